@@ -1,0 +1,332 @@
+// Package ncp is the HTTP client orgsync uses to talk to NAVER Cloud Platform:
+// the WORKPLACE Organization v2 API (departments of a company) and the
+// Organization API (the multi-account organization the caller belongs to).
+//
+// Every request is signed with API Gateway signature v2, passes through a
+// shared rate limiter and is retried with exponential backoff and full jitter
+// when the failure is transient and retrying cannot duplicate a write. Errors
+// are *APIError values that match the sentinel errors of this package with
+// errors.Is. Secrets never appear in errors or in formatted values.
+package ncp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Site is an NCP site; each site has its own API hosts.
+type Site string
+
+// The NCP sites.
+const (
+	SitePublic Site = "public" // *.apigw.ntruss.com
+	SiteFin    Site = "fin"    // *.apigw.fin-ntruss.com
+	SiteGov    Site = "gov"    // *.apigw.gov-ntruss.com
+)
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultRequestTimeout   = 30 * time.Second
+	DefaultQPS              = 10
+	DefaultBurst            = 20
+	DefaultMaxAttempts      = 5
+	DefaultMaxRetryDuration = 2 * time.Minute
+	DefaultBaseBackoff      = 200 * time.Millisecond
+	DefaultMaxBackoff       = 10 * time.Second
+	DefaultListPageSize     = 100
+	DefaultUserAgent        = "orgsync-ncp-client"
+
+	// MaxListPageSize is the largest limit WORKPLACE accepts on a list call.
+	MaxListPageSize = 100
+)
+
+// siteDomains maps a site to the domain its API gateway hosts live under.
+var siteDomains = map[Site]string{
+	SitePublic: "apigw.ntruss.com",
+	SiteFin:    "apigw.fin-ntruss.com",
+	SiteGov:    "apigw.gov-ntruss.com",
+}
+
+// Credentials are an NCP API key pair and, optionally, an API Gateway key.
+// Formatting a Credentials value (fmt, %v, %+v, %#v, JSON) shows the access
+// key only; the secret key and gateway key are redacted.
+type Credentials struct {
+	// AccessKey is the access key ID; it is not secret and is sent with every request.
+	AccessKey string
+	// SecretKey signs requests. It never leaves the process.
+	SecretKey string
+	// APIGatewayKey is sent as x-ncp-apigw-api-key when set (older WORKPLACE v1 setups).
+	APIGatewayKey string
+}
+
+const redacted = "REDACTED"
+
+func redact(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return redacted
+}
+
+// String shows the access key and redacts the secrets.
+func (c Credentials) String() string {
+	return fmt.Sprintf("{AccessKey:%s SecretKey:%s APIGatewayKey:%s}",
+		c.AccessKey, redact(c.SecretKey), redact(c.APIGatewayKey))
+}
+
+// GoString shows the access key and redacts the secrets.
+func (c Credentials) GoString() string {
+	return fmt.Sprintf("ncp.Credentials{AccessKey:%q, SecretKey:%q, APIGatewayKey:%q}",
+		c.AccessKey, redact(c.SecretKey), redact(c.APIGatewayKey))
+}
+
+// Format implements fmt.Formatter so that every verb, including %x and %#v
+// of a struct that embeds Credentials, goes through the redacting methods.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = fmt.Fprint(f, c.GoString())
+		return
+	}
+	_, _ = fmt.Fprint(f, c.String())
+}
+
+// MarshalJSON redacts the secrets, for structured loggers that encode values as JSON.
+func (c Credentials) MarshalJSON() ([]byte, error) {
+	return fmt.Appendf(nil, `{"accessKey":%q,"secretKey":%q,"apiGatewayKey":%q}`,
+		c.AccessKey, redact(c.SecretKey), redact(c.APIGatewayKey)), nil
+}
+
+// Config configures a Client. Zero fields take the documented defaults.
+type Config struct {
+	// Credentials sign every request. AccessKey and SecretKey are required.
+	Credentials Credentials
+	// Site selects the API hosts; default SitePublic.
+	Site Site
+	// WorkplaceEndpoint overrides the WORKPLACE base URL (for example a fake
+	// server at http://127.0.0.1:8080); API paths are appended to it. Only
+	// https is accepted, except http for loopback hosts.
+	WorkplaceEndpoint string
+	// OrganizationEndpoint overrides the Organization API base URL, with the
+	// same rules as WorkplaceEndpoint.
+	OrganizationEndpoint string
+	// HTTPClient is shared by all requests; New builds one when nil. Its
+	// Timeout should be zero or longer than RequestTimeout.
+	HTTPClient *http.Client
+	// RequestTimeout bounds each attempt; default 30s.
+	RequestTimeout time.Duration
+	// Limiter, when set, is used as-is and may be shared: every client that
+	// talks to NCP with the same credentials should share one. When nil, New
+	// builds a limiter from QPS and Burst.
+	Limiter *rate.Limiter
+	// QPS is the sustained request rate of the limiter New builds; default 10.
+	QPS float64
+	// Burst is the burst of the limiter New builds; default 20.
+	Burst int
+	// MaxAttempts is the number of attempts per call, the first included; default 5.
+	MaxAttempts int
+	// MaxRetryDuration bounds the time a call spends retrying; default 2m.
+	// A retry whose wait would end after the budget (or after the context's
+	// deadline) is not made: the last error is returned instead.
+	MaxRetryDuration time.Duration
+	// BaseBackoff and MaxBackoff shape the exponential backoff with full
+	// jitter between attempts; defaults 200ms and 10s. A Retry-After header
+	// (seconds or HTTP date) overrides a shorter backoff.
+	BaseBackoff, MaxBackoff time.Duration
+	// ListPageSize is the page size of list calls; default and maximum 100.
+	ListPageSize int
+	// Now is the clock used for request timestamps; default time.Now.
+	Now func() time.Time
+	// UserAgent is sent with every request; default "orgsync-ncp-client".
+	UserAgent string
+}
+
+// Client calls the NCP WORKPLACE and Organization APIs. It is safe for
+// concurrent use. Formatting a Client never shows its secrets.
+type Client struct {
+	creds             Credentials
+	site              Site
+	workplaceBase     *url.URL
+	organizationBase  *url.URL
+	httpClient        *http.Client
+	limiter           *rate.Limiter
+	requestTimeout    time.Duration
+	maxAttempts       int
+	maxRetryDuration  time.Duration
+	baseBackoff       time.Duration
+	maxBackoff        time.Duration
+	listPageSize      int
+	now               func() time.Time
+	userAgent         string
+	sleep             func(ctx context.Context, d time.Duration) error // replaced in tests
+	jitter            func(max time.Duration) time.Duration            // replaced in tests
+	redactedSecrets   []string
+	maxResponseBytes  int64
+	maxErrorBodyBytes int64
+}
+
+// New validates cfg, applies defaults and returns a Client.
+func New(cfg Config) (*Client, error) {
+	if cfg.Credentials.AccessKey == "" || cfg.Credentials.SecretKey == "" {
+		return nil, errors.New("ncp: access key and secret key are required")
+	}
+	site := cfg.Site
+	if site == "" {
+		site = SitePublic
+	}
+	domain, ok := siteDomains[site]
+	if !ok {
+		return nil, fmt.Errorf("ncp: unknown site %q (want %q, %q or %q)", site, SitePublic, SiteFin, SiteGov)
+	}
+	workplace, err := baseURL(cfg.WorkplaceEndpoint, "https://workplace."+domain)
+	if err != nil {
+		return nil, fmt.Errorf("ncp: workplace endpoint: %w", err)
+	}
+	organization, err := baseURL(cfg.OrganizationEndpoint, "https://organization."+domain)
+	if err != nil {
+		return nil, fmt.Errorf("ncp: organization endpoint: %w", err)
+	}
+
+	if cfg.RequestTimeout < 0 || cfg.MaxRetryDuration < 0 || cfg.BaseBackoff < 0 || cfg.MaxBackoff < 0 ||
+		cfg.QPS < 0 || cfg.Burst < 0 || cfg.MaxAttempts < 0 || cfg.ListPageSize < 0 {
+		return nil, errors.New("ncp: durations, rates and counts in Config must not be negative")
+	}
+	if cfg.ListPageSize > MaxListPageSize {
+		return nil, fmt.Errorf("ncp: ListPageSize %d exceeds the API maximum %d", cfg.ListPageSize, MaxListPageSize)
+	}
+
+	c := &Client{
+		creds:             cfg.Credentials,
+		site:              site,
+		workplaceBase:     workplace,
+		organizationBase:  organization,
+		httpClient:        cfg.HTTPClient,
+		limiter:           cfg.Limiter,
+		requestTimeout:    orDefault(cfg.RequestTimeout, DefaultRequestTimeout),
+		maxAttempts:       orDefault(cfg.MaxAttempts, DefaultMaxAttempts),
+		maxRetryDuration:  orDefault(cfg.MaxRetryDuration, DefaultMaxRetryDuration),
+		baseBackoff:       orDefault(cfg.BaseBackoff, DefaultBaseBackoff),
+		maxBackoff:        orDefault(cfg.MaxBackoff, DefaultMaxBackoff),
+		listPageSize:      orDefault(cfg.ListPageSize, DefaultListPageSize),
+		now:               cfg.Now,
+		userAgent:         orDefault(cfg.UserAgent, DefaultUserAgent),
+		sleep:             sleepContext,
+		jitter:            fullJitter,
+		maxResponseBytes:  4 << 20,
+		maxErrorBodyBytes: 1 << 20,
+	}
+	if c.maxBackoff < c.baseBackoff {
+		c.maxBackoff = c.baseBackoff
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.httpClient == nil {
+		c.httpClient = newHTTPClient()
+	}
+	if c.limiter == nil {
+		c.limiter = rate.NewLimiter(rate.Limit(orDefault(cfg.QPS, DefaultQPS)), orDefault(cfg.Burst, DefaultBurst))
+	}
+	for _, s := range []string{cfg.Credentials.SecretKey, cfg.Credentials.APIGatewayKey} {
+		if s != "" {
+			c.redactedSecrets = append(c.redactedSecrets, s)
+		}
+	}
+	return c, nil
+}
+
+// Limiter returns the rate limiter the client waits on before every attempt.
+func (c *Client) Limiter() *rate.Limiter { return c.limiter }
+
+// String describes the client without its secrets.
+func (c *Client) String() string {
+	if c == nil {
+		return "ncp.Client(nil)"
+	}
+	return fmt.Sprintf("ncp.Client{site:%s workplace:%s organization:%s accessKey:%s}",
+		c.site, c.workplaceBase, c.organizationBase, c.creds.AccessKey)
+}
+
+// GoString describes the client without its secrets.
+func (c *Client) GoString() string { return c.String() }
+
+// Format implements fmt.Formatter so that no verb prints the unexported
+// fields (which hold the secret key).
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// baseURL parses an endpoint override, or the site default when raw is empty.
+// Plain http is accepted only for loopback hosts: anything else would send
+// signed requests in clear text.
+func baseURL(raw, def string) (*url.URL, error) {
+	if raw == "" {
+		raw = def
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("not a valid URL")
+	}
+	if u.Host == "" || u.Opaque != "" {
+		return nil, fmt.Errorf("%q has no host", raw)
+	}
+	if u.User != nil {
+		return nil, errors.New("must not carry user information")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return nil, fmt.Errorf("%q must not have a query or fragment", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("%q: http is only allowed for loopback hosts; use https", raw)
+		}
+	default:
+		return nil, fmt.Errorf("%q: scheme must be https", raw)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = strings.TrimSuffix(u.RawPath, "/")
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// newHTTPClient returns the client used when Config.HTTPClient is nil: its own
+// transport (no shared global state), no overall timeout (each attempt has
+// one) and no redirects, so signed headers never follow a Location elsewhere.
+func newHTTPClient() *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConns = 100
+	transport.MaxIdleConnsPerHost = 32
+	transport.IdleConnTimeout = 90 * time.Second
+	transport.TLSHandshakeTimeout = 10 * time.Second
+	transport.ResponseHeaderTimeout = 0
+	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	return &http.Client{
+		Transport: transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}

@@ -1,0 +1,296 @@
+package ncp
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// TopLevelParent is the ParentExternalKey of a top-level department.
+const TopLevelParent = "#"
+
+// Department is a WORKPLACE department of a company.
+type Department struct {
+	// ExternalKey identifies the department; it is the last path segment of
+	// its URL (sent as deptExternalKey, read back as externalKey).
+	ExternalKey string
+	// Name is the department's display name (name).
+	Name string
+	// I18nNames maps a locale such as ko_KR or en_US to a localised name (i18nNames).
+	I18nNames map[string]string
+	// ParentExternalKey is the parent's external key, TopLevelParent ("#")
+	// for a top-level department (parentDeptExternalKey).
+	ParentExternalKey string
+	// EmailAddress is the department's e-mail address (deptEmailAddress).
+	EmailAddress string
+	// ExternalEmailReceive says whether the department receives external
+	// e-mail (externalEmailReceiveYn); nil leaves it to the service.
+	ExternalEmailReceive *bool
+	// DisplayOrder orders departments in the organisation chart (dispOrd), a
+	// decimal string; the service normalises it ("2" reads back as "2.0"),
+	// compare with EqualDisplayOrder.
+	DisplayOrder string
+
+	// TenantID is read-only (tenantId).
+	TenantID string
+	// CompanyID is read-only (companyId).
+	CompanyID string
+	// LeaderExternalKey is read-only: the leader's external key, nil when none (deptLeaderExternalKey).
+	LeaderExternalKey *string
+	// DeptNo is read-only, the service's own number for the department (deptNo), when returned.
+	DeptNo string
+	// ParentDeptNo is read-only, the parent's deptNo ("#" for a root), when returned.
+	ParentDeptNo string
+}
+
+// departmentRequest is the body of POST and PUT. Every field is sent, so a
+// PUT replaces the department: an empty e-mail or name map clears it.
+type departmentRequest struct {
+	Name                   string            `json:"name"`
+	I18nNames              map[string]string `json:"i18nNames"`
+	DeptExternalKey        string            `json:"deptExternalKey"`
+	ParentDeptExternalKey  string            `json:"parentDeptExternalKey"`
+	DeptEmailAddress       string            `json:"deptEmailAddress"`
+	ExternalEmailReceiveYn *bool             `json:"externalEmailReceiveYn,omitempty"`
+	DispOrd                string            `json:"dispOrd"`
+}
+
+// departmentResponse is a department as GET, list and the POST/PUT echo return it.
+type departmentResponse struct {
+	TenantID               flexString    `json:"tenantId"`
+	CompanyID              flexString    `json:"companyId"`
+	ExternalKey            flexString    `json:"externalKey"`
+	DeptExternalKey        flexString    `json:"deptExternalKey"`
+	Name                   flexString    `json:"name"`
+	I18nNames              flexStringMap `json:"i18nNames"`
+	ParentDeptExternalKey  flexString    `json:"parentDeptExternalKey"`
+	DeptLeaderExternalKey  *flexString   `json:"deptLeaderExternalKey"`
+	DeptEmailAddress       flexString    `json:"deptEmailAddress"`
+	ExternalEmailReceiveYn flexBool      `json:"externalEmailReceiveYn"`
+	DispOrd                flexString    `json:"dispOrd"`
+	DeptNo                 flexString    `json:"deptNo"`
+	ParentDeptNo           flexString    `json:"parentDeptNo"`
+}
+
+type departmentPage struct {
+	Elements   []departmentResponse `json:"elements"`
+	TotalCount flexOptInt64         `json:"totalCount"`
+}
+
+func newDepartmentRequest(d Department) departmentRequest {
+	names := d.I18nNames
+	if names == nil {
+		names = map[string]string{}
+	}
+	return departmentRequest{
+		Name:                   d.Name,
+		I18nNames:              names,
+		DeptExternalKey:        d.ExternalKey,
+		ParentDeptExternalKey:  d.ParentExternalKey,
+		DeptEmailAddress:       d.EmailAddress,
+		ExternalEmailReceiveYn: d.ExternalEmailReceive,
+		DispOrd:                d.DisplayOrder,
+	}
+}
+
+func (r *departmentResponse) department() Department {
+	d := Department{
+		ExternalKey:          firstNonEmpty(string(r.ExternalKey), string(r.DeptExternalKey)),
+		Name:                 string(r.Name),
+		I18nNames:            r.I18nNames,
+		ParentExternalKey:    string(r.ParentDeptExternalKey),
+		EmailAddress:         string(r.DeptEmailAddress),
+		ExternalEmailReceive: r.ExternalEmailReceiveYn.ptr(),
+		DisplayOrder:         string(r.DispOrd),
+		TenantID:             string(r.TenantID),
+		CompanyID:            string(r.CompanyID),
+		DeptNo:               string(r.DeptNo),
+		ParentDeptNo:         string(r.ParentDeptNo),
+	}
+	if r.DeptLeaderExternalKey != nil {
+		leader := string(*r.DeptLeaderExternalKey)
+		d.LeaderExternalKey = &leader
+	}
+	return d
+}
+
+// GetDepartment returns the department with the given external key, or an
+// error matching ErrNotFound.
+func (c *Client) GetDepartment(ctx context.Context, companyID, externalKey string) (*Department, error) {
+	path, err := departmentPath(companyID, externalKey)
+	if err != nil {
+		return nil, err
+	}
+	var resp departmentResponse
+	if err := c.do(ctx, call{method: http.MethodGet, base: c.workplaceBase, path: path}, &resp); err != nil {
+		return nil, err
+	}
+	d := resp.department()
+	if d.ExternalKey == "" {
+		d.ExternalKey = externalKey
+	}
+	return &d, nil
+}
+
+// CreateDepartment adds d under d.ExternalKey and returns what the service
+// echoed. An existing key fails with ErrAlreadyExists, a missing parent with
+// ErrInvalidRequest. A POST is never retried after it may have reached the
+// service: on a retryable error, observe with GetDepartment before retrying.
+func (c *Client) CreateDepartment(ctx context.Context, companyID string, d Department) (*Department, error) {
+	return c.writeDepartment(ctx, http.MethodPost, companyID, d)
+}
+
+// UpdateDepartment replaces the department d.ExternalKey with d (moving it
+// when ParentExternalKey changed) and returns what the service echoed.
+func (c *Client) UpdateDepartment(ctx context.Context, companyID string, d Department) (*Department, error) {
+	return c.writeDepartment(ctx, http.MethodPut, companyID, d)
+}
+
+func (c *Client) writeDepartment(ctx context.Context, method, companyID string, d Department) (*Department, error) {
+	path, err := departmentPath(companyID, d.ExternalKey)
+	if err != nil {
+		return nil, err
+	}
+	var resp departmentResponse
+	cl := call{method: method, base: c.workplaceBase, path: path, body: newDepartmentRequest(d)}
+	if err := c.do(ctx, cl, &resp); err != nil {
+		return nil, err
+	}
+	echoed := resp.department()
+	if echoed.ExternalKey == "" && echoed.Name == "" {
+		// No (or an unrecognised) body: the service accepted what was sent.
+		echoed = d
+		echoed.I18nNames = maps.Clone(d.I18nNames)
+	}
+	if echoed.ExternalKey == "" {
+		echoed.ExternalKey = d.ExternalKey
+	}
+	return &echoed, nil
+}
+
+// DeleteDepartment removes a department. It fails with ErrNotFound when the
+// department does not exist and ErrInvalidRequest while it has sub-departments.
+func (c *Client) DeleteDepartment(ctx context.Context, companyID, externalKey string) error {
+	path, err := departmentPath(companyID, externalKey)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, call{method: http.MethodDelete, base: c.workplaceBase, path: path}, nil)
+}
+
+// ListDepartments returns every department of the company, in the service's
+// order, fetching pages of ListPageSize until totalCount departments were
+// read (or a page comes back empty, or short when no total was given).
+// Departments created or deleted while paging may be missed.
+func (c *Client) ListDepartments(ctx context.Context, companyID string) ([]Department, error) {
+	path, err := companyPath(companyID)
+	if err != nil {
+		return nil, err
+	}
+	path += "/department"
+	var all []Department
+	for offset := 0; ; {
+		var page departmentPage
+		query := "offset=" + strconv.Itoa(offset) + "&limit=" + strconv.Itoa(c.listPageSize)
+		if err := c.do(ctx, call{method: http.MethodGet, base: c.workplaceBase, path: path, query: query}, &page); err != nil {
+			return nil, err
+		}
+		if all == nil {
+			all = make([]Department, 0, max(len(page.Elements), int(min(page.TotalCount.value, 10_000))))
+		}
+		for i := range page.Elements {
+			all = append(all, page.Elements[i].department())
+		}
+		offset += len(page.Elements)
+		switch {
+		case len(page.Elements) == 0:
+			return all, nil
+		case page.TotalCount.set && int64(offset) >= page.TotalCount.value:
+			return all, nil
+		case !page.TotalCount.set && len(page.Elements) < c.listPageSize:
+			return all, nil
+		}
+	}
+}
+
+func companyPath(companyID string) (string, error) {
+	if err := checkPathSegment("company ID", companyID); err != nil {
+		return "", err
+	}
+	return "/organization/apigw/v2/company/" + url.PathEscape(companyID), nil
+}
+
+func departmentPath(companyID, externalKey string) (string, error) {
+	path, err := companyPath(companyID)
+	if err != nil {
+		return "", err
+	}
+	if err := checkPathSegment("department external key", externalKey); err != nil {
+		return "", err
+	}
+	return path + "/department/" + url.PathEscape(externalKey), nil
+}
+
+// checkPathSegment rejects values that cannot address a single resource:
+// empty ones would address the collection, and "." or ".." are resolved
+// away by proxies even when escaped.
+func checkPathSegment(what, value string) error {
+	if value == "" || value == "." || value == ".." {
+		return fmt.Errorf("ncp: %s %q cannot be used in a URL path: %w", what, value, ErrInvalidRequest)
+	}
+	return nil
+}
+
+// EqualDisplayOrder reports whether two display orders are the same decimal
+// number ("2", "2.0" and "02" are equal). Values that are not decimals are
+// compared as trimmed strings.
+func EqualDisplayOrder(a, b string) bool {
+	na, okA := normalizeDecimal(a)
+	nb, okB := normalizeDecimal(b)
+	if okA && okB {
+		return na == nb
+	}
+	return strings.TrimSpace(a) == strings.TrimSpace(b)
+}
+
+// normalizeDecimal returns the canonical form of a plain decimal number
+// (optional sign, digits, optional fraction): no leading zeros in the integer
+// part, no trailing zeros in the fraction, no sign on zero.
+func normalizeDecimal(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	negative := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		negative = s[0] == '-'
+		s = s[1:]
+	}
+	integer, fraction, _ := strings.Cut(s, ".")
+	if integer == "" && fraction == "" || !allDigits(integer) || !allDigits(fraction) {
+		return "", false
+	}
+	integer = strings.TrimLeft(integer, "0")
+	fraction = strings.TrimRight(fraction, "0")
+	if integer == "" {
+		integer = "0"
+	}
+	normalized := integer
+	if fraction != "" {
+		normalized += "." + fraction
+	}
+	if negative && normalized != "0" {
+		normalized = "-" + normalized
+	}
+	return normalized, true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,323 @@
+package ncp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Sentinel errors; an *APIError matches the ones its status and code imply
+// (errors.Is), and IsRetryable tells transient failures from permanent ones.
+var (
+	// ErrNotFound: HTTP 404, or GetOrganization when the caller belongs to no organization.
+	ErrNotFound = errors.New("ncp: not found")
+	// ErrAlreadyExists: HTTP 409, or a message saying the resource already exists.
+	ErrAlreadyExists = errors.New("ncp: already exists")
+	// ErrInvalidRequest: HTTP 400, 413 or 422; the request will fail the same way until it changes.
+	ErrInvalidRequest = errors.New("ncp: invalid request")
+	// ErrUnauthorized: HTTP 401, the gateway rejected the credentials or the signature.
+	ErrUnauthorized = errors.New("ncp: unauthorized")
+	// ErrForbidden: HTTP 403 other than throttling (for example COMMON_101, not the master account).
+	ErrForbidden = errors.New("ncp: forbidden")
+	// ErrThrottled: HTTP 429, the Organization API's 403 COMMON_104, or the
+	// client's own rate limiter could not grant a request before the deadline.
+	ErrThrottled = errors.New("ncp: throttled")
+	// ErrUnavailable: HTTP 500, 502, 503 or 504.
+	ErrUnavailable = errors.New("ncp: unavailable")
+)
+
+// codeOrganizationThrottled is the Organization API's "requests too frequent"
+// code, answered with HTTP 403 but meaning throttling.
+const codeOrganizationThrottled = "COMMON_104"
+
+// APIError is an error response from NCP. Its Error text holds the method,
+// path, status, service code and decoded message only: never headers, query
+// strings or raw bodies.
+type APIError struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Code is the service's error code ("-4040", "COMMON_104", "420"), when the body had one.
+	Code string
+	// Message is the service's message, sanitised and truncated, or the status text.
+	Message string
+	// Method and Path identify the call; Path is the escaped path without the query.
+	Method, Path string
+	// RetryAfter is the wait the server asked for with Retry-After, or 0.
+	RetryAfter time.Duration
+	// Attempts is how many attempts the call made before giving up.
+	Attempts int
+}
+
+// Error formats the error as "ncp: METHOD PATH: HTTP status (code C): message".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("ncp: ")
+	if e.Method != "" || e.Path != "" {
+		b.WriteString(strings.TrimSpace(e.Method + " " + e.Path))
+		b.WriteString(": ")
+	}
+	b.WriteString("HTTP ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if e.Code != "" {
+		b.WriteString(" (code ")
+		b.WriteString(e.Code)
+		b.WriteString(")")
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.Attempts > 1 {
+		b.WriteString(" (after ")
+		b.WriteString(strconv.Itoa(e.Attempts))
+		b.WriteString(" attempts)")
+	}
+	return b.String()
+}
+
+// Is maps the status and code to the sentinel errors of this package.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrAlreadyExists:
+		return e.StatusCode == http.StatusConflict || strings.Contains(strings.ToLower(e.Message), "already exist")
+	case ErrInvalidRequest:
+		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusRequestEntityTooLarge ||
+			e.StatusCode == http.StatusUnprocessableEntity
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden && !e.throttled()
+	case ErrThrottled:
+		return e.throttled()
+	case ErrUnavailable:
+		switch e.StatusCode {
+		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+	}
+	return false
+}
+
+func (e *APIError) throttled() bool {
+	return e.StatusCode == http.StatusTooManyRequests ||
+		(e.StatusCode == http.StatusForbidden && strings.EqualFold(e.Code, codeOrganizationThrottled))
+}
+
+// networkError is a failed attempt that got no HTTP response: connection
+// errors, resets and per-attempt timeouts.
+type networkError struct {
+	method, path string
+	err          error
+	attempts     int
+}
+
+func (e *networkError) Error() string {
+	msg := "ncp: " + e.method + " " + e.path + ": " + e.err.Error()
+	if e.attempts > 1 {
+		msg += " (after " + strconv.Itoa(e.attempts) + " attempts)"
+	}
+	return msg
+}
+
+func (e *networkError) Unwrap() error { return e.err }
+
+// notSent reports whether the request certainly never reached the server
+// (the connection could not be made), so even a POST may be retried.
+func (e *networkError) notSent() bool {
+	var dnsErr *net.DNSError
+	if errors.As(e.err, &dnsErr) {
+		return true
+	}
+	var opErr *net.OpError
+	return errors.As(e.err, &opErr) && opErr.Op == "dial"
+}
+
+// IsRetryable reports whether err is transient: throttling, an unavailable
+// service or a network failure. Retrying a POST after such an error may find
+// that the first attempt succeeded; observe before creating again.
+func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrThrottled) || errors.Is(err, ErrUnavailable) {
+		return true
+	}
+	var ne *networkError
+	return errors.As(err, &ne)
+}
+
+// maxMessageRunes bounds the message kept from an error body.
+const maxMessageRunes = 300
+
+// errorBody is the union of the error shapes NCP services answer with:
+//
+//	{"responseError":{"returnCode":"..","returnMessage":".."}}
+//	{"error":{"errorCode":"210"|210,"message":"..","details":".."}} (or "code" instead of "errorCode")
+//	{"errorCode":"..","message":".."}
+//	{"code":"..","msg":".."}
+//	{"timestamp":..,"status":400,"error":"Bad Request","message":".."} (Spring)
+//	{"status":400,"code":-4020,"errors":[{"field":"name","message":".."}],"message":".."} (WORKPLACE)
+type errorBody struct {
+	ResponseError *struct {
+		ReturnCode    flexString `json:"returnCode"`
+		ReturnMessage flexString `json:"returnMessage"`
+	} `json:"responseError"`
+	Error     json.RawMessage `json:"error"`
+	ErrorCode flexString      `json:"errorCode"`
+	Code      flexString      `json:"code"`
+	Message   flexString      `json:"message"`
+	Msg       flexString      `json:"msg"`
+	Errors    json.RawMessage `json:"errors"`
+}
+
+type nestedError struct {
+	ErrorCode flexString `json:"errorCode"`
+	Code      flexString `json:"code"`
+	Message   flexString `json:"message"`
+	Details   flexString `json:"details"`
+}
+
+type fieldError struct {
+	Field   flexString `json:"field"`
+	Message flexString `json:"message"`
+}
+
+// decodeAPIError builds an APIError from a status and a (possibly truncated,
+// possibly non-JSON) body. Only decoded code and message fields are kept: a
+// body that is not one of the known JSON shapes is replaced by the status
+// text, because it might echo request headers.
+func decodeAPIError(status int, body []byte) *APIError {
+	e := &APIError{StatusCode: status}
+	code, message := decodeErrorBody(body)
+	e.Code = sanitize(code, 64)
+	e.Message = sanitize(message, maxMessageRunes)
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
+	}
+	return e
+}
+
+func decodeErrorBody(body []byte) (code, message string) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return "", ""
+	}
+	var b errorBody
+	if json.Unmarshal(body, &b) != nil {
+		return "", ""
+	}
+	if r := b.ResponseError; r != nil && (r.ReturnCode != "" || r.ReturnMessage != "") {
+		return string(r.ReturnCode), string(r.ReturnMessage)
+	}
+	if nested := bytes.TrimSpace(b.Error); len(nested) > 0 && nested[0] == '{' {
+		var n nestedError
+		if json.Unmarshal(nested, &n) == nil {
+			code := firstNonEmpty(string(n.ErrorCode), string(n.Code))
+			message := string(n.Message)
+			if n.Details != "" && n.Details != n.Message {
+				message = joinNonEmpty(": ", message, string(n.Details))
+			}
+			return code, message
+		}
+	}
+	code = firstNonEmpty(string(b.ErrorCode), string(b.Code))
+	message = firstNonEmpty(string(b.Message), string(b.Msg))
+	if message == "" {
+		message = fieldErrors(b.Errors)
+	}
+	if message == "" {
+		// Spring puts the status text in "error" when "message" is empty.
+		var springError string
+		if json.Unmarshal(b.Error, &springError) == nil {
+			message = springError
+		}
+	}
+	return code, message
+}
+
+// fieldErrors joins WORKPLACE's per-field validation errors.
+func fieldErrors(raw json.RawMessage) string {
+	var errs []fieldError
+	if len(raw) == 0 || json.Unmarshal(raw, &errs) != nil {
+		return ""
+	}
+	parts := make([]string, 0, len(errs))
+	for _, fe := range errs {
+		parts = append(parts, joinNonEmpty(": ", string(fe.Field), string(fe.Message)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func joinNonEmpty(sep string, values ...string) string {
+	kept := values[:0:0]
+	for _, v := range values {
+		if v != "" {
+			kept = append(kept, v)
+		}
+	}
+	return strings.Join(kept, sep)
+}
+
+// sanitize makes a server-provided string safe to put in an error, a log
+// line or a condition: control characters become spaces, invalid UTF-8 is
+// dropped and the result is truncated to maxRunes.
+func sanitize(s string, maxRunes int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if r == utf8.RuneError {
+			continue
+		}
+		if unicode.IsControl(r) {
+			r = ' '
+		}
+		if n == maxRunes {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
+func parseRetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	if seconds, err := strconv.ParseInt(value, 10, 64); err == nil {
+		if seconds <= 0 {
+			return 0
+		}
+		if seconds > int64(24*time.Hour/time.Second) {
+			seconds = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(seconds) * time.Second
+	}
+	if at, err := http.ParseTime(value); err == nil {
+		if d := at.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
