@@ -99,11 +99,16 @@ func (c caller) do(method, requestURI string, body any) response {
 	if reader != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	c.sign(req)
+	return send(c.t, req)
+}
+
+// sign adds the signature v2 headers to a request.
+func (c caller) sign(req *http.Request) {
 	timestamp := strconv.FormatInt(c.at.UnixMilli(), 10)
 	req.Header.Set("x-ncp-apigw-timestamp", timestamp)
 	req.Header.Set("x-ncp-iam-access-key", c.accessKey)
-	req.Header.Set("x-ncp-apigw-signature-v2", sign(c.secretKey, method, req.URL.RequestURI(), timestamp, c.accessKey))
-	return send(c.t, req)
+	req.Header.Set("x-ncp-apigw-signature-v2", sign(c.secretKey, req.Method, req.URL.RequestURI(), timestamp, c.accessKey))
 }
 
 func send(t *testing.T, req *http.Request) response {

@@ -1,0 +1,285 @@
+package ncpfake
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRouting(t *testing.T) {
+	s := newTestServer(t)
+	c := newCaller(t, s)
+	notFound := gatewayErr("300", "Not Found")
+	methodNotAllowed := gatewayErr("100", "Method Not Allowed")
+	tests := []struct {
+		method, uri string
+		status      int
+		want        map[string]any
+		allow       string
+	}{
+		{http.MethodGet, "/", 404, notFound, ""},
+		{http.MethodGet, "/organization/apigw/v2/company/" + testCompany, 404, notFound, ""},
+		{http.MethodGet, deptBase + "/", 404, notFound, ""},
+		{http.MethodGet, deptBase + "/a/b", 404, notFound, ""},
+		{http.MethodGet, "/organization/apigw/v2/company/" + testCompany + "/employee/e1", 404, notFound, ""},
+		{http.MethodGet, "/open-api/v1/org/1/extra", 404, notFound, ""},
+		{http.MethodGet, "/open-api/v1/organization", 404, notFound, ""},
+		{http.MethodPost, deptBase, 405, methodNotAllowed, "GET"},
+		{http.MethodPatch, deptBase + "/k", 405, methodNotAllowed, "GET, POST, PUT, DELETE"},
+		{http.MethodDelete, orgBase, 405, methodNotAllowed, "GET, POST"},
+		{http.MethodGet, orgBase + "/1", 405, methodNotAllowed, "DELETE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.uri, func(t *testing.T) {
+			got := c.do(tt.method, tt.uri, nil)
+			expect(t, got, tt.status, tt.want)
+			if allow := got.header.Get("Allow"); allow != tt.allow {
+				t.Errorf("Allow = %q, want %q", allow, tt.allow)
+			}
+		})
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	s := newTestServer(t)
+	c := newCaller(t, s)
+	tooLarge := gatewayErr("430", "request entity too large")
+	big := `{"name":"` + strings.Repeat("x", maxBodyBytes) + `"}`
+	expect(t, c.do(http.MethodPost, deptBase+"/k", big), http.StatusRequestEntityTooLarge, tooLarge)
+	expect(t, c.do(http.MethodPost, orgBase, big), http.StatusRequestEntityTooLarge, tooLarge)
+
+	// Without a Content-Length the limit still holds while reading.
+	req, err := http.NewRequest(http.MethodPost, s.URL()+deptBase+"/k", strings.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = -1
+	c.sign(req)
+	expect(t, send(t, req), http.StatusRequestEntityTooLarge, tooLarge)
+
+	// Just under the limit is read (and then validated).
+	padded := `{"deptExternalKey":"k","name":"n","parentDeptExternalKey":"#","dispOrd":"1"}`
+	padded += strings.Repeat(" ", maxBodyBytes-len(padded))
+	expect(t, c.do(http.MethodPost, deptBase+"/k", padded), http.StatusCreated, nil)
+}
+
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		name       string
+		faults     Faults
+		uri        string
+		status     int
+		want       map[string]any
+		retryAfter string
+	}{
+		{"no faults", Faults{}, deptBase, 200, nil, ""},
+		{"throttled WORKPLACE", Faults{ThrottleFraction: 1}, deptBase, 429, gatewayErr("420", "rate limited"), ""},
+		{"throttled WORKPLACE with Retry-After", Faults{ThrottleFraction: 1, RetryAfter: 1500 * time.Millisecond}, deptBase, 429, gatewayErr("420", "rate limited"), "2"},
+		{"Retry-After at least 1", Faults{ThrottleFraction: 1, RetryAfter: time.Millisecond}, deptBase, 429, nil, "1"},
+		{"throttled Organization API", Faults{ThrottleFraction: 1}, orgBase, 403, gatewayErr("COMMON_104", "requests too frequent"), ""},
+		{"unavailable WORKPLACE", Faults{UnavailableFraction: 1}, deptBase, 503, gatewayErr("500", "endpoint error"), ""},
+		{"unavailable Organization API", Faults{UnavailableFraction: 1}, orgBase, 503, gatewayErr("500", "endpoint error"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t)
+			s.SetFaults(tt.faults)
+			c := newCaller(t, s)
+			for range 20 {
+				got := c.do(http.MethodGet, tt.uri, nil)
+				if tt.status == 200 && tt.uri == orgBase {
+					tt.status = 404
+				}
+				expect(t, got, tt.status, tt.want)
+				if ra := got.header.Get("Retry-After"); ra != tt.retryAfter {
+					t.Fatalf("Retry-After = %q, want %q", ra, tt.retryAfter)
+				}
+			}
+			// Nothing changed behind the faults.
+			if len(s.Departments(testCompany)) != 0 {
+				t.Error("departments changed")
+			}
+		})
+	}
+}
+
+// Faults apply only to authenticated requests to known paths.
+func TestFaultsAfterAuthentication(t *testing.T) {
+	s := newTestServer(t)
+	s.SetFaults(Faults{ThrottleFraction: 1})
+	c := newCaller(t, s)
+	c.secretKey = "wrong"
+	expect(t, c.do(http.MethodGet, deptBase, nil), 401, nil)
+	expect(t, c.do(http.MethodGet, "/unknown", nil), 404, nil)
+}
+
+func TestFaultFractions(t *testing.T) {
+	s := newTestServer(t)
+	s.SetFaults(Faults{ThrottleFraction: 0.5})
+	c := newCaller(t, s)
+	counts := map[int]int{}
+	for range 200 {
+		counts[c.do(http.MethodGet, deptBase, nil).status]++
+	}
+	// 200 draws at p=0.5: outside [60, 140] has probability far below 1e-8.
+	if counts[200] < 60 || counts[429] < 60 || counts[200]+counts[429] != 200 {
+		t.Errorf("statuses = %v, want about half 429", counts)
+	}
+	s.SetFaults(Faults{})
+	for range 20 {
+		expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	s := newTestServer(t)
+	s.SetFaults(Faults{RateLimit: 2, RetryAfter: time.Second})
+	c := newCaller(t, s)
+	counts := map[int]int{}
+	for range 10 {
+		got := c.do(http.MethodGet, deptBase, nil)
+		counts[got.status]++
+		if got.status == 429 && got.header.Get("Retry-After") != "1" {
+			t.Errorf("Retry-After = %q, want 1", got.header.Get("Retry-After"))
+		}
+	}
+	// A burst of 2; at 2 per second at most one more token arrives during a fast loop.
+	if counts[200] < 2 || counts[200] > 4 || counts[429] != 10-counts[200] {
+		t.Errorf("statuses = %v, want 2 to 4 successes and the rest 429", counts)
+	}
+	// The Organization API answers the cap as COMMON_104.
+	expect(t, c.do(http.MethodGet, orgBase, nil), 403, gatewayErr("COMMON_104", "requests too frequent"))
+
+	// Lifting the cap lets everything through.
+	s.SetFaults(Faults{})
+	for range 10 {
+		expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
+	}
+	// A fractional rate still allows a burst of one.
+	s.SetFaults(Faults{RateLimit: 0.5})
+	expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
+	expect(t, c.do(http.MethodGet, deptBase, nil), 429, nil)
+}
+
+func TestLatency(t *testing.T) {
+	s := newTestServer(t)
+	s.SetFaults(Faults{Latency: 50 * time.Millisecond})
+	c := newCaller(t, s)
+	start := time.Now()
+	expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
+	if elapsed := time.Since(start); elapsed < 50*time.Millisecond {
+		t.Errorf("request took %v, want at least 50ms", elapsed)
+	}
+}
+
+func TestRequestLog(t *testing.T) {
+	s := newTestServer(t)
+	c := newCaller(t, s)
+	c.mustCreate("a", "#")
+	c.do(http.MethodGet, deptBase+"?offset=0&limit=5", nil)
+	bad := c
+	bad.secretKey = "wrong"
+	bad.do(http.MethodGet, deptBase+"/a", nil)
+	c.do(http.MethodGet, "/nowhere", nil)
+	s.SetFaults(Faults{ThrottleFraction: 1})
+	c.do(http.MethodDelete, deptBase+"/a", nil)
+
+	want := []Request{
+		{Method: "POST", Path: deptBase + "/a", Status: 201, Time: testEpoch, AccessKey: testAccessKey},
+		{Method: "GET", Path: deptBase, Query: "offset=0&limit=5", Status: 200, Time: testEpoch, AccessKey: testAccessKey},
+		{Method: "GET", Path: deptBase + "/a", Status: 401, Time: testEpoch, AccessKey: testAccessKey},
+		{Method: "GET", Path: "/nowhere", Status: 404, Time: testEpoch, AccessKey: testAccessKey},
+		{Method: "DELETE", Path: deptBase + "/a", Status: 429, Time: testEpoch, AccessKey: testAccessKey},
+	}
+	if diff := cmp.Diff(want, s.Requests()); diff != "" {
+		t.Errorf("Requests (-want +got):\n%s", diff)
+	}
+	s.ResetRequests()
+	if got := s.Requests(); len(got) != 0 {
+		t.Errorf("Requests after reset = %v", got)
+	}
+	c.do(http.MethodGet, orgBase, nil)
+	if got := s.Requests(); len(got) != 1 || got[0].Path != orgBase || got[0].Status != 429 && got[0].Status != 403 {
+		t.Errorf("Requests = %+v, want the one throttled GET /org", got)
+	}
+}
+
+// OnRequest sees each request once it is answered.
+func TestOnRequest(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	s := NewServer(Options{AccessKey: testAccessKey, SecretKey: testSecretKey, CompanyIDs: []string{testCompany},
+		Now: func() time.Time { return testEpoch },
+		OnRequest: func(r Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
+		}})
+	defer s.Close()
+	c := newCaller(t, s)
+	c.do(http.MethodGet, deptBase, nil)
+	c.do(http.MethodGet, deptBase+"/x", nil)
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]string{"GET " + deptBase + " 200", "GET " + deptBase + "/x 404"}, seen); diff != "" {
+		t.Errorf("OnRequest (-want +got):\n%s", diff)
+	}
+}
+
+// Many clients at once over HTTP and through the inspection API; run with -race.
+func TestConcurrentUse(t *testing.T) {
+	s := newTestServer(t)
+	c := newCaller(t, s)
+	c.mustCreate("root", "#")
+	const workers, perWorker = 8, 25
+
+	var wg sync.WaitGroup
+	errs := make(chan string, workers*perWorker*4)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range perWorker {
+				key := fmt.Sprintf("w%d-%d", w, i)
+				if got := c.do(http.MethodPost, deptBase+"/"+key, dept(key, "root", key, "1")); got.status != 201 {
+					errs <- fmt.Sprintf("POST %s: %d %s", key, got.status, got.body)
+				}
+				if got := c.do(http.MethodPut, deptBase+"/"+key, dept(key, "root", key+"!", "2")); got.status != 200 {
+					errs <- fmt.Sprintf("PUT %s: %d %s", key, got.status, got.body)
+				}
+				if got := c.do(http.MethodGet, deptBase+"?limit=100", nil); got.status != 200 {
+					errs <- fmt.Sprintf("list: %d", got.status)
+				}
+				if i%2 == 0 {
+					if got := c.do(http.MethodDelete, deptBase+"/"+key, nil); got.status != 200 {
+						errs <- fmt.Sprintf("DELETE %s: %d", key, got.status)
+					}
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 50 {
+			s.Departments(testCompany)
+			s.Requests()
+			s.PutDepartment(testCompany, Department{ExternalKey: fmt.Sprintf("drift-%d", i), Name: "d", ParentExternalKey: "#", DisplayOrder: "1"})
+			s.SetFaults(Faults{})
+			s.Organization(testAccessKey)
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	// root, the odd-numbered half of each worker's departments, and the drifted ones.
+	if got, want := len(s.Departments(testCompany)), 1+workers*(perWorker/2)+50; got != want {
+		t.Errorf("%d departments, want %d", got, want)
+	}
+	if got, want := len(s.Requests()), 1+workers*(perWorker*3+(perWorker+1)/2); got != want {
+		t.Errorf("%d requests logged, want %d", got, want)
+	}
+}
