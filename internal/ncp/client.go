@@ -152,7 +152,9 @@ type Config struct {
 // Client calls the NCP WORKPLACE and Organization APIs. It is safe for
 // concurrent use. Formatting a Client never shows its secrets.
 type Client struct {
-	creds             Credentials
+	// creds is a pointer so that even formatting a copied Client value
+	// through reflection prints an address, not the keys.
+	creds             *Credentials
 	site              Site
 	workplaceBase     *url.URL
 	organizationBase  *url.URL
@@ -168,7 +170,6 @@ type Client struct {
 	userAgent         string
 	sleep             func(ctx context.Context, d time.Duration) error // replaced in tests
 	jitter            func(max time.Duration) time.Duration            // replaced in tests
-	redactedSecrets   []string
 	maxResponseBytes  int64
 	maxErrorBodyBytes int64
 }
@@ -203,8 +204,9 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("ncp: ListPageSize %d exceeds the API maximum %d", cfg.ListPageSize, MaxListPageSize)
 	}
 
+	creds := cfg.Credentials
 	c := &Client{
-		creds:             cfg.Credentials,
+		creds:             &creds,
 		site:              site,
 		workplaceBase:     workplace,
 		organizationBase:  organization,
@@ -235,11 +237,6 @@ func New(cfg Config) (*Client, error) {
 	if c.limiter == nil {
 		c.limiter = rate.NewLimiter(rate.Limit(orDefault(cfg.QPS, DefaultQPS)), orDefault(cfg.Burst, DefaultBurst))
 	}
-	for _, s := range []string{cfg.Credentials.SecretKey, cfg.Credentials.APIGatewayKey} {
-		if s != "" {
-			c.redactedSecrets = append(c.redactedSecrets, s)
-		}
-	}
 	return c, nil
 }
 
@@ -247,20 +244,24 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) Limiter() *rate.Limiter { return c.limiter }
 
 // String describes the client without its secrets.
-func (c *Client) String() string {
-	if c == nil {
-		return "ncp.Client(nil)"
-	}
+func (c Client) String() string {
 	return fmt.Sprintf("ncp.Client{site:%s workplace:%s organization:%s accessKey:%s}",
-		c.site, c.workplaceBase, c.organizationBase, c.creds.AccessKey)
+		c.site, c.workplaceBase, c.organizationBase, c.accessKey())
 }
 
 // GoString describes the client without its secrets.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // Format implements fmt.Formatter so that no verb prints the unexported
-// fields (which hold the secret key).
-func (c *Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
+// fields. Value receivers cover both Client and *Client.
+func (c Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
+
+func (c *Client) accessKey() string {
+	if c.creds == nil {
+		return ""
+	}
+	return c.creds.AccessKey
+}
 
 func orDefault[T comparable](v, def T) T {
 	var zero T

@@ -182,7 +182,10 @@ func (c *Client) limiterError(ctx context.Context, method, path string, err, las
 
 // scrub removes the client's secrets from anything the server sent back.
 func (c *Client) scrub(e *APIError) {
-	for _, secret := range c.redactedSecrets {
+	for _, secret := range []string{c.creds.SecretKey, c.creds.APIGatewayKey} {
+		if secret == "" {
+			continue
+		}
 		e.Message = strings.ReplaceAll(e.Message, secret, redacted)
 		e.Code = strings.ReplaceAll(e.Code, secret, redacted)
 	}

@@ -1,0 +1,249 @@
+package ncp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// pagingServer serves a fixed list of departments with offset/limit paging
+// and records the pages asked for.
+type pagingServer struct {
+	total     int
+	claim     func(total int) any // totalCount to report; nil omits it
+	mu        sync.Mutex
+	pageCalls []string
+}
+
+func (p *pagingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil || limit > 100 || limit < 1 {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"status":400,"code":-4020,"errors":[],"message":"bad limit"}`))
+		return
+	}
+	p.mu.Lock()
+	p.pageCalls = append(p.pageCalls, r.URL.RawQuery)
+	p.mu.Unlock()
+	elements := []map[string]any{}
+	for i := offset; i < min(offset+limit, p.total); i++ {
+		elements = append(elements, map[string]any{
+			"externalKey": fmt.Sprintf("d%03d", i), "name": fmt.Sprintf("Dept %d", i),
+			"parentDeptExternalKey": "#", "dispOrd": fmt.Sprintf("%d.0", i),
+		})
+	}
+	page := map[string]any{"elements": elements}
+	if p.claim != nil {
+		page["totalCount"] = p.claim(p.total)
+	}
+	_ = json.NewEncoder(w).Encode(page)
+}
+
+func TestListDepartmentsPaging(t *testing.T) {
+	exact := func(total int) any { return total }
+	tests := []struct {
+		name      string
+		total     int
+		pageSize  int
+		claim     func(int) any
+		wantPages []string
+	}{
+		{"empty", 0, 0, exact, []string{"offset=0&limit=100"}},
+		{"one", 1, 0, exact, []string{"offset=0&limit=100"}},
+		{"exactly one page", 100, 0, exact, []string{"offset=0&limit=100"}},
+		{"one more than a page", 101, 0, exact, []string{"offset=0&limit=100", "offset=100&limit=100"}},
+		{"250", 250, 0, exact, []string{"offset=0&limit=100", "offset=100&limit=100", "offset=200&limit=100"}},
+		{"250 in pages of 100 given as a string total", 250, 0, func(total int) any { return strconv.Itoa(total) },
+			[]string{"offset=0&limit=100", "offset=100&limit=100", "offset=200&limit=100"}},
+		{"small pages", 25, 10, exact, []string{"offset=0&limit=10", "offset=10&limit=10", "offset=20&limit=10"}},
+		{"total overstated: stop on empty page", 5, 0, func(int) any { return 1000 },
+			[]string{"offset=0&limit=100", "offset=5&limit=100"}},
+		{"no total: stop on short page", 15, 10, nil, []string{"offset=0&limit=10", "offset=10&limit=10"}},
+		{"no total, exact pages: stop on empty page", 20, 10, nil,
+			[]string{"offset=0&limit=10", "offset=10&limit=10", "offset=20&limit=10"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &pagingServer{total: tt.total, claim: tt.claim}
+			srv := httptest.NewServer(p)
+			defer srv.Close()
+			c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.ListPageSize = tt.pageSize })
+			got, err := c.ListDepartments(context.Background(), "c1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tt.total {
+				t.Fatalf("%d departments, want %d", len(got), tt.total)
+			}
+			for i, d := range got {
+				if want := fmt.Sprintf("d%03d", i); d.ExternalKey != want {
+					t.Fatalf("department %d = %s, want %s (order must be kept)", i, d.ExternalKey, want)
+				}
+			}
+			if diff := cmp.Diff(tt.wantPages, p.pageCalls); diff != "" {
+				t.Fatalf("pages requested (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDepartmentRequestBody(t *testing.T) {
+	yes := true
+	tests := []struct {
+		name string
+		dept Department
+		want map[string]any
+	}{
+		{"full", Department{ExternalKey: "sales", Name: "Sales", I18nNames: map[string]string{"ko_KR": "영업", "en_US": "Sales"},
+			ParentExternalKey: "#", EmailAddress: "sales@example.com", ExternalEmailReceive: &yes, DisplayOrder: "2",
+			TenantID: "ignored", DeptNo: "ignored"},
+			map[string]any{"name": "Sales", "i18nNames": map[string]any{"ko_KR": "영업", "en_US": "Sales"},
+				"deptExternalKey": "sales", "parentDeptExternalKey": "#", "deptEmailAddress": "sales@example.com",
+				"externalEmailReceiveYn": true, "dispOrd": "2"}},
+		{"minimal: empty map and e-mail sent, unset flag left out", Department{ExternalKey: "ops", Name: "Ops", ParentExternalKey: "sales", DisplayOrder: "1.5"},
+			map[string]any{"name": "Ops", "i18nNames": map[string]any{}, "deptExternalKey": "ops",
+				"parentDeptExternalKey": "sales", "deptEmailAddress": "", "dispOrd": "1.5"}},
+	}
+	for _, tt := range tests {
+		for _, method := range []string{http.MethodPost, http.MethodPut} {
+			t.Run(tt.name+" "+method, func(t *testing.T) {
+				srv := newScriptServer(t, ok(""))
+				c := newTestClient(t, srv.URL)
+				var err error
+				if method == http.MethodPost {
+					_, err = c.CreateDepartment(context.Background(), "c1", tt.dept)
+				} else {
+					_, err = c.UpdateDepartment(context.Background(), "c1", tt.dept)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := srv.recorded()[0]
+				if r.Method != method || r.RequestURI != "/organization/apigw/v2/company/c1/department/"+tt.dept.ExternalKey {
+					t.Fatalf("request %s %s", r.Method, r.RequestURI)
+				}
+				var got map[string]any
+				if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
+					t.Fatalf("body %q: %v", r.Body, err)
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Fatalf("body (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+func TestDepartmentResponseDecoding(t *testing.T) {
+	yes, no := true, false
+	leader := "emp-7"
+	tests := []struct {
+		name string
+		body string
+		want Department
+	}{
+		{"documented GET", `{"tenantId":"t1","companyId":"c1","externalKey":"apitestdept3","name":"Test department 2",
+			"i18nNames":{"ko_KR":"Test department 2","en_US":"testDept2"},"parentDeptExternalKey":"apitestdept1",
+			"deptLeaderExternalKey":null,"deptEmailAddress":"testDeptEmail@sample.com","externalEmailReceiveYn":true,"dispOrd":"2.0"}`,
+			Department{TenantID: "t1", CompanyID: "c1", ExternalKey: "apitestdept3", Name: "Test department 2",
+				I18nNames: map[string]string{"ko_KR": "Test department 2", "en_US": "testDept2"}, ParentExternalKey: "apitestdept1",
+				EmailAddress: "testDeptEmail@sample.com", ExternalEmailReceive: &yes, DisplayOrder: "2.0"}},
+		{"loose types", `{"externalKey":"d","deptExternalKey":"other","name":"D","parentDeptExternalKey":"#","deptLeaderExternalKey":"emp-7",
+			"externalEmailReceiveYn":"N","dispOrd":3.5,"deptNo":12345,"parentDeptNo":"#","i18nNames":null,"unknownField":[1,2]}`,
+			Department{ExternalKey: "d", Name: "D", ParentExternalKey: "#", LeaderExternalKey: &leader,
+				ExternalEmailReceive: &no, DisplayOrder: "3.5", DeptNo: "12345", ParentDeptNo: "#"}},
+		{"echo uses deptExternalKey", `{"deptExternalKey":"d","name":"D","parentDeptExternalKey":"#","dispOrd":"1"}`,
+			Department{ExternalKey: "d", Name: "D", ParentExternalKey: "#", DisplayOrder: "1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var resp departmentResponse
+			if err := json.Unmarshal([]byte(tt.body), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, resp.department()); diff != "" {
+				t.Fatalf("department (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestWriteDepartmentWithoutEcho(t *testing.T) {
+	srv := newScriptServer(t, status(http.StatusCreated, ""))
+	c := newTestClient(t, srv.URL)
+	in := Department{ExternalKey: "d", Name: "D", ParentExternalKey: "#", DisplayOrder: "1", I18nNames: map[string]string{"en_US": "D"}}
+	got, err := c.CreateDepartment(context.Background(), "c1", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(in, *got); diff != "" {
+		t.Fatalf("without a body the sent department comes back (-want +got):\n%s", diff)
+	}
+}
+
+func TestUnaddressableKeysRejectedLocally(t *testing.T) {
+	srv := newScriptServer(t, ok(deptBody))
+	c := newTestClient(t, srv.URL)
+	ctx := context.Background()
+	calls := map[string]func() error{
+		"empty key":    func() error { _, err := c.GetDepartment(ctx, "c1", ""); return err },
+		"dot key":      func() error { _, err := c.GetDepartment(ctx, "c1", "."); return err },
+		"dot-dot key":  func() error { return c.DeleteDepartment(ctx, "c1", "..") },
+		"empty create": func() error { _, err := c.CreateDepartment(ctx, "c1", Department{Name: "x"}); return err },
+		"no company":   func() error { _, err := c.ListDepartments(ctx, ""); return err },
+		"org number 0": func() error { return c.DeleteOrganization(ctx, 0) },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, ErrInvalidRequest) {
+			t.Errorf("%s: err = %v, want ErrInvalidRequest", name, err)
+		}
+	}
+	if srv.calls.Load() != 0 {
+		t.Fatalf("%d requests sent for unaddressable keys", srv.calls.Load())
+	}
+}
+
+func TestEqualDisplayOrder(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"2", "2.0", true},
+		{"2", "02", true},
+		{"02.50", "2.5", true},
+		{"0", "0.0", true},
+		{"-0", "0", true},
+		{"+3", "3.00", true},
+		{".5", "0.5", true},
+		{"5.", "5", true},
+		{" 7 ", "7.0", true},
+		{"1000", "1000.000", true},
+		{"2", "2.1", false},
+		{"10", "1", false},
+		{"-1", "1", false},
+		{"1.05", "1.5", false},
+		{"abc", "abc", true},
+		{"abc", "ABC", false},
+		{"1e2", "100", false},
+		{"", "", true},
+		{"", "0", false},
+		{"1.2.3", "1.2.3", true},
+	}
+	for _, tt := range tests {
+		if got := EqualDisplayOrder(tt.a, tt.b); got != tt.want {
+			t.Errorf("EqualDisplayOrder(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if got := EqualDisplayOrder(tt.b, tt.a); got != tt.want {
+			t.Errorf("EqualDisplayOrder(%q, %q) = %v, want %v (not symmetric)", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
