@@ -1,0 +1,164 @@
+// Command fakencp serves the fake NAVER Cloud Platform WORKPLACE department API and Organization API
+// of package ncpfake, for the demo and for trying orgsync without an NCP account.
+//
+// It prints "fakencp listening on http://HOST:PORT" as its first line on stdout, logs one line per
+// request (method, path, status; never headers) on stderr and stops on SIGINT or SIGTERM.
+//
+//	fakencp --access-key AK --secret-key SK --company-id c1,c2 [--listen 127.0.0.1:8080]
+//	        [--latency 100ms] [--throttle-fraction 0.1] [--unavailable-fraction 0.05]
+//	        [--rate-limit 10] [--retry-after 1s] [--with-organization] [--seed-file seed.json]
+//
+// The secret key may come from the environment variable FAKENCP_SECRET_KEY instead.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
+)
+
+// secretKeyEnv names the environment variable read when --secret-key is not given.
+const secretKeyEnv = "FAKENCP_SECRET_KEY"
+
+// config is the parsed command line.
+type config struct {
+	listen           string
+	accessKey        string
+	secretKey        string
+	companyIDs       []string
+	faults           ncpfake.Faults
+	withOrganization bool
+	seedFile         string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := parseFlags(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fakencp:", err)
+		os.Exit(2)
+	}
+	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "fakencp:", err)
+		os.Exit(1)
+	}
+}
+
+// companyList is a flag that may be repeated and holds comma-separated values.
+type companyList []string
+
+func (c *companyList) String() string { return strings.Join(*c, ",") }
+
+func (c *companyList) Set(value string) error {
+	for id := range strings.SplitSeq(value, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			*c = append(*c, id)
+		}
+	}
+	return nil
+}
+
+func parseFlags(args []string, getenv func(string) string, output io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("fakencp", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to listen on (port 0: a free port)")
+	fs.StringVar(&cfg.accessKey, "access-key", "", "access key of the account (required)")
+	fs.StringVar(&cfg.secretKey, "secret-key", "", "secret key of the account (required; or $"+secretKeyEnv+")")
+	fs.Var((*companyList)(&cfg.companyIDs), "company-id", "WORKPLACE company that exists (repeatable, or comma-separated)")
+	fs.DurationVar(&cfg.faults.Latency, "latency", 0, "latency added to every request")
+	fs.Float64Var(&cfg.faults.ThrottleFraction, "throttle-fraction", 0, "fraction of requests answered as throttled (0 to 1)")
+	fs.Float64Var(&cfg.faults.UnavailableFraction, "unavailable-fraction", 0, "fraction of requests answered 503 (0 to 1)")
+	fs.Float64Var(&cfg.faults.RateLimit, "rate-limit", 0, "requests per second across the server before throttling (0: no cap)")
+	fs.DurationVar(&cfg.faults.RetryAfter, "retry-after", 0, "Retry-After sent on throttled answers (0: none)")
+	fs.BoolVar(&cfg.withOrganization, "with-organization", false, "start with the account already in an organization")
+	fs.StringVar(&cfg.seedFile, "seed-file", "", `JSON file of departments to preload: {"companies":{"<companyId>":[<add call body>...]}}`)
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if cfg.secretKey == "" {
+		cfg.secretKey = getenv(secretKeyEnv)
+	}
+	switch {
+	case cfg.accessKey == "":
+		return config{}, errors.New("--access-key is required")
+	case cfg.secretKey == "":
+		return config{}, errors.New("--secret-key or $" + secretKeyEnv + " is required")
+	case !isFraction(cfg.faults.ThrottleFraction) || !isFraction(cfg.faults.UnavailableFraction):
+		return config{}, errors.New("--throttle-fraction and --unavailable-fraction must be between 0 and 1")
+	case cfg.faults.RateLimit < 0 || cfg.faults.Latency < 0 || cfg.faults.RetryAfter < 0:
+		return config{}, errors.New("--rate-limit, --latency and --retry-after must not be negative")
+	}
+	return cfg, nil
+}
+
+func isFraction(f float64) bool { return f >= 0 && f <= 1 }
+
+// run serves the fake until ctx is done, then shuts down, letting requests in flight finish.
+func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	logger := log.New(stderr, "", log.LstdFlags)
+	fake := ncpfake.New(ncpfake.Options{
+		AccessKey:  cfg.accessKey,
+		SecretKey:  cfg.secretKey,
+		CompanyIDs: cfg.companyIDs,
+		Faults:     cfg.faults,
+		OnRequest: func(r ncpfake.Request) {
+			logger.Printf("%s %s %d", r.Method, r.Path, r.Status)
+		},
+	})
+	if cfg.withOrganization {
+		fake.SetOrganization(cfg.accessKey, &ncpfake.Organization{OrganizationDesc: "created by fakencp"})
+	}
+	if cfg.seedFile != "" {
+		if err := loadSeed(fake, cfg.seedFile); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "fakencp listening on http://%s\n", ln.Addr())
+
+	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Print("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func loadSeed(fake *ncpfake.Fake, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return fake.LoadSeed(f)
+}
