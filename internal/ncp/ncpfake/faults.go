@@ -33,7 +33,7 @@ type Faults struct {
 func (f *Fake) SetFaults(faults Faults) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if faults.RateLimit != f.faults.RateLimit || (faults.RateLimit > 0 && f.limiter == nil) {
+	if faults.RateLimit != f.faults.RateLimit {
 		f.limiter = nil
 		if faults.RateLimit > 0 {
 			burst := max(1, int(faults.RateLimit))

@@ -30,7 +30,7 @@ type Options struct {
 	// CompanyIDs are the WORKPLACE companies that exist; requests naming any other company get 404.
 	CompanyIDs []string
 	// Now is the server clock, used for the signature timestamp window and for the timestamps the
-	// fake reports. Defaults to time.Now.
+	// fake reports. It is called concurrently. Defaults to time.Now.
 	Now func() time.Time
 	// Faults are injected from the start; see SetFaults to change them later.
 	Faults Faults
