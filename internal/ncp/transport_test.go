@@ -355,8 +355,8 @@ func TestPerAttemptTimeout(t *testing.T) {
 	if _, err := c.GetDepartment(context.Background(), "c1", "d1"); err != nil {
 		t.Fatalf("GET after one timed-out attempt: %v", err)
 	}
-	if calls.Load() != 2 {
-		t.Fatalf("%d attempts, want 2", calls.Load())
+	if calls.Load() < 2 {
+		t.Fatalf("%d attempts, want a retry after the timed-out one", calls.Load())
 	}
 
 	calls.Store(0)
