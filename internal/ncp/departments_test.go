@@ -161,6 +161,8 @@ func TestDepartmentResponseDecoding(t *testing.T) {
 			"externalEmailReceiveYn":"N","dispOrd":3.5,"deptNo":12345,"parentDeptNo":"#","i18nNames":null,"unknownField":[1,2]}`,
 			Department{ExternalKey: "d", Name: "D", ParentExternalKey: "#", LeaderExternalKey: &leader,
 				ExternalEmailReceive: &no, DisplayOrder: "3.5", DeptNo: "12345", ParentDeptNo: "#"}},
+		{"escaped strings", `{"externalKey":"a\/b","name":"Sales \"East\" \u00e9\n","i18nNames":{"ko_KR":"\uc601\uc5c5"},"dispOrd":"1"}`,
+			Department{ExternalKey: "a/b", Name: "Sales \"East\" é\n", I18nNames: map[string]string{"ko_KR": "영업"}, DisplayOrder: "1"}},
 		{"echo uses deptExternalKey", `{"deptExternalKey":"d","name":"D","parentDeptExternalKey":"#","dispOrd":"1"}`,
 			Department{ExternalKey: "d", Name: "D", ParentExternalKey: "#", DisplayOrder: "1"}},
 	}

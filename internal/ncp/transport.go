@@ -122,7 +122,7 @@ func (c *Client) attempt(ctx context.Context, method string, target *url.URL, pa
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// A truncated body simply fails to decode and yields the status text.
-		data, _ := readLimited(resp.Body, c.maxErrorBodyBytes)
+		data, _ := readLimited(resp.Body, resp.ContentLength, c.maxErrorBodyBytes)
 		apiErr := decodeAPIError(resp.StatusCode, data)
 		apiErr.Method = method
 		apiErr.Path = path
@@ -131,7 +131,7 @@ func (c *Client) attempt(ctx context.Context, method string, target *url.URL, pa
 		return apiErr
 	}
 
-	data, err := readLimited(resp.Body, c.maxResponseBytes)
+	data, err := readLimited(resp.Body, resp.ContentLength, c.maxResponseBytes)
 	if err != nil {
 		if errors.Is(err, errBodyTooLarge) {
 			return fmt.Errorf("ncp: %s %s: response body larger than %d bytes", method, path, c.maxResponseBytes)
@@ -263,8 +263,17 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 var errBodyTooLarge = errors.New("body too large")
 
 // readLimited reads at most limit bytes of r; a longer body is an error.
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+// size is the announced length (-1 when unknown), used only to size the buffer.
+func readLimited(r io.Reader, size, limit int64) ([]byte, error) {
+	if size > limit {
+		return nil, errBodyTooLarge
+	}
+	var buf bytes.Buffer
+	if size > 0 {
+		buf.Grow(int(size) + 1) // +1: ReadFrom needs room to see EOF without growing
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	data := buf.Bytes()
 	if err != nil {
 		return data, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The NCP APIs are loose about JSON types: numbers documented as integers are
@@ -22,6 +23,12 @@ func (s *flexString) UnmarshalJSON(data []byte) error {
 	}
 	switch data[0] {
 	case '"':
+		// The decoder has validated the token: without escapes and with
+		// valid UTF-8 its content is the string itself.
+		if content := data[1 : len(data)-1]; bytes.IndexByte(content, '\\') < 0 && utf8.Valid(content) {
+			*s = flexString(content)
+			return nil
+		}
 		var v string
 		if err := json.Unmarshal(data, &v); err == nil {
 			*s = flexString(v)
