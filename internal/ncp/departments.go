@@ -174,6 +174,8 @@ func (c *Client) writeDepartment(ctx context.Context, method, companyID string, 
 
 // DeleteDepartment removes a department. It fails with ErrNotFound when the
 // department does not exist and ErrInvalidRequest while it has sub-departments.
+// A DELETE is retried after a lost response, so ErrNotFound can also mean
+// that an earlier attempt deleted it: treat it as deleted.
 func (c *Client) DeleteDepartment(ctx context.Context, companyID, externalKey string) error {
 	path, err := departmentPath(companyID, externalKey)
 	if err != nil {
