@@ -22,8 +22,8 @@ kube_ldflags="-s -w \
  -X ${version_pkg}.gitTreeState=clean \
  -X ${version_pkg}.buildDate=1970-01-01T00:00:00Z"
 
-has_version() { # binary, expected substring of its --version output
-	[[ -x "$1" ]] && "$1" --version 2>/dev/null | grep -qF -- "$2"
+has_version() { # binary, expected substring of its version output, version command
+	[[ -x "$1" ]] && "$1" "${@:3}" 2>/dev/null | grep -qF -- "$2"
 }
 
 build() { # module dir, package, binary name, ldflags
@@ -32,17 +32,17 @@ build() { # module dir, package, binary name, ldflags
 	mv "${out}/$3.tmp" "${out}/$3"
 }
 
-if has_version "${out}/kube-apiserver" "Kubernetes ${KUBE_VERSION}"; then
+if has_version "${out}/kube-apiserver" "Kubernetes ${KUBE_VERSION}" --version; then
 	echo "envtest: kube-apiserver ${KUBE_VERSION} present" >&2
 else
 	build kube k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "${kube_ldflags}"
 fi
-if has_version "${out}/kubectl" "${KUBE_VERSION}"; then
+if has_version "${out}/kubectl" "Client Version: ${KUBE_VERSION}" version --client; then
 	echo "envtest: kubectl ${KUBE_VERSION} present" >&2
 else
 	build kube k8s.io/kubernetes/cmd/kubectl kubectl "${kube_ldflags}"
 fi
-if has_version "${out}/etcd" "etcd Version: ${ETCD_VERSION}"; then
+if has_version "${out}/etcd" "etcd Version: ${ETCD_VERSION}" --version; then
 	echo "envtest: etcd ${ETCD_VERSION} present" >&2
 else
 	build etcd go.etcd.io/etcd/server/v3 etcd "-s -w"

@@ -1,0 +1,60 @@
+package v1alpha1
+
+// ManagementPolicy says whether orgsync may write to the remote system.
+// +kubebuilder:validation:Enum=Manage;Observe
+type ManagementPolicy string
+
+const (
+	// ManagementPolicyManage creates, updates and deletes remote objects to match the spec.
+	ManagementPolicyManage ManagementPolicy = "Manage"
+	// ManagementPolicyObserve only reads the remote object and reports what it finds.
+	ManagementPolicyObserve ManagementPolicy = "Observe"
+)
+
+// DeletionPolicy says what happens to the remote object when the Kubernetes object is deleted.
+// +kubebuilder:validation:Enum=Delete;Orphan
+type DeletionPolicy string
+
+const (
+	// DeletionPolicyDelete deletes the remote object.
+	DeletionPolicyDelete DeletionPolicy = "Delete"
+	// DeletionPolicyOrphan leaves the remote object in place.
+	DeletionPolicyOrphan DeletionPolicy = "Orphan"
+)
+
+// ConditionReady is the one condition every orgsync object carries.
+const ConditionReady = "Ready"
+
+// Reasons of the Ready condition.
+const (
+	// ReasonSynced: the remote system matches the spec.
+	ReasonSynced = "Synced"
+	// ReasonWaitingForOrganization: the referenced Organization is missing or not Ready.
+	ReasonWaitingForOrganization = "WaitingForOrganization"
+	// ReasonWaitingForParent: the parent department does not exist remotely yet.
+	ReasonWaitingForParent = "WaitingForParent"
+	// ReasonParentCycle: following parentExternalKey leads back to this department.
+	ReasonParentCycle = "ParentCycle"
+	// ReasonConflict: another Department of the same Organization claims the same external key.
+	ReasonConflict = "Conflict"
+	// ReasonCredentialsInvalid: the credentials Secret is missing, incomplete or rejected.
+	ReasonCredentialsInvalid = "CredentialsInvalid"
+	// ReasonInvalidSpec: the remote system rejected the values; nothing is retried until the spec changes.
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonRemoteError: a transient remote failure; retried with backoff.
+	ReasonRemoteError = "RemoteError"
+	// ReasonDeletionBlocked: sub-departments still exist.
+	ReasonDeletionBlocked = "DeletionBlocked"
+	// ReasonDrifted: in Observe mode, the remote object is absent or differs from the spec.
+	ReasonDrifted = "Drifted"
+	// ReasonDeleting: the object is being deleted and waits for what it owns to go.
+	ReasonDeleting = "Deleting"
+)
+
+// LocalObjectReference names an object in the same namespace.
+type LocalObjectReference struct {
+	// name of the referenced object, in the same namespace.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}

@@ -1,0 +1,133 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TopLevelParentKey is how WORKPLACE names the parent of a top-level department.
+const TopLevelParentKey = "#"
+
+// DepartmentSpec is the desired state of a Department.
+type DepartmentSpec struct {
+	// organizationRef names the Organization, in this namespace, the department belongs to.
+	OrganizationRef LocalObjectReference `json:"organizationRef"`
+
+	// externalKey is the department's key in WORKPLACE. Defaults to metadata.name; immutable once set.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=36
+	// +kubebuilder:validation:Pattern=`^[^/?#%\s]+$`
+	// +optional
+	ExternalKey string `json:"externalKey,omitempty"`
+
+	// name is the department's display name.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=100
+	Name string `json:"name"`
+
+	// i18nNames maps a locale such as ko_KR or en_US to the department's name in that language.
+	// +kubebuilder:validation:MaxProperties=50
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 2 && size(k) <= 20 && size(self[k]) >= 1 && size(self[k]) <= 100)",message="each i18nNames key must be a locale (2-20 characters) and each name 1-100 characters"
+	// +optional
+	I18nNames map[string]string `json:"i18nNames,omitempty"`
+
+	// parentExternalKey is the external key of the parent department. Empty or omitted makes a
+	// top-level department. The parent may be another Department of the same Organization or a
+	// department that already exists in WORKPLACE.
+	// +kubebuilder:validation:MaxLength=36
+	// +kubebuilder:validation:Pattern=`^([^/?#%\s]+)?$`
+	// +optional
+	ParentExternalKey string `json:"parentExternalKey,omitempty"`
+
+	// emailAddress is the department's e-mail address.
+	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:Pattern=`^([^@\s]+@[^@\s]+\.[^@\s]+)?$`
+	// +optional
+	EmailAddress string `json:"emailAddress,omitempty"`
+
+	// externalEmailReceive says whether the department receives e-mail from outside the company.
+	// +optional
+	ExternalEmailReceive bool `json:"externalEmailReceive,omitempty"`
+
+	// displayOrder is the department's position among its siblings, a decimal number as a string.
+	// +kubebuilder:default="1"
+	// +kubebuilder:validation:MaxLength=10
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
+	// +optional
+	DisplayOrder string `json:"displayOrder,omitempty"`
+
+	// deletionPolicy says what happens to the WORKPLACE department when this object is deleted:
+	// Delete (default) deletes it, Orphan leaves it.
+	// +kubebuilder:default=Delete
+	// +optional
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// managementPolicy is Manage (default) to create and update the department, or Observe to only
+	// read and report.
+	// +kubebuilder:default=Manage
+	// +optional
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+}
+
+// DepartmentStatus is the observed state of a Department.
+type DepartmentStatus struct {
+	// externalKey is the key the department is synced under.
+	// +optional
+	ExternalKey string `json:"externalKey,omitempty"`
+	// parentExternalKey is the parent the department was last synced under ("#" for top level).
+	// +optional
+	ParentExternalKey string `json:"parentExternalKey,omitempty"`
+	// lastSyncTime is when the remote department was last observed to match the spec.
+	// +optional
+	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+	// observedGeneration is the generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// conditions: Ready, with a reason and a message.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=dept;depts,categories=orgsync
+// +kubebuilder:printcolumn:name="KEY",type=string,JSONPath=`.status.externalKey`
+// +kubebuilder:printcolumn:name="NAME",type=string,JSONPath=`.spec.name`
+// +kubebuilder:printcolumn:name="PARENT",type=string,JSONPath=`.spec.parentExternalKey`
+// +kubebuilder:printcolumn:name="READY",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="REASON",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="AGE",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// Department is one WORKPLACE department.
+// +kubebuilder:validation:XValidation:rule="has(self.spec.externalKey) || size(self.metadata.name) <= 36",message="spec.externalKey is required when metadata.name is longer than 36 characters"
+// +kubebuilder:validation:XValidation:rule="(has(self.spec.externalKey) ? self.spec.externalKey : self.metadata.name) == (has(oldSelf.spec.externalKey) ? oldSelf.spec.externalKey : oldSelf.metadata.name)",message="spec.externalKey is immutable once set"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.parentExternalKey) || self.spec.parentExternalKey != (has(self.spec.externalKey) ? self.spec.externalKey : self.metadata.name)",message="spec.parentExternalKey must not name the department itself"
+type Department struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   DepartmentSpec   `json:"spec,omitempty"`
+	Status DepartmentStatus `json:"status,omitempty"`
+}
+
+// Key is the department's external key: spec.externalKey, or metadata.name when it is empty.
+func (d *Department) Key() string {
+	if d.Spec.ExternalKey != "" {
+		return d.Spec.ExternalKey
+	}
+	return d.Name
+}
+
+// +kubebuilder:object:root=true
+
+// DepartmentList is a list of Departments.
+type DepartmentList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Department `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Department{}, &DepartmentList{})
+}

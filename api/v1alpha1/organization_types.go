@@ -1,0 +1,139 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Provider names the cloud an Organization connects to.
+// +kubebuilder:validation:Enum=ncp
+type Provider string
+
+const (
+	// ProviderNCP is NAVER Cloud Platform: WORKPLACE departments and NCP Organization.
+	ProviderNCP Provider = "ncp"
+)
+
+// Site selects which NCP API hosts to use.
+// +kubebuilder:validation:Enum=public;fin;gov
+type Site string
+
+// Keys of the credentials Secret.
+const (
+	SecretKeyAccessKey     = "accessKey"
+	SecretKeySecretKey     = "secretKey"
+	SecretKeyAPIGatewayKey = "apiGatewayKey"
+)
+
+// OrganizationSpec is the desired state of an Organization.
+type OrganizationSpec struct {
+	// provider is the cloud this Organization connects to.
+	// +kubebuilder:default=ncp
+	// +optional
+	Provider Provider `json:"provider,omitempty"`
+
+	// credentialsSecretRef names a Secret in this namespace with the keys accessKey and secretKey,
+	// and optionally apiGatewayKey.
+	CredentialsSecretRef LocalObjectReference `json:"credentialsSecretRef"`
+
+	// site selects the NCP API hosts: public, fin (financial) or gov (government).
+	// +kubebuilder:default=public
+	// +optional
+	Site Site `json:"site,omitempty"`
+
+	// description is the NCP Organization's organizationDesc, used when orgsync creates it.
+	// +kubebuilder:validation:MaxLength=1000
+	// +optional
+	Description string `json:"description,omitempty"`
+
+	// workplace is the WORKPLACE company whose departments belong to this Organization.
+	Workplace WorkplaceSpec `json:"workplace"`
+
+	// deletionPolicy says what happens to the NCP Organization when this object is deleted:
+	// Orphan (default) leaves it, Delete deletes it.
+	// +kubebuilder:default=Orphan
+	// +optional
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// managementPolicy is Manage (default) to create and update remote objects, or Observe to only
+	// read and report.
+	// +kubebuilder:default=Manage
+	// +optional
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+}
+
+// WorkplaceSpec identifies a WORKPLACE company.
+type WorkplaceSpec struct {
+	// companyId is the WORKPLACE connection key (Developers > Default settings > Connection key).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=36
+	// +kubebuilder:validation:Pattern=`^[^/?#%\s]+$`
+	CompanyID string `json:"companyId"`
+}
+
+// DepartmentCounts says how many Departments belong to an Organization and how many are Ready.
+type DepartmentCounts struct {
+	// total is the number of Department objects referring to this Organization.
+	Total int32 `json:"total"`
+	// ready is how many of them are Ready.
+	Ready int32 `json:"ready"`
+}
+
+// OrganizationStatus is the observed state of an Organization.
+type OrganizationStatus struct {
+	// organizationNo is the NCP Organization number.
+	// +optional
+	OrganizationNo string `json:"organizationNo,omitempty"`
+	// organizationName is the NCP Organization name.
+	// +optional
+	OrganizationName string `json:"organizationName,omitempty"`
+	// masterMemberName is the name of the organization's master account.
+	// +optional
+	MasterMemberName string `json:"masterMemberName,omitempty"`
+	// memberStatusCode is the caller account's member status, such as JOIN.
+	// +optional
+	MemberStatusCode string `json:"memberStatusCode,omitempty"`
+	// departments counts the Departments of this Organization.
+	// +optional
+	Departments DepartmentCounts `json:"departments,omitempty"`
+	// lastSyncTime is when the remote organization was last observed.
+	// +optional
+	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+	// observedGeneration is the generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// conditions: Ready, with a reason and a message.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=org;orgs,categories=orgsync
+// +kubebuilder:printcolumn:name="COMPANY",type=string,JSONPath=`.spec.workplace.companyId`
+// +kubebuilder:printcolumn:name="ORG-NO",type=string,JSONPath=`.status.organizationNo`
+// +kubebuilder:printcolumn:name="READY",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="AGE",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// Organization connects one NCP account and WORKPLACE company to orgsync.
+type Organization struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   OrganizationSpec   `json:"spec,omitempty"`
+	Status OrganizationStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// OrganizationList is a list of Organizations.
+type OrganizationList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Organization `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Organization{}, &OrganizationList{})
+}

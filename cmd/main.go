@@ -1,0 +1,101 @@
+// Command manager runs orgsync's controllers: Organization and Department objects reconciled
+// against NAVER Cloud Platform WORKPLACE and NCP Organization.
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"os"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/controller"
+	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
+)
+
+func main() {
+	var (
+		metricsAddr, probeAddr        string
+		leaderElect                   bool
+		syncPeriod                    time.Duration
+		maxConcurrent                 int
+		ncpWorkplace, ncpOrganization string
+		ncpQPS                        float64
+		ncpBurst                      int
+		ncpTimeout                    time.Duration
+	)
+	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
+	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to; 0 disables them.")
+	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
+	flag.DurationVar(&syncPeriod, "sync-period", 10*time.Minute, "How often every object is observed again to correct drift (jittered by ±10%).")
+	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "Departments reconciled in parallel.")
+	flag.StringVar(&ncpWorkplace, "ncp-workplace-endpoint", "", "Base URL replacing the site's WORKPLACE host, e.g. http://127.0.0.1:8080 for bin/fakencp.")
+	flag.StringVar(&ncpOrganization, "ncp-organization-endpoint", "", "Base URL replacing the site's NCP Organization host.")
+	flag.Float64Var(&ncpQPS, "ncp-qps", 10, "Requests per second to NCP for each Organization.")
+	flag.IntVar(&ncpBurst, "ncp-burst", 20, "Burst of requests to NCP for each Organization.")
+	flag.DurationVar(&ncpTimeout, "ncp-request-timeout", 30*time.Second, "Timeout of one HTTP request to NCP.")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName("setup")
+
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(v1alpha1.AddToScheme(scheme))
+
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme: scheme,
+		Metrics: metricsserver.Options{
+			BindAddress: metricsAddr,
+			// HTTP/2 is disabled on the metrics endpoint against the HTTP/2 rapid-reset attacks.
+			TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }},
+		},
+		HealthProbeBindAddress: probeAddr,
+		LeaderElection:         leaderElect,
+		LeaderElectionID:       "orgsync.orgsync.dev",
+	})
+	if err != nil {
+		log.Error(err, "unable to create the manager")
+		os.Exit(1)
+	}
+
+	connector := ncpprovider.NewConnector(ncpprovider.Options{
+		WorkplaceEndpoint:    ncpWorkplace,
+		OrganizationEndpoint: ncpOrganization,
+		QPS:                  ncpQPS,
+		Burst:                ncpBurst,
+		RequestTimeout:       ncpTimeout,
+	})
+	if err := controller.Setup(ctrl.SetupSignalHandler(), mgr, controller.Options{
+		Connector:               connector,
+		SyncPeriod:              syncPeriod,
+		MaxConcurrentReconciles: maxConcurrent,
+	}); err != nil {
+		log.Error(err, "unable to set up the controllers")
+		os.Exit(1)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		log.Error(err, "unable to set up the health check")
+		os.Exit(1)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		log.Error(err, "unable to set up the ready check")
+		os.Exit(1)
+	}
+
+	log.Info("starting the manager")
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "the manager stopped with an error")
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,469 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// Finalizer holds Organizations and Departments until their remote side is cleaned up.
+const Finalizer = "orgsync.dev/finalizer"
+
+// DepartmentReconciler makes one remote department match each Department object.
+type DepartmentReconciler struct {
+	client.Client
+	Recorder    events.EventRecorder
+	Connections *Connections
+	// SyncPeriod is how often a synced department is observed again to correct drift.
+	SyncPeriod time.Duration
+	// MaxConcurrentReconciles bounds the parallel reconciles.
+	MaxConcurrentReconciles int
+}
+
+// +kubebuilder:rbac:groups=orgsync.dev,resources=departments,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=orgsync.dev,resources=departments/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=orgsync.dev,resources=departments/finalizers,verbs=update
+// +kubebuilder:rbac:groups=orgsync.dev,resources=organizations,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile observes one Department and acts on the difference.
+func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	dept := &v1alpha1.Department{}
+	if err := r.Get(ctx, req.NamespacedName, dept); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	org, err := r.organization(ctx, dept)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+
+	before := dept.DeepCopy()
+	var o outcome
+	if !dept.DeletionTimestamp.IsZero() {
+		var done bool
+		if o, done = r.finalize(ctx, dept, org); done {
+			return ctrl.Result{}, nil
+		}
+	} else {
+		o = r.sync(ctx, dept, org)
+	}
+
+	r.recordTransition(dept, o)
+	setReady(&dept.Status.Conditions, dept.Generation, o)
+	dept.Status.ObservedGeneration = dept.Generation
+	if o.synced {
+		now := metav1.Now()
+		dept.Status.LastSyncTime = &now
+		dept.Status.ExternalKey = dept.Key()
+		dept.Status.ParentExternalKey = cmpOr(dept.Spec.ParentExternalKey, v1alpha1.TopLevelParentKey)
+	}
+	if !equality.Semantic.DeepEqual(before.Status, dept.Status) {
+		if err := r.Status().Patch(ctx, dept, client.MergeFrom(before)); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+	}
+	return o.result, o.err
+}
+
+// organization returns the Department's Organization, or nil when it does not exist.
+func (r *DepartmentReconciler) organization(ctx context.Context, dept *v1alpha1.Department) (*v1alpha1.Organization, error) {
+	org := &v1alpha1.Organization{}
+	err := r.Get(ctx, types.NamespacedName{Namespace: dept.Namespace, Name: dept.Spec.OrganizationRef.Name}, org)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	return org, err
+}
+
+// sync brings the remote department to the spec.
+func (r *DepartmentReconciler) sync(ctx context.Context, dept *v1alpha1.Department, org *v1alpha1.Organization) outcome {
+	orgName := dept.Spec.OrganizationRef.Name
+	switch {
+	case org == nil:
+		return waiting(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q does not exist in namespace %q", orgName, dept.Namespace))
+	case !org.DeletionTimestamp.IsZero():
+		return waiting(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q is being deleted", orgName))
+	case !isReady(org.Status.Conditions, org.Generation):
+		return waiting(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q is not Ready yet", orgName))
+	}
+
+	key := dept.Key()
+	if winner, err := r.keyHolder(ctx, dept); err != nil {
+		return failure(err)
+	} else if winner != nil && winner.UID != dept.UID {
+		return waiting(v1alpha1.ReasonConflict, fmt.Sprintf("Department %q of Organization %q already claims external key %q; rename one of them", winner.Name, orgName, key))
+	}
+	if cycle, err := r.parentCycle(ctx, dept); err != nil {
+		return failure(err)
+	} else if cycle != nil {
+		return waiting(v1alpha1.ReasonParentCycle, fmt.Sprintf("parentExternalKey forms a cycle: %s", strings.Join(cycle, " -> ")))
+	}
+	if c := readyCondition(dept); c != nil && c.Reason == v1alpha1.ReasonInvalidSpec && c.ObservedGeneration == dept.Generation {
+		// The remote API rejected this generation; asking again with the same values cannot help.
+		return outcome{keepCondition: true}
+	}
+
+	conn, err := r.Connections.Get(ctx, org, false)
+	if err != nil {
+		return failure(err)
+	}
+	manage := dept.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve
+	if manage && controllerutil.AddFinalizer(dept, Finalizer) {
+		// The finalizer goes on before the first remote write, so no remote department outlives
+		// its object unnoticed.
+		if err := r.Update(ctx, dept); err != nil {
+			return outcome{err: err}
+		}
+	}
+
+	desired := desiredDepartment(dept)
+	if desired.ParentKey != "" {
+		present, err := r.parentPresent(ctx, conn, dept)
+		if err != nil {
+			return failure(err)
+		}
+		if !present {
+			return waiting(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist in WORKPLACE yet", desired.ParentKey))
+		}
+	}
+
+	observed, err := conn.Departments.Observe(ctx, desired)
+	if err != nil {
+		return failure(err)
+	}
+	if !manage {
+		return observeOnly(key, observed, jitter(r.SyncPeriod))
+	}
+	switch {
+	case !observed.Exists:
+		err = conn.Departments.Create(ctx, desired)
+		if err == nil {
+			r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Created", "Create", "Created WORKPLACE department %q", key)
+		}
+	case !observed.UpToDate:
+		err = conn.Departments.Update(ctx, desired)
+		if err == nil {
+			r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated WORKPLACE department %q: %s", key, strings.Join(observed.Diff, ", "))
+		}
+	}
+	if errors.Is(err, provider.ErrParentNotFound) {
+		return waiting(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist in WORKPLACE yet", desired.ParentKey))
+	}
+	if err != nil {
+		return failure(err)
+	}
+	return readyOutcome(fmt.Sprintf("WORKPLACE department %q matches the spec", key), jitter(r.SyncPeriod))
+}
+
+func observeOnly(key string, observed provider.DepartmentObservation, resync time.Duration) outcome {
+	var o outcome
+	switch {
+	case !observed.Exists:
+		o = waiting(v1alpha1.ReasonDrifted, fmt.Sprintf("WORKPLACE department %q does not exist (managementPolicy Observe: not creating it)", key))
+	case !observed.UpToDate:
+		o = waiting(v1alpha1.ReasonDrifted, fmt.Sprintf("WORKPLACE department %q differs in %s (managementPolicy Observe: not updating it)", key, strings.Join(observed.Diff, ", ")))
+	default:
+		return readyOutcome(fmt.Sprintf("WORKPLACE department %q matches the spec (observed only)", key), resync)
+	}
+	o.result = ctrl.Result{RequeueAfter: resync}
+	return o
+}
+
+// desiredDepartment is the remote state a Department's spec asks for.
+func desiredDepartment(dept *v1alpha1.Department) provider.Department {
+	return provider.Department{
+		Key:                  dept.Key(),
+		ParentKey:            dept.Spec.ParentExternalKey,
+		Name:                 dept.Spec.Name,
+		I18nNames:            maps.Clone(dept.Spec.I18nNames),
+		EmailAddress:         dept.Spec.EmailAddress,
+		ExternalEmailReceive: dept.Spec.ExternalEmailReceive,
+		DisplayOrder:         cmpOr(dept.Spec.DisplayOrder, "1"),
+	}
+}
+
+// keyHolder returns the Department that owns dept's external key in its Organization: the oldest
+// live claimant (by creation time, then name), so the outcome does not depend on reconcile order.
+func (r *DepartmentReconciler) keyHolder(ctx context.Context, dept *v1alpha1.Department) (*v1alpha1.Department, error) {
+	claimants, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, dept.Key()))
+	if err != nil {
+		return nil, err
+	}
+	var holder *v1alpha1.Department
+	for i := range claimants {
+		c := &claimants[i]
+		if !c.DeletionTimestamp.IsZero() && c.UID != dept.UID {
+			continue
+		}
+		if holder == nil || olderThan(c, holder) {
+			holder = c
+		}
+	}
+	return holder, nil
+}
+
+func olderThan(a, b *v1alpha1.Department) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Name < b.Name
+}
+
+// parentCycle follows parentExternalKey through the Organization's Departments and returns the
+// keys of the cycle when the chain comes back to dept.
+func (r *DepartmentReconciler) parentCycle(ctx context.Context, dept *v1alpha1.Department) ([]string, error) {
+	org := dept.Spec.OrganizationRef.Name
+	path := []string{dept.Key()}
+	seen := map[string]bool{dept.Key(): true}
+	parent := dept.Spec.ParentExternalKey
+	for parent != "" {
+		path = append(path, parent)
+		if parent == dept.Key() {
+			return path, nil
+		}
+		if seen[parent] {
+			return nil, nil // a cycle further up that dept is not part of; that Department reports it.
+		}
+		seen[parent] = true
+		holders, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(org, parent))
+		if err != nil {
+			return nil, err
+		}
+		if len(holders) == 0 {
+			return nil, nil
+		}
+		parent = holders[0].Spec.ParentExternalKey
+	}
+	return nil, nil
+}
+
+// parentPresent reports whether dept's parent exists in the remote system. A Ready parent
+// Department is trusted without a remote call; anything else is asked remotely, since the parent
+// may be a department that exists in WORKPLACE without an object.
+func (r *DepartmentReconciler) parentPresent(ctx context.Context, conn *provider.Connection, dept *v1alpha1.Department) (bool, error) {
+	parentKey := dept.Spec.ParentExternalKey
+	holders, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, parentKey))
+	if err != nil {
+		return false, err
+	}
+	for i := range holders {
+		p := &holders[i]
+		if p.DeletionTimestamp.IsZero() && p.Status.ExternalKey == parentKey && isReady(p.Status.Conditions, p.Generation) {
+			return true, nil
+		}
+	}
+	return conn.Departments.Exists(ctx, parentKey)
+}
+
+// finalize runs the delete path. done is true when the finalizer is gone and no status remains to write.
+func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Department, org *v1alpha1.Organization) (o outcome, done bool) {
+	if !controllerutil.ContainsFinalizer(dept, Finalizer) {
+		return outcome{}, true
+	}
+	key := dept.Key()
+	children, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentParent, orgScopedKey(dept.Spec.OrganizationRef.Name, key))
+	if err != nil {
+		return outcome{err: err}, false
+	}
+	if names := departmentNames(children, dept.UID); len(names) > 0 {
+		return waiting(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("waiting for sub-departments to be deleted first: %s", strings.Join(names, ", "))), false
+	}
+
+	deleteRemote := dept.Spec.DeletionPolicy != v1alpha1.DeletionPolicyOrphan &&
+		dept.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve
+	if deleteRemote {
+		holder, err := r.keyHolder(ctx, dept)
+		if err != nil {
+			return outcome{err: err}, false
+		}
+		// Another live Department claims the key: leave the remote department to it.
+		deleteRemote = holder == nil || holder.UID == dept.UID
+	}
+	switch {
+	case deleteRemote && org == nil:
+		r.Recorder.Eventf(dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete",
+			"Organization %q is gone; WORKPLACE department %q was left in place", dept.Spec.OrganizationRef.Name, key)
+	case deleteRemote:
+		conn, err := r.Connections.Get(ctx, org, true)
+		if err != nil {
+			return failure(err), false
+		}
+		err = conn.Departments.Delete(ctx, key)
+		if errors.Is(err, provider.ErrHasChildren) {
+			o := waiting(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("WORKPLACE still holds sub-departments of %q that no Department object manages: %v", key, err))
+			o.result = ctrl.Result{RequeueAfter: jitter(blockedRetry)}
+			return o, false
+		}
+		if err != nil {
+			return failure(err), false
+		}
+		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted WORKPLACE department %q", key)
+	}
+
+	controllerutil.RemoveFinalizer(dept, Finalizer)
+	if err := r.Update(ctx, dept); err != nil {
+		return outcome{err: client.IgnoreNotFound(err)}, true
+	}
+	return outcome{}, true
+}
+
+// departmentNames lists the names of depts other than the one with UID self, sorted.
+func departmentNames(depts []v1alpha1.Department, self types.UID) []string {
+	var names []string
+	for _, d := range depts {
+		if d.UID != self {
+			names = append(names, d.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// recordTransition emits a Warning event when the object enters a failing state, once per transition.
+func (r *DepartmentReconciler) recordTransition(dept *v1alpha1.Department, o outcome) {
+	if o.keepCondition || o.ready != metav1.ConditionFalse {
+		return
+	}
+	if c := readyCondition(dept); c != nil && c.Reason == o.reason && c.Message == o.message {
+		return
+	}
+	eventType := corev1.EventTypeWarning
+	if o.reason == v1alpha1.ReasonWaitingForParent || o.reason == v1alpha1.ReasonWaitingForOrganization || o.reason == v1alpha1.ReasonDeletionBlocked {
+		eventType = corev1.EventTypeNormal
+	}
+	r.Recorder.Eventf(dept, nil, eventType, o.reason, "Sync", "%s", o.message)
+}
+
+func readyCondition(dept *v1alpha1.Department) *metav1.Condition {
+	return findReady(dept.Status.Conditions)
+}
+
+func cmpOr(value, fallback string) string {
+	if value == "" {
+		return fallback
+	}
+	return value
+}
+
+// SetupWithManager registers the controller and the watches that make a tree converge quickly:
+// a Department's change wakes its children (the parent became Ready), its deleting parent (the
+// child is gone) and other claimants of its key; an Organization's readiness wakes its
+// Departments; a Secret's change wakes the Departments of the Organizations that use it.
+func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.relatedDepartments)).
+		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfOrganization),
+			builder.WithPredicates(organizationStateChanged())).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.departmentsUsingSecret), builder.OnlyMetadata).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
+		Named("department").
+		Complete(r)
+}
+
+func (r *DepartmentReconciler) relatedDepartments(ctx context.Context, obj client.Object) []reconcile.Request {
+	dept, ok := obj.(*v1alpha1.Department)
+	if !ok {
+		return nil
+	}
+	org := dept.Spec.OrganizationRef.Name
+	var requests []reconcile.Request
+	add := func(depts []v1alpha1.Department, keep func(*v1alpha1.Department) bool) {
+		for i := range depts {
+			if depts[i].UID != dept.UID && keep(&depts[i]) {
+				requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&depts[i])})
+			}
+		}
+	}
+	all := func(*v1alpha1.Department) bool { return true }
+	if children, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentParent, orgScopedKey(org, dept.Key())); err == nil {
+		add(children, all)
+	}
+	if claimants, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(org, dept.Key())); err == nil {
+		add(claimants, all)
+	}
+	if dept.Spec.ParentExternalKey != "" {
+		if parents, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(org, dept.Spec.ParentExternalKey)); err == nil {
+			add(parents, func(p *v1alpha1.Department) bool { return !p.DeletionTimestamp.IsZero() })
+		}
+	}
+	return requests
+}
+
+func (r *DepartmentReconciler) departmentsOfOrganization(ctx context.Context, obj client.Object) []reconcile.Request {
+	depts, err := departmentsWith(ctx, r, obj.GetNamespace(), indexDepartmentOrganization, obj.GetName())
+	if err != nil {
+		return nil
+	}
+	requests := make([]reconcile.Request, 0, len(depts))
+	for i := range depts {
+		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&depts[i])})
+	}
+	return requests
+}
+
+func (r *DepartmentReconciler) departmentsUsingSecret(ctx context.Context, obj client.Object) []reconcile.Request {
+	var orgs v1alpha1.OrganizationList
+	if err := r.List(ctx, &orgs, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexOrganizationSecret: obj.GetName()}); err != nil {
+		return nil
+	}
+	var requests []reconcile.Request
+	for i := range orgs.Items {
+		requests = append(requests, r.departmentsOfOrganization(ctx, &orgs.Items[i])...)
+	}
+	return requests
+}
+
+// specOrDeletionChanged passes creates, deletes and updates that change the spec, labels,
+// annotations, finalizers or the deletion timestamp; it drops the controller's own status writes,
+// which would otherwise cost a remote read each.
+func specOrDeletionChanged() predicate.Predicate {
+	return predicate.Or(
+		predicate.GenerationChangedPredicate{},
+		predicate.LabelChangedPredicate{},
+		predicate.AnnotationChangedPredicate{},
+		predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+			return !e.ObjectOld.GetDeletionTimestamp().Equal(e.ObjectNew.GetDeletionTimestamp()) ||
+				!slices.Equal(e.ObjectOld.GetFinalizers(), e.ObjectNew.GetFinalizers())
+		}},
+	)
+}
+
+// organizationStateChanged passes Organization events that can change what its Departments do:
+// creation, deletion, a spec change, the deletion timestamp, or a change of readiness.
+func organizationStateChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		oldOrg, okOld := e.ObjectOld.(*v1alpha1.Organization)
+		newOrg, okNew := e.ObjectNew.(*v1alpha1.Organization)
+		if !okOld || !okNew {
+			return true
+		}
+		return oldOrg.Generation != newOrg.Generation ||
+			!oldOrg.DeletionTimestamp.Equal(newOrg.DeletionTimestamp) ||
+			isReady(oldOrg.Status.Conditions, oldOrg.Generation) != isReady(newOrg.Status.Conditions, newOrg.Generation)
+	}}
+}

@@ -1,0 +1,237 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// OrganizationReconciler connects each Organization object to its remote organization, counts its
+// Departments, and propagates its deletion to them.
+type OrganizationReconciler struct {
+	client.Client
+	Recorder    events.EventRecorder
+	Connections *Connections
+	// SyncPeriod is how often the remote organization is observed again.
+	SyncPeriod time.Duration
+
+	mu sync.Mutex
+	// observedWith remembers the connection each Organization was last observed with, so that
+	// status-only changes (Department counts) cost no remote call while rotated credentials do.
+	observedWith map[types.UID]*provider.Connection
+}
+
+// +kubebuilder:rbac:groups=orgsync.dev,resources=organizations,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=orgsync.dev,resources=organizations/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=orgsync.dev,resources=organizations/finalizers,verbs=update
+// +kubebuilder:rbac:groups=orgsync.dev,resources=departments,verbs=get;list;watch;delete
+
+// Reconcile observes one Organization and acts on the difference.
+func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	org := &v1alpha1.Organization{}
+	if err := r.Get(ctx, req.NamespacedName, org); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := org.DeepCopy()
+
+	depts, err := departmentsWith(ctx, r, org.Namespace, indexDepartmentOrganization, org.Name)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	org.Status.Departments = countDepartments(depts)
+
+	var o outcome
+	if !org.DeletionTimestamp.IsZero() {
+		var done bool
+		if o, done = r.finalize(ctx, org, depts); done {
+			return ctrl.Result{}, nil
+		}
+	} else {
+		o = r.sync(ctx, org)
+	}
+
+	if !o.keepCondition && o.ready == metav1.ConditionFalse {
+		if c := findReady(org.Status.Conditions); c == nil || c.Reason != o.reason || c.Message != o.message {
+			r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, o.reason, "Sync", "%s", o.message)
+		}
+	}
+	setReady(&org.Status.Conditions, org.Generation, o)
+	org.Status.ObservedGeneration = org.Generation
+	if !equality.Semantic.DeepEqual(before.Status, org.Status) {
+		if err := r.Status().Patch(ctx, org, client.MergeFrom(before)); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+	}
+	return o.result, o.err
+}
+
+func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organization) outcome {
+	if controllerutil.AddFinalizer(org, Finalizer) {
+		// Held so that deleting the Organization first deletes its Departments.
+		if err := r.Update(ctx, org); err != nil {
+			return outcome{err: err}
+		}
+	}
+	conn, err := r.Connections.Get(ctx, org, false)
+	if err != nil {
+		return failure(err)
+	}
+	if r.fresh(org, conn) {
+		return outcome{keepCondition: true, result: ctrl.Result{RequeueAfter: r.untilResync(org)}}
+	}
+
+	observed, err := conn.Organizations.Observe(ctx)
+	if err != nil {
+		return failure(err)
+	}
+	manage := org.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve
+	if !observed.Exists && !manage {
+		o := waiting(v1alpha1.ReasonDrifted, "the account belongs to no NCP Organization (managementPolicy Observe: not creating one)")
+		o.result = ctrl.Result{RequeueAfter: jitter(r.SyncPeriod)}
+		return o
+	}
+	if !observed.Exists {
+		observed, err = conn.Organizations.Create(ctx, org.Spec.Description)
+		if err != nil {
+			return failure(err)
+		}
+		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Created", "Create", "Created NCP Organization %s", observed.ID)
+	}
+	org.Status.OrganizationNo = observed.ID
+	org.Status.OrganizationName = observed.Name
+	org.Status.MasterMemberName = observed.MasterMemberName
+	org.Status.MemberStatusCode = observed.MemberStatusCode
+	now := metav1.Now()
+	org.Status.LastSyncTime = &now
+	r.mu.Lock()
+	if r.observedWith == nil {
+		r.observedWith = map[types.UID]*provider.Connection{}
+	}
+	r.observedWith[org.UID] = conn
+	r.mu.Unlock()
+	return readyOutcome(fmt.Sprintf("connected to NCP Organization %s and WORKPLACE company %q", observed.ID, org.Spec.Workplace.CompanyID), jitter(r.SyncPeriod))
+}
+
+// fresh reports whether org's Ready status still describes the remote organization: same
+// generation, same credentials, observed within the sync period.
+func (r *OrganizationReconciler) fresh(org *v1alpha1.Organization, conn *provider.Connection) bool {
+	r.mu.Lock()
+	same := r.observedWith[org.UID] == conn
+	r.mu.Unlock()
+	return same && isReady(org.Status.Conditions, org.Generation) && r.untilResync(org) > 0
+}
+
+func (r *OrganizationReconciler) untilResync(org *v1alpha1.Organization) time.Duration {
+	if org.Status.LastSyncTime == nil {
+		return 0
+	}
+	return time.Until(org.Status.LastSyncTime.Add(r.SyncPeriod))
+}
+
+// finalize deletes the Organization's Departments, waits until they are gone, then deletes the
+// remote organization when the deletion policy asks for it.
+func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Organization, depts []v1alpha1.Department) (outcome, bool) {
+	if !controllerutil.ContainsFinalizer(org, Finalizer) {
+		return outcome{}, true
+	}
+	if len(depts) > 0 {
+		names := make([]string, 0, len(depts))
+		for i := range depts {
+			names = append(names, depts[i].Name)
+			if depts[i].DeletionTimestamp.IsZero() {
+				if err := r.Delete(ctx, &depts[i]); client.IgnoreNotFound(err) != nil {
+					return outcome{err: err}, false
+				}
+			}
+		}
+		return waiting(v1alpha1.ReasonDeleting, fmt.Sprintf("waiting for %d Departments to be deleted: %s", len(depts), strings.Join(truncate(names, 10), ", "))), false
+	}
+	if org.Spec.DeletionPolicy == v1alpha1.DeletionPolicyDelete && org.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve && org.Status.OrganizationNo != "" {
+		conn, err := r.Connections.Get(ctx, org, true)
+		if err != nil {
+			return failure(err), false
+		}
+		if err := conn.Organizations.Delete(ctx, org.Status.OrganizationNo); err != nil {
+			return failure(err), false
+		}
+		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted NCP Organization %s", org.Status.OrganizationNo)
+	}
+	r.Connections.Forget(org)
+	r.mu.Lock()
+	delete(r.observedWith, org.UID)
+	r.mu.Unlock()
+	controllerutil.RemoveFinalizer(org, Finalizer)
+	if err := r.Update(ctx, org); err != nil {
+		return outcome{err: client.IgnoreNotFound(err)}, true
+	}
+	return outcome{}, true
+}
+
+func countDepartments(depts []v1alpha1.Department) v1alpha1.DepartmentCounts {
+	counts := v1alpha1.DepartmentCounts{Total: int32(len(depts))}
+	for i := range depts {
+		if isReady(depts[i].Status.Conditions, depts[i].Generation) {
+			counts.Ready++
+		}
+	}
+	return counts
+}
+
+func truncate(names []string, n int) []string {
+	if len(names) <= n {
+		return names
+	}
+	return append(names[:n:n], fmt.Sprintf("and %d more", len(names)-n))
+}
+
+func findReady(conditions []metav1.Condition) *metav1.Condition {
+	for i := range conditions {
+		if conditions[i].Type == v1alpha1.ConditionReady {
+			return &conditions[i]
+		}
+	}
+	return nil
+}
+
+// SetupWithManager registers the controller: Departments wake their Organization (counts,
+// deletion progress) and Secrets wake the Organizations that use them.
+func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.Organization{}, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, obj client.Object) []reconcile.Request {
+			dept := obj.(*v1alpha1.Department)
+			return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: dept.Namespace, Name: dept.Spec.OrganizationRef.Name}}}
+		})).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.organizationsUsingSecret), builder.OnlyMetadata).
+		Named("organization").
+		Complete(r)
+}
+
+func (r *OrganizationReconciler) organizationsUsingSecret(ctx context.Context, obj client.Object) []reconcile.Request {
+	var orgs v1alpha1.OrganizationList
+	if err := r.List(ctx, &orgs, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexOrganizationSecret: obj.GetName()}); err != nil {
+		return nil
+	}
+	requests := make([]reconcile.Request, 0, len(orgs.Items))
+	for i := range orgs.Items {
+		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&orgs.Items[i])})
+	}
+	return requests
+}

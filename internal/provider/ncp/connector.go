@@ -1,0 +1,108 @@
+// Package ncp implements orgsync's provider seam for NAVER Cloud Platform: WORKPLACE departments
+// and the NCP Organization, on top of the HTTP client in internal/ncp.
+package ncp
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	ncpapi "github.com/orgsync/orgsync/internal/ncp"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// Options configure how the connector reaches NCP.
+type Options struct {
+	// WorkplaceEndpoint and OrganizationEndpoint replace the site's API hosts when set
+	// (for example http://127.0.0.1:8080 to use bin/fakencp).
+	WorkplaceEndpoint    string
+	OrganizationEndpoint string
+	// QPS and Burst bound the calls of one Organization; every client of the Organization shares them.
+	QPS   float64
+	Burst int
+	// RequestTimeout bounds one HTTP attempt.
+	RequestTimeout time.Duration
+	// MaxRetryDuration bounds the client's retries of one call.
+	MaxRetryDuration time.Duration
+	// HTTPClient is shared by every Organization's client.
+	HTTPClient *http.Client
+}
+
+// Connector builds NCP connections for Organization objects. It is safe for concurrent use.
+type Connector struct {
+	opts Options
+
+	mu       sync.Mutex
+	limiters map[types.UID]*rate.Limiter
+}
+
+// NewConnector returns a Connector with the given options.
+func NewConnector(opts Options) *Connector {
+	if opts.QPS <= 0 {
+		opts.QPS = 10
+	}
+	if opts.Burst <= 0 {
+		opts.Burst = 20
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	return &Connector{opts: opts, limiters: map[types.UID]*rate.Limiter{}}
+}
+
+// limiter returns the rate limiter shared by every call made for org, kept across credential
+// rotations so that a new client does not get a fresh burst.
+func (c *Connector) limiter(org *v1alpha1.Organization) *rate.Limiter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.limiters[org.UID]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(c.opts.QPS), c.opts.Burst)
+		c.limiters[org.UID] = l
+	}
+	return l
+}
+
+// Forget drops the state kept for org.
+func (c *Connector) Forget(org *v1alpha1.Organization) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.limiters, org.UID)
+}
+
+// Connect returns a connection using the accessKey, secretKey and optional apiGatewayKey of credentials.
+func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, credentials map[string][]byte) (*provider.Connection, error) {
+	for _, key := range []string{v1alpha1.SecretKeyAccessKey, v1alpha1.SecretKeySecretKey} {
+		if len(credentials[key]) == 0 {
+			return nil, fmt.Errorf("%w: secret %q has no key %q", provider.ErrCredentials, org.Spec.CredentialsSecretRef.Name, key)
+		}
+	}
+	client, err := ncpapi.New(ncpapi.Config{
+		Credentials: ncpapi.Credentials{
+			AccessKey:     string(credentials[v1alpha1.SecretKeyAccessKey]),
+			SecretKey:     string(credentials[v1alpha1.SecretKeySecretKey]),
+			APIGatewayKey: string(credentials[v1alpha1.SecretKeyAPIGatewayKey]),
+		},
+		Site:                 ncpapi.Site(org.Spec.Site),
+		WorkplaceEndpoint:    c.opts.WorkplaceEndpoint,
+		OrganizationEndpoint: c.opts.OrganizationEndpoint,
+		HTTPClient:           c.opts.HTTPClient,
+		RequestTimeout:       c.opts.RequestTimeout,
+		MaxRetryDuration:     c.opts.MaxRetryDuration,
+		Limiter:              c.limiter(org),
+		UserAgent:            "orgsync",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configuring the NCP client: %w", err)
+	}
+	return &provider.Connection{
+		Departments:   &departments{client: client, companyID: org.Spec.Workplace.CompanyID},
+		Organizations: &organizations{client: client},
+	}, nil
+}

@@ -1,0 +1,157 @@
+package ncp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	ncpapi "github.com/orgsync/orgsync/internal/ncp"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// departments implements provider.Departments for one WORKPLACE company.
+type departments struct {
+	client    *ncpapi.Client
+	companyID string
+}
+
+var _ provider.Departments = (*departments)(nil)
+
+func (d *departments) Observe(ctx context.Context, desired provider.Department) (provider.DepartmentObservation, error) {
+	remote, err := d.client.GetDepartment(ctx, d.companyID, desired.Key)
+	if errors.Is(err, ncpapi.ErrNotFound) {
+		return provider.DepartmentObservation{}, nil
+	}
+	if err != nil {
+		return provider.DepartmentObservation{}, classify(err)
+	}
+	observed := fromRemote(remote)
+	diff := Diff(desired, observed)
+	return provider.DepartmentObservation{Exists: true, UpToDate: len(diff) == 0, Diff: diff, Remote: observed}, nil
+}
+
+func (d *departments) Exists(ctx context.Context, key string) (bool, error) {
+	_, err := d.client.GetDepartment(ctx, d.companyID, key)
+	switch {
+	case errors.Is(err, ncpapi.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, classify(err)
+	}
+	return true, nil
+}
+
+func (d *departments) Create(ctx context.Context, desired provider.Department) error {
+	_, err := d.client.CreateDepartment(ctx, d.companyID, toRemote(desired))
+	if errors.Is(err, ncpapi.ErrAlreadyExists) {
+		// Adopt: a department with this key exists (ours from an interrupted reconcile, or made
+		// by hand). Bring it to the desired state rather than failing.
+		return d.Update(ctx, desired)
+	}
+	if err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+func (d *departments) Update(ctx context.Context, desired provider.Department) error {
+	if _, err := d.client.UpdateDepartment(ctx, d.companyID, toRemote(desired)); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+func (d *departments) Delete(ctx context.Context, key string) error {
+	err := d.client.DeleteDepartment(ctx, d.companyID, key)
+	if err == nil || errors.Is(err, ncpapi.ErrNotFound) {
+		return nil
+	}
+	return classify(err)
+}
+
+// toRemote maps the neutral department to WORKPLACE's fields.
+func toRemote(in provider.Department) ncpapi.Department {
+	parent := in.ParentKey
+	if parent == "" {
+		parent = v1alpha1.TopLevelParentKey
+	}
+	receive := in.ExternalEmailReceive
+	return ncpapi.Department{
+		ExternalKey:          in.Key,
+		Name:                 in.Name,
+		I18nNames:            maps.Clone(in.I18nNames),
+		ParentExternalKey:    parent,
+		EmailAddress:         in.EmailAddress,
+		ExternalEmailReceive: &receive,
+		DisplayOrder:         in.DisplayOrder,
+	}
+}
+
+// fromRemote maps a WORKPLACE department to the neutral form.
+func fromRemote(in *ncpapi.Department) provider.Department {
+	parent := in.ParentExternalKey
+	if parent == v1alpha1.TopLevelParentKey {
+		parent = ""
+	}
+	return provider.Department{
+		Key:                  in.ExternalKey,
+		ParentKey:            parent,
+		Name:                 in.Name,
+		I18nNames:            maps.Clone(in.I18nNames),
+		EmailAddress:         in.EmailAddress,
+		ExternalEmailReceive: in.ExternalEmailReceive != nil && *in.ExternalEmailReceive,
+		DisplayOrder:         in.DisplayOrder,
+	}
+}
+
+// Diff names the fields in which observed differs from desired, comparing as WORKPLACE means
+// them: "2" and "2.0" are one display order, and a nil map equals an empty one.
+func Diff(desired, observed provider.Department) []string {
+	var diff []string
+	if desired.Name != observed.Name {
+		diff = append(diff, "name")
+	}
+	if !maps.Equal(desired.I18nNames, observed.I18nNames) {
+		diff = append(diff, "i18nNames")
+	}
+	if desired.ParentKey != observed.ParentKey {
+		diff = append(diff, "parentExternalKey")
+	}
+	if desired.EmailAddress != observed.EmailAddress {
+		diff = append(diff, "emailAddress")
+	}
+	if desired.ExternalEmailReceive != observed.ExternalEmailReceive {
+		diff = append(diff, "externalEmailReceive")
+	}
+	if !ncpapi.EqualDisplayOrder(desired.DisplayOrder, observed.DisplayOrder) {
+		diff = append(diff, "displayOrder")
+	}
+	return diff
+}
+
+// classify maps a client error to the provider's error classes, keeping its safe message.
+func classify(err error) error {
+	var apiErr *ncpapi.APIError
+	isAPI := errors.As(err, &apiErr)
+	switch {
+	case errors.Is(err, ncpapi.ErrUnauthorized), errors.Is(err, ncpapi.ErrForbidden):
+		return fmt.Errorf("%w: %w", provider.ErrCredentials, err)
+	case errors.Is(err, ncpapi.ErrThrottled):
+		return fmt.Errorf("%w: %w", provider.ErrThrottled, err)
+	case isAPI && apiErr.Code == codeParentNotFound:
+		return fmt.Errorf("%w: %w", provider.ErrParentNotFound, err)
+	case isAPI && apiErr.Code == codeHasChildren:
+		return fmt.Errorf("%w: %w", provider.ErrHasChildren, err)
+	case errors.Is(err, ncpapi.ErrInvalidRequest), errors.Is(err, ncpapi.ErrAlreadyExists):
+		return fmt.Errorf("%w: %w", provider.ErrInvalid, err)
+	}
+	return fmt.Errorf("%w: %w", provider.ErrTransient, err)
+}
+
+// WORKPLACE's codes for a missing parent and for a delete refused while sub-departments exist.
+const (
+	codeParentNotFound = "-4030"
+	codeHasChildren    = "-4050"
+)
