@@ -1,0 +1,303 @@
+package huaweicloud
+
+import (
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Sentinel errors. An *APIError matches the ones its service code implies or, for codes this
+// package does not know, the ones its HTTP status implies (errors.Is).
+var (
+	// ErrNotFound: HTTP 404 (OneAccess ORG.0010, Organizations.1100 no organization,
+	// Organizations.1102 no such organizational unit), or FindByCode found no unit.
+	ErrNotFound = errors.New("huaweicloud: not found")
+	// ErrAlreadyExists: OneAccess ORG.0012 (code exists in the tenant); Organizations 409 other than
+	// Organizations.1003 (the account already has an organization, an organizational unit of that
+	// name exists under the parent).
+	ErrAlreadyExists = errors.New("huaweicloud: already exists")
+	// ErrNameTaken: a sibling already has the name (OneAccess ORG.0013, Organizations.1103). For
+	// OneAccess it is also ErrInvalidRequest: the unit's identity is its code, so another unit
+	// holds the name. For Organizations, whose units are identified by name under a parent, it is
+	// also ErrAlreadyExists.
+	ErrNameTaken = errors.New("huaweicloud: name already used by a sibling")
+	// ErrParentNotFound: the parent named by parent_id does not exist (OneAccess ORG.0016,
+	// Organizations.1106). It may appear later, so it is not ErrInvalidRequest.
+	ErrParentNotFound = errors.New("huaweicloud: parent not found")
+	// ErrHasChildren: delete refused while the unit has children (OneAccess ORG.0017,
+	// Organizations.1104) or while the organization has organizational units (Organizations.1107).
+	ErrHasChildren = errors.New("huaweicloud: has children")
+	// ErrInvalidRequest: the request will fail the same way until it changes: OneAccess ORG.0011
+	// (name required), ORG.0014 (invalid code), ORG.0015 (invalid name), ORG.0013, ORG.0018 (move
+	// under its own subtree), ORG.0019 (invalid parameter); any other 400, 413 or 422.
+	ErrInvalidRequest = errors.New("huaweicloud: invalid request")
+	// ErrUnauthorized: HTTP 401: signature verification failed (APIGW.0301), a stale X-Sdk-Date,
+	// rejected client credentials, or an access token that is still refused after a refresh.
+	ErrUnauthorized = errors.New("huaweicloud: unauthorized")
+	// ErrForbidden: HTTP 403 other than throttling.
+	ErrForbidden = errors.New("huaweicloud: forbidden")
+	// ErrThrottled: HTTP 429 or APIGW.0308, or the client's own rate limiter could not grant a
+	// request before the deadline.
+	ErrThrottled = errors.New("huaweicloud: throttled")
+	// ErrConcurrentModification: Organizations.1003 (409); the request changed nothing. Retried.
+	ErrConcurrentModification = errors.New("huaweicloud: concurrent modification")
+	// ErrUnavailable: HTTP 500, 502, 503 or 504.
+	ErrUnavailable = errors.New("huaweicloud: unavailable")
+)
+
+// Service error codes this package interprets. Only ORG.0011/0012/0014/0015, APIGW.0301/0308 and
+// Organizations.1003 are documented by Huawei; the others are the codes huaweifake answers with
+// (Huawei documents no code for these conditions), listed so that the client and the fake agree.
+const (
+	CodeNameRequired           = "ORG.0011"
+	CodeCodeExists             = "ORG.0012"
+	CodeNameTaken              = "ORG.0013"
+	CodeInvalidCode            = "ORG.0014"
+	CodeInvalidName            = "ORG.0015"
+	CodeParentNotFound         = "ORG.0016"
+	CodeHasChildren            = "ORG.0017"
+	CodeCycle                  = "ORG.0018"
+	CodeInvalidParameter       = "ORG.0019"
+	CodeOrgUnitNotFound        = "ORG.0010"
+	CodeSignatureFailed        = "APIGW.0301"
+	CodeGatewayThrottled       = "APIGW.0308"
+	CodeConcurrentModification = "Organizations.1003"
+	CodeNoOrganization         = "Organizations.1100"
+	CodeOrganizationExists     = "Organizations.1101"
+	CodeOUNotFound             = "Organizations.1102"
+	CodeOUNameTaken            = "Organizations.1103"
+	CodeOUHasChildren          = "Organizations.1104"
+	CodeOUInvalidParameter     = "Organizations.1105"
+	CodeOUParentNotFound       = "Organizations.1106"
+	CodeOrganizationNotEmpty   = "Organizations.1107"
+)
+
+// codeKinds maps a service code to the sentinels it means; a code listed here is matched by its
+// sentinels only, whatever the status.
+var codeKinds = map[string][]error{
+	CodeNameRequired:           {ErrInvalidRequest},
+	CodeCodeExists:             {ErrAlreadyExists},
+	CodeNameTaken:              {ErrNameTaken, ErrInvalidRequest},
+	CodeInvalidCode:            {ErrInvalidRequest},
+	CodeInvalidName:            {ErrInvalidRequest},
+	CodeParentNotFound:         {ErrParentNotFound},
+	CodeHasChildren:            {ErrHasChildren},
+	CodeCycle:                  {ErrInvalidRequest},
+	CodeInvalidParameter:       {ErrInvalidRequest},
+	CodeOrgUnitNotFound:        {ErrNotFound},
+	CodeSignatureFailed:        {ErrUnauthorized},
+	CodeGatewayThrottled:       {ErrThrottled},
+	CodeConcurrentModification: {ErrConcurrentModification},
+	CodeNoOrganization:         {ErrNotFound},
+	CodeOrganizationExists:     {ErrAlreadyExists},
+	CodeOUNotFound:             {ErrNotFound},
+	CodeOUNameTaken:            {ErrNameTaken, ErrAlreadyExists},
+	CodeOUHasChildren:          {ErrHasChildren},
+	CodeOUInvalidParameter:     {ErrInvalidRequest},
+	CodeOUParentNotFound:       {ErrParentNotFound},
+	CodeOrganizationNotEmpty:   {ErrHasChildren},
+}
+
+// APIError is an error answer from OneAccess, Organizations or the API gateway in front of them.
+// Its Error text holds the service, method, path, status, code and decoded message only: never
+// headers, query strings or raw bodies.
+type APIError struct {
+	// Service is "oneaccess" or "organizations".
+	Service string
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Code is the service's error code (error_code, or the OAuth "error"), when the body had one.
+	Code string
+	// Message is the service's message, sanitised and truncated, or the status text.
+	Message string
+	// RequestID is the request_id Huawei returns, for support tickets.
+	RequestID string
+	// Method and Path identify the call; Path is the escaped path without the query.
+	Method, Path string
+	// RetryAfter is the wait the server asked for with Retry-After, or 0.
+	RetryAfter time.Duration
+	// Attempts is how many attempts the call made.
+	Attempts int
+}
+
+// Error formats the error as "huaweicloud: SERVICE METHOD PATH: HTTP status (code C): message".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("huaweicloud: ")
+	if ident := strings.TrimSpace(e.Service + " " + e.Method + " " + e.Path); ident != "" {
+		b.WriteString(ident + ": ")
+	}
+	b.WriteString("HTTP " + strconv.Itoa(e.StatusCode))
+	if e.Code != "" {
+		b.WriteString(" (code " + e.Code + ")")
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Attempts > 1 {
+		b.WriteString(" (after " + strconv.Itoa(e.Attempts) + " attempts)")
+	}
+	return b.String()
+}
+
+// Is maps the code, or failing that the status, to the sentinel errors of this package.
+func (e *APIError) Is(target error) bool {
+	if kinds, ok := codeKinds[e.Code]; ok {
+		for _, k := range kinds {
+			if k == target {
+				return true
+			}
+		}
+		return false
+	}
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrAlreadyExists:
+		return e.StatusCode == http.StatusConflict
+	case ErrInvalidRequest:
+		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusRequestEntityTooLarge ||
+			e.StatusCode == http.StatusUnprocessableEntity
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrThrottled:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrUnavailable:
+		return e.StatusCode >= 500 && e.StatusCode <= 504 && e.StatusCode != http.StatusNotImplemented
+	}
+	return false
+}
+
+// networkError is an attempt that got no HTTP response: a connection failure, a reset or a
+// per-attempt timeout.
+type networkError struct {
+	service, method, path string
+	err                   error
+	attempts              int
+}
+
+func (e *networkError) Error() string {
+	s := "huaweicloud: " + e.service + " " + e.method + " " + e.path + ": " + e.err.Error()
+	if e.attempts > 1 {
+		s += " (after " + strconv.Itoa(e.attempts) + " attempts)"
+	}
+	return s
+}
+
+func (e *networkError) Unwrap() error { return e.err }
+
+// neverSent reports whether the request certainly did not reach the server, so that repeating
+// even a non-idempotent call cannot apply it twice.
+func (e *networkError) neverSent() bool {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	return errors.As(e.err, &dnsErr) || (errors.As(e.err, &opErr) && opErr.Op == "dial")
+}
+
+// IsRetryable reports whether err is transient: throttling, a concurrent modification, an
+// unavailable service or a network failure. After such an error on a create, observe before
+// creating again: the first attempt may have succeeded.
+func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne *networkError
+	return errors.Is(err, ErrThrottled) || errors.Is(err, ErrConcurrentModification) ||
+		errors.Is(err, ErrUnavailable) || errors.As(err, &ne)
+}
+
+// errorEnvelope is the union of the error bodies Huawei answers with:
+//
+//	{"error_code":"ORG.0012","error_msg":"..","request_id":".."}  (services and API gateway)
+//	{"error":"invalid_client","error_description":".."}            (OAuth token endpoint)
+//	{"code":"..","message":".."}                                    (some gateways)
+type errorEnvelope struct {
+	ErrorCode        string          `json:"error_code"`
+	ErrorMsg         string          `json:"error_msg"`
+	RequestID        string          `json:"request_id"`
+	Error            json.RawMessage `json:"error"`
+	ErrorDescription string          `json:"error_description"`
+	Code             json.RawMessage `json:"code"`
+	Message          string          `json:"message"`
+}
+
+const (
+	maxCodeRunes    = 64
+	maxMessageRunes = 300
+)
+
+// newAPIError builds an APIError from a status and a possibly truncated, possibly non-JSON body.
+// Only decoded fields are kept: a body of any other shape is replaced by the status text, since it
+// might echo what was sent.
+func newAPIError(status int, body []byte) *APIError {
+	e := &APIError{StatusCode: status}
+	var env errorEnvelope
+	if json.Unmarshal(body, &env) == nil {
+		oauthError := rawText(env.Error)
+		e.Code = clean(firstOf(env.ErrorCode, oauthError, rawText(env.Code)), maxCodeRunes)
+		e.Message = clean(firstOf(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes)
+		e.RequestID = clean(env.RequestID, maxCodeRunes)
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
+	}
+	return e
+}
+
+// rawText returns a JSON string's content or a number's text; anything else is "".
+func rawText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
+
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// clean makes a server-provided string safe for an error, a log line or a condition: control
+// characters and invalid UTF-8 become spaces and the result is cut at maxRunes.
+func clean(s string, maxRunes int) string {
+	out := make([]rune, 0, min(len(s), maxRunes+1))
+	for _, r := range strings.ToValidUTF8(s, " ") {
+		if len(out) == maxRunes {
+			out = append(out, '…')
+			break
+		}
+		if unicode.IsControl(r) {
+			r = ' '
+		}
+		out = append(out, r)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// retryAfter reads a Retry-After header (delay seconds or an HTTP date), capped at one hour.
+func retryAfter(header string, now time.Time) time.Duration {
+	header = strings.TrimSpace(header)
+	var d time.Duration
+	if secs, err := strconv.Atoi(header); err == nil {
+		d = time.Duration(min(secs, 3600)) * time.Second
+	} else if at, err := http.ParseTime(header); err == nil {
+		d = at.Sub(now)
+	}
+	return min(max(d, 0), time.Hour)
+}
