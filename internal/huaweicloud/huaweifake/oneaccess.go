@@ -1,0 +1,329 @@
+package huaweifake
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+)
+
+// OrgUnit is a OneAccess organization unit as the fake stores it.
+type OrgUnit struct {
+	// ID is the org_id the API addresses the unit by.
+	ID string
+	// Code is unique in the tenant.
+	Code string
+	// Name is unique among siblings.
+	Name string
+	// ParentID is the parent's org_id; empty for a top-level unit.
+	ParentID string
+	// Category defaults to "department".
+	Category string
+}
+
+// OneAccess codes (see the package comment for which are Huawei's).
+const (
+	codeNotFound         = "ORG.0010"
+	codeNameRequired     = "ORG.0011"
+	codeCodeExists       = "ORG.0012"
+	codeNameTaken        = "ORG.0013"
+	codeInvalidCode      = "ORG.0014"
+	codeInvalidName      = "ORG.0015"
+	codeParentNotFound   = "ORG.0016"
+	codeHasChildren      = "ORG.0017"
+	codeCycle            = "ORG.0018"
+	codeInvalidParameter = "ORG.0019"
+)
+
+// OneAccess limits. "Letters" and "digits" are Unicode letters (\p{L}) and decimal digits (\p{Nd}):
+// Huawei's documentation does not restrict them to ASCII.
+var (
+	validCode     = regexp.MustCompile(`^[\p{L}\p{Nd}_-]{1,64}$`)
+	validName     = regexp.MustCompile(`^[\p{L}\p{Nd} _&-]{1,100}$`)
+	validCategory = regexp.MustCompile(`^[\p{L}\p{Nd}_-]{1,64}$`)
+)
+
+const (
+	defaultCategory  = "department"
+	defaultUnitLimit = 20
+	maxUnitLimit     = 100
+)
+
+type unitWire struct {
+	OrgID    string `json:"org_id"`
+	OrgCode  string `json:"org_code"`
+	Name     string `json:"name"`
+	ParentID string `json:"parent_id"`
+	Category string `json:"category"`
+}
+
+func (u *OrgUnit) wire() unitWire {
+	return unitWire{OrgID: u.ID, OrgCode: u.Code, Name: u.Name, ParentID: u.ParentID, Category: u.Category}
+}
+
+// unitBody is the body of create and update; nil fields were not sent.
+type unitBody struct {
+	Code     *string `json:"code"`
+	Name     *string `json:"name"`
+	ParentID *string `json:"parent_id"`
+	Category *string `json:"category"`
+}
+
+type orgIDBody struct {
+	OrgID string `json:"org_id"`
+}
+
+// unitFailure is a rule a request broke: the status and code to answer with.
+type unitFailure struct {
+	status  int
+	code    string
+	message string
+}
+
+func (f *Fake) handleCreateUnit(w http.ResponseWriter, r *http.Request, _ params) {
+	var body unitBody
+	if !decodeBody(w, r, &body, codeInvalidParameter) {
+		return
+	}
+	u := OrgUnit{Code: deref(body.Code), Name: deref(body.Name), ParentID: deref(body.ParentID), Category: deref(body.Category)}
+	if u.Category == "" {
+		u.Category = defaultCategory
+	}
+	f.mu.Lock()
+	failure := f.checkUnitLocked(&u, true)
+	if failure == nil {
+		u.ID = f.unitIDLocked()
+		f.units[u.ID] = &u
+		f.unitOrder = append(f.unitOrder, u.ID)
+	}
+	f.mu.Unlock()
+	if failure != nil {
+		writeError(w, failure.status, failure.code, failure.message)
+		return
+	}
+	writeJSON(w, http.StatusCreated, orgIDBody{OrgID: u.ID})
+}
+
+func (f *Fake) handleGetUnit(w http.ResponseWriter, _ *http.Request, p params) {
+	f.mu.Lock()
+	u, ok := f.units[p.id]
+	var answer unitWire
+	if ok {
+		answer = u.wire()
+	}
+	f.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, codeNotFound, "organization does not exist")
+		return
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
+func (f *Fake) handleUpdateUnit(w http.ResponseWriter, r *http.Request, p params) {
+	var body unitBody
+	if !decodeBody(w, r, &body, codeInvalidParameter) {
+		return
+	}
+	f.mu.Lock()
+	failure := f.updateUnitLocked(p.id, body)
+	f.mu.Unlock()
+	if failure != nil {
+		writeError(w, failure.status, failure.code, failure.message)
+		return
+	}
+	writeJSON(w, http.StatusOK, orgIDBody{OrgID: p.id})
+}
+
+func (f *Fake) updateUnitLocked(id string, body unitBody) *unitFailure {
+	current, ok := f.units[id]
+	if !ok {
+		return &unitFailure{http.StatusNotFound, codeNotFound, "organization does not exist"}
+	}
+	next := *current
+	for field, value := range map[*string]*string{&next.Code: body.Code, &next.Name: body.Name, &next.ParentID: body.ParentID, &next.Category: body.Category} {
+		if value != nil {
+			*field = *value
+		}
+	}
+	if failure := f.checkUnitLocked(&next, false); failure != nil {
+		return failure
+	}
+	if next.ParentID == id || (next.ParentID != "" && f.isBelowLocked(f.units[next.ParentID], id, true)) {
+		return &unitFailure{http.StatusBadRequest, codeCycle, "an organization cannot move under itself or its descendants"}
+	}
+	*current = next
+	return nil
+}
+
+// checkUnitLocked applies OneAccess's rules to a unit about to be created (isNew) or to replace
+// the unit with the same ID.
+func (f *Fake) checkUnitLocked(u *OrgUnit, isNew bool) *unitFailure {
+	switch {
+	case u.Name == "":
+		return &unitFailure{http.StatusBadRequest, codeNameRequired, "name is required"}
+	case !validCode.MatchString(u.Code):
+		return &unitFailure{http.StatusBadRequest, codeInvalidCode, "code must be 1-64 letters, digits, _ or -"}
+	case !validName.MatchString(u.Name):
+		return &unitFailure{http.StatusBadRequest, codeInvalidName, "name must be 1-100 letters, digits, spaces, -, _ or &"}
+	case !validCategory.MatchString(u.Category):
+		return &unitFailure{http.StatusBadRequest, codeInvalidParameter, "invalid category"}
+	}
+	for _, other := range f.units {
+		if other.ID == u.ID && !isNew {
+			continue
+		}
+		if other.Code == u.Code {
+			return &unitFailure{http.StatusBadRequest, codeCodeExists, "organization code already exists"}
+		}
+	}
+	if _, ok := f.units[u.ParentID]; u.ParentID != "" && !ok {
+		return &unitFailure{http.StatusBadRequest, codeParentNotFound, "parent organization does not exist"}
+	}
+	for _, other := range f.units {
+		if (isNew || other.ID != u.ID) && other.ParentID == u.ParentID && other.Name == u.Name {
+			return &unitFailure{http.StatusBadRequest, codeNameTaken, "organization name already exists at this level"}
+		}
+	}
+	return nil
+}
+
+func (f *Fake) handleDeleteUnit(w http.ResponseWriter, _ *http.Request, p params) {
+	f.mu.Lock()
+	_, ok := f.units[p.id]
+	hasChildren := ok && slices.ContainsFunc(f.unitOrder, func(id string) bool { return f.units[id].ParentID == p.id })
+	if ok && !hasChildren {
+		f.removeUnitLocked(p.id)
+	}
+	f.mu.Unlock()
+	switch {
+	case !ok:
+		writeError(w, http.StatusNotFound, codeNotFound, "organization does not exist")
+	case hasChildren:
+		writeError(w, http.StatusBadRequest, codeHasChildren, "organization has sub-organizations")
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+type unitList struct {
+	Total         int        `json:"total"`
+	Organizations []unitWire `json:"organizations"`
+}
+
+// handleListUnits lists every unit, or with org_id the children of one (all_child=true: every
+// descendant), in creation order, paged by offset and limit.
+func (f *Fake) handleListUnits(w http.ResponseWriter, r *http.Request, _ params) {
+	q := r.URL.Query()
+	offset, offsetErr := intParam(q.Get("offset"), 0)
+	limit, limitErr := intParam(q.Get("limit"), defaultUnitLimit)
+	allChild, boolErr := boolParam(q.Get("all_child"))
+	if offsetErr != nil || limitErr != nil || boolErr != nil || offset < 0 || limit < 1 || limit > maxUnitLimit {
+		writeError(w, http.StatusBadRequest, codeInvalidParameter, "invalid offset, limit or all_child")
+		return
+	}
+	parent := q.Get("org_id")
+
+	f.mu.Lock()
+	_, parentExists := f.units[parent]
+	var matched []unitWire
+	for _, id := range f.unitOrder {
+		if u := f.units[id]; parent == "" || f.isBelowLocked(u, parent, allChild) {
+			matched = append(matched, u.wire())
+		}
+	}
+	f.mu.Unlock()
+	if parent != "" && !parentExists {
+		writeError(w, http.StatusNotFound, codeNotFound, "organization does not exist")
+		return
+	}
+	page := matched[min(offset, len(matched)):min(offset+limit, len(matched))]
+	writeJSON(w, http.StatusOK, unitList{Total: len(matched), Organizations: append([]unitWire{}, page...)})
+}
+
+// isBelowLocked reports whether u is a child of parent or, with deep, a descendant.
+func (f *Fake) isBelowLocked(u *OrgUnit, parent string, deep bool) bool {
+	if !deep {
+		return u.ParentID == parent
+	}
+	// Bounded: PutOrgUnit can store a cycle, and dangling parents end the walk.
+	for p, steps := u.ParentID, 0; p != "" && steps <= len(f.units); steps++ {
+		if p == parent {
+			return true
+		}
+		next, ok := f.units[p]
+		if !ok {
+			return false
+		}
+		p = next.ParentID
+	}
+	return false
+}
+
+func intParam(s string, fallback int) (int, error) {
+	if s == "" {
+		return fallback, nil
+	}
+	return strconv.Atoi(s)
+}
+
+func boolParam(s string) (bool, error) {
+	if s == "" {
+		return false, nil
+	}
+	return strconv.ParseBool(s)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// OrgUnits returns copies of the tenant's units in creation order.
+func (f *Fake) OrgUnits() []OrgUnit {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	units := make([]OrgUnit, 0, len(f.unitOrder))
+	for _, id := range f.unitOrder {
+		units = append(units, *f.units[id])
+	}
+	return units
+}
+
+// OrgUnitByCode returns the unit with the code.
+func (f *Fake) OrgUnitByCode(code string) (OrgUnit, bool) {
+	for _, u := range f.OrgUnits() {
+		if u.Code == code {
+			return u, true
+		}
+	}
+	return OrgUnit{}, false
+}
+
+// PutOrgUnit stores u as it is, without the API's checks, replacing the unit with the same ID; an
+// empty ID gets a new one. It returns the ID. Tests use it to create drift.
+func (f *Fake) PutOrgUnit(u OrgUnit) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if u.ID == "" {
+		u.ID = f.unitIDLocked()
+	}
+	if _, exists := f.units[u.ID]; !exists {
+		f.unitOrder = append(f.unitOrder, u.ID)
+	}
+	f.units[u.ID] = &u
+	return u.ID
+}
+
+// RemoveOrgUnit deletes a unit without the API's checks; its children keep their ParentID.
+func (f *Fake) RemoveOrgUnit(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removeUnitLocked(id)
+}
+
+func (f *Fake) removeUnitLocked(id string) {
+	delete(f.units, id)
+	f.unitOrder = slices.DeleteFunc(f.unitOrder, func(other string) bool { return other == id })
+}
