@@ -1,0 +1,127 @@
+// Command fakehuawei serves the fake Huawei Cloud OneAccess and Organizations APIs of package
+// huaweifake on one base URL, for the demo and for trying orgsync without a Huawei Cloud account.
+//
+// It prints "fakehuawei listening on http://HOST:PORT" as its first line on stdout, logs one line
+// per request (method, path, status; never headers or bodies) on stderr and stops on SIGINT or
+// SIGTERM.
+//
+//	fakehuawei --client-id ID --client-secret SECRET --access-key AK --secret-key SK
+//	           [--listen 127.0.0.1:8090] [--token-ttl 30m] [--latency 100ms]
+//	           [--throttle-fraction 0.1] [--unavailable-fraction 0.05] [--rate-limit 10]
+//
+// The secrets may come from FAKEHUAWEI_CLIENT_SECRET and FAKEHUAWEI_SECRET_KEY instead.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
+)
+
+// Environment variables read when the secret flags are not given.
+const (
+	clientSecretEnv = "FAKEHUAWEI_CLIENT_SECRET"
+	secretKeyEnv    = "FAKEHUAWEI_SECRET_KEY"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts, listen, err := parseFlags(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fakehuawei:", err)
+		os.Exit(2)
+	}
+	if err := serve(ctx, opts, listen, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "fakehuawei:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, getenv func(string) string, output io.Writer) (huaweifake.Options, string, error) {
+	var opts huaweifake.Options
+	var listen string
+	fs := flag.NewFlagSet("fakehuawei", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&listen, "listen", "127.0.0.1:8090", "address to listen on (port 0: a free port)")
+	fs.StringVar(&opts.ClientID, "client-id", "", "OneAccess client ID (required)")
+	fs.StringVar(&opts.ClientSecret, "client-secret", "", "OneAccess client secret (required; or $"+clientSecretEnv+")")
+	fs.StringVar(&opts.AccessKey, "access-key", "", "Organizations access key (required)")
+	fs.StringVar(&opts.SecretKey, "secret-key", "", "Organizations secret key (required; or $"+secretKeyEnv+")")
+	fs.DurationVar(&opts.TokenTTL, "token-ttl", 30*time.Minute, "lifetime of OneAccess access tokens")
+	fs.DurationVar(&opts.Faults.Latency, "latency", 0, "latency added to every request")
+	fs.Float64Var(&opts.Faults.ThrottleFraction, "throttle-fraction", 0, "fraction of requests answered 429 (0 to 1)")
+	fs.Float64Var(&opts.Faults.UnavailableFraction, "unavailable-fraction", 0, "fraction of requests answered 503 (0 to 1)")
+	fs.Float64Var(&opts.Faults.RateLimit, "rate-limit", 0, "requests per second before throttling (0: no cap)")
+	if err := fs.Parse(args); err != nil {
+		return opts, "", err
+	}
+	if fs.NArg() > 0 {
+		return opts, "", fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	opts.ClientSecret = cmpOr(opts.ClientSecret, getenv(clientSecretEnv))
+	opts.SecretKey = cmpOr(opts.SecretKey, getenv(secretKeyEnv))
+	switch {
+	case opts.ClientID == "" || opts.ClientSecret == "":
+		return opts, "", errors.New("--client-id and --client-secret (or $" + clientSecretEnv + ") are required")
+	case opts.AccessKey == "" || opts.SecretKey == "":
+		return opts, "", errors.New("--access-key and --secret-key (or $" + secretKeyEnv + ") are required")
+	case opts.TokenTTL < time.Second:
+		return opts, "", errors.New("--token-ttl must be at least 1s")
+	case !fraction(opts.Faults.ThrottleFraction) || !fraction(opts.Faults.UnavailableFraction):
+		return opts, "", errors.New("--throttle-fraction and --unavailable-fraction must be between 0 and 1")
+	case opts.Faults.Latency < 0 || opts.Faults.RateLimit < 0:
+		return opts, "", errors.New("--latency and --rate-limit must not be negative")
+	}
+	return opts, listen, nil
+}
+
+func cmpOr(v, fallback string) string {
+	if v == "" {
+		return fallback
+	}
+	return v
+}
+
+func fraction(f float64) bool { return f >= 0 && f <= 1 }
+
+// serve runs the fake until ctx is done, then shuts down, letting requests in flight finish.
+func serve(ctx context.Context, opts huaweifake.Options, listen string, stdout, stderr io.Writer) error {
+	logger := log.New(stderr, "", log.LstdFlags)
+	opts.OnRequest = func(r huaweifake.Request) { logger.Printf("%s %s %d", r.Method, r.Path, r.Status) }
+	fake := huaweifake.New(opts)
+
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "fakehuawei listening on http://%s\n", ln.Addr())
+
+	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Print("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
