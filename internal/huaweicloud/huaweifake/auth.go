@@ -133,7 +133,7 @@ func (f *Fake) verifySignature(r *http.Request) (string, bool) {
 	if !known {
 		return "", false
 	}
-	if acct.securityToken != "" && r.Header.Get("X-Security-Token") != acct.securityToken {
+	if acct.securityToken != "" && strings.TrimSpace(r.Header.Get("X-Security-Token")) != acct.securityToken {
 		return "", false
 	}
 
