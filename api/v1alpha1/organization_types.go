@@ -73,9 +73,11 @@ type WorkplaceSpec struct {
 // DepartmentCounts says how many Departments belong to an Organization and how many are Ready.
 type DepartmentCounts struct {
 	// total is the number of Department objects referring to this Organization.
-	Total int32 `json:"total"`
+	// +optional
+	Total int32 `json:"total,omitempty"`
 	// ready is how many of them are Ready.
-	Ready int32 `json:"ready"`
+	// +optional
+	Ready int32 `json:"ready,omitempty"`
 }
 
 // OrganizationStatus is the observed state of an Organization.

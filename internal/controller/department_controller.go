@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/cache"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -41,7 +42,15 @@ type DepartmentReconciler struct {
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds the parallel reconciles.
 	MaxConcurrentReconciles int
+
+	// remoteDeleted remembers, by UID, Departments whose remote department this process deleted:
+	// a reconcile that still reads the object from a cache that has not seen the finalizer's
+	// removal must not delete it remotely a second time.
+	remoteDeleted *cache.LRUExpireCache
 }
+
+// remoteDeletedMemory is how long a remote delete is remembered; far longer than cache lag.
+const remoteDeletedMemory = 10 * time.Minute
 
 // +kubebuilder:rbac:groups=orgsync.dev,resources=departments,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=orgsync.dev,resources=departments/status,verbs=get;update;patch
@@ -66,7 +75,7 @@ func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if !dept.DeletionTimestamp.IsZero() {
 		var done bool
 		if o, done = r.finalize(ctx, dept, org); done {
-			return ctrl.Result{}, nil
+			return o.result, o.err
 		}
 	} else {
 		o = r.sync(ctx, dept, org)
@@ -307,6 +316,8 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Depa
 	case deleteRemote && org == nil:
 		r.Recorder.Eventf(dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete",
 			"Organization %q is gone; WORKPLACE department %q was left in place", dept.Spec.OrganizationRef.Name, key)
+	case deleteRemote && r.wasDeleted(dept.UID):
+		// Deleted remotely by an earlier reconcile; only the finalizer is left to remove.
 	case deleteRemote:
 		conn, err := r.Connections.Get(ctx, org, true)
 		if err != nil {
@@ -321,6 +332,7 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Depa
 		if err != nil {
 			return failure(err), false
 		}
+		r.remoteDeleted.Add(dept.UID, true, remoteDeletedMemory)
 		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted WORKPLACE department %q", key)
 	}
 
@@ -329,6 +341,11 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Depa
 		return outcome{err: client.IgnoreNotFound(err)}, true
 	}
 	return outcome{}, true
+}
+
+func (r *DepartmentReconciler) wasDeleted(uid types.UID) bool {
+	_, ok := r.remoteDeleted.Get(uid)
+	return ok
 }
 
 // departmentNames lists the names of depts other than the one with UID self, sorted.
@@ -351,11 +368,16 @@ func (r *DepartmentReconciler) recordTransition(dept *v1alpha1.Department, o out
 	if c := readyCondition(dept); c != nil && c.Reason == o.reason && c.Message == o.message {
 		return
 	}
-	eventType := corev1.EventTypeWarning
-	if o.reason == v1alpha1.ReasonWaitingForParent || o.reason == v1alpha1.ReasonWaitingForOrganization || o.reason == v1alpha1.ReasonDeletionBlocked {
-		eventType = corev1.EventTypeNormal
+	r.Recorder.Eventf(dept, nil, eventType(o.reason), o.reason, "Sync", "%s", o.message)
+}
+
+// eventType is Normal for the reasons that are steps of normal progress, Warning for failures.
+func eventType(reason string) string {
+	switch reason {
+	case v1alpha1.ReasonWaitingForParent, v1alpha1.ReasonWaitingForOrganization, v1alpha1.ReasonDeletionBlocked, v1alpha1.ReasonDeleting:
+		return corev1.EventTypeNormal
 	}
-	r.Recorder.Eventf(dept, nil, eventType, o.reason, "Sync", "%s", o.message)
+	return corev1.EventTypeWarning
 }
 
 func readyCondition(dept *v1alpha1.Department) *metav1.Condition {
@@ -374,6 +396,7 @@ func cmpOr(value, fallback string) string {
 // child is gone) and other claimants of its key; an Organization's readiness wakes its
 // Departments; a Secret's change wakes the Departments of the Organizations that use it.
 func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.remoteDeleted = cache.NewLRUExpireCache(4096)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.relatedDepartments)).

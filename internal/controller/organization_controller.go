@@ -61,7 +61,7 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if !org.DeletionTimestamp.IsZero() {
 		var done bool
 		if o, done = r.finalize(ctx, org, depts); done {
-			return ctrl.Result{}, nil
+			return o.result, o.err
 		}
 	} else {
 		o = r.sync(ctx, org)
@@ -69,7 +69,7 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 
 	if !o.keepCondition && o.ready == metav1.ConditionFalse {
 		if c := findReady(org.Status.Conditions); c == nil || c.Reason != o.reason || c.Message != o.message {
-			r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, o.reason, "Sync", "%s", o.message)
+			r.Recorder.Eventf(org, nil, eventType(o.reason), o.reason, "Sync", "%s", o.message)
 		}
 	}
 	setReady(&org.Status.Conditions, org.Generation, o)

@@ -1,0 +1,179 @@
+package controller_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
+	"github.com/orgsync/orgsync/internal/provider"
+	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
+)
+
+// backend is a remote system behind a provider, run as an in-process fake. The scenarios are
+// written once against this interface and run for every backend.
+type backend interface {
+	name() string
+	provider() v1alpha1.Provider
+	start()
+	stop()
+	connector() provider.Connector
+	// newAccount makes a fresh account (credentials and company) in the fake.
+	newAccount() *account
+	// departments is what the remote system holds for the account, by key.
+	departments(a *account) map[string]remoteDepartment
+	// calls is every remote call made with the account's credentials, in order.
+	calls(a *account) []remoteCall
+	// put creates or overwrites a department directly in the remote system, bypassing orgsync
+	// (drift, or a department that existed before orgsync).
+	put(a *account, key string, d remoteDepartment)
+	// hasOrganization reports whether the account belongs to a remote organization.
+	hasOrganization(a *account) bool
+	// setFaults makes the fake answer a fraction of all calls as throttled or unavailable.
+	setFaults(throttled, unavailable float64)
+}
+
+// account is one tenant of a fake: what goes into the Secret and the Organization's spec.
+type account struct {
+	secret    map[string]string
+	companyID string
+	// id identifies the account in the fake's request log.
+	id string
+}
+
+type remoteDepartment struct {
+	Parent       string // "" for a top-level department
+	Name         string
+	I18nNames    map[string]string
+	DisplayOrder string
+}
+
+type remoteCall struct {
+	Method string
+	Key    string // the department's key, "" for organization calls
+	Status int
+}
+
+func (c remoteCall) write() bool { return c.Method != "GET" }
+
+// writes filters calls to the department writes (create, update, delete).
+func writes(calls []remoteCall) []remoteCall {
+	var out []remoteCall
+	for _, c := range calls {
+		if c.write() && c.Key != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func randomID(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+var backends = []backend{&ncpBackend{}}
+
+// ncpBackend is NCP WORKPLACE and NCP Organization, served by ncpfake.
+type ncpBackend struct {
+	server *ncpfake.Server
+}
+
+func (b *ncpBackend) name() string                { return "NCP" }
+func (b *ncpBackend) provider() v1alpha1.Provider { return v1alpha1.ProviderNCP }
+func (b *ncpBackend) start()                      { b.server = ncpfake.NewServer(ncpfake.Options{}) }
+func (b *ncpBackend) stop() {
+	if b.server != nil {
+		b.server.Close()
+	}
+}
+
+func (b *ncpBackend) connector() provider.Connector {
+	return ncpprovider.NewConnector(ncpprovider.Options{
+		WorkplaceEndpoint:    b.server.URL(),
+		OrganizationEndpoint: b.server.URL(),
+		QPS:                  500,
+		Burst:                100,
+		RequestTimeout:       5 * time.Second,
+		MaxRetryDuration:     5 * time.Second,
+	})
+}
+
+func (b *ncpBackend) newAccount() *account {
+	a := &account{
+		secret: map[string]string{
+			v1alpha1.SecretKeyAccessKey: randomID("AK"),
+			v1alpha1.SecretKeySecretKey: randomID("SK"),
+		},
+		companyID: randomID("company-"),
+	}
+	a.id = a.secret[v1alpha1.SecretKeyAccessKey]
+	b.server.AddAccount(a.id, a.secret[v1alpha1.SecretKeySecretKey])
+	b.server.AddCompany(a.companyID)
+	return a
+}
+
+func (b *ncpBackend) departments(a *account) map[string]remoteDepartment {
+	out := map[string]remoteDepartment{}
+	for _, d := range b.server.Departments(a.companyID) {
+		parent := d.ParentExternalKey
+		if parent == ncpfake.TopLevelParent {
+			parent = ""
+		}
+		out[d.ExternalKey] = remoteDepartment{Parent: parent, Name: d.Name, I18nNames: d.I18nNames, DisplayOrder: d.DisplayOrder}
+	}
+	return out
+}
+
+func (b *ncpBackend) calls(a *account) []remoteCall {
+	var out []remoteCall
+	for _, r := range b.server.Requests() {
+		if r.AccessKey != a.id {
+			continue
+		}
+		key := ""
+		if i := strings.LastIndex(r.Path, "/department/"); i >= 0 {
+			key = r.Path[i+len("/department/"):]
+		}
+		out = append(out, remoteCall{Method: r.Method, Key: key, Status: r.Status})
+	}
+	return out
+}
+
+func (b *ncpBackend) put(a *account, key string, d remoteDepartment) {
+	parent := d.Parent
+	if parent == "" {
+		parent = ncpfake.TopLevelParent
+	}
+	b.server.PutDepartment(a.companyID, ncpfake.Department{
+		ExternalKey: key, Name: d.Name, I18nNames: d.I18nNames, ParentExternalKey: parent,
+		DisplayOrder: cmpOr(d.DisplayOrder, "1.0"),
+	})
+}
+
+func cmpOr(v, fallback string) string {
+	if v == "" {
+		return fallback
+	}
+	return v
+}
+
+func (b *ncpBackend) hasOrganization(a *account) bool { return b.server.Organization(a.id) != nil }
+
+func (b *ncpBackend) setFaults(throttled, unavailable float64) {
+	b.server.SetFaults(ncpfake.Faults{ThrottleFraction: throttled, UnavailableFraction: unavailable})
+}
+
+// keysOf returns the sorted keys of m.
+func keysOf[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
