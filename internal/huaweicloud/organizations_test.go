@@ -1,0 +1,275 @@
+package huaweicloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
+)
+
+func newOrganizations(t *testing.T, endpoint string, mutate ...func(*OrganizationsConfig)) *OrganizationsClient {
+	t.Helper()
+	cfg := OrganizationsConfig{
+		Endpoint:         endpoint,
+		Credentials:      Credentials{AccessKey: testAccessKey, SecretKey: testSecretKey},
+		TransportOptions: fastTransport(),
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	c, err := NewOrganizations(cfg)
+	if err != nil {
+		t.Fatalf("NewOrganizations: %v", err)
+	}
+	return c
+}
+
+func TestOrganizationsLifecycle(t *testing.T) {
+	ctx := context.Background()
+	srv := newFake(t, huaweifake.Options{})
+	c := newOrganizations(t, srv.URL())
+
+	if _, err := c.GetOrganization(ctx); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("GetOrganization before create: %v, want ErrNotFound", err)
+	}
+	org, err := c.CreateOrganization(ctx)
+	if err != nil || org.ID == "" || org.ManagementAccountID == "" {
+		t.Fatalf("CreateOrganization = %+v, %v", org, err)
+	}
+	if _, err := c.CreateOrganization(ctx); !errors.Is(err, ErrAlreadyExists) {
+		t.Errorf("second CreateOrganization: %v, want ErrAlreadyExists", err)
+	}
+	got, err := c.GetOrganization(ctx)
+	if err != nil || got != org {
+		t.Errorf("GetOrganization = %+v, %v; want %+v", got, err, org)
+	}
+	roots, err := c.ListRoots(ctx)
+	if err != nil || len(roots) != 1 {
+		t.Fatalf("ListRoots = %+v, %v", roots, err)
+	}
+	root := roots[0].ID
+
+	sales, err := c.CreateOrganizationalUnit(ctx, "Sales", root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	korea, err := c.CreateOrganizationalUnit(ctx, "영업 Korea", sales.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed, err := c.RenameOrganizationalUnit(ctx, korea.ID, "Sales Korea")
+	if err != nil || renamed.Name != "Sales Korea" || renamed.ID != korea.ID {
+		t.Errorf("Rename = %+v, %v", renamed, err)
+	}
+	fetched, err := c.GetOrganizationalUnit(ctx, korea.ID)
+	if err != nil || fetched.Name != "Sales Korea" {
+		t.Errorf("GetOrganizationalUnit = %+v, %v", fetched, err)
+	}
+
+	tests := []struct {
+		name  string
+		call  func() error
+		code  string
+		is    []error
+		isNot []error
+	}{
+		{"name taken under parent", func() error { _, err := c.CreateOrganizationalUnit(ctx, "Sales", root); return err },
+			CodeOUNameTaken, []error{ErrAlreadyExists, ErrNameTaken}, []error{ErrConcurrentModification}},
+		{"rename to a sibling's name", func() error {
+			other, err := c.CreateOrganizationalUnit(ctx, "Other", sales.ID)
+			if err != nil {
+				return err
+			}
+			_, err = c.RenameOrganizationalUnit(ctx, other.ID, "Sales Korea")
+			return err
+		}, CodeOUNameTaken, []error{ErrAlreadyExists}, nil},
+		{"missing parent", func() error { _, err := c.CreateOrganizationalUnit(ctx, "X", "ou-missing"); return err },
+			CodeOUParentNotFound, []error{ErrParentNotFound}, []error{ErrNotFound}},
+		{"invalid name", func() error { _, err := c.CreateOrganizationalUnit(ctx, "", root); return err },
+			CodeOUInvalidParameter, []error{ErrInvalidRequest}, nil},
+		{"delete with children", func() error { return c.DeleteOrganizationalUnit(ctx, sales.ID) },
+			CodeOUHasChildren, []error{ErrHasChildren}, nil},
+		{"delete organization with units", func() error { return c.DeleteOrganization(ctx) },
+			CodeOrganizationNotEmpty, []error{ErrHasChildren}, nil},
+		{"get missing unit", func() error { _, err := c.GetOrganizationalUnit(ctx, "ou-missing"); return err },
+			CodeOUNotFound, []error{ErrNotFound}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.Code != tt.code {
+				t.Fatalf("err = %v, want code %s", err, tt.code)
+			}
+			for _, target := range tt.is {
+				if !errors.Is(err, target) {
+					t.Errorf("errors.Is(%v, %v) = false", err, target)
+				}
+			}
+			for _, target := range tt.isNot {
+				if errors.Is(err, target) {
+					t.Errorf("errors.Is(%v, %v) = true", err, target)
+				}
+			}
+		})
+	}
+
+	// Tear down bottom-up, then the organization.
+	for _, ou := range []string{korea.ID} {
+		if err := c.DeleteOrganizationalUnit(ctx, ou); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ou := range srv.OrganizationalUnits(testAccessKey) {
+		if ou.ParentID != root {
+			if err := c.DeleteOrganizationalUnit(ctx, ou.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := c.DeleteOrganizationalUnit(ctx, sales.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteOrganizationalUnit(ctx, sales.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second delete: %v, want ErrNotFound", err)
+	}
+	if err := c.DeleteOrganization(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := srv.Organization(testAccessKey); ok {
+		t.Error("the fake still holds the organization")
+	}
+}
+
+func TestOrganizationsPaging(t *testing.T) {
+	ctx := context.Background()
+	srv := newFake(t, huaweifake.Options{})
+	c := newOrganizations(t, srv.URL(), func(cfg *OrganizationsConfig) { cfg.PageSize = 2 })
+	if _, err := c.CreateOrganization(ctx); err != nil {
+		t.Fatal(err)
+	}
+	roots, _ := c.ListRoots(ctx)
+	var want []string
+	for i := range 5 {
+		ou, err := c.CreateOrganizationalUnit(ctx, fmt.Sprintf("Unit %d", i), roots[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, ou.ID)
+	}
+	nested, _ := c.CreateOrganizationalUnit(ctx, "Nested", want[0])
+	srv.ResetRequests()
+
+	ous, err := c.ListOrganizationalUnits(ctx, roots[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ou := range ous {
+		got = append(got, ou.ID)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("units (-want +got):\n%s", diff)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 3 || reqs[1].Query != "limit=2&marker="+want[1]+"&parent_id="+roots[0].ID {
+		t.Errorf("page requests = %+v", reqs)
+	}
+	all, err := c.ListOrganizationalUnits(ctx, "")
+	if err != nil || len(all) != 6 || all[5].ID != nested.ID {
+		t.Errorf("all units = %d, %v", len(all), err)
+	}
+	children, err := c.ListOrganizationalUnits(ctx, want[0])
+	if err != nil || len(children) != 1 {
+		t.Errorf("children of a unit = %+v, %v", children, err)
+	}
+}
+
+func TestOrganizationsConcurrentModificationRetried(t *testing.T) {
+	ctx := context.Background()
+	srv := newFake(t, huaweifake.Options{})
+	c := newOrganizations(t, srv.URL(), func(cfg *OrganizationsConfig) { cfg.MaxAttempts = 50 })
+	if _, err := c.CreateOrganization(ctx); err != nil {
+		t.Fatal(err)
+	}
+	roots, _ := c.ListRoots(ctx)
+	srv.SetFaults(huaweifake.Faults{ConcurrentModificationFraction: 0.5})
+	for i := range 10 {
+		if _, err := c.CreateOrganizationalUnit(ctx, fmt.Sprintf("U%d", i), roots[0].ID); err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
+	}
+	srv.SetFaults(huaweifake.Faults{})
+	if n := len(srv.OrganizationalUnits(testAccessKey)); n != 10 {
+		t.Errorf("%d units, want 10 (no duplicates, none lost)", n)
+	}
+	conflicts := 0
+	for _, r := range srv.Requests() {
+		if r.Status == 409 {
+			conflicts++
+		}
+	}
+	if conflicts == 0 {
+		t.Error("no 409 was injected; the test proves nothing")
+	}
+}
+
+func TestOrganizationsTemporaryCredentials(t *testing.T) {
+	ctx := context.Background()
+	srv := newFake(t, huaweifake.Options{})
+	srv.AddAccount("AKTEMP", "sk-temp-secret", "session-token-1")
+	withToken := newOrganizations(t, srv.URL(), func(cfg *OrganizationsConfig) {
+		cfg.Credentials = Credentials{AccessKey: "AKTEMP", SecretKey: "sk-temp-secret", SecurityToken: "session-token-1"}
+	})
+	if _, err := withToken.CreateOrganization(ctx); err != nil {
+		t.Fatalf("with the security token: %v", err)
+	}
+	without := newOrganizations(t, srv.URL(), func(cfg *OrganizationsConfig) {
+		cfg.Credentials = Credentials{AccessKey: "AKTEMP", SecretKey: "sk-temp-secret"}
+	})
+	if _, err := without.GetOrganization(ctx); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("without the security token: %v, want ErrUnauthorized", err)
+	}
+}
+
+func TestOrganizationsRejectsBadSignatureAndStaleDate(t *testing.T) {
+	ctx := context.Background()
+	srv := newFake(t, huaweifake.Options{})
+	tests := []struct {
+		name   string
+		mutate func(*OrganizationsConfig)
+	}{
+		{"wrong secret key", func(cfg *OrganizationsConfig) { cfg.Credentials.SecretKey = "not-the-secret" }},
+		{"unknown access key", func(cfg *OrganizationsConfig) { cfg.Credentials.AccessKey = "AKUNKNOWN" }},
+		{"clock 15 minutes behind", func(cfg *OrganizationsConfig) {
+			cfg.Now = func() time.Time { return time.Now().Add(-15*time.Minute - time.Second) }
+		}},
+		{"clock 15 minutes ahead", func(cfg *OrganizationsConfig) {
+			cfg.Now = func() time.Time { return time.Now().Add(15*time.Minute + time.Second) }
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newOrganizations(t, srv.URL(), tt.mutate)
+			_, err := c.GetOrganization(ctx)
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.Code != CodeSignatureFailed || !errors.Is(err, ErrUnauthorized) {
+				t.Errorf("err = %v, want 401 APIGW.0301", err)
+			}
+			if apiErr != nil && apiErr.Attempts != 1 {
+				t.Errorf("a 401 was retried: %d attempts", apiErr.Attempts)
+			}
+		})
+	}
+	c := newOrganizations(t, srv.URL(), func(cfg *OrganizationsConfig) {
+		cfg.Now = func() time.Time { return time.Now().Add(-14 * time.Minute) }
+	})
+	if _, err := c.GetOrganization(ctx); !errors.Is(err, ErrNotFound) {
+		t.Errorf("clock 14 minutes behind: %v, want the API's ErrNotFound", err)
+	}
+}
