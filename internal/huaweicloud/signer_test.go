@@ -14,10 +14,11 @@ import (
 //     core/auth/signer.Sign) in a throwaway module outside this repository, building each request
 //     with request.NewHttpRequestBuilder (endpoint https://organizations.myhuaweicloud.com, the
 //     headers listed, Host added as a header parameter so that it is signed).
+//
 //  2. With openssl, from the canonical request written out by hand:
 //
 //     SK=SKEXAMPLEsecretKey0000000000000000000001
-//     EMPTY=$(printf '' | openssl dgst -sha256 -hex | awk '{print $NF}')
+//     EMPTY=$(printf ” | openssl dgst -sha256 -hex | awk '{print $NF}')
 //     CR=$(printf 'GET\n/v1/organizations/organizational-units/\nlimit=2&marker=ou-b%%2Fc%%20d&parent_id=r-abc123\nhost:organizations.myhuaweicloud.com\nx-sdk-date:20240315T101530Z\n\nhost;x-sdk-date\n%s' "$EMPTY")
 //     H=$(printf '%s' "$CR" | openssl dgst -sha256 -hex | awk '{print $NF}')
 //     printf 'SDK-HMAC-SHA256\n20240315T101530Z\n%s' "$H" | openssl dgst -sha256 -hmac "$SK" -hex
@@ -26,9 +27,9 @@ import (
 //     The other cases change only the canonical request:
 //     roots:  'GET\n/v1/organizations/roots/\n\nhost:...\nx-sdk-date:...\n\nhost;x-sdk-date\n'$EMPTY
 //     create: 'POST\n/v1/organizations/organizational-units/\n\nhost:...\nx-sdk-date:...\n
-//              x-security-token:tmp-token-123\n\nhost;x-sdk-date;x-security-token\n'$(sha256 of body)
+//     x-security-token:tmp-token-123\n\nhost;x-sdk-date;x-security-token\n'$(sha256 of body)
 //     rename: 'PATCH\n/v1/organizations/organizational-units/ou-%C3%A9%20x~y/\na=y&a=z&b=2\n
-//              host:127.0.0.1:8443\nx-sdk-date:...\n\nhost;x-sdk-date\n'$(sha256 of body)
+//     host:127.0.0.1:8443\nx-sdk-date:...\n\nhost;x-sdk-date\n'$(sha256 of body)
 //
 // Both derivations gave the same signatures.
 const (

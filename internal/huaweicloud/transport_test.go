@@ -84,15 +84,30 @@ func TestRetries(t *testing.T) {
 		wantErr   error
 	}{
 		{"POST retried after throttling", []answer{throttled, throttled, created},
-			func(c *OrganizationsClient) error { _, err := c.CreateOrganizationalUnit(context.Background(), "A", "r-1"); return err }, 3, nil},
+			func(c *OrganizationsClient) error {
+				_, err := c.CreateOrganizationalUnit(context.Background(), "A", "r-1")
+				return err
+			}, 3, nil},
 		{"POST retried after 1003", []answer{conflict, created},
-			func(c *OrganizationsClient) error { _, err := c.CreateOrganizationalUnit(context.Background(), "A", "r-1"); return err }, 2, nil},
+			func(c *OrganizationsClient) error {
+				_, err := c.CreateOrganizationalUnit(context.Background(), "A", "r-1")
+				return err
+			}, 2, nil},
 		{"POST not retried after 503", []answer{unavailable, created},
-			func(c *OrganizationsClient) error { _, err := c.CreateOrganizationalUnit(context.Background(), "A", "r-1"); return err }, 1, ErrUnavailable},
+			func(c *OrganizationsClient) error {
+				_, err := c.CreateOrganizationalUnit(context.Background(), "A", "r-1")
+				return err
+			}, 1, ErrUnavailable},
 		{"GET retried after 503", []answer{unavailable, unavailable, okList},
-			func(c *OrganizationsClient) error { _, err := c.ListOrganizationalUnits(context.Background(), ""); return err }, 3, nil},
+			func(c *OrganizationsClient) error {
+				_, err := c.ListOrganizationalUnits(context.Background(), "")
+				return err
+			}, 3, nil},
 		{"PATCH rename retried after 503", []answer{unavailable, created},
-			func(c *OrganizationsClient) error { _, err := c.RenameOrganizationalUnit(context.Background(), "ou-1", "A"); return err }, 2, nil},
+			func(c *OrganizationsClient) error {
+				_, err := c.RenameOrganizationalUnit(context.Background(), "ou-1", "A")
+				return err
+			}, 2, nil},
 		{"bounded by MaxAttempts", []answer{throttled},
 			func(c *OrganizationsClient) error { _, err := c.GetOrganization(context.Background()); return err }, 4, ErrThrottled},
 		{"400 not retried", []answer{{status: 400, body: `{"error_code":"Organizations.1105","error_msg":"bad"}`}},

@@ -1,0 +1,132 @@
+package huaweifake
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+)
+
+// tokenFor fetches a OneAccess token from the server.
+func tokenFor(t *testing.T, srv *Server) string {
+	t.Helper()
+	resp, err := http.PostForm(srv.URL()+tokenPath, url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {"app"}, "client_secret": {"secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var answer tokenAnswer
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || answer.AccessToken == "" {
+		t.Fatalf("token: %v %+v", err, answer)
+	}
+	return answer.AccessToken
+}
+
+func call(t *testing.T, srv *Server, token, method, path, body string) (int, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL()+path, bytes.NewBufferString(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err) // not Fatal: called from goroutines
+		return 0, nil
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header
+}
+
+func TestFaultsAndRequestLog(t *testing.T) {
+	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
+	defer srv.Close()
+	token := tokenFor(t, srv)
+
+	tests := []struct {
+		name       string
+		faults     Faults
+		wantStatus int
+	}{
+		{"throttled", Faults{ThrottleFraction: 1, RetryAfter: 1500 * time.Millisecond}, 429},
+		{"unavailable", Faults{UnavailableFraction: 1}, 503},
+		{"no faults", Faults{}, 200},
+		{"latency", Faults{Latency: 30 * time.Millisecond}, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.SetFaults(tt.faults)
+			start := time.Now()
+			status, header := call(t, srv, token, http.MethodGet, orgUnitsPath, "")
+			if status != tt.wantStatus {
+				t.Errorf("status %d, want %d", status, tt.wantStatus)
+			}
+			if tt.faults.RetryAfter > 0 && header.Get("Retry-After") != "2" {
+				t.Errorf("Retry-After = %q, want 2", header.Get("Retry-After"))
+			}
+			if time.Since(start) < tt.faults.Latency {
+				t.Errorf("answered before the injected latency")
+			}
+		})
+	}
+
+	srv.SetFaults(Faults{RateLimit: 1})
+	first, _ := call(t, srv, token, http.MethodGet, orgUnitsPath, "")
+	second, _ := call(t, srv, token, http.MethodGet, orgUnitsPath, "")
+	if first != 200 || second != 429 {
+		t.Errorf("rate cap: %d then %d, want 200 then 429", first, second)
+	}
+	srv.SetFaults(Faults{})
+
+	srv.ResetRequests()
+	call(t, srv, token, http.MethodPost, orgUnitsPath, `{"code":"a","name":"A"}`)
+	call(t, srv, "expired", http.MethodGet, orgUnitsPath, "")
+	call(t, srv, token, http.MethodGet, "/nope", "")
+	var got []string
+	for _, r := range srv.Requests() {
+		got = append(got, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
+	}
+	want := []string{"POST /api/v2/tenant/organizations 201", "GET /api/v2/tenant/organizations 401", "GET /nope 404"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("log = %v, want %v", got, want)
+	}
+}
+
+func TestDriftAndConcurrency(t *testing.T) {
+	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
+	defer srv.Close()
+	token := tokenFor(t, srv)
+
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Every goroutine races for the same code: exactly one may win.
+			call(t, srv, token, http.MethodPost, orgUnitsPath, `{"code":"same","name":"Same"}`)
+			call(t, srv, token, http.MethodPost, orgUnitsPath, fmt.Sprintf(`{"code":"u%d","name":"U %d"}`, i, i))
+			_ = srv.OrgUnits()
+			_ = srv.Requests()
+		}()
+	}
+	wg.Wait()
+	if n := len(srv.OrgUnits()); n != 21 {
+		t.Errorf("%d units, want 21", n)
+	}
+
+	u, ok := srv.OrgUnitByCode("same")
+	if !ok {
+		t.Fatal("unit missing")
+	}
+	u.Name = "Drifted"
+	srv.PutOrgUnit(u)
+	if got, _ := srv.OrgUnitByCode("same"); got.Name != "Drifted" {
+		t.Errorf("PutOrgUnit did not replace: %+v", got)
+	}
+	id := srv.PutOrgUnit(OrgUnit{Code: "out-of-band", Name: "Out of band"})
+	if status, _ := call(t, srv, token, http.MethodGet, orgUnitsPath+"/"+id, ""); status != 200 {
+		t.Errorf("get a unit added with PutOrgUnit: %d", status)
+	}
+}
