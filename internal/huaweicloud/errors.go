@@ -156,13 +156,15 @@ func (e *APIError) Is(target error) bool {
 		return false
 	}
 	switch target {
+	case ErrInvalidRequest:
+		switch e.StatusCode {
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+			return true
+		}
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
 	case ErrAlreadyExists:
 		return e.StatusCode == http.StatusConflict
-	case ErrInvalidRequest:
-		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusRequestEntityTooLarge ||
-			e.StatusCode == http.StatusUnprocessableEntity
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:

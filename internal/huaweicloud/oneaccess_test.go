@@ -186,16 +186,7 @@ func TestOneAccessRules(t *testing.T) {
 			if apiErr.Code != tt.code || apiErr.StatusCode != tt.wantHTTP || apiErr.Message == "" {
 				t.Errorf("APIError = %+v, want HTTP %d code %s with a message", apiErr, tt.wantHTTP, tt.code)
 			}
-			for _, target := range tt.is {
-				if !errors.Is(err, target) {
-					t.Errorf("errors.Is(%v, %v) = false", err, target)
-				}
-			}
-			for _, target := range tt.isNot {
-				if errors.Is(err, target) {
-					t.Errorf("errors.Is(%v, %v) = true", err, target)
-				}
-			}
+			checkIs(t, err, tt.is, tt.isNot)
 			if IsRetryable(err) {
 				t.Errorf("IsRetryable(%v) = true", err)
 			}
@@ -337,6 +328,21 @@ func TestOneAccessBadClientCredentials(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 1 {
 		t.Errorf("%d requests, want 1: refused client credentials are not retried", n)
+	}
+}
+
+// checkIs asserts which sentinel errors err matches and which it does not.
+func checkIs(t *testing.T, err error, is, isNot []error) {
+	t.Helper()
+	for _, target := range is {
+		if !errors.Is(err, target) {
+			t.Errorf("errors.Is(%v, %v) = false", err, target)
+		}
+	}
+	for _, target := range isNot {
+		if errors.Is(err, target) {
+			t.Errorf("errors.Is(%v, %v) = true", err, target)
+		}
 	}
 }
 

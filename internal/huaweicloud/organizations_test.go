@@ -106,16 +106,7 @@ func TestOrganizationsLifecycle(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.Code != tt.code {
 				t.Fatalf("err = %v, want code %s", err, tt.code)
 			}
-			for _, target := range tt.is {
-				if !errors.Is(err, target) {
-					t.Errorf("errors.Is(%v, %v) = false", err, target)
-				}
-			}
-			for _, target := range tt.isNot {
-				if errors.Is(err, target) {
-					t.Errorf("errors.Is(%v, %v) = true", err, target)
-				}
-			}
+			checkIs(t, err, tt.is, tt.isNot)
 		})
 	}
 

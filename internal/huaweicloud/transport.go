@@ -20,13 +20,13 @@ import (
 
 // Defaults applied to zero TransportOptions fields.
 const (
-	DefaultRequestTimeout   = 30 * time.Second
-	DefaultQPS              = 10
-	DefaultBurst            = 20
 	DefaultMaxAttempts      = 5
-	DefaultMaxRetryDuration = 2 * time.Minute
+	DefaultRequestTimeout   = 30 * time.Second
 	DefaultBaseBackoff      = 200 * time.Millisecond
 	DefaultMaxBackoff       = 10 * time.Second
+	DefaultMaxRetryDuration = 2 * time.Minute
+	DefaultQPS              = 10
+	DefaultBurst            = 20
 	DefaultUserAgent        = "orgsync-huaweicloud-client"
 )
 

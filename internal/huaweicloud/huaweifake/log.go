@@ -11,10 +11,10 @@ type Request struct {
 	Method string
 	// Path is the unescaped request path.
 	Path string
-	// Query is the raw query string, without "?".
-	Query string
 	// Status is the HTTP status answered; 0 while the request is being served.
 	Status int
+	// Query is the raw query string, without "?".
+	Query string
 	// Time is the server clock when the request arrived.
 	Time time.Time
 	// AccessKey is the access key of a correctly signed Organizations request; empty otherwise.

@@ -11,12 +11,12 @@ import (
 type OrgUnit struct {
 	// ID is the org_id the API addresses the unit by.
 	ID string
+	// ParentID is the parent's org_id; empty for a top-level unit.
+	ParentID string
 	// Code is unique in the tenant.
 	Code string
 	// Name is unique among siblings.
 	Name string
-	// ParentID is the parent's org_id; empty for a top-level unit.
-	ParentID string
 	// Category defaults to "department".
 	Category string
 }

@@ -31,17 +31,17 @@ const (
 // Organization is an account's organization.
 type Organization struct {
 	ID                    string `json:"id"`
-	URN                   string `json:"urn"`
 	ManagementAccountID   string `json:"management_account_id"`
 	ManagementAccountName string `json:"management_account_name"`
+	URN                   string `json:"urn"`
 	CreatedAt             string `json:"created_at"`
 }
 
 // Root is the root of an organization's tree.
 type Root struct {
+	Name string `json:"name"`
 	ID   string `json:"id"`
 	URN  string `json:"urn"`
-	Name string `json:"name"`
 }
 
 // OrganizationalUnit is a unit of an organization's tree.
@@ -244,11 +244,16 @@ func (f *Fake) handleCreateOU(w http.ResponseWriter, r *http.Request, p params) 
 		org.order = append(org.order, id)
 	}
 	f.mu.Unlock()
+	answerOU(w, failure, http.StatusCreated, ou)
+}
+
+// answerOU answers with the failure, or with status and the unit.
+func answerOU(w http.ResponseWriter, failure *unitFailure, status int, ou OrganizationalUnit) {
 	if failure != nil {
 		writeError(w, failure.status, failure.code, failure.message)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]OrganizationalUnit{"organizational_unit": ou})
+	writeJSON(w, status, map[string]OrganizationalUnit{"organizational_unit": ou})
 }
 
 func (f *Fake) handleRenameOU(w http.ResponseWriter, r *http.Request, p params) {
@@ -274,11 +279,7 @@ func (f *Fake) handleRenameOU(w http.ResponseWriter, r *http.Request, p params) 
 		ou = *org.ous[p.id]
 	}
 	f.mu.Unlock()
-	if failure != nil {
-		writeError(w, failure.status, failure.code, failure.message)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]OrganizationalUnit{"organizational_unit": ou})
+	answerOU(w, failure, http.StatusOK, ou)
 }
 
 func (f *Fake) handleDeleteOU(w http.ResponseWriter, _ *http.Request, p params) {

@@ -89,30 +89,30 @@ func New(opts Options) *Fake {
 	if f.tokenTTL <= 0 {
 		f.tokenTTL = 1800 * time.Second
 	}
+	f.SetFaults(opts.Faults)
 	if opts.AccessKey != "" {
 		f.AddAccount(opts.AccessKey, opts.SecretKey, "")
 	}
-	f.SetFaults(opts.Faults)
 	return f
 }
 
-// Server is a Fake served by an httptest.Server on 127.0.0.1.
+// Server is a Fake listening on a free port of 127.0.0.1.
 type Server struct {
 	*Fake
-	httpServer *httptest.Server
+	listener *httptest.Server
 }
 
 // NewServer returns a Fake served on a free port of 127.0.0.1. Close it when done.
 func NewServer(opts Options) *Server {
-	f := New(opts)
-	return &Server{Fake: f, httpServer: httptest.NewServer(f)}
+	fake := New(opts)
+	return &Server{Fake: fake, listener: httptest.NewServer(fake)}
 }
 
 // URL returns the base URL, e.g. "http://127.0.0.1:41234", of both APIs.
-func (s *Server) URL() string { return s.httpServer.URL }
+func (s *Server) URL() string { return s.listener.URL }
 
 // Close shuts the server down, waiting for outstanding requests.
-func (s *Server) Close() { s.httpServer.Close() }
+func (s *Server) Close() { s.listener.Close() }
 
 // api tells which service a path belongs to.
 type api int
