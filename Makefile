@@ -55,3 +55,13 @@ run: manifests generate ## Run the manager against the current kubeconfig.
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-12s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Deployment
+
+KUBECTL ?= $(ENVTEST_DIR)/kubectl
+
+.PHONY: build-installer
+build-installer: manifests envtest ## Write dist/install.yaml (CRDs, RBAC, manager) and copy the CRDs into the Helm chart.
+	mkdir -p dist dist/chart/crds
+	$(KUBECTL) kustomize config/default > dist/install.yaml
+	cp config/crd/bases/*.yaml dist/chart/crds/
