@@ -113,15 +113,17 @@ func serve(ctx context.Context, opts huaweifake.Options, listen string, stdout, 
 	fmt.Fprintf(stdout, "fakehuawei listening on http://%s\n", ln.Addr())
 
 	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
+	stopped := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		logger.Print("shutting down")
+		graceCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		stopped <- srv.Shutdown(graceCtx)
+	}()
+	// Serve returns as soon as Shutdown starts; Shutdown returns once requests in flight are done.
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
-	case <-ctx.Done():
 	}
-	logger.Print("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	return <-stopped
 }

@@ -217,46 +217,42 @@ type ouBody struct {
 }
 
 func (f *Fake) handleCreateOU(w http.ResponseWriter, r *http.Request, p params) {
-	var body ouBody
-	if !decodeBody(w, r, &body, codeOUInvalidParameter) {
-		return
-	}
-	if !validOUName(body.Name) || body.ParentID == "" {
-		writeError(w, http.StatusBadRequest, codeOUInvalidParameter, "name must be 1-64 characters and parent_id is required")
-		return
-	}
-	f.mu.Lock()
-	org, ok := f.orgsByAccount[p.account]
-	var failure *unitFailure
-	var ou OrganizationalUnit
-	switch {
-	case !ok:
-		failure = &unitFailure{http.StatusNotFound, codeNoOrganization, "the account does not belong to an organization"}
-	case body.ParentID != org.root.ID && org.ous[body.ParentID] == nil:
-		failure = &unitFailure{http.StatusNotFound, codeOUParentNotFound, "parent does not exist"}
-	case org.siblingNamed(body.ParentID, body.Name, ""):
-		failure = &unitFailure{http.StatusConflict, codeOUNameTaken, "an organizational unit with this name already exists under the parent"}
-	default:
+	f.writeOU(w, r, p, http.StatusCreated, func(org *organization, body ouBody) (*unitFailure, OrganizationalUnit) {
+		switch {
+		case body.ParentID == "":
+			return &unitFailure{http.StatusBadRequest, codeOUInvalidParameter, "parent_id is required"}, OrganizationalUnit{}
+		case body.ParentID != org.root.ID && org.ous[body.ParentID] == nil:
+			return &unitFailure{http.StatusNotFound, codeOUParentNotFound, "parent does not exist"}, OrganizationalUnit{}
+		case org.siblingNamed(body.ParentID, body.Name, ""):
+			return nameTaken(), OrganizationalUnit{}
+		}
 		id := newID("ou-", 32)
-		ou = OrganizationalUnit{ID: id, URN: "organizations::" + org.ManagementAccountID + ":ou:" + org.ID + "/" + id,
+		ou := OrganizationalUnit{ID: id, URN: "organizations::" + org.ManagementAccountID + ":ou:" + org.ID + "/" + id,
 			Name: body.Name, CreatedAt: f.now().UTC().Format(time.RFC3339), ParentID: body.ParentID}
 		org.ous[id] = &ou
 		org.order = append(org.order, id)
-	}
-	f.mu.Unlock()
-	answerOU(w, failure, http.StatusCreated, ou)
-}
-
-// answerOU answers with the failure, or with status and the unit.
-func answerOU(w http.ResponseWriter, failure *unitFailure, status int, ou OrganizationalUnit) {
-	if failure != nil {
-		writeError(w, failure.status, failure.code, failure.message)
-		return
-	}
-	writeJSON(w, status, map[string]OrganizationalUnit{"organizational_unit": ou})
+		return nil, ou
+	})
 }
 
 func (f *Fake) handleRenameOU(w http.ResponseWriter, r *http.Request, p params) {
+	f.writeOU(w, r, p, http.StatusOK, func(org *organization, body ouBody) (*unitFailure, OrganizationalUnit) {
+		ou := org.ous[p.id]
+		switch {
+		case ou == nil:
+			return &unitFailure{http.StatusNotFound, codeOUNotFound, "organizational unit does not exist"}, OrganizationalUnit{}
+		case org.siblingNamed(ou.ParentID, body.Name, p.id):
+			return nameTaken(), OrganizationalUnit{}
+		}
+		ou.Name = body.Name
+		return nil, *ou
+	})
+}
+
+// writeOU decodes and checks an organizational unit body, applies it to the caller's organization
+// under the lock and answers with the unit or the failure.
+func (f *Fake) writeOU(w http.ResponseWriter, r *http.Request, p params, status int,
+	apply func(*organization, ouBody) (*unitFailure, OrganizationalUnit)) {
 	var body ouBody
 	if !decodeBody(w, r, &body, codeOUInvalidParameter) {
 		return
@@ -266,20 +262,21 @@ func (f *Fake) handleRenameOU(w http.ResponseWriter, r *http.Request, p params) 
 		return
 	}
 	f.mu.Lock()
-	org, ok := f.orgsByAccount[p.account]
-	var failure *unitFailure
+	failure := &unitFailure{http.StatusNotFound, codeNoOrganization, "the account does not belong to an organization"}
 	var ou OrganizationalUnit
-	switch {
-	case !ok || org.ous[p.id] == nil:
-		failure = &unitFailure{http.StatusNotFound, codeOUNotFound, "organizational unit does not exist"}
-	case org.siblingNamed(org.ous[p.id].ParentID, body.Name, p.id):
-		failure = &unitFailure{http.StatusConflict, codeOUNameTaken, "an organizational unit with this name already exists under the parent"}
-	default:
-		org.ous[p.id].Name = body.Name
-		ou = *org.ous[p.id]
+	if org, ok := f.orgsByAccount[p.account]; ok {
+		failure, ou = apply(org, body)
 	}
 	f.mu.Unlock()
-	answerOU(w, failure, http.StatusOK, ou)
+	if failure != nil {
+		writeError(w, failure.status, failure.code, failure.message)
+		return
+	}
+	writeJSON(w, status, map[string]OrganizationalUnit{"organizational_unit": ou})
+}
+
+func nameTaken() *unitFailure {
+	return &unitFailure{http.StatusConflict, codeOUNameTaken, "an organizational unit with this name already exists under the parent"}
 }
 
 func (f *Fake) handleDeleteOU(w http.ResponseWriter, _ *http.Request, p params) {

@@ -51,8 +51,8 @@ type Options struct {
 
 // Fake holds the state of the fake services and serves their HTTP APIs. Create it with New.
 type Fake struct {
-	now       func() time.Time
 	onRequest func(Request)
+	now       func() time.Time
 
 	mu            sync.Mutex
 	clientID      string
