@@ -65,3 +65,9 @@ build-installer: manifests envtest ## Write dist/install.yaml (CRDs, RBAC, manag
 	mkdir -p dist dist/chart/crds
 	$(KUBECTL) kustomize config/default > dist/install.yaml
 	cp config/crd/bases/*.yaml dist/chart/crds/
+
+##@ Demo
+
+.PHONY: demo
+demo: build envtest ## Run orgsync end to end on a local control plane against the fake NCP.
+	$(GO) run ./hack/demo --bin bin --samples config/samples

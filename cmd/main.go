@@ -19,6 +19,7 @@ import (
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
+	"github.com/orgsync/orgsync/internal/provider"
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
 )
 
@@ -76,8 +77,9 @@ func main() {
 		Burst:                ncpBurst,
 		RequestTimeout:       ncpTimeout,
 	})
-	if err := controller.Setup(ctrl.SetupSignalHandler(), mgr, controller.Options{
-		Connector:               connector,
+	ctx := ctrl.SetupSignalHandler()
+	if err := controller.Setup(ctx, mgr, controller.Options{
+		Connector:               provider.Mux{v1alpha1.ProviderNCP: connector},
 		SyncPeriod:              syncPeriod,
 		MaxConcurrentReconciles: maxConcurrent,
 	}); err != nil {
@@ -94,7 +96,7 @@ func main() {
 	}
 
 	log.Info("starting the manager")
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "the manager stopped with an error")
 		os.Exit(1)
 	}

@@ -23,7 +23,8 @@ kube_ldflags="-s -w \
  -X ${version_pkg}.buildDate=1970-01-01T00:00:00Z"
 
 has_version() { # binary, expected substring of its version output, version command
-	[[ -x "$1" ]] && "$1" "${@:3}" 2>/dev/null | grep -qF -- "$2"
+	local output
+	[[ -x "$1" ]] && output="$("$1" "${@:3}" 2>/dev/null)" && [[ "${output}" == *"$2"* ]]
 }
 
 build() { # module dir, package, binary name, ldflags
