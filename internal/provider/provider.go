@@ -11,6 +11,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 )
@@ -113,4 +114,31 @@ var (
 type Connector interface {
 	Connect(ctx context.Context, org *v1alpha1.Organization, credentials map[string][]byte) (*Connection, error)
 	Forget(org *v1alpha1.Organization)
+}
+
+// Mux is a Connector that dispatches to the Connector registered for an Organization's
+// spec.provider (ncp when empty).
+type Mux map[v1alpha1.Provider]Connector
+
+// Connect connects with the Connector of org's provider.
+func (m Mux) Connect(ctx context.Context, org *v1alpha1.Organization, credentials map[string][]byte) (*Connection, error) {
+	c, ok := m[providerOf(org)]
+	if !ok {
+		return nil, fmt.Errorf("%w: provider %q is not supported by this manager", ErrInvalid, providerOf(org))
+	}
+	return c.Connect(ctx, org, credentials)
+}
+
+// Forget forgets org in the Connector of its provider.
+func (m Mux) Forget(org *v1alpha1.Organization) {
+	if c, ok := m[providerOf(org)]; ok {
+		c.Forget(org)
+	}
+}
+
+func providerOf(org *v1alpha1.Organization) v1alpha1.Provider {
+	if org.Spec.Provider == "" {
+		return v1alpha1.ProviderNCP
+	}
+	return org.Spec.Provider
 }
