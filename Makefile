@@ -13,9 +13,10 @@ all: build
 ##@ Development
 
 .PHONY: manifests
-manifests: ## Generate CRDs into config/crd/bases and RBAC into config/rbac from markers.
+manifests: ## Generate CRDs into config/crd/bases (and the Helm chart) and RBAC into config/rbac from markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	cp config/crd/bases/*.yaml dist/chart/crds/
 
 .PHONY: generate
 generate: ## Generate DeepCopy methods.
@@ -62,9 +63,8 @@ KUBECTL ?= $(ENVTEST_DIR)/kubectl
 
 .PHONY: build-installer
 build-installer: manifests envtest ## Write dist/install.yaml (CRDs, RBAC, manager) and copy the CRDs into the Helm chart.
-	mkdir -p dist dist/chart/crds
+	mkdir -p dist
 	$(KUBECTL) kustomize config/default > dist/install.yaml
-	cp config/crd/bases/*.yaml dist/chart/crds/
 
 ##@ Demo
 

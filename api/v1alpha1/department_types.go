@@ -55,6 +55,13 @@ type DepartmentSpec struct {
 	// +optional
 	DisplayOrder string `json:"displayOrder,omitempty"`
 
+	// category is the kind of organization unit, for providers that have one (Huawei Cloud
+	// OneAccess: "department" by default). NCP WORKPLACE ignores it.
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^([A-Za-z0-9_-]+)?$`
+	// +optional
+	Category string `json:"category,omitempty"`
+
 	// deletionPolicy says what happens to the WORKPLACE department when this object is deleted:
 	// Delete (default) deletes it, Orphan leaves it.
 	// +kubebuilder:default=Delete
@@ -76,6 +83,10 @@ type DepartmentStatus struct {
 	// parentExternalKey is the parent the department was last synced under ("#" for top level).
 	// +optional
 	ParentExternalKey string `json:"parentExternalKey,omitempty"`
+	// remoteId is the provider's own identifier of the department when it has one besides the
+	// external key (Huawei Cloud OneAccess org_id).
+	// +optional
+	RemoteID string `json:"remoteId,omitempty"`
 	// lastSyncTime is when the remote department was last observed to match the spec.
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`

@@ -5,23 +5,30 @@ import (
 )
 
 // Provider names the cloud an Organization connects to.
-// +kubebuilder:validation:Enum=ncp
+// +kubebuilder:validation:Enum=ncp;huaweicloud
 type Provider string
 
 const (
 	// ProviderNCP is NAVER Cloud Platform: WORKPLACE departments and NCP Organization.
 	ProviderNCP Provider = "ncp"
+	// ProviderHuaweiCloud is Huawei Cloud: OneAccess organization units and Huawei Cloud Organizations.
+	ProviderHuaweiCloud Provider = "huaweicloud"
 )
 
 // Site selects which NCP API hosts to use.
 // +kubebuilder:validation:Enum=public;fin;gov
 type Site string
 
-// Keys of the credentials Secret.
+// Keys of the credentials Secret. NCP uses accessKey, secretKey and optionally apiGatewayKey.
+// Huawei Cloud uses accessKey and secretKey (Organizations, AK/SK signing; optionally
+// securityToken for temporary credentials) and clientId and clientSecret (OneAccess).
 const (
 	SecretKeyAccessKey     = "accessKey"
 	SecretKeySecretKey     = "secretKey"
 	SecretKeyAPIGatewayKey = "apiGatewayKey"
+	SecretKeySecurityToken = "securityToken"
+	SecretKeyClientID      = "clientId"
+	SecretKeyClientSecret  = "clientSecret"
 )
 
 // OrganizationSpec is the desired state of an Organization.
@@ -45,8 +52,14 @@ type OrganizationSpec struct {
 	// +optional
 	Description string `json:"description,omitempty"`
 
-	// workplace is the WORKPLACE company whose departments belong to this Organization.
-	Workplace WorkplaceSpec `json:"workplace"`
+	// workplace is the NCP WORKPLACE company whose departments belong to this Organization.
+	// Required when provider is ncp.
+	// +optional
+	Workplace WorkplaceSpec `json:"workplace,omitempty"`
+
+	// huaweicloud configures the Huawei Cloud provider. Required when provider is huaweicloud.
+	// +optional
+	HuaweiCloud *HuaweiCloudSpec `json:"huaweicloud,omitempty"`
 
 	// deletionPolicy says what happens to the NCP Organization when this object is deleted:
 	// Orphan (default) leaves it, Delete deletes it.
@@ -67,7 +80,22 @@ type WorkplaceSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=36
 	// +kubebuilder:validation:Pattern=`^[^/?#%\s]+$`
-	CompanyID string `json:"companyId"`
+	// +optional
+	CompanyID string `json:"companyId,omitempty"`
+}
+
+// HuaweiCloudSpec configures the Huawei Cloud provider.
+type HuaweiCloudSpec struct {
+	// oneAccessDomain is the OneAccess tenant's domain, such as example.huaweicloud.com, or a
+	// base URL (http:// is accepted for loopback hosts only).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	OneAccessDomain string `json:"oneAccessDomain"`
+	// organizationsEndpoint overrides the Huawei Cloud Organizations endpoint
+	// (default https://organizations.myhuaweicloud.com).
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	OrganizationsEndpoint string `json:"organizationsEndpoint,omitempty"`
 }
 
 // DepartmentCounts says how many Departments belong to an Organization and how many are Ready.
@@ -118,7 +146,10 @@ type OrganizationStatus struct {
 // +kubebuilder:printcolumn:name="READY",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="AGE",type=date,JSONPath=`.metadata.creationTimestamp`
 
-// Organization connects one NCP account and WORKPLACE company to orgsync.
+// Organization connects one cloud account (NCP account and WORKPLACE company, or Huawei Cloud
+// account and OneAccess tenant) to orgsync.
+// +kubebuilder:validation:XValidation:rule="(has(self.spec.provider) && self.spec.provider == 'huaweicloud') || (has(self.spec.workplace) && has(self.spec.workplace.companyId))",message="spec.workplace.companyId is required when spec.provider is ncp"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.provider) || self.spec.provider != 'huaweicloud' || has(self.spec.huaweicloud)",message="spec.huaweicloud is required when spec.provider is huaweicloud"
 type Organization struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -151,12 +151,13 @@ func (r *DepartmentReconciler) sync(ctx context.Context, dept *v1alpha1.Departme
 
 	desired := desiredDepartment(dept)
 	if desired.ParentKey != "" {
-		present, err := r.parentPresent(ctx, conn, dept)
+		present, parentRemoteID, err := r.parentPresent(ctx, conn, dept)
+		desired.ParentRemoteID = parentRemoteID
 		if err != nil {
 			return failure(err)
 		}
 		if !present {
-			return waiting(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist in WORKPLACE yet", desired.ParentKey))
+			return waiting(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist remotely yet", desired.ParentKey))
 		}
 	}
 
@@ -169,34 +170,37 @@ func (r *DepartmentReconciler) sync(ctx context.Context, dept *v1alpha1.Departme
 	}
 	switch {
 	case !observed.Exists:
-		err = conn.Departments.Create(ctx, desired)
+		var created provider.Department
+		created, err = conn.Departments.Create(ctx, desired)
+		observed.Remote.RemoteID = created.RemoteID
 		if err == nil {
-			r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Created", "Create", "Created WORKPLACE department %q", key)
+			r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Created", "Create", "Created remote department %q", key)
 		}
 	case !observed.UpToDate:
 		err = conn.Departments.Update(ctx, desired)
 		if err == nil {
-			r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated WORKPLACE department %q: %s", key, strings.Join(observed.Diff, ", "))
+			r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated remote department %q: %s", key, strings.Join(observed.Diff, ", "))
 		}
 	}
 	if errors.Is(err, provider.ErrParentNotFound) {
-		return waiting(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist in WORKPLACE yet", desired.ParentKey))
+		return waiting(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist remotely yet", desired.ParentKey))
 	}
 	if err != nil {
 		return failure(err)
 	}
-	return readyOutcome(fmt.Sprintf("WORKPLACE department %q matches the spec", key), jitter(r.SyncPeriod))
+	dept.Status.RemoteID = cmpOr(observed.Remote.RemoteID, dept.Status.RemoteID)
+	return readyOutcome(fmt.Sprintf("remote department %q matches the spec", key), jitter(r.SyncPeriod))
 }
 
 func observeOnly(key string, observed provider.DepartmentObservation, resync time.Duration) outcome {
 	var o outcome
 	switch {
 	case !observed.Exists:
-		o = waiting(v1alpha1.ReasonDrifted, fmt.Sprintf("WORKPLACE department %q does not exist (managementPolicy Observe: not creating it)", key))
+		o = waiting(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q does not exist (managementPolicy Observe: not creating it)", key))
 	case !observed.UpToDate:
-		o = waiting(v1alpha1.ReasonDrifted, fmt.Sprintf("WORKPLACE department %q differs in %s (managementPolicy Observe: not updating it)", key, strings.Join(observed.Diff, ", ")))
+		o = waiting(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q differs in %s (managementPolicy Observe: not updating it)", key, strings.Join(observed.Diff, ", ")))
 	default:
-		return readyOutcome(fmt.Sprintf("WORKPLACE department %q matches the spec (observed only)", key), resync)
+		return readyOutcome(fmt.Sprintf("remote department %q matches the spec (observed only)", key), resync)
 	}
 	o.result = ctrl.Result{RequeueAfter: resync}
 	return o
@@ -212,6 +216,8 @@ func desiredDepartment(dept *v1alpha1.Department) provider.Department {
 		EmailAddress:         dept.Spec.EmailAddress,
 		ExternalEmailReceive: dept.Spec.ExternalEmailReceive,
 		DisplayOrder:         cmpOr(dept.Spec.DisplayOrder, "1"),
+		Category:             dept.Spec.Category,
+		RemoteID:             dept.Status.RemoteID,
 	}
 }
 
@@ -273,19 +279,21 @@ func (r *DepartmentReconciler) parentCycle(ctx context.Context, dept *v1alpha1.D
 // parentPresent reports whether dept's parent exists in the remote system. A Ready parent
 // Department is trusted without a remote call; anything else is asked remotely, since the parent
 // may be a department that exists in WORKPLACE without an object.
-func (r *DepartmentReconciler) parentPresent(ctx context.Context, conn *provider.Connection, dept *v1alpha1.Department) (bool, error) {
+// The parent's RemoteID is returned as a hint when its Department object knows it.
+func (r *DepartmentReconciler) parentPresent(ctx context.Context, conn *provider.Connection, dept *v1alpha1.Department) (bool, string, error) {
 	parentKey := dept.Spec.ParentExternalKey
 	holders, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, parentKey))
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	for i := range holders {
 		p := &holders[i]
 		if p.DeletionTimestamp.IsZero() && p.Status.ExternalKey == parentKey && isReady(p.Status.Conditions, p.Generation) {
-			return true, nil
+			return true, p.Status.RemoteID, nil
 		}
 	}
-	return conn.Departments.Exists(ctx, parentKey)
+	present, err := conn.Departments.Exists(ctx, parentKey)
+	return present, "", err
 }
 
 // finalize runs the delete path. done is true when the finalizer is gone and no status remains to write.
@@ -315,7 +323,7 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Depa
 	switch {
 	case deleteRemote && org == nil:
 		r.Recorder.Eventf(dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete",
-			"Organization %q is gone; WORKPLACE department %q was left in place", dept.Spec.OrganizationRef.Name, key)
+			"Organization %q is gone; remote department %q was left in place", dept.Spec.OrganizationRef.Name, key)
 	case deleteRemote && r.wasDeleted(dept.UID):
 		// Deleted remotely by an earlier reconcile; only the finalizer is left to remove.
 	case deleteRemote:
@@ -325,7 +333,7 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Depa
 		}
 		err = conn.Departments.Delete(ctx, key)
 		if errors.Is(err, provider.ErrHasChildren) {
-			o := waiting(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("WORKPLACE still holds sub-departments of %q that no Department object manages: %v", key, err))
+			o := waiting(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("the remote system still holds sub-departments of %q that no Department object manages: %v", key, err))
 			o.result = ctrl.Result{RequeueAfter: jitter(blockedRetry)}
 			return o, false
 		}
@@ -333,7 +341,7 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Depa
 			return failure(err), false
 		}
 		r.remoteDeleted.Add(dept.UID, true, remoteDeletedMemory)
-		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted WORKPLACE department %q", key)
+		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted remote department %q", key)
 	}
 
 	controllerutil.RemoveFinalizer(dept, Finalizer)

@@ -32,6 +32,14 @@ type Department struct {
 	ExternalEmailReceive bool
 	// DisplayOrder is the position among siblings, a decimal number as a string.
 	DisplayOrder string
+	// Category is the kind of unit, for providers that have one (OneAccess: "department").
+	Category string
+	// RemoteID is the provider's own identifier of the department (OneAccess org_id), when it
+	// has one besides the key. In a desired state it is a hint from an earlier observation that
+	// spares a lookup; providers must verify it still names Key.
+	RemoteID string
+	// ParentRemoteID is, in a desired state, a hint for the parent's RemoteID.
+	ParentRemoteID string
 }
 
 // DepartmentObservation is what Observe found.
@@ -52,9 +60,9 @@ type Departments interface {
 	Observe(ctx context.Context, desired Department) (DepartmentObservation, error)
 	// Exists reports whether a department with the key exists remotely.
 	Exists(ctx context.Context, key string) (bool, error)
-	// Create creates the department. When one with the key already exists it is adopted and
-	// brought to the desired state instead.
-	Create(ctx context.Context, desired Department) error
+	// Create creates the department and returns it as created (with its RemoteID). When one
+	// with the key already exists it is adopted and brought to the desired state instead.
+	Create(ctx context.Context, desired Department) (Department, error)
 	// Update brings an existing department to the desired state, including a move to another parent.
 	Update(ctx context.Context, desired Department) error
 	// Delete deletes the department; a department that does not exist counts as deleted.

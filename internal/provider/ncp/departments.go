@@ -43,17 +43,18 @@ func (d *departments) Exists(ctx context.Context, key string) (bool, error) {
 	return true, nil
 }
 
-func (d *departments) Create(ctx context.Context, desired provider.Department) error {
+func (d *departments) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	_, err := d.client.CreateDepartment(ctx, d.companyID, toRemote(desired))
 	if errors.Is(err, ncpapi.ErrAlreadyExists) {
 		// Adopt: a department with this key exists (ours from an interrupted reconcile, or made
 		// by hand). Bring it to the desired state rather than failing.
-		return d.Update(ctx, desired)
+		err = d.Update(ctx, desired)
+		return desired, err
 	}
 	if err != nil {
-		return classify(err)
+		return provider.Department{}, classify(err)
 	}
-	return nil
+	return desired, nil
 }
 
 func (d *departments) Update(ctx context.Context, desired provider.Department) error {
