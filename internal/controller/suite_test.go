@@ -70,6 +70,8 @@ var _ = BeforeSuite(func() {
 	k8sClient, err = client.New(restCfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
 
+	installManifests()
+
 	connectors := provider.Mux{}
 	for _, b := range backends {
 		b.start()
@@ -92,8 +94,13 @@ var _ = AfterSuite(func() {
 
 // startManager runs the manager with both controllers, as cmd/main.go does, connected to the
 // in-process fakes of every backend.
+//
+// The manager acts as the ServiceAccount of the install manifests, bound to the generated
+// ClusterRole only, so every scenario also proves that the shipped RBAC is enough.
 func startManager(connector provider.Connector) {
-	mgr, err := ctrl.NewManager(restCfg, ctrl.Options{
+	managerCfg := rest.CopyConfig(restCfg)
+	managerCfg.Impersonate = rest.ImpersonationConfig{UserName: managerServiceAccount}
+	mgr, err := ctrl.NewManager(managerCfg, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
