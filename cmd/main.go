@@ -1,5 +1,6 @@
 // Command manager runs orgsync's controllers: Organization and Department objects reconciled
-// against NAVER Cloud Platform WORKPLACE and NCP Organization.
+// against NAVER Cloud Platform (WORKPLACE and NCP Organization) or Huawei Cloud (OneAccess and
+// Huawei Cloud Organizations).
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
 	"github.com/orgsync/orgsync/internal/provider"
+	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
 )
 
@@ -33,6 +35,9 @@ func main() {
 		ncpQPS                        float64
 		ncpBurst                      int
 		ncpTimeout                    time.Duration
+		hwOrganizations               string
+		hwQPS                         float64
+		hwBurst                       int
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to; 0 disables them.")
@@ -44,6 +49,9 @@ func main() {
 	flag.Float64Var(&ncpQPS, "ncp-qps", 10, "Requests per second to NCP for each Organization.")
 	flag.IntVar(&ncpBurst, "ncp-burst", 20, "Burst of requests to NCP for each Organization.")
 	flag.DurationVar(&ncpTimeout, "ncp-request-timeout", 30*time.Second, "Timeout of one HTTP request to NCP.")
+	flag.StringVar(&hwOrganizations, "huaweicloud-organizations-endpoint", "", "Base URL replacing the Huawei Cloud Organizations endpoint when an Organization sets none.")
+	flag.Float64Var(&hwQPS, "huaweicloud-qps", 10, "Requests per second to each Huawei Cloud service for each Organization.")
+	flag.IntVar(&hwBurst, "huaweicloud-burst", 20, "Burst of requests to each Huawei Cloud service for each Organization.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -70,16 +78,23 @@ func main() {
 		os.Exit(1)
 	}
 
-	connector := ncpprovider.NewConnector(ncpprovider.Options{
-		WorkplaceEndpoint:    ncpWorkplace,
-		OrganizationEndpoint: ncpOrganization,
-		QPS:                  ncpQPS,
-		Burst:                ncpBurst,
-		RequestTimeout:       ncpTimeout,
-	})
+	connectors := provider.Mux{
+		v1alpha1.ProviderNCP: ncpprovider.NewConnector(ncpprovider.Options{
+			WorkplaceEndpoint:    ncpWorkplace,
+			OrganizationEndpoint: ncpOrganization,
+			QPS:                  ncpQPS,
+			Burst:                ncpBurst,
+			RequestTimeout:       ncpTimeout,
+		}),
+		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
+			OrganizationsEndpoint: hwOrganizations,
+			QPS:                   hwQPS,
+			Burst:                 hwBurst,
+		}),
+	}
 	ctx := ctrl.SetupSignalHandler()
 	if err := controller.Setup(ctx, mgr, controller.Options{
-		Connector:               provider.Mux{v1alpha1.ProviderNCP: connector},
+		Connector:               connectors,
 		SyncPeriod:              syncPeriod,
 		MaxConcurrentReconciles: maxConcurrent,
 	}); err != nil {
