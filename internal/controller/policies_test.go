@@ -1,0 +1,81 @@
+package controller_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+)
+
+var _ = Describe("Policies and credentials", func() {
+	for _, b := range backends {
+		Context(b.name(), func() { policyScenarios(b) })
+	}
+})
+
+func policyScenarios(b backend) {
+	var t *tenant
+	BeforeEach(func() { t = newTenant(b) })
+
+	observe := func(d *v1alpha1.Department) { d.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve }
+
+	It("with managementPolicy Observe reports Drifted and never writes, then Synced once the remote matches", func() {
+		t.setUp()
+		t.create(t.dept("watched", "", "Watched", observe))
+		Eventually(t.reason).WithArguments("watched").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonDrifted))
+		Expect(t.message("watched")).To(ContainSubstring("does not exist"))
+		Expect(t.get("watched").Finalizers).To(BeEmpty(), "no finalizer: nothing will be written")
+
+		t.backend.put(t.acct, "watched", remoteDepartment{Name: "Someone else's name"})
+		Eventually(t.message).WithArguments("watched").WithTimeout(2 * syncPeriod).Should(ContainSubstring("differs in name"))
+
+		t.backend.put(t.acct, "watched", remoteDepartment{Name: "Watched"})
+		Eventually(t.reason).WithArguments("watched").WithTimeout(2 * syncPeriod).Should(Equal(v1alpha1.ReasonSynced))
+
+		t.delete("watched")
+		Eventually(t.gone).WithArguments("watched").WithTimeout(timeout).Should(BeTrue())
+		Expect(t.remote()).To(HaveKey("watched"), "Observe never deletes")
+		Expect(t.writes()).To(BeEmpty())
+	})
+
+	It("re-reads rotated credentials without a restart: a wrong key gives CredentialsInvalid, the right one recovers", func() {
+		t.setUp()
+		t.create(t.dept("hq", "", "HQ"))
+		t.eventuallySynced("hq")
+
+		rotate := func(secretKey string) {
+			s := &corev1.Secret{}
+			Expect(k8sClient.Get(suiteCtx, client.ObjectKey{Namespace: t.ns, Name: secretName}, s)).To(Succeed())
+			s.Data = nil
+			s.StringData = map[string]string{}
+			for k, v := range t.acct.secret {
+				s.StringData[k] = v
+			}
+			s.StringData[v1alpha1.SecretKeySecretKey] = secretKey
+			Expect(k8sClient.Update(suiteCtx, s)).To(Succeed())
+		}
+		rotate("not-the-secret-key")
+		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonCredentialsInvalid))
+		Eventually(t.reason).WithArguments("hq").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonWaitingForOrganization))
+
+		rotate(t.acct.secret[v1alpha1.SecretKeySecretKey])
+		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
+		t.eventuallySynced("hq")
+	})
+
+	It("with an Organization in Observe mode and no remote organization, creates nothing and reports Drifted", func() {
+		t.createSecret()
+		Expect(k8sClient.Create(suiteCtx, t.organization(func(o *v1alpha1.Organization) {
+			o.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
+		}))).To(Succeed())
+		t.create(t.dept("hq", "", "HQ"))
+		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonDrifted))
+		Consistently(t.reason).WithArguments("hq").WithTimeout(time.Second).Should(Equal(v1alpha1.ReasonWaitingForOrganization))
+		Expect(t.backend.hasOrganization(t.acct)).To(BeFalse())
+		Expect(t.writes()).To(BeEmpty())
+	})
+}
