@@ -134,7 +134,11 @@ func (m Mux) Connect(ctx context.Context, org *v1alpha1.Organization, credential
 	if !ok {
 		return nil, fmt.Errorf("%w: provider %q is not supported by this manager", ErrInvalid, providerOf(org))
 	}
-	return c.Connect(ctx, org, credentials)
+	conn, err := c.Connect(ctx, org, credentials)
+	if err != nil {
+		return nil, err
+	}
+	return Instrument(string(providerOf(org)), conn), nil
 }
 
 // Forget forgets org in the Connector of its provider.
