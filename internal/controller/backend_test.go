@@ -34,7 +34,16 @@ type backend interface {
 	hasOrganization(a *account) bool
 	// setFaults makes the fake answer a fraction of all calls as throttled or unavailable.
 	setFaults(throttled, unavailable float64)
+	// supports reports whether the remote system holds a department field (featureI18nNames,
+	// featureDisplayOrder); scenarios check that a backend ignores the fields it lacks.
+	supports(feature string) bool
 }
+
+// Department fields that not every remote system has.
+const (
+	featureI18nNames    = "i18nNames"
+	featureDisplayOrder = "displayOrder"
+)
 
 // account is one tenant of a fake: what goes into the Secret and the Organization's spec.
 type account struct {
@@ -42,6 +51,8 @@ type account struct {
 	companyID string
 	// id identifies the account in the fake's request log.
 	id string
+	// mutateOrg, when set, completes the account's Organization (a provider's own spec).
+	mutateOrg func(*v1alpha1.Organization)
 }
 
 type remoteDepartment struct {
@@ -163,6 +174,8 @@ func cmpOr(v, fallback string) string {
 }
 
 func (b *ncpBackend) hasOrganization(a *account) bool { return b.server.Organization(a.id) != nil }
+
+func (b *ncpBackend) supports(string) bool { return true }
 
 func (b *ncpBackend) setFaults(throttled, unavailable float64) {
 	b.server.SetFaults(ncpfake.Faults{ThrottleFraction: throttled, UnavailableFraction: unavailable})

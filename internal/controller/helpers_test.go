@@ -52,6 +52,9 @@ func (t *tenant) organization(mutate ...func(*v1alpha1.Organization)) *v1alpha1.
 			Workplace:            v1alpha1.WorkplaceSpec{CompanyID: t.acct.companyID},
 		},
 	}
+	if t.acct.mutateOrg != nil {
+		t.acct.mutateOrg(org)
+	}
 	for _, m := range mutate {
 		m(org)
 	}

@@ -1,0 +1,185 @@
+package controller_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
+	"github.com/orgsync/orgsync/internal/provider"
+	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
+)
+
+func init() { backends = append(backends, &huaweiBackend{}) }
+
+// huaweiBackend is Huawei Cloud OneAccess and Organizations, served by huaweifake. A fake holds a
+// single OneAccess tenant, so every account gets its own fake server, and the account's
+// Organization points both services at it.
+type huaweiBackend struct {
+	mu      sync.Mutex
+	tenants map[string]*huaweiTenant // by account id (the client id)
+	faults  huaweifake.Faults
+}
+
+// huaweiTenant is one account's fake, behind a recorder that logs department calls by unit code.
+type huaweiTenant struct {
+	fake   *huaweifake.Fake
+	server *httptest.Server
+
+	mu    sync.Mutex
+	codes map[string]string // org_id -> code, kept after a unit is deleted
+	calls []remoteCall
+}
+
+const oneAccessUnitsPath = "/api/v2/tenant/organizations"
+
+func (b *huaweiBackend) name() string                { return "Huawei Cloud" }
+func (b *huaweiBackend) provider() v1alpha1.Provider { return v1alpha1.ProviderHuaweiCloud }
+func (b *huaweiBackend) start()                      { b.tenants = map[string]*huaweiTenant{} }
+
+func (b *huaweiBackend) stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, t := range b.tenants {
+		t.server.Close()
+	}
+}
+
+func (b *huaweiBackend) connector() provider.Connector {
+	return hwprovider.NewConnector(hwprovider.Options{
+		QPS:              500,
+		Burst:            100,
+		RequestTimeout:   5 * time.Second,
+		MaxRetryDuration: 5 * time.Second,
+	})
+}
+
+func (b *huaweiBackend) newAccount() *account {
+	a := &account{
+		secret: map[string]string{
+			v1alpha1.SecretKeyClientID:     randomID("client-"),
+			v1alpha1.SecretKeyClientSecret: randomID("secret-"),
+			v1alpha1.SecretKeyAccessKey:    randomID("AK"),
+			v1alpha1.SecretKeySecretKey:    randomID("SK"),
+		},
+	}
+	a.id = a.secret[v1alpha1.SecretKeyClientID]
+	t := &huaweiTenant{
+		fake: huaweifake.New(huaweifake.Options{
+			ClientID: a.id, ClientSecret: a.secret[v1alpha1.SecretKeyClientSecret],
+			AccessKey: a.secret[v1alpha1.SecretKeyAccessKey], SecretKey: a.secret[v1alpha1.SecretKeySecretKey],
+		}),
+		codes: map[string]string{},
+	}
+	t.server = httptest.NewServer(http.HandlerFunc(t.serve))
+	a.mutateOrg = func(o *v1alpha1.Organization) {
+		o.Spec.HuaweiCloud = &v1alpha1.HuaweiCloudSpec{OneAccessDomain: t.server.URL, OrganizationsEndpoint: t.server.URL}
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t.fake.SetFaults(b.faults)
+	b.tenants[a.id] = t
+	return a
+}
+
+func (b *huaweiBackend) tenant(a *account) *huaweiTenant {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.tenants[a.id]
+}
+
+// serve passes the request to the fake and logs it with the code of the unit it addresses: the
+// code in a create's body, or the code of the org_id in the path.
+func (t *huaweiTenant) serve(w http.ResponseWriter, r *http.Request) {
+	key := ""
+	if id, ok := strings.CutPrefix(r.URL.Path, oneAccessUnitsPath+"/"); ok {
+		key = t.codeOf(id)
+	} else if r.URL.Path == oneAccessUnitsPath && r.Method == http.MethodPost {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var unit struct {
+			Code string `json:"code"`
+		}
+		_ = json.Unmarshal(body, &unit)
+		key = unit.Code
+	}
+	rec := httptest.NewRecorder()
+	t.fake.ServeHTTP(rec, r)
+	t.mu.Lock()
+	t.calls = append(t.calls, remoteCall{Method: r.Method, Key: key, Status: rec.Code})
+	t.mu.Unlock()
+	for name, values := range rec.Header() {
+		w.Header()[name] = values
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// codeOf returns the code of the unit with the org_id, remembering it past the unit's deletion.
+func (t *huaweiTenant) codeOf(id string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, u := range t.fake.OrgUnits() {
+		t.codes[u.ID] = u.Code
+	}
+	return t.codes[id]
+}
+
+func (b *huaweiBackend) departments(a *account) map[string]remoteDepartment {
+	units := b.tenant(a).fake.OrgUnits()
+	codes := map[string]string{}
+	for _, u := range units {
+		codes[u.ID] = u.Code
+	}
+	out := map[string]remoteDepartment{}
+	for _, u := range units {
+		out[u.Code] = remoteDepartment{Parent: codes[u.ParentID], Name: u.Name}
+	}
+	return out
+}
+
+func (b *huaweiBackend) calls(a *account) []remoteCall {
+	t := b.tenant(a)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]remoteCall(nil), t.calls...)
+}
+
+func (b *huaweiBackend) put(a *account, key string, d remoteDepartment) {
+	fake := b.tenant(a).fake
+	unit := huaweifake.OrgUnit{Code: key, Name: d.Name, Category: "department"}
+	if existing, ok := fake.OrgUnitByCode(key); ok {
+		unit.ID = existing.ID
+	}
+	if d.Parent != "" {
+		parent, _ := fake.OrgUnitByCode(d.Parent)
+		unit.ParentID = parent.ID
+	}
+	fake.PutOrgUnit(unit)
+}
+
+func (b *huaweiBackend) hasOrganization(a *account) bool {
+	_, ok := b.tenant(a).fake.Organization(a.secret[v1alpha1.SecretKeyAccessKey])
+	return ok
+}
+
+func (b *huaweiBackend) setFaults(throttled, unavailable float64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.faults = huaweifake.Faults{ThrottleFraction: throttled, UnavailableFraction: unavailable}
+	for _, t := range b.tenants {
+		t.fake.SetFaults(b.faults)
+	}
+}
+
+// OneAccess units have no localized names and no display order.
+func (b *huaweiBackend) supports(feature string) bool {
+	return feature != featureI18nNames && feature != featureDisplayOrder
+}
