@@ -286,11 +286,21 @@ func (r *DepartmentReconciler) parentPresent(ctx context.Context, conn *provider
 	if err != nil {
 		return false, "", err
 	}
+	progressing := false
 	for i := range holders {
 		p := &holders[i]
-		if p.DeletionTimestamp.IsZero() && p.Status.ExternalKey == parentKey && isReady(p.Status.Conditions, p.Generation) {
+		if !p.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if p.Status.ExternalKey == parentKey && isReady(p.Status.Conditions, p.Generation) {
 			return true, p.Status.RemoteID, nil
 		}
+		progressing = progressing || isProgressing(p)
+	}
+	if progressing {
+		// The parent's own Department is on its way; its becoming Ready wakes this one, so a
+		// remote read now would only confirm that the parent is not there yet.
+		return false, "", nil
 	}
 	present, err := conn.Departments.Exists(ctx, parentKey)
 	return present, "", err
@@ -388,6 +398,20 @@ func eventType(reason string) string {
 	return corev1.EventTypeWarning
 }
 
+// isProgressing reports whether dept is on its way to Ready by itself: not yet reconciled at its
+// generation, or waiting for something whose change will wake it, or retrying a transient error.
+func isProgressing(dept *v1alpha1.Department) bool {
+	c := readyCondition(dept)
+	if c == nil || c.ObservedGeneration != dept.Generation {
+		return true
+	}
+	switch c.Reason {
+	case v1alpha1.ReasonWaitingForOrganization, v1alpha1.ReasonWaitingForParent, v1alpha1.ReasonRemoteError:
+		return true
+	}
+	return false
+}
+
 func readyCondition(dept *v1alpha1.Department) *metav1.Condition {
 	return findReady(dept.Status.Conditions)
 }
@@ -470,16 +494,15 @@ func (r *DepartmentReconciler) departmentsUsingSecret(ctx context.Context, obj c
 }
 
 // specOrDeletionChanged passes creates, deletes and updates that change the spec, labels,
-// annotations, finalizers or the deletion timestamp; it drops the controller's own status writes,
-// which would otherwise cost a remote read each.
+// annotations or the deletion timestamp; it drops the controller's own status and finalizer
+// writes, which would otherwise cost a remote read each.
 func specOrDeletionChanged() predicate.Predicate {
 	return predicate.Or(
 		predicate.GenerationChangedPredicate{},
 		predicate.LabelChangedPredicate{},
 		predicate.AnnotationChangedPredicate{},
 		predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-			return !e.ObjectOld.GetDeletionTimestamp().Equal(e.ObjectNew.GetDeletionTimestamp()) ||
-				!slices.Equal(e.ObjectOld.GetFinalizers(), e.ObjectNew.GetFinalizers())
+			return !e.ObjectOld.GetDeletionTimestamp().Equal(e.ObjectNew.GetDeletionTimestamp())
 		}},
 	)
 }
