@@ -45,9 +45,10 @@ bench: ## Run the NCP client benchmarks against the in-process fake.
 ##@ Build
 
 .PHONY: build
-build: manifests generate ## Build the manager and the fake NCP into bin/.
+build: manifests generate ## Build the manager, the fake NCP and the fake Huawei Cloud into bin/.
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/manager ./cmd
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/fakencp ./cmd/fakencp
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/fakehuawei ./cmd/fakehuawei
 
 .PHONY: run
 run: manifests generate ## Run the manager against the current kubeconfig.
@@ -68,6 +69,9 @@ build-installer: manifests envtest ## Write dist/install.yaml (CRDs, RBAC, manag
 
 ##@ Demo
 
+# PROVIDER picks the fake cloud of `make demo`: ncp (fake NCP) or huaweicloud (fake OneAccess).
+PROVIDER ?= ncp
+
 .PHONY: demo
-demo: build envtest ## Run orgsync end to end on a local control plane against the fake NCP.
-	$(GO) run ./hack/demo --bin bin --samples config/samples
+demo: build envtest ## Run orgsync end to end on a local control plane against the fake NCP (PROVIDER=huaweicloud: fake OneAccess).
+	$(GO) run ./hack/demo --bin bin --samples config/samples --provider $(PROVIDER)

@@ -1,8 +1,12 @@
 // Command demo runs orgsync end to end on this machine with no cluster and no cloud account: a
-// local control plane (bin/k8s), the CRDs, the fake NCP (bin/fakencp) and the manager
-// (bin/manager). It applies config/samples in a shuffled order, waits until every object is Ready,
-// prints the department tree as the fake WORKPLACE holds it, shows an update and a subtree delete
-// propagating, then stops everything it started. `make demo` runs it.
+// local control plane (bin/k8s), the CRDs, a fake cloud and the manager (bin/manager). It applies
+// config/samples in a shuffled order, waits until every object is Ready, prints the department
+// tree as the fake holds it, shows an update and a subtree delete propagating, then stops
+// everything it started. `make demo` runs it.
+//
+// --provider ncp (the default) runs the samples as they are against the fake NCP (bin/fakencp);
+// --provider huaweicloud replaces the samples' Secret and Organization with Huawei Cloud ones and
+// runs the same departments against the fake OneAccess and Organizations (bin/fakehuawei).
 package main
 
 import (
@@ -31,23 +35,50 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"github.com/orgsync/orgsync/internal/ncp"
 )
 
 const (
 	namespace  = "demo"
 	accessKey  = "demo-access-key"
 	secretKey  = "demo-secret-key"
-	companyID  = "acme-company"
 	orgName    = "acme"
 	waitBudget = 2 * time.Minute
 )
 
+// cloud is the fake remote system the demo runs against.
+type cloud interface {
+	// fake is the fake's binary in the bin folder, its arguments, and its name for messages.
+	fake() (binary string, args []string, name string)
+	// connect prepares the client that reads the fake's departments.
+	connect(fakeURL string) error
+	// managerArgs are the manager's provider flags.
+	managerArgs(fakeURL string) []string
+	// organization returns the Secret and Organization documents to apply instead of the
+	// samples', or nil to keep the samples'.
+	organization(fakeURL string) []string
+	// departments lists the departments the fake holds.
+	departments(ctx context.Context) ([]department, error)
+}
+
+// department is one remote department as the demo prints it.
+type department struct {
+	key, parent, name string // parent is "" for a top-level department
+	// order sorts siblings; detail is printed after the name.
+	order, detail string
+}
+
 func main() {
-	bin := flag.String("bin", "bin", "folder holding manager, fakencp and k8s/")
+	bin := flag.String("bin", "bin", "folder holding manager, the fakes and k8s/")
 	samples := flag.String("samples", "config/samples", "folder of the sample objects")
+	providerName := flag.String("provider", string(v1alpha1.ProviderNCP), "the cloud to run against: ncp or huaweicloud")
 	flag.Parse()
-	if err := run(*bin, *samples); err != nil {
+	clouds := map[string]cloud{string(v1alpha1.ProviderNCP): &ncpCloud{}, string(v1alpha1.ProviderHuaweiCloud): &huaweiCloud{}}
+	remote, ok := clouds[*providerName]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "demo: --provider must be ncp or huaweicloud, not %q\n", *providerName)
+		os.Exit(2)
+	}
+	if err := run(*bin, *samples, remote); err != nil {
 		fmt.Fprintln(os.Stderr, "demo failed:", err)
 		os.Exit(1)
 	}
@@ -60,7 +91,7 @@ func step(format string, args ...any) {
 	fmt.Printf("[%5.1fs] %s\n", time.Since(started).Seconds(), fmt.Sprintf(format, args...))
 }
 
-func run(bin, samples string) (err error) {
+func run(bin, samples string, remote cloud) (err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	work, err := os.MkdirTemp("", "orgsync-demo-")
@@ -103,18 +134,21 @@ func run(bin, samples string) (err error) {
 	}
 	step("CRDs installed: organizations.orgsync.dev, departments.orgsync.dev")
 
-	fake, fakeURL, err := startFake(ctx, bin, work)
+	fakeBinary, fakeArgs, fakeName := remote.fake()
+	fake, fakeURL, err := startFake(ctx, filepath.Join(bin, fakeBinary), fakeArgs, work)
 	if err != nil {
 		return err
 	}
-	defer stop("fake NCP", fake)
-	step("fake NCP listening on %s", fakeURL)
+	defer stop(fakeName, fake)
+	step("%s listening on %s", fakeName, fakeURL)
+	if err := remote.connect(fakeURL); err != nil {
+		return err
+	}
 
-	manager := exec.CommandContext(ctx, filepath.Join(bin, "manager"),
+	manager := exec.CommandContext(ctx, filepath.Join(bin, "manager"), append([]string{
 		"--kubeconfig", kubeconfig,
-		"--ncp-workplace-endpoint", fakeURL, "--ncp-organization-endpoint", fakeURL,
 		"--metrics-bind-address", "0", "--health-probe-bind-address", "0",
-		"--sync-period", "1m")
+		"--sync-period", "1m"}, remote.managerArgs(fakeURL)...)...)
 	managerLog, err := os.Create(filepath.Join(work, "manager.log"))
 	if err != nil {
 		return err
@@ -150,6 +184,12 @@ func run(bin, samples string) (err error) {
 	if err != nil {
 		return err
 	}
+	if org := remote.organization(fakeURL); org != nil {
+		docs = slices.DeleteFunc(docs, func(doc string) bool {
+			return strings.Contains(doc, "\nkind: Secret") || strings.Contains(doc, "\nkind: Organization")
+		})
+		docs = append(docs, org...)
+	}
 	rand.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
 	step("applying %d sample objects from %s in a shuffled order", len(docs), samples)
 	if _, err := kubectl([]byte(strings.Join(docs, "\n---\n")), "apply", "-f", "-"); err != nil {
@@ -166,15 +206,7 @@ func run(bin, samples string) (err error) {
 	fmt.Println("\n$ kubectl get organizations,departments -n demo")
 	fmt.Println(out)
 
-	remote, err := ncp.New(ncp.Config{
-		Credentials:          ncp.Credentials{AccessKey: accessKey, SecretKey: secretKey},
-		WorkplaceEndpoint:    fakeURL,
-		OrganizationEndpoint: fakeURL,
-	})
-	if err != nil {
-		return err
-	}
-	if err := printTree(ctx, remote, "the department tree in the fake WORKPLACE"); err != nil {
+	if err := printTree(ctx, remote, "the department tree in the "+fakeName); err != nil {
 		return err
 	}
 
@@ -183,9 +215,11 @@ func run(bin, samples string) (err error) {
 		`{"spec":{"name":"웹플랫폼파트","i18nNames":{"ko_KR":"웹플랫폼파트","en_US":"Web Platform"},"displayOrder":"0.5"}}`); err != nil {
 		return err
 	}
-	if err := waitRemote(ctx, "the update", func() (bool, error) {
-		d, err := remote.GetDepartment(ctx, companyID, "eng-product-web")
-		return err == nil && d.Name == "웹플랫폼파트", nil
+	if err := waitRemote(ctx, "the update reached the "+fakeName, func() (bool, error) {
+		depts, err := remote.departments(ctx)
+		return slices.ContainsFunc(depts, func(d department) bool {
+			return d.key == "eng-product-web" && d.name == "웹플랫폼파트"
+		}), err
 	}); err != nil {
 		return err
 	}
@@ -195,12 +229,12 @@ func run(bin, samples string) (err error) {
 	if _, err := kubectl(nil, append([]string{"delete", "department", "--wait=false"}, subtree...)...); err != nil {
 		return err
 	}
-	if err := waitRemote(ctx, "the subtree delete", func() (bool, error) {
-		depts, err := remote.ListDepartments(ctx, companyID)
+	if err := waitRemote(ctx, "the subtree delete reached the "+fakeName, func() (bool, error) {
+		depts, err := remote.departments(ctx)
 		if err != nil {
 			return false, err
 		}
-		return !slices.ContainsFunc(depts, func(d ncp.Department) bool { return strings.HasPrefix(d.ExternalKey, "mgmt") }), nil
+		return !slices.ContainsFunc(depts, func(d department) bool { return strings.HasPrefix(d.key, "mgmt") }), nil
 	}); err != nil {
 		return err
 	}
@@ -211,11 +245,12 @@ func run(bin, samples string) (err error) {
 	return nil
 }
 
-// startFake runs bin/fakencp on a free loopback port and returns its base URL.
-func startFake(ctx context.Context, bin, work string) (*exec.Cmd, string, error) {
-	cmd := exec.CommandContext(ctx, filepath.Join(bin, "fakencp"), "--listen", "127.0.0.1:0",
-		"--access-key", accessKey, "--secret-key", secretKey, "--company-id", companyID)
-	logFile, err := os.Create(filepath.Join(work, "fakencp.log"))
+// startFake runs a fake on a free loopback port and returns its base URL, which the fake prints
+// on its first line of output.
+func startFake(ctx context.Context, binary string, args []string, work string) (*exec.Cmd, string, error) {
+	name := filepath.Base(binary)
+	cmd := exec.CommandContext(ctx, binary, append([]string{"--listen", "127.0.0.1:0"}, args...)...)
+	logFile, err := os.Create(filepath.Join(work, name+".log"))
 	if err != nil {
 		return nil, "", err
 	}
@@ -225,17 +260,17 @@ func startFake(ctx context.Context, bin, work string) (*exec.Cmd, string, error)
 		return nil, "", err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, "", fmt.Errorf("starting fakencp: %w", err)
+		return nil, "", fmt.Errorf("starting %s: %w", name, err)
 	}
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
-		stop("fake NCP", cmd)
-		return nil, "", fmt.Errorf("reading fakencp's address: %w", err)
+		stop(name, cmd)
+		return nil, "", fmt.Errorf("reading %s's address: %w", name, err)
 	}
 	i := strings.Index(line, "http://")
 	if i < 0 {
-		stop("fake NCP", cmd)
-		return nil, "", fmt.Errorf("fakencp printed no URL: %q", line)
+		stop(name, cmd)
+		return nil, "", fmt.Errorf("%s printed no URL: %q", name, line)
 	}
 	return cmd, strings.TrimSpace(line[i:]), nil
 }
@@ -323,7 +358,7 @@ func waitRemote(ctx context.Context, what string, done func() (bool, error)) err
 			return err
 		}
 		if ok {
-			step("%s reached the fake WORKPLACE", what)
+			step("%s", what)
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -334,38 +369,32 @@ func waitRemote(ctx context.Context, what string, done func() (bool, error)) err
 }
 
 // printTree prints the departments the fake holds, indented under their parents, siblings in
-// display order.
-func printTree(ctx context.Context, remote *ncp.Client, title string) error {
-	depts, err := remote.ListDepartments(ctx, companyID)
+// order.
+func printTree(ctx context.Context, remote cloud, title string) error {
+	depts, err := remote.departments(ctx)
 	if err != nil {
 		return err
 	}
-	children := map[string][]ncp.Department{}
+	children := map[string][]department{}
 	for _, d := range depts {
-		children[d.ParentExternalKey] = append(children[d.ParentExternalKey], d)
+		children[d.parent] = append(children[d.parent], d)
 	}
 	fmt.Printf("\n%s (%d departments):\n", title, len(depts))
 	var walk func(parent string, depth int)
 	walk = func(parent string, depth int) {
 		kids := children[parent]
-		slices.SortFunc(kids, func(a, b ncp.Department) int {
-			if c := strings.Compare(padOrder(a.DisplayOrder), padOrder(b.DisplayOrder)); c != 0 {
+		slices.SortFunc(kids, func(a, b department) int {
+			if c := strings.Compare(a.order, b.order); c != 0 {
 				return c
 			}
-			return strings.Compare(a.ExternalKey, b.ExternalKey)
+			return strings.Compare(a.key, b.key)
 		})
 		for _, d := range kids {
-			fmt.Printf("%s- %s  %s (%s)  order %s\n", strings.Repeat("    ", depth), d.ExternalKey, d.Name, d.I18nNames["en_US"], d.DisplayOrder)
-			walk(d.ExternalKey, depth+1)
+			fmt.Printf("%s- %s  %s  %s\n", strings.Repeat("    ", depth), d.key, d.name, d.detail)
+			walk(d.key, depth+1)
 		}
 	}
-	walk(ncp.TopLevelParent, 0)
+	walk("", 0)
 	fmt.Println()
 	return nil
-}
-
-// padOrder makes decimal display orders compare as numbers when compared as strings.
-func padOrder(order string) string {
-	whole, frac, _ := strings.Cut(order, ".")
-	return fmt.Sprintf("%010s.%s", whole, frac)
 }
