@@ -3,12 +3,13 @@ package huaweicloud
 import (
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 // Sentinel errors. An *APIError matches the ones its service code implies or, for codes this
@@ -197,10 +198,29 @@ func (e *networkError) Unwrap() error { return e.err }
 
 // neverSent reports whether the request certainly did not reach the server, so that repeating
 // even a non-idempotent call cannot apply it twice.
-func (e *networkError) neverSent() bool {
-	var dnsErr *net.DNSError
-	var opErr *net.OpError
-	return errors.As(e.err, &dnsErr) || (errors.As(e.err, &opErr) && opErr.Op == "dial")
+func (e *networkError) neverSent() bool { return httpretry.NeverSent(e.err) }
+
+// classify tells httpretry what a failed attempt means for repeating it. Throttling and
+// Organizations.1003 are refusals: the service did not act on the request.
+func classify(err error) (httpretry.Failure, time.Duration) {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		switch {
+		case errors.Is(apiErr, ErrThrottled) || errors.Is(apiErr, ErrConcurrentModification):
+			return httpretry.Refused, apiErr.RetryAfter
+		case errors.Is(apiErr, ErrUnavailable):
+			return httpretry.Transient, apiErr.RetryAfter
+		}
+		return httpretry.Permanent, apiErr.RetryAfter
+	}
+	var netErr *networkError
+	if errors.As(err, &netErr) {
+		if netErr.neverSent() {
+			return httpretry.NotSent, 0
+		}
+		return httpretry.Transient, 0
+	}
+	return httpretry.Permanent, 0
 }
 
 // IsRetryable reports whether err is transient: throttling, a concurrent modification, an
@@ -294,12 +314,5 @@ func clean(s string, maxRunes int) string {
 
 // retryAfter reads a Retry-After header (delay seconds or an HTTP date), capped at one hour.
 func retryAfter(header string, now time.Time) time.Duration {
-	header = strings.TrimSpace(header)
-	var d time.Duration
-	if secs, err := strconv.Atoi(header); err == nil {
-		d = time.Duration(min(secs, 3600)) * time.Second
-	} else if at, err := http.ParseTime(header); err == nil {
-		d = at.Sub(now)
-	}
-	return min(max(d, 0), time.Hour)
+	return min(httpretry.ParseRetryAfter(header, now), time.Hour)
 }

@@ -3,30 +3,29 @@ package huaweicloud
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 // Defaults applied to zero TransportOptions fields.
 const (
-	DefaultMaxAttempts      = 5
-	DefaultRequestTimeout   = 30 * time.Second
-	DefaultBaseBackoff      = 200 * time.Millisecond
-	DefaultMaxBackoff       = 10 * time.Second
-	DefaultMaxRetryDuration = 2 * time.Minute
-	DefaultQPS              = 10
-	DefaultBurst            = 20
+	DefaultMaxAttempts      = httpretry.DefaultMaxAttempts
+	DefaultRequestTimeout   = httpretry.DefaultRequestTimeout
+	DefaultBaseBackoff      = httpretry.DefaultBaseBackoff
+	DefaultMaxBackoff       = httpretry.DefaultMaxBackoff
+	DefaultMaxRetryDuration = httpretry.DefaultMaxRetryDuration
+	DefaultQPS              = httpretry.DefaultQPS
+	DefaultBurst            = httpretry.DefaultBurst
 	DefaultUserAgent        = "orgsync-huaweicloud-client"
 )
 
@@ -81,35 +80,42 @@ func newTransport(service, endpoint string, opts TransportOptions, secrets func(
 	if err != nil {
 		return nil, fmt.Errorf("huaweicloud: %s endpoint: %w", service, err)
 	}
-	if opts.RequestTimeout < 0 || opts.MaxRetryDuration < 0 || opts.BaseBackoff < 0 || opts.MaxBackoff < 0 ||
-		opts.QPS < 0 || opts.Burst < 0 || opts.MaxAttempts < 0 {
+	retry := httpretry.Options{
+		RequestTimeout:   opts.RequestTimeout,
+		Limiter:          opts.Limiter,
+		QPS:              opts.QPS,
+		Burst:            opts.Burst,
+		MaxAttempts:      opts.MaxAttempts,
+		MaxRetryDuration: opts.MaxRetryDuration,
+		BaseBackoff:      opts.BaseBackoff,
+		MaxBackoff:       opts.MaxBackoff,
+	}
+	if retry.HasNegative() {
 		return nil, errors.New("huaweicloud: durations, rates and counts must not be negative")
 	}
+	retry = retry.WithDefaults()
 	t := &transport{
 		service:          service,
 		base:             base,
 		httpClient:       opts.HTTPClient,
-		limiter:          opts.Limiter,
-		requestTimeout:   cmpOr(opts.RequestTimeout, DefaultRequestTimeout),
-		maxAttempts:      cmpOr(opts.MaxAttempts, DefaultMaxAttempts),
-		maxRetryDuration: cmpOr(opts.MaxRetryDuration, DefaultMaxRetryDuration),
-		baseBackoff:      cmpOr(opts.BaseBackoff, DefaultBaseBackoff),
+		limiter:          retry.Limiter,
+		requestTimeout:   retry.RequestTimeout,
+		maxAttempts:      retry.MaxAttempts,
+		maxRetryDuration: retry.MaxRetryDuration,
+		baseBackoff:      retry.BaseBackoff,
+		maxBackoff:       retry.MaxBackoff,
 		userAgent:        cmpOr(opts.UserAgent, DefaultUserAgent),
 		now:              opts.Now,
-		sleep:            sleepCtx,
-		jitter:           jitter,
+		sleep:            httpretry.SleepContext,
+		jitter:           httpretry.FullJitter,
 		secrets:          secrets,
 		maxBodyBytes:     4 << 20,
 	}
-	t.maxBackoff = max(cmpOr(opts.MaxBackoff, DefaultMaxBackoff), t.baseBackoff)
 	if t.now == nil {
 		t.now = time.Now
 	}
 	if t.httpClient == nil {
-		t.httpClient = defaultHTTPClient()
-	}
-	if t.limiter == nil {
-		t.limiter = rate.NewLimiter(rate.Limit(cmpOr(opts.QPS, DefaultQPS)), cmpOr(opts.Burst, DefaultBurst))
+		t.httpClient = httpretry.NewHTTPClient()
 	}
 	return t, nil
 }
@@ -122,50 +128,19 @@ func cmpOr[T comparable](v, fallback T) T {
 	return v
 }
 
-// parseEndpoint accepts an https base URL, or http for a loopback host only: anything else would
-// send tokens and signed requests in clear text. A bare host name means https.
+// parseEndpoint accepts an https base URL, or http for a loopback host only (see
+// httpretry.ParseEndpoint). A bare host name means https.
 func parseEndpoint(raw string) (*url.URL, error) {
 	if raw != "" && !strings.Contains(raw, "://") {
 		raw = "https://" + raw
 	}
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return nil, errors.New("not a valid URL")
-	case u.Host == "" || u.Opaque != "":
-		return nil, fmt.Errorf("%q has no host", raw)
-	case u.User != nil:
-		return nil, errors.New("must not carry user information")
-	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return nil, fmt.Errorf("%q must not have a query or fragment", raw)
-	case u.Scheme == "http" && !loopbackHost(u.Hostname()):
-		return nil, fmt.Errorf("%q: http is only allowed for loopback hosts; use https", raw)
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("%q: scheme must be https", raw)
+	u, err := httpretry.ParseEndpoint(raw)
+	if err != nil {
+		return nil, err
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
-}
-
-func loopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// defaultHTTPClient has its own transport, no overall timeout (each attempt has one) and does not
-// follow redirects, so credentials never go to a Location elsewhere.
-func defaultHTTPClient() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 32
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	return &http.Client{
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
 }
 
 // apiCall is one logical call; transport.do turns it into one or more attempts.
@@ -186,41 +161,38 @@ type apiCall struct {
 // do runs the call with rate limiting and retries, and decodes a successful JSON answer into out
 // (when out is non-nil and the body is not empty).
 //
-// Throttling and concurrent modification are retried for every method: the service refused the
-// request before acting on it. 5xx answers and network failures are retried for idempotent calls
-// only, and for others when the connection could not even be opened. Attempts are bounded by
-// MaxAttempts and MaxRetryDuration; a wait that would end after the budget or the context's
-// deadline is not started.
+// Retries follow httpretry. Throttling and concurrent modification are retried for every method:
+// the service refused the request before acting on it. 5xx answers and network failures are
+// retried for idempotent calls only, and for others when the connection could not even be opened.
 func (t *transport) do(ctx context.Context, c apiCall, out any) error {
 	target := *t.base
 	target.Path = t.base.Path + mustUnescape(c.path)
 	target.RawPath = t.base.EscapedPath() + c.path
 	target.RawQuery = c.query.Encode()
-	path := target.EscapedPath()
+	return t.retryPolicy().Do(ctx, httpretry.Call{
+		Op:         "huaweicloud: " + t.service + " " + c.method + " " + target.EscapedPath(),
+		Idempotent: c.idempotent,
+		Attempt: func(attemptCtx context.Context, n int) error {
+			err := t.attempt(ctx, attemptCtx, c, &target, out)
+			setAttempts(err, n)
+			return err
+		},
+	})
+}
 
-	giveUpAt := time.Now().Add(t.maxRetryDuration)
-	var last error
-	for attempt := 1; ; attempt++ {
-		if err := t.limiter.Wait(ctx); err != nil {
-			return t.limiterFailure(ctx, c.method, path, err, last)
-		}
-		err := t.attempt(ctx, c, &target, out)
-		if err == nil {
-			return nil
-		}
-		setAttempts(err, attempt)
-		last = err
-		if attempt >= t.maxAttempts || ctx.Err() != nil || !retryable(c, err) {
-			return err
-		}
-		wait := t.backoff(attempt, serverWait(err))
-		wakeAt := time.Now().Add(wait)
-		if deadline, ok := ctx.Deadline(); wakeAt.After(giveUpAt) || (ok && wakeAt.After(deadline)) {
-			return err
-		}
-		if sleepErr := t.sleep(ctx, wait); sleepErr != nil {
-			return fmt.Errorf("%w (retry abandoned: %w)", err, sleepErr)
-		}
+// retryPolicy is read on every call: tests replace sleep and jitter.
+func (t *transport) retryPolicy() httpretry.Policy {
+	return httpretry.Policy{
+		Limiter:          t.limiter,
+		RequestTimeout:   t.requestTimeout,
+		MaxAttempts:      t.maxAttempts,
+		MaxRetryDuration: t.maxRetryDuration,
+		BaseBackoff:      t.baseBackoff,
+		MaxBackoff:       t.maxBackoff,
+		Classify:         classify,
+		ErrThrottled:     ErrThrottled,
+		Sleep:            t.sleep,
+		Jitter:           t.jitter,
 	}
 }
 
@@ -232,9 +204,7 @@ func mustUnescape(escaped string) string {
 }
 
 // attempt sends one request and decodes its answer.
-func (t *transport) attempt(ctx context.Context, c apiCall, target *url.URL, out any) error {
-	attemptCtx, cancel := context.WithTimeout(ctx, t.requestTimeout)
-	defer cancel()
+func (t *transport) attempt(ctx, attemptCtx context.Context, c apiCall, target *url.URL, out any) error {
 	path := target.EscapedPath()
 
 	var body io.Reader = http.NoBody
@@ -307,19 +277,6 @@ func (t *transport) networkFailure(ctx, attemptCtx context.Context, method, path
 	return &networkError{service: t.service, method: method, path: path, err: err}
 }
 
-// limiterFailure reports a call the rate limiter could not admit: the context ended, or its
-// deadline comes before a token would (reported as ErrThrottled: the client throttles itself).
-func (t *transport) limiterFailure(ctx context.Context, method, path string, err, last error) error {
-	cause := fmt.Errorf("huaweicloud: %s %s %s: rate limiter: %w: %v", t.service, method, path, ErrThrottled, err)
-	if ctx.Err() != nil {
-		cause = fmt.Errorf("huaweicloud: %s %s %s: waiting for the rate limiter: %w", t.service, method, path, ctx.Err())
-	}
-	if last != nil {
-		return fmt.Errorf("%w (retry abandoned: %w)", last, cause)
-	}
-	return cause
-}
-
 // scrub removes the client's secrets from what the server sent back.
 func (t *transport) scrub(e *APIError) {
 	for _, s := range t.secrets() {
@@ -331,18 +288,6 @@ func (t *transport) scrub(e *APIError) {
 	}
 }
 
-func retryable(c apiCall, err error) bool {
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		if errors.Is(apiErr, ErrThrottled) || errors.Is(apiErr, ErrConcurrentModification) {
-			return true
-		}
-		return c.idempotent && errors.Is(apiErr, ErrUnavailable)
-	}
-	var netErr *networkError
-	return errors.As(err, &netErr) && (c.idempotent || netErr.neverSent())
-}
-
 func setAttempts(err error, n int) {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
@@ -351,40 +296,6 @@ func setAttempts(err error, n int) {
 	var netErr *networkError
 	if errors.As(err, &netErr) {
 		netErr.attempts = n
-	}
-}
-
-func serverWait(err error) time.Duration {
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.RetryAfter
-	}
-	return 0
-}
-
-// backoff is the wait before attempt+1: full jitter below BaseBackoff·2^(attempt-1), capped at
-// MaxBackoff, but never shorter than the server's Retry-After.
-func (t *transport) backoff(attempt int, serverAsked time.Duration) time.Duration {
-	ceiling := t.maxBackoff
-	if shift := attempt - 1; shift < 32 && t.baseBackoff<<shift > 0 && t.baseBackoff<<shift < t.maxBackoff {
-		ceiling = t.baseBackoff << shift
-	}
-	return max(t.jitter(ceiling), serverAsked)
-}
-
-func jitter(ceiling time.Duration) time.Duration {
-	if ceiling <= 0 {
-		return 0
-	}
-	return rand.N(ceiling + 1)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	select {
-	case <-time.After(d): // collected once it fires or is unreachable (Go 1.23+)
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 

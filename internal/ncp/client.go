@@ -11,16 +11,16 @@ package ncp
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 // Site is an NCP site; each site has its own API hosts.
@@ -35,13 +35,13 @@ const (
 
 // Defaults applied by New to zero Config fields.
 const (
-	DefaultRequestTimeout   = 30 * time.Second
-	DefaultQPS              = 10
-	DefaultBurst            = 20
-	DefaultMaxAttempts      = 5
-	DefaultMaxRetryDuration = 2 * time.Minute
-	DefaultBaseBackoff      = 200 * time.Millisecond
-	DefaultMaxBackoff       = 10 * time.Second
+	DefaultRequestTimeout   = httpretry.DefaultRequestTimeout
+	DefaultQPS              = httpretry.DefaultQPS
+	DefaultBurst            = httpretry.DefaultBurst
+	DefaultMaxAttempts      = httpretry.DefaultMaxAttempts
+	DefaultMaxRetryDuration = httpretry.DefaultMaxRetryDuration
+	DefaultBaseBackoff      = httpretry.DefaultBaseBackoff
+	DefaultMaxBackoff       = httpretry.DefaultMaxBackoff
 	DefaultListPageSize     = 100
 	DefaultUserAgent        = "orgsync-ncp-client"
 
@@ -196,13 +196,23 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("ncp: organization endpoint: %w", err)
 	}
 
-	if cfg.RequestTimeout < 0 || cfg.MaxRetryDuration < 0 || cfg.BaseBackoff < 0 || cfg.MaxBackoff < 0 ||
-		cfg.QPS < 0 || cfg.Burst < 0 || cfg.MaxAttempts < 0 || cfg.ListPageSize < 0 {
+	retry := httpretry.Options{
+		RequestTimeout:   cfg.RequestTimeout,
+		Limiter:          cfg.Limiter,
+		QPS:              cfg.QPS,
+		Burst:            cfg.Burst,
+		MaxAttempts:      cfg.MaxAttempts,
+		MaxRetryDuration: cfg.MaxRetryDuration,
+		BaseBackoff:      cfg.BaseBackoff,
+		MaxBackoff:       cfg.MaxBackoff,
+	}
+	if retry.HasNegative() || cfg.ListPageSize < 0 {
 		return nil, errors.New("ncp: durations, rates and counts in Config must not be negative")
 	}
 	if cfg.ListPageSize > MaxListPageSize {
 		return nil, fmt.Errorf("ncp: ListPageSize %d exceeds the API maximum %d", cfg.ListPageSize, MaxListPageSize)
 	}
+	retry = retry.WithDefaults()
 
 	creds := cfg.Credentials
 	c := &Client{
@@ -211,12 +221,12 @@ func New(cfg Config) (*Client, error) {
 		workplaceBase:     workplace,
 		organizationBase:  organization,
 		httpClient:        cfg.HTTPClient,
-		limiter:           cfg.Limiter,
-		requestTimeout:    orDefault(cfg.RequestTimeout, DefaultRequestTimeout),
-		maxAttempts:       orDefault(cfg.MaxAttempts, DefaultMaxAttempts),
-		maxRetryDuration:  orDefault(cfg.MaxRetryDuration, DefaultMaxRetryDuration),
-		baseBackoff:       orDefault(cfg.BaseBackoff, DefaultBaseBackoff),
-		maxBackoff:        orDefault(cfg.MaxBackoff, DefaultMaxBackoff),
+		limiter:           retry.Limiter,
+		requestTimeout:    retry.RequestTimeout,
+		maxAttempts:       retry.MaxAttempts,
+		maxRetryDuration:  retry.MaxRetryDuration,
+		baseBackoff:       retry.BaseBackoff,
+		maxBackoff:        retry.MaxBackoff,
 		listPageSize:      orDefault(cfg.ListPageSize, DefaultListPageSize),
 		now:               cfg.Now,
 		userAgent:         orDefault(cfg.UserAgent, DefaultUserAgent),
@@ -225,17 +235,11 @@ func New(cfg Config) (*Client, error) {
 		maxResponseBytes:  4 << 20,
 		maxErrorBodyBytes: 1 << 20,
 	}
-	if c.maxBackoff < c.baseBackoff {
-		c.maxBackoff = c.baseBackoff
-	}
 	if c.now == nil {
 		c.now = time.Now
 	}
 	if c.httpClient == nil {
-		c.httpClient = newHTTPClient()
-	}
-	if c.limiter == nil {
-		c.limiter = rate.NewLimiter(rate.Limit(orDefault(cfg.QPS, DefaultQPS)), orDefault(cfg.Burst, DefaultBurst))
+		c.httpClient = httpretry.NewHTTPClient()
 	}
 	return c, nil
 }
@@ -272,62 +276,15 @@ func orDefault[T comparable](v, def T) T {
 }
 
 // baseURL parses an endpoint override, or the site default when raw is empty.
-// Plain http is accepted only for loopback hosts: anything else would send
-// signed requests in clear text.
 func baseURL(raw, def string) (*url.URL, error) {
 	if raw == "" {
 		raw = def
 	}
-	u, err := url.Parse(raw)
+	u, err := httpretry.ParseEndpoint(raw)
 	if err != nil {
-		return nil, errors.New("not a valid URL")
-	}
-	if u.Host == "" || u.Opaque != "" {
-		return nil, fmt.Errorf("%q has no host", raw)
-	}
-	if u.User != nil {
-		return nil, errors.New("must not carry user information")
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
-		return nil, fmt.Errorf("%q must not have a query or fragment", raw)
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("%q: http is only allowed for loopback hosts; use https", raw)
-		}
-	default:
-		return nil, fmt.Errorf("%q: scheme must be https", raw)
+		return nil, err
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = strings.TrimSuffix(u.RawPath, "/")
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// newHTTPClient returns the client used when Config.HTTPClient is nil: its own
-// transport (no shared global state), no overall timeout (each attempt has
-// one) and no redirects, so signed headers never follow a Location elsewhere.
-func newHTTPClient() *http.Client {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConns = 100
-	transport.MaxIdleConnsPerHost = 32
-	transport.IdleConnTimeout = 90 * time.Second
-	transport.TLSHandshakeTimeout = 10 * time.Second
-	transport.ResponseHeaderTimeout = 0
-	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	return &http.Client{
-		Transport: transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
 }

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 // Sentinel errors; an *APIError matches the ones its status and code imply
@@ -132,13 +133,28 @@ func (e *networkError) Unwrap() error { return e.err }
 
 // notSent reports whether the request certainly never reached the server
 // (the connection could not be made), so even a POST may be retried.
-func (e *networkError) notSent() bool {
-	var dnsErr *net.DNSError
-	if errors.As(e.err, &dnsErr) {
-		return true
+func (e *networkError) notSent() bool { return httpretry.NeverSent(e.err) }
+
+// classify tells httpretry what a failed attempt means for repeating it.
+func classify(err error) (httpretry.Failure, time.Duration) {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		switch {
+		case apiErr.throttled():
+			return httpretry.Refused, apiErr.RetryAfter
+		case errors.Is(apiErr, ErrUnavailable):
+			return httpretry.Transient, apiErr.RetryAfter
+		}
+		return httpretry.Permanent, apiErr.RetryAfter
 	}
-	var opErr *net.OpError
-	return errors.As(e.err, &opErr) && opErr.Op == "dial"
+	var netErr *networkError
+	if errors.As(err, &netErr) {
+		if netErr.notSent() {
+			return httpretry.NotSent, 0
+		}
+		return httpretry.Transient, 0
+	}
+	return httpretry.Permanent, 0
 }
 
 // IsRetryable reports whether err is transient: throttling, an unavailable
@@ -301,23 +317,5 @@ func sanitize(s string, maxRunes int) string {
 
 // parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
 func parseRetryAfter(value string, now time.Time) time.Duration {
-	value = strings.TrimSpace(value)
-	if value == "" {
-		return 0
-	}
-	if seconds, err := strconv.ParseInt(value, 10, 64); err == nil {
-		if seconds <= 0 {
-			return 0
-		}
-		if seconds > int64(24*time.Hour/time.Second) {
-			seconds = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(seconds) * time.Second
-	}
-	if at, err := http.ParseTime(value); err == nil {
-		if d := at.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
+	return httpretry.ParseRetryAfter(value, now)
 }

@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 // call is one logical API call; do turns it into one or more attempts.
@@ -30,12 +31,10 @@ type call struct {
 // do runs c with rate limiting, signing and retries, and decodes a
 // successful response body into out (when out is non-nil and a body came).
 //
-// Retries: throttling (429, 403 COMMON_104) is retried for every method.
-// 5xx and network failures are retried for GET, PUT and DELETE only: a POST
+// Retries follow httpretry: throttling (429, 403 COMMON_104) is retried for
+// every method; 5xx and network failures for GET, PUT and DELETE only: a POST
 // that may have reached the server is not repeated, the caller observes and
 // decides (a POST whose connection could not even be opened is retried).
-// Attempts are bounded by MaxAttempts and MaxRetryDuration; a wait that would
-// end after the budget or the context's deadline is not started.
 func (c *Client) do(ctx context.Context, cl call, out any) error {
 	var payload []byte
 	if cl.body != nil {
@@ -48,33 +47,30 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if err != nil {
 		return fmt.Errorf("ncp: %s %s: %w", cl.method, cl.path, err)
 	}
+	return c.retryPolicy().Do(ctx, httpretry.Call{
+		Op:         "ncp: " + cl.method + " " + target.EscapedPath(),
+		Idempotent: cl.method != http.MethodPost,
+		Attempt: func(attemptCtx context.Context, n int) error {
+			err := c.attempt(ctx, attemptCtx, cl.method, target, payload, out)
+			recordAttempts(err, n)
+			return err
+		},
+	})
+}
 
-	deadline := time.Now().Add(c.maxRetryDuration)
-	var lastErr error
-	for attempt := 1; ; attempt++ {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return c.limiterError(ctx, cl.method, target.EscapedPath(), err, lastErr)
-		}
-		err := c.attempt(ctx, cl.method, target, payload, out)
-		if err == nil {
-			return nil
-		}
-		recordAttempts(err, attempt)
-		lastErr = err
-		if attempt >= c.maxAttempts || !shouldRetry(cl.method, err) || ctx.Err() != nil {
-			return err
-		}
-		wait := c.backoff(attempt, retryAfterOf(err))
-		wakeUp := time.Now().Add(wait)
-		if wakeUp.After(deadline) {
-			return err
-		}
-		if ctxDeadline, ok := ctx.Deadline(); ok && wakeUp.After(ctxDeadline) {
-			return err
-		}
-		if sleepErr := c.sleep(ctx, wait); sleepErr != nil {
-			return fmt.Errorf("%w (retry abandoned: %w)", err, sleepErr)
-		}
+// retryPolicy is read on every call: tests replace sleep and jitter.
+func (c *Client) retryPolicy() httpretry.Policy {
+	return httpretry.Policy{
+		Limiter:          c.limiter,
+		RequestTimeout:   c.requestTimeout,
+		MaxAttempts:      c.maxAttempts,
+		MaxRetryDuration: c.maxRetryDuration,
+		BaseBackoff:      c.baseBackoff,
+		MaxBackoff:       c.maxBackoff,
+		Classify:         classify,
+		ErrThrottled:     ErrThrottled,
+		Sleep:            c.sleep,
+		Jitter:           c.jitter,
 	}
 }
 
@@ -94,10 +90,7 @@ func resolve(base *url.URL, escapedPath, query string) (*url.URL, error) {
 }
 
 // attempt sends one signed request and decodes its response.
-func (c *Client) attempt(ctx context.Context, method string, target *url.URL, payload []byte, out any) error {
-	attemptCtx, cancel := context.WithTimeout(ctx, c.requestTimeout)
-	defer cancel()
-
+func (c *Client) attempt(ctx, attemptCtx context.Context, method string, target *url.URL, payload []byte, out any) error {
 	body := io.Reader(http.NoBody)
 	if payload != nil {
 		body = bytes.NewReader(payload)
@@ -164,22 +157,6 @@ func (c *Client) transportError(ctx, attemptCtx context.Context, method, path st
 	return &networkError{method: method, path: path, err: err}
 }
 
-// limiterError reports a call that could not get a token from the rate
-// limiter: the context ended, or the wait would outlast its deadline
-// (reported as ErrThrottled: the client is throttling itself).
-func (c *Client) limiterError(ctx context.Context, method, path string, err, lastErr error) error {
-	var cause error
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		cause = fmt.Errorf("ncp: %s %s: waiting for the rate limiter: %w", method, path, ctxErr)
-	} else {
-		cause = fmt.Errorf("ncp: %s %s: rate limiter: %w: %v", method, path, ErrThrottled, err)
-	}
-	if lastErr != nil {
-		return fmt.Errorf("%w (retry abandoned: %w)", lastErr, cause)
-	}
-	return cause
-}
-
 // scrub removes the client's secrets from anything the server sent back.
 func (c *Client) scrub(e *APIError) {
 	for _, secret := range []string{c.creds.SecretKey, c.creds.APIGatewayKey} {
@@ -189,21 +166,6 @@ func (c *Client) scrub(e *APIError) {
 		e.Message = strings.ReplaceAll(e.Message, secret, redacted)
 		e.Code = strings.ReplaceAll(e.Code, secret, redacted)
 	}
-}
-
-func shouldRetry(method string, err error) bool {
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		if apiErr.throttled() {
-			return true
-		}
-		return method != http.MethodPost && errors.Is(apiErr, ErrUnavailable)
-	}
-	var netErr *networkError
-	if errors.As(err, &netErr) {
-		return method != http.MethodPost || netErr.notSent()
-	}
-	return false
 }
 
 func recordAttempts(err error, attempts int) {
@@ -217,48 +179,11 @@ func recordAttempts(err error, attempts int) {
 	}
 }
 
-func retryAfterOf(err error) time.Duration {
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.RetryAfter
-	}
-	return 0
-}
-
-// backoff returns the wait before attempt+1: full jitter over an exponential
-// ceiling (BaseBackoff doubled per attempt, at most MaxBackoff), but never
-// less than the server's Retry-After.
-func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	ceiling := c.baseBackoff
-	for i := 1; i < attempt && ceiling < c.maxBackoff; i++ {
-		ceiling *= 2
-	}
-	ceiling = min(ceiling, c.maxBackoff)
-	wait := c.jitter(ceiling)
-	if retryAfter > wait {
-		wait = retryAfter
-	}
-	return wait
-}
-
-// fullJitter returns a uniformly random duration in [0, ceiling].
-func fullJitter(ceiling time.Duration) time.Duration {
-	if ceiling <= 0 {
-		return 0
-	}
-	return time.Duration(rand.Int64N(int64(ceiling) + 1))
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
-}
+// The defaults of Client.sleep and Client.jitter, which tests replace.
+var (
+	sleepContext = httpretry.SleepContext
+	fullJitter   = httpretry.FullJitter
+)
 
 var errBodyTooLarge = errors.New("body too large")
 

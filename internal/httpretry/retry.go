@@ -1,0 +1,164 @@
+package httpretry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net"
+	"time"
+
+	"golang.org/x/time/rate"
+	"k8s.io/apimachinery/pkg/util/wait"
+)
+
+// Failure says what a failed attempt means for repeating it.
+type Failure int
+
+const (
+	// Permanent failures are not repeated: the request will fail the same way.
+	Permanent Failure = iota
+	// Refused: the server refused the request before acting on it (throttling, or a conflict it
+	// did not apply). Repeated for every method.
+	Refused
+	// Transient: a 5xx answer or a network failure after the request may have reached the server.
+	// Repeated for idempotent calls only: a POST may have been applied.
+	Transient
+	// NotSent: the request provably never left (the connection could not be opened). Repeated
+	// for every method.
+	NotSent
+)
+
+// Retryable reports whether a call that failed this way may be repeated.
+func (f Failure) Retryable(idempotent bool) bool {
+	switch f {
+	case Refused, NotSent:
+		return true
+	case Transient:
+		return idempotent
+	}
+	return false
+}
+
+// NeverSent reports whether err shows that a request never reached the server: the name did not
+// resolve or the connection could not be opened. Repeating even a POST then cannot apply it twice.
+func NeverSent(err error) bool {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	return errors.As(err, &dnsErr) || (errors.As(err, &opErr) && opErr.Op == "dial")
+}
+
+// Policy is how a client runs its calls. A zero Sleep or Jitter takes SleepContext or FullJitter.
+type Policy struct {
+	// Limiter is waited on before every attempt.
+	Limiter *rate.Limiter
+	// RequestTimeout bounds each attempt.
+	RequestTimeout time.Duration
+	// MaxAttempts bounds the attempts of a call, the first included.
+	MaxAttempts int
+	// MaxRetryDuration bounds the time from a call's start to the end of its last wait.
+	MaxRetryDuration time.Duration
+	// BaseBackoff is the ceiling of the first wait; it doubles per attempt up to MaxBackoff.
+	BaseBackoff, MaxBackoff time.Duration
+	// Classify tells what a failed attempt's error means for repeating it and how long the server
+	// asked to wait (Retry-After), or 0.
+	Classify func(err error) (Failure, time.Duration)
+	// ErrThrottled is the client's throttling sentinel, wrapped into the error returned when the
+	// limiter cannot admit an attempt before the context's deadline.
+	ErrThrottled error
+	// Sleep waits between attempts and returns early with the context's error.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Jitter picks a wait in [0, ceiling].
+	Jitter func(ceiling time.Duration) time.Duration
+}
+
+// Call is one logical call.
+type Call struct {
+	// Op names the call at the start of the errors Do makes itself, e.g. "ncp: GET /path".
+	Op string
+	// Idempotent calls are repeated after Transient failures.
+	Idempotent bool
+	// Attempt makes attempt n (from 1) under attemptCtx, which ends after RequestTimeout.
+	Attempt func(attemptCtx context.Context, n int) error
+}
+
+// Do runs call until an attempt succeeds, the policy says a failure is not to be repeated, or
+// MaxAttempts is reached, and returns the last attempt's error. A wait that would end after
+// MaxRetryDuration or after the context's deadline is not started. When the limiter or a wait is
+// cut short, the last attempt's error is returned with the reason appended ("retry abandoned").
+func (p Policy) Do(ctx context.Context, call Call) error {
+	sleep, jitter := p.Sleep, p.Jitter
+	if sleep == nil {
+		sleep = SleepContext
+	}
+	if jitter == nil {
+		jitter = FullJitter
+	}
+	// wait.Backoff gives the exponential ceilings; its own jitter is additive, not full, so it is
+	// left off and the wait is drawn below the ceiling instead.
+	ceilings := wait.Backoff{Duration: p.BaseBackoff, Factor: 2, Cap: p.MaxBackoff, Steps: math.MaxInt32}
+	giveUpAt := time.Now().Add(p.MaxRetryDuration)
+	var last error
+	for n := 1; ; n++ {
+		if err := p.Limiter.Wait(ctx); err != nil {
+			return p.limiterFailure(ctx, call.Op, err, last)
+		}
+		err := p.attempt(ctx, call, n)
+		if err == nil {
+			return nil
+		}
+		last = err
+		failure, serverWait := p.Classify(err)
+		if n >= p.MaxAttempts || ctx.Err() != nil || !failure.Retryable(call.Idempotent) {
+			return err
+		}
+		d := max(jitter(min(ceilings.Step(), p.MaxBackoff)), serverWait)
+		wakeAt := time.Now().Add(d)
+		if deadline, ok := ctx.Deadline(); wakeAt.After(giveUpAt) || (ok && wakeAt.After(deadline)) {
+			return err
+		}
+		if sleepErr := sleep(ctx, d); sleepErr != nil {
+			return fmt.Errorf("%w (retry abandoned: %w)", err, sleepErr)
+		}
+	}
+}
+
+func (p Policy) attempt(ctx context.Context, call Call, n int) error {
+	attemptCtx, cancel := context.WithTimeout(ctx, p.RequestTimeout)
+	defer cancel()
+	return call.Attempt(attemptCtx, n)
+}
+
+// limiterFailure reports a call the limiter could not admit: the context ended, or its deadline
+// comes before a token would (reported as ErrThrottled: the client throttles itself).
+func (p Policy) limiterFailure(ctx context.Context, op string, err, last error) error {
+	cause := fmt.Errorf("%s: rate limiter: %w: %v", op, p.ErrThrottled, err)
+	if ctx.Err() != nil {
+		cause = fmt.Errorf("%s: waiting for the rate limiter: %w", op, ctx.Err())
+	}
+	if last != nil {
+		return fmt.Errorf("%w (retry abandoned: %w)", last, cause)
+	}
+	return cause
+}
+
+// FullJitter returns a uniformly random duration in [0, ceiling].
+func FullJitter(ceiling time.Duration) time.Duration {
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling + 1)
+}
+
+// SleepContext waits d, or returns the context's error if it ends first.
+func SleepContext(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
