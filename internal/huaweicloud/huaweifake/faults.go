@@ -1,13 +1,10 @@
 package huaweifake
 
 import (
-	"math"
-	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // Codes of injected faults.
@@ -41,13 +38,19 @@ type Faults struct {
 func (f *Fake) SetFaults(faults Faults) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if faults.RateLimit != f.faults.RateLimit || f.limiter == nil {
-		f.limiter = nil
-		if faults.RateLimit > 0 {
-			f.limiter = rate.NewLimiter(rate.Limit(faults.RateLimit), max(1, int(faults.RateLimit)))
-		}
-	}
 	f.faults = faults
+	f.injector.SetFaults(faults.shared())
+}
+
+// shared returns the faults every fake injects, without the Organizations-only ones.
+func (faults Faults) shared() fakeserver.Faults {
+	return fakeserver.Faults{
+		Latency:             faults.Latency,
+		ThrottleFraction:    faults.ThrottleFraction,
+		UnavailableFraction: faults.UnavailableFraction,
+		RateLimit:           faults.RateLimit,
+		RetryAfter:          faults.RetryAfter,
+	}
 }
 
 func (f *Fake) currentFaults() Faults {
@@ -57,38 +60,25 @@ func (f *Fake) currentFaults() Faults {
 }
 
 // injectFault answers with an injected failure, if one applies, and reports whether it did.
+// Concurrent modification is drawn last, for Organizations writes only.
 func (f *Fake) injectFault(w http.ResponseWriter, a api, method string, faults Faults) bool {
-	f.mu.Lock()
-	limiter := f.limiter
-	f.mu.Unlock()
-	isWrite := method != http.MethodGet
-	switch {
-	case limiter != nil && !limiter.Allow(), chance(faults.ThrottleFraction):
-		if faults.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(faults.RetryAfter.Seconds())))))
-		}
-		writeError(w, http.StatusTooManyRequests, codeThrottled, "the request is throttled")
-	case chance(faults.UnavailableFraction):
-		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "service unavailable")
-	case a == apiOrganizations && isWrite && chance(faults.ConcurrentModificationFraction):
-		writeError(w, http.StatusConflict, codeConcurrent, "concurrent modification")
-	default:
-		return false
+	if f.injector.Inject(w, faults.shared(), faultAnswers) {
+		return true
 	}
-	return true
+	if a == apiOrganizations && method != http.MethodGet && fakeserver.Chance(faults.ConcurrentModificationFraction) {
+		writeError(w, http.StatusConflict, codeConcurrent, "concurrent modification")
+		return true
+	}
+	return false
 }
 
-func chance(fraction float64) bool { return fraction > 0 && rand.Float64() < fraction }
+var faultAnswers = fakeserver.Answers{
+	Throttled: func(w http.ResponseWriter) {
+		writeError(w, http.StatusTooManyRequests, codeThrottled, "the request is throttled")
+	},
+	Unavailable: writeUnavailable,
+}
 
-// wait sleeps d, or less if the client goes away, and reports whether the full wait elapsed.
-func wait(r *http.Request, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	select {
-	case <-time.After(d):
-		return true
-	case <-r.Context().Done():
-		return false
-	}
+func writeUnavailable(w http.ResponseWriter) {
+	writeError(w, http.StatusServiceUnavailable, codeUnavailable, "service unavailable")
 }

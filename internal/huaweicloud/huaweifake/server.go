@@ -27,7 +27,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // Options configure a Fake.
@@ -51,8 +51,9 @@ type Options struct {
 
 // Fake holds the state of the fake services and serves their HTTP APIs. Create it with New.
 type Fake struct {
-	onRequest func(Request)
-	now       func() time.Time
+	now      func() time.Time
+	log      *fakeserver.Log
+	injector fakeserver.Injector
 
 	mu            sync.Mutex
 	clientID      string
@@ -64,8 +65,6 @@ type Fake struct {
 	accounts      map[string]*account  // Organizations accounts by access key
 	seq           int64
 	faults        Faults
-	limiter       *rate.Limiter
-	requests      []*Request
 	tokensIssued  int
 	orgsByAccount map[string]*organization
 }
@@ -74,7 +73,6 @@ type Fake struct {
 func New(opts Options) *Fake {
 	f := &Fake{
 		now:           opts.Now,
-		onRequest:     opts.OnRequest,
 		clientID:      opts.ClientID,
 		clientSecret:  opts.ClientSecret,
 		tokenTTL:      opts.TokenTTL,
@@ -86,6 +84,7 @@ func New(opts Options) *Fake {
 	if f.now == nil {
 		f.now = time.Now
 	}
+	f.log = fakeserver.NewLog(f.now, opts.OnRequest)
 	if f.tokenTTL <= 0 {
 		f.tokenTTL = 1800 * time.Second
 	}
@@ -150,13 +149,12 @@ const (
 // ServeHTTP serves both APIs and logs every request. In order: injected latency, the path (404)
 // and method (405), authentication (401), injected faults, then the API itself.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	entry := f.logArrival(r)
-	rec := &statusRecorder{ResponseWriter: w}
-	defer f.logCompletion(entry, rec)
+	rec := f.log.Start(w, r, "")
+	defer rec.Done()
 
 	faults := f.currentFaults()
-	if !wait(r, faults.Latency) {
-		writeError(rec, http.StatusServiceUnavailable, codeUnavailable, "service unavailable")
+	if !fakeserver.Delay(r, faults.Latency) {
+		writeUnavailable(rec)
 		return
 	}
 	rt, ok := f.match(r.URL.Path)
@@ -180,7 +178,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(rec, http.StatusUnauthorized, codeSignatureFailed, "signature verification failed")
 			return
 		}
-		entry.setAccessKey(f, ak)
+		rec.SetAccessKey(ak)
 		rt.account = ak
 	}
 	if f.injectFault(rec, rt.api, r.Method, faults) {

@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // Options configure a Fake.
@@ -41,8 +41,9 @@ type Options struct {
 
 // Fake holds the state of the fake NCP services and serves their HTTP APIs. Create it with New.
 type Fake struct {
-	now       func() time.Time
-	onRequest func(Request)
+	now    func() time.Time
+	log    *fakeserver.Log
+	faults fakeserver.Injector
 
 	mu        sync.Mutex
 	accounts  map[string]*account // by access key
@@ -50,16 +51,12 @@ type Fake struct {
 	orgs      map[int64]*organization
 	nextOrgNo int64
 	nextMemNo int64
-	faults    Faults
-	limiter   *rate.Limiter // nil when Faults.RateLimit is 0
-	requests  []*Request
 }
 
 // New returns a Fake configured by opts. It is an http.Handler; NewServer also starts a server.
 func New(opts Options) *Fake {
 	f := &Fake{
 		now:       opts.Now,
-		onRequest: opts.OnRequest,
 		accounts:  make(map[string]*account),
 		companies: make(map[string]*company),
 		orgs:      make(map[int64]*organization),
@@ -69,6 +66,7 @@ func New(opts Options) *Fake {
 	if f.now == nil {
 		f.now = time.Now
 	}
+	f.log = fakeserver.NewLog(f.now, opts.OnRequest)
 	if opts.AccessKey != "" {
 		f.AddAccount(opts.AccessKey, opts.SecretKey)
 	}
@@ -144,13 +142,12 @@ const (
 // latency, the path (404) and method (405), authentication (401), injected faults (429/403/503),
 // then the API itself.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	entry := f.logArrival(r)
-	rec := &statusRecorder{ResponseWriter: w}
-	defer f.logCompletion(entry, rec)
+	rec := f.log.Start(w, r, r.Header.Get(headerAccessKey))
+	defer rec.Done()
 
-	faults := f.currentFaults()
-	if !sleep(r, faults.Latency) {
-		writeGatewayError(rec, http.StatusServiceUnavailable, "500", "endpoint error")
+	faults := f.faults.Faults()
+	if !fakeserver.Delay(r, faults.Latency) {
+		writeUnavailable(rec)
 		return
 	}
 	rt, ok := f.match(r)
