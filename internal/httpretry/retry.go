@@ -61,8 +61,8 @@ type Policy struct {
 	MaxRetryDuration time.Duration
 	// BaseBackoff is the ceiling of the first wait; it doubles per attempt up to MaxBackoff.
 	BaseBackoff, MaxBackoff time.Duration
-	// Classify tells what a failed attempt's error means for repeating it and how long the server
-	// asked to wait (Retry-After), or 0.
+	// Classify tells what a failed attempt's error other than a *NetworkError means for repeating
+	// it, and how long the server asked to wait (Retry-After), or 0.
 	Classify func(err error) (Failure, time.Duration)
 	// ErrThrottled is the client's throttling sentinel, wrapped into the error returned when the
 	// limiter cannot admit an attempt before the context's deadline.
@@ -109,7 +109,7 @@ func (p Policy) Do(ctx context.Context, call Call) error {
 			return nil
 		}
 		last = err
-		failure, serverWait := p.Classify(err)
+		failure, serverWait := p.classify(err, n)
 		if n >= p.MaxAttempts || ctx.Err() != nil || !failure.Retryable(call.Idempotent) {
 			return err
 		}
@@ -122,6 +122,19 @@ func (p Policy) Do(ctx context.Context, call Call) error {
 			return fmt.Errorf("%w (retry abandoned: %w)", err, sleepErr)
 		}
 	}
+}
+
+// classify explains a failed attempt n; a *NetworkError records n.
+func (p Policy) classify(err error, n int) (Failure, time.Duration) {
+	var netErr *NetworkError
+	if !errors.As(err, &netErr) {
+		return p.Classify(err)
+	}
+	netErr.Attempts = n
+	if NeverSent(netErr.Err) {
+		return NotSent, 0
+	}
+	return Transient, 0
 }
 
 func (p Policy) attempt(ctx context.Context, call Call, n int) error {

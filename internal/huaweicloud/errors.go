@@ -178,49 +178,20 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// networkError is an attempt that got no HTTP response: a connection failure, a reset or a
-// per-attempt timeout.
-type networkError struct {
-	service, method, path string
-	err                   error
-	attempts              int
-}
-
-func (e *networkError) Error() string {
-	s := "huaweicloud: " + e.service + " " + e.method + " " + e.path + ": " + e.err.Error()
-	if e.attempts > 1 {
-		s += " (after " + strconv.Itoa(e.attempts) + " attempts)"
-	}
-	return s
-}
-
-func (e *networkError) Unwrap() error { return e.err }
-
-// neverSent reports whether the request certainly did not reach the server, so that repeating
-// even a non-idempotent call cannot apply it twice.
-func (e *networkError) neverSent() bool { return httpretry.NeverSent(e.err) }
-
 // classify tells httpretry what a failed attempt means for repeating it. Throttling and
 // Organizations.1003 are refusals: the service did not act on the request.
 func classify(err error) (httpretry.Failure, time.Duration) {
 	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		switch {
-		case errors.Is(apiErr, ErrThrottled) || errors.Is(apiErr, ErrConcurrentModification):
-			return httpretry.Refused, apiErr.RetryAfter
-		case errors.Is(apiErr, ErrUnavailable):
-			return httpretry.Transient, apiErr.RetryAfter
-		}
-		return httpretry.Permanent, apiErr.RetryAfter
+	if !errors.As(err, &apiErr) {
+		return httpretry.Permanent, 0
 	}
-	var netErr *networkError
-	if errors.As(err, &netErr) {
-		if netErr.neverSent() {
-			return httpretry.NotSent, 0
-		}
-		return httpretry.Transient, 0
+	switch {
+	case errors.Is(apiErr, ErrThrottled) || errors.Is(apiErr, ErrConcurrentModification):
+		return httpretry.Refused, apiErr.RetryAfter
+	case errors.Is(apiErr, ErrUnavailable):
+		return httpretry.Transient, apiErr.RetryAfter
 	}
-	return httpretry.Permanent, 0
+	return httpretry.Permanent, apiErr.RetryAfter
 }
 
 // IsRetryable reports whether err is transient: throttling, a concurrent modification, an
@@ -230,7 +201,7 @@ func IsRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	var ne *networkError
+	var ne *httpretry.NetworkError
 	return errors.Is(err, ErrThrottled) || errors.Is(err, ErrConcurrentModification) ||
 		errors.Is(err, ErrUnavailable) || errors.As(err, &ne)
 }

@@ -261,20 +261,9 @@ func readAtMost(r io.Reader, limit int64) ([]byte, error) {
 	return data, err
 }
 
-// networkFailure classifies an attempt without a complete answer. The caller's context ending is
-// returned as such; a per-attempt timeout or a connection failure is a retryable networkError.
+// networkFailure explains an attempt without a complete answer (see httpretry.NetworkFailure).
 func (t *transport) networkFailure(ctx, attemptCtx context.Context, method, path string, err error) error {
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		err = urlErr.Err // the URL would repeat the query; method and path say enough
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("huaweicloud: %s %s %s: %w", t.service, method, path, ctx.Err())
-	}
-	if errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
-		err = fmt.Errorf("attempt timed out after %s: %w", t.requestTimeout, err)
-	}
-	return &networkError{service: t.service, method: method, path: path, err: err}
+	return httpretry.NetworkFailure(ctx, attemptCtx, "huaweicloud: "+t.service+" "+method+" "+path, t.requestTimeout, err)
 }
 
 // scrub removes the client's secrets from what the server sent back.
@@ -292,10 +281,6 @@ func setAttempts(err error, n int) {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		apiErr.Attempts = n
-	}
-	var netErr *networkError
-	if errors.As(err, &netErr) {
-		netErr.attempts = n
 	}
 }
 

@@ -113,48 +113,20 @@ func (e *APIError) throttled() bool {
 		(e.StatusCode == http.StatusForbidden && strings.EqualFold(e.Code, codeOrganizationThrottled))
 }
 
-// networkError is a failed attempt that got no HTTP response: connection
-// errors, resets and per-attempt timeouts.
-type networkError struct {
-	method, path string
-	err          error
-	attempts     int
-}
-
-func (e *networkError) Error() string {
-	msg := "ncp: " + e.method + " " + e.path + ": " + e.err.Error()
-	if e.attempts > 1 {
-		msg += " (after " + strconv.Itoa(e.attempts) + " attempts)"
-	}
-	return msg
-}
-
-func (e *networkError) Unwrap() error { return e.err }
-
-// notSent reports whether the request certainly never reached the server
-// (the connection could not be made), so even a POST may be retried.
-func (e *networkError) notSent() bool { return httpretry.NeverSent(e.err) }
-
-// classify tells httpretry what a failed attempt means for repeating it.
+// classify tells httpretry what a failed attempt means for repeating it:
+// throttling is a refusal, 5xx transient, anything else permanent.
 func classify(err error) (httpretry.Failure, time.Duration) {
 	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		switch {
-		case apiErr.throttled():
-			return httpretry.Refused, apiErr.RetryAfter
-		case errors.Is(apiErr, ErrUnavailable):
-			return httpretry.Transient, apiErr.RetryAfter
-		}
-		return httpretry.Permanent, apiErr.RetryAfter
+	if !errors.As(err, &apiErr) {
+		return httpretry.Permanent, 0
 	}
-	var netErr *networkError
-	if errors.As(err, &netErr) {
-		if netErr.notSent() {
-			return httpretry.NotSent, 0
-		}
-		return httpretry.Transient, 0
+	switch {
+	case apiErr.throttled():
+		return httpretry.Refused, apiErr.RetryAfter
+	case errors.Is(apiErr, ErrUnavailable):
+		return httpretry.Transient, apiErr.RetryAfter
 	}
-	return httpretry.Permanent, 0
+	return httpretry.Permanent, apiErr.RetryAfter
 }
 
 // IsRetryable reports whether err is transient: throttling, an unavailable
@@ -167,7 +139,7 @@ func IsRetryable(err error) bool {
 	if errors.Is(err, ErrThrottled) || errors.Is(err, ErrUnavailable) {
 		return true
 	}
-	var ne *networkError
+	var ne *httpretry.NetworkError
 	return errors.As(err, &ne)
 }
 

@@ -109,7 +109,7 @@ func (c *Client) attempt(ctx, attemptCtx context.Context, method string, target 
 	path := req.URL.EscapedPath()
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
-		return c.transportError(ctx, attemptCtx, method, path, err)
+		return httpretry.NetworkFailure(ctx, attemptCtx, "ncp: "+method+" "+path, c.requestTimeout, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 
@@ -129,7 +129,7 @@ func (c *Client) attempt(ctx, attemptCtx context.Context, method string, target 
 		if errors.Is(err, errBodyTooLarge) {
 			return fmt.Errorf("ncp: %s %s: response body larger than %d bytes", method, path, c.maxResponseBytes)
 		}
-		return c.transportError(ctx, attemptCtx, method, path, err)
+		return httpretry.NetworkFailure(ctx, attemptCtx, "ncp: "+method+" "+path, c.requestTimeout, err)
 	}
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return nil
@@ -138,23 +138,6 @@ func (c *Client) attempt(ctx, attemptCtx context.Context, method string, target 
 		return fmt.Errorf("ncp: %s %s: decoding response: %w", method, path, err)
 	}
 	return nil
-}
-
-// transportError classifies an attempt that got no (complete) response. The
-// caller's context ending is returned as such and is not retried; a
-// per-attempt timeout or a connection failure is a retryable networkError.
-func (c *Client) transportError(ctx, attemptCtx context.Context, method, path string, err error) error {
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		err = urlErr.Err // the URL is already in the message as method and path
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("ncp: %s %s: %w", method, path, ctxErr)
-	}
-	if errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
-		err = fmt.Errorf("attempt timed out after %s: %w", c.requestTimeout, err)
-	}
-	return &networkError{method: method, path: path, err: err}
 }
 
 // scrub removes the client's secrets from anything the server sent back.
@@ -172,10 +155,6 @@ func recordAttempts(err error, attempts int) {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		apiErr.Attempts = attempts
-	}
-	var netErr *networkError
-	if errors.As(err, &netErr) {
-		netErr.attempts = attempts
 	}
 }
 
