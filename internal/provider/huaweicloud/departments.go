@@ -35,11 +35,8 @@ func (d *departments) Observe(ctx context.Context, desired provider.Department) 
 		return provider.DepartmentObservation{}, err
 	}
 	unit, err := d.find(ctx, desired.Key, desired.RemoteID)
-	if errors.Is(err, hwapi.ErrNotFound) {
-		return provider.DepartmentObservation{}, nil
-	}
 	if err != nil {
-		return provider.DepartmentObservation{}, classify(err)
+		return provider.DepartmentObservation{}, ignoreNotFound(err) // no unit: Exists is false
 	}
 	parentKey, err := d.codeOf(ctx, unit.ParentID, desired.ParentKey)
 	if err != nil {
@@ -61,13 +58,7 @@ func (d *departments) Exists(ctx context.Context, key string) (bool, error) {
 		return false, nil // OneAccess holds no unit with a code it would reject
 	}
 	_, err := d.find(ctx, key, "")
-	switch {
-	case errors.Is(err, hwapi.ErrNotFound):
-		return false, nil
-	case err != nil:
-		return false, classify(err)
-	}
-	return true, nil
+	return err == nil, ignoreNotFound(err)
 }
 
 func (d *departments) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
@@ -130,15 +121,11 @@ func (d *departments) Delete(ctx context.Context, key string) error {
 		return nil // never created: OneAccess would have refused the code
 	}
 	unit, err := d.find(ctx, key, "")
-	if errors.Is(err, hwapi.ErrNotFound) {
-		return nil
-	}
 	if err != nil {
-		return classify(err)
+		return ignoreNotFound(err)
 	}
-	err = d.client.DeleteOrgUnit(ctx, unit.ID)
-	if err != nil && !errors.Is(err, hwapi.ErrNotFound) {
-		return classify(err)
+	if err := d.client.DeleteOrgUnit(ctx, unit.ID); err != nil {
+		return ignoreNotFound(err)
 	}
 	d.forget(key)
 	return nil
@@ -290,6 +277,15 @@ func Diff(desired, observed provider.Department) []string {
 		diff = append(diff, "category")
 	}
 	return diff
+}
+
+// ignoreNotFound is nil for a missing unit or organization, which counts as absent or deleted,
+// and the classified error otherwise.
+func ignoreNotFound(err error) error {
+	if err == nil || errors.Is(err, hwapi.ErrNotFound) {
+		return nil
+	}
+	return classify(err)
 }
 
 // classify maps a client error to the provider's error classes, keeping the client's safe message.

@@ -19,11 +19,8 @@ var _ provider.Organizations = (*organizationsAPI)(nil)
 
 func (o *organizationsAPI) Observe(ctx context.Context) (provider.OrganizationObservation, error) {
 	org, err := o.client.GetOrganization(ctx)
-	if errors.Is(err, hwapi.ErrNotFound) {
-		return provider.OrganizationObservation{}, nil
-	}
 	if err != nil {
-		return provider.OrganizationObservation{}, classify(err)
+		return provider.OrganizationObservation{}, ignoreNotFound(err)
 	}
 	return organizationObservation(org), nil
 }
@@ -48,11 +45,7 @@ func (o *organizationsAPI) Delete(ctx context.Context, id string) error {
 	if err != nil || !current.Exists || current.ID != id {
 		return err
 	}
-	err = o.client.DeleteOrganization(ctx)
-	if err == nil || errors.Is(err, hwapi.ErrNotFound) {
-		return nil
-	}
-	return classify(err)
+	return ignoreNotFound(o.client.DeleteOrganization(ctx))
 }
 
 func organizationObservation(org hwapi.Organization) provider.OrganizationObservation {
