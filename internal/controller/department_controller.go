@@ -278,7 +278,7 @@ func (r *DepartmentReconciler) parentCycle(ctx context.Context, dept *v1alpha1.D
 
 // parentPresent reports whether dept's parent exists in the remote system. A Ready parent
 // Department is trusted without a remote call; anything else is asked remotely, since the parent
-// may be a department that exists in WORKPLACE without an object.
+// may be a department that exists remotely without an object.
 // The parent's RemoteID is returned as a hint when its Department object knows it.
 func (r *DepartmentReconciler) parentPresent(ctx context.Context, conn *provider.Connection, dept *v1alpha1.Department) (bool, string, error) {
 	parentKey := dept.Spec.ParentExternalKey
@@ -341,7 +341,7 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Depa
 		if err != nil {
 			return failure(err), false
 		}
-		err = conn.Departments.Delete(ctx, key)
+		err = conn.Departments.Delete(ctx, provider.Department{Key: key, RemoteID: dept.Status.RemoteID})
 		if errors.Is(err, provider.ErrHasChildren) {
 			o := waiting(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("the remote system still holds sub-departments of %q that no Department object manages: %v", key, err))
 			o.result = ctrl.Result{RequeueAfter: jitter(blockedRetry)}

@@ -103,7 +103,7 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 	}
 	manage := org.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve
 	if !observed.Exists && !manage {
-		o := waiting(v1alpha1.ReasonDrifted, "the account belongs to no NCP Organization (managementPolicy Observe: not creating one)")
+		o := waiting(v1alpha1.ReasonDrifted, fmt.Sprintf("the %s account belongs to no organization (managementPolicy Observe: not creating one)", providerName(org)))
 		o.result = ctrl.Result{RequeueAfter: jitter(r.SyncPeriod)}
 		return o
 	}
@@ -112,7 +112,7 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 		if err != nil {
 			return failure(err)
 		}
-		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Created", "Create", "Created NCP Organization %s", observed.ID)
+		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Created", "Create", "Created %s organization %s", providerName(org), observed.ID)
 	}
 	org.Status.OrganizationNo = observed.ID
 	org.Status.OrganizationName = observed.Name
@@ -126,7 +126,7 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 	}
 	r.observedWith[org.UID] = conn
 	r.mu.Unlock()
-	return readyOutcome(fmt.Sprintf("connected to NCP Organization %s and WORKPLACE company %q", observed.ID, org.Spec.Workplace.CompanyID), jitter(r.SyncPeriod))
+	return readyOutcome(fmt.Sprintf("connected to %s organization %s", providerName(org), observed.ID), jitter(r.SyncPeriod))
 }
 
 // fresh reports whether org's Ready status still describes the remote organization: same
@@ -171,7 +171,7 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 		if err := conn.Organizations.Delete(ctx, org.Status.OrganizationNo); err != nil {
 			return failure(err), false
 		}
-		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted NCP Organization %s", org.Status.OrganizationNo)
+		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s organization %s", providerName(org), org.Status.OrganizationNo)
 	}
 	r.Connections.Forget(org)
 	r.mu.Lock()
@@ -182,6 +182,14 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 		return outcome{err: client.IgnoreNotFound(err)}, true
 	}
 	return outcome{}, true
+}
+
+// providerName names org's provider for messages.
+func providerName(org *v1alpha1.Organization) string {
+	if org.Spec.Provider == v1alpha1.ProviderHuaweiCloud {
+		return "Huawei Cloud"
+	}
+	return "NCP"
 }
 
 func countDepartments(depts []v1alpha1.Department) v1alpha1.DepartmentCounts {

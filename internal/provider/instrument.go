@@ -89,9 +89,9 @@ func (d *instrumentedDepartments) Update(ctx context.Context, desired Department
 	return d.next.Update(ctx, desired)
 }
 
-func (d *instrumentedDepartments) Delete(ctx context.Context, key string) (err error) {
+func (d *instrumentedDepartments) Delete(ctx context.Context, target Department) (err error) {
 	defer track(d.provider, "delete_department")(&err)
-	return d.next.Delete(ctx, key)
+	return d.next.Delete(ctx, target)
 }
 
 type instrumentedOrganizations struct {

@@ -19,7 +19,7 @@ func (s stubDepartments) Create(context.Context, Department) (Department, error)
 	return Department{}, s.err
 }
 func (s stubDepartments) Update(context.Context, Department) error { return s.err }
-func (s stubDepartments) Delete(context.Context, string) error     { return s.err }
+func (s stubDepartments) Delete(context.Context, Department) error { return s.err }
 
 func TestInstrumentCountsOperationsByResult(t *testing.T) {
 	tests := []struct {
@@ -36,7 +36,7 @@ func TestInstrumentCountsOperationsByResult(t *testing.T) {
 		t.Run(tt.result, func(t *testing.T) {
 			conn := Instrument("test-"+tt.result, &Connection{Departments: stubDepartments{err: tt.err}})
 			before := testutil.ToFloat64(operationsTotal.WithLabelValues("test-"+tt.result, "delete_department", tt.result))
-			err := conn.Departments.Delete(context.Background(), "k")
+			err := conn.Departments.Delete(context.Background(), Department{Key: "k"})
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("error not passed through: %v", err)
 			}

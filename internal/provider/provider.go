@@ -65,8 +65,9 @@ type Departments interface {
 	Create(ctx context.Context, desired Department) (Department, error)
 	// Update brings an existing department to the desired state, including a move to another parent.
 	Update(ctx context.Context, desired Department) error
-	// Delete deletes the department; a department that does not exist counts as deleted.
-	Delete(ctx context.Context, key string) error
+	// Delete deletes the department target.Key (target.RemoteID is a hint, as for Create); a
+	// department that does not exist counts as deleted.
+	Delete(ctx context.Context, target Department) error
 }
 
 // OrganizationObservation is the remote organization the credentials belong to.

@@ -116,11 +116,12 @@ func (d *departments) update(ctx context.Context, desired provider.Department, p
 	return updated, nil
 }
 
-func (d *departments) Delete(ctx context.Context, key string) error {
+func (d *departments) Delete(ctx context.Context, target provider.Department) error {
+	key := target.Key
 	if !hwapi.ValidCode(key) {
 		return nil // never created: OneAccess would have refused the code
 	}
-	unit, err := d.find(ctx, key, "")
+	unit, err := d.find(ctx, key, target.RemoteID)
 	if err != nil {
 		return ignoreNotFound(err)
 	}

@@ -106,11 +106,11 @@ func TestDepartmentsLifecycle(t *testing.T) {
 	if err := depts.Update(ctx, team); err != nil {
 		t.Fatalf("update: %v", err)
 	}
-	if err := depts.Delete(ctx, "hq"); !errors.Is(err, provider.ErrHasChildren) {
+	if err := depts.Delete(ctx, provider.Department{Key: "hq"}); !errors.Is(err, provider.ErrHasChildren) {
 		t.Fatalf("delete with children: %v, want ErrHasChildren", err)
 	}
 	for _, key := range []string{"eng", "hq", "hq"} {
-		if err := depts.Delete(ctx, key); err != nil {
+		if err := depts.Delete(ctx, provider.Department{Key: key}); err != nil {
 			t.Fatalf("delete %s: %v", key, err)
 		}
 	}

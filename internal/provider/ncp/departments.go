@@ -64,8 +64,8 @@ func (d *departments) Update(ctx context.Context, desired provider.Department) e
 	return nil
 }
 
-func (d *departments) Delete(ctx context.Context, key string) error {
-	err := d.client.DeleteDepartment(ctx, d.companyID, key)
+func (d *departments) Delete(ctx context.Context, target provider.Department) error {
+	err := d.client.DeleteDepartment(ctx, d.companyID, target.Key)
 	if err == nil || errors.Is(err, ncpapi.ErrNotFound) {
 		return nil
 	}
