@@ -39,8 +39,9 @@ test: manifests generate vet envtest ## Run all tests against a real control pla
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(TEST_FLAGS) $(TEST_PKGS)
 
 .PHONY: bench
-bench: ## Run the NCP client benchmarks against the in-process fake.
+bench: envtest ## Benchmarks: the NCP client against the in-process fake; a 100-department chart converging.
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/ncp/
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test -run '^$$' -bench ConvergeTree -benchtime 3x ./internal/controller/
 
 ##@ Build
 
