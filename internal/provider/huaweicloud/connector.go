@@ -11,16 +11,14 @@ package huaweicloud
 import (
 	"cmp"
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/httpretry"
 	hwapi "github.com/orgsync/orgsync/internal/huaweicloud"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -45,51 +43,31 @@ type Options struct {
 // Connector builds Huawei Cloud connections for Organization objects. It is safe for concurrent use.
 type Connector struct {
 	opts Options
-
-	mu sync.Mutex
-	// limits holds, per Organization, the limiters of its OneAccess and Organizations calls,
-	// kept across credential rotations so that a new client does not get a fresh burst.
-	limits map[types.UID]serviceLimits
-}
-
-type serviceLimits struct {
-	oneAccess, organizations *rate.Limiter
+	// limiters holds, per Organization, the limiters of its OneAccess and Organizations calls.
+	limiters *provider.Limiters
 }
 
 var _ provider.Connector = (*Connector)(nil)
+
+// Services named in the limiters.
+const (
+	serviceOneAccess     = "oneaccess"
+	serviceOrganizations = "organizations"
+)
 
 // NewConnector returns a Connector with the given options.
 func NewConnector(opts Options) *Connector {
 	opts.QPS = cmp.Or(opts.QPS, hwapi.DefaultQPS)
 	opts.Burst = cmp.Or(opts.Burst, hwapi.DefaultBurst)
 	if opts.HTTPClient == nil {
-		transport := http.DefaultTransport.(*http.Transport).Clone()
-		transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-		opts.HTTPClient = &http.Client{
-			Transport:     transport,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		opts.HTTPClient = httpretry.NewHTTPClient()
 	}
-	return &Connector{opts: opts, limits: map[types.UID]serviceLimits{}}
-}
-
-func (c *Connector) limitsOf(org *v1alpha1.Organization) serviceLimits {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if l, ok := c.limits[org.UID]; ok {
-		return l
-	}
-	newLimiter := func() *rate.Limiter { return rate.NewLimiter(rate.Limit(c.opts.QPS), c.opts.Burst) }
-	l := serviceLimits{oneAccess: newLimiter(), organizations: newLimiter()}
-	c.limits[org.UID] = l
-	return l
+	return &Connector{opts: opts, limiters: &provider.Limiters{QPS: opts.QPS, Burst: opts.Burst}}
 }
 
 // Forget drops the state kept for org.
 func (c *Connector) Forget(org *v1alpha1.Organization) {
-	c.mu.Lock()
-	delete(c.limits, org.UID)
-	c.mu.Unlock()
+	c.limiters.Forget(org.UID)
 }
 
 // Secret keys a Huawei Cloud connection needs: the OneAccess application's client credentials and
@@ -110,12 +88,11 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 			return nil, fmt.Errorf("%w: secret %q has no key %q", provider.ErrCredentials, org.Spec.CredentialsSecretRef.Name, key)
 		}
 	}
-	limits := c.limitsOf(org)
 	oneAccess, err := hwapi.NewOneAccess(hwapi.OneAccessConfig{
 		Endpoint:         spec.OneAccessDomain,
 		ClientID:         string(credentials[v1alpha1.SecretKeyClientID]),
 		ClientSecret:     string(credentials[v1alpha1.SecretKeyClientSecret]),
-		TransportOptions: c.transport(limits.oneAccess),
+		TransportOptions: c.transport(c.limiters.For(org.UID, serviceOneAccess)),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: spec.huaweicloud.oneAccessDomain: %w", provider.ErrInvalid, err)
@@ -127,7 +104,7 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 			SecurityToken: string(credentials[v1alpha1.SecretKeySecurityToken]),
 		},
 		Endpoint:         cmp.Or(spec.OrganizationsEndpoint, c.opts.OrganizationsEndpoint),
-		TransportOptions: c.transport(limits.organizations),
+		TransportOptions: c.transport(c.limiters.For(org.UID, serviceOrganizations)),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: spec.huaweicloud.organizationsEndpoint: %w", provider.ErrInvalid, err)

@@ -3,16 +3,14 @@
 package ncp
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-	"k8s.io/apimachinery/pkg/types"
-
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/httpretry"
 	ncpapi "github.com/orgsync/orgsync/internal/ncp"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -36,44 +34,26 @@ type Options struct {
 
 // Connector builds NCP connections for Organization objects. It is safe for concurrent use.
 type Connector struct {
-	opts Options
-
-	mu       sync.Mutex
-	limiters map[types.UID]*rate.Limiter
+	opts     Options
+	limiters *provider.Limiters
 }
+
+// serviceNCP names the one limiter an Organization's WORKPLACE and Organization calls share.
+const serviceNCP = "ncp"
 
 // NewConnector returns a Connector with the given options.
 func NewConnector(opts Options) *Connector {
-	if opts.QPS <= 0 {
-		opts.QPS = 10
-	}
-	if opts.Burst <= 0 {
-		opts.Burst = 20
-	}
+	opts.QPS = cmp.Or(opts.QPS, ncpapi.DefaultQPS)
+	opts.Burst = cmp.Or(opts.Burst, ncpapi.DefaultBurst)
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		opts.HTTPClient = httpretry.NewHTTPClient()
 	}
-	return &Connector{opts: opts, limiters: map[types.UID]*rate.Limiter{}}
-}
-
-// limiter returns the rate limiter shared by every call made for org, kept across credential
-// rotations so that a new client does not get a fresh burst.
-func (c *Connector) limiter(org *v1alpha1.Organization) *rate.Limiter {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	l, ok := c.limiters[org.UID]
-	if !ok {
-		l = rate.NewLimiter(rate.Limit(c.opts.QPS), c.opts.Burst)
-		c.limiters[org.UID] = l
-	}
-	return l
+	return &Connector{opts: opts, limiters: &provider.Limiters{QPS: opts.QPS, Burst: opts.Burst}}
 }
 
 // Forget drops the state kept for org.
 func (c *Connector) Forget(org *v1alpha1.Organization) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.limiters, org.UID)
+	c.limiters.Forget(org.UID)
 }
 
 // Connect returns a connection using the accessKey, secretKey and optional apiGatewayKey of credentials.
@@ -95,7 +75,7 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 		HTTPClient:           c.opts.HTTPClient,
 		RequestTimeout:       c.opts.RequestTimeout,
 		MaxRetryDuration:     c.opts.MaxRetryDuration,
-		Limiter:              c.limiter(org),
+		Limiter:              c.limiters.For(org.UID, serviceNCP),
 		UserAgent:            "orgsync",
 	})
 	if err != nil {
