@@ -37,6 +37,9 @@ type backend interface {
 	// supports reports whether the remote system holds a department field (featureI18nNames,
 	// featureDisplayOrder); scenarios check that a backend ignores the fields it lacks.
 	supports(feature string) bool
+	// rejectedSpec changes a Department so that it passes admission but the remote system
+	// rejects it.
+	rejectedSpec(d *v1alpha1.Department)
 }
 
 // Department fields that not every remote system has.
@@ -176,6 +179,10 @@ func cmpOr(v, fallback string) string {
 func (b *ncpBackend) hasOrganization(a *account) bool { return b.server.Organization(a.id) != nil }
 
 func (b *ncpBackend) supports(string) bool { return true }
+
+// rejectedSpec sets an address with a trailing dot: admission's pattern lets it through,
+// WORKPLACE's validation does not.
+func (b *ncpBackend) rejectedSpec(d *v1alpha1.Department) { d.Spec.EmailAddress = "team@example.com." }
 
 func (b *ncpBackend) setFaults(throttled, unavailable float64) {
 	b.server.SetFaults(ncpfake.Faults{ThrottleFraction: throttled, UnavailableFraction: unavailable})

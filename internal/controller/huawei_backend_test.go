@@ -178,6 +178,9 @@ func (b *huaweiBackend) setFaults(throttled, unavailable float64) {
 }
 
 // OneAccess units have no localized names and no display order.
+// rejectedSpec sets a name with a slash, outside OneAccess's character set.
+func (b *huaweiBackend) rejectedSpec(d *v1alpha1.Department) { d.Spec.Name = "R&D / Ops" }
+
 func (b *huaweiBackend) supports(feature string) bool {
 	return feature != featureI18nNames && feature != featureDisplayOrder
 }

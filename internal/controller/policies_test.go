@@ -67,6 +67,23 @@ func policyScenarios(b backend) {
 		t.eventuallySynced("hq")
 	})
 
+	It("reports InvalidSpec when the remote system rejects the values, does not retry them, and recovers when the spec changes", func() {
+		t.setUp()
+		t.create(t.dept("bad", "", "Bad", t.backend.rejectedSpec))
+		Eventually(t.reason).WithArguments("bad").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonInvalidSpec))
+		Expect(t.message("bad")).NotTo(BeEmpty())
+		attempts := len(t.writesTo("bad"))
+		Expect(attempts).To(BeNumerically("<=", 1), "rejected before or by one call")
+		Consistently(func() int { return len(t.writesTo("bad")) }).WithTimeout(2 * syncPeriod).Should(Equal(attempts), "not retried")
+
+		t.update("bad", func(d *v1alpha1.Department) {
+			d.Spec.Name = "Fixed"
+			d.Spec.EmailAddress = ""
+		})
+		t.eventuallySynced("bad")
+		Expect(t.remote()["bad"].Name).To(Equal("Fixed"))
+	})
+
 	It("with an Organization in Observe mode and no remote organization, creates nothing and reports Drifted", func() {
 		t.createSecret()
 		Expect(k8sClient.Create(suiteCtx, t.organization(func(o *v1alpha1.Organization) {
