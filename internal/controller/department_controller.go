@@ -241,11 +241,21 @@ func (r *DepartmentReconciler) keyHolder(ctx context.Context, dept *v1alpha1.Dep
 	return holder, nil
 }
 
+// olderThan orders the claimants of a key: the one already holding it (synced under it) first,
+// so that a newcomer created within the same second never displaces it; then by age.
 func olderThan(a, b *v1alpha1.Department) bool {
+	if aHolds, bHolds := holdsKey(a), holdsKey(b); aHolds != bHolds {
+		return aHolds
+	}
 	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
 		return a.CreationTimestamp.Before(&b.CreationTimestamp)
 	}
 	return a.Name < b.Name
+}
+
+// holdsKey reports whether dept has been synced under its key.
+func holdsKey(dept *v1alpha1.Department) bool {
+	return dept.Status.ExternalKey == dept.Key() && dept.Status.LastSyncTime != nil
 }
 
 // parentCycle follows parentExternalKey through the Organization's Departments and returns the
@@ -312,7 +322,7 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Depa
 		return outcome{}, true
 	}
 	key := dept.Key()
-	children, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentParent, orgScopedKey(dept.Spec.OrganizationRef.Name, key))
+	children, err := r.children(ctx, dept)
 	if err != nil {
 		return outcome{err: err}, false
 	}
@@ -359,6 +369,19 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Depa
 		return outcome{err: client.IgnoreNotFound(err)}, true
 	}
 	return outcome{}, true
+}
+
+// children lists the Departments of dept's Organization that name dept as their parent, or that
+// were last synced under it and have not moved away remotely yet.
+func (r *DepartmentReconciler) children(ctx context.Context, dept *v1alpha1.Department) ([]v1alpha1.Department, error) {
+	all, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentOrganization, dept.Spec.OrganizationRef.Name)
+	if err != nil {
+		return nil, err
+	}
+	key := dept.Key()
+	return slices.DeleteFunc(all, func(d v1alpha1.Department) bool {
+		return d.Spec.ParentExternalKey != key && d.Status.ParentExternalKey != key
+	}), nil
 }
 
 func (r *DepartmentReconciler) wasDeleted(uid types.UID) bool {
@@ -461,8 +484,13 @@ func (r *DepartmentReconciler) relatedDepartments(ctx context.Context, obj clien
 	if claimants, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(org, dept.Key())); err == nil {
 		add(claimants, all)
 	}
-	if dept.Spec.ParentExternalKey != "" {
-		if parents, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(org, dept.Spec.ParentExternalKey)); err == nil {
+	// A deleting parent waits for this department: under its spec parent, or under the parent it
+	// was last synced under until the move is done remotely.
+	for _, parent := range []string{dept.Spec.ParentExternalKey, dept.Status.ParentExternalKey} {
+		if parent == "" || parent == v1alpha1.TopLevelParentKey {
+			continue
+		}
+		if parents, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(org, parent)); err == nil {
 			add(parents, func(p *v1alpha1.Department) bool { return !p.DeletionTimestamp.IsZero() })
 		}
 	}

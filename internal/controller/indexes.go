@@ -2,6 +2,8 @@ package controller
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -20,7 +22,21 @@ const (
 	indexDepartmentParent = "department.parent"
 	// indexOrganizationSecret: Organizations by spec.credentialsSecretRef.name.
 	indexOrganizationSecret = "organization.secret"
+	// indexOrganizationTarget: Organizations, cluster-wide, by the remote chart they manage.
+	indexOrganizationTarget = "organization.target"
 )
+
+// remoteTarget names the remote chart an Organization manages: two Organizations with the same
+// target would fight over the same departments.
+func remoteTarget(org *v1alpha1.Organization) string {
+	if org.Spec.Provider == v1alpha1.ProviderHuaweiCloud {
+		if org.Spec.HuaweiCloud == nil {
+			return ""
+		}
+		return "huaweicloud OneAccess tenant " + strings.ToLower(strings.TrimSuffix(org.Spec.HuaweiCloud.OneAccessDomain, "/"))
+	}
+	return fmt.Sprintf("NCP WORKPLACE company %s (site %s)", org.Spec.Workplace.CompanyID, cmpOr(string(org.Spec.Site), "public"))
+}
 
 func orgScopedKey(organization, key string) string {
 	return organization + "/" + key
@@ -49,8 +65,16 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 	}); err != nil {
 		return err
 	}
-	return indexer.IndexField(ctx, &v1alpha1.Organization{}, indexOrganizationSecret, func(o client.Object) []string {
+	if err := indexer.IndexField(ctx, &v1alpha1.Organization{}, indexOrganizationSecret, func(o client.Object) []string {
 		return []string{o.(*v1alpha1.Organization).Spec.CredentialsSecretRef.Name}
+	}); err != nil {
+		return err
+	}
+	return indexer.IndexField(ctx, &v1alpha1.Organization{}, indexOrganizationTarget, func(o client.Object) []string {
+		if target := remoteTarget(o.(*v1alpha1.Organization)); target != "" {
+			return []string{target}
+		}
+		return nil
 	})
 }
 

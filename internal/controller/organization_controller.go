@@ -89,6 +89,12 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 			return outcome{err: err}
 		}
 	}
+	if holder, err := r.targetHolder(ctx, org); err != nil {
+		return outcome{err: err}
+	} else if holder != nil && holder.UID != org.UID {
+		return waiting(v1alpha1.ReasonConflict, fmt.Sprintf("Organization %s/%s already manages %s; one remote chart can have only one Organization",
+			holder.Namespace, holder.Name, remoteTarget(org)))
+	}
 	conn, err := r.Connections.Get(ctx, org, false)
 	if err != nil {
 		return failure(err)
@@ -127,6 +133,42 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 	r.observedWith[org.UID] = conn
 	r.mu.Unlock()
 	return readyOutcome(fmt.Sprintf("connected to %s organization %s", providerName(org), observed.ID), jitter(r.SyncPeriod))
+}
+
+// targetHolder returns the Organization, in any namespace, that manages org's remote chart: the
+// oldest live one (by creation time, then namespace and name).
+func (r *OrganizationReconciler) targetHolder(ctx context.Context, org *v1alpha1.Organization) (*v1alpha1.Organization, error) {
+	target := remoteTarget(org)
+	if target == "" {
+		return nil, nil
+	}
+	var orgs v1alpha1.OrganizationList
+	if err := r.List(ctx, &orgs, client.MatchingFields{indexOrganizationTarget: target}); err != nil {
+		return nil, err
+	}
+	var holder *v1alpha1.Organization
+	for i := range orgs.Items {
+		o := &orgs.Items[i]
+		if !o.DeletionTimestamp.IsZero() && o.UID != org.UID {
+			continue
+		}
+		if holder == nil || organizationOlder(o, holder) {
+			holder = o
+		}
+	}
+	return holder, nil
+}
+
+// organizationOlder orders the claimants of a remote chart: the one already holding it (Ready)
+// first, so that a newcomer created within the same second never displaces it; then by age.
+func organizationOlder(a, b *v1alpha1.Organization) bool {
+	if aReady, bReady := isReady(a.Status.Conditions, a.Status.ObservedGeneration), isReady(b.Status.Conditions, b.Status.ObservedGeneration); aReady != bReady {
+		return aReady
+	}
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 }
 
 // fresh reports whether org's Ready status still describes the remote organization: same
@@ -228,8 +270,29 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: dept.Namespace, Name: dept.Spec.OrganizationRef.Name}}}
 		})).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.organizationsUsingSecret), builder.OnlyMetadata).
+		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.organizationsWithSameTarget)).
 		Named("organization").
 		Complete(r)
+}
+
+// organizationsWithSameTarget wakes the other Organizations of a remote chart, so that one takes
+// over when the holder goes.
+func (r *OrganizationReconciler) organizationsWithSameTarget(ctx context.Context, obj client.Object) []reconcile.Request {
+	org, ok := obj.(*v1alpha1.Organization)
+	if !ok || remoteTarget(org) == "" {
+		return nil
+	}
+	var orgs v1alpha1.OrganizationList
+	if err := r.List(ctx, &orgs, client.MatchingFields{indexOrganizationTarget: remoteTarget(org)}); err != nil {
+		return nil
+	}
+	var requests []reconcile.Request
+	for i := range orgs.Items {
+		if orgs.Items[i].UID != org.UID {
+			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&orgs.Items[i])})
+		}
+	}
+	return requests
 }
 
 func (r *OrganizationReconciler) organizationsUsingSecret(ctx context.Context, obj client.Object) []reconcile.Request {

@@ -74,7 +74,7 @@ func policyScenarios(b backend) {
 		Expect(t.message("bad")).NotTo(BeEmpty())
 		attempts := len(t.writesTo("bad"))
 		Expect(attempts).To(BeNumerically("<=", 1), "rejected before or by one call")
-		Consistently(func() int { return len(t.writesTo("bad")) }).WithTimeout(2 * syncPeriod).Should(Equal(attempts), "not retried")
+		Consistently(func() int { return len(t.writesTo("bad")) }).WithTimeout(2*syncPeriod).Should(Equal(attempts), "not retried")
 
 		t.update("bad", func(d *v1alpha1.Department) {
 			d.Spec.Name = "Fixed"
@@ -82,6 +82,26 @@ func policyScenarios(b backend) {
 		})
 		t.eventuallySynced("bad")
 		Expect(t.remote()["bad"].Name).To(Equal("Fixed"))
+	})
+
+	It("gives Conflict to a second Organization managing the same remote chart, which takes over when the first goes", func() {
+		t.setUp()
+		t.create(t.dept("hq", "", "HQ"))
+		t.eventuallySynced("hq")
+
+		second := &tenant{backend: t.backend, acct: t.acct, ns: newNamespace()}
+		second.createSecret()
+		Expect(k8sClient.Create(suiteCtx, second.organization())).To(Succeed())
+		second.create(second.dept("hq", "", "HQ as the second Organization has it"))
+		Eventually(second.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
+		Eventually(second.reason).WithArguments("hq").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonWaitingForOrganization))
+		Consistently(func() string { return t.remote()["hq"].Name }).WithTimeout(2*syncPeriod).Should(Equal("HQ"), "no fight over the department")
+
+		t.update("hq", func(d *v1alpha1.Department) { d.Spec.DeletionPolicy = v1alpha1.DeletionPolicyOrphan })
+		Expect(k8sClient.Delete(suiteCtx, t.organization())).To(Succeed())
+		Eventually(second.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
+		second.eventuallySynced("hq")
+		Expect(t.remote()["hq"].Name).To(Equal("HQ as the second Organization has it"))
 	})
 
 	It("with an Organization in Observe mode and no remote organization, creates nothing and reports Drifted", func() {
