@@ -10,12 +10,16 @@ const TopLevelParentKey = "#"
 // DepartmentSpec is the desired state of a Department.
 type DepartmentSpec struct {
 	// organizationRef names the Organization, in this namespace, the department belongs to.
+	// Immutable: moving a department to another Organization would orphan it in one remote
+	// system and adopt or create it in another.
+	// +kubebuilder:validation:XValidation:rule="self.name == oldSelf.name",message="organizationRef is immutable"
 	OrganizationRef LocalObjectReference `json:"organizationRef"`
 
 	// externalKey is the department's key in WORKPLACE. Defaults to metadata.name; immutable once set.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=36
 	// +kubebuilder:validation:Pattern=`^[^/?#%\s]+$`
+	// +kubebuilder:validation:XValidation:rule="self != '.' && self != '..'",message="externalKey must not be . or .."
 	// +optional
 	ExternalKey string `json:"externalKey,omitempty"`
 
@@ -35,6 +39,7 @@ type DepartmentSpec struct {
 	// department that already exists in WORKPLACE.
 	// +kubebuilder:validation:MaxLength=36
 	// +kubebuilder:validation:Pattern=`^([^/?#%\s]+)?$`
+	// +kubebuilder:validation:XValidation:rule="self != '.' && self != '..'",message="parentExternalKey must not be . or .."
 	// +optional
 	ParentExternalKey string `json:"parentExternalKey,omitempty"`
 

@@ -33,8 +33,9 @@ const (
 
 // OrganizationSpec is the desired state of an Organization.
 type OrganizationSpec struct {
-	// provider is the cloud this Organization connects to.
+	// provider is the cloud this Organization connects to. Immutable.
 	// +kubebuilder:default=ncp
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="provider is immutable"
 	// +optional
 	Provider Provider `json:"provider,omitempty"`
 
@@ -42,8 +43,9 @@ type OrganizationSpec struct {
 	// and optionally apiGatewayKey.
 	CredentialsSecretRef LocalObjectReference `json:"credentialsSecretRef"`
 
-	// site selects the NCP API hosts: public, fin (financial) or gov (government).
+	// site selects the NCP API hosts: public, fin (financial) or gov (government). Immutable.
 	// +kubebuilder:default=public
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="site is immutable"
 	// +optional
 	Site Site `json:"site,omitempty"`
 
@@ -77,6 +79,8 @@ type OrganizationSpec struct {
 // WorkplaceSpec identifies a WORKPLACE company.
 type WorkplaceSpec struct {
 	// companyId is the WORKPLACE connection key (Developers > Default settings > Connection key).
+	// Immutable: pointing an Organization at another company would orphan every department.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="companyId is immutable"
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=36
 	// +kubebuilder:validation:Pattern=`^[^/?#%\s]+$`
@@ -87,7 +91,8 @@ type WorkplaceSpec struct {
 // HuaweiCloudSpec configures the Huawei Cloud provider.
 type HuaweiCloudSpec struct {
 	// oneAccessDomain is the OneAccess tenant's domain, such as example.huaweicloud.com, or a
-	// base URL (http:// is accepted for loopback hosts only).
+	// base URL (http:// is accepted for loopback hosts only). Immutable.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="oneAccessDomain is immutable"
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	OneAccessDomain string `json:"oneAccessDomain"`

@@ -63,6 +63,8 @@ var _ = Describe("Admission", func() {
 		Entry("name over 100", "spec.name", func(d *v1alpha1.Department) { d.Spec.Name = strings.Repeat("가", 101) }),
 		Entry("externalKey over 36", "spec.externalKey", func(d *v1alpha1.Department) { d.Spec.ExternalKey = strings.Repeat("k", 37) }),
 		Entry("externalKey with a slash", "spec.externalKey", func(d *v1alpha1.Department) { d.Spec.ExternalKey = "a/b" }),
+		Entry("externalKey ..", "spec.externalKey", func(d *v1alpha1.Department) { d.Spec.ExternalKey = ".." }),
+		Entry("parentExternalKey .", "spec.parentExternalKey", func(d *v1alpha1.Department) { d.Spec.ParentExternalKey = "." }),
 		Entry("metadata.name over 36 without externalKey", "spec.externalKey", func(d *v1alpha1.Department) { d.Name = strings.Repeat("n", 37) }),
 		Entry("parentExternalKey over 36", "spec.parentExternalKey", func(d *v1alpha1.Department) { d.Spec.ParentExternalKey = strings.Repeat("p", 37) }),
 		Entry("parentExternalKey naming itself", "spec.parentExternalKey", func(d *v1alpha1.Department) { d.Spec.ParentExternalKey = "valid" }),
@@ -81,17 +83,47 @@ var _ = Describe("Admission", func() {
 		Entry("an unknown managementPolicy", "spec.managementPolicy", func(d *v1alpha1.Department) { d.Spec.ManagementPolicy = "Sometimes" }),
 	)
 
-	It("keeps externalKey immutable", func() {
-		d := valid()
-		Expect(k8sClient.Create(suiteCtx, d)).To(Succeed())
+	DescribeTable("keeps the fields that decide where remote writes go immutable",
+		func(message string, change func(*v1alpha1.Department)) {
+			d := valid()
+			Expect(k8sClient.Create(suiteCtx, d)).To(Succeed())
+			Eventually(func() string {
+				current := &v1alpha1.Department{}
+				Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: ns, Name: d.Name}, current)).To(Succeed())
+				change(current)
+				err := k8sClient.Update(suiteCtx, current)
+				Expect(err).To(HaveOccurred())
+				return err.Error()
+			}).WithTimeout(timeout).Should(ContainSubstring(message))
+		},
+		Entry("externalKey", "spec.externalKey is immutable", func(d *v1alpha1.Department) { d.Spec.ExternalKey = "another-key" }),
+		Entry("organizationRef", "organizationRef is immutable", func(d *v1alpha1.Department) { d.Spec.OrganizationRef.Name = "other" }),
+	)
+
+	It("keeps an Organization's companyId immutable and its other settings editable", func() {
+		org := &v1alpha1.Organization{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: orgName},
+			Spec: v1alpha1.OrganizationSpec{
+				CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: secretName},
+				Workplace:            v1alpha1.WorkplaceSpec{CompanyID: "company"},
+			},
+		}
+		Expect(k8sClient.Create(suiteCtx, org)).To(Succeed())
+		Eventually(func() error {
+			current := &v1alpha1.Organization{}
+			Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: ns, Name: orgName}, current)).To(Succeed())
+			current.Spec.Description = "edited"
+			current.Spec.CredentialsSecretRef.Name = "rotated"
+			return k8sClient.Update(suiteCtx, current)
+		}).WithTimeout(timeout).Should(Succeed())
 		Eventually(func() string {
-			current := &v1alpha1.Department{}
-			Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: ns, Name: d.Name}, current)).To(Succeed())
-			current.Spec.ExternalKey = "another-key"
+			current := &v1alpha1.Organization{}
+			Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: ns, Name: orgName}, current)).To(Succeed())
+			current.Spec.Workplace.CompanyID = "another-company"
 			err := k8sClient.Update(suiteCtx, current)
 			Expect(err).To(HaveOccurred())
 			return err.Error()
-		}).WithTimeout(timeout).Should(ContainSubstring("spec.externalKey is immutable"))
+		}).WithTimeout(timeout).Should(ContainSubstring("companyId is immutable"))
 	})
 
 	DescribeTable("rejects an Organization that breaks a documented limit, naming the field",

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -34,7 +35,8 @@ type Connections struct {
 }
 
 type cachedConnection struct {
-	generation    int64
+	// settings are the Organization's settings the connection was made with.
+	settings      string
 	secretVersion string
 	connection    *provider.Connection
 }
@@ -51,19 +53,19 @@ func (c *Connections) Get(ctx context.Context, org *v1alpha1.Organization, allow
 		if cached, ok := c.cached(org); ok && allowStale {
 			return cached.connection, nil
 		}
-		return nil, fmt.Errorf("%w: secret %q not found in namespace %q", provider.ErrCredentials, secretKey.Name, secretKey.Namespace)
+		return nil, secretNotFound(secretKey)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading secret %q: %w", secretKey.Name, err)
 	}
-	if cached, ok := c.cached(org); ok && cached.generation == org.Generation && cached.secretVersion == meta.ResourceVersion {
+	if cached, ok := c.cached(org); ok && cached.settings == connectionSettings(org) && cached.secretVersion == meta.ResourceVersion {
 		return cached.connection, nil
 	}
 
 	secret := &corev1.Secret{}
 	if err := c.APIReader.Get(ctx, secretKey, secret); err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("%w: secret %q not found in namespace %q", provider.ErrCredentials, secretKey.Name, secretKey.Namespace)
+			return nil, secretNotFound(secretKey)
 		}
 		return nil, fmt.Errorf("reading secret %q: %w", secretKey.Name, err)
 	}
@@ -76,8 +78,26 @@ func (c *Connections) Get(ctx context.Context, org *v1alpha1.Organization, allow
 	if c.conns == nil {
 		c.conns = map[types.UID]cachedConnection{}
 	}
-	c.conns[org.UID] = cachedConnection{generation: org.Generation, secretVersion: secret.ResourceVersion, connection: conn}
+	c.conns[org.UID] = cachedConnection{settings: connectionSettings(org), secretVersion: secret.ResourceVersion, connection: conn}
 	return conn, nil
+}
+
+// connectionSettings is what of org's spec a connection depends on. Comparing it rather than the
+// generation keeps both controllers on one connection (and its token cache) while their caches
+// hold different copies of the Organization.
+func connectionSettings(org *v1alpha1.Organization) string {
+	settings := fmt.Sprintf("%s|%s|%s", org.Spec.Provider, org.Spec.Site, org.Spec.Workplace.CompanyID)
+	if hw := org.Spec.HuaweiCloud; hw != nil {
+		settings += "|" + hw.OneAccessDomain + "|" + hw.OrganizationsEndpoint
+	}
+	return settings
+}
+
+// ErrSecretNotFound is a provider.ErrCredentials error for a credentials Secret that does not exist.
+var ErrSecretNotFound = errors.New("credentials secret not found")
+
+func secretNotFound(key types.NamespacedName) error {
+	return fmt.Errorf("%w: %w: secret %q in namespace %q", provider.ErrCredentials, ErrSecretNotFound, key.Name, key.Namespace)
 }
 
 // Forget drops what is kept for org, once it is gone.

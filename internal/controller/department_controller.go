@@ -145,7 +145,7 @@ func (r *DepartmentReconciler) sync(ctx context.Context, dept *v1alpha1.Departme
 		// The finalizer goes on before the first remote write, so no remote department outlives
 		// its object unnoticed.
 		if err := r.Update(ctx, dept); err != nil {
-			return outcome{err: err}
+			return retry(err)
 		}
 	}
 
@@ -157,7 +157,7 @@ func (r *DepartmentReconciler) sync(ctx context.Context, dept *v1alpha1.Departme
 			return failure(err)
 		}
 		if !present {
-			return waiting(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist remotely yet", desired.ParentKey))
+			return r.waitForParent(ctx, dept)
 		}
 	}
 
@@ -183,13 +183,26 @@ func (r *DepartmentReconciler) sync(ctx context.Context, dept *v1alpha1.Departme
 		}
 	}
 	if errors.Is(err, provider.ErrParentNotFound) {
-		return waiting(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist remotely yet", desired.ParentKey))
+		return r.waitForParent(ctx, dept)
 	}
 	if err != nil {
 		return failure(err)
 	}
 	dept.Status.RemoteID = cmpOr(observed.Remote.RemoteID, dept.Status.RemoteID)
 	return readyOutcome(fmt.Sprintf("remote department %q matches the spec", key), jitter(r.SyncPeriod))
+}
+
+// waitForParent reports WaitingForParent. When a Department object holds the parent key, its
+// becoming Ready wakes dept; otherwise the parent can only appear remotely, by hand, and dept
+// looks again after parentRetry.
+func (r *DepartmentReconciler) waitForParent(ctx context.Context, dept *v1alpha1.Department) outcome {
+	parentKey := dept.Spec.ParentExternalKey
+	o := waiting(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist remotely yet", parentKey))
+	holders, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, parentKey))
+	if err != nil || len(holders) == 0 {
+		o.result = ctrl.Result{RequeueAfter: jitter(parentRetry)}
+	}
+	return o
 }
 
 func observeOnly(key string, observed provider.DepartmentObservation, resync time.Duration) outcome {
@@ -239,6 +252,20 @@ func (r *DepartmentReconciler) keyHolder(ctx context.Context, dept *v1alpha1.Dep
 		}
 	}
 	return holder, nil
+}
+
+// successor returns a live Department, other than the deleting dept, that claims dept's key.
+func (r *DepartmentReconciler) successor(ctx context.Context, dept *v1alpha1.Department) (*v1alpha1.Department, error) {
+	claimants, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, dept.Key()))
+	if err != nil {
+		return nil, err
+	}
+	for i := range claimants {
+		if claimants[i].UID != dept.UID && claimants[i].DeletionTimestamp.IsZero() {
+			return &claimants[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // olderThan orders the claimants of a key: the one already holding it (synced under it) first,
@@ -322,24 +349,25 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Depa
 		return outcome{}, true
 	}
 	key := dept.Key()
-	children, err := r.children(ctx, dept)
+	successor, err := r.successor(ctx, dept)
 	if err != nil {
-		return outcome{err: err}, false
+		return retry(err), false
 	}
-	if names := departmentNames(children, dept.UID); len(names) > 0 {
-		return waiting(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("waiting for sub-departments to be deleted first: %s", strings.Join(names, ", "))), false
+	// Another live Department claims the key (a rename in Git, or a lost conflict): the remote
+	// department and its sub-departments are its business now.
+	handedOver := successor != nil
+	if !handedOver {
+		children, err := r.children(ctx, dept)
+		if err != nil {
+			return retry(err), false
+		}
+		if names := departmentNames(children, dept.UID); len(names) > 0 {
+			return waiting(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("waiting for sub-departments to be deleted first: %s", strings.Join(names, ", "))), false
+		}
 	}
 
-	deleteRemote := dept.Spec.DeletionPolicy != v1alpha1.DeletionPolicyOrphan &&
+	deleteRemote := !handedOver && dept.Spec.DeletionPolicy != v1alpha1.DeletionPolicyOrphan &&
 		dept.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve
-	if deleteRemote {
-		holder, err := r.keyHolder(ctx, dept)
-		if err != nil {
-			return outcome{err: err}, false
-		}
-		// Another live Department claims the key: leave the remote department to it.
-		deleteRemote = holder == nil || holder.UID == dept.UID
-	}
 	switch {
 	case deleteRemote && org == nil:
 		r.Recorder.Eventf(dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete",
@@ -347,28 +375,50 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Depa
 	case deleteRemote && r.wasDeleted(dept.UID):
 		// Deleted remotely by an earlier reconcile; only the finalizer is left to remove.
 	case deleteRemote:
-		conn, err := r.Connections.Get(ctx, org, true)
-		if err != nil {
-			return failure(err), false
-		}
-		err = conn.Departments.Delete(ctx, provider.Department{Key: key, RemoteID: dept.Status.RemoteID})
-		if errors.Is(err, provider.ErrHasChildren) {
-			o := waiting(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("the remote system still holds sub-departments of %q that no Department object manages: %v", key, err))
-			o.result = ctrl.Result{RequeueAfter: jitter(blockedRetry)}
+		if o, blocked := r.deleteRemote(ctx, dept, org); blocked {
 			return o, false
 		}
-		if err != nil {
-			return failure(err), false
-		}
-		r.remoteDeleted.Add(dept.UID, true, remoteDeletedMemory)
-		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted remote department %q", key)
 	}
 
 	controllerutil.RemoveFinalizer(dept, Finalizer)
 	if err := r.Update(ctx, dept); err != nil {
-		return outcome{err: client.IgnoreNotFound(err)}, true
+		return retry(client.IgnoreNotFound(err)), true
 	}
 	return outcome{}, true
+}
+
+// deleteRemote deletes dept's remote department. blocked is true, with the outcome to report,
+// while the delete cannot be done yet.
+func (r *DepartmentReconciler) deleteRemote(ctx context.Context, dept *v1alpha1.Department, org *v1alpha1.Organization) (o outcome, blocked bool) {
+	key := dept.Key()
+	conn, err := r.Connections.Get(ctx, org, true)
+	if errors.Is(err, ErrSecretNotFound) && !org.DeletionTimestamp.IsZero() {
+		// The Organization is going and took its Secret with it (a GitOps prune): nothing can
+		// reach the remote system any more. Leave the department rather than hang forever.
+		r.Recorder.Eventf(dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete",
+			"the credentials of Organization %q are gone; remote department %q was left in place", org.Name, key)
+		return outcome{}, false
+	}
+	if err != nil {
+		return failure(err), true
+	}
+	err = conn.Departments.Delete(ctx, provider.Department{Key: key, RemoteID: dept.Status.RemoteID})
+	switch {
+	case errors.Is(err, provider.ErrHasChildren):
+		o := waiting(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("the remote system still holds sub-departments of %q that no Department object manages: %v", key, err))
+		o.result = ctrl.Result{RequeueAfter: jitter(blockedRetry)}
+		return o, true
+	case errors.Is(err, provider.ErrInvalid):
+		// The remote system refuses the key itself, so no department can exist under it.
+		r.Recorder.Eventf(dept, nil, corev1.EventTypeWarning, "DeleteSkipped", "Delete",
+			"the remote system refuses the key %q (%v); nothing to delete", key, err)
+		return outcome{}, false
+	case err != nil:
+		return failure(err), true
+	}
+	r.remoteDeleted.Add(dept.UID, true, remoteDeletedMemory)
+	r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted remote department %q", key)
+	return outcome{}, false
 }
 
 // children lists the Departments of dept's Organization that name dept as their parent, or that
@@ -454,7 +504,8 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.remoteDeleted = cache.NewLRUExpireCache(4096)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.relatedDepartments)).
+		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.relatedDepartments),
+			builder.WithPredicates(relationChanged())).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfOrganization),
 			builder.WithPredicates(organizationStateChanged())).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.departmentsUsingSecret), builder.OnlyMetadata).
@@ -533,6 +584,29 @@ func specOrDeletionChanged() predicate.Predicate {
 			return !e.ObjectOld.GetDeletionTimestamp().Equal(e.ObjectNew.GetDeletionTimestamp())
 		}},
 	)
+}
+
+// relationChanged passes the Department changes its relatives care about: a new spec (parent or
+// key), deletion, readiness, or where it was synced. A resync that only refreshes lastSyncTime
+// wakes no one, so a converged tree is observed once per node per sync period, not once per
+// ancestor.
+func relationChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		oldDept, okOld := e.ObjectOld.(*v1alpha1.Department)
+		newDept, okNew := e.ObjectNew.(*v1alpha1.Department)
+		if !okOld || !okNew {
+			return true
+		}
+		oldReady, newReady := readyCondition(oldDept), readyCondition(newDept)
+		readyChanged := (oldReady == nil) != (newReady == nil) ||
+			(oldReady != nil && (oldReady.Status != newReady.Status || oldReady.Reason != newReady.Reason || oldReady.ObservedGeneration != newReady.ObservedGeneration))
+		return oldDept.Generation != newDept.Generation ||
+			!oldDept.DeletionTimestamp.Equal(newDept.DeletionTimestamp) ||
+			readyChanged ||
+			oldDept.Status.ExternalKey != newDept.Status.ExternalKey ||
+			oldDept.Status.ParentExternalKey != newDept.Status.ParentExternalKey ||
+			oldDept.Status.RemoteID != newDept.Status.RemoteID
+	}}
 }
 
 // organizationStateChanged passes Organization events that can change what its Departments do:

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -86,11 +87,11 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 	if controllerutil.AddFinalizer(org, Finalizer) {
 		// Held so that deleting the Organization first deletes its Departments.
 		if err := r.Update(ctx, org); err != nil {
-			return outcome{err: err}
+			return retry(err)
 		}
 	}
 	if holder, err := r.targetHolder(ctx, org); err != nil {
-		return outcome{err: err}
+		return retry(err)
 	} else if holder != nil && holder.UID != org.UID {
 		return waiting(v1alpha1.ReasonConflict, fmt.Sprintf("Organization %s/%s already manages %s; one remote chart can have only one Organization",
 			holder.Namespace, holder.Name, remoteTarget(org)))
@@ -199,7 +200,7 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 			names = append(names, depts[i].Name)
 			if depts[i].DeletionTimestamp.IsZero() {
 				if err := r.Delete(ctx, &depts[i]); client.IgnoreNotFound(err) != nil {
-					return outcome{err: err}, false
+					return retry(err), false
 				}
 			}
 		}
@@ -207,22 +208,29 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 	}
 	if org.Spec.DeletionPolicy == v1alpha1.DeletionPolicyDelete && org.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve && org.Status.OrganizationNo != "" {
 		conn, err := r.Connections.Get(ctx, org, true)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrSecretNotFound):
+			// The Secret went first (a GitOps prune): nothing can reach the remote system any more.
+			r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, "Orphaned", "Delete",
+				"the credentials Secret is gone; %s organization %s was left in place", providerName(org), org.Status.OrganizationNo)
+		case err != nil:
 			return failure(err), false
+		default:
+			if err := conn.Organizations.Delete(ctx, org.Status.OrganizationNo); err != nil {
+				return failure(err), false
+			}
+			r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s organization %s", providerName(org), org.Status.OrganizationNo)
 		}
-		if err := conn.Organizations.Delete(ctx, org.Status.OrganizationNo); err != nil {
-			return failure(err), false
-		}
-		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s organization %s", providerName(org), org.Status.OrganizationNo)
+	}
+	controllerutil.RemoveFinalizer(org, Finalizer)
+	if err := r.Update(ctx, org); err != nil {
+		// The connection stays cached: the retry still needs it if the Secret is gone.
+		return retry(client.IgnoreNotFound(err)), true
 	}
 	r.Connections.Forget(org)
 	r.mu.Lock()
 	delete(r.observedWith, org.UID)
 	r.mu.Unlock()
-	controllerutil.RemoveFinalizer(org, Finalizer)
-	if err := r.Update(ctx, org); err != nil {
-		return outcome{err: client.IgnoreNotFound(err)}, true
-	}
 	return outcome{}, true
 }
 

@@ -104,6 +104,21 @@ func policyScenarios(b backend) {
 		Expect(t.remote()["hq"].Name).To(Equal("HQ as the second Organization has it"))
 	})
 
+	It("hands a department over when Git renames its object: the old one goes, the remote department stays", func() {
+		t.setUp()
+		t.create(t.dept("sales-old", "", "Sales", func(d *v1alpha1.Department) { d.Spec.ExternalKey = "sales" }),
+			t.dept("sales-kr", "sales", "Sales Korea"))
+		t.eventuallySynced("sales-old", "sales-kr")
+
+		// The GitOps tool applies the new object and prunes the old one at the same time.
+		t.create(t.dept("sales-new", "", "Sales and Marketing", func(d *v1alpha1.Department) { d.Spec.ExternalKey = "sales" }))
+		t.delete("sales-old")
+		Eventually(t.gone).WithArguments("sales-old").WithTimeout(timeout).Should(BeTrue())
+		t.eventuallySynced("sales-new", "sales-kr")
+		Expect(t.remote()["sales"].Name).To(Equal("Sales and Marketing"))
+		Expect(t.writesTo("sales")).NotTo(ContainElement(HaveField("Method", "DELETE")))
+	})
+
 	It("with an Organization in Observe mode and no remote organization, creates nothing and reports Drifted", func() {
 		t.createSecret()
 		Expect(k8sClient.Create(suiteCtx, t.organization(func(o *v1alpha1.Organization) {

@@ -39,9 +39,16 @@ func waiting(reason, message string) outcome {
 // Backoffs used where no watch event announces a change.
 const (
 	credentialsRetry = 2 * time.Minute
+	parentRetry      = time.Minute
 	throttledRetry   = 15 * time.Second
 	blockedRetry     = time.Minute
 )
+
+// retry returns err for the workqueue to retry with backoff, leaving the Ready condition as it
+// is: a failed Kubernetes write says nothing about the remote object.
+func retry(err error) outcome {
+	return outcome{keepCondition: true, err: err}
+}
 
 // failure maps a provider error to the condition a user reads and to a retry decision.
 func failure(err error) outcome {

@@ -55,7 +55,8 @@ func (d *departments) Observe(ctx context.Context, desired provider.Department) 
 
 func (d *departments) Exists(ctx context.Context, key string) (bool, error) {
 	if !hwapi.ValidCode(key) {
-		return false, nil // OneAccess holds no unit with a code it would reject
+		// No unit can have this code: say so rather than wait for a parent that cannot come.
+		return false, fmt.Errorf("%w: %q is not a valid OneAccess code (1 to 64 letters, digits, _ or -)", provider.ErrInvalid, key)
 	}
 	_, err := d.find(ctx, key, "")
 	return err == nil, ignoreNotFound(err)
