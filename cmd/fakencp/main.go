@@ -4,7 +4,7 @@
 // It prints "fakencp listening on http://HOST:PORT" as its first line on stdout, logs one line per
 // request (method, path, status; never headers) on stderr and stops on SIGINT or SIGTERM.
 //
-//	fakencp --access-key AK --secret-key SK --company-id c1,c2 [--listen 127.0.0.1:8080]
+//	fakencp --access-key AK --secret-key SK --company-id c1,c2 [--listen 127.0.0.1:18080]
 //	        [--latency 100ms] [--throttle-fraction 0.1] [--unavailable-fraction 0.05]
 //	        [--rate-limit 10] [--retry-after 1s] [--with-organization] [--seed-file seed.json]
 //
@@ -78,7 +78,7 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (co
 	var cfg config
 	fs := flag.NewFlagSet("fakencp", flag.ContinueOnError)
 	fs.SetOutput(output)
-	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to listen on (port 0: a free port)")
+	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:18080", "address to listen on (port 0: a free port)")
 	fs.StringVar(&cfg.accessKey, "access-key", "", "access key of the account (required)")
 	fs.StringVar(&cfg.secretKey, "secret-key", "", "secret key of the account (required; or $"+secretKeyEnv+")")
 	fs.Var((*companyList)(&cfg.companyIDs), "company-id", "WORKPLACE company that exists (repeatable, or comma-separated)")

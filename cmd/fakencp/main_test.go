@@ -38,7 +38,7 @@ func TestParseFlags(t *testing.T) {
 		check     func(*testing.T, config)
 	}{
 		{name: "defaults", args: []string{"--access-key", "AK", "--secret-key", "SK"}, check: func(t *testing.T, c config) {
-			if c.listen != "127.0.0.1:8080" || c.withOrganization || c.companyIDs != nil {
+			if c.listen != "127.0.0.1:18080" || c.withOrganization || c.companyIDs != nil {
 				t.Errorf("config = %+v", c)
 			}
 		}},
