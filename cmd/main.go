@@ -44,7 +44,7 @@ func main() {
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
 	flag.DurationVar(&syncPeriod, "sync-period", 10*time.Minute, "How often every object is observed again to correct drift (jittered by ±10%).")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "Departments reconciled in parallel.")
-	flag.StringVar(&ncpWorkplace, "ncp-workplace-endpoint", "", "Base URL replacing the site's WORKPLACE host, e.g. http://127.0.0.1:8080 for bin/fakencp.")
+	flag.StringVar(&ncpWorkplace, "ncp-workplace-endpoint", "", "Base URL replacing the site's WORKPLACE host, e.g. http://127.0.0.1:18080 for bin/fakencp.")
 	flag.StringVar(&ncpOrganization, "ncp-organization-endpoint", "", "Base URL replacing the site's NCP Organization host.")
 	flag.Float64Var(&ncpQPS, "ncp-qps", 10, "Requests per second to NCP for each Organization.")
 	flag.IntVar(&ncpBurst, "ncp-burst", 20, "Burst of requests to NCP for each Organization.")

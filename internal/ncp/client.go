@@ -112,7 +112,7 @@ type Config struct {
 	// Site selects the API hosts; default SitePublic.
 	Site Site
 	// WorkplaceEndpoint overrides the WORKPLACE base URL (for example a fake
-	// server at http://127.0.0.1:8080); API paths are appended to it. Only
+	// server at http://127.0.0.1:18080); API paths are appended to it. Only
 	// https is accepted, except http for loopback hosts.
 	WorkplaceEndpoint string
 	// OrganizationEndpoint overrides the Organization API base URL, with the

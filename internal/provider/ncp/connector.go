@@ -18,7 +18,7 @@ import (
 // Options configure how the connector reaches NCP.
 type Options struct {
 	// WorkplaceEndpoint and OrganizationEndpoint replace the site's API hosts when set
-	// (for example http://127.0.0.1:8080 to use bin/fakencp).
+	// (for example http://127.0.0.1:18080 to use bin/fakencp).
 	WorkplaceEndpoint    string
 	OrganizationEndpoint string
 	// QPS and Burst bound the calls of one Organization; every client of the Organization shares them.
