@@ -111,7 +111,7 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 	}
 	return &provider.Connection{
 		Departments:   newDepartments(oneAccess),
-		Organizations: &organizationsAPI{client: organizations},
+		Organizations: &organizationsAPI{client: organizations, oneAccess: oneAccess},
 	}, nil
 }
 

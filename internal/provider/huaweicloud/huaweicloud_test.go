@@ -179,3 +179,24 @@ func TestOrganizationsLifecycle(t *testing.T) {
 		t.Fatalf("delete again: %v", err)
 	}
 }
+
+func TestOrganizationObserveChecksOneAccessCredentials(t *testing.T) {
+	fake := huaweifake.NewServer(huaweifake.Options{
+		ClientID: testClientID, ClientSecret: testClientSecret, AccessKey: testAK, SecretKey: testSK,
+	})
+	t.Cleanup(fake.Close)
+	creds := credentials()
+	creds[v1alpha1.SecretKeyClientSecret] = []byte("not-the-client-secret")
+	conn, err := NewConnector(Options{RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second}).
+		Connect(context.Background(), organization(fake.URL()), creds)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	_, err = conn.Organizations.Observe(context.Background())
+	if !errors.Is(err, provider.ErrCredentials) {
+		t.Fatalf("Observe with a wrong OneAccess client secret: %v, want ErrCredentials", err)
+	}
+	if strings.Contains(err.Error(), "not-the-client-secret") {
+		t.Fatalf("the error shows the secret: %v", err)
+	}
+}
