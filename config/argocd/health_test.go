@@ -145,10 +145,10 @@ func TestHealth(t *testing.T) {
 			name: "waiting for its parent",
 			obj: department(1, &v1alpha1.DepartmentStatus{
 				ObservedGeneration: 1,
-				Conditions:         ready(metav1.ConditionFalse, v1alpha1.ReasonWaitingForParent, `parent department "engineering" does not exist in WORKPLACE yet`, 1),
+				Conditions:         ready(metav1.ConditionFalse, v1alpha1.ReasonWaitingForParent, `parent department "engineering" does not exist remotely yet`, 1),
 			}),
 			wantStatus:  StatusProgressing,
-			wantMessage: `parent department "engineering" does not exist in WORKPLACE yet`,
+			wantMessage: `parent department "engineering" does not exist remotely yet`,
 		},
 		{
 			name: "a parent cycle",
