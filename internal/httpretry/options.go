@@ -64,3 +64,21 @@ func orDefault[T comparable](v, def T) T {
 	}
 	return v
 }
+
+// Policy returns the Policy a client runs its calls with: o's settings, defaulted, with the
+// client's error classification and throttling sentinel.
+func (o Options) Policy(classify func(err error) (Failure, time.Duration), errThrottled error) Policy {
+	o = o.WithDefaults()
+	return Policy{
+		Limiter:          o.Limiter,
+		RequestTimeout:   o.RequestTimeout,
+		MaxAttempts:      o.MaxAttempts,
+		MaxRetryDuration: o.MaxRetryDuration,
+		BaseBackoff:      o.BaseBackoff,
+		MaxBackoff:       o.MaxBackoff,
+		Classify:         classify,
+		ErrThrottled:     errThrottled,
+		Sleep:            SleepContext,
+		Jitter:           FullJitter,
+	}
+}

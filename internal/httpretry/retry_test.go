@@ -216,4 +216,11 @@ func TestFullJitter(t *testing.T) {
 			}
 		}
 	}
+	distinct := map[time.Duration]bool{}
+	for range 1000 {
+		distinct[FullJitter(10*time.Millisecond)] = true
+	}
+	if len(distinct) < 100 {
+		t.Fatalf("only %d distinct waits in 1000 draws: not jittered", len(distinct))
+	}
 }

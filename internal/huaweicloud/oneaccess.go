@@ -127,7 +127,7 @@ func (c *OneAccessClient) secrets() []string {
 }
 
 // Limiter returns the rate limiter every attempt waits on, token requests included.
-func (c *OneAccessClient) Limiter() *rate.Limiter { return c.t.limiter }
+func (c *OneAccessClient) Limiter() *rate.Limiter { return c.t.retry.Limiter }
 
 // String describes the client without its secrets.
 func (c OneAccessClient) String() string {

@@ -130,7 +130,7 @@ func NewOrganizations(cfg OrganizationsConfig) (*OrganizationsClient, error) {
 }
 
 // Limiter returns the rate limiter every attempt waits on.
-func (c *OrganizationsClient) Limiter() *rate.Limiter { return c.t.limiter }
+func (c *OrganizationsClient) Limiter() *rate.Limiter { return c.t.retry.Limiter }
 
 // String describes the client without its secrets.
 func (c OrganizationsClient) String() string {

@@ -58,21 +58,14 @@ type TransportOptions struct {
 
 // transport runs calls against one service: rate limiting, per-attempt timeouts, retries.
 type transport struct {
-	service          string
-	base             *url.URL
-	httpClient       *http.Client
-	limiter          *rate.Limiter
-	requestTimeout   time.Duration
-	maxAttempts      int
-	maxRetryDuration time.Duration
-	baseBackoff      time.Duration
-	maxBackoff       time.Duration
-	userAgent        string
-	now              func() time.Time
-	sleep            func(ctx context.Context, d time.Duration) error // replaced in tests
-	jitter           func(ceiling time.Duration) time.Duration        // replaced in tests
-	secrets          func() []string                                  // scrubbed from error messages
-	maxBodyBytes     int64
+	service      string
+	base         *url.URL
+	httpClient   *http.Client
+	retry        httpretry.Policy // its Sleep and Jitter are replaced in tests
+	userAgent    string
+	now          func() time.Time
+	secrets      func() []string // scrubbed from error messages
+	maxBodyBytes int64
 }
 
 func newTransport(service, endpoint string, opts TransportOptions, secrets func() []string) (*transport, error) {
@@ -93,23 +86,15 @@ func newTransport(service, endpoint string, opts TransportOptions, secrets func(
 	if retry.HasNegative() {
 		return nil, errors.New("huaweicloud: durations, rates and counts must not be negative")
 	}
-	retry = retry.WithDefaults()
 	t := &transport{
-		service:          service,
-		base:             base,
-		httpClient:       opts.HTTPClient,
-		limiter:          retry.Limiter,
-		requestTimeout:   retry.RequestTimeout,
-		maxAttempts:      retry.MaxAttempts,
-		maxRetryDuration: retry.MaxRetryDuration,
-		baseBackoff:      retry.BaseBackoff,
-		maxBackoff:       retry.MaxBackoff,
-		userAgent:        cmpOr(opts.UserAgent, DefaultUserAgent),
-		now:              opts.Now,
-		sleep:            httpretry.SleepContext,
-		jitter:           httpretry.FullJitter,
-		secrets:          secrets,
-		maxBodyBytes:     4 << 20,
+		service:      service,
+		base:         base,
+		httpClient:   opts.HTTPClient,
+		retry:        retry.Policy(classify, ErrThrottled),
+		userAgent:    cmpOr(opts.UserAgent, DefaultUserAgent),
+		now:          opts.Now,
+		secrets:      secrets,
+		maxBodyBytes: 4 << 20,
 	}
 	if t.now == nil {
 		t.now = time.Now
@@ -169,7 +154,7 @@ func (t *transport) do(ctx context.Context, c apiCall, out any) error {
 	target.Path = t.base.Path + mustUnescape(c.path)
 	target.RawPath = t.base.EscapedPath() + c.path
 	target.RawQuery = c.query.Encode()
-	return t.retryPolicy().Do(ctx, httpretry.Call{
+	return t.retry.Do(ctx, httpretry.Call{
 		Op:         "huaweicloud: " + t.service + " " + c.method + " " + target.EscapedPath(),
 		Idempotent: c.idempotent,
 		Attempt: func(attemptCtx context.Context, n int) error {
@@ -178,22 +163,6 @@ func (t *transport) do(ctx context.Context, c apiCall, out any) error {
 			return err
 		},
 	})
-}
-
-// retryPolicy is read on every call: tests replace sleep and jitter.
-func (t *transport) retryPolicy() httpretry.Policy {
-	return httpretry.Policy{
-		Limiter:          t.limiter,
-		RequestTimeout:   t.requestTimeout,
-		MaxAttempts:      t.maxAttempts,
-		MaxRetryDuration: t.maxRetryDuration,
-		BaseBackoff:      t.baseBackoff,
-		MaxBackoff:       t.maxBackoff,
-		Classify:         classify,
-		ErrThrottled:     ErrThrottled,
-		Sleep:            t.sleep,
-		Jitter:           t.jitter,
-	}
 }
 
 func mustUnescape(escaped string) string {
@@ -263,7 +232,7 @@ func readAtMost(r io.Reader, limit int64) ([]byte, error) {
 
 // networkFailure explains an attempt without a complete answer (see httpretry.NetworkFailure).
 func (t *transport) networkFailure(ctx, attemptCtx context.Context, method, path string, err error) error {
-	return httpretry.NetworkFailure(ctx, attemptCtx, "huaweicloud: "+t.service+" "+method+" "+path, t.requestTimeout, err)
+	return httpretry.NetworkFailure(ctx, attemptCtx, "huaweicloud: "+t.service+" "+method+" "+path, t.retry.RequestTimeout, err)
 }
 
 // scrub removes the client's secrets from what the server sent back.

@@ -60,7 +60,7 @@ func newScripted(t *testing.T, answers ...answer) *scripted {
 func recordWaits(tr *transport) *[]time.Duration {
 	var mu sync.Mutex
 	waits := &[]time.Duration{}
-	tr.sleep = func(ctx context.Context, d time.Duration) error {
+	tr.retry.Sleep = func(ctx context.Context, d time.Duration) error {
 		mu.Lock()
 		defer mu.Unlock()
 		*waits = append(*waits, d)
@@ -158,7 +158,7 @@ func TestBackoffHonoursRetryAfterAndGrows(t *testing.T) {
 	})
 	waits := recordWaits(c.t)
 	var ceilings []time.Duration
-	c.t.jitter = func(ceiling time.Duration) time.Duration { ceilings = append(ceilings, ceiling); return ceiling }
+	c.t.retry.Jitter = func(ceiling time.Duration) time.Duration { ceilings = append(ceilings, ceiling); return ceiling }
 	if _, err := c.ListRoots(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@
 package ncp
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -159,17 +158,10 @@ type Client struct {
 	workplaceBase     *url.URL
 	organizationBase  *url.URL
 	httpClient        *http.Client
-	limiter           *rate.Limiter
-	requestTimeout    time.Duration
-	maxAttempts       int
-	maxRetryDuration  time.Duration
-	baseBackoff       time.Duration
-	maxBackoff        time.Duration
+	retry             httpretry.Policy // its Sleep and Jitter are replaced in tests
 	listPageSize      int
 	now               func() time.Time
 	userAgent         string
-	sleep             func(ctx context.Context, d time.Duration) error // replaced in tests
-	jitter            func(max time.Duration) time.Duration            // replaced in tests
 	maxResponseBytes  int64
 	maxErrorBodyBytes int64
 }
@@ -212,7 +204,6 @@ func New(cfg Config) (*Client, error) {
 	if cfg.ListPageSize > MaxListPageSize {
 		return nil, fmt.Errorf("ncp: ListPageSize %d exceeds the API maximum %d", cfg.ListPageSize, MaxListPageSize)
 	}
-	retry = retry.WithDefaults()
 
 	creds := cfg.Credentials
 	c := &Client{
@@ -221,17 +212,10 @@ func New(cfg Config) (*Client, error) {
 		workplaceBase:     workplace,
 		organizationBase:  organization,
 		httpClient:        cfg.HTTPClient,
-		limiter:           retry.Limiter,
-		requestTimeout:    retry.RequestTimeout,
-		maxAttempts:       retry.MaxAttempts,
-		maxRetryDuration:  retry.MaxRetryDuration,
-		baseBackoff:       retry.BaseBackoff,
-		maxBackoff:        retry.MaxBackoff,
+		retry:             retry.Policy(classify, ErrThrottled),
 		listPageSize:      orDefault(cfg.ListPageSize, DefaultListPageSize),
 		now:               cfg.Now,
 		userAgent:         orDefault(cfg.UserAgent, DefaultUserAgent),
-		sleep:             sleepContext,
-		jitter:            fullJitter,
 		maxResponseBytes:  4 << 20,
 		maxErrorBodyBytes: 1 << 20,
 	}
@@ -245,7 +229,7 @@ func New(cfg Config) (*Client, error) {
 }
 
 // Limiter returns the rate limiter the client waits on before every attempt.
-func (c *Client) Limiter() *rate.Limiter { return c.limiter }
+func (c *Client) Limiter() *rate.Limiter { return c.retry.Limiter }
 
 // String describes the client without its secrets.
 func (c Client) String() string {

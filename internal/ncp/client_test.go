@@ -117,14 +117,14 @@ func TestNewDefaults(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"RequestTimeout", c.requestTimeout, 30 * time.Second},
-		{"MaxAttempts", c.maxAttempts, 5},
-		{"MaxRetryDuration", c.maxRetryDuration, 2 * time.Minute},
-		{"BaseBackoff", c.baseBackoff, 200 * time.Millisecond},
-		{"MaxBackoff", c.maxBackoff, 10 * time.Second},
+		{"RequestTimeout", c.retry.RequestTimeout, 30 * time.Second},
+		{"MaxAttempts", c.retry.MaxAttempts, 5},
+		{"MaxRetryDuration", c.retry.MaxRetryDuration, 2 * time.Minute},
+		{"BaseBackoff", c.retry.BaseBackoff, 200 * time.Millisecond},
+		{"MaxBackoff", c.retry.MaxBackoff, 10 * time.Second},
 		{"ListPageSize", c.listPageSize, 100},
-		{"QPS", c.limiter.Limit(), rate.Limit(10)},
-		{"Burst", c.limiter.Burst(), 20},
+		{"QPS", c.retry.Limiter.Limit(), rate.Limit(10)},
+		{"Burst", c.retry.Limiter.Burst(), 20},
 		{"UserAgent", c.userAgent, DefaultUserAgent},
 		{"HTTP client timeout", c.httpClient.Timeout, time.Duration(0)},
 	}
@@ -137,7 +137,7 @@ func TestNewDefaults(t *testing.T) {
 		t.Error("default HTTP client follows redirects")
 	}
 	other, _ := New(Config{Credentials: Credentials{AccessKey: "AK", SecretKey: "SK"}})
-	if other.httpClient == c.httpClient || other.limiter == c.limiter {
+	if other.httpClient == c.httpClient || other.retry.Limiter == c.retry.Limiter {
 		t.Error("clients built without an HTTPClient or Limiter share package-level ones")
 	}
 	shared := rate.NewLimiter(1, 1)

@@ -111,7 +111,7 @@ func (s *scriptServer) recorded() []recordedRequest {
 func recordSleeps(c *Client) *[]time.Duration {
 	var mu sync.Mutex
 	waits := &[]time.Duration{}
-	c.sleep = func(ctx context.Context, d time.Duration) error {
+	c.retry.Sleep = func(ctx context.Context, d time.Duration) error {
 		mu.Lock()
 		defer mu.Unlock()
 		*waits = append(*waits, d)

@@ -47,7 +47,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if err != nil {
 		return fmt.Errorf("ncp: %s %s: %w", cl.method, cl.path, err)
 	}
-	return c.retryPolicy().Do(ctx, httpretry.Call{
+	return c.retry.Do(ctx, httpretry.Call{
 		Op:         "ncp: " + cl.method + " " + target.EscapedPath(),
 		Idempotent: cl.method != http.MethodPost,
 		Attempt: func(attemptCtx context.Context, n int) error {
@@ -56,22 +56,6 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			return err
 		},
 	})
-}
-
-// retryPolicy is read on every call: tests replace sleep and jitter.
-func (c *Client) retryPolicy() httpretry.Policy {
-	return httpretry.Policy{
-		Limiter:          c.limiter,
-		RequestTimeout:   c.requestTimeout,
-		MaxAttempts:      c.maxAttempts,
-		MaxRetryDuration: c.maxRetryDuration,
-		BaseBackoff:      c.baseBackoff,
-		MaxBackoff:       c.maxBackoff,
-		Classify:         classify,
-		ErrThrottled:     ErrThrottled,
-		Sleep:            c.sleep,
-		Jitter:           c.jitter,
-	}
 }
 
 // resolve appends an escaped path and a query to base, keeping Path and
@@ -109,7 +93,7 @@ func (c *Client) attempt(ctx, attemptCtx context.Context, method string, target 
 	path := req.URL.EscapedPath()
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
-		return httpretry.NetworkFailure(ctx, attemptCtx, "ncp: "+method+" "+path, c.requestTimeout, err)
+		return httpretry.NetworkFailure(ctx, attemptCtx, "ncp: "+method+" "+path, c.retry.RequestTimeout, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 
@@ -129,7 +113,7 @@ func (c *Client) attempt(ctx, attemptCtx context.Context, method string, target 
 		if errors.Is(err, errBodyTooLarge) {
 			return fmt.Errorf("ncp: %s %s: response body larger than %d bytes", method, path, c.maxResponseBytes)
 		}
-		return httpretry.NetworkFailure(ctx, attemptCtx, "ncp: "+method+" "+path, c.requestTimeout, err)
+		return httpretry.NetworkFailure(ctx, attemptCtx, "ncp: "+method+" "+path, c.retry.RequestTimeout, err)
 	}
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return nil
@@ -157,12 +141,6 @@ func recordAttempts(err error, attempts int) {
 		apiErr.Attempts = attempts
 	}
 }
-
-// The defaults of Client.sleep and Client.jitter, which tests replace.
-var (
-	sleepContext = httpretry.SleepContext
-	fullJitter   = httpretry.FullJitter
-)
 
 var errBodyTooLarge = errors.New("body too large")
 

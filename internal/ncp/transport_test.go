@@ -139,7 +139,7 @@ func TestBackoffIsExponentialAndCapped(t *testing.T) {
 		cfg.BaseBackoff = 100 * time.Millisecond
 		cfg.MaxBackoff = 500 * time.Millisecond
 	})
-	c.jitter = func(ceiling time.Duration) time.Duration { return ceiling } // the top of each jitter range
+	c.retry.Jitter = func(ceiling time.Duration) time.Duration { return ceiling } // the top of each jitter range
 	waits := recordSleeps(c)
 	_ = callMethod(context.Background(), c, http.MethodGet)
 	want := []time.Duration{100, 200, 400, 500, 500}
@@ -153,24 +153,6 @@ func TestBackoffIsExponentialAndCapped(t *testing.T) {
 		if (*waits)[i] != want[i] {
 			t.Fatalf("waits = %v, want %v", *waits, want)
 		}
-	}
-}
-
-func TestFullJitterRange(t *testing.T) {
-	const ceiling = 10 * time.Millisecond
-	distinct := map[time.Duration]bool{}
-	for range 1000 {
-		d := fullJitter(ceiling)
-		if d < 0 || d > ceiling {
-			t.Fatalf("fullJitter(%v) = %v, outside [0, %v]", ceiling, d, ceiling)
-		}
-		distinct[d] = true
-	}
-	if len(distinct) < 100 {
-		t.Fatalf("only %d distinct waits in 1000 draws: not jittered", len(distinct))
-	}
-	if fullJitter(0) != 0 {
-		t.Fatal("fullJitter(0) != 0")
 	}
 }
 
@@ -242,7 +224,7 @@ func TestRetryStopsAtContextDeadline(t *testing.T) {
 		cfg.BaseBackoff = 5 * time.Second
 		cfg.MaxBackoff = 5 * time.Second
 	})
-	c.jitter = func(ceiling time.Duration) time.Duration { return ceiling }
+	c.retry.Jitter = func(ceiling time.Duration) time.Duration { return ceiling }
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -265,7 +247,7 @@ func TestCancelDuringBackoff(t *testing.T) {
 		cfg.MaxBackoff = time.Minute
 		cfg.MaxRetryDuration = time.Hour
 	})
-	c.jitter = func(ceiling time.Duration) time.Duration { return ceiling }
+	c.retry.Jitter = func(ceiling time.Duration) time.Duration { return ceiling }
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	err := callMethod(ctx, c, http.MethodGet)
