@@ -13,6 +13,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -74,8 +75,8 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (hu
 	if fs.NArg() > 0 {
 		return opts, "", fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	opts.ClientSecret = cmpOr(opts.ClientSecret, getenv(clientSecretEnv))
-	opts.SecretKey = cmpOr(opts.SecretKey, getenv(secretKeyEnv))
+	opts.ClientSecret = cmp.Or(opts.ClientSecret, getenv(clientSecretEnv))
+	opts.SecretKey = cmp.Or(opts.SecretKey, getenv(secretKeyEnv))
 	switch {
 	case opts.ClientID == "" || opts.ClientSecret == "":
 		return opts, "", errors.New("--client-id and --client-secret (or $" + clientSecretEnv + ") are required")
@@ -89,13 +90,6 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (hu
 		return opts, "", errors.New("--latency and --rate-limit must not be negative")
 	}
 	return opts, listen, nil
-}
-
-func cmpOr(v, fallback string) string {
-	if v == "" {
-		return fallback
-	}
-	return v
 }
 
 func fraction(f float64) bool { return f >= 0 && f <= 1 }

@@ -1,6 +1,7 @@
 package controller_test
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"slices"
@@ -165,15 +166,8 @@ func (b *ncpBackend) put(a *account, key string, d remoteDepartment) {
 	}
 	b.server.PutDepartment(a.companyID, ncpfake.Department{
 		ExternalKey: key, Name: d.Name, I18nNames: d.I18nNames, ParentExternalKey: parent,
-		DisplayOrder: cmpOr(d.DisplayOrder, "1.0"),
+		DisplayOrder: cmp.Or(d.DisplayOrder, "1.0"),
 	})
-}
-
-func cmpOr(v, fallback string) string {
-	if v == "" {
-		return fallback
-	}
-	return v
 }
 
 func (b *ncpBackend) hasOrganization(a *account) bool { return b.server.Organization(a.id) != nil }

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/cache"
@@ -81,14 +83,14 @@ func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		o = r.sync(ctx, dept, org)
 	}
 
-	r.recordTransition(dept, o)
+	recordTransition(r.Recorder, dept, dept.Status.Conditions, o)
 	setReady(&dept.Status.Conditions, dept.Generation, o)
 	dept.Status.ObservedGeneration = dept.Generation
 	if o.synced {
 		now := metav1.Now()
 		dept.Status.LastSyncTime = &now
 		dept.Status.ExternalKey = dept.Key()
-		dept.Status.ParentExternalKey = cmpOr(dept.Spec.ParentExternalKey, v1alpha1.TopLevelParentKey)
+		dept.Status.ParentExternalKey = cmp.Or(dept.Spec.ParentExternalKey, v1alpha1.TopLevelParentKey)
 	}
 	if !equality.Semantic.DeepEqual(before.Status, dept.Status) {
 		if err := r.Status().Patch(ctx, dept, client.MergeFrom(before)); err != nil {
@@ -122,12 +124,12 @@ func (r *DepartmentReconciler) sync(ctx context.Context, dept *v1alpha1.Departme
 
 	key := dept.Key()
 	if winner, err := r.keyHolder(ctx, dept); err != nil {
-		return failure(err)
+		return retry(err)
 	} else if winner != nil && winner.UID != dept.UID {
 		return waiting(v1alpha1.ReasonConflict, fmt.Sprintf("Department %q of Organization %q already claims external key %q; rename one of them", winner.Name, orgName, key))
 	}
 	if cycle, err := r.parentCycle(ctx, dept); err != nil {
-		return failure(err)
+		return retry(err)
 	} else if cycle != nil {
 		return waiting(v1alpha1.ReasonParentCycle, fmt.Sprintf("parentExternalKey forms a cycle: %s", strings.Join(cycle, " -> ")))
 	}
@@ -188,7 +190,7 @@ func (r *DepartmentReconciler) sync(ctx context.Context, dept *v1alpha1.Departme
 	if err != nil {
 		return failure(err)
 	}
-	dept.Status.RemoteID = cmpOr(observed.Remote.RemoteID, dept.Status.RemoteID)
+	dept.Status.RemoteID = cmp.Or(observed.Remote.RemoteID, dept.Status.RemoteID)
 	return readyOutcome(fmt.Sprintf("remote department %q matches the spec", key), jitter(r.SyncPeriod))
 }
 
@@ -228,7 +230,7 @@ func desiredDepartment(dept *v1alpha1.Department) provider.Department {
 		I18nNames:            maps.Clone(dept.Spec.I18nNames),
 		EmailAddress:         dept.Spec.EmailAddress,
 		ExternalEmailReceive: dept.Spec.ExternalEmailReceive,
-		DisplayOrder:         cmpOr(dept.Spec.DisplayOrder, "1"),
+		DisplayOrder:         cmp.Or(dept.Spec.DisplayOrder, "1"),
 		Category:             dept.Spec.Category,
 		RemoteID:             dept.Status.RemoteID,
 	}
@@ -451,26 +453,6 @@ func departmentNames(depts []v1alpha1.Department, self types.UID) []string {
 	return names
 }
 
-// recordTransition emits a Warning event when the object enters a failing state, once per transition.
-func (r *DepartmentReconciler) recordTransition(dept *v1alpha1.Department, o outcome) {
-	if o.keepCondition || o.ready != metav1.ConditionFalse {
-		return
-	}
-	if c := readyCondition(dept); c != nil && c.Reason == o.reason && c.Message == o.message {
-		return
-	}
-	r.Recorder.Eventf(dept, nil, eventType(o.reason), o.reason, "Sync", "%s", o.message)
-}
-
-// eventType is Normal for the reasons that are steps of normal progress, Warning for failures.
-func eventType(reason string) string {
-	switch reason {
-	case v1alpha1.ReasonWaitingForParent, v1alpha1.ReasonWaitingForOrganization, v1alpha1.ReasonDeletionBlocked, v1alpha1.ReasonDeleting:
-		return corev1.EventTypeNormal
-	}
-	return corev1.EventTypeWarning
-}
-
 // isProgressing reports whether dept is on its way to Ready by itself: not yet reconciled at its
 // generation, or waiting for something whose change will wake it, or retrying a transient error.
 func isProgressing(dept *v1alpha1.Department) bool {
@@ -486,14 +468,7 @@ func isProgressing(dept *v1alpha1.Department) bool {
 }
 
 func readyCondition(dept *v1alpha1.Department) *metav1.Condition {
-	return findReady(dept.Status.Conditions)
-}
-
-func cmpOr(value, fallback string) string {
-	if value == "" {
-		return fallback
-	}
-	return value
+	return meta.FindStatusCondition(dept.Status.Conditions, v1alpha1.ConditionReady)
 }
 
 // SetupWithManager registers the controller and the watches that make a tree converge quickly:

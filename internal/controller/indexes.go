@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -35,7 +36,7 @@ func remoteTarget(org *v1alpha1.Organization) string {
 		}
 		return "huaweicloud OneAccess tenant " + strings.ToLower(strings.TrimSuffix(org.Spec.HuaweiCloud.OneAccessDomain, "/"))
 	}
-	return fmt.Sprintf("NCP WORKPLACE company %s (site %s)", org.Spec.Workplace.CompanyID, cmpOr(string(org.Spec.Site), "public"))
+	return fmt.Sprintf("NCP WORKPLACE company %s (site %s)", org.Spec.Workplace.CompanyID, cmp.Or(string(org.Spec.Site), "public"))
 }
 
 func orgScopedKey(organization, key string) string {

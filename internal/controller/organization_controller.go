@@ -68,11 +68,7 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		o = r.sync(ctx, org)
 	}
 
-	if !o.keepCondition && o.ready == metav1.ConditionFalse {
-		if c := findReady(org.Status.Conditions); c == nil || c.Reason != o.reason || c.Message != o.message {
-			r.Recorder.Eventf(org, nil, eventType(o.reason), o.reason, "Sync", "%s", o.message)
-		}
-	}
+	recordTransition(r.Recorder, org, org.Status.Conditions, o)
 	setReady(&org.Status.Conditions, org.Generation, o)
 	org.Status.ObservedGeneration = org.Generation
 	if !equality.Semantic.DeepEqual(before.Status, org.Status) {
@@ -257,15 +253,6 @@ func truncate(names []string, n int) []string {
 		return names
 	}
 	return append(names[:n:n], fmt.Sprintf("and %d more", len(names)-n))
-}
-
-func findReady(conditions []metav1.Condition) *metav1.Condition {
-	for i := range conditions {
-		if conditions[i].Type == v1alpha1.ConditionReady {
-			return &conditions[i]
-		}
-	}
-	return nil
 }
 
 // SetupWithManager registers the controller: Departments wake their Organization (counts,

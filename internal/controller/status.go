@@ -5,8 +5,11 @@ import (
 	"math/rand/v2"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -90,4 +93,25 @@ func setReady(conditions *[]metav1.Condition, generation int64, o outcome) bool 
 func isReady(conditions []metav1.Condition, generation int64) bool {
 	c := meta.FindStatusCondition(conditions, v1alpha1.ConditionReady)
 	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == generation
+}
+
+// recordTransition emits an event when o puts obj into a not-Ready state that conditions do not
+// already report, once per transition.
+func recordTransition(recorder events.EventRecorder, obj runtime.Object, conditions []metav1.Condition, o outcome) {
+	if o.keepCondition || o.ready != metav1.ConditionFalse {
+		return
+	}
+	if c := meta.FindStatusCondition(conditions, v1alpha1.ConditionReady); c != nil && c.Reason == o.reason && c.Message == o.message {
+		return
+	}
+	recorder.Eventf(obj, nil, eventType(o.reason), o.reason, "Sync", "%s", o.message)
+}
+
+// eventType is Normal for the reasons that are steps of normal progress, Warning for failures.
+func eventType(reason string) string {
+	switch reason {
+	case v1alpha1.ReasonWaitingForParent, v1alpha1.ReasonWaitingForOrganization, v1alpha1.ReasonDeletionBlocked, v1alpha1.ReasonDeleting:
+		return corev1.EventTypeNormal
+	}
+	return corev1.EventTypeWarning
 }

@@ -1,6 +1,7 @@
 package httpretry
 
 import (
+	"cmp"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -44,25 +45,17 @@ func (o Options) HasNegative() bool {
 // WithDefaults returns o with every zero field set to its default and a Limiter built from QPS
 // and Burst when none was given.
 func (o Options) WithDefaults() Options {
-	o.RequestTimeout = orDefault(o.RequestTimeout, DefaultRequestTimeout)
-	o.QPS = orDefault(o.QPS, DefaultQPS)
-	o.Burst = orDefault(o.Burst, DefaultBurst)
-	o.MaxAttempts = orDefault(o.MaxAttempts, DefaultMaxAttempts)
-	o.MaxRetryDuration = orDefault(o.MaxRetryDuration, DefaultMaxRetryDuration)
-	o.BaseBackoff = orDefault(o.BaseBackoff, DefaultBaseBackoff)
-	o.MaxBackoff = max(orDefault(o.MaxBackoff, DefaultMaxBackoff), o.BaseBackoff)
+	o.RequestTimeout = cmp.Or(o.RequestTimeout, DefaultRequestTimeout)
+	o.QPS = cmp.Or(o.QPS, DefaultQPS)
+	o.Burst = cmp.Or(o.Burst, DefaultBurst)
+	o.MaxAttempts = cmp.Or(o.MaxAttempts, DefaultMaxAttempts)
+	o.MaxRetryDuration = cmp.Or(o.MaxRetryDuration, DefaultMaxRetryDuration)
+	o.BaseBackoff = cmp.Or(o.BaseBackoff, DefaultBaseBackoff)
+	o.MaxBackoff = max(cmp.Or(o.MaxBackoff, DefaultMaxBackoff), o.BaseBackoff)
 	if o.Limiter == nil {
 		o.Limiter = rate.NewLimiter(rate.Limit(o.QPS), o.Burst)
 	}
 	return o
-}
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // Policy returns the Policy a client runs its calls with: o's settings, defaulted, with the

@@ -1,6 +1,7 @@
 package huaweicloud
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -110,8 +111,8 @@ func NewOneAccess(cfg OneAccessConfig) (*OneAccessClient, error) {
 	c := &OneAccessClient{
 		clientID:      cfg.ClientID,
 		clientSecret:  &secret,
-		pageSize:      cmpOr(cfg.PageSize, DefaultOneAccessPageSize),
-		refreshMargin: cmpOr(cfg.TokenRefreshMargin, DefaultTokenRefreshMargin),
+		pageSize:      cmp.Or(cfg.PageSize, DefaultOneAccessPageSize),
+		refreshMargin: cmp.Or(cfg.TokenRefreshMargin, DefaultTokenRefreshMargin),
 		tokens:        newTokenCache(),
 	}
 	t, err := newTransport("oneaccess", cfg.Endpoint, cfg.TransportOptions, c.secrets)
@@ -206,7 +207,7 @@ func (c *OneAccessClient) GetOrgUnit(ctx context.Context, id string) (OrgUnit, e
 		return OrgUnit{}, err
 	}
 	u := w.unit()
-	u.ID = cmpOr(u.ID, id)
+	u.ID = cmp.Or(u.ID, id)
 	return u, nil
 }
 

@@ -1,6 +1,7 @@
 package huaweicloud
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -119,8 +120,8 @@ func NewOrganizations(cfg OrganizationsConfig) (*OrganizationsClient, error) {
 		return nil, fmt.Errorf("huaweicloud: PageSize must be between 0 and %d", MaxOUPageSize)
 	}
 	creds := cfg.Credentials
-	c := &OrganizationsClient{creds: &creds, pageSize: cmpOr(cfg.PageSize, DefaultOUPageSize)}
-	t, err := newTransport("organizations", cmpOr(cfg.Endpoint, DefaultOrganizationsEndpoint), cfg.TransportOptions,
+	c := &OrganizationsClient{creds: &creds, pageSize: cmp.Or(cfg.PageSize, DefaultOUPageSize)}
+	t, err := newTransport("organizations", cmp.Or(cfg.Endpoint, DefaultOrganizationsEndpoint), cfg.TransportOptions,
 		func() []string { return []string{creds.SecretKey, creds.SecurityToken} })
 	if err != nil {
 		return nil, err

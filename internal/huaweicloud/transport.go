@@ -2,6 +2,7 @@ package huaweicloud
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -91,7 +92,7 @@ func newTransport(service, endpoint string, opts TransportOptions, secrets func(
 		base:         base,
 		httpClient:   opts.HTTPClient,
 		retry:        retry.Policy(classify, ErrThrottled),
-		userAgent:    cmpOr(opts.UserAgent, DefaultUserAgent),
+		userAgent:    cmp.Or(opts.UserAgent, DefaultUserAgent),
 		now:          opts.Now,
 		secrets:      secrets,
 		maxBodyBytes: 4 << 20,
@@ -103,14 +104,6 @@ func newTransport(service, endpoint string, opts TransportOptions, secrets func(
 		t.httpClient = httpretry.NewHTTPClient()
 	}
 	return t, nil
-}
-
-func cmpOr[T comparable](v, fallback T) T {
-	var zero T
-	if v == zero {
-		return fallback
-	}
-	return v
 }
 
 // parseEndpoint accepts an https base URL, or http for a loopback host only (see

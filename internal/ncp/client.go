@@ -10,6 +10,7 @@
 package ncp
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -213,9 +214,9 @@ func New(cfg Config) (*Client, error) {
 		organizationBase:  organization,
 		httpClient:        cfg.HTTPClient,
 		retry:             retry.Policy(classify, ErrThrottled),
-		listPageSize:      orDefault(cfg.ListPageSize, DefaultListPageSize),
+		listPageSize:      cmp.Or(cfg.ListPageSize, DefaultListPageSize),
 		now:               cfg.Now,
-		userAgent:         orDefault(cfg.UserAgent, DefaultUserAgent),
+		userAgent:         cmp.Or(cfg.UserAgent, DefaultUserAgent),
 		maxResponseBytes:  4 << 20,
 		maxErrorBodyBytes: 1 << 20,
 	}
@@ -249,14 +250,6 @@ func (c *Client) accessKey() string {
 		return ""
 	}
 	return c.creds.AccessKey
-}
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // baseURL parses an endpoint override, or the site default when raw is empty.
