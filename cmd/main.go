@@ -82,14 +82,11 @@ func main() {
 		v1alpha1.ProviderNCP: ncpprovider.NewConnector(ncpprovider.Options{
 			WorkplaceEndpoint:    ncpWorkplace,
 			OrganizationEndpoint: ncpOrganization,
-			QPS:                  ncpQPS,
-			Burst:                ncpBurst,
-			RequestTimeout:       ncpTimeout,
+			ClientOptions:        provider.ClientOptions{QPS: ncpQPS, Burst: ncpBurst, RequestTimeout: ncpTimeout},
 		}),
 		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
 			OrganizationsEndpoint: hwOrganizations,
-			QPS:                   hwQPS,
-			Burst:                 hwBurst,
+			ClientOptions:         provider.ClientOptions{QPS: hwQPS, Burst: hwBurst},
 		}),
 	}
 	ctx := ctrl.SetupSignalHandler()

@@ -111,10 +111,7 @@ func (b *ncpBackend) connector() provider.Connector {
 	return ncpprovider.NewConnector(ncpprovider.Options{
 		WorkplaceEndpoint:    b.server.URL(),
 		OrganizationEndpoint: b.server.URL(),
-		QPS:                  500,
-		Burst:                100,
-		RequestTimeout:       5 * time.Second,
-		MaxRetryDuration:     5 * time.Second,
+		ClientOptions:        provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second},
 	})
 }
 

@@ -58,7 +58,8 @@ func BenchmarkConvergeTree(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	connector := ncpprovider.NewConnector(ncpprovider.Options{WorkplaceEndpoint: fake.URL(), OrganizationEndpoint: fake.URL(), QPS: 100, Burst: 50})
+	connector := ncpprovider.NewConnector(ncpprovider.Options{WorkplaceEndpoint: fake.URL(), OrganizationEndpoint: fake.URL(),
+		ClientOptions: provider.ClientOptions{QPS: 100, Burst: 50}})
 	if err := controller.Setup(ctx, mgr, controller.Options{Connector: provider.Mux{v1alpha1.ProviderNCP: connector}, SyncPeriod: time.Hour}); err != nil {
 		b.Fatal(err)
 	}

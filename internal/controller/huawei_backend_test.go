@@ -53,9 +53,9 @@ func (b *huaweiBackend) stop() {
 
 func (b *huaweiBackend) connector() provider.Connector {
 	// Generous limits and short timeouts: the fakes are local, and a spec must not wait long.
-	opts := hwprovider.Options{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second}
-	opts.MaxRetryDuration = opts.RequestTimeout
-	return hwprovider.NewConnector(opts)
+	return hwprovider.NewConnector(hwprovider.Options{
+		ClientOptions: provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second},
+	})
 }
 
 func (b *huaweiBackend) newAccount() *account {

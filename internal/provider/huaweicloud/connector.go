@@ -12,13 +12,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"net/http"
-	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"github.com/orgsync/orgsync/internal/httpretry"
 	hwapi "github.com/orgsync/orgsync/internal/huaweicloud"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -28,16 +25,9 @@ type Options struct {
 	// OrganizationsEndpoint replaces the global Organizations endpoint for every Organization
 	// whose spec.huaweicloud.organizationsEndpoint is empty.
 	OrganizationsEndpoint string
-	// QPS and Burst bound the calls of one Organization to each service (OneAccess and
-	// Organizations have a limiter each); every client of the Organization shares them.
-	QPS   float64
-	Burst int
-	// RequestTimeout bounds one HTTP attempt.
-	RequestTimeout time.Duration
-	// MaxRetryDuration bounds the client's retries of one call.
-	MaxRetryDuration time.Duration
-	// HTTPClient is shared by every Organization's clients. It must not follow redirects.
-	HTTPClient *http.Client
+	// ClientOptions shape the clients; OneAccess and Organizations have a limiter each per
+	// Organization.
+	provider.ClientOptions
 }
 
 // Connector builds Huawei Cloud connections for Organization objects. It is safe for concurrent use.
@@ -57,12 +47,8 @@ const (
 
 // NewConnector returns a Connector with the given options.
 func NewConnector(opts Options) *Connector {
-	opts.QPS = cmp.Or(opts.QPS, hwapi.DefaultQPS)
-	opts.Burst = cmp.Or(opts.Burst, hwapi.DefaultBurst)
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = httpretry.NewHTTPClient()
-	}
-	return &Connector{opts: opts, limiters: &provider.Limiters{QPS: opts.QPS, Burst: opts.Burst}}
+	opts.ClientOptions = opts.ClientOptions.WithDefaults()
+	return &Connector{opts: opts, limiters: opts.Limiters()}
 }
 
 // Forget drops the state kept for org.

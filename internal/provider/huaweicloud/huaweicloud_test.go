@@ -25,7 +25,7 @@ func connect(t *testing.T) (*provider.Connection, *huaweifake.Server) {
 		ClientID: testClientID, ClientSecret: testClientSecret, AccessKey: testAK, SecretKey: testSK,
 	})
 	t.Cleanup(fake.Close)
-	conn, err := NewConnector(Options{RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second}).
+	conn, err := NewConnector(Options{ClientOptions: provider.ClientOptions{RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second}}).
 		Connect(context.Background(), organization(fake.URL()), credentials())
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
@@ -187,7 +187,7 @@ func TestOrganizationObserveChecksOneAccessCredentials(t *testing.T) {
 	t.Cleanup(fake.Close)
 	creds := credentials()
 	creds[v1alpha1.SecretKeyClientSecret] = []byte("not-the-client-secret")
-	conn, err := NewConnector(Options{RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second}).
+	conn, err := NewConnector(Options{ClientOptions: provider.ClientOptions{RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second}}).
 		Connect(context.Background(), organization(fake.URL()), creds)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)

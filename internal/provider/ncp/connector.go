@@ -3,14 +3,10 @@
 package ncp
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"net/http"
-	"time"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"github.com/orgsync/orgsync/internal/httpretry"
 	ncpapi "github.com/orgsync/orgsync/internal/ncp"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -21,15 +17,9 @@ type Options struct {
 	// (for example http://127.0.0.1:18080 to use bin/fakencp).
 	WorkplaceEndpoint    string
 	OrganizationEndpoint string
-	// QPS and Burst bound the calls of one Organization; every client of the Organization shares them.
-	QPS   float64
-	Burst int
-	// RequestTimeout bounds one HTTP attempt.
-	RequestTimeout time.Duration
-	// MaxRetryDuration bounds the client's retries of one call.
-	MaxRetryDuration time.Duration
-	// HTTPClient is shared by every Organization's client.
-	HTTPClient *http.Client
+	// ClientOptions shape the clients; an Organization's WORKPLACE and Organization calls share
+	// one limiter.
+	provider.ClientOptions
 }
 
 // Connector builds NCP connections for Organization objects. It is safe for concurrent use.
@@ -43,12 +33,8 @@ const serviceNCP = "ncp"
 
 // NewConnector returns a Connector with the given options.
 func NewConnector(opts Options) *Connector {
-	opts.QPS = cmp.Or(opts.QPS, ncpapi.DefaultQPS)
-	opts.Burst = cmp.Or(opts.Burst, ncpapi.DefaultBurst)
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = httpretry.NewHTTPClient()
-	}
-	return &Connector{opts: opts, limiters: &provider.Limiters{QPS: opts.QPS, Burst: opts.Burst}}
+	opts.ClientOptions = opts.ClientOptions.WithDefaults()
+	return &Connector{opts: opts, limiters: opts.Limiters()}
 }
 
 // Forget drops the state kept for org.
