@@ -7,6 +7,12 @@
 //	fakencp --access-key AK --secret-key SK --company-id c1,c2 [--listen 127.0.0.1:18080]
 //	        [--latency 100ms] [--throttle-fraction 0.1] [--unavailable-fraction 0.05]
 //	        [--rate-limit 10] [--retry-after 1s] [--with-organization] [--seed-file seed.json]
+//	        [--undocumented-errors]
+//
+// With --undocumented-errors, every failure the NCP documents do not define (a missing department,
+// a duplicate key, a missing parent, a delete refused while sub-departments exist, an account in no
+// organization) is answered with HTTP 400 and an error code and message no client knows
+// (ncpfake.Fake.SetUndocumentedErrors).
 //
 // The secret key may come from the environment variable FAKENCP_SECRET_KEY instead.
 package main
@@ -34,13 +40,14 @@ const secretKeyEnv = "FAKENCP_SECRET_KEY"
 
 // config is the parsed command line.
 type config struct {
-	listen           string
-	accessKey        string
-	secretKey        string
-	companyIDs       []string
-	faults           ncpfake.Faults
-	withOrganization bool
-	seedFile         string
+	listen             string
+	accessKey          string
+	secretKey          string
+	companyIDs         []string
+	faults             ncpfake.Faults
+	withOrganization   bool
+	seedFile           string
+	undocumentedErrors bool
 }
 
 func main() {
@@ -89,6 +96,8 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (co
 	fs.DurationVar(&cfg.faults.RetryAfter, "retry-after", 0, "Retry-After sent on throttled answers (0: none)")
 	fs.BoolVar(&cfg.withOrganization, "with-organization", false, "start with the account already in an organization")
 	fs.StringVar(&cfg.seedFile, "seed-file", "", `JSON file of departments to preload: {"companies":{"<companyId>":[<add call body>...]}}`)
+	fs.BoolVar(&cfg.undocumentedErrors, "undocumented-errors", false,
+		"answer failures the NCP documents do not define with HTTP 400 and an unknown code (-9999)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -124,6 +133,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		OnRequest: func(r ncpfake.Request) {
 			logger.Printf("%s %s %d", r.Method, r.Path, r.Status)
 		},
+		UndocumentedErrors: cfg.undocumentedErrors,
 	})
 	if cfg.withOrganization {
 		fake.SetOrganization(cfg.accessKey, &ncpfake.Organization{OrganizationDesc: "created by fakencp"})

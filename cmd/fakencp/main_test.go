@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -38,7 +39,7 @@ func TestParseFlags(t *testing.T) {
 		check     func(*testing.T, config)
 	}{
 		{name: "defaults", args: []string{"--access-key", "AK", "--secret-key", "SK"}, check: func(t *testing.T, c config) {
-			if c.listen != "127.0.0.1:18080" || c.withOrganization || c.companyIDs != nil {
+			if c.listen != "127.0.0.1:18080" || c.withOrganization || c.companyIDs != nil || c.undocumentedErrors {
 				t.Errorf("config = %+v", c)
 			}
 		}},
@@ -61,6 +62,11 @@ func TestParseFlags(t *testing.T) {
 			"--unavailable-fraction", "0.5", "--rate-limit", "3", "--retry-after", "2s", "--with-organization"}, check: func(t *testing.T, c config) {
 			f := c.faults
 			if f.Latency != 20*time.Millisecond || f.ThrottleFraction != 0.25 || f.UnavailableFraction != 0.5 || f.RateLimit != 3 || f.RetryAfter != 2*time.Second || !c.withOrganization {
+				t.Errorf("config = %+v", c)
+			}
+		}},
+		{name: "undocumented errors", args: []string{"--access-key", "AK", "--secret-key", "SK", "--undocumented-errors"}, check: func(t *testing.T, c config) {
+			if !c.undocumentedErrors {
 				t.Errorf("config = %+v", c)
 			}
 		}},
@@ -242,4 +248,66 @@ func sign(secretKey, method, requestURI, timestamp, accessKey string) string {
 	mac := hmac.New(sha256.New, []byte(secretKey))
 	io.WriteString(mac, method+" "+requestURI+"\n"+timestamp+"\n"+accessKey)
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// lineWriter hands the lines written to it to a channel.
+type lineWriter chan string
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	w <- string(p)
+	return len(p), nil
+}
+
+// TestRunUndocumentedErrors serves in-process with --undocumented-errors and without, and reads
+// the answer for a department that does not exist.
+func TestRunUndocumentedErrors(t *testing.T) {
+	tests := []struct {
+		args     []string
+		status   int
+		wantBody string
+	}{
+		{nil, http.StatusNotFound, `"code":-4040`},
+		{[]string{"--undocumented-errors"}, http.StatusBadRequest,
+			`{"status":400,"code":-9999,"errors":[],"message":"알 수 없는 오류가 발생했습니다"}`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{"flags"}, tt.args...), " "), func(t *testing.T) {
+			const accessKey, secretKey = "AKRUN", "run-secret"
+			args := append([]string{"--listen", "127.0.0.1:0", "--access-key", accessKey, "--secret-key", secretKey, "--company-id", "c1"}, tt.args...)
+			cfg, err := parseFlags(args, func(string) string { return "" }, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			lines, stderr := make(lineWriter, 1), &lockedBuffer{}
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, cfg, lines, stderr) }()
+			defer func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("run: %v", err)
+				}
+			}()
+			baseURL := readListenURL(t, lines, stderr)
+
+			uri := "/organization/apigw/v2/company/c1/department/ghost"
+			req, err := http.NewRequest(http.MethodGet, baseURL+uri, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			timestamp := strconv.FormatInt(time.Now().UnixMilli(), 10)
+			req.Header.Set("x-ncp-apigw-timestamp", timestamp)
+			req.Header.Set("x-ncp-iam-access-key", accessKey)
+			req.Header.Set("x-ncp-apigw-signature-v2", sign(secretKey, http.MethodGet, uri, timestamp, accessKey))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.wantBody) {
+				t.Errorf("answer %d %s, want %d with %s", resp.StatusCode, body, tt.status, tt.wantBody)
+			}
+		})
+	}
 }

@@ -209,10 +209,19 @@ func (f *Fake) handleGetOrganization(w http.ResponseWriter, r *http.Request, _ r
 	}
 	f.mu.Unlock()
 	if !ok {
-		writeGatewayError(w, http.StatusNotFound, "ORGANIZATION_NOT_FOUND", "the account does not belong to an organization")
+		f.writeNoOrganization(w)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// writeNoOrganization answers GET /open-api/v1/org from an account in no organization. The answer
+// is not documented; see SetUndocumentedErrors.
+func (f *Fake) writeNoOrganization(w http.ResponseWriter) {
+	if f.answerUndocumented(w) {
+		return
+	}
+	writeGatewayError(w, http.StatusNotFound, "ORGANIZATION_NOT_FOUND", "the account does not belong to an organization")
 }
 
 func yn(b bool) string {

@@ -5,7 +5,9 @@
 // signature v2 authentication, WORKPLACE's validation rules and error bodies, and the Organization
 // API's membership rules. Tests, the demo and cmd/fakencp drive it over HTTP, inspect or edit its
 // state directly (Departments, PutDepartment, Requests, ...) and inject faults (latency, throttling,
-// unavailability, a rate cap). A Fake is safe for concurrent use.
+// unavailability, a rate cap). Failures the documents do not define get the fake's own answers, or
+// one unrecognisable answer in undocumented-answers mode (SetUndocumentedErrors). A Fake is safe
+// for concurrent use.
 package ncpfake
 
 import (
@@ -17,6 +19,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orgsync/orgsync/internal/fakeserver"
@@ -37,13 +40,16 @@ type Options struct {
 	// OnRequest, when set, is called after each request has been answered, outside the fake's lock.
 	// cmd/fakencp uses it to log requests.
 	OnRequest func(Request)
+	// UndocumentedErrors starts the fake in undocumented-answers mode; see SetUndocumentedErrors.
+	UndocumentedErrors bool
 }
 
 // Fake holds the state of the fake NCP services and serves their HTTP APIs. Create it with New.
 type Fake struct {
-	now    func() time.Time
-	log    *fakeserver.Log
-	faults fakeserver.Injector
+	now          func() time.Time
+	log          *fakeserver.Log
+	faults       fakeserver.Injector
+	undocumented atomic.Bool
 
 	mu        sync.Mutex
 	accounts  map[string]*account // by access key
@@ -74,6 +80,7 @@ func New(opts Options) *Fake {
 		f.AddCompany(id)
 	}
 	f.SetFaults(opts.Faults)
+	f.SetUndocumentedErrors(opts.UndocumentedErrors)
 	return f
 }
 

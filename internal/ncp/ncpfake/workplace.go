@@ -352,14 +352,40 @@ func (f *Fake) handleGetDepartment(w http.ResponseWriter, _ *http.Request, rt ro
 	}
 	f.mu.Unlock()
 	if !ok {
-		writeDepartmentNotFound(w, rt.deptKey)
+		f.writeDepartmentNotFound(w, rt.deptKey)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
 }
 
-func writeDepartmentNotFound(w http.ResponseWriter, key string) {
+// The answers below are not documented; see SetUndocumentedErrors.
+
+func (f *Fake) writeDepartmentNotFound(w http.ResponseWriter, key string) {
+	if f.answerUndocumented(w) {
+		return
+	}
 	writeWorkplaceError(w, http.StatusNotFound, codeNotFound, "department not found: "+key)
+}
+
+func (f *Fake) writeAlreadyExists(w http.ResponseWriter, key string) {
+	if f.answerUndocumented(w) {
+		return
+	}
+	writeWorkplaceError(w, http.StatusConflict, codeAlreadyExists, "department already exists: "+key)
+}
+
+func (f *Fake) writeParentNotFound(w http.ResponseWriter, parent string) {
+	if f.answerUndocumented(w) {
+		return
+	}
+	writeInvalid(w, codeParentNotFound, fieldError{"parentDeptExternalKey", "parent department not found: " + parent})
+}
+
+func (f *Fake) writeHasChildren(w http.ResponseWriter, key string) {
+	if f.answerUndocumented(w) {
+		return
+	}
+	writeWorkplaceError(w, http.StatusBadRequest, codeHasChildren, "department has sub-departments: "+key)
 }
 
 // handleCreateDepartment serves POST .../department/{externalKey}.
@@ -381,9 +407,9 @@ func (f *Fake) handleCreateDepartment(w http.ResponseWriter, r *http.Request, rt
 
 	switch {
 	case exists:
-		writeWorkplaceError(w, http.StatusConflict, codeAlreadyExists, "department already exists: "+d.ExternalKey)
+		f.writeAlreadyExists(w, d.ExternalKey)
 	case !parentExists && d.ParentExternalKey != TopLevelParent:
-		writeParentNotFound(w, d.ParentExternalKey)
+		f.writeParentNotFound(w, d.ParentExternalKey)
 	default:
 		writeJSON(w, http.StatusCreated, body)
 	}
@@ -411,19 +437,15 @@ func (f *Fake) handleUpdateDepartment(w http.ResponseWriter, r *http.Request, rt
 
 	switch {
 	case !exists:
-		writeDepartmentNotFound(w, d.ExternalKey)
+		f.writeDepartmentNotFound(w, d.ExternalKey)
 	case !parentExists:
-		writeParentNotFound(w, d.ParentExternalKey)
+		f.writeParentNotFound(w, d.ParentExternalKey)
 	case cycle:
 		writeInvalid(w, codeCycle, fieldError{"parentDeptExternalKey",
 			fmt.Sprintf("department cannot be moved under itself or its sub-department: %s", d.ParentExternalKey)})
 	default:
 		writeJSON(w, http.StatusOK, body)
 	}
-}
-
-func writeParentNotFound(w http.ResponseWriter, parent string) {
-	writeInvalid(w, codeParentNotFound, fieldError{"parentDeptExternalKey", "parent department not found: " + parent})
 }
 
 // handleDeleteDepartment serves DELETE .../department/{externalKey}.
@@ -442,9 +464,9 @@ func (f *Fake) handleDeleteDepartment(w http.ResponseWriter, _ *http.Request, rt
 
 	switch {
 	case !exists:
-		writeDepartmentNotFound(w, rt.deptKey)
+		f.writeDepartmentNotFound(w, rt.deptKey)
 	case hasChildren:
-		writeWorkplaceError(w, http.StatusBadRequest, codeHasChildren, "department has sub-departments: "+rt.deptKey)
+		f.writeHasChildren(w, rt.deptKey)
 	default:
 		w.WriteHeader(http.StatusOK)
 	}
