@@ -183,6 +183,45 @@ func TestFakeDepartmentErrors(t *testing.T) {
 	}
 }
 
+// TestFakeUndocumentedErrors runs every failure the documents leave undefined
+// against the fake in undocumented-answers mode: each comes back as the
+// unknown answer, never as absent, duplicate, missing parent or has children.
+func TestFakeUndocumentedErrors(t *testing.T) {
+	srv := ncpfake.NewServer(ncpfake.Options{AccessKey: testAccessKey, SecretKey: testSecretKey,
+		CompanyIDs: []string{fakeCompany}, UndocumentedErrors: true})
+	t.Cleanup(srv.Close)
+	c := newFakeClient(t, srv)
+	ctx := context.Background()
+	srv.PutDepartment(fakeCompany, ncpfake.Department{ExternalKey: "root", Name: "Root", ParentExternalKey: "#", DisplayOrder: "1"})
+	srv.PutDepartment(fakeCompany, ncpfake.Department{ExternalKey: "child", Name: "Child", ParentExternalKey: "root", DisplayOrder: "1"})
+	dept := func(key, parent string) Department {
+		return Department{ExternalKey: key, Name: "N", ParentExternalKey: parent, DisplayOrder: "1"}
+	}
+
+	for name, call := range map[string]func() error{
+		"get unknown":           func() error { _, err := c.GetDepartment(ctx, fakeCompany, "ghost"); return err },
+		"create existing":       func() error { _, err := c.CreateDepartment(ctx, fakeCompany, dept("root", "#")); return err },
+		"create missing parent": func() error { _, err := c.CreateDepartment(ctx, fakeCompany, dept("orphan", "nowhere")); return err },
+		"update missing parent": func() error { _, err := c.UpdateDepartment(ctx, fakeCompany, dept("child", "nowhere")); return err },
+		"update unknown":        func() error { _, err := c.UpdateDepartment(ctx, fakeCompany, dept("ghost", "#")); return err },
+		"delete unknown":        func() error { return c.DeleteDepartment(ctx, fakeCompany, "ghost") },
+		"delete with children":  func() error { return c.DeleteDepartment(ctx, fakeCompany, "root") },
+		"no organization":       func() error { _, err := c.GetOrganization(ctx); return err },
+	} {
+		t.Run(name, func(t *testing.T) { checkUnknownError(t, call()) })
+	}
+	if got := len(srv.Departments(fakeCompany)); got != 2 {
+		t.Fatalf("fake holds %d departments after refused calls, want 2", got)
+	}
+	// What the documents promise still works: the list and a successful GET.
+	if list, err := c.ListDepartments(ctx, fakeCompany); err != nil || len(list) != 2 {
+		t.Fatalf("list = %d departments, %v", len(list), err)
+	}
+	if _, err := c.GetDepartment(ctx, fakeCompany, "child"); err != nil {
+		t.Fatalf("get: %v", err)
+	}
+}
+
 // TestFakeEscapedKeys checks that keys needing escaping are signed as sent
 // (the fake verifies every signature) and address the right department.
 func TestFakeEscapedKeys(t *testing.T) {

@@ -118,8 +118,10 @@ func (r *departmentResponse) department() Department {
 	return d
 }
 
-// GetDepartment returns the department with the given external key, or an
-// error matching ErrNotFound.
+// GetDepartment returns the department with the given external key. A 404
+// answer matches ErrNotFound; since WORKPLACE's answer for a missing
+// department is not documented, any other error (a 400 with an unknown code)
+// says nothing about whether the department exists.
 func (c *Client) GetDepartment(ctx context.Context, companyID, externalKey string) (*Department, error) {
 	path, err := departmentPath(companyID, externalKey)
 	if err != nil {
@@ -137,9 +139,11 @@ func (c *Client) GetDepartment(ctx context.Context, companyID, externalKey strin
 }
 
 // CreateDepartment adds d under d.ExternalKey and returns what the service
-// echoed. An existing key fails with ErrAlreadyExists, a missing parent with
-// ErrInvalidRequest. A POST is never retried after it may have reached the
-// service: on a retryable error, observe with GetDepartment before retrying.
+// echoed. A 409 answer (an existing key) matches ErrAlreadyExists and a 400
+// (a missing parent, a field WORKPLACE rejects, or an answer the client does
+// not know) ErrInvalidRequest; the APIError's Code tells them apart where the
+// service's codes are known. A POST is never retried after it may have
+// reached the service: on a retryable error, observe before retrying.
 func (c *Client) CreateDepartment(ctx context.Context, companyID string, d Department) (*Department, error) {
 	return c.writeDepartment(ctx, http.MethodPost, companyID, d)
 }
@@ -172,10 +176,11 @@ func (c *Client) writeDepartment(ctx context.Context, method, companyID string, 
 	return &echoed, nil
 }
 
-// DeleteDepartment removes a department. It fails with ErrNotFound when the
-// department does not exist and ErrInvalidRequest while it has sub-departments.
-// A DELETE is retried after a lost response, so ErrNotFound can also mean
-// that an earlier attempt deleted it: treat it as deleted.
+// DeleteDepartment removes a department. A 404 answer (no such department)
+// matches ErrNotFound, a 400 (for example while it has sub-departments, or an
+// answer the client does not know) ErrInvalidRequest. A DELETE is retried
+// after a lost response, so ErrNotFound can also mean that an earlier attempt
+// deleted it: treat it as deleted. No other error means it is gone.
 func (c *Client) DeleteDepartment(ctx context.Context, companyID, externalKey string) error {
 	path, err := departmentPath(companyID, externalKey)
 	if err != nil {

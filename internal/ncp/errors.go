@@ -16,10 +16,20 @@ import (
 
 // Sentinel errors; an *APIError matches the ones its status and code imply
 // (errors.Is), and IsRetryable tells transient failures from permanent ones.
+//
+// The NCP documents do not say how WORKPLACE answers a missing department, a
+// duplicate key, a missing parent or a department that still has
+// sub-departments, nor how the Organization API answers an account in no
+// organization. Only a status that says so by itself (404, 409) matches
+// ErrNotFound or ErrAlreadyExists; any other answer, such as a 400 with a code
+// and message the client does not know, matches by its status class only
+// (ErrInvalidRequest for a 400) and keeps its status, code and message. Such an
+// error proves nothing about whether the resource exists: observe again.
 var (
-	// ErrNotFound: HTTP 404, or GetOrganization when the caller belongs to no organization.
+	// ErrNotFound: HTTP 404, or GetOrganization when a 200 answer holds no organization.
 	ErrNotFound = errors.New("ncp: not found")
-	// ErrAlreadyExists: HTTP 409, or a message saying the resource already exists.
+	// ErrAlreadyExists: HTTP 409. Messages are not read: a 400 saying that
+	// something "already exists" may be about another field (an e-mail address).
 	ErrAlreadyExists = errors.New("ncp: already exists")
 	// ErrInvalidRequest: HTTP 400, 413 or 422; the request will fail the same way until it changes.
 	ErrInvalidRequest = errors.New("ncp: invalid request")
@@ -89,7 +99,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
 	case ErrAlreadyExists:
-		return e.StatusCode == http.StatusConflict || strings.Contains(strings.ToLower(e.Message), "already exist")
+		return e.StatusCode == http.StatusConflict
 	case ErrInvalidRequest:
 		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusRequestEntityTooLarge ||
 			e.StatusCode == http.StatusUnprocessableEntity

@@ -98,7 +98,8 @@ func TestAPIErrorIs(t *testing.T) {
 		retryable bool
 	}{
 		{"400", &APIError{StatusCode: 400, Code: "-4020"}, []error{ErrInvalidRequest}, false},
-		{"400 already exists message", &APIError{StatusCode: 400, Message: "Department already exists"}, []error{ErrInvalidRequest, ErrAlreadyExists}, false},
+		{"400 saying already exists", &APIError{StatusCode: 400, Message: "deptEmailAddress already exists"}, []error{ErrInvalidRequest}, false},
+		{"400 unknown code", &APIError{StatusCode: 400, Code: "-9999", Message: "알 수 없는 오류가 발생했습니다"}, []error{ErrInvalidRequest}, false},
 		{"401", &APIError{StatusCode: 401, Code: "200"}, []error{ErrUnauthorized}, false},
 		{"403 COMMON_101", &APIError{StatusCode: 403, Code: "COMMON_101"}, []error{ErrForbidden}, false},
 		{"403 COMMON_104", &APIError{StatusCode: 403, Code: "COMMON_104"}, []error{ErrThrottled}, true},
@@ -205,6 +206,79 @@ func TestErrorsFromServer(t *testing.T) {
 			}
 			if srv.calls.Load() != 1 {
 				t.Fatalf("%d attempts, want 1 for a permanent error", srv.calls.Load())
+			}
+		})
+	}
+}
+
+// unknownWorkplaceError is an answer no document defines: WORKPLACE's
+// validation-error shape with a code and message the client has never seen.
+const unknownWorkplaceError = `{"status":400,"code":-9999,"errors":[],"message":"알 수 없는 오류가 발생했습니다"}`
+
+// checkUnknownError asserts that err is the unknown answer, kept as it came:
+// an *APIError with its status, code and message, of the invalid-request class
+// only, and never read as absent, duplicate, missing parent or has children.
+func checkUnknownError(t *testing.T, err error) {
+	t.Helper()
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want an *APIError", err)
+	}
+	if apiErr.StatusCode != 400 || apiErr.Code != "-9999" || apiErr.Message != "알 수 없는 오류가 발생했습니다" {
+		t.Errorf("APIError = {status %d, code %q, message %q}, want {400, \"-9999\", the Korean message}",
+			apiErr.StatusCode, apiErr.Code, apiErr.Message)
+	}
+	if !strings.Contains(err.Error(), "HTTP 400 (code -9999): 알 수 없는 오류가 발생했습니다") {
+		t.Errorf("Error() = %q, want status, code and the Korean message intact", err.Error())
+	}
+	if !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("errors.Is(%v, ErrInvalidRequest) = false", err)
+	}
+	for _, sentinel := range []error{ErrNotFound, ErrAlreadyExists, ErrUnauthorized, ErrForbidden, ErrThrottled, ErrUnavailable} {
+		if errors.Is(err, sentinel) {
+			t.Errorf("errors.Is(%v, %v) = true for an answer the client does not know", err, sentinel)
+		}
+	}
+	// The codes the provider reads as "parent not found" and "has children".
+	if apiErr.Code == "-4030" || apiErr.Code == "-4050" {
+		t.Errorf("code %q was rewritten to a known one", apiErr.Code)
+	}
+	if IsRetryable(err) {
+		t.Errorf("%v reported as retryable", err)
+	}
+}
+
+func TestUnknownWorkplaceError(t *testing.T) {
+	t.Run("decoded", func(t *testing.T) {
+		checkUnknownError(t, decodeAPIError(400, []byte(unknownWorkplaceError)))
+	})
+	t.Run("decoded from escaped JSON", func(t *testing.T) {
+		escaped := `{"status":400,"code":-9999,"errors":[],"message":"\uc54c \uc218 \uc5c6\ub294 \uc624\ub958\uac00 \ubc1c\uc0dd\ud588\uc2b5\ub2c8\ub2e4"}`
+		checkUnknownError(t, decodeAPIError(400, []byte(escaped)))
+	})
+	for name, call := range map[string]func(*Client) error{
+		"get": func(c *Client) error { _, err := c.GetDepartment(context.Background(), "c1", "d"); return err },
+		"create": func(c *Client) error {
+			_, err := c.CreateDepartment(context.Background(), "c1", Department{ExternalKey: "d"})
+			return err
+		},
+		"update": func(c *Client) error {
+			_, err := c.UpdateDepartment(context.Background(), "c1", Department{ExternalKey: "d"})
+			return err
+		},
+		"delete": func(c *Client) error { return c.DeleteDepartment(context.Background(), "c1", "d") },
+		"organization": func(c *Client) error {
+			_, err := c.GetOrganization(context.Background())
+			return err
+		},
+	} {
+		t.Run("over HTTP: "+name, func(t *testing.T) {
+			srv := newScriptServer(t, scriptedResponse{status: 400, body: unknownWorkplaceError,
+				header: map[string]string{"Content-Type": "application/json;charset=UTF-8"}})
+			err := call(newTestClient(t, srv.URL))
+			checkUnknownError(t, err)
+			if srv.calls.Load() != 1 {
+				t.Errorf("%d attempts, want 1", srv.calls.Load())
 			}
 		})
 	}

@@ -70,8 +70,10 @@ func (r *organizationResponse) organization() Organization {
 	}
 }
 
-// GetOrganization returns the organization the caller's account belongs to,
-// or an error matching ErrNotFound when it belongs to none.
+// GetOrganization returns the organization the caller's account belongs to.
+// A 404 answer, or a 200 answer without an organization, matches ErrNotFound.
+// The answer for an account in no organization is not documented: any other
+// error (a 400 with an unknown code) says nothing about membership.
 func (c *Client) GetOrganization(ctx context.Context) (*Organization, error) {
 	var resp organizationResponse
 	if err := c.do(ctx, call{method: http.MethodGet, base: c.organizationBase, path: organizationPath}, &resp); err != nil {
