@@ -37,3 +37,40 @@ func writeThrottled(w http.ResponseWriter, api apiKind) {
 func writeUnavailable(w http.ResponseWriter) {
 	writeGatewayError(w, http.StatusServiceUnavailable, "500", "endpoint error")
 }
+
+// ListFailure makes list requests (GET .../department) fail as an unavailable endpoint does,
+// 503 {"error":{"errorCode":"500",...}}, so that tests can break a listing off on a given page.
+// It counts the list requests that pass authentication and the injected Faults, across companies,
+// from the moment it is set.
+type ListFailure struct {
+	// After is how many list requests are answered normally first.
+	After int
+	// Count is how many list requests fail after those; 0 means every later one.
+	Count int
+}
+
+// SetListFailure sets the list failure in force and restarts its count; nil removes it.
+// ListFailure{After: 1, Count: 1} fails exactly the second list request, so a client's retry of
+// that page succeeds; ListFailure{After: 1} fails every page after the first.
+func (f *Fake) SetListFailure(lf *ListFailure) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.listFailure, f.listRequests = nil, 0
+	if lf != nil {
+		copied := *lf
+		f.listFailure = &copied
+	}
+}
+
+// listFails counts a list request and reports whether the list failure in force fails it.
+func (f *Fake) listFails() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	lf := f.listFailure
+	if lf == nil {
+		return false
+	}
+	n := f.listRequests
+	f.listRequests++
+	return n >= lf.After && (lf.Count <= 0 || n < lf.After+lf.Count)
+}

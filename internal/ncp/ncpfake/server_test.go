@@ -108,6 +108,54 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// A list failure fails the list requests it names, counted from when it is set, and nothing else.
+func TestListFailure(t *testing.T) {
+	tests := []struct {
+		name    string
+		failure *ListFailure
+		want    []int // statuses of six list requests in a row
+	}{
+		{"none", nil, []int{200, 200, 200, 200, 200, 200}},
+		{"exactly the second", &ListFailure{After: 1, Count: 1}, []int{200, 503, 200, 200, 200, 200}},
+		{"every one after the second", &ListFailure{After: 2}, []int{200, 200, 503, 503, 503, 503}},
+		{"two after the first", &ListFailure{After: 1, Count: 2}, []int{200, 503, 503, 200, 200, 200}},
+		{"from the start", &ListFailure{}, []int{503, 503, 503, 503, 503, 503}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t)
+			c := newCaller(t, s)
+			c.mustCreate("a", "#")
+			c.do(http.MethodGet, deptBase, nil) // before SetListFailure: not counted
+			s.SetListFailure(tt.failure)
+			var got []int
+			for range tt.want {
+				r := c.do(http.MethodGet, deptBase+"?offset=0&limit=10", nil)
+				got = append(got, r.status)
+				if r.status == 503 {
+					expect(t, r, 503, gatewayErr("500", "endpoint error"))
+				}
+				// Other calls are not list requests: they neither fail nor count.
+				expect(t, c.do(http.MethodGet, deptBase+"/a", nil), 200, nil)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("list statuses (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// Setting it again restarts the count; nil removes it.
+	s := newTestServer(t)
+	c := newCaller(t, s)
+	s.SetListFailure(&ListFailure{After: 1})
+	expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
+	expect(t, c.do(http.MethodGet, deptBase, nil), 503, nil)
+	s.SetListFailure(&ListFailure{After: 1})
+	expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
+	s.SetListFailure(nil)
+	expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
+}
+
 // Faults apply only to authenticated requests to known paths.
 func TestFaultsAfterAuthentication(t *testing.T) {
 	s := newTestServer(t)

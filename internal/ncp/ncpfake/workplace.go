@@ -298,6 +298,10 @@ func (f *Fake) checkPath(w http.ResponseWriter, rt route) bool {
 
 // handleListDepartments serves GET .../department?offset=N&limit=M.
 func (f *Fake) handleListDepartments(w http.ResponseWriter, r *http.Request, rt route) {
+	if f.listFails() {
+		writeUnavailable(w)
+		return
+	}
 	if !f.checkPath(w, rt) {
 		return
 	}
