@@ -295,6 +295,41 @@ func TestFakeListPaging(t *testing.T) {
 	}
 }
 
+// TestFakeListBrokenOff breaks a listing off on its second page with the
+// fake's list failure: a page that keeps failing fails the whole listing, with
+// no departments; one that fails once is retried and the listing completes.
+func TestFakeListBrokenOff(t *testing.T) {
+	srv := newFake(t)
+	c := newFakeClient(t, srv)
+	ctx := context.Background()
+	for i := range 150 {
+		srv.PutDepartment(fakeCompany, ncpfake.Department{ExternalKey: fmt.Sprintf("d%03d", i), Name: "D", ParentExternalKey: "#", DisplayOrder: "1"})
+	}
+
+	srv.SetListFailure(&ncpfake.ListFailure{After: 1})
+	got, err := c.ListDepartments(ctx, fakeCompany)
+	if got != nil || !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("second page failing: %d departments, err %v; want none and ErrUnavailable", len(got), err)
+	}
+	if n := len(srv.Requests()); n != 1+DefaultMaxAttempts {
+		t.Errorf("%d requests, want the first page and %d attempts at the second", n, DefaultMaxAttempts)
+	}
+
+	srv.ResetRequests()
+	srv.SetListFailure(&ncpfake.ListFailure{After: 1, Count: 1})
+	got, err = c.ListDepartments(ctx, fakeCompany)
+	if err != nil || len(got) != 150 {
+		t.Fatalf("second page failing once: %d departments, err %v; want 150", len(got), err)
+	}
+	var statuses []int
+	for _, r := range srv.Requests() {
+		statuses = append(statuses, r.Status)
+	}
+	if diff := cmp.Diff([]int{200, 503, 200}, statuses); diff != "" {
+		t.Errorf("list statuses (-want +got):\n%s", diff)
+	}
+}
+
 func TestFakeAuthentication(t *testing.T) {
 	srv := newFake(t)
 	tests := []struct {

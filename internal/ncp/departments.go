@@ -191,8 +191,14 @@ func (c *Client) DeleteDepartment(ctx context.Context, companyID, externalKey st
 
 // ListDepartments returns every department of the company, in the service's
 // order, fetching pages of ListPageSize until totalCount departments were
-// read (or a page comes back empty, or short when no total was given).
-// Departments created or deleted while paging may be missed.
+// read (or a page comes back empty, or short when no total was given). If any
+// page fails it returns that error and no departments: a partial listing
+// cannot tell a department that is absent from one that was not read.
+//
+// Pages are read at different moments. A department that a concurrent
+// change shifts onto a later page is returned once, in its first place, with
+// what the later page said; departments created or deleted while paging may
+// be missed.
 func (c *Client) ListDepartments(ctx context.Context, companyID string) ([]Department, error) {
 	path, err := companyPath(companyID)
 	if err != nil {
@@ -200,6 +206,7 @@ func (c *Client) ListDepartments(ctx context.Context, companyID string) ([]Depar
 	}
 	path += "/department"
 	var all []Department
+	seen := make(map[string]int) // position in all, by external key
 	for offset := 0; ; {
 		var page departmentPage
 		query := "offset=" + strconv.Itoa(offset) + "&limit=" + strconv.Itoa(c.listPageSize)
@@ -210,7 +217,13 @@ func (c *Client) ListDepartments(ctx context.Context, companyID string) ([]Depar
 			all = make([]Department, 0, max(len(page.Elements), int(min(page.TotalCount.value, 10_000))))
 		}
 		for i := range page.Elements {
-			all = append(all, page.Elements[i].department())
+			d := page.Elements[i].department()
+			if at, ok := seen[d.ExternalKey]; ok && d.ExternalKey != "" {
+				all[at] = d
+				continue
+			}
+			seen[d.ExternalKey] = len(all)
+			all = append(all, d)
 		}
 		offset += len(page.Elements)
 		switch {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -247,5 +248,66 @@ func TestEqualDisplayOrder(t *testing.T) {
 		if got := EqualDisplayOrder(tt.b, tt.a); got != tt.want {
 			t.Errorf("EqualDisplayOrder(%q, %q) = %v, want %v (not symmetric)", tt.b, tt.a, got, tt.want)
 		}
+	}
+}
+
+// pageOf renders a list page of departments named by external key; a key
+// "k=Name" gives the department a name other than the key.
+func pageOf(total int, keys ...string) string {
+	elements := []map[string]any{}
+	for _, key := range keys {
+		key, name, ok := strings.Cut(key, "=")
+		if !ok {
+			name = key
+		}
+		elements = append(elements, map[string]any{"externalKey": key, "name": name, "parentDeptExternalKey": "#", "dispOrd": "1.0"})
+	}
+	raw, _ := json.Marshal(map[string]any{"elements": elements, "totalCount": total})
+	return string(raw)
+}
+
+// A department that an insert before it pushes from one page onto the next is
+// listed once, in its first place, with what the later page said.
+func TestListDepartmentsDedupesShiftedDepartments(t *testing.T) {
+	srv := newScriptServer(t,
+		ok(pageOf(4, "d0", "d1")),
+		ok(pageOf(5, "d1=D1 renamed", "d2")),
+		ok(pageOf(5, "d3")),
+	)
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.ListPageSize = 2 })
+	got, err := c.ListDepartments(context.Background(), "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range got {
+		names = append(names, d.ExternalKey+":"+d.Name)
+	}
+	if diff := cmp.Diff([]string{"d0:d0", "d1:D1 renamed", "d2:d2", "d3:d3"}, names); diff != "" {
+		t.Fatalf("departments (-want +got):\n%s", diff)
+	}
+	var pages []string
+	for _, r := range srv.recorded() {
+		pages = append(pages, r.RequestURI[strings.Index(r.RequestURI, "?")+1:])
+	}
+	if diff := cmp.Diff([]string{"offset=0&limit=2", "offset=2&limit=2", "offset=4&limit=2"}, pages); diff != "" {
+		t.Fatalf("pages requested (-want +got):\n%s", diff)
+	}
+}
+
+// A listing whose second page fails returns the error and no departments.
+func TestListDepartmentsFailingPage(t *testing.T) {
+	srv := newScriptServer(t,
+		ok(pageOf(3, "d0", "d1")),
+		status(400, `{"status":400,"code":-9999,"errors":[],"message":"알 수 없는 오류가 발생했습니다"}`),
+	)
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.ListPageSize = 2 })
+	got, err := c.ListDepartments(context.Background(), "c1")
+	if got != nil {
+		t.Errorf("ListDepartments returned %d departments with its error, want none", len(got))
+	}
+	checkUnknownError(t, err)
+	if n := srv.calls.Load(); n != 2 {
+		t.Errorf("%d requests, want 2", n)
 	}
 }
