@@ -4,7 +4,7 @@
 // The fake follows the wire contract the real services are documented to follow: the API Gateway's
 // signature v2 authentication, WORKPLACE's validation rules and error bodies, and the Organization
 // API's membership rules. Tests, the demo and cmd/fakencp drive it over HTTP, inspect or edit its
-// state directly (Departments, PutDepartment, Requests, ...) and inject faults (latency, throttling,
+// state directly (Departments, PutDepartment, Requests, Counts, ...) and inject faults (latency, throttling,
 // unavailability, a rate cap, a listing that breaks off: SetListFailure). Failures the documents do not define get the fake's own answers, or
 // one unrecognisable answer in undocumented-answers mode (SetUndocumentedErrors). A Fake is safe
 // for concurrent use.
@@ -50,6 +50,7 @@ type Fake struct {
 	log          *fakeserver.Log
 	faults       fakeserver.Injector
 	undocumented atomic.Bool
+	counts       requestCounts
 
 	mu        sync.Mutex
 	accounts  map[string]*account // by access key
@@ -148,19 +149,22 @@ const (
 	organizationPrefix = "/open-api/v1/org"
 )
 
-// ServeHTTP serves both APIs. Every request is logged (see Requests). In order: the injected
-// latency, the path (404) and method (405), authentication (401), injected faults (429/403/503),
-// then the API itself.
+// ServeHTTP serves both APIs. Every request is logged (see Requests) and every request to a
+// WORKPLACE route counted (see Counts). In order: the injected latency, the path (404) and method
+// (405), authentication (401), injected faults (429/403/503), then the API itself.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := f.log.Start(w, r, r.Header.Get(headerAccessKey))
 	defer rec.Done()
 
+	rt, ok := f.match(r)
+	if ok && rt.api == apiWorkplace {
+		f.counts.add(rt.companyID, r.Method)
+	}
 	faults := f.faults.Faults()
 	if !fakeserver.Delay(r, faults.Latency) {
 		writeUnavailable(rec)
 		return
 	}
-	rt, ok := f.match(r)
 	if !ok {
 		writeGatewayError(rec, http.StatusNotFound, "300", "Not Found")
 		return

@@ -225,6 +225,62 @@ func TestLatency(t *testing.T) {
 	}
 }
 
+// Counts are per company and method, include rejected requests, and reset apart from the log.
+func TestCounts(t *testing.T) {
+	s := newTestServer(t)
+	s.AddCompany("other")
+	c := newCaller(t, s)
+	if got := s.Counts(testCompany); got != nil {
+		t.Fatalf("Counts before any request = %v, want nil", got)
+	}
+	c.mustCreate("a", "#")
+	c.do(http.MethodPut, deptBase+"/a", dept("a", "#", "A", "2"))
+	c.do(http.MethodGet, deptBase+"/a", nil)
+	c.do(http.MethodGet, deptBase+"?offset=0&limit=5", nil)
+	c.do(http.MethodGet, deptBase+"/ghost", nil)                                           // 404
+	c.do(http.MethodPatch, deptBase+"/a", nil)                                             // 405
+	c.do(http.MethodGet, orgBase, nil)                                                     // another API: not counted
+	c.do(http.MethodGet, "/organization/apigw/v2/company/"+testCompany+"/employee/x", nil) // unknown path
+	c.do(http.MethodGet, "/organization/apigw/v2/company/other/department", nil)
+	c.do(http.MethodGet, "/organization/apigw/v2/company/no%2Fsuch/department", nil) // unknown company, escaped
+	bad := c
+	bad.secretKey = "wrong"
+	bad.do(http.MethodDelete, deptBase+"/a", nil) // 401
+	s.SetFaults(Faults{ThrottleFraction: 1})
+	c.do(http.MethodDelete, deptBase+"/a", nil) // 429
+	s.SetFaults(Faults{})
+
+	want := map[string]int{http.MethodPost: 1, http.MethodPut: 1, http.MethodGet: 3, http.MethodPatch: 1, http.MethodDelete: 2}
+	if diff := cmp.Diff(want, s.Counts(testCompany)); diff != "" {
+		t.Errorf("Counts (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{http.MethodGet: 1}, s.Counts("other")); diff != "" {
+		t.Errorf("Counts(other) (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{http.MethodGet: 1}, s.Counts("no/such")); diff != "" {
+		t.Errorf("Counts(no/such) (-want +got):\n%s", diff)
+	}
+
+	// The result is a copy; the log and the counts reset apart.
+	s.Counts(testCompany)[http.MethodGet] = 100
+	s.ResetRequests()
+	if got := s.Counts(testCompany)[http.MethodGet]; got != 3 {
+		t.Errorf("GET count %d after ResetRequests and editing a result, want 3", got)
+	}
+	c.do(http.MethodGet, deptBase+"/a", nil)
+	s.ResetCounts()
+	if got := s.Counts(testCompany); got != nil {
+		t.Errorf("Counts after ResetCounts = %v, want nil", got)
+	}
+	if got := len(s.Requests()); got != 1 {
+		t.Errorf("%d requests logged after ResetCounts, want 1", got)
+	}
+	c.do(http.MethodGet, deptBase+"/a", nil)
+	if diff := cmp.Diff(map[string]int{http.MethodGet: 1}, s.Counts(testCompany)); diff != "" {
+		t.Errorf("Counts after a reset and one request (-want +got):\n%s", diff)
+	}
+}
+
 func TestRequestLog(t *testing.T) {
 	s := newTestServer(t)
 	c := newCaller(t, s)
@@ -313,6 +369,7 @@ func TestConcurrentUse(t *testing.T) {
 		for i := range 50 {
 			s.Departments(testCompany)
 			s.Requests()
+			s.Counts(testCompany)
 			s.PutDepartment(testCompany, Department{ExternalKey: fmt.Sprintf("drift-%d", i), Name: "d", ParentExternalKey: "#", DisplayOrder: "1"})
 			s.SetFaults(Faults{})
 			s.Organization(testAccessKey)
@@ -329,5 +386,12 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if got, want := len(s.Requests()), 1+workers*(perWorker*3+(perWorker+1)/2); got != want {
 		t.Errorf("%d requests logged, want %d", got, want)
+	}
+	counted := 0
+	for _, n := range s.Counts(testCompany) {
+		counted += n
+	}
+	if want := len(s.Requests()); counted != want {
+		t.Errorf("%d requests counted, want %d", counted, want)
 	}
 }
