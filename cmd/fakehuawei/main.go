@@ -8,6 +8,12 @@
 //	fakehuawei --client-id ID --client-secret SECRET --access-key AK --secret-key SK
 //	           [--listen 127.0.0.1:8090] [--token-ttl 30m] [--latency 100ms]
 //	           [--throttle-fraction 0.1] [--unavailable-fraction 0.05] [--rate-limit 10]
+//	           [--undocumented-errors]
+//
+// --undocumented-errors answers every OneAccess failure Huawei's documents do not define (a unit
+// or parent that does not exist, a code that exists, a delete refused while the unit has
+// children, ...) with 400 {"error_code":"ORG.9999"} and a message no client has seen, to try how
+// orgsync copes with a real tenant's own answers.
 //
 // The secrets may come from FAKEHUAWEI_CLIENT_SECRET and FAKEHUAWEI_SECRET_KEY instead.
 package main
@@ -69,6 +75,8 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (hu
 	fs.Float64Var(&opts.Faults.ThrottleFraction, "throttle-fraction", 0, "fraction of requests answered 429 (0 to 1)")
 	fs.Float64Var(&opts.Faults.UnavailableFraction, "unavailable-fraction", 0, "fraction of requests answered 503 (0 to 1)")
 	fs.Float64Var(&opts.Faults.RateLimit, "rate-limit", 0, "requests per second before throttling (0: no cap)")
+	fs.BoolVar(&opts.UndocumentedErrors, "undocumented-errors", false,
+		"answer OneAccess failures the documents do not define with 400 ORG.9999, a code no client knows")
 	if err := fs.Parse(args); err != nil {
 		return opts, "", err
 	}

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +28,7 @@ func TestParseFlags(t *testing.T) {
 		getenv  func(string) string
 		wantErr string
 	}{
-		{name: "all flags", args: append(required, "--token-ttl", "5m", "--listen", "127.0.0.1:0")},
+		{name: "all flags", args: append(required, "--token-ttl", "5m", "--listen", "127.0.0.1:0", "--undocumented-errors")},
 		{name: "secrets from the environment", args: []string{"--client-id", "app", "--access-key", "AK"}, getenv: getenv},
 		{name: "no client id", args: required[2:], wantErr: "--client-id"},
 		{name: "no secret key", args: required[:6], wantErr: "--secret-key"},
@@ -49,6 +51,9 @@ func TestParseFlags(t *testing.T) {
 			}
 			if err != nil || opts.ClientSecret == "" || opts.SecretKey == "" {
 				t.Fatalf("opts = %+v, err = %v", opts, err)
+			}
+			if want := slices.Contains(tt.args, "--undocumented-errors"); opts.UndocumentedErrors != want {
+				t.Errorf("UndocumentedErrors = %v, want %v", opts.UndocumentedErrors, want)
 			}
 		})
 	}
@@ -109,8 +114,8 @@ func TestServe(t *testing.T) {
 	var body map[string]string
 	_ = json.NewDecoder(resp.Body).Decode(&body)
 	resp.Body.Close()
-	if resp.StatusCode != 401 || body["error"] != "invalid_client" {
-		t.Errorf("wrong client secret: %d %v", resp.StatusCode, body)
+	if resp.StatusCode != 400 || body["error_code"] == "" || body["error_msg"] == "" {
+		t.Errorf("wrong client secret: %d %v, want 400 with error_code and error_msg", resp.StatusCode, body)
 	}
 
 	cancel()
@@ -123,7 +128,7 @@ func TestServe(t *testing.T) {
 		t.Fatal("no shutdown within 15s")
 	}
 	logged := stderr.String()
-	for _, want := range []string{"POST /api/v2/tenant/organizations 201", "POST /v1/organizations 201", "POST /api/v2/tenant/token 401", "shutting down"} {
+	for _, want := range []string{"POST /api/v2/tenant/organizations 201", "POST /v1/organizations 201", "POST /api/v2/tenant/token 400", "shutting down"} {
 		if !strings.Contains(logged, want) {
 			t.Errorf("log lacks %q:\n%s", want, logged)
 		}
@@ -132,5 +137,36 @@ func TestServe(t *testing.T) {
 		if strings.Contains(logged, secret) {
 			t.Errorf("log leaks %q", secret)
 		}
+	}
+}
+
+func TestServeUndocumentedErrors(t *testing.T) {
+	opts, listen, err := parseFlags([]string{"--listen", "127.0.0.1:0", "--client-id", "app", "--client-secret", "cs",
+		"--access-key", "AK", "--secret-key", "sk", "--undocumented-errors"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stdoutR, stdoutW := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, opts, listen, stdoutW, io.Discard); stdoutW.Close() }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	line, err := bufio.NewReader(stdoutR).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdoutR) }()
+	base := strings.TrimPrefix(strings.TrimSpace(line), "fakehuawei listening on ")
+
+	one, _ := huaweicloud.NewOneAccess(huaweicloud.OneAccessConfig{Endpoint: base, ClientID: "app", ClientSecret: "cs"})
+	_, err = one.GetOrgUnit(ctx, "missing")
+	var apiErr *huaweicloud.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Code != "ORG.9999" || errors.Is(err, huaweicloud.ErrNotFound) {
+		t.Errorf("GET of a missing unit: %v, want 400 ORG.9999, not ErrNotFound", err)
 	}
 }

@@ -16,10 +16,12 @@ import (
 	"time"
 )
 
-// Codes the fake answers authentication failures with.
+// Codes the fake answers authentication failures with. Only APIGW.0301 is Huawei's.
 const (
-	codeSignatureFailed = "APIGW.0301"
-	codeTokenRefused    = "AUTH.0001"
+	codeSignatureFailed    = "APIGW.0301"
+	codeTokenRefused       = "AUTH.0001" // a bearer token that is unknown or expired
+	codeCredentialsRefused = "AUTH.0002" // a token request with the wrong client_id or client_secret
+	codeTokenRequestBad    = "AUTH.0003" // a token request whose form or grant_type is wrong
 )
 
 // sdkDateWindow: an X-Sdk-Date this far or farther from the server clock is refused.
@@ -46,21 +48,16 @@ type tokenAnswer struct {
 	ExpiresIn   int64  `json:"expires_in"`
 }
 
-// oauthError is the token endpoint's error body.
-type oauthError struct {
-	Error            string `json:"error"`
-	ErrorDescription string `json:"error_description"`
-}
-
-// handleToken issues a bearer token for the client-credentials grant (form body).
+// handleToken issues a bearer token for the client-credentials grant (form body). As the token
+// API reference says, a refused request answers 400 {"error_code","error_msg"}.
 func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request, _ params) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if err := r.ParseForm(); err != nil {
-		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "the form body could not be read"})
+		writeError(w, http.StatusBadRequest, codeTokenRequestBad, "the form body could not be read")
 		return
 	}
 	if r.PostForm.Get("grant_type") != "client_credentials" {
-		writeJSON(w, http.StatusBadRequest, oauthError{"unsupported_grant_type", "only client_credentials is supported"})
+		writeError(w, http.StatusBadRequest, codeTokenRequestBad, "only grant_type client_credentials is supported")
 		return
 	}
 	id, secret := r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
@@ -75,7 +72,7 @@ func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request, _ params) {
 	}
 	f.mu.Unlock()
 	if !good {
-		writeJSON(w, http.StatusUnauthorized, oauthError{"invalid_client", "client authentication failed"})
+		writeError(w, http.StatusBadRequest, codeCredentialsRefused, "client authentication failed: check client_id and client_secret")
 		return
 	}
 	writeJSON(w, http.StatusOK, tokenAnswer{AccessToken: token, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second)})

@@ -187,14 +187,28 @@ func TestTokenIssuanceAndExpiry(t *testing.T) {
 		return resp.StatusCode
 	}
 
-	if status, body := token("app", "wrong", "client_credentials"); status != 401 || body["error"] != "invalid_client" {
-		t.Errorf("wrong secret: %d %v", status, body)
+	// The token API reference documents one refusal: 400 {"error_code","error_msg"}.
+	refusals := []struct {
+		name, id, secret, grant, code string
+	}{
+		{"wrong secret", "app", "wrong", "client_credentials", codeCredentialsRefused},
+		{"wrong client", "other", "s3cret", "client_credentials", codeCredentialsRefused},
+		{"no client", "", "", "client_credentials", codeCredentialsRefused},
+		{"secret of another case", "app", "S3CRET", "client_credentials", codeCredentialsRefused},
+		{"wrong grant", "app", "s3cret", "password", codeTokenRequestBad},
 	}
-	if status, body := token("other", "s3cret", "client_credentials"); status != 401 || body["error"] != "invalid_client" {
-		t.Errorf("wrong client: %d %v", status, body)
+	for _, tt := range refusals {
+		status, body := token(tt.id, tt.secret, tt.grant)
+		msg, _ := body["error_msg"].(string)
+		if status != http.StatusBadRequest || body["error_code"] != tt.code || msg == "" || body["access_token"] != nil {
+			t.Errorf("%s: %d %v, want 400 with error_code %s and an error_msg", tt.name, status, body, tt.code)
+		}
+		if strings.Contains(msg, "s3cret") || tt.secret != "" && strings.Contains(msg, tt.secret) {
+			t.Errorf("%s: the answer echoes the secret: %q", tt.name, msg)
+		}
 	}
-	if status, body := token("app", "s3cret", "password"); status != 400 || body["error"] != "unsupported_grant_type" {
-		t.Errorf("wrong grant: %d %v", status, body)
+	if n := srv.TokensIssued(); n != 0 {
+		t.Fatalf("refused requests issued %d tokens", n)
 	}
 	status, body := token("app", "s3cret", "client_credentials")
 	if status != 200 || body["token_type"] != "Bearer" || body["expires_in"] != float64(60) {

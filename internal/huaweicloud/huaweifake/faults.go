@@ -32,7 +32,15 @@ type Faults struct {
 	// RetryAfter, when positive, is sent as Retry-After (whole seconds, at least 1) on throttled
 	// answers.
 	RetryAfter time.Duration
+	// Select, when set, limits every fault above, latency and the rate cap included, to the
+	// requests it returns true for; others are served as if no fault were set. It is called
+	// concurrently, before authentication, and must not read the body. Tests use it to fail one
+	// page of a listing, or to slow down one call.
+	Select func(r *http.Request) bool
 }
+
+// selects reports whether the faults apply to r.
+func (faults Faults) selects(r *http.Request) bool { return faults.Select == nil || faults.Select(r) }
 
 // SetFaults replaces the injected faults. Requests already past the fault stage are unaffected.
 func (f *Fake) SetFaults(faults Faults) {

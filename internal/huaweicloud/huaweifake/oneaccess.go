@@ -45,20 +45,27 @@ var (
 
 const (
 	defaultCategory  = "department"
-	defaultUnitLimit = 20
+	defaultUnitLimit = 20 // for a request without limit
+	minUnitLimit     = 10
 	maxUnitLimit     = 100
 )
 
+// unitWire is a unit in get and list answers; a root's parent_id is null.
 type unitWire struct {
-	OrgID    string `json:"org_id"`
-	OrgCode  string `json:"org_code"`
-	Name     string `json:"name"`
-	ParentID string `json:"parent_id"`
-	Category string `json:"category"`
+	OrgID    string  `json:"org_id"`
+	OrgCode  string  `json:"org_code"`
+	Name     string  `json:"name"`
+	ParentID *string `json:"parent_id"`
+	Category string  `json:"category"`
 }
 
 func (u *OrgUnit) wire() unitWire {
-	return unitWire{OrgID: u.ID, OrgCode: u.Code, Name: u.Name, ParentID: u.ParentID, Category: u.Category}
+	w := unitWire{OrgID: u.ID, OrgCode: u.Code, Name: u.Name, Category: u.Category}
+	if u.ParentID != "" {
+		parent := u.ParentID
+		w.ParentID = &parent
+	}
+	return w
 }
 
 // unitBody is the body of create and update; nil fields were not sent.
@@ -98,7 +105,7 @@ func (f *Fake) handleCreateUnit(w http.ResponseWriter, r *http.Request, _ params
 	}
 	f.mu.Unlock()
 	if failure != nil {
-		writeError(w, failure.status, failure.code, failure.message)
+		f.writeUnitFailure(w, failure)
 		return
 	}
 	writeJSON(w, http.StatusCreated, orgIDBody{OrgID: u.ID})
@@ -113,7 +120,7 @@ func (f *Fake) handleGetUnit(w http.ResponseWriter, _ *http.Request, p params) {
 	}
 	f.mu.Unlock()
 	if !ok {
-		writeError(w, http.StatusNotFound, codeNotFound, "organization does not exist")
+		f.writeUnitFailure(w, &unitFailure{http.StatusNotFound, codeNotFound, "organization does not exist"})
 		return
 	}
 	writeJSON(w, http.StatusOK, answer)
@@ -128,7 +135,7 @@ func (f *Fake) handleUpdateUnit(w http.ResponseWriter, r *http.Request, p params
 	failure := f.updateUnitLocked(p.id, body)
 	f.mu.Unlock()
 	if failure != nil {
-		writeError(w, failure.status, failure.code, failure.message)
+		f.writeUnitFailure(w, failure)
 		return
 	}
 	writeJSON(w, http.StatusOK, orgIDBody{OrgID: p.id})
@@ -197,9 +204,9 @@ func (f *Fake) handleDeleteUnit(w http.ResponseWriter, _ *http.Request, p params
 	f.mu.Unlock()
 	switch {
 	case !ok:
-		writeError(w, http.StatusNotFound, codeNotFound, "organization does not exist")
+		f.writeUnitFailure(w, &unitFailure{http.StatusNotFound, codeNotFound, "organization does not exist"})
 	case hasChildren:
-		writeError(w, http.StatusBadRequest, codeHasChildren, "organization has sub-organizations")
+		f.writeUnitFailure(w, &unitFailure{http.StatusBadRequest, codeHasChildren, "organization has sub-organizations"})
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -210,34 +217,68 @@ type unitList struct {
 	Organizations []unitWire `json:"organizations"`
 }
 
-// handleListUnits lists every unit, or with org_id the children of one (all_child=true: every
-// descendant), in creation order, paged by offset and limit.
+// handleListUnits answers ListOrganizations as Huawei's reference defines it. offset is a page
+// number (0 is the first page) and limit the page size, 10 to 100. What is listed depends on
+// org_id and all_child (default false):
+//
+//	no org_id, all_child=false: the roots only (parent_id null)
+//	no org_id, all_child=true:  every unit except the roots
+//	org_id=X,  all_child=false: X and its direct children
+//	org_id=X,  all_child=true:  X and all its descendants
+//
+// X comes first, the others in creation order. total counts every unit listed, on all pages.
 func (f *Fake) handleListUnits(w http.ResponseWriter, r *http.Request, _ params) {
 	q := r.URL.Query()
-	offset, offsetErr := intParam(q.Get("offset"), 0)
+	page, pageErr := intParam(q.Get("offset"), 0)
 	limit, limitErr := intParam(q.Get("limit"), defaultUnitLimit)
 	allChild, boolErr := boolParam(q.Get("all_child"))
-	if offsetErr != nil || limitErr != nil || boolErr != nil || offset < 0 || limit < 1 || limit > maxUnitLimit {
-		writeError(w, http.StatusBadRequest, codeInvalidParameter, "invalid offset, limit or all_child")
+	if pageErr != nil || limitErr != nil || boolErr != nil || page < 0 || limit < minUnitLimit || limit > maxUnitLimit {
+		f.writeUnitFailure(w, &unitFailure{http.StatusBadRequest, codeInvalidParameter,
+			"offset must be a page number from 0, limit an integer from 10 to 100, all_child true or false"})
 		return
 	}
-	parent := q.Get("org_id")
+	orgID := q.Get("org_id")
 
 	f.mu.Lock()
-	_, parentExists := f.units[parent]
+	matched, ok := f.listLocked(orgID, allChild)
+	f.mu.Unlock()
+	if !ok {
+		f.writeUnitFailure(w, &unitFailure{http.StatusNotFound, codeNotFound, "organization does not exist"})
+		return
+	}
+	answer := unitList{Total: len(matched), Organizations: []unitWire{}}
+	if len(matched) > 0 && page <= (len(matched)-1)/limit { // as a page number: page*limit could overflow
+		answer.Organizations = matched[page*limit : min((page+1)*limit, len(matched))]
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
+// listLocked returns what a listing with org_id and all_child holds; false when org_id is set and
+// no unit has it.
+func (f *Fake) listLocked(orgID string, allChild bool) ([]unitWire, bool) {
 	var matched []unitWire
+	if orgID != "" {
+		self, ok := f.units[orgID]
+		if !ok {
+			return nil, false
+		}
+		matched = append(matched, self.wire())
+	}
 	for _, id := range f.unitOrder {
-		if u := f.units[id]; parent == "" || f.isBelowLocked(u, parent, allChild) {
+		u := f.units[id]
+		var listed bool
+		switch {
+		case orgID == "":
+			// A unit whose parent is gone (RemoveOrgUnit) still has a parent_id: it is no root.
+			listed = (u.ParentID == "") != allChild
+		case id != orgID:
+			listed = f.isBelowLocked(u, orgID, allChild)
+		}
+		if listed {
 			matched = append(matched, u.wire())
 		}
 	}
-	f.mu.Unlock()
-	if parent != "" && !parentExists {
-		writeError(w, http.StatusNotFound, codeNotFound, "organization does not exist")
-		return
-	}
-	page := matched[min(offset, len(matched)):min(offset+limit, len(matched))]
-	writeJSON(w, http.StatusOK, unitList{Total: len(matched), Organizations: append([]unitWire{}, page...)})
+	return matched, true
 }
 
 // isBelowLocked reports whether u is a child of parent or, with deep, a descendant.

@@ -3,19 +3,24 @@
 // Organizations (an account's organization and its organizational units, behind AK/SK
 // SDK-HMAC-SHA256 signatures). One Fake serves both APIs; their paths do not overlap.
 //
-// The fake follows the documented contract: tokens expire after Options.TokenTTL, signatures are
-// verified (with its own implementation, not the client's) and an X-Sdk-Date 15 minutes or more
-// away from the server clock is refused; unit codes are unique in the tenant, names unique among
-// siblings, parents must exist and a unit with children cannot be deleted. Tests, the demo and
-// cmd/fakehuawei drive it over HTTP, inspect or edit its state directly (OrgUnits, PutOrgUnit,
-// Organization, ...) and inject faults (latency, throttling, unavailability, concurrent
-// modification, a rate cap). A Fake is safe for concurrent use.
+// The fake follows Huawei's documents, not orgsync's client: tokens expire after Options.TokenTTL
+// and a refused token request answers 400 {"error_code","error_msg"}; signatures are verified (with
+// its own implementation, not the client's) and an X-Sdk-Date 15 minutes or more away from the
+// server clock is refused; OneAccess listings are paged by page number (offset) with a limit of 10
+// to 100 and hold what org_id and all_child select (see handleListUnits); unit codes are unique in
+// the tenant, names unique among siblings, parents must exist and a unit with children cannot be
+// deleted. Tests, the demo and cmd/fakehuawei drive it over HTTP, inspect or edit its state
+// directly (OrgUnits, PutOrgUnit, Organization, ...) and inject faults (latency, throttling,
+// unavailability, concurrent modification, a rate cap, all of them optionally for selected
+// requests only). A Fake is safe for concurrent use.
 //
 // Error codes: ORG.0011/0012/0014/0015, APIGW.0301/0308 and Organizations.1003 are Huawei's; the
-// fake answers conditions Huawei documents no code for with the codes listed in package
-// huaweicloud (ORG.0010 not found, ORG.0013 sibling name taken, ORG.0016 parent not found,
-// ORG.0017 has children, ORG.0018 move into its own subtree, ORG.0019 invalid parameter,
-// Organizations.1100-1107), and refused bearer tokens with 401 {"error_code":"AUTH.0001"}.
+// fake answers conditions Huawei documents no code for with codes of its own (ORG.0010 not found,
+// ORG.0013 sibling name taken, ORG.0016 parent not found, ORG.0017 has children, ORG.0018 move
+// into its own subtree, ORG.0019 invalid parameter, Organizations.1100-1107, 400 AUTH.0002 and
+// AUTH.0003 refused token requests), and refused bearer tokens with 401 {"error_code":"AUTH.0001"}. In
+// undocumented-answers mode (SetUndocumentedErrors) the OneAccess ones become one code no client
+// knows.
 package huaweifake
 
 import (
@@ -25,6 +30,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orgsync/orgsync/internal/fakeserver"
@@ -47,13 +53,16 @@ type Options struct {
 	Faults Faults
 	// OnRequest, when set, is called after each request has been answered, outside the lock.
 	OnRequest func(Request)
+	// UndocumentedErrors starts the fake in undocumented-answers mode; see SetUndocumentedErrors.
+	UndocumentedErrors bool
 }
 
 // Fake holds the state of the fake services and serves their HTTP APIs. Create it with New.
 type Fake struct {
-	now      func() time.Time
-	log      *fakeserver.Log
-	injector fakeserver.Injector
+	now          func() time.Time
+	log          *fakeserver.Log
+	injector     fakeserver.Injector
+	undocumented atomic.Bool
 
 	mu            sync.Mutex
 	clientID      string
@@ -89,6 +98,7 @@ func New(opts Options) *Fake {
 		f.tokenTTL = 1800 * time.Second
 	}
 	f.SetFaults(opts.Faults)
+	f.SetUndocumentedErrors(opts.UndocumentedErrors)
 	if opts.AccessKey != "" {
 		f.AddAccount(opts.AccessKey, opts.SecretKey, "")
 	}
@@ -147,13 +157,15 @@ const (
 )
 
 // ServeHTTP serves both APIs and logs every request. In order: injected latency, the path (404)
-// and method (405), authentication (401), injected faults, then the API itself.
+// and method (405), authentication (401), injected faults, then the API itself. Faults apply to
+// the requests Faults.Select selects, or to all.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := f.log.Start(w, r, "")
 	defer rec.Done()
 
 	faults := f.currentFaults()
-	if !fakeserver.Delay(r, faults.Latency) {
+	selected := faults.selects(r)
+	if selected && !fakeserver.Delay(r, faults.Latency) {
 		writeUnavailable(rec)
 		return
 	}
@@ -181,7 +193,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.SetAccessKey(ak)
 		rt.account = ak
 	}
-	if f.injectFault(rec, rt.api, r.Method, faults) {
+	if selected && f.injectFault(rec, rt.api, r.Method, faults) {
 		return
 	}
 	handle(rec, r, params{id: rt.id, account: rt.account})

@@ -130,3 +130,53 @@ func TestDriftAndConcurrency(t *testing.T) {
 		t.Errorf("get a unit added with PutOrgUnit: %d", status)
 	}
 }
+
+func TestFaultsForSelectedRequests(t *testing.T) {
+	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
+	defer srv.Close()
+	token := tokenFor(t, srv)
+	secondPage := func(r *http.Request) bool { return r.URL.Query().Get("offset") == "1" }
+
+	tests := []struct {
+		name        string
+		faults      Faults
+		query       string
+		wantStatus  int
+		wantLatency time.Duration
+	}{
+		{"unavailable: selected page", Faults{UnavailableFraction: 1, Select: secondPage}, "offset=1&limit=10", 503, 0},
+		{"unavailable: other page", Faults{UnavailableFraction: 1, Select: secondPage}, "offset=0&limit=10", 200, 0},
+		{"throttled: selected page", Faults{ThrottleFraction: 1, Select: secondPage}, "offset=1&limit=10", 429, 0},
+		{"latency: selected page", Faults{Latency: 50 * time.Millisecond, Select: secondPage}, "offset=1&limit=10", 200, 50 * time.Millisecond},
+		{"latency: other page", Faults{Latency: time.Hour, Select: secondPage}, "offset=0&limit=10", 200, 0},
+		{"rate cap spares other pages", Faults{RateLimit: 0.001, Select: secondPage}, "offset=0&limit=10", 200, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.SetFaults(tt.faults)
+			for range 3 {
+				start := time.Now()
+				status, _ := call(t, srv, token, http.MethodGet, orgUnitsPath+"?"+tt.query, "")
+				if status != tt.wantStatus {
+					t.Errorf("status %d, want %d", status, tt.wantStatus)
+				}
+				if elapsed := time.Since(start); elapsed < tt.wantLatency || (tt.wantLatency == 0 && elapsed > 10*time.Second) {
+					t.Errorf("answered after %s, want at least %s", elapsed, tt.wantLatency)
+				}
+			}
+		})
+	}
+	srv.SetFaults(Faults{})
+	srv.ResetRequests()
+	srv.SetFaults(Faults{UnavailableFraction: 1, Select: secondPage})
+	call(t, srv, token, http.MethodGet, orgUnitsPath+"?offset=0&limit=10", "")
+	call(t, srv, token, http.MethodGet, orgUnitsPath+"?offset=1&limit=10", "")
+	var got []string
+	for _, r := range srv.Requests() {
+		got = append(got, fmt.Sprintf("%s %s?%s %d", r.Method, r.Path, r.Query, r.Status))
+	}
+	want := []string{"GET /api/v2/tenant/organizations?offset=0&limit=10 200", "GET /api/v2/tenant/organizations?offset=1&limit=10 503"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("log = %v, want %v", got, want)
+	}
+}
