@@ -62,7 +62,7 @@ spec:
 }
 
 func (c *huaweiCloud) departments(ctx context.Context) ([]department, error) {
-	units, err := c.client.ListOrgUnits(ctx, hwapi.ListOrgUnitsOptions{})
+	units, err := c.client.ListAllOrgUnits(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@
 // concurrent-modification conflict (409 Organizations.1003) are retried for every method, since
 // the request was refused before it changed anything; 5xx answers and network failures only for
 // idempotent calls. Errors are *APIError values that match this package's sentinel errors with
-// errors.Is. Secrets (secret key, security token, client secret, access tokens, Authorization
+// errors.Is; only answers the package recognises match a specific one (an unknown 400 is
+// ErrInvalidRequest and ErrUnrecognized, never ErrNotFound or ErrHasChildren). Secrets (secret key, security token, client secret, access tokens, Authorization
 // headers) never appear in errors, logs or formatted values.
 package huaweicloud

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,14 +14,21 @@ import (
 )
 
 // Sentinel errors. An *APIError matches the ones its service code implies or, for codes this
-// package does not know, the ones its HTTP status implies (errors.Is).
+// package does not know, the few its HTTP status implies (errors.Is). An answer this package does
+// not recognise never matches ErrNotFound (unless it is a 404), ErrAlreadyExists, ErrHasChildren
+// or ErrParentNotFound: Huawei documents few failure answers, and a real service may answer 400
+// with a code and message of its own for anything.
 var (
-	// ErrNotFound: HTTP 404 (OneAccess ORG.0010, Organizations.1100 no organization,
-	// Organizations.1102 no such organizational unit), or FindByCode found no unit.
+	// ErrNotFound: HTTP 404, except the API gateway's "no such API" (APIGW.0101, APIG.0101), which
+	// says the endpoint is wrong, not that a resource is gone; Organizations.1100 (no
+	// organization) and Organizations.1102 (no such organizational unit), or FindByCode read the
+	// whole tenant and found no unit with the code. A 400, whatever its code or message, is never
+	// ErrNotFound.
 	ErrNotFound = errors.New("huaweicloud: not found")
-	// ErrAlreadyExists: OneAccess ORG.0012 (code exists in the tenant); Organizations 409 other than
-	// Organizations.1003 (the account already has an organization, an organizational unit of that
-	// name exists under the parent).
+	// ErrAlreadyExists: OneAccess ORG.0012 (code exists in the tenant); Organizations.1101 (the
+	// account already has an organization) and Organizations.1103 (an organizational unit of that
+	// name exists under the parent). A 409 with another code is not: Huawei answers 409 for other
+	// conflicts too, such as a quota exceeded.
 	ErrAlreadyExists = errors.New("huaweicloud: already exists")
 	// ErrNameTaken: a sibling already has the name (OneAccess ORG.0013, Organizations.1103). For
 	// OneAccess it is also ErrInvalidRequest: the unit's identity is its code, so another unit
@@ -35,10 +43,20 @@ var (
 	ErrHasChildren = errors.New("huaweicloud: has children")
 	// ErrInvalidRequest: the request will fail the same way until it changes: OneAccess ORG.0011
 	// (name required), ORG.0014 (invalid code), ORG.0015 (invalid name), ORG.0013, ORG.0018 (move
-	// under its own subtree), ORG.0019 (invalid parameter); any other 400, 413 or 422.
+	// under its own subtree), ORG.0019 (invalid parameter), the gateway's APIGW.0101/APIG.0101 (no
+	// such API: a wrong endpoint); any other 400, 413 or 422, recognised or not (see
+	// ErrUnrecognized).
 	ErrInvalidRequest = errors.New("huaweicloud: invalid request")
+	// ErrUnrecognized: a 4xx answer other than 401, 403, 404 and 429 whose code this package does
+	// not know. Huawei documents few failure answers; such an answer says the call failed and
+	// nothing else, so a caller that must know whether something exists, is a duplicate or has
+	// children should observe again (GET, list) rather than conclude from it. A 400 is also
+	// ErrInvalidRequest.
+	ErrUnrecognized = errors.New("huaweicloud: unrecognised answer")
 	// ErrUnauthorized: HTTP 401: signature verification failed (APIGW.0301), a stale X-Sdk-Date,
-	// rejected client credentials, or an access token that is still refused after a refresh.
+	// or an access token that is still refused after a refresh; or a refused OneAccess token
+	// request (documented as 400 {"error_code","error_msg"}: the client ID or secret is wrong),
+	// which is ErrUnauthorized only, never ErrInvalidRequest.
 	ErrUnauthorized = errors.New("huaweicloud: unauthorized")
 	// ErrForbidden: HTTP 403 other than throttling.
 	ErrForbidden = errors.New("huaweicloud: forbidden")
@@ -51,9 +69,11 @@ var (
 	ErrUnavailable = errors.New("huaweicloud: unavailable")
 )
 
-// Service error codes this package interprets. Only ORG.0011/0012/0014/0015, APIGW.0301/0308 and
-// Organizations.1003 are documented by Huawei; the others are the codes huaweifake answers with
-// (Huawei documents no code for these conditions), listed so that the client and the fake agree.
+// Service error codes this package interprets. Only ORG.0011/0012/0014/0015, APIGW.0301/0308/0101,
+// APIG.0101 and Organizations.1003 are documented by Huawei; the others are the codes huaweifake
+// answers with (Huawei documents no code for these conditions), listed so that the client and the
+// fake agree. CodeOrgUnitNotFound is the fake's, and is not interpreted: a unit is not found only
+// when the answer is a 404.
 const (
 	CodeNameRequired           = "ORG.0011"
 	CodeCodeExists             = "ORG.0012"
@@ -67,6 +87,8 @@ const (
 	CodeOrgUnitNotFound        = "ORG.0010"
 	CodeSignatureFailed        = "APIGW.0301"
 	CodeGatewayThrottled       = "APIGW.0308"
+	CodeGatewayNoSuchAPI       = "APIGW.0101"
+	CodeDedicatedNoSuchAPI     = "APIG.0101"
 	CodeConcurrentModification = "Organizations.1003"
 	CodeNoOrganization         = "Organizations.1100"
 	CodeOrganizationExists     = "Organizations.1101"
@@ -90,9 +112,10 @@ var codeKinds = map[string][]error{
 	CodeHasChildren:            {ErrHasChildren},
 	CodeCycle:                  {ErrInvalidRequest},
 	CodeInvalidParameter:       {ErrInvalidRequest},
-	CodeOrgUnitNotFound:        {ErrNotFound},
 	CodeSignatureFailed:        {ErrUnauthorized},
 	CodeGatewayThrottled:       {ErrThrottled},
+	CodeGatewayNoSuchAPI:       {ErrInvalidRequest},
+	CodeDedicatedNoSuchAPI:     {ErrInvalidRequest},
 	CodeConcurrentModification: {ErrConcurrentModification},
 	CodeNoOrganization:         {ErrNotFound},
 	CodeOrganizationExists:     {ErrAlreadyExists},
@@ -124,6 +147,9 @@ type APIError struct {
 	RetryAfter time.Duration
 	// Attempts is how many attempts the call made.
 	Attempts int
+
+	// kinds, when set, are the only sentinels the error matches, whatever its code and status.
+	kinds []error
 }
 
 // Error formats the error as "huaweicloud: SERVICE METHOD PATH: HTTP status (code C): message".
@@ -148,13 +174,12 @@ func (e *APIError) Error() string {
 
 // Is maps the code, or failing that the status, to the sentinel errors of this package.
 func (e *APIError) Is(target error) bool {
-	if kinds, ok := codeKinds[e.Code]; ok {
-		for _, k := range kinds {
-			if k == target {
-				return true
-			}
-		}
-		return false
+	kinds, known := codeKinds[e.Code]
+	if e.kinds != nil {
+		kinds, known = e.kinds, true
+	}
+	if known {
+		return slices.Contains(kinds, target)
 	}
 	switch target {
 	case ErrInvalidRequest:
@@ -162,10 +187,14 @@ func (e *APIError) Is(target error) bool {
 		case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
 			return true
 		}
+	case ErrUnrecognized:
+		switch e.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests:
+			return false
+		}
+		return e.StatusCode >= 400 && e.StatusCode <= 499
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
-	case ErrAlreadyExists:
-		return e.StatusCode == http.StatusConflict
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:

@@ -18,8 +18,11 @@ import (
 
 // OneAccess defaults.
 const (
-	// DefaultOneAccessPageSize is the limit of list calls; also the largest one accepted.
+	// DefaultOneAccessPageSize is the limit (page size) of list calls.
 	DefaultOneAccessPageSize = 100
+	// MinOneAccessPageSize and MaxOneAccessPageSize bound the limit OneAccess accepts.
+	MinOneAccessPageSize = 10
+	MaxOneAccessPageSize = 100
 	// DefaultTokenRefreshMargin is how long before its expiry a cached token is replaced.
 	DefaultTokenRefreshMargin = time.Minute
 	// DefaultCategory is the category OneAccess gives a unit created without one.
@@ -42,7 +45,8 @@ type OneAccessConfig struct {
 	// OneAccess (client-credentials grant). Both required; the secret never leaves the process
 	// other than in the token request.
 	ClientID, ClientSecret string
-	// PageSize is the limit of list calls; default and maximum 100.
+	// PageSize is the limit (page size) of list calls, 10 to 100: a smaller one is raised to 10, a
+	// larger one lowered to 100. Default 100.
 	PageSize int
 	// TokenRefreshMargin is how long before expiry a cached token is replaced; default 1m, and at
 	// most half the token's lifetime.
@@ -81,19 +85,30 @@ type OrgUnitUpdate struct {
 	Code, Name, ParentID, Category *string
 }
 
-// ListOrgUnitsOptions filter a list call.
+// ListOrgUnitsOptions select what a listing holds, as Huawei's ListOrganizations reference
+// defines it:
+//
+//	OrgID  AllChildren  the listing holds
+//	""     false        the root units only (no parent)
+//	""     true         every unit except the roots
+//	X      false        X itself and its direct children
+//	X      true         X itself and all its descendants
+//
+// So no single listing holds the whole tenant; ListAllOrgUnits reads it as two.
 type ListOrgUnitsOptions struct {
-	// ParentID, when set, lists the children of that unit only (org_id on the wire).
-	ParentID string
-	// AllChildren, with ParentID, lists all descendants instead of the direct children.
+	// OrgID is org_id on the wire.
+	OrgID string
+	// AllChildren is all_child on the wire.
 	AllChildren bool
 }
 
-// OrgUnitPage is one page of a list call.
+// OrgUnitPage is one page of a listing.
 type OrgUnitPage struct {
 	Units []OrgUnit
-	// Total is the number of units matching the filter, on every page.
+	// Total is the number of units the listing holds, on all its pages.
 	Total int
+	// Limit is the page size asked for.
+	Limit int
 }
 
 // NewOneAccess validates cfg, applies defaults and returns a client.
@@ -104,14 +119,14 @@ func NewOneAccess(cfg OneAccessConfig) (*OneAccessClient, error) {
 	if cfg.Endpoint == "" {
 		return nil, errors.New("huaweicloud: OneAccess endpoint (the tenant domain) is required")
 	}
-	if cfg.PageSize < 0 || cfg.PageSize > DefaultOneAccessPageSize || cfg.TokenRefreshMargin < 0 {
-		return nil, fmt.Errorf("huaweicloud: PageSize must be between 0 and %d, TokenRefreshMargin not negative", DefaultOneAccessPageSize)
+	if cfg.PageSize < 0 || cfg.TokenRefreshMargin < 0 {
+		return nil, errors.New("huaweicloud: OneAccess PageSize and TokenRefreshMargin must not be negative")
 	}
 	secret := cfg.ClientSecret
 	c := &OneAccessClient{
 		clientID:      cfg.ClientID,
 		clientSecret:  &secret,
-		pageSize:      cmp.Or(cfg.PageSize, DefaultOneAccessPageSize),
+		pageSize:      clampPageSize(cmp.Or(cfg.PageSize, DefaultOneAccessPageSize)),
 		refreshMargin: cmp.Or(cfg.TokenRefreshMargin, DefaultTokenRefreshMargin),
 		tokens:        newTokenCache(),
 	}
@@ -200,7 +215,8 @@ func (c *OneAccessClient) CreateOrgUnit(ctx context.Context, u OrgUnit) (string,
 	return answer.OrgID, nil
 }
 
-// GetOrgUnit returns the unit with the org_id; ErrNotFound when there is none.
+// GetOrgUnit returns the unit with the org_id. ErrNotFound only for a 404: a tenant may answer a
+// unit that does not exist with a 400 of its own (ErrUnrecognized), which proves nothing.
 func (c *OneAccessClient) GetOrgUnit(ctx context.Context, id string) (OrgUnit, error) {
 	var w orgUnitWire
 	if err := c.do(ctx, apiCall{method: http.MethodGet, path: unitPath(id), idempotent: true}, &w); err != nil {
@@ -220,54 +236,113 @@ func (c *OneAccessClient) UpdateOrgUnit(ctx context.Context, id string, upd OrgU
 	return c.do(ctx, apiCall{method: http.MethodPut, path: unitPath(id), body: body, idempotent: true}, nil)
 }
 
-// DeleteOrgUnit deletes the unit. While it has children OneAccess refuses with ErrHasChildren. A
-// retried DELETE whose first attempt succeeded reports ErrNotFound: callers treat it as deleted.
+// DeleteOrgUnit deletes the unit. While it has children OneAccess refuses; Huawei documents no
+// code for that, so the refusal is ErrHasChildren only with the code huaweifake uses (ORG.0017),
+// and otherwise an error matching ErrUnrecognized, never success. A retried DELETE whose first
+// attempt succeeded reports ErrNotFound (a 404): callers treat it as deleted.
 func (c *OneAccessClient) DeleteOrgUnit(ctx context.Context, id string) error {
 	return c.do(ctx, apiCall{method: http.MethodDelete, path: unitPath(id), idempotent: true}, nil)
 }
 
-// ListOrgUnitsPage returns one page of units, starting at offset, at most limit of them (0: the
-// configured page size).
-func (c *OneAccessClient) ListOrgUnitsPage(ctx context.Context, opts ListOrgUnitsOptions, offset, limit int) (OrgUnitPage, error) {
-	if limit <= 0 {
-		limit = c.pageSize
+// ListOrgUnitsPage returns page number page (0 is the first) of the listing opts select, in pages
+// of limit units. A limit of 0 means the configured page size; any other is brought into 10..100,
+// the range OneAccess accepts.
+func (c *OneAccessClient) ListOrgUnitsPage(ctx context.Context, opts ListOrgUnitsOptions, page, limit int) (OrgUnitPage, error) {
+	if page < 0 {
+		return OrgUnitPage{}, fmt.Errorf("huaweicloud: oneaccess: page number %d is negative", page)
 	}
-	q := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}}
-	if opts.ParentID != "" {
-		q.Set("org_id", opts.ParentID)
-		q.Set("all_child", strconv.FormatBool(opts.AllChildren))
+	limit = clampPageSize(cmp.Or(limit, c.pageSize))
+	q := url.Values{
+		"offset":    {strconv.Itoa(page)},
+		"limit":     {strconv.Itoa(limit)},
+		"all_child": {strconv.FormatBool(opts.AllChildren)},
+	}
+	if opts.OrgID != "" {
+		q.Set("org_id", opts.OrgID)
 	}
 	var answer listOrgUnitsAnswer
 	if err := c.do(ctx, apiCall{method: http.MethodGet, path: oneAccessOrgsPath, query: q, idempotent: true}, &answer); err != nil {
 		return OrgUnitPage{}, err
 	}
-	page := OrgUnitPage{Total: answer.Total, Units: make([]OrgUnit, 0, len(answer.Organizations))}
+	result := OrgUnitPage{Total: answer.Total, Limit: limit, Units: make([]OrgUnit, 0, len(answer.Organizations))}
 	for _, w := range answer.Organizations {
-		page.Units = append(page.Units, w.unit())
+		result.Units = append(result.Units, w.unit())
 	}
-	return page, nil
+	return result, nil
 }
 
-// ListOrgUnits returns every unit matching opts, following the offset/limit paging until total
-// units have been read or a page comes back short.
-func (c *OneAccessClient) ListOrgUnits(ctx context.Context, opts ListOrgUnitsOptions) ([]OrgUnit, error) {
-	var all []OrgUnit
-	for {
-		page, err := c.ListOrgUnitsPage(ctx, opts, len(all), c.pageSize)
-		if err != nil {
+// ListOrgUnitsMatching returns every unit of the listing opts select (see ListOrgUnitsOptions:
+// without OrgID that is not the whole tenant), reading it page by page in pages of the configured
+// size until it has read total units or a page comes back empty. A unit seen twice (the listing
+// shifted while it was read) is returned once, as last seen. Any failed page fails the call: it
+// never returns part of a listing.
+func (c *OneAccessClient) ListOrgUnitsMatching(ctx context.Context, opts ListOrgUnitsOptions) ([]OrgUnit, error) {
+	var units unitSet
+	if err := c.readListing(ctx, opts, &units); err != nil {
+		return nil, err
+	}
+	return units.list, nil
+}
+
+// ListAllOrgUnits returns every unit of the tenant, each once: the roots, then the listing of
+// every other unit, each read page by page (see ListOrgUnitsMatching). A unit moved between the two
+// listings while they were read is returned once, as last seen; a unit created, moved or deleted
+// meanwhile may be missing or stale, as with any paged read. Any failed page fails the call: it
+// never returns part of the tenant.
+func (c *OneAccessClient) ListAllOrgUnits(ctx context.Context) ([]OrgUnit, error) {
+	var units unitSet
+	for _, opts := range []ListOrgUnitsOptions{{}, {AllChildren: true}} {
+		if err := c.readListing(ctx, opts, &units); err != nil {
 			return nil, err
 		}
-		all = append(all, page.Units...)
-		if len(page.Units) < c.pageSize || len(all) >= page.Total {
-			return all, nil
+	}
+	return units.list, nil
+}
+
+// readListing adds every unit of one listing to units.
+func (c *OneAccessClient) readListing(ctx context.Context, opts ListOrgUnitsOptions, units *unitSet) error {
+	read := 0
+	for page := 0; ; page++ {
+		p, err := c.ListOrgUnitsPage(ctx, opts, page, c.pageSize)
+		if err != nil {
+			return fmt.Errorf("huaweicloud: oneaccess: listing page %d (org_id %q, all_child %t): %w", page, opts.OrgID, opts.AllChildren, err)
+		}
+		for _, u := range p.Units {
+			units.add(u)
+		}
+		// Rows read, duplicates included: a server that repeats a page cannot keep the loop going.
+		read += len(p.Units)
+		if len(p.Units) == 0 || read >= p.Total {
+			return nil
 		}
 	}
 }
 
-// FindByCode returns the unit with the code, or ErrNotFound. The API addresses units by org_id
-// only, so this lists the tenant's units; callers remember the org_id once found.
+// unitSet holds units in the order first seen, each org_id once.
+type unitSet struct {
+	list  []OrgUnit
+	index map[string]int // org_id → position in list
+}
+
+func (s *unitSet) add(u OrgUnit) {
+	if i, seen := s.index[u.ID]; seen {
+		s.list[i] = u
+		return
+	}
+	if s.index == nil {
+		s.index = make(map[string]int)
+	}
+	if u.ID != "" {
+		s.index[u.ID] = len(s.list)
+	}
+	s.list = append(s.list, u)
+}
+
+// FindByCode returns the unit with the code. The API addresses units by org_id only, so this reads
+// the whole tenant (ListAllOrgUnits); callers remember the org_id once found. ErrNotFound means
+// the tenant was read completely and no unit has the code.
 func (c *OneAccessClient) FindByCode(ctx context.Context, code string) (OrgUnit, error) {
-	units, err := c.ListOrgUnits(ctx, ListOrgUnitsOptions{})
+	units, err := c.ListAllOrgUnits(ctx)
 	if err != nil {
 		return OrgUnit{}, err
 	}
@@ -278,6 +353,8 @@ func (c *OneAccessClient) FindByCode(ctx context.Context, code string) (OrgUnit,
 	}
 	return OrgUnit{}, fmt.Errorf("huaweicloud: oneaccess: no organization unit with code %q: %w", code, ErrNotFound)
 }
+
+func clampPageSize(n int) int { return min(max(n, MinOneAccessPageSize), MaxOneAccessPageSize) }
 
 func unitPath(id string) string { return oneAccessOrgsPath + "/" + url.PathEscape(id) }
 
@@ -336,7 +413,7 @@ func (c *OneAccessClient) token(ctx context.Context) (string, error) {
 		authorize:   func(*http.Request, []byte) error { return nil },
 	}, &answer)
 	if err != nil {
-		return "", err
+		return "", credentialsRefused(err)
 	}
 	if answer.AccessToken == "" {
 		return "", errors.New("huaweicloud: oneaccess: token answer has no access_token")
@@ -348,6 +425,19 @@ func (c *OneAccessClient) token(ctx context.Context) (string, error) {
 	margin := min(c.refreshMargin, lifetime/2)
 	c.tokens.store(answer.AccessToken, c.t.now().Add(lifetime-margin))
 	return answer.AccessToken, nil
+}
+
+// credentialsRefused makes a refused token request ErrUnauthorized and only that. The token API
+// reference documents one refusal, 400 {"error_code","error_msg"}, and it means the client ID or
+// secret is wrong; a 401 is read the same way. Other failures (throttling, 5xx, network) are
+// returned as they are.
+func credentialsRefused(err error) error {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || (apiErr.StatusCode != http.StatusBadRequest && apiErr.StatusCode != http.StatusUnauthorized) {
+		return err
+	}
+	apiErr.kinds = []error{ErrUnauthorized}
+	return fmt.Errorf("huaweicloud: oneaccess: the client ID or client secret was refused: %w", err)
 }
 
 // parseSeconds reads expires_in, a number or a numeric string; fallback when absent or invalid.

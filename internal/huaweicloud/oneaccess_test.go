@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -172,7 +174,7 @@ func TestOneAccessRules(t *testing.T) {
 		{"update missing unit", func() error { return c.UpdateOrgUnit(ctx, "missing", OrgUnitUpdate{Name: ptr("X")}) },
 			CodeOrgUnitNotFound, []error{ErrNotFound}, nil, 404},
 		{"list children of missing unit", func() error {
-			_, err := c.ListOrgUnits(ctx, ListOrgUnitsOptions{ParentID: "missing"})
+			_, err := c.ListOrgUnitsMatching(ctx, ListOrgUnitsOptions{OrgID: "missing"})
 			return err
 		}, CodeOrgUnitNotFound, []error{ErrNotFound}, nil, 404},
 	}
@@ -194,58 +196,6 @@ func TestOneAccessRules(t *testing.T) {
 	}
 	if n := len(srv.OrgUnits()); n != 3 {
 		t.Errorf("the fake holds %d units after rejected calls, want 3", n)
-	}
-}
-
-func TestOneAccessPaging(t *testing.T) {
-	ctx := context.Background()
-	srv := newFake(t, huaweifake.Options{})
-	c := newOneAccess(t, srv.URL(), func(cfg *OneAccessConfig) { cfg.PageSize = 3 })
-	top, _ := c.CreateOrgUnit(ctx, OrgUnit{Code: "top", Name: "Top"})
-	var wantChildren []string
-	for i := range 7 {
-		id, err := c.CreateOrgUnit(ctx, OrgUnit{Code: fmt.Sprintf("c%d", i), Name: fmt.Sprintf("C %d", i), ParentID: top})
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantChildren = append(wantChildren, id)
-	}
-	deep, _ := c.CreateOrgUnit(ctx, OrgUnit{Code: "deep", Name: "Deep", ParentID: wantChildren[0]})
-	srv.ResetRequests()
-
-	all, err := c.ListOrgUnits(ctx, ListOrgUnitsOptions{})
-	if err != nil || len(all) != 9 {
-		t.Fatalf("ListOrgUnits = %d units, %v; want 9", len(all), err)
-	}
-	var queries []string
-	for _, r := range srv.Requests() {
-		queries = append(queries, r.Query)
-	}
-	if diff := cmp.Diff([]string{"limit=3&offset=0", "limit=3&offset=3", "limit=3&offset=6"}, queries); diff != "" {
-		t.Errorf("page requests (-want +got):\n%s", diff)
-	}
-
-	children, err := c.ListOrgUnits(ctx, ListOrgUnitsOptions{ParentID: top})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, u := range children {
-		ids = append(ids, u.ID)
-	}
-	if diff := cmp.Diff(wantChildren, ids); diff != "" {
-		t.Errorf("children (-want +got):\n%s", diff)
-	}
-	descendants, err := c.ListOrgUnits(ctx, ListOrgUnitsOptions{ParentID: top, AllChildren: true})
-	if err != nil || len(descendants) != 8 || descendants[7].ID != deep {
-		t.Errorf("descendants = %d, %v", len(descendants), err)
-	}
-	page, err := c.ListOrgUnitsPage(ctx, ListOrgUnitsOptions{}, 8, 5)
-	if err != nil || page.Total != 9 || len(page.Units) != 1 {
-		t.Errorf("last page = %+v, %v", page, err)
-	}
-	if _, err := c.ListOrgUnitsPage(ctx, ListOrgUnitsOptions{}, 0, 101); !errors.Is(err, ErrInvalidRequest) {
-		t.Errorf("limit 101: %v, want ErrInvalidRequest", err)
 	}
 }
 
@@ -317,17 +267,75 @@ func TestOneAccessUnauthorizedAfterRefreshIsReturned(t *testing.T) {
 
 func TestOneAccessBadClientCredentials(t *testing.T) {
 	srv := newFake(t, huaweifake.Options{})
-	c := newOneAccess(t, srv.URL(), func(cfg *OneAccessConfig) { cfg.ClientSecret = "wrong-secret-value" })
-	_, err := c.GetOrgUnit(context.Background(), "x")
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || !errors.Is(err, ErrUnauthorized) || apiErr.Code != "invalid_client" {
-		t.Fatalf("err = %v, want 401 invalid_client", err)
+	tests := []struct {
+		name   string
+		mutate func(*OneAccessConfig)
+	}{
+		{"wrong secret", func(cfg *OneAccessConfig) { cfg.ClientSecret = "wrong-secret-value" }},
+		{"wrong client ID", func(cfg *OneAccessConfig) { cfg.ClientID = "someone-else" }},
 	}
-	if strings.Contains(err.Error(), "wrong-secret-value") {
-		t.Errorf("error leaks the client secret: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.ResetRequests()
+			c := newOneAccess(t, srv.URL(), tt.mutate)
+			_, err := c.GetOrgUnit(context.Background(), "x")
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Code == "" || apiErr.Message == "" {
+				t.Fatalf("err = %v, want the token endpoint's 400 with its code and message", err)
+			}
+			checkIs(t, err, []error{ErrUnauthorized}, []error{ErrInvalidRequest, ErrUnrecognized, ErrNotFound})
+			if IsRetryable(err) {
+				t.Errorf("IsRetryable(%v) = true", err)
+			}
+			if strings.Contains(err.Error(), "wrong-secret-value") || strings.Contains(fmt.Sprintf("%#v", err), "wrong-secret-value") {
+				t.Errorf("error leaks the client secret: %v", err)
+			}
+			if diff := cmp.Diff([]string{"POST /api/v2/tenant/token 400"}, requestLines(srv.Requests())); diff != "" {
+				t.Errorf("refused client credentials are not retried (-want +got):\n%s", diff)
+			}
+		})
 	}
-	if n := len(srv.Requests()); n != 1 {
-		t.Errorf("%d requests, want 1: refused client credentials are not retried", n)
+}
+
+// TestOneAccessTokenRefusals reads the token endpoint's refusals as the reference documents them:
+// 400 {"error_code","error_msg"} means the client credentials are wrong, whatever the code.
+func TestOneAccessTokenRefusals(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		is     []error
+		isNot  []error
+	}{
+		{"documented refusal", 400, `{"error_code":"OA.0001","error_msg":"invalid client ` + testClientSecret + `"}`,
+			[]error{ErrUnauthorized}, []error{ErrInvalidRequest, ErrUnrecognized}},
+		{"refusal with a code never seen", 400, `{"error_code":"ORG.9999","error_msg":"未知错误"}`,
+			[]error{ErrUnauthorized}, []error{ErrInvalidRequest, ErrUnrecognized}},
+		{"OAuth-style 401", 401, `{"error":"invalid_client","error_description":"bad client"}`,
+			[]error{ErrUnauthorized}, []error{ErrInvalidRequest, ErrUnrecognized}},
+		{"throttled is not a refusal", 429, `{"error_code":"APIGW.0308","error_msg":"slow down"}`,
+			[]error{ErrThrottled}, []error{ErrUnauthorized}},
+		{"unavailable is not a refusal", 503, `{"error_code":"APIGW.0503","error_msg":"busy"}`,
+			[]error{ErrUnavailable}, []error{ErrUnauthorized}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.body))
+			}))
+			defer srv.Close()
+			c := newOneAccess(t, srv.URL, func(cfg *OneAccessConfig) { cfg.MaxAttempts = 1 })
+			_, err := c.GetOrgUnit(context.Background(), "x")
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != tt.status {
+				t.Fatalf("err = %v, want an APIError with status %d", err, tt.status)
+			}
+			checkIs(t, err, tt.is, tt.isNot)
+			if strings.Contains(fmt.Sprint(err), testClientSecret) {
+				t.Errorf("error leaks the client secret: %v", err)
+			}
+		})
 	}
 }
 
