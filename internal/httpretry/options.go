@@ -24,7 +24,7 @@ type Options struct {
 	// RequestTimeout bounds each attempt.
 	RequestTimeout time.Duration
 	// Limiter, when set, is used as-is and may be shared; when nil one is built from QPS and Burst.
-	Limiter *rate.Limiter
+	Limiter *Throttle
 	QPS     float64
 	Burst   int
 	// MaxAttempts is the number of attempts per call, the first included.
@@ -53,7 +53,7 @@ func (o Options) WithDefaults() Options {
 	o.BaseBackoff = cmp.Or(o.BaseBackoff, DefaultBaseBackoff)
 	o.MaxBackoff = max(cmp.Or(o.MaxBackoff, DefaultMaxBackoff), o.BaseBackoff)
 	if o.Limiter == nil {
-		o.Limiter = rate.NewLimiter(rate.Limit(o.QPS), o.Burst)
+		o.Limiter = NewThrottle(rate.NewLimiter(rate.Limit(o.QPS), o.Burst))
 	}
 	return o
 }

@@ -14,7 +14,7 @@ func TestOptionsWithDefaults(t *testing.T) {
 		o.MaxBackoff != DefaultMaxBackoff || o.Limiter.Limit() != DefaultQPS || o.Burst != DefaultBurst {
 		t.Errorf("defaults = %+v", o)
 	}
-	shared := rate.NewLimiter(1, 1)
+	shared := NewThrottle(rate.NewLimiter(1, 1))
 	o = Options{Limiter: shared, BaseBackoff: time.Minute, MaxBackoff: time.Second}.WithDefaults()
 	if o.Limiter != shared || o.MaxBackoff != time.Minute {
 		t.Errorf("got %+v; want the given limiter and MaxBackoff raised to BaseBackoff", o)

@@ -9,7 +9,6 @@ import (
 	"net"
 	"time"
 
-	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/util/wait"
 )
 
@@ -28,12 +27,15 @@ const (
 	// NotSent: the request provably never left (the connection could not be opened). Repeated
 	// for every method.
 	NotSent
+	// Throttled: the server asked the client to slow down. Repeated for every method, and the
+	// client's Throttle slows down.
+	Throttled
 )
 
 // Retryable reports whether a call that failed this way may be repeated.
 func (f Failure) Retryable(idempotent bool) bool {
 	switch f {
-	case Refused, NotSent:
+	case Refused, NotSent, Throttled:
 		return true
 	case Transient:
 		return idempotent
@@ -51,8 +53,8 @@ func NeverSent(err error) bool {
 
 // Policy is how a client runs its calls. A zero Sleep or Jitter takes SleepContext or FullJitter.
 type Policy struct {
-	// Limiter is waited on before every attempt.
-	Limiter *rate.Limiter
+	// Limiter is waited on before every attempt, and adapts to throttled answers.
+	Limiter *Throttle
 	// RequestTimeout bounds each attempt.
 	RequestTimeout time.Duration
 	// MaxAttempts bounds the attempts of a call, the first included.
@@ -100,20 +102,31 @@ func (p Policy) Do(ctx context.Context, call Call) error {
 	ceilings := wait.Backoff{Duration: p.BaseBackoff, Factor: 2, Cap: p.MaxBackoff, Steps: math.MaxInt32}
 	giveUpAt := time.Now().Add(p.MaxRetryDuration)
 	var last error
+	maxWait, bounded := maxWaitFrom(ctx)
+	// hold is the end of the server's Retry-After this call has itself waited out.
+	var hold, waitedOut time.Time
 	for n := 1; ; n++ {
-		if err := p.Limiter.Wait(ctx); err != nil {
+		if err := p.wait(ctx, call.Op, sleep, waitedOut); err != nil {
 			return p.limiterFailure(ctx, call.Op, err, last)
 		}
 		err := p.attempt(ctx, call, n)
 		if err == nil {
+			p.Limiter.succeeded(time.Now())
 			return nil
 		}
 		last = err
 		failure, serverWait := p.classify(err, n)
+		if failure == Throttled {
+			hold = p.Limiter.throttled(time.Now(), serverWait)
+		}
 		if n >= p.MaxAttempts || ctx.Err() != nil || !failure.Retryable(call.Idempotent) {
 			return err
 		}
 		d := max(jitter(min(ceilings.Step(), p.MaxBackoff)), serverWait)
+		if bounded && d > maxWait {
+			// The caller would rather come back later than hold its worker for the wait.
+			return fmt.Errorf("%w (retry abandoned: %w)", err, &LimitedError{Op: call.Op, Delay: d})
+		}
 		wakeAt := time.Now().Add(d)
 		if deadline, ok := ctx.Deadline(); wakeAt.After(giveUpAt) || (ok && wakeAt.After(deadline)) {
 			return err
@@ -121,6 +134,7 @@ func (p Policy) Do(ctx context.Context, call Call) error {
 		if sleepErr := sleep(ctx, d); sleepErr != nil {
 			return fmt.Errorf("%w (retry abandoned: %w)", err, sleepErr)
 		}
+		waitedOut = hold
 	}
 }
 
@@ -143,10 +157,68 @@ func (p Policy) attempt(ctx context.Context, call Call, n int) error {
 	return call.Attempt(attemptCtx, n)
 }
 
+// wait takes a token of the limiter, waiting for it unless the context ends first or its
+// deadline comes before the token would. Under a context made by WithMaxWait, a token further away
+// than the caller will wait is not waited for: the reservation is given back and a *LimitedError
+// says when to come back.
+func (p Policy) wait(ctx context.Context, op string, sleep func(context.Context, time.Duration) error, waitedOut time.Time) error {
+	maxWait, bounded := maxWaitFrom(ctx)
+	res, d := p.Limiter.reserve(time.Now(), waitedOut)
+	if !res.OK() {
+		return errors.New("rate limiter admits no request")
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Now().Add(d).After(deadline) {
+		res.Cancel()
+		return fmt.Errorf("would wait %s, past the context's deadline", d.Round(time.Millisecond))
+	}
+	if bounded && d > maxWait {
+		res.Cancel()
+		return &LimitedError{Op: op, Delay: d}
+	}
+	if d <= 0 {
+		return nil
+	}
+	if err := sleep(ctx, d); err != nil {
+		res.Cancel()
+		return err
+	}
+	return nil
+}
+
+// LimitedError says that a call was not made because its turn under the rate limiter, or its next
+// attempt after a throttled answer, is further away than the caller would wait (WithMaxWait).
+type LimitedError struct {
+	Op    string
+	Delay time.Duration
+}
+
+func (e *LimitedError) Error() string {
+	return fmt.Sprintf("%s: not sent: the next turn is in %s", e.Op, e.Delay.Round(time.Millisecond))
+}
+
+type maxWaitKey struct{}
+
+// WithMaxWait returns a context under which calls wait at most d for the rate limiter or between
+// attempts; beyond that they fail at once with a *LimitedError, so that a controller's worker can
+// requeue the work instead of sleeping while other work waits.
+func WithMaxWait(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, maxWaitKey{}, d)
+}
+
+func maxWaitFrom(ctx context.Context) (time.Duration, bool) {
+	d, ok := ctx.Value(maxWaitKey{}).(time.Duration)
+	return d, ok
+}
+
 // limiterFailure reports a call the limiter could not admit: the context ended, or its deadline
-// comes before a token would (reported as ErrThrottled: the client throttles itself).
+// comes before a token would (reported as ErrThrottled: the client throttles itself), or the
+// caller would not wait that long (a *LimitedError, kept in the chain).
 func (p Policy) limiterFailure(ctx context.Context, op string, err, last error) error {
 	cause := fmt.Errorf("%s: rate limiter: %w: %v", op, p.ErrThrottled, err)
+	var limited *LimitedError
+	if errors.As(err, &limited) {
+		cause = fmt.Errorf("%w: %w", p.ErrThrottled, err)
+	}
 	if ctx.Err() != nil {
 		cause = fmt.Errorf("%s: waiting for the rate limiter: %w", op, ctx.Err())
 	}

@@ -33,7 +33,7 @@ func classifyFailure(err error) (Failure, time.Duration) {
 // testPolicy records the waits instead of sleeping and uses the top of each jitter range.
 func testPolicy(waits *[]time.Duration) Policy {
 	return Policy{
-		Limiter:          rate.NewLimiter(rate.Inf, 1),
+		Limiter:          NewThrottle(rate.NewLimiter(rate.Inf, 1)),
 		RequestTimeout:   time.Second,
 		MaxAttempts:      4,
 		MaxRetryDuration: time.Minute,
@@ -146,7 +146,7 @@ func TestDoAbandonsWhenTheWaitIsCut(t *testing.T) {
 
 func TestDoLimiterFailure(t *testing.T) {
 	p := testPolicy(new([]time.Duration))
-	p.Limiter = rate.NewLimiter(rate.Every(time.Hour), 1)
+	p.Limiter = NewThrottle(rate.NewLimiter(rate.Every(time.Hour), 1))
 	p.Limiter.Allow() // the only token is gone; the next one comes after the deadline
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()

@@ -207,15 +207,17 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// classify tells httpretry what a failed attempt means for repeating it. Throttling and
-// Organizations.1003 are refusals: the service did not act on the request.
+// classify tells httpretry what a failed attempt means for repeating it. Throttling is repeated
+// and slows the client down; Organizations.1003 is a refusal: the service did not act on it.
 func classify(err error) (httpretry.Failure, time.Duration) {
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
 		return httpretry.Permanent, 0
 	}
 	switch {
-	case errors.Is(apiErr, ErrThrottled) || errors.Is(apiErr, ErrConcurrentModification):
+	case errors.Is(apiErr, ErrThrottled):
+		return httpretry.Throttled, apiErr.RetryAfter
+	case errors.Is(apiErr, ErrConcurrentModification):
 		return httpretry.Refused, apiErr.RetryAfter
 	case errors.Is(apiErr, ErrUnavailable):
 		return httpretry.Transient, apiErr.RetryAfter

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 // OneAccess defaults.
@@ -143,7 +143,7 @@ func (c *OneAccessClient) secrets() []string {
 }
 
 // Limiter returns the rate limiter every attempt waits on, token requests included.
-func (c *OneAccessClient) Limiter() *rate.Limiter { return c.t.retry.Limiter }
+func (c *OneAccessClient) Limiter() *httpretry.Throttle { return c.t.retry.Limiter }
 
 // String describes the client without its secrets.
 func (c OneAccessClient) String() string {

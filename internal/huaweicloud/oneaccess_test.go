@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
 
@@ -27,7 +28,7 @@ const (
 // fastTransport is a TransportOptions for local tests: no rate limit, tiny backoffs.
 func fastTransport() TransportOptions {
 	return TransportOptions{
-		Limiter:          rate.NewLimiter(rate.Inf, 1),
+		Limiter:          httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)),
 		RequestTimeout:   2 * time.Second,
 		BaseBackoff:      time.Millisecond,
 		MaxBackoff:       5 * time.Millisecond,

@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"strconv"
 
-	"golang.org/x/time/rate"
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 // Organizations defaults.
@@ -131,7 +131,7 @@ func NewOrganizations(cfg OrganizationsConfig) (*OrganizationsClient, error) {
 }
 
 // Limiter returns the rate limiter every attempt waits on.
-func (c *OrganizationsClient) Limiter() *rate.Limiter { return c.t.retry.Limiter }
+func (c *OrganizationsClient) Limiter() *httpretry.Throttle { return c.t.retry.Limiter }
 
 // String describes the client without its secrets.
 func (c OrganizationsClient) String() string {

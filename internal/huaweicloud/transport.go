@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
@@ -39,7 +37,7 @@ type TransportOptions struct {
 	RequestTimeout time.Duration
 	// Limiter, when set, is used as-is and may be shared by every client that talks to the same
 	// service with the same credentials. When nil, one is built from QPS and Burst.
-	Limiter *rate.Limiter
+	Limiter *httpretry.Throttle
 	// QPS and Burst shape the limiter built when Limiter is nil; defaults 10 and 20.
 	QPS   float64
 	Burst int

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
 
@@ -215,7 +216,7 @@ func TestNetworkFailures(t *testing.T) {
 
 func TestSharedLimiter(t *testing.T) {
 	srv := newFake(t, huaweifake.Options{})
-	limiter := rate.NewLimiter(rate.Every(50*time.Millisecond), 1)
+	limiter := httpretry.NewThrottle(rate.NewLimiter(rate.Every(50*time.Millisecond), 1))
 	a := newOrganizations(t, srv.URL(), func(cfg *OrganizationsConfig) { cfg.Limiter = limiter })
 	b := newOrganizations(t, srv.URL(), func(cfg *OrganizationsConfig) { cfg.Limiter = limiter })
 	if a.Limiter() != limiter || b.Limiter() != limiter {

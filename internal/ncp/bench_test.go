@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
 
@@ -17,7 +18,7 @@ import (
 func newBenchClient(b *testing.B) (*Client, *ncpfake.Server) {
 	b.Helper()
 	srv := newFake(b)
-	c := newFakeClient(b, srv, func(cfg *Config) { cfg.Limiter = rate.NewLimiter(rate.Inf, 1) })
+	c := newFakeClient(b, srv, func(cfg *Config) { cfg.Limiter = httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)) })
 	return c, srv
 }
 

@@ -18,8 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
@@ -126,7 +124,7 @@ type Config struct {
 	// Limiter, when set, is used as-is and may be shared: every client that
 	// talks to NCP with the same credentials should share one. When nil, New
 	// builds a limiter from QPS and Burst.
-	Limiter *rate.Limiter
+	Limiter *httpretry.Throttle
 	// QPS is the sustained request rate of the limiter New builds; default 10.
 	QPS float64
 	// Burst is the burst of the limiter New builds; default 20.
@@ -230,7 +228,7 @@ func New(cfg Config) (*Client, error) {
 }
 
 // Limiter returns the rate limiter the client waits on before every attempt.
-func (c *Client) Limiter() *rate.Limiter { return c.retry.Limiter }
+func (c *Client) Limiter() *httpretry.Throttle { return c.retry.Limiter }
 
 // String describes the client without its secrets.
 func (c Client) String() string {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
 
@@ -497,7 +498,7 @@ func TestFakeClientLimiterStaysUnderServerCap(t *testing.T) {
 	srv := newFake(t)
 	srv.SetFaults(ncpfake.Faults{RateLimit: 50})
 	c := newFakeClient(t, srv, func(cfg *Config) {
-		cfg.Limiter = rate.NewLimiter(40, 5)
+		cfg.Limiter = httpretry.NewThrottle(rate.NewLimiter(40, 5))
 		cfg.MaxAttempts = 1 // a throttled answer must show up as an error
 	})
 	srv.PutDepartment(fakeCompany, ncpfake.Department{ExternalKey: "d", Name: "D", ParentExternalKey: "#", DisplayOrder: "1"})

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 func TestNewEndpoints(t *testing.T) {
@@ -140,7 +142,7 @@ func TestNewDefaults(t *testing.T) {
 	if other.httpClient == c.httpClient || other.retry.Limiter == c.retry.Limiter {
 		t.Error("clients built without an HTTPClient or Limiter share package-level ones")
 	}
-	shared := rate.NewLimiter(1, 1)
+	shared := httpretry.NewThrottle(rate.NewLimiter(1, 1))
 	c, _ = New(Config{Credentials: Credentials{AccessKey: "AK", SecretKey: "SK"}, Limiter: shared, QPS: 99})
 	if c.Limiter() != shared {
 		t.Error("the configured Limiter was not used as-is")

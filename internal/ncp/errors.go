@@ -124,7 +124,7 @@ func (e *APIError) throttled() bool {
 }
 
 // classify tells httpretry what a failed attempt means for repeating it:
-// throttling is a refusal, 5xx transient, anything else permanent.
+// throttling is repeated (and slows the client down), 5xx transient, anything else permanent.
 func classify(err error) (httpretry.Failure, time.Duration) {
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
@@ -132,7 +132,7 @@ func classify(err error) (httpretry.Failure, time.Duration) {
 	}
 	switch {
 	case apiErr.throttled():
-		return httpretry.Refused, apiErr.RetryAfter
+		return httpretry.Throttled, apiErr.RetryAfter
 	case errors.Is(apiErr, ErrUnavailable):
 		return httpretry.Transient, apiErr.RetryAfter
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 const (
@@ -25,7 +27,7 @@ func testConfig(endpoint string) Config {
 		Credentials:          Credentials{AccessKey: testAccessKey, SecretKey: testSecretKey},
 		WorkplaceEndpoint:    endpoint,
 		OrganizationEndpoint: endpoint,
-		Limiter:              rate.NewLimiter(rate.Inf, 1),
+		Limiter:              httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)),
 		RequestTimeout:       2 * time.Second,
 		BaseBackoff:          time.Millisecond,
 		MaxBackoff:           5 * time.Millisecond,

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 const (
@@ -355,7 +357,7 @@ func TestLimiterSharedAcrossClients(t *testing.T) {
 	srv := newScriptServer(t, ok(deptBody))
 	// Three tokens and practically no refill: the fourth request must wait
 	// for an hour, which a short deadline does not allow.
-	shared := rate.NewLimiter(rate.Every(time.Hour), 3)
+	shared := httpretry.NewThrottle(rate.NewLimiter(rate.Every(time.Hour), 3))
 	first := newTestClient(t, srv.URL, func(cfg *Config) { cfg.Limiter = shared })
 	second := newTestClient(t, srv.URL, func(cfg *Config) { cfg.Limiter = shared })
 	ctx := context.Background()
@@ -381,7 +383,7 @@ func TestLimiterSharedAcrossClients(t *testing.T) {
 
 func TestLimiterIsWaitedForEveryAttempt(t *testing.T) {
 	srv := newScriptServer(t, status(503, body503), status(503, body503), ok(deptBody))
-	limiter := rate.NewLimiter(rate.Every(time.Hour), 3)
+	limiter := httpretry.NewThrottle(rate.NewLimiter(rate.Every(time.Hour), 3))
 	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.Limiter = limiter })
 	if _, err := c.GetDepartment(context.Background(), "c1", "d1"); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 
 	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 // Limiters hands out one rate limiter per Organization and remote service, so that every call
@@ -16,7 +18,7 @@ type Limiters struct {
 	Burst int
 
 	mu       sync.Mutex
-	limiters map[limiterKey]*rate.Limiter
+	limiters map[limiterKey]*httpretry.Throttle
 }
 
 type limiterKey struct {
@@ -25,16 +27,16 @@ type limiterKey struct {
 }
 
 // For returns the limiter of the Organization with UID organization for service.
-func (l *Limiters) For(organization types.UID, service string) *rate.Limiter {
+func (l *Limiters) For(organization types.UID, service string) *httpretry.Throttle {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.limiters == nil {
-		l.limiters = map[limiterKey]*rate.Limiter{}
+		l.limiters = map[limiterKey]*httpretry.Throttle{}
 	}
 	key := limiterKey{organization: organization, service: service}
 	limiter, ok := l.limiters[key]
 	if !ok {
-		limiter = rate.NewLimiter(rate.Limit(l.QPS), l.Burst)
+		limiter = httpretry.NewThrottle(rate.NewLimiter(rate.Limit(l.QPS), l.Burst))
 		l.limiters[key] = limiter
 	}
 	return limiter

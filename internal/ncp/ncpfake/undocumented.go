@@ -29,6 +29,9 @@ const (
 // changes may see either.
 func (f *Fake) SetUndocumentedErrors(on bool) { f.undocumented.Store(on) }
 
+// UndocumentedErrors reports whether the undocumented-answers mode is on.
+func (f *Fake) UndocumentedErrors() bool { return f.undocumented.Load() }
+
 // answerUndocumented answers w with the undocumented-answers error and reports true when that mode
 // is on; otherwise it writes nothing and reports false.
 func (f *Fake) answerUndocumented(w http.ResponseWriter) bool {
