@@ -34,7 +34,7 @@ func result(err error) string {
 		name  string
 	}{
 		{ErrCredentials, "credentials"}, {ErrInvalid, "invalid"}, {ErrParentNotFound, "parent_not_found"},
-		{ErrHasChildren, "has_children"}, {ErrThrottled, "throttled"}, {ErrTransient, "transient"},
+		{ErrHasChildren, "has_children"}, {ErrAlreadyExists, "already_exists"}, {ErrThrottled, "throttled"}, {ErrTransient, "transient"},
 	} {
 		if errors.Is(err, c.class) {
 			return c.name
@@ -69,14 +69,13 @@ type instrumentedDepartments struct {
 	next     Departments
 }
 
-func (d *instrumentedDepartments) Observe(ctx context.Context, desired Department) (obs DepartmentObservation, err error) {
-	defer track(d.provider, "observe_department")(&err)
-	return d.next.Observe(ctx, desired)
+func (d *instrumentedDepartments) List(ctx context.Context) (all []Department, err error) {
+	defer track(d.provider, "list_departments")(&err)
+	return d.next.List(ctx)
 }
 
-func (d *instrumentedDepartments) Exists(ctx context.Context, key string) (exists bool, err error) {
-	defer track(d.provider, "department_exists")(&err)
-	return d.next.Exists(ctx, key)
+func (d *instrumentedDepartments) Diff(desired, observed Department) []string {
+	return d.next.Diff(desired, observed)
 }
 
 func (d *instrumentedDepartments) Create(ctx context.Context, desired Department) (created Department, err error) {
@@ -84,7 +83,7 @@ func (d *instrumentedDepartments) Create(ctx context.Context, desired Department
 	return d.next.Create(ctx, desired)
 }
 
-func (d *instrumentedDepartments) Update(ctx context.Context, desired Department) (err error) {
+func (d *instrumentedDepartments) Update(ctx context.Context, desired Department) (updated Department, err error) {
 	defer track(d.provider, "update_department")(&err)
 	return d.next.Update(ctx, desired)
 }

@@ -11,14 +11,14 @@ import (
 
 type stubDepartments struct{ err error }
 
-func (s stubDepartments) Observe(context.Context, Department) (DepartmentObservation, error) {
-	return DepartmentObservation{}, s.err
-}
-func (s stubDepartments) Exists(context.Context, string) (bool, error) { return false, s.err }
+func (s stubDepartments) List(context.Context) ([]Department, error) { return nil, s.err }
+func (s stubDepartments) Diff(Department, Department) []string       { return nil }
 func (s stubDepartments) Create(context.Context, Department) (Department, error) {
 	return Department{}, s.err
 }
-func (s stubDepartments) Update(context.Context, Department) error { return s.err }
+func (s stubDepartments) Update(context.Context, Department) (Department, error) {
+	return Department{}, s.err
+}
 func (s stubDepartments) Delete(context.Context, Department) error { return s.err }
 
 func TestInstrumentCountsOperationsByResult(t *testing.T) {

@@ -2,10 +2,11 @@
 // organization charts. The controllers speak only the types and interfaces declared here; each
 // cloud (NCP today) implements them in its own package, and no HTTP detail crosses the seam.
 //
-// The contract follows Crossplane's managed reconciler: Observe never writes; Create and Delete
-// are idempotent ("already exists" on create and "not found" on delete are success), so a crash
-// between a remote write and a status write repeats nothing harmful; the controller, not the
-// provider, decides when to requeue.
+// The contract follows Crossplane's managed reconciler, read for a tree: the controller observes a
+// whole chart with one paged listing and decides from it; providers write and classify their
+// errors, and only answers the documents define get a class of their own. Anything else is an
+// error the controller answers by looking again, never a conclusion ("absent", "gone",
+// "duplicate"). The controller, not the provider, decides when to requeue.
 package provider
 
 import (
@@ -35,38 +36,34 @@ type Department struct {
 	// Category is the kind of unit, for providers that have one (OneAccess: "department").
 	Category string
 	// RemoteID is the provider's own identifier of the department (OneAccess org_id), when it
-	// has one besides the key. In a desired state it is a hint from an earlier observation that
-	// spares a lookup; providers must verify it still names Key.
+	// has one besides the key; in a desired state, the one the latest listing shows.
 	RemoteID string
-	// ParentRemoteID is, in a desired state, a hint for the parent's RemoteID.
+	// ParentRemoteID is the parent's RemoteID, when the provider has them; in a desired state,
+	// the one the latest listing shows.
 	ParentRemoteID string
 }
 
-// DepartmentObservation is what Observe found.
-type DepartmentObservation struct {
-	// Exists is true when the remote system holds a department with the key.
-	Exists bool
-	// UpToDate is true when the remote department matches the desired state semantically.
-	UpToDate bool
-	// Diff names the fields that differ, for messages and events.
-	Diff []string
-	// Remote is the department as the remote system holds it (zero when it does not exist).
-	Remote Department
-}
-
-// Departments manages the departments of one company (NCP WORKPLACE company).
+// Departments manages the departments of one remote chart (an NCP WORKPLACE company, a OneAccess
+// tenant). The controllers decide from a listing of the whole chart (List), so a department is
+// never read one at a time: Create, Update and Delete are given what the listing knows (the
+// department's and its parent's RemoteID).
 type Departments interface {
-	// Observe reads the department desired.Key and compares it with desired. It never writes.
-	Observe(ctx context.Context, desired Department) (DepartmentObservation, error)
-	// Exists reports whether a department with the key exists remotely.
-	Exists(ctx context.Context, key string) (bool, error)
-	// Create creates the department and returns it as created (with its RemoteID). When one
-	// with the key already exists it is adopted and brought to the desired state instead.
+	// List reads every department of the chart with the paged list calls the documents define.
+	// It returns the whole chart or an error, never part of it.
+	List(ctx context.Context) ([]Department, error)
+	// Diff names the fields in which observed differs from desired, compared as the remote
+	// system means them; empty when they match.
+	Diff(desired, observed Department) []string
+	// Create creates the department and returns it as created (with its RemoteID). A key that
+	// already exists is an ErrAlreadyExists error unless the provider recognised it and adopted
+	// the department (brought it to desired) itself.
 	Create(ctx context.Context, desired Department) (Department, error)
-	// Update brings an existing department to the desired state, including a move to another parent.
-	Update(ctx context.Context, desired Department) error
-	// Delete deletes the department target.Key (target.RemoteID is a hint, as for Create); a
-	// department that does not exist counts as deleted.
+	// Update brings the existing department desired.Key (desired.RemoteID) to the desired state,
+	// including a move to another parent, and returns it as written.
+	Update(ctx context.Context, desired Department) (Department, error)
+	// Delete deletes the department target.Key (target.RemoteID). Every failure is an error, "not
+	// found" included: a 404 can also mean a wrong company or endpoint, so the controller decides
+	// "gone" from a fresh listing, not from the answer.
 	Delete(ctx context.Context, target Department) error
 }
 
@@ -111,6 +108,8 @@ var (
 	ErrParentNotFound = errors.New("parent department not found")
 	// ErrHasChildren: the department still has sub-departments remotely.
 	ErrHasChildren = errors.New("department has sub-departments")
+	// ErrAlreadyExists: a department with the key already exists remotely.
+	ErrAlreadyExists = errors.New("department already exists")
 	// ErrThrottled: the remote system asked to slow down, even after the client's own retries.
 	ErrThrottled = errors.New("throttled by the remote system")
 	// ErrTransient: any other failure that may pass by itself (5xx, network).

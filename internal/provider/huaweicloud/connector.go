@@ -13,9 +13,8 @@ import (
 	"context"
 	"fmt"
 
-	"golang.org/x/time/rate"
-
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/httpretry"
 	hwapi "github.com/orgsync/orgsync/internal/huaweicloud"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -97,11 +96,11 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 	}
 	return &provider.Connection{
 		Departments:   newDepartments(oneAccess),
-		Organizations: &organizationsAPI{client: organizations, oneAccess: oneAccess},
+		Organizations: &organizationsAPI{client: organizations},
 	}, nil
 }
 
-func (c *Connector) transport(limiter *rate.Limiter) hwapi.TransportOptions {
+func (c *Connector) transport(limiter *httpretry.Throttle) hwapi.TransportOptions {
 	return hwapi.TransportOptions{
 		HTTPClient:       c.opts.HTTPClient,
 		RequestTimeout:   c.opts.RequestTimeout,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	hwapi "github.com/orgsync/orgsync/internal/huaweicloud"
 	"github.com/orgsync/orgsync/internal/provider"
@@ -13,236 +12,106 @@ import (
 
 // departments implements provider.Departments with the organization units of one OneAccess tenant.
 //
-// OneAccess addresses units by org_id while orgsync knows them by code, and the only lookup by
-// code is a listing of the whole tenant. So the org_ids of codes are remembered (ids, filled from
-// every listing and every unit read) and every remembered or hinted id is verified with a read of
-// the unit before it is used: a unit deleted or recoded by hand sends the lookup back to a listing.
+// OneAccess addresses units by org_id while orgsync knows them by code; the listing of the whole
+// tenant gives both, and the controller passes the org_ids it read there (RemoteID and
+// ParentRemoteID) back into every write, so no unit is ever looked up one at a time.
 type departments struct {
 	client *hwapi.OneAccessClient
-
-	mu  sync.Mutex
-	ids map[string]string // code -> org_id
 }
 
 var _ provider.Departments = (*departments)(nil)
 
 func newDepartments(client *hwapi.OneAccessClient) *departments {
-	return &departments{client: client, ids: map[string]string{}}
+	return &departments{client: client}
 }
 
-func (d *departments) Observe(ctx context.Context, desired provider.Department) (provider.DepartmentObservation, error) {
-	if err := validate(desired); err != nil {
-		return provider.DepartmentObservation{}, err
-	}
-	unit, err := d.find(ctx, desired.Key, desired.RemoteID)
+// List reads the tenant as the reference defines it (the roots, then every other unit, each paged
+// by page number) and translates parent org_ids into parent codes.
+func (d *departments) List(ctx context.Context) ([]provider.Department, error) {
+	units, err := d.client.ListAllOrgUnits(ctx)
 	if err != nil {
-		return provider.DepartmentObservation{}, ignoreNotFound(err) // no unit: Exists is false
+		return nil, classify(err)
 	}
-	parentKey, err := d.codeOf(ctx, unit.ParentID, desired.ParentKey)
-	if err != nil {
-		return provider.DepartmentObservation{}, classify(err)
+	codes := make(map[string]string, len(units))
+	for _, u := range units {
+		codes[u.ID] = u.Code
 	}
-	observed := provider.Department{
-		Key:       unit.Code,
-		ParentKey: parentKey,
-		Name:      unit.Name,
-		Category:  unit.Category,
-		RemoteID:  unit.ID,
+	all := make([]provider.Department, 0, len(units))
+	for _, u := range units {
+		parentKey := ""
+		if u.ParentID != "" {
+			var ok bool
+			if parentKey, ok = codes[u.ParentID]; !ok {
+				// A parent the listing does not hold (moved or deleted while paging): no code
+				// orgsync could want, so it shows as a difference rather than as a top-level unit.
+				parentKey = fmt.Sprintf("(unlisted org_id %s)", u.ParentID)
+			}
+		}
+		all = append(all, provider.Department{
+			Key: u.Code, ParentKey: parentKey, Name: u.Name, Category: u.Category,
+			RemoteID: u.ID, ParentRemoteID: u.ParentID,
+		})
 	}
-	diff := Diff(desired, observed)
-	return provider.DepartmentObservation{Exists: true, UpToDate: len(diff) == 0, Diff: diff, Remote: observed}, nil
+	return all, nil
 }
 
-func (d *departments) Exists(ctx context.Context, key string) (bool, error) {
-	if !hwapi.ValidCode(key) {
-		// No unit can have this code: say so rather than wait for a parent that cannot come.
-		return false, fmt.Errorf("%w: %q is not a valid OneAccess code (1 to 64 letters, digits, _ or -)", provider.ErrInvalid, key)
-	}
-	_, err := d.find(ctx, key, "")
-	return err == nil, ignoreNotFound(err)
+func (d *departments) Diff(desired, observed provider.Department) []string {
+	return Diff(desired, observed)
 }
 
 func (d *departments) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	if err := validate(desired); err != nil {
 		return provider.Department{}, err
 	}
-	parentID, err := d.parentID(ctx, desired)
-	if err != nil {
+	if err := needParentID(desired); err != nil {
 		return provider.Department{}, err
 	}
 	id, err := d.client.CreateOrgUnit(ctx, hwapi.OrgUnit{
-		Code: desired.Key, Name: desired.Name, ParentID: parentID, Category: categoryOf(desired),
+		Code: desired.Key, Name: desired.Name, ParentID: desired.ParentRemoteID, Category: categoryOf(desired),
 	})
-	if errors.Is(err, hwapi.ErrAlreadyExists) {
-		// Adopt: a unit with this code exists (ours from an interrupted reconcile, or made by
-		// hand). Bring it to the desired state rather than failing.
-		return d.update(ctx, desired, parentID)
-	}
 	if err != nil {
 		return provider.Department{}, classify(err)
 	}
-	d.remember(desired.Key, id)
 	created := desired
 	created.RemoteID = id
-	created.ParentRemoteID = parentID
 	return created, nil
 }
 
-func (d *departments) Update(ctx context.Context, desired provider.Department) error {
+func (d *departments) Update(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	if err := validate(desired); err != nil {
-		return err
+		return provider.Department{}, err
 	}
-	parentID, err := d.parentID(ctx, desired)
-	if err != nil {
-		return err
+	if err := needParentID(desired); err != nil {
+		return provider.Department{}, err
 	}
-	_, err = d.update(ctx, desired, parentID)
-	return err
-}
-
-// update writes desired's name, parent and category to the unit with desired's code.
-func (d *departments) update(ctx context.Context, desired provider.Department, parentID string) (provider.Department, error) {
-	unit, err := d.find(ctx, desired.Key, desired.RemoteID)
+	if desired.RemoteID == "" {
+		return provider.Department{}, fmt.Errorf("%w: no org_id known for code %q", provider.ErrTransient, desired.Key)
+	}
+	name, parentID, category := desired.Name, desired.ParentRemoteID, categoryOf(desired)
+	err := d.client.UpdateOrgUnit(ctx, desired.RemoteID, hwapi.OrgUnitUpdate{Name: &name, ParentID: &parentID, Category: &category})
 	if err != nil {
 		return provider.Department{}, classify(err)
 	}
-	name, category := desired.Name, categoryOf(desired)
-	err = d.client.UpdateOrgUnit(ctx, unit.ID, hwapi.OrgUnitUpdate{Name: &name, ParentID: &parentID, Category: &category})
-	if err != nil {
-		return provider.Department{}, classify(err)
-	}
-	updated := desired
-	updated.RemoteID = unit.ID
-	updated.ParentRemoteID = parentID
-	return updated, nil
+	return desired, nil
 }
 
 func (d *departments) Delete(ctx context.Context, target provider.Department) error {
-	key := target.Key
-	if !hwapi.ValidCode(key) {
-		return nil // never created: OneAccess would have refused the code
+	if target.RemoteID == "" {
+		return fmt.Errorf("%w: no org_id known for code %q", provider.ErrTransient, target.Key)
 	}
-	unit, err := d.find(ctx, key, target.RemoteID)
-	if err != nil {
-		return ignoreNotFound(err)
+	if err := d.client.DeleteOrgUnit(ctx, target.RemoteID); err != nil {
+		return classify(err)
 	}
-	if err := d.client.DeleteOrgUnit(ctx, unit.ID); err != nil {
-		return ignoreNotFound(err)
-	}
-	d.forget(key)
 	return nil
 }
 
-// parentID returns the org_id of desired's parent, "" for a top-level department, or an
-// ErrParentNotFound error when no unit has the parent's code.
-func (d *departments) parentID(ctx context.Context, desired provider.Department) (string, error) {
-	if desired.ParentKey == "" {
-		return "", nil
+// needParentID refuses a department below a parent whose org_id is not known: OneAccess would
+// make it a top-level unit.
+func needParentID(desired provider.Department) error {
+	if desired.ParentKey != "" && desired.ParentRemoteID == "" {
+		return fmt.Errorf("%w: no org_id known for parent code %q", provider.ErrParentNotFound, desired.ParentKey)
 	}
-	parent, err := d.find(ctx, desired.ParentKey, desired.ParentRemoteID)
-	if errors.Is(err, hwapi.ErrNotFound) {
-		return "", fmt.Errorf("%w: no OneAccess organization unit has code %q", provider.ErrParentNotFound, desired.ParentKey)
-	}
-	if err != nil {
-		return "", classify(err)
-	}
-	return parent.ID, nil
-}
-
-// find returns the unit with the code. It tries hint, then the remembered org_id, each verified
-// by reading the unit, and lists the tenant when neither names a unit with the code.
-func (d *departments) find(ctx context.Context, code, hint string) (hwapi.OrgUnit, error) {
-	for _, id := range d.candidates(code, hint) {
-		unit, err := d.client.GetOrgUnit(ctx, id)
-		switch {
-		case err == nil && unit.Code == code:
-			d.remember(code, unit.ID)
-			return unit, nil
-		case err != nil && !errors.Is(err, hwapi.ErrNotFound):
-			return hwapi.OrgUnit{}, err
-		}
-		d.forgetID(code, id) // deleted, or the id now holds another code: stale
-	}
-	units, err := d.client.ListOrgUnits(ctx, hwapi.ListOrgUnitsOptions{})
-	if err != nil {
-		return hwapi.OrgUnit{}, err
-	}
-	var found *hwapi.OrgUnit
-	d.mu.Lock()
-	for i := range units {
-		d.ids[units[i].Code] = units[i].ID
-		if units[i].Code == code {
-			found = &units[i]
-		}
-	}
-	d.mu.Unlock()
-	if found == nil {
-		return hwapi.OrgUnit{}, fmt.Errorf("no OneAccess organization unit has code %q: %w", code, hwapi.ErrNotFound)
-	}
-	return *found, nil
-}
-
-// codeOf returns the code of the unit with the org_id id ("" for none). expected is the code the
-// caller expects; a remembered id of that code spares the read.
-func (d *departments) codeOf(ctx context.Context, id, expected string) (string, error) {
-	if id == "" {
-		return "", nil
-	}
-	d.mu.Lock()
-	known := expected != "" && d.ids[expected] == id
-	d.mu.Unlock()
-	if known {
-		return expected, nil
-	}
-	unit, err := d.client.GetOrgUnit(ctx, id)
-	if errors.Is(err, hwapi.ErrNotFound) {
-		// No unit has the parent's org_id (it vanished between the two reads, or was removed
-		// behind OneAccess's back): no code orgsync could want, so it shows as a difference and
-		// the next update moves the unit under the desired parent.
-		return fmt.Sprintf("(missing org_id %s)", id), nil
-	}
-	if err != nil {
-		return "", err
-	}
-	d.remember(unit.Code, unit.ID)
-	return unit.Code, nil
-}
-
-// candidates lists the org_ids to try for code: the hint, then the remembered one.
-func (d *departments) candidates(code, hint string) []string {
-	d.mu.Lock()
-	remembered := d.ids[code]
-	d.mu.Unlock()
-	switch {
-	case hint == "" && remembered == "":
-		return nil
-	case hint == "" || hint == remembered:
-		return []string{remembered}
-	case remembered == "":
-		return []string{hint}
-	}
-	return []string{hint, remembered}
-}
-
-func (d *departments) remember(code, id string) {
-	d.mu.Lock()
-	d.ids[code] = id
-	d.mu.Unlock()
-}
-
-func (d *departments) forget(code string) {
-	d.mu.Lock()
-	delete(d.ids, code)
-	d.mu.Unlock()
-}
-
-// forgetID forgets code's org_id if it is still id.
-func (d *departments) forgetID(code, id string) {
-	d.mu.Lock()
-	if d.ids[code] == id {
-		delete(d.ids, code)
-	}
-	d.mu.Unlock()
+	return nil
 }
 
 // validate refuses, before any call, values OneAccess would reject: a code or parent code outside
@@ -303,7 +172,7 @@ func classify(err error) error {
 }
 
 // errorClasses lists, first match wins, which client errors fall in which provider class;
-// anything else is transient. An existing code is invalid here because Create adopts it.
+// anything else is transient.
 var errorClasses = []struct {
 	from  []error
 	class error
@@ -312,5 +181,6 @@ var errorClasses = []struct {
 	{[]error{hwapi.ErrThrottled}, provider.ErrThrottled},
 	{[]error{hwapi.ErrParentNotFound}, provider.ErrParentNotFound},
 	{[]error{hwapi.ErrHasChildren}, provider.ErrHasChildren},
-	{[]error{hwapi.ErrInvalidRequest, hwapi.ErrAlreadyExists}, provider.ErrInvalid},
+	{[]error{hwapi.ErrAlreadyExists}, provider.ErrAlreadyExists},
+	{[]error{hwapi.ErrInvalidRequest}, provider.ErrInvalid},
 }

@@ -3,6 +3,7 @@ package huaweicloud
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -76,63 +77,99 @@ func TestDepartmentsLifecycle(t *testing.T) {
 	root := provider.Department{Key: "hq", Name: "Head office", DisplayOrder: "1", I18nNames: map[string]string{"ko_KR": "본사"}}
 	team := provider.Department{Key: "eng", ParentKey: "hq", Name: "Engineering"}
 
+	fake.ResetRequests()
 	if _, err := depts.Create(ctx, team); !errors.Is(err, provider.ErrParentNotFound) {
-		t.Fatalf("create under a missing parent: %v, want ErrParentNotFound", err)
+		t.Fatalf("create without the parent's org_id: %v, want ErrParentNotFound", err)
+	}
+	if n := len(fake.Requests()); n != 0 {
+		t.Fatalf("%d requests for a create that cannot be placed", n)
 	}
 	created, err := depts.Create(ctx, root)
 	if err != nil || created.RemoteID == "" {
 		t.Fatalf("create: %+v, %v", created, err)
 	}
-	if _, err := depts.Create(ctx, team); err != nil {
+	team.ParentRemoteID = created.RemoteID
+	createdTeam, err := depts.Create(ctx, team)
+	if err != nil {
 		t.Fatalf("create child: %v", err)
 	}
 
-	obs, err := depts.Observe(ctx, root)
-	if err != nil || !obs.Exists || !obs.UpToDate || obs.Remote.RemoteID != created.RemoteID {
-		t.Fatalf("observe: %+v, %v (i18nNames and displayOrder are not compared)", obs, err)
+	listed := byKey(t, depts)
+	if got := listed["eng"]; got.ParentKey != "hq" || got.ParentRemoteID != created.RemoteID || got.RemoteID != createdTeam.RemoteID {
+		t.Fatalf("listed eng = %+v", got)
 	}
-	obs, err = depts.Observe(ctx, provider.Department{Key: "eng", Name: "Engineering", RemoteID: "stale-id"})
-	if err != nil || !obs.Exists || strings.Join(obs.Diff, ",") != "parentExternalKey" {
-		t.Fatalf("observe with a stale hint: %+v, %v", obs, err)
+	if diff := depts.Diff(root, listed["hq"]); len(diff) != 0 {
+		t.Fatalf("diff of the created root = %v (i18nNames and displayOrder are not compared)", diff)
 	}
 
-	// Adopt: the code exists; Create brings the unit to the desired state.
-	if _, err := depts.Create(ctx, provider.Department{Key: "eng", Name: "Platform"}); err != nil {
-		t.Fatalf("adopt: %v", err)
+	if _, err := depts.Create(ctx, team); !errors.Is(err, provider.ErrAlreadyExists) {
+		t.Fatalf("create of an existing code: %v, want ErrAlreadyExists", err)
 	}
-	if u, _ := fake.OrgUnitByCode("eng"); u.Name != "Platform" || u.ParentID != "" {
-		t.Fatalf("adopted unit = %+v, want renamed and moved to the top", u)
-	}
-	if err := depts.Update(ctx, team); err != nil {
+	moved := provider.Department{Key: "eng", Name: "Platform", RemoteID: createdTeam.RemoteID}
+	if _, err := depts.Update(ctx, moved); err != nil {
 		t.Fatalf("update: %v", err)
 	}
-	if err := depts.Delete(ctx, provider.Department{Key: "hq"}); !errors.Is(err, provider.ErrHasChildren) {
+	if u, _ := fake.OrgUnitByCode("eng"); u.Name != "Platform" || u.ParentID != "" {
+		t.Fatalf("updated unit = %+v, want renamed and moved to the top", u)
+	}
+	team.RemoteID = createdTeam.RemoteID
+	if _, err := depts.Update(ctx, team); err != nil {
+		t.Fatalf("move back: %v", err)
+	}
+	hq := provider.Department{Key: "hq", RemoteID: created.RemoteID}
+	if err := depts.Delete(ctx, hq); !errors.Is(err, provider.ErrHasChildren) {
 		t.Fatalf("delete with children: %v, want ErrHasChildren", err)
 	}
-	for _, key := range []string{"eng", "hq", "hq"} {
-		if err := depts.Delete(ctx, provider.Department{Key: key}); err != nil {
-			t.Fatalf("delete %s: %v", key, err)
+	for _, d := range []provider.Department{team, hq} {
+		if err := depts.Delete(ctx, d); err != nil {
+			t.Fatalf("delete %s: %v", d.Key, err)
 		}
 	}
-	if exists, err := depts.Exists(ctx, "hq"); err != nil || exists {
-		t.Fatalf("exists after delete: %v, %v", exists, err)
+	if err := depts.Delete(ctx, hq); err == nil {
+		t.Fatal("a delete of a unit that is gone succeeded; only a listing may say it is gone")
+	}
+	if listed := byKey(t, depts); len(listed) != 0 {
+		t.Fatalf("left after deleting: %v", listed)
 	}
 }
 
-func TestDepartmentsRecreatedUnitIsFoundAgain(t *testing.T) {
-	ctx := context.Background()
+func TestDepartmentsListReadsEveryPageAndLevel(t *testing.T) {
 	conn, fake := connect(t)
-	if _, err := conn.Departments.Create(ctx, provider.Department{Key: "hq", Name: "HQ"}); err != nil {
-		t.Fatal(err)
+	want := map[string]string{} // code -> parent code
+	ids := map[string]string{}
+	for i := range 250 {
+		code, parent := fmt.Sprintf("u%03d", i), ""
+		if i >= 5 {
+			parent = fmt.Sprintf("u%03d", i/5-1)
+		}
+		want[code] = parent
+		ids[code] = fake.PutOrgUnit(huaweifake.OrgUnit{Code: code, Name: "Unit " + code, ParentID: ids[parent], Category: "department"})
 	}
-	old, _ := fake.OrgUnitByCode("hq")
-	fake.RemoveOrgUnit(old.ID)
-	newID := fake.PutOrgUnit(huaweifake.OrgUnit{Code: "hq", Name: "HQ", Category: "department"})
+	listed := byKey(t, conn.Departments)
+	if len(listed) != len(want) {
+		t.Fatalf("listed %d units, want %d", len(listed), len(want))
+	}
+	for code, parent := range want {
+		if got := listed[code]; got.ParentKey != parent || got.RemoteID != ids[code] {
+			t.Errorf("%s listed as %+v, want parent %q and org_id %s", code, got, parent, ids[code])
+		}
+	}
+}
 
-	obs, err := conn.Departments.Observe(ctx, provider.Department{Key: "hq", Name: "HQ", RemoteID: old.ID})
-	if err != nil || !obs.Exists || obs.Remote.RemoteID != newID {
-		t.Fatalf("observe after the unit was recreated: %+v, %v; want org_id %s", obs, err, newID)
+func byKey(t *testing.T, depts provider.Departments) map[string]provider.Department {
+	t.Helper()
+	all, err := depts.List(context.Background())
+	if err != nil {
+		t.Fatalf("List: %v", err)
 	}
+	out := map[string]provider.Department{}
+	for _, d := range all {
+		if _, dup := out[d.Key]; dup {
+			t.Fatalf("%s listed twice", d.Key)
+		}
+		out[d.Key] = d
+	}
+	return out
 }
 
 func TestDepartmentsRejectInvalidValuesBeforeAnyCall(t *testing.T) {
@@ -143,11 +180,12 @@ func TestDepartmentsRejectInvalidValuesBeforeAnyCall(t *testing.T) {
 		{Key: "h q", Name: "HQ"},
 		{Key: "hq", ParentKey: "a/b", Name: "HQ"},
 	} {
-		if _, err := conn.Departments.Observe(context.Background(), d); !errors.Is(err, provider.ErrInvalid) {
-			t.Errorf("observe %+v: %v, want ErrInvalid", d, err)
-		}
 		if _, err := conn.Departments.Create(context.Background(), d); !errors.Is(err, provider.ErrInvalid) {
 			t.Errorf("create %+v: %v, want ErrInvalid", d, err)
+		}
+		d.RemoteID = "some-id"
+		if _, err := conn.Departments.Update(context.Background(), d); !errors.Is(err, provider.ErrInvalid) {
+			t.Errorf("update %+v: %v, want ErrInvalid", d, err)
 		}
 	}
 	if n := len(fake.Requests()); n != 0 {
@@ -180,7 +218,7 @@ func TestOrganizationsLifecycle(t *testing.T) {
 	}
 }
 
-func TestOrganizationObserveChecksOneAccessCredentials(t *testing.T) {
+func TestListingWithAWrongClientSecretIsACredentialsError(t *testing.T) {
 	fake := huaweifake.NewServer(huaweifake.Options{
 		ClientID: testClientID, ClientSecret: testClientSecret, AccessKey: testAK, SecretKey: testSK,
 	})
@@ -192,9 +230,9 @@ func TestOrganizationObserveChecksOneAccessCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
-	_, err = conn.Organizations.Observe(context.Background())
+	_, err = conn.Departments.List(context.Background())
 	if !errors.Is(err, provider.ErrCredentials) {
-		t.Fatalf("Observe with a wrong OneAccess client secret: %v, want ErrCredentials", err)
+		t.Fatalf("List with a wrong OneAccess client secret: %v, want ErrCredentials", err)
 	}
 	if strings.Contains(err.Error(), "not-the-client-secret") {
 		t.Fatalf("the error shows the secret: %v", err)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 
 	hwapi "github.com/orgsync/orgsync/internal/huaweicloud"
 	"github.com/orgsync/orgsync/internal/provider"
@@ -14,19 +13,11 @@ import (
 // organization whose management account holds the access key.
 type organizationsAPI struct {
 	client *hwapi.OrganizationsClient
-	// oneAccess is checked by Observe too, so that a wrong OneAccess domain or client secret
-	// shows on the Organization rather than on each of its Departments.
-	oneAccess *hwapi.OneAccessClient
 }
 
 var _ provider.Organizations = (*organizationsAPI)(nil)
 
 func (o *organizationsAPI) Observe(ctx context.Context) (provider.OrganizationObservation, error) {
-	if o.oneAccess != nil {
-		if _, err := o.oneAccess.ListOrgUnitsPage(ctx, hwapi.ListOrgUnitsOptions{}, 0, 1); err != nil {
-			return provider.OrganizationObservation{}, fmt.Errorf("OneAccess: %w", classify(err))
-		}
-	}
 	org, err := o.client.GetOrganization(ctx)
 	if err != nil {
 		return provider.OrganizationObservation{}, ignoreNotFound(err)

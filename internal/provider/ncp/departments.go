@@ -19,37 +19,29 @@ type departments struct {
 
 var _ provider.Departments = (*departments)(nil)
 
-func (d *departments) Observe(ctx context.Context, desired provider.Department) (provider.DepartmentObservation, error) {
-	remote, err := d.client.GetDepartment(ctx, d.companyID, desired.Key)
-	if errors.Is(err, ncpapi.ErrNotFound) {
-		return provider.DepartmentObservation{}, nil
-	}
+// List reads the company's departments with WORKPLACE's paged list call.
+func (d *departments) List(ctx context.Context) ([]provider.Department, error) {
+	remote, err := d.client.ListDepartments(ctx, d.companyID)
 	if err != nil {
-		return provider.DepartmentObservation{}, classify(err)
+		return nil, classify(err)
 	}
-	observed := fromRemote(remote)
-	diff := Diff(desired, observed)
-	return provider.DepartmentObservation{Exists: true, UpToDate: len(diff) == 0, Diff: diff, Remote: observed}, nil
+	all := make([]provider.Department, 0, len(remote))
+	for i := range remote {
+		all = append(all, fromRemote(&remote[i]))
+	}
+	return all, nil
 }
 
-func (d *departments) Exists(ctx context.Context, key string) (bool, error) {
-	_, err := d.client.GetDepartment(ctx, d.companyID, key)
-	switch {
-	case errors.Is(err, ncpapi.ErrNotFound):
-		return false, nil
-	case err != nil:
-		return false, classify(err)
-	}
-	return true, nil
+func (d *departments) Diff(desired, observed provider.Department) []string {
+	return Diff(desired, observed)
 }
 
 func (d *departments) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	_, err := d.client.CreateDepartment(ctx, d.companyID, toRemote(desired))
 	if errors.Is(err, ncpapi.ErrAlreadyExists) {
-		// Adopt: a department with this key exists (ours from an interrupted reconcile, or made
-		// by hand). Bring it to the desired state rather than failing.
-		err = d.Update(ctx, desired)
-		return desired, err
+		// A recognised "exists" (409 or -4090): the department is ours from an interrupted
+		// reconcile, or was made by hand. WORKPLACE addresses it by key, so adopt it directly.
+		return d.Update(ctx, desired)
 	}
 	if err != nil {
 		return provider.Department{}, classify(err)
@@ -57,19 +49,18 @@ func (d *departments) Create(ctx context.Context, desired provider.Department) (
 	return desired, nil
 }
 
-func (d *departments) Update(ctx context.Context, desired provider.Department) error {
+func (d *departments) Update(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	if _, err := d.client.UpdateDepartment(ctx, d.companyID, toRemote(desired)); err != nil {
-		return classify(err)
+		return provider.Department{}, classify(err)
 	}
-	return nil
+	return desired, nil
 }
 
 func (d *departments) Delete(ctx context.Context, target provider.Department) error {
-	err := d.client.DeleteDepartment(ctx, d.companyID, target.Key)
-	if err == nil || errors.Is(err, ncpapi.ErrNotFound) {
-		return nil
+	if err := d.client.DeleteDepartment(ctx, d.companyID, target.Key); err != nil {
+		return classify(err)
 	}
-	return classify(err)
+	return nil
 }
 
 // toRemote maps the neutral department to WORKPLACE's fields.
@@ -145,7 +136,9 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %w", provider.ErrParentNotFound, err)
 	case isAPI && apiErr.Code == codeHasChildren:
 		return fmt.Errorf("%w: %w", provider.ErrHasChildren, err)
-	case errors.Is(err, ncpapi.ErrInvalidRequest), errors.Is(err, ncpapi.ErrAlreadyExists):
+	case errors.Is(err, ncpapi.ErrAlreadyExists):
+		return fmt.Errorf("%w: %w", provider.ErrAlreadyExists, err)
+	case errors.Is(err, ncpapi.ErrInvalidRequest):
 		return fmt.Errorf("%w: %w", provider.ErrInvalid, err)
 	}
 	return fmt.Errorf("%w: %w", provider.ErrTransient, err)
