@@ -42,7 +42,7 @@ func main() {
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to; 0 disables them.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
-	flag.DurationVar(&syncPeriod, "sync-period", 10*time.Minute, "How often every object is observed again to correct drift (jittered by ±10%).")
+	flag.DurationVar(&syncPeriod, "sync-period", 10*time.Minute, "How often each Organization's remote chart is listed again to correct drift (jittered by ±10%).")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "Departments reconciled in parallel.")
 	flag.StringVar(&ncpWorkplace, "ncp-workplace-endpoint", "", "Base URL replacing the site's WORKPLACE host, e.g. http://127.0.0.1:18080 for bin/fakencp.")
 	flag.StringVar(&ncpOrganization, "ncp-organization-endpoint", "", "Base URL replacing the site's NCP Organization host.")

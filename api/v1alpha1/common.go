@@ -22,8 +22,13 @@ const (
 	DeletionPolicyOrphan DeletionPolicy = "Orphan"
 )
 
-// ConditionReady is the one condition every orgsync object carries.
+// ConditionReady is the condition every orgsync object carries.
 const ConditionReady = "Ready"
+
+// ConditionConnected, on an Organization, is True while its credentials are accepted and its
+// remote department chart could be listed completely: its Departments sync while it holds, even
+// when the remote organization API (a different service) fails.
+const ConditionConnected = "Connected"
 
 // Reasons of the Ready condition.
 const (
@@ -39,17 +44,24 @@ const (
 	ReasonConflict = "Conflict"
 	// ReasonCredentialsInvalid: the credentials Secret is missing, incomplete or rejected.
 	ReasonCredentialsInvalid = "CredentialsInvalid"
-	// ReasonInvalidSpec: the remote system rejected the values; nothing is retried until the spec changes.
+	// ReasonInvalidSpec: the remote system rejected the values; nothing is retried until the spec
+	// changes or the remote chart changes around the department (a sibling renamed, a parent moved).
 	ReasonInvalidSpec = "InvalidSpec"
 	// ReasonRemoteError: a transient remote failure; retried with backoff.
 	ReasonRemoteError = "RemoteError"
-	// ReasonDeletionBlocked: sub-departments still exist.
+	// ReasonDeletionBlocked: sub-departments still exist, or the remote system refused the delete.
 	ReasonDeletionBlocked = "DeletionBlocked"
 	// ReasonDrifted: in Observe mode, the remote object is absent or differs from the spec.
 	ReasonDrifted = "Drifted"
 	// ReasonDeleting: the object is being deleted and waits for what it owns to go.
 	ReasonDeleting = "Deleting"
 )
+
+// Reasons lists every reason of the Ready condition.
+var Reasons = []string{
+	ReasonSynced, ReasonWaitingForOrganization, ReasonWaitingForParent, ReasonParentCycle, ReasonConflict,
+	ReasonCredentialsInvalid, ReasonInvalidSpec, ReasonRemoteError, ReasonDeletionBlocked, ReasonDrifted, ReasonDeleting,
+}
 
 // LocalObjectReference names an object in the same namespace.
 type LocalObjectReference struct {

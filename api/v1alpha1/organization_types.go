@@ -113,6 +113,21 @@ type DepartmentCounts struct {
 	Ready int32 `json:"ready,omitempty"`
 }
 
+// InventoryStatus summarises the remote department chart as orgsync last listed it.
+type InventoryStatus struct {
+	// lastListTime is when the whole remote chart was last listed. To spare a write per sync
+	// period at steady state, it is recorded when the counts below change and otherwise at most
+	// hourly; the chart itself is listed every sync period.
+	// +optional
+	LastListTime *metav1.Time `json:"lastListTime,omitempty"`
+	// remoteDepartments is how many departments the remote chart holds.
+	// +optional
+	RemoteDepartments int32 `json:"remoteDepartments"`
+	// unmanaged is how many of them no Department object of this Organization claims.
+	// +optional
+	Unmanaged int32 `json:"unmanaged"`
+}
+
 // OrganizationStatus is the observed state of an Organization.
 type OrganizationStatus struct {
 	// organizationNo is the NCP Organization number.
@@ -130,13 +145,17 @@ type OrganizationStatus struct {
 	// departments counts the Departments of this Organization.
 	// +optional
 	Departments DepartmentCounts `json:"departments,omitempty"`
+	// inventory summarises the remote department chart.
+	// +optional
+	Inventory *InventoryStatus `json:"inventory,omitempty"`
 	// lastSyncTime is when the remote organization was last observed.
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
 	// observedGeneration is the generation the status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-	// conditions: Ready, with a reason and a message.
+	// conditions: Ready (everything, the remote organization included) and Connected
+	// (credentials accepted and the department chart listed), each with a reason and a message.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"crypto/rand"
 	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -41,6 +44,20 @@ type backend interface {
 	// rejectedSpec changes a Department so that it passes admission but the remote system
 	// rejects it.
 	rejectedSpec(d *v1alpha1.Department)
+	// remove deletes a department directly in the remote system, bypassing orgsync.
+	remove(a *account, key string)
+	// uniqueSiblingNames reports whether the remote system refuses two siblings of one name.
+	uniqueSiblingNames() bool
+	// departmentCredential is the Secret key the department API authenticates with.
+	departmentCredential() string
+	// breakOrganizationAPI makes the remote organization API (only) fail for the account.
+	breakOrganizationAPI(a *account, broken bool)
+	// canTellNoOrganization reports whether the remote system answers "no organization" in a way
+	// the documents define (not so in the undocumented-answers mode of NCP).
+	canTellNoOrganization() bool
+	// setUndocumentedErrors makes every failure the documents do not define answer 400 with a
+	// code and message the client has never seen.
+	setUndocumentedErrors(on bool)
 }
 
 // Department fields that not every remote system has.
@@ -93,24 +110,39 @@ func randomID(prefix string) string {
 
 var backends = []backend{&ncpBackend{}}
 
-// ncpBackend is NCP WORKPLACE and NCP Organization, served by ncpfake.
+// ncpBackend is NCP WORKPLACE and NCP Organization, served by ncpfake behind a handler that can
+// make the Organization API fail for chosen accounts.
 type ncpBackend struct {
-	server *ncpfake.Server
+	server *ncpfake.Fake
+	http   *httptest.Server
+	// brokenOrganizationAPI holds the access keys whose Organization API calls answer 503.
+	brokenOrganizationAPI sync.Map
 }
 
 func (b *ncpBackend) name() string                { return "NCP" }
 func (b *ncpBackend) provider() v1alpha1.Provider { return v1alpha1.ProviderNCP }
-func (b *ncpBackend) start()                      { b.server = ncpfake.NewServer(ncpfake.Options{}) }
+func (b *ncpBackend) start() {
+	b.server = ncpfake.New(ncpfake.Options{})
+	b.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, broken := b.brokenOrganizationAPI.Load(r.Header.Get("x-ncp-iam-access-key")); broken && strings.HasPrefix(r.URL.Path, "/open-api/") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"error":{"errorCode":"500","message":"endpoint error"}}`))
+			return
+		}
+		b.server.ServeHTTP(w, r)
+	}))
+}
 func (b *ncpBackend) stop() {
-	if b.server != nil {
-		b.server.Close()
+	if b.http != nil {
+		b.http.Close()
 	}
 }
 
 func (b *ncpBackend) connector() provider.Connector {
 	return ncpprovider.NewConnector(ncpprovider.Options{
-		WorkplaceEndpoint:    b.server.URL(),
-		OrganizationEndpoint: b.server.URL(),
+		WorkplaceEndpoint:    b.http.URL,
+		OrganizationEndpoint: b.http.URL,
 		ClientOptions:        provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second},
 	})
 }
@@ -126,6 +158,11 @@ func (b *ncpBackend) newAccount() *account {
 	a.id = a.secret[v1alpha1.SecretKeyAccessKey]
 	b.server.AddAccount(a.id, a.secret[v1alpha1.SecretKeySecretKey])
 	b.server.AddCompany(a.companyID)
+	if b.server.UndocumentedErrors() {
+		// No document says how the Organization API answers an account in no organization, so
+		// orgsync cannot decide to create one from such an answer: the account already has one.
+		b.server.SetOrganization(a.id, &ncpfake.Organization{OrganizationDesc: "made beforehand"})
+	}
 	return a
 }
 
@@ -174,6 +211,24 @@ func (b *ncpBackend) supports(string) bool { return true }
 // rejectedSpec sets an address with a trailing dot: admission's pattern lets it through,
 // WORKPLACE's validation does not.
 func (b *ncpBackend) rejectedSpec(d *v1alpha1.Department) { d.Spec.EmailAddress = "team@example.com." }
+
+func (b *ncpBackend) departmentCredential() string { return v1alpha1.SecretKeySecretKey }
+
+func (b *ncpBackend) remove(a *account, key string) { b.server.RemoveDepartment(a.companyID, key) }
+
+func (b *ncpBackend) uniqueSiblingNames() bool { return false }
+
+func (b *ncpBackend) canTellNoOrganization() bool { return !b.server.UndocumentedErrors() }
+
+func (b *ncpBackend) breakOrganizationAPI(a *account, broken bool) {
+	if broken {
+		b.brokenOrganizationAPI.Store(a.id, true)
+	} else {
+		b.brokenOrganizationAPI.Delete(a.id)
+	}
+}
+
+func (b *ncpBackend) setUndocumentedErrors(on bool) { b.server.SetUndocumentedErrors(on) }
 
 func (b *ncpBackend) setFaults(throttled, unavailable float64) {
 	b.server.SetFaults(ncpfake.Faults{ThrottleFraction: throttled, UnavailableFraction: unavailable})

@@ -5,9 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/cache"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -27,32 +26,33 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
 // Finalizer holds Organizations and Departments until their remote side is cleaned up.
 const Finalizer = "orgsync.dev/finalizer"
 
-// DepartmentReconciler makes one remote department match each Department object.
+// DepartmentReconciler makes one remote department match each Department object. Each reconcile
+// gathers a snapshot (the Department, its Organization and the Departments around it from the
+// cache, the remote chart from the Organization's inventory), decides with the pure functions of
+// department_decide.go, and acts in one place.
 type DepartmentReconciler struct {
 	client.Client
 	Recorder    events.EventRecorder
 	Connections *Connections
-	// SyncPeriod is how often a synced department is observed again to correct drift.
+	Inventories *Inventories
+	// SyncPeriod is how often a synced department is looked at again.
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds the parallel reconciles.
 	MaxConcurrentReconciles int
 
-	// remoteDeleted remembers, by UID, Departments whose remote department this process deleted:
-	// a reconcile that still reads the object from a cache that has not seen the finalizer's
-	// removal must not delete it remotely a second time.
-	remoteDeleted *cache.LRUExpireCache
+	// rejections remembers, by UID, the remote system's last refusal of a Department's values.
+	rejections sync.Map
 }
-
-// remoteDeletedMemory is how long a remote delete is remembered; far longer than cache lag.
-const remoteDeletedMemory = 10 * time.Minute
 
 // +kubebuilder:rbac:groups=orgsync.dev,resources=departments,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=orgsync.dev,resources=departments/status,verbs=get;update;patch
@@ -61,36 +61,48 @@ const remoteDeletedMemory = 10 * time.Minute
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile observes one Department and acts on the difference.
+// Reconcile gathers, decides and acts for one Department.
 func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	dept := &v1alpha1.Department{}
 	if err := r.Get(ctx, req.NamespacedName, dept); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	org, err := r.organization(ctx, dept)
+	deleting := !dept.DeletionTimestamp.IsZero()
+	if deleting && !controllerutil.ContainsFinalizer(dept, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	s, conn, inv, err := r.gather(ctx, dept)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-
 	before := dept.DeepCopy()
 	var o outcome
-	if !dept.DeletionTimestamp.IsZero() {
-		var done bool
-		if o, done = r.finalize(ctx, dept, org); done {
+	if deleting {
+		var released bool
+		if o, released = r.finalize(ctx, s, conn, inv); released {
 			return o.result, o.err
 		}
 	} else {
-		o = r.sync(ctx, dept, org)
+		o = r.sync(ctx, s, conn, inv)
 	}
+	o = o.withResync(r.SyncPeriod)
+	return r.writeStatus(ctx, before, dept, o)
+}
 
+// writeStatus records o on dept's status, with one patch and none when nothing changed.
+func (r *DepartmentReconciler) writeStatus(ctx context.Context, before, dept *v1alpha1.Department, o outcome) (ctrl.Result, error) {
 	recordTransition(r.Recorder, dept, dept.Status.Conditions, o)
-	setReady(&dept.Status.Conditions, dept.Generation, o)
-	dept.Status.ObservedGeneration = dept.Generation
+	changed := setReady(&dept.Status.Conditions, dept.Generation, o)
+	if !o.keepCondition {
+		dept.Status.ObservedGeneration = dept.Generation
+	}
 	if o.synced {
-		now := metav1.Now()
-		dept.Status.LastSyncTime = &now
 		dept.Status.ExternalKey = dept.Key()
 		dept.Status.ParentExternalKey = cmp.Or(dept.Spec.ParentExternalKey, v1alpha1.TopLevelParentKey)
+		if o.wrote || changed || dept.Status.LastSyncTime == nil {
+			now := metav1.Now()
+			dept.Status.LastSyncTime = &now
+		}
 	}
 	if !equality.Semantic.DeepEqual(before.Status, dept.Status) {
 		if err := r.Status().Patch(ctx, dept, client.MergeFrom(before)); err != nil {
@@ -100,152 +112,232 @@ func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	return o.result, o.err
 }
 
-// organization returns the Department's Organization, or nil when it does not exist.
-func (r *DepartmentReconciler) organization(ctx context.Context, dept *v1alpha1.Department) (*v1alpha1.Organization, error) {
+// gather reads everything the decisions need. The connection and the inventory are nil when the
+// Organization cannot be reached; s.listErr or s.org then say why.
+func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Department) (*departmentSnapshot, *provider.Connection, *inventory, error) {
+	s := &departmentSnapshot{dept: dept, org: organizationState{name: dept.Spec.OrganizationRef.Name}}
 	org := &v1alpha1.Organization{}
-	err := r.Get(ctx, types.NamespacedName{Namespace: dept.Namespace, Name: dept.Spec.OrganizationRef.Name}, org)
-	if apierrors.IsNotFound(err) {
-		return nil, nil
-	}
-	return org, err
-}
-
-// sync brings the remote department to the spec.
-func (r *DepartmentReconciler) sync(ctx context.Context, dept *v1alpha1.Department, org *v1alpha1.Organization) outcome {
-	orgName := dept.Spec.OrganizationRef.Name
+	err := r.Get(ctx, types.NamespacedName{Namespace: dept.Namespace, Name: s.org.name}, org)
 	switch {
-	case org == nil:
-		return waiting(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q does not exist in namespace %q", orgName, dept.Namespace))
-	case !org.DeletionTimestamp.IsZero():
-		return waiting(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q is being deleted", orgName))
-	case !isReady(org.Status.Conditions, org.Generation):
-		return waiting(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q is not Ready yet", orgName))
+	case apierrors.IsNotFound(err):
+		org = nil
+	case err != nil:
+		return nil, nil, nil, err
+	default:
+		s.org.exists = true
+		s.org.deleting = !org.DeletionTimestamp.IsZero()
+		s.org.observeOnly = org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve
+		s.org.connected = meta.IsStatusConditionTrue(org.Status.Conditions, v1alpha1.ConditionConnected) &&
+			meta.FindStatusCondition(org.Status.Conditions, v1alpha1.ConditionConnected).ObservedGeneration == org.Generation
 	}
 
 	key := dept.Key()
-	if winner, err := r.keyHolder(ctx, dept); err != nil {
-		return retry(err)
-	} else if winner != nil && winner.UID != dept.UID {
-		return waiting(v1alpha1.ReasonConflict, fmt.Sprintf("Department %q of Organization %q already claims external key %q; rename one of them", winner.Name, orgName, key))
+	claimants, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(s.org.name, key))
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	if cycle, err := r.parentCycle(ctx, dept); err != nil {
-		return retry(err)
-	} else if cycle != nil {
-		return waiting(v1alpha1.ReasonParentCycle, fmt.Sprintf("parentExternalKey forms a cycle: %s", strings.Join(cycle, " -> ")))
+	s.holder, s.successor = keyHolder(claimants, dept)
+	deleting := !dept.DeletionTimestamp.IsZero()
+	if deleting {
+		children, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentParent, orgScopedKey(s.org.name, key))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		s.objectChildren = departmentNames(children, dept.UID)
+	} else if s.cycle, err = r.parentCycle(ctx, dept); err != nil {
+		return nil, nil, nil, err
 	}
-	if c := readyCondition(dept); c != nil && c.Reason == v1alpha1.ReasonInvalidSpec && c.ObservedGeneration == dept.Generation {
-		// The remote API rejected this generation; asking again with the same values cannot help.
-		return outcome{keepCondition: true}
+	if v, ok := r.rejections.Load(dept.UID); ok {
+		rej := v.(rejection)
+		s.rejected = &rej
 	}
 
-	conn, err := r.Connections.Get(ctx, org, false)
-	if err != nil {
-		return failure(err)
+	// The remote side: for a live Department only once its Organization is connected; for a
+	// deleting one whenever its Organization exists (it may be on its way out too).
+	if org == nil || (!deleting && (s.org.deleting || !s.org.connected)) {
+		return s, nil, nil, nil
 	}
-	manage := dept.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve
-	if manage && controllerutil.AddFinalizer(dept, Finalizer) {
+	conn, err := r.Connections.Get(ctx, org, deleting)
+	if err != nil {
+		if deleting && errors.Is(err, ErrSecretNotFound) && s.org.deleting {
+			s.credentialsGone = true
+		}
+		s.listErr = err
+		return s, nil, nil, nil
+	}
+	s.diff = conn.Departments.Diff
+	inv := r.Inventories.of(org.UID, org.Namespace, org.Name)
+	// The Organization lists the chart every sync period; a Department lists it only when that
+	// has not happened for much longer (or never), as a fallback.
+	if err := inv.listedSince(ctx, time.Now().Add(-2*r.SyncPeriod), conn.Departments.List); err != nil {
+		s.listErr = err
+		return s, conn, inv, nil
+	}
+	s.remote = inv.view(key, dept.Spec.ParentExternalKey)
+	if deleting {
+		if s.remoteChildren, err = r.holderNames(ctx, dept, s.remote.children); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return s, conn, inv, nil
+}
+
+// sync decides for a live Department and acts on the decision.
+func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory) outcome {
+	d := decideSync(s)
+	if d.action == actNone {
+		r.noteRejection(s, inv, d.outcome)
+		return d.outcome
+	}
+	if controllerutil.AddFinalizer(s.dept, Finalizer) {
 		// The finalizer goes on before the first remote write, so no remote department outlives
 		// its object unnoticed.
-		if err := r.Update(ctx, dept); err != nil {
+		if err := r.Update(ctx, s.dept); err != nil {
 			return retry(err)
 		}
 	}
+	o, _ := r.write(ctx, s, conn, inv, d, decideSync)
+	r.noteRejection(s, inv, o)
+	return o
+}
 
-	desired := desiredDepartment(dept)
-	if desired.ParentKey != "" {
-		present, parentRemoteID, err := r.parentPresent(ctx, conn, dept)
-		desired.ParentRemoteID = parentRemoteID
+// finalize decides for a deleting Department and acts. released is true when the finalizer is
+// gone, so no status remains to write.
+func (r *DepartmentReconciler) finalize(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory) (o outcome, released bool) {
+	d := decideDelete(s)
+	if d.action == actDelete {
+		var done action
+		if d.outcome, done = r.write(ctx, s, conn, inv, d, decideDelete); done == actNone {
+			return d.outcome, false
+		}
+		d.action = actRelease
+	}
+	if d.action != actRelease {
+		return d.outcome, false
+	}
+	if d.orphaned != "" {
+		r.Recorder.Eventf(s.dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete", "%s", d.orphaned)
+	}
+	r.rejections.Delete(s.dept.UID)
+	controllerutil.RemoveFinalizer(s.dept, Finalizer)
+	if err := r.Update(ctx, s.dept); err != nil {
+		return retry(client.IgnoreNotFound(err)), true
+	}
+	return outcome{}, true
+}
+
+// write makes the remote write d asks for, and returns what to report and the action that was
+// finally carried out (actNone when none was). When the write fails with anything but a throttle
+// or a credentials refusal, the chart is listed again and decide asked again before anything is
+// concluded: the answer may not mean what it seems (a create refused because the key exists, a
+// delete refused because it is already gone). If the fresh look asks for the same write, the
+// failure is reported; if it asks for another (adopting an existing department), that is made once.
+func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory, d decision, decide func(*departmentSnapshot) decision) (outcome, action) {
+	started := time.Now()
+	err := r.apply(ctx, s.dept, conn, inv, d)
+	if err == nil {
+		d.outcome.wrote = true
+		return d.outcome, d.action
+	}
+	if !needsFreshLook(err) {
+		return failure(err), actNone
+	}
+	if lerr := inv.listedSince(ctx, started, conn.Departments.List); lerr != nil {
+		return failure(fmt.Errorf("%w (and listing the chart again failed: %w)", err, lerr)), actNone
+	}
+	s.remote = inv.view(s.dept.Key(), s.dept.Spec.ParentExternalKey)
+	if !s.dept.DeletionTimestamp.IsZero() {
+		names, lerr := r.holderNames(ctx, s.dept, s.remote.children)
+		if lerr != nil {
+			return retry(lerr), actNone
+		}
+		s.remoteChildren = names
+	}
+	again := decide(s)
+	switch again.action {
+	case d.action:
+		return failure(err), actNone
+	case actCreate, actUpdate, actDelete:
+		if err := r.apply(ctx, s.dept, conn, inv, again); err != nil {
+			return failure(err), actNone
+		}
+		again.outcome.wrote = true
+	}
+	return again.outcome, again.action
+}
+
+// maxTurnWait is the longest a worker waits for its turn to write to a remote system.
+const maxTurnWait = time.Second
+
+// needsFreshLook reports whether a failed write's answer leaves the remote state unknown.
+func needsFreshLook(err error) bool {
+	var limited *httpretry.LimitedError
+	return !errors.As(err, &limited) && !errors.Is(err, provider.ErrCredentials) && !errors.Is(err, provider.ErrThrottled)
+}
+
+// apply makes one remote write and records it in the inventory and as an event.
+func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Department, conn *provider.Connection, inv *inventory, d decision) error {
+	key := dept.Key()
+	// A write whose turn under the Organization's rate limit is far off is requeued for then,
+	// rather than holding a worker that other Organizations' work may be waiting for.
+	ctx = httpretry.WithMaxWait(ctx, maxTurnWait)
+	switch d.action {
+	case actCreate:
+		created, err := conn.Departments.Create(ctx, d.desired)
 		if err != nil {
-			return failure(err)
+			return err
 		}
-		if !present {
-			return r.waitForParent(ctx, dept)
+		inv.put(created)
+		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Created", "Create", "Created remote department %q", key)
+	case actUpdate:
+		updated, err := conn.Departments.Update(ctx, d.desired)
+		if err != nil {
+			return err
 		}
-	}
-
-	observed, err := conn.Departments.Observe(ctx, desired)
-	if err != nil {
-		return failure(err)
-	}
-	if !manage {
-		return observeOnly(key, observed, jitter(r.SyncPeriod))
-	}
-	switch {
-	case !observed.Exists:
-		var created provider.Department
-		created, err = conn.Departments.Create(ctx, desired)
-		observed.Remote.RemoteID = created.RemoteID
-		if err == nil {
-			r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Created", "Create", "Created remote department %q", key)
+		inv.put(updated)
+		diff := d.diff
+		if len(diff) == 0 {
+			diff = []string{"adopted"}
 		}
-	case !observed.UpToDate:
-		err = conn.Departments.Update(ctx, desired)
-		if err == nil {
-			r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated remote department %q: %s", key, strings.Join(observed.Diff, ", "))
+		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated remote department %q: %s", key, strings.Join(diff, ", "))
+	case actDelete:
+		if err := conn.Departments.Delete(ctx, d.desired); err != nil {
+			return err
 		}
+		inv.remove(key)
+		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted remote department %q", key)
 	}
-	if errors.Is(err, provider.ErrParentNotFound) {
-		return r.waitForParent(ctx, dept)
-	}
-	if err != nil {
-		return failure(err)
-	}
-	dept.Status.RemoteID = cmp.Or(observed.Remote.RemoteID, dept.Status.RemoteID)
-	return readyOutcome(fmt.Sprintf("remote department %q matches the spec", key), jitter(r.SyncPeriod))
+	return nil
 }
 
-// waitForParent reports WaitingForParent. When a Department object holds the parent key, its
-// becoming Ready wakes dept; otherwise the parent can only appear remotely, by hand, and dept
-// looks again after parentRetry.
-func (r *DepartmentReconciler) waitForParent(ctx context.Context, dept *v1alpha1.Department) outcome {
-	parentKey := dept.Spec.ParentExternalKey
-	o := waiting(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist remotely yet", parentKey))
-	holders, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, parentKey))
-	if err != nil || len(holders) == 0 {
-		o.result = ctrl.Result{RequeueAfter: jitter(parentRetry)}
+// noteRejection remembers an InvalidSpec, and what it depended on, so that the same values are
+// not sent again until the spec or the departments around it change, and asks the inventory to
+// wake the Department at the next change under its parent.
+func (r *DepartmentReconciler) noteRejection(s *departmentSnapshot, inv *inventory, o outcome) {
+	if o.keepCondition {
+		return
 	}
-	return o
-}
-
-func observeOnly(key string, observed provider.DepartmentObservation, resync time.Duration) outcome {
-	var o outcome
-	switch {
-	case !observed.Exists:
-		o = waiting(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q does not exist (managementPolicy Observe: not creating it)", key))
-	case !observed.UpToDate:
-		o = waiting(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q differs in %s (managementPolicy Observe: not updating it)", key, strings.Join(observed.Diff, ", ")))
-	default:
-		return readyOutcome(fmt.Sprintf("remote department %q matches the spec (observed only)", key), resync)
+	if o.reason != v1alpha1.ReasonInvalidSpec || inv == nil {
+		r.rejections.Delete(s.dept.UID)
+		return
 	}
-	o.result = ctrl.Result{RequeueAfter: resync}
-	return o
-}
-
-// desiredDepartment is the remote state a Department's spec asks for.
-func desiredDepartment(dept *v1alpha1.Department) provider.Department {
-	return provider.Department{
-		Key:                  dept.Key(),
-		ParentKey:            dept.Spec.ParentExternalKey,
-		Name:                 dept.Spec.Name,
-		I18nNames:            maps.Clone(dept.Spec.I18nNames),
-		EmailAddress:         dept.Spec.EmailAddress,
-		ExternalEmailReceive: dept.Spec.ExternalEmailReceive,
-		DisplayOrder:         cmp.Or(dept.Spec.DisplayOrder, "1"),
-		Category:             dept.Spec.Category,
-		RemoteID:             dept.Status.RemoteID,
+	r.rejections.Store(s.dept.UID, rejection{generation: s.dept.Generation, siblingsVersion: s.remote.siblingsVersion})
+	nn := client.ObjectKeyFromObject(s.dept)
+	inv.watch(s.dept.Spec.ParentExternalKey, nn)
+	if s.remote.self != nil {
+		inv.watch(s.remote.self.ParentKey, nn)
 	}
 }
 
-// keyHolder returns the Department that owns dept's external key in its Organization: the oldest
-// live claimant (by creation time, then name), so the outcome does not depend on reconcile order.
-func (r *DepartmentReconciler) keyHolder(ctx context.Context, dept *v1alpha1.Department) (*v1alpha1.Department, error) {
-	claimants, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, dept.Key()))
-	if err != nil {
-		return nil, err
-	}
-	var holder *v1alpha1.Department
+// keyHolder returns the Department that owns dept's key among its claimants (the oldest live
+// one, so the outcome does not depend on reconcile order) and, for a deleting dept, a live other
+// claimant that takes the key over.
+func keyHolder(claimants []v1alpha1.Department, dept *v1alpha1.Department) (holder, successor *v1alpha1.Department) {
 	for i := range claimants {
 		c := &claimants[i]
+		if c.UID != dept.UID && c.DeletionTimestamp.IsZero() && successor == nil {
+			successor = c
+		}
 		if !c.DeletionTimestamp.IsZero() && c.UID != dept.UID {
 			continue
 		}
@@ -253,21 +345,7 @@ func (r *DepartmentReconciler) keyHolder(ctx context.Context, dept *v1alpha1.Dep
 			holder = c
 		}
 	}
-	return holder, nil
-}
-
-// successor returns a live Department, other than the deleting dept, that claims dept's key.
-func (r *DepartmentReconciler) successor(ctx context.Context, dept *v1alpha1.Department) (*v1alpha1.Department, error) {
-	claimants, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, dept.Key()))
-	if err != nil {
-		return nil, err
-	}
-	for i := range claimants {
-		if claimants[i].UID != dept.UID && claimants[i].DeletionTimestamp.IsZero() {
-			return &claimants[i], nil
-		}
-	}
-	return nil, nil
+	return holder, successor
 }
 
 // olderThan orders the claimants of a key: the one already holding it (synced under it) first,
@@ -303,7 +381,7 @@ func (r *DepartmentReconciler) parentCycle(ctx context.Context, dept *v1alpha1.D
 			return nil, nil // a cycle further up that dept is not part of; that Department reports it.
 		}
 		seen[parent] = true
-		holders, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(org, parent))
+		holders, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, parent))
 		if err != nil {
 			return nil, err
 		}
@@ -315,130 +393,28 @@ func (r *DepartmentReconciler) parentCycle(ctx context.Context, dept *v1alpha1.D
 	return nil, nil
 }
 
-// parentPresent reports whether dept's parent exists in the remote system. A Ready parent
-// Department is trusted without a remote call; anything else is asked remotely, since the parent
-// may be a department that exists remotely without an object.
-// The parent's RemoteID is returned as a hint when its Department object knows it.
-func (r *DepartmentReconciler) parentPresent(ctx context.Context, conn *provider.Connection, dept *v1alpha1.Department) (bool, string, error) {
-	parentKey := dept.Spec.ParentExternalKey
-	holders, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, parentKey))
-	if err != nil {
-		return false, "", err
-	}
-	progressing := false
-	for i := range holders {
-		p := &holders[i]
-		if !p.DeletionTimestamp.IsZero() {
-			continue
-		}
-		if p.Status.ExternalKey == parentKey && isReady(p.Status.Conditions, p.Generation) {
-			return true, p.Status.RemoteID, nil
-		}
-		progressing = progressing || isProgressing(p)
-	}
-	if progressing {
-		// The parent's own Department is on its way; its becoming Ready wakes this one, so a
-		// remote read now would only confirm that the parent is not there yet.
-		return false, "", nil
-	}
-	present, err := conn.Departments.Exists(ctx, parentKey)
-	return present, "", err
-}
-
-// finalize runs the delete path. done is true when the finalizer is gone and no status remains to write.
-func (r *DepartmentReconciler) finalize(ctx context.Context, dept *v1alpha1.Department, org *v1alpha1.Organization) (o outcome, done bool) {
-	if !controllerutil.ContainsFinalizer(dept, Finalizer) {
-		return outcome{}, true
-	}
-	key := dept.Key()
-	successor, err := r.successor(ctx, dept)
-	if err != nil {
-		return retry(err), false
-	}
-	// Another live Department claims the key (a rename in Git, or a lost conflict): the remote
-	// department and its sub-departments are its business now.
-	handedOver := successor != nil
-	if !handedOver {
-		children, err := r.children(ctx, dept)
+// holderNames names the remote departments keys for a message: by the Department that claims
+// each, or as "key (no Department)".
+func (r *DepartmentReconciler) holderNames(ctx context.Context, dept *v1alpha1.Department, keys []string) ([]string, error) {
+	names := make([]string, 0, len(keys))
+	for _, key := range keys {
+		holders, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, key))
 		if err != nil {
-			return retry(err), false
+			return nil, err
 		}
-		if names := departmentNames(children, dept.UID); len(names) > 0 {
-			return waiting(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("waiting for sub-departments to be deleted first: %s", strings.Join(names, ", "))), false
-		}
-	}
-
-	deleteRemote := !handedOver && dept.Spec.DeletionPolicy != v1alpha1.DeletionPolicyOrphan &&
-		dept.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve
-	switch {
-	case deleteRemote && org == nil:
-		r.Recorder.Eventf(dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete",
-			"Organization %q is gone; remote department %q was left in place", dept.Spec.OrganizationRef.Name, key)
-	case deleteRemote && r.wasDeleted(dept.UID):
-		// Deleted remotely by an earlier reconcile; only the finalizer is left to remove.
-	case deleteRemote:
-		if o, blocked := r.deleteRemote(ctx, dept, org); blocked {
-			return o, false
+		if name := departmentNames(holders, ""); len(name) > 0 {
+			names = append(names, name[0])
+		} else {
+			names = append(names, key+" (no Department)")
 		}
 	}
-
-	controllerutil.RemoveFinalizer(dept, Finalizer)
-	if err := r.Update(ctx, dept); err != nil {
-		return retry(client.IgnoreNotFound(err)), true
-	}
-	return outcome{}, true
+	return names, nil
 }
 
-// deleteRemote deletes dept's remote department. blocked is true, with the outcome to report,
-// while the delete cannot be done yet.
-func (r *DepartmentReconciler) deleteRemote(ctx context.Context, dept *v1alpha1.Department, org *v1alpha1.Organization) (o outcome, blocked bool) {
-	key := dept.Key()
-	conn, err := r.Connections.Get(ctx, org, true)
-	if errors.Is(err, ErrSecretNotFound) && !org.DeletionTimestamp.IsZero() {
-		// The Organization is going and took its Secret with it (a GitOps prune): nothing can
-		// reach the remote system any more. Leave the department rather than hang forever.
-		r.Recorder.Eventf(dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete",
-			"the credentials of Organization %q are gone; remote department %q was left in place", org.Name, key)
-		return outcome{}, false
-	}
-	if err != nil {
-		return failure(err), true
-	}
-	err = conn.Departments.Delete(ctx, provider.Department{Key: key, RemoteID: dept.Status.RemoteID})
-	switch {
-	case errors.Is(err, provider.ErrHasChildren):
-		o := waiting(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("the remote system still holds sub-departments of %q that no Department object manages: %v", key, err))
-		o.result = ctrl.Result{RequeueAfter: jitter(blockedRetry)}
-		return o, true
-	case errors.Is(err, provider.ErrInvalid):
-		// The remote system refuses the key itself, so no department can exist under it.
-		r.Recorder.Eventf(dept, nil, corev1.EventTypeWarning, "DeleteSkipped", "Delete",
-			"the remote system refuses the key %q (%v); nothing to delete", key, err)
-		return outcome{}, false
-	case err != nil:
-		return failure(err), true
-	}
-	r.remoteDeleted.Add(dept.UID, true, remoteDeletedMemory)
-	r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted remote department %q", key)
-	return outcome{}, false
-}
-
-// children lists the Departments of dept's Organization that name dept as their parent, or that
-// were last synced under it and have not moved away remotely yet.
-func (r *DepartmentReconciler) children(ctx context.Context, dept *v1alpha1.Department) ([]v1alpha1.Department, error) {
-	all, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentOrganization, dept.Spec.OrganizationRef.Name)
-	if err != nil {
-		return nil, err
-	}
-	key := dept.Key()
-	return slices.DeleteFunc(all, func(d v1alpha1.Department) bool {
-		return d.Spec.ParentExternalKey != key && d.Status.ParentExternalKey != key
-	}), nil
-}
-
-func (r *DepartmentReconciler) wasDeleted(uid types.UID) bool {
-	_, ok := r.remoteDeleted.Get(uid)
-	return ok
+// departmentsWith lists, read-only and without copying, the Departments in namespace whose index
+// field equals value. Callers must not modify what it returns.
+func (r *DepartmentReconciler) departmentsWith(ctx context.Context, namespace, index, value string) ([]v1alpha1.Department, error) {
+	return departmentsWith(ctx, r, namespace, index, value, client.UnsafeDisableDeepCopy)
 }
 
 // departmentNames lists the names of depts other than the one with UID self, sorted.
@@ -453,30 +429,17 @@ func departmentNames(depts []v1alpha1.Department, self types.UID) []string {
 	return names
 }
 
-// isProgressing reports whether dept is on its way to Ready by itself: not yet reconciled at its
-// generation, or waiting for something whose change will wake it, or retrying a transient error.
-func isProgressing(dept *v1alpha1.Department) bool {
-	c := readyCondition(dept)
-	if c == nil || c.ObservedGeneration != dept.Generation {
-		return true
-	}
-	switch c.Reason {
-	case v1alpha1.ReasonWaitingForOrganization, v1alpha1.ReasonWaitingForParent, v1alpha1.ReasonRemoteError:
-		return true
-	}
-	return false
-}
-
 func readyCondition(dept *v1alpha1.Department) *metav1.Condition {
 	return meta.FindStatusCondition(dept.Status.Conditions, v1alpha1.ConditionReady)
 }
 
 // SetupWithManager registers the controller and the watches that make a tree converge quickly:
-// a Department's change wakes its children (the parent became Ready), its deleting parent (the
-// child is gone) and other claimants of its key; an Organization's readiness wakes its
-// Departments; a Secret's change wakes the Departments of the Organizations that use it.
+// a Department's change wakes its children, its deleting parent and the other claimants of its
+// key; a change in an Organization's inventory wakes the Departments it concerns (the holder of a
+// key that changed, the children waiting for a key that appeared, a deleting parent whose child
+// went); an Organization's connection wakes its Departments; a Secret's change wakes the
+// Departments of the Organizations that use it.
 func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	r.remoteDeleted = cache.NewLRUExpireCache(4096)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.relatedDepartments),
@@ -484,9 +447,50 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfOrganization),
 			builder.WithPredicates(organizationStateChanged())).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.departmentsUsingSecret), builder.OnlyMetadata).
+		WatchesRawSource(source.Channel(r.Inventories.events, handler.TypedEnqueueRequestsFromMapFunc(r.inventoryChanged))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("department").
 		Complete(r)
+}
+
+// inventoryChanged maps a change of an Organization's remote chart to the Departments it concerns.
+func (r *DepartmentReconciler) inventoryChanged(ctx context.Context, change inventoryChange) []reconcile.Request {
+	seen := map[types.NamespacedName]bool{}
+	var requests []reconcile.Request
+	add := func(nn types.NamespacedName) {
+		if !seen[nn] {
+			seen[nn] = true
+			requests = append(requests, reconcile.Request{NamespacedName: nn})
+		}
+	}
+	lookup := func(index, key string, keep func(*v1alpha1.Department) bool) {
+		depts, err := r.departmentsWith(ctx, change.namespace, index, orgScopedKey(change.organization, key))
+		if err != nil {
+			return
+		}
+		for i := range depts {
+			if keep(&depts[i]) {
+				add(client.ObjectKeyFromObject(&depts[i]))
+			}
+		}
+	}
+	all := func(*v1alpha1.Department) bool { return true }
+	deleting := func(d *v1alpha1.Department) bool { return !d.DeletionTimestamp.IsZero() }
+	for _, key := range change.keys {
+		lookup(indexDepartmentKey, key, all)
+	}
+	for _, key := range change.appeared {
+		lookup(indexDepartmentParent, key, all)
+	}
+	for _, parent := range change.parents {
+		if parent != "" {
+			lookup(indexDepartmentKey, parent, deleting)
+		}
+	}
+	for _, nn := range change.watchers {
+		add(nn)
+	}
+	return requests
 }
 
 func (r *DepartmentReconciler) relatedDepartments(ctx context.Context, obj client.Object) []reconcile.Request {
@@ -504,19 +508,15 @@ func (r *DepartmentReconciler) relatedDepartments(ctx context.Context, obj clien
 		}
 	}
 	all := func(*v1alpha1.Department) bool { return true }
-	if children, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentParent, orgScopedKey(org, dept.Key())); err == nil {
+	if children, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentParent, orgScopedKey(org, dept.Key())); err == nil {
 		add(children, all)
 	}
-	if claimants, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(org, dept.Key())); err == nil {
+	if claimants, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, dept.Key())); err == nil {
 		add(claimants, all)
 	}
-	// A deleting parent waits for this department: under its spec parent, or under the parent it
-	// was last synced under until the move is done remotely.
-	for _, parent := range []string{dept.Spec.ParentExternalKey, dept.Status.ParentExternalKey} {
-		if parent == "" || parent == v1alpha1.TopLevelParentKey {
-			continue
-		}
-		if parents, err := departmentsWith(ctx, r, dept.Namespace, indexDepartmentKey, orgScopedKey(org, parent)); err == nil {
+	// A deleting parent waits for this department's object, under its spec parent.
+	if parent := dept.Spec.ParentExternalKey; parent != "" {
+		if parents, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, parent)); err == nil {
 			add(parents, func(p *v1alpha1.Department) bool { return !p.DeletionTimestamp.IsZero() })
 		}
 	}
@@ -524,7 +524,7 @@ func (r *DepartmentReconciler) relatedDepartments(ctx context.Context, obj clien
 }
 
 func (r *DepartmentReconciler) departmentsOfOrganization(ctx context.Context, obj client.Object) []reconcile.Request {
-	depts, err := departmentsWith(ctx, r, obj.GetNamespace(), indexDepartmentOrganization, obj.GetName())
+	depts, err := r.departmentsWith(ctx, obj.GetNamespace(), indexDepartmentOrganization, obj.GetName())
 	if err != nil {
 		return nil
 	}
@@ -562,9 +562,7 @@ func specOrDeletionChanged() predicate.Predicate {
 }
 
 // relationChanged passes the Department changes its relatives care about: a new spec (parent or
-// key), deletion, readiness, or where it was synced. A resync that only refreshes lastSyncTime
-// wakes no one, so a converged tree is observed once per node per sync period, not once per
-// ancestor.
+// key), deletion, readiness, or the key it holds. Remote changes reach them through the inventory.
 func relationChanged() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		oldDept, okOld := e.ObjectOld.(*v1alpha1.Department)
@@ -578,14 +576,12 @@ func relationChanged() predicate.Predicate {
 		return oldDept.Generation != newDept.Generation ||
 			!oldDept.DeletionTimestamp.Equal(newDept.DeletionTimestamp) ||
 			readyChanged ||
-			oldDept.Status.ExternalKey != newDept.Status.ExternalKey ||
-			oldDept.Status.ParentExternalKey != newDept.Status.ParentExternalKey ||
-			oldDept.Status.RemoteID != newDept.Status.RemoteID
+			oldDept.Status.ExternalKey != newDept.Status.ExternalKey
 	}}
 }
 
 // organizationStateChanged passes Organization events that can change what its Departments do:
-// creation, deletion, a spec change, the deletion timestamp, or a change of readiness.
+// creation, deletion, a spec change, the deletion timestamp, or a change of connection.
 func organizationStateChanged() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		oldOrg, okOld := e.ObjectOld.(*v1alpha1.Organization)
@@ -595,6 +591,7 @@ func organizationStateChanged() predicate.Predicate {
 		}
 		return oldOrg.Generation != newOrg.Generation ||
 			!oldOrg.DeletionTimestamp.Equal(newOrg.DeletionTimestamp) ||
-			isReady(oldOrg.Status.Conditions, oldOrg.Generation) != isReady(newOrg.Status.Conditions, newOrg.Generation)
+			meta.IsStatusConditionTrue(oldOrg.Status.Conditions, v1alpha1.ConditionConnected) !=
+				meta.IsStatusConditionTrue(newOrg.Status.Conditions, v1alpha1.ConditionConnected)
 	}}
 }

@@ -22,9 +22,10 @@ func init() { backends = append(backends, &huaweiBackend{}) }
 // single OneAccess tenant, so every account gets its own fake server, and the account's
 // Organization points both services at it.
 type huaweiBackend struct {
-	mu      sync.Mutex
-	tenants map[string]*huaweiTenant // by account id (the client id)
-	faults  huaweifake.Faults
+	mu           sync.Mutex
+	tenants      map[string]*huaweiTenant // by account id (the client id)
+	faults       huaweifake.Faults
+	undocumented bool
 }
 
 // huaweiTenant is one account's fake, behind a recorder that logs department calls by unit code.
@@ -32,9 +33,11 @@ type huaweiTenant struct {
 	fake   *huaweifake.Fake
 	server *httptest.Server
 
-	mu    sync.Mutex
-	codes map[string]string // org_id -> code, kept after a unit is deleted
-	calls []remoteCall
+	mu sync.Mutex
+	// organizationAPIBroken makes Huawei Cloud Organizations calls answer 503.
+	organizationAPIBroken bool
+	codes                 map[string]string // org_id -> code, kept after a unit is deleted
+	calls                 []remoteCall
 }
 
 const oneAccessUnitsPath = "/api/v2/tenant/organizations"
@@ -83,6 +86,7 @@ func (b *huaweiBackend) newAccount() *account {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	t.fake.SetFaults(b.faults)
+	t.fake.SetUndocumentedErrors(b.undocumented)
 	b.tenants[a.id] = t
 	return a
 }
@@ -96,6 +100,15 @@ func (b *huaweiBackend) tenant(a *account) *huaweiTenant {
 // serve passes the request to the fake and logs it with the code of the unit it addresses: the
 // code in a create's body, or the code of the org_id in the path.
 func (t *huaweiTenant) serve(w http.ResponseWriter, r *http.Request) {
+	t.mu.Lock()
+	broken := t.organizationAPIBroken
+	t.mu.Unlock()
+	if broken && strings.HasPrefix(r.URL.Path, "/v1/organizations") {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"error_code":"Organizations.5000","error_msg":"service unavailable"}`))
+		return
+	}
 	key := ""
 	if id, ok := strings.CutPrefix(r.URL.Path, oneAccessUnitsPath+"/"); ok {
 		key = t.codeOf(id)
@@ -174,6 +187,35 @@ func (b *huaweiBackend) setFaults(throttled, unavailable float64) {
 	b.faults = huaweifake.Faults{ThrottleFraction: throttled, UnavailableFraction: unavailable}
 	for _, t := range b.tenants {
 		t.fake.SetFaults(b.faults)
+	}
+}
+
+func (b *huaweiBackend) departmentCredential() string { return v1alpha1.SecretKeyClientSecret }
+
+func (b *huaweiBackend) remove(a *account, key string) {
+	fake := b.tenant(a).fake
+	if u, ok := fake.OrgUnitByCode(key); ok {
+		fake.RemoveOrgUnit(u.ID)
+	}
+}
+
+func (b *huaweiBackend) uniqueSiblingNames() bool { return true }
+
+func (b *huaweiBackend) canTellNoOrganization() bool { return true }
+
+func (b *huaweiBackend) breakOrganizationAPI(a *account, broken bool) {
+	t := b.tenant(a)
+	t.mu.Lock()
+	t.organizationAPIBroken = broken
+	t.mu.Unlock()
+}
+
+func (b *huaweiBackend) setUndocumentedErrors(on bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.undocumented = on
+	for _, t := range b.tenants {
+		t.fake.SetUndocumentedErrors(on)
 	}
 }
 

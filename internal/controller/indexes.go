@@ -80,9 +80,9 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 }
 
 // departmentsWith lists the Departments in namespace whose index field equals value.
-func departmentsWith(ctx context.Context, c client.Reader, namespace, index, value string) ([]v1alpha1.Department, error) {
+func departmentsWith(ctx context.Context, c client.Reader, namespace, index, value string, opts ...client.ListOption) ([]v1alpha1.Department, error) {
 	var list v1alpha1.DepartmentList
-	if err := c.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{index: value}); err != nil {
+	if err := c.List(ctx, &list, append([]client.ListOption{client.InNamespace(namespace), client.MatchingFields{index: value}}, opts...)...); err != nil {
 		return nil, err
 	}
 	return list.Items, nil

@@ -10,13 +10,17 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -24,19 +28,31 @@ import (
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
-// OrganizationReconciler connects each Organization object to its remote organization, counts its
-// Departments, and propagates its deletion to them.
+// OrganizationReconciler connects each Organization object to its remote chart and organization:
+// it lists the chart into the Organization's inventory every sync period, observes the remote
+// organization, counts its Departments, and propagates its deletion to them.
 type OrganizationReconciler struct {
 	client.Client
 	Recorder    events.EventRecorder
 	Connections *Connections
-	// SyncPeriod is how often the remote organization is observed again.
+	Inventories *Inventories
+	// SyncPeriod is how often the remote chart is listed and the remote organization observed.
 	SyncPeriod time.Duration
+	// MaxConcurrentReconciles bounds the parallel reconciles: one Organization's listing, slowed
+	// by its throttled share of the remote API, must not hold up the others.
+	MaxConcurrentReconciles int
 
 	mu sync.Mutex
-	// observedWith remembers the connection each Organization was last observed with, so that
-	// status-only changes (Department counts) cost no remote call while rotated credentials do.
-	observedWith map[types.UID]*provider.Connection
+	// observedWith remembers the connection each Organization's remote organization was last
+	// observed with, and when, so that status-only changes (Department counts) cost no remote call
+	// while rotated credentials do.
+	observedWith map[types.UID]observation
+}
+
+type observation struct {
+	connection *provider.Connection
+	generation int64
+	at         time.Time
 }
 
 // +kubebuilder:rbac:groups=orgsync.dev,resources=organizations,verbs=get;list;watch;update;patch
@@ -52,25 +68,31 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	before := org.DeepCopy()
 
-	depts, err := departmentsWith(ctx, r, org.Namespace, indexDepartmentOrganization, org.Name)
+	// Read-only and uncopied: an Organization of 10,000 Departments is counted on every wake.
+	depts, err := departmentsWith(ctx, r, org.Namespace, indexDepartmentOrganization, org.Name, client.UnsafeDisableDeepCopy)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	org.Status.Departments = countDepartments(depts)
 
-	var o outcome
+	var o, connected outcome
 	if !org.DeletionTimestamp.IsZero() {
 		var done bool
 		if o, done = r.finalize(ctx, org, depts); done {
 			return o.result, o.err
 		}
+		connected = outcome{keepCondition: true}
 	} else {
-		o = r.sync(ctx, org)
+		o, connected = r.sync(ctx, org, depts)
 	}
+	o = o.withResync(r.SyncPeriod)
 
 	recordTransition(r.Recorder, org, org.Status.Conditions, o)
 	setReady(&org.Status.Conditions, org.Generation, o)
-	org.Status.ObservedGeneration = org.Generation
+	setCondition(&org.Status.Conditions, v1alpha1.ConditionConnected, org.Generation, connected)
+	if !o.keepCondition {
+		org.Status.ObservedGeneration = org.Generation
+	}
 	if !equality.Semantic.DeepEqual(before.Status, org.Status) {
 		if err := r.Status().Patch(ctx, org, client.MergeFrom(before)); err != nil {
 			return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -79,41 +101,69 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	return o.result, o.err
 }
 
-func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organization) outcome {
+// sync connects org: its chart first (its Departments sync once it is listed: Connected), then
+// the remote organization (a separate service, whose failure the Organization reports without
+// stopping its Departments).
+func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organization, depts []v1alpha1.Department) (ready, connected outcome) {
 	if controllerutil.AddFinalizer(org, Finalizer) {
 		// Held so that deleting the Organization first deletes its Departments.
 		if err := r.Update(ctx, org); err != nil {
-			return retry(err)
+			return retry(err), retry(err)
 		}
 	}
 	if holder, err := r.targetHolder(ctx, org); err != nil {
-		return retry(err)
+		return retry(err), retry(err)
 	} else if holder != nil && holder.UID != org.UID {
-		return waiting(v1alpha1.ReasonConflict, fmt.Sprintf("Organization %s/%s already manages %s; one remote chart can have only one Organization",
+		o := notReady(v1alpha1.ReasonConflict, fmt.Sprintf("Organization %s/%s already manages %s; one remote chart can have only one Organization",
 			holder.Namespace, holder.Name, remoteTarget(org)))
+		return o, o
 	}
 	conn, err := r.Connections.Get(ctx, org, false)
 	if err != nil {
-		return failure(err)
-	}
-	if r.fresh(org, conn) {
-		return outcome{keepCondition: true, result: ctrl.Result{RequeueAfter: r.untilResync(org)}}
+		o := failure(err)
+		return o, o
 	}
 
+	inv := r.Inventories.of(org.UID, org.Namespace, org.Name)
+	if err := inv.listedSince(ctx, time.Now().Add(-r.SyncPeriod), conn.Departments.List); err != nil {
+		o := failure(err)
+		return o, o
+	}
+	r.recordInventory(org, inv, depts)
+	connected = synced("the remote department chart is listed")
+	// Come back when the chart is due to be listed again.
+	connected.result = ctrl.Result{RequeueAfter: jitter(max(time.Second, r.SyncPeriod-inv.age(time.Now())))}
+
+	if r.fresh(org, conn) {
+		o := outcome{keepCondition: true, result: connected.result}
+		if !isReady(org.Status.Conditions, org.Generation) {
+			o = synced(fmt.Sprintf("connected to %s organization %s", providerName(org), org.Status.OrganizationNo))
+			o.result = connected.result
+		}
+		return o, connected
+	}
 	observed, err := conn.Organizations.Observe(ctx)
 	if err != nil {
-		return failure(err)
+		o := failure(err)
+		if errors.Is(err, provider.ErrInvalid) {
+			// A read refused with an answer the client does not recognise says nothing about
+			// whether the organization exists: report it, retry, and create nothing.
+			o = notReady(v1alpha1.ReasonRemoteError, "the answer does not tell whether the account belongs to an organization: "+err.Error())
+			o.err = err
+		}
+		o.message = fmt.Sprintf("the %s organization API failed (its Departments keep syncing): %s", providerName(org), o.message)
+		return o, connected
 	}
 	manage := org.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve
 	if !observed.Exists && !manage {
-		o := waiting(v1alpha1.ReasonDrifted, fmt.Sprintf("the %s account belongs to no organization (managementPolicy Observe: not creating one)", providerName(org)))
-		o.result = ctrl.Result{RequeueAfter: jitter(r.SyncPeriod)}
-		return o
+		return notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("the %s account belongs to no organization (managementPolicy Observe: not creating one)", providerName(org))), connected
 	}
 	if !observed.Exists {
 		observed, err = conn.Organizations.Create(ctx, org.Spec.Description)
 		if err != nil {
-			return failure(err)
+			o := failure(err)
+			o.message = fmt.Sprintf("creating the %s organization failed (its Departments keep syncing): %s", providerName(org), o.message)
+			return o, connected
 		}
 		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Created", "Create", "Created %s organization %s", providerName(org), observed.ID)
 	}
@@ -121,15 +171,46 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 	org.Status.OrganizationName = observed.Name
 	org.Status.MasterMemberName = observed.MasterMemberName
 	org.Status.MemberStatusCode = observed.MemberStatusCode
-	now := metav1.Now()
-	org.Status.LastSyncTime = &now
+	if org.Status.LastSyncTime == nil || time.Since(org.Status.LastSyncTime.Time) > statusRefresh {
+		now := metav1.Now()
+		org.Status.LastSyncTime = &now
+	}
 	r.mu.Lock()
 	if r.observedWith == nil {
-		r.observedWith = map[types.UID]*provider.Connection{}
+		r.observedWith = map[types.UID]observation{}
 	}
-	r.observedWith[org.UID] = conn
+	r.observedWith[org.UID] = observation{connection: conn, generation: org.Generation, at: time.Now()}
 	r.mu.Unlock()
-	return readyOutcome(fmt.Sprintf("connected to %s organization %s", providerName(org), observed.ID), jitter(r.SyncPeriod))
+	o := synced(fmt.Sprintf("connected to %s organization %s", providerName(org), observed.ID))
+	o.result = connected.result
+	return o, connected
+}
+
+// statusRefresh is how often timestamps that change on every sync are written at steady state:
+// rarely, so that a converged Organization costs no Kubernetes write per sync period.
+const statusRefresh = time.Hour
+
+// recordInventory summarises org's chart in its status: how many departments it holds and how
+// many of them no Department claims.
+func (r *OrganizationReconciler) recordInventory(org *v1alpha1.Organization, inv *inventory, depts []v1alpha1.Department) {
+	remote, listedAt, _ := inv.all()
+	claimed := make(map[string]bool, len(depts))
+	for i := range depts {
+		claimed[depts[i].Key()] = true
+	}
+	summary := &v1alpha1.InventoryStatus{RemoteDepartments: int32(len(remote))}
+	for _, d := range remote {
+		if !claimed[d.Key] {
+			summary.Unmanaged++
+		}
+	}
+	old := org.Status.Inventory
+	if old != nil && old.LastListTime != nil && old.RemoteDepartments == summary.RemoteDepartments &&
+		old.Unmanaged == summary.Unmanaged && listedAt.Sub(old.LastListTime.Time) < statusRefresh {
+		return
+	}
+	summary.LastListTime = &metav1.Time{Time: listedAt}
+	org.Status.Inventory = summary
 }
 
 // targetHolder returns the Organization, in any namespace, that manages org's remote chart: the
@@ -168,20 +249,13 @@ func organizationOlder(a, b *v1alpha1.Organization) bool {
 	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 }
 
-// fresh reports whether org's Ready status still describes the remote organization: same
-// generation, same credentials, observed within the sync period.
+// fresh reports whether org's remote organization was observed with the same connection, for
+// the same generation, within the sync period.
 func (r *OrganizationReconciler) fresh(org *v1alpha1.Organization, conn *provider.Connection) bool {
 	r.mu.Lock()
-	same := r.observedWith[org.UID] == conn
+	last, ok := r.observedWith[org.UID]
 	r.mu.Unlock()
-	return same && isReady(org.Status.Conditions, org.Generation) && r.untilResync(org) > 0
-}
-
-func (r *OrganizationReconciler) untilResync(org *v1alpha1.Organization) time.Duration {
-	if org.Status.LastSyncTime == nil {
-		return 0
-	}
-	return time.Until(org.Status.LastSyncTime.Add(r.SyncPeriod))
+	return ok && last.connection == conn && last.generation == org.Generation && time.Since(last.at) < r.SyncPeriod
 }
 
 // finalize deletes the Organization's Departments, waits until they are gone, then deletes the
@@ -195,12 +269,14 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 		for i := range depts {
 			names = append(names, depts[i].Name)
 			if depts[i].DeletionTimestamp.IsZero() {
-				if err := r.Delete(ctx, &depts[i]); client.IgnoreNotFound(err) != nil {
+				// depts is the cache's own copy: delete through a new object, and only the one seen.
+				target := &v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: depts[i].Namespace, Name: depts[i].Name}}
+				if err := r.Delete(ctx, target, client.Preconditions{UID: &depts[i].UID}); client.IgnoreNotFound(err) != nil && !apierrors.IsConflict(err) {
 					return retry(err), false
 				}
 			}
 		}
-		return waiting(v1alpha1.ReasonDeleting, fmt.Sprintf("waiting for %d Departments to be deleted: %s", len(depts), strings.Join(truncate(names, 10), ", "))), false
+		return notReady(v1alpha1.ReasonDeleting, fmt.Sprintf("waiting for %d Departments to be deleted: %s", len(depts), strings.Join(truncate(names, 10), ", "))), false
 	}
 	if org.Spec.DeletionPolicy == v1alpha1.DeletionPolicyDelete && org.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve && org.Status.OrganizationNo != "" {
 		conn, err := r.Connections.Get(ctx, org, true)
@@ -224,6 +300,7 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 		return retry(client.IgnoreNotFound(err)), true
 	}
 	r.Connections.Forget(org)
+	r.Inventories.forget(org.UID)
 	r.mu.Lock()
 	delete(r.observedWith, org.UID)
 	r.mu.Unlock()
@@ -255,17 +332,33 @@ func truncate(names []string, n int) []string {
 	return append(names[:n:n], fmt.Sprintf("and %d more", len(names)-n))
 }
 
+// countsDelay gathers the Department events of an Organization into one reconcile: a chart of
+// 10,000 Departments converging or going is counted a few times a second, not 10,000 times.
+const countsDelay = time.Second
+
 // SetupWithManager registers the controller: Departments wake their Organization (counts,
-// deletion progress) and Secrets wake the Organizations that use them.
+// deletion progress), at most once per countsDelay, and Secrets wake the Organizations that use them.
 func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	wakeOrganization := func(obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		dept := obj.(*v1alpha1.Department)
+		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: dept.Namespace, Name: dept.Spec.OrganizationRef.Name}}, countsDelay)
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Organization{}, builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, obj client.Object) []reconcile.Request {
-			dept := obj.(*v1alpha1.Department)
-			return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: dept.Namespace, Name: dept.Spec.OrganizationRef.Name}}}
-		})).
+		Watches(&v1alpha1.Department{}, handler.Funcs{
+			CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+				wakeOrganization(e.Object, q)
+			},
+			UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+				wakeOrganization(e.ObjectNew, q)
+			},
+			DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+				wakeOrganization(e.Object, q)
+			},
+		}, builder.WithPredicates(relationChanged())).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.organizationsUsingSecret), builder.OnlyMetadata).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.organizationsWithSameTarget)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("organization").
 		Complete(r)
 }

@@ -14,6 +14,10 @@ import (
 var _ = Describe("Policies and credentials", func() {
 	for _, b := range backends {
 		Context(b.name(), func() { policyScenarios(b) })
+		Context(b.name()+", answering undocumented failures with codes the client has never seen", func() {
+			undocumentedErrors(b)
+			policyScenarios(b)
+		})
 	}
 })
 
@@ -42,7 +46,7 @@ func policyScenarios(b backend) {
 		Expect(t.writes()).To(BeEmpty())
 	})
 
-	It("re-reads rotated credentials without a restart: a wrong key gives CredentialsInvalid, the right one recovers", func() {
+	It("re-reads rotated credentials without a restart: a wrong key of the department API gives CredentialsInvalid, the right one recovers", func() {
 		t.setUp()
 		t.create(t.dept("hq", "", "HQ"))
 		t.eventuallySynced("hq")
@@ -55,14 +59,14 @@ func policyScenarios(b backend) {
 			for k, v := range t.acct.secret {
 				s.StringData[k] = v
 			}
-			s.StringData[v1alpha1.SecretKeySecretKey] = secretKey
+			s.StringData[t.backend.departmentCredential()] = secretKey
 			Expect(k8sClient.Update(suiteCtx, s)).To(Succeed())
 		}
 		rotate("not-the-secret-key")
 		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonCredentialsInvalid))
 		Eventually(t.reason).WithArguments("hq").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonWaitingForOrganization))
 
-		rotate(t.acct.secret[v1alpha1.SecretKeySecretKey])
+		rotate(t.acct.secret[t.backend.departmentCredential()])
 		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
 		t.eventuallySynced("hq")
 	})
@@ -119,15 +123,36 @@ func policyScenarios(b backend) {
 		Expect(t.writesTo("sales")).NotTo(ContainElement(HaveField("Method", "DELETE")))
 	})
 
-	It("with an Organization in Observe mode and no remote organization, creates nothing and reports Drifted", func() {
+	It("with an Organization in Observe mode and no remote organization, creates nothing: the Organization and its Departments report Drifted", func() {
+		if !t.backend.canTellNoOrganization() {
+			Skip("no document says how " + t.backend.name() + " answers an account in no organization; such an account cannot be told apart")
+		}
 		t.createSecret()
 		Expect(k8sClient.Create(suiteCtx, t.organization(func(o *v1alpha1.Organization) {
 			o.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
 		}))).To(Succeed())
 		t.create(t.dept("hq", "", "HQ"))
 		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonDrifted))
-		Consistently(t.reason).WithArguments("hq").WithTimeout(time.Second).Should(Equal(v1alpha1.ReasonWaitingForOrganization))
+		Eventually(t.reason).WithArguments("hq").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonDrifted))
+		Consistently(t.writes).WithTimeout(time.Second).Should(BeEmpty())
 		Expect(t.backend.hasOrganization(t.acct)).To(BeFalse())
-		Expect(t.writes()).To(BeEmpty())
+	})
+
+	It("keeps syncing Departments while the remote organization API fails after the Organization was Ready, and reports it on the Organization", func() {
+		t.setUp()
+		t.create(t.dept("hq", "", "HQ"))
+		t.eventuallySynced("hq")
+
+		t.backend.breakOrganizationAPI(t.acct, true)
+		DeferCleanup(t.backend.breakOrganizationAPI, t.acct, false)
+		Eventually(t.orgReason).WithTimeout(timeout).WithPolling(poll).Should(Equal(v1alpha1.ReasonRemoteError))
+		t.create(t.dept("eng", "hq", "Engineering"))
+		t.update("hq", func(d *v1alpha1.Department) { d.Spec.Name = "Head office" })
+		t.eventuallySynced("eng")
+		Eventually(func() string { return t.remote()["hq"].Name }).WithTimeout(timeout).Should(Equal("Head office"))
+		Expect(t.orgReason()).To(Equal(v1alpha1.ReasonRemoteError))
+
+		t.backend.breakOrganizationAPI(t.acct, false)
+		Eventually(t.orgReason).WithTimeout(2 * syncPeriod).WithPolling(poll).Should(Equal(v1alpha1.ReasonSynced))
 	})
 }

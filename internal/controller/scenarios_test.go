@@ -42,8 +42,21 @@ func (t *tenant) applyTree() {
 var _ = Describe("Department scenarios", func() {
 	for _, b := range backends {
 		Context(b.name(), func() { scenarios(b) })
+		Context(b.name()+", answering undocumented failures with codes the client has never seen", func() {
+			undocumentedErrors(b)
+			scenarios(b)
+		})
 	}
 })
+
+// undocumentedErrors runs the specs of the enclosing container against a remote system that
+// answers every failure the documents do not define with 400 and an unknown code.
+func undocumentedErrors(b backend) {
+	BeforeEach(func() {
+		b.setUndocumentedErrors(true)
+		DeferCleanup(b.setUndocumentedErrors, false)
+	})
+}
 
 func scenarios(b backend) {
 	var t *tenant

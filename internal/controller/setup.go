@@ -15,7 +15,7 @@ type Options struct {
 	Connector provider.Connector
 	// SyncPeriod is how often every object is observed again; default 10 minutes.
 	SyncPeriod time.Duration
-	// MaxConcurrentReconciles bounds parallel Department reconciles; default 4.
+	// MaxConcurrentReconciles bounds parallel reconciles of each kind; default 4.
 	MaxConcurrentReconciles int
 }
 
@@ -31,11 +31,14 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	connections := &Connections{Cache: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Connector: opts.Connector}
+	inventories := NewInventories()
 	if err := (&OrganizationReconciler{
-		Client:      mgr.GetClient(),
-		Recorder:    mgr.GetEventRecorder("orgsync-organization"),
-		Connections: connections,
-		SyncPeriod:  opts.SyncPeriod,
+		Client:                  mgr.GetClient(),
+		Recorder:                mgr.GetEventRecorder("orgsync-organization"),
+		Connections:             connections,
+		Inventories:             inventories,
+		SyncPeriod:              opts.SyncPeriod,
+		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
@@ -43,6 +46,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		Client:                  mgr.GetClient(),
 		Recorder:                mgr.GetEventRecorder("orgsync-department"),
 		Connections:             connections,
+		Inventories:             inventories,
 		SyncPeriod:              opts.SyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
 	}).SetupWithManager(mgr)

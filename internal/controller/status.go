@@ -13,6 +13,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -21,31 +22,78 @@ type outcome struct {
 	ready   metav1.ConditionStatus
 	reason  string
 	message string
-	// keepCondition leaves the current Ready condition as it is (throttling is not a failure).
+	// keepCondition leaves the current Ready condition, and the generation it describes, as they
+	// are: this reconcile decided nothing new about the spec (throttled, or a Kubernetes write
+	// failed), so kstatus must not read the new generation as applied.
 	keepCondition bool
 	// synced is true when the remote object was observed to match the spec.
 	synced bool
+	// wrote is true when this reconcile wrote to the remote system.
+	wrote  bool
 	result ctrl.Result
 	err    error
 }
 
-func readyOutcome(message string, requeueAfter time.Duration) outcome {
-	return outcome{ready: metav1.ConditionTrue, reason: v1alpha1.ReasonSynced, message: message, synced: true,
-		result: ctrl.Result{RequeueAfter: requeueAfter}}
+// wakeUp is how an object that is not Ready is looked at again: a watch that names it, a delay,
+// or the workqueue's backoff (the reconcile returns an error). Every reason has at least one.
+type wakeUp struct {
+	// watch says which change wakes the object, when one does.
+	watch string
+	// delay is the longest the object waits without a watch event; resyncDelay means the sync
+	// period.
+	delay time.Duration
+	// backoff: the reconcile returns its error and the workqueue retries with backoff.
+	backoff bool
 }
 
-// waiting reports a state that a watch event ends (the parent appears, the Organization becomes Ready).
-func waiting(reason, message string) outcome {
-	return outcome{ready: metav1.ConditionFalse, reason: reason, message: message}
-}
+// resyncDelay stands for the sync period in wakeUps.
+const resyncDelay = -1
 
 // Backoffs used where no watch event announces a change.
 const (
 	credentialsRetry = 2 * time.Minute
-	parentRetry      = time.Minute
 	throttledRetry   = 15 * time.Second
 	blockedRetry     = time.Minute
 )
+
+// wakeUps says, for every reason an object can be not Ready, what wakes it again.
+var wakeUps = map[string]wakeUp{
+	v1alpha1.ReasonWaitingForOrganization: {watch: "the Organization's creation, connection or spec change"},
+	v1alpha1.ReasonWaitingForParent:       {watch: "the parent key appearing in the Organization's inventory (a create or a listing)", delay: resyncDelay},
+	v1alpha1.ReasonParentCycle:            {watch: "a change of a Department whose key is in the cycle", delay: resyncDelay},
+	v1alpha1.ReasonConflict:               {watch: "a change or deletion of another Department or Organization claiming the same key or chart", delay: resyncDelay},
+	v1alpha1.ReasonCredentialsInvalid:     {watch: "a change of the credentials Secret", delay: credentialsRetry},
+	v1alpha1.ReasonInvalidSpec:            {watch: "a spec change, or a change in the remote chart under the parent"},
+	v1alpha1.ReasonRemoteError:            {backoff: true},
+	v1alpha1.ReasonDeletionBlocked:        {watch: "a sub-department leaving the inventory, or its Department going", delay: blockedRetry},
+	v1alpha1.ReasonDrifted:                {watch: "a change of the remote department in the inventory", delay: resyncDelay},
+	v1alpha1.ReasonDeleting:               {watch: "a Department of the Organization changing or going"},
+}
+
+// notReady reports Ready=False for reason, woken as wakeUps says.
+func notReady(reason, message string) outcome {
+	o := outcome{ready: metav1.ConditionFalse, reason: reason, message: message}
+	if w := wakeUps[reason]; w.delay > 0 {
+		o.result = ctrl.Result{RequeueAfter: jitter(w.delay)}
+	} else if w.delay == resyncDelay {
+		o.result = ctrl.Result{RequeueAfter: resyncDelay}
+	}
+	return o
+}
+
+// synced reports Ready=True.
+func synced(message string) outcome {
+	return outcome{ready: metav1.ConditionTrue, reason: v1alpha1.ReasonSynced, message: message, synced: true,
+		result: ctrl.Result{RequeueAfter: resyncDelay}}
+}
+
+// withResync replaces the resyncDelay marker by the jittered sync period.
+func (o outcome) withResync(syncPeriod time.Duration) outcome {
+	if o.result.RequeueAfter == resyncDelay {
+		o.result.RequeueAfter = jitter(syncPeriod)
+	}
+	return o
+}
 
 // retry returns err for the workqueue to retry with backoff, leaving the Ready condition as it
 // is: a failed Kubernetes write says nothing about the remote object.
@@ -55,19 +103,26 @@ func retry(err error) outcome {
 
 // failure maps a provider error to the condition a user reads and to a retry decision.
 func failure(err error) outcome {
+	var limited *httpretry.LimitedError
 	switch {
+	case errors.As(err, &limited):
+		// This Organization's share of the remote API is used up for now: come back when it is
+		// not, without holding a worker.
+		return outcome{keepCondition: true, result: ctrl.Result{RequeueAfter: limited.Delay}}
 	case errors.Is(err, provider.ErrCredentials):
-		return outcome{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonCredentialsInvalid, message: err.Error(),
-			result: ctrl.Result{RequeueAfter: jitter(credentialsRetry)}}
+		o := notReady(v1alpha1.ReasonCredentialsInvalid, err.Error())
+		return o
 	case errors.Is(err, provider.ErrInvalid):
 		// Permanent: the same request fails again. A spec change (a new generation) retries.
-		return outcome{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonInvalidSpec, message: err.Error()}
+		return notReady(v1alpha1.ReasonInvalidSpec, err.Error())
 	case errors.Is(err, provider.ErrThrottled):
-		return outcome{keepCondition: true, reason: v1alpha1.ReasonRemoteError,
-			message: "throttled by the remote API; backing off", result: ctrl.Result{RequeueAfter: jitter(throttledRetry)}}
+		return outcome{keepCondition: true, result: ctrl.Result{RequeueAfter: jitter(throttledRetry)}}
+	case errors.Is(err, provider.ErrHasChildren):
+		return notReady(v1alpha1.ReasonDeletionBlocked, "the remote system refused the delete: "+err.Error())
 	}
-	return outcome{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonRemoteError,
-		message: err.Error() + "; retrying with backoff", err: err}
+	o := notReady(v1alpha1.ReasonRemoteError, err.Error()+"; retrying with backoff")
+	o.err = err
+	return o
 }
 
 // jitter spreads d by ±10% so that objects created together do not resync together.
@@ -76,6 +131,7 @@ func jitter(d time.Duration) time.Duration {
 }
 
 // setReady records o's Ready condition on conditions, for generation.
+// It returns false, and records nothing, when o keeps the condition.
 func setReady(conditions *[]metav1.Condition, generation int64, o outcome) bool {
 	if o.keepCondition {
 		return false
@@ -86,6 +142,16 @@ func setReady(conditions *[]metav1.Condition, generation int64, o outcome) bool 
 		Reason:             o.reason,
 		Message:            o.message,
 		ObservedGeneration: generation,
+	})
+}
+
+// setCondition records o as the condition of type conditionType, unless o keeps it.
+func setCondition(conditions *[]metav1.Condition, conditionType string, generation int64, o outcome) {
+	if o.keepCondition {
+		return
+	}
+	meta.SetStatusCondition(conditions, metav1.Condition{
+		Type: conditionType, Status: o.ready, Reason: o.reason, Message: o.message, ObservedGeneration: generation,
 	})
 }
 

@@ -1,0 +1,188 @@
+package controller
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// departmentSnapshot is everything one Department reconcile decides from, gathered once: the
+// object, its Organization and the Departments around it from the cache, and the remote chart
+// from the Organization's inventory.
+type departmentSnapshot struct {
+	dept *v1alpha1.Department
+	org  organizationState
+	// holder is the Department that owns dept's key (dept itself when it does).
+	holder *v1alpha1.Department
+	// successor is, for a deleting dept, a live Department that claims the same key.
+	successor *v1alpha1.Department
+	// cycle lists the keys of a parentExternalKey cycle dept is part of.
+	cycle []string
+	// objectChildren names the Departments whose spec names dept's key as their parent.
+	objectChildren []string
+	// remoteChildren names the remote sub-departments of dept: by the name of the Department
+	// that claims each, or as "key (no Department)".
+	remoteChildren []string
+	// remote is the inventory's view; listErr says why there is none.
+	remote  remoteView
+	listErr error
+	// credentialsGone: the Organization is being deleted and its Secret went first.
+	credentialsGone bool
+	// rejected is the remote system's last refusal of this Department's values, if any.
+	rejected *rejection
+	// diff compares as the Organization's provider does.
+	diff func(desired, observed provider.Department) []string
+}
+
+// organizationState is what a Department needs to know of its Organization.
+type organizationState struct {
+	name      string
+	exists    bool
+	deleting  bool
+	connected bool
+	// observeOnly: the Organization's managementPolicy is Observe, so its Departments only read.
+	observeOnly bool
+}
+
+// rejection is a refusal of a Department's values by the remote system, and what it depended on:
+// the spec (generation) and the departments around it (siblingsVersion).
+type rejection struct {
+	generation      int64
+	siblingsVersion uint64
+}
+
+// action is the one remote or finalizer change a decision asks for.
+type action int
+
+const (
+	actNone action = iota
+	actCreate
+	actUpdate
+	actDelete
+	// actRelease removes the finalizer, leaving the remote department as it is (or gone).
+	actRelease
+)
+
+// decision is what to do and what to report.
+type decision struct {
+	outcome
+	action  action
+	desired provider.Department
+	// diff names the fields an update changes.
+	diff []string
+	// orphaned, when set, is the message of a Warning event: the remote department is left behind.
+	orphaned string
+}
+
+// decideSync decides what a live Department needs.
+func decideSync(s *departmentSnapshot) decision {
+	dept, key := s.dept, s.dept.Key()
+	switch {
+	case !s.org.exists:
+		return report(notReady(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q does not exist in namespace %q", s.org.name, dept.Namespace)))
+	case s.org.deleting:
+		return report(notReady(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q is being deleted", s.org.name)))
+	case !s.org.connected:
+		return report(notReady(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q is not connected to its remote chart yet", s.org.name)))
+	case s.holder != nil && s.holder.UID != dept.UID:
+		return report(notReady(v1alpha1.ReasonConflict, fmt.Sprintf("Department %q of Organization %q already claims external key %q; rename one of them", s.holder.Name, s.org.name, key)))
+	case s.cycle != nil:
+		return report(notReady(v1alpha1.ReasonParentCycle, fmt.Sprintf("parentExternalKey forms a cycle: %s", strings.Join(s.cycle, " -> "))))
+	case s.listErr != nil:
+		return report(failure(s.listErr))
+	}
+
+	desired := desiredDepartment(dept, s.remote)
+	if desired.ParentKey != "" && s.remote.parent == nil {
+		return report(notReady(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist remotely yet", desired.ParentKey)))
+	}
+	if s.rejected != nil && s.rejected.generation == dept.Generation && s.rejected.siblingsVersion == s.remote.siblingsVersion {
+		// The remote system refused these values and nothing they depend on has changed since.
+		return report(outcome{keepCondition: true})
+	}
+	observeOnly := dept.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve || s.org.observeOnly
+	if s.remote.self == nil {
+		if observeOnly {
+			return report(notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q does not exist (managementPolicy Observe: not creating it)", key)))
+		}
+		return decision{action: actCreate, desired: desired, outcome: synced(fmt.Sprintf("remote department %q matches the spec", key))}
+	}
+	if diff := s.diff(desired, *s.remote.self); len(diff) > 0 {
+		if observeOnly {
+			return report(notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q differs in %s (managementPolicy Observe: not updating it)", key, strings.Join(diff, ", "))))
+		}
+		return decision{action: actUpdate, desired: desired, diff: diff, outcome: synced(fmt.Sprintf("remote department %q matches the spec", key))}
+	}
+	if observeOnly {
+		return report(synced(fmt.Sprintf("remote department %q matches the spec (observed only)", key)))
+	}
+	return report(synced(fmt.Sprintf("remote department %q matches the spec", key)))
+}
+
+// decideDelete decides what a deleting Department needs before its finalizer can go.
+func decideDelete(s *departmentSnapshot) decision {
+	dept, key := s.dept, s.dept.Key()
+	switch {
+	case s.successor != nil:
+		// Another live Department claims the key (a rename in Git, or a lost conflict): the remote
+		// department and its sub-departments are its business now.
+		return decision{action: actRelease}
+	case dept.Spec.DeletionPolicy == v1alpha1.DeletionPolicyOrphan, dept.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve, s.org.observeOnly:
+		return decision{action: actRelease}
+	case !s.org.exists:
+		return decision{action: actRelease, orphaned: fmt.Sprintf("Organization %q is gone; remote department %q was left in place", s.org.name, key)}
+	case s.credentialsGone:
+		return decision{action: actRelease, orphaned: fmt.Sprintf("the credentials of Organization %q are gone; remote department %q was left in place", s.org.name, key)}
+	case s.listErr != nil:
+		return report(failure(s.listErr))
+	case s.remote.self == nil:
+		return decision{action: actRelease} // gone remotely: nothing left to delete
+	}
+	if blockers := mergeSorted(s.remoteChildren, s.objectChildren); len(blockers) > 0 {
+		return report(notReady(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("waiting for sub-departments to be deleted first: %s", strings.Join(truncate(blockers, 10), ", "))))
+	}
+	return decision{action: actDelete, desired: *s.remote.self}
+}
+
+func report(o outcome) decision { return decision{outcome: o} }
+
+// desiredDepartment is the remote state dept's spec asks for, with the remote ids the inventory
+// knows for it and its parent.
+func desiredDepartment(dept *v1alpha1.Department, remote remoteView) provider.Department {
+	d := provider.Department{
+		Key:                  dept.Key(),
+		ParentKey:            dept.Spec.ParentExternalKey,
+		Name:                 dept.Spec.Name,
+		I18nNames:            maps.Clone(dept.Spec.I18nNames),
+		EmailAddress:         dept.Spec.EmailAddress,
+		ExternalEmailReceive: dept.Spec.ExternalEmailReceive,
+		DisplayOrder:         cmp.Or(dept.Spec.DisplayOrder, "1"),
+		Category:             dept.Spec.Category,
+	}
+	if remote.self != nil {
+		d.RemoteID = remote.self.RemoteID
+	}
+	if remote.parent != nil {
+		d.ParentRemoteID = remote.parent.RemoteID
+	}
+	return d
+}
+
+// mergeSorted returns the union of a and b, each already without duplicates, sorted.
+func mergeSorted(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range append(append([]string{}, a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

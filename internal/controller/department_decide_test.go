@@ -1,0 +1,240 @@
+package controller
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+func testDepartment(key, parent string, mutate ...func(*v1alpha1.Department)) *v1alpha1.Department {
+	d := &v1alpha1.Department{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: key, UID: types.UID("uid-" + key), Generation: 1},
+		Spec: v1alpha1.DepartmentSpec{
+			OrganizationRef:   v1alpha1.LocalObjectReference{Name: "acme"},
+			Name:              "Dept " + key,
+			ParentExternalKey: parent,
+			DisplayOrder:      "1",
+		},
+	}
+	for _, m := range mutate {
+		m(d)
+	}
+	return d
+}
+
+func remoteOf(d *v1alpha1.Department) *provider.Department {
+	r := desiredDepartment(d, remoteView{})
+	return &r
+}
+
+func nameDiff(desired, observed provider.Department) []string {
+	if desired.Name != observed.Name || desired.ParentKey != observed.ParentKey {
+		return []string{"name"}
+	}
+	return nil
+}
+
+var connectedOrg = organizationState{name: "acme", exists: true, connected: true}
+
+func TestDecideSync(t *testing.T) {
+	dept := testDepartment("team", "div")
+	parent := &provider.Department{Key: "div", RemoteID: "id-div"}
+	other := testDepartment("other", "", func(d *v1alpha1.Department) { d.UID = "uid-other"; d.Spec.ExternalKey = "team" })
+	renamed := remoteOf(dept)
+	renamed.Name = "By hand"
+
+	cases := map[string]struct {
+		s      departmentSnapshot
+		action action
+		reason string
+		want   string // in the message
+	}{
+		"no Organization": {
+			s:      departmentSnapshot{dept: dept, org: organizationState{name: "acme"}},
+			reason: v1alpha1.ReasonWaitingForOrganization, want: "does not exist",
+		},
+		"Organization not connected": {
+			s:      departmentSnapshot{dept: dept, org: organizationState{name: "acme", exists: true}},
+			reason: v1alpha1.ReasonWaitingForOrganization, want: "not connected",
+		},
+		"another Department holds the key": {
+			s:      departmentSnapshot{dept: dept, org: connectedOrg, holder: other},
+			reason: v1alpha1.ReasonConflict, want: `"other"`,
+		},
+		"a cycle": {
+			s:      departmentSnapshot{dept: dept, org: connectedOrg, cycle: []string{"team", "div", "team"}},
+			reason: v1alpha1.ReasonParentCycle, want: "team -> div -> team",
+		},
+		"the chart could not be listed": {
+			s:      departmentSnapshot{dept: dept, org: connectedOrg, listErr: provider.ErrTransient},
+			reason: v1alpha1.ReasonRemoteError,
+		},
+		"the parent is not in the chart": {
+			s:      departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true}, diff: nameDiff},
+			reason: v1alpha1.ReasonWaitingForParent, want: `"div"`,
+		},
+		"absent: create, with the parent's remote id": {
+			s:      departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true, parent: parent}, diff: nameDiff},
+			action: actCreate, reason: v1alpha1.ReasonSynced,
+		},
+		"present and equal: nothing to write": {
+			s:      departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true, parent: parent, self: remoteOf(dept)}, diff: nameDiff},
+			reason: v1alpha1.ReasonSynced,
+		},
+		"present and different: update": {
+			s:      departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true, parent: parent, self: renamed}, diff: nameDiff},
+			action: actUpdate, reason: v1alpha1.ReasonSynced,
+		},
+		"Observe and absent: Drifted, no write": {
+			s: departmentSnapshot{dept: testDepartment("team", "div", func(d *v1alpha1.Department) { d.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve }),
+				org: connectedOrg, remote: remoteView{complete: true, parent: parent}, diff: nameDiff},
+			reason: v1alpha1.ReasonDrifted, want: "not creating",
+		},
+		"Observe and different: Drifted, no write": {
+			s: departmentSnapshot{dept: testDepartment("team", "div", func(d *v1alpha1.Department) { d.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve }),
+				org: connectedOrg, remote: remoteView{complete: true, parent: parent, self: renamed}, diff: nameDiff},
+			reason: v1alpha1.ReasonDrifted, want: "not updating",
+		},
+		"refused values, nothing changed around them: keep the condition, no write": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true, parent: parent, siblingsVersion: 7},
+				rejected: &rejection{generation: 1, siblingsVersion: 7}, diff: nameDiff},
+		},
+		"refused values, a sibling changed since: try again": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true, parent: parent, siblingsVersion: 8},
+				rejected: &rejection{generation: 1, siblingsVersion: 7}, diff: nameDiff},
+			action: actCreate, reason: v1alpha1.ReasonSynced,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := decideSync(&tc.s)
+			if d.action != tc.action {
+				t.Fatalf("action = %v, want %v", d.action, tc.action)
+			}
+			if tc.reason == "" {
+				if !d.keepCondition {
+					t.Fatalf("outcome %+v changes the condition", d.outcome)
+				}
+				return
+			}
+			if d.reason != tc.reason || !strings.Contains(d.message, tc.want) {
+				t.Fatalf("reason %q, message %q; want %q containing %q", d.reason, d.message, tc.reason, tc.want)
+			}
+			if d.action == actCreate && d.desired.ParentRemoteID != parent.RemoteID {
+				t.Fatalf("create without the parent's remote id: %+v", d.desired)
+			}
+			assertWoken(t, d.outcome)
+		})
+	}
+}
+
+func TestDecideDelete(t *testing.T) {
+	dept := testDepartment("team", "div", func(d *v1alpha1.Department) { d.DeletionTimestamp = &metav1.Time{Time: time.Now()} })
+	successor := testDepartment("renamed", "div", func(d *v1alpha1.Department) { d.UID = "uid-renamed"; d.Spec.ExternalKey = "team" })
+	present := remoteView{complete: true, self: remoteOf(dept)}
+
+	cases := map[string]struct {
+		s        departmentSnapshot
+		action   action
+		reason   string
+		want     string
+		orphaned bool
+	}{
+		"handed over to a Department that claims the key": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, successor: successor, remote: present}, action: actRelease,
+		},
+		"Orphan policy leaves the remote department": {
+			s: departmentSnapshot{dept: testDepartment("team", "div", func(d *v1alpha1.Department) { d.Spec.DeletionPolicy = v1alpha1.DeletionPolicyOrphan }),
+				org: connectedOrg, remote: present},
+			action: actRelease,
+		},
+		"the Organization is gone: left in place, with an event": {
+			s: departmentSnapshot{dept: dept, org: organizationState{name: "acme"}}, action: actRelease, orphaned: true,
+		},
+		"the Organization's credentials went with it": {
+			s:      departmentSnapshot{dept: dept, org: organizationState{name: "acme", exists: true, deleting: true}, credentialsGone: true},
+			action: actRelease, orphaned: true,
+		},
+		"the chart cannot be listed: nothing is concluded": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, listErr: provider.ErrTransient}, reason: v1alpha1.ReasonRemoteError,
+		},
+		"gone from the chart: release": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true}}, action: actRelease,
+		},
+		"remote children first": {
+			s:      departmentSnapshot{dept: dept, org: connectedOrg, remote: present, remoteChildren: []string{"made-by-hand (no Department)"}},
+			reason: v1alpha1.ReasonDeletionBlocked, want: "made-by-hand (no Department)",
+		},
+		"child objects first": {
+			s:      departmentSnapshot{dept: dept, org: connectedOrg, remote: present, objectChildren: []string{"child"}, remoteChildren: []string{"child"}},
+			reason: v1alpha1.ReasonDeletionBlocked, want: "first: child",
+		},
+		"no children: delete": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, remote: present}, action: actDelete,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := decideDelete(&tc.s)
+			if d.action != tc.action {
+				t.Fatalf("action = %v, want %v", d.action, tc.action)
+			}
+			if (d.orphaned != "") != tc.orphaned {
+				t.Fatalf("orphaned event %q, want one: %v", d.orphaned, tc.orphaned)
+			}
+			if tc.reason != "" && (d.reason != tc.reason || !strings.Contains(d.message, tc.want)) {
+				t.Fatalf("reason %q, message %q; want %q containing %q", d.reason, d.message, tc.reason, tc.want)
+			}
+			if tc.reason != "" {
+				assertWoken(t, d.outcome)
+			}
+		})
+	}
+}
+
+// assertWoken fails when a not-Ready outcome has nothing that would reconcile the object again.
+func assertWoken(t *testing.T, o outcome) {
+	t.Helper()
+	if o.ready != metav1.ConditionFalse {
+		return
+	}
+	if o.result.RequeueAfter == 0 && o.err == nil && wakeUps[o.reason].watch == "" {
+		t.Fatalf("%s: no watch, delay or backoff wakes the object again", o.reason)
+	}
+}
+
+// Every reason an object can be not Ready names how it is woken again, and notReady and failure
+// honour it: a delay requeues, a backoff returns the error.
+func TestEveryNotReadyReasonHasAWakeUp(t *testing.T) {
+	for _, reason := range v1alpha1.Reasons {
+		if reason == v1alpha1.ReasonSynced {
+			continue
+		}
+		w, ok := wakeUps[reason]
+		if !ok || (w.watch == "" && w.delay == 0 && !w.backoff) {
+			t.Errorf("reason %s has no wake-up", reason)
+			continue
+		}
+		o := notReady(reason, "message").withResync(time.Minute)
+		if w.delay != 0 && o.result.RequeueAfter <= 0 {
+			t.Errorf("reason %s: its delay is not requeued: %+v", reason, o.result)
+		}
+	}
+	for _, err := range []error{provider.ErrTransient, provider.ErrInvalid, provider.ErrCredentials, provider.ErrHasChildren, provider.ErrAlreadyExists} {
+		o := failure(err)
+		assertWoken(t, o)
+		if wakeUps[o.reason].backoff && o.err == nil {
+			t.Errorf("%v gives %s without an error to back off on", err, o.reason)
+		}
+	}
+	if !slices.Contains(v1alpha1.Reasons, v1alpha1.ReasonDeleting) {
+		t.Fatal("v1alpha1.Reasons is incomplete")
+	}
+}

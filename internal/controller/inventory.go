@@ -1,0 +1,340 @@
+package controller
+
+import (
+	"cmp"
+	"context"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// inventory is the remote chart of one Organization: what its latest complete listing showed,
+// with every successful write made since applied on top (write-through). Departments decide
+// existence, parent presence, drift and adoption from it instead of reading departments one at a
+// time. Safe for concurrent use.
+type inventory struct {
+	namespace, organization string
+	notify                  func(inventoryChange)
+
+	mu sync.Mutex
+	// byKey holds the chart by external key; children indexes it by parent key ("" for the top).
+	byKey    map[string]provider.Department
+	children map[string]map[string]struct{}
+	// versions counts the changes under each parent key, so that a decision that depends on a
+	// department's siblings can tell whether they changed since.
+	versions map[string]uint64
+	complete bool
+	// listStarted is when the listing the chart rests on began; listedAt when it ended.
+	listStarted, listedAt time.Time
+	// inflight is the listing under way, if any; journal the writes applied while it runs, to be
+	// applied again on its result (which may or may not include them).
+	inflight *listing
+	journal  []journalEntry
+	// watchers are Departments to wake when anything changes under a parent key (a rejected
+	// spec that a sibling's change may now let through).
+	watchers map[string]map[types.NamespacedName]struct{}
+}
+
+type listing struct {
+	started time.Time
+	done    chan struct{}
+	err     error
+}
+
+type journalEntry struct {
+	key     string
+	dept    provider.Department
+	removed bool
+}
+
+// inventoryChange names the keys of an Organization's chart that changed, and the parents they
+// were and are under; the Department controller turns it into the reconciles it concerns.
+type inventoryChange struct {
+	namespace, organization string
+	keys                    []string
+	// appeared are the keys that were absent before.
+	appeared []string
+	parents  []string
+	watchers []types.NamespacedName
+}
+
+// remoteView is what one reconcile needs of the chart, copied under the lock at once.
+type remoteView struct {
+	complete bool
+	self     *provider.Department
+	parent   *provider.Department
+	// children are the keys under the department, sorted.
+	children []string
+	// siblingsVersion counts the changes under the desired parent and under the remote one.
+	siblingsVersion uint64
+}
+
+func newInventory(namespace, organization string, notify func(inventoryChange)) *inventory {
+	return &inventory{
+		namespace: namespace, organization: organization, notify: notify,
+		byKey: map[string]provider.Department{}, children: map[string]map[string]struct{}{},
+		versions: map[string]uint64{}, watchers: map[string]map[types.NamespacedName]struct{}{},
+	}
+}
+
+// view returns the department key, its parent parentKey (none when empty) and its children.
+func (inv *inventory) view(key, parentKey string) remoteView {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	v := remoteView{complete: inv.complete, siblingsVersion: inv.versions[parentKey]}
+	if d, ok := inv.byKey[key]; ok {
+		v.self = &d
+		if d.ParentKey != parentKey {
+			v.siblingsVersion += inv.versions[d.ParentKey]
+		}
+	}
+	if parentKey != "" {
+		if p, ok := inv.byKey[parentKey]; ok {
+			v.parent = &p
+		}
+	}
+	v.children = slices.Sorted(maps.Keys(inv.children[key]))
+	return v
+}
+
+// all returns a copy of the whole chart and when it was listed.
+func (inv *inventory) all() ([]provider.Department, time.Time, bool) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return slices.Collect(maps.Values(inv.byKey)), inv.listedAt, inv.complete
+}
+
+// age is how long ago the chart was last listed completely; a large value when never.
+func (inv *inventory) age(now time.Time) time.Duration {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if !inv.complete {
+		return time.Duration(1<<62 - 1)
+	}
+	return now.Sub(inv.listedAt)
+}
+
+// listedSince makes sure the chart rests on a complete listing that started at or after since,
+// listing with list unless one is under way that started late enough (then it waits for that one).
+// A listing that fails changes nothing: the chart stays what the last complete one showed.
+func (inv *inventory) listedSince(ctx context.Context, since time.Time, list func(context.Context) ([]provider.Department, error)) error {
+	for {
+		inv.mu.Lock()
+		if inv.complete && !inv.listStarted.Before(since) {
+			inv.mu.Unlock()
+			return nil
+		}
+		if l := inv.inflight; l != nil {
+			inv.mu.Unlock()
+			select {
+			case <-l.done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if l.err != nil && !l.started.Before(since) {
+				return l.err
+			}
+			continue
+		}
+		l := &listing{started: time.Now(), done: make(chan struct{})}
+		inv.inflight = l
+		inv.mu.Unlock()
+
+		depts, err := list(ctx)
+		inv.finishListing(l, depts, err)
+		return err
+	}
+}
+
+// finishListing replaces the chart with a listing's result and the writes made meanwhile, and
+// announces what changed.
+func (inv *inventory) finishListing(l *listing, depts []provider.Department, err error) {
+	inv.mu.Lock()
+	l.err = err
+	inv.inflight = nil
+	journal := inv.journal
+	inv.journal = nil
+	var change inventoryChange
+	if err == nil {
+		listed := make(map[string]provider.Department, len(depts))
+		for _, d := range depts {
+			listed[d.Key] = d
+		}
+		for _, j := range journal {
+			if j.removed {
+				delete(listed, j.key)
+			} else {
+				listed[j.key] = j.dept
+			}
+		}
+		change = inv.replaceLocked(listed)
+		inv.complete = true
+		inv.listStarted, inv.listedAt = l.started, time.Now()
+	}
+	inv.mu.Unlock()
+	close(l.done)
+	inv.announce(change)
+}
+
+// replaceLocked swaps in a new chart and returns how it differs from the old one.
+func (inv *inventory) replaceLocked(listed map[string]provider.Department) inventoryChange {
+	change := inventoryChange{namespace: inv.namespace, organization: inv.organization}
+	for key, old := range inv.byKey {
+		if _, ok := listed[key]; !ok {
+			inv.recordLocked(&change, key, &old, nil)
+		}
+	}
+	for key, d := range listed {
+		old, existed := inv.byKey[key]
+		switch {
+		case !existed:
+			inv.recordLocked(&change, key, nil, &d)
+		case !sameRemote(old, d):
+			inv.recordLocked(&change, key, &old, &d)
+		}
+	}
+	inv.byKey = listed
+	inv.children = make(map[string]map[string]struct{}, len(inv.children))
+	for key, d := range listed {
+		inv.linkLocked(key, d.ParentKey)
+	}
+	return change
+}
+
+// put records a department as a successful create or update wrote it.
+func (inv *inventory) put(d provider.Department) {
+	inv.mu.Lock()
+	change := inventoryChange{namespace: inv.namespace, organization: inv.organization}
+	old, existed := inv.byKey[d.Key]
+	if existed {
+		// A write returns what was sent; keep what only the listing knows.
+		d.RemoteID = cmp.Or(d.RemoteID, old.RemoteID)
+		delete(inv.children[old.ParentKey], d.Key)
+		inv.recordLocked(&change, d.Key, &old, &d)
+	} else {
+		inv.recordLocked(&change, d.Key, nil, &d)
+	}
+	inv.byKey[d.Key] = d
+	inv.linkLocked(d.Key, d.ParentKey)
+	if inv.inflight != nil {
+		inv.journal = append(inv.journal, journalEntry{key: d.Key, dept: d})
+	}
+	inv.mu.Unlock()
+	inv.announce(change)
+}
+
+// remove records a department as deleted.
+func (inv *inventory) remove(key string) {
+	inv.mu.Lock()
+	change := inventoryChange{namespace: inv.namespace, organization: inv.organization}
+	if old, ok := inv.byKey[key]; ok {
+		delete(inv.byKey, key)
+		delete(inv.children[old.ParentKey], key)
+		inv.recordLocked(&change, key, &old, nil)
+	}
+	if inv.inflight != nil {
+		inv.journal = append(inv.journal, journalEntry{key: key, removed: true})
+	}
+	inv.mu.Unlock()
+	inv.announce(change)
+}
+
+// watch wakes the Department dept at the next change under parentKey.
+func (inv *inventory) watch(parentKey string, dept types.NamespacedName) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if inv.watchers[parentKey] == nil {
+		inv.watchers[parentKey] = map[types.NamespacedName]struct{}{}
+	}
+	inv.watchers[parentKey][dept] = struct{}{}
+}
+
+// recordLocked adds a change of key from old to d (nil: absent) to change, counts it under both
+// parents and collects the watchers of both.
+func (inv *inventory) recordLocked(change *inventoryChange, key string, old, d *provider.Department) {
+	change.keys = append(change.keys, key)
+	if old == nil {
+		change.appeared = append(change.appeared, key)
+	}
+	for _, dd := range []*provider.Department{old, d} {
+		if dd == nil {
+			continue
+		}
+		change.parents = append(change.parents, dd.ParentKey)
+		inv.versions[dd.ParentKey]++
+		for w := range inv.watchers[dd.ParentKey] {
+			change.watchers = append(change.watchers, w)
+		}
+		delete(inv.watchers, dd.ParentKey)
+	}
+}
+
+func (inv *inventory) linkLocked(key, parentKey string) {
+	if inv.children[parentKey] == nil {
+		inv.children[parentKey] = map[string]struct{}{}
+	}
+	inv.children[parentKey][key] = struct{}{}
+}
+
+func (inv *inventory) announce(change inventoryChange) {
+	if len(change.keys) > 0 && inv.notify != nil {
+		inv.notify(change)
+	}
+}
+
+// sameRemote reports whether two listings of a department agree on everything orgsync syncs.
+func sameRemote(a, b provider.Department) bool {
+	return a.Key == b.Key && a.ParentKey == b.ParentKey && a.Name == b.Name && maps.Equal(a.I18nNames, b.I18nNames) &&
+		a.EmailAddress == b.EmailAddress && a.ExternalEmailReceive == b.ExternalEmailReceive &&
+		a.DisplayOrder == b.DisplayOrder && a.Category == b.Category && a.RemoteID == b.RemoteID &&
+		a.ParentRemoteID == b.ParentRemoteID
+}
+
+// Inventories holds the inventory of every Organization this manager syncs, and the channel on
+// which their changes reach the Department controller.
+type Inventories struct {
+	mu     sync.Mutex
+	byOrg  map[types.UID]*inventory
+	events chan event.TypedGenericEvent[inventoryChange]
+}
+
+// NewInventories returns an empty registry.
+func NewInventories() *Inventories {
+	return &Inventories{byOrg: map[types.UID]*inventory{}, events: make(chan event.TypedGenericEvent[inventoryChange], 1024)}
+}
+
+// of returns the inventory of the Organization with uid, named namespace/name.
+func (s *Inventories) of(uid types.UID, namespace, name string) *inventory {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inv, ok := s.byOrg[uid]
+	if !ok {
+		inv = newInventory(namespace, name, s.publish)
+		s.byOrg[uid] = inv
+	}
+	return inv
+}
+
+// forget drops the inventory of the Organization with uid.
+func (s *Inventories) forget(uid types.UID) {
+	s.mu.Lock()
+	delete(s.byOrg, uid)
+	s.mu.Unlock()
+}
+
+// publish hands change to the Department controller without holding up the writer when the
+// controller is busy.
+func (s *Inventories) publish(change inventoryChange) {
+	e := event.TypedGenericEvent[inventoryChange]{Object: change}
+	select {
+	case s.events <- e:
+	default:
+		go func() { s.events <- e }()
+	}
+}

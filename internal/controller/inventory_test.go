@@ -1,0 +1,132 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+func chart(keys ...string) []provider.Department {
+	var out []provider.Department
+	for i := 0; i+1 < len(keys); i += 2 {
+		out = append(out, provider.Department{Key: keys[i], ParentKey: keys[i+1], Name: keys[i]})
+	}
+	return out
+}
+
+func TestInventoryListsOnceForConcurrentCallers(t *testing.T) {
+	inv := newInventory("ns", "acme", nil)
+	var calls atomic.Int32
+	release := make(chan struct{})
+	list := func(context.Context) ([]provider.Department, error) {
+		calls.Add(1)
+		<-release
+		return chart("hq", "", "eng", "hq"), nil
+	}
+	since := time.Now()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if err := inv.listedSince(context.Background(), since, list); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d listings for 8 callers, want 1", n)
+	}
+	v := inv.view("eng", "hq")
+	if !v.complete || v.self == nil || v.parent == nil || !slices.Equal(inv.view("hq", "").children, []string{"eng"}) {
+		t.Fatalf("view after listing: %+v", v)
+	}
+	// A listing that started before a failure is not a fresh look at it.
+	if err := inv.listedSince(context.Background(), time.Now(), list); err != nil || calls.Load() != 2 {
+		t.Fatalf("fresh look: %v after %d listings, want 2", err, calls.Load())
+	}
+}
+
+func TestInventoryFailedListingIsNoInventory(t *testing.T) {
+	inv := newInventory("ns", "acme", nil)
+	err := inv.listedSince(context.Background(), time.Time{}, func(context.Context) ([]provider.Department, error) {
+		return nil, errors.New("page 3 failed")
+	})
+	if err == nil || inv.view("hq", "").complete {
+		t.Fatalf("a failed first listing made a complete inventory: %v", err)
+	}
+	_ = inv.listedSince(context.Background(), time.Time{}, func(context.Context) ([]provider.Department, error) { return chart("hq", ""), nil })
+	_ = inv.listedSince(context.Background(), time.Now(), func(context.Context) ([]provider.Department, error) {
+		return nil, errors.New("page 2 failed")
+	})
+	if v := inv.view("hq", ""); !v.complete || v.self == nil {
+		t.Fatalf("a failed refresh lost the last complete chart: %+v", v)
+	}
+}
+
+// A write made while a listing runs is applied on its result, whether the listing saw it or not.
+func TestInventoryWritesDuringAListingSurviveIt(t *testing.T) {
+	inv := newInventory("ns", "acme", nil)
+	_ = inv.listedSince(context.Background(), time.Time{}, func(context.Context) ([]provider.Department, error) {
+		return chart("hq", "", "old", "hq"), nil
+	})
+	started := make(chan struct{})
+	release := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- inv.listedSince(context.Background(), time.Now(), func(context.Context) ([]provider.Department, error) {
+			close(started)
+			<-release
+			return chart("hq", "", "old", "hq"), nil // read before the writes below
+		})
+	}()
+	<-started
+	inv.put(provider.Department{Key: "new", ParentKey: "hq"})
+	inv.remove("old")
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if inv.view("new", "hq").self == nil || inv.view("old", "hq").self != nil {
+		t.Fatalf("writes made during the listing were lost: children of hq %v", inv.view("hq", "").children)
+	}
+}
+
+func TestInventoryAnnouncesChanges(t *testing.T) {
+	var changes []inventoryChange
+	inv := newInventory("ns", "acme", func(c inventoryChange) { changes = append(changes, c) })
+	_ = inv.listedSince(context.Background(), time.Time{}, func(context.Context) ([]provider.Department, error) {
+		return chart("hq", "", "eng", "hq"), nil
+	})
+	waiter := types.NamespacedName{Namespace: "ns", Name: "rejected"}
+	inv.watch("hq", waiter)
+	changes = nil
+
+	// Renamed by hand: the next listing announces the key, its parent and the watcher under it.
+	renamed := chart("hq", "", "eng", "hq")
+	renamed[1].Name = "By hand"
+	before := inv.view("x", "hq").siblingsVersion
+	_ = inv.listedSince(context.Background(), time.Now(), func(context.Context) ([]provider.Department, error) { return renamed, nil })
+	if len(changes) != 1 || !slices.Equal(changes[0].keys, []string{"eng"}) || !slices.Contains(changes[0].parents, "hq") ||
+		!slices.Equal(changes[0].watchers, []types.NamespacedName{waiter}) || len(changes[0].appeared) != 0 {
+		t.Fatalf("changes = %+v", changes)
+	}
+	if inv.view("x", "hq").siblingsVersion == before {
+		t.Fatal("a change under hq left its version as it was")
+	}
+
+	changes = nil
+	inv.put(provider.Department{Key: "sales", ParentKey: "hq"})
+	if len(changes) != 1 || !slices.Equal(changes[0].appeared, []string{"sales"}) || len(changes[0].watchers) != 0 {
+		t.Fatalf("a create announced %+v (the watcher is woken once)", changes)
+	}
+}
