@@ -39,9 +39,9 @@ test: manifests generate vet envtest ## Run all tests against a real control pla
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(TEST_FLAGS) $(TEST_PKGS)
 
 .PHONY: bench
-bench: envtest ## Benchmarks: the NCP client against the in-process fake; a 100-department chart converging.
+bench: build envtest ## Benchmarks: the NCP client against the in-process fake; bin/manager converging 2,000 and 10,000 departments (hack/bench).
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/ncp/
-	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test -run '^$$' -bench ConvergeTree -benchtime 3x ./internal/controller/
+	$(GO) run ./hack/bench -bin bin -n 2000,10000 -qps 1000 -burst 1000 -default-qps-n 2000
 
 ##@ Build
 

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/orgsync/orgsync/internal/ncp"
+)
+
+// baselineWorkers is the concurrency of the remote baseline, the manager's
+// --max-concurrent-reconciles in the benchmark.
+const baselineWorkers = 10
+
+// remoteBaseline creates the chart in companyID with a plain NCP client, one POST per department,
+// level by level from the top so that every parent exists before its children, baselineWorkers
+// at a time, under the same rate limit as the manager's. It returns how long that took: the least
+// time any controller creating the chart through this API at this rate could take.
+func remoteBaseline(ctx context.Context, c chart, fakeURL, companyID string, limit rateLimit) (time.Duration, error) {
+	client, err := ncp.New(ncp.Config{
+		Credentials:          ncp.Credentials{AccessKey: accessKey, SecretKey: secretKey},
+		WorkplaceEndpoint:    fakeURL,
+		OrganizationEndpoint: fakeURL,
+		QPS:                  limit.qps,
+		Burst:                limit.burst,
+	})
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	for _, level := range c.levels {
+		g, ctx := errgroup.WithContext(ctx)
+		g.SetLimit(baselineWorkers)
+		for _, d := range level {
+			g.Go(func() error {
+				parent := d.parent
+				if parent == "" {
+					parent = ncp.TopLevelParent
+				}
+				_, err := client.CreateDepartment(ctx, companyID, ncp.Department{
+					ExternalKey:       d.key,
+					Name:              "Department " + d.key,
+					ParentExternalKey: parent,
+					DisplayOrder:      "1",
+				})
+				if err != nil {
+					return fmt.Errorf("remote baseline: creating %s: %w", d.key, err)
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), nil
+}
