@@ -84,6 +84,11 @@ func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		}
 	} else {
 		o = r.sync(ctx, s, conn, inv)
+		if o.synced && inv != nil {
+			if v := inv.view(dept.Key(), ""); v.self != nil {
+				dept.Status.RemoteID = v.self.RemoteID
+			}
+		}
 	}
 	o = o.withResync(r.SyncPeriod)
 	return r.writeStatus(ctx, before, dept, o)

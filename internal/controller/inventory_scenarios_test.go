@@ -93,7 +93,7 @@ func inventoryScenarios(b backend) {
 		attempts := len(t.writesTo("second"))
 		Consistently(func() int { return len(t.writesTo("second")) }).WithTimeout(2*syncPeriod).Should(Equal(attempts), "not retried while nothing changed")
 
-		t.update("first", func(d *v1alpha1.Department) { d.Spec.Name = "Sales (old)" })
+		t.update("first", func(d *v1alpha1.Department) { d.Spec.Name = "Former sales" })
 		t.eventuallySynced("first", "second")
 		Expect(t.remote()["second"].Name).To(Equal("Sales"))
 	})
