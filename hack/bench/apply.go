@@ -9,8 +9,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// creators is the number of parallel creators applying the chart.
-const creators = 16
+// creators is the number of parallel creators applying the chart: one, as `kubectl apply -f`
+// and the GitOps tools' apply loops send the objects of a sync one after another.
+const creators = 1
 
 // applyChart creates the chart's Department objects, deepest level first, creators at a time
 // taking them in that order, and returns how long it took until the API server had accepted all

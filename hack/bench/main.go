@@ -11,7 +11,8 @@
 //
 //   - baseline (a): a plain NCP client creates the same chart in another company of the fake, one
 //     POST per department, parents first, 10 workers, under the same rate limit;
-//   - baseline (b): 16 creators create the N Department objects, deepest level first;
+//   - baseline (b): the N Department objects are created one after another (as kubectl apply and
+//     the GitOps tools send them), deepest level first;
 //   - convergence: from the first create until every Department is Ready with its
 //     observedGeneration current, followed through a watch; ratio = convergence / max(a, b);
 //   - remote calls per department while converging, by method, from the fake's per-company counts;
@@ -53,12 +54,14 @@ func main() {
 	timeout := flag.Duration("timeout", 20*time.Minute, "time limit of one configuration")
 	binDir := flag.String("bin", "bin", "folder holding manager and k8s/ (kube-apiserver, etcd)")
 	crdDir := flag.String("crds", filepath.Join("config", "crd", "bases"), "folder of the CRDs")
+	managerArgs := flag.String("manager-args", "", "more flags for the manager, space-separated, e.g. --pprof-bind-address=127.0.0.1:6060")
 	flag.Parse()
 
 	// The watch and the control plane log through controller-runtime; only errors matter here.
 	ctrl.SetLogger(zap.New(zap.Level(zapcore.ErrorLevel)))
 
-	s := settings{binDir: *binDir, crdDir: *crdDir, latency: *latency, syncPeriod: *syncPeriod, timeout: *timeout}
+	s := settings{binDir: *binDir, crdDir: *crdDir, latency: *latency, syncPeriod: *syncPeriod, timeout: *timeout,
+		managerArgs: strings.Fields(*managerArgs)}
 	confs, err := configurations(*sizes, *qps, *burst, *defaultSizes, filepath.Join(*binDir, "manager"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -32,6 +32,8 @@ type managerSettings struct {
 	limit                       rateLimit
 	syncPeriod                  time.Duration
 	logPath                     string
+	// extraArgs are more flags, such as --pprof-bind-address to profile it.
+	extraArgs []string
 }
 
 // startManager starts the manager and waits until its metrics endpoint answers.
@@ -57,6 +59,7 @@ func startManager(ctx context.Context, s managerSettings) (*manager, error) {
 		"--metrics-bind-address", metricsAddr,
 		"--health-probe-bind-address", "0",
 	)
+	cmd.Args = append(cmd.Args, s.extraArgs...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// The manager must not outlive the benchmark, even when the benchmark is killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

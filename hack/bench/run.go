@@ -49,6 +49,7 @@ type settings struct {
 	latency        time.Duration
 	syncPeriod     time.Duration
 	timeout        time.Duration
+	managerArgs    []string
 }
 
 // kubeWrites are the methods of rest_client_requests_total counted as Kubernetes writes.
@@ -97,7 +98,7 @@ func runConfiguration(ctx context.Context, s settings, conf configuration) (res 
 	defer cp.stop()
 	mgr, err := startManager(ctx, managerSettings{
 		binary: filepath.Join(s.binDir, "manager"), kubeconfig: cp.kubeconfig, fakeURL: fake.URL(),
-		limit: conf.limit, syncPeriod: s.syncPeriod, logPath: filepath.Join(work, "manager.log"),
+		limit: conf.limit, syncPeriod: s.syncPeriod, logPath: filepath.Join(work, "manager.log"), extraArgs: s.managerArgs,
 	})
 	if err != nil {
 		return res, err
@@ -143,9 +144,19 @@ func runConfiguration(ctx context.Context, s settings, conf configuration) (res 
 	return res, nil
 }
 
+// settle is how long after convergence the steady-state window starts.
+const settle = 5 * time.Second
+
 // steadyState lets two sync periods pass after convergence and records the remote calls and the
 // Kubernetes writes the manager made meanwhile.
 func steadyState(ctx context.Context, s settings, cp *controlPlane, mgr *manager, fake *ncpfake.Server, res *result) error {
+	// The last Department turning Ready is written a moment before the Organization's count of
+	// Ready Departments, which gathers Department events for a second: let that land first.
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(settle):
+	}
 	window := 2 * s.syncPeriod
 	step("steady state: waiting two sync periods (%s)", window)
 	eventsBefore, err := cp.events(ctx, namespace)

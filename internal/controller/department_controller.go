@@ -18,15 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/httpretry"
@@ -190,16 +183,19 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 // sync decides for a live Department and acts on the decision.
 func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory) outcome {
 	d := decideSync(s)
-	if d.action == actNone {
-		r.noteRejection(s, inv, d.outcome)
-		return d.outcome
-	}
-	if controllerutil.AddFinalizer(s.dept, Finalizer) {
-		// The finalizer goes on before the first remote write, so no remote department outlives
-		// its object unnoticed.
+	// The finalizer goes on before the first remote write, so no remote department outlives its
+	// object unnoticed; and as soon as the department is bound to be written (its Organization is
+	// connected and lets it write), so that the write of a department that waited for its parent
+	// is not held up by a Kubernetes write when the parent appears.
+	managed := s.org.connected && !s.org.observeOnly && s.dept.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve
+	if (d.action != actNone || managed) && controllerutil.AddFinalizer(s.dept, Finalizer) {
 		if err := r.Update(ctx, s.dept); err != nil {
 			return retry(err)
 		}
+	}
+	if d.action == actNone {
+		r.noteRejection(s, inv, d.outcome)
+		return d.outcome
 	}
 	o, _ := r.write(ctx, s, conn, inv, d, decideSync)
 	r.noteRejection(s, inv, o)
@@ -292,8 +288,9 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 		if err != nil {
 			return err
 		}
+		// No event: the Ready condition says it, and a first import of thousands of departments
+		// would write as many Events. Updates and deletes, which change what exists, have one.
 		inv.put(created)
-		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Created", "Create", "Created remote department %q", key)
 	case actUpdate:
 		updated, err := conn.Departments.Update(ctx, d.desired)
 		if err != nil {
@@ -432,171 +429,4 @@ func departmentNames(depts []v1alpha1.Department, self types.UID) []string {
 	}
 	slices.Sort(names)
 	return names
-}
-
-func readyCondition(dept *v1alpha1.Department) *metav1.Condition {
-	return meta.FindStatusCondition(dept.Status.Conditions, v1alpha1.ConditionReady)
-}
-
-// SetupWithManager registers the controller and the watches that make a tree converge quickly:
-// a Department's change wakes its children, its deleting parent and the other claimants of its
-// key; a change in an Organization's inventory wakes the Departments it concerns (the holder of a
-// key that changed, the children waiting for a key that appeared, a deleting parent whose child
-// went); an Organization's connection wakes its Departments; a Secret's change wakes the
-// Departments of the Organizations that use it.
-func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.relatedDepartments),
-			builder.WithPredicates(relationChanged())).
-		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfOrganization),
-			builder.WithPredicates(organizationStateChanged())).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.departmentsUsingSecret), builder.OnlyMetadata).
-		WatchesRawSource(source.Channel(r.Inventories.events, handler.TypedEnqueueRequestsFromMapFunc(r.inventoryChanged))).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
-		Named("department").
-		Complete(r)
-}
-
-// inventoryChanged maps a change of an Organization's remote chart to the Departments it concerns.
-func (r *DepartmentReconciler) inventoryChanged(ctx context.Context, change inventoryChange) []reconcile.Request {
-	seen := map[types.NamespacedName]bool{}
-	var requests []reconcile.Request
-	add := func(nn types.NamespacedName) {
-		if !seen[nn] {
-			seen[nn] = true
-			requests = append(requests, reconcile.Request{NamespacedName: nn})
-		}
-	}
-	lookup := func(index, key string, keep func(*v1alpha1.Department) bool) {
-		depts, err := r.departmentsWith(ctx, change.namespace, index, orgScopedKey(change.organization, key))
-		if err != nil {
-			return
-		}
-		for i := range depts {
-			if keep(&depts[i]) {
-				add(client.ObjectKeyFromObject(&depts[i]))
-			}
-		}
-	}
-	all := func(*v1alpha1.Department) bool { return true }
-	deleting := func(d *v1alpha1.Department) bool { return !d.DeletionTimestamp.IsZero() }
-	for _, key := range change.keys {
-		lookup(indexDepartmentKey, key, all)
-	}
-	for _, key := range change.appeared {
-		lookup(indexDepartmentParent, key, all)
-	}
-	for _, parent := range change.parents {
-		if parent != "" {
-			lookup(indexDepartmentKey, parent, deleting)
-		}
-	}
-	for _, nn := range change.watchers {
-		add(nn)
-	}
-	return requests
-}
-
-func (r *DepartmentReconciler) relatedDepartments(ctx context.Context, obj client.Object) []reconcile.Request {
-	dept, ok := obj.(*v1alpha1.Department)
-	if !ok {
-		return nil
-	}
-	org := dept.Spec.OrganizationRef.Name
-	var requests []reconcile.Request
-	add := func(depts []v1alpha1.Department, keep func(*v1alpha1.Department) bool) {
-		for i := range depts {
-			if depts[i].UID != dept.UID && keep(&depts[i]) {
-				requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&depts[i])})
-			}
-		}
-	}
-	all := func(*v1alpha1.Department) bool { return true }
-	if children, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentParent, orgScopedKey(org, dept.Key())); err == nil {
-		add(children, all)
-	}
-	if claimants, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, dept.Key())); err == nil {
-		add(claimants, all)
-	}
-	// A deleting parent waits for this department's object, under its spec parent.
-	if parent := dept.Spec.ParentExternalKey; parent != "" {
-		if parents, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, parent)); err == nil {
-			add(parents, func(p *v1alpha1.Department) bool { return !p.DeletionTimestamp.IsZero() })
-		}
-	}
-	return requests
-}
-
-func (r *DepartmentReconciler) departmentsOfOrganization(ctx context.Context, obj client.Object) []reconcile.Request {
-	depts, err := r.departmentsWith(ctx, obj.GetNamespace(), indexDepartmentOrganization, obj.GetName())
-	if err != nil {
-		return nil
-	}
-	requests := make([]reconcile.Request, 0, len(depts))
-	for i := range depts {
-		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&depts[i])})
-	}
-	return requests
-}
-
-func (r *DepartmentReconciler) departmentsUsingSecret(ctx context.Context, obj client.Object) []reconcile.Request {
-	var orgs v1alpha1.OrganizationList
-	if err := r.List(ctx, &orgs, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexOrganizationSecret: obj.GetName()}); err != nil {
-		return nil
-	}
-	var requests []reconcile.Request
-	for i := range orgs.Items {
-		requests = append(requests, r.departmentsOfOrganization(ctx, &orgs.Items[i])...)
-	}
-	return requests
-}
-
-// specOrDeletionChanged passes creates, deletes and updates that change the spec, labels,
-// annotations or the deletion timestamp; it drops the controller's own status and finalizer
-// writes, which would otherwise cost a remote read each.
-func specOrDeletionChanged() predicate.Predicate {
-	return predicate.Or(
-		predicate.GenerationChangedPredicate{},
-		predicate.LabelChangedPredicate{},
-		predicate.AnnotationChangedPredicate{},
-		predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-			return !e.ObjectOld.GetDeletionTimestamp().Equal(e.ObjectNew.GetDeletionTimestamp())
-		}},
-	)
-}
-
-// relationChanged passes the Department changes its relatives care about: a new spec (parent or
-// key), deletion, readiness, or the key it holds. Remote changes reach them through the inventory.
-func relationChanged() predicate.Predicate {
-	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		oldDept, okOld := e.ObjectOld.(*v1alpha1.Department)
-		newDept, okNew := e.ObjectNew.(*v1alpha1.Department)
-		if !okOld || !okNew {
-			return true
-		}
-		oldReady, newReady := readyCondition(oldDept), readyCondition(newDept)
-		readyChanged := (oldReady == nil) != (newReady == nil) ||
-			(oldReady != nil && (oldReady.Status != newReady.Status || oldReady.Reason != newReady.Reason || oldReady.ObservedGeneration != newReady.ObservedGeneration))
-		return oldDept.Generation != newDept.Generation ||
-			!oldDept.DeletionTimestamp.Equal(newDept.DeletionTimestamp) ||
-			readyChanged ||
-			oldDept.Status.ExternalKey != newDept.Status.ExternalKey
-	}}
-}
-
-// organizationStateChanged passes Organization events that can change what its Departments do:
-// creation, deletion, a spec change, the deletion timestamp, or a change of connection.
-func organizationStateChanged() predicate.Predicate {
-	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		oldOrg, okOld := e.ObjectOld.(*v1alpha1.Organization)
-		newOrg, okNew := e.ObjectNew.(*v1alpha1.Organization)
-		if !okOld || !okNew {
-			return true
-		}
-		return oldOrg.Generation != newOrg.Generation ||
-			!oldOrg.DeletionTimestamp.Equal(newOrg.DeletionTimestamp) ||
-			meta.IsStatusConditionTrue(oldOrg.Status.Conditions, v1alpha1.ConditionConnected) !=
-				meta.IsStatusConditionTrue(newOrg.Status.Conditions, v1alpha1.ConditionConnected)
-	}}
 }

@@ -57,7 +57,9 @@ type journalEntry struct {
 // were and are under; the Department controller turns it into the reconciles it concerns.
 type inventoryChange struct {
 	namespace, organization string
-	keys                    []string
+	// written is true for a change orgsync's own write made: the Department that wrote it knows.
+	written bool
+	keys    []string
 	// appeared are the keys that were absent before.
 	appeared []string
 	parents  []string
@@ -103,11 +105,17 @@ func (inv *inventory) view(key, parentKey string) remoteView {
 	return v
 }
 
-// all returns a copy of the whole chart and when it was listed.
-func (inv *inventory) all() ([]provider.Department, time.Time, bool) {
+// summary counts the chart's departments and those that claimed does not claim, and says when
+// the chart was listed.
+func (inv *inventory) summary(claimed func(key string) bool) (total, unclaimed int32, listedAt time.Time) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	return slices.Collect(maps.Values(inv.byKey)), inv.listedAt, inv.complete
+	for key := range inv.byKey {
+		if !claimed(key) {
+			unclaimed++
+		}
+	}
+	return int32(len(inv.byKey)), unclaimed, inv.listedAt
 }
 
 // age is how long ago the chart was last listed completely; a large value when never.
@@ -210,7 +218,7 @@ func (inv *inventory) replaceLocked(listed map[string]provider.Department) inven
 // put records a department as a successful create or update wrote it.
 func (inv *inventory) put(d provider.Department) {
 	inv.mu.Lock()
-	change := inventoryChange{namespace: inv.namespace, organization: inv.organization}
+	change := inventoryChange{namespace: inv.namespace, organization: inv.organization, written: true}
 	old, existed := inv.byKey[d.Key]
 	if existed {
 		// A write returns what was sent; keep what only the listing knows.
@@ -232,7 +240,7 @@ func (inv *inventory) put(d provider.Department) {
 // remove records a department as deleted.
 func (inv *inventory) remove(key string) {
 	inv.mu.Lock()
-	change := inventoryChange{namespace: inv.namespace, organization: inv.organization}
+	change := inventoryChange{namespace: inv.namespace, organization: inv.organization, written: true}
 	if old, ok := inv.byKey[key]; ok {
 		delete(inv.byKey, key)
 		delete(inv.children[old.ParentKey], key)

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,9 @@ type OrganizationReconciler struct {
 	// by its throttled share of the remote API, must not hold up the others.
 	MaxConcurrentReconciles int
 
+	// tally counts the Departments of every Organization from the watch events.
+	tally departmentTally
+
 	mu sync.Mutex
 	// observedWith remembers the connection each Organization's remote organization was last
 	// observed with, and when, so that status-only changes (Department counts) cost no remote call
@@ -68,22 +72,17 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	before := org.DeepCopy()
 
-	// Read-only and uncopied: an Organization of 10,000 Departments is counted on every wake.
-	depts, err := departmentsWith(ctx, r, org.Namespace, indexDepartmentOrganization, org.Name, client.UnsafeDisableDeepCopy)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	org.Status.Departments = countDepartments(depts)
+	org.Status.Departments = r.tally.counts(client.ObjectKeyFromObject(org))
 
 	var o, connected outcome
 	if !org.DeletionTimestamp.IsZero() {
 		var done bool
-		if o, done = r.finalize(ctx, org, depts); done {
+		if o, done = r.finalize(ctx, org); done {
 			return o.result, o.err
 		}
 		connected = outcome{keepCondition: true}
 	} else {
-		o, connected = r.sync(ctx, org, depts)
+		o, connected = r.sync(ctx, org)
 	}
 	o = o.withResync(r.SyncPeriod)
 
@@ -104,7 +103,7 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 // sync connects org: its chart first (its Departments sync once it is listed: Connected), then
 // the remote organization (a separate service, whose failure the Organization reports without
 // stopping its Departments).
-func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organization, depts []v1alpha1.Department) (ready, connected outcome) {
+func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organization) (ready, connected outcome) {
 	if controllerutil.AddFinalizer(org, Finalizer) {
 		// Held so that deleting the Organization first deletes its Departments.
 		if err := r.Update(ctx, org); err != nil {
@@ -129,7 +128,7 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 		o := failure(err)
 		return o, o
 	}
-	r.recordInventory(org, inv, depts)
+	r.recordInventory(org, inv)
 	connected = synced("the remote department chart is listed")
 	// Come back when the chart is due to be listed again.
 	connected.result = ctrl.Result{RequeueAfter: jitter(max(time.Second, r.SyncPeriod-inv.age(time.Now())))}
@@ -192,18 +191,12 @@ const statusRefresh = time.Hour
 
 // recordInventory summarises org's chart in its status: how many departments it holds and how
 // many of them no Department claims.
-func (r *OrganizationReconciler) recordInventory(org *v1alpha1.Organization, inv *inventory, depts []v1alpha1.Department) {
-	remote, listedAt, _ := inv.all()
-	claimed := make(map[string]bool, len(depts))
-	for i := range depts {
-		claimed[depts[i].Key()] = true
-	}
-	summary := &v1alpha1.InventoryStatus{RemoteDepartments: int32(len(remote))}
-	for _, d := range remote {
-		if !claimed[d.Key] {
-			summary.Unmanaged++
-		}
-	}
+func (r *OrganizationReconciler) recordInventory(org *v1alpha1.Organization, inv *inventory) {
+	summary := &v1alpha1.InventoryStatus{}
+	var listedAt time.Time
+	r.tally.withClaims(client.ObjectKeyFromObject(org), func(claimed func(string) bool) {
+		summary.RemoteDepartments, summary.Unmanaged, listedAt = inv.summary(claimed)
+	})
 	old := org.Status.Inventory
 	if old != nil && old.LastListTime != nil && old.RemoteDepartments == summary.RemoteDepartments &&
 		old.Unmanaged == summary.Unmanaged && listedAt.Sub(old.LastListTime.Time) < statusRefresh {
@@ -260,9 +253,14 @@ func (r *OrganizationReconciler) fresh(org *v1alpha1.Organization, conn *provide
 
 // finalize deletes the Organization's Departments, waits until they are gone, then deletes the
 // remote organization when the deletion policy asks for it.
-func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Organization, depts []v1alpha1.Department) (outcome, bool) {
+func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Organization) (outcome, bool) {
 	if !controllerutil.ContainsFinalizer(org, Finalizer) {
 		return outcome{}, true
+	}
+	// Read-only and uncopied: listed on each coalesced wake while the Departments go.
+	depts, err := departmentsWith(ctx, r, org.Namespace, indexDepartmentOrganization, org.Name, client.UnsafeDisableDeepCopy)
+	if err != nil {
+		return retry(err), false
 	}
 	if len(depts) > 0 {
 		names := make([]string, 0, len(depts))
@@ -315,16 +313,6 @@ func providerName(org *v1alpha1.Organization) string {
 	return "NCP"
 }
 
-func countDepartments(depts []v1alpha1.Department) v1alpha1.DepartmentCounts {
-	counts := v1alpha1.DepartmentCounts{Total: int32(len(depts))}
-	for i := range depts {
-		if isReady(depts[i].Status.Conditions, depts[i].Generation) {
-			counts.Ready++
-		}
-	}
-	return counts
-}
-
 func truncate(names []string, n int) []string {
 	if len(names) <= n {
 		return names
@@ -339,23 +327,28 @@ const countsDelay = time.Second
 // SetupWithManager registers the controller: Departments wake their Organization (counts,
 // deletion progress), at most once per countsDelay, and Secrets wake the Organizations that use them.
 func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	wakeOrganization := func(obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-		dept := obj.(*v1alpha1.Department)
-		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: dept.Namespace, Name: dept.Spec.OrganizationRef.Name}}, countsDelay)
+	// Every event is tallied; an Organization is woken only when its counts or its deletion's
+	// progress change.
+	wakeOrganization := func(old, new client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		oldDept, _ := old.(*v1alpha1.Department)
+		newDept, _ := new.(*v1alpha1.Department)
+		r.tally.observe(oldDept, newDept)
+		dept := cmp.Or(newDept, oldDept)
+		q.AddAfter(reconcile.Request{NamespacedName: organizationOf(dept)}, countsDelay)
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Organization{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, handler.Funcs{
 			CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-				wakeOrganization(e.Object, q)
+				wakeOrganization(nil, e.Object, q)
 			},
 			UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-				wakeOrganization(e.ObjectNew, q)
+				wakeOrganization(e.ObjectOld, e.ObjectNew, q)
 			},
 			DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-				wakeOrganization(e.Object, q)
+				wakeOrganization(e.Object, nil, q)
 			},
-		}, builder.WithPredicates(relationChanged())).
+		}, builder.WithPredicates(countsChanged())).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.organizationsUsingSecret), builder.OnlyMetadata).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.organizationsWithSameTarget)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).

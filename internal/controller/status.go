@@ -162,9 +162,12 @@ func isReady(conditions []metav1.Condition, generation int64) bool {
 }
 
 // recordTransition emits an event when o puts obj into a not-Ready state that conditions do not
-// already report, once per transition.
+// already report, once per transition. Waiting for the Organization or the parent is how every
+// Department of a chart applied at once begins; the condition says so, and an event each would
+// only double the Kubernetes writes of a first import.
 func recordTransition(recorder events.EventRecorder, obj runtime.Object, conditions []metav1.Condition, o outcome) {
-	if o.keepCondition || o.ready != metav1.ConditionFalse {
+	if o.keepCondition || o.ready != metav1.ConditionFalse ||
+		o.reason == v1alpha1.ReasonWaitingForParent || o.reason == v1alpha1.ReasonWaitingForOrganization {
 		return
 	}
 	if c := meta.FindStatusCondition(conditions, v1alpha1.ConditionReady); c != nil && c.Reason == o.reason && c.Message == o.message {

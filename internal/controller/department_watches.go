@@ -1,0 +1,226 @@
+package controller
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+)
+
+// SetupWithManager registers the controller and the watches that make a tree converge quickly:
+// a Department's change wakes its children, its deleting parent and the other claimants of its
+// key; a change in an Organization's inventory wakes the Departments it concerns (the holder of a
+// key that changed, the children waiting for a key that appeared, a deleting parent whose child
+// went); an Organization's connection wakes its Departments; a Secret's change wakes the
+// Departments of the Organizations that use it.
+func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.relatedDepartments),
+			builder.WithPredicates(relationChanged())).
+		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.otherClaimants),
+			builder.WithPredicates(heldKeyChanged())).
+		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfOrganization),
+			builder.WithPredicates(organizationStateChanged())).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.departmentsUsingSecret), builder.OnlyMetadata).
+		WatchesRawSource(source.Channel(r.Inventories.events, handler.TypedEnqueueRequestsFromMapFunc(r.inventoryChanged))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
+		Named("department").
+		Complete(r)
+}
+
+// inventoryChanged maps a change of an Organization's remote chart to the Departments it concerns.
+func (r *DepartmentReconciler) inventoryChanged(ctx context.Context, change inventoryChange) []reconcile.Request {
+	seen := map[types.NamespacedName]bool{}
+	var requests []reconcile.Request
+	add := func(nn types.NamespacedName) {
+		if !seen[nn] {
+			seen[nn] = true
+			requests = append(requests, reconcile.Request{NamespacedName: nn})
+		}
+	}
+	lookup := func(index, key string, keep func(*v1alpha1.Department) bool) {
+		depts, err := r.departmentsWith(ctx, change.namespace, index, orgScopedKey(change.organization, key))
+		if err != nil {
+			return
+		}
+		for i := range depts {
+			if keep(&depts[i]) {
+				add(client.ObjectKeyFromObject(&depts[i]))
+			}
+		}
+	}
+	all := func(*v1alpha1.Department) bool { return true }
+	deleting := func(d *v1alpha1.Department) bool { return !d.DeletionTimestamp.IsZero() }
+	if !change.written {
+		// Changed by someone else (found by a listing): the holders of the keys correct it.
+		for _, key := range change.keys {
+			lookup(indexDepartmentKey, key, all)
+		}
+	}
+	for _, key := range change.appeared {
+		lookup(indexDepartmentParent, key, all)
+	}
+	for _, parent := range change.parents {
+		if parent != "" {
+			lookup(indexDepartmentKey, parent, deleting)
+		}
+	}
+	for _, nn := range change.watchers {
+		add(nn)
+	}
+	return requests
+}
+
+func (r *DepartmentReconciler) relatedDepartments(ctx context.Context, obj client.Object) []reconcile.Request {
+	dept, ok := obj.(*v1alpha1.Department)
+	if !ok {
+		return nil
+	}
+	org := dept.Spec.OrganizationRef.Name
+	var requests []reconcile.Request
+	add := func(depts []v1alpha1.Department, keep func(*v1alpha1.Department) bool) {
+		for i := range depts {
+			if depts[i].UID != dept.UID && keep(&depts[i]) {
+				requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&depts[i])})
+			}
+		}
+	}
+	all := func(*v1alpha1.Department) bool { return true }
+	if children, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentParent, orgScopedKey(org, dept.Key())); err == nil {
+		add(children, all)
+	}
+	if claimants, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, dept.Key())); err == nil {
+		add(claimants, all)
+	}
+	// A deleting parent waits for this department's object, under its spec parent.
+	if parent := dept.Spec.ParentExternalKey; parent != "" {
+		if parents, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, parent)); err == nil {
+			add(parents, func(p *v1alpha1.Department) bool { return !p.DeletionTimestamp.IsZero() })
+		}
+	}
+	return requests
+}
+
+func (r *DepartmentReconciler) departmentsOfOrganization(ctx context.Context, obj client.Object) []reconcile.Request {
+	depts, err := r.departmentsWith(ctx, obj.GetNamespace(), indexDepartmentOrganization, obj.GetName())
+	if err != nil {
+		return nil
+	}
+	requests := make([]reconcile.Request, 0, len(depts))
+	for i := range depts {
+		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&depts[i])})
+	}
+	return requests
+}
+
+func (r *DepartmentReconciler) departmentsUsingSecret(ctx context.Context, obj client.Object) []reconcile.Request {
+	var orgs v1alpha1.OrganizationList
+	if err := r.List(ctx, &orgs, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexOrganizationSecret: obj.GetName()}); err != nil {
+		return nil
+	}
+	var requests []reconcile.Request
+	for i := range orgs.Items {
+		requests = append(requests, r.departmentsOfOrganization(ctx, &orgs.Items[i])...)
+	}
+	return requests
+}
+
+// specOrDeletionChanged passes creates, deletes and updates that change the spec, labels,
+// annotations or the deletion timestamp; it drops the controller's own status and finalizer
+// writes, which would otherwise cost a remote read each.
+func specOrDeletionChanged() predicate.Predicate {
+	return predicate.Or(
+		predicate.GenerationChangedPredicate{},
+		predicate.LabelChangedPredicate{},
+		predicate.AnnotationChangedPredicate{},
+		predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+			return !e.ObjectOld.GetDeletionTimestamp().Equal(e.ObjectNew.GetDeletionTimestamp())
+		}},
+	)
+}
+
+// relationChanged passes the Department changes its relatives care about: creation, deletion and
+// a new spec (parent or key). Remote changes, a parent being created among them, reach them
+// through the inventory, so a Department turning Ready wakes no one.
+func relationChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() ||
+			!e.ObjectOld.GetDeletionTimestamp().Equal(e.ObjectNew.GetDeletionTimestamp())
+	}}
+}
+
+// heldKeyChanged passes a Department's first sync under its key, which decides who holds the key
+// among its claimants.
+func heldKeyChanged() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc: func(event.CreateEvent) bool { return false },
+		DeleteFunc: func(event.DeleteEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			oldDept, okOld := e.ObjectOld.(*v1alpha1.Department)
+			newDept, okNew := e.ObjectNew.(*v1alpha1.Department)
+			return okOld && okNew && oldDept.Status.ExternalKey != newDept.Status.ExternalKey
+		},
+	}
+}
+
+// otherClaimants wakes the other Departments that claim obj's key.
+func (r *DepartmentReconciler) otherClaimants(ctx context.Context, obj client.Object) []reconcile.Request {
+	dept, ok := obj.(*v1alpha1.Department)
+	if !ok {
+		return nil
+	}
+	claimants, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, dept.Key()))
+	if err != nil {
+		return nil
+	}
+	var requests []reconcile.Request
+	for i := range claimants {
+		if claimants[i].UID != dept.UID {
+			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&claimants[i])})
+		}
+	}
+	return requests
+}
+
+// countsChanged passes the Department changes its Organization counts or waits for: creation,
+// deletion, and a change of readiness.
+func countsChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		oldDept, okOld := e.ObjectOld.(*v1alpha1.Department)
+		newDept, okNew := e.ObjectNew.(*v1alpha1.Department)
+		if !okOld || !okNew {
+			return true
+		}
+		return !oldDept.DeletionTimestamp.Equal(newDept.DeletionTimestamp) ||
+			isReady(oldDept.Status.Conditions, oldDept.Generation) != isReady(newDept.Status.Conditions, newDept.Generation)
+	}}
+}
+
+// organizationStateChanged passes Organization events that can change what its Departments do:
+// creation, deletion, a spec change, the deletion timestamp, or a change of connection.
+func organizationStateChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		oldOrg, okOld := e.ObjectOld.(*v1alpha1.Organization)
+		newOrg, okNew := e.ObjectNew.(*v1alpha1.Organization)
+		if !okOld || !okNew {
+			return true
+		}
+		return oldOrg.Generation != newOrg.Generation ||
+			!oldOrg.DeletionTimestamp.Equal(newOrg.DeletionTimestamp) ||
+			meta.IsStatusConditionTrue(oldOrg.Status.Conditions, v1alpha1.ConditionConnected) !=
+				meta.IsStatusConditionTrue(newOrg.Status.Conditions, v1alpha1.ConditionConnected)
+	}}
+}
