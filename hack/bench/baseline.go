@@ -10,12 +10,12 @@ import (
 	"github.com/orgsync/orgsync/internal/ncp"
 )
 
-// baselineWorkers is the concurrency of the remote baseline, the manager's
+// workers is the concurrency of the remote baseline, the manager's
 // --max-concurrent-reconciles in the benchmark.
-const baselineWorkers = 10
+var workers = 20
 
 // remoteBaseline creates the chart in companyID with a plain NCP client, one POST per department,
-// level by level from the top so that every parent exists before its children, baselineWorkers
+// level by level from the top so that every parent exists before its children, workers
 // at a time, under the same rate limit as the manager's. It returns how long that took: the least
 // time any controller creating the chart through this API at this rate could take.
 func remoteBaseline(ctx context.Context, c chart, fakeURL, companyID string, limit rateLimit) (time.Duration, error) {
@@ -32,7 +32,7 @@ func remoteBaseline(ctx context.Context, c chart, fakeURL, companyID string, lim
 	start := time.Now()
 	for _, level := range c.levels {
 		g, ctx := errgroup.WithContext(ctx)
-		g.SetLimit(baselineWorkers)
+		g.SetLimit(workers)
 		for _, d := range level {
 			g.Go(func() error {
 				parent := d.parent

@@ -7,10 +7,11 @@
 //
 // Each configuration starts from scratch: an in-process fake NCP adding -latency to every call, a
 // fresh control plane from bin/k8s with the CRDs of config/crd/bases, and bin/manager as a child
-// process (--max-concurrent-reconciles 10, the configuration's --ncp-qps/--ncp-burst). Then:
+// process (--max-concurrent-reconciles from -workers, default 20, and the configuration's
+// --ncp-qps/--ncp-burst). Then:
 //
 //   - baseline (a): a plain NCP client creates the same chart in another company of the fake, one
-//     POST per department, parents first, 10 workers, under the same rate limit;
+//     POST per department, parents first, as many workers as the manager, under the same rate limit;
 //   - baseline (b): the N Department objects are created one after another (as kubectl apply and
 //     the GitOps tools send them), deepest level first;
 //   - convergence: from the first create until every Department is Ready with its
@@ -54,6 +55,7 @@ func main() {
 	timeout := flag.Duration("timeout", 20*time.Minute, "time limit of one configuration")
 	binDir := flag.String("bin", "bin", "folder holding manager and k8s/ (kube-apiserver, etcd)")
 	crdDir := flag.String("crds", filepath.Join("config", "crd", "bases"), "folder of the CRDs")
+	flag.IntVar(&workers, "workers", workers, "the manager's --max-concurrent-reconciles, and the remote baseline's workers (the same concurrency)")
 	managerArgs := flag.String("manager-args", "", "more flags for the manager, space-separated, e.g. --pprof-bind-address=127.0.0.1:6060")
 	flag.Parse()
 

@@ -54,7 +54,7 @@ func startManager(ctx context.Context, s managerSettings) (*manager, error) {
 		"--ncp-organization-endpoint", s.fakeURL,
 		"--ncp-qps", strconv.FormatFloat(s.limit.qps, 'f', -1, 64),
 		"--ncp-burst", strconv.Itoa(s.limit.burst),
-		"--max-concurrent-reconciles", strconv.Itoa(baselineWorkers),
+		"--max-concurrent-reconciles", strconv.Itoa(workers),
 		"--sync-period", s.syncPeriod.String(),
 		"--metrics-bind-address", metricsAddr,
 		"--health-probe-bind-address", "0",

@@ -66,7 +66,7 @@ N=%d, NCP rate limit %s
   kube writes, steady    %7d    of which %d new Events                target 0
   peak RSS               %7.1f MiB                                    target ≤ %d MiB at N=10,000
 `, r.conf.n, r.conf.limit, r.convergence.Seconds(),
-		r.baselineRemote.Seconds(), baselineWorkers, r.baselineKube.Seconds(), creators,
+		r.baselineRemote.Seconds(), workers, r.baselineKube.Seconds(), creators,
 		r.ratio(), targetRatio,
 		r.perDept(c.total()), r.perDept(c[http.MethodGet]), r.perDept(c[http.MethodPost]), r.perDept(c[http.MethodPut]), r.perDept(c[http.MethodDelete]), targetCallsConverging,
 		r.callsPerResync(), targetCallsResync, r.queueDepth, r.steady.writes(), r.kubeWrites, r.newEvents, r.rssMiB(), targetRSSMiB)

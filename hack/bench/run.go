@@ -84,7 +84,7 @@ func runConfiguration(ctx context.Context, s settings, conf configuration) (res 
 	})
 	defer fake.Close()
 
-	step("N=%d, NCP rate limit %s: remote baseline (a), %d workers, one POST per department", conf.n, conf.limit, baselineWorkers)
+	step("N=%d, NCP rate limit %s: remote baseline (a), %d workers, one POST per department", conf.n, conf.limit, workers)
 	if res.baselineRemote, err = remoteBaseline(ctx, c, fake.URL(), baselineCompany, conf.limit); err != nil {
 		return res, err
 	}
