@@ -55,6 +55,8 @@ type backend interface {
 	// canTellNoOrganization reports whether the remote system answers "no organization" in a way
 	// the documents define (not so in the undocumented-answers mode of NCP).
 	canTellNoOrganization() bool
+	// leaveOrganization takes the account out of its remote organization, bypassing orgsync.
+	leaveOrganization(a *account)
 	// setUndocumentedErrors makes every failure the documents do not define answer 400 with a
 	// code and message the client has never seen.
 	setUndocumentedErrors(on bool)
@@ -219,6 +221,8 @@ func (b *ncpBackend) remove(a *account, key string) { b.server.RemoveDepartment(
 func (b *ncpBackend) uniqueSiblingNames() bool { return false }
 
 func (b *ncpBackend) canTellNoOrganization() bool { return !b.server.UndocumentedErrors() }
+
+func (b *ncpBackend) leaveOrganization(a *account) { b.server.SetOrganization(a.id, nil) }
 
 func (b *ncpBackend) breakOrganizationAPI(a *account, broken bool) {
 	if broken {

@@ -203,6 +203,9 @@ func (b *huaweiBackend) uniqueSiblingNames() bool { return true }
 
 func (b *huaweiBackend) canTellNoOrganization() bool { return true }
 
+// leaveOrganization does nothing: a new Huawei Cloud account belongs to no organization.
+func (b *huaweiBackend) leaveOrganization(*account) {}
+
 func (b *huaweiBackend) breakOrganizationAPI(a *account, broken bool) {
 	t := b.tenant(a)
 	t.mu.Lock()
