@@ -11,15 +11,7 @@ import (
 	"github.com/orgsync/orgsync/api/v1alpha1"
 )
 
-var _ = Describe("Decisions from the Organization's remote inventory", func() {
-	for _, b := range backends {
-		Context(b.name(), func() { inventoryScenarios(b) })
-		Context(b.name()+", answering undocumented failures with codes the client has never seen", func() {
-			undocumentedErrors(b)
-			inventoryScenarios(b)
-		})
-	}
-})
+var _ = Describe("Decisions from the Organization's remote inventory", func() { forEveryBackend(inventoryScenarios) })
 
 func inventoryScenarios(b backend) {
 	var t *tenant

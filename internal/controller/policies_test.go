@@ -11,15 +11,7 @@ import (
 	"github.com/orgsync/orgsync/api/v1alpha1"
 )
 
-var _ = Describe("Policies and credentials", func() {
-	for _, b := range backends {
-		Context(b.name(), func() { policyScenarios(b) })
-		Context(b.name()+", answering undocumented failures with codes the client has never seen", func() {
-			undocumentedErrors(b)
-			policyScenarios(b)
-		})
-	}
-})
+var _ = Describe("Policies and credentials", func() { forEveryBackend(policyScenarios) })
 
 func policyScenarios(b backend) {
 	var t *tenant

@@ -39,23 +39,21 @@ func (t *tenant) applyTree() {
 	t.eventuallySynced(childrenFirst...)
 }
 
-var _ = Describe("Department scenarios", func() {
+var _ = Describe("Department scenarios", func() { forEveryBackend(scenarios) })
+
+// forEveryBackend registers specs for every backend, then again with the backend answering every
+// failure the documents do not define with 400 and a code the client has never seen.
+func forEveryBackend(specs func(b backend)) {
 	for _, b := range backends {
-		Context(b.name(), func() { scenarios(b) })
+		Context(b.name(), func() { specs(b) })
 		Context(b.name()+", answering undocumented failures with codes the client has never seen", func() {
-			undocumentedErrors(b)
-			scenarios(b)
+			BeforeEach(func() {
+				b.setUndocumentedErrors(true)
+				DeferCleanup(b.setUndocumentedErrors, false)
+			})
+			specs(b)
 		})
 	}
-})
-
-// undocumentedErrors runs the specs of the enclosing container against a remote system that
-// answers every failure the documents do not define with 400 and an unknown code.
-func undocumentedErrors(b backend) {
-	BeforeEach(func() {
-		b.setUndocumentedErrors(true)
-		DeferCleanup(b.setUndocumentedErrors, false)
-	})
 }
 
 func scenarios(b backend) {
