@@ -127,6 +127,12 @@ type Department struct {
 	Status DepartmentStatus `json:"status,omitempty"`
 }
 
+// ReadyStatus returns the conditions and the observed generation of the Department's status, for
+// the controllers' status helpers.
+func (d *Department) ReadyStatus() (conditions *[]metav1.Condition, observedGeneration *int64) {
+	return &d.Status.Conditions, &d.Status.ObservedGeneration
+}
+
 // Key is the department's external key: spec.externalKey, or metadata.name when it is empty.
 func (d *Department) Key() string {
 	if d.Spec.ExternalKey != "" {

@@ -182,6 +182,12 @@ type Organization struct {
 	Status OrganizationStatus `json:"status,omitempty"`
 }
 
+// ReadyStatus returns the conditions and the observed generation of the Organization's status,
+// for the controllers' status helpers.
+func (o *Organization) ReadyStatus() (conditions *[]metav1.Condition, observedGeneration *int64) {
+	return &o.Status.Conditions, &o.Status.ObservedGeneration
+}
+
 // +kubebuilder:object:root=true
 
 // OrganizationList is a list of Organizations.

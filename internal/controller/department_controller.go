@@ -89,11 +89,7 @@ func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 
 // writeStatus records o on dept's status, with one patch and none when nothing changed.
 func (r *DepartmentReconciler) writeStatus(ctx context.Context, before, dept *v1alpha1.Department, o outcome) (ctrl.Result, error) {
-	recordTransition(r.Recorder, dept, dept.Status.Conditions, o)
-	changed := setReady(&dept.Status.Conditions, dept.Generation, o)
-	if !o.keepCondition {
-		dept.Status.ObservedGeneration = dept.Generation
-	}
+	changed := recordOutcome(r.Recorder, dept, o)
 	if o.synced {
 		dept.Status.ExternalKey = dept.Key()
 		dept.Status.ParentExternalKey = cmp.Or(dept.Spec.ParentExternalKey, v1alpha1.TopLevelParentKey)

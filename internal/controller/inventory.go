@@ -36,10 +36,16 @@ type inventory struct {
 	// applied again on its result (which may or may not include them).
 	inflight *listing
 	journal  []journalEntry
+	// failed is the last listing if it failed: callers within listRetry of it get its error
+	// rather than a listing each.
+	failed *listing
 	// watchers are Departments to wake when anything changes under a parent key (a rejected
 	// spec that a sibling's change may now let through).
 	watchers map[string]map[types.NamespacedName]struct{}
 }
+
+// listRetry is how long a failed listing answers for the chart before another is tried.
+const listRetry = 5 * time.Second
 
 type listing struct {
 	started time.Time
@@ -138,6 +144,10 @@ func (inv *inventory) listedSince(ctx context.Context, since time.Time, list fun
 			inv.mu.Unlock()
 			return nil
 		}
+		if f := inv.failed; f != nil && !f.started.Before(since) && time.Since(f.started) < listRetry {
+			inv.mu.Unlock()
+			return f.err
+		}
 		if l := inv.inflight; l != nil {
 			inv.mu.Unlock()
 			select {
@@ -166,6 +176,10 @@ func (inv *inventory) finishListing(l *listing, depts []provider.Department, err
 	inv.mu.Lock()
 	l.err = err
 	inv.inflight = nil
+	inv.failed = nil
+	if err != nil {
+		inv.failed = l
+	}
 	journal := inv.journal
 	inv.journal = nil
 	var change inventoryChange

@@ -58,12 +58,24 @@ func TestInventoryListsOnceForConcurrentCallers(t *testing.T) {
 
 func TestInventoryFailedListingIsNoInventory(t *testing.T) {
 	inv := newInventory("ns", "acme", nil)
-	err := inv.listedSince(context.Background(), time.Time{}, func(context.Context) ([]provider.Department, error) {
+	calls := 0
+	failing := func(context.Context) ([]provider.Department, error) {
+		calls++
 		return nil, errors.New("page 3 failed")
-	})
+	}
+	err := inv.listedSince(context.Background(), time.Time{}, failing)
 	if err == nil || inv.view("hq", "").complete {
 		t.Fatalf("a failed first listing made a complete inventory: %v", err)
 	}
+	// Callers right after a failure get it, rather than a listing each.
+	for range 5 {
+		if err := inv.listedSince(context.Background(), time.Time{}, failing); err == nil || calls != 1 {
+			t.Fatalf("after a failed listing: %v, %d listings", err, calls)
+		}
+	}
+	inv.mu.Lock()
+	inv.failed.started = time.Now().Add(-listRetry)
+	inv.mu.Unlock()
 	_ = inv.listedSince(context.Background(), time.Time{}, func(context.Context) ([]provider.Department, error) { return chart("hq", ""), nil })
 	_ = inv.listedSince(context.Background(), time.Now(), func(context.Context) ([]provider.Department, error) {
 		return nil, errors.New("page 2 failed")

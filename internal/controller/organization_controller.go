@@ -86,12 +86,8 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	o = o.withResync(r.SyncPeriod)
 
-	recordTransition(r.Recorder, org, org.Status.Conditions, o)
-	setReady(&org.Status.Conditions, org.Generation, o)
+	recordOutcome(r.Recorder, org, o)
 	setCondition(&org.Status.Conditions, v1alpha1.ConditionConnected, org.Generation, connected)
-	if !o.keepCondition {
-		org.Status.ObservedGeneration = org.Generation
-	}
 	if !equality.Semantic.DeepEqual(before.Status, org.Status) {
 		if err := r.Status().Patch(ctx, org, client.MergeFrom(before)); err != nil {
 			return ctrl.Result{}, client.IgnoreNotFound(err)

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/httpretry"
@@ -128,6 +129,25 @@ func failure(err error) outcome {
 // jitter spreads d by ±10% so that objects created together do not resync together.
 func jitter(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
+}
+
+// statusObject is an orgsync object whose status has a Ready condition and an observedGeneration.
+type statusObject interface {
+	client.Object
+	ReadyStatus() (conditions *[]metav1.Condition, observedGeneration *int64)
+}
+
+// recordOutcome puts o on obj's status, as both controllers do: an Event for a new not-Ready state,
+// the Ready condition, and the generation it describes, all left as they are when o keeps the
+// condition. It reports whether the condition changed.
+func recordOutcome(recorder events.EventRecorder, obj statusObject, o outcome) bool {
+	conditions, observedGeneration := obj.ReadyStatus()
+	recordTransition(recorder, obj, *conditions, o)
+	changed := setReady(conditions, obj.GetGeneration(), o)
+	if !o.keepCondition {
+		*observedGeneration = obj.GetGeneration()
+	}
+	return changed
 }
 
 // setReady records o's Ready condition on conditions, for generation.
