@@ -6,6 +6,7 @@ package main
 import (
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"os"
 	"runtime/debug"
 	"time"
@@ -58,6 +59,13 @@ func main() {
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	if err := validateFlags(limits{
+		syncPeriod: syncPeriod, maxConcurrent: maxConcurrent, ncpQPS: ncpQPS, ncpBurst: ncpBurst,
+		ncpTimeout: ncpTimeout, hwQPS: hwQPS, hwBurst: hwBurst,
+	}); err != nil {
+		fmt.Fprintln(os.Stderr, "orgsync:", err)
+		os.Exit(2)
+	}
 	if _, set := os.LookupEnv("GOGC"); !set {
 		// orgsync spends its time waiting on remote APIs and the API server: collecting garbage
 		// twice as often costs little CPU and keeps the footprint of a large chart's cache near its

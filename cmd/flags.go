@@ -1,0 +1,42 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// minSyncPeriod is the shortest --sync-period accepted: each period lists every Organization's
+// whole chart, and a shorter one would spend the remote API's budget on listings.
+const minSyncPeriod = time.Second
+
+// limits are the manager's numeric flags, which must be in range for it to work at all.
+type limits struct {
+	syncPeriod    time.Duration
+	maxConcurrent int
+	ncpQPS        float64
+	ncpBurst      int
+	ncpTimeout    time.Duration
+	hwQPS         float64
+	hwBurst       int
+}
+
+// validateFlags refuses values with which the manager would start and then fail every call
+// quietly (a burst below one admits no request; a sync period of zero resyncs in a loop), naming
+// each flag that is out of range.
+func validateFlags(l limits) error {
+	var errs []error
+	check := func(ok bool, flag string, value any, want string) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("--%s=%v: must be %s", flag, value, want))
+		}
+	}
+	check(l.syncPeriod >= minSyncPeriod, "sync-period", l.syncPeriod, "at least "+minSyncPeriod.String())
+	check(l.maxConcurrent >= 1, "max-concurrent-reconciles", l.maxConcurrent, "at least 1")
+	check(l.ncpQPS > 0, "ncp-qps", l.ncpQPS, "greater than 0")
+	check(l.ncpBurst >= 1, "ncp-burst", l.ncpBurst, "at least 1")
+	check(l.ncpTimeout > 0, "ncp-request-timeout", l.ncpTimeout, "greater than 0")
+	check(l.hwQPS > 0, "huaweicloud-qps", l.hwQPS, "greater than 0")
+	check(l.hwBurst >= 1, "huaweicloud-burst", l.hwBurst, "at least 1")
+	return errors.Join(errs...)
+}
