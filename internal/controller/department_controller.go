@@ -163,7 +163,7 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 	inv := r.Inventories.of(org.UID, org.Namespace, org.Name)
 	// The Organization lists the chart every sync period; a Department lists it only when that
 	// has not happened for much longer (or never), as a fallback.
-	if err := inv.listedSince(ctx, time.Now().Add(-2*r.SyncPeriod), conn.Departments.List); err != nil {
+	if err := inv.listedSince(ctx, time.Now().Add(-2*r.SyncPeriod), conn, conn.Departments.List); err != nil {
 		s.listErr = err
 		return s, conn, inv, nil
 	}
@@ -239,7 +239,7 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 	if !needsFreshLook(err) {
 		return failure(err), actNone
 	}
-	if lerr := inv.listedSince(ctx, started, conn.Departments.List); lerr != nil {
+	if lerr := inv.listedSince(ctx, started, conn, conn.Departments.List); lerr != nil {
 		return failure(fmt.Errorf("%w (and listing the chart again failed: %w)", err, lerr)), actNone
 	}
 	s.remote = inv.view(s.dept.Key(), s.dept.Spec.ParentExternalKey)

@@ -49,6 +49,7 @@ const listRetry = 5 * time.Second
 
 type listing struct {
 	started time.Time
+	conn    *provider.Connection
 	done    chan struct{}
 	err     error
 }
@@ -137,14 +138,17 @@ func (inv *inventory) age(now time.Time) time.Duration {
 // listedSince makes sure the chart rests on a complete listing that started at or after since,
 // listing with list unless one is under way that started late enough (then it waits for that one).
 // A listing that fails changes nothing: the chart stays what the last complete one showed.
-func (inv *inventory) listedSince(ctx context.Context, since time.Time, list func(context.Context) ([]provider.Department, error)) error {
+// A listing that failed less than listRetry ago with the same connection answers with its error,
+// so that the callers of a chart that cannot be listed do not list it one after another; a new
+// connection (rotated credentials) lists at once.
+func (inv *inventory) listedSince(ctx context.Context, since time.Time, conn *provider.Connection, list func(context.Context) ([]provider.Department, error)) error {
 	for {
 		inv.mu.Lock()
 		if inv.complete && !inv.listStarted.Before(since) {
 			inv.mu.Unlock()
 			return nil
 		}
-		if f := inv.failed; f != nil && !f.started.Before(since) && time.Since(f.started) < listRetry {
+		if f := inv.failed; f != nil && f.conn == conn && !f.started.Before(since) && time.Since(f.started) < listRetry {
 			inv.mu.Unlock()
 			return f.err
 		}
@@ -160,7 +164,7 @@ func (inv *inventory) listedSince(ctx context.Context, since time.Time, list fun
 			}
 			continue
 		}
-		l := &listing{started: time.Now(), done: make(chan struct{})}
+		l := &listing{started: time.Now(), conn: conn, done: make(chan struct{})}
 		inv.inflight = l
 		inv.mu.Unlock()
 

@@ -35,7 +35,7 @@ func TestInventoryListsOnceForConcurrentCallers(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			if err := inv.listedSince(context.Background(), since, list); err != nil {
+			if err := inv.listedSince(context.Background(), since, nil, list); err != nil {
 				t.Error(err)
 			}
 		})
@@ -51,7 +51,7 @@ func TestInventoryListsOnceForConcurrentCallers(t *testing.T) {
 		t.Fatalf("view after listing: %+v", v)
 	}
 	// A listing that started before a failure is not a fresh look at it.
-	if err := inv.listedSince(context.Background(), time.Now(), list); err != nil || calls.Load() != 2 {
+	if err := inv.listedSince(context.Background(), time.Now(), nil, list); err != nil || calls.Load() != 2 {
 		t.Fatalf("fresh look: %v after %d listings, want 2", err, calls.Load())
 	}
 }
@@ -63,21 +63,25 @@ func TestInventoryFailedListingIsNoInventory(t *testing.T) {
 		calls++
 		return nil, errors.New("page 3 failed")
 	}
-	err := inv.listedSince(context.Background(), time.Time{}, failing)
+	err := inv.listedSince(context.Background(), time.Time{}, nil, failing)
 	if err == nil || inv.view("hq", "").complete {
 		t.Fatalf("a failed first listing made a complete inventory: %v", err)
 	}
 	// Callers right after a failure get it, rather than a listing each.
 	for range 5 {
-		if err := inv.listedSince(context.Background(), time.Time{}, failing); err == nil || calls != 1 {
+		if err := inv.listedSince(context.Background(), time.Time{}, nil, failing); err == nil || calls != 1 {
 			t.Fatalf("after a failed listing: %v, %d listings", err, calls)
 		}
+	}
+	// Another connection (rotated credentials) lists at once.
+	if err := inv.listedSince(context.Background(), time.Time{}, &provider.Connection{}, failing); err == nil || calls != 2 {
+		t.Fatalf("a new connection after a failed listing: %v, %d listings", err, calls)
 	}
 	inv.mu.Lock()
 	inv.failed.started = time.Now().Add(-listRetry)
 	inv.mu.Unlock()
-	_ = inv.listedSince(context.Background(), time.Time{}, func(context.Context) ([]provider.Department, error) { return chart("hq", ""), nil })
-	_ = inv.listedSince(context.Background(), time.Now(), func(context.Context) ([]provider.Department, error) {
+	_ = inv.listedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) { return chart("hq", ""), nil })
+	_ = inv.listedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
 		return nil, errors.New("page 2 failed")
 	})
 	if v := inv.view("hq", ""); !v.complete || v.self == nil {
@@ -88,14 +92,14 @@ func TestInventoryFailedListingIsNoInventory(t *testing.T) {
 // A write made while a listing runs is applied on its result, whether the listing saw it or not.
 func TestInventoryWritesDuringAListingSurviveIt(t *testing.T) {
 	inv := newInventory("ns", "acme", nil)
-	_ = inv.listedSince(context.Background(), time.Time{}, func(context.Context) ([]provider.Department, error) {
+	_ = inv.listedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) {
 		return chart("hq", "", "old", "hq"), nil
 	})
 	started := make(chan struct{})
 	release := make(chan struct{})
 	done := make(chan error)
 	go func() {
-		done <- inv.listedSince(context.Background(), time.Now(), func(context.Context) ([]provider.Department, error) {
+		done <- inv.listedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
 			close(started)
 			<-release
 			return chart("hq", "", "old", "hq"), nil // read before the writes below
@@ -116,7 +120,7 @@ func TestInventoryWritesDuringAListingSurviveIt(t *testing.T) {
 func TestInventoryAnnouncesChanges(t *testing.T) {
 	var changes []inventoryChange
 	inv := newInventory("ns", "acme", func(c inventoryChange) { changes = append(changes, c) })
-	_ = inv.listedSince(context.Background(), time.Time{}, func(context.Context) ([]provider.Department, error) {
+	_ = inv.listedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) {
 		return chart("hq", "", "eng", "hq"), nil
 	})
 	waiter := types.NamespacedName{Namespace: "ns", Name: "rejected"}
@@ -127,7 +131,7 @@ func TestInventoryAnnouncesChanges(t *testing.T) {
 	renamed := chart("hq", "", "eng", "hq")
 	renamed[1].Name = "By hand"
 	before := inv.view("x", "hq").siblingsVersion
-	_ = inv.listedSince(context.Background(), time.Now(), func(context.Context) ([]provider.Department, error) { return renamed, nil })
+	_ = inv.listedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) { return renamed, nil })
 	if len(changes) != 1 || !slices.Equal(changes[0].keys, []string{"eng"}) || !slices.Contains(changes[0].parents, "hq") ||
 		!slices.Equal(changes[0].watchers, []types.NamespacedName{waiter}) || len(changes[0].appeared) != 0 {
 		t.Fatalf("changes = %+v", changes)

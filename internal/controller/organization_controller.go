@@ -120,7 +120,7 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 	}
 
 	inv := r.Inventories.of(org.UID, org.Namespace, org.Name)
-	if err := inv.listedSince(ctx, time.Now().Add(-r.SyncPeriod), conn.Departments.List); err != nil {
+	if err := inv.listedSince(ctx, time.Now().Add(-r.SyncPeriod), conn, conn.Departments.List); err != nil {
 		o := failure(err)
 		return o, o
 	}
