@@ -92,7 +92,8 @@ type DepartmentStatus struct {
 	// external key (Huawei Cloud OneAccess org_id).
 	// +optional
 	RemoteID string `json:"remoteId,omitempty"`
-	// lastSyncTime is when the remote department was last observed to match the spec.
+	// lastSyncTime is when orgsync last wrote the remote department, or first found it matching the
+	// spec; a resync that finds nothing to change does not write it.
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
 	// observedGeneration is the generation the status describes.

@@ -148,7 +148,8 @@ type OrganizationStatus struct {
 	// inventory summarises the remote department chart.
 	// +optional
 	Inventory *InventoryStatus `json:"inventory,omitempty"`
-	// lastSyncTime is when the remote organization was last observed.
+	// lastSyncTime is when the remote organization was last observed; at steady state it is
+	// recorded at most hourly, though the organization is observed every sync period.
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
 	// observedGeneration is the generation the status describes.

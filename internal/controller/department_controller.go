@@ -13,7 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -78,7 +77,7 @@ func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	} else {
 		o = r.sync(ctx, s, conn, inv)
 		if o.synced && inv != nil {
-			if v := inv.view(dept.Key(), ""); v.self != nil {
+			if v := inv.view(dept.Key(), "", false); v.self != nil {
 				dept.Status.RemoteID = v.self.RemoteID
 			}
 		}
@@ -121,8 +120,7 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 		s.org.exists = true
 		s.org.deleting = !org.DeletionTimestamp.IsZero()
 		s.org.observeOnly = org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve
-		s.org.connected = meta.IsStatusConditionTrue(org.Status.Conditions, v1alpha1.ConditionConnected) &&
-			meta.FindStatusCondition(org.Status.Conditions, v1alpha1.ConditionConnected).ObservedGeneration == org.Generation
+		s.org.connected = isTrue(org.Status.Conditions, v1alpha1.ConditionConnected, org.Generation)
 	}
 
 	key := dept.Key()
@@ -167,13 +165,23 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 		s.listErr = err
 		return s, conn, inv, nil
 	}
-	s.remote = inv.view(key, dept.Spec.ParentExternalKey)
-	if deleting {
-		if s.remoteChildren, err = r.holderNames(ctx, dept, s.remote.children); err != nil {
-			return nil, nil, nil, err
-		}
+	if err := r.viewRemote(ctx, s, inv); err != nil {
+		return nil, nil, nil, err
 	}
 	return s, conn, inv, nil
+}
+
+// viewRemote copies what s needs of the inventory: the department, its parent and, for a deleting
+// one, its sub-departments by the names of the Departments that claim them.
+func (r *DepartmentReconciler) viewRemote(ctx context.Context, s *departmentSnapshot, inv *inventory) error {
+	deleting := !s.dept.DeletionTimestamp.IsZero()
+	s.remote = inv.view(s.dept.Key(), s.dept.Spec.ParentExternalKey, deleting)
+	if !deleting {
+		return nil
+	}
+	names, err := r.holderNames(ctx, s.dept, s.remote.children)
+	s.remoteChildren = names
+	return err
 }
 
 // sync decides for a live Department and acts on the decision.
@@ -183,8 +191,7 @@ func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, 
 	// object unnoticed; and as soon as the department is bound to be written (its Organization is
 	// connected and lets it write), so that the write of a department that waited for its parent
 	// is not held up by a Kubernetes write when the parent appears.
-	managed := s.org.connected && !s.org.observeOnly && s.dept.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve
-	if (d.action != actNone || managed) && controllerutil.AddFinalizer(s.dept, Finalizer) {
+	if (d.action != actNone || (s.org.connected && !s.observeOnly())) && controllerutil.AddFinalizer(s.dept, Finalizer) {
 		if err := r.Update(ctx, s.dept); err != nil {
 			return retry(err)
 		}
@@ -242,13 +249,8 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 	if lerr := inv.listedSince(ctx, started, conn, conn.Departments.List); lerr != nil {
 		return failure(fmt.Errorf("%w (and listing the chart again failed: %w)", err, lerr)), actNone
 	}
-	s.remote = inv.view(s.dept.Key(), s.dept.Spec.ParentExternalKey)
-	if !s.dept.DeletionTimestamp.IsZero() {
-		names, lerr := r.holderNames(ctx, s.dept, s.remote.children)
-		if lerr != nil {
-			return retry(lerr), actNone
-		}
-		s.remoteChildren = names
+	if err := r.viewRemote(ctx, s, inv); err != nil {
+		return retry(err), actNone
 	}
 	again := decide(s)
 	switch again.action {

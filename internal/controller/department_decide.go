@@ -105,7 +105,7 @@ func decideSync(s *departmentSnapshot) decision {
 		// The remote system refused these values and nothing they depend on has changed since.
 		return report(outcome{keepCondition: true})
 	}
-	observeOnly := dept.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve || s.org.observeOnly
+	observeOnly := s.observeOnly()
 	if s.remote.self == nil {
 		if observeOnly {
 			return report(notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q does not exist (managementPolicy Observe: not creating it)", key)))
@@ -132,7 +132,7 @@ func decideDelete(s *departmentSnapshot) decision {
 		// Another live Department claims the key (a rename in Git, or a lost conflict): the remote
 		// department and its sub-departments are its business now.
 		return decision{action: actRelease}
-	case dept.Spec.DeletionPolicy == v1alpha1.DeletionPolicyOrphan, dept.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve, s.org.observeOnly:
+	case dept.Spec.DeletionPolicy == v1alpha1.DeletionPolicyOrphan, s.observeOnly():
 		return decision{action: actRelease}
 	case !s.org.exists:
 		return decision{action: actRelease, orphaned: fmt.Sprintf("Organization %q is gone; remote department %q was left in place", s.org.name, key)}
@@ -150,6 +150,12 @@ func decideDelete(s *departmentSnapshot) decision {
 }
 
 func report(o outcome) decision { return decision{outcome: o} }
+
+// observeOnly reports whether the Department only reads: its own managementPolicy, or its
+// Organization's, is Observe.
+func (s *departmentSnapshot) observeOnly() bool {
+	return s.dept.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve || s.org.observeOnly
+}
 
 // desiredDepartment is the remote state dept's spec asks for, with the remote ids the inventory
 // knows for it and its parent.
@@ -173,16 +179,9 @@ func desiredDepartment(dept *v1alpha1.Department, remote remoteView) provider.De
 	return d
 }
 
-// mergeSorted returns the union of a and b, each already without duplicates, sorted.
+// mergeSorted returns the union of a and b, sorted.
 func mergeSorted(a, b []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range append(append([]string{}, a...), b...) {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
+	out := slices.Concat(a, b)
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -169,9 +168,8 @@ func heldKeyChanged() predicate.Predicate {
 		CreateFunc: func(event.CreateEvent) bool { return false },
 		DeleteFunc: func(event.DeleteEvent) bool { return false },
 		UpdateFunc: func(e event.UpdateEvent) bool {
-			oldDept, okOld := e.ObjectOld.(*v1alpha1.Department)
-			newDept, okNew := e.ObjectNew.(*v1alpha1.Department)
-			return okOld && okNew && oldDept.Status.ExternalKey != newDept.Status.ExternalKey
+			oldDept, newDept, ok := departmentUpdate(e)
+			return ok && oldDept.Status.ExternalKey != newDept.Status.ExternalKey
 		},
 	}
 }
@@ -199,14 +197,20 @@ func (r *DepartmentReconciler) otherClaimants(ctx context.Context, obj client.Ob
 // deletion, and a change of readiness.
 func countsChanged() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		oldDept, okOld := e.ObjectOld.(*v1alpha1.Department)
-		newDept, okNew := e.ObjectNew.(*v1alpha1.Department)
-		if !okOld || !okNew {
+		oldDept, newDept, ok := departmentUpdate(e)
+		if !ok {
 			return true
 		}
 		return !oldDept.DeletionTimestamp.Equal(newDept.DeletionTimestamp) ||
 			isReady(oldDept.Status.Conditions, oldDept.Generation) != isReady(newDept.Status.Conditions, newDept.Generation)
 	}}
+}
+
+// departmentUpdate returns the two Departments of an update event; ok is false for other kinds.
+func departmentUpdate(e event.UpdateEvent) (oldDept, newDept *v1alpha1.Department, ok bool) {
+	oldDept, okOld := e.ObjectOld.(*v1alpha1.Department)
+	newDept, okNew := e.ObjectNew.(*v1alpha1.Department)
+	return oldDept, newDept, okOld && okNew
 }
 
 // organizationStateChanged passes Organization events that can change what its Departments do:
@@ -220,7 +224,7 @@ func organizationStateChanged() predicate.Predicate {
 		}
 		return oldOrg.Generation != newOrg.Generation ||
 			!oldOrg.DeletionTimestamp.Equal(newOrg.DeletionTimestamp) ||
-			meta.IsStatusConditionTrue(oldOrg.Status.Conditions, v1alpha1.ConditionConnected) !=
-				meta.IsStatusConditionTrue(newOrg.Status.Conditions, v1alpha1.ConditionConnected)
+			isTrue(oldOrg.Status.Conditions, v1alpha1.ConditionConnected, oldOrg.Generation) !=
+				isTrue(newOrg.Status.Conditions, v1alpha1.ConditionConnected, newOrg.Generation)
 	}}
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
@@ -92,8 +93,9 @@ func newInventory(namespace, organization string, notify func(inventoryChange)) 
 	}
 }
 
-// view returns the department key, its parent parentKey (none when empty) and its children.
-func (inv *inventory) view(key, parentKey string) remoteView {
+// view returns the department key, its parent parentKey (none when empty) and, when asked, its
+// children (a deleting department needs them; a live one does not, and a root may have thousands).
+func (inv *inventory) view(key, parentKey string, withChildren bool) remoteView {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	v := remoteView{complete: inv.complete, siblingsVersion: inv.versions[parentKey]}
@@ -108,7 +110,9 @@ func (inv *inventory) view(key, parentKey string) remoteView {
 			v.parent = &p
 		}
 	}
-	v.children = slices.Sorted(maps.Keys(inv.children[key]))
+	if withChildren {
+		v.children = slices.Sorted(maps.Keys(inv.children[key]))
+	}
 	return v
 }
 
@@ -314,12 +318,9 @@ func (inv *inventory) announce(change inventoryChange) {
 	}
 }
 
-// sameRemote reports whether two listings of a department agree on everything orgsync syncs.
+// sameRemote reports whether two listings of a department agree on every field.
 func sameRemote(a, b provider.Department) bool {
-	return a.Key == b.Key && a.ParentKey == b.ParentKey && a.Name == b.Name && maps.Equal(a.I18nNames, b.I18nNames) &&
-		a.EmailAddress == b.EmailAddress && a.ExternalEmailReceive == b.ExternalEmailReceive &&
-		a.DisplayOrder == b.DisplayOrder && a.Category == b.Category && a.RemoteID == b.RemoteID &&
-		a.ParentRemoteID == b.ParentRemoteID
+	return equality.Semantic.DeepEqual(a, b)
 }
 
 // Inventories holds the inventory of every Organization this manager syncs, and the channel on

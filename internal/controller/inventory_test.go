@@ -46,8 +46,8 @@ func TestInventoryListsOnceForConcurrentCallers(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("%d listings for 8 callers, want 1", n)
 	}
-	v := inv.view("eng", "hq")
-	if !v.complete || v.self == nil || v.parent == nil || !slices.Equal(inv.view("hq", "").children, []string{"eng"}) {
+	v := inv.view("eng", "hq", false)
+	if !v.complete || v.self == nil || v.parent == nil || !slices.Equal(inv.view("hq", "", true).children, []string{"eng"}) {
 		t.Fatalf("view after listing: %+v", v)
 	}
 	// A listing that started before a failure is not a fresh look at it.
@@ -64,7 +64,7 @@ func TestInventoryFailedListingIsNoInventory(t *testing.T) {
 		return nil, errors.New("page 3 failed")
 	}
 	err := inv.listedSince(context.Background(), time.Time{}, nil, failing)
-	if err == nil || inv.view("hq", "").complete {
+	if err == nil || inv.view("hq", "", false).complete {
 		t.Fatalf("a failed first listing made a complete inventory: %v", err)
 	}
 	// Callers right after a failure get it, rather than a listing each.
@@ -84,7 +84,7 @@ func TestInventoryFailedListingIsNoInventory(t *testing.T) {
 	_ = inv.listedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
 		return nil, errors.New("page 2 failed")
 	})
-	if v := inv.view("hq", ""); !v.complete || v.self == nil {
+	if v := inv.view("hq", "", false); !v.complete || v.self == nil {
 		t.Fatalf("a failed refresh lost the last complete chart: %+v", v)
 	}
 }
@@ -112,8 +112,8 @@ func TestInventoryWritesDuringAListingSurviveIt(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if inv.view("new", "hq").self == nil || inv.view("old", "hq").self != nil {
-		t.Fatalf("writes made during the listing were lost: children of hq %v", inv.view("hq", "").children)
+	if inv.view("new", "hq", false).self == nil || inv.view("old", "hq", false).self != nil {
+		t.Fatalf("writes made during the listing were lost: children of hq %v", inv.view("hq", "", true).children)
 	}
 }
 
@@ -130,13 +130,13 @@ func TestInventoryAnnouncesChanges(t *testing.T) {
 	// Renamed by hand: the next listing announces the key, its parent and the watcher under it.
 	renamed := chart("hq", "", "eng", "hq")
 	renamed[1].Name = "By hand"
-	before := inv.view("x", "hq").siblingsVersion
+	before := inv.view("x", "hq", false).siblingsVersion
 	_ = inv.listedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) { return renamed, nil })
 	if len(changes) != 1 || !slices.Equal(changes[0].keys, []string{"eng"}) || !slices.Contains(changes[0].parents, "hq") ||
 		!slices.Equal(changes[0].watchers, []types.NamespacedName{waiter}) || len(changes[0].appeared) != 0 {
 		t.Fatalf("changes = %+v", changes)
 	}
-	if inv.view("x", "hq").siblingsVersion == before {
+	if inv.view("x", "hq", false).siblingsVersion == before {
 		t.Fatal("a change under hq left its version as it was")
 	}
 

@@ -111,8 +111,7 @@ func failure(err error) outcome {
 		// not, without holding a worker.
 		return outcome{keepCondition: true, result: ctrl.Result{RequeueAfter: limited.Delay}}
 	case errors.Is(err, provider.ErrCredentials):
-		o := notReady(v1alpha1.ReasonCredentialsInvalid, err.Error())
-		return o
+		return notReady(v1alpha1.ReasonCredentialsInvalid, err.Error())
 	case errors.Is(err, provider.ErrInvalid):
 		// Permanent: the same request fails again. A spec change (a new generation) retries.
 		return notReady(v1alpha1.ReasonInvalidSpec, err.Error())
@@ -177,7 +176,12 @@ func setCondition(conditions *[]metav1.Condition, conditionType string, generati
 
 // isReady reports whether conditions hold Ready=True for generation.
 func isReady(conditions []metav1.Condition, generation int64) bool {
-	c := meta.FindStatusCondition(conditions, v1alpha1.ConditionReady)
+	return isTrue(conditions, v1alpha1.ConditionReady, generation)
+}
+
+// isTrue reports whether conditions hold conditionType=True for generation.
+func isTrue(conditions []metav1.Condition, conditionType string, generation int64) bool {
+	c := meta.FindStatusCondition(conditions, conditionType)
 	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == generation
 }
 

@@ -106,7 +106,7 @@ func (p Policy) Do(ctx context.Context, call Call) error {
 	// hold is the end of the server's Retry-After this call has itself waited out.
 	var hold, waitedOut time.Time
 	for n := 1; ; n++ {
-		if err := p.wait(ctx, call.Op, sleep, waitedOut); err != nil {
+		if err := p.wait(ctx, call.Op, sleep, waitedOut, maxWait, bounded); err != nil {
 			return p.limiterFailure(ctx, call.Op, err, last)
 		}
 		err := p.attempt(ctx, call, n)
@@ -160,9 +160,8 @@ func (p Policy) attempt(ctx context.Context, call Call, n int) error {
 // wait takes a token of the limiter, waiting for it unless the context ends first or its
 // deadline comes before the token would. Under a context made by WithMaxWait, a token further away
 // than the caller will wait is not waited for: the reservation is given back and a *LimitedError
-// says when to come back.
-func (p Policy) wait(ctx context.Context, op string, sleep func(context.Context, time.Duration) error, waitedOut time.Time) error {
-	maxWait, bounded := maxWaitFrom(ctx)
+// says when to come back. waitedOut is the end of a server hold this call has itself waited out.
+func (p Policy) wait(ctx context.Context, op string, sleep func(context.Context, time.Duration) error, waitedOut time.Time, maxWait time.Duration, bounded bool) error {
 	res, d := p.Limiter.reserve(time.Now(), waitedOut)
 	if !res.OK() {
 		return errors.New("rate limiter admits no request")

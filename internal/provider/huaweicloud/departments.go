@@ -63,9 +63,6 @@ func (d *departments) Create(ctx context.Context, desired provider.Department) (
 	if err := validate(desired); err != nil {
 		return provider.Department{}, err
 	}
-	if err := needParentID(desired); err != nil {
-		return provider.Department{}, err
-	}
 	id, err := d.client.CreateOrgUnit(ctx, hwapi.OrgUnit{
 		Code: desired.Key, Name: desired.Name, ParentID: desired.ParentRemoteID, Category: categoryOf(desired),
 	})
@@ -79,9 +76,6 @@ func (d *departments) Create(ctx context.Context, desired provider.Department) (
 
 func (d *departments) Update(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	if err := validate(desired); err != nil {
-		return provider.Department{}, err
-	}
-	if err := needParentID(desired); err != nil {
 		return provider.Department{}, err
 	}
 	if desired.RemoteID == "" {
@@ -105,17 +99,8 @@ func (d *departments) Delete(ctx context.Context, target provider.Department) er
 	return nil
 }
 
-// needParentID refuses a department below a parent whose org_id is not known: OneAccess would
-// make it a top-level unit.
-func needParentID(desired provider.Department) error {
-	if desired.ParentKey != "" && desired.ParentRemoteID == "" {
-		return fmt.Errorf("%w: no org_id known for parent code %q", provider.ErrParentNotFound, desired.ParentKey)
-	}
-	return nil
-}
-
-// validate refuses, before any call, values OneAccess would reject: a code or parent code outside
-// its character set and length, or such a name.
+// validate refuses, before any call, values OneAccess would reject (a code or parent code outside
+// its character set and length, or such a name) and a parent whose org_id the listing did not give.
 func validate(desired provider.Department) error {
 	switch {
 	case !hwapi.ValidCode(desired.Key):
@@ -124,6 +109,9 @@ func validate(desired provider.Department) error {
 		return fmt.Errorf("%w: parent external key %q is not a valid OneAccess code (1 to %d letters, digits, _ or -)", provider.ErrInvalid, desired.ParentKey, hwapi.MaxCodeLength)
 	case !hwapi.ValidName(desired.Name):
 		return fmt.Errorf("%w: name %q is not a valid OneAccess name (1 to %d letters, digits, spaces, -, _ or &)", provider.ErrInvalid, desired.Name, hwapi.MaxNameLength)
+	case desired.ParentKey != "" && desired.ParentRemoteID == "":
+		// OneAccess would make it a top-level unit.
+		return fmt.Errorf("%w: no org_id known for parent code %q", provider.ErrParentNotFound, desired.ParentKey)
 	}
 	return nil
 }
