@@ -19,6 +19,8 @@ type limits struct {
 	ncpTimeout    time.Duration
 	hwQPS         float64
 	hwBurst       int
+	// leader election
+	leaseDuration, renewDeadline, retryPeriod time.Duration
 }
 
 // validateFlags refuses values with which the manager would start and then fail every call
@@ -38,5 +40,9 @@ func validateFlags(l limits) error {
 	check(l.ncpTimeout > 0, "ncp-request-timeout", l.ncpTimeout, "greater than 0")
 	check(l.hwQPS > 0, "huaweicloud-qps", l.hwQPS, "greater than 0")
 	check(l.hwBurst >= 1, "huaweicloud-burst", l.hwBurst, "at least 1")
+	// client-go's leader election refuses these at start too, but with a panic.
+	check(l.retryPeriod > 0, "leader-elect-retry-period", l.retryPeriod, "greater than 0")
+	check(l.renewDeadline > l.retryPeriod, "leader-elect-renew-deadline", l.renewDeadline, "longer than --leader-elect-retry-period")
+	check(l.leaseDuration > l.renewDeadline, "leader-elect-lease-duration", l.leaseDuration, "longer than --leader-elect-renew-deadline")
 	return errors.Join(errs...)
 }

@@ -7,7 +7,8 @@ import (
 )
 
 func TestValidateFlags(t *testing.T) {
-	defaults := limits{syncPeriod: 10 * time.Minute, maxConcurrent: 4, ncpQPS: 10, ncpBurst: 20, ncpTimeout: 30 * time.Second, hwQPS: 10, hwBurst: 20}
+	defaults := limits{syncPeriod: 10 * time.Minute, maxConcurrent: 4, ncpQPS: 10, ncpBurst: 20, ncpTimeout: 30 * time.Second, hwQPS: 10, hwBurst: 20,
+		leaseDuration: 15 * time.Second, renewDeadline: 10 * time.Second, retryPeriod: 2 * time.Second}
 	if err := validateFlags(defaults); err != nil {
 		t.Fatalf("the defaults are refused: %v", err)
 	}
@@ -15,14 +16,16 @@ func TestValidateFlags(t *testing.T) {
 		change func(*limits)
 		flag   string
 	}{
-		"zero sync period":       {func(l *limits) { l.syncPeriod = 0 }, "--sync-period=0s"},
-		"negative burst":         {func(l *limits) { l.ncpBurst = -1 }, "--ncp-burst=-1"},
-		"zero burst":             {func(l *limits) { l.hwBurst = 0 }, "--huaweicloud-burst=0"},
-		"zero qps":               {func(l *limits) { l.ncpQPS = 0 }, "--ncp-qps=0"},
-		"negative Huawei qps":    {func(l *limits) { l.hwQPS = -5 }, "--huaweicloud-qps=-5"},
-		"no workers":             {func(l *limits) { l.maxConcurrent = 0 }, "--max-concurrent-reconciles=0"},
-		"negative timeout":       {func(l *limits) { l.ncpTimeout = -time.Second }, "--ncp-request-timeout=-1s"},
-		"sync period of a milli": {func(l *limits) { l.syncPeriod = time.Millisecond }, "--sync-period=1ms"},
+		"zero sync period":           {func(l *limits) { l.syncPeriod = 0 }, "--sync-period=0s"},
+		"negative burst":             {func(l *limits) { l.ncpBurst = -1 }, "--ncp-burst=-1"},
+		"zero burst":                 {func(l *limits) { l.hwBurst = 0 }, "--huaweicloud-burst=0"},
+		"zero qps":                   {func(l *limits) { l.ncpQPS = 0 }, "--ncp-qps=0"},
+		"lease shorter than renewal": {func(l *limits) { l.leaseDuration = 5 * time.Second }, "--leader-elect-lease-duration=5s"},
+		"renewal shorter than retry": {func(l *limits) { l.renewDeadline = time.Second }, "--leader-elect-renew-deadline=1s"},
+		"negative Huawei qps":        {func(l *limits) { l.hwQPS = -5 }, "--huaweicloud-qps=-5"},
+		"no workers":                 {func(l *limits) { l.maxConcurrent = 0 }, "--max-concurrent-reconciles=0"},
+		"negative timeout":           {func(l *limits) { l.ncpTimeout = -time.Second }, "--ncp-request-timeout=-1s"},
+		"sync period of a milli":     {func(l *limits) { l.syncPeriod = time.Millisecond }, "--sync-period=1ms"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -35,7 +38,7 @@ func TestValidateFlags(t *testing.T) {
 		})
 	}
 	// Every flag out of range is named at once.
-	if err := validateFlags(limits{}); err == nil || strings.Count(err.Error(), "--") != 7 {
-		t.Fatalf("all zero: %v, want seven flags named", err)
+	if err := validateFlags(limits{}); err == nil || strings.Count(err.Error(), "\n")+1 != 10 {
+		t.Fatalf("all zero: %v, want ten flags named", err)
 	}
 }

@@ -32,6 +32,9 @@ func main() {
 	var (
 		metricsAddr, probeAddr, pprofAddr string
 		leaderElect                       bool
+		leaderNamespace                   string
+		leaseDuration, renewDeadline      time.Duration
+		retryPeriod                       time.Duration
 		syncPeriod                        time.Duration
 		maxConcurrent                     int
 		ncpWorkplace, ncpOrganization     string
@@ -46,6 +49,10 @@ func main() {
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to; 0 disables them.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "0", "Address Go's pprof profiles are served on, e.g. 127.0.0.1:6060; 0 (default) disables them.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
+	flag.StringVar(&leaderNamespace, "leader-elect-resource-namespace", "", "Namespace of the leader-election Lease; empty: the pod's own namespace (required outside a cluster).")
+	flag.DurationVar(&leaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a standby waits after the leader's last renewal before it takes over.")
+	flag.DurationVar(&renewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew its lease before it stops leading.")
+	flag.DurationVar(&retryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to acquire or renew the lease.")
 	flag.DurationVar(&syncPeriod, "sync-period", 10*time.Minute, "How often each Organization's remote chart is listed again to correct drift (jittered by ±10%).")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "Departments reconciled in parallel.")
 	flag.StringVar(&ncpWorkplace, "ncp-workplace-endpoint", "", "Base URL replacing the site's WORKPLACE host, e.g. http://127.0.0.1:18080 for bin/fakencp.")
@@ -62,6 +69,7 @@ func main() {
 	if err := validateFlags(limits{
 		syncPeriod: syncPeriod, maxConcurrent: maxConcurrent, ncpQPS: ncpQPS, ncpBurst: ncpBurst,
 		ncpTimeout: ncpTimeout, hwQPS: hwQPS, hwBurst: hwBurst,
+		leaseDuration: leaseDuration, renewDeadline: renewDeadline, retryPeriod: retryPeriod,
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "orgsync:", err)
 		os.Exit(2)
@@ -91,9 +99,17 @@ func main() {
 		PprofBindAddress:       pprofAddr,
 		// Managed fields are the largest part of most cached objects and orgsync reads none of
 		// them: a chart of 10,000 Departments is held in a third of the memory without them.
-		Cache:            cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
-		LeaderElection:   leaderElect,
-		LeaderElectionID: "orgsync.orgsync.dev",
+		Cache:                   cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
+		LeaderElection:          leaderElect,
+		LeaderElectionID:        "orgsync.orgsync.dev",
+		LeaderElectionNamespace: leaderNamespace,
+		LeaseDuration:           &leaseDuration,
+		RenewDeadline:           &renewDeadline,
+		RetryPeriod:             &retryPeriod,
+		// A leader that stops (SIGTERM, a rolling update) hands the lease over at once instead of
+		// letting the standby wait out the lease duration. The process exits right after the
+		// manager stops, so nothing runs on without the lease.
+		LeaderElectionReleaseOnCancel: true,
 	})
 	if err != nil {
 		log.Error(err, "unable to create the manager")
