@@ -43,6 +43,17 @@ bench: build envtest ## Benchmarks: the NCP client against the in-process fake; 
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/ncp/
 	$(GO) run ./hack/bench -bin bin -n 2000,10000 -qps 1000 -burst 1000 -default-qps-n 2000
 
+.PHONY: chaos
+chaos: build envtest ## The chaos suite at full size (internal/chaos): SIGKILLs, failover, remote faults, churn; prints the figures and the invariants.
+	$(GO) run ./hack/chaos -bin bin $(CHAOS_ARGS)
+
+# FUZZTIME is how long `make fuzz` runs each fuzz target.
+FUZZTIME ?= 30s
+
+.PHONY: fuzz
+fuzz: ## Run every Go fuzz target for FUZZTIME (default 30s) each; `make test` runs their seed corpora.
+	FUZZTIME=$(FUZZTIME) bash hack/fuzz.sh
+
 ##@ Build
 
 .PHONY: build

@@ -1,0 +1,254 @@
+package chaos
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
+)
+
+// Config says where the parts are and how hard to push.
+type Config struct {
+	// Manager is the manager binary (bin/manager); Assets the folder of kube-apiserver and etcd
+	// (bin/k8s); CRDs the folder of the CRDs (config/crd/bases).
+	Manager, Assets, CRDs string
+	// Size is the chart's number of departments; Kills how many times the crash run kills the
+	// manager (spread over its three phases); Subtree the size of the subtree it deletes.
+	Size, Kills, Subtree int
+	// OrganizationOutage is how long the faults run keeps the Organization API down.
+	OrganizationOutage time.Duration
+	// Settle is the longest wait for a run to converge after each step.
+	Settle time.Duration
+	// Seed makes the runs' choices repeatable; 0 picks one.
+	Seed uint64
+	// Log receives progress lines.
+	Log io.Writer
+	// StrictTakeover fails a failover run whose standby took longer than the lease duration and
+	// two retry periods to take over (timing depends on the machine: only the long runs check it).
+	StrictTakeover bool
+}
+
+// Result is what one run did and found.
+type Result struct {
+	Run      string
+	Seed     uint64
+	Duration time.Duration
+	Kills    int
+	// KillsMidWork are the kills that came while remote changes were still to be made.
+	KillsMidWork int
+	Failovers    int
+	Takeovers    []time.Duration // from the leader's kill until the standby held the lease
+	Tally        Tally
+	Writes       int
+	Report       Report
+	Err          error
+	WorkDir      string // kept when the run failed: the managers' logs
+}
+
+// Failed reports whether the run failed: an error, or an invariant broken.
+func (r Result) Failed() bool { return r.Err != nil || !r.Report.Clean() }
+
+var orgKey = client.ObjectKey{Namespace: namespace, Name: orgName}
+
+// env is one run's world: a control plane, the fake NCP behind a recorder, the managers, and the
+// chart the objects describe.
+type env struct {
+	cfg      Config
+	name     string
+	work     string
+	cluster  *cluster
+	fake     *ncpfake.Fake
+	rec      *Recorder
+	chart    *chart
+	handMade map[string]ncpfake.Department
+	managers map[string]*managerProcess
+	leaders  []leadership
+	result   *Result
+	started  time.Time
+}
+
+// handMadeKeys are departments someone made by hand before the run: no Department claims them, and
+// nothing may touch them.
+var handMadeKeys = []string{"hand-made-1", "hand-made-2"}
+
+func newEnv(cfg Config, name string, result *Result) (*env, error) {
+	work, err := os.MkdirTemp("", "orgsync-chaos-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	result.Run, result.Seed, result.WorkDir = name, seed, work
+	e := &env{
+		cfg: cfg, name: name, work: work, result: result, started: time.Now(),
+		chart:    newChart(cfg.Size, rand.New(rand.NewPCG(seed, 0))),
+		managers: map[string]*managerProcess{},
+		handMade: map[string]ncpfake.Department{},
+	}
+	e.fake = ncpfake.New(ncpfake.Options{AccessKey: accessKey, SecretKey: secretKey, CompanyIDs: []string{companyID}})
+	for _, key := range handMadeKeys {
+		d := ncpfake.Department{ExternalKey: key, Name: "Made by hand " + key, ParentExternalKey: ncpfake.TopLevelParent, DisplayOrder: "1.0"}
+		e.fake.PutDepartment(companyID, d)
+		e.handMade[key] = d
+	}
+	e.rec = NewRecorder(e.fake)
+	e.logf("control plane from %s", cfg.Assets)
+	if e.cluster, err = startCluster(cfg.Assets, cfg.CRDs, work); err != nil {
+		e.rec.Close()
+		return nil, err
+	}
+	if err := e.cluster.createNamespaces(context.Background()); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// close stops everything; the work folder stays when the run failed.
+func (e *env) close() {
+	for _, m := range e.managers {
+		m.stop()
+	}
+	e.rec.Close()
+	e.cluster.stop()
+	if !e.result.Failed() {
+		_ = os.RemoveAll(e.work)
+		e.result.WorkDir = ""
+	}
+}
+
+func (e *env) logf(format string, args ...any) {
+	if e.cfg.Log != nil {
+		fmt.Fprintf(e.cfg.Log, "[%6.1fs] %s: %s\n", time.Since(e.started).Seconds(), e.name, fmt.Sprintf(format, args...))
+	}
+}
+
+// addManager prepares a manager whose remote calls go through its own listener of the recorder.
+func (e *env) addManager(name string, qps int, requestTimeout time.Duration, leaderElection bool) *managerProcess {
+	url := e.rec.Listen(name)
+	args := managerFlags(e.cluster.kubeconfig, url, qps, requestTimeout, leaderElection)
+	m := &managerProcess{name: name, args: args, binary: e.cfg.Manager, logPath: filepath.Join(e.work, "manager-"+name+".log")}
+	e.managers[name] = m
+	return m
+}
+
+// start creates the Organization and waits until it is Ready.
+func (e *env) startOrganization(ctx context.Context) error {
+	if err := e.cluster.createOrganization(ctx); err != nil {
+		return err
+	}
+	return e.waitFor(ctx, "the Organization to be Ready", func(ctx context.Context) (bool, string, error) {
+		var org v1alpha1.Organization
+		if err := e.cluster.client.Get(ctx, orgKey, &org); err != nil {
+			return false, "", client.IgnoreNotFound(err)
+		}
+		return meta.IsStatusConditionTrue(org.Status.Conditions, v1alpha1.ConditionReady), readiness(org.Status.Conditions), nil
+	})
+}
+
+// converge waits until every invariant holds, and fails with the last report when that does not
+// happen within cfg.Settle.
+func (e *env) converge(ctx context.Context, what string) error {
+	start := time.Now()
+	var last Report
+	err := e.waitFor(ctx, what, func(ctx context.Context) (bool, string, error) {
+		r, err := e.Check(ctx)
+		if err != nil {
+			return false, "", err
+		}
+		last = r
+		return r.Clean(), summary(r), nil
+	})
+	e.result.Report = last
+	if err == nil {
+		e.logf("%s: converged in %.1fs", what, time.Since(start).Seconds())
+	}
+	return err
+}
+
+// waitFor polls done every half second until it reports true, cfg.Settle passes or a manager
+// exits on its own.
+func (e *env) waitFor(ctx context.Context, what string, done func(context.Context) (bool, string, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Settle)
+	defer cancel()
+	last := ""
+	for {
+		ok, status, err := done(ctx)
+		if err != nil && ctx.Err() == nil {
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		}
+		if ok {
+			return nil
+		}
+		if status != "" {
+			last = status
+		}
+		for _, m := range e.managers {
+			if err := m.alive(); err != nil {
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: not within %s (%s): %w", what, e.cfg.Settle, last, ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// summary is a short line of the broken invariants of r.
+func summary(r Report) string {
+	s := ""
+	for _, inv := range r {
+		if len(inv.Violations) > 0 {
+			s += fmt.Sprintf("%s: %d, e.g. %s; ", inv.Name, len(inv.Violations), inv.Violations[0])
+		}
+	}
+	return s
+}
+
+// pending is how much remote work the chart still asks for: departments missing or different
+// remotely, and remote departments no object claims (hand-made ones aside).
+func (e *env) pending() int {
+	n := 0
+	seen := map[string]bool{}
+	for _, d := range e.fake.Departments(companyID) {
+		seen[d.ExternalKey] = true
+		want, ok := e.chart.nodes[d.ExternalKey]
+		switch {
+		case e.handMade[d.ExternalKey].ExternalKey != "":
+		case !ok:
+			n++ // to delete
+		case d.Name != want.name || d.ParentExternalKey != cmp.Or(want.parent, ncpfake.TopLevelParent):
+			n++ // to update
+		}
+	}
+	for key := range e.chart.nodes {
+		if !seen[key] {
+			n++ // to create
+		}
+	}
+	return n
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}

@@ -1,0 +1,238 @@
+package chaos
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/ncp"
+	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
+)
+
+// The invariants, in the order they are reported.
+const (
+	invOnce        = "no remote department twice"
+	invOwned       = "every remote department has its object"
+	invHandMade    = "hand-made departments left alone"
+	invMatches     = "every object's remote department matches its spec"
+	invFinalizers  = "no finalizer left behind"
+	invReady       = "every object Ready, or a reason to act on"
+	invOrdering    = "no write refused for ordering (parent missing, children present)"
+	invLeaderWrite = "no write from a manager that was not the leader"
+	invBothWrote   = "no write made by both managers"
+)
+
+// actionable are the not-Ready reasons that tell a person what to change; every other not-Ready
+// reason says "wait", which must not last once a run has settled.
+var actionable = []string{
+	v1alpha1.ReasonInvalidSpec, v1alpha1.ReasonParentCycle, v1alpha1.ReasonConflict,
+	v1alpha1.ReasonCredentialsInvalid, v1alpha1.ReasonDrifted,
+}
+
+// Invariant is one invariant and what breaks it.
+type Invariant struct {
+	Name       string
+	Checked    int      // how many things were checked
+	Violations []string // one line each
+}
+
+// Report is the invariants of one check.
+type Report []Invariant
+
+// Clean reports whether every invariant holds.
+func (r Report) Clean() bool {
+	for _, inv := range r {
+		if len(inv.Violations) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// state is what Check looks at.
+type state struct {
+	departments  []v1alpha1.Department
+	organization *v1alpha1.Organization
+	remote       []ncpfake.Department
+	handMade     map[string]ncpfake.Department // as they were made
+	writes       []Write
+	leaders      []leadership // failover runs only
+}
+
+// leadership is one manager's time as the leader: from since (its predecessor's kill, or its
+// start) until until (its kill; zero while it leads).
+type leadership struct {
+	client       string
+	since, until int64 // UnixNano
+}
+
+// Check gathers the cluster's objects and the fake's departments and checks every invariant.
+func (e *env) Check(ctx context.Context) (Report, error) {
+	s := state{remote: e.fake.Departments(companyID), handMade: e.handMade, writes: e.rec.Writes(), leaders: e.leaders}
+	var err error
+	if s.departments, err = e.cluster.departments(ctx); err != nil {
+		return nil, err
+	}
+	var org v1alpha1.Organization
+	if err := e.cluster.client.Get(ctx, orgKey, &org); err == nil {
+		s.organization = &org
+	}
+	return check(s), nil
+}
+
+// check is the invariants of s.
+func check(s state) Report {
+	live := map[string]*v1alpha1.Department{} // by key
+	for i := range s.departments {
+		if d := &s.departments[i]; d.DeletionTimestamp.IsZero() {
+			live[d.Key()] = d
+		}
+	}
+	remote := map[string]ncpfake.Department{}
+	once := Invariant{Name: invOnce, Checked: len(s.remote)}
+	owned := Invariant{Name: invOwned, Checked: len(s.remote)}
+	for _, r := range s.remote {
+		if _, dup := remote[r.ExternalKey]; dup {
+			once.Violations = append(once.Violations, fmt.Sprintf("%s exists twice", r.ExternalKey))
+		}
+		remote[r.ExternalKey] = r
+		if _, ok := s.handMade[r.ExternalKey]; !ok && live[r.ExternalKey] == nil {
+			owned.Violations = append(owned.Violations, fmt.Sprintf("%s (%q under %s) has no Department", r.ExternalKey, r.Name, r.ParentExternalKey))
+		}
+	}
+
+	handMade := Invariant{Name: invHandMade, Checked: len(s.handMade)}
+	for _, key := range slices.Sorted(maps.Keys(s.handMade)) {
+		if r, ok := remote[key]; !ok || !sameDepartment(r, s.handMade[key]) {
+			handMade.Violations = append(handMade.Violations, fmt.Sprintf("%s was changed or deleted", key))
+		}
+	}
+
+	matches := Invariant{Name: invMatches, Checked: len(live)}
+	ready := Invariant{Name: invReady, Checked: len(s.departments) + 1}
+	finalizers := Invariant{Name: invFinalizers, Checked: len(s.departments)}
+	for _, d := range s.departments {
+		if !d.DeletionTimestamp.IsZero() {
+			finalizers.Violations = append(finalizers.Violations, fmt.Sprintf("%s is still being deleted (finalizers %v, %s)", d.Name, d.Finalizers, readiness(d.Status.Conditions)))
+			continue
+		}
+		r, ok := remote[d.Key()]
+		switch {
+		case !ok:
+			matches.Violations = append(matches.Violations, fmt.Sprintf("%s: no remote department %s", d.Name, d.Key()))
+		case r.Name != d.Spec.Name || r.ParentExternalKey != cmp.Or(d.Spec.ParentExternalKey, ncpfake.TopLevelParent) ||
+			!ncp.EqualDisplayOrder(r.DisplayOrder, cmp.Or(d.Spec.DisplayOrder, "1")):
+			matches.Violations = append(matches.Violations, fmt.Sprintf("%s: remote is %q under %s, spec says %q under %s",
+				d.Name, r.Name, r.ParentExternalKey, d.Spec.Name, cmp.Or(d.Spec.ParentExternalKey, ncpfake.TopLevelParent)))
+		}
+		if problem := notReady(d.Status.Conditions, d.Generation, d.Status.ObservedGeneration); problem != "" {
+			ready.Violations = append(ready.Violations, d.Name+": "+problem)
+		}
+	}
+	if s.organization == nil {
+		ready.Violations = append(ready.Violations, "the Organization is gone")
+	} else if problem := notReady(s.organization.Status.Conditions, s.organization.Generation, s.organization.Status.ObservedGeneration); problem != "" {
+		ready.Violations = append(ready.Violations, "Organization: "+problem)
+	}
+
+	return Report{once, owned, handMade, matches, finalizers, ready, orderingRefusals(s.writes)}.withLeaders(s)
+}
+
+// withLeaders adds the failover invariants when the run had leaders.
+func (r Report) withLeaders(s state) Report {
+	if len(s.leaders) == 0 {
+		return r
+	}
+	return append(r, leaderWrites(s.writes, s.leaders), bothWrote(s.writes))
+}
+
+// notReady says what is wrong with an object's readiness, or "" when nothing is: Ready for its
+// current generation, or not Ready for a reason a person can act on, with a message.
+func notReady(conditions []metav1.Condition, generation, observed int64) string {
+	c := meta.FindStatusCondition(conditions, v1alpha1.ConditionReady)
+	switch {
+	case c == nil:
+		return "no Ready condition"
+	case observed != generation:
+		return fmt.Sprintf("status describes generation %d, not %d (%s)", observed, generation, readiness(conditions))
+	case c.Status == "True":
+		return ""
+	case slices.Contains(actionable, c.Reason) && c.Message != "":
+		return ""
+	}
+	return readiness(conditions)
+}
+
+func readiness(conditions []metav1.Condition) string {
+	c := meta.FindStatusCondition(conditions, v1alpha1.ConditionReady)
+	if c == nil {
+		return "no Ready condition"
+	}
+	return fmt.Sprintf("Ready=%s %s: %s", c.Status, c.Reason, c.Message)
+}
+
+// The WORKPLACE codes of writes refused for ordering: parent missing, a cycle, children present.
+const (
+	codeParentNotFound = -4030
+	codeCycle          = -4031
+	codeHasChildren    = -4050
+)
+
+func orderingRefusals(writes []Write) Invariant {
+	inv := Invariant{Name: invOrdering, Checked: len(writes)}
+	for _, w := range writes {
+		switch w.Code {
+		case codeParentNotFound, codeCycle, codeHasChildren:
+			inv.Violations = append(inv.Violations, fmt.Sprintf("%s %s by %s refused with %d", w.Method, w.Key, w.Client, w.Code))
+		}
+	}
+	return inv
+}
+
+// leaderWrites checks that every write came from the manager leading when it arrived.
+func leaderWrites(writes []Write, leaders []leadership) Invariant {
+	inv := Invariant{Name: invLeaderWrite, Checked: len(writes)}
+	for _, w := range writes {
+		at := w.Arrived.UnixNano()
+		led := slices.ContainsFunc(leaders, func(l leadership) bool {
+			return l.client == w.Client && at >= l.since && (l.until == 0 || at <= l.until)
+		})
+		if !led {
+			inv.Violations = append(inv.Violations, fmt.Sprintf("%s %s by %s at %s", w.Method, w.Key, w.Client, w.Arrived.Format("15:04:05.000")))
+		}
+	}
+	return inv
+}
+
+// bothWrote checks that no department was created, or deleted, by both managers: the second
+// would have acted on a chart the first had already changed.
+func bothWrote(writes []Write) Invariant {
+	by := map[string]map[string]bool{} // method+key → clients
+	for _, w := range writes {
+		if w.Method != "POST" && w.Method != "DELETE" {
+			continue
+		}
+		id := w.Method + " " + w.Key
+		if by[id] == nil {
+			by[id] = map[string]bool{}
+		}
+		by[id][w.Client] = true
+	}
+	inv := Invariant{Name: invBothWrote, Checked: len(by)}
+	for _, id := range slices.Sorted(maps.Keys(by)) {
+		if len(by[id]) > 1 {
+			inv.Violations = append(inv.Violations, id+" by "+fmt.Sprint(slices.Sorted(maps.Keys(by[id]))))
+		}
+	}
+	return inv
+}
+
+func sameDepartment(a, b ncpfake.Department) bool {
+	return a.Name == b.Name && a.ParentExternalKey == b.ParentExternalKey
+}

@@ -1,0 +1,387 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
+)
+
+// Run runs every run in turn and returns their results; a failed run does not stop the others.
+func Run(ctx context.Context, cfg Config) []Result {
+	runs := []struct {
+		name string
+		fn   func(context.Context, *env) error
+	}{
+		{"crash", crashRun},
+		{"failover", failoverRun},
+		{"faults", faultsRun},
+		{"churn", churnRun},
+	}
+	var results []Result
+	for _, r := range runs {
+		if ctx.Err() != nil {
+			break
+		}
+		results = append(results, runOne(ctx, cfg, r.name, r.fn))
+	}
+	return results
+}
+
+func runOne(ctx context.Context, cfg Config, name string, fn func(context.Context, *env) error) Result {
+	var res Result
+	start := time.Now()
+	e, err := newEnv(cfg, name, &res)
+	if err != nil {
+		res.Run, res.Err = name, err
+		return res
+	}
+	res.Err = fn(ctx, e)
+	res.Tally, res.Writes = e.rec.Tally(), len(e.rec.Writes())
+	if res.Err == nil {
+		// The final word: every invariant over the whole run, writes included.
+		res.Report, res.Err = e.Check(ctx)
+	}
+	res.Duration = time.Since(start)
+	e.close()
+	return res
+}
+
+// The request timeout of the managers, and how long a stalled answer is held back: longer.
+const (
+	requestTimeout = 2 * time.Second
+	stallFor       = requestTimeout + time.Second
+)
+
+// crashRun kills the manager with SIGKILL at random moments, and restarts it, while the chart
+// converges, while a third of it is renamed and moved, and while a subtree is deleted.
+func crashRun(ctx context.Context, e *env) error {
+	// A low rate keeps every phase long enough for its kills to land in the middle of the work.
+	m := e.addManager("a", 20, requestTimeout, false)
+	if err := m.start(); err != nil {
+		return err
+	}
+	if err := e.startOrganization(ctx); err != nil {
+		return err
+	}
+	perPhase := []int{(e.cfg.Kills + 2) / 3, (e.cfg.Kills + 1) / 3, e.cfg.Kills / 3}
+
+	e.logf("converging %d departments, killing the manager %d times", len(e.chart.nodes), perPhase[0])
+	if err := e.chart.create(ctx, e.cluster.client, e.chart.keys()); err != nil {
+		return err
+	}
+	if err := e.killDuring(ctx, m, perPhase[0], len(e.chart.nodes), "converging"); err != nil {
+		return err
+	}
+
+	moved := e.renameAndMove(ctx, len(e.chart.nodes)/3)
+	e.logf("renaming a third (%d) and moving half of them, killing the manager %d times", moved, perPhase[1])
+	if err := e.killDuring(ctx, m, perPhase[1], moved, "renaming and moving"); err != nil {
+		return err
+	}
+
+	sub := e.chart.largestSubtreeUpTo(e.cfg.Subtree)
+	e.logf("deleting a subtree of %d under %s, killing the manager %d times", len(sub), sub[0], perPhase[2])
+	if err := e.chart.remove(ctx, e.cluster.client, sub); err != nil {
+		return err
+	}
+	return e.killDuring(ctx, m, perPhase[2], len(sub), "deleting a subtree")
+}
+
+// renameAndMove renames n departments and moves every other one of them under another parent,
+// and returns how many it changed.
+func (e *env) renameAndMove(ctx context.Context, n int) int {
+	keys := e.chart.pick(n, func(nd *node) bool { return nd.parent != "" })
+	for i, key := range keys {
+		nd := e.chart.nodes[key]
+		nd.name = "Renamed " + key
+		if i%2 == 0 {
+			if p := e.chart.newParentFor(key); p != "" {
+				nd.parent = p
+			}
+		}
+	}
+	if err := e.chart.update(ctx, e.cluster.client, keys); err != nil {
+		e.logf("updating: %v", err)
+	}
+	return len(keys)
+}
+
+// killDuring kills m kills times while the remote work it has to do is under way, spread over
+// that work (each kill when a random share of it is done), restarting it each time; then it waits
+// for convergence.
+func (e *env) killDuring(ctx context.Context, m *managerProcess, kills, total int, what string) error {
+	for j := range kills {
+		share := (float64(j) + 0.2 + 0.6*rand.Float64()) / float64(kills)
+		// Not waiting for ever: a manager that makes no progress is killed anyway, and the
+		// invariants will say what it left behind.
+		deadline := time.Now().Add(e.cfg.Settle / 4)
+		for e.pending() > int(float64(total)*(1-share)) && time.Now().Before(deadline) {
+			if err := sleep(ctx, 20*time.Millisecond); err != nil {
+				return err
+			}
+		}
+		left := e.pending()
+		m.kill()
+		e.result.Kills++
+		if left > 0 {
+			e.result.KillsMidWork++
+		}
+		e.logf("  %s: killed the manager with %d of %d remote changes left", what, left, total)
+		if err := m.start(); err != nil {
+			return err
+		}
+	}
+	return e.converge(ctx, what)
+}
+
+// failoverRun runs two managers with leader election, kills the leader in the middle of a
+// convergence and again in the middle of a delete, and checks that the standby takes over and that
+// no write came from a manager that was not leading.
+func failoverRun(ctx context.Context, e *env) error {
+	// A low rate keeps the work going long enough for the kills to land in its middle.
+	a := e.addManager("a", 10, requestTimeout, true)
+	b := e.addManager("b", 10, requestTimeout, true)
+	if err := a.start(); err != nil {
+		return err
+	}
+	e.leaders = []leadership{{client: "a", since: time.Now().UnixNano()}}
+	if err := e.waitFor(ctx, "manager a to lead", e.leaseHeld); err != nil {
+		return err
+	}
+	if err := b.start(); err != nil {
+		return err
+	}
+	if err := e.startOrganization(ctx); err != nil {
+		return err
+	}
+
+	e.logf("converging %d departments; a leads, b stands by", len(e.chart.nodes))
+	if err := e.chart.create(ctx, e.cluster.client, e.chart.keys()); err != nil {
+		return err
+	}
+	if err := e.failOver(ctx, a, b, len(e.chart.nodes)); err != nil {
+		return err
+	}
+	if err := e.converge(ctx, "converging after failover"); err != nil {
+		return err
+	}
+
+	keys := e.chart.keys()
+	e.logf("deleting all %d departments; b leads, a stands by", len(keys))
+	if err := e.chart.remove(ctx, e.cluster.client, keys); err != nil {
+		return err
+	}
+	if err := e.failOver(ctx, b, a, len(keys)); err != nil {
+		return err
+	}
+	return e.converge(ctx, "deleting after failover")
+}
+
+// leaseHeld reports whether some manager holds the lease.
+func (e *env) leaseHeld(ctx context.Context) (bool, string, error) {
+	holder, err := e.cluster.leaseHolder(ctx)
+	return holder != "", "lease holder " + holder, err
+}
+
+// failOver waits until a third of the total remote changes asked for are made, kills leader,
+// waits until the standby holds the lease and restarts the killed manager as the new standby.
+func (e *env) failOver(ctx context.Context, leader, standby *managerProcess, total int) error {
+	if err := e.waitFor(ctx, "progress before the failover", func(context.Context) (bool, string, error) {
+		return e.pending() <= total-total/3, "", nil
+	}); err != nil {
+		return err
+	}
+	old, err := e.cluster.leaseHolder(ctx)
+	if err != nil {
+		return err
+	}
+	left := e.pending()
+	leader.kill()
+	killed := time.Now()
+	if left > 0 {
+		e.result.KillsMidWork++
+	}
+	e.leaders[len(e.leaders)-1].until = killed.UnixNano()
+	e.leaders = append(e.leaders, leadership{client: standby.name, since: killed.UnixNano()})
+	e.result.Kills++
+	e.logf("  killed leader %s with %d of %d remote changes left", leader.name, left, total)
+	if err := e.waitFor(ctx, standby.name+" to take over", func(ctx context.Context) (bool, string, error) {
+		holder, err := e.cluster.leaseHolder(ctx)
+		return holder != "" && holder != old, "lease holder " + holder, err
+	}); err != nil {
+		return err
+	}
+	took := time.Since(killed)
+	e.result.Failovers++
+	e.result.Takeovers = append(e.result.Takeovers, took)
+	e.logf("  %s took over after %.1fs (lease duration %s)", standby.name, took.Seconds(), leaseDuration)
+	if took > takeoverLimit && e.cfg.StrictTakeover {
+		return fmt.Errorf("%s took %.1fs to take over, more than %s", standby.name, took.Seconds(), takeoverLimit)
+	}
+	return leader.start()
+}
+
+// faultsRun converges and then deletes the chart while a fifth of the calls are throttled or
+// unavailable, a twentieth of the writes are applied but answered too late and one connection in a
+// hundred is reset; in between, the Organization API is down while departments change.
+func faultsRun(ctx context.Context, e *env) error {
+	e.fake.SetFaults(ncpfake.Faults{ThrottleFraction: 0.10, UnavailableFraction: 0.10})
+	e.rec.SetFaults(NetworkFaults{StallFraction: 0.05, Stall: stallFor, ResetFraction: 0.01})
+	m := e.addManager("a", 200, requestTimeout, false)
+	if err := m.start(); err != nil {
+		return err
+	}
+	if err := e.startOrganization(ctx); err != nil {
+		return err
+	}
+	e.logf("converging %d departments under faults", len(e.chart.nodes))
+	if err := e.chart.create(ctx, e.cluster.client, e.chart.keys()); err != nil {
+		return err
+	}
+	if err := e.converge(ctx, "converging under faults"); err != nil {
+		return err
+	}
+
+	if err := e.organizationOutage(ctx); err != nil {
+		return err
+	}
+
+	keys := e.chart.keys()
+	e.logf("deleting all %d departments under faults", len(keys))
+	if err := e.chart.remove(ctx, e.cluster.client, keys); err != nil {
+		return err
+	}
+	return e.converge(ctx, "deleting under faults")
+}
+
+// organizationOutage takes the Organization API down for cfg.OrganizationOutage, renames a tenth
+// of the chart meanwhile and checks that the renames converge before the API is back.
+func (e *env) organizationOutage(ctx context.Context) error {
+	faults := NetworkFaults{StallFraction: 0.05, Stall: stallFor, ResetFraction: 0.01}
+	down := faults
+	down.OrganizationAPIDown = true
+	e.rec.SetFaults(down)
+	downSince, before := time.Now(), e.rec.Tally().OrganizationAPIRefused
+	e.logf("Organization API down for %s; renaming a tenth of the chart meanwhile", e.cfg.OrganizationOutage)
+	keys := e.chart.pick(max(1, len(e.chart.nodes)/10), func(*node) bool { return true })
+	for _, key := range keys {
+		e.chart.nodes[key].name = "Renamed during the outage " + key
+	}
+	if err := e.chart.update(ctx, e.cluster.client, keys); err != nil {
+		return err
+	}
+	if err := e.waitFor(ctx, "the renames during the outage", func(ctx context.Context) (bool, string, error) {
+		for _, key := range keys {
+			if d, ok := e.fake.Department(companyID, key); !ok || d.Name != e.chart.nodes[key].name {
+				return false, key + " not renamed yet", nil
+			}
+		}
+		return true, "", nil
+	}); err != nil {
+		return err
+	}
+	synced := time.Since(downSince)
+	if err := sleep(ctx, e.cfg.OrganizationOutage-synced); err != nil {
+		return err
+	}
+	refused := e.rec.Tally().OrganizationAPIRefused - before
+	e.rec.SetFaults(faults)
+	e.logf("  %d renames synced %.1fs into the outage; the outage lasted %.0fs and refused %d Organization API calls",
+		len(keys), synced.Seconds(), time.Since(downSince).Seconds(), refused)
+	switch {
+	case synced > e.cfg.OrganizationOutage:
+		return fmt.Errorf("the renames took %.1fs, longer than the Organization API outage (%s)", synced.Seconds(), e.cfg.OrganizationOutage)
+	case refused == 0:
+		return fmt.Errorf("the manager made no Organization API call in the %s outage: it proves nothing; make it longer than the sync period", e.cfg.OrganizationOutage)
+	}
+	return e.converge(ctx, "after the Organization API outage")
+}
+
+// churnRun stops the manager, changes the chart behind its back (deletes, objects re-created
+// under other names with other specs, moves, a key handed from one object to another, new
+// departments), restarts it and checks that the remote chart ends up as the objects say.
+func churnRun(ctx context.Context, e *env) error {
+	m := e.addManager("a", 200, requestTimeout, false)
+	if err := m.start(); err != nil {
+		return err
+	}
+	if err := e.startOrganization(ctx); err != nil {
+		return err
+	}
+	if err := e.chart.create(ctx, e.cluster.client, e.chart.keys()); err != nil {
+		return err
+	}
+	if err := e.converge(ctx, "converging before the churn"); err != nil {
+		return err
+	}
+	m.kill()
+	e.result.Kills++
+	e.logf("manager down; churning")
+	c, cl := e.chart, e.cluster.client
+	leaf := func(nd *node) bool { return nd.parent != "" && len(c.subtree(nd.key)) == 1 }
+	step := max(1, len(c.nodes)/20)
+
+	// Objects deleted for good.
+	gone := c.pick(step, leaf)
+	if err := c.remove(ctx, cl, gone); err != nil {
+		return err
+	}
+	// Keys handed to new objects with other names, parents and display names.
+	handed := c.pick(step, func(nd *node) bool { return nd.parent != "" })
+	for _, key := range handed {
+		if err := c.handOver(ctx, cl, key); err != nil {
+			return err
+		}
+	}
+	// Moves and renames.
+	moved := c.pick(2*step, func(nd *node) bool { return nd.parent != "" && nd.object == nd.key })
+	for _, key := range moved {
+		if p := c.newParentFor(key); p != "" {
+			c.nodes[key].parent = p
+		}
+		c.nodes[key].name = "Moved " + key
+	}
+	if err := c.update(ctx, cl, moved); err != nil {
+		return err
+	}
+	// A department in the middle of the tree deleted after its children moved away.
+	if mids := c.pick(1, func(nd *node) bool { return nd.parent != "" && nd.object == nd.key && len(c.subtree(nd.key)) > 1 }); len(mids) == 1 {
+		mid := mids[0]
+		var children []string
+		for _, nd := range c.nodes {
+			if nd.parent == mid {
+				nd.parent = c.nodes[mid].parent
+				children = append(children, nd.key)
+			}
+		}
+		if err := c.update(ctx, cl, children); err != nil {
+			return err
+		}
+		if err := c.remove(ctx, cl, []string{mid}); err != nil {
+			return err
+		}
+	}
+	// New departments, one a chain of three.
+	var added []string
+	for i := range step + 3 {
+		c.next++
+		key := fmt.Sprintf("new-%d", c.next)
+		parent := c.pick(1, func(*node) bool { return true })[0]
+		if i > step {
+			parent = added[len(added)-1]
+		}
+		c.add(key, parent)
+		added = append(added, key)
+	}
+	if err := c.create(ctx, cl, added); err != nil {
+		return err
+	}
+	e.logf("  %d deleted, %d keys handed over, %d moved, 1 middle department removed, %d added; restarting", len(gone), len(handed), len(moved), len(added))
+	if err := m.start(); err != nil {
+		return err
+	}
+	return e.converge(ctx, "after the churn")
+}
