@@ -280,6 +280,9 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 	// A write whose turn under the Organization's rate limit is far off is requeued for then,
 	// rather than holding a worker that other Organizations' work may be waiting for.
 	ctx = httpretry.WithMaxWait(ctx, maxTurnWait)
+	if d.action != actNone && d.action != actRelease {
+		defer inv.writeStarted()()
+	}
 	switch d.action {
 	case actCreate:
 		created, err := conn.Departments.Create(ctx, d.desired)

@@ -37,6 +37,8 @@ type inventory struct {
 	// applied again on its result (which may or may not include them).
 	inflight *listing
 	journal  []journalEntry
+	// writing counts the remote writes under way (whatever their outcome will be).
+	writing int
 	// failed is the last listing if it failed: callers within listRetry of it get its error
 	// rather than a listing each.
 	failed *listing
@@ -53,6 +55,10 @@ type listing struct {
 	conn    *provider.Connection
 	done    chan struct{}
 	err     error
+	// disturbed is set when a remote write was under way at some moment of the listing: the
+	// listing is read page by page, and a department that a create or delete shifted from a page
+	// not yet read onto one already read is missing from it although it exists.
+	disturbed bool
 }
 
 type journalEntry struct {
@@ -168,7 +174,7 @@ func (inv *inventory) listedSince(ctx context.Context, since time.Time, conn *pr
 			}
 			continue
 		}
-		l := &listing{started: time.Now(), conn: conn, done: make(chan struct{})}
+		l := &listing{started: time.Now(), conn: conn, done: make(chan struct{}), disturbed: inv.writing > 0}
 		inv.inflight = l
 		inv.mu.Unlock()
 
@@ -196,11 +202,23 @@ func (inv *inventory) finishListing(l *listing, depts []provider.Department, err
 		for _, d := range depts {
 			listed[d.Key] = d
 		}
+		removed := map[string]bool{}
 		for _, j := range journal {
+			removed[j.key] = j.removed
 			if j.removed {
 				delete(listed, j.key)
 			} else {
 				listed[j.key] = j.dept
+			}
+		}
+		if l.disturbed {
+			// The listing may have missed departments that exist: it shows what is there, not
+			// what is gone. A department it lacks stays as the chart had it, unless orgsync
+			// deleted it meanwhile, until a listing no write disturbed says it is gone.
+			for key, old := range inv.byKey {
+				if _, ok := listed[key]; !ok && !removed[key] {
+					listed[key] = old
+				}
 			}
 		}
 		change = inv.replaceLocked(listed)
@@ -273,6 +291,22 @@ func (inv *inventory) remove(key string) {
 	}
 	inv.mu.Unlock()
 	inv.announce(change)
+}
+
+// writeStarted records a remote write under way until the returned function is called: listings
+// that overlap it are not trusted to show what is gone.
+func (inv *inventory) writeStarted() (finished func()) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.writing++
+	if inv.inflight != nil {
+		inv.inflight.disturbed = true
+	}
+	return func() {
+		inv.mu.Lock()
+		defer inv.mu.Unlock()
+		inv.writing--
+	}
 }
 
 // watch wakes the Department dept at the next change under parentKey.

@@ -197,21 +197,47 @@ func (c *Client) DeleteDepartment(ctx context.Context, companyID, externalKey st
 //
 // Pages are read at different moments. A department that a concurrent
 // change shifts onto a later page is returned once, in its first place, with
-// what the later page said; departments created or deleted while paging may
-// be missed.
+// what the later page said; when a create or delete shifts departments the
+// other way, some are missed. A totalCount that changes between pages shows
+// such a change: the listing then starts again, up to listRestarts times, and
+// the last attempt is returned as it is. A change that leaves the count as it
+// was cannot be told: callers must not conclude that a department is gone
+// from a listing that overlapped their own writes.
 func (c *Client) ListDepartments(ctx context.Context, companyID string) ([]Department, error) {
 	path, err := companyPath(companyID)
 	if err != nil {
 		return nil, err
 	}
 	path += "/department"
-	var all []Department
+	for attempt := 0; ; attempt++ {
+		all, stable, err := c.listDepartmentsOnce(ctx, path)
+		if err != nil || stable || attempt == listRestarts {
+			return all, err
+		}
+	}
+}
+
+// listRestarts is how many times a listing whose totalCount changed between
+// pages is started again.
+const listRestarts = 2
+
+// listDepartmentsOnce reads every page once and reports whether totalCount
+// stayed the same on every page.
+func (c *Client) listDepartmentsOnce(ctx context.Context, path string) (all []Department, stable bool, err error) {
+	var firstTotal *int64
 	seen := make(map[string]int) // position in all, by external key
 	for offset := 0; ; {
 		var page departmentPage
 		query := "offset=" + strconv.Itoa(offset) + "&limit=" + strconv.Itoa(c.listPageSize)
 		if err := c.do(ctx, call{method: http.MethodGet, base: c.workplaceBase, path: path, query: query}, &page); err != nil {
-			return nil, err
+			return nil, false, err
+		}
+		if page.TotalCount.set {
+			if firstTotal == nil {
+				firstTotal = &page.TotalCount.value
+			} else if *firstTotal != page.TotalCount.value {
+				return all, false, nil
+			}
 		}
 		if all == nil {
 			all = make([]Department, 0, max(len(page.Elements), int(min(page.TotalCount.value, 10_000))))
@@ -228,11 +254,11 @@ func (c *Client) ListDepartments(ctx context.Context, companyID string) ([]Depar
 		offset += len(page.Elements)
 		switch {
 		case len(page.Elements) == 0:
-			return all, nil
+			return all, true, nil
 		case page.TotalCount.set && int64(offset) >= page.TotalCount.value:
-			return all, nil
+			return all, true, nil
 		case !page.TotalCount.set && len(page.Elements) < c.listPageSize:
-			return all, nil
+			return all, true, nil
 		}
 	}
 }

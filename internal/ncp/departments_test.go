@@ -269,8 +269,10 @@ func pageOf(total int, keys ...string) string {
 // A department that an insert before it pushes from one page onto the next is
 // listed once, in its first place, with what the later page said.
 func TestListDepartmentsDedupesShiftedDepartments(t *testing.T) {
+	// The count stays the same (a department moved, say): the listing is taken as it is, and d1,
+	// shifted onto the second page, is returned once with what that page said.
 	srv := newScriptServer(t,
-		ok(pageOf(4, "d0", "d1")),
+		ok(pageOf(5, "d0", "d1")),
 		ok(pageOf(5, "d1=D1 renamed", "d2")),
 		ok(pageOf(5, "d3")),
 	)
@@ -279,20 +281,68 @@ func TestListDepartmentsDedupesShiftedDepartments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for _, d := range got {
-		names = append(names, d.ExternalKey+":"+d.Name)
-	}
-	if diff := cmp.Diff([]string{"d0:d0", "d1:D1 renamed", "d2:d2", "d3:d3"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"d0:d0", "d1:D1 renamed", "d2:d2", "d3:d3"}, keysAndNames(got)); diff != "" {
 		t.Fatalf("departments (-want +got):\n%s", diff)
 	}
+	if diff := cmp.Diff([]string{"offset=0&limit=2", "offset=2&limit=2", "offset=4&limit=2"}, pagesAsked(srv)); diff != "" {
+		t.Fatalf("pages requested (-want +got):\n%s", diff)
+	}
+}
+
+// A totalCount that changes between pages means departments were created or deleted meanwhile,
+// and some may have been shifted past the pages already read: the listing starts again.
+func TestListDepartmentsStartsAgainWhenTheCountChanges(t *testing.T) {
+	srv := newScriptServer(t,
+		ok(pageOf(5, "d0", "d1")),
+		ok(pageOf(4, "d3", "d4")), // d1 deleted: d2 moved onto the first page and was missed
+		ok(pageOf(4, "d0", "d2")),
+		ok(pageOf(4, "d3", "d4")),
+	)
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.ListPageSize = 2 })
+	got, err := c.ListDepartments(context.Background(), "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"d0:d0", "d2:d2", "d3:d3", "d4:d4"}, keysAndNames(got)); diff != "" {
+		t.Fatalf("departments (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"offset=0&limit=2", "offset=2&limit=2", "offset=0&limit=2", "offset=2&limit=2"}, pagesAsked(srv)); diff != "" {
+		t.Fatalf("pages requested (-want +got):\n%s", diff)
+	}
+}
+
+// A count that never settles does not keep the listing going for ever: after listRestarts the
+// last attempt is returned.
+func TestListDepartmentsStartsAgainAtMostListRestartsTimes(t *testing.T) {
+	var answers []scriptedResponse
+	for i := range listRestarts + 1 {
+		answers = append(answers, ok(pageOf(10+2*i, "d0", "d1")), ok(pageOf(11+2*i, "d2")))
+	}
+	srv := newScriptServer(t, answers...)
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.ListPageSize = 2 })
+	got, err := c.ListDepartments(context.Background(), "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || len(pagesAsked(srv)) != 2*(listRestarts+1) {
+		t.Fatalf("%d departments after %d pages, want the last attempt's 2 after %d", len(got), len(pagesAsked(srv)), 2*(listRestarts+1))
+	}
+}
+
+func keysAndNames(depts []Department) []string {
+	var out []string
+	for _, d := range depts {
+		out = append(out, d.ExternalKey+":"+d.Name)
+	}
+	return out
+}
+
+func pagesAsked(srv *scriptServer) []string {
 	var pages []string
 	for _, r := range srv.recorded() {
 		pages = append(pages, r.RequestURI[strings.Index(r.RequestURI, "?")+1:])
 	}
-	if diff := cmp.Diff([]string{"offset=0&limit=2", "offset=2&limit=2", "offset=4&limit=2"}, pages); diff != "" {
-		t.Fatalf("pages requested (-want +got):\n%s", diff)
-	}
+	return pages
 }
 
 // A listing whose second page fails returns the error and no departments.
