@@ -51,11 +51,12 @@ func managerFlags(kubeconfig, url string, qps int, requestTimeout time.Duration,
 const (
 	leaseDuration = 6 * time.Second
 	renewDeadline = 4 * time.Second
-	retryPeriod   = time.Second
-	// takeoverLimit bounds a takeover, from the leader's kill: a standby notices the lease has
-	// expired within one (jittered, up to 2.2×) retry period of the lease duration passing since
-	// it last saw the lease renewed.
-	takeoverLimit = leaseDuration + 5*retryPeriod/2
+	retryPeriod   = 500 * time.Millisecond
+	// takeoverLimit bounds a takeover, counted from the leader's kill. client-go's standby polls
+	// the Lease every retry period stretched by a jitter of up to 2.2×; it counts the lease
+	// duration from when it last saw the Lease change (at most one poll after the leader's last
+	// renewal) and acquires it at its first poll after that.
+	takeoverLimit = leaseDuration + 2*(retryPeriod*22/10)
 )
 
 // start starts the process; its output is appended to the log.
