@@ -80,10 +80,14 @@ func canonicalRequest(method, path string, query url.Values, headers map[string]
 	b.WriteString(canonicalURI(path) + "\n")
 	b.WriteString(canonicalQuery(query) + "\n")
 	for _, name := range signed {
-		values := slices.Clone(headers[name])
+		// Trimmed before sorting: a server sorts the values it received, which HTTP has trimmed.
+		values := make([]string, len(headers[name]))
+		for i, v := range headers[name] {
+			values[i] = strings.TrimSpace(v)
+		}
 		slices.Sort(values)
 		for _, v := range values {
-			b.WriteString(name + ":" + strings.TrimSpace(v) + "\n")
+			b.WriteString(name + ":" + v + "\n")
 		}
 	}
 	b.WriteString("\n")

@@ -3,6 +3,7 @@ package ncp
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -75,11 +76,16 @@ func parseFlexInt(data []byte) (int64, bool) {
 	if unquoted, err := strconv.Unquote(text); err == nil && strings.HasPrefix(text, `"`) {
 		text = strings.TrimSpace(unquoted)
 	}
-	if v, err := strconv.ParseInt(text, 10, 64); err == nil {
+	v, err := strconv.ParseInt(text, 10, 64)
+	if err == nil {
 		return v, true
 	}
-	// 1.738539893024e12 or "12.0": integral floats are still integers.
-	if f, err := strconv.ParseFloat(text, 64); err == nil && f == float64(int64(f)) {
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, false // an integer outside int64: refused, not clamped by the float reading below
+	}
+	// 1.738539893024e12 or "12.0": integral floats are still integers. The range check comes
+	// first: converting a float outside int64 gives an implementation-defined value.
+	if f, err := strconv.ParseFloat(text, 64); err == nil && f >= -(1<<63) && f < 1<<63 && f == float64(int64(f)) {
 		return int64(f), true
 	}
 	return 0, false
