@@ -16,16 +16,25 @@ type DepartmentSpec struct {
 	OrganizationRef LocalObjectReference `json:"organizationRef"`
 
 	// externalKey is the department's key in WORKPLACE. Defaults to metadata.name; immutable once set.
+	// At most 36 characters (WORKPLACE's path parameter), and none of /, ?, #, % (they would
+	// change the URL it is sent in), spaces, control or invisible format characters (U+200B,
+	// U+202E...): keys are matched character for character, and one that looks like another
+	// would leave its children waiting for a parent that seems to exist.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=36
-	// +kubebuilder:validation:Pattern=`^[^/?#%\s]+$`
+	// +kubebuilder:validation:Pattern=`^[^/?#%\p{Z}\p{C}]+$`
 	// +kubebuilder:validation:XValidation:rule="self != '.' && self != '..'",message="externalKey must not be . or .."
 	// +optional
 	ExternalKey string `json:"externalKey,omitempty"`
 
-	// name is the department's display name.
+	// name is the department's display name: at most 100 characters, at least one of them visible,
+	// and no control characters or line breaks. Other characters, bidirectional controls and
+	// combining marks included, are sent as written (OneAccess accepts fewer: letters, digits,
+	// spaces, -, _ and &).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\p{Zl}\p{Zp}]')`,message="name must not contain control characters or line breaks"
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'[^\p{Z}\p{C}]')`,message="name must contain a visible character"
 	Name string `json:"name"`
 
 	// i18nNames maps a locale such as ko_KR or en_US to the department's name in that language.
@@ -38,14 +47,14 @@ type DepartmentSpec struct {
 	// top-level department. The parent may be another Department of the same Organization or a
 	// department that already exists in WORKPLACE.
 	// +kubebuilder:validation:MaxLength=36
-	// +kubebuilder:validation:Pattern=`^([^/?#%\s]+)?$`
+	// +kubebuilder:validation:Pattern=`^([^/?#%\p{Z}\p{C}]+)?$`
 	// +kubebuilder:validation:XValidation:rule="self != '.' && self != '..'",message="parentExternalKey must not be . or .."
 	// +optional
 	ParentExternalKey string `json:"parentExternalKey,omitempty"`
 
 	// emailAddress is the department's e-mail address.
 	// +kubebuilder:validation:MaxLength=100
-	// +kubebuilder:validation:Pattern=`^([^@\s]+@[^@\s]+\.[^@\s]+)?$`
+	// +kubebuilder:validation:Pattern=`^([^@\p{Z}\p{C}]+@[^@\p{Z}\p{C}]+\.[^@\p{Z}\p{C}]+)?$`
 	// +optional
 	EmailAddress string `json:"emailAddress,omitempty"`
 

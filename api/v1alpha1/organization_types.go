@@ -83,7 +83,7 @@ type WorkplaceSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="companyId is immutable"
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=36
-	// +kubebuilder:validation:Pattern=`^[^/?#%\s]+$`
+	// +kubebuilder:validation:Pattern=`^[^/?#%\p{Z}\p{C}]+$`
 	// +optional
 	CompanyID string `json:"companyId,omitempty"`
 }

@@ -1,0 +1,412 @@
+package controller_test
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+)
+
+// The inputs and outcomes of this scenario are the table of docs/bad-input.md: a change to one
+// belongs in both.
+var _ = Describe("A chart applied with bad input", func() { forEveryBackend(badInputScenario) })
+
+// refusal is a bad input the API server must refuse at admission.
+type refusal struct {
+	input string
+	obj   client.Object
+	// want are parts of the error: the field it names and, where the rule has one, its message.
+	want []string
+	opts []client.CreateOption
+}
+
+// reportedInput is a bad input that admission lets through (or cannot see) and whose Department's
+// Ready condition must report it.
+type reportedInput struct {
+	input   string
+	dept    string
+	reason  string
+	message []string
+	// key is the Department's external key, which must never reach the remote system; "" when the
+	// key is another Department's (a lost Conflict), checked through the holder instead.
+	key string
+}
+
+func badInputScenario(b backend) {
+	It("refuses each bad input at admission or names it in the Ready condition, writes nothing remote for any, and syncs the valid tree applied with them", func() {
+		t := newTenant(b)
+		t.setUp()
+		ncp := b.provider() == v1alpha1.ProviderNCP
+		const long = 10000
+
+		// The valid chart. Names in any script, and (where the provider's documents allow any
+		// string) with bidirectional controls, combining marks and zero-width spaces, are valid
+		// input: they must sync exactly as written.
+		//
+		//	hq ── eng ── eng-apps
+		//	   ├─ sales
+		//	   ├─ rd-kr
+		//	   └─ kkk…k (at-limits)
+		//	shared-key (dup1-first), dup2-first
+		order := func(o string) func(*v1alpha1.Department) {
+			return func(d *v1alpha1.Department) { d.Spec.DisplayOrder = o }
+		}
+		withKey := func(key string) func(*v1alpha1.Department) {
+			return func(d *v1alpha1.Department) { d.Spec.ExternalKey = key }
+		}
+		valid := []*v1alpha1.Department{
+			t.dept("hq", "", "Headquarters", order("1"), func(d *v1alpha1.Department) {
+				d.Spec.I18nNames = map[string]string{"ko_KR": "본사", "en_US": "Headquarters"}
+			}),
+			t.dept("eng", "hq", "Engineering", order("2")),
+			t.dept("sales", "hq", "Sales", order("3")),
+			t.dept("eng-apps", "eng", "Applications"),
+			t.dept("rd-kr", "hq", "연구 개발"),
+			t.dept("dup1-first", "", "Shared key holder", withKey("shared-key")),
+			t.dept("dup2-first", "", "Name key holder"),
+			// Every limit met exactly: limits count characters, not bytes.
+			t.dept("at-limits", "hq", strings.Repeat("가", 100), withKey(strings.Repeat("k", 36)), order("1234567890"), func(d *v1alpha1.Department) {
+				d.Spec.I18nNames = map[string]string{"ko_KR": strings.Repeat("나", 100)}
+				d.Spec.EmailAddress = strings.Repeat("a", 94) + "@x.com"
+				d.Spec.Category = strings.Repeat("c", 64)
+			}),
+		}
+		// Characters WORKPLACE's documents allow (a name is any string of at most 100 characters)
+		// and OneAccess's do not (letters, digits, spaces, -, _ and & only; a code letters, digits,
+		// _ and -).
+		unicodeInputs := []struct {
+			input string
+			dept  *v1alpha1.Department
+			field string // how OneAccess's refusal names the field
+			value string
+		}{
+			{"right-to-left override U+202E in a name", t.dept("name-rtl", "hq", "Support \u202eevil.exe"), "name", "Support \u202eevil.exe"},
+			{"combining marks in a name", t.dept("name-combining", "hq", "Cafe\u0301 Ope\u0301rations"), "name", "Cafe\u0301 Ope\u0301rations"},
+			{"zero-width space U+200B inside a name", t.dept("name-zwsp", "hq", "Zero\u200bWidth"), "name", "Zero\u200bWidth"},
+			{"a slash in a name", t.dept("name-slash", "hq", "R&D / Ops"), "name", "R&D / Ops"},
+			{"a dot in an externalKey", t.dept("key-dot", "hq", "Dotted key", withKey("team.dot")), "external key", "team.dot"},
+			{"a combining mark in an externalKey", t.dept("key-combining", "hq", "Combining key", withKey("cafe\u0301")), "external key", "cafe\u0301"},
+		}
+
+		var reported []reportedInput
+		var depts []*v1alpha1.Department
+		for _, u := range unicodeInputs {
+			if ncp {
+				valid = append(valid, u.dept)
+				continue
+			}
+			depts = append(depts, u.dept)
+			reported = append(reported, reportedInput{
+				input: u.input, dept: u.dept.Name, key: u.dept.Key(), reason: v1alpha1.ReasonInvalidSpec,
+				message: []string{fmt.Sprintf("%s %q is not a valid OneAccess", u.field, u.value)},
+			})
+		}
+
+		// Cycles of length 2 to 5: cycleN-0 -> cycleN-1 -> ... -> cycleN-0.
+		for n := 2; n <= 5; n++ {
+			keys := make([]string, n)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("cycle%d-%d", n, i)
+			}
+			for i, key := range keys {
+				depts = append(depts, t.dept(key, keys[(i+1)%n], "Cycle member"))
+				path := append(slices.Clone(keys[i:]), keys[:i+1]...)
+				reported = append(reported, reportedInput{
+					input: fmt.Sprintf("a parent cycle of length %d", n), dept: key, key: key, reason: v1alpha1.ReasonParentCycle,
+					message: []string{"parentExternalKey forms a cycle: " + strings.Join(path, " -> ")},
+				})
+			}
+		}
+
+		// Keys claimed twice: by two externalKeys, and by one Department's metadata.name and
+		// another's externalKey. Created after the holders (and named after them, for objects
+		// created within the same second).
+		depts = append(depts,
+			t.dept("dup1-second", "", "Shared key claimant", withKey("shared-key")),
+			t.dept("dup2-second", "", "Name key claimant", withKey("dup2-first")),
+		)
+		reported = append(reported,
+			reportedInput{input: "an externalKey another Department's externalKey claims", dept: "dup1-second", reason: v1alpha1.ReasonConflict,
+				message: []string{`Department "dup1-first"`, `external key "shared-key"`}},
+			reportedInput{input: "an externalKey another Department's metadata.name claims", dept: "dup2-second", reason: v1alpha1.ReasonConflict,
+				message: []string{`Department "dup2-first"`, `external key "dup2-first"`}},
+		)
+
+		// A Department of an Organization that does not exist.
+		depts = append(depts, t.dept("no-org", "", "No organization", func(d *v1alpha1.Department) {
+			d.Spec.OrganizationRef.Name = "no-such-org"
+		}))
+		reported = append(reported, reportedInput{input: "an organizationRef to a missing Organization", dept: "no-org", key: "no-org",
+			reason: v1alpha1.ReasonWaitingForOrganization, message: []string{fmt.Sprintf(`Organization "no-such-org" does not exist in namespace %q`, t.ns)}})
+
+		// An Organization, of another account, whose Secret lacks the key the department API needs.
+		keyless := b.newAccount()
+		missingKey := b.departmentCredential()
+		keylessSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: t.ns, Name: "keyless-credentials"}, StringData: map[string]string{}}
+		for k, v := range keyless.secret {
+			if k != missingKey {
+				keylessSecret.StringData[k] = v
+			}
+		}
+		keylessOrg := (&tenant{backend: b, acct: keyless, ns: t.ns}).organization(func(o *v1alpha1.Organization) {
+			o.Name = "keyless"
+			o.Spec.CredentialsSecretRef.Name = keylessSecret.Name
+		})
+		depts = append(depts, t.dept("keyless-dept", "", "Keyless", func(d *v1alpha1.Department) { d.Spec.OrganizationRef.Name = "keyless" }))
+		reported = append(reported, reportedInput{input: "an Organization whose Secret lacks a key", dept: "keyless-dept", key: "keyless-dept",
+			reason: v1alpha1.ReasonWaitingForOrganization, message: []string{`Organization "keyless" is not connected`}})
+
+		// An Organization of the same name in another namespace: organizationRef has no namespace
+		// field, so a Department cannot reach it. The API server drops an unknown field (with a
+		// warning) unless the client asks for strict field validation, as kubectl does.
+		otherNS := newNamespace()
+		elsewhere := &v1alpha1.Organization{
+			ObjectMeta: metav1.ObjectMeta{Namespace: otherNS, Name: "org-elsewhere"},
+			Spec: v1alpha1.OrganizationSpec{
+				Provider:             b.provider(),
+				CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: "absent"},
+				Workplace:            v1alpha1.WorkplaceSpec{CompanyID: randomID("company-elsewhere-")},
+				HuaweiCloud:          &v1alpha1.HuaweiCloudSpec{OneAccessDomain: "elsewhere.example.com"},
+			},
+		}
+		crossNamespace := func(name, org string) *unstructured.Unstructured {
+			u := &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": v1alpha1.GroupVersion.String(), "kind": "Department",
+				"metadata": map[string]any{"namespace": t.ns, "name": name},
+				"spec": map[string]any{
+					"organizationRef": map[string]any{"name": org, "namespace": otherNS},
+					"name":            "Cross namespace",
+				},
+			}}
+			return u
+		}
+		reported = append(reported, reportedInput{input: "organizationRef.namespace, without strict field validation", dept: "cross-ns", key: "cross-ns",
+			reason: v1alpha1.ReasonWaitingForOrganization, message: []string{fmt.Sprintf(`Organization "org-elsewhere" does not exist in namespace %q`, t.ns)}})
+
+		// Inputs the API server refuses. Each changes one field of an otherwise valid object.
+		refused := func(name string, mutate ...func(*v1alpha1.Department)) *v1alpha1.Department {
+			return t.dept(name, "hq", "Refused "+name, mutate...)
+		}
+		name := func(v string) func(*v1alpha1.Department) { return func(d *v1alpha1.Department) { d.Spec.Name = v } }
+		key := func(v string) func(*v1alpha1.Department) {
+			return func(d *v1alpha1.Department) { d.Spec.ExternalKey = v }
+		}
+		parent := func(v string) func(*v1alpha1.Department) {
+			return func(d *v1alpha1.Department) { d.Spec.ParentExternalKey = v }
+		}
+		i18n := func(m map[string]string) func(*v1alpha1.Department) {
+			return func(d *v1alpha1.Department) { d.Spec.I18nNames = m }
+		}
+		email := func(v string) func(*v1alpha1.Department) {
+			return func(d *v1alpha1.Department) { d.Spec.EmailAddress = v }
+		}
+		manyLocales := map[string]string{}
+		for i := range 51 {
+			manyLocales[fmt.Sprintf("x%02d", i)] = "Name"
+		}
+		const (
+			tooLong      = "Too long"
+			badKey       = "should match"
+			invisible    = "must contain a visible character"
+			controlChars = "must not contain control characters"
+		)
+		org := func(mutate func(*v1alpha1.Organization)) *v1alpha1.Organization {
+			return t.organization(func(o *v1alpha1.Organization) { o.Name = "refused-org" }, mutate)
+		}
+		strict := []client.CreateOption{client.FieldValidation(metav1.FieldValidationStrict)}
+		secretRefElsewhere := toUnstructured(org(func(*v1alpha1.Organization) {}))
+		Expect(unstructured.SetNestedField(secretRefElsewhere.Object, otherNS, "spec", "credentialsSecretRef", "namespace")).To(Succeed())
+		refusals := []refusal{
+			{input: "name of 101 characters", obj: refused("r-name-101", name(strings.Repeat("가", 101))), want: []string{"spec.name", tooLong}},
+			{input: "name of 10,000 characters", obj: refused("r-name-long", name(strings.Repeat("n", long))), want: []string{"spec.name", tooLong}},
+			{input: "name of spaces only", obj: refused("r-name-blank", name("   ")), want: []string{"spec.name", invisible}},
+			{input: "name of a zero-width space only", obj: refused("r-name-zwsp", name("\u200b")), want: []string{"spec.name", invisible}},
+			{input: "name with NUL U+0000", obj: refused("r-name-nul", name("Team\x00A")), want: []string{"spec.name", controlChars}},
+			{input: "name with U+0001", obj: refused("r-name-soh", name("Team\x01A")), want: []string{"spec.name", controlChars}},
+			{input: "name with a tab", obj: refused("r-name-tab", name("Team\tA")), want: []string{"spec.name", controlChars}},
+			{input: "name with a newline", obj: refused("r-name-lf", name("Team\nA")), want: []string{"spec.name", controlChars}},
+			{input: "name with DEL U+007F", obj: refused("r-name-del", name("Team\x7fA")), want: []string{"spec.name", controlChars}},
+			{input: "name with a line separator U+2028", obj: refused("r-name-ls", name("Team\u2028A")), want: []string{"spec.name", controlChars}},
+			{input: "externalKey of 37 characters", obj: refused("r-key-37", key(strings.Repeat("k", 37))), want: []string{"spec.externalKey", tooLong}},
+			{input: "externalKey of 10,000 characters", obj: refused("r-key-long", key(strings.Repeat("k", long))), want: []string{"spec.externalKey", tooLong}},
+			{input: "externalKey of 65 characters (OneAccess's code limit, 64, plus one)", obj: refused("r-key-65", key(strings.Repeat("k", 65))),
+				want: []string{"spec.externalKey", tooLong}},
+			{input: "metadata.name of 37 characters and no externalKey", obj: refused(strings.Repeat("m", 37)),
+				want: []string{"spec.externalKey is required when metadata.name is longer than 36 characters"}},
+			{input: "externalKey ..", obj: refused("r-key-dotdot", key("..")), want: []string{"spec.externalKey", "externalKey must not be . or .."}},
+			{input: "externalKey .", obj: refused("r-key-dot", key(".")), want: []string{"spec.externalKey", "externalKey must not be . or .."}},
+			{input: "externalKey with %2F", obj: refused("r-key-pct", key("a%2Fb")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey #", obj: refused("r-key-hash", key("#")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey with #", obj: refused("r-key-hash2", key("a#b")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey with /", obj: refused("r-key-slash", key("a/b")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey with ?", obj: refused("r-key-query", key("a?b")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey with a space", obj: refused("r-key-space", key("a b")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey with U+0001", obj: refused("r-key-soh", key("a\x01b")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey with a tab", obj: refused("r-key-tab", key("a\tb")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey with a newline", obj: refused("r-key-lf", key("a\nb")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey with DEL U+007F", obj: refused("r-key-del", key("a\x7fb")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey with U+200B", obj: refused("r-key-zwsp", key("a\u200bb")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey with U+202E", obj: refused("r-key-rtl", key("a\u202eb")), want: []string{"spec.externalKey", badKey}},
+			{input: "externalKey with a no-break space U+00A0", obj: refused("r-key-nbsp", key("a\u00a0b")), want: []string{"spec.externalKey", badKey}},
+			{input: "parentExternalKey of 37 characters", obj: refused("r-parent-37", parent(strings.Repeat("p", 37))), want: []string{"spec.parentExternalKey", tooLong}},
+			{input: "parentExternalKey of 10,000 characters", obj: refused("r-parent-long", parent(strings.Repeat("p", long))), want: []string{"spec.parentExternalKey", tooLong}},
+			{input: "parentExternalKey ..", obj: refused("r-parent-dotdot", parent("..")), want: []string{"spec.parentExternalKey", "parentExternalKey must not be . or .."}},
+			{input: "parentExternalKey .", obj: refused("r-parent-dot", parent(".")), want: []string{"spec.parentExternalKey", "parentExternalKey must not be . or .."}},
+			{input: "parentExternalKey with %2F", obj: refused("r-parent-pct", parent("hq%2F..")), want: []string{"spec.parentExternalKey", badKey}},
+			{input: "parentExternalKey #", obj: refused("r-parent-hash", parent("#")), want: []string{"spec.parentExternalKey", badKey}},
+			{input: "parentExternalKey with U+200B", obj: refused("r-parent-zwsp", parent("h\u200bq")), want: []string{"spec.parentExternalKey", badKey}},
+			{input: "a parent cycle of length 1", obj: refused("r-cycle1", parent("r-cycle1")), want: []string{"spec.parentExternalKey must not name the department itself"}},
+			{input: "i18nNames name of 101 characters", obj: refused("r-i18n-101", i18n(map[string]string{"ko_KR": strings.Repeat("가", 101)})), want: []string{"spec.i18nNames", "each name 1-100 characters"}},
+			{input: "i18nNames name of 10,000 characters", obj: refused("r-i18n-long", i18n(map[string]string{"en_US": strings.Repeat("n", long)})), want: []string{"spec.i18nNames", "each name 1-100 characters"}},
+			{input: "i18nNames with 51 locales", obj: refused("r-i18n-many", i18n(manyLocales)), want: []string{"spec.i18nNames", "Too many"}},
+			{input: "i18nNames locale of 21 characters", obj: refused("r-i18n-locale", i18n(map[string]string{strings.Repeat("l", 21): "Name"})), want: []string{"spec.i18nNames", "each i18nNames key must be a locale"}},
+			{input: "emailAddress of 101 characters", obj: refused("r-email-101", email(strings.Repeat("a", 95)+"@x.com")), want: []string{"spec.emailAddress", tooLong}},
+			{input: "emailAddress of 10,000 characters", obj: refused("r-email-long", email(strings.Repeat("a", long-6)+"@x.com")), want: []string{"spec.emailAddress", tooLong}},
+			{input: "emailAddress with U+0001", obj: refused("r-email-soh", email("te\x01am@example.com")), want: []string{"spec.emailAddress", badKey}},
+			{input: "displayOrder of 11 characters", obj: refused("r-order-11", order("12345678901")), want: []string{"spec.displayOrder", tooLong}},
+			{input: "category of 65 characters", obj: refused("r-category-65", func(d *v1alpha1.Department) { d.Spec.Category = strings.Repeat("c", 65) }),
+				want: []string{"spec.category", tooLong}},
+			{input: "organizationRef.name of 254 characters", obj: refused("r-orgref-254", func(d *v1alpha1.Department) { d.Spec.OrganizationRef.Name = strings.Repeat("o", 254) }),
+				want: []string{"spec.organizationRef.name", tooLong}},
+			{input: "organizationRef.namespace, with strict field validation", obj: crossNamespace("r-cross-ns", orgName), opts: strict,
+				want: []string{`unknown field "spec.organizationRef.namespace"`}},
+			{input: "Organization description of 1,001 characters", obj: org(func(o *v1alpha1.Organization) { o.Spec.Description = strings.Repeat("d", 1001) }),
+				want: []string{"spec.description", tooLong}},
+			{input: "Organization description of 10,000 characters", obj: org(func(o *v1alpha1.Organization) { o.Spec.Description = strings.Repeat("d", long) }),
+				want: []string{"spec.description", tooLong}},
+			{input: "companyId of 37 characters", obj: org(func(o *v1alpha1.Organization) { o.Spec.Workplace.CompanyID = strings.Repeat("c", 37) }),
+				want: []string{"spec.workplace.companyId", tooLong}},
+			{input: "companyId with U+0001", obj: org(func(o *v1alpha1.Organization) { o.Spec.Workplace.CompanyID = "company\x01" }),
+				want: []string{"spec.workplace.companyId", badKey}},
+			{input: "companyId with %2F", obj: org(func(o *v1alpha1.Organization) { o.Spec.Workplace.CompanyID = "c%2F.." }),
+				want: []string{"spec.workplace.companyId", badKey}},
+			{input: "credentialsSecretRef.name of 254 characters", obj: org(func(o *v1alpha1.Organization) { o.Spec.CredentialsSecretRef.Name = strings.Repeat("s", 254) }),
+				want: []string{"spec.credentialsSecretRef.name", tooLong}},
+			{input: "huaweicloud.oneAccessDomain of 254 characters", obj: org(func(o *v1alpha1.Organization) {
+				o.Spec.HuaweiCloud = &v1alpha1.HuaweiCloudSpec{OneAccessDomain: strings.Repeat("d", 250) + ".com"}
+			}), want: []string{"spec.huaweicloud.oneAccessDomain", tooLong}},
+			{input: "credentialsSecretRef.namespace, with strict field validation", obj: secretRefElsewhere, opts: strict,
+				want: []string{`unknown field "spec.credentialsSecretRef.namespace"`}},
+		}
+
+		By(fmt.Sprintf("applying %d valid Departments, %d Departments admission lets through and %d refused objects at once", len(valid), len(depts)+1, len(refusals)))
+		t.create(valid...)
+		Expect(k8sClient.Create(suiteCtx, keylessSecret)).To(Succeed())
+		Expect(k8sClient.Create(suiteCtx, keylessOrg)).To(Succeed())
+		Expect(k8sClient.Create(suiteCtx, elsewhere)).To(Succeed())
+		t.create(depts...)
+		Expect(k8sClient.Create(suiteCtx, crossNamespace("cross-ns", "org-elsewhere"))).To(Succeed(), "the API server drops the unknown field")
+		for _, r := range refusals {
+			err := k8sClient.Create(suiteCtx, r.obj, r.opts...)
+			Expect(err).To(HaveOccurred(), "%s: admitted", r.input)
+			GinkgoWriter.Printf("%s: %v\n", r.input, err)
+			for _, w := range r.want {
+				Expect(err.Error()).To(ContainSubstring(w), "%s", r.input)
+			}
+		}
+
+		By("the valid Departments sync, each with one create, and match their spec exactly")
+		validKeys := map[string]bool{}
+		for _, d := range valid {
+			validKeys[d.Key()] = true
+			t.eventuallySynced(d.Name)
+		}
+		remote := t.remote()
+		Expect(keysOf(remote)).To(Equal(keysOf(validKeys)), "the remote chart holds the valid departments and nothing else")
+		for _, d := range valid {
+			r := remote[d.Key()]
+			Expect(r.Name).To(Equal(d.Spec.Name), "Department %s: the name, byte for byte", d.Name)
+			Expect(r.Parent).To(Equal(d.Spec.ParentExternalKey), "Department %s", d.Name)
+			if b.supports(featureI18nNames) {
+				Expect(maps.Equal(r.I18nNames, d.Spec.I18nNames)).To(BeTrue(),
+					"Department %s: i18nNames %v, want %v", d.Name, r.I18nNames, d.Spec.I18nNames)
+			}
+			if b.supports(featureDisplayOrder) {
+				Expect(r.DisplayOrder).To(Equal(d.Spec.DisplayOrder+".0"), "Department %s", d.Name)
+			}
+			Expect(t.writesTo(d.Key())).To(ConsistOf(And(HaveField("Method", "POST"), HaveField("Status", BeNumerically("<", 300)))),
+				"Department %s: created once", d.Name)
+		}
+
+		By("each bad input admission let through is reported by name in the Ready condition")
+		for _, r := range reported {
+			Eventually(t.reason).WithArguments(r.dept).WithTimeout(timeout).WithPolling(poll).Should(Equal(r.reason), "%s (Department %s)", r.input, r.dept)
+			for _, m := range r.message {
+				Expect(t.message(r.dept)).To(ContainSubstring(m), "%s (Department %s)", r.input, r.dept)
+			}
+		}
+		keylessReady := func() metav1.Condition { return organizationCondition(t.ns, "keyless", v1alpha1.ConditionReady) }
+		Eventually(keylessReady).WithTimeout(timeout).Should(HaveField("Reason", v1alpha1.ReasonCredentialsInvalid))
+		Expect(keylessReady().Message).To(ContainSubstring(fmt.Sprintf("secret %q has no key %q", keylessSecret.Name, missingKey)))
+		Expect(b.calls(keyless)).To(BeEmpty(), "nothing is sent with incomplete credentials")
+		Expect(b.departments(keyless)).To(BeEmpty())
+		stored := &unstructured.Unstructured{}
+		stored.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("Department"))
+		Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: "cross-ns"}, stored)).To(Succeed())
+		Expect(stored.Object["spec"]).To(HaveKeyWithValue("organizationRef", map[string]any{"name": "org-elsewhere"}), "no namespace is stored")
+
+		By("the Organization counts its Departments and the Ready ones")
+		acmeDepartments := int32(len(valid) + len(depts) - 2) // all but no-org and keyless-dept
+		Eventually(func() v1alpha1.DepartmentCounts {
+			o := &v1alpha1.Organization{}
+			Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, o)).To(Succeed())
+			return o.Status.Departments
+		}).WithTimeout(timeout).Should(Equal(v1alpha1.DepartmentCounts{Total: acmeDepartments, Ready: int32(len(valid))}))
+		Expect(t.orgReason()).To(Equal(v1alpha1.ReasonSynced))
+
+		By("over two sync periods, nothing is written again and every outcome holds")
+		writes := t.writes()
+		for _, w := range writes {
+			Expect(validKeys).To(HaveKey(w.Key), "a remote write for a key no valid Department holds: %v", w)
+		}
+		Consistently(t.writes).WithTimeout(2*syncPeriod + time.Second).WithPolling(250 * time.Millisecond).Should(Equal(writes))
+		Expect(keysOf(t.remote())).To(Equal(keysOf(validKeys)))
+		for _, d := range valid {
+			Expect(t.reason(d.Name)).To(Equal(v1alpha1.ReasonSynced), "Department %s", d.Name)
+		}
+		for _, r := range reported {
+			Expect(t.reason(r.dept)).To(Equal(r.reason), "%s (Department %s)", r.input, r.dept)
+			if r.key != "" {
+				Expect(t.remote()).NotTo(HaveKey(r.key), "%s", r.input)
+				Expect(t.writesTo(r.key)).To(BeEmpty(), "%s", r.input)
+			}
+		}
+		Expect(t.remote()["shared-key"].Name).To(Equal("Shared key holder"))
+		Expect(t.remote()["dup2-first"].Name).To(Equal("Name key holder"))
+	})
+}
+
+// organizationCondition returns the Organization's condition of type conditionType, a zero one
+// when it has none yet.
+func organizationCondition(namespace, name, conditionType string) metav1.Condition {
+	o := &v1alpha1.Organization{}
+	Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: namespace, Name: name}, o)).To(Succeed())
+	if c := meta.FindStatusCondition(o.Status.Conditions, conditionType); c != nil {
+		return *c
+	}
+	return metav1.Condition{}
+}
+
+// toUnstructured converts obj, keeping its kind, so that fields its type lacks can be added.
+func toUnstructured(obj client.Object) *unstructured.Unstructured {
+	gvks, _, err := scheme.ObjectKinds(obj)
+	Expect(err).NotTo(HaveOccurred())
+	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	Expect(err).NotTo(HaveOccurred())
+	u := &unstructured.Unstructured{Object: content}
+	u.SetGroupVersionKind(gvks[0])
+	return u
+}
