@@ -164,17 +164,19 @@ func (e *env) converge(ctx context.Context, what string) error {
 	start := time.Now()
 	var last Report
 	err := e.waitFor(ctx, what, func(ctx context.Context) (bool, string, error) {
-		r, err := e.Check(ctx)
+		r, err := e.Check(ctx, false)
 		if err != nil {
 			return false, "", err
 		}
 		last = r
 		return r.Clean(), summary(r), nil
 	})
-	e.result.Report = last
 	if err == nil {
+		e.result.Report = e.result.Report.add(last)
 		e.logf("%s: converged in %.1fs", what, time.Since(start).Seconds())
+		return nil
 	}
+	e.result.Report = e.result.Report.add(last)
 	return err
 }
 

@@ -55,6 +55,21 @@ func (r Report) Clean() bool {
 	return true
 }
 
+// add sums two reports invariant by invariant.
+func (r Report) add(other Report) Report {
+	out := slices.Clone(r)
+	for _, inv := range other {
+		i := slices.IndexFunc(out, func(o Invariant) bool { return o.Name == inv.Name })
+		if i < 0 {
+			out = append(out, inv)
+			continue
+		}
+		out[i].Checked += inv.Checked
+		out[i].Violations = append(slices.Clone(out[i].Violations), inv.Violations...)
+	}
+	return out
+}
+
 // state is what Check looks at.
 type state struct {
 	departments  []v1alpha1.Department
@@ -72,9 +87,13 @@ type leadership struct {
 	since, until int64 // UnixNano
 }
 
-// Check gathers the cluster's objects and the fake's departments and checks every invariant.
-func (e *env) Check(ctx context.Context) (Report, error) {
-	s := state{remote: e.fake.Departments(companyID), handMade: e.handMade, writes: e.rec.Writes(), leaders: e.leaders}
+// Check gathers the cluster's objects and the fake's departments and checks the invariants of
+// the state they are in; with writes, also those of every remote write of the run so far.
+func (e *env) Check(ctx context.Context, writes bool) (Report, error) {
+	s := state{remote: e.fake.Departments(companyID), handMade: e.handMade}
+	if writes {
+		s.writes, s.leaders = e.rec.Writes(), e.leaders
+	}
 	var err error
 	if s.departments, err = e.cluster.departments(ctx); err != nil {
 		return nil, err
@@ -141,15 +160,14 @@ func check(s state) Report {
 		ready.Violations = append(ready.Violations, "Organization: "+problem)
 	}
 
-	return Report{once, owned, handMade, matches, finalizers, ready, orderingRefusals(s.writes)}.withLeaders(s)
-}
-
-// withLeaders adds the failover invariants when the run had leaders.
-func (r Report) withLeaders(s state) Report {
-	if len(s.leaders) == 0 {
-		return r
+	r := Report{once, owned, handMade, matches, finalizers, ready}
+	if s.writes != nil {
+		r = append(r, orderingRefusals(s.writes))
 	}
-	return append(r, leaderWrites(s.writes, s.leaders), bothWrote(s.writes))
+	if len(s.leaders) > 0 {
+		r = append(r, leaderWrites(s.writes, s.leaders), bothWrote(s.writes))
+	}
+	return r
 }
 
 // notReady says what is wrong with an object's readiness, or "" when nothing is: Ready for its

@@ -27,12 +27,13 @@ func Print(w io.Writer, results []Result) {
 		t := r.Tally
 		fmt.Fprintf(w, "   remote requests: %d, writes: %d; faults injected: %d (429: %d, 503: %d, applied then timed out: %d, connections reset: %d)\n",
 			t.Requests, r.Writes, t.Injected(), t.Throttled, t.Unavailable, t.Stalls, t.Resets)
+		fmt.Fprintln(w, "   invariants (objects or remote departments checked in every state the run settled in; writes checked once):")
 		for _, inv := range r.Report {
 			mark := "ok  "
 			if len(inv.Violations) > 0 {
 				mark = "FAIL"
 			}
-			fmt.Fprintf(w, "   %s %-68s %5d checked, %d violated\n", mark, inv.Name, inv.Checked, len(inv.Violations))
+			fmt.Fprintf(w, "   %s %-68s %6d checked, %d violated\n", mark, inv.Name, inv.Checked, len(inv.Violations))
 			for i, v := range inv.Violations {
 				if i == 10 {
 					fmt.Fprintf(w, "        ... and %d more\n", len(inv.Violations)-10)

@@ -42,7 +42,9 @@ func runOne(ctx context.Context, cfg Config, name string, fn func(context.Contex
 	res.Tally, res.Writes = e.rec.Tally(), len(e.rec.Writes())
 	if res.Err == nil {
 		// The final word: every invariant over the whole run, writes included.
-		res.Report, res.Err = e.Check(ctx)
+		var final Report
+		final, res.Err = e.Check(ctx, true)
+		res.Report = res.Report.add(final)
 	}
 	res.Duration = time.Since(start)
 	e.close()
