@@ -3,7 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 // minSyncPeriod is the shortest --sync-period accepted: each period lists every Organization's
@@ -23,10 +28,33 @@ type limits struct {
 	leaseDuration, renewDeadline, retryPeriod time.Duration
 }
 
+// defaultHuaweiDomains are the hosts Huawei documents for OneAccess tenants (each tenant's user
+// access domain, such as example.huaweioneaccess.com) and for the Organizations API.
+const defaultHuaweiDomains = "*.huaweioneaccess.com,organizations.myhuaweicloud.com"
+
+// endpoints are the flags that say where credentials may go.
+type endpoints struct {
+	allowInsecure    bool
+	hwAllowedDomains string
+	// urls are the endpoint flags by name; empty ones are not set.
+	urls map[string]string
+}
+
+// splitList splits a comma-separated flag value, dropping empty entries.
+func splitList(value string) []string {
+	var out []string
+	for item := range strings.SplitSeq(value, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
 // validateFlags refuses values with which the manager would start and then fail every call
 // quietly (a burst below one admits no request; a sync period of zero resyncs in a loop), naming
 // each flag that is out of range.
-func validateFlags(l limits) error {
+func validateFlags(l limits, e endpoints) error {
 	var errs []error
 	check := func(ok bool, flag string, value any, want string) {
 		if !ok {
@@ -44,5 +72,16 @@ func validateFlags(l limits) error {
 	check(l.retryPeriod > 0, "leader-elect-retry-period", l.retryPeriod, "greater than 0")
 	check(l.renewDeadline > l.retryPeriod, "leader-elect-renew-deadline", l.renewDeadline, "longer than --leader-elect-retry-period")
 	check(l.leaseDuration > l.renewDeadline, "leader-elect-lease-duration", l.leaseDuration, "longer than --leader-elect-renew-deadline")
+	for _, pattern := range splitList(e.hwAllowedDomains) {
+		check(httpretry.ValidDomainPattern(pattern), "huaweicloud-allowed-domains", pattern, "a host name, an IP address or *.domain")
+	}
+	policy := httpretry.EndpointPolicy{AllowInsecure: e.allowInsecure}
+	for _, name := range slices.Sorted(maps.Keys(e.urls)) {
+		if raw := e.urls[name]; raw != "" {
+			if _, err := policy.Check("--"+name, raw); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
 	return errors.Join(errs...)
 }

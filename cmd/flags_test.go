@@ -9,7 +9,7 @@ import (
 func TestValidateFlags(t *testing.T) {
 	defaults := limits{syncPeriod: 10 * time.Minute, maxConcurrent: 4, ncpQPS: 10, ncpBurst: 20, ncpTimeout: 30 * time.Second, hwQPS: 10, hwBurst: 20,
 		leaseDuration: 15 * time.Second, renewDeadline: 10 * time.Second, retryPeriod: 2 * time.Second}
-	if err := validateFlags(defaults); err != nil {
+	if err := validateFlags(defaults, endpoints{hwAllowedDomains: defaultHuaweiDomains}); err != nil {
 		t.Fatalf("the defaults are refused: %v", err)
 	}
 	cases := map[string]struct {
@@ -31,14 +31,43 @@ func TestValidateFlags(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			l := defaults
 			tc.change(&l)
-			err := validateFlags(l)
+			err := validateFlags(l, endpoints{})
 			if err == nil || !strings.Contains(err.Error(), tc.flag) {
 				t.Fatalf("error %v, want one naming %s", err, tc.flag)
 			}
 		})
 	}
 	// Every flag out of range is named at once.
-	if err := validateFlags(limits{}); err == nil || strings.Count(err.Error(), "\n")+1 != 10 {
+	if err := validateFlags(limits{}, endpoints{}); err == nil || strings.Count(err.Error(), "\n")+1 != 10 {
 		t.Fatalf("all zero: %v, want ten flags named", err)
+	}
+}
+
+func TestValidateEndpointFlags(t *testing.T) {
+	valid := limits{syncPeriod: time.Minute, maxConcurrent: 1, ncpQPS: 1, ncpBurst: 1, ncpTimeout: time.Second, hwQPS: 1, hwBurst: 1,
+		leaseDuration: 3 * time.Second, renewDeadline: 2 * time.Second, retryPeriod: time.Second}
+	fake := map[string]string{"ncp-workplace-endpoint": "http://127.0.0.1:18080"}
+	cases := map[string]struct {
+		e    endpoints
+		want string // "" when valid
+	}{
+		"defaults":                  {endpoints{hwAllowedDomains: defaultHuaweiDomains}, ""},
+		"http to the fake, allowed": {endpoints{allowInsecure: true, urls: fake}, ""},
+		"http to the fake, loopback or not, refused without the flag": {endpoints{urls: fake}, "--ncp-workplace-endpoint"},
+		"https anywhere":          {endpoints{urls: map[string]string{"huaweicloud-organizations-endpoint": "https://orgs.internal.example"}}, ""},
+		"a pattern with a scheme": {endpoints{hwAllowedDomains: "https://evil.example"}, "--huaweicloud-allowed-domains=https://evil.example"},
+		"a bare wildcard":         {endpoints{hwAllowedDomains: "*."}, "--huaweicloud-allowed-domains=*."},
+		"an IP address":           {endpoints{hwAllowedDomains: "127.0.0.1,::1"}, ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := validateFlags(valid, tc.e)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v, want one naming %s", err, tc.want)
+			}
+		})
 	}
 }

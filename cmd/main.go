@@ -23,6 +23,7 @@ import (
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
+	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/provider"
 	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
@@ -44,6 +45,8 @@ func main() {
 		hwOrganizations                   string
 		hwQPS                             float64
 		hwBurst                           int
+		hwAllowedDomains                  string
+		allowInsecure                     bool
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to; 0 disables them.")
@@ -63,6 +66,9 @@ func main() {
 	flag.StringVar(&hwOrganizations, "huaweicloud-organizations-endpoint", "", "Base URL replacing the Huawei Cloud Organizations endpoint when an Organization sets none.")
 	flag.Float64Var(&hwQPS, "huaweicloud-qps", 10, "Requests per second to each Huawei Cloud service for each Organization.")
 	flag.IntVar(&hwBurst, "huaweicloud-burst", 20, "Burst of requests to each Huawei Cloud service for each Organization.")
+	flag.StringVar(&hwAllowedDomains, "huaweicloud-allowed-domains", defaultHuaweiDomains,
+		"Comma-separated hosts (or *.domain wildcards) an Organization's oneAccessDomain and organizationsEndpoint may name: they receive its credentials.")
+	flag.BoolVar(&allowInsecure, "allow-insecure-endpoints", false, "Allow plain http:// endpoints (the fake clouds, local demos); credentials then cross the network in clear text.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -70,6 +76,12 @@ func main() {
 		syncPeriod: syncPeriod, maxConcurrent: maxConcurrent, ncpQPS: ncpQPS, ncpBurst: ncpBurst,
 		ncpTimeout: ncpTimeout, hwQPS: hwQPS, hwBurst: hwBurst,
 		leaseDuration: leaseDuration, renewDeadline: renewDeadline, retryPeriod: retryPeriod,
+	}, endpoints{
+		allowInsecure: allowInsecure, hwAllowedDomains: hwAllowedDomains,
+		urls: map[string]string{
+			"ncp-workplace-endpoint": ncpWorkplace, "ncp-organization-endpoint": ncpOrganization,
+			"huaweicloud-organizations-endpoint": hwOrganizations,
+		},
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "orgsync:", err)
 		os.Exit(2)
@@ -124,6 +136,7 @@ func main() {
 		}),
 		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
 			OrganizationsEndpoint: hwOrganizations,
+			Endpoints:             httpretry.EndpointPolicy{AllowedDomains: splitList(hwAllowedDomains), AllowInsecure: allowInsecure},
 			ClientOptions:         provider.ClientOptions{QPS: hwQPS, Burst: hwBurst},
 		}),
 	}

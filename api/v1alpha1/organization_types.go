@@ -88,16 +88,19 @@ type WorkplaceSpec struct {
 	CompanyID string `json:"companyId,omitempty"`
 }
 
-// HuaweiCloudSpec configures the Huawei Cloud provider.
+// HuaweiCloudSpec configures the Huawei Cloud provider. Both hosts receive the Organization's
+// credentials: the manager refuses any host its --huaweicloud-allowed-domains does not list, and
+// plain http:// unless it runs with --allow-insecure-endpoints.
+// +kubebuilder:validation:XValidation:rule="(has(self.organizationsEndpoint) ? self.organizationsEndpoint : '') == (has(oldSelf.organizationsEndpoint) ? oldSelf.organizationsEndpoint : '')",message="organizationsEndpoint is immutable"
 type HuaweiCloudSpec struct {
-	// oneAccessDomain is the OneAccess tenant's domain, such as example.huaweicloud.com, or a
-	// base URL (http:// is accepted for loopback hosts only). Immutable.
+	// oneAccessDomain is the OneAccess tenant's user access domain, such as
+	// example.huaweioneaccess.com, or a base URL. Immutable.
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="oneAccessDomain is immutable"
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	OneAccessDomain string `json:"oneAccessDomain"`
 	// organizationsEndpoint overrides the Huawei Cloud Organizations endpoint
-	// (default https://organizations.myhuaweicloud.com).
+	// (default https://organizations.myhuaweicloud.com). Immutable.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	OrganizationsEndpoint string `json:"organizationsEndpoint,omitempty"`

@@ -50,6 +50,7 @@ func startManager(ctx context.Context, s managerSettings) (*manager, error) {
 	defer logFile.Close() // the child holds its own descriptor
 	cmd := exec.Command(s.binary,
 		"--kubeconfig", s.kubeconfig,
+		"--allow-insecure-endpoints",
 		"--ncp-workplace-endpoint", s.fakeURL,
 		"--ncp-organization-endpoint", s.fakeURL,
 		"--ncp-qps", strconv.FormatFloat(s.limit.qps, 'f', -1, 64),

@@ -31,8 +31,10 @@ func (c *huaweiCloud) connect(fakeURL string) (err error) {
 	return err
 }
 
-// managerArgs is empty: the Organization names the endpoints.
-func (c *huaweiCloud) managerArgs(string) []string { return nil }
+// managerArgs let the Organization name the fake's endpoints: plain http on 127.0.0.1.
+func (c *huaweiCloud) managerArgs(string) []string {
+	return []string{"--allow-insecure-endpoints", "--huaweicloud-allowed-domains", "127.0.0.1"}
+}
 
 func (c *huaweiCloud) organization(fakeURL string) []string {
 	secret := fmt.Sprintf(`apiVersion: v1

@@ -30,7 +30,7 @@ func (c *ncpCloud) connect(fakeURL string) (err error) {
 }
 
 func (c *ncpCloud) managerArgs(fakeURL string) []string {
-	return []string{"--ncp-workplace-endpoint", fakeURL, "--ncp-organization-endpoint", fakeURL}
+	return []string{"--ncp-workplace-endpoint", fakeURL, "--ncp-organization-endpoint", fakeURL, "--allow-insecure-endpoints"}
 }
 
 func (c *ncpCloud) organization(string) []string { return nil }

@@ -27,6 +27,7 @@ type managerProcess struct {
 func managerFlags(kubeconfig, url string, qps int, requestTimeout time.Duration, leaderElection bool) []string {
 	args := []string{
 		"--kubeconfig", kubeconfig,
+		"--allow-insecure-endpoints",
 		"--ncp-workplace-endpoint", url,
 		"--ncp-organization-endpoint", url,
 		"--ncp-qps", strconv.Itoa(qps), "--ncp-burst", strconv.Itoa(qps),

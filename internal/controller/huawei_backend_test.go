@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 	"github.com/orgsync/orgsync/internal/provider"
 	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
@@ -57,6 +58,8 @@ func (b *huaweiBackend) stop() {
 func (b *huaweiBackend) connector() provider.Connector {
 	// Generous limits and short timeouts: the fakes are local, and a spec must not wait long.
 	return hwprovider.NewConnector(hwprovider.Options{
+		// The fakes listen on plain http at 127.0.0.1, which the manager allows only when told.
+		Endpoints:     httpretry.EndpointPolicy{AllowedDomains: []string{"127.0.0.1"}, AllowInsecure: true},
 		ClientOptions: provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second},
 	})
 }

@@ -60,3 +60,63 @@ func NewHTTPClient() *http.Client {
 		},
 	}
 }
+
+// EndpointPolicy is the manager's say over where credentials may be sent: which hosts, and
+// whether over plain http. Its zero value allows every host, over https only.
+type EndpointPolicy struct {
+	// AllowedDomains are host names ("organizations.myhuaweicloud.com"), IP addresses, or
+	// wildcards ("*.huaweioneaccess.com": any name under huaweioneaccess.com, not the name
+	// itself); case does not matter. Empty allows every host.
+	AllowedDomains []string
+	// AllowInsecure lets plain http through, to any allowed host (the fakes, the demo, tests).
+	AllowInsecure bool
+}
+
+// Check parses raw (a base URL, or a bare host meaning https) and refuses it, naming field, when
+// its scheme or host is not allowed. The error never carries more than the value and the policy.
+func (p EndpointPolicy) Check(field, raw string) (*url.URL, error) {
+	if raw != "" && !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || u.Opaque != "":
+		return nil, fmt.Errorf("%s: %q is not a base URL or host name", field, raw)
+	case u.Scheme == "http" && !p.AllowInsecure:
+		return nil, fmt.Errorf("%s: %q: plain http is refused; use https (the manager allows http only with --allow-insecure-endpoints)", field, raw)
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, fmt.Errorf("%s: %q: scheme must be https", field, raw)
+	case !p.allows(u.Hostname()):
+		return nil, fmt.Errorf("%s: host %q is not one the manager may send credentials to (allowed: %s; set by the cluster admin with --huaweicloud-allowed-domains)",
+			field, u.Hostname(), strings.Join(p.AllowedDomains, ", "))
+	}
+	return u, nil
+}
+
+func (p EndpointPolicy) allows(host string) bool {
+	if len(p.AllowedDomains) == 0 {
+		return true
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	for _, pattern := range p.AllowedDomains {
+		pattern = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(pattern)), ".")
+		if suffix, ok := strings.CutPrefix(pattern, "*."); ok {
+			if strings.HasSuffix(host, "."+suffix) {
+				return true
+			}
+		} else if host == pattern {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidDomainPattern reports whether pattern can be an entry of AllowedDomains: a host name or IP
+// address, optionally under a leading "*." wildcard, with no scheme, port or path.
+func ValidDomainPattern(pattern string) bool {
+	name := strings.TrimPrefix(pattern, "*.")
+	if name == "" || strings.ContainsAny(name, "*/:@?# ") {
+		return net.ParseIP(name) != nil && !strings.HasPrefix(pattern, "*.")
+	}
+	return true
+}

@@ -24,6 +24,9 @@ type Options struct {
 	// OrganizationsEndpoint replaces the global Organizations endpoint for every Organization
 	// whose spec.huaweicloud.organizationsEndpoint is empty.
 	OrganizationsEndpoint string
+	// Endpoints is where an Organization may point its OneAccess domain and Organizations
+	// endpoint: both receive its credentials. Connect refuses anything else before any request.
+	Endpoints httpretry.EndpointPolicy
 	// ClientOptions shape the clients; OneAccess and Organizations have a limiter each per
 	// Organization.
 	provider.ClientOptions
@@ -67,6 +70,14 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 	spec := org.Spec.HuaweiCloud
 	if spec == nil || spec.OneAccessDomain == "" {
 		return nil, fmt.Errorf("%w: spec.huaweicloud.oneAccessDomain is required with provider huaweicloud", provider.ErrInvalid)
+	}
+	if _, err := c.opts.Endpoints.Check("spec.huaweicloud.oneAccessDomain", spec.OneAccessDomain); err != nil {
+		return nil, fmt.Errorf("%w: %w", provider.ErrInvalid, err)
+	}
+	if spec.OrganizationsEndpoint != "" {
+		if _, err := c.opts.Endpoints.Check("spec.huaweicloud.organizationsEndpoint", spec.OrganizationsEndpoint); err != nil {
+			return nil, fmt.Errorf("%w: %w", provider.ErrInvalid, err)
+		}
 	}
 	for _, key := range requiredKeys {
 		if len(credentials[key]) == 0 {
