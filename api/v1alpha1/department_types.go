@@ -7,6 +7,12 @@ import (
 // TopLevelParentKey is how WORKPLACE names the parent of a top-level department.
 const TopLevelParentKey = "#"
 
+// LocalizedName is a department's name in one language: 1 to 100 characters, no control characters or line breaks.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=100
+// +kubebuilder:validation:Pattern=`^[^\p{Cc}\p{Zl}\p{Zp}]+$`
+type LocalizedName string
+
 // DepartmentSpec is the desired state of a Department.
 type DepartmentSpec struct {
 	// organizationRef names the Organization, in this namespace, the department belongs to.
@@ -37,11 +43,12 @@ type DepartmentSpec struct {
 	// +kubebuilder:validation:XValidation:rule=`self.matches(r'[^\p{Z}\p{C}]')`,message="name must contain a visible character"
 	Name string `json:"name"`
 
-	// i18nNames maps a locale such as ko_KR or en_US to the department's name in that language.
+	// i18nNames maps a locale such as ko_KR or en_US (2 to 20 characters) to the department's name
+	// in that language (1 to 100 characters, no control characters or line breaks); at most 50.
 	// +kubebuilder:validation:MaxProperties=50
-	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 2 && size(k) <= 20 && size(self[k]) >= 1 && size(self[k]) <= 100)",message="each i18nNames key must be a locale (2-20 characters) and each name 1-100 characters"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 2 && size(k) <= 20)",message="each i18nNames key must be a locale (2-20 characters)"
 	// +optional
-	I18nNames map[string]string `json:"i18nNames,omitempty"`
+	I18nNames map[string]LocalizedName `json:"i18nNames,omitempty"`
 
 	// parentExternalKey is the external key of the parent department. Empty or omitted makes a
 	// top-level department. The parent may be another Department of the same Organization or a

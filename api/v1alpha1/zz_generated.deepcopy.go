@@ -89,7 +89,7 @@ func (in *DepartmentSpec) DeepCopyInto(out *DepartmentSpec) {
 	out.OrganizationRef = in.OrganizationRef
 	if in.I18nNames != nil {
 		in, out := &in.I18nNames, &out.I18nNames
-		*out = make(map[string]string, len(*in))
+		*out = make(map[string]LocalizedName, len(*in))
 		for key, val := range *in {
 			(*out)[key] = val
 		}

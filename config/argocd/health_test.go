@@ -53,7 +53,7 @@ func department(generation int64, status *v1alpha1.DepartmentStatus) *v1alpha1.D
 		Spec: v1alpha1.DepartmentSpec{
 			OrganizationRef:   v1alpha1.LocalObjectReference{Name: "acme"},
 			Name:              "플랫폼팀",
-			I18nNames:         map[string]string{"en_US": "Platform Team", "ko_KR": "플랫폼팀"},
+			I18nNames:         map[string]v1alpha1.LocalizedName{"en_US": "Platform Team", "ko_KR": "플랫폼팀"},
 			ParentExternalKey: "engineering",
 			DisplayOrder:      "2",
 			DeletionPolicy:    v1alpha1.DeletionPolicyDelete,

@@ -75,9 +75,9 @@ var _ = Describe("Admission", func() {
 		Entry("displayOrder not a decimal", "spec.displayOrder", func(d *v1alpha1.Department) { d.Spec.DisplayOrder = "first" }),
 		Entry("displayOrder over 10", "spec.displayOrder", func(d *v1alpha1.Department) { d.Spec.DisplayOrder = "12345678901" }),
 		Entry("an i18nNames name over 100", "spec.i18nNames", func(d *v1alpha1.Department) {
-			d.Spec.I18nNames = map[string]string{"ko_KR": strings.Repeat("가", 101)}
+			d.Spec.I18nNames = map[string]v1alpha1.LocalizedName{"ko_KR": v1alpha1.LocalizedName(strings.Repeat("가", 101))}
 		}),
-		Entry("an empty i18nNames name", "spec.i18nNames", func(d *v1alpha1.Department) { d.Spec.I18nNames = map[string]string{"en_US": ""} }),
+		Entry("an empty i18nNames name", "spec.i18nNames", func(d *v1alpha1.Department) { d.Spec.I18nNames = map[string]v1alpha1.LocalizedName{"en_US": ""} }),
 		Entry("organizationRef missing", "spec.organizationRef.name", func(d *v1alpha1.Department) { d.Spec.OrganizationRef.Name = "" }),
 		Entry("an unknown deletionPolicy", "spec.deletionPolicy", func(d *v1alpha1.Department) { d.Spec.DeletionPolicy = "Keep" }),
 		Entry("an unknown managementPolicy", "spec.managementPolicy", func(d *v1alpha1.Department) { d.Spec.ManagementPolicy = "Sometimes" }),

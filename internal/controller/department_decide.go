@@ -3,7 +3,6 @@ package controller
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -164,7 +163,7 @@ func desiredDepartment(dept *v1alpha1.Department, remote remoteView) provider.De
 		Key:                  dept.Key(),
 		ParentKey:            dept.Spec.ParentExternalKey,
 		Name:                 dept.Spec.Name,
-		I18nNames:            maps.Clone(dept.Spec.I18nNames),
+		I18nNames:            i18nNames(dept.Spec.I18nNames),
 		EmailAddress:         dept.Spec.EmailAddress,
 		ExternalEmailReceive: dept.Spec.ExternalEmailReceive,
 		DisplayOrder:         cmp.Or(dept.Spec.DisplayOrder, "1"),
@@ -177,6 +176,18 @@ func desiredDepartment(dept *v1alpha1.Department, remote remoteView) provider.De
 		d.ParentRemoteID = remote.parent.RemoteID
 	}
 	return d
+}
+
+// i18nNames converts the spec's localized names to the provider's plain strings; nil stays nil.
+func i18nNames(names map[string]v1alpha1.LocalizedName) map[string]string {
+	if names == nil {
+		return nil
+	}
+	out := make(map[string]string, len(names))
+	for locale, name := range names {
+		out[locale] = string(name)
+	}
+	return out
 }
 
 // mergeSorted returns the union of a and b, sorted.

@@ -33,7 +33,7 @@ var childrenFirst = []string{"eng-platform", "sales-kr", "eng-apps", "eng", "sal
 func (t *tenant) applyTree() {
 	for _, name := range childrenFirst {
 		t.create(t.dept(name, treeParents[name], "Dept "+name, func(d *v1alpha1.Department) {
-			d.Spec.I18nNames = map[string]string{"ko_KR": "부서 " + name, "en_US": "Dept " + name}
+			d.Spec.I18nNames = map[string]v1alpha1.LocalizedName{"ko_KR": v1alpha1.LocalizedName("부서 " + name), "en_US": v1alpha1.LocalizedName("Dept " + name)}
 		}))
 	}
 	t.eventuallySynced(childrenFirst...)
@@ -96,7 +96,9 @@ func scenarios(b backend) {
 			check   func(remoteDepartment) bool
 		}{
 			{"", func(d *v1alpha1.Department) { d.Spec.Name = "Applications" }, func(r remoteDepartment) bool { return r.Name == "Applications" }},
-			{featureI18nNames, func(d *v1alpha1.Department) { d.Spec.I18nNames = map[string]string{"ko_KR": "앱 개발"} },
+			{featureI18nNames, func(d *v1alpha1.Department) {
+				d.Spec.I18nNames = map[string]v1alpha1.LocalizedName{"ko_KR": "앱 개발"}
+			},
 				func(r remoteDepartment) bool { return len(r.I18nNames) == 1 && r.I18nNames["ko_KR"] == "앱 개발" }},
 			{featureDisplayOrder, func(d *v1alpha1.Department) { d.Spec.DisplayOrder = "2" }, func(r remoteDepartment) bool { return r.DisplayOrder == "2.0" }},
 			{"", func(d *v1alpha1.Department) { d.Spec.ParentExternalKey = "sales" }, func(r remoteDepartment) bool { return r.Parent == "sales" }},
