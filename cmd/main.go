@@ -4,7 +4,6 @@
 package main
 
 import (
-	"crypto/tls"
 	"flag"
 	"fmt"
 	"os"
@@ -19,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
@@ -30,25 +28,32 @@ import (
 )
 
 func main() {
+	var metrics metricsFlags
 	var (
-		metricsAddr, probeAddr, pprofAddr string
-		leaderElect                       bool
-		leaderNamespace                   string
-		leaseDuration, renewDeadline      time.Duration
-		retryPeriod                       time.Duration
-		syncPeriod                        time.Duration
-		maxConcurrent                     int
-		ncpWorkplace, ncpOrganization     string
-		ncpQPS                            float64
-		ncpBurst                          int
-		ncpTimeout                        time.Duration
-		hwOrganizations                   string
-		hwQPS                             float64
-		hwBurst                           int
-		hwAllowedDomains                  string
-		allowInsecure                     bool
+		probeAddr, pprofAddr          string
+		leaderElect                   bool
+		leaderNamespace               string
+		leaseDuration, renewDeadline  time.Duration
+		retryPeriod                   time.Duration
+		syncPeriod                    time.Duration
+		maxConcurrent                 int
+		ncpWorkplace, ncpOrganization string
+		ncpQPS                        float64
+		ncpBurst                      int
+		ncpTimeout                    time.Duration
+		hwOrganizations               string
+		hwQPS                         float64
+		hwBurst                       int
+		hwAllowedDomains              string
+		allowInsecure                 bool
 	)
-	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
+	flag.StringVar(&metrics.addr, "metrics-bind-address", "",
+		"Address the metrics endpoint binds to; empty (default): "+defaultSecureMetricsAddr+", or "+defaultInsecureMetricsAddr+" with --metrics-secure=false; 0 disables it.")
+	flag.BoolVar(&metrics.secure, "metrics-secure", true,
+		"Serve metrics over HTTPS to authenticated, authorised clients only (get on /metrics, as the metrics-reader ClusterRole grants); false serves plain HTTP to anyone.")
+	flag.StringVar(&metrics.certPath, "metrics-cert-path", "", "Directory of the metrics serving certificate and key; empty: a self-signed certificate generated at start.")
+	flag.StringVar(&metrics.certName, "metrics-cert-name", "tls.crt", "File name of the metrics serving certificate in --metrics-cert-path.")
+	flag.StringVar(&metrics.certKey, "metrics-cert-key", "tls.key", "File name of the metrics serving key in --metrics-cert-path.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to; 0 disables them.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "0", "Address Go's pprof profiles are served on, e.g. 127.0.0.1:6060; 0 (default) disables them.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
@@ -86,6 +91,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "orgsync:", err)
 		os.Exit(2)
 	}
+	if err := metrics.validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "orgsync:", err)
+		os.Exit(2)
+	}
 	if _, set := os.LookupEnv("GOGC"); !set {
 		// orgsync spends its time waiting on remote APIs and the API server: collecting garbage
 		// twice as often costs little CPU and keeps the footprint of a large chart's cache near its
@@ -101,12 +110,8 @@ func main() {
 	utilruntime.Must(v1alpha1.AddToScheme(scheme))
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme: scheme,
-		Metrics: metricsserver.Options{
-			BindAddress: metricsAddr,
-			// HTTP/2 is disabled on the metrics endpoint against the HTTP/2 rapid-reset attacks.
-			TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }},
-		},
+		Scheme:                 scheme,
+		Metrics:                metricsOptions(metrics),
 		HealthProbeBindAddress: probeAddr,
 		PprofBindAddress:       pprofAddr,
 		// Managed fields are the largest part of most cached objects and orgsync reads none of

@@ -20,6 +20,8 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
@@ -33,10 +35,11 @@ const (
 
 // manifest is one rendered YAML document.
 type manifest struct {
-	template string
-	kind     string
-	name     string
-	raw      []byte
+	template  string
+	kind      string
+	name      string
+	namespace string // set for kustomize output only
+	raw       []byte
 }
 
 func loadChart(t *testing.T) *chart.Chart {
@@ -52,14 +55,7 @@ func loadChart(t *testing.T) *chart.Chart {
 // overrides in place of --set/-f values, and splits the output into documents.
 func render(t *testing.T, overrides map[string]any) []manifest {
 	t.Helper()
-	ch := loadChart(t)
-	values, err := chartutil.ToRenderValues(ch, overrides,
-		chartutil.ReleaseOptions{Name: releaseName, Namespace: releaseNamespace, Revision: 1, IsInstall: true},
-		chartutil.DefaultCapabilities)
-	if err != nil {
-		t.Fatalf("building render values: %v", err)
-	}
-	files, err := engine.Render(ch, values)
+	files, err := renderFiles(t, overrides)
 	if err != nil {
 		t.Fatalf("rendering the chart: %v", err)
 	}
@@ -86,6 +82,19 @@ func render(t *testing.T, overrides map[string]any) []manifest {
 		}
 	}
 	return out
+}
+
+// renderFiles renders the chart's templates, returning Helm's error (a template's fail, say).
+func renderFiles(t *testing.T, overrides map[string]any) (map[string]string, error) {
+	t.Helper()
+	ch := loadChart(t)
+	values, err := chartutil.ToRenderValues(ch, overrides,
+		chartutil.ReleaseOptions{Name: releaseName, Namespace: releaseNamespace, Revision: 1, IsInstall: true},
+		chartutil.DefaultCapabilities)
+	if err != nil {
+		t.Fatalf("building render values: %v", err)
+	}
+	return engine.Render(ch, values)
 }
 
 // splitYAML splits a multi-document YAML stream, dropping documents that hold only comments.
@@ -143,6 +152,29 @@ func one[T any](t *testing.T, manifests []manifest, kind string) *T {
 	obj := new(T)
 	decodeStrict(t, found[0], obj)
 	return obj
+}
+
+// named returns the rendered object of kind with name, decoded strictly into T.
+func named[T any](t *testing.T, manifests []manifest, kind, name string) *T {
+	t.Helper()
+	for _, m := range manifests {
+		if m.kind == kind && m.name == name {
+			obj := new(T)
+			decodeStrict(t, m, obj)
+			return obj
+		}
+	}
+	t.Fatalf("no %s %q rendered", kind, name)
+	return nil
+}
+
+func names(manifests []manifest) []string {
+	var ns []string
+	for _, m := range manifests {
+		ns = append(ns, m.kind+" "+m.name)
+	}
+	slices.Sort(ns)
+	return ns
 }
 
 func kinds(manifests []manifest) []string {
@@ -204,9 +236,20 @@ func managerContainer(t *testing.T, d *appsv1.Deployment) corev1.Container {
 func TestDefaultsRenderTheManagerAsTheKustomizeInstallDoes(t *testing.T) {
 	manifests := render(t, nil)
 
-	wantKinds := []string{"ClusterRole", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"}
-	if diff := cmp.Diff(wantKinds, kinds(manifests)); diff != "" {
-		t.Errorf("rendered kinds (-want +got):\n%s", diff)
+	wantObjects := []string{
+		"ClusterRole orgsync-manager-role",
+		"ClusterRole orgsync-metrics-auth-role",
+		"ClusterRole orgsync-metrics-reader",
+		"ClusterRoleBinding orgsync-manager-rolebinding",
+		"ClusterRoleBinding orgsync-metrics-auth-rolebinding",
+		"Deployment orgsync-controller-manager",
+		"Role orgsync-leader-election-role",
+		"RoleBinding orgsync-leader-election-rolebinding",
+		"Service orgsync-metrics",
+		"ServiceAccount orgsync",
+	}
+	if diff := cmp.Diff(wantObjects, names(manifests)); diff != "" {
+		t.Errorf("rendered objects (-want +got):\n%s", diff)
 	}
 
 	d := one[appsv1.Deployment](t, manifests, "Deployment")
@@ -226,7 +269,8 @@ func TestDefaultsRenderTheManagerAsTheKustomizeInstallDoes(t *testing.T) {
 	wantFlags := map[string]string{
 		"leader-elect":              "true",
 		"health-probe-bind-address": ":8081",
-		"metrics-bind-address":      ":8080",
+		"metrics-bind-address":      ":8443",
+		"metrics-secure":            "true",
 		"sync-period":               "10m",
 		"max-concurrent-reconciles": "4",
 		"ncp-qps":                   "10",
@@ -307,9 +351,14 @@ func TestDefaultsRenderTheManagerAsTheKustomizeInstallDoes(t *testing.T) {
 	if d.Spec.Template.Spec.ServiceAccountName != sa.Name {
 		t.Errorf("Deployment runs as %q, the chart's ServiceAccount is %q", d.Spec.Template.Spec.ServiceAccountName, sa.Name)
 	}
-	cr := one[rbacv1.ClusterRole](t, manifests, "ClusterRole")
-	crb := one[rbacv1.ClusterRoleBinding](t, manifests, "ClusterRoleBinding")
-	checkBinding(t, "ClusterRoleBinding", crb.RoleRef, crb.Subjects, "ClusterRole", cr.Name, sa)
+	for _, pair := range [][2]string{
+		{"orgsync-manager-role", "orgsync-manager-rolebinding"},
+		{"orgsync-metrics-auth-role", "orgsync-metrics-auth-rolebinding"},
+	} {
+		cr := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", pair[0])
+		crb := named[rbacv1.ClusterRoleBinding](t, manifests, "ClusterRoleBinding", pair[1])
+		checkBinding(t, "ClusterRoleBinding "+crb.Name, crb.RoleRef, crb.Subjects, "ClusterRole", cr.Name, sa)
+	}
 	role := one[rbacv1.Role](t, manifests, "Role")
 	rb := one[rbacv1.RoleBinding](t, manifests, "RoleBinding")
 	checkBinding(t, "RoleBinding", rb.RoleRef, rb.Subjects, "Role", role.Name, sa)
@@ -326,8 +375,17 @@ func TestDefaultsRenderTheManagerAsTheKustomizeInstallDoes(t *testing.T) {
 			t.Errorf("metrics Service selects %s=%s, the manager Pod has %q", k, v, d.Spec.Template.Labels[k])
 		}
 	}
-	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 8080 || containerPort(c, svc.Spec.Ports[0].TargetPort.String()) != 8080 {
-		t.Errorf("metrics Service ports = %+v, want 8080 to the container's metrics port 8080", svc.Spec.Ports)
+	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 8443 || containerPort(c, svc.Spec.Ports[0].TargetPort.String()) != 8443 {
+		t.Errorf("metrics Service ports = %+v, want 8443 to the container's metrics port 8443", svc.Spec.Ports)
+	}
+	// The kustomize install serves metrics on the same port, through the same flags.
+	refFlags := flags(t, refC.Args)
+	if refFlags["metrics-bind-address"] != ":8443" || containerPort(refC, "metrics") != 8443 {
+		t.Errorf("config/manager: --metrics-bind-address=%s, metrics port %d; want :8443 as the chart",
+			refFlags["metrics-bind-address"], containerPort(refC, "metrics"))
+	}
+	if secure, set := refFlags["metrics-secure"]; set && secure != "true" {
+		t.Errorf("config/manager passes --metrics-secure=%s; the chart's default is true", secure)
 	}
 }
 
@@ -338,6 +396,7 @@ func TestValuesReachTheManager(t *testing.T) {
 		wantFlags map[string]string // flags that must have these values
 		noFlags   []string          // flags that must be absent
 		noKinds   []string          // kinds that must not be rendered
+		noObjects []string          // "Kind name" of objects that must not be rendered
 		check     func(t *testing.T, d *appsv1.Deployment)
 	}{
 		{
@@ -351,6 +410,7 @@ ncp: {qps: 2.5, burst: 5}`,
 		{
 			name: "endpoints point the manager at another NCP",
 			values: `
+allowInsecureEndpoints: true
 ncp:
   endpoints:
     workplace: http://fakencp.orgsync-system.svc:8090
@@ -358,11 +418,29 @@ ncp:
 			wantFlags: map[string]string{
 				"ncp-workplace-endpoint":    "http://fakencp.orgsync-system.svc:8090",
 				"ncp-organization-endpoint": "http://fakencp.orgsync-system.svc:8090/organization",
+				"allow-insecure-endpoints":  "",
 			},
 		},
 		{
-			name:      "default endpoints are not passed",
-			noFlags:   []string{"ncp-workplace-endpoint", "ncp-organization-endpoint"},
+			name:      "plain http allowed through extraArgs",
+			values:    `{ncp: {endpoints: {workplace: "http://fakencp:8090"}}, extraArgs: [--allow-insecure-endpoints]}`,
+			wantFlags: map[string]string{"ncp-workplace-endpoint": "http://fakencp:8090", "allow-insecure-endpoints": ""},
+		},
+		{
+			name:      "https endpoints need no allowInsecureEndpoints",
+			values:    `ncp: {endpoints: {workplace: "https://workplace.example.com"}}`,
+			wantFlags: map[string]string{"ncp-workplace-endpoint": "https://workplace.example.com"},
+			noFlags:   []string{"allow-insecure-endpoints"},
+		},
+		{
+			name:      "Huawei Cloud allowed domains",
+			values:    `huaweicloud: {allowedDomains: ["*.huaweioneaccess.com", "organizations.myhuaweicloud.com", "orgs.example.com"]}`,
+			wantFlags: map[string]string{"huaweicloud-allowed-domains": "*.huaweioneaccess.com,organizations.myhuaweicloud.com,orgs.example.com"},
+		},
+		{
+			name: "default endpoints, domains and plain http are not passed",
+			noFlags: []string{"ncp-workplace-endpoint", "ncp-organization-endpoint",
+				"huaweicloud-allowed-domains", "allow-insecure-endpoints", "metrics-cert-path"},
 			wantFlags: map[string]string{"leader-elect": "true"},
 		},
 		{
@@ -373,12 +451,36 @@ ncp:
 		},
 		{
 			name:      "metrics off",
-			values:    `metrics: {enabled: false}`,
+			values:    `metrics: {enabled: false, serviceMonitor: {enabled: true}}`,
 			wantFlags: map[string]string{"metrics-bind-address": "0"},
-			noKinds:   []string{"Service"},
+			noFlags:   []string{"metrics-secure"},
+			noKinds:   []string{"Service", "ServiceMonitor"},
+			noObjects: []string{"ClusterRole orgsync-metrics-auth-role", "ClusterRoleBinding orgsync-metrics-auth-rolebinding", "ClusterRole orgsync-metrics-reader"},
 			check: func(t *testing.T, d *appsv1.Deployment) {
 				if port := containerPort(managerContainer(t, d), "metrics"); port != 0 {
 					t.Errorf("metrics port %d still declared", port)
+				}
+			},
+		},
+		{
+			name:      "metrics over plain HTTP need no authorisation roles",
+			values:    `metrics: {secure: false, port: 8080}`,
+			wantFlags: map[string]string{"metrics-bind-address": ":8080", "metrics-secure": "false"},
+			noObjects: []string{"ClusterRole orgsync-metrics-auth-role", "ClusterRoleBinding orgsync-metrics-auth-rolebinding", "ClusterRole orgsync-metrics-reader"},
+		},
+		{
+			name:      "metrics certificate from a Secret",
+			values:    `metrics: {certSecretName: orgsync-metrics-cert}`,
+			wantFlags: map[string]string{"metrics-secure": "true", "metrics-cert-path": "/tmp/k8s-metrics-server/metrics-certs"},
+			check: func(t *testing.T, d *appsv1.Deployment) {
+				c := managerContainer(t, d)
+				want := []corev1.VolumeMount{{Name: "metrics-certs", MountPath: "/tmp/k8s-metrics-server/metrics-certs", ReadOnly: true}}
+				if diff := cmp.Diff(want, c.VolumeMounts); diff != "" {
+					t.Errorf("volumeMounts (-want +got):\n%s", diff)
+				}
+				vols := d.Spec.Template.Spec.Volumes
+				if len(vols) != 1 || vols[0].Name != "metrics-certs" || vols[0].Secret == nil || vols[0].Secret.SecretName != "orgsync-metrics-cert" {
+					t.Errorf("volumes = %+v, want metrics-certs from the Secret orgsync-metrics-cert", vols)
 				}
 			},
 		},
@@ -450,6 +552,11 @@ extraArgs: [--zap-devel]`,
 					t.Errorf("%s rendered", kind)
 				}
 			}
+			for _, object := range tc.noObjects {
+				if slices.Contains(names(manifests), object) {
+					t.Errorf("%s rendered", object)
+				}
+			}
 			d := one[appsv1.Deployment](t, manifests, "Deployment")
 			got := flags(t, managerContainer(t, d).Args)
 			for name, want := range tc.wantFlags {
@@ -478,9 +585,11 @@ func TestServiceAccountCanBeBroughtAlong(t *testing.T) {
 	if got := d.Spec.Template.Spec.ServiceAccountName; got != "platform-orgsync" {
 		t.Errorf("serviceAccountName = %q, want platform-orgsync", got)
 	}
-	crb := one[rbacv1.ClusterRoleBinding](t, manifests, "ClusterRoleBinding")
-	if len(crb.Subjects) != 1 || crb.Subjects[0].Name != "platform-orgsync" {
-		t.Errorf("ClusterRoleBinding subjects = %+v, want platform-orgsync", crb.Subjects)
+	for _, name := range []string{"orgsync-manager-rolebinding", "orgsync-metrics-auth-rolebinding"} {
+		crb := named[rbacv1.ClusterRoleBinding](t, manifests, "ClusterRoleBinding", name)
+		if len(crb.Subjects) != 1 || crb.Subjects[0].Name != "platform-orgsync" {
+			t.Errorf("ClusterRoleBinding %s subjects = %+v, want platform-orgsync", name, crb.Subjects)
+		}
 	}
 }
 
@@ -532,7 +641,7 @@ func TestClusterRoleGrantsExactlyTheGeneratedRole(t *testing.T) {
 	if err := unmarshalStrict(data, &generated); err != nil {
 		t.Fatalf("config/rbac/role.yaml: %v", err)
 	}
-	cr := one[rbacv1.ClusterRole](t, render(t, nil), "ClusterRole")
+	cr := named[rbacv1.ClusterRole](t, render(t, nil), "ClusterRole", "orgsync-manager-role")
 	if diff := cmp.Diff(permissions(generated.Rules), permissions(cr.Rules), cmp.AllowUnexported(permission{})); diff != "" {
 		t.Errorf("dist/chart/templates/clusterrole.yaml grants other permissions than config/rbac/role.yaml, "+
 			"which `make manifests` generates from the +kubebuilder:rbac markers; copy its rules into the chart "+
@@ -613,6 +722,15 @@ func TestSchemaRejectsMistypedValues(t *testing.T) {
 		`leaderElection: {enabled: "yes"}`,
 		`metrics: {port: 70000}`,
 		`image: {pullPolicy: Sometimes}`,
+		`metrics: {secure: "no"}`,
+		`metrics: {serviceMonitor: {enabled: "yes"}}`,
+		`metrics: {serviceMonitor: {interval: often}}`,
+		`metrics: {serviceMonitor: {endpoint: {scheme: https}}}`,
+		`huaweicloud: {allowedDomains: "*.huaweioneaccess.com"}`,
+		`huaweicloud: {allowedDomains: ["*.huaweioneaccess.com,organizations.myhuaweicloud.com"]}`,
+		`huaweicloud: {allowedDomains: ["orgs.example.com "]}`,
+		`huaweicloud: {allowedDomain: [orgs.example.com]}`,
+		`allowInsecureEndpoints: "true"`,
 	} {
 		var overrides map[string]any
 		if err := yaml.Unmarshal([]byte(values), &overrides); err != nil {
@@ -626,5 +744,169 @@ func TestSchemaRejectsMistypedValues(t *testing.T) {
 			continue
 		}
 		t.Logf("%s: %v", values, err)
+	}
+}
+
+// readManifest decodes the only object of a file in config/ strictly into T.
+func readManifest[T any](t *testing.T, path string) *T {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := new(T)
+	if err := unmarshalStrict(data, obj); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return obj
+}
+
+func TestMetricsRolesAreTheKustomizeOnes(t *testing.T) {
+	manifests := render(t, nil)
+	for _, tc := range []struct{ file, name string }{
+		{"config/rbac/metrics_auth_role.yaml", "orgsync-metrics-auth-role"},
+		{"config/rbac/metrics_reader_role.yaml", "orgsync-metrics-reader"},
+	} {
+		want := readManifest[rbacv1.ClusterRole](t, tc.file)
+		got := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", tc.name)
+		if diff := cmp.Diff(permissions(want.Rules), permissions(got.Rules), cmp.AllowUnexported(permission{})); diff != "" {
+			t.Errorf("ClusterRole %s grants other permissions than %s (-kustomize +chart):\n%s", tc.name, tc.file, diff)
+		}
+	}
+	// Spelled out: what filters.WithAuthenticationAndAuthorization needs, and what it checks.
+	auth := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", "orgsync-metrics-auth-role")
+	if !grants(auth.Rules, "authentication.k8s.io", "tokenreviews", "create") ||
+		!grants(auth.Rules, "authorization.k8s.io", "subjectaccessreviews", "create") {
+		t.Errorf("metrics-auth-role does not grant create on tokenreviews and subjectaccessreviews: %+v", auth.Rules)
+	}
+	reader := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", "orgsync-metrics-reader")
+	if want := []permission{{nonResourceURL: "/metrics", verb: "get"}}; !slices.Equal(want, permissions(reader.Rules)) {
+		t.Errorf("metrics-reader grants %+v, want only get on /metrics", permissions(reader.Rules))
+	}
+}
+
+// serviceMonitor is the part of prometheus-operator's ServiceMonitor the chart renders; the
+// chart's module does not depend on prometheus-operator, and a strict decode into this type
+// still catches misspelled or misplaced fields.
+type serviceMonitor struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Metadata   metav1.ObjectMeta `json:"metadata"`
+	Spec       struct {
+		Endpoints []struct {
+			Path            string         `json:"path"`
+			Port            string         `json:"port"`
+			Interval        string         `json:"interval,omitempty"`
+			Scheme          string         `json:"scheme"`
+			BearerTokenFile string         `json:"bearerTokenFile,omitempty"`
+			TLSConfig       map[string]any `json:"tlsConfig,omitempty"`
+		} `json:"endpoints"`
+		Selector metav1.LabelSelector `json:"selector"`
+	} `json:"spec"`
+}
+
+func TestServiceMonitorScrapesTheMetricsService(t *testing.T) {
+	if slices.Contains(kinds(render(t, nil)), "ServiceMonitor") {
+		t.Error("ServiceMonitor rendered by default; it needs prometheus-operator's CRDs")
+	}
+	ref := readManifest[serviceMonitor](t, "config/prometheus/monitor.yaml")
+	for _, tc := range []struct {
+		name, values                string
+		wantScheme, wantBearerToken string
+		wantTLS                     map[string]any
+		wantInterval                string
+		wantLabels                  map[string]string
+	}{
+		{
+			name:            "https with the scraper's token",
+			values:          `metrics: {serviceMonitor: {enabled: true}}`,
+			wantScheme:      "https",
+			wantBearerToken: "/var/run/secrets/kubernetes.io/serviceaccount/token",
+			wantTLS:         map[string]any{"insecureSkipVerify": true},
+		},
+		{
+			name: "verified certificate, interval and labels",
+			values: `
+metrics:
+  certSecretName: orgsync-metrics-cert
+  serviceMonitor:
+    enabled: true
+    interval: 30s
+    labels: {release: kube-prometheus-stack}
+    tlsConfig: {ca: {secret: {name: orgsync-metrics-cert, key: ca.crt}}, serverName: orgsync-metrics.orgsync-system.svc}`,
+			wantScheme:      "https",
+			wantBearerToken: "/var/run/secrets/kubernetes.io/serviceaccount/token",
+			wantTLS: map[string]any{
+				"ca":         map[string]any{"secret": map[string]any{"name": "orgsync-metrics-cert", "key": "ca.crt"}},
+				"serverName": "orgsync-metrics.orgsync-system.svc",
+			},
+			wantInterval: "30s",
+			wantLabels:   map[string]string{"release": "kube-prometheus-stack"},
+		},
+		{
+			name:       "plain http without a token",
+			values:     `metrics: {secure: false, serviceMonitor: {enabled: true}}`,
+			wantScheme: "http",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var values map[string]any
+			if err := yaml.Unmarshal([]byte(tc.values), &values); err != nil {
+				t.Fatal(err)
+			}
+			manifests := render(t, values)
+			sm := one[serviceMonitor](t, manifests, "ServiceMonitor")
+			svc := one[corev1.Service](t, manifests, "Service")
+			if sm.APIVersion != ref.APIVersion || sm.Metadata.Namespace != releaseNamespace {
+				t.Errorf("ServiceMonitor %s in %q, want %s in the release namespace", sm.APIVersion, sm.Metadata.Namespace, ref.APIVersion)
+			}
+			for k, v := range tc.wantLabels {
+				if sm.Metadata.Labels[k] != v {
+					t.Errorf("ServiceMonitor label %s = %q, want %q", k, sm.Metadata.Labels[k], v)
+				}
+			}
+			selector, err := metav1.LabelSelectorAsSelector(&sm.Spec.Selector)
+			if err != nil || selector.Empty() || !selector.Matches(labels.Set(svc.Labels)) {
+				t.Errorf("ServiceMonitor selector %v (%v) does not select the metrics Service (labels %v)", selector, err, svc.Labels)
+			}
+			if len(sm.Spec.Endpoints) != 1 {
+				t.Fatalf("ServiceMonitor endpoints = %+v, want one", sm.Spec.Endpoints)
+			}
+			ep := sm.Spec.Endpoints[0]
+			if ep.Path != "/metrics" || len(svc.Spec.Ports) != 1 || ep.Port != svc.Spec.Ports[0].Name {
+				t.Errorf("ServiceMonitor scrapes %s on port %q; want /metrics on the Service's port %+v", ep.Path, ep.Port, svc.Spec.Ports)
+			}
+			if ep.Scheme != tc.wantScheme || ep.BearerTokenFile != tc.wantBearerToken || ep.Interval != tc.wantInterval {
+				t.Errorf("ServiceMonitor endpoint: scheme %q, bearerTokenFile %q, interval %q; want %q, %q, %q",
+					ep.Scheme, ep.BearerTokenFile, ep.Interval, tc.wantScheme, tc.wantBearerToken, tc.wantInterval)
+			}
+			if diff := cmp.Diff(tc.wantTLS, ep.TLSConfig); diff != "" {
+				t.Errorf("ServiceMonitor tlsConfig (-want +got):\n%s", diff)
+			}
+			if tc.wantScheme == "https" && tc.wantInterval == "" {
+				// The default scrape is config/prometheus's.
+				refEp := ref.Spec.Endpoints[0]
+				if ep.Scheme != refEp.Scheme || ep.BearerTokenFile != refEp.BearerTokenFile || ep.Port != refEp.Port || !cmp.Equal(ep.TLSConfig, refEp.TLSConfig) {
+					t.Errorf("ServiceMonitor endpoint %+v differs from config/prometheus/monitor.yaml's %+v", ep, refEp)
+				}
+			}
+		})
+	}
+}
+
+func TestValuesTheManagerWouldRefuseFailTheInstall(t *testing.T) {
+	for _, tc := range []struct{ values, wantErr string }{
+		{`ncp: {endpoints: {workplace: "http://fakencp:8090"}}`, "allowInsecureEndpoints"},
+		{`ncp: {endpoints: {organization: "HTTP://fakencp:8090/organization"}}`, "allowInsecureEndpoints"},
+		{`metrics: {secure: false, certSecretName: orgsync-metrics-cert}`, "metrics.secure"},
+	} {
+		var values map[string]any
+		if err := yaml.Unmarshal([]byte(tc.values), &values); err != nil {
+			t.Fatal(err)
+		}
+		_, err := renderFiles(t, values)
+		if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("values %s: render error %v, want one naming %s", tc.values, err, tc.wantErr)
+		}
 	}
 }

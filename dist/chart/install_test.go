@@ -11,13 +11,15 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 )
 
-// TestInstallManifestHangsTogether builds config/default as `make build-installer` does for
-// dist/install.yaml and checks that its objects refer to each other by their final names
-// (namePrefix orgsync-, namespace orgsync-system).
-func TestInstallManifestHangsTogether(t *testing.T) {
+// kustomize builds a kustomization of config/ with the kubectl of bin/k8s, skipping the test
+// when there is none.
+func kustomize(t *testing.T, dir string) []manifest {
+	t.Helper()
 	kubectl := filepath.Join(repoRoot, "bin/k8s/kubectl")
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
 		kubectl = filepath.Join(dir, "kubectl")
@@ -25,12 +27,11 @@ func TestInstallManifestHangsTogether(t *testing.T) {
 	if _, err := os.Stat(kubectl); err != nil {
 		t.Skipf("no kubectl at %s (`make envtest` builds it): %v", kubectl, err)
 	}
-	out, err := exec.Command(kubectl, "kustomize", filepath.Join(repoRoot, "config/default")).Output()
+	out, err := exec.Command(kubectl, "kustomize", filepath.Join(repoRoot, dir)).Output()
 	if err != nil {
-		t.Fatalf("kubectl kustomize config/default: %v", err)
+		t.Fatalf("kubectl kustomize %s: %v", dir, err)
 	}
 	var manifests []manifest
-	var objects []string
 	for _, doc := range splitYAML(out) {
 		var meta struct {
 			Kind     string `json:"kind"`
@@ -42,13 +43,27 @@ func TestInstallManifestHangsTogether(t *testing.T) {
 		if err := yaml.Unmarshal(doc, &meta); err != nil {
 			t.Fatal(err)
 		}
-		manifests = append(manifests, manifest{template: "install.yaml", kind: meta.Kind, name: meta.Metadata.Name, raw: doc})
-		objects = append(objects, meta.Kind+" "+meta.Metadata.Namespace+"/"+meta.Metadata.Name)
+		manifests = append(manifests, manifest{template: dir, kind: meta.Kind, name: meta.Metadata.Name, namespace: meta.Metadata.Namespace, raw: doc})
+	}
+	return manifests
+}
+
+// TestInstallManifestHangsTogether builds config/default as `make build-installer` does for
+// dist/install.yaml and checks that its objects refer to each other by their final names
+// (namePrefix orgsync-, namespace orgsync-system).
+func TestInstallManifestHangsTogether(t *testing.T) {
+	manifests := kustomize(t, "config/default")
+	var objects []string
+	for _, m := range manifests {
+		objects = append(objects, m.kind+" "+m.namespace+"/"+m.name)
 	}
 	slices.Sort(objects)
 	want := []string{
 		"ClusterRole /orgsync-manager-role",
+		"ClusterRole /orgsync-metrics-auth-role",
+		"ClusterRole /orgsync-metrics-reader",
 		"ClusterRoleBinding /orgsync-manager-rolebinding",
+		"ClusterRoleBinding /orgsync-metrics-auth-rolebinding",
 		"CustomResourceDefinition /departments.orgsync.dev",
 		"CustomResourceDefinition /organizations.orgsync.dev",
 		"Deployment orgsync-system/orgsync-controller-manager",
@@ -71,9 +86,14 @@ func TestInstallManifestHangsTogether(t *testing.T) {
 	if c.Image != "orgsync:latest" || !slices.Contains(c.Args, "--leader-elect") {
 		t.Errorf("manager container: image %s, args %v; want orgsync:latest with --leader-elect", c.Image, c.Args)
 	}
-	cr := one[rbacv1.ClusterRole](t, manifests, "ClusterRole")
-	crb := one[rbacv1.ClusterRoleBinding](t, manifests, "ClusterRoleBinding")
-	checkBinding(t, "ClusterRoleBinding", crb.RoleRef, crb.Subjects, "ClusterRole", cr.Name, sa)
+	for _, pair := range [][2]string{
+		{"orgsync-manager-role", "orgsync-manager-rolebinding"},
+		{"orgsync-metrics-auth-role", "orgsync-metrics-auth-rolebinding"},
+	} {
+		cr := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", pair[0])
+		crb := named[rbacv1.ClusterRoleBinding](t, manifests, "ClusterRoleBinding", pair[1])
+		checkBinding(t, "ClusterRoleBinding "+crb.Name, crb.RoleRef, crb.Subjects, "ClusterRole", cr.Name, sa)
+	}
 	role := one[rbacv1.Role](t, manifests, "Role")
 	rb := one[rbacv1.RoleBinding](t, manifests, "RoleBinding")
 	checkBinding(t, "RoleBinding", rb.RoleRef, rb.Subjects, "Role", role.Name, sa)
@@ -86,7 +106,34 @@ func TestInstallManifestHangsTogether(t *testing.T) {
 			t.Errorf("metrics Service selects %s=%s, the manager Pod has %q", k, v, d.Spec.Template.Labels[k])
 		}
 	}
-	if len(svc.Spec.Ports) != 1 || containerPort(c, svc.Spec.Ports[0].TargetPort.String()) != 8080 {
-		t.Errorf("metrics Service ports %+v do not reach the container's metrics port 8080", svc.Spec.Ports)
+	if len(svc.Spec.Ports) != 1 || containerPort(c, svc.Spec.Ports[0].TargetPort.String()) != 8443 {
+		t.Errorf("metrics Service ports %+v do not reach the container's metrics port 8443", svc.Spec.Ports)
+	}
+	if got := flags(t, c.Args)["metrics-bind-address"]; got != ":8443" {
+		t.Errorf("--metrics-bind-address=%s, want :8443 (HTTPS, the manager's --metrics-secure default)", got)
+	}
+}
+
+// TestPrometheusMonitorScrapesTheInstall builds config/prometheus and checks that its
+// ServiceMonitor, in the install's namespace, selects the metrics Service of config/default and
+// scrapes its port over HTTPS with a bearer token.
+func TestPrometheusMonitorScrapesTheInstall(t *testing.T) {
+	install := kustomize(t, "config/default")
+	monitors := kustomize(t, "config/prometheus")
+	sm := one[serviceMonitor](t, monitors, "ServiceMonitor")
+	svc := one[corev1.Service](t, install, "Service")
+	if sm.Metadata.Namespace != svc.Namespace {
+		t.Errorf("ServiceMonitor in %q, the metrics Service in %q", sm.Metadata.Namespace, svc.Namespace)
+	}
+	selector, err := metav1.LabelSelectorAsSelector(&sm.Spec.Selector)
+	if err != nil || selector.Empty() || !selector.Matches(labels.Set(svc.Labels)) {
+		t.Errorf("ServiceMonitor selector %v (%v) does not select the metrics Service (labels %v)", selector, err, svc.Labels)
+	}
+	if len(sm.Spec.Endpoints) != 1 || len(svc.Spec.Ports) != 1 {
+		t.Fatalf("ServiceMonitor endpoints %+v, Service ports %+v; want one each", sm.Spec.Endpoints, svc.Spec.Ports)
+	}
+	ep := sm.Spec.Endpoints[0]
+	if ep.Port != svc.Spec.Ports[0].Name || ep.Path != "/metrics" || ep.Scheme != "https" || ep.BearerTokenFile == "" {
+		t.Errorf("ServiceMonitor endpoint %+v: want https on /metrics of port %q with a bearer token", ep, svc.Spec.Ports[0].Name)
 	}
 }
