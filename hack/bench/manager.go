@@ -58,6 +58,7 @@ func startManager(ctx context.Context, s managerSettings) (*manager, error) {
 		"--max-concurrent-reconciles", strconv.Itoa(workers),
 		"--sync-period", s.syncPeriod.String(),
 		"--metrics-bind-address", metricsAddr,
+		"--metrics-secure=false", // the benchmark scrapes plain HTTP on loopback
 		"--health-probe-bind-address", "0",
 	)
 	cmd.Args = append(cmd.Args, s.extraArgs...)
