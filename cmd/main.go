@@ -15,7 +15,6 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
@@ -46,6 +45,9 @@ func main() {
 		hwBurst                       int
 		hwAllowedDomains              string
 		allowInsecure                 bool
+		watchNamespaces               string
+		watchSelector                 string
+		watchSecrets                  bool
 	)
 	flag.StringVar(&metrics.addr, "metrics-bind-address", "",
 		"Address the metrics endpoint binds to; empty (default): "+defaultSecureMetricsAddr+", or "+defaultInsecureMetricsAddr+" with --metrics-secure=false; 0 disables it.")
@@ -74,6 +76,11 @@ func main() {
 	flag.StringVar(&hwAllowedDomains, "huaweicloud-allowed-domains", defaultHuaweiDomains,
 		"Comma-separated hosts (or *.domain wildcards) an Organization's oneAccessDomain and organizationsEndpoint may name: they receive its credentials.")
 	flag.BoolVar(&allowInsecure, "allow-insecure-endpoints", false, "Allow plain http:// endpoints (the fake clouds, local demos); credentials then cross the network in clear text.")
+	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces whose Organizations and Departments this manager reconciles; empty: every namespace.")
+	flag.StringVar(&watchSelector, "watch-label-selector", "",
+		"Label selector of the Organizations and Departments this manager reconciles (one shard of several, e.g. sharding.orgsync.dev/key=shard1); each shard elects its own leader.")
+	flag.BoolVar(&watchSecrets, "watch-credentials-secrets", false,
+		"Watch Secrets labelled "+v1alpha1.CredentialsLabel+"=true so that rotated credentials are used at once (needs list and watch on Secrets); others are read again at each Organization reconcile.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -95,6 +102,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "orgsync:", err)
 		os.Exit(2)
 	}
+	scope, err := parseScope(watchNamespaces, watchSelector, watchSecrets)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "orgsync:", err)
+		os.Exit(2)
+	}
 	if _, set := os.LookupEnv("GOGC"); !set {
 		// orgsync spends its time waiting on remote APIs and the API server: collecting garbage
 		// twice as often costs little CPU and keeps the footprint of a large chart's cache near its
@@ -110,15 +122,13 @@ func main() {
 	utilruntime.Must(v1alpha1.AddToScheme(scheme))
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsOptions(metrics),
-		HealthProbeBindAddress: probeAddr,
-		PprofBindAddress:       pprofAddr,
-		// Managed fields are the largest part of most cached objects and orgsync reads none of
-		// them: a chart of 10,000 Departments is held in a third of the memory without them.
-		Cache:                   cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
+		Scheme:                  scheme,
+		Metrics:                 metricsOptions(metrics),
+		HealthProbeBindAddress:  probeAddr,
+		PprofBindAddress:        pprofAddr,
+		Cache:                   scope.cacheOptions(),
 		LeaderElection:          leaderElect,
-		LeaderElectionID:        "orgsync.orgsync.dev",
+		LeaderElectionID:        scope.leaderElectionID(),
 		LeaderElectionNamespace: leaderNamespace,
 		LeaseDuration:           &leaseDuration,
 		RenewDeadline:           &renewDeadline,
@@ -150,6 +160,7 @@ func main() {
 		Connector:               connectors,
 		SyncPeriod:              syncPeriod,
 		MaxConcurrentReconciles: maxConcurrent,
+		WatchCredentialSecrets:  scope.watchSecrets,
 	}); err != nil {
 		log.Error(err, "unable to set up the controllers")
 		os.Exit(1)

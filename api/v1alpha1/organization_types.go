@@ -31,6 +31,11 @@ const (
 	SecretKeyClientSecret  = "clientSecret"
 )
 
+// CredentialsLabel, set to "true" on a credentials Secret, lets a manager run with
+// --watch-credentials-secrets notice its rotation at once; other Secrets are read again at each
+// Organization reconcile (every sync period, and whenever the Organization changes).
+const CredentialsLabel = "orgsync.dev/credentials"
+
 // OrganizationSpec is the desired state of an Organization.
 type OrganizationSpec struct {
 	// provider is the cloud this Organization connects to. Immutable.

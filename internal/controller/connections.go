@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"sync"
 
+	"golang.org/x/sync/singleflight"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -19,16 +19,19 @@ import (
 // Connections hands out one provider connection per Organization, rebuilt when the Organization's
 // spec or its credentials Secret changes, so credentials rotate without a restart.
 //
-// Secret metadata comes from the manager's cache (a metadata-only informer, so Secret data is not
-// held in memory for every Secret of the cluster); the data is read from the API server only when
-// the Secret's resourceVersion changes.
+// The manager holds no Secret in a cache and needs no permission to list them: it reads the one
+// Secret an Organization names, with a get, when it first connects the Organization and at every
+// Organization reconcile (Refresh: each sync period, each change of the Organization, and each
+// change of a Secret labelled orgsync.dev/credentials=true when the manager watches those).
+// Department reconciles use the connection as it is (Get).
 type Connections struct {
-	// Cache reads Secret metadata.
-	Cache client.Reader
-	// APIReader reads Secret data directly from the API server.
+	// APIReader reads Secrets directly from the API server.
 	APIReader client.Reader
 	// Connector builds connections for the Organization's provider.
 	Connector provider.Connector
+
+	// reads makes concurrent first connections of one Organization read its Secret once.
+	reads singleflight.Group
 
 	mu    sync.Mutex
 	conns map[types.UID]cachedConnection
@@ -41,45 +44,54 @@ type cachedConnection struct {
 	connection    *provider.Connection
 }
 
-// Get returns the connection for org. A missing Secret or key is a provider.ErrCredentials error.
-// When allowStale is true and the Secret is gone, the last connection made for org is returned:
-// a GitOps prune may delete the Secret together with the objects that still need it to clean up.
+// Get returns the connection for org: the one made last while org's connection settings are the
+// same, or a new one from its Secret. A missing Secret or key is a provider.ErrCredentials error.
 func (c *Connections) Get(ctx context.Context, org *v1alpha1.Organization, allowStale bool) (*provider.Connection, error) {
-	secretKey := types.NamespacedName{Namespace: org.Namespace, Name: org.Spec.CredentialsSecretRef.Name}
-	meta := &metav1.PartialObjectMetadata{}
-	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	err := c.Cache.Get(ctx, secretKey, meta)
-	if apierrors.IsNotFound(err) {
-		if cached, ok := c.cached(org); ok && allowStale {
-			return cached.connection, nil
-		}
-		return nil, secretNotFound(secretKey)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading secret %q: %w", secretKey.Name, err)
-	}
-	if cached, ok := c.cached(org); ok && cached.settings == connectionSettings(org) && cached.secretVersion == meta.ResourceVersion {
+	if cached, ok := c.cached(org); ok && cached.settings == connectionSettings(org) {
 		return cached.connection, nil
 	}
+	return c.Refresh(ctx, org, allowStale)
+}
 
-	secret := &corev1.Secret{}
-	if err := c.APIReader.Get(ctx, secretKey, secret); err != nil {
-		if apierrors.IsNotFound(err) {
+// Refresh reads org's Secret again and returns a connection made from it, the same one as before
+// when neither the Secret nor org's connection settings changed. When allowStale is true and the
+// Secret is gone, the last connection made for org is returned: a GitOps prune may delete the
+// Secret together with the objects that still need it to clean up. Otherwise a Secret that is
+// gone ends the connection, and every Department of org learns it at its next reconcile.
+func (c *Connections) Refresh(ctx context.Context, org *v1alpha1.Organization, allowStale bool) (*provider.Connection, error) {
+	secretKey := types.NamespacedName{Namespace: org.Namespace, Name: org.Spec.CredentialsSecretRef.Name}
+	// Concurrent callers for one Organization share one read, and one connection.
+	v, err, _ := c.reads.Do(string(org.UID)+"|"+connectionSettings(org)+"|"+fmt.Sprint(allowStale), func() (any, error) {
+		secret := &corev1.Secret{}
+		err := c.APIReader.Get(ctx, secretKey, secret)
+		cached, ok := c.cached(org)
+		switch {
+		case apierrors.IsNotFound(err) && ok && allowStale:
+			return cached.connection, nil
+		case apierrors.IsNotFound(err):
+			c.drop(org)
 			return nil, secretNotFound(secretKey)
+		case err != nil:
+			return nil, fmt.Errorf("reading secret %q: %w", secretKey.Name, err)
+		case ok && cached.settings == connectionSettings(org) && cached.secretVersion == secret.ResourceVersion:
+			return cached.connection, nil
 		}
-		return nil, fmt.Errorf("reading secret %q: %w", secretKey.Name, err)
-	}
-	conn, err := c.Connector.Connect(ctx, org, secret.Data)
+		conn, err := c.Connector.Connect(ctx, org, secret.Data)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.conns == nil {
+			c.conns = map[types.UID]cachedConnection{}
+		}
+		c.conns[org.UID] = cachedConnection{settings: connectionSettings(org), secretVersion: secret.ResourceVersion, connection: conn}
+		return conn, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.conns == nil {
-		c.conns = map[types.UID]cachedConnection{}
-	}
-	c.conns[org.UID] = cachedConnection{settings: connectionSettings(org), secretVersion: secret.ResourceVersion, connection: conn}
-	return conn, nil
+	return v.(*provider.Connection), nil
 }
 
 // connectionSettings is what of org's spec a connection depends on. Comparing it rather than the
@@ -106,6 +118,13 @@ func (c *Connections) Forget(org *v1alpha1.Organization) {
 	delete(c.conns, org.UID)
 	c.mu.Unlock()
 	c.Connector.Forget(org)
+}
+
+// drop forgets org's connection but not its limiters: the Organization still exists.
+func (c *Connections) drop(org *v1alpha1.Organization) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.conns, org.UID)
 }
 
 func (c *Connections) cached(org *v1alpha1.Organization) (cachedConnection, bool) {

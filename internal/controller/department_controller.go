@@ -50,7 +50,9 @@ type DepartmentReconciler struct {
 // +kubebuilder:rbac:groups=orgsync.dev,resources=departments/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=orgsync.dev,resources=departments/finalizers,verbs=update
 // +kubebuilder:rbac:groups=orgsync.dev,resources=organizations,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// The one Secret an Organization names is read with a get; list and watch, for
+// --watch-credentials-secrets, are granted by the chart or kustomize only where that is wanted.
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile gathers, decides and acts for one Department.

@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -22,8 +21,8 @@ import (
 // a Department's change wakes its children, its deleting parent and the other claimants of its
 // key; a change in an Organization's inventory wakes the Departments it concerns (the holder of a
 // key that changed, the children waiting for a key that appeared, a deleting parent whose child
-// went); an Organization's connection wakes its Departments; a Secret's change wakes the
-// Departments of the Organizations that use it.
+// went); an Organization's connection wakes its Departments (a rotated Secret reaches them through
+// the Organization, which reads it).
 func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
@@ -33,7 +32,6 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(heldKeyChanged())).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfOrganization),
 			builder.WithPredicates(organizationStateChanged())).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.departmentsUsingSecret), builder.OnlyMetadata).
 		WatchesRawSource(source.Channel(r.Inventories.events, handler.TypedEnqueueRequestsFromMapFunc(r.inventoryChanged))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("department").
@@ -121,18 +119,6 @@ func (r *DepartmentReconciler) departmentsOfOrganization(ctx context.Context, ob
 	requests := make([]reconcile.Request, 0, len(depts))
 	for i := range depts {
 		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&depts[i])})
-	}
-	return requests
-}
-
-func (r *DepartmentReconciler) departmentsUsingSecret(ctx context.Context, obj client.Object) []reconcile.Request {
-	var orgs v1alpha1.OrganizationList
-	if err := r.List(ctx, &orgs, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexOrganizationSecret: obj.GetName()}); err != nil {
-		return nil
-	}
-	var requests []reconcile.Request
-	for i := range orgs.Items {
-		requests = append(requests, r.departmentsOfOrganization(ctx, &orgs.Items[i])...)
 	}
 	return requests
 }

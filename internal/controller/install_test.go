@@ -68,6 +68,9 @@ var _ = Describe("Install manifests", func() {
 		Expect(can("update", "orgsync.dev", "organizations/status")).To(BeTrue())
 		Expect(can("get", "", "secrets")).To(BeTrue())
 		for _, denied := range [][3]string{
+			// The Secret an Organization names is read with a get: other applications' Secrets
+			// cannot be listed or watched, in any namespace.
+			{"list", "", "secrets"}, {"watch", "", "secrets"},
 			{"create", "", "secrets"}, {"update", "", "secrets"}, {"delete", "", "secrets"},
 			{"create", "orgsync.dev", "organizations"}, {"delete", "orgsync.dev", "organizations"},
 			{"list", "", "pods"}, {"list", "", "configmaps"}, {"create", "apps", "deployments"},

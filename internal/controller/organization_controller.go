@@ -106,11 +106,14 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 			return retry(err), retry(err)
 		}
 	}
-	if holder, err := r.targetHolder(ctx, org); err != nil {
+	claimants, err := r.claimantsOfTarget(ctx, org)
+	if err != nil {
 		return retry(err), retry(err)
-	} else if holder != nil && holder.UID != org.UID {
-		o := notReady(v1alpha1.ReasonConflict, fmt.Sprintf("Organization %s/%s already manages %s; one remote chart can have only one Organization",
-			holder.Namespace, holder.Name, remoteTarget(org)))
+	}
+	if o, conflict := targetConflict(org, claimants); conflict {
+		// Refused before its credentials go anywhere. It manages no chart, so it reports none,
+		// and no longer holds one against others.
+		org.Status.Inventory = nil
 		return o, o
 	}
 	conn, err := r.Connections.Get(ctx, org, false)
@@ -202,9 +205,8 @@ func (r *OrganizationReconciler) recordInventory(org *v1alpha1.Organization, inv
 	org.Status.Inventory = summary
 }
 
-// targetHolder returns the Organization, in any namespace, that manages org's remote chart: the
-// oldest live one (by creation time, then namespace and name).
-func (r *OrganizationReconciler) targetHolder(ctx context.Context, org *v1alpha1.Organization) (*v1alpha1.Organization, error) {
+// claimantsOfTarget lists the Organizations, in every namespace, whose target is org's.
+func (r *OrganizationReconciler) claimantsOfTarget(ctx context.Context, org *v1alpha1.Organization) ([]v1alpha1.Organization, error) {
 	target := remoteTarget(org)
 	if target == "" {
 		return nil, nil
@@ -213,29 +215,7 @@ func (r *OrganizationReconciler) targetHolder(ctx context.Context, org *v1alpha1
 	if err := r.List(ctx, &orgs, client.MatchingFields{indexOrganizationTarget: target}); err != nil {
 		return nil, err
 	}
-	var holder *v1alpha1.Organization
-	for i := range orgs.Items {
-		o := &orgs.Items[i]
-		if !o.DeletionTimestamp.IsZero() && o.UID != org.UID {
-			continue
-		}
-		if holder == nil || organizationOlder(o, holder) {
-			holder = o
-		}
-	}
-	return holder, nil
-}
-
-// organizationOlder orders the claimants of a remote chart: the one already holding it (Ready)
-// first, so that a newcomer created within the same second never displaces it; then by age.
-func organizationOlder(a, b *v1alpha1.Organization) bool {
-	if aReady, bReady := isReady(a.Status.Conditions, a.Status.ObservedGeneration), isReady(b.Status.Conditions, b.Status.ObservedGeneration); aReady != bReady {
-		return aReady
-	}
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+	return orgs.Items, nil
 }
 
 // fresh reports whether org's remote organization was observed with the same connection, for
@@ -356,17 +336,17 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 // over when the holder goes.
 func (r *OrganizationReconciler) organizationsWithSameTarget(ctx context.Context, obj client.Object) []reconcile.Request {
 	org, ok := obj.(*v1alpha1.Organization)
-	if !ok || remoteTarget(org) == "" {
+	if !ok {
 		return nil
 	}
-	var orgs v1alpha1.OrganizationList
-	if err := r.List(ctx, &orgs, client.MatchingFields{indexOrganizationTarget: remoteTarget(org)}); err != nil {
+	claimants, err := r.claimantsOfTarget(ctx, org)
+	if err != nil {
 		return nil
 	}
 	var requests []reconcile.Request
-	for i := range orgs.Items {
-		if orgs.Items[i].UID != org.UID {
-			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&orgs.Items[i])})
+	for i := range claimants {
+		if claimants[i].UID != org.UID {
+			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&claimants[i])})
 		}
 	}
 	return requests

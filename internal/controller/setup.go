@@ -17,6 +17,10 @@ type Options struct {
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds parallel reconciles of each kind; default 4.
 	MaxConcurrentReconciles int
+	// WatchCredentialSecrets wakes an Organization when its credentials Secret changes, for
+	// Secrets labelled v1alpha1.CredentialsLabel (the manager's cache must be limited to those);
+	// without it, the Secret is read again at each Organization reconcile only.
+	WatchCredentialSecrets bool
 }
 
 // Setup registers the indexes and the Organization and Department controllers with mgr.
@@ -30,7 +34,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return err
 	}
-	connections := &Connections{Cache: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Connector: opts.Connector}
+	connections := &Connections{APIReader: mgr.GetAPIReader(), Connector: opts.Connector}
 	inventories := NewInventories()
 	if err := (&OrganizationReconciler{
 		Client:                  mgr.GetClient(),
@@ -39,6 +43,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		Inventories:             inventories,
 		SyncPeriod:              opts.SyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
+		WatchCredentialSecrets:  opts.WatchCredentialSecrets,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}

@@ -52,7 +52,6 @@ const resyncDelay = -1
 
 // Backoffs used where no watch event announces a change.
 const (
-	credentialsRetry = 2 * time.Minute
 	throttledRetry   = 15 * time.Second
 	blockedRetry     = time.Minute
 )
@@ -63,7 +62,7 @@ var wakeUps = map[string]wakeUp{
 	v1alpha1.ReasonWaitingForParent:       {watch: "the parent key appearing in the Organization's inventory (a create or a listing)", delay: resyncDelay},
 	v1alpha1.ReasonParentCycle:            {watch: "a change of a Department whose key is in the cycle", delay: resyncDelay},
 	v1alpha1.ReasonConflict:               {watch: "a change or deletion of another Department or Organization claiming the same key or chart", delay: resyncDelay},
-	v1alpha1.ReasonCredentialsInvalid:     {watch: "a change of the credentials Secret", delay: credentialsRetry},
+	v1alpha1.ReasonCredentialsInvalid:     {watch: "a change of the credentials Secret, when it is labelled and watched (--watch-credentials-secrets); it is read again at each resync either way", delay: resyncDelay},
 	v1alpha1.ReasonInvalidSpec:            {watch: "a spec change, or a change in the remote chart under the parent"},
 	v1alpha1.ReasonRemoteError:            {backoff: true},
 	v1alpha1.ReasonDeletionBlocked:        {watch: "a sub-department leaving the inventory, or its Department going", delay: blockedRetry},
