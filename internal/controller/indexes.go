@@ -1,10 +1,7 @@
 package controller
 
 import (
-	"cmp"
 	"context"
-	"fmt"
-	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,18 +23,6 @@ const (
 	// indexOrganizationTarget: Organizations, cluster-wide, by the remote chart they manage.
 	indexOrganizationTarget = "organization.target"
 )
-
-// remoteTarget names the remote chart an Organization manages: two Organizations with the same
-// target would fight over the same departments.
-func remoteTarget(org *v1alpha1.Organization) string {
-	if org.Spec.Provider == v1alpha1.ProviderHuaweiCloud {
-		if org.Spec.HuaweiCloud == nil {
-			return ""
-		}
-		return "huaweicloud OneAccess tenant " + strings.ToLower(strings.TrimSuffix(org.Spec.HuaweiCloud.OneAccessDomain, "/"))
-	}
-	return fmt.Sprintf("NCP WORKPLACE company %s (site %s)", org.Spec.Workplace.CompanyID, cmp.Or(string(org.Spec.Site), "public"))
-}
 
 func orgScopedKey(organization, key string) string {
 	return organization + "/" + key

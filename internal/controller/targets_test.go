@@ -1,0 +1,199 @@
+package controller
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+)
+
+func TestTenantURLNormalisesSpellingsOfOneTenant(t *testing.T) {
+	cases := map[string]struct {
+		spellings []string
+		want      string
+	}{
+		"a bare host, case, a trailing slash and the default port": {
+			spellings: []string{"acme.example.com", "https://ACME.example.com/", "https://acme.example.com:443", "HTTPS://Acme.Example.Com:443//", "acme.example.com.", "acme.example.com:443"},
+			want:      "https://acme.example.com",
+		},
+		"http with its default port": {
+			spellings: []string{"http://127.0.0.1:80/", "HTTP://127.0.0.1"},
+			want:      "http://127.0.0.1",
+		},
+		"another port is kept": {
+			spellings: []string{"http://LOCALHOST:8080/", "http://localhost:8080//"},
+			want:      "http://localhost:8080",
+		},
+		"a base path keeps its case, not its trailing slash or dot segments": {
+			spellings: []string{"https://gw.example.com/OneAccess/", "gw.example.com/OneAccess", "https://gw.example.com/x/../OneAccess/."},
+			want:      "https://gw.example.com/OneAccess",
+		},
+		"an IPv6 host": {
+			spellings: []string{"https://[::1]:443/", "[::1]"},
+			want:      "https://[::1]",
+		},
+		"user information, query and fragment do not make another tenant": {
+			spellings: []string{"https://someone@acme.example.com/?x=1#top"},
+			want:      "https://acme.example.com",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			for _, s := range tc.spellings {
+				if got := tenantURL(s); got != tc.want {
+					t.Errorf("tenantURL(%q) = %q, want %q", s, got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestRemoteTargetTellsTargetsApart(t *testing.T) {
+	huawei := func(domain string) *v1alpha1.Organization {
+		return &v1alpha1.Organization{Spec: v1alpha1.OrganizationSpec{Provider: v1alpha1.ProviderHuaweiCloud, HuaweiCloud: &v1alpha1.HuaweiCloudSpec{OneAccessDomain: domain}}}
+	}
+	ncp := func(site v1alpha1.Site, company string) *v1alpha1.Organization {
+		return &v1alpha1.Organization{Spec: v1alpha1.OrganizationSpec{Site: site, Workplace: v1alpha1.WorkplaceSpec{CompanyID: company}}}
+	}
+	same := [][2]*v1alpha1.Organization{
+		{huawei("acme.example.com"), huawei("https://ACME.example.com:443/")},
+		{ncp("", "c1798784"), ncp("public", "c1798784")},
+	}
+	for _, p := range same {
+		if a, b := remoteTarget(p[0]), remoteTarget(p[1]); a != b {
+			t.Errorf("%q and %q should be one target", a, b)
+		}
+	}
+	different := [][2]*v1alpha1.Organization{
+		{huawei("acme.example.com"), huawei("acme.example.com:8443")},
+		{huawei("acme.example.com"), huawei("http://acme.example.com")},
+		{huawei("acme.example.com"), huawei("other.example.com")},
+		// The companyId is an opaque key, compared exactly; each site is its own service.
+		{ncp("public", "c1798784"), ncp("public", "C1798784")},
+		{ncp("public", "c1798784"), ncp("fin", "c1798784")},
+	}
+	for _, p := range different {
+		if a, b := remoteTarget(p[0]), remoteTarget(p[1]); a == b {
+			t.Errorf("%q should be two targets", a)
+		}
+	}
+	if got := remoteTarget(huawei("https://ACME.example.com:443/")); got != "Huawei Cloud OneAccess tenant https://acme.example.com" {
+		t.Errorf("remoteTarget = %q", got)
+	}
+}
+
+func TestTargetConflict(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	claimant := func(namespace, name string, created time.Duration, mutate ...func(*v1alpha1.Organization)) v1alpha1.Organization {
+		o := v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{
+			Namespace: namespace, Name: name, UID: types.UID(namespace + "/" + name),
+			CreationTimestamp: metav1.NewTime(t0.Add(created)),
+		}, Spec: v1alpha1.OrganizationSpec{Workplace: v1alpha1.WorkplaceSpec{CompanyID: "company-1"}}}
+		for _, m := range mutate {
+			m(&o)
+		}
+		return o
+	}
+	holding := func(o *v1alpha1.Organization) { o.Status.Inventory = &v1alpha1.InventoryStatus{} }
+	deleting := func(o *v1alpha1.Organization) { o.DeletionTimestamp = &metav1.Time{Time: t0.Add(time.Hour)} }
+
+	cases := map[string]struct {
+		org    v1alpha1.Organization
+		others []v1alpha1.Organization
+		// holder is the Organization the message names, "" for an anonymous one from another
+		// namespace; conflict false means org may go on.
+		conflict bool
+		holder   string
+	}{
+		"alone": {
+			org: claimant("a", "acme", 0),
+		},
+		"a holder in another namespace keeps the chart against an older newcomer, unnamed": {
+			org:      claimant("a", "acme", 0),
+			others:   []v1alpha1.Organization{claimant("b", "payroll", time.Hour, holding)},
+			conflict: true,
+		},
+		"a holder in another namespace keeps the chart against a newcomer first by name created the same second": {
+			org:      claimant("a", "a", time.Hour),
+			others:   []v1alpha1.Organization{claimant("zz-team", "zz-holder", time.Hour, holding)},
+			conflict: true,
+		},
+		"an older Organization of another namespace that never connected does not block": {
+			org:    claimant("b", "payroll", time.Hour),
+			others: []v1alpha1.Organization{claimant("a", "acme", 0)},
+		},
+		"the holder is not blocked by an older Organization of another namespace that never connected": {
+			org:    claimant("b", "payroll", time.Hour, holding),
+			others: []v1alpha1.Organization{claimant("a", "acme", 0)},
+		},
+		"the holder is not blocked by a newer Organization of another namespace that connected in the same race": {
+			org:    claimant("a", "acme", 0, holding),
+			others: []v1alpha1.Organization{claimant("b", "payroll", time.Hour, holding)},
+		},
+		"of two that connected in a race, the newer yields": {
+			org:      claimant("b", "payroll", time.Hour, holding),
+			others:   []v1alpha1.Organization{claimant("a", "acme", 0, holding)},
+			conflict: true,
+		},
+		"one namespace: the older blocks the newer, named, even never connected": {
+			org:      claimant("a", "second", time.Hour),
+			others:   []v1alpha1.Organization{claimant("a", "first", 0)},
+			conflict: true, holder: "a/first",
+		},
+		"one namespace: first by name when created the same second": {
+			org:      claimant("a", "second", 0),
+			others:   []v1alpha1.Organization{claimant("a", "first", 0)},
+			conflict: true, holder: "a/first",
+		},
+		"one namespace: the holder keeps the chart against an older one": {
+			org:      claimant("a", "first", 0),
+			others:   []v1alpha1.Organization{claimant("a", "second", time.Hour, holding)},
+			conflict: true, holder: "a/second",
+		},
+		"a holder being deleted lets go": {
+			org:    claimant("a", "acme", time.Hour),
+			others: []v1alpha1.Organization{claimant("b", "payroll", 0, holding, deleting)},
+		},
+		"the message names the holder, not an older one of org's namespace that is refused too": {
+			org: claimant("a", "third", 2*time.Hour),
+			others: []v1alpha1.Organization{
+				claimant("a", "first", 0),
+				claimant("b", "payroll", time.Hour, holding),
+			},
+			conflict: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			claimants := append([]v1alpha1.Organization{tc.org}, tc.others...)
+			o, conflict := targetConflict(&tc.org, claimants)
+			if conflict != tc.conflict {
+				t.Fatalf("conflict = %v (%q), want %v", conflict, o.message, tc.conflict)
+			}
+			if !conflict {
+				return
+			}
+			if o.reason != v1alpha1.ReasonConflict || !strings.Contains(o.message, "NCP WORKPLACE company company-1 (site public)") {
+				t.Errorf("outcome = %s %q", o.reason, o.message)
+			}
+			if tc.holder != "" {
+				if !strings.Contains(o.message, "Organization "+tc.holder+" ") {
+					t.Errorf("message %q does not name %s", o.message, tc.holder)
+				}
+				return
+			}
+			if !strings.Contains(o.message, "in another namespace") {
+				t.Errorf("message %q does not say the holder is in another namespace", o.message)
+			}
+			for _, other := range tc.others {
+				if other.Namespace != tc.org.Namespace && (strings.Contains(o.message, other.Namespace+"/") || strings.Contains(o.message, other.Name)) {
+					t.Errorf("message %q names %s/%s of another namespace", o.message, other.Namespace, other.Name)
+				}
+			}
+		})
+	}
+}
