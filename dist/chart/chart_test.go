@@ -55,7 +55,13 @@ func loadChart(t *testing.T) *chart.Chart {
 // overrides in place of --set/-f values, and splits the output into documents.
 func render(t *testing.T, overrides map[string]any) []manifest {
 	t.Helper()
-	files, err := renderFiles(t, overrides)
+	return renderRelease(t, releaseName, releaseNamespace, overrides)
+}
+
+// renderRelease renders the chart as `helm install <name> dist/chart -n <namespace>` would.
+func renderRelease(t *testing.T, name, namespace string, overrides map[string]any) []manifest {
+	t.Helper()
+	files, err := renderFilesAs(t, name, namespace, overrides)
 	if err != nil {
 		t.Fatalf("rendering the chart: %v", err)
 	}
@@ -87,9 +93,14 @@ func render(t *testing.T, overrides map[string]any) []manifest {
 // renderFiles renders the chart's templates, returning Helm's error (a template's fail, say).
 func renderFiles(t *testing.T, overrides map[string]any) (map[string]string, error) {
 	t.Helper()
+	return renderFilesAs(t, releaseName, releaseNamespace, overrides)
+}
+
+func renderFilesAs(t *testing.T, name, namespace string, overrides map[string]any) (map[string]string, error) {
+	t.Helper()
 	ch := loadChart(t)
 	values, err := chartutil.ToRenderValues(ch, overrides,
-		chartutil.ReleaseOptions{Name: releaseName, Namespace: releaseNamespace, Revision: 1, IsInstall: true},
+		chartutil.ReleaseOptions{Name: name, Namespace: namespace, Revision: 1, IsInstall: true},
 		chartutil.DefaultCapabilities)
 	if err != nil {
 		t.Fatalf("building render values: %v", err)
@@ -731,6 +742,18 @@ func TestSchemaRejectsMistypedValues(t *testing.T) {
 		`huaweicloud: {allowedDomains: ["orgs.example.com "]}`,
 		`huaweicloud: {allowedDomain: [orgs.example.com]}`,
 		`allowInsecureEndpoints: "true"`,
+		`watchNamespaces: "a,b"`,
+		`watchNamespaces: ["a,b"]`,
+		`watchNamespaces: [Team-A]`,
+		`watchNamespaces: [a, a]`,
+		`credentials: {watch: "yes"}`,
+		`credentials: {watched: true}`,
+		`shards: s1`,
+		`shards: [Shard1]`,
+		`shards: [s_1]`,
+		`shards: [-s1]`,
+		`shards: ["sharding.orgsync.dev/key=s1"]`,
+		`shards: [s1, s1]`,
 	} {
 		var overrides map[string]any
 		if err := yaml.Unmarshal([]byte(values), &overrides); err != nil {
@@ -899,6 +922,10 @@ func TestValuesTheManagerWouldRefuseFailTheInstall(t *testing.T) {
 		{`ncp: {endpoints: {workplace: "http://fakencp:8090"}}`, "allowInsecureEndpoints"},
 		{`ncp: {endpoints: {organization: "HTTP://fakencp:8090/organization"}}`, "allowInsecureEndpoints"},
 		{`metrics: {secure: false, certSecretName: orgsync-metrics-cert}`, "metrics.secure"},
+		// The flags that need other RBAC come from the values that render it.
+		{`extraArgs: [--watch-namespaces=a]`, "watchNamespaces"},
+		{`extraArgs: [--watch-credentials-secrets]`, "credentials.watch"},
+		{`{shards: [s1], extraArgs: ["--watch-label-selector=team=a"]}`, "shards"},
 	} {
 		var values map[string]any
 		if err := yaml.Unmarshal([]byte(tc.values), &values); err != nil {

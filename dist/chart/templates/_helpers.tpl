@@ -38,3 +38,69 @@ app.kubernetes.io/part-of: orgsync
 {{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
 {{- end }}
 {{- end }}
+
+{{/*
+The manager's rules: those of config/rbac/role.yaml, which `make manifests` generates from the
++kubebuilder:rbac markers (chart_test.go fails when the two differ), with list and watch on
+Secrets added when credentials.watch is true. The ClusterRole grants them cluster-wide, or the
+Role of each namespace in watchNamespaces grants them there.
+*/}}
+{{- define "orgsync.managerRules" -}}
+- apiGroups:
+  - ""
+  resources:
+  - secrets
+  verbs:
+  - get
+  {{- if .Values.credentials.watch }}
+  # --watch-credentials-secrets: a metadata informer of the Secrets labelled
+  # orgsync.dev/credentials=true. RBAC cannot grant by label: this lets the manager list and
+  # watch every Secret in its scope.
+  - list
+  - watch
+  {{- end }}
+- apiGroups:
+  - events.k8s.io
+  resources:
+  - events
+  verbs:
+  - create
+  - patch
+- apiGroups:
+  - orgsync.dev
+  resources:
+  - departments
+  verbs:
+  - delete
+  - get
+  - list
+  - patch
+  - update
+  - watch
+- apiGroups:
+  - orgsync.dev
+  resources:
+  - departments/finalizers
+  - organizations/finalizers
+  verbs:
+  - update
+- apiGroups:
+  - orgsync.dev
+  resources:
+  - departments/status
+  - organizations/status
+  verbs:
+  - get
+  - patch
+  - update
+- apiGroups:
+  - orgsync.dev
+  resources:
+  - organizations
+  verbs:
+  - get
+  - list
+  - patch
+  - update
+  - watch
+{{- end }}
