@@ -42,6 +42,8 @@ type OrganizationReconciler struct {
 	// MaxConcurrentReconciles bounds the parallel reconciles: one Organization's listing, slowed
 	// by its throttled share of the remote API, must not hold up the others.
 	MaxConcurrentReconciles int
+	// WatchCredentialSecrets wakes an Organization when its (labelled) credentials Secret changes.
+	WatchCredentialSecrets bool
 
 	// tally counts the Departments of every Organization from the watch events.
 	tally departmentTally
@@ -116,7 +118,7 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 		org.Status.Inventory = nil
 		return o, o
 	}
-	conn, err := r.Connections.Get(ctx, org, false)
+	conn, err := r.Connections.Refresh(ctx, org, false)
 	if err != nil {
 		o := failure(err)
 		return o, o
@@ -253,7 +255,7 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 		return notReady(v1alpha1.ReasonDeleting, fmt.Sprintf("waiting for %d Departments to be deleted: %s", len(depts), strings.Join(truncate(names, 10), ", "))), false
 	}
 	if org.Spec.DeletionPolicy == v1alpha1.DeletionPolicyDelete && org.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve && org.Status.OrganizationNo != "" {
-		conn, err := r.Connections.Get(ctx, org, true)
+		conn, err := r.Connections.Refresh(ctx, org, true)
 		switch {
 		case errors.Is(err, ErrSecretNotFound):
 			// The Secret went first (a GitOps prune): nothing can reach the remote system any more.
@@ -312,7 +314,7 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		dept := cmp.Or(newDept, oldDept)
 		q.AddAfter(reconcile.Request{NamespacedName: organizationOf(dept)}, countsDelay)
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Organization{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, handler.Funcs{
 			CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
@@ -325,11 +327,13 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 				wakeOrganization(e.Object, nil, q)
 			},
 		}, builder.WithPredicates(countsChanged())).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.organizationsUsingSecret), builder.OnlyMetadata).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.organizationsWithSameTarget)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
-		Named("organization").
-		Complete(r)
+		Named("organization")
+	if r.WatchCredentialSecrets {
+		b = b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.organizationsUsingSecret), builder.OnlyMetadata)
+	}
+	return b.Complete(r)
 }
 
 // organizationsWithSameTarget wakes the other Organizations of a remote chart, so that one takes
