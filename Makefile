@@ -30,6 +30,19 @@ fmt: ## Run gofmt on the code.
 vet: ## Run go vet.
 	$(GO) vet ./...
 
+# GOLANGCI_LINT_VERSION is the golangci-lint `make lint` installs into bin/ when it is missing.
+GOLANGCI_LINT_VERSION ?= v2.15.0
+GOLANGCI_LINT ?= $(CURDIR)/bin/golangci-lint-$(GOLANGCI_LINT_VERSION)
+
+$(GOLANGCI_LINT):
+	mkdir -p bin
+	GOBIN=$(CURDIR)/bin/.golangci-lint $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv bin/.golangci-lint/golangci-lint $@ && rm -rf bin/.golangci-lint
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml), installing it into bin/ first when missing.
+	$(GOLANGCI_LINT) run ./...
+
 .PHONY: envtest
 envtest: ## Build kube-apiserver, etcd and kubectl from source into bin/k8s (skipped when present at the pinned versions).
 	bash hack/envtest/build.sh $(ENVTEST_DIR)

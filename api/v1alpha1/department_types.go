@@ -168,5 +168,5 @@ type DepartmentList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Department{}, &DepartmentList{})
+	register(&Department{}, &DepartmentList{})
 }

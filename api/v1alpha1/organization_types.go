@@ -34,7 +34,7 @@ const (
 // CredentialsLabel, set to "true" on a credentials Secret, lets a manager run with
 // --watch-credentials-secrets notice its rotation at once; other Secrets are read again at each
 // Organization reconcile (every sync period, and whenever the Organization changes).
-const CredentialsLabel = "orgsync.dev/credentials"
+const CredentialsLabel = "orgsync.dev/credentials" //nolint:gosec // G101: a label name, not a credential
 
 // OrganizationSpec is the desired state of an Organization.
 type OrganizationSpec struct {
@@ -96,7 +96,7 @@ type WorkplaceSpec struct {
 // HuaweiCloudSpec configures the Huawei Cloud provider. Both hosts receive the Organization's
 // credentials: the manager refuses any host its --huaweicloud-allowed-domains does not list, and
 // plain http:// unless it runs with --allow-insecure-endpoints.
-// +kubebuilder:validation:XValidation:rule="(has(self.organizationsEndpoint) ? self.organizationsEndpoint : '') == (has(oldSelf.organizationsEndpoint) ? oldSelf.organizationsEndpoint : '')",message="organizationsEndpoint is immutable"
+// +kubebuilder:validation:XValidation:rule="(has(self.organizationsEndpoint) ? self.organizationsEndpoint : ”) == (has(oldSelf.organizationsEndpoint) ? oldSelf.organizationsEndpoint : ”)",message="organizationsEndpoint is immutable"
 type HuaweiCloudSpec struct {
 	// oneAccessDomain is the OneAccess tenant's user access domain, such as
 	// example.huaweioneaccess.com, or a base URL. Immutable.
@@ -207,5 +207,5 @@ type OrganizationList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Organization{}, &OrganizationList{})
+	register(&Organization{}, &OrganizationList{})
 }

@@ -39,25 +39,30 @@ import (
 
 // Environment variables read when the secret flags are not given.
 const (
-	clientSecretEnv = "FAKEHUAWEI_CLIENT_SECRET"
-	secretKeyEnv    = "FAKEHUAWEI_SECRET_KEY"
+	clientSecretEnv = "FAKEHUAWEI_CLIENT_SECRET" //nolint:gosec // G101: an environment variable's name, not a credential
+	secretKeyEnv    = "FAKEHUAWEI_SECRET_KEY"    //nolint:gosec // G101: an environment variable's name, not a credential
 )
 
-func main() {
+func main() { os.Exit(exitCode()) }
+
+// exitCode serves until SIGINT or SIGTERM and returns the exit code: 2 for bad flags, 1 on
+// failure.
+func exitCode() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts, listen, err := parseFlags(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return
+		return 0
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fakehuawei:", err)
-		os.Exit(2)
+		return 2
 	}
 	if err := serve(ctx, opts, listen, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "fakehuawei:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 func parseFlags(args []string, getenv func(string) string, output io.Writer) (huaweifake.Options, string, error) {
@@ -119,7 +124,7 @@ func serve(ctx context.Context, opts huaweifake.Options, listen string, stdout, 
 	go func() {
 		<-ctx.Done()
 		logger.Print("shutting down")
-		graceCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		stopped <- srv.Shutdown(graceCtx)
 	}()

@@ -36,7 +36,7 @@ import (
 )
 
 // secretKeyEnv names the environment variable read when --secret-key is not given.
-const secretKeyEnv = "FAKENCP_SECRET_KEY"
+const secretKeyEnv = "FAKENCP_SECRET_KEY" //nolint:gosec // G101: the name of an environment variable, not a credential
 
 // config is the parsed command line.
 type config struct {
@@ -50,21 +50,26 @@ type config struct {
 	undocumentedErrors bool
 }
 
-func main() {
+func main() { os.Exit(exitCode()) }
+
+// exitCode serves until SIGINT or SIGTERM and returns the exit code: 2 for bad flags, 1 on
+// failure.
+func exitCode() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg, err := parseFlags(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return
+		return 0
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fakencp:", err)
-		os.Exit(2)
+		return 2
 	}
 	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "fakencp:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // companyList is a flag that may be repeated and holds comma-separated values.

@@ -70,6 +70,12 @@ func main() {
 		os.Exit(2)
 	}
 
+	os.Exit(runAll(s, confs))
+}
+
+// runAll measures every configuration until done or interrupted, prints the table and returns
+// the exit code: 1 when a configuration failed.
+func runAll(s settings, confs []configuration) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var results []result
@@ -88,8 +94,9 @@ func main() {
 		printTable(results)
 	}
 	if len(results) < len(confs) {
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // configurations lists the runs: the sizes at the given rate limit, then the default-rate sizes

@@ -120,8 +120,9 @@ func (c *convergence) wait(ctx context.Context, interval time.Duration) (time.Ti
 		select {
 		case <-c.done:
 			c.mu.Lock()
-			defer c.mu.Unlock()
-			return c.at, nil
+			at := c.at
+			c.mu.Unlock()
+			return at, nil
 		case <-ctx.Done():
 			seen, done := c.progress()
 			return time.Time{}, fmt.Errorf("waiting for convergence (%d of %d Departments created, %d converged): %w", seen, c.want, done, ctx.Err())

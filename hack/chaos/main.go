@@ -42,17 +42,23 @@ func main() {
 
 	// The control plane logs through controller-runtime; only errors matter here.
 	ctrl.SetLogger(zap.New(zap.Level(zapcore.ErrorLevel)))
+	os.Exit(runAll(cfg))
+}
+
+// runAll runs every run until done or interrupted, prints them and returns the exit code.
+func runAll(cfg chaos.Config) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	results := chaos.Run(ctx, cfg)
 	chaos.Print(os.Stdout, results)
-	for _, r := range results {
-		if r.Failed() {
-			os.Exit(1)
-		}
-	}
 	if len(results) == 0 {
 		fmt.Fprintln(os.Stderr, "chaos: no run completed")
-		os.Exit(1)
+		return 1
 	}
+	for _, r := range results {
+		if r.Failed() {
+			return 1
+		}
+	}
+	return 0
 }

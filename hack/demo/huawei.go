@@ -10,7 +10,7 @@ import (
 // The fake OneAccess application's client credentials (the access key pair is the NCP demo's).
 const (
 	clientID     = "demo-client-id"
-	clientSecret = "demo-client-secret"
+	clientSecret = "demo-client-secret" //nolint:gosec // G101: the fake cloud's demo credential, on loopback only
 )
 
 // huaweiCloud is the fake OneAccess and Organizations. The samples' departments run unchanged;

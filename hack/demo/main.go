@@ -145,7 +145,7 @@ func run(bin, samples string, remote cloud) (err error) {
 		return err
 	}
 
-	manager := exec.CommandContext(ctx, filepath.Join(bin, "manager"), append([]string{
+	manager := exec.CommandContext(ctx, filepath.Join(bin, "manager"), append([]string{ //nolint:gosec // G204: the demo's own binaries from --bin
 		"--kubeconfig", kubeconfig,
 		"--metrics-bind-address", "0", "--health-probe-bind-address", "0",
 		"--sync-period", "1m"}, remote.managerArgs(fakeURL)...)...)
@@ -171,7 +171,7 @@ func run(bin, samples string, remote cloud) (err error) {
 		return err
 	}
 	kubectl := func(stdin []byte, args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, filepath.Join(bin, "k8s", "kubectl"), append([]string{"--kubeconfig", kubeconfig, "-n", namespace}, args...)...)
+		cmd := exec.CommandContext(ctx, filepath.Join(bin, "k8s", "kubectl"), append([]string{"--kubeconfig", kubeconfig, "-n", namespace}, args...)...) //nolint:gosec // G204: the demo's own kubectl from --bin
 		cmd.Stdin = bytes.NewReader(stdin)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -190,7 +190,7 @@ func run(bin, samples string, remote cloud) (err error) {
 		})
 		docs = append(docs, org...)
 	}
-	rand.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
+	rand.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] }) //nolint:gosec // G404: the order of apply, not a secret
 	step("applying %d sample objects from %s in a shuffled order", len(docs), samples)
 	if _, err := kubectl([]byte(strings.Join(docs, "\n---\n")), "apply", "-f", "-"); err != nil {
 		return err
@@ -249,7 +249,7 @@ func run(bin, samples string, remote cloud) (err error) {
 // on its first line of output.
 func startFake(ctx context.Context, binary string, args []string, work string) (*exec.Cmd, string, error) {
 	name := filepath.Base(binary)
-	cmd := exec.CommandContext(ctx, binary, append([]string{"--listen", "127.0.0.1:0"}, args...)...)
+	cmd := exec.CommandContext(ctx, binary, append([]string{"--listen", "127.0.0.1:0"}, args...)...) //nolint:gosec // G204: the demo's own fake cloud from --bin
 	logFile, err := os.Create(filepath.Join(work, name+".log"))
 	if err != nil {
 		return nil, "", err
@@ -364,7 +364,11 @@ func waitRemote(ctx context.Context, what string, done func() (bool, error)) err
 		if time.Now().After(deadline) {
 			return fmt.Errorf("timed out waiting for %s", what)
 		}
-		time.Sleep(250 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
 	}
 }
 

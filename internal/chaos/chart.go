@@ -136,7 +136,7 @@ func (c *chart) largestSubtreeUpTo(size int) []string {
 // GitOps tool applying a folder would; it returns the first error.
 func forEachObject(ctx context.Context, keys []string, fn func(context.Context, string) error) error {
 	keys = slices.Clone(keys)
-	rand.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+	rand.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] }) //nolint:gosec // G404: the order of apply, not a secret
 	work := make(chan string)
 	var (
 		mu   sync.Mutex

@@ -88,12 +88,12 @@ func newEnv(cfg Config, name string, result *Result) (*env, error) {
 	}
 	seed := cfg.Seed
 	if seed == 0 {
-		seed = rand.Uint64()
+		seed = rand.Uint64() //nolint:gosec // G404: a seed for repeatable test choices, not a secret
 	}
 	result.Run, result.Seed, result.WorkDir = name, seed, work
 	e := &env{
 		cfg: cfg, name: name, work: work, result: result, started: time.Now(),
-		chart:    newChart(cfg.Size, rand.New(rand.NewPCG(seed, 0))),
+		chart:    newChart(cfg.Size, rand.New(rand.NewPCG(seed, 0))), //nolint:gosec // G404: test choices, repeatable by seed
 		managers: map[string]*managerProcess{},
 		handMade: map[string]ncpfake.Department{},
 	}

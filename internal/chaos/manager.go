@@ -69,7 +69,7 @@ func (m *managerProcess) start() error {
 	defer logFile.Close() // the child holds its own descriptor
 	m.starts++
 	fmt.Fprintf(logFile, "=== chaos: start %d of %s at %s\n", m.starts, m.name, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(m.binary, m.args...)
+	cmd := exec.Command(m.binary, m.args...) //nolint:gosec // G204: the manager binary under test
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// The manager must not outlive the run, even when the run is killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -237,7 +237,7 @@ func resetConnection(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-func chance(fraction float64) bool { return fraction > 0 && rand.Float64() < fraction }
+func chance(fraction float64) bool { return fraction > 0 && rand.Float64() < fraction } //nolint:gosec // G404: fault injection, not a secret
 
 // bufferedAnswer holds the fake's answer so that it can be held back or inspected.
 type bufferedAnswer struct {

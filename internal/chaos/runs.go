@@ -116,7 +116,7 @@ func (e *env) renameAndMove(ctx context.Context, n int) int {
 // for convergence.
 func (e *env) killDuring(ctx context.Context, m *managerProcess, kills, total int, what string) error {
 	for j := range kills {
-		share := (float64(j) + 0.2 + 0.6*rand.Float64()) / float64(kills)
+		share := (float64(j) + 0.2 + 0.6*rand.Float64()) / float64(kills) //nolint:gosec // G404: when to kill, not a secret
 		// Not waiting for ever: a manager that makes no progress is killed anyway, and the
 		// invariants will say what it left behind.
 		deadline := time.Now().Add(e.cfg.Settle / 4)
@@ -275,7 +275,7 @@ func (e *env) organizationOutage(ctx context.Context) error {
 	if err := e.chart.update(ctx, e.cluster.client, keys); err != nil {
 		return err
 	}
-	if err := e.waitFor(ctx, "the renames during the outage", func(ctx context.Context) (bool, string, error) {
+	if err := e.waitFor(ctx, "the renames during the outage", func(context.Context) (bool, string, error) {
 		for _, key := range keys {
 			if d, ok := e.fake.Department(companyID, key); !ok || d.Name != e.chart.nodes[key].name {
 				return false, key + " not renamed yet", nil

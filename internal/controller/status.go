@@ -52,8 +52,8 @@ const resyncDelay = -1
 
 // Backoffs used where no watch event announces a change.
 const (
-	throttledRetry   = 15 * time.Second
-	blockedRetry     = time.Minute
+	throttledRetry = 15 * time.Second
+	blockedRetry   = time.Minute
 )
 
 // wakeUps says, for every reason an object can be not Ready, what wakes it again.
@@ -126,7 +126,7 @@ func failure(err error) outcome {
 
 // jitter spreads d by ±10% so that objects created together do not resync together.
 func jitter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
+	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64())) //nolint:gosec // G404: requeue jitter, not a secret
 }
 
 // statusObject is an orgsync object whose status has a Ready condition and an observedGeneration.

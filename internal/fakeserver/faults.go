@@ -88,7 +88,7 @@ func (in *Injector) Inject(w http.ResponseWriter, faults Faults, answers Answers
 }
 
 // Chance reports true with probability fraction: never for 0, always for 1.
-func Chance(fraction float64) bool { return fraction > 0 && rand.Float64() < fraction }
+func Chance(fraction float64) bool { return fraction > 0 && rand.Float64() < fraction } //nolint:gosec // G404: fault injection, not a secret
 
 // Delay waits d, or less if the client goes away, and reports whether the full wait elapsed.
 func Delay(r *http.Request, d time.Duration) bool {

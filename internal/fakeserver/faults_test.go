@@ -86,7 +86,7 @@ func TestInjectRateCap(t *testing.T) {
 	}
 }
 
-func TestInjectConcurrently(t *testing.T) {
+func TestInjectConcurrently(_ *testing.T) {
 	var in Injector
 	var wg sync.WaitGroup
 	for i := range 8 {

@@ -232,7 +232,7 @@ func FullJitter(ceiling time.Duration) time.Duration {
 	if ceiling <= 0 {
 		return 0
 	}
-	return rand.N(ceiling + 1)
+	return rand.N(ceiling + 1) //nolint:gosec // G404: backoff jitter, not a secret
 }
 
 // SleepContext waits d, or returns the context's error if it ends first.

@@ -459,7 +459,7 @@ func FuzzParseEndpoint(f *testing.F) {
 			return
 		}
 		switch {
-		case u.Scheme != "https" && !(u.Scheme == "http" && httpretry.IsLoopback(u.Hostname())):
+		case u.Scheme != "https" && (u.Scheme != "http" || !httpretry.IsLoopback(u.Hostname())):
 			t.Errorf("parseEndpoint(%q) accepted scheme %q for host %q", raw, u.Scheme, u.Hostname())
 		case u.Host == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "":
 			t.Errorf("parseEndpoint(%q) = %#v", raw, u)
@@ -534,7 +534,7 @@ func FuzzCanonicalRequest(f *testing.F) {
 				want[k] = slices.Sorted(slices.Values(vs))
 			}
 		}
-		if !reflect.DeepEqual(back, want) && !(len(back) == 0 && len(want) == 0) {
+		if !reflect.DeepEqual(back, want) && (len(back) != 0 || len(want) != 0) {
 			t.Errorf("canonicalQuery(%q) = %q reads back as %v, want %v", rawQuery, cq, back, want)
 		}
 		for _, s := range []string{value1, name1, path} {
@@ -843,7 +843,7 @@ func FuzzOrganizationsAnswers(f *testing.F) {
 
 		org, err := c.GetOrganization(ctx)
 		if !success {
-			fuzzCheckFailure(t, "GetOrganization", "organizations", status, err, secrets...)
+			_ = fuzzCheckFailure(t, "GetOrganization", "organizations", status, err, secrets...)
 		} else {
 			var want organizationAnswer
 			if derr := fuzzDecode(body, &want); (derr == nil) != (err == nil) || (err == nil && org != want.Organization) {
@@ -853,7 +853,7 @@ func FuzzOrganizationsAnswers(f *testing.F) {
 
 		roots, err := c.ListRoots(ctx)
 		if !success {
-			fuzzCheckFailure(t, "ListRoots", "organizations", status, err, secrets...)
+			_ = fuzzCheckFailure(t, "ListRoots", "organizations", status, err, secrets...)
 		} else {
 			var want rootsAnswer
 			if derr := fuzzDecode(body, &want); (derr == nil) != (err == nil) || (err == nil && !reflect.DeepEqual(roots, want.Roots)) {
@@ -863,7 +863,7 @@ func FuzzOrganizationsAnswers(f *testing.F) {
 
 		ou, err := c.GetOrganizationalUnit(ctx, "ou-1")
 		if !success {
-			fuzzCheckFailure(t, "GetOrganizationalUnit", "organizations", status, err, secrets...)
+			_ = fuzzCheckFailure(t, "GetOrganizationalUnit", "organizations", status, err, secrets...)
 		} else {
 			var want ouAnswer
 			if derr := fuzzDecode(body, &want); (derr == nil) != (err == nil) || (err == nil && ou != want.OU) {
@@ -878,7 +878,7 @@ func FuzzOrganizationsAnswers(f *testing.F) {
 			t.Errorf("ListOrganizationalUnits made %d requests for a page that always comes back the same", requests)
 		}
 		if !success {
-			fuzzCheckFailure(t, "ListOrganizationalUnits", "organizations", status, err, secrets...)
+			_ = fuzzCheckFailure(t, "ListOrganizationalUnits", "organizations", status, err, secrets...)
 		} else {
 			var want ousAnswer
 			derr := fuzzDecode(body, &want)

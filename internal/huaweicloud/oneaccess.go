@@ -31,7 +31,7 @@ const (
 
 // OneAccess API paths.
 const (
-	oneAccessTokenPath = "/api/v2/tenant/token"
+	oneAccessTokenPath = "/api/v2/tenant/token" //nolint:gosec // G101: a URL path, not a credential
 	oneAccessOrgsPath  = "/api/v2/tenant/organizations"
 	oneAccessJSON      = "application/json;charset=utf8"
 )

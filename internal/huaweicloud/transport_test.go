@@ -281,7 +281,7 @@ func TestSecretsNeverShown(t *testing.T) {
 	_, orgErr := org.GetOrganization(context.Background())
 	_, oneErr := one.GetOrgUnit(context.Background(), "x")
 	credsJSON, _ := json.Marshal(creds)
-	cfgJSON, _ := json.Marshal(OrganizationsConfig{Credentials: creds})
+	cfgJSON, _ := json.Marshal(OrganizationsConfig{Credentials: creds}) //nolint:staticcheck // SA1026: HTTPClient is nil here, so the config marshals (as null)
 
 	shown := []string{
 		fmt.Sprint(creds), fmt.Sprintf("%v %+v %#v %s %q %x", creds, creds, creds, creds, creds, creds),

@@ -14,7 +14,7 @@ const (
 	HeaderTimestamp = "x-ncp-apigw-timestamp"
 	HeaderAccessKey = "x-ncp-iam-access-key"
 	HeaderSignature = "x-ncp-apigw-signature-v2"
-	HeaderAPIKey    = "x-ncp-apigw-api-key"
+	HeaderAPIKey    = "x-ncp-apigw-api-key" //nolint:gosec // G101: a header name, not a credential
 )
 
 // Sign returns the API Gateway signature v2 of a request:

@@ -272,7 +272,7 @@ func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestNetworkErrors(t *testing.T) {
 	// A server that accepts the request and drops the connection: the
 	// request may have been processed.
-	dropping := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	dropping := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		conn, _, err := w.(http.Hijacker).Hijack()
 		if err == nil {
 			_ = conn.Close()

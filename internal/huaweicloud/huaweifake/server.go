@@ -149,7 +149,7 @@ type route struct {
 }
 
 const (
-	tokenPath         = "/api/v2/tenant/token"
+	tokenPath         = "/api/v2/tenant/token" //nolint:gosec // G101: a URL path, not a credential
 	orgUnitsPath      = "/api/v2/tenant/organizations"
 	organizationsPath = "/v1/organizations"
 	rootsPath         = organizationsPath + "/roots"

@@ -96,7 +96,7 @@ func TestDepartmentValidation(t *testing.T) {
 	c.mustCreate("parent", "#")
 	valid := dept("k1", "parent", "Name", "1")
 	long := strings.Repeat("가", 101) // counted in characters, not bytes
-	max := strings.Repeat("가", 100)
+	longest := strings.Repeat("가", 100)
 
 	tests := []struct {
 		name    string
@@ -108,7 +108,7 @@ func TestDepartmentValidation(t *testing.T) {
 		message string // empty: success
 	}{
 		{"valid", http.MethodPost, "k1", valid, http.StatusCreated, 0, ""},
-		{"name of 100 characters", http.MethodPost, "k2", with(with(valid, "name", max), "deptExternalKey", "k2"), http.StatusCreated, 0, ""},
+		{"name of 100 characters", http.MethodPost, "k2", with(with(valid, "name", longest), "deptExternalKey", "k2"), http.StatusCreated, 0, ""},
 		{"name missing", http.MethodPost, "k3", with(with(valid, "name", nil), "deptExternalKey", "k3"), 400, -4020, "name is null"},
 		{"name empty", http.MethodPost, "k3", with(with(valid, "name", ""), "deptExternalKey", "k3"), 400, -4020, "name must not be empty"},
 		{"name too long", http.MethodPost, "k3", with(with(valid, "name", long), "deptExternalKey", "k3"), 400, -4020, "name must be at most 100 characters"},

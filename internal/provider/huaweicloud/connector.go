@@ -49,7 +49,7 @@ const (
 
 // NewConnector returns a Connector with the given options.
 func NewConnector(opts Options) *Connector {
-	opts.ClientOptions = opts.ClientOptions.WithDefaults()
+	opts.ClientOptions = opts.WithDefaults()
 	return &Connector{opts: opts, limiters: opts.Limiters()}
 }
 

@@ -33,7 +33,7 @@ const serviceNCP = "ncp"
 
 // NewConnector returns a Connector with the given options.
 func NewConnector(opts Options) *Connector {
-	opts.ClientOptions = opts.ClientOptions.WithDefaults()
+	opts.ClientOptions = opts.WithDefaults()
 	return &Connector{opts: opts, limiters: opts.Limiters()}
 }
 
