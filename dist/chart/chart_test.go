@@ -215,7 +215,7 @@ func flags(t *testing.T, args []string) map[string]string {
 // security settings and probes.
 func kustomizeDeployment(t *testing.T) *appsv1.Deployment {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot, "config/manager/manager.yaml"))
+	data, err := os.ReadFile(filepath.Join(repoRoot, "config", "manager", "manager.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -644,7 +644,7 @@ func grants(rules []rbacv1.PolicyRule, group, resource string, verbs ...string) 
 }
 
 func TestClusterRoleGrantsExactlyTheGeneratedRole(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(repoRoot, "config/rbac/role.yaml"))
+	data, err := os.ReadFile(filepath.Join(repoRoot, "config", "rbac", "role.yaml"))
 	if err != nil {
 		t.Fatalf("%v (run `make manifests`)", err)
 	}
@@ -661,7 +661,7 @@ func TestClusterRoleGrantsExactlyTheGeneratedRole(t *testing.T) {
 }
 
 func TestCRDsAreTheGeneratedOnes(t *testing.T) {
-	bases, err := filepath.Glob(filepath.Join(repoRoot, "config/crd/bases/*.yaml"))
+	bases, err := filepath.Glob(filepath.Join(repoRoot, "config", "crd", "bases", "*.yaml"))
 	if err != nil || len(bases) == 0 {
 		t.Fatalf("no CRDs in config/crd/bases (%v); run `make manifests`", err)
 	}

@@ -20,7 +20,7 @@ import (
 // when there is none.
 func kustomize(t *testing.T, dir string) []manifest {
 	t.Helper()
-	kubectl := filepath.Join(repoRoot, "bin/k8s/kubectl")
+	kubectl := filepath.Join(repoRoot, "bin", "k8s", "kubectl")
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
 		kubectl = filepath.Join(dir, "kubectl")
 	}

@@ -242,7 +242,7 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 	started := time.Now()
 	err := r.apply(ctx, s.dept, conn, inv, d)
 	if err == nil {
-		d.outcome.wrote = true
+		d.wrote = true
 		return d.outcome, d.action
 	}
 	if !needsFreshLook(err) {
@@ -262,7 +262,7 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 		if err := r.apply(ctx, s.dept, conn, inv, again); err != nil {
 			return failure(err), actNone
 		}
-		again.outcome.wrote = true
+		again.wrote = true
 	}
 	return again.outcome, again.action
 }

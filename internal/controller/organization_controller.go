@@ -307,11 +307,11 @@ const countsDelay = time.Second
 func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	// Every event is tallied; an Organization is woken only when its counts or its deletion's
 	// progress change.
-	wakeOrganization := func(old, new client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-		oldDept, _ := old.(*v1alpha1.Department)
-		newDept, _ := new.(*v1alpha1.Department)
-		r.tally.observe(oldDept, newDept)
-		dept := cmp.Or(newDept, oldDept)
+	wakeOrganization := func(before, after client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		beforeDept, _ := before.(*v1alpha1.Department)
+		afterDept, _ := after.(*v1alpha1.Department)
+		r.tally.observe(beforeDept, afterDept)
+		dept := cmp.Or(afterDept, beforeDept)
 		q.AddAfter(reconcile.Request{NamespacedName: organizationOf(dept)}, countsDelay)
 	}
 	b := ctrl.NewControllerManagedBy(mgr).

@@ -25,29 +25,29 @@ type organizationTally struct {
 	keys map[string]int
 }
 
-// observe records a Department event: a creation (old nil), a change, or a deletion (new nil).
-func (t *departmentTally) observe(old, new *v1alpha1.Department) {
+// observe records a Department event: a creation (before nil), a change, or a deletion (after nil).
+func (t *departmentTally) observe(before, after *v1alpha1.Department) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.byOrg == nil {
 		t.byOrg = map[types.NamespacedName]*organizationTally{}
 	}
-	if old != nil {
-		t.forgetLocked(old)
+	if before != nil {
+		t.forgetLocked(before)
 	}
-	if new != nil {
-		org := organizationOf(new)
+	if after != nil {
+		org := organizationOf(after)
 		ot := t.byOrg[org]
 		if ot == nil {
 			ot = &organizationTally{ready: map[types.UID]bool{}, keys: map[string]int{}}
 			t.byOrg[org] = ot
 		}
-		ready := isReady(new.Status.Conditions, new.Generation)
-		ot.ready[new.UID] = ready
+		ready := isReady(after.Status.Conditions, after.Generation)
+		ot.ready[after.UID] = ready
 		if ready {
 			ot.readyCount++
 		}
-		ot.keys[new.Key()]++
+		ot.keys[after.Key()]++
 	}
 }
 
@@ -77,7 +77,7 @@ func (t *departmentTally) counts(org types.NamespacedName) v1alpha1.DepartmentCo
 	if ot == nil {
 		return v1alpha1.DepartmentCounts{}
 	}
-	return v1alpha1.DepartmentCounts{Total: int32(len(ot.ready)), Ready: ot.readyCount}
+	return v1alpha1.DepartmentCounts{Total: int32(len(ot.ready)), Ready: ot.readyCount} //nolint:gosec // G115: a count of objects, far below 2^31
 }
 
 // withClaims runs f with a test of whether a Department of the Organization claims a key; the
