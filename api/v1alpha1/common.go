@@ -55,12 +55,32 @@ const (
 	ReasonDrifted = "Drifted"
 	// ReasonDeleting: the object is being deleted and waits for what it owns to go.
 	ReasonDeleting = "Deleting"
+	// ReasonPaused: the annotation orgsync.dev/paused stops every remote call for the object (on
+	// a Department, or on its Organization); a deletion waits until it is removed.
+	ReasonPaused = "Paused"
+)
+
+// Annotations a person sets on Organizations and Departments.
+const (
+	// AnnotationPaused, set to "true" on an Organization (and so on all its Departments) or on one
+	// Department, stops every remote call for it until it is removed.
+	AnnotationPaused = "orgsync.dev/paused"
+	// AnnotationReconcileRequestedAt, set to any new value (a timestamp, say) on an Organization,
+	// lists its remote chart again and re-checks its Departments at once; the value handled is
+	// recorded in status.lastHandledReconcileAt.
+	AnnotationReconcileRequestedAt = "orgsync.dev/reconcile-requested-at"
 )
 
 // Reasons lists every reason of the Ready condition.
 var Reasons = []string{
 	ReasonSynced, ReasonWaitingForOrganization, ReasonWaitingForParent, ReasonParentCycle, ReasonConflict,
 	ReasonCredentialsInvalid, ReasonInvalidSpec, ReasonRemoteError, ReasonDeletionBlocked, ReasonDrifted, ReasonDeleting,
+	ReasonPaused,
+}
+
+// IsPaused reports whether obj carries orgsync.dev/paused: "true".
+func IsPaused(obj interface{ GetAnnotations() map[string]string }) bool {
+	return obj.GetAnnotations()[AnnotationPaused] == "true"
 }
 
 // LocalObjectReference names an object in the same namespace.

@@ -79,6 +79,13 @@ type OrganizationSpec struct {
 	// +kubebuilder:default=Manage
 	// +optional
 	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+
+	// syncPeriod overrides the manager's --sync-period for this Organization and its Departments:
+	// how often the remote chart is listed again to correct drift. At least 30s: each period lists
+	// the whole chart.
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('30s')",message="syncPeriod must be at least 30s"
+	// +optional
+	SyncPeriod *metav1.Duration `json:"syncPeriod,omitempty"`
 }
 
 // WorkplaceSpec identifies a WORKPLACE company.
@@ -96,7 +103,7 @@ type WorkplaceSpec struct {
 // HuaweiCloudSpec configures the Huawei Cloud provider. Both hosts receive the Organization's
 // credentials: the manager refuses any host its --huaweicloud-allowed-domains does not list, and
 // plain http:// unless it runs with --allow-insecure-endpoints.
-// +kubebuilder:validation:XValidation:rule="(has(self.organizationsEndpoint) ? self.organizationsEndpoint : ”) == (has(oldSelf.organizationsEndpoint) ? oldSelf.organizationsEndpoint : ”)",message="organizationsEndpoint is immutable"
+// +kubebuilder:validation:XValidation:rule=`(has(self.organizationsEndpoint) ? self.organizationsEndpoint : "") == (has(oldSelf.organizationsEndpoint) ? oldSelf.organizationsEndpoint : "")`,message="organizationsEndpoint is immutable"
 type HuaweiCloudSpec struct {
 	// oneAccessDomain is the OneAccess tenant's user access domain, such as
 	// example.huaweioneaccess.com, or a base URL. Immutable.
@@ -156,6 +163,10 @@ type OrganizationStatus struct {
 	// inventory summarises the remote department chart.
 	// +optional
 	Inventory *InventoryStatus `json:"inventory,omitempty"`
+	// lastHandledReconcileAt is the last value of the annotation orgsync.dev/reconcile-requested-at
+	// that the manager acted on: the chart was listed again and every Department re-checked.
+	// +optional
+	LastHandledReconcileAt string `json:"lastHandledReconcileAt,omitempty"`
 	// lastSyncTime is when the remote organization was last observed; at steady state it is
 	// recorded at most hourly, though the organization is observed every sync period.
 	// +optional

@@ -83,6 +83,13 @@ if ready.status == "True" then
   return hs
 end
 
+if ready.status == "False" and ready.reason == "Paused" then
+  -- orgsync.dev/paused: nothing moves until a person removes it, and nothing is wrong.
+  hs.status = "Suspended"
+  hs.message = describe(ready, "Paused")
+  return hs
+end
+
 if ready.status == "False" and degraded[ready.reason] then
   hs.status = "Degraded"
   hs.message = describe(ready, "Not ready")

@@ -33,6 +33,7 @@ var statusForReason = map[string]string{
 	v1alpha1.ReasonCredentialsInvalid:     StatusDegraded,
 	v1alpha1.ReasonInvalidSpec:            StatusDegraded,
 	v1alpha1.ReasonDrifted:                StatusDegraded,
+	v1alpha1.ReasonPaused:                 StatusSuspended,
 	// Synced only ever comes with Ready=True; False with it is not a state the controller writes,
 	// but must not pass for healthy.
 	v1alpha1.ReasonSynced: StatusDegraded,

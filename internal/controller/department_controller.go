@@ -84,7 +84,7 @@ func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 			}
 		}
 	}
-	o = o.withResync(r.SyncPeriod)
+	o = o.withResync(cmp.Or(s.org.syncPeriod, r.SyncPeriod))
 	return r.writeStatus(ctx, before, dept, o)
 }
 
@@ -121,6 +121,8 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 	default:
 		s.org.exists = true
 		s.org.deleting = !org.DeletionTimestamp.IsZero()
+		s.org.paused = v1alpha1.IsPaused(org)
+		s.org.syncPeriod = syncPeriodOf(org, r.SyncPeriod)
 		s.org.observeOnly = org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve
 		s.org.connected = isTrue(org.Status.Conditions, v1alpha1.ConditionConnected, org.Generation)
 	}
@@ -148,7 +150,7 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 
 	// The remote side: for a live Department only once its Organization is connected; for a
 	// deleting one whenever its Organization exists (it may be on its way out too).
-	if org == nil || (!deleting && (s.org.deleting || !s.org.connected)) {
+	if org == nil || (!deleting && (s.org.deleting || !s.org.connected)) || s.paused() != "" {
 		return s, nil, nil, nil
 	}
 	conn, err := r.Connections.Get(ctx, org, deleting)
@@ -163,7 +165,7 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 	inv := r.Inventories.of(org.UID, org.Namespace, org.Name)
 	// The Organization lists the chart every sync period; a Department lists it only when that
 	// has not happened for much longer (or never), as a fallback.
-	if err := inv.listedSince(ctx, time.Now().Add(-2*r.SyncPeriod), conn, conn.Departments.List); err != nil {
+	if err := inv.listedSince(ctx, time.Now().Add(-2*s.org.syncPeriod), conn, conn.Departments.List); err != nil {
 		s.listErr = err
 		return s, conn, inv, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/provider"
@@ -43,7 +44,10 @@ type organizationState struct {
 	name      string
 	exists    bool
 	deleting  bool
+	paused    bool
 	connected bool
+	// syncPeriod is the Organization's: its spec.syncPeriod or the manager's.
+	syncPeriod time.Duration
 	// observeOnly: the Organization's managementPolicy is Observe, so its Departments only read.
 	observeOnly bool
 }
@@ -82,6 +86,8 @@ type decision struct {
 func decideSync(s *departmentSnapshot) decision {
 	dept, key := s.dept, s.dept.Key()
 	switch {
+	case s.paused() != "":
+		return report(notReady(v1alpha1.ReasonPaused, fmt.Sprintf("paused by the annotation %s on %s; remove it to resume", v1alpha1.AnnotationPaused, s.paused())))
 	case !s.org.exists:
 		return report(notReady(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q does not exist in namespace %q", s.org.name, dept.Namespace)))
 	case s.org.deleting:
@@ -127,6 +133,9 @@ func decideSync(s *departmentSnapshot) decision {
 func decideDelete(s *departmentSnapshot) decision {
 	dept, key := s.dept, s.dept.Key()
 	switch {
+	case s.paused() != "":
+		// Releasing now would orphan the remote department without anyone having chosen to.
+		return report(notReady(v1alpha1.ReasonPaused, fmt.Sprintf("the deletion waits: paused by the annotation %s on %s; remove it to let the deletion finish", v1alpha1.AnnotationPaused, s.paused())))
 	case s.successor != nil:
 		// Another live Department claims the key (a rename in Git, or a lost conflict): the remote
 		// department and its sub-departments are its business now.
@@ -149,6 +158,17 @@ func decideDelete(s *departmentSnapshot) decision {
 }
 
 func report(o outcome) decision { return decision{outcome: o} }
+
+// paused names what pauses the Department (itself or its Organization), or is empty.
+func (s *departmentSnapshot) paused() string {
+	switch {
+	case v1alpha1.IsPaused(s.dept):
+		return fmt.Sprintf("Department %q", s.dept.Name)
+	case s.org.paused:
+		return fmt.Sprintf("Organization %q", s.org.name)
+	}
+	return ""
+}
 
 // observeOnly reports whether the Department only reads: its own managementPolicy, or its
 // Organization's, is Observe.

@@ -210,6 +210,8 @@ func organizationStateChanged() predicate.Predicate {
 		}
 		return oldOrg.Generation != newOrg.Generation ||
 			!oldOrg.DeletionTimestamp.Equal(newOrg.DeletionTimestamp) ||
+			v1alpha1.IsPaused(oldOrg) != v1alpha1.IsPaused(newOrg) ||
+			oldOrg.Status.LastHandledReconcileAt != newOrg.Status.LastHandledReconcileAt ||
 			isTrue(oldOrg.Status.Conditions, v1alpha1.ConditionConnected, oldOrg.Generation) !=
 				isTrue(newOrg.Status.Conditions, v1alpha1.ConditionConnected, newOrg.Generation)
 	}}

@@ -86,7 +86,7 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	} else {
 		o, connected = r.sync(ctx, org)
 	}
-	o = o.withResync(r.SyncPeriod)
+	o = o.withResync(syncPeriodOf(org, r.SyncPeriod))
 
 	recordOutcome(r.Recorder, org, o)
 	setCondition(&org.Status.Conditions, v1alpha1.ConditionConnected, org.Generation, connected)
@@ -108,6 +108,10 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 			return retry(err), retry(err)
 		}
 	}
+	if v1alpha1.IsPaused(org) {
+		o := notReady(v1alpha1.ReasonPaused, fmt.Sprintf("paused by the annotation %s: no remote call is made for it or its Departments; remove it to resume", v1alpha1.AnnotationPaused))
+		return o, outcome{keepCondition: true}
+	}
 	claimants, err := r.claimantsOfTarget(ctx, org)
 	if err != nil {
 		return retry(err), retry(err)
@@ -125,16 +129,28 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 	}
 
 	inv := r.Inventories.of(org.UID, org.Namespace, org.Name)
-	if err := inv.listedSince(ctx, time.Now().Add(-r.SyncPeriod), conn, conn.Departments.List); err != nil {
+	period := syncPeriodOf(org, r.SyncPeriod)
+	since := time.Now().Add(-period)
+	requested := org.Annotations[v1alpha1.AnnotationReconcileRequestedAt]
+	reconcileNow := requested != "" && requested != org.Status.LastHandledReconcileAt
+	if reconcileNow {
+		since = time.Now() // a person asked for a fresh look
+	}
+	if err := inv.listedSince(ctx, since, conn, conn.Departments.List); err != nil {
 		o := failure(err)
 		return o, o
 	}
 	r.recordInventory(org, inv)
+	if reconcileNow {
+		// Recorded in status, which wakes every Department of the Organization to check itself
+		// against the listing just made.
+		org.Status.LastHandledReconcileAt = requested
+	}
 	connected = synced("the remote department chart is listed")
 	// Come back when the chart is due to be listed again.
-	connected.result = ctrl.Result{RequeueAfter: jitter(max(time.Second, r.SyncPeriod-inv.age(time.Now())))}
+	connected.result = ctrl.Result{RequeueAfter: jitter(max(time.Second, period-inv.age(time.Now())))}
 
-	if r.fresh(org, conn) {
+	if r.fresh(org, conn) && !reconcileNow {
 		o := outcome{keepCondition: true, result: connected.result}
 		if !isReady(org.Status.Conditions, org.Generation) {
 			o = synced(fmt.Sprintf("connected to %s organization %s", providerName(org), org.Status.OrganizationNo))
@@ -226,7 +242,15 @@ func (r *OrganizationReconciler) fresh(org *v1alpha1.Organization, conn *provide
 	r.mu.Lock()
 	last, ok := r.observedWith[org.UID]
 	r.mu.Unlock()
-	return ok && last.connection == conn && last.generation == org.Generation && time.Since(last.at) < r.SyncPeriod
+	return ok && last.connection == conn && last.generation == org.Generation && time.Since(last.at) < syncPeriodOf(org, r.SyncPeriod)
+}
+
+// syncPeriodOf is org's spec.syncPeriod, or fallback (the manager's) when it sets none.
+func syncPeriodOf(org *v1alpha1.Organization, fallback time.Duration) time.Duration {
+	if org.Spec.SyncPeriod != nil && org.Spec.SyncPeriod.Duration > 0 {
+		return org.Spec.SyncPeriod.Duration
+	}
+	return fallback
 }
 
 // finalize deletes the Organization's Departments, waits until they are gone, then deletes the
@@ -234,6 +258,9 @@ func (r *OrganizationReconciler) fresh(org *v1alpha1.Organization, conn *provide
 func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Organization) (outcome, bool) {
 	if !controllerutil.ContainsFinalizer(org, Finalizer) {
 		return outcome{}, true
+	}
+	if v1alpha1.IsPaused(org) {
+		return notReady(v1alpha1.ReasonPaused, fmt.Sprintf("the deletion waits: paused by the annotation %s; remove it to let the deletion finish", v1alpha1.AnnotationPaused)), false
 	}
 	// Read-only and uncopied: listed on each coalesced wake while the Departments go.
 	depts, err := departmentsWith(ctx, r, org.Namespace, indexDepartmentOrganization, org.Name, client.UnsafeDisableDeepCopy)

@@ -68,6 +68,7 @@ var wakeUps = map[string]wakeUp{
 	v1alpha1.ReasonDeletionBlocked:        {watch: "a sub-department leaving the inventory, or its Department going", delay: blockedRetry},
 	v1alpha1.ReasonDrifted:                {watch: "a change of the remote department in the inventory", delay: resyncDelay},
 	v1alpha1.ReasonDeleting:               {watch: "a Department of the Organization changing or going"},
+	v1alpha1.ReasonPaused:                 {watch: "the annotation orgsync.dev/paused leaving the object or its Organization"},
 }
 
 // notReady reports Ready=False for reason, woken as wakeUps says.

@@ -1,0 +1,137 @@
+package controller_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+)
+
+var _ = Describe("Pause, reconcile now and a per-Organization sync period", func() {
+	forEveryBackend(gitopsControls)
+})
+
+func gitopsControls(b backend) {
+	var t *tenant
+	BeforeEach(func() {
+		t = newTenant(b)
+	})
+
+	// organization reads the tenant's Organization.
+	organization := func() *v1alpha1.Organization {
+		org := &v1alpha1.Organization{}
+		Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, org)).To(Succeed())
+		return org
+	}
+	annotateOrganization := func(key, value string) {
+		Eventually(func() error {
+			org := organization()
+			if org.Annotations == nil {
+				org.Annotations = map[string]string{}
+			}
+			if value == "" {
+				delete(org.Annotations, key)
+			} else {
+				org.Annotations[key] = value
+			}
+			return k8sClient.Update(suiteCtx, org)
+		}).WithTimeout(timeout).Should(Succeed())
+	}
+	annotateDepartment := func(name, key, value string) {
+		t.update(name, func(d *v1alpha1.Department) {
+			if d.Annotations == nil {
+				d.Annotations = map[string]string{}
+			}
+			if value == "" {
+				delete(d.Annotations, key)
+			} else {
+				d.Annotations[key] = value
+			}
+		})
+	}
+
+	It("stops every remote call for a paused Department, says Paused, and resumes when the annotation goes", func() {
+		t.setUp()
+		t.create(t.dept("hq", "", "HQ"))
+		t.eventuallySynced("hq")
+		writes := len(t.writesTo("hq"))
+
+		annotateDepartment("hq", v1alpha1.AnnotationPaused, "true")
+		t.update("hq", func(d *v1alpha1.Department) { d.Spec.Name = "HQ renamed" })
+		Eventually(t.reason).WithArguments("hq").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonPaused))
+		Expect(t.message("hq")).To(ContainSubstring(`orgsync.dev/paused on Department "hq"`))
+		Consistently(func() int { return len(t.writesTo("hq")) }).WithTimeout(2 * syncPeriod).Should(Equal(writes))
+		Expect(t.remote()["hq"].Name).To(Equal("HQ"))
+
+		annotateDepartment("hq", v1alpha1.AnnotationPaused, "")
+		Eventually(func() string { return t.remote()["hq"].Name }).WithTimeout(timeout).Should(Equal("HQ renamed"))
+		t.eventuallySynced("hq")
+	})
+
+	It("stops every remote call of a paused Organization and its Departments, the listing included", func() {
+		t.setUp()
+		t.create(t.dept("hq", "", "HQ"))
+		t.eventuallySynced("hq")
+
+		annotateOrganization(v1alpha1.AnnotationPaused, "true")
+		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonPaused))
+		t.create(t.dept("sales", "hq", "Sales"))
+		Eventually(t.reason).WithArguments("sales").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonPaused))
+		Expect(t.message("sales")).To(ContainSubstring(`orgsync.dev/paused on Organization "acme"`))
+		calls := len(t.backend.calls(t.acct))
+		Consistently(func() int { return len(t.backend.calls(t.acct)) }).WithTimeout(3*syncPeriod).
+			Should(Equal(calls), "no call at all, not even a listing, while paused")
+
+		annotateOrganization(v1alpha1.AnnotationPaused, "")
+		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
+		t.eventuallySynced("sales")
+		Expect(t.remote()).To(HaveKey("sales"))
+	})
+
+	It("holds the deletion of a paused Department, saying so, and finishes it once unpaused", func() {
+		t.setUp()
+		t.create(t.dept("hq", "", "HQ"))
+		t.eventuallySynced("hq")
+		annotateDepartment("hq", v1alpha1.AnnotationPaused, "true")
+		Eventually(t.reason).WithArguments("hq").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonPaused))
+
+		t.delete("hq")
+		Eventually(t.message).WithArguments("hq").WithTimeout(timeout).Should(ContainSubstring("the deletion waits"))
+		Consistently(t.remote).WithTimeout(2*syncPeriod).Should(HaveKey("hq"), "nothing is deleted, or orphaned, while paused")
+		Expect(t.gone("hq")).To(BeFalse())
+
+		annotateDepartment("hq", v1alpha1.AnnotationPaused, "")
+		Eventually(t.gone).WithArguments("hq").WithTimeout(timeout).Should(BeTrue())
+		Expect(t.remote()).NotTo(HaveKey("hq"))
+	})
+
+	It("lists the chart at once when reconcile-requested-at changes, instead of waiting for its own sync period, and records the value", func() {
+		t.setUp(func(o *v1alpha1.Organization) { o.Spec.SyncPeriod = &metav1.Duration{Duration: time.Hour} })
+		t.create(t.dept("hq", "", "HQ"))
+		t.eventuallySynced("hq")
+
+		drifted := t.remote()["hq"]
+		drifted.Name = "Renamed by hand"
+		t.backend.put(t.acct, "hq", drifted)
+		// The manager's own period (the suite's) would have corrected it by now; the
+		// Organization's hour has not come.
+		Consistently(func() string { return t.remote()["hq"].Name }).WithTimeout(3 * syncPeriod).Should(Equal("Renamed by hand"))
+
+		annotateOrganization(v1alpha1.AnnotationReconcileRequestedAt, "2026-11-27T12:00:00Z")
+		Eventually(func() string { return t.remote()["hq"].Name }).WithTimeout(timeout).Should(Equal("HQ"))
+		Eventually(func() string { return organization().Status.LastHandledReconcileAt }).WithTimeout(timeout).
+			Should(Equal("2026-11-27T12:00:00Z"))
+	})
+
+	It("refuses a syncPeriod under 30s at admission", func() {
+		t.createSecret()
+		org := t.organization(func(o *v1alpha1.Organization) { o.Spec.SyncPeriod = &metav1.Duration{Duration: 10 * time.Second} })
+		err := k8sClient.Create(suiteCtx, org)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("syncPeriod must be at least 30s"))
+	})
+}
