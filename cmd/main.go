@@ -102,7 +102,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "orgsync:", err)
 		os.Exit(2)
 	}
-	scope, err := parseScope(watchNamespaces, watchSelector, watchSecrets)
+	scope, err := parseScope(watchNamespaces, watchSelector, watchSecrets, leaderNamespace)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "orgsync:", err)
 		os.Exit(2)

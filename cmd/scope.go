@@ -25,11 +25,16 @@ type scope struct {
 	watchSecrets bool
 }
 
-// parseScope reads the scope flags, refusing a namespace that is not a valid name and a selector
-// that does not parse, naming the flag.
-func parseScope(namespaces, selector string, watchSecrets bool) (scope, error) {
+// parseScope reads the scope flags, refusing a namespace that is not a valid name (the watched
+// ones, and the leader-election Lease's) and a selector that does not parse, naming the flag.
+func parseScope(namespaces, selector string, watchSecrets bool, leaseNamespace string) (scope, error) {
 	s := scope{namespaces: splitList(namespaces), watchSecrets: watchSecrets}
 	var errs []error
+	if leaseNamespace != "" {
+		if problems := validation.IsDNS1123Label(leaseNamespace); len(problems) > 0 {
+			errs = append(errs, fmt.Errorf("--leader-elect-resource-namespace=%s: not a namespace name: %s", leaseNamespace, problems[0]))
+		}
+	}
 	for _, ns := range s.namespaces {
 		if problems := validation.IsDNS1123Label(ns); len(problems) > 0 {
 			errs = append(errs, fmt.Errorf("--watch-namespaces=%s: %q is not a namespace name: %s", namespaces, ns, problems[0]))

@@ -74,7 +74,7 @@ func TestParseScope(t *testing.T) {
 		{name: "both flags wrong", namespaces: "A", selects: "a in (", wantErr: []string{"--watch-namespaces=A", "--watch-label-selector=a in ("}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := parseScope(tc.namespaces, tc.selects, true)
+			s, err := parseScope(tc.namespaces, tc.selects, true, "")
 			if len(tc.wantErr) > 0 {
 				if err == nil {
 					t.Fatalf("parseScope(%q, %q): no error, want one containing %q", tc.namespaces, tc.selects, tc.wantErr)
@@ -106,10 +106,10 @@ func TestParseScope(t *testing.T) {
 
 	// The empty flag and a selector that selects everything are not the same thing: the first is
 	// every object under the default Lease, the second is refused.
-	if s, err := parseScope("", "", false); err != nil || s.selector != nil || s.watchSecrets {
-		t.Errorf(`parseScope("", "", false) = %+v, %v; want no selector, no Secret watch, no error`, s, err)
+	if s, err := parseScope("", "", false, ""); err != nil || s.selector != nil || s.watchSecrets {
+		t.Errorf(`parseScope("", "", false, "") = %+v, %v; want no selector, no Secret watch, no error`, s, err)
 	}
-	s, err := parseScope("", shardKey+"=shard1", false)
+	s, err := parseScope("", shardKey+"=shard1", false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestParseScope(t *testing.T) {
 func TestLeaderElectionID(t *testing.T) {
 	id := func(namespaces, selector string) string {
 		t.Helper()
-		s, err := parseScope(namespaces, selector, false)
+		s, err := parseScope(namespaces, selector, false, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +178,7 @@ func TestLeaderElectionID(t *testing.T) {
 const pinnedShard1Hash = "5335b0bd"
 
 func TestScopeCacheOptions(t *testing.T) {
-	s, err := parseScope("team-a,team-b", shardKey+"=shard1", true)
+	s, err := parseScope("team-a,team-b", shardKey+"=shard1", true, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestScopeCacheOptions(t *testing.T) {
 		t.Errorf("cache by object %v, want %v", byKind, want)
 	}
 
-	all, err := parseScope("", "", false)
+	all, err := parseScope("", "", false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ type shard struct {
 // it connects.
 func startShard(ctx context.Context, t *testing.T, cfg *rest.Config, scheme *runtime.Scheme, leaseNamespace, ncpURL, name, selector string, watchSecrets bool) *shard {
 	t.Helper()
-	s, err := parseScope("", selector, watchSecrets)
+	s, err := parseScope("", selector, watchSecrets, leaseNamespace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -583,4 +583,14 @@ func TestShards(t *testing.T) {
 			t.Errorf("the unlabelled Secret creds-bravo through the cache: %v, want not found", err)
 		}
 	})
+}
+
+func TestParseScopeRefusesABadLeaseNamespace(t *testing.T) {
+	if _, err := parseScope("", "", false, "orgsync-system"); err != nil {
+		t.Fatalf("a valid Lease namespace refused: %v", err)
+	}
+	_, err := parseScope("", "", false, "Orgsync_System")
+	if err == nil || !strings.Contains(err.Error(), "--leader-elect-resource-namespace=Orgsync_System") {
+		t.Fatalf("error %v, want one naming --leader-elect-resource-namespace", err)
+	}
 }
