@@ -112,6 +112,11 @@ type DepartmentStatus struct {
 	// spec; a resync that finds nothing to change does not write it.
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+	// adopted is true when the remote department already existed when this Department first
+	// synced, and orgsync took it over rather than creating it (a chart imported from the
+	// remote system, or made by hand first).
+	// +optional
+	Adopted bool `json:"adopted,omitempty"`
 	// observedGeneration is the generation the status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`

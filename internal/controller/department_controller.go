@@ -78,6 +78,10 @@ func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		}
 	} else {
 		o = r.sync(ctx, s, conn, inv)
+		if o.synced && s.remote.self != nil && !s.created && dept.Status.ExternalKey == "" && !dept.Status.Adopted {
+			dept.Status.Adopted = true
+			r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Adopted", "Adopt", "Took over the existing remote department %q", dept.Key())
+		}
 		if o.synced && inv != nil {
 			if v := inv.view(dept.Key(), "", false); v.self != nil {
 				dept.Status.RemoteID = v.self.RemoteID
@@ -204,7 +208,8 @@ func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, 
 		r.noteRejection(s, inv, d.outcome)
 		return d.outcome
 	}
-	o, _ := r.write(ctx, s, conn, inv, d, decideSync)
+	o, act := r.write(ctx, s, conn, inv, d, decideSync)
+	s.created = act == actCreate
 	r.noteRejection(s, inv, o)
 	return o
 }

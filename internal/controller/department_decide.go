@@ -37,6 +37,8 @@ type departmentSnapshot struct {
 	rejected *rejection
 	// diff compares as the Organization's provider does.
 	diff func(desired, observed provider.Department) []string
+	// created is set by the reconcile that created the remote department: it adopted nothing.
+	created bool
 }
 
 // organizationState is what a Department needs to know of its Organization.

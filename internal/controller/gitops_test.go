@@ -5,8 +5,10 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 )
@@ -125,6 +127,30 @@ func gitopsControls(b backend) {
 		Eventually(func() string { return t.remote()["hq"].Name }).WithTimeout(timeout).Should(Equal("HQ"))
 		Eventually(func() string { return organization().Status.LastHandledReconcileAt }).WithTimeout(timeout).
 			Should(Equal("2026-11-27T12:00:00Z"))
+	})
+
+	It("marks a Department that took over an existing remote department as adopted, with an Event, and one it created as not", func() {
+		t.setUp()
+		t.backend.put(t.acct, "legacy", remoteDepartment{Name: "Legacy"})
+		// A fresh listing first, so that the Department finds it rather than trying to create it.
+		annotateOrganization(v1alpha1.AnnotationReconcileRequestedAt, "listed-legacy")
+		Eventually(func() string { return organization().Status.LastHandledReconcileAt }).WithTimeout(timeout).Should(Equal("listed-legacy"))
+		t.create(t.dept("legacy", "", "Legacy"), t.dept("fresh", "", "Fresh"))
+		t.eventuallySynced("legacy", "fresh")
+		Expect(t.get("legacy").Status.Adopted).To(BeTrue())
+		Expect(t.get("fresh").Status.Adopted).To(BeFalse())
+		Expect(t.writesTo("legacy")).To(BeEmpty(), "adopted as it was: nothing to write")
+
+		var events corev1.EventList
+		Eventually(func() []corev1.Event {
+			Expect(k8sClient.List(suiteCtx, &events, client.InNamespace(t.ns))).To(Succeed())
+			return events.Items
+		}).WithTimeout(timeout).Should(ContainElement(And(
+			HaveField("Reason", "Adopted"), HaveField("InvolvedObject.Name", "legacy"),
+			HaveField("Message", ContainSubstring(`Took over the existing remote department "legacy"`)))))
+		for _, e := range events.Items {
+			Expect(e.Reason == "Adopted" && e.InvolvedObject.Name == "fresh").To(BeFalse(), "no adoption event for a created department")
+		}
 	})
 
 	It("refuses a syncPeriod under 30s at admission", func() {
