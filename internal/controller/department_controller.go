@@ -417,7 +417,7 @@ func (r *DepartmentReconciler) holderNames(ctx context.Context, dept *v1alpha1.D
 		if name := departmentNames(holders, ""); len(name) > 0 {
 			names = append(names, name[0])
 		} else {
-			names = append(names, key+" (no Department)")
+			names = append(names, key+unmanagedSuffix)
 		}
 	}
 	return names, nil

@@ -154,7 +154,13 @@ func decideDelete(s *departmentSnapshot) decision {
 		return decision{action: actRelease} // gone remotely: nothing left to delete
 	}
 	if blockers := mergeSorted(s.remoteChildren, s.objectChildren); len(blockers) > 0 {
-		return report(notReady(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf("waiting for sub-departments to be deleted first: %s", strings.Join(truncate(blockers, 10), ", "))))
+		message := fmt.Sprintf("waiting for sub-departments to be deleted first: %s", strings.Join(truncate(blockers, 10), ", "))
+		if slices.ContainsFunc(s.remoteChildren, func(c string) bool { return strings.HasSuffix(c, unmanagedSuffix) }) {
+			// No Department will ever delete those: say how the deletion can go on.
+			message += "; the ones with no Department are not orgsync's to delete: delete or move them in the remote system, " +
+				"or give each a Department and delete it, or set deletionPolicy: Orphan on this Department to leave it in place"
+		}
+		return report(notReady(v1alpha1.ReasonDeletionBlocked, message))
 	}
 	return decision{action: actDelete, desired: *s.remote.self}
 }
@@ -211,6 +217,9 @@ func i18nNames(names map[string]v1alpha1.LocalizedName) map[string]string {
 	}
 	return out
 }
+
+// unmanagedSuffix marks a remote sub-department that no Department claims.
+const unmanagedSuffix = " (no Department)"
 
 // mergeSorted returns the union of a and b, sorted.
 func mergeSorted(a, b []string) []string {

@@ -170,7 +170,7 @@ func TestDecideDelete(t *testing.T) {
 		},
 		"remote children first": {
 			s:      departmentSnapshot{dept: dept, org: connectedOrg, remote: present, remoteChildren: []string{"made-by-hand (no Department)"}},
-			reason: v1alpha1.ReasonDeletionBlocked, want: "made-by-hand (no Department)",
+			reason: v1alpha1.ReasonDeletionBlocked, want: "made-by-hand (no Department); the ones with no Department are not orgsync's to delete: delete or move them in the remote system, or give each a Department and delete it, or set deletionPolicy: Orphan",
 		},
 		"child objects first": {
 			s:      departmentSnapshot{dept: dept, org: connectedOrg, remote: present, objectChildren: []string{"child"}, remoteChildren: []string{"child"}},
