@@ -68,8 +68,10 @@ type OrganizationSpec struct {
 	// +optional
 	HuaweiCloud *HuaweiCloudSpec `json:"huaweicloud,omitempty"`
 
-	// deletionPolicy says what happens to the NCP Organization when this object is deleted:
-	// Orphan (default) leaves it, Delete deletes it.
+	// deletionPolicy says what happens to the remote chart when this object is deleted: Orphan
+	// (default) leaves the remote organization and every remote department in place and only
+	// releases the Department objects; Delete deletes the departments bottom-up, then the remote
+	// organization.
 	// +kubebuilder:default=Orphan
 	// +optional
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`

@@ -125,6 +125,7 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 	default:
 		s.org.exists = true
 		s.org.deleting = !org.DeletionTimestamp.IsZero()
+		s.org.orphans = s.org.deleting && org.Spec.DeletionPolicy != v1alpha1.DeletionPolicyDelete
 		s.org.paused = v1alpha1.IsPaused(org)
 		s.org.syncPeriod = syncPeriodOf(org, r.SyncPeriod)
 		s.org.observeOnly = org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve
@@ -154,7 +155,7 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 
 	// The remote side: for a live Department only once its Organization is connected; for a
 	// deleting one whenever its Organization exists (it may be on its way out too).
-	if org == nil || (!deleting && (s.org.deleting || !s.org.connected)) || s.paused() != "" {
+	if org == nil || (!deleting && (s.org.deleting || !s.org.connected)) || s.paused() != "" || (deleting && s.org.orphans) {
 		return s, nil, nil, nil
 	}
 	conn, err := r.Connections.Get(ctx, org, deleting)

@@ -48,6 +48,9 @@ type organizationState struct {
 	deleting  bool
 	paused    bool
 	connected bool
+	// orphans: the Organization is being deleted with deletionPolicy Orphan, which leaves the
+	// remote chart as it is.
+	orphans bool
 	// syncPeriod is the Organization's: its spec.syncPeriod or the manager's.
 	syncPeriod time.Duration
 	// observeOnly: the Organization's managementPolicy is Observe, so its Departments only read.
@@ -143,6 +146,10 @@ func decideDelete(s *departmentSnapshot) decision {
 		// department and its sub-departments are its business now.
 		return decision{action: actRelease}
 	case dept.Spec.DeletionPolicy == v1alpha1.DeletionPolicyOrphan, s.observeOnly():
+		return decision{action: actRelease}
+	case s.org.orphans:
+		// The Organization goes with deletionPolicy Orphan: the whole remote chart stays, the
+		// departments orgsync only adopted included.
 		return decision{action: actRelease}
 	case !s.org.exists:
 		return decision{action: actRelease, orphaned: fmt.Sprintf("Organization %q is gone; remote department %q was left in place", s.org.name, key)}

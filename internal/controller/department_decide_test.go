@@ -155,6 +155,16 @@ func TestDecideDelete(t *testing.T) {
 				org: connectedOrg, remote: present},
 			action: actRelease,
 		},
+		"the Organization goes with deletionPolicy Orphan: the remote chart stays": {
+			s:      departmentSnapshot{dept: dept, org: organizationState{name: "acme", exists: true, deleting: true, orphans: true}, remote: present},
+			action: actRelease,
+		},
+		"paused: the deletion waits": {
+			s: departmentSnapshot{dept: testDepartment("team", "div", func(d *v1alpha1.Department) {
+				d.Annotations = map[string]string{v1alpha1.AnnotationPaused: "true"}
+			}), org: connectedOrg, remote: present},
+			reason: v1alpha1.ReasonPaused, want: "the deletion waits",
+		},
 		"the Organization is gone: left in place, with an event": {
 			s: departmentSnapshot{dept: dept, org: organizationState{name: "acme"}}, action: actRelease, orphaned: true,
 		},

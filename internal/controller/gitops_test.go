@@ -153,6 +153,27 @@ func gitopsControls(b backend) {
 		}
 	})
 
+	It("releases the Departments of an Organization deleted with deletionPolicy Orphan and leaves every remote department in place", func() {
+		t.setUp() // deletionPolicy defaults to Orphan
+		Expect(organization().Spec.DeletionPolicy).To(Equal(v1alpha1.DeletionPolicyOrphan))
+		t.backend.put(t.acct, "by-hand", remoteDepartment{Name: "Made by hand"})
+		t.create(t.dept("hq", "", "HQ"), t.dept("sales", "hq", "Sales"), t.dept("by-hand", "", "Made by hand"))
+		t.eventuallySynced("hq", "sales", "by-hand")
+		before := t.remote()
+
+		Expect(k8sClient.Delete(suiteCtx, organization())).To(Succeed())
+		for _, name := range []string{"hq", "sales", "by-hand"} {
+			Eventually(t.gone).WithArguments(name).WithTimeout(timeout).Should(BeTrue(), "Department %s", name)
+		}
+		Eventually(func() bool {
+			return k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, &v1alpha1.Organization{}) != nil
+		}).WithTimeout(timeout).Should(BeTrue(), "the Organization goes too")
+		Expect(t.remote()).To(Equal(before), "the remote chart as it was")
+		for _, w := range t.writes() {
+			Expect(w.Method).NotTo(Equal("DELETE"), "no remote delete: %v", w)
+		}
+	})
+
 	It("refuses a syncPeriod under 30s at admission", func() {
 		t.createSecret()
 		org := t.organization(func(o *v1alpha1.Organization) { o.Spec.SyncPeriod = &metav1.Duration{Duration: 10 * time.Second} })
