@@ -55,6 +55,9 @@ const (
 	ReasonDrifted = "Drifted"
 	// ReasonDeleting: the object is being deleted and waits for what it owns to go.
 	ReasonDeleting = "Deleting"
+	// ReasonDeletionBudgetExceeded: remote deletions wait because the Organization's deletion
+	// budget is spent; orgsync.dev/approve-deletions lets them through.
+	ReasonDeletionBudgetExceeded = "DeletionBudgetExceeded"
 	// ReasonPaused: the annotation orgsync.dev/paused stops every remote call for the object (on
 	// a Department, or on its Organization); a deletion waits until it is removed.
 	ReasonPaused = "Paused"
@@ -69,13 +72,16 @@ const (
 	// lists its remote chart again and re-checks its Departments at once; the value handled is
 	// recorded in status.lastHandledReconcileAt.
 	AnnotationReconcileRequestedAt = "orgsync.dev/reconcile-requested-at"
+	// AnnotationApproveDeletions, set to a number n on an Organization, lets n more remote
+	// deletions through its spent deletion budget; orgsync removes it once it has counted them.
+	AnnotationApproveDeletions = "orgsync.dev/approve-deletions"
 )
 
 // Reasons lists every reason of the Ready condition.
 var Reasons = []string{
 	ReasonSynced, ReasonWaitingForOrganization, ReasonWaitingForParent, ReasonParentCycle, ReasonConflict,
 	ReasonCredentialsInvalid, ReasonInvalidSpec, ReasonRemoteError, ReasonDeletionBlocked, ReasonDrifted, ReasonDeleting,
-	ReasonPaused,
+	ReasonPaused, ReasonDeletionBudgetExceeded,
 }
 
 // IsPaused reports whether obj carries orgsync.dev/paused: "true".

@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"time"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -88,6 +90,44 @@ type OrganizationSpec struct {
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('30s')",message="syncPeriod must be at least 30s"
 	// +optional
 	SyncPeriod *metav1.Duration `json:"syncPeriod,omitempty"`
+
+	// deletionBudget limits how many remote departments orgsync deletes for this Organization
+	// within a window: a mistaken commit or a pruned namespace must not empty the chart at full
+	// speed. Deletions beyond it wait, their Departments keeping their finalizers, until a person
+	// approves them (the annotation orgsync.dev/approve-deletions) or the window moves on. None:
+	// no limit.
+	// +optional
+	DeletionBudget *DeletionBudget `json:"deletionBudget,omitempty"`
+}
+
+// DeletionBudget is how many remote deletions an Organization allows within a window.
+type DeletionBudget struct {
+	// maxDeletions is how many remote departments may be deleted within window.
+	// +kubebuilder:validation:Minimum=0
+	MaxDeletions int32 `json:"maxDeletions"`
+	// window is the period maxDeletions covers, counted from the first deletion in it; default 1h.
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m')",message="window must be at least 1m"
+	// +optional
+	Window *metav1.Duration `json:"window,omitempty"`
+}
+
+// DefaultDeletionWindow is the window of a deletion budget that names none.
+const DefaultDeletionWindow = time.Hour
+
+// DeletionStatus is where an Organization's deletion budget stands.
+type DeletionStatus struct {
+	// windowStart is when the current window began.
+	// +optional
+	WindowStart *metav1.Time `json:"windowStart,omitempty"`
+	// made counts the remote deletions made in the current window.
+	// +optional
+	Made int32 `json:"made,omitempty"`
+	// approved counts the deletions a person approved beyond the budget that are not used yet.
+	// +optional
+	Approved int32 `json:"approved,omitempty"`
+	// held counts the deletions waiting now for approval or the next window.
+	// +optional
+	Held int32 `json:"held,omitempty"`
 }
 
 // WorkplaceSpec identifies a WORKPLACE company.
@@ -165,6 +205,9 @@ type OrganizationStatus struct {
 	// inventory summarises the remote department chart.
 	// +optional
 	Inventory *InventoryStatus `json:"inventory,omitempty"`
+	// deletions is where the deletion budget stands, when spec.deletionBudget sets one.
+	// +optional
+	Deletions *DeletionStatus `json:"deletions,omitempty"`
 	// lastHandledReconcileAt is the last value of the annotation orgsync.dev/reconcile-requested-at
 	// that the manager acted on: the chart was listed again and every Department re-checked.
 	// +optional

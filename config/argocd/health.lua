@@ -83,8 +83,9 @@ if ready.status == "True" then
   return hs
 end
 
-if ready.status == "False" and ready.reason == "Paused" then
-  -- orgsync.dev/paused: nothing moves until a person removes it, and nothing is wrong.
+if ready.status == "False" and (ready.reason == "Paused" or ready.reason == "DeletionBudgetExceeded") then
+  -- orgsync.dev/paused, or deletions held by the deletion budget: nothing moves until a person
+  -- acts, and nothing has failed.
   hs.status = "Suspended"
   hs.message = describe(ready, "Paused")
   return hs

@@ -34,6 +34,7 @@ var statusForReason = map[string]string{
 	v1alpha1.ReasonInvalidSpec:            StatusDegraded,
 	v1alpha1.ReasonDrifted:                StatusDegraded,
 	v1alpha1.ReasonPaused:                 StatusSuspended,
+	v1alpha1.ReasonDeletionBudgetExceeded: StatusSuspended,
 	// Synced only ever comes with Ready=True; False with it is not a state the controller writes,
 	// but must not pass for healthy.
 	v1alpha1.ReasonSynced: StatusDegraded,

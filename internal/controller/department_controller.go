@@ -37,6 +37,8 @@ type DepartmentReconciler struct {
 	Recorder    events.EventRecorder
 	Connections *Connections
 	Inventories *Inventories
+	// Budgets holds the Organizations' deletion budgets.
+	Budgets *Budgets
 	// SyncPeriod is how often a synced department is looked at again.
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds the parallel reconciles.
@@ -124,6 +126,7 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 		return nil, nil, nil, err
 	default:
 		s.org.exists = true
+		s.organization = org
 		s.org.deleting = !org.DeletionTimestamp.IsZero()
 		s.org.orphans = s.org.deleting && org.Spec.DeletionPolicy != v1alpha1.DeletionPolicyDelete
 		s.org.paused = v1alpha1.IsPaused(org)
@@ -219,6 +222,14 @@ func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, 
 // gone, so no status remains to write.
 func (r *DepartmentReconciler) finalize(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory) (o outcome, released bool) {
 	d := decideDelete(s)
+	if s.organization != nil {
+		if d.action == actDelete && !r.Budgets.reserve(s.organization, s.dept.Key(), time.Now()) {
+			return heldByBudget(s.organization), false
+		}
+		if d.action != actDelete {
+			r.Budgets.forget(s.organization, s.dept.Key())
+		}
+	}
 	if d.action == actDelete {
 		var done action
 		if d.outcome, done = r.write(ctx, s, conn, inv, d, decideDelete); done == actNone {
@@ -238,6 +249,22 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, s *departmentSnapsh
 		return retry(client.IgnoreNotFound(err)), true
 	}
 	return outcome{}, true
+}
+
+// heldByBudget is the outcome of a delete that org's deletion budget holds.
+func heldByBudget(org *v1alpha1.Organization) outcome {
+	return notReady(v1alpha1.ReasonDeletionBudgetExceeded, fmt.Sprintf(
+		"the remote delete waits: Organization %q allows %d deletions per %s (spec.deletionBudget) and they are spent; "+
+			"let more through with kubectl annotate organization %s %s=<n>, raise spec.deletionBudget.maxDeletions, or wait for the next window",
+		org.Name, org.Spec.DeletionBudget.MaxDeletions, deletionWindow(org), org.Name, v1alpha1.AnnotationApproveDeletions))
+}
+
+// deletionWindow is the window of org's deletion budget.
+func deletionWindow(org *v1alpha1.Organization) time.Duration {
+	if w := org.Spec.DeletionBudget.Window; w != nil && w.Duration > 0 {
+		return w.Duration
+	}
+	return v1alpha1.DefaultDeletionWindow
 }
 
 // write makes the remote write d asks for, and returns what to report and the action that was

@@ -39,6 +39,8 @@ type departmentSnapshot struct {
 	diff func(desired, observed provider.Department) []string
 	// created is set by the reconcile that created the remote department: it adopted nothing.
 	created bool
+	// organization is the Organization object, when it exists (for its deletion budget).
+	organization *v1alpha1.Organization
 }
 
 // organizationState is what a Department needs to know of its Organization.

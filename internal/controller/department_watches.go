@@ -199,8 +199,17 @@ func departmentUpdate(e event.UpdateEvent) (oldDept, newDept *v1alpha1.Departmen
 	return oldDept, newDept, okOld && okNew
 }
 
+// approvedDeletions is how many deletions beyond its budget org has approved and not used yet.
+func approvedDeletions(org *v1alpha1.Organization) int32 {
+	if org.Status.Deletions == nil {
+		return 0
+	}
+	return org.Status.Deletions.Approved
+}
+
 // organizationStateChanged passes Organization events that can change what its Departments do:
-// creation, deletion, a spec change, the deletion timestamp, or a change of connection.
+// creation, deletion, a spec change, the deletion timestamp, a change of connection, of pause,
+// a handled reconcile request, or deletions newly approved.
 func organizationStateChanged() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		oldOrg, okOld := e.ObjectOld.(*v1alpha1.Organization)
@@ -212,6 +221,7 @@ func organizationStateChanged() predicate.Predicate {
 			!oldOrg.DeletionTimestamp.Equal(newOrg.DeletionTimestamp) ||
 			v1alpha1.IsPaused(oldOrg) != v1alpha1.IsPaused(newOrg) ||
 			oldOrg.Status.LastHandledReconcileAt != newOrg.Status.LastHandledReconcileAt ||
+			approvedDeletions(oldOrg) < approvedDeletions(newOrg) ||
 			isTrue(oldOrg.Status.Conditions, v1alpha1.ConditionConnected, oldOrg.Generation) !=
 				isTrue(newOrg.Status.Conditions, v1alpha1.ConditionConnected, newOrg.Generation)
 	}}

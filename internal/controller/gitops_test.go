@@ -174,6 +174,67 @@ func gitopsControls(b backend) {
 		}
 	})
 
+	It("holds remote deletions beyond the deletion budget, keeping their finalizers, until a person approves them; the approval is used once", func() {
+		t.setUp(func(o *v1alpha1.Organization) {
+			o.Spec.DeletionBudget = &v1alpha1.DeletionBudget{MaxDeletions: 2}
+		})
+		t.create(t.dept("hq", "", "HQ"))
+		leaves := []string{"leaf-a", "leaf-b", "leaf-c", "leaf-d", "leaf-e"}
+		for _, l := range leaves {
+			t.create(t.dept(l, "hq", "Leaf "+l))
+		}
+		t.eventuallySynced(append([]string{"hq"}, leaves...)...)
+
+		// A mass delete: the whole chart, as a pruned folder would.
+		t.delete(append([]string{"hq"}, leaves...)...)
+		Eventually(func() *v1alpha1.DeletionStatus { return organization().Status.Deletions }).WithTimeout(timeout).
+			Should(And(Not(BeNil()), HaveField("Made", int32(2)), HaveField("Held", int32(3))))
+		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonDeletionBudgetExceeded))
+		Expect(readyOf(t.ns, orgName).Message).To(And(ContainSubstring("3 remote deletions are held"),
+			ContainSubstring("orgsync.dev/approve-deletions=3")))
+		Consistently(func() int { return len(t.remote()) }).WithTimeout(2*syncPeriod).Should(Equal(4), "hq and three leaves stay")
+		held := 0
+		for _, l := range leaves {
+			if !t.gone(l) {
+				held++
+				Expect(t.reason(l)).To(Equal(v1alpha1.ReasonDeletionBudgetExceeded), "Department %s", l)
+				Expect(t.get(l).Finalizers).NotTo(BeEmpty())
+			}
+		}
+		Expect(held).To(Equal(3))
+		Expect(t.reason("hq")).To(Equal(v1alpha1.ReasonDeletionBlocked), "the parent still waits for its children")
+
+		var events corev1.EventList
+		Expect(k8sClient.List(suiteCtx, &events, client.InNamespace(t.ns))).To(Succeed())
+		budgetEvents := 0
+		for _, e := range events.Items {
+			if e.Reason == v1alpha1.ReasonDeletionBudgetExceeded {
+				budgetEvents++
+				Expect(e.InvolvedObject.Kind).To(Equal("Organization"))
+			}
+		}
+		Expect(budgetEvents).To(Equal(1), "one Warning Event, on the Organization")
+
+		// Three approved: the leaves go, then the parent is held: the fourth deletion.
+		annotateOrganization(v1alpha1.AnnotationApproveDeletions, "3")
+		for _, l := range leaves {
+			Eventually(t.gone).WithArguments(l).WithTimeout(timeout).Should(BeTrue(), "Department %s", l)
+		}
+		Eventually(t.reason).WithArguments("hq").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonDeletionBudgetExceeded))
+		Expect(organization().Annotations).NotTo(HaveKey(v1alpha1.AnnotationApproveDeletions), "the approval is used once")
+		Expect(t.remote()).To(HaveKey("hq"))
+
+		// Raising the budget lets the last one through.
+		Eventually(func() error {
+			org := organization()
+			org.Spec.DeletionBudget.MaxDeletions = 10
+			return k8sClient.Update(suiteCtx, org)
+		}).WithTimeout(timeout).Should(Succeed())
+		Eventually(t.gone).WithArguments("hq").WithTimeout(timeout).Should(BeTrue())
+		Expect(t.remote()).To(BeEmpty())
+		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
+	})
+
 	It("refuses a syncPeriod under 30s at admission", func() {
 		t.createSecret()
 		org := t.organization(func(o *v1alpha1.Organization) { o.Spec.SyncPeriod = &metav1.Duration{Duration: 10 * time.Second} })

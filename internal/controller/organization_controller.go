@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/provider"
@@ -37,6 +39,8 @@ type OrganizationReconciler struct {
 	Recorder    events.EventRecorder
 	Connections *Connections
 	Inventories *Inventories
+	// Budgets holds the Organizations' deletion budgets.
+	Budgets *Budgets
 	// SyncPeriod is how often the remote chart is listed and the remote organization observed.
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds the parallel reconciles: one Organization's listing, slowed
@@ -72,6 +76,9 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, org); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if err := r.takeApproval(ctx, org); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
 	before := org.DeepCopy()
 
 	org.Status.Departments = r.tally.counts(client.ObjectKeyFromObject(org))
@@ -86,7 +93,7 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	} else {
 		o, connected = r.sync(ctx, org)
 	}
-	o = o.withResync(syncPeriodOf(org, r.SyncPeriod))
+	o = r.withBudget(org, o).withResync(syncPeriodOf(org, r.SyncPeriod))
 
 	recordOutcome(r.Recorder, org, o)
 	setCondition(&org.Status.Conditions, v1alpha1.ConditionConnected, org.Generation, connected)
@@ -245,6 +252,62 @@ func (r *OrganizationReconciler) fresh(org *v1alpha1.Organization, conn *provide
 	return ok && last.connection == conn && last.generation == org.Generation && time.Since(last.at) < syncPeriodOf(org, r.SyncPeriod)
 }
 
+// takeApproval counts the deletions orgsync.dev/approve-deletions lets through and removes the
+// annotation, so that it is used once. A value that is not a positive number is removed with a
+// Warning Event saying so.
+func (r *OrganizationReconciler) takeApproval(ctx context.Context, org *v1alpha1.Organization) error {
+	if org.Spec.DeletionBudget != nil {
+		r.Budgets.load(org)
+	}
+	value, ok := org.Annotations[v1alpha1.AnnotationApproveDeletions]
+	if !ok {
+		return nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 32)
+	switch {
+	case err != nil || n <= 0:
+		r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, "ApprovalIgnored", "Approve",
+			"%s=%q is not a positive number of deletions; it was removed", v1alpha1.AnnotationApproveDeletions, value)
+	case org.Spec.DeletionBudget == nil:
+		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "ApprovalIgnored", "Approve",
+			"%s: the Organization sets no deletion budget, nothing is held; it was removed", v1alpha1.AnnotationApproveDeletions)
+	default:
+		r.Budgets.approve(org.UID, int32(n))
+		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "DeletionsApproved", "Approve",
+			"%d more remote deletions approved beyond the deletion budget", n)
+	}
+	delete(org.Annotations, v1alpha1.AnnotationApproveDeletions)
+	return r.Update(ctx, org)
+}
+
+// withBudget records where org's deletion budget stands and reports held deletions on Ready:
+// they wait for a person.
+func (r *OrganizationReconciler) withBudget(org *v1alpha1.Organization, o outcome) outcome {
+	if org.Spec.DeletionBudget == nil {
+		org.Status.Deletions = nil
+		return o
+	}
+	status := r.Budgets.status(org.UID)
+	org.Status.Deletions = status
+	if status.Held == 0 || o.reason == v1alpha1.ReasonPaused {
+		return o
+	}
+	held := notReady(v1alpha1.ReasonDeletionBudgetExceeded, fmt.Sprintf(
+		"%d remote deletions are held: the deletion budget allows %d per %s and %d were made since %s; "+
+			"let them through with kubectl annotate organization %s %s=%d, or raise spec.deletionBudget.maxDeletions",
+		status.Held, org.Spec.DeletionBudget.MaxDeletions, deletionWindow(org), status.Made,
+		windowStartOf(status), org.Name, v1alpha1.AnnotationApproveDeletions, status.Held))
+	held.result = ctrl.Result{RequeueAfter: time.Minute}
+	return held
+}
+
+func windowStartOf(s *v1alpha1.DeletionStatus) string {
+	if s.WindowStart == nil {
+		return "the window's start"
+	}
+	return s.WindowStart.UTC().Format(time.RFC3339)
+}
+
 // syncPeriodOf is org's spec.syncPeriod, or fallback (the manager's) when it sets none.
 func syncPeriodOf(org *v1alpha1.Organization, fallback time.Duration) time.Duration {
 	if org.Spec.SyncPeriod != nil && org.Spec.SyncPeriod.Duration > 0 {
@@ -304,6 +367,7 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 	}
 	r.Connections.Forget(org)
 	r.Inventories.forget(org.UID)
+	r.Budgets.drop(org.UID)
 	r.mu.Lock()
 	delete(r.observedWith, org.UID)
 	r.mu.Unlock()
@@ -357,6 +421,7 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.organizationsWithSameTarget)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("organization")
+	b = b.WatchesRawSource(source.Channel(r.Budgets.events, &handler.EnqueueRequestForObject{}))
 	if r.WatchCredentialSecrets {
 		b = b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.organizationsUsingSecret), builder.OnlyMetadata)
 	}

@@ -36,11 +36,13 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	}
 	connections := &Connections{APIReader: mgr.GetAPIReader(), Connector: opts.Connector}
 	inventories := NewInventories()
+	budgets := NewBudgets()
 	if err := (&OrganizationReconciler{
 		Client:                  mgr.GetClient(),
 		Recorder:                mgr.GetEventRecorder("orgsync-organization"),
 		Connections:             connections,
 		Inventories:             inventories,
+		Budgets:                 budgets,
 		SyncPeriod:              opts.SyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
 		WatchCredentialSecrets:  opts.WatchCredentialSecrets,
@@ -52,6 +54,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		Recorder:                mgr.GetEventRecorder("orgsync-department"),
 		Connections:             connections,
 		Inventories:             inventories,
+		Budgets:                 budgets,
 		SyncPeriod:              opts.SyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
 	}).SetupWithManager(mgr)

@@ -69,6 +69,7 @@ var wakeUps = map[string]wakeUp{
 	v1alpha1.ReasonDrifted:                {watch: "a change of the remote department in the inventory", delay: resyncDelay},
 	v1alpha1.ReasonDeleting:               {watch: "a Department of the Organization changing or going"},
 	v1alpha1.ReasonPaused:                 {watch: "the annotation orgsync.dev/paused leaving the object or its Organization"},
+	v1alpha1.ReasonDeletionBudgetExceeded: {watch: "approved deletions or a raised budget on the Organization", delay: time.Minute},
 }
 
 // notReady reports Ready=False for reason, woken as wakeUps says.
@@ -193,6 +194,16 @@ func recordTransition(recorder events.EventRecorder, obj runtime.Object, conditi
 	if o.keepCondition || o.ready != metav1.ConditionFalse ||
 		o.reason == v1alpha1.ReasonWaitingForParent || o.reason == v1alpha1.ReasonWaitingForOrganization {
 		return
+	}
+	if o.reason == v1alpha1.ReasonDeletionBudgetExceeded {
+		// One Warning Event, on the Organization, when deletions start to be held: not one per
+		// held Department, nor one each time the count moves.
+		if _, isOrg := obj.(*v1alpha1.Organization); !isOrg {
+			return
+		}
+		if c := meta.FindStatusCondition(conditions, v1alpha1.ConditionReady); c != nil && c.Reason == o.reason {
+			return
+		}
 	}
 	if c := meta.FindStatusCondition(conditions, v1alpha1.ConditionReady); c != nil && c.Reason == o.reason && c.Message == o.message {
 		return

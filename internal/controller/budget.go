@@ -1,0 +1,147 @@
+package controller
+
+import (
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+)
+
+// Budgets keeps the deletion budget of every Organization that sets one: the remote deletions
+// made in its current window, the ones a person approved beyond it, and the ones held now. The
+// Organization reconciler loads it from the Organization's status once, writes it back there,
+// and adds approvals; Department reconciles ask it before each remote delete. Safe for
+// concurrent use.
+type Budgets struct {
+	mu     sync.Mutex
+	byOrg  map[types.UID]*budget
+	events chan event.GenericEvent // wakes an Organization whose held deletions changed
+}
+
+type budget struct {
+	loaded      bool
+	windowStart time.Time
+	made        int32
+	approved    int32
+	held        map[string]bool // by external key
+}
+
+// NewBudgets returns an empty registry.
+func NewBudgets() *Budgets {
+	return &Budgets{byOrg: map[types.UID]*budget{}, events: make(chan event.GenericEvent, 1024)}
+}
+
+func (b *Budgets) ofLocked(uid types.UID) *budget {
+	bud := b.byOrg[uid]
+	if bud == nil {
+		bud = &budget{held: map[string]bool{}}
+		b.byOrg[uid] = bud
+	}
+	return bud
+}
+
+// load takes the Organization's recorded state the first time it is seen (after a restart).
+func (b *Budgets) load(org *v1alpha1.Organization) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bud := b.ofLocked(org.UID)
+	if bud.loaded {
+		return
+	}
+	bud.loaded = true
+	if d := org.Status.Deletions; d != nil {
+		if d.WindowStart != nil {
+			bud.windowStart = d.WindowStart.Time
+		}
+		bud.made, bud.approved = d.Made, d.Approved
+	}
+}
+
+// approve lets n more deletions through.
+func (b *Budgets) approve(uid types.UID, n int32) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ofLocked(uid).approved += n
+}
+
+// reserve counts one remote delete of key against org's budget and reports whether it may go
+// ahead now; when it may not, key is held until a later reserve lets it through or forget.
+func (b *Budgets) reserve(org *v1alpha1.Organization, key string, now time.Time) bool {
+	limit := org.Spec.DeletionBudget
+	if limit == nil {
+		return true
+	}
+	window := v1alpha1.DefaultDeletionWindow
+	if limit.Window != nil && limit.Window.Duration > 0 {
+		window = limit.Window.Duration
+	}
+	b.mu.Lock()
+	bud := b.ofLocked(org.UID)
+	if !now.Before(bud.windowStart.Add(window)) {
+		bud.windowStart, bud.made = now, 0
+	}
+	ok := true
+	switch {
+	case bud.made < limit.MaxDeletions:
+	case bud.approved > 0:
+		bud.approved--
+	default:
+		ok = false
+	}
+	wasHeld := bud.held[key]
+	if ok {
+		bud.made++
+		delete(bud.held, key)
+	} else {
+		bud.held[key] = true
+	}
+	b.mu.Unlock()
+	if ok == wasHeld { // held now, or released from being held: the Organization's count changed
+		b.wake(org)
+	}
+	return ok
+}
+
+// forget stops counting key as held: its Department no longer waits to delete it.
+func (b *Budgets) forget(org *v1alpha1.Organization, key string) {
+	b.mu.Lock()
+	bud := b.byOrg[org.UID]
+	held := bud != nil && bud.held[key]
+	if held {
+		delete(bud.held, key)
+	}
+	b.mu.Unlock()
+	if held {
+		b.wake(org)
+	}
+}
+
+// status is the budget's state as the Organization's status records it.
+func (b *Budgets) status(uid types.UID) *v1alpha1.DeletionStatus {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bud := b.ofLocked(uid)
+	s := &v1alpha1.DeletionStatus{Made: bud.made, Approved: bud.approved, Held: int32(len(bud.held))} //nolint:gosec // G115: a count of Departments
+	if !bud.windowStart.IsZero() {
+		s.WindowStart = &metav1.Time{Time: bud.windowStart}
+	}
+	return s
+}
+
+// drop forgets an Organization that is gone.
+func (b *Budgets) drop(uid types.UID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.byOrg, uid)
+}
+
+func (b *Budgets) wake(org *v1alpha1.Organization) {
+	select {
+	case b.events <- event.GenericEvent{Object: &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: org.Namespace, Name: org.Name}}}:
+	default: // full: the Organization's periodic reconcile catches up
+	}
+}
