@@ -235,6 +235,45 @@ func gitopsControls(b backend) {
 		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
 	})
 
+	It("says how to finish a delete blocked by a remote sub-department no Department manages, and the way out works", func() {
+		t.setUp()
+		t.create(t.dept("hq", "", "HQ"))
+		t.eventuallySynced("hq")
+		t.backend.put(t.acct, "by-hand", remoteDepartment{Parent: "hq", Name: "Made by hand"})
+		annotateOrganization(v1alpha1.AnnotationReconcileRequestedAt, "see-by-hand")
+
+		t.delete("hq")
+		Eventually(t.reason).WithArguments("hq").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonDeletionBlocked))
+		Eventually(t.message).WithArguments("hq").WithTimeout(timeout).Should(And(
+			ContainSubstring("by-hand (no Department)"), ContainSubstring("set deletionPolicy: Orphan on this Department")))
+
+		t.update("hq", func(d *v1alpha1.Department) { d.Spec.DeletionPolicy = v1alpha1.DeletionPolicyOrphan })
+		Eventually(t.gone).WithArguments("hq").WithTimeout(timeout).Should(BeTrue())
+		Expect(t.remote()).To(HaveKey("hq"), "left in place, as asked")
+		Expect(t.remote()).To(HaveKey("by-hand"))
+	})
+
+	It("says why the remote organization of a deletionPolicy Delete Organization cannot be deleted, and Orphan finishes the deletion", func() {
+		t.setUp(func(o *v1alpha1.Organization) { o.Spec.DeletionPolicy = v1alpha1.DeletionPolicyDelete })
+		Expect(t.backend.hasOrganization(t.acct)).To(BeTrue())
+		t.backend.breakOrganizationAPI(t.acct, true)
+		DeferCleanup(t.backend.breakOrganizationAPI, t.acct, false)
+
+		Expect(k8sClient.Delete(suiteCtx, organization())).To(Succeed())
+		Eventually(func() string { return readyOf(t.ns, orgName).Message }).WithTimeout(timeout).Should(And(
+			ContainSubstring("could not be deleted (deletionPolicy Delete)"), ContainSubstring("set spec.deletionPolicy: Orphan")))
+
+		Eventually(func() error {
+			org := organization()
+			org.Spec.DeletionPolicy = v1alpha1.DeletionPolicyOrphan
+			return k8sClient.Update(suiteCtx, org)
+		}).WithTimeout(timeout).Should(Succeed())
+		Eventually(func() bool {
+			return k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, &v1alpha1.Organization{}) != nil
+		}).WithTimeout(timeout).Should(BeTrue(), "the Organization goes")
+		Expect(t.backend.hasOrganization(t.acct)).To(BeTrue(), "the remote organization stays, as asked")
+	})
+
 	It("refuses a syncPeriod under 30s at admission", func() {
 		t.createSecret()
 		org := t.organization(func(o *v1alpha1.Organization) { o.Spec.SyncPeriod = &metav1.Duration{Duration: 10 * time.Second} })

@@ -355,7 +355,11 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 			return failure(err), false
 		default:
 			if err := conn.Organizations.Delete(ctx, org.Status.OrganizationNo); err != nil {
-				return failure(err), false
+				o := failure(err)
+				o.message = fmt.Sprintf("the %s organization %s could not be deleted (deletionPolicy Delete): %s; "+
+					"fix what the remote system says, or set spec.deletionPolicy: Orphan to leave it in place and finish the deletion",
+					providerName(org), org.Status.OrganizationNo, o.message)
+				return o, false
 			}
 			r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s organization %s", providerName(org), org.Status.OrganizationNo)
 		}

@@ -1,0 +1,90 @@
+package controller
+
+import (
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+)
+
+func budgetedOrganization(maxDeletions int32, window time.Duration) *v1alpha1.Organization {
+	return &v1alpha1.Organization{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "acme", UID: "uid-acme"},
+		Spec: v1alpha1.OrganizationSpec{DeletionBudget: &v1alpha1.DeletionBudget{
+			MaxDeletions: maxDeletions, Window: &metav1.Duration{Duration: window},
+		}},
+	}
+}
+
+func TestBudgetHoldsBeyondTheWindowsAllowanceUntilApprovedOrTheWindowMovesOn(t *testing.T) {
+	b := NewBudgets()
+	org := budgetedOrganization(2, time.Hour)
+	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for i, key := range []string{"a", "b"} {
+		if !b.reserve(org, key, start.Add(time.Duration(i)*time.Minute)) {
+			t.Fatalf("deletion %d of 2 held", i+1)
+		}
+	}
+	for _, key := range []string{"c", "d", "c"} { // c asks twice: held once
+		if b.reserve(org, key, start.Add(10*time.Minute)) {
+			t.Fatalf("%s let through beyond the budget", key)
+		}
+	}
+	if s := b.status(org.UID); s.Made != 2 || s.Held != 2 || !s.WindowStart.Time.Equal(start) {
+		t.Fatalf("status %+v, want 2 made and 2 held since %s", s, start)
+	}
+
+	b.approve(org.UID, 1)
+	if !b.reserve(org, "c", start.Add(20*time.Minute)) || b.reserve(org, "d", start.Add(20*time.Minute)) {
+		t.Fatal("one approval should let exactly one more through")
+	}
+	if s := b.status(org.UID); s.Made != 3 || s.Held != 1 || s.Approved != 0 {
+		t.Fatalf("status %+v, want 3 made, 1 held, nothing approved left", s)
+	}
+
+	b.forget(org, "d") // its Department no longer waits
+	if s := b.status(org.UID); s.Held != 0 {
+		t.Fatalf("held %d after forget, want 0", s.Held)
+	}
+
+	// The next window starts with the first deletion after the hour.
+	later := start.Add(time.Hour + time.Minute)
+	if !b.reserve(org, "e", later) {
+		t.Fatal("held in a new window")
+	}
+	if s := b.status(org.UID); s.Made != 1 || !s.WindowStart.Time.Equal(later) {
+		t.Fatalf("status %+v, want a new window from %s with 1 made", s, later)
+	}
+}
+
+func TestBudgetResumesFromTheOrganizationsStatusAfterARestart(t *testing.T) {
+	org := budgetedOrganization(2, time.Hour)
+	start := time.Now().Add(-10 * time.Minute)
+	org.Status.Deletions = &v1alpha1.DeletionStatus{WindowStart: &metav1.Time{Time: start}, Made: 2, Approved: 1}
+	b := NewBudgets()
+	b.load(org)
+	if !b.reserve(org, "a", time.Now()) {
+		t.Fatal("the approval recorded before the restart was lost")
+	}
+	if b.reserve(org, "b", time.Now()) {
+		t.Fatal("the deletions made before the restart were forgotten")
+	}
+	// Loading again (every reconcile) changes nothing.
+	b.load(org)
+	if s := b.status(org.UID); s.Made != 3 || s.Held != 1 {
+		t.Fatalf("status %+v, want 3 made and 1 held", s)
+	}
+}
+
+func TestNoBudgetNoLimit(t *testing.T) {
+	b := NewBudgets()
+	org := budgetedOrganization(0, time.Hour)
+	org.Spec.DeletionBudget = nil
+	for i := range 1000 {
+		if !b.reserve(org, "k", time.Now()) {
+			t.Fatalf("deletion %d held without a budget", i)
+		}
+	}
+}
