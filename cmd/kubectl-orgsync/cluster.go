@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+)
+
+// cluster is what a command reads the cluster through: a typed client and the namespace that
+// --namespace or the kubeconfig's context names.
+type cluster struct {
+	client    client.Client
+	namespace string
+}
+
+// connect builds a client from kubectl's flags.
+func (g *globalOptions) connect() (*cluster, error) {
+	namespace, _, err := g.configFlags.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return nil, err
+	}
+	config, err := g.configFlags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	config = rest.CopyConfig(config)
+	config.UserAgent = "kubectl-orgsync"
+	config.WarningHandler = rest.NewWarningWriter(g.streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	c, err := client.New(config, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the cluster: %w", err)
+	}
+	return &cluster{client: c, namespace: namespace}, nil
+}
+
+// organization returns the Organization called name, or, with no name, the only Organization in
+// the namespace. Either error names the Organizations the namespace has.
+func (c *cluster) organization(ctx context.Context, name string) (*v1alpha1.Organization, error) {
+	if name != "" {
+		org := &v1alpha1.Organization{}
+		err := c.client.Get(ctx, client.ObjectKey{Namespace: c.namespace, Name: name}, org)
+		if !apierrors.IsNotFound(err) {
+			return org, explain(err)
+		}
+		msg := fmt.Sprintf("no Organization %q in namespace %q", name, c.namespace)
+		if orgs, err := c.organizations(ctx); err == nil && len(orgs) > 0 {
+			msg += fmt.Sprintf(" (it has %s)", strings.Join(names(orgs), ", "))
+		}
+		return nil, errors.New(msg)
+	}
+	orgs, err := c.organizations(ctx)
+	switch {
+	case err != nil:
+		return nil, explain(err)
+	case len(orgs) == 0:
+		return nil, fmt.Errorf("no Organization in namespace %q; choose the namespace with -n", c.namespace)
+	case len(orgs) > 1:
+		return nil, fmt.Errorf("namespace %q has %d Organizations (%s); name one", c.namespace, len(orgs), strings.Join(names(orgs), ", "))
+	}
+	return &orgs[0], nil
+}
+
+// organizations lists the namespace's Organizations by name.
+func (c *cluster) organizations(ctx context.Context) ([]v1alpha1.Organization, error) {
+	var orgs v1alpha1.OrganizationList
+	if err := c.client.List(ctx, &orgs, client.InNamespace(c.namespace)); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(orgs.Items, func(a, b v1alpha1.Organization) int { return strings.Compare(a.Name, b.Name) })
+	return orgs.Items, nil
+}
+
+func names(orgs []v1alpha1.Organization) []string {
+	names := make([]string, 0, len(orgs))
+	for _, o := range orgs {
+		names = append(names, o.Name)
+	}
+	return names
+}
+
+// departments lists the namespace's Departments in one request, without a page limit: the
+// API server sends them all in one response, which is quicker than pages for a whole chart.
+// The caller keeps those of its Organization (the CRD has no field selector for the reference).
+func (c *cluster) departments(ctx context.Context) ([]v1alpha1.Department, error) {
+	var depts v1alpha1.DepartmentList
+	if err := c.client.List(ctx, &depts, client.InNamespace(c.namespace)); err != nil {
+		return nil, explain(err)
+	}
+	return depts.Items, nil
+}
+
+// explain says what a missing CRD means; other errors pass as they are.
+func explain(err error) error {
+	if meta.IsNoMatchError(err) {
+		return fmt.Errorf("the cluster has no orgsync API (%s): are orgsync's CRDs installed? %w", v1alpha1.GroupVersion, err)
+	}
+	return err
+}

@@ -1,0 +1,431 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/yaml"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from the output")
+
+// golden compares got with testdata/name, or writes it there with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", path, diff)
+	}
+}
+
+func TestTreeGolden(t *testing.T) {
+	org, depts := fixtureChart()
+	c := buildChart(org, depts)
+	for _, tc := range []struct {
+		file string
+		opts textOptions
+	}{
+		{"tree.txt", textOptions{now: fixtureNow}},
+		{"tree-verbose.txt", textOptions{now: fixtureNow, verbose: true}},
+		{"tree-color.txt", textOptions{now: fixtureNow, colors: palette{on: true}}},
+	} {
+		var out bytes.Buffer
+		if err := renderText(&out, c, tc.opts); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, tc.file, out.Bytes())
+	}
+	for _, format := range []string{outputJSON, outputYAML} {
+		var out bytes.Buffer
+		if err := renderData(&out, c, format); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "tree."+format, out.Bytes())
+	}
+}
+
+// keysOf lists the keys of nodes.
+func keysOf(nodes []*node) []string {
+	keys := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		keys = append(keys, n.key)
+	}
+	return keys
+}
+
+// find returns the node of key, searching depth first from nodes.
+func find(nodes []*node, key string) *node {
+	for _, n := range nodes {
+		if n.key == key {
+			return n
+		}
+		if f := find(n.children, key); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+func TestTreeOrdersSiblingsByDisplayOrderThenName(t *testing.T) {
+	org, depts := fixtureChart()
+	// The order a List returns them in does not matter.
+	slices.Reverse(depts)
+	c := buildChart(org, depts)
+	// "02", "2.0" and "2" are one position, so Finance, Human Resources and Sales go by name;
+	// "10" is after them as a number, though before them as text.
+	if got, want := keysOf(find(c.roots, "acme").children), []string{"fin-01", "hr", "sales", "rnd"}; !slices.Equal(got, want) {
+		t.Errorf("children of acme %v, want %v", got, want)
+	}
+	if got, want := keysOf(find(c.roots, "sales").children), []string{"sales-busan", "sales-seoul", "sales-jeju"}; !slices.Equal(got, want) {
+		t.Errorf("children of sales %v, want %v (1.25 < 1.5 < 3)", got, want)
+	}
+	// Top-level Departments first, then the parents that are no Department, by key.
+	if got, want := keysOf(c.roots), []string{"acme", "gone", "legacy-hq", "nowhere"}; !slices.Equal(got, want) {
+		t.Errorf("roots %v, want %v", got, want)
+	}
+}
+
+func TestCompareDecimal(t *testing.T) {
+	ordered := []string{"-2", "-1.5", "0", "0.05", "0.5", "1", "1.25", "1.5", "2", "9.99", "10", "100.1", "abc", "x"}
+	for i := range ordered {
+		for j := range ordered {
+			got := compareDecimal(parseDecimal(ordered[i]), parseDecimal(ordered[j]))
+			if want := cmpInt(i, j); got != want {
+				t.Errorf("compare(%q, %q) = %d, want %d", ordered[i], ordered[j], got, want)
+			}
+		}
+	}
+	for _, same := range [][2]string{{"2", "2.0"}, {"02", "2"}, {"0", "-0"}, {"1.50", "1.5"}, {"0.5", ".5"}, {"+3", "3"}} {
+		if got := compareDecimal(parseDecimal(same[0]), parseDecimal(same[1])); got != 0 {
+			t.Errorf("compare(%q, %q) = %d, want 0 (one number)", same[0], same[1], got)
+		}
+	}
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func TestTreeListsCyclesApart(t *testing.T) {
+	org := organization(0, 0)
+	depts := []v1alpha1.Department{
+		department("root", "Root", ""),
+		// A loop of three, entered from a tail of two.
+		department("c1", "C1", "c3"), department("c2", "C2", "c1"), department("c3", "C3", "c2"),
+		department("tail1", "Tail 1", "c2"), department("tail2", "Tail 2", "tail1"),
+		// A Department that is its own parent (the CRD refuses it, an old object may not).
+		department("self", "Self", "self"),
+		department("under-root", "Under root", "root"),
+	}
+	c := buildChart(org, depts)
+	if got, want := keysOf(c.roots), []string{"root"}; !slices.Equal(got, want) {
+		t.Errorf("roots %v, want %v", got, want)
+	}
+	var loops [][]string
+	for _, cy := range c.cycles {
+		loops = append(loops, cy.keys())
+	}
+	if want := [][]string{{"c1", "c3", "c2", "c1"}, {"self", "self"}}; !cmp.Equal(loops, want) {
+		t.Errorf("cycles %v, want %v", loops, want)
+	}
+	var out bytes.Buffer
+	if err := renderText(&out, c, textOptions{now: fixtureNow}); err != nil {
+		t.Fatal(err)
+	}
+	// The tail hangs under its loop member; each Department is printed once.
+	for _, want := range []string{"cycle c1 -> c3 -> c2 -> c1\n", "└── C2 (c2)\n    └── Tail 1 (tail1)\n        └── Tail 2 (tail2)\n", "cycle self -> self\n└── Self (self)\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, key := range []string{"c1", "c2", "c3", "self", "tail1"} {
+		if n := strings.Count(out.String(), "("+key+")"); n != 1 {
+			t.Errorf("(%s) printed %d times, want once:\n%s", key, n, out.String())
+		}
+	}
+}
+
+func TestTreeOfOneLongCycleEnds(t *testing.T) {
+	const n = 10000
+	org := organization(0, 0)
+	depts := make([]v1alpha1.Department, 0, n)
+	for i := range n {
+		depts = append(depts, department(keyOf(i), "D", keyOf((i+1)%n)))
+	}
+	done := make(chan *chart)
+	go func() { done <- buildChart(org, depts) }()
+	select {
+	case c := <-done:
+		if len(c.roots) != 0 || len(c.cycles) != 1 || len(c.cycles[0].members) != n {
+			t.Errorf("roots %d, cycles %d; want no root and one cycle of %d", len(c.roots), len(c.cycles), n)
+		}
+		if err := renderText(&bytes.Buffer{}, c, textOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("building the tree of one cycle of 10,000 did not end")
+	}
+}
+
+func keyOf(i int) string { return fmt.Sprintf("k%05d", i) }
+
+func TestParentsThatAreNoDepartment(t *testing.T) {
+	org, depts := fixtureChart()
+	c := buildChart(org, depts)
+	for key, want := range map[string]remoteState{"legacy-hq": remoteExists, "gone": remoteMissing, "nowhere": remoteUnknown} {
+		n := find(c.roots, key)
+		if n == nil || n.dept != nil {
+			t.Errorf("parent %s: node %+v, want a root that is no Department", key, n)
+			continue
+		}
+		if n.remote != want {
+			t.Errorf("parent %s: remote %q, want %q", key, n.remote, want)
+		}
+	}
+	if c.remoteParents != 1 {
+		t.Errorf("remote parents %d, want 1 (legacy-hq)", c.remoteParents)
+	}
+}
+
+func TestTreeKeyClaimedTwice(t *testing.T) {
+	org, depts := fixtureChart()
+	c := buildChart(org, depts)
+	hr := find(c.roots, "hr")
+	var payroll []*node
+	for _, n := range hr.children {
+		if n.key == "hr-payroll" {
+			payroll = append(payroll, n)
+		}
+	}
+	if len(payroll) != 2 {
+		t.Fatalf("hr has %d children keyed hr-payroll, want both claimants", len(payroll))
+	}
+	for _, n := range payroll {
+		// The one synced under the key holds it, though the other is older.
+		if want := n.dept.Name == "hr-old"; n.duplicate != want {
+			t.Errorf("%s: duplicate %t, want %t", n.dept.Name, n.duplicate, want)
+		}
+	}
+}
+
+func TestReadiness(t *testing.T) {
+	ready := metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonSynced, ObservedGeneration: 3}
+	for name, tc := range map[string]struct {
+		conditions []metav1.Condition
+		generation int64
+		want       readiness
+	}{
+		"no condition": {nil, 1, readiness{reason: reasonPending, message: "not reconciled yet", health: healthWaiting}},
+		"synced":       {[]metav1.Condition{ready}, 3, readiness{ready: true, reason: v1alpha1.ReasonSynced, health: healthSynced}},
+		"synced for an older spec": {[]metav1.Condition{ready}, 4, readiness{reason: reasonPending, health: healthWaiting,
+			message: "spec generation 4 not reconciled yet; last Synced: "}},
+		"waiting": {[]metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonWaitingForParent, Message: "m", ObservedGeneration: 1}}, 1,
+			readiness{reason: v1alpha1.ReasonWaitingForParent, message: "m", health: healthWaiting}},
+		"failing": {[]metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonRemoteError, Message: "m", ObservedGeneration: 1}}, 1,
+			readiness{reason: v1alpha1.ReasonRemoteError, message: "m", health: healthFailing}},
+		"a reason this version does not know": {[]metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: "Novel", ObservedGeneration: 1}}, 1,
+			readiness{reason: "Novel", health: healthFailing}},
+	} {
+		if got := readinessOf(tc.conditions, tc.generation); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", name, got, tc.want)
+		}
+	}
+}
+
+func TestDriftOf(t *testing.T) {
+	for msg, want := range map[string]*drift{
+		`remote department "a" differs in name (managementPolicy Observe: not updating it)`:                              {fields: []string{"name"}},
+		`remote department "a" differs in name, parentExternalKey, category (managementPolicy Observe: not updating it)`: {fields: []string{"name", "parentExternalKey", "category"}},
+		`remote department "a" does not exist (managementPolicy Observe: not creating it)`:                               {absent: true},
+		`something else`: nil,
+	} {
+		got := driftOf(readiness{reason: v1alpha1.ReasonDrifted, message: msg})
+		if !cmp.Equal(got, want, cmp.AllowUnexported(drift{})) {
+			t.Errorf("%q: %+v, want %+v", msg, got, want)
+		}
+	}
+}
+
+func TestCleanAndTruncate(t *testing.T) {
+	if got, want := clean("a\u202eb\x1b[31mc\nd"), `a\u202Eb\u001B[31mc\u000Ad`; got != want {
+		t.Errorf("clean: %q, want %q", got, want)
+	}
+	if got := truncate("short", 10); got != "short" {
+		t.Errorf("truncate kept %q", got)
+	}
+	if got, want := truncate("영업부 서울 지사 the end", 10), "영업부 서울 지사…"; got != want {
+		t.Errorf("truncate: %q, want %q (ten characters, not bytes)", got, want)
+	}
+}
+
+func TestColorOnlyOnATerminal(t *testing.T) {
+	reader, writer, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = reader.Close(); _ = writer.Close() }()
+	for _, tc := range []struct {
+		mode string
+		out  any
+		want bool
+	}{
+		{colorAuto, &bytes.Buffer{}, false},
+		{colorAuto, writer, false}, // a pipe
+		{colorAlways, &bytes.Buffer{}, true},
+		{colorNever, writer, false},
+	} {
+		w, _ := tc.out.(interface{ Write([]byte) (int, error) })
+		p, err := colorFor(tc.mode, w)
+		if err != nil || p.on != tc.want {
+			t.Errorf("--color=%s on %T: colour %t (%v), want %t", tc.mode, tc.out, p.on, err, tc.want)
+		}
+	}
+	if _, err := colorFor("rainbow", &bytes.Buffer{}); err == nil {
+		t.Error("--color=rainbow accepted")
+	}
+	var out bytes.Buffer
+	org, depts := fixtureChart()
+	if err := renderText(&out, buildChart(org, depts), textOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "\x1b") {
+		t.Errorf("plain output has escape sequences:\n%q", out.String())
+	}
+}
+
+func TestJSONShape(t *testing.T) {
+	org, depts := fixtureChart()
+	var out bytes.Buffer
+	if err := renderData(&out, buildChart(org, depts), outputJSON); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Counts struct {
+			Total, Ready int
+			NotReady     map[string]int
+			Unmanaged    *int
+		}
+		Tree []struct {
+			Kind, Key, Name, Object string
+			Children                []struct {
+				Key, Name, Object, Reason, Message string
+				Ready                              *bool
+				Children                           []json.RawMessage
+			}
+		}
+		Cycles []struct {
+			Keys    []string
+			Members []struct{ Key string }
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, out.String())
+	}
+	if doc.Counts.Total != 18 || doc.Counts.Ready != 6 || doc.Counts.NotReady[v1alpha1.ReasonDrifted] != 2 || doc.Counts.Unmanaged == nil || *doc.Counts.Unmanaged != 3 {
+		t.Errorf("counts %+v", doc.Counts)
+	}
+	if len(doc.Tree) != 4 || doc.Tree[0].Kind != kindDepartment || doc.Tree[0].Key != "acme" || doc.Tree[0].Object != "acme" || doc.Tree[1].Kind != kindParent {
+		t.Fatalf("tree roots %+v", doc.Tree)
+	}
+	rnd := doc.Tree[0].Children[3]
+	if rnd.Key != "rnd" || rnd.Name != "R&D" || rnd.Reason != v1alpha1.ReasonInvalidSpec || rnd.Ready == nil || *rnd.Ready || !strings.Contains(rnd.Message, "(code 400)") || len(rnd.Children) != 1 {
+		t.Errorf("rnd %+v: want its whole message and its child", rnd)
+	}
+	if len(doc.Cycles) != 1 || !slices.Equal(doc.Cycles[0].Keys, []string{"loop-a", "loop-b", "loop-a"}) || len(doc.Cycles[0].Members) != 2 {
+		t.Errorf("cycles %+v", doc.Cycles)
+	}
+
+	// YAML is the same document.
+	var yamlOut bytes.Buffer
+	if err := renderData(&yamlOut, buildChart(org, depts), outputYAML); err != nil {
+		t.Fatal(err)
+	}
+	fromYAML, err := yaml.YAMLToJSON(yamlOut.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b any
+	if err := json.Unmarshal(out.Bytes(), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(fromYAML, &b); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("-o yaml is not -o json's document (-json +yaml):\n%s", diff)
+	}
+}
+
+// runPlugin runs the plugin with args as kubectl would, returning its exit code and outputs.
+func runPlugin(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+func TestCommandLine(t *testing.T) {
+	code, out, _ := runPlugin("--help")
+	if code != exitOK || !strings.Contains(out, "kubectl orgsync [command]") || !strings.Contains(out, "tree ") || !strings.Contains(out, "--kubeconfig") {
+		t.Errorf("--help: exit %d:\n%s", code, out)
+	}
+	// Commands that are not built are not offered.
+	for _, missing := range []string{"export", "plan", "completion"} {
+		if strings.Contains(out, "  "+missing+" ") {
+			t.Errorf("--help offers %s:\n%s", missing, out)
+		}
+	}
+	code, out, _ = runPlugin("tree", "--help")
+	if code != exitOK || !strings.Contains(out, "kubectl orgsync tree acme -n orgs -v") || !strings.Contains(out, "-o, --output") || !strings.Contains(out, "--context") {
+		t.Errorf("tree --help: exit %d:\n%s", code, out)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tree", "-o", "xml"}, `error: --output must be json or yaml, not "xml"`},
+		{[]string{"tree", "--color=rainbow"}, `error: --color must be auto, always or never, not "rainbow"`},
+		{[]string{"tree", "--bogus"}, "error: unknown flag: --bogus\nSee 'kubectl orgsync tree --help' for usage"},
+		{[]string{"tree", "a", "b"}, "error: accepts at most 1 arg(s), received 2"},
+		{[]string{"export"}, `error: unknown command "export" for "kubectl orgsync"`},
+		{[]string{"tree", "--kubeconfig", filepath.Join(t.TempDir(), "missing")}, "error: "},
+	} {
+		code, out, errOut := runPlugin(tc.args...)
+		if code != exitError || out != "" || !strings.HasPrefix(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and stderr starting %q", tc.args, code, out, errOut, tc.want)
+		}
+	}
+}
