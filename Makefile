@@ -70,8 +70,9 @@ fuzz: ## Run every Go fuzz target for FUZZTIME (default 30s) each; `make test` r
 ##@ Build
 
 .PHONY: build
-build: manifests generate ## Build the manager, the fake NCP and the fake Huawei Cloud into bin/.
+build: manifests generate ## Build the manager, the kubectl plugin (kubectl-orgsync), the fake NCP and the fake Huawei Cloud into bin/.
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/manager ./cmd
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/kubectl-orgsync ./cmd/kubectl-orgsync
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/fakencp ./cmd/fakencp
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/fakehuawei ./cmd/fakehuawei
 
