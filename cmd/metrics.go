@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 )
 
@@ -74,7 +73,7 @@ func metricsOptions(f metricsFlags) metricsserver.Options {
 		TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }},
 	}
 	if f.secure {
-		opts.FilterProvider = filters.WithAuthenticationAndAuthorization
+		opts.FilterProvider = authorizeScrapes
 		// Without a directory, controller-runtime generates a self-signed certificate; with one,
 		// it serves that certificate and reloads it when the files change (cert-manager renewals).
 		opts.CertDir, opts.CertName, opts.KeyName = f.certPath, f.certName, f.certKey

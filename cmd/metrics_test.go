@@ -161,9 +161,8 @@ func TestMetricsNeedAuthorisation(t *testing.T) {
 		want        int
 	}{
 		{"anonymous", "", http.StatusUnauthorized},
-		// The API server answers the TokenReview with an error, which controller-runtime's
-		// filter passes on as 500 Authentication failed.
-		{"a token the API server does not know", "not-a-token", http.StatusInternalServerError},
+		// The API server's TokenReview says it authenticates nobody.
+		{"a token the API server does not know", "not-a-token", http.StatusUnauthorized},
 		{"a ServiceAccount without metrics-reader", nosy, http.StatusForbidden},
 		{"a ServiceAccount bound to metrics-reader", prometheus, http.StatusOK},
 	} {

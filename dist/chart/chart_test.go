@@ -796,7 +796,7 @@ func TestMetricsRolesAreTheKustomizeOnes(t *testing.T) {
 			t.Errorf("ClusterRole %s grants other permissions than %s (-kustomize +chart):\n%s", tc.name, tc.file, diff)
 		}
 	}
-	// Spelled out: what filters.WithAuthenticationAndAuthorization needs, and what it checks.
+	// Spelled out: what the metrics filter (cmd/metricsauth.go) needs, and what it checks.
 	auth := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", "orgsync-metrics-auth-role")
 	if !grants(auth.Rules, "authentication.k8s.io", "tokenreviews", "create") ||
 		!grants(auth.Rules, "authorization.k8s.io", "subjectaccessreviews", "create") {
