@@ -155,6 +155,36 @@ func (d *Department) ReadyStatus() (conditions *[]metav1.Condition, observedGene
 	return &d.Status.Conditions, &d.Status.ObservedGeneration
 }
 
+// PlainI18nNames is spec.i18nNames as the plain strings a remote system holds; nil stays nil.
+func (s *DepartmentSpec) PlainI18nNames() map[string]string {
+	if s.I18nNames == nil {
+		return nil
+	}
+	out := make(map[string]string, len(s.I18nNames))
+	for locale, name := range s.I18nNames {
+		out[locale] = string(name)
+	}
+	return out
+}
+
+// HoldsKey reports whether the Department has been synced under its external key.
+func (d *Department) HoldsKey() bool {
+	return d.Status.ExternalKey == d.Key() && d.Status.LastSyncTime != nil
+}
+
+// ClaimsBefore orders two Departments that claim one external key, as the manager decides which
+// holds it: the one already synced under the key first, so that a newcomer created within the
+// same second never displaces it; then the older; then by name.
+func ClaimsBefore(a, b *Department) bool {
+	if aHolds, bHolds := a.HoldsKey(), b.HoldsKey(); aHolds != bHolds {
+		return aHolds
+	}
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Name < b.Name
+}
+
 // Key is the department's external key: spec.externalKey, or metadata.name when it is empty.
 func (d *Department) Key() string {
 	if d.Spec.ExternalKey != "" {

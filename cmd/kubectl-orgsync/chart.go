@@ -295,25 +295,13 @@ func remoteStateOf(parent *node) remoteState {
 	return state
 }
 
-// holdsBefore orders the claimants of one key as the manager does (keyHolder and olderThan in
-// internal/controller): live before deleting, then the one already synced under the key, then
-// the oldest, then by name.
+// holdsBefore orders the claimants of one key as the manager does (keyHolder in
+// internal/controller): live before deleting, then v1alpha1.ClaimsBefore.
 func holdsBefore(a, b *v1alpha1.Department) bool {
 	if aLive, bLive := a.DeletionTimestamp.IsZero(), b.DeletionTimestamp.IsZero(); aLive != bLive {
 		return aLive
 	}
-	if aHolds, bHolds := holdsKey(a), holdsKey(b); aHolds != bHolds {
-		return aHolds
-	}
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	return a.Name < b.Name
-}
-
-// holdsKey reports whether dept has been synced under its key.
-func holdsKey(dept *v1alpha1.Department) bool {
-	return dept.Status.ExternalKey == dept.Key() && dept.Status.LastSyncTime != nil
+	return v1alpha1.ClaimsBefore(a, b)
 }
 
 // displayOrder is the Department's spec.displayOrder, or the CRD's default.

@@ -338,7 +338,7 @@ func badInputScenario(b backend) {
 			Expect(r.Name).To(Equal(d.Spec.Name), "Department %s: the name, byte for byte", d.Name)
 			Expect(r.Parent).To(Equal(d.Spec.ParentExternalKey), "Department %s", d.Name)
 			if b.supports(featureI18nNames) {
-				Expect(maps.Equal(r.I18nNames, plainNames(d.Spec.I18nNames))).To(BeTrue(),
+				Expect(maps.Equal(r.I18nNames, d.Spec.PlainI18nNames())).To(BeTrue(),
 					"Department %s: i18nNames %v, want %v", d.Name, r.I18nNames, d.Spec.I18nNames)
 			}
 			if b.supports(featureDisplayOrder) {
@@ -416,16 +416,4 @@ func toUnstructured(obj client.Object) *unstructured.Unstructured {
 	u := &unstructured.Unstructured{Object: content}
 	u.SetGroupVersionKind(gvks[0])
 	return u
-}
-
-// plainNames is the spec's i18nNames as the plain strings the remote system holds.
-func plainNames(names map[string]v1alpha1.LocalizedName) map[string]string {
-	if names == nil {
-		return nil
-	}
-	out := make(map[string]string, len(names))
-	for locale, name := range names {
-		out[locale] = string(name)
-	}
-	return out
 }

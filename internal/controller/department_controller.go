@@ -381,28 +381,11 @@ func keyHolder(claimants []v1alpha1.Department, dept *v1alpha1.Department) (hold
 		if !c.DeletionTimestamp.IsZero() && c.UID != dept.UID {
 			continue
 		}
-		if holder == nil || olderThan(c, holder) {
+		if holder == nil || v1alpha1.ClaimsBefore(c, holder) {
 			holder = c
 		}
 	}
 	return holder, successor
-}
-
-// olderThan orders the claimants of a key: the one already holding it (synced under it) first,
-// so that a newcomer created within the same second never displaces it; then by age.
-func olderThan(a, b *v1alpha1.Department) bool {
-	if aHolds, bHolds := holdsKey(a), holdsKey(b); aHolds != bHolds {
-		return aHolds
-	}
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	return a.Name < b.Name
-}
-
-// holdsKey reports whether dept has been synced under its key.
-func holdsKey(dept *v1alpha1.Department) bool {
-	return dept.Status.ExternalKey == dept.Key() && dept.Status.LastSyncTime != nil
 }
 
 // parentCycle follows parentExternalKey through the Organization's Departments and returns the

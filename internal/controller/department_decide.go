@@ -200,7 +200,7 @@ func desiredDepartment(dept *v1alpha1.Department, remote remoteView) provider.De
 		Key:                  dept.Key(),
 		ParentKey:            dept.Spec.ParentExternalKey,
 		Name:                 dept.Spec.Name,
-		I18nNames:            i18nNames(dept.Spec.I18nNames),
+		I18nNames:            dept.Spec.PlainI18nNames(),
 		EmailAddress:         dept.Spec.EmailAddress,
 		ExternalEmailReceive: dept.Spec.ExternalEmailReceive,
 		DisplayOrder:         cmp.Or(dept.Spec.DisplayOrder, "1"),
@@ -213,18 +213,6 @@ func desiredDepartment(dept *v1alpha1.Department, remote remoteView) provider.De
 		d.ParentRemoteID = remote.parent.RemoteID
 	}
 	return d
-}
-
-// i18nNames converts the spec's localized names to the provider's plain strings; nil stays nil.
-func i18nNames(names map[string]v1alpha1.LocalizedName) map[string]string {
-	if names == nil {
-		return nil
-	}
-	out := make(map[string]string, len(names))
-	for locale, name := range names {
-		out[locale] = string(name)
-	}
-	return out
 }
 
 // unmanagedSuffix marks a remote sub-department that no Department claims.
