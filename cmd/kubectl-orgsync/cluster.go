@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -38,6 +39,10 @@ func (g *globalOptions) connect() (*cluster, error) {
 	config.WarningHandler = rest.NewWarningWriter(g.streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
 	scheme := runtime.NewScheme()
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	// Secrets: the credentials an Organization names (remote.go).
+	if err := corev1.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
 	c, err := client.New(config, client.Options{Scheme: scheme})
@@ -101,6 +106,22 @@ func (c *cluster) departments(ctx context.Context) ([]v1alpha1.Department, error
 		return nil, explain(err)
 	}
 	return depts.Items, nil
+}
+
+// secretData reads the Secret namespace/name with one get and returns its data. Its errors name
+// the Secret, never a value in it.
+func (c *cluster) secretData(ctx context.Context, namespace, name string) (map[string][]byte, error) {
+	secret := &corev1.Secret{}
+	err := c.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, secret)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, fmt.Errorf("no Secret %q in namespace %q: the Organization's spec.credentialsSecretRef names it", name, namespace)
+	case apierrors.IsForbidden(err):
+		return nil, fmt.Errorf("reading the credentials Secret %q in namespace %q: you need get on secrets there: %w", name, namespace, err)
+	case err != nil:
+		return nil, fmt.Errorf("reading the credentials Secret %q in namespace %q: %w", name, namespace, err)
+	}
+	return secret.Data, nil
 }
 
 // explain says what a missing CRD means; other errors pass as they are.
