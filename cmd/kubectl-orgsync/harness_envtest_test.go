@@ -1,0 +1,383 @@
+package main
+
+// The harness: a control plane, the fake clouds and orgsync's manager in one test process, for
+// tests that run a command of the plugin against a remote chart and then watch the manager
+// reconcile what it printed (export's round trip, plan's comparison with the fake's log).
+//
+//	h := startHarness(t)                                  // skips without bin/k8s
+//	org, chart := h.newOrganization(ctx, "orgs", "acme", v1alpha1.ProviderNCP)
+//	chart.seed(t, generatedChart(1000, v1alpha1.ProviderNCP))
+//	code, out, errOut := runPlugin(append([]string{"export", "acme", "-n", "orgs",
+//	    "--kubeconfig", h.admin}, h.remoteFlags()...)...)
+//	... create the objects ...
+//	h.waitReady(ctx, t, org, 1000)
+//	writes := chart.writes()                              // department creates, updates, deletes
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/controller"
+	"github.com/orgsync/orgsync/internal/fakeserver"
+	"github.com/orgsync/orgsync/internal/httpretry"
+	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
+	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
+	"github.com/orgsync/orgsync/internal/provider"
+	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
+	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
+)
+
+// harness is a control plane with orgsync's CRDs, the fake NCP, and orgsync's manager running
+// in-process against both (Huawei Cloud tenants are started per Organization, see
+// newOrganization). Everything stops when the test ends.
+type harness struct {
+	controlPlane
+	// admin is the path of a kubeconfig file of a cluster admin, for --kubeconfig.
+	admin string
+	// ncp serves every NCP Organization of the harness (a company and an account each).
+	ncp *ncpfake.Server
+}
+
+// startHarness starts the control plane, the fake NCP and the manager (high QPS, a sync period
+// of ten minutes so that no resync happens within a test), or skips the test without bin/k8s.
+func startHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{controlPlane: startControlPlane(t)}
+	h.admin = h.kubeconfig("harness-admin", "system:masters")
+	h.ncp = ncpfake.NewServer(ncpfake.Options{})
+	t.Cleanup(h.ncp.Close)
+
+	config, err := clientcmd.BuildConfigFromFlags("", h.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	config.QPS, config.Burst = 1000, 2000
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := ctrl.NewManager(config, ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	limits := provider.ClientOptions{QPS: 1000, Burst: 1000, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second}
+	connectors := provider.Mux{
+		v1alpha1.ProviderNCP: ncpprovider.NewConnector(ncpprovider.Options{
+			WorkplaceEndpoint: h.ncp.URL(), OrganizationEndpoint: h.ncp.URL(), ClientOptions: limits,
+		}),
+		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
+			Endpoints:     httpretry.EndpointPolicy{AllowedDomains: []string{"127.0.0.1"}, AllowInsecure: true},
+			ClientOptions: limits,
+		}),
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	if err := controller.Setup(ctx, mgr, controller.Options{
+		Connector: connectors, SyncPeriod: 10 * time.Minute, MaxConcurrentReconciles: 16,
+	}); err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	// Registered after the control plane's cleanup, so it runs before it.
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("the manager stopped with an error: %v", err)
+		}
+	})
+	return h
+}
+
+// remoteFlags are the plugin's flags that reach the harness's fakes as its manager does.
+func (h *harness) remoteFlags() []string {
+	return []string{
+		"--ncp-workplace-endpoint=" + h.ncp.URL(), "--ncp-organization-endpoint=" + h.ncp.URL(),
+		"--huaweicloud-allowed-domains=127.0.0.1", "--allow-insecure-endpoints",
+		"--ncp-qps=1000", "--ncp-burst=1000", "--huaweicloud-qps=1000", "--huaweicloud-burst=1000",
+	}
+}
+
+// remoteChart is one Organization's chart in a fake: an NCP company with its own account, or a
+// Huawei Cloud tenant with its own fake server.
+type remoteChart struct {
+	provider v1alpha1.Provider
+	// credentials are the Secret's data.
+	credentials map[string]string
+	// NCP: the shared fake, the company and the account's access key.
+	ncp       *ncpfake.Server
+	companyID string
+	// Huawei Cloud: the tenant's own fake (OneAccess and Organizations).
+	huawei *huaweifake.Server
+}
+
+// newOrganization creates, in namespace (created if missing), an Organization called name for
+// provider p with its credentials Secret "<name>-credentials", and a fresh remote chart for it in
+// the fakes; the remote organization exists already for NCP (the manager creates Huawei's when it
+// first reconciles). It waits until the Organization is Ready.
+func (h *harness) newOrganization(ctx context.Context, t *testing.T, namespace, name string, p v1alpha1.Provider) (*v1alpha1.Organization, *remoteChart) {
+	t.Helper()
+	if err := h.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	org := &v1alpha1.Organization{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: v1alpha1.OrganizationSpec{Provider: p,
+			CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: name + "-credentials"}},
+	}
+	chart := &remoteChart{provider: p}
+	switch p {
+	case v1alpha1.ProviderNCP:
+		chart.ncp, chart.companyID = h.ncp, randomID("company-")
+		chart.credentials = map[string]string{v1alpha1.SecretKeyAccessKey: randomID("AK"), v1alpha1.SecretKeySecretKey: randomID("SK")}
+		h.ncp.AddAccount(chart.credentials[v1alpha1.SecretKeyAccessKey], chart.credentials[v1alpha1.SecretKeySecretKey])
+		h.ncp.AddCompany(chart.companyID)
+		h.ncp.SetOrganization(chart.credentials[v1alpha1.SecretKeyAccessKey], &ncpfake.Organization{OrganizationDesc: "made beforehand"})
+		org.Spec.Workplace.CompanyID = chart.companyID
+	case v1alpha1.ProviderHuaweiCloud:
+		chart.credentials = map[string]string{
+			v1alpha1.SecretKeyClientID: randomID("client-"), v1alpha1.SecretKeyClientSecret: randomID("secret-"),
+			v1alpha1.SecretKeyAccessKey: randomID("AK"), v1alpha1.SecretKeySecretKey: randomID("SK"),
+		}
+		chart.huawei = huaweifake.NewServer(huaweifake.Options{
+			ClientID: chart.credentials[v1alpha1.SecretKeyClientID], ClientSecret: chart.credentials[v1alpha1.SecretKeyClientSecret],
+			AccessKey: chart.credentials[v1alpha1.SecretKeyAccessKey], SecretKey: chart.credentials[v1alpha1.SecretKeySecretKey],
+		})
+		t.Cleanup(chart.huawei.Close)
+		org.Spec.HuaweiCloud = &v1alpha1.HuaweiCloudSpec{OneAccessDomain: chart.huawei.URL(), OrganizationsEndpoint: chart.huawei.URL()}
+	default:
+		t.Fatalf("no fake for provider %q", p)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-credentials", Namespace: namespace}, StringData: chart.credentials}
+	if err := h.client.Create(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.client.Create(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	eventually(ctx, t, "Organization "+name+" Ready", func() (bool, error) {
+		if err := h.client.Get(ctx, client.ObjectKeyFromObject(org), org); err != nil {
+			return false, err
+		}
+		return meta.IsStatusConditionTrue(org.Status.Conditions, v1alpha1.ConditionReady), nil
+	})
+	return org, chart
+}
+
+// seed stores depts in the remote chart directly (no request is logged), parents before their
+// children. Fields the provider does not hold are dropped (Huawei: i18nNames, emails, orders).
+func (r *remoteChart) seed(t *testing.T, depts []provider.Department) {
+	t.Helper()
+	orgIDs := map[string]string{} // Huawei org_id by code
+	for _, d := range depts {
+		switch r.provider {
+		case v1alpha1.ProviderNCP:
+			parent := d.ParentKey
+			if parent == "" {
+				parent = ncpfake.TopLevelParent
+			}
+			receive := d.ExternalEmailReceive
+			r.ncp.PutDepartment(r.companyID, ncpfake.Department{
+				ExternalKey: d.Key, Name: d.Name, I18nNames: d.I18nNames, ParentExternalKey: parent,
+				EmailAddress: d.EmailAddress, ExternalEmailReceive: &receive, DisplayOrder: d.DisplayOrder,
+			})
+		case v1alpha1.ProviderHuaweiCloud:
+			parentID, ok := orgIDs[d.ParentKey]
+			if d.ParentKey != "" && !ok {
+				t.Fatalf("seed: %s comes before its parent %s", d.Key, d.ParentKey)
+			}
+			category := d.Category
+			if category == "" {
+				category = "department"
+			}
+			orgIDs[d.Key] = r.huawei.PutOrgUnit(huaweifake.OrgUnit{Code: d.Key, Name: d.Name, ParentID: parentID, Category: category})
+		}
+	}
+}
+
+// requests is every request the chart's fake received with its credentials, in arrival order.
+func (r *remoteChart) requests() []fakeserver.Request {
+	if r.provider == v1alpha1.ProviderHuaweiCloud {
+		return r.huawei.Requests()
+	}
+	var out []fakeserver.Request
+	for _, req := range r.ncp.Requests() {
+		if req.AccessKey == r.credentials[v1alpha1.SecretKeyAccessKey] {
+			out = append(out, req)
+		}
+	}
+	return out
+}
+
+// writes is the requests that write the chart's departments: every request to the department API
+// but reads (NCP WORKPLACE's /department, OneAccess's /api/v2/tenant/organizations), as
+// "METHOD path".
+func (r *remoteChart) writes() []string {
+	var out []string
+	for _, req := range r.requests() {
+		department := strings.Contains(req.Path, "/department") || strings.HasPrefix(req.Path, "/api/v2/tenant/organizations")
+		if department && req.Method != http.MethodGet {
+			out = append(out, req.Method+" "+req.Path)
+		}
+	}
+	return out
+}
+
+// pages counts the listing requests (GETs of the department API) the chart's fake answered.
+func (r *remoteChart) pages() int {
+	n := 0
+	for _, req := range r.requests() {
+		department := strings.Contains(req.Path, "/department") || strings.HasPrefix(req.Path, "/api/v2/tenant/organizations")
+		if department && req.Method == http.MethodGet {
+			n++
+		}
+	}
+	return n
+}
+
+// generatedChart is a chart of n departments for provider p, parents first: about a tenth are
+// top-level, each other department is under one made before it (up to five levels deep), and
+// one key ("Sales_KR") is no valid object name. For NCP every department has i18n names, some
+// an e-mail address accepting outside mail, and display orders with fractions; for Huawei some
+// units have the category "team".
+func generatedChart(n int, p v1alpha1.Provider) []provider.Department {
+	depts := make([]provider.Department, 0, n)
+	depth := map[string]int{}
+	for i := range n {
+		d := provider.Department{Key: fmt.Sprintf("dept-%04d", i), Name: fmt.Sprintf("Department %d", i)}
+		if i == n/2 {
+			d.Key = "Sales_KR"
+		}
+		if i%10 != 0 && i > 0 {
+			parent := depts[(i*7)%i]
+			if depth[parent.Key] >= 4 {
+				parent = depts[(i*7)%i-(i*7)%i%10] // a top-level one
+			}
+			d.ParentKey = parent.Key
+			depth[d.Key] = depth[parent.Key] + 1
+		}
+		switch p {
+		case v1alpha1.ProviderNCP:
+			d.I18nNames = map[string]string{"en_US": fmt.Sprintf("Department %d", i), "ko_KR": fmt.Sprintf("부서 %d", i)}
+			d.DisplayOrder = fmt.Sprintf("%d.%d", i%7+1, i%3)
+			if i%5 == 0 {
+				d.EmailAddress = fmt.Sprintf("dept%d@example.com", i)
+				d.ExternalEmailReceive = i%10 == 0
+			}
+		case v1alpha1.ProviderHuaweiCloud:
+			if i%4 == 0 {
+				d.Category = "team"
+			}
+		}
+		depts = append(depts, d)
+	}
+	return depts
+}
+
+// waitReady waits until count Departments of org are Ready.
+func (h *harness) waitReady(ctx context.Context, t *testing.T, org *v1alpha1.Organization, count int) {
+	t.Helper()
+	eventually(ctx, t, fmt.Sprintf("%d Departments of %s Ready", count, org.Name), func() (bool, error) {
+		var list v1alpha1.DepartmentList
+		if err := h.client.List(ctx, &list, client.InNamespace(org.Namespace)); err != nil {
+			return false, err
+		}
+		ready := 0
+		for i := range list.Items {
+			d := &list.Items[i]
+			if d.Spec.OrganizationRef.Name == org.Name && meta.IsStatusConditionTrue(d.Status.Conditions, v1alpha1.ConditionReady) {
+				ready++
+			}
+		}
+		return ready >= count, nil
+	})
+}
+
+// eventually polls condition every 100ms until it holds, failing the test when ctx ends first.
+func eventually(ctx context.Context, t *testing.T, what string, condition func() (bool, error)) {
+	t.Helper()
+	var lastErr error
+	for {
+		ok, err := condition()
+		if ok {
+			return
+		}
+		lastErr = err
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v (last error: %v)", what, ctx.Err(), lastErr)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func randomID(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// TestHarness checks the harness itself: both providers' Organizations become Ready, a seeded
+// chart lists in several pages, and reading writes nothing.
+func TestHarness(t *testing.T) {
+	h := startHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, p := range []v1alpha1.Provider{v1alpha1.ProviderNCP, v1alpha1.ProviderHuaweiCloud} {
+		_, chart := h.newOrganization(ctx, t, "harness", "org-"+string(p), p)
+		chart.seed(t, generatedChart(250, p))
+		before := chart.pages()
+		o := defaultRemoteOptions(t, h.remoteFlags()...)
+		org := &v1alpha1.Organization{}
+		if err := h.client.Get(ctx, client.ObjectKey{Namespace: "harness", Name: "org-" + string(p)}, org); err != nil {
+			t.Fatal(err)
+		}
+		depts, err := o.connectWith(ctx, org, bytesOf(chart.credentials), "the harness")
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := depts.List(ctx)
+		if err != nil || len(all) != 250 {
+			t.Fatalf("%s: listed %d departments: %v", p, len(all), err)
+		}
+		if pages := chart.pages() - before; pages < 3 {
+			t.Errorf("%s: the listing took %d pages, want several", p, pages)
+		}
+		if w := chart.writes(); len(w) != 0 {
+			t.Errorf("%s: writes: %v", p, w)
+		}
+	}
+}
+
+func bytesOf(m map[string]string) map[string][]byte {
+	out := make(map[string][]byte, len(m))
+	for k, v := range m {
+		out[k] = []byte(v)
+	}
+	return out
+}
