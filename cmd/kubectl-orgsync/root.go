@@ -68,5 +68,6 @@ which it prints to standard error as "error: ...".`,
 	root.PersistentFlags().StringVar(&g.color, "color", colorAuto, "Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never")
 
 	root.AddCommand(newTreeCommand(g))
+	root.AddCommand(newExportCommand(g))
 	return root
 }

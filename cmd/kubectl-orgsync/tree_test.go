@@ -402,7 +402,7 @@ func TestCommandLine(t *testing.T) {
 		t.Errorf("--help: exit %d:\n%s", code, out)
 	}
 	// Commands that are not built are not offered.
-	for _, missing := range []string{"export", "plan", "completion"} {
+	for _, missing := range []string{"plan", "completion"} {
 		if strings.Contains(out, "  "+missing+" ") {
 			t.Errorf("--help offers %s:\n%s", missing, out)
 		}
@@ -420,7 +420,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"tree", "--color=rainbow"}, `error: --color must be auto, always or never, not "rainbow"`},
 		{[]string{"tree", "--bogus"}, "error: unknown flag: --bogus\nSee 'kubectl orgsync tree --help' for usage"},
 		{[]string{"tree", "a", "b"}, "error: accepts at most 1 arg(s), received 2"},
-		{[]string{"export"}, `error: unknown command "export" for "kubectl orgsync"`},
+		{[]string{"export"}, "error: accepts 1 arg(s), received 0"},
 		{[]string{"tree", "--kubeconfig", filepath.Join(t.TempDir(), "missing")}, "error: "},
 	} {
 		code, out, errOut := runPlugin(tc.args...)
