@@ -192,9 +192,16 @@ func (o *exportOptions) gather(ctx context.Context) (exportInput, provider.Depar
 
 // gatherExplicit connects with the credentials file to the chart the flags name.
 func (o *exportOptions) gatherExplicit(ctx context.Context) (exportInput, provider.Departments, error) {
-	namespace, _, err := o.configFlags.ToRawKubeConfigLoader().Namespace()
-	if err != nil {
-		return exportInput{}, nil, err
+	// -n needs no kubeconfig: the chart may have no cluster yet.
+	namespace := ""
+	if o.configFlags.Namespace != nil {
+		namespace = *o.configFlags.Namespace
+	}
+	if namespace == "" {
+		var err error
+		if namespace, _, err = o.configFlags.ToRawKubeConfigLoader().Namespace(); err != nil {
+			return exportInput{}, nil, err
+		}
 	}
 	org := &v1alpha1.Organization{
 		ObjectMeta: metav1.ObjectMeta{Name: o.organization, Namespace: namespace},

@@ -7,6 +7,7 @@ package main
 //	h := startHarness(t)                                  // skips without bin/k8s
 //	org, chart := h.newOrganization(ctx, "orgs", "acme", v1alpha1.ProviderNCP)
 //	chart.seed(t, generatedChart(1000, v1alpha1.ProviderNCP))
+//	h.relist(ctx, t, org)                                 // the manager lists the seeded chart
 //	code, out, errOut := runPlugin(append([]string{"export", "acme", "-n", "orgs",
 //	    "--kubeconfig", h.admin}, h.remoteFlags()...)...)
 //	... create the objects ...
@@ -32,6 +33,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -45,7 +47,7 @@ import (
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
 )
 
-// harness is a control plane with orgsync's CRDs, the fake NCP, and orgsync's manager running
+// harness is a control plane with orgsync's CRDs (its client knows the built-in kinds too), the fake NCP, and orgsync's manager running
 // in-process against both (Huawei Cloud tenants are started per Organization, see
 // newOrganization). Everything stops when the test ends.
 type harness struct {
@@ -55,6 +57,8 @@ type harness struct {
 	// ncp serves every NCP Organization of the harness (a company and an account each).
 	ncp *ncpfake.Server
 }
+
+var skipNameValidation = true
 
 // startHarness starts the control plane, the fake NCP and the manager (high QPS, a sync period
 // of ten minutes so that no resync happens within a test), or skips the test without bin/k8s.
@@ -77,10 +81,16 @@ func startHarness(t *testing.T) *harness {
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
+	// The harness's client knows every built-in kind (RBAC for tests of permissions, too).
+	if h.client, err = client.New(config, client.Options{Scheme: scheme}); err != nil {
+		t.Fatal(err)
+	}
 	mgr, err := ctrl.NewManager(config, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		// Several tests of the package start a harness, each with controllers of the same names.
+		Controller: ctrlconfig.Controller{SkipNameValidation: &skipNameValidation},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +200,9 @@ func (h *harness) newOrganization(ctx context.Context, t *testing.T, namespace, 
 }
 
 // seed stores depts in the remote chart directly (no request is logged), parents before their
-// children. Fields the provider does not hold are dropped (Huawei: i18nNames, emails, orders).
+// children (or already in the chart). Fields the provider does not hold are dropped (Huawei:
+// i18nNames, emails, orders). The manager lists a chart when it reconciles the Organization, not
+// when the chart changes: call relist after seeding a chart the manager has listed already.
 func (r *remoteChart) seed(t *testing.T, depts []provider.Department) {
 	t.Helper()
 	orgIDs := map[string]string{} // Huawei org_id by code
@@ -209,7 +221,11 @@ func (r *remoteChart) seed(t *testing.T, depts []provider.Department) {
 		case v1alpha1.ProviderHuaweiCloud:
 			parentID, ok := orgIDs[d.ParentKey]
 			if d.ParentKey != "" && !ok {
-				t.Fatalf("seed: %s comes before its parent %s", d.Key, d.ParentKey)
+				parent, found := r.huawei.OrgUnitByCode(d.ParentKey)
+				if !found {
+					t.Fatalf("seed: %s comes before its parent %s", d.Key, d.ParentKey)
+				}
+				parentID = parent.ID
 			}
 			category := d.Category
 			if category == "" {
@@ -297,6 +313,27 @@ func generatedChart(n int, p v1alpha1.Provider) []provider.Department {
 		depts = append(depts, d)
 	}
 	return depts
+}
+
+// relist makes the manager list org's remote chart again now (the annotation
+// orgsync.dev/reconcile-requested-at) and waits until it has.
+func (h *harness) relist(ctx context.Context, t *testing.T, org *v1alpha1.Organization) {
+	t.Helper()
+	requested := time.Now().UTC().Format(time.RFC3339Nano)
+	patch := client.MergeFrom(org.DeepCopy())
+	if org.Annotations == nil {
+		org.Annotations = map[string]string{}
+	}
+	org.Annotations[v1alpha1.AnnotationReconcileRequestedAt] = requested
+	if err := h.client.Patch(ctx, org, patch); err != nil {
+		t.Fatal(err)
+	}
+	eventually(ctx, t, "the manager listing the chart of "+org.Name, func() (bool, error) {
+		if err := h.client.Get(ctx, client.ObjectKeyFromObject(org), org); err != nil {
+			return false, err
+		}
+		return org.Status.LastHandledReconcileAt == requested, nil
+	})
 }
 
 // waitReady waits until count Departments of org are Ready.
