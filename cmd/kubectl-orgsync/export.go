@@ -118,7 +118,7 @@ On a terminal, a listing of more than a few pages shows its progress on standard
 }
 
 // errInvalidSkipped ends an export that left out departments no Department can hold.
-var errInvalidSkipped = errors.New("remote departments that no Department can hold were left out (named above); --skip-invalid exits 0")
+var errInvalidSkipped = errors.New("no Department can hold their values (named above); --skip-invalid exits 0")
 
 func (o *exportOptions) run(ctx context.Context) error {
 	if o.outputDir != "" {
@@ -157,7 +157,11 @@ func (o *exportOptions) run(ctx context.Context) error {
 		return err
 	}
 	if len(res.skipped) > 0 && !o.skipInvalid {
-		return fmt.Errorf("%d %w", len(res.skipped), errInvalidSkipped)
+		what := "1 remote department was"
+		if len(res.skipped) != 1 {
+			what = thousands(len(res.skipped)) + " remote departments were"
+		}
+		return fmt.Errorf("%s left out: %w", what, errInvalidSkipped)
 	}
 	return nil
 }

@@ -209,7 +209,7 @@ func TestExportErrors(t *testing.T) {
 	args := append([]string{"export", "acme", "-n", namespace, "--kubeconfig", h.admin, "--unmanaged-only"}, remote...)
 	code, out, errOut := runPlugin(args...)
 	wantErr := "warning: remote department \"two-lines\" left out: the name \"Two\\nlines\" holds a control character or a line break\n" +
-		"error: 1 remote departments that no Department can hold were left out (named above); --skip-invalid exits 0\n"
+		"error: 1 remote department was left out: no Department can hold their values (named above); --skip-invalid exits 0\n"
 	if code != exitError || errOut != wantErr {
 		t.Errorf("invalid remote department: exit %d, stderr %q, want %q", code, errOut, wantErr)
 	}
