@@ -92,6 +92,11 @@ func TestExportRoundTrip(t *testing.T) {
 				t.Logf("remote department writes after the round trip: 0")
 			}
 
+			// Exported again once the Departments exist, the chart is the same manifests.
+			if code, again, _ := export(); code != exitOK || again != stream {
+				t.Errorf("the export after the apply differs (exit %d)", code)
+			}
+
 			// The log does see writes: a changed name is one update.
 			renamed := &v1alpha1.Department{}
 			if err := h.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "dept-0001"}, renamed); err != nil {

@@ -286,20 +286,35 @@ const maxGeneratedBase = 40
 // assignNames names each key's Department: the key itself where it is a valid object name
 // (a DNS-1123 subdomain) that no other Department of the namespace has, else a generated name:
 // the key in lower case with other characters as "-", then "-" and the start of the key's
-// SHA-256 (longer when that is taken). A Department of the namespace keeps its name, which the
-// export reuses only for the key it holds for the same Organization (applying the manifest
-// updates that object). Names depend on the key, not on the order of the chart.
+// SHA-256 (longer when that is taken). A key that a Department of the Organization claims keeps
+// that Department's name (the one that holds it, when several claim it), so that applying the
+// export updates the object rather than adding a second claim. Other Departments of the namespace
+// keep their names: the export reuses none for another key or Organization. Names depend on the
+// key, not on the order of the chart.
 func assignNames(keys []string, existing []v1alpha1.Department, organization string) map[string]string {
-	used := map[string]string{} // name → the key it holds; "" for another Organization's
+	used := map[string]string{}                   // name → the key it holds; "" for another Organization's
+	claimant := map[string]*v1alpha1.Department{} // key → the Organization's Department that holds it
 	for i := range existing {
 		d := &existing[i]
 		used[d.Name] = ""
-		if d.Spec.OrganizationRef.Name == organization {
-			used[d.Name] = d.Key()
+		if d.Spec.OrganizationRef.Name != organization {
+			continue
+		}
+		used[d.Name] = d.Key()
+		if c, ok := claimant[d.Key()]; !ok || v1alpha1.ClaimsBefore(d, c) {
+			claimant[d.Key()] = d
 		}
 	}
 	names := make(map[string]string, len(keys))
 	for _, key := range keys {
+		if d, ok := claimant[key]; ok {
+			names[key] = d.Name
+		}
+	}
+	for _, key := range keys {
+		if _, ok := names[key]; ok {
+			continue
+		}
 		holder, taken := used[key]
 		if len(validation.IsDNS1123Subdomain(key)) == 0 && (!taken || holder == key) {
 			names[key] = key

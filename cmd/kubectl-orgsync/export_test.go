@@ -207,6 +207,16 @@ func TestExportNames(t *testing.T) {
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("names (-want +got):\n%s", diff)
 	}
+	// A key that a Department of the Organization claims keeps that Department's name.
+	acme := v1alpha1.LocalObjectReference{Name: "acme"}
+	names = assignNames([]string{"eng", "Sales_KR"}, []v1alpha1.Department{
+		{ObjectMeta: metav1.ObjectMeta{Name: "engineering"}, Spec: v1alpha1.DepartmentSpec{OrganizationRef: acme, ExternalKey: "eng"}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "sales"}, Spec: v1alpha1.DepartmentSpec{OrganizationRef: acme, ExternalKey: "Sales_KR"}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "eng"}, Spec: v1alpha1.DepartmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "other"}}},
+	}, "acme")
+	if diff := cmp.Diff(map[string]string{"eng": "engineering", "Sales_KR": "sales"}, names); diff != "" {
+		t.Errorf("claimed keys (-want +got):\n%s", diff)
+	}
 	// A generated name that another key holds as its own gets a longer hash.
 	clash := "sales-kr-" + hashPrefix("Sales_KR", 8)
 	names = assignNames([]string{"Sales_KR", clash}, nil, "")
