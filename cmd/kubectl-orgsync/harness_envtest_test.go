@@ -5,7 +5,7 @@ package main
 // reconcile what it printed (export's round trip, plan's comparison with the fake's log).
 //
 //	h := startHarness(t)                                  // skips without bin/k8s
-//	org, chart := h.newOrganization(ctx, "orgs", "acme", v1alpha1.ProviderNCP)
+//	org, chart := h.newOrganization(ctx, t, "orgs", "acme", v1alpha1.ProviderNCP)
 //	chart.seed(t, generatedChart(1000, v1alpha1.ProviderNCP))
 //	h.relist(ctx, t, org)                                 // the manager lists the seeded chart
 //	code, out, errOut := runPlugin(append([]string{"export", "acme", "-n", "orgs",
