@@ -94,8 +94,11 @@ type OrganizationSpec struct {
 	// deletionBudget limits how many remote departments orgsync deletes for this Organization
 	// within a window: a mistaken commit or a pruned namespace must not empty the chart at full
 	// speed. Deletions beyond it wait, their Departments keeping their finalizers, until a person
-	// approves them (the annotation orgsync.dev/approve-deletions) or the window moves on. None:
-	// no limit.
+	// approves them (the annotation orgsync.dev/approve-deletions) or the window moves on.
+	// Default: 20 deletions per hour, more than a reorganisation usually deletes at once and far
+	// less than a pruned folder, overlay or namespace would. A chart that is meant to be deleted
+	// whole sets its own budget (or approves the held deletions).
+	// +kubebuilder:default={maxDeletions: 20}
 	// +optional
 	DeletionBudget *DeletionBudget `json:"deletionBudget,omitempty"`
 }
@@ -107,12 +110,31 @@ type DeletionBudget struct {
 	MaxDeletions int32 `json:"maxDeletions"`
 	// window is the period maxDeletions covers, counted from the first deletion in it; default 1h.
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m')",message="window must be at least 1m"
+	// +kubebuilder:default="1h"
 	// +optional
 	Window *metav1.Duration `json:"window,omitempty"`
 }
 
 // DefaultDeletionWindow is the window of a deletion budget that names none.
 const DefaultDeletionWindow = time.Hour
+
+// DefaultMaxDeletions is the deletion budget of an Organization that sets none, per
+// DefaultDeletionWindow. The API server fills it in (the CRD's default); this constant serves
+// objects that did not pass through it.
+const DefaultMaxDeletions = 20
+
+// EffectiveDeletionBudget is the deletion budget that applies to the Organization: its
+// spec.deletionBudget with the defaults filled in.
+func (s *OrganizationSpec) EffectiveDeletionBudget() (maxDeletions int32, window time.Duration) {
+	maxDeletions, window = DefaultMaxDeletions, DefaultDeletionWindow
+	if b := s.DeletionBudget; b != nil {
+		maxDeletions = b.MaxDeletions
+		if b.Window != nil && b.Window.Duration > 0 {
+			window = b.Window.Duration
+		}
+	}
+	return maxDeletions, window
+}
 
 // DeletionStatus is where an Organization's deletion budget stands.
 type DeletionStatus struct {

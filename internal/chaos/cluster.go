@@ -107,6 +107,9 @@ func (c *cluster) createOrganization(ctx context.Context) error {
 			Spec: v1alpha1.OrganizationSpec{
 				CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: orgName + "-credentials"},
 				Workplace:            v1alpha1.WorkplaceSpec{CompanyID: companyID},
+				// The runs delete whole charts on purpose: the default budget (20 an hour) would
+				// hold them, which gitops_test.go proves; here nothing may be held.
+				DeletionBudget: &v1alpha1.DeletionBudget{MaxDeletions: 1_000_000},
 			},
 		},
 	}

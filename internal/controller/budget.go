@@ -11,7 +11,7 @@ import (
 	"github.com/orgsync/orgsync/api/v1alpha1"
 )
 
-// Budgets keeps the deletion budget of every Organization that sets one: the remote deletions
+// Budgets keeps the deletion budget of every Organization (its own or the default): the remote deletions
 // made in its current window, the ones a person approved beyond it, and the ones held now. The
 // Organization reconciler loads it from the Organization's status once, writes it back there,
 // and adds approvals; Department reconciles ask it before each remote delete. Safe for
@@ -71,14 +71,7 @@ func (b *Budgets) approve(uid types.UID, n int32) {
 // reserve counts one remote delete of key against org's budget and reports whether it may go
 // ahead now; when it may not, key is held until a later reserve lets it through or forget.
 func (b *Budgets) reserve(org *v1alpha1.Organization, key string, now time.Time) bool {
-	limit := org.Spec.DeletionBudget
-	if limit == nil {
-		return true
-	}
-	window := v1alpha1.DefaultDeletionWindow
-	if limit.Window != nil && limit.Window.Duration > 0 {
-		window = limit.Window.Duration
-	}
+	maxDeletions, window := org.Spec.EffectiveDeletionBudget()
 	b.mu.Lock()
 	bud := b.ofLocked(org.UID)
 	if !now.Before(bud.windowStart.Add(window)) {
@@ -86,7 +79,7 @@ func (b *Budgets) reserve(org *v1alpha1.Organization, key string, now time.Time)
 	}
 	ok := true
 	switch {
-	case bud.made < limit.MaxDeletions:
+	case bud.made < maxDeletions:
 	case bud.approved > 0:
 		bud.approved--
 	default:

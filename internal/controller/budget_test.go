@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -78,13 +79,20 @@ func TestBudgetResumesFromTheOrganizationsStatusAfterARestart(t *testing.T) {
 	}
 }
 
-func TestNoBudgetNoLimit(t *testing.T) {
+func TestNoBudgetMeansTheDefault(t *testing.T) {
 	b := NewBudgets()
 	org := budgetedOrganization(0, time.Hour)
-	org.Spec.DeletionBudget = nil
-	for i := range 1000 {
-		if !b.reserve(org, "k", time.Now()) {
-			t.Fatalf("deletion %d held without a budget", i)
+	org.Spec.DeletionBudget = nil // an object that did not pass through the API server's defaulting
+	now := time.Now()
+	for i := range v1alpha1.DefaultMaxDeletions {
+		if !b.reserve(org, fmt.Sprintf("k%d", i), now) {
+			t.Fatalf("deletion %d held within the default budget", i)
 		}
+	}
+	if b.reserve(org, "one-too-many", now) {
+		t.Fatalf("deletion %d went through beyond the default budget", v1alpha1.DefaultMaxDeletions+1)
+	}
+	if !b.reserve(org, "next-window", now.Add(v1alpha1.DefaultDeletionWindow)) {
+		t.Fatal("held in the next window")
 	}
 }

@@ -253,18 +253,11 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, s *departmentSnapsh
 
 // heldByBudget is the outcome of a delete that org's deletion budget holds.
 func heldByBudget(org *v1alpha1.Organization) outcome {
+	maxDeletions, window := org.Spec.EffectiveDeletionBudget()
 	return notReady(v1alpha1.ReasonDeletionBudgetExceeded, fmt.Sprintf(
 		"the remote delete waits: Organization %q allows %d deletions per %s (spec.deletionBudget) and they are spent; "+
 			"let more through with kubectl annotate organization %s %s=<n>, raise spec.deletionBudget.maxDeletions, or wait for the next window",
-		org.Name, org.Spec.DeletionBudget.MaxDeletions, deletionWindow(org), org.Name, v1alpha1.AnnotationApproveDeletions))
-}
-
-// deletionWindow is the window of org's deletion budget.
-func deletionWindow(org *v1alpha1.Organization) time.Duration {
-	if w := org.Spec.DeletionBudget.Window; w != nil && w.Duration > 0 {
-		return w.Duration
-	}
-	return v1alpha1.DefaultDeletionWindow
+		org.Name, maxDeletions, window, org.Name, v1alpha1.AnnotationApproveDeletions))
 }
 
 // write makes the remote write d asks for, and returns what to report and the action that was

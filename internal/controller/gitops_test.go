@@ -1,6 +1,7 @@
 package controller_test
 
 import (
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -233,6 +234,93 @@ func gitopsControls(b backend) {
 		Eventually(t.gone).WithArguments("hq").WithTimeout(timeout).Should(BeTrue())
 		Expect(t.remote()).To(BeEmpty())
 		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
+	})
+
+	It("holds a mass delete at the default budget: half of a 60-department chart deleted in one apply, exactly 20 go, the approval releases the rest, the other half untouched", func() {
+		t.setUp() // no spec.deletionBudget: the CRD's default applies
+		Expect(organization().Spec.DeletionBudget).To(HaveField("MaxDeletions", int32(v1alpha1.DefaultMaxDeletions)))
+		var deleted, kept []string
+		for i := 1; i <= 6; i++ {
+			division := fmt.Sprintf("div-%d", i)
+			names := []string{division}
+			t.create(t.dept(division, "", fmt.Sprintf("Division %d", i)))
+			for j := 1; j <= 9; j++ {
+				team := fmt.Sprintf("div-%d-team-%d", i, j)
+				t.create(t.dept(team, division, fmt.Sprintf("Team %d-%d", i, j)))
+				names = append(names, team)
+			}
+			if i <= 3 {
+				deleted = append(deleted, names...)
+			} else {
+				kept = append(kept, names...)
+			}
+		}
+		t.eventuallySynced(append(deleted, kept...)...)
+		Expect(t.remote()).To(HaveLen(60))
+		before := t.remote()
+		untouched := func() {
+			now := t.remote()
+			for _, k := range kept {
+				Expect(now).To(HaveKeyWithValue(k, before[k]), "kept department %s as it was", k)
+				Expect(t.writesTo(k)).To(HaveLen(1), "kept department %s: its create only", k)
+			}
+		}
+		remoteDeletes := func() int {
+			n := 0
+			for _, w := range t.writes() {
+				if w.Method == "DELETE" && w.Status < 300 {
+					n++
+				}
+			}
+			return n
+		}
+
+		// One apply that drops three divisions: 30 Departments deleted at once.
+		t.delete(deleted...)
+		Eventually(func() *v1alpha1.DeletionStatus { return organization().Status.Deletions }).WithTimeout(timeout).
+			Should(And(Not(BeNil()), HaveField("Made", int32(20)), HaveField("Held", BeNumerically(">", 0))))
+		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonDeletionBudgetExceeded))
+		Consistently(remoteDeletes).WithTimeout(2*syncPeriod).Should(Equal(20), "exactly the budget is deleted remotely")
+		Expect(t.remote()).To(HaveLen(40))
+		// Of the ten left, each waits for the budget or, a division, for its teams (subtree order).
+		var held, left int
+		for _, name := range deleted {
+			if t.gone(name) {
+				Expect(t.remote()).NotTo(HaveKey(name))
+				continue
+			}
+			left++
+			Expect(t.remote()).To(HaveKey(name))
+			Expect(t.get(name).Finalizers).NotTo(BeEmpty(), "Department %s keeps its finalizer", name)
+			switch reason := t.reason(name); reason {
+			case v1alpha1.ReasonDeletionBudgetExceeded:
+				held++
+			case v1alpha1.ReasonDeletionBlocked:
+				Expect(parents(t.remote())).To(ContainElement(name), "Department %s waits for a team that is still there", name)
+			default:
+				Fail(fmt.Sprintf("Department %s: reason %q", name, reason))
+			}
+		}
+		Expect(left).To(Equal(10))
+		Expect(organization().Status.Deletions.Held).To(Equal(int32(held)), "the Organization counts the held ones")
+		Expect(readyOf(t.ns, orgName).Message).To(ContainSubstring(fmt.Sprintf("%d remote deletions are held", held)))
+		untouched()
+
+		// The person approves the ten that are left: the teams go, then their divisions.
+		annotateOrganization(v1alpha1.AnnotationApproveDeletions, "10")
+		for _, name := range deleted {
+			Eventually(t.gone).WithArguments(name).WithTimeout(timeout).Should(BeTrue(), "Department %s", name)
+		}
+		Expect(remoteDeletes()).To(Equal(30))
+		Expect(t.remote()).To(HaveLen(30))
+		for _, k := range deleted {
+			Expect(t.remote()).NotTo(HaveKey(k))
+		}
+		untouched()
+		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
+		Eventually(func() *v1alpha1.DeletionStatus { return organization().Status.Deletions }).WithTimeout(timeout).
+			Should(And(HaveField("Made", int32(30)), HaveField("Held", int32(0))))
+		t.eventuallySynced(kept...)
 	})
 
 	It("says how to finish a delete blocked by a remote sub-department no Department manages, and the way out works", func() {

@@ -256,9 +256,7 @@ func (r *OrganizationReconciler) fresh(org *v1alpha1.Organization, conn *provide
 // annotation, so that it is used once. A value that is not a positive number is removed with a
 // Warning Event saying so.
 func (r *OrganizationReconciler) takeApproval(ctx context.Context, org *v1alpha1.Organization) error {
-	if org.Spec.DeletionBudget != nil {
-		r.Budgets.load(org)
-	}
+	r.Budgets.load(org)
 	value, ok := org.Annotations[v1alpha1.AnnotationApproveDeletions]
 	if !ok {
 		return nil
@@ -268,9 +266,6 @@ func (r *OrganizationReconciler) takeApproval(ctx context.Context, org *v1alpha1
 	case err != nil || n <= 0:
 		r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, "ApprovalIgnored", "Approve",
 			"%s=%q is not a positive number of deletions; it was removed", v1alpha1.AnnotationApproveDeletions, value)
-	case org.Spec.DeletionBudget == nil:
-		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "ApprovalIgnored", "Approve",
-			"%s: the Organization sets no deletion budget, nothing is held; it was removed", v1alpha1.AnnotationApproveDeletions)
 	default:
 		r.Budgets.approve(org.UID, int32(n))
 		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "DeletionsApproved", "Approve",
@@ -283,19 +278,16 @@ func (r *OrganizationReconciler) takeApproval(ctx context.Context, org *v1alpha1
 // withBudget records where org's deletion budget stands and reports held deletions on Ready:
 // they wait for a person.
 func (r *OrganizationReconciler) withBudget(org *v1alpha1.Organization, o outcome) outcome {
-	if org.Spec.DeletionBudget == nil {
-		org.Status.Deletions = nil
-		return o
-	}
 	status := r.Budgets.status(org.UID)
 	org.Status.Deletions = status
 	if status.Held == 0 || o.reason == v1alpha1.ReasonPaused {
 		return o
 	}
+	maxDeletions, window := org.Spec.EffectiveDeletionBudget()
 	held := notReady(v1alpha1.ReasonDeletionBudgetExceeded, fmt.Sprintf(
 		"%d remote deletions are held: the deletion budget allows %d per %s and %d were made since %s; "+
 			"let them through with kubectl annotate organization %s %s=%d, or raise spec.deletionBudget.maxDeletions",
-		status.Held, org.Spec.DeletionBudget.MaxDeletions, deletionWindow(org), status.Made,
+		status.Held, maxDeletions, window, status.Made,
 		windowStartOf(status), org.Name, v1alpha1.AnnotationApproveDeletions, status.Held))
 	held.result = ctrl.Result{RequeueAfter: time.Minute}
 	return held
