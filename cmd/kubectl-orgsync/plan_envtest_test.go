@@ -1,0 +1,471 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// runPlan runs `kubectl orgsync plan args...` in-process as run() does, recording the exit code
+// the command asks for instead of ending the test.
+func runPlan(ctx context.Context, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	g := &globalOptions{configFlags: genericclioptions.NewConfigFlags(true),
+		streams: genericiooptions.IOStreams{In: stdin, Out: &out, ErrOut: &errOut}}
+	code = exitOK
+	cmd := planCommand(g, func(c int) { code = c })
+	g.configFlags.AddFlags(cmd.PersistentFlags())
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	cmd.SetArgs(args)
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(&errOut, "error: %v\n", err)
+		return exitError, out.String(), errOut.String()
+	}
+	return code, out.String(), errOut.String()
+}
+
+// TestPluginProcess is not a test: it is the plugin's process for pluginProcess, which runs the
+// test binary as `kubectl orgsync` to see its real exit codes (plan's 2 ends the process).
+func TestPluginProcess(t *testing.T) {
+	if os.Getenv("ORGSYNC_PLUGIN_PROCESS") != "1" {
+		t.Skip("the plugin's process for other tests")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(os.Getenv("ORGSYNC_PLUGIN_ARGS")), &args); err != nil {
+		t.Fatal(err)
+	}
+	os.Exit(run(context.Background(), args, genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
+}
+
+// pluginProcess runs `kubectl orgsync args...` as a process and returns its exit code.
+func pluginProcess(ctx context.Context, t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestPluginProcess$")
+	encoded, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), "ORGSYNC_PLUGIN_PROCESS=1", "ORGSYNC_PLUGIN_ARGS="+string(encoded))
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return code, out.String(), errOut.String()
+}
+
+// writeManifests writes depts as one file each, and a kustomization.yaml naming them, in a new
+// directory.
+func writeManifests(t *testing.T, depts []v1alpha1.Department) string {
+	t.Helper()
+	dir := t.TempDir()
+	kustomization := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+	for _, d := range depts {
+		d.TypeMeta = metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "Department"}
+		data, err := yaml.Marshal(manifestOf(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := d.Name + ".yaml"
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		kustomization += "  - " + name + "\n"
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(kustomization), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// manifestOf is d as a person writes it: apiVersion, kind, name, namespace, annotations, spec.
+func manifestOf(d v1alpha1.Department) map[string]any {
+	metadata := map[string]any{"name": d.Name, "namespace": d.Namespace}
+	if len(d.Annotations) > 0 {
+		metadata["annotations"] = d.Annotations
+	}
+	return map[string]any{"apiVersion": v1alpha1.GroupVersion.String(), "kind": "Department", "metadata": metadata, "spec": d.Spec}
+}
+
+// apply stores depts as kubectl apply would: creates the new ones, replaces the spec of the others.
+func apply(ctx context.Context, t *testing.T, c client.Client, depts []v1alpha1.Department) {
+	t.Helper()
+	for _, d := range depts {
+		current := &v1alpha1.Department{}
+		err := c.Get(ctx, client.ObjectKeyFromObject(&d), current)
+		switch {
+		case apierrors.IsNotFound(err):
+			d := d.DeepCopy()
+			if err := c.Create(ctx, d); err != nil {
+				t.Fatalf("creating %s: %v", d.Name, err)
+			}
+		case err != nil:
+			t.Fatal(err)
+		default:
+			current.Spec = d.Spec
+			if err := c.Update(ctx, current); err != nil {
+				t.Fatalf("updating %s: %v", d.Name, err)
+			}
+		}
+	}
+}
+
+func dept(namespace, key, name, parent string, opts ...deptOption) v1alpha1.Department {
+	d := v1alpha1.Department{
+		ObjectMeta: metav1.ObjectMeta{Name: key, Namespace: namespace},
+		Spec:       v1alpha1.DepartmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, Name: name, ParentExternalKey: parent},
+	}
+	for _, o := range opts {
+		o(&d)
+	}
+	return d
+}
+
+// plannedWrite is a remote write as the plan names it and as the fake's log shows it.
+type plannedWrite struct{ method, key string }
+
+func (w plannedWrite) String() string { return w.method + " " + w.key }
+
+// planWrites are the writes a plan says the manager makes now (held deletes excluded), in order.
+func planWrites(t *testing.T, out string) (writes []plannedWrite, held []string) {
+	t.Helper()
+	var doc planDocument
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("plan -o json: %v\n%s", err, out)
+	}
+	for _, p := range doc.Organizations {
+		for _, c := range p.Changes {
+			switch {
+			case c.Held != "":
+				held = append(held, c.Key)
+			case c.Action == actionCreate:
+				writes = append(writes, plannedWrite{"POST", c.Key})
+			case c.Action == actionUpdate, c.Action == actionMove:
+				writes = append(writes, plannedWrite{"PUT", c.Key})
+			case c.Action == actionDelete:
+				writes = append(writes, plannedWrite{"DELETE", c.Key})
+			}
+		}
+	}
+	return writes, held
+}
+
+// loggedWrites reads the fake's department writes since the first skip ones, by key: NCP names
+// the key in the path, OneAccess its org_id (ids names them).
+func loggedWrites(chart *remoteChart, skip int, ids map[string]string) []plannedWrite {
+	var out []plannedWrite
+	for _, w := range chart.writes()[skip:] {
+		method, path, _ := strings.Cut(w, " ")
+		last := path[strings.LastIndex(path, "/")+1:]
+		key := last
+		if chart.provider == v1alpha1.ProviderHuaweiCloud {
+			key = ids[last]
+			if method == "POST" {
+				key = "(create)"
+			}
+		}
+		out = append(out, plannedWrite{method, key})
+	}
+	return out
+}
+
+// TestPlan runs plan against a control plane, the fakes and orgsync's manager: its errors, and
+// for each provider a change that creates, updates, moves, adopts and deletes beyond the
+// deletion budget, compared with what the manager then writes.
+func TestPlan(t *testing.T) {
+	h := startHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	flags := append([]string{"--kubeconfig", h.admin}, h.remoteFlags()...)
+
+	t.Run("errors", func(t *testing.T) { testPlanErrors(ctx, t, h, flags) })
+	for _, p := range []v1alpha1.Provider{v1alpha1.ProviderNCP, v1alpha1.ProviderHuaweiCloud} {
+		t.Run(string(p), func(t *testing.T) { testPlanMatchesTheManager(ctx, t, h, p, flags) })
+	}
+}
+
+func testPlanMatchesTheManager(ctx context.Context, t *testing.T, h *harness, p v1alpha1.Provider, flags []string) {
+	ns := "plan-" + string(p)
+	org, chart := h.newOrganization(ctx, t, ns, "acme", p)
+	// Departments made by hand, which the manager sees at its next listing: asked for at once
+	// here (orgsync.dev/reconcile-requested-at), as the plan lists the chart afresh.
+	chart.seed(t, []provider.Department{{Key: "legacy", Name: "Legacy"}, {Key: "hand-made", Name: "Hand made"}})
+	org.Spec.DeletionBudget = &v1alpha1.DeletionBudget{MaxDeletions: 2}
+	metav1.SetMetaDataAnnotation(&org.ObjectMeta, v1alpha1.AnnotationReconcileRequestedAt, "seeded")
+	if err := h.client.Update(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	eventually(ctx, t, "the chart listed again", func() (bool, error) {
+		err := h.client.Get(ctx, client.ObjectKeyFromObject(org), org)
+		return err == nil && org.Status.LastHandledReconcileAt == "seeded" && org.Status.Inventory != nil && org.Status.Inventory.RemoteDepartments == 2, err
+	})
+	before := []v1alpha1.Department{
+		dept(ns, "eng", "Engineering", ""), dept(ns, "eng-a", "Eng A", "eng"), dept(ns, "eng-b", "Eng B", "eng"),
+		dept(ns, "sales", "Sales", ""),
+		dept(ns, "old", "Old", ""), dept(ns, "old-1", "Old one", "old"), dept(ns, "old-1-x", "Old one x", "old-1"),
+	}
+	apply(ctx, t, h.client, before)
+	h.waitReady(ctx, t, org, len(before))
+
+	after := []v1alpha1.Department{
+		dept(ns, "eng", "Engineering", ""),
+		dept(ns, "eng-a", "Eng A2", "eng", order("3")),                                 // update
+		dept(ns, "eng-b", "Eng B", "platform"),                                         // move under a new parent
+		dept(ns, "platform", "Platform", ""),                                           // create
+		dept(ns, "platform-web", "Platform web", "platform"),                           // create, under the new one
+		dept(ns, "sales", "Sales", ""),                                                 // unchanged
+		dept(ns, "legacy", "Legacy renamed", ""),                                       // adopt with an update
+		dept(ns, "paused", "Paused", "", annotated(v1alpha1.AnnotationPaused, "true")), // waits
+	}
+	dir := writeManifests(t, after)
+	args := append([]string{"-f", dir}, flags...)
+
+	code, text, errOut := runPlan(ctx, nil, args...)
+	if code != exitChanges || errOut != "" {
+		t.Fatalf("plan: exit %d, stderr %q\n%s", code, errOut, text)
+	}
+	t.Logf("plan:\n%s", text)
+	if p == v1alpha1.ProviderNCP {
+		// The README's example: the fakes' output, in the namespace of its prose.
+		golden(t, "plan-envtest.txt", []byte(strings.ReplaceAll(text, ns, "orgs")))
+	}
+	if code, out, errOut := pluginProcess(ctx, t, append([]string{"plan"}, args...)...); code != exitChanges || out != text || errOut != "" {
+		t.Errorf("the plugin's process: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+	code, out, errOut := runPlan(ctx, nil, append(args, "-o", "json")...)
+	if code != exitChanges || errOut != "" {
+		t.Fatalf("plan -o json: exit %d, stderr %q", code, errOut)
+	}
+	planned, held := planWrites(t, out)
+	wantWrites := []plannedWrite{
+		{"POST", "platform"}, {"POST", "platform-web"}, {"PUT", "eng-a"}, {"PUT", "legacy"}, {"PUT", "eng-b"},
+		{"DELETE", "old-1-x"}, {"DELETE", "old-1"},
+	}
+	if d := cmp.Diff(wantWrites, planned, cmp.Comparer(func(a, b plannedWrite) bool { return a == b })); d != "" {
+		t.Errorf("planned writes (-want +got):\n%s", d)
+	}
+	if !slices.Equal(held, []string{"old"}) {
+		t.Errorf("held deletes: %v, want [old]", held)
+	}
+
+	// Apply, prune, and let the manager converge.
+	ids := remoteIDs(ctx, t, h, org)
+	skip := len(chart.writes())
+	apply(ctx, t, h.client, after)
+	for _, name := range []string{"old", "old-1", "old-1-x"} {
+		if err := h.client.Delete(ctx, &v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.waitReady(ctx, t, org, len(after)-1) // all but the paused one
+	eventually(ctx, t, "old held by the budget, old-1 and old-1-x gone", func() (bool, error) {
+		var list v1alpha1.DepartmentList
+		if err := h.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			return false, err
+		}
+		for _, d := range list.Items {
+			switch d.Name {
+			case "old-1", "old-1-x":
+				return false, nil
+			case "old":
+				if c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady); c == nil || c.Reason != v1alpha1.ReasonDeletionBudgetExceeded {
+					return false, nil
+				}
+			}
+		}
+		return true, nil
+	})
+	for k, v := range remoteIDs(ctx, t, h, org) {
+		ids[k] = v
+	}
+	made := loggedWrites(chart, skip, ids)
+	checkSameWrites(t, p, planned, made)
+
+	// Approving the held delete lets it through; then the chart matches the manifests.
+	skip = len(chart.writes())
+	if err := h.client.Get(ctx, client.ObjectKeyFromObject(org), org); err != nil {
+		t.Fatal(err)
+	}
+	metav1.SetMetaDataAnnotation(&org.ObjectMeta, v1alpha1.AnnotationApproveDeletions, "1")
+	if err := h.client.Update(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	eventually(ctx, t, "old deleted", func() (bool, error) {
+		err := h.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "old"}, &v1alpha1.Department{})
+		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+	})
+	if got := loggedWrites(chart, skip, ids); !slices.Equal(got, []plannedWrite{{"DELETE", "old"}}) {
+		t.Errorf("after the approval the manager wrote %v, want [DELETE old]", got)
+	}
+
+	code, text, errOut = pluginProcess(ctx, t, append([]string{"plan"}, args...)...)
+	if code != exitOK || errOut != "" {
+		t.Errorf("plan after convergence: exit %d, stderr %q\n%s", code, errOut, text)
+	}
+	if !strings.Contains(text, "No changes") || !strings.Contains(text, "paused Paused: paused by the annotation") {
+		t.Errorf("plan after convergence:\n%s", text)
+	}
+}
+
+// checkSameWrites compares the writes the manager made with the plan's: the same set, parents
+// created before their children, children deleted before their parents.
+func checkSameWrites(t *testing.T, p v1alpha1.Provider, planned, made []plannedWrite) {
+	t.Helper()
+	key := func(w plannedWrite) string { return w.String() }
+	want := slices.Sorted(slices.Values(mapSlice(planned, key)))
+	if p == v1alpha1.ProviderHuaweiCloud {
+		// OneAccess's create names no key in its path.
+		want = slices.Sorted(slices.Values(mapSlice(planned, func(w plannedWrite) string {
+			if w.method == "POST" {
+				w.key = "(create)"
+			}
+			return w.String()
+		})))
+	}
+	got := slices.Sorted(slices.Values(mapSlice(made, key)))
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("the manager's writes differ from the plan (-plan +made):\n%s\nmade in order: %v", d, made)
+	}
+	index := func(w plannedWrite) int { return slices.Index(made, w) }
+	if p == v1alpha1.ProviderNCP && index(plannedWrite{"POST", "platform"}) > index(plannedWrite{"POST", "platform-web"}) {
+		t.Errorf("platform-web was created before its parent: %v", made)
+	}
+	if p == v1alpha1.ProviderNCP && index(plannedWrite{"POST", "platform"}) > index(plannedWrite{"PUT", "eng-b"}) {
+		t.Errorf("eng-b moved before its new parent was created: %v", made)
+	}
+	if index(plannedWrite{"DELETE", "old-1-x"}) > index(plannedWrite{"DELETE", "old-1"}) {
+		t.Errorf("old-1 was deleted before its child: %v", made)
+	}
+}
+
+func mapSlice[T any](in []T, f func(T) string) []string {
+	out := make([]string, 0, len(in))
+	for _, v := range in {
+		out = append(out, f(v))
+	}
+	return out
+}
+
+// remoteIDs maps the chart's RemoteIDs to keys (OneAccess's org_id), through the plugin's own
+// connection.
+func remoteIDs(ctx context.Context, t *testing.T, h *harness, org *v1alpha1.Organization) map[string]string {
+	t.Helper()
+	c := &cluster{client: h.client, namespace: org.Namespace}
+	depts, err := defaultRemoteOptions(t, h.remoteFlags()...).connect(ctx, c, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := depts.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, d := range all {
+		if d.RemoteID != "" {
+			ids[d.RemoteID] = d.Key
+		}
+	}
+	return ids
+}
+
+func testPlanErrors(ctx context.Context, t *testing.T, h *harness, flags []string) {
+	org, _ := h.newOrganization(ctx, t, "plan-errors", "acme", v1alpha1.ProviderNCP)
+	write := func(name, content string) string {
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	department := func(name, spec string) string {
+		return fmt.Sprintf("apiVersion: orgsync.dev/v1alpha1\nkind: Department\nmetadata:\n  name: %s\n  namespace: plan-errors\nspec:\n  organizationRef: {name: acme}\n%s\n", name, spec)
+	}
+	// An Organization whose Secret the remote system refuses.
+	refusedSecret := "not-the-" + randomID("secret-")
+	refused := org.DeepCopy()
+	refused.ObjectMeta = metav1.ObjectMeta{Name: "refused", Namespace: "plan-errors"}
+	refused.Spec.CredentialsSecretRef.Name = "refused-credentials"
+	refused.Spec.Workplace.CompanyID = randomID("company-")
+	if err := h.client.Create(ctx, refused); err != nil {
+		t.Fatal(err)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "refused-credentials", Namespace: "plan-errors"},
+		StringData: map[string]string{v1alpha1.SecretKeyAccessKey: "AKWRONG", v1alpha1.SecretKeySecretKey: refusedSecret}}
+	if err := h.client.Create(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runPlan(ctx, nil, "--help"); code != exitOK || !strings.Contains(out, "Examples:") || errOut != "" {
+		t.Errorf("--help: exit %d\n%s", code, out)
+	}
+
+	cases := map[string]struct {
+		args  []string
+		stdin string
+		want  []string
+	}{
+		"no manifests": {want: []string{"error: no manifests: give them with -f"}},
+		"not a Department": {args: []string{"-f", write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n")},
+			want: []string{`cm.yaml: ConfigMap "settings" (apiVersion v1) is not a Department`}},
+		"an Organization in the manifests": {args: []string{"-f", write("org.yaml", "apiVersion: orgsync.dev/v1alpha1\nkind: Organization\nmetadata:\n  name: acme\n")},
+			want: []string{`org.yaml: Organization "acme" (apiVersion orgsync.dev/v1alpha1) is not a Department`}},
+		"an unknown field": {args: []string{"-f", write("typo.yaml", department("typo", "  name: Typo\n  displayName: Typo"))},
+			want: []string{`typo.yaml: Department "typo"`, `unknown field "spec.displayName"`}},
+		"the CRD's validation": {args: []string{"-f", write("bad.yaml", department("bad", "  name: Bad\n  displayOrder: first\n  parentExternalKey: bad"))},
+			want: []string{`bad.yaml: Department "bad" is invalid:`, "spec.displayOrder", "spec.parentExternalKey must not name the department itself"}},
+		"one key twice": {args: []string{"-f", write("two.yaml", department("one", "  name: One\n  externalKey: k")+"---\n"+department("two", "  name: Two\n  externalKey: k"))},
+			want: []string{`two.yaml: Department "one" and `, `two.yaml: Department "two" both claim external key "k" of Organization "acme"`}},
+		"a cycle": {args: []string{"-f", "-"}, stdin: department("a", "  name: A\n  parentExternalKey: b") + "---\n" + department("b", "  name: B\n  parentExternalKey: a"),
+			want: []string{"parentExternalKey forms a cycle: a -> b -> a (a: STDIN, b: STDIN)"}},
+		"an Organization that does not exist": {args: []string{"-f", write("ghost.yaml", strings.Replace(department("g", "  name: G"), "{name: acme}", "{name: ghost}", 1))},
+			want: []string{`no Organization "ghost" in namespace "plan-errors" (named by `, `ghost.yaml: Department "g")`}},
+		"refused credentials": {args: []string{"-f", write("r.yaml", strings.Replace(department("r", "  name: R"), "{name: acme}", "{name: refused}", 1))},
+			want: []string{`Organization plan-errors/refused (Secret "refused-credentials")`, "refused the credentials"}},
+		"a bad output": {args: []string{"-f", "-", "-o", "yaml"}, want: []string{`error: --output must be json, not "yaml"`}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			code, out, errOut := runPlan(ctx, strings.NewReader(tc.stdin), append(tc.args, flags...)...)
+			if code != exitError || out != "" || !strings.HasPrefix(errOut, "error: ") {
+				t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+			if strings.Contains(errOut, refusedSecret) {
+				t.Errorf("stderr shows the Secret's value:\n%s", errOut)
+			}
+		})
+	}
+}

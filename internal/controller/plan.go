@@ -1,0 +1,303 @@
+package controller
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// This file exposes the Department reconciler's decisions to `kubectl orgsync plan`, which asks
+// them of a chart the manager has not seen yet (the cluster as it would be after an apply, and a
+// fresh listing of the remote chart). The decisions are decideSync and decideDelete themselves;
+// only the gathering differs: from the plan's in-memory objects instead of the cache's indexes.
+
+// PlanAction is the remote change a plan decision asks for.
+type PlanAction string
+
+// The actions of a PlanDecision.
+const (
+	PlanNone    PlanAction = ""
+	PlanCreate  PlanAction = "create"
+	PlanUpdate  PlanAction = "update"
+	PlanDelete  PlanAction = "delete"
+	PlanRelease PlanAction = "release"
+)
+
+// PlanDecision is what the Department reconciler would decide for one Department.
+type PlanDecision struct {
+	Action PlanAction
+	// Desired is what a create or an update sends; for a delete, the remote department.
+	Desired provider.Department
+	// Diff names the fields an update changes, as the provider's Diff names them.
+	Diff []string
+	// Reason and Message are the Ready condition the reconcile reports (when no write is made,
+	// they say why: Paused, WaitingForParent, Conflict, DeletionBlocked...).
+	Reason, Message string
+	// Synced is true when the remote department matches the spec (after the write, if any).
+	Synced bool
+}
+
+// PlanChart is one Organization's chart as the manager would see it: its Departments (live, and
+// deleting ones with a DeletionTimestamp) and its remote departments. A plan changes it as the
+// manager's writes would (Put, Remove) and drops Departments whose finalizer would go (Forget).
+type PlanChart struct {
+	org  *v1alpha1.Organization
+	diff func(desired, observed provider.Department) []string
+
+	depts    map[string]*v1alpha1.Department // by name
+	byKey    map[string][]*v1alpha1.Department
+	byParent map[string][]*v1alpha1.Department
+	remote   map[string]provider.Department
+	children map[string]map[string]bool // remote keys by parent key
+}
+
+// NewPlanChart indexes org's Departments and its remote chart. org must exist; the plan assumes
+// it is (or will be) connected, as the plan itself could list its chart.
+func NewPlanChart(org *v1alpha1.Organization, depts []v1alpha1.Department, remote []provider.Department,
+	diff func(desired, observed provider.Department) []string) *PlanChart {
+	c := &PlanChart{
+		org: org, diff: diff,
+		depts: map[string]*v1alpha1.Department{}, byKey: map[string][]*v1alpha1.Department{},
+		byParent: map[string][]*v1alpha1.Department{},
+		remote:   map[string]provider.Department{}, children: map[string]map[string]bool{},
+	}
+	for i := range depts {
+		d := depts[i].DeepCopy()
+		if d.UID == "" {
+			// A Department not created yet: the decisions tell Departments apart by UID.
+			d.UID = types.UID("plan/" + d.Name)
+		}
+		c.depts[d.Name] = d
+		c.byKey[d.Key()] = append(c.byKey[d.Key()], d)
+		if p := d.Spec.ParentExternalKey; p != "" {
+			c.byParent[p] = append(c.byParent[p], d)
+		}
+	}
+	for _, r := range remote {
+		c.Put(r)
+	}
+	return c
+}
+
+// Remote returns the remote department key, if the chart holds it.
+func (c *PlanChart) Remote(key string) (provider.Department, bool) {
+	d, ok := c.remote[key]
+	return d, ok
+}
+
+// RemoteKeys lists the remote chart's keys, sorted.
+func (c *PlanChart) RemoteKeys() []string {
+	return slices.Sorted(maps.Keys(c.remote))
+}
+
+// Put records a remote department as a create or an update leaves it.
+func (c *PlanChart) Put(d provider.Department) {
+	if old, ok := c.remote[d.Key]; ok {
+		delete(c.children[old.ParentKey], d.Key)
+	}
+	c.remote[d.Key] = d
+	if c.children[d.ParentKey] == nil {
+		c.children[d.ParentKey] = map[string]bool{}
+	}
+	c.children[d.ParentKey][d.Key] = true
+}
+
+// Remove records a remote delete.
+func (c *PlanChart) Remove(key string) {
+	if old, ok := c.remote[key]; ok {
+		delete(c.children[old.ParentKey], key)
+		delete(c.remote, key)
+	}
+}
+
+// Forget drops a Department whose finalizer is gone: the object no longer exists.
+func (c *PlanChart) Forget(name string) {
+	d := c.depts[name]
+	if d == nil {
+		return
+	}
+	delete(c.depts, name)
+	c.byKey[d.Key()] = slices.DeleteFunc(c.byKey[d.Key()], func(o *v1alpha1.Department) bool { return o == d })
+	if p := d.Spec.ParentExternalKey; p != "" {
+		c.byParent[p] = slices.DeleteFunc(c.byParent[p], func(o *v1alpha1.Department) bool { return o == d })
+	}
+}
+
+// Holder returns the name of the live Department that holds key, as the manager decides it.
+func (c *PlanChart) Holder(key string) (string, bool) {
+	var holder *v1alpha1.Department
+	for _, d := range c.byKey[key] {
+		if !d.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if holder == nil || v1alpha1.ClaimsBefore(d, holder) {
+			holder = d
+		}
+	}
+	if holder == nil {
+		return "", false
+	}
+	return holder.Name, true
+}
+
+// DecideSync decides, as the Department reconciler would, for the live Department called name.
+func (c *PlanChart) DecideSync(name string) PlanDecision {
+	dept := c.depts[name]
+	s := c.snapshot(dept)
+	s.cycle = c.cycle(dept)
+	return planDecision(decideSync(s))
+}
+
+// DecideDelete decides, as the Department reconciler would, for the deleting Department called
+// name.
+func (c *PlanChart) DecideDelete(name string) PlanDecision {
+	dept := c.depts[name]
+	s := c.snapshot(dept)
+	for _, child := range c.byParent[dept.Key()] {
+		if child.Name != dept.Name {
+			s.objectChildren = append(s.objectChildren, child.Name)
+		}
+	}
+	slices.Sort(s.objectChildren)
+	for _, key := range s.remote.children {
+		if holder, ok := c.anyClaimant(key); ok {
+			s.remoteChildren = append(s.remoteChildren, holder)
+		} else {
+			s.remoteChildren = append(s.remoteChildren, key+unmanagedSuffix)
+		}
+	}
+	return planDecision(decideDelete(s))
+}
+
+// snapshot gathers what the reconciler's gather would for dept.
+func (c *PlanChart) snapshot(dept *v1alpha1.Department) *departmentSnapshot {
+	org := c.org
+	s := &departmentSnapshot{
+		dept:         dept,
+		organization: org,
+		diff:         c.diff,
+		org: organizationState{
+			name:        org.Name,
+			exists:      true,
+			deleting:    !org.DeletionTimestamp.IsZero(),
+			paused:      v1alpha1.IsPaused(org),
+			connected:   true,
+			observeOnly: org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
+		},
+	}
+	s.org.orphans = s.org.deleting && org.Spec.DeletionPolicy != v1alpha1.DeletionPolicyDelete
+	var claimants []v1alpha1.Department
+	for _, d := range c.byKey[dept.Key()] {
+		claimants = append(claimants, *d)
+	}
+	s.holder, s.successor = keyHolder(claimants, dept)
+	deleting := !dept.DeletionTimestamp.IsZero()
+	s.remote = remoteView{complete: true}
+	if d, ok := c.remote[dept.Key()]; ok {
+		s.remote.self = &d
+	}
+	if p := dept.Spec.ParentExternalKey; p != "" {
+		if d, ok := c.remote[p]; ok {
+			s.remote.parent = &d
+		}
+	}
+	if deleting {
+		s.remote.children = slices.Sorted(maps.Keys(c.children[dept.Key()]))
+	}
+	return s
+}
+
+// anyClaimant names a Department, live or deleting, that claims key.
+func (c *PlanChart) anyClaimant(key string) (string, bool) {
+	if name, ok := c.Holder(key); ok {
+		return name, true
+	}
+	if ds := c.byKey[key]; len(ds) > 0 {
+		return ds[0].Name, true
+	}
+	return "", false
+}
+
+// cycle follows parentExternalKey from dept, as the reconciler's parentCycle does, and returns the
+// keys of the cycle when the chain comes back to dept.
+func (c *PlanChart) cycle(dept *v1alpha1.Department) []string {
+	path := []string{dept.Key()}
+	seen := map[string]bool{dept.Key(): true}
+	for parent := dept.Spec.ParentExternalKey; parent != ""; {
+		path = append(path, parent)
+		if parent == dept.Key() {
+			return path
+		}
+		if seen[parent] {
+			return nil
+		}
+		seen[parent] = true
+		holders := c.byKey[parent]
+		if len(holders) == 0 {
+			return nil
+		}
+		parent = holders[0].Spec.ParentExternalKey
+	}
+	return nil
+}
+
+func planDecision(d decision) PlanDecision {
+	out := PlanDecision{Desired: d.desired, Diff: d.diff, Reason: d.reason, Message: d.message, Synced: d.synced}
+	switch d.action {
+	case actCreate:
+		out.Action = PlanCreate
+	case actUpdate:
+		out.Action = PlanUpdate
+	case actDelete:
+		out.Action = PlanDelete
+	case actRelease:
+		out.Action = PlanRelease
+	}
+	return out
+}
+
+// PlanBudget is an Organization's deletion budget as the manager would count it from now: loaded
+// from its status and the approvals its annotation gives, as the Organization reconciler does.
+type PlanBudget struct {
+	budgets *Budgets
+	org     *v1alpha1.Organization
+}
+
+// NewPlanBudget loads org's deletion budget, with the approvals its annotation gives.
+func NewPlanBudget(org *v1alpha1.Organization) *PlanBudget {
+	b := &PlanBudget{budgets: NewBudgets(), org: org}
+	b.budgets.load(org)
+	if n, err := strconv.ParseInt(strings.TrimSpace(org.Annotations[v1alpha1.AnnotationApproveDeletions]), 10, 32); err == nil && n > 0 {
+		b.budgets.approve(org.UID, int32(n))
+	}
+	return b
+}
+
+// Limit is the Organization's deletion budget: its own or the default.
+func (b *PlanBudget) Limit() (maxDeletions int32, window time.Duration) {
+	return b.org.Spec.EffectiveDeletionBudget()
+}
+
+// Reserve counts one remote delete of key, as the manager does before it, and reports whether it
+// may go ahead now.
+func (b *PlanBudget) Reserve(key string, now time.Time) bool {
+	return b.budgets.reserve(b.org, key, now)
+}
+
+// Status is where the budget stands (made and approved in the current window).
+func (b *PlanBudget) Status() v1alpha1.DeletionStatus {
+	return *b.budgets.status(b.org.UID)
+}
+
+// HeldMessage is the message the manager reports on a Department whose delete the budget holds.
+func (b *PlanBudget) HeldMessage() string {
+	return cmp.Or(heldByBudget(b.org).message, v1alpha1.ReasonDeletionBudgetExceeded)
+}
