@@ -69,5 +69,6 @@ which it prints to standard error as "error: ...".`,
 
 	root.AddCommand(newTreeCommand(g))
 	root.AddCommand(newExportCommand(g))
+	root.AddCommand(newPlanCommand(g))
 	return root
 }

@@ -402,7 +402,7 @@ func TestCommandLine(t *testing.T) {
 		t.Errorf("--help: exit %d:\n%s", code, out)
 	}
 	// Commands that are not built are not offered.
-	for _, missing := range []string{"plan", "completion"} {
+	for _, missing := range []string{"completion"} {
 		if strings.Contains(out, "  "+missing+" ") {
 			t.Errorf("--help offers %s:\n%s", missing, out)
 		}
