@@ -80,7 +80,8 @@ Semantics, as Argo CD and terraform users expect:
 - managementPolicy Observe (on the Department or its Organization) writes nothing; the
   annotation orgsync.dev/paused (on either) stops every remote call: such Departments are listed
   as waiting, with the reason the manager would report, as are those waiting for a parent that
-  will not exist, blocked deletes, and conflicts with Departments left in the cluster.
+  will not exist, blocked deletes, conflicts with Departments left in the cluster, and values
+  the remote system refused for the current spec (InvalidSpec: not sent again until it changes).
 - A manifest's spec is the whole desired spec; its labels and annotations are merged with the
   object's (those kubectl apply recorded in last-applied-configuration and the manifest drops go).
 
@@ -92,8 +93,8 @@ exist are errors, as are refused credentials.
 
 Exit codes, as terraform plan -detailed-exitcode: 0 when nothing would change, 2 when something
 would (held deletes and releases included), 1 on an error, printed to standard error as
-"error: ...". On a terminal, a listing of more than a few pages shows its progress on standard
-error. -o json prints the plan for CI bots; its fields are documented in the README
+"error: ...". On a terminal the changes are coloured (--color), and a listing of more than a
+few pages shows its progress on standard error. -o json prints the plan for CI bots; its fields are documented in the README
 (formatVersion 1).`,
 		Example: `  # What applying a folder of Department manifests would change
   kubectl orgsync plan -f departments/
@@ -136,6 +137,10 @@ func (o *planOptions) run(ctx context.Context) (int, error) {
 	if o.output != outputText && o.output != outputJSON {
 		return exitError, fmt.Errorf("--output must be json, not %q", o.output)
 	}
+	colors, err := colorFor(o.color, o.streams.Out)
+	if err != nil {
+		return exitError, err
+	}
 	if len(o.sources.filenames) == 0 && len(o.sources.kustomize) == 0 {
 		return exitError, errors.New("no manifests: give them with -f FILENAME|DIRECTORY|- or -k DIRECTORY")
 	}
@@ -164,7 +169,7 @@ func (o *planOptions) run(ctx context.Context) (int, error) {
 	if o.output == outputJSON {
 		err = renderPlanJSON(o.streams.Out, plans)
 	} else {
-		err = renderPlanText(o.streams.Out, plans)
+		err = renderPlanText(o.streams.Out, plans, colors)
 	}
 	if err != nil {
 		return exitError, err

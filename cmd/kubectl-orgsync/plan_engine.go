@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -165,6 +166,9 @@ func planOrganization(in planInput) organizationPlan {
 			if dec.Action != controller.PlanCreate && dec.Action != controller.PlanUpdate {
 				continue
 			}
+			if refused(d) {
+				continue // listed as waiting below
+			}
 			old, _ := chart.Remote(dec.Desired.Key)
 			p.Changes = append(p.Changes, syncChange(d, dec, old, existed[d.Key()] && takesOver(d), p.Provider))
 			round = append(round, dec)
@@ -184,6 +188,10 @@ func planOrganization(in planInput) organizationPlan {
 		}
 		dec := chart.DecideSync(d.Name)
 		switch {
+		case (dec.Action == controller.PlanCreate || dec.Action == controller.PlanUpdate) && refused(d):
+			c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
+			p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: v1alpha1.ReasonInvalidSpec,
+				Message: "not sent again until the spec or the departments around it change: " + c.Message})
 		case dec.Synced && existed[d.Key()] && takesOver(d):
 			p.Adopted = append(p.Adopted, d.Key())
 		case !dec.Synced && dec.Reason != "":
@@ -410,6 +418,14 @@ func isZero(v any) bool {
 		return !v
 	}
 	return false
+}
+
+// refused reports whether the remote system refused d's current spec (Ready InvalidSpec about
+// its generation): the manager does not send the same values again until the spec, or the
+// departments around it, change.
+func refused(d *v1alpha1.Department) bool {
+	c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
+	return c != nil && c.Reason == v1alpha1.ReasonInvalidSpec && c.ObservedGeneration == d.Generation
 }
 
 // takesOver reports whether d, finding its remote department existing, adopts it: it has never

@@ -78,6 +78,15 @@ func cmpOr(a, b string) string {
 	return b
 }
 
+// refusedAt gives the Department a Ready condition InvalidSpec about generation.
+func refusedAt(generation int64) deptOption {
+	return func(d *v1alpha1.Department) {
+		d.Status.ExternalKey = d.Key()
+		d.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse,
+			Reason: v1alpha1.ReasonInvalidSpec, Message: "the remote system rejected the department", ObservedGeneration: generation}}
+	}
+}
+
 func remoteDept(key, name, parent string) provider.Department {
 	return provider.Department{Key: key, Name: name, ParentKey: parent, DisplayOrder: "1"}
 }
@@ -292,6 +301,12 @@ func TestPlanOrganization(t *testing.T) {
 			remote:  []provider.Department{remoteDept("k", "Holder", "")},
 			keep:    true,
 			want:    []string{"wait k Conflict"},
+		},
+		"values the remote system refused are not sent again until the spec changes": {
+			desired: []v1alpha1.Department{want("a", "R&D", "", refusedAt(1)), want("b", "B&B", "", refusedAt(1), func(d *v1alpha1.Department) { d.Generation = 2 })},
+			cluster: []v1alpha1.Department{have("a", "R&D", "", refusedAt(1)), have("b", "B", "", refusedAt(1))},
+			remote:  []provider.Department{remoteDept("a", "Old", ""), remoteDept("b", "B", "")},
+			want:    []string{`update b name="B"->"B&B"`, "wait a InvalidSpec"},
 		},
 		"Huawei Cloud compares names, parents and categories only": {
 			desired: []v1alpha1.Department{want("a", "A", "", order("5")), want("b", "B", "", func(d *v1alpha1.Department) { d.Spec.Category = "team" })},

@@ -73,13 +73,20 @@ var actionMarkers = map[string]string{
 	actionCreate: "+", actionUpdate: "~", actionMove: ">", actionDelete: "-", actionRelease: "!",
 }
 
-func renderPlanText(w io.Writer, plans []organizationPlan) error {
+// actionColors colour the text output's changes on a terminal: creates green, deletes red, the
+// others yellow.
+var actionColors = map[string]health{
+	actionCreate: healthSynced, actionUpdate: healthWaiting, actionMove: healthWaiting,
+	actionDelete: healthFailing, actionRelease: healthWaiting,
+}
+
+func renderPlanText(w io.Writer, plans []organizationPlan, colors palette) error {
 	var b strings.Builder
 	for i, p := range plans {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		renderOrganizationPlan(&b, p)
+		renderOrganizationPlan(&b, p, colors)
 	}
 	s := summarize(plans)
 	b.WriteString("\n")
@@ -96,7 +103,7 @@ func renderPlanText(w io.Writer, plans []organizationPlan) error {
 	return err
 }
 
-func renderOrganizationPlan(b *strings.Builder, p organizationPlan) {
+func renderOrganizationPlan(b *strings.Builder, p organizationPlan, colors palette) {
 	fmt.Fprintf(b, "Organization %s/%s (%s): %s", p.Namespace, p.Name, p.Provider, count(p.RemoteDepartments, "remote department"))
 	switch {
 	case p.Paused:
@@ -109,7 +116,7 @@ func renderOrganizationPlan(b *strings.Builder, p organizationPlan) {
 		b.WriteString("  no changes\n")
 	}
 	for _, c := range p.Changes {
-		fmt.Fprintf(b, "  %s %-7s %s", actionMarkers[c.Action], c.Action, safe(c.Key))
+		b.WriteString("  " + colors.paint(actionColors[c.Action], fmt.Sprintf("%s %-7s", actionMarkers[c.Action], c.Action)) + " " + safe(c.Key))
 		if c.Department != c.Key {
 			fmt.Fprintf(b, " (Department %s)", safe(c.Department))
 		}
@@ -117,9 +124,9 @@ func renderOrganizationPlan(b *strings.Builder, p organizationPlan) {
 		case c.Adopt:
 			b.WriteString("  adopts the existing remote department")
 		case c.Held == heldByBudget:
-			b.WriteString("  held: the deletion budget is spent")
+			b.WriteString("  " + colors.paint(healthWaiting, "held: the deletion budget is spent"))
 		case c.Held == heldBySubtree:
-			b.WriteString("  held: waits for held sub-departments")
+			b.WriteString("  " + colors.paint(healthWaiting, "held: waits for held sub-departments"))
 		case c.Action == actionRelease:
 			b.WriteString("  the Department goes, the remote department stays")
 		}

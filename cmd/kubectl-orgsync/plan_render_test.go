@@ -62,10 +62,20 @@ func fixturePlans() []organizationPlan {
 func TestPlanGolden(t *testing.T) {
 	plans := fixturePlans()
 	var text bytes.Buffer
-	if err := renderPlanText(&text, plans); err != nil {
+	if err := renderPlanText(&text, plans, palette{}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "plan.txt", text.Bytes())
+
+	var colored bytes.Buffer
+	if err := renderPlanText(&colored, plans, palette{on: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"  \x1b[32m+ create \x1b[0m platform\n", "  \x1b[31m- delete \x1b[0m old-b  \x1b[33mheld: the deletion budget is spent\x1b[0m\n"} {
+		if !strings.Contains(colored.String(), want) {
+			t.Errorf("coloured output lacks %q:\n%s", want, colored.String())
+		}
+	}
 
 	var data bytes.Buffer
 	if err := renderPlanJSON(&data, plans); err != nil {
@@ -81,7 +91,7 @@ func TestPlanGolden(t *testing.T) {
 func TestPlanTextWithoutChanges(t *testing.T) {
 	plans := fixturePlans()[1:]
 	var text bytes.Buffer
-	if err := renderPlanText(&text, plans); err != nil {
+	if err := renderPlanText(&text, plans, palette{}); err != nil {
 		t.Fatal(err)
 	}
 	want := "Organization orgs/beta (ncp): 1 remote department\n  no changes\n\nNo changes: the remote charts match the manifests.\n"
