@@ -161,7 +161,7 @@ func renderOrganizationPlan(b *strings.Builder, p organizationPlan, colors palet
 	}
 	if bud := p.Budget; bud != nil && bud.Deletes > 0 {
 		fmt.Fprintf(b, "  Deletion budget: %d per %s, %d made in the current window, %d approved beyond it: %d of %d deletes now",
-			bud.MaxDeletions, bud.Window, bud.Made, bud.Approved, bud.Deletes-bud.Held, bud.Deletes)
+			bud.MaxDeletions, shortDuration(bud.Window), bud.Made, bud.Approved, bud.Deletes-bud.Held, bud.Deletes)
 		if bud.Held > 0 {
 			fmt.Fprintf(b, ", %d held until approved:\n    kubectl annotate organization %s -n %s %s=%d\n",
 				bud.Held, p.Name, p.Namespace, v1alpha1.AnnotationApproveDeletions, bud.Held)
@@ -208,6 +208,17 @@ func safe(s string) string {
 		b.WriteString(q[1 : len(q)-1])
 	}
 	return b.String()
+}
+
+// shortDuration writes a Go duration without its zero minutes and seconds: 1h, 1h30m, 90s.
+func shortDuration(d string) string {
+	if strings.HasSuffix(d, "m0s") {
+		d = strings.TrimSuffix(d, "0s")
+	}
+	if strings.HasSuffix(d, "h0m") {
+		d = strings.TrimSuffix(d, "0m")
+	}
+	return d
 }
 
 // count says "1 thing" or "n things".
