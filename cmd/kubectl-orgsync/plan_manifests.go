@@ -98,7 +98,7 @@ func loadManifests(src manifestSources, stdin io.Reader, namespace string) ([]ma
 				errs = append(errs, err)
 				return nil
 			}
-			m, err := toManifest(info)
+			m, err := toManifest(info, namespace)
 			if err != nil {
 				errs = append(errs, err)
 				return nil
@@ -119,8 +119,9 @@ func loadManifests(src manifestSources, stdin io.Reader, namespace string) ([]ma
 	return manifests, nil
 }
 
-// toManifest checks that info is a Department and decodes it strictly.
-func toManifest(info *resource.Info) (manifest, error) {
+// toManifest checks that info is a Department and decodes it strictly; without a namespace it
+// goes in namespace.
+func toManifest(info *resource.Info, namespace string) (manifest, error) {
 	source := cleanSource(info.Source)
 	u, ok := info.Object.(*unstructured.Unstructured)
 	if !ok {
@@ -141,7 +142,10 @@ func toManifest(info *resource.Info) (manifest, error) {
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, &dept, true); err != nil {
 		return manifest{}, fmt.Errorf("%s: Department %q: %w", source, u.GetName(), err)
 	}
-	dept.Namespace = info.Namespace
+	// The builder defaults the namespace only of kinds a server maps; a local read maps none.
+	if dept.Namespace == "" {
+		dept.Namespace = namespace
+	}
 	// The plan reasons about the spec and metadata the manifest gives; a status in a manifest
 	// is not applied.
 	dept.Status = v1alpha1.DepartmentStatus{}
