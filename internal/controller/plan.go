@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"cmp"
 	"maps"
 	"slices"
 	"strconv"
@@ -295,9 +294,4 @@ func (b *PlanBudget) Reserve(key string, now time.Time) bool {
 // Status is where the budget stands (made and approved in the current window).
 func (b *PlanBudget) Status() v1alpha1.DeletionStatus {
 	return *b.budgets.status(b.org.UID)
-}
-
-// HeldMessage is the message the manager reports on a Department whose delete the budget holds.
-func (b *PlanBudget) HeldMessage() string {
-	return cmp.Or(heldByBudget(b.org).message, v1alpha1.ReasonDeletionBudgetExceeded)
 }
