@@ -97,7 +97,10 @@ build-installer: manifests envtest ## Write dist/install.yaml (CRDs, RBAC, manag
 
 # PROVIDER picks the fake cloud of `make demo`: ncp (fake NCP) or huaweicloud (fake OneAccess).
 PROVIDER ?= ncp
+# SCENARIO picks what `make demo` plays: samples (apply config/samples, update, delete a subtree) or
+# adopt (the README's walkthrough: export a hand-made chart, plan, apply with no remote write, change).
+SCENARIO ?= samples
 
 .PHONY: demo
-demo: build envtest ## Run orgsync end to end on a local control plane against the fake NCP (PROVIDER=huaweicloud: fake OneAccess).
-	$(GO) run ./hack/demo --bin bin --samples config/samples --provider $(PROVIDER)
+demo: build envtest ## Run orgsync end to end on a local control plane against the fake NCP (PROVIDER=huaweicloud: fake OneAccess; SCENARIO=adopt: the adoption walkthrough).
+	$(GO) run ./hack/demo --bin bin --samples config/samples --provider $(PROVIDER) --scenario $(SCENARIO)

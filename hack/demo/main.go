@@ -71,6 +71,7 @@ func main() {
 	bin := flag.String("bin", "bin", "folder holding manager, the fakes and k8s/")
 	samples := flag.String("samples", "config/samples", "folder of the sample objects")
 	providerName := flag.String("provider", string(v1alpha1.ProviderNCP), "the cloud to run against: ncp or huaweicloud")
+	scenarioName := flag.String("scenario", "samples", "samples (apply config/samples, update, delete a subtree) or adopt (export a hand-made chart into manifests, plan, apply, change; fake NCP only)")
 	flag.Parse()
 	clouds := map[string]cloud{string(v1alpha1.ProviderNCP): &ncpCloud{}, string(v1alpha1.ProviderHuaweiCloud): &huaweiCloud{}}
 	remote, ok := clouds[*providerName]
@@ -78,7 +79,17 @@ func main() {
 		fmt.Fprintf(os.Stderr, "demo: --provider must be ncp or huaweicloud, not %q\n", *providerName)
 		os.Exit(2)
 	}
-	if err := run(*bin, *samples, remote); err != nil {
+	scenarios := map[string]scenario{"samples": {play: samplesScenario}, "adopt": {play: adoptScenario, seed: adoptChart}}
+	play, ok := scenarios[*scenarioName]
+	switch {
+	case !ok:
+		fmt.Fprintf(os.Stderr, "demo: --scenario must be samples or adopt, not %q\n", *scenarioName)
+		os.Exit(2)
+	case *scenarioName == "adopt" && *providerName != string(v1alpha1.ProviderNCP):
+		fmt.Fprintln(os.Stderr, "demo: --scenario adopt runs against the fake NCP (--provider ncp)")
+		os.Exit(2)
+	}
+	if err := run(*bin, *samples, remote, play); err != nil {
 		fmt.Fprintln(os.Stderr, "demo failed:", err)
 		os.Exit(1)
 	}
@@ -91,7 +102,36 @@ func step(format string, args ...any) {
 	fmt.Printf("[%5.1fs] %s\n", time.Since(started).Seconds(), fmt.Sprintf(format, args...))
 }
 
-func run(bin, samples string, remote cloud) (err error) {
+// stage is what a scenario plays on: the control plane, the fake cloud and the manager, started.
+type stage struct {
+	ctx                 context.Context
+	bin, work           string
+	kubeconfig          string
+	k8s                 client.Client
+	remote              cloud
+	fakeName, fakeURL   string
+	fakeLog, managerLog string // the fake's request log and the manager's log
+}
+
+// scenario is a demo's steps, played on a started stage with the samples folder, and the chart
+// the fake starts with (nil: none).
+type scenario struct {
+	play func(s *stage, samples string) error
+	seed []byte
+}
+
+// kubectl runs bin/k8s/kubectl in the demo's namespace.
+func (s *stage) kubectl(stdin []byte, args ...string) (string, error) {
+	cmd := exec.CommandContext(s.ctx, filepath.Join(s.bin, "k8s", "kubectl"), append([]string{"--kubeconfig", s.kubeconfig, "-n", namespace}, args...)...) //nolint:gosec // G204: the demo's own kubectl from --bin
+	cmd.Stdin = bytes.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+func run(bin, samples string, remote cloud, play scenario) (err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	work, err := os.MkdirTemp("", "orgsync-demo-")
@@ -135,6 +175,13 @@ func run(bin, samples string, remote cloud) (err error) {
 	step("CRDs installed: organizations.orgsync.dev, departments.orgsync.dev")
 
 	fakeBinary, fakeArgs, fakeName := remote.fake()
+	if play.seed != nil { // the fake NCP's --seed-file: a chart that exists before orgsync
+		seedFile := filepath.Join(work, "seed.json")
+		if err := os.WriteFile(seedFile, play.seed, 0o600); err != nil {
+			return err
+		}
+		fakeArgs = append(fakeArgs, "--seed-file", seedFile)
+	}
 	fake, fakeURL, err := startFake(ctx, filepath.Join(bin, fakeBinary), fakeArgs, work)
 	if err != nil {
 		return err
@@ -170,21 +217,25 @@ func run(bin, samples string, remote cloud) (err error) {
 	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil {
 		return err
 	}
-	kubectl := func(stdin []byte, args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, filepath.Join(bin, "k8s", "kubectl"), append([]string{"--kubeconfig", kubeconfig, "-n", namespace}, args...)...) //nolint:gosec // G204: the demo's own kubectl from --bin
-		cmd.Stdin = bytes.NewReader(stdin)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return "", fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, out)
-		}
-		return string(out), nil
+	s := &stage{ctx: ctx, bin: bin, work: work, kubeconfig: kubeconfig, k8s: k8s, remote: remote,
+		fakeName: fakeName, fakeURL: fakeURL,
+		fakeLog: filepath.Join(work, fakeBinary+".log"), managerLog: managerLog.Name()}
+	if err := play.play(s, samples); err != nil {
+		return err
 	}
+	step("demo complete; stopping everything it started")
+	return nil
+}
 
+// samplesScenario applies config/samples in a shuffled order, waits until every object is
+// Ready, then shows an update and a subtree delete propagating.
+func samplesScenario(s *stage, samples string) error {
+	ctx, k8s, remote, fakeName, kubectl := s.ctx, s.k8s, s.remote, s.fakeName, s.kubectl
 	docs, err := sampleDocuments(samples)
 	if err != nil {
 		return err
 	}
-	if org := remote.organization(fakeURL); org != nil {
+	if org := remote.organization(s.fakeURL); org != nil {
 		docs = slices.DeleteFunc(docs, func(doc string) bool {
 			return strings.Contains(doc, "\nkind: Secret") || strings.Contains(doc, "\nkind: Organization")
 		})
@@ -238,11 +289,7 @@ func run(bin, samples string, remote cloud) (err error) {
 	}); err != nil {
 		return err
 	}
-	if err := printTree(ctx, remote, "the department tree after the update and the subtree delete"); err != nil {
-		return err
-	}
-	step("demo complete; stopping everything it started")
-	return nil
+	return printTree(ctx, remote, "the department tree after the update and the subtree delete")
 }
 
 // startFake runs a fake on a free loopback port and returns its base URL, which the fake prints

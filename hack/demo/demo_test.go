@@ -1,0 +1,50 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestDemo plays `make demo`'s scenarios as the README describes them, so that both stay true:
+// the samples against each fake cloud, and the adoption walkthrough (export, plan with exit code 0,
+// apply with no remote write, a change planned with exit code 2 and made with exactly the planned
+// writes). It needs a control plane (KUBEBUILDER_ASSETS, set by `make test`) and builds the
+// binaries `make build` would.
+func TestDemo(t *testing.T) {
+	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	if assets == "" {
+		t.Skip("KUBEBUILDER_ASSETS is not set: run through `make test`, which builds bin/k8s")
+	}
+	assets, err := filepath.Abs(assets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	for name, pkg := range map[string]string{"manager": "cmd", "fakencp": "cmd/fakencp", "fakehuawei": "cmd/fakehuawei", "kubectl-orgsync": "cmd/kubectl-orgsync"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, name), "../../"+pkg) //nolint:gosec // G204: the repository's own packages
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("building %s: %v\n%s", name, err, out)
+		}
+	}
+	if err := os.Symlink(assets, filepath.Join(bin, "k8s")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join("..", "..")) // the demo reads config/ from the repository's root
+	for _, c := range []struct {
+		name   string
+		remote cloud
+		play   scenario
+	}{
+		{"samples on the fake NCP", &ncpCloud{}, scenario{play: samplesScenario}},
+		{"samples on the fake Huawei Cloud", &huaweiCloud{}, scenario{play: samplesScenario}},
+		{"adopt on the fake NCP", &ncpCloud{}, scenario{play: adoptScenario, seed: adoptChart}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := run(bin, filepath.Join("config", "samples"), c.remote, c.play); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
