@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -35,17 +34,10 @@ type planOptions struct {
 	remote  remoteOptions
 	output  string
 	prune   bool
-	// exit ends the process with plan's exit code 2; the RunE of the command returns for 0 and 1.
-	exit func(code int)
 }
 
 func newPlanCommand(g *globalOptions) *cobra.Command {
-	return planCommand(g, os.Exit)
-}
-
-// planCommand builds the command; exit ends the process with exit code 2 (tests record it).
-func planCommand(g *globalOptions, exit func(code int)) *cobra.Command {
-	o := &planOptions{globalOptions: g, exit: exit}
+	o := &planOptions{globalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "plan -f FILENAME|DIRECTORY|- | -k DIRECTORY",
 		Short: "Print the remote changes applying Department manifests would cause, in the order orgsync would make them",
@@ -113,13 +105,10 @@ few pages shows its progress on standard error. -o json prints the plan for CI b
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			code, err := o.run(cmd.Context())
-			if err != nil {
-				return err
+			if err == nil && code != exitOK {
+				err = exitCode(code)
 			}
-			if code != exitOK {
-				o.exit(code)
-			}
-			return nil
+			return err
 		},
 	}
 	fs := cmd.Flags()

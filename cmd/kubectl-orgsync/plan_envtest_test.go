@@ -20,7 +20,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -29,23 +28,11 @@ import (
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
-// runPlan runs `kubectl orgsync plan args...` in-process as run() does, recording the exit code
-// the command asks for instead of ending the test.
+// runPlan runs `kubectl orgsync plan args...` in-process, as the plugin's main does, and returns
+// its exit code and output.
 func runPlan(ctx context.Context, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
-	g := &globalOptions{configFlags: genericclioptions.NewConfigFlags(true),
-		streams: genericiooptions.IOStreams{In: stdin, Out: &out, ErrOut: &errOut}}
-	code = exitOK
-	cmd := planCommand(g, func(c int) { code = c })
-	g.configFlags.AddFlags(cmd.PersistentFlags())
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	cmd.SetArgs(args)
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	if err := cmd.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(&errOut, "error: %v\n", err)
-		return exitError, out.String(), errOut.String()
-	}
+	code = run(ctx, append([]string{"plan"}, args...), genericiooptions.IOStreams{In: stdin, Out: &out, ErrOut: &errOut})
 	return code, out.String(), errOut.String()
 }
 

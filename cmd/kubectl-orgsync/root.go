@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/go-logr/logr"
@@ -31,12 +32,23 @@ func run(ctx context.Context, args []string, streams genericiooptions.IOStreams)
 	ctrllog.SetLogger(logr.Discard())
 	root := newRootCommand(streams)
 	root.SetArgs(args)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	var code exitCode
+	switch {
+	case errors.As(err, &code):
+		return int(code)
+	case err != nil:
 		fmt.Fprintf(streams.ErrOut, "error: %v\n", err)
 		return exitError
 	}
 	return exitOK
 }
+
+// exitCode is what a command returns to end with an exit code of its own that is no error, as
+// plan's 2 (something would change); run returns it and prints nothing.
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit code %d", int(c)) }
 
 // newRootCommand builds `kubectl orgsync` and its commands.
 func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
