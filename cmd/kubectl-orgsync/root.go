@@ -55,13 +55,14 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	g := &globalOptions{configFlags: genericclioptions.NewConfigFlags(true), streams: streams}
 	root := &cobra.Command{
 		Use:   "kubectl-orgsync",
-		Short: "Inspect orgsync's organization charts",
-		Long: `kubectl orgsync shows what orgsync's Organizations and Departments say about an
-organization chart.
+		Short: "Export, plan and inspect orgsync's organization charts",
+		Long: `kubectl orgsync works with the organization charts orgsync manages: tree shows what the
+Organizations and Departments say about a chart, export writes a remote chart as Department
+manifests for Git, and plan prints what applying manifests would change remotely.
 
 It reads the cluster with your own Kubernetes permissions and the usual kubectl flags
 (--kubeconfig, --context, -n/--namespace...). It exits 0 on success and 1 on an error,
-which it prints to standard error as "error: ...".`,
+which it prints to standard error as "error: ..."; plan exits 2 when something would change.`,
 		Annotations: map[string]string{
 			// Help and usage say "kubectl orgsync", as kubectl runs the plugin.
 			cobra.CommandDisplayNameAnnotation: "kubectl orgsync",
