@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/internal/httpretry"
+	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
 )
 
 // minSyncPeriod is the shortest --sync-period accepted: each period lists every Organization's
@@ -28,9 +29,8 @@ type limits struct {
 	leaseDuration, renewDeadline, retryPeriod time.Duration
 }
 
-// defaultHuaweiDomains are the hosts Huawei documents for OneAccess tenants (each tenant's user
-// access domain, such as example.huaweioneaccess.com) and for the Organizations API.
-const defaultHuaweiDomains = "*.huaweioneaccess.com,organizations.myhuaweicloud.com"
+// defaultHuaweiDomains is the default --huaweicloud-allowed-domains.
+const defaultHuaweiDomains = hwprovider.DefaultAllowedDomains
 
 // endpoints are the flags that say where credentials may go.
 type endpoints struct {

@@ -17,9 +17,8 @@ import (
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
 )
 
-// defaultHuaweiDomains are the hosts Huawei documents for OneAccess tenants and for the
-// Organizations API: the manager's default --huaweicloud-allowed-domains (cmd/flags.go).
-const defaultHuaweiDomains = "*.huaweioneaccess.com,organizations.myhuaweicloud.com"
+// defaultHuaweiDomains is the default --huaweicloud-allowed-domains.
+const defaultHuaweiDomains = hwprovider.DefaultAllowedDomains
 
 // remoteOptions are the flags saying how the plugin reaches the remote systems (shared by export
 // and plan). They carry the manager's flag names and defaults, so that the plugin sends an

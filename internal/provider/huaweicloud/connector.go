@@ -41,6 +41,11 @@ type Connector struct {
 
 var _ provider.Connector = (*Connector)(nil)
 
+// DefaultAllowedDomains are the hosts Huawei documents for OneAccess tenants (each tenant's user
+// access domain, such as example.huaweioneaccess.com) and for the Organizations API: the default
+// of the manager's and the kubectl plugin's --huaweicloud-allowed-domains.
+const DefaultAllowedDomains = "*.huaweioneaccess.com,organizations.myhuaweicloud.com"
+
 // Services named in the limiters.
 const (
 	serviceOneAccess     = "oneaccess"
