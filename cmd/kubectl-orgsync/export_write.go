@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 )
@@ -55,7 +56,7 @@ func newKustomization(resources []string) kustomization {
 }
 
 // writeOutputDir writes a folder per top-level department (named after its Department) holding
-// a file per department of its subtree (NAME.yaml) and a kustomization.yaml listing them in
+// a file per department of its subtree (NAME.yaml, see pathName) and a kustomization.yaml listing them in
 // order, and dir/kustomization.yaml listing the folders. It returns how many folders it wrote.
 func writeOutputDir(dir string, manifests []departmentManifest) (int, error) {
 	exported := make(map[string]bool, len(manifests))
@@ -69,7 +70,7 @@ func writeOutputDir(dir string, manifests []departmentManifest) (int, error) {
 	for i := range manifests {
 		m := &manifests[i]
 		if m.parentKey == "" || !exported[m.parentKey] {
-			folder = m.Metadata.Name
+			folder = pathName(m.Metadata.Name, "")
 			folders = append(folders, folder)
 		}
 		if err := os.MkdirAll(filepath.Join(dir, folder), 0o750); err != nil {
@@ -79,7 +80,7 @@ func writeOutputDir(dir string, manifests []departmentManifest) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		name := m.Metadata.Name + ".yaml"
+		name := pathName(m.Metadata.Name, ".yaml")
 		if err := os.WriteFile(filepath.Join(dir, folder, name), data, 0o600); err != nil {
 			return 0, err
 		}
@@ -94,6 +95,19 @@ func writeOutputDir(dir string, manifests []departmentManifest) (int, error) {
 		return 0, err
 	}
 	return len(folders), writeKustomization(dir, folders)
+}
+
+// pathName is the file (suffix ".yaml") or folder (no suffix) name of the Department called name:
+// name+suffix, unless kustomize would take it for a kustomization file (a Department called
+// "kustomization", a top-level one called "kustomization.yaml" or "kustomization.yml"): then
+// "department_" before it, which no other Department's name can give (object names have no "_").
+func pathName(name, suffix string) string {
+	for _, k := range kustomizationFiles {
+		if strings.EqualFold(name+suffix, k) {
+			return "department_" + name + suffix
+		}
+	}
+	return name + suffix
 }
 
 func writeKustomization(dir string, resources []string) error {

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// loadsAsExported checks that the Departments read back (by kubectl's resource builder, as plan
+// and kubectl apply read them) are the exported manifests: the same names, keys and specs.
+func loadsAsExported(t *testing.T, exported []departmentManifest, loaded []manifest) {
+	t.Helper()
+	byName := map[string]v1alpha1.Department{}
+	for _, m := range loaded {
+		byName[m.dept.Name] = m.dept
+	}
+	if len(loaded) != len(exported) {
+		t.Errorf("read back %d Departments, exported %d", len(loaded), len(exported))
+	}
+	for _, m := range exported {
+		got, ok := byName[m.Metadata.Name]
+		if !ok {
+			t.Errorf("Department %s was exported but is not read back", m.Metadata.Name)
+			continue
+		}
+		if got.Key() != m.key || got.Namespace != m.Metadata.Namespace {
+			t.Errorf("Department %s reads back with key %q in %q, exported %q in %q", m.Metadata.Name, got.Key(), got.Namespace, m.key, m.Metadata.Namespace)
+		}
+		if diff := cmp.Diff(m.Spec, got.Spec); diff != "" {
+			t.Errorf("Department %s reads back with another spec (-exported +read):\n%s", m.Metadata.Name, diff)
+		}
+	}
+}
+
+// TestExportDirWithKustomizationNames: departments whose keys are the names kustomize gives its
+// own files (kustomization, kustomization.yaml, kustomization.yml) are valid object names; the
+// directory must still build with kustomize (kubectl apply -k, plan -k) into every Department.
+func TestExportDirWithKustomizationNames(t *testing.T) {
+	chart := []provider.Department{
+		{Key: "kustomization", Name: "Kustomization team", DisplayOrder: "1"},
+		{Key: "kustomize-child", ParentKey: "kustomization", Name: "Child", DisplayOrder: "1"},
+		{Key: "kustomization.yaml", Name: "YAML", DisplayOrder: "2"},
+		{Key: "kustomization.yml", ParentKey: "kustomization.yaml", Name: "YML", DisplayOrder: "1"},
+		{Key: "eng", Name: "Engineering", DisplayOrder: "3"},
+	}
+	res := buildManifests(exportInput{provider: v1alpha1.ProviderNCP, organization: "acme", namespace: "orgs", remote: chart})
+	if len(res.skipped) != 0 || len(res.manifests) != len(chart) {
+		t.Fatalf("%d manifests, skipped %+v", len(res.manifests), res.skipped)
+	}
+	dir := filepath.Join(t.TempDir(), "chart")
+	folders, err := writeOutputDir(dir, res.manifests)
+	if err != nil {
+		t.Fatalf("export --output-dir: %v", err)
+	}
+	if folders != 3 {
+		t.Errorf("%d folders, want 3", folders)
+	}
+	loaded, err := loadManifests(manifestSources{kustomize: []string{dir}}, nil, "orgs")
+	if err != nil {
+		t.Fatalf("kustomize build of the export: %v", err)
+	}
+	loadsAsExported(t, res.manifests, loaded)
+	// Each folder builds on its own, too.
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && !isKustomization(filepath.Join(dir, e.Name())) {
+			t.Errorf("folder %s has no kustomization", e.Name())
+		}
+	}
+}
