@@ -352,7 +352,7 @@ func TestPlanFieldsOfAHuaweiCreate(t *testing.T) {
 func TestCheckKeysAndCycles(t *testing.T) {
 	a := manifest{source: "a.yaml", dept: want("a", "A", "")}
 	dup := manifest{source: "b.yaml", dept: want("other", "Other", "", externalKey("a"))}
-	otherOrg := manifest{source: "c.yaml", dept: want("a", "A", "", organizationRef("beta"))}
+	otherOrg := manifest{source: "c.yaml", dept: want("beta-a", "A", "", organizationRef("beta"), externalKey("a"))}
 	err := checkKeys([]manifest{a, dup, otherOrg})
 	if err == nil || !strings.Contains(err.Error(), `a.yaml: Department "a" and b.yaml: Department "other" both claim external key "a" of Organization "acme"`) {
 		t.Errorf("checkKeys: %v", err)

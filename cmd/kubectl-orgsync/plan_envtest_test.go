@@ -431,6 +431,8 @@ func testPlanErrors(ctx context.Context, t *testing.T, h *harness, flags []strin
 			want: []string{`bad.yaml: Department "bad" is invalid:`, "spec.displayOrder", "spec.parentExternalKey must not name the department itself"}},
 		"one key twice": {args: []string{"-f", write("two.yaml", department("one", "  name: One\n  externalKey: k")+"---\n"+department("two", "  name: Two\n  externalKey: k"))},
 			want: []string{`two.yaml: Department "one" and `, `two.yaml: Department "two" both claim external key "k" of Organization "acme"`}},
+		"one Department twice, with two keys": {args: []string{"-f", write("twice.yaml", department("twice", "  name: One")+"---\n"+department("twice", "  name: Two\n  externalKey: Twice"))},
+			want: []string{`twice.yaml and `, `twice.yaml both give Department "twice" of namespace "plan-errors": give each Department once`}},
 		"a cycle": {args: []string{"-f", "-"}, stdin: department("a", "  name: A\n  parentExternalKey: b") + "---\n" + department("b", "  name: B\n  parentExternalKey: a"),
 			want: []string{"parentExternalKey forms a cycle: a -> b -> a (a: STDIN, b: STDIN)"}},
 		"an Organization that does not exist": {args: []string{"-f", write("ghost.yaml", strings.Replace(department("g", "  name: G"), "{name: acme}", "{name: ghost}", 1))},

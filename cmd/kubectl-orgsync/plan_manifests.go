@@ -181,14 +181,24 @@ func joinErrors(errs []error) error {
 	return fmt.Errorf("%d problems in the manifests:\n%s", len(errs), strings.Join(lines, "\n"))
 }
 
-// checkKeys refuses manifests that claim one external key twice in one Organization: the
-// manager would let only one of them have it.
+// checkKeys refuses manifests that give one Department (namespace and name) twice, since an
+// apply would make the object one of them and the plan could not say which, and manifests that
+// claim one external key twice in one Organization: the manager would let only one of them have
+// it.
 func checkKeys(manifests []manifest) error {
+	type objectKey struct{ namespace, name string }
 	type orgKey struct{ namespace, org, key string }
+	objects := map[objectKey]*manifest{}
 	first := map[orgKey]*manifest{}
 	var errs []error
 	for i := range manifests {
 		m := &manifests[i]
+		o := objectKey{m.dept.Namespace, m.dept.Name}
+		if prev, ok := objects[o]; ok {
+			errs = append(errs, fmt.Errorf("%s and %s both give Department %q of namespace %q: give each Department once", prev.source, m.source, o.name, o.namespace))
+			continue
+		}
+		objects[o] = m
 		k := orgKey{m.dept.Namespace, m.dept.Spec.OrganizationRef.Name, m.dept.Key()}
 		if prev, ok := first[k]; ok {
 			errs = append(errs, fmt.Errorf("%s and %s both claim external key %q of Organization %q", prev.what(), m.what(), k.key, k.org))
