@@ -45,7 +45,8 @@ func newPlanCommand(g *globalOptions) *cobra.Command {
 would make them, without changing anything.
 
 The manifests are the desired Departments of every Organization they name (spec.organizationRef,
-in the manifest's namespace or the one -n or the kubeconfig gives). plan reads those
+in the manifest's namespace or the one -n or the kubeconfig gives; with -n, a manifest of another
+namespace is an error, as kubectl apply -n makes it). plan reads those
 Organizations and their Departments from the cluster, lists each Organization's remote chart
 with its credentials Secret (read with your own permissions, as orgsync's manager would), and
 asks the manager's own decisions what it would write:
@@ -139,6 +140,10 @@ func (o *planOptions) run(ctx context.Context) (int, error) {
 	c, err := o.connect()
 	if err != nil {
 		return exitError, err
+	}
+	// -n given: manifests in another namespace are refused, as kubectl apply -n refuses them.
+	if _, explicit, err := o.configFlags.ToRawKubeConfigLoader().Namespace(); err == nil {
+		o.sources.enforceNamespace = explicit
 	}
 	manifests, err := loadManifests(o.sources, o.streams.In, c.namespace)
 	if err != nil {

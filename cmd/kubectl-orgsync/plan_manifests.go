@@ -34,6 +34,9 @@ type manifestSources struct {
 	filenames []string
 	kustomize []string
 	recursive bool
+	// enforceNamespace: -n was given, so a manifest in another namespace is an error, as kubectl
+	// apply -n makes it.
+	enforceNamespace bool
 }
 
 // kustomizationFiles are the names kustomize recognises in a directory.
@@ -55,7 +58,8 @@ func isKustomization(dir string) bool {
 // loadManifests reads the Departments of every source with cli-runtime's resource builder, as
 // kubectl apply reads them: files, directories (with -R, recursively), URLs, standard input for
 // "-", and kustomizations (given with -k, or a directory given with -f that holds one), which are
-// built. Objects without a namespace get namespace. Every object must be an orgsync.dev/v1alpha1
+// built. Objects without a namespace get namespace; with src.enforceNamespace, objects in another
+// namespace are refused, as kubectl apply refuses them. Every object must be an orgsync.dev/v1alpha1
 // Department with only the fields the type has; every problem found is returned, each naming its
 // file.
 func loadManifests(src manifestSources, stdin io.Reader, namespace string) ([]manifest, error) {
@@ -98,7 +102,7 @@ func loadManifests(src manifestSources, stdin io.Reader, namespace string) ([]ma
 				errs = append(errs, err)
 				return nil
 			}
-			m, err := toManifest(info, namespace)
+			m, err := toManifest(info, namespace, src.enforceNamespace)
 			if err != nil {
 				errs = append(errs, err)
 				return nil
@@ -120,8 +124,8 @@ func loadManifests(src manifestSources, stdin io.Reader, namespace string) ([]ma
 }
 
 // toManifest checks that info is a Department and decodes it strictly; without a namespace it
-// goes in namespace.
-func toManifest(info *resource.Info, namespace string) (manifest, error) {
+// goes in namespace, and with enforce it must be in namespace.
+func toManifest(info *resource.Info, namespace string, enforce bool) (manifest, error) {
 	source := cleanSource(info.Source)
 	u, ok := info.Object.(*unstructured.Unstructured)
 	if !ok {
@@ -145,6 +149,10 @@ func toManifest(info *resource.Info, namespace string) (manifest, error) {
 	// The builder defaults the namespace only of kinds a server maps; a local read maps none.
 	if dept.Namespace == "" {
 		dept.Namespace = namespace
+	}
+	if enforce && dept.Namespace != namespace {
+		return manifest{}, fmt.Errorf("%s: Department %q is in namespace %q, not in %q as -n says (kubectl apply -n %s refuses it too): drop -n, or pass --namespace=%s",
+			source, dept.Name, dept.Namespace, namespace, namespace, dept.Namespace)
 	}
 	// The plan reasons about the spec and metadata the manifest gives; a status in a manifest
 	// is not applied.
