@@ -192,30 +192,33 @@ func (o *planOptions) plan(ctx context.Context, c *cluster, dryRun client.Client
 	clusterDepts := map[string][]v1alpha1.Department{}
 	for _, ref := range refs {
 		ms := byOrg[ref]
-		org, err := getOrganization(ctx, c, ref, ms)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
 		all, ok := clusterDepts[ref.namespace]
 		if !ok {
+			var err error
 			if all, err = listDepartments(ctx, c, ref.namespace); err != nil {
 				return nil, err
 			}
 			clusterDepts[ref.namespace] = all
 		}
-		in := planInput{org: org, prune: o.prune, now: time.Now()}
-		for _, d := range all {
-			if d.Spec.OrganizationRef.Name == ref.name {
-				in.cluster = append(in.cluster, d)
-			}
-		}
+		// The API server judges the manifests first, so that a manifest without
+		// spec.organizationRef is named with its file and field rather than looked up as an
+		// Organization without a name.
 		desired, err := dryRunApply(ctx, dryRun, ms, all)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		in.desired = desired
+		org, err := getOrganization(ctx, c, ref, ms)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		in := planInput{org: org, prune: o.prune, now: time.Now(), desired: desired}
+		for _, d := range all {
+			if d.Spec.OrganizationRef.Name == ref.name {
+				in.cluster = append(in.cluster, d)
+			}
+		}
 		sources := map[string]string{}
 		for _, m := range ms {
 			sources[m.dept.Name] = m.source
@@ -264,6 +267,9 @@ func (o *planOptions) plan(ctx context.Context, c *cluster, dryRun client.Client
 // getOrganization reads the Organization ref names, or says which manifests name it when it does
 // not exist.
 func getOrganization(ctx context.Context, c *cluster, ref orgRef, ms []manifest) (*v1alpha1.Organization, error) {
+	if ref.name == "" {
+		return nil, fmt.Errorf("%s: spec.organizationRef.name is required", ms[0].what())
+	}
 	org := &v1alpha1.Organization{}
 	err := c.client.Get(ctx, client.ObjectKey{Namespace: ref.namespace, Name: ref.name}, org)
 	if err == nil {

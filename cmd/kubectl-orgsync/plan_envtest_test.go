@@ -433,6 +433,8 @@ func testPlanErrors(ctx context.Context, t *testing.T, h *harness, flags []strin
 			want: []string{`two.yaml: Department "one" and `, `two.yaml: Department "two" both claim external key "k" of Organization "acme"`}},
 		"one Department twice, with two keys": {args: []string{"-f", write("twice.yaml", department("twice", "  name: One")+"---\n"+department("twice", "  name: Two\n  externalKey: Twice"))},
 			want: []string{`twice.yaml and `, `twice.yaml both give Department "twice" of namespace "plan-errors": give each Department once`}},
+		"no organizationRef": {args: []string{"-f", write("noref.yaml", "apiVersion: orgsync.dev/v1alpha1\nkind: Department\nmetadata:\n  name: noref\n  namespace: plan-errors\nspec:\n  name: No ref\n")},
+			want: []string{`noref.yaml: Department "noref" is invalid:`, "spec.organizationRef.name"}},
 		"a cycle": {args: []string{"-f", "-"}, stdin: department("a", "  name: A\n  parentExternalKey: b") + "---\n" + department("b", "  name: B\n  parentExternalKey: a"),
 			want: []string{"parentExternalKey forms a cycle: a -> b -> a (a: STDIN, b: STDIN)"}},
 		"an Organization that does not exist": {args: []string{"-f", write("ghost.yaml", strings.Replace(department("g", "  name: G"), "{name: acme}", "{name: ghost}", 1))},
