@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -76,7 +77,8 @@ Semantics, as Argo CD and terraform users expect:
   will not exist, blocked deletes, conflicts with Departments left in the cluster, and values
   the remote system refused for the current spec (InvalidSpec: not sent again until it changes).
 - A manifest's spec is the whole desired spec; its labels and annotations are merged with the
-  object's (those kubectl apply recorded in last-applied-configuration and the manifest drops go).
+  object's (those the last apply set, recorded in last-applied-configuration or owned by a
+  server-side apply, and the manifest drops go).
 
 Each manifest is checked by the API server with a server-side dry-run create or update (as
 kubectl diff does: the CRD's schema and CEL rules, immutable fields included), so plan needs
@@ -370,8 +372,8 @@ func dryRunAttempt(ctx context.Context, c client.Client, m *manifest, existing *
 	}
 	obj := existing.DeepCopy()
 	obj.Spec = *m.dept.Spec.DeepCopy()
-	obj.Labels = mergeMetadata(existing.Labels, m.dept.Labels, lastApplied(existing, "labels"))
-	obj.Annotations = mergeMetadata(existing.Annotations, m.dept.Annotations, lastApplied(existing, "annotations"))
+	obj.Labels = mergeMetadata(existing.Labels, m.dept.Labels, appliedKeys(existing, "labels"))
+	obj.Annotations = mergeMetadata(existing.Annotations, m.dept.Annotations, appliedKeys(existing, "annotations"))
 	if unchanged(existing, obj) {
 		// The apply changes nothing the server would judge again: no request.
 		return obj, nil
@@ -435,32 +437,46 @@ func invalidCauses(status apierrors.APIStatus) string {
 // lastAppliedAnnotation is where kubectl apply records what it applied.
 const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 
-// lastApplied returns the keys of metadata.<field> in the configuration kubectl apply recorded on
-// obj, if any.
-func lastApplied(obj *v1alpha1.Department, field string) map[string]bool {
-	raw := obj.Annotations[lastAppliedAnnotation]
-	if raw == "" {
-		return nil
-	}
-	var applied struct {
-		Metadata map[string]json.RawMessage `json:"metadata"`
-	}
-	if json.Unmarshal([]byte(raw), &applied) != nil {
-		return nil
-	}
-	var values map[string]string
-	if json.Unmarshal(applied.Metadata[field], &values) != nil {
-		return nil
-	}
+// appliedKeys returns the keys of metadata.<field> (labels or annotations) that applying a
+// manifest without them removes: those of the configuration kubectl apply recorded on obj
+// (client-side apply), and those a server-side apply owns (managedFields of operation Apply:
+// Flux, Argo CD with ServerSideApply, kubectl apply --server-side), which the next apply of the
+// same manifests removes when they drop them.
+func appliedKeys(obj *v1alpha1.Department, field string) map[string]bool {
 	keys := map[string]bool{}
-	for k := range values {
-		keys[k] = true
+	if raw := obj.Annotations[lastAppliedAnnotation]; raw != "" {
+		var applied struct {
+			Metadata map[string]json.RawMessage `json:"metadata"`
+		}
+		var values map[string]string
+		if json.Unmarshal([]byte(raw), &applied) == nil && json.Unmarshal(applied.Metadata[field], &values) == nil {
+			for k := range values {
+				keys[k] = true
+			}
+		}
+	}
+	for _, mf := range obj.ManagedFields {
+		if mf.Operation != metav1.ManagedFieldsOperationApply || mf.FieldsV1 == nil {
+			continue
+		}
+		var fields struct {
+			Metadata map[string]json.RawMessage `json:"f:metadata"`
+		}
+		var owned map[string]json.RawMessage
+		if json.Unmarshal(mf.FieldsV1.GetRawBytes(), &fields) != nil || json.Unmarshal(fields.Metadata["f:"+field], &owned) != nil {
+			continue
+		}
+		for k := range owned {
+			if name, ok := strings.CutPrefix(k, "f:"); ok {
+				keys[name] = true
+			}
+		}
 	}
 	return keys
 }
 
 // mergeMetadata is the labels or annotations an apply leaves: the object's, without those the
-// last apply set and the manifest drops, with the manifest's.
+// last apply set (appliedKeys) and the manifest drops, with the manifest's.
 func mergeMetadata(current, manifest map[string]string, lastApplied map[string]bool) map[string]string {
 	out := map[string]string{}
 	for k, v := range current {

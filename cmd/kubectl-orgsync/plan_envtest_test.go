@@ -20,6 +20,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -196,6 +198,7 @@ func TestPlan(t *testing.T) {
 	flags := append([]string{"--kubeconfig", h.admin}, h.remoteFlags()...)
 
 	t.Run("errors", func(t *testing.T) { testPlanErrors(ctx, t, h, flags) })
+	t.Run("after a server-side apply", func(t *testing.T) { testPlanAfterServerSideApply(ctx, t, h, flags) })
 	for _, p := range []v1alpha1.Provider{v1alpha1.ProviderNCP, v1alpha1.ProviderHuaweiCloud} {
 		t.Run(string(p), func(t *testing.T) { testPlanMatchesTheManager(ctx, t, h, p, flags) })
 	}
@@ -458,5 +461,37 @@ func testPlanErrors(ctx context.Context, t *testing.T, h *harness, flags []strin
 				t.Errorf("stderr shows the Secret's value:\n%s", errOut)
 			}
 		})
+	}
+}
+
+// testPlanAfterServerSideApply: Flux, Argo CD with ServerSideApply and kubectl apply --server-side
+// record no last-applied-configuration; the annotations such an apply set are in its
+// managedFields, and the next apply removes those its manifest drops. A Department applied
+// paused that a manifest unpauses is a create, as the manager makes it once the apply is done.
+func testPlanAfterServerSideApply(ctx context.Context, t *testing.T, h *harness, flags []string) {
+	const ns = "plan-ssa"
+	h.newOrganization(ctx, t, ns, "acme", v1alpha1.ProviderNCP)
+	paused := dept(ns, "ssa", "SSA", "", annotated(v1alpha1.AnnotationPaused, "true"))
+	u := &unstructured.Unstructured{Object: manifestOf(paused)}
+	if err := h.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner("kustomize-controller"), client.ForceOwnership); err != nil {
+		t.Fatal(err)
+	}
+	// The same annotation set by hand (kubectl annotate, an update) stays: not the apply's.
+	other := dept(ns, "by-hand", "By hand", "")
+	if err := h.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(&unstructured.Unstructured{Object: manifestOf(other)}),
+		client.FieldOwner("kustomize-controller"), client.ForceOwnership); err != nil {
+		t.Fatal(err)
+	}
+	byHand := &v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "by-hand"}}
+	annotate := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"`+v1alpha1.AnnotationPaused+`":"true"}}}`))
+	if err := h.client.Patch(ctx, byHand, annotate, client.FieldOwner("kubectl-annotate")); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := writeManifests(t, []v1alpha1.Department{dept(ns, "ssa", "SSA", ""), dept(ns, "by-hand", "By hand", "")})
+	code, out, errOut := runPlan(ctx, nil, append([]string{"-f", dir}, flags...)...)
+	if code != exitChanges || errOut != "" || !strings.Contains(out, "+ create  ssa") || strings.Contains(out, "ssa Paused") ||
+		!strings.Contains(out, "by-hand Paused") {
+		t.Errorf("plan unpausing a Department applied paused: exit %d, stderr %q\n%s", code, errOut, out)
 	}
 }
