@@ -152,13 +152,17 @@ func planOrganization(in planInput) organizationPlan {
 
 	// Creates and updates, round after round: a round writes what its decisions ask for; a
 	// Department that waited for its parent is decided again once the parent is created.
+	liveChildren := map[string][]*v1alpha1.Department{}
+	for _, d := range live {
+		liveChildren[d.Spec.ParentExternalKey] = append(liveChildren[d.Spec.ParentExternalKey], d)
+	}
 	wrote := map[string]bool{}
-	for progress := true; progress; {
-		// One round decides every Department from the same chart, as the manager's workers do;
+	for candidates := live; len(candidates) > 0; {
+		// One round decides every candidate from the same chart, as the manager's workers do;
 		// its writes are applied after it.
-		progress = false
 		var round []controller.PlanDecision
-		for _, d := range live {
+		written := map[string]bool{}
+		for _, d := range candidates {
 			if wrote[d.Name] {
 				continue
 			}
@@ -173,11 +177,24 @@ func planOrganization(in planInput) organizationPlan {
 			p.Changes = append(p.Changes, syncChange(d, dec, old, existed[d.Key()] && takesOver(d), p.Provider))
 			round = append(round, dec)
 			wrote[d.Name] = true
-			progress = true
+			written[dec.Desired.Key] = true
 		}
 		for _, dec := range round {
 			chart.Put(dec.Desired)
 		}
+		// A decision depends on the Department's own remote department, which only its own
+		// write changes, and its parent's: only the children of what this round wrote can
+		// decide otherwise in the next one (a chain of n creates takes n rounds, not n passes
+		// over the whole chart each).
+		candidates = nil
+		for key := range written {
+			for _, d := range liveChildren[key] {
+				if !wrote[d.Name] {
+					candidates = append(candidates, d)
+				}
+			}
+		}
+		slices.SortFunc(candidates, byKey)
 	}
 	// Creates first, parents before children (the rounds' order), then updates and moves: a move
 	// under a department created here comes after its create.

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
+	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
+)
+
+// TestPlanOfADeepChain: a new chart 1,500 levels deep is planned parents first, in well under
+// the time a user waits for a plan (each level used to decide the whole chart again, each
+// decision walking the chain: minutes for this chart).
+func TestPlanOfADeepChain(t *testing.T) {
+	const depth = 1500
+	// The root is level-1499 and each level's parent the one above: keys sort children first,
+	// so only the plan's rounds put the parents first.
+	key := func(level int) string { return fmt.Sprintf("level-%04d", depth-1-level) }
+	desired := make([]v1alpha1.Department, 0, depth)
+	for level := range depth {
+		parent := ""
+		if level > 0 {
+			parent = key(level - 1)
+		}
+		desired = append(desired, want(key(level), fmt.Sprintf("Level %d", level), parent))
+	}
+	done := make(chan organizationPlan, 1)
+	start := time.Now()
+	go func() {
+		done <- planOrganization(planInput{org: planOrg(), desired: desired, prune: true, diff: ncpprovider.Diff, now: planNow})
+	}()
+	var p organizationPlan
+	select {
+	case p = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("planning a chain of %d creates takes more than 10 s", depth)
+	}
+	t.Logf("a chain of %d creates planned in %s", depth, time.Since(start).Round(time.Millisecond))
+	if len(p.Changes) != depth {
+		t.Fatalf("%d changes, want %d", len(p.Changes), depth)
+	}
+	for i, c := range p.Changes {
+		if want := key(i); c.Action != actionCreate || c.Key != want {
+			t.Fatalf("change %d is %s %s, want create %s (parents first)", i, c.Action, c.Key, want)
+		}
+	}
+}
+
+// TestPlanOfADeepChainPruned: the same chain pruned is deleted children first, as quickly.
+func TestPlanOfADeepChainPruned(t *testing.T) {
+	const depth = 1500
+	key := func(level int) string { return fmt.Sprintf("level-%04d", depth-1-level) }
+	var cluster []v1alpha1.Department
+	var remote []provider.Department
+	for level := range depth {
+		parent := ""
+		if level > 0 {
+			parent = key(level - 1)
+		}
+		cluster = append(cluster, have(key(level), "L", parent))
+		remote = append(remote, remoteDept(key(level), "L", parent))
+	}
+	org := planOrg(budgetOf(depth))
+	done := make(chan organizationPlan, 1)
+	start := time.Now()
+	go func() {
+		done <- planOrganization(planInput{org: org, cluster: cluster, remote: remote, prune: true, diff: ncpprovider.Diff, now: planNow})
+	}()
+	var p organizationPlan
+	select {
+	case p = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("planning the deletes of a chain of %d takes more than 10 s", depth)
+	}
+	t.Logf("the deletes of a chain of %d planned in %s", depth, time.Since(start).Round(time.Millisecond))
+	if len(p.Changes) != depth {
+		t.Fatalf("%d changes, want %d", len(p.Changes), depth)
+	}
+	for i, c := range p.Changes {
+		if want := key(depth - 1 - i); c.Action != actionDelete || c.Key != want || c.Held != "" {
+			t.Fatalf("change %d is %s %s (held %q), want delete %s (children first)", i, c.Action, c.Key, c.Held, want)
+		}
+	}
+}
