@@ -60,8 +60,11 @@ asks the manager's own decisions what it would write:
   - delete   a remote department, children before parents; "held" when the Organization's
              deletion budget (spec.deletionBudget, default 20 per hour; status.deletions and
              the orgsync.dev/approve-deletions annotation count) would hold it, or when a
-             sub-department's delete is held. Which deletes go first among separate
-             subtrees is the manager's order; plan lists deepest first, then by key.
+             sub-department's delete is held. As the manager's workers do with
+             Departments deleted together, every delete with no sub-department left goes
+             first, then their parents, wave after wave; when one wave exceeds the budget,
+             which of it are held is the workers' order (plan takes deepest first, then
+             by key).
   ! release  a Department that goes while its remote department stays (deletionPolicy
              Orphan, managementPolicy Observe, or an Organization deleted with Orphan)
 

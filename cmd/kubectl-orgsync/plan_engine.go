@@ -227,8 +227,8 @@ func planOrganization(in planInput) organizationPlan {
 	return p
 }
 
-// planDeletes decides for the Departments the apply would delete, children first: round after
-// round, a Department whose sub-departments are gone is deleted (or released). The deletion budget
+// planDeletes decides for the Departments the apply would delete, children first: wave after
+// wave, the Departments whose sub-departments are gone are deleted (or released). The deletion budget
 // counts each delete as the manager does; one it holds keeps its remote department, and so its
 // parent waits too (held as "subtree").
 func planDeletes(chart *controller.PlanChart, org *v1alpha1.Organization, deleting []*v1alpha1.Department,
@@ -249,40 +249,65 @@ func planDeletes(chart *controller.PlanChart, org *v1alpha1.Organization, deleti
 	// above marks the remote ancestors of held deletes: the manager would not reach their
 	// deletes before the held ones are made.
 	above := map[string]bool{}
-	for progress := true; progress; {
-		progress = false
-		for _, d := range deleting {
+	// Wave after wave, as the manager's workers go: a wave decides every Department that may
+	// go on from the same chart (the deletes whose sub-departments are gone reserve the
+	// budget together), and its deletes and releases take effect after it; only then do their
+	// parents decide again. Within a wave, deepest first, then by key.
+	for candidates := deleting; len(candidates) > 0; {
+		type decided struct {
+			d      *v1alpha1.Department
+			action controller.PlanAction
+		}
+		var wave []decided
+		for _, d := range candidates {
 			if done[d.Name] {
 				continue
 			}
-			dec := chart.DecideDelete(d.Name)
-			switch dec.Action {
-			case controller.PlanRelease:
+			switch dec := chart.DecideDelete(d.Name); dec.Action {
+			case controller.PlanRelease, controller.PlanDelete:
+				wave = append(wave, decided{d, dec.Action})
+			}
+		}
+		touched := map[string]bool{} // keys whose deleting Departments may decide otherwise now
+		for _, w := range wave {
+			d := w.d
+			if r, exists := chart.Remote(d.Key()); exists {
+				touched[r.ParentKey] = true
+			}
+			touched[d.Spec.ParentExternalKey], touched[d.Key()] = true, true
+			if w.action == controller.PlanRelease {
 				if _, exists := chart.Remote(d.Key()); exists && !otherClaimant(chart, d) {
 					changes = append(changes, planChange{Action: actionRelease, Key: d.Key(), Department: d.Name})
 				}
-			case controller.PlanDelete:
-				c := planChange{Action: actionDelete, Key: d.Key(), Department: d.Name}
-				switch {
-				case above[d.Key()]:
-					c.Held = heldBySubtree
-				case !budget.Reserve(d.Key(), now):
-					c.Held = heldByBudget
-				}
-				if c.Held != "" {
-					held++
-					markAncestors(chart, d.Key(), above)
-				}
-				changes = append(changes, c)
-				pb.Deletes++
-				// Go on as if the held deletes were approved: the plan shows them all, in order.
-				chart.Remove(d.Key())
-			default:
 				continue
 			}
-			chart.Forget(d.Name)
-			done[d.Name] = true
-			progress = true
+			c := planChange{Action: actionDelete, Key: d.Key(), Department: d.Name}
+			switch {
+			case above[d.Key()]:
+				c.Held = heldBySubtree
+			case !budget.Reserve(d.Key(), now):
+				c.Held = heldByBudget
+			}
+			if c.Held != "" {
+				held++
+				markAncestors(chart, d.Key(), above)
+			}
+			changes = append(changes, c)
+			pb.Deletes++
+		}
+		for _, w := range wave {
+			if w.action == controller.PlanDelete {
+				// Go on as if the held deletes were approved: the plan shows them all, in order.
+				chart.Remove(w.d.Key())
+			}
+			chart.Forget(w.d.Name)
+			done[w.d.Name] = true
+		}
+		candidates = nil
+		for _, d := range deleting {
+			if !done[d.Name] && touched[d.Key()] {
+				candidates = append(candidates, d)
+			}
 		}
 	}
 	pending := map[string]bool{} // keys still claimed by Departments whose delete waits

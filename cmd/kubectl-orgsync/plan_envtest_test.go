@@ -199,6 +199,7 @@ func TestPlan(t *testing.T) {
 
 	t.Run("errors", func(t *testing.T) { testPlanErrors(ctx, t, h, flags) })
 	t.Run("after a server-side apply", func(t *testing.T) { testPlanAfterServerSideApply(ctx, t, h, flags) })
+	t.Run("a budget over subtrees of different depths", func(t *testing.T) { testPlanBudgetOverSubtrees(ctx, t, h, flags) })
 	for _, p := range []v1alpha1.Provider{v1alpha1.ProviderNCP, v1alpha1.ProviderHuaweiCloud} {
 		t.Run(string(p), func(t *testing.T) { testPlanMatchesTheManager(ctx, t, h, p, flags) })
 	}
@@ -493,5 +494,57 @@ func testPlanAfterServerSideApply(ctx context.Context, t *testing.T, h *harness,
 	if code != exitChanges || errOut != "" || !strings.Contains(out, "+ create  ssa") || strings.Contains(out, "ssa Paused") ||
 		!strings.Contains(out, "by-hand Paused") {
 		t.Errorf("plan unpausing a Department applied paused: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+}
+
+// testPlanBudgetOverSubtrees: deleted together, a chain and two top-level leaves under a budget
+// of 3: the manager's workers delete what has no sub-department first (the chain's end and both
+// leaves), and hold the chain's middle, then its top. The plan names the same held deletes.
+func testPlanBudgetOverSubtrees(ctx context.Context, t *testing.T, h *harness, flags []string) {
+	const ns = "plan-waves"
+	org, chart := h.newOrganization(ctx, t, ns, "acme", v1alpha1.ProviderNCP)
+	org.Spec.DeletionBudget = &v1alpha1.DeletionBudget{MaxDeletions: 3}
+	if err := h.client.Update(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	before := []v1alpha1.Department{
+		dept(ns, "keep", "Keep", ""),
+		dept(ns, "a1", "A1", ""), dept(ns, "a2", "A2", "a1"), dept(ns, "a3", "A3", "a2"),
+		dept(ns, "l1", "L1", ""), dept(ns, "l2", "L2", ""),
+	}
+	apply(ctx, t, h.client, before)
+	h.waitReady(ctx, t, org, len(before))
+
+	dir := writeManifests(t, before[:1])
+	code, out, errOut := runPlan(ctx, nil, append([]string{"-f", dir, "-o", "json"}, flags...)...)
+	if code != exitChanges || errOut != "" {
+		t.Fatalf("plan: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	planned, held := planWrites(t, out)
+	wantWrites := []plannedWrite{{"DELETE", "a3"}, {"DELETE", "l1"}, {"DELETE", "l2"}}
+	if d := cmp.Diff(wantWrites, planned, cmp.Comparer(func(a, b plannedWrite) bool { return a == b })); d != "" || !slices.Equal(held, []string{"a2", "a1"}) {
+		t.Errorf("planned writes (-want +got):\n%s\nheld %v, want [a2 a1]", d, held)
+	}
+
+	// The prune: the leaves, then the chain from its top (each delete is marked before the
+	// deletes under it could let it go).
+	skip := len(chart.writes())
+	for _, name := range []string{"l1", "l2", "a1", "a2", "a3"} {
+		if err := h.client.Delete(ctx, &v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(ctx, t, "a2 held by the budget, a3, l1 and l2 gone", func() (bool, error) {
+		d := &v1alpha1.Department{}
+		if err := h.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "a2"}, d); err != nil {
+			return false, err
+		}
+		c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
+		return c != nil && c.Reason == v1alpha1.ReasonDeletionBudgetExceeded && len(loggedWrites(chart, skip, nil)) == 3, nil
+	})
+	made := loggedWrites(chart, skip, nil)
+	key := func(w plannedWrite) string { return w.String() }
+	if d := cmp.Diff(slices.Sorted(slices.Values(mapSlice(planned, key))), slices.Sorted(slices.Values(mapSlice(made, key)))); d != "" {
+		t.Errorf("the manager's writes differ from the plan (-plan +made):\n%s", d)
 	}
 }

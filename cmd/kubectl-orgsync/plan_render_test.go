@@ -71,7 +71,7 @@ func TestPlanGolden(t *testing.T) {
 	if err := renderPlanText(&colored, plans, palette{on: true}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"  \x1b[32m+ create \x1b[0m platform\n", "  \x1b[31m- delete \x1b[0m old-b  \x1b[33mheld: the deletion budget is spent\x1b[0m\n"} {
+	for _, want := range []string{"  \x1b[32m+ create \x1b[0m platform\n", "  \x1b[31m- delete \x1b[0m old-a  \x1b[33mheld: the deletion budget is spent\x1b[0m\n"} {
 		if !strings.Contains(colored.String(), want) {
 			t.Errorf("coloured output lacks %q:\n%s", want, colored.String())
 		}
