@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -209,7 +210,9 @@ func (o *exportOptions) gatherExplicit(ctx context.Context) (exportInput, provid
 	}
 	org := &v1alpha1.Organization{
 		ObjectMeta: metav1.ObjectMeta{Name: o.organization, Namespace: namespace},
-		Spec:       v1alpha1.OrganizationSpec{Provider: v1alpha1.Provider(o.provider)},
+		// The connectors name the credentials' Secret in their errors: here, the file.
+		Spec: v1alpha1.OrganizationSpec{Provider: v1alpha1.Provider(o.provider),
+			CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: filepath.Base(o.credentialsFile)}},
 	}
 	switch org.Spec.Provider {
 	case v1alpha1.ProviderNCP:

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -73,6 +74,26 @@ func TestExportDirWithKustomizationNames(t *testing.T) {
 	for _, e := range entries {
 		if e.IsDir() && !isKustomization(filepath.Join(dir, e.Name())) {
 			t.Errorf("folder %s has no kustomization", e.Name())
+		}
+	}
+}
+
+// TestExportCredentialsFileMissingAKey: a credentials file without a key the provider needs is
+// named, with the key, and none of its values is printed.
+func TestExportCredentialsFileMissingAKey(t *testing.T) {
+	creds := filepath.Join(t.TempDir(), "ncp.env")
+	if err := os.WriteFile(creds, []byte("accessKey=AK-value-1\nsecretkey=lower-case-secret-value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ args []string }{
+		{[]string{"--provider", "ncp", "--company-id", "c1"}},
+		{[]string{"--provider", "huaweicloud", "--oneaccess-domain", "tenant.huaweioneaccess.com"}},
+	} {
+		args := append([]string{"export", "acme", "-n", "orgs", "--credentials-file", creds}, tc.args...)
+		code, out, errOut := runPlugin(args...)
+		if code != exitError || out != "" || !strings.HasPrefix(errOut, "error: ") || !strings.Contains(errOut, `secret "ncp.env" has no key`) ||
+			strings.Contains(errOut, `secret ""`) || strings.Contains(errOut, "value") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 naming the file ncp.env and the missing key, no value", tc.args, code, out, errOut)
 		}
 	}
 }
