@@ -148,6 +148,9 @@ func (o *exportOptions) run(ctx context.Context) error {
 	for _, s := range res.skipped {
 		fmt.Fprintf(o.streams.ErrOut, "warning: remote department %q left out: %s\n", s.key, s.reason)
 	}
+	for _, s := range res.orphans {
+		fmt.Fprintf(o.streams.ErrOut, "warning: remote department %q: %s\n", s.key, s.reason)
+	}
 	if o.outputDir != "" {
 		folders, err := writeOutputDir(o.outputDir, res.manifests)
 		if err != nil {

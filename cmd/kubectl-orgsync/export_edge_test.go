@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/provider"
@@ -95,5 +96,25 @@ func TestExportCredentialsFileMissingAKey(t *testing.T) {
 			strings.Contains(errOut, `secret ""`) || strings.Contains(errOut, "value") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 naming the file ncp.env and the missing key, no value", tc.args, code, out, errOut)
 		}
+	}
+}
+
+// TestExportWarnsOfAParentMissingRemotely: a department whose parent the listing lacks is
+// exported (nothing else can hold it) with a warning that its Department will wait; a parent
+// that is listed but not exported (--unmanaged-only) is no such case.
+func TestExportWarnsOfAParentMissingRemotely(t *testing.T) {
+	chart := []provider.Department{
+		{Key: "top", Name: "Top", DisplayOrder: "1"},
+		{Key: "child", ParentKey: "top", Name: "Child", DisplayOrder: "1"},
+		{Key: "orphan", ParentKey: "ghost", Name: "Orphan", DisplayOrder: "1"},
+	}
+	res := buildManifests(exportInput{provider: v1alpha1.ProviderNCP, organization: "acme", namespace: "orgs", remote: chart})
+	if len(res.manifests) != 3 || len(res.orphans) != 1 || res.orphans[0].key != "orphan" || !strings.Contains(res.orphans[0].reason, `its parent "ghost" is not in the remote chart`) {
+		t.Errorf("%d manifests, orphans %+v", len(res.manifests), res.orphans)
+	}
+	claimed := []v1alpha1.Department{{ObjectMeta: metav1.ObjectMeta{Name: "top"}, Spec: v1alpha1.DepartmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}}}}
+	res = buildManifests(exportInput{provider: v1alpha1.ProviderNCP, organization: "acme", namespace: "orgs", remote: chart, existing: claimed, unmanagedOnly: true})
+	if len(res.manifests) != 2 || len(res.orphans) != 1 || res.orphans[0].key != "orphan" {
+		t.Errorf("--unmanaged-only: %d manifests, orphans %+v", len(res.manifests), res.orphans)
 	}
 }

@@ -60,6 +60,9 @@ type exportResult struct {
 	skipped   []skippedDepartment
 	// covered counts the remote departments left out because a Department claims them.
 	covered int
+	// orphans are the exported departments whose parent the remote chart does not hold (gone,
+	// or moved while it was listed): their Departments will wait for it (WaitingForParent).
+	orphans []skippedDepartment
 }
 
 // buildManifests turns a remote chart into Department manifests which, applied, make the manager
@@ -140,6 +143,16 @@ func buildManifests(in exportInput) exportResult {
 		}
 	}
 	slices.SortFunc(res.skipped, func(a, b skippedDepartment) int { return strings.Compare(a.key, b.key) })
+	listed := make(map[string]bool, len(in.remote))
+	for _, d := range in.remote {
+		listed[d.Key] = true
+	}
+	for _, m := range res.manifests {
+		if m.parentKey != "" && !listed[m.parentKey] {
+			res.orphans = append(res.orphans, skippedDepartment{key: m.key,
+				reason: fmt.Sprintf("its parent %q is not in the remote chart: its Department will wait for it (WaitingForParent)", m.parentKey)})
+		}
+	}
 	return res
 }
 
