@@ -269,18 +269,25 @@ func planDeletes(chart *controller.PlanChart, org *v1alpha1.Organization, deleti
 			}
 		}
 		touched := map[string]bool{} // keys whose deleting Departments may decide otherwise now
+		deleted := map[string]bool{} // keys this wave deletes
 		for _, w := range wave {
 			d := w.d
 			if r, exists := chart.Remote(d.Key()); exists {
 				touched[r.ParentKey] = true
 			}
 			touched[d.Spec.ParentExternalKey], touched[d.Key()] = true, true
+			if deleted[d.Key()] {
+				// Another deleting Department of the key deletes it in this wave: this one
+				// finds it gone and lets go, as the manager's second reconcile does.
+				continue
+			}
 			if w.action == controller.PlanRelease {
 				if _, exists := chart.Remote(d.Key()); exists && !otherClaimant(chart, d) {
 					changes = append(changes, planChange{Action: actionRelease, Key: d.Key(), Department: d.Name})
 				}
 				continue
 			}
+			deleted[d.Key()] = true
 			c := planChange{Action: actionDelete, Key: d.Key(), Department: d.Name}
 			switch {
 			case above[d.Key()]:

@@ -84,3 +84,19 @@ func TestPlanOfADeepChainPruned(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanPrunesTwoClaimantsOfOneKey: two Departments left claiming one key (a Conflict), both
+// pruned: the remote department is deleted once; the other Department finds it gone and lets go.
+func TestPlanPrunesTwoClaimantsOfOneKey(t *testing.T) {
+	p := planOrganization(planInput{
+		org:     planOrg(),
+		desired: []v1alpha1.Department{want("keep", "Keep", "")},
+		cluster: []v1alpha1.Department{have("keep", "Keep", ""), have("x-old", "X", "", externalKey("x"), created(time.Hour)),
+			have("x-new", "X", "", externalKey("x"))},
+		remote: []provider.Department{remoteDept("keep", "Keep", ""), remoteDept("x", "X", "")},
+		prune:  true, diff: ncpprovider.Diff, now: planNow,
+	})
+	if got := brief(p); len(got) != 1 || got[0] != "delete x" || p.Budget.Deletes != 1 {
+		t.Errorf("plan: %q, %d deletes counted, want one delete of x", got, p.Budget.Deletes)
+	}
+}
