@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -134,10 +136,10 @@ func toManifest(info *resource.Info, namespace string, enforce bool) (manifest, 
 	gvk := u.GroupVersionKind()
 	if gvk.Group != v1alpha1.GroupVersion.Group || gvk.Kind != "Department" {
 		return manifest{}, fmt.Errorf("%s: %s %q (apiVersion %s) is not a Department: plan reads orgsync.dev/v1alpha1 Departments only",
-			source, kindOf(u), u.GetName(), u.GetAPIVersion())
+			source, kindOf(u), u.GetName(), shown(u.GetAPIVersion()))
 	}
 	if gvk.Version != v1alpha1.GroupVersion.Version {
-		return manifest{}, fmt.Errorf("%s: Department %q has apiVersion %s; this plugin knows %s", source, u.GetName(), u.GetAPIVersion(), v1alpha1.GroupVersion)
+		return manifest{}, fmt.Errorf("%s: Department %q has apiVersion %s; this plugin knows %s", source, u.GetName(), shown(u.GetAPIVersion()), v1alpha1.GroupVersion)
 	}
 	if u.GetName() == "" {
 		return manifest{}, fmt.Errorf("%s: a Department without metadata.name", source)
@@ -164,7 +166,18 @@ func kindOf(u *unstructured.Unstructured) string {
 	if u.GetKind() == "" {
 		return "an object without a kind"
 	}
-	return u.GetKind()
+	return shown(u.GetKind())
+}
+
+// shown is s as an error may print it: quoted when it holds anything but visible characters, so
+// that a manifest from a pull request cannot write control sequences into a CI log.
+func shown(s string) string {
+	for _, r := range s {
+		if !unicode.IsGraphic(r) || unicode.IsSpace(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // cleanSource shortens an absolute path under the working directory to a relative one.

@@ -77,3 +77,18 @@ func TestLoadManifests(t *testing.T) {
 		t.Errorf("two problems: %v", err)
 	}
 }
+
+func TestShownQuotesWhatIsNotPlainText(t *testing.T) {
+	for in, want := range map[string]string{
+		"ConfigMap":        "ConfigMap",
+		"orgsync.dev/v1":   "orgsync.dev/v1",
+		"Config\x1b[2JMap": `"Config\x1b[2JMap"`,
+		"two words":        `"two words"`,
+		"line\nbreak":      `"line\nbreak"`,
+		"부서":               "부서",
+	} {
+		if got := shown(in); got != want {
+			t.Errorf("shown(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

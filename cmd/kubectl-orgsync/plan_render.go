@@ -163,7 +163,7 @@ func renderOrganizationPlan(b *strings.Builder, p organizationPlan, colors palet
 		fmt.Fprintf(b, "  Deletion budget: %d per %s, %d made in the current window, %d approved beyond it: %d of %d deletes now",
 			bud.MaxDeletions, shortDuration(bud.Window), bud.Made, bud.Approved, bud.Deletes-bud.Held, bud.Deletes)
 		if bud.Held > 0 {
-			fmt.Fprintf(b, ", %d held until approved:\n    kubectl annotate organization %s -n %s %s=%d\n",
+			fmt.Fprintf(b, ", %d held until approved:\n    kubectl annotate --overwrite organization %s -n %s %s=%d\n",
 				bud.Held, p.Name, p.Namespace, v1alpha1.AnnotationApproveDeletions, bud.Held)
 		} else {
 			b.WriteString("\n")

@@ -108,7 +108,7 @@ func (r *textRenderer) header(c *chart) {
 		}
 	}
 	if d := org.Status.Deletions; d != nil && d.Held > 0 {
-		r.line(r.o.colors.paint(healthWaiting, fmt.Sprintf("Deletion budget: %d remote %s held; kubectl annotate organization %s -n %s %s=%d lets them through",
+		r.line(r.o.colors.paint(healthWaiting, fmt.Sprintf("Deletion budget: %d remote %s held; kubectl annotate --overwrite organization %s -n %s %s=%d lets them through",
 			d.Held, plural(int(d.Held), "deletion", "deletions"), clean(org.Name), clean(org.Namespace), "orgsync.dev/approve-deletions", d.Held)))
 	}
 }

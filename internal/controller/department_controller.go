@@ -256,7 +256,7 @@ func heldByBudget(org *v1alpha1.Organization) outcome {
 	maxDeletions, window := org.Spec.EffectiveDeletionBudget()
 	return notReady(v1alpha1.ReasonDeletionBudgetExceeded, fmt.Sprintf(
 		"the remote delete waits: Organization %q allows %d deletions per %s (spec.deletionBudget) and they are spent; "+
-			"let more through with kubectl annotate organization %s %s=<n>, raise spec.deletionBudget.maxDeletions, or wait for the next window",
+			"let more through with kubectl annotate --overwrite organization %s %s=<n>, raise spec.deletionBudget.maxDeletions, or wait for the next window",
 		org.Name, maxDeletions, window, org.Name, v1alpha1.AnnotationApproveDeletions))
 }
 

@@ -286,7 +286,7 @@ func (r *OrganizationReconciler) withBudget(org *v1alpha1.Organization, o outcom
 	maxDeletions, window := org.Spec.EffectiveDeletionBudget()
 	held := notReady(v1alpha1.ReasonDeletionBudgetExceeded, fmt.Sprintf(
 		"%d remote deletions are held: the deletion budget allows %d per %s and %d were made since %s; "+
-			"let them through with kubectl annotate organization %s %s=%d, or raise spec.deletionBudget.maxDeletions",
+			"let them through with kubectl annotate --overwrite organization %s %s=%d, or raise spec.deletionBudget.maxDeletions",
 		status.Held, maxDeletions, window, status.Made,
 		windowStartOf(status), org.Name, v1alpha1.AnnotationApproveDeletions, status.Held))
 	held.result = ctrl.Result{RequeueAfter: time.Minute}
