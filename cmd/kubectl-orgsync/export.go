@@ -151,14 +151,23 @@ func (o *exportOptions) run(ctx context.Context) error {
 	for _, s := range res.orphans {
 		fmt.Fprintf(o.streams.ErrOut, "warning: remote department %q: %s\n", s.key, s.reason)
 	}
-	if o.outputDir != "" {
+	switch {
+	case len(res.manifests) == 0 && o.outputDir != "":
+		// kubectl apply -k refuses a kustomization without resources: write none.
+		fmt.Fprintf(o.streams.ErrOut, "nothing to export: no remote department to write; %s was not written\n", o.outputDir)
+	case o.outputDir != "":
 		folders, err := writeOutputDir(o.outputDir, res.manifests)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(o.streams.ErrOut, "wrote %s Departments in %s folders to %s\n", thousands(len(res.manifests)), thousands(folders), o.outputDir)
-	} else if err := writeStream(o.streams.Out, res.manifests); err != nil {
-		return err
+	default:
+		if len(res.manifests) == 0 {
+			fmt.Fprintln(o.streams.ErrOut, "nothing to export: no remote department to write")
+		}
+		if err := writeStream(o.streams.Out, res.manifests); err != nil {
+			return err
+		}
 	}
 	if len(res.skipped) > 0 && !o.skipInvalid {
 		what := "1 remote department was"

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -116,5 +117,31 @@ func TestExportWarnsOfAParentMissingRemotely(t *testing.T) {
 	res = buildManifests(exportInput{provider: v1alpha1.ProviderNCP, organization: "acme", namespace: "orgs", remote: chart, existing: claimed, unmanagedOnly: true})
 	if len(res.manifests) != 2 || len(res.orphans) != 1 || res.orphans[0].key != "orphan" {
 		t.Errorf("--unmanaged-only: %d manifests, orphans %+v", len(res.manifests), res.orphans)
+	}
+}
+
+// TestExportOfAnEmptyChart: a chart with no department writes no directory (kubectl apply -k
+// refuses a kustomization without resources) and an empty stream, says so, and exits 0.
+func TestExportOfAnEmptyChart(t *testing.T) {
+	server := ncpfake.NewServer(ncpfake.Options{AccessKey: "ak-1", SecretKey: "sk-1", CompanyIDs: []string{"empty"}})
+	defer server.Close()
+	creds := filepath.Join(t.TempDir(), "ncp.env")
+	if err := os.WriteFile(creds, []byte("accessKey=ak-1\nsecretKey=sk-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "chart")
+	flags := []string{"-n", "orgs", "--credentials-file", creds, "--provider", "ncp", "--company-id", "empty",
+		"--ncp-workplace-endpoint", server.URL(), "--allow-insecure-endpoints"}
+
+	code, out, errOut := runPlugin(append([]string{"export", "acme", "--output-dir", dir}, flags...)...)
+	if code != exitOK || out != "" || !strings.Contains(errOut, "nothing to export") {
+		t.Errorf("--output-dir: exit %d, stdout %q, stderr %q; want exit 0 and nothing to export", code, out, errOut)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the output directory was written: %v", err)
+	}
+	code, out, errOut = runPlugin(append([]string{"export", "acme"}, flags...)...)
+	if code != exitOK || out != "" || !strings.Contains(errOut, "nothing to export") {
+		t.Errorf("stream: exit %d, stdout %q, stderr %q; want exit 0, an empty stream and nothing to export", code, out, errOut)
 	}
 }
