@@ -199,6 +199,9 @@ func (r *DepartmentReconciler) viewRemote(ctx context.Context, s *departmentSnap
 // sync decides for a live Department and acts on the decision.
 func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory) outcome {
 	d := decideSync(s)
+	if d.action == actCreate {
+		d = r.lookBeforeCreating(ctx, s, conn, inv, d)
+	}
 	// The finalizer goes on before the first remote write, so no remote department outlives its
 	// object unnoticed; and as soon as the department is bound to be written (its Organization is
 	// connected and lets it write), so that the write of a department that waited for its parent
@@ -216,6 +219,30 @@ func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, 
 	s.created = act == actCreate
 	r.noteRejection(s, inv, o)
 	return o
+}
+
+// lookBeforeCreating lists the chart again before a create that rests on a listing older than the
+// Department, and decides again: a department made remotely since (by hand, or the one an export
+// was read from) is then adopted, without a write when it matches, instead of created over.
+// Only a create with no other create since the last listing looks again, so that a bulk apply
+// does not list the whole chart before each create; a department it misses is still adopted by
+// the provider when the create finds the key taken.
+func (r *DepartmentReconciler) lookBeforeCreating(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory, d decision) decision {
+	// creationTimestamp has whole seconds: the Department may be up to a second younger.
+	born := s.dept.CreationTimestamp.Add(time.Second)
+	if now := time.Now(); born.After(now) {
+		born = now
+	}
+	if !inv.createNeedsListing(born) {
+		return d
+	}
+	if err := inv.listedSince(ctx, born, conn, conn.Departments.List); err != nil {
+		return report(failure(err))
+	}
+	if err := r.viewRemote(ctx, s, inv); err != nil {
+		return report(retry(err))
+	}
+	return decideSync(s)
 }
 
 // finalize decides for a deleting Department and acts. released is true when the finalizer is
@@ -321,7 +348,7 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 		}
 		// No event: the Ready condition says it, and a first import of thousands of departments
 		// would write as many Events. Updates and deletes, which change what exists, have one.
-		inv.put(created)
+		inv.created(created)
 	case actUpdate:
 		updated, err := conn.Departments.Update(ctx, d.desired)
 		if err != nil {

@@ -154,6 +154,21 @@ func gitopsControls(b backend) {
 		}
 	})
 
+	It("looks again before creating: a department made remotely after the last listing is adopted without a write when its Department comes", func() {
+		t.setUp(func(o *v1alpha1.Organization) { o.Spec.SyncPeriod = &metav1.Duration{Duration: time.Hour} })
+		// Made by hand after the Organization listed the chart (an export read it, say); the
+		// Organization's next listing is an hour away.
+		t.backend.put(t.acct, "by-hand", remoteDepartment{Name: "Made by hand"})
+		t.backend.put(t.acct, "by-hand-team", remoteDepartment{Parent: "by-hand", Name: "Team by hand"})
+		t.create(t.dept("by-hand", "", "Made by hand"), t.dept("by-hand-team", "by-hand", "Team by hand"), t.dept("fresh", "", "Fresh"))
+		t.eventuallySynced("by-hand", "by-hand-team", "fresh")
+		Expect(t.writesTo("by-hand")).To(BeEmpty(), "adopted as it was, not created over")
+		Expect(t.writesTo("by-hand-team")).To(BeEmpty(), "adopted as it was, not created over")
+		Expect(t.writesTo("fresh")).To(ConsistOf(HaveField("Method", "POST")), "created once")
+		Expect(t.get("by-hand").Status.Adopted).To(BeTrue())
+		Expect(t.get("fresh").Status.Adopted).To(BeFalse())
+	})
+
 	It("releases the Departments of an Organization deleted with deletionPolicy Orphan and leaves every remote department in place", func() {
 		t.setUp() // deletionPolicy defaults to Orphan
 		Expect(organization().Spec.DeletionPolicy).To(Equal(v1alpha1.DeletionPolicyOrphan))

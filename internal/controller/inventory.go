@@ -33,6 +33,8 @@ type inventory struct {
 	complete bool
 	// listStarted is when the listing the chart rests on began; listedAt when it ended.
 	listStarted, listedAt time.Time
+	// lastCreate is when orgsync last created a department in the chart.
+	lastCreate time.Time
 	// inflight is the listing under way, if any; journal the writes applied while it runs, to be
 	// applied again on its result (which may or may not include them).
 	inflight *listing
@@ -275,6 +277,23 @@ func (inv *inventory) put(d provider.Department) {
 	}
 	inv.mu.Unlock()
 	inv.announce(change)
+}
+
+// created records a department as a successful create wrote it.
+func (inv *inventory) created(d provider.Department) {
+	inv.mu.Lock()
+	inv.lastCreate = time.Now()
+	inv.mu.Unlock()
+	inv.put(d)
+}
+
+// createNeedsListing reports whether a create for a Department that came into being at born
+// should first wait for a listing that started after it: the chart the create rests on was listed
+// before the Department existed, and orgsync has created nothing in it since that listing began.
+func (inv *inventory) createNeedsListing(born time.Time) bool {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return inv.complete && inv.listStarted.Before(born) && !inv.lastCreate.After(inv.listStarted)
 }
 
 // remove records a department as deleted.
