@@ -63,6 +63,9 @@ type observation struct {
 	connection *provider.Connection
 	generation int64
 	at         time.Time
+	// observed is what the remote organization API answered: a later reconcile may read an
+	// Organization from the cache that does not show it in status yet.
+	observed provider.OrganizationObservation
 }
 
 // +kubebuilder:rbac:groups=orgsync.dev,resources=organizations,verbs=get;list;watch;update;patch
@@ -157,10 +160,12 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 	// Come back when the chart is due to be listed again.
 	connected.result = ctrl.Result{RequeueAfter: jitter(max(time.Second, period-inv.age(time.Now())))}
 
-	if r.fresh(org, conn) && !reconcileNow {
+	if last, fresh := r.fresh(org, conn); fresh && !reconcileNow {
 		o := outcome{keepCondition: true, result: connected.result}
 		if !isReady(org.Status.Conditions, org.Generation) {
-			o = synced(fmt.Sprintf("connected to %s organization %s", providerName(org), org.Status.OrganizationNo))
+			// The status may come from a cache that has not seen the last observation yet.
+			recordObservation(org, last.observed)
+			o = synced(fmt.Sprintf("connected to %s organization %s", providerName(org), last.observed.ID))
 			o.result = connected.result
 		}
 		return o, connected
@@ -190,10 +195,7 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 		}
 		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Created", "Create", "Created %s organization %s", providerName(org), observed.ID)
 	}
-	org.Status.OrganizationNo = observed.ID
-	org.Status.OrganizationName = observed.Name
-	org.Status.MasterMemberName = observed.MasterMemberName
-	org.Status.MemberStatusCode = observed.MemberStatusCode
+	recordObservation(org, observed)
 	if org.Status.LastSyncTime == nil || time.Since(org.Status.LastSyncTime.Time) > statusRefresh {
 		now := metav1.Now()
 		org.Status.LastSyncTime = &now
@@ -202,7 +204,7 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 	if r.observedWith == nil {
 		r.observedWith = map[types.UID]observation{}
 	}
-	r.observedWith[org.UID] = observation{connection: conn, generation: org.Generation, at: time.Now()}
+	r.observedWith[org.UID] = observation{connection: conn, generation: org.Generation, at: time.Now(), observed: observed}
 	r.mu.Unlock()
 	o := synced(fmt.Sprintf("connected to %s organization %s", providerName(org), observed.ID))
 	o.result = connected.result
@@ -244,12 +246,20 @@ func (r *OrganizationReconciler) claimantsOfTarget(ctx context.Context, org *v1a
 }
 
 // fresh reports whether org's remote organization was observed with the same connection, for
-// the same generation, within the sync period.
-func (r *OrganizationReconciler) fresh(org *v1alpha1.Organization, conn *provider.Connection) bool {
+// the same generation, within the sync period, and returns that observation.
+func (r *OrganizationReconciler) fresh(org *v1alpha1.Organization, conn *provider.Connection) (observation, bool) {
 	r.mu.Lock()
 	last, ok := r.observedWith[org.UID]
 	r.mu.Unlock()
-	return ok && last.connection == conn && last.generation == org.Generation && time.Since(last.at) < syncPeriodOf(org, r.SyncPeriod)
+	return last, ok && last.connection == conn && last.generation == org.Generation && time.Since(last.at) < syncPeriodOf(org, r.SyncPeriod)
+}
+
+// recordObservation copies what the remote organization API answered into org's status.
+func recordObservation(org *v1alpha1.Organization, observed provider.OrganizationObservation) {
+	org.Status.OrganizationNo = observed.ID
+	org.Status.OrganizationName = observed.Name
+	org.Status.MasterMemberName = observed.MasterMemberName
+	org.Status.MemberStatusCode = observed.MemberStatusCode
 }
 
 // takeApproval counts the deletions orgsync.dev/approve-deletions lets through and removes the
