@@ -122,7 +122,7 @@ func (o *remoteOptions) connectors() provider.Mux {
 // say which Organization and Secret they concern (a refused credential: errors.Is
 // provider.ErrCredentials). No error carries a value of the Secret.
 func (o *remoteOptions) connect(ctx context.Context, c *cluster, org *v1alpha1.Organization) (provider.Departments, error) {
-	if err := o.validate(); err != nil {
+	if err := o.validate(); err != nil { // before the Secret is read
 		return nil, err
 	}
 	secretName := org.Spec.CredentialsSecretRef.Name
@@ -148,8 +148,8 @@ func (o *remoteOptions) connectWith(ctx context.Context, org *v1alpha1.Organizat
 	return &explainedDepartments{Departments: conn.Departments, source: source}, nil
 }
 
-// explainedDepartments says, in the errors of its calls, whose chart they concern and, for
-// refused credentials, what to check.
+// explainedDepartments says, in the errors of its listings, whose chart they concern and, for
+// refused credentials, what to check. The plugin only reads: writes go through unwrapped.
 type explainedDepartments struct {
 	provider.Departments
 	source string
@@ -168,27 +168,4 @@ func (d *explainedDepartments) List(ctx context.Context) ([]provider.Department,
 		return nil, d.explain("listing", err)
 	}
 	return all, nil
-}
-
-func (d *explainedDepartments) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
-	created, err := d.Departments.Create(ctx, desired)
-	if err != nil {
-		return created, d.explain("creating "+desired.Key+" in", err)
-	}
-	return created, nil
-}
-
-func (d *explainedDepartments) Update(ctx context.Context, desired provider.Department) (provider.Department, error) {
-	updated, err := d.Departments.Update(ctx, desired)
-	if err != nil {
-		return updated, d.explain("updating "+desired.Key+" in", err)
-	}
-	return updated, nil
-}
-
-func (d *explainedDepartments) Delete(ctx context.Context, target provider.Department) error {
-	if err := d.Departments.Delete(ctx, target); err != nil {
-		return d.explain("deleting "+target.Key+" from", err)
-	}
-	return nil
 }

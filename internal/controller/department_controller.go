@@ -412,26 +412,36 @@ func keyHolder(claimants []v1alpha1.Department, dept *v1alpha1.Department) (hold
 // keys of the cycle when the chain comes back to dept.
 func (r *DepartmentReconciler) parentCycle(ctx context.Context, dept *v1alpha1.Department) ([]string, error) {
 	org := dept.Spec.OrganizationRef.Name
+	return cycleThrough(dept, func(key string) (string, bool, error) {
+		holders, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, key))
+		if err != nil || len(holders) == 0 {
+			return "", false, err
+		}
+		return holders[0].Spec.ParentExternalKey, true, nil
+	})
+}
+
+// cycleThrough follows parentExternalKey from dept, asking parentOf for the parent key of the
+// Department that holds a key, and returns the keys of the cycle when the chain comes back to
+// dept; nil when it ends, or meets a cycle further up that dept is not part of (that cycle's
+// Departments report it).
+func cycleThrough(dept *v1alpha1.Department, parentOf func(key string) (parent string, found bool, err error)) ([]string, error) {
 	path := []string{dept.Key()}
 	seen := map[string]bool{dept.Key(): true}
-	parent := dept.Spec.ParentExternalKey
-	for parent != "" {
+	for parent := dept.Spec.ParentExternalKey; parent != ""; {
 		path = append(path, parent)
 		if parent == dept.Key() {
 			return path, nil
 		}
 		if seen[parent] {
-			return nil, nil // a cycle further up that dept is not part of; that Department reports it.
-		}
-		seen[parent] = true
-		holders, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, parent))
-		if err != nil {
-			return nil, err
-		}
-		if len(holders) == 0 {
 			return nil, nil
 		}
-		parent = holders[0].Spec.ParentExternalKey
+		seen[parent] = true
+		next, found, err := parentOf(parent)
+		if err != nil || !found {
+			return nil, err
+		}
+		parent = next
 	}
 	return nil, nil
 }

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"maps"
 	"slices"
 	"strconv"
@@ -54,8 +55,8 @@ type PlanChart struct {
 	depts    map[string]*v1alpha1.Department // by name
 	byKey    map[string][]*v1alpha1.Department
 	byParent map[string][]*v1alpha1.Department
-	remote   map[string]provider.Department
-	children map[string]map[string]bool // remote keys by parent key
+	// remote is an inventory as the manager keeps one, resting on the plan's listing.
+	remote *inventory
 }
 
 // NewPlanChart indexes org's Departments and its remote chart. org must exist; the plan assumes
@@ -66,7 +67,7 @@ func NewPlanChart(org *v1alpha1.Organization, depts []v1alpha1.Department, remot
 		org: org, diff: diff,
 		depts: map[string]*v1alpha1.Department{}, byKey: map[string][]*v1alpha1.Department{},
 		byParent: map[string][]*v1alpha1.Department{},
-		remote:   map[string]provider.Department{}, children: map[string]map[string]bool{},
+		remote:   newInventory(org.Namespace, org.Name, nil),
 	}
 	for i := range depts {
 		d := depts[i].DeepCopy()
@@ -80,42 +81,33 @@ func NewPlanChart(org *v1alpha1.Organization, depts []v1alpha1.Department, remot
 			c.byParent[p] = append(c.byParent[p], d)
 		}
 	}
-	for _, r := range remote {
-		c.Put(r)
-	}
+	// The listing was made by the plan: the inventory takes it as the manager takes its own.
+	_ = c.remote.listedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) {
+		return remote, nil
+	})
 	return c
 }
 
 // Remote returns the remote department key, if the chart holds it.
 func (c *PlanChart) Remote(key string) (provider.Department, bool) {
-	d, ok := c.remote[key]
-	return d, ok
+	if d := c.remote.view(key, "", false).self; d != nil {
+		return *d, true
+	}
+	return provider.Department{}, false
 }
 
 // RemoteKeys lists the remote chart's keys, sorted.
 func (c *PlanChart) RemoteKeys() []string {
-	return slices.Sorted(maps.Keys(c.remote))
+	c.remote.mu.Lock()
+	defer c.remote.mu.Unlock()
+	return slices.Sorted(maps.Keys(c.remote.byKey))
 }
 
 // Put records a remote department as a create or an update leaves it.
-func (c *PlanChart) Put(d provider.Department) {
-	if old, ok := c.remote[d.Key]; ok {
-		delete(c.children[old.ParentKey], d.Key)
-	}
-	c.remote[d.Key] = d
-	if c.children[d.ParentKey] == nil {
-		c.children[d.ParentKey] = map[string]bool{}
-	}
-	c.children[d.ParentKey][d.Key] = true
-}
+func (c *PlanChart) Put(d provider.Department) { c.remote.put(d) }
 
 // Remove records a remote delete.
-func (c *PlanChart) Remove(key string) {
-	if old, ok := c.remote[key]; ok {
-		delete(c.children[old.ParentKey], key)
-		delete(c.remote, key)
-	}
-}
+func (c *PlanChart) Remove(key string) { c.remote.remove(key) }
 
 // Forget drops a Department whose finalizer is gone: the object no longer exists.
 func (c *PlanChart) Forget(name string) {
@@ -198,19 +190,7 @@ func (c *PlanChart) snapshot(dept *v1alpha1.Department) *departmentSnapshot {
 		claimants = append(claimants, *d)
 	}
 	s.holder, s.successor = keyHolder(claimants, dept)
-	deleting := !dept.DeletionTimestamp.IsZero()
-	s.remote = remoteView{complete: true}
-	if d, ok := c.remote[dept.Key()]; ok {
-		s.remote.self = &d
-	}
-	if p := dept.Spec.ParentExternalKey; p != "" {
-		if d, ok := c.remote[p]; ok {
-			s.remote.parent = &d
-		}
-	}
-	if deleting {
-		s.remote.children = slices.Sorted(maps.Keys(c.children[dept.Key()]))
-	}
+	s.remote = c.remote.view(dept.Key(), dept.Spec.ParentExternalKey, !dept.DeletionTimestamp.IsZero())
 	return s
 }
 
@@ -225,27 +205,15 @@ func (c *PlanChart) anyClaimant(key string) (string, bool) {
 	return "", false
 }
 
-// cycle follows parentExternalKey from dept, as the reconciler's parentCycle does, and returns the
-// keys of the cycle when the chain comes back to dept.
+// cycle is the parentExternalKey cycle dept is part of, as the reconciler's parentCycle finds it.
 func (c *PlanChart) cycle(dept *v1alpha1.Department) []string {
-	path := []string{dept.Key()}
-	seen := map[string]bool{dept.Key(): true}
-	for parent := dept.Spec.ParentExternalKey; parent != ""; {
-		path = append(path, parent)
-		if parent == dept.Key() {
-			return path
+	path, _ := cycleThrough(dept, func(key string) (string, bool, error) {
+		if holders := c.byKey[key]; len(holders) > 0 {
+			return holders[0].Spec.ParentExternalKey, true, nil
 		}
-		if seen[parent] {
-			return nil
-		}
-		seen[parent] = true
-		holders := c.byKey[parent]
-		if len(holders) == 0 {
-			return nil
-		}
-		parent = holders[0].Spec.ParentExternalKey
-	}
-	return nil
+		return "", false, nil
+	})
+	return path
 }
 
 func planDecision(d decision) PlanDecision {
