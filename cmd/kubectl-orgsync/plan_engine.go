@@ -157,6 +157,9 @@ func planOrganization(in planInput) organizationPlan {
 		liveChildren[d.Spec.ParentExternalKey] = append(liveChildren[d.Spec.ParentExternalKey], d)
 	}
 	wrote := map[string]bool{}
+	// moveWaits are Departments whose move waits for a department inside their own subtree
+	// remotely to move out: any move a round makes may be that one.
+	moveWaits := map[string]*v1alpha1.Department{}
 	for candidates := live; len(candidates) > 0; {
 		// One round decides every candidate from the same chart, as the manager's workers do;
 		// its writes are applied after it.
@@ -168,8 +171,12 @@ func planOrganization(in planInput) organizationPlan {
 			}
 			dec := chart.DecideSync(d.Name)
 			if dec.Action != controller.PlanCreate && dec.Action != controller.PlanUpdate {
+				if _, exists := chart.Remote(d.Key()); exists && dec.Reason == v1alpha1.ReasonWaitingForParent {
+					moveWaits[d.Name] = d
+				}
 				continue
 			}
+			delete(moveWaits, d.Name)
 			if refused(d) {
 				continue // listed as waiting below
 			}
@@ -187,6 +194,11 @@ func planOrganization(in planInput) organizationPlan {
 		// decide otherwise in the next one (a chain of n creates takes n rounds, not n passes
 		// over the whole chart each).
 		candidates = nil
+		if len(round) > 0 {
+			for _, d := range moveWaits {
+				candidates = append(candidates, d)
+			}
+		}
 		for key := range written {
 			for _, d := range liveChildren[key] {
 				if !wrote[d.Name] {

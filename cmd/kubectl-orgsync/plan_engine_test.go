@@ -185,6 +185,22 @@ func TestPlanOrganization(t *testing.T) {
 			remote:  []provider.Department{remoteDept("old", "Old", ""), remoteDept("team", "Team", "old")},
 			want:    []string{`create new-parent name="New parent" displayOrder="1"`, `move team parentExternalKey="old"->"new-parent"`},
 		},
+		"a move under what is still its own sub-department remotely comes after that one moves out": {
+			// a > b > c remotely; the manifests move b (and c with it) to the top and a under c:
+			// a's move alone the remote system refuses, so it comes second whatever the order of
+			// the manifests, although b is not the parent it waits for.
+			desired: []v1alpha1.Department{want("a", "A", "c"), want("b", "B", ""), want("c", "C", "b")},
+			cluster: []v1alpha1.Department{have("a", "A", ""), have("b", "B", "a"), have("c", "C", "b")},
+			remote:  []provider.Department{remoteDept("a", "A", ""), remoteDept("b", "B", "a"), remoteDept("c", "C", "b")},
+			want:    []string{`move b parentExternalKey="a"->(none)`, `move a parentExternalKey=(none)->"c"`},
+		},
+		"a move under a department inside its subtree that stays there waits": {
+			desired:  []v1alpha1.Department{want("a", "A", "c"), want("b", "B", "a")},
+			cluster:  []v1alpha1.Department{have("a", "A", ""), have("b", "B", "a")},
+			remote:   []provider.Department{remoteDept("a", "A", ""), remoteDept("b", "B", "a"), remoteDept("c", "C (by hand)", "b")},
+			want:     []string{"wait a WaitingForParent"},
+			unmanged: 1,
+		},
 		"pruned Departments are deleted children first": {
 			desired: []v1alpha1.Department{want("keep", "Keep", "")},
 			cluster: []v1alpha1.Department{have("keep", "Keep", ""), have("x", "X", ""), have("y", "Y", "x"), have("z", "Z", "y"), have("w", "W", "x")},

@@ -212,12 +212,12 @@ func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, 
 		}
 	}
 	if d.action == actNone {
-		r.noteRejection(s, inv, d.outcome)
+		r.noteWaits(s, inv, d.outcome)
 		return d.outcome
 	}
 	o, act := r.write(ctx, s, conn, inv, d, decideSync)
 	s.created = act == actCreate
-	r.noteRejection(s, inv, o)
+	r.noteWaits(s, inv, o)
 	return o
 }
 
@@ -370,12 +370,19 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 	return nil
 }
 
-// noteRejection remembers an InvalidSpec, and what it depended on, so that the same values are
-// not sent again until the spec or the departments around it change, and asks the inventory to
-// wake the Department at the next change under its parent.
-func (r *DepartmentReconciler) noteRejection(s *departmentSnapshot, inv *inventory, o outcome) {
+// noteWaits asks the inventory to wake a Department whose move waits for its new parent to leave
+// its subtree at the next change under any department between them. It also remembers an
+// InvalidSpec, and what it depended on, so that the same values are not sent again until the spec
+// or the departments around it change, and asks the inventory to wake the Department at the next
+// change under its parent.
+func (r *DepartmentReconciler) noteWaits(s *departmentSnapshot, inv *inventory, o outcome) {
 	if o.keepCondition {
 		return
+	}
+	if below := s.remote.parentBelow; inv != nil && o.reason == v1alpha1.ReasonWaitingForParent && below != nil {
+		for _, key := range below[:len(below)-1] {
+			inv.watch(key, client.ObjectKeyFromObject(s.dept))
+		}
 	}
 	if o.reason != v1alpha1.ReasonInvalidSpec || inv == nil {
 		r.rejections.Delete(s.dept.UID)

@@ -128,6 +128,13 @@ func decideSync(s *departmentSnapshot) decision {
 		if observeOnly {
 			return report(notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q differs in %s (managementPolicy Observe: not updating it)", key, strings.Join(diff, ", "))))
 		}
+		if below := s.remote.parentBelow; below != nil {
+			// The remote system refuses a move under one's own sub-department; the departments
+			// between move out first (their own Departments, when the chart asks for it).
+			return report(notReady(v1alpha1.ReasonWaitingForParent, fmt.Sprintf(
+				"parent department %q is inside this department's subtree remotely (%s): the update waits until it has moved out",
+				desired.ParentKey, strings.Join(truncate(below, 10), " > "))))
+		}
 		return decision{action: actUpdate, desired: desired, diff: diff, outcome: synced(fmt.Sprintf("remote department %q matches the spec", key))}
 	}
 	if observeOnly {

@@ -92,6 +92,11 @@ func TestDecideSync(t *testing.T) {
 			s:      departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true, parent: parent, self: renamed}, diff: nameDiff},
 			action: actUpdate, reason: v1alpha1.ReasonSynced,
 		},
+		"moving under its own remote sub-department: wait, no write": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff,
+				remote: remoteView{complete: true, parent: parent, self: renamed, parentBelow: []string{"team", "x", "div"}}},
+			reason: v1alpha1.ReasonWaitingForParent, want: `"div" is inside this department's subtree remotely (team > x > div)`,
+		},
 		"Observe and absent: Drifted, no write": {
 			s: departmentSnapshot{dept: testDepartment("team", "div", func(d *v1alpha1.Department) { d.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve }),
 				org: connectedOrg, remote: remoteView{complete: true, parent: parent}, diff: nameDiff},

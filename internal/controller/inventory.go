@@ -91,6 +91,10 @@ type remoteView struct {
 	children []string
 	// siblingsVersion counts the changes under the desired parent and under the remote one.
 	siblingsVersion uint64
+	// parentBelow, when the desired parent is remotely inside the department's own subtree (a
+	// move that the remote system would refuse as a cycle until that parent moves out), is the
+	// remote path from the department down to that parent.
+	parentBelow []string
 }
 
 func newInventory(namespace, organization string, notify func(inventoryChange)) *inventory {
@@ -111,6 +115,7 @@ func (inv *inventory) view(key, parentKey string, withChildren bool) remoteView 
 		v.self = &d
 		if d.ParentKey != parentKey {
 			v.siblingsVersion += inv.versions[d.ParentKey]
+			v.parentBelow = inv.pathDownLocked(key, parentKey)
 		}
 	}
 	if parentKey != "" {
@@ -122,6 +127,26 @@ func (inv *inventory) view(key, parentKey string, withChildren bool) remoteView 
 		v.children = slices.Sorted(maps.Keys(inv.children[key]))
 	}
 	return v
+}
+
+// pathDownLocked returns the remote path from key down to below (both included) when below is in
+// key's remote subtree, else nil. The walk up from below ends at the top, at a department the
+// chart lacks, or after as many steps as the chart has departments (a remote cycle made by hand).
+func (inv *inventory) pathDownLocked(key, below string) []string {
+	var up []string
+	for k := below; k != "" && len(up) <= len(inv.byKey); {
+		up = append(up, k)
+		if k == key {
+			slices.Reverse(up)
+			return up
+		}
+		d, ok := inv.byKey[k]
+		if !ok {
+			return nil
+		}
+		k = d.ParentKey
+	}
+	return nil
 }
 
 // summary counts the chart's departments and those that claimed does not claim, and says when

@@ -90,6 +90,33 @@ func inventoryScenarios(b backend) {
 		Expect(t.remote()["second"].Name).To(Equal("Sales"))
 	})
 
+	It("moves a department under what is still its own sub-department remotely once that one has moved out, wherever to", func() {
+		t.setUp()
+		t.create(t.dept("r1", "", "R1"), t.dept("r2", "", "R2"), t.dept("a", "r1", "A"), t.dept("b", "a", "B"), t.dept("c", "b", "C"))
+		t.eventuallySynced("r1", "r2", "a", "b", "c")
+		// c is to move out from under a, and a under c: the chart has no cycle, but the remote
+		// system refuses a under c for as long as c is under a. c is held back (paused) so that
+		// a is decided first, as it may be when a GitOps tool applies both at once.
+		t.update("c", func(d *v1alpha1.Department) {
+			d.Annotations = map[string]string{v1alpha1.AnnotationPaused: "true"}
+			d.Spec.ParentExternalKey = "r2"
+		})
+		Eventually(t.reason).WithArguments("c").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonPaused))
+		t.update("a", func(d *v1alpha1.Department) { d.Spec.ParentExternalKey = "c" })
+		Eventually(t.message).WithArguments("a").WithTimeout(timeout).Should(
+			ContainSubstring(`parent department "c" is inside this department's subtree remotely (a > b > c)`))
+		Expect(t.reason("a")).To(Equal(v1alpha1.ReasonWaitingForParent))
+		Expect(parents(t.remote())).To(HaveKeyWithValue("a", "r1"))
+
+		// c moves from under b to r2: neither a's parent nor the one it waits for.
+		t.update("c", func(d *v1alpha1.Department) { delete(d.Annotations, v1alpha1.AnnotationPaused) })
+		t.eventuallySynced("a", "b", "c")
+		Expect(parents(t.remote())).To(Equal(map[string]string{"r1": "", "r2": "", "c": "r2", "a": "c", "b": "a"}))
+		for _, w := range t.writesTo("a") {
+			Expect(w.Status).To(BeNumerically("<", 300), "a move the remote system had to refuse was sent")
+		}
+	})
+
 	It("adopts a chart of several pages that exists remotely, with no create and no duplicate", func() {
 		const n = 140 // more than one page of 100
 		for i := range n {

@@ -199,3 +199,29 @@ func TestInventoryAnnouncesChanges(t *testing.T) {
 		t.Fatalf("a create announced %+v (the watcher is woken once)", changes)
 	}
 }
+
+func TestInventoryViewFindsAParentInsideTheSubtree(t *testing.T) {
+	inv := newInventory("ns", "acme", nil)
+	_ = inv.listedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) {
+		// a > b > c; x is top-level; loop-1 and loop-2 form a cycle made by hand.
+		return chart("a", "", "b", "a", "c", "b", "x", "", "loop-1", "loop-2", "loop-2", "loop-1"), nil
+	})
+	cases := []struct {
+		key, parent string
+		want        []string
+	}{
+		{"a", "c", []string{"a", "b", "c"}},
+		{"a", "b", []string{"a", "b"}},
+		{"b", "x", nil},    // elsewhere
+		{"c", "a", nil},    // an ancestor, not a descendant
+		{"b", "a", nil},    // where it is: no move
+		{"x", "gone", nil}, // a parent the chart lacks
+		{"x", "loop-1", nil},
+		{"loop-1", "loop-2", nil}, // already its parent
+	}
+	for _, tc := range cases {
+		if got := inv.view(tc.key, tc.parent, false).parentBelow; !slices.Equal(got, tc.want) {
+			t.Errorf("view(%q, %q).parentBelow = %v, want %v", tc.key, tc.parent, got, tc.want)
+		}
+	}
+}

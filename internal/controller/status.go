@@ -59,7 +59,7 @@ const (
 // wakeUps says, for every reason an object can be not Ready, what wakes it again.
 var wakeUps = map[string]wakeUp{
 	v1alpha1.ReasonWaitingForOrganization: {watch: "the Organization's creation, connection or spec change"},
-	v1alpha1.ReasonWaitingForParent:       {watch: "the parent key appearing in the Organization's inventory (a create or a listing)", delay: resyncDelay},
+	v1alpha1.ReasonWaitingForParent:       {watch: "the parent key appearing in the Organization's inventory (a create or a listing), or, for a move under a department still inside its own subtree, a change under any department between them", delay: resyncDelay},
 	v1alpha1.ReasonParentCycle:            {watch: "a change of a Department whose key is in the cycle", delay: resyncDelay},
 	v1alpha1.ReasonConflict:               {watch: "a change or deletion of another Department or Organization claiming the same key or chart", delay: resyncDelay},
 	v1alpha1.ReasonCredentialsInvalid:     {watch: "a change of the credentials Secret, when it is labelled and watched (--watch-credentials-secrets); it is read again at each resync either way", delay: resyncDelay},
