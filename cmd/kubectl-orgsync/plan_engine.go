@@ -190,9 +190,9 @@ func planOrganization(in planInput) organizationPlan {
 			chart.Put(dec.Desired)
 		}
 		// A decision depends on the Department's own remote department, which only its own
-		// write changes, and its parent's: only the children of what this round wrote can
-		// decide otherwise in the next one (a chain of n creates takes n rounds, not n passes
-		// over the whole chart each).
+		// write changes, its parent's and, for a move, where the parent is: only the children
+		// of what this round wrote, and the moves that waited, can decide otherwise in the next
+		// one (a chain of n creates takes n rounds, not n passes over the whole chart each).
 		candidates = nil
 		if len(round) > 0 {
 			for _, d := range moveWaits {
@@ -207,6 +207,7 @@ func planOrganization(in planInput) organizationPlan {
 			}
 		}
 		slices.SortFunc(candidates, byKey)
+		candidates = slices.Compact(candidates)
 	}
 	// Creates first, parents before children (the rounds' order), then updates and moves: a move
 	// under a department created here comes after its create.
