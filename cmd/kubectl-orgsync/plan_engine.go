@@ -181,7 +181,7 @@ func planOrganization(in planInput) organizationPlan {
 				continue // listed as waiting below
 			}
 			old, _ := chart.Remote(dec.Desired.Key)
-			p.Changes = append(p.Changes, syncChange(d, dec, old, existed[d.Key()] && takesOver(d), p.Provider))
+			p.Changes = append(p.Changes, syncChange(d, dec, old, existed[d.Key()] && controller.TakesOver(d), p.Provider))
 			round = append(round, dec)
 			wrote[d.Name] = true
 			written[dec.Desired.Key] = true
@@ -222,7 +222,7 @@ func planOrganization(in planInput) organizationPlan {
 			c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
 			p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: v1alpha1.ReasonInvalidSpec,
 				Message: "not sent again until the spec or the departments around it change: " + c.Message})
-		case dec.Synced && existed[d.Key()] && takesOver(d):
+		case dec.Synced && existed[d.Key()] && controller.TakesOver(d):
 			p.Adopted = append(p.Adopted, d.Key())
 		case !dec.Synced && dec.Reason != "":
 			p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: dec.Reason, Message: dec.Message})
@@ -488,12 +488,6 @@ func isZero(v any) bool {
 func refused(d *v1alpha1.Department) bool {
 	c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
 	return c != nil && c.Reason == v1alpha1.ReasonInvalidSpec && c.ObservedGeneration == d.Generation
-}
-
-// takesOver reports whether d, finding its remote department existing, adopts it: it has never
-// synced (nor adopted) before, as the manager decides status.adopted.
-func takesOver(d *v1alpha1.Department) bool {
-	return d.Status.ExternalKey == "" && !d.Status.Adopted
 }
 
 // otherClaimant reports whether a live Department takes d's key over (a rename in Git): the remote

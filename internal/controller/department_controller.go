@@ -80,7 +80,7 @@ func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		}
 	} else {
 		o = r.sync(ctx, s, conn, inv)
-		if o.synced && s.remote.self != nil && !s.created && dept.Status.ExternalKey == "" && !dept.Status.Adopted {
+		if o.synced && s.remote.self != nil && !s.created && TakesOver(dept) {
 			dept.Status.Adopted = true
 			r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Adopted", "Adopt", "Took over the existing remote department %q", dept.Key())
 		}
@@ -92,6 +92,13 @@ func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	o = o.withResync(cmp.Or(s.org.syncPeriod, r.SyncPeriod))
 	return r.writeStatus(ctx, before, dept, o)
+}
+
+// TakesOver reports whether dept, finding its remote department existing, adopts it: it has never
+// synced under its key, nor adopted a department, before. The manager records it in
+// status.adopted; kubectl orgsync plan reports it as an adoption.
+func TakesOver(dept *v1alpha1.Department) bool {
+	return dept.Status.ExternalKey == "" && !dept.Status.Adopted
 }
 
 // writeStatus records o on dept's status, with one patch and none when nothing changed.
