@@ -180,11 +180,17 @@ func planOrganization(in planInput) organizationPlan {
 			if refused(d) {
 				continue // listed as waiting below
 			}
-			old, _ := chart.Remote(dec.Desired.Key)
+			old, found := chart.Remote(dec.Desired.Key)
 			p.Changes = append(p.Changes, syncChange(d, dec, old, existed[d.Key()] && controller.TakesOver(d), p.Provider))
-			round = append(round, dec)
 			wrote[d.Name] = true
 			written[dec.Desired.Key] = true
+			if found && old.ParentKey != dec.Desired.ParentKey {
+				// The manager starts moves one after another: a move decided in the same round
+				// that this one would turn into a cycle waits for a later one.
+				chart.Put(dec.Desired)
+				continue
+			}
+			round = append(round, dec)
 		}
 		for _, dec := range round {
 			chart.Put(dec.Desired)
@@ -194,7 +200,7 @@ func planOrganization(in planInput) organizationPlan {
 		// of what this round wrote, and the moves that waited, can decide otherwise in the next
 		// one (a chain of n creates takes n rounds, not n passes over the whole chart each).
 		candidates = nil
-		if len(round) > 0 {
+		if len(written) > 0 {
 			for _, d := range moveWaits {
 				candidates = append(candidates, d)
 			}

@@ -194,6 +194,15 @@ func TestPlanOrganization(t *testing.T) {
 			remote:  []provider.Department{remoteDept("a", "A", ""), remoteDept("b", "B", "a"), remoteDept("c", "C", "b")},
 			want:    []string{`move b parentExternalKey="a"->(none)`, `move a parentExternalKey=(none)->"c"`},
 		},
+		"two moves each possible alone but a cycle together are planned one after the other": {
+			// x leaves a for the top; a goes under y and b under x. Decided from the same chart,
+			// a under y and b under x make a > y > b > x > a: b's move comes after x's.
+			desired: []v1alpha1.Department{want("a", "A", "y"), want("b", "B", "x"), want("x", "X", ""), want("y", "Y", "b")},
+			cluster: []v1alpha1.Department{have("a", "A", ""), have("b", "B", ""), have("x", "X", "a"), have("y", "Y", "b")},
+			remote: []provider.Department{remoteDept("a", "A", ""), remoteDept("b", "B", ""), remoteDept("x", "X", "a"),
+				remoteDept("y", "Y", "b")},
+			want: []string{`move a parentExternalKey=(none)->"y"`, `move x parentExternalKey="a"->(none)`, `move b parentExternalKey=(none)->"x"`},
+		},
 		"a move under a department inside its subtree that stays there waits": {
 			desired:  []v1alpha1.Department{want("a", "A", "c"), want("b", "B", "a")},
 			cluster:  []v1alpha1.Department{have("a", "A", ""), have("b", "B", "a")},

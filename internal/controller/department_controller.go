@@ -307,6 +307,9 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 		d.wrote = true
 		return d.outcome, d.action
 	}
+	if o, waits := r.moveWaited(s, err); waits {
+		return o, actNone
+	}
 	if !needsFreshLook(err) {
 		return failure(err), actNone
 	}
@@ -322,11 +325,34 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 		return failure(err), actNone
 	case actCreate, actUpdate, actDelete:
 		if err := r.apply(ctx, s.dept, conn, inv, again); err != nil {
+			if o, waits := r.moveWaited(s, err); waits {
+				return o, actNone
+			}
 			return failure(err), actNone
 		}
 		again.wrote = true
 	}
 	return again.outcome, again.action
+}
+
+// errMoveWaits is apply's refusal to start a move that another move under way would turn into a
+// cycle: below is the path down to the new parent with that move made.
+type errMoveWaits struct {
+	parent string
+	below  []string
+}
+
+func (e *errMoveWaits) Error() string { return "the move waits for a move under way" }
+
+// moveWaited reports whether err is apply's refusal to start a move, and the outcome to report:
+// waiting, woken (as a decision's wait is) by a change under the departments on the path.
+func (r *DepartmentReconciler) moveWaited(s *departmentSnapshot, err error) (outcome, bool) {
+	var waits *errMoveWaits
+	if !errors.As(err, &waits) {
+		return outcome{}, false
+	}
+	s.remote.parentBelow = waits.below
+	return moveWaits(waits.parent, waits.below), true
 }
 
 // maxTurnWait is the longest a worker waits for its turn to write to a remote system.
@@ -357,11 +383,22 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 		// would write as many Events. Updates and deletes, which change what exists, have one.
 		inv.created(created)
 	case actUpdate:
+		// A move is decided from the chart, and another decided at the same moment may put the
+		// new parent inside this department's subtree: moves start one after another.
+		below, started := inv.startMove(key, d.desired.ParentKey)
+		if below != nil {
+			return &errMoveWaits{parent: d.desired.ParentKey, below: below}
+		}
+		moved := false
+		if started {
+			defer func() { inv.finishMove(key, d.desired.ParentKey, moved) }()
+		}
 		updated, err := conn.Departments.Update(ctx, d.desired)
 		if err != nil {
 			return err
 		}
 		inv.put(updated)
+		moved = true
 		diff := d.diff
 		if len(diff) == 0 {
 			diff = []string{"adopted"}

@@ -129,11 +129,7 @@ func decideSync(s *departmentSnapshot) decision {
 			return report(notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q differs in %s (managementPolicy Observe: not updating it)", key, strings.Join(diff, ", "))))
 		}
 		if below := s.remote.parentBelow; below != nil {
-			// The remote system refuses a move under one's own sub-department; the departments
-			// between move out first (their own Departments, when the chart asks for it).
-			return report(notReady(v1alpha1.ReasonWaitingForParent, fmt.Sprintf(
-				"parent department %q is inside this department's subtree remotely (%s): the update waits until it has moved out",
-				desired.ParentKey, strings.Join(truncate(below, 10), " > "))))
+			return report(moveWaits(desired.ParentKey, below))
 		}
 		return decision{action: actUpdate, desired: desired, diff: diff, outcome: synced(fmt.Sprintf("remote department %q matches the spec", key))}
 	}
@@ -182,6 +178,15 @@ func decideDelete(s *departmentSnapshot) decision {
 }
 
 func report(o outcome) decision { return decision{outcome: o} }
+
+// moveWaits is the outcome of a move under parent, which is inside the department's own subtree
+// remotely (below is the path down to it): the remote system refuses it as a cycle, so the
+// departments between move out first (by their own Departments, when the chart asks for it).
+func moveWaits(parent string, below []string) outcome {
+	return notReady(v1alpha1.ReasonWaitingForParent, fmt.Sprintf(
+		"parent department %q is inside this department's subtree remotely (%s): the update waits until it has moved out",
+		parent, strings.Join(truncate(below, 10), " > ")))
+}
 
 // paused names what pauses the Department (itself or its Organization), or is empty.
 func (s *departmentSnapshot) paused() string {

@@ -47,6 +47,10 @@ type inventory struct {
 	// watchers are Departments to wake when anything changes under a parent key (a rejected
 	// spec that a sibling's change may now let through).
 	watchers map[string]map[types.NamespacedName]struct{}
+	// moving holds the moves under way: the new parent key by department key. Two moves decided
+	// at once from the same chart may each be possible alone and form a cycle together, so the
+	// chart's paths are walked with the moves under way as made.
+	moving map[string]string
 }
 
 // listRetry is how long a failed listing answers for the chart before another is tried.
@@ -102,6 +106,7 @@ func newInventory(namespace, organization string, notify func(inventoryChange)) 
 		namespace: namespace, organization: organization, notify: notify,
 		byKey: map[string]provider.Department{}, children: map[string]map[string]struct{}{},
 		versions: map[string]uint64{}, watchers: map[string]map[types.NamespacedName]struct{}{},
+		moving: map[string]string{},
 	}
 }
 
@@ -130,8 +135,9 @@ func (inv *inventory) view(key, parentKey string, withChildren bool) remoteView 
 }
 
 // pathDownLocked returns the remote path from key down to below (both included) when below is in
-// key's remote subtree, else nil. The walk up from below ends at the top, at a department the
-// chart lacks, or after as many steps as the chart has departments (a remote cycle made by hand).
+// key's remote subtree, with the moves under way as made; else nil. The walk up from below ends
+// at the top, at a department the chart lacks, or after as many steps as the chart has
+// departments (a remote cycle made by hand).
 func (inv *inventory) pathDownLocked(key, below string) []string {
 	var up []string
 	for k := below; k != "" && len(up) <= len(inv.byKey); {
@@ -140,6 +146,10 @@ func (inv *inventory) pathDownLocked(key, below string) []string {
 			slices.Reverse(up)
 			return up
 		}
+		if parent, ok := inv.moving[k]; ok {
+			k = parent
+			continue
+		}
 		d, ok := inv.byKey[k]
 		if !ok {
 			return nil
@@ -147,6 +157,39 @@ func (inv *inventory) pathDownLocked(key, below string) []string {
 		k = d.ParentKey
 	}
 	return nil
+}
+
+// startMove records a write that may move key under parent as under way, unless parent is inside
+// key's subtree (with the other moves under way as made): then it returns the path down to parent
+// and records nothing. started says whether finishMove must be called.
+func (inv *inventory) startMove(key, parent string) (below []string, started bool) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if d, ok := inv.byKey[key]; !ok || d.ParentKey == parent {
+		return nil, false
+	}
+	if below := inv.pathDownLocked(key, parent); below != nil {
+		return below, false
+	}
+	inv.moving[key] = parent
+	return nil, true
+}
+
+// finishMove ends a move startMove recorded. A move that was not made (the write failed) changed
+// nothing a listing or put would announce, so the Departments waiting for the departments under
+// its new parent are woken here.
+func (inv *inventory) finishMove(key, parent string, moved bool) {
+	inv.mu.Lock()
+	delete(inv.moving, key)
+	change := inventoryChange{namespace: inv.namespace, organization: inv.organization, written: true}
+	if !moved {
+		for w := range inv.watchers[parent] {
+			change.watchers = append(change.watchers, w)
+		}
+		delete(inv.watchers, parent)
+	}
+	inv.mu.Unlock()
+	inv.announce(change)
 }
 
 // summary counts the chart's departments and those that claimed does not claim, and says when
@@ -391,7 +434,7 @@ func (inv *inventory) linkLocked(key, parentKey string) {
 }
 
 func (inv *inventory) announce(change inventoryChange) {
-	if len(change.keys) > 0 && inv.notify != nil {
+	if (len(change.keys) > 0 || len(change.watchers) > 0) && inv.notify != nil {
 		inv.notify(change)
 	}
 }

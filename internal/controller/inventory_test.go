@@ -225,3 +225,36 @@ func TestInventoryViewFindsAParentInsideTheSubtree(t *testing.T) {
 		}
 	}
 }
+
+func TestInventoryStartsNoMoveThatAMoveUnderWayTurnsIntoACycle(t *testing.T) {
+	var woken []types.NamespacedName
+	inv := newInventory("ns", "acme", func(c inventoryChange) { woken = append(woken, c.watchers...) })
+	_ = inv.listedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) {
+		return chart("a", "", "b", "", "x", "a", "y", "b"), nil
+	})
+	// Each possible alone: a under y, b under x. Together: a > y > b > x > a.
+	if below, started := inv.startMove("a", "y"); below != nil || !started {
+		t.Fatalf("a under y: below %v, started %v", below, started)
+	}
+	below, started := inv.startMove("b", "x")
+	if started || !slices.Equal(below, []string{"b", "y", "a", "x"}) {
+		t.Fatalf("b under x with a's move under way: below %v, started %v; want the path b > y > a > x", below, started)
+	}
+	if v := inv.view("b", "x", false); !slices.Equal(v.parentBelow, []string{"b", "y", "a", "x"}) {
+		t.Fatalf("a decision sees the move under way: parentBelow %v", v.parentBelow)
+	}
+	waiter := types.NamespacedName{Namespace: "ns", Name: "b"}
+	inv.watch("y", waiter)
+	// a's move fails: nothing changed remotely, but b may go now, and is woken.
+	inv.finishMove("a", "y", false)
+	if !slices.Equal(woken, []types.NamespacedName{waiter}) {
+		t.Fatalf("woken %v, want %v", woken, waiter)
+	}
+	if below, started := inv.startMove("b", "x"); below != nil || !started {
+		t.Fatalf("b under x once a's move ended: below %v, started %v", below, started)
+	}
+	// Not a move: nothing to record.
+	if below, started := inv.startMove("y", "b"); below != nil || started {
+		t.Fatalf("y where it is: below %v, started %v", below, started)
+	}
+}
