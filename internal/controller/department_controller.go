@@ -389,16 +389,17 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 		if below != nil {
 			return &errMoveWaits{parent: d.desired.ParentKey, below: below}
 		}
-		moved := false
-		if started {
-			defer func() { inv.finishMove(key, d.desired.ParentKey, moved) }()
-		}
 		updated, err := conn.Departments.Update(ctx, d.desired)
+		if err == nil {
+			inv.put(updated)
+		}
+		if started {
+			// An answer that is no answer (a timeout, a 5xx) may hide a move that was made.
+			inv.finishMove(key, d.desired.ParentKey, err == nil, errors.Is(err, provider.ErrTransient))
+		}
 		if err != nil {
 			return err
 		}
-		inv.put(updated)
-		moved = true
 		diff := d.diff
 		if len(diff) == 0 {
 			diff = []string{"adopted"}

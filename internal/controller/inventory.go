@@ -47,10 +47,18 @@ type inventory struct {
 	// watchers are Departments to wake when anything changes under a parent key (a rejected
 	// spec that a sibling's change may now let through).
 	watchers map[string]map[types.NamespacedName]struct{}
-	// moving holds the moves under way: the new parent key by department key. Two moves decided
-	// at once from the same chart may each be possible alone and form a cycle together, so the
-	// chart's paths are walked with the moves under way as made.
-	moving map[string]string
+	// moving holds the moves under way, and those whose write failed in a way that leaves open
+	// whether it was made, by department key. Two moves decided at once from the same chart may
+	// each be possible alone and form a cycle together, so the chart's paths are walked with
+	// each of these departments under its new parent as well as under its listed one.
+	moving map[string]move
+}
+
+// move is a write that may have moved a department under parent. ended is when its write failed
+// without saying whether it was made (zero while under way): a listing started after it tells.
+type move struct {
+	parent string
+	ended  time.Time
 }
 
 // listRetry is how long a failed listing answers for the chart before another is tried.
@@ -106,7 +114,7 @@ func newInventory(namespace, organization string, notify func(inventoryChange)) 
 		namespace: namespace, organization: organization, notify: notify,
 		byKey: map[string]provider.Department{}, children: map[string]map[string]struct{}{},
 		versions: map[string]uint64{}, watchers: map[string]map[types.NamespacedName]struct{}{},
-		moving: map[string]string{},
+		moving: map[string]move{},
 	}
 }
 
@@ -134,34 +142,46 @@ func (inv *inventory) view(key, parentKey string, withChildren bool) remoteView 
 	return v
 }
 
-// pathDownLocked returns the remote path from key down to below (both included) when below is in
-// key's remote subtree, with the moves under way as made; else nil. The walk up from below ends
-// at the top, at a department the chart lacks, or after as many steps as the chart has
-// departments (a remote cycle made by hand).
+// pathDownLocked returns the remote path from key down to below (both included) when below is, or
+// may be, in key's remote subtree, else nil: the walk up from below follows each department's
+// listed parent and, for one whose move is under way or undecided, its new parent too. It ends at
+// the top, at departments the chart lacks, and at departments already walked (a remote cycle made
+// by hand).
 func (inv *inventory) pathDownLocked(key, below string) []string {
-	var up []string
-	for k := below; k != "" && len(up) <= len(inv.byKey); {
-		up = append(up, k)
-		if k == key {
-			slices.Reverse(up)
-			return up
+	if _, ok := inv.byKey[below]; !ok || below == key {
+		return nil
+	}
+	child := map[string]string{below: ""} // each department walked, by the one it was reached from
+	for queue := []string{below}; len(queue) > 0; queue = queue[1:] {
+		k := queue[0]
+		parents := []string{inv.byKey[k].ParentKey}
+		if m, ok := inv.moving[k]; ok {
+			parents = append(parents, m.parent)
 		}
-		if parent, ok := inv.moving[k]; ok {
-			k = parent
-			continue
+		for _, p := range parents {
+			if p == key {
+				path := []string{key}
+				for at := k; at != ""; at = child[at] {
+					path = append(path, at)
+				}
+				return path
+			}
+			if _, seen := child[p]; seen || p == "" {
+				continue
+			}
+			if _, ok := inv.byKey[p]; !ok {
+				continue
+			}
+			child[p] = k
+			queue = append(queue, p)
 		}
-		d, ok := inv.byKey[k]
-		if !ok {
-			return nil
-		}
-		k = d.ParentKey
 	}
 	return nil
 }
 
-// startMove records a write that may move key under parent as under way, unless parent is inside
-// key's subtree (with the other moves under way as made): then it returns the path down to parent
-// and records nothing. started says whether finishMove must be called.
+// startMove records a write that may move key under parent as under way, unless parent is, or may
+// be, inside key's subtree: then it returns the path down to parent and records nothing. started
+// says whether finishMove must be called.
 func (inv *inventory) startMove(key, parent string) (below []string, started bool) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
@@ -171,25 +191,36 @@ func (inv *inventory) startMove(key, parent string) (below []string, started boo
 	if below := inv.pathDownLocked(key, parent); below != nil {
 		return below, false
 	}
-	inv.moving[key] = parent
+	inv.moving[key] = move{parent: parent}
 	return nil, true
 }
 
-// finishMove ends a move startMove recorded. A move that was not made (the write failed) changed
-// nothing a listing or put would announce, so the Departments waiting for the departments under
-// its new parent are woken here.
-func (inv *inventory) finishMove(key, parent string, moved bool) {
+// finishMove ends a move startMove recorded. One that was made is in the chart already (put); one
+// that may or may not have been made stays until a listing that started after it; one that was
+// not made is forgotten, and the Departments waiting for the departments under its new parent are
+// woken (nothing changed that a listing or a put would announce).
+func (inv *inventory) finishMove(key, parent string, moved, mayHaveMoved bool) {
 	inv.mu.Lock()
-	delete(inv.moving, key)
 	change := inventoryChange{namespace: inv.namespace, organization: inv.organization, written: true}
-	if !moved {
-		for w := range inv.watchers[parent] {
-			change.watchers = append(change.watchers, w)
-		}
-		delete(inv.watchers, parent)
+	switch {
+	case moved:
+		delete(inv.moving, key)
+	case mayHaveMoved:
+		inv.moving[key] = move{parent: parent, ended: time.Now()}
+	default:
+		delete(inv.moving, key)
+		inv.wakeLocked(&change, parent)
 	}
 	inv.mu.Unlock()
 	inv.announce(change)
+}
+
+// wakeLocked adds the watchers of parentKey to change, once.
+func (inv *inventory) wakeLocked(change *inventoryChange, parentKey string) {
+	for w := range inv.watchers[parentKey] {
+		change.watchers = append(change.watchers, w)
+	}
+	delete(inv.watchers, parentKey)
 }
 
 // summary counts the chart's departments and those that claimed does not claim, and says when
@@ -292,6 +323,13 @@ func (inv *inventory) finishListing(l *listing, depts []provider.Department, err
 			}
 		}
 		change = inv.replaceLocked(listed)
+		for key, m := range inv.moving {
+			// The listing shows whether an undecided move was made; either way, it is decided.
+			if !m.ended.IsZero() && m.ended.Before(l.started) {
+				delete(inv.moving, key)
+				inv.wakeLocked(&change, m.parent)
+			}
+		}
 		inv.complete = true
 		inv.listStarted, inv.listedAt = l.started, time.Now()
 	}
@@ -419,10 +457,7 @@ func (inv *inventory) recordLocked(change *inventoryChange, key string, old, d *
 		}
 		change.parents = append(change.parents, dd.ParentKey)
 		inv.versions[dd.ParentKey]++
-		for w := range inv.watchers[dd.ParentKey] {
-			change.watchers = append(change.watchers, w)
-		}
-		delete(inv.watchers, dd.ParentKey)
+		inv.wakeLocked(change, dd.ParentKey)
 	}
 }
 

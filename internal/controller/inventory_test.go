@@ -246,7 +246,7 @@ func TestInventoryStartsNoMoveThatAMoveUnderWayTurnsIntoACycle(t *testing.T) {
 	waiter := types.NamespacedName{Namespace: "ns", Name: "b"}
 	inv.watch("y", waiter)
 	// a's move fails: nothing changed remotely, but b may go now, and is woken.
-	inv.finishMove("a", "y", false)
+	inv.finishMove("a", "y", false, false)
 	if !slices.Equal(woken, []types.NamespacedName{waiter}) {
 		t.Fatalf("woken %v, want %v", woken, waiter)
 	}
@@ -256,5 +256,35 @@ func TestInventoryStartsNoMoveThatAMoveUnderWayTurnsIntoACycle(t *testing.T) {
 	// Not a move: nothing to record.
 	if below, started := inv.startMove("y", "b"); below != nil || started {
 		t.Fatalf("y where it is: below %v, started %v", below, started)
+	}
+}
+
+func TestInventoryHoldsAnUndecidedMoveUntilAListingTells(t *testing.T) {
+	var woken []types.NamespacedName
+	inv := newInventory("ns", "acme", func(c inventoryChange) { woken = append(woken, c.watchers...) })
+	list := func(context.Context) ([]provider.Department, error) {
+		return chart("a", "", "b", "", "x", "a", "y", "b"), nil
+	}
+	_ = inv.listedSince(context.Background(), time.Time{}, nil, list)
+	if _, started := inv.startMove("a", "y"); !started {
+		t.Fatal("a under y not started")
+	}
+	// a's write timed out: a may be under y, or still at the top.
+	inv.finishMove("a", "y", false, true)
+	if below, started := inv.startMove("b", "x"); started || below == nil {
+		t.Fatalf("b under x while a may be under y: below %v, started %v", below, started)
+	}
+	waiter := types.NamespacedName{Namespace: "ns", Name: "b"}
+	inv.watch("y", waiter)
+	// A listing that started after the timeout shows a where it was: the move was not made.
+	time.Sleep(time.Millisecond)
+	if err := inv.listedSince(context.Background(), time.Now(), nil, list); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(woken, []types.NamespacedName{waiter}) {
+		t.Fatalf("woken %v, want %v", woken, waiter)
+	}
+	if below, started := inv.startMove("b", "x"); below != nil || !started {
+		t.Fatalf("b under x once the listing told: below %v, started %v", below, started)
 	}
 }
