@@ -35,6 +35,7 @@ func main() {
 	flag.DurationVar(&cfg.OrganizationOutage, "outage", time.Minute, "how long the faults run keeps the Organization API down")
 	flag.DurationVar(&cfg.Settle, "settle", 10*time.Minute, "longest wait for each step to converge")
 	flag.Uint64Var(&cfg.Seed, "seed", 0, "seed of the runs' choices (0: a new one, printed)")
+	flag.BoolVar(&cfg.Reorganise, "reorganise", false, "the crash run renames and moves every department at once, instead of a third renamed and half of those moved")
 	flag.Parse()
 	cfg.Manager = filepath.Join(*binDir, "manager")
 	cfg.Assets = filepath.Join(*binDir, "k8s")

@@ -29,6 +29,10 @@ type Config struct {
 	OrganizationOutage time.Duration
 	// Settle is the longest wait for a run to converge after each step.
 	Settle time.Duration
+	// Reorganise makes the crash run rename and move every department of the chart at once,
+	// instead of renaming a third and moving half of those: moves that depend on each other's
+	// order (a department going under one that must first leave its subtree) in numbers.
+	Reorganise bool
 	// Seed makes the runs' choices repeatable; 0 picks one.
 	Seed uint64
 	// Log receives progress lines.

@@ -78,8 +78,13 @@ func crashRun(ctx context.Context, e *env) error {
 		return err
 	}
 
-	moved := e.renameAndMove(ctx, len(e.chart.nodes)/3)
-	e.logf("renaming a third (%d) and moving half of them, killing the manager %d times", moved, perPhase[1])
+	what := "renaming a third (%d) and moving half of them, killing the manager %d times"
+	share, moveEvery := 3, 2
+	if e.cfg.Reorganise {
+		what, share, moveEvery = "reorganising: renaming and moving every department below the top (%d), killing the manager %d times", 1, 1
+	}
+	moved := e.renameAndMove(ctx, len(e.chart.nodes)/share, moveEvery)
+	e.logf(what, moved, perPhase[1])
 	if err := e.killDuring(ctx, m, perPhase[1], moved, "renaming and moving"); err != nil {
 		return err
 	}
@@ -92,14 +97,14 @@ func crashRun(ctx context.Context, e *env) error {
 	return e.killDuring(ctx, m, perPhase[2], len(sub), "deleting a subtree")
 }
 
-// renameAndMove renames n departments and moves every other one of them under another parent,
-// and returns how many it changed.
-func (e *env) renameAndMove(ctx context.Context, n int) int {
+// renameAndMove renames n departments and moves one in every moveEvery of them under another
+// parent, and returns how many it changed.
+func (e *env) renameAndMove(ctx context.Context, n, moveEvery int) int {
 	keys := e.chart.pick(n, func(nd *node) bool { return nd.parent != "" })
 	for i, key := range keys {
 		nd := e.chart.nodes[key]
 		nd.name = "Renamed " + key
-		if i%2 == 0 {
+		if i%moveEvery == 0 {
 			if p := e.chart.newParentFor(key); p != "" {
 				nd.parent = p
 			}
