@@ -185,8 +185,9 @@ func planOrganization(in planInput) organizationPlan {
 			wrote[d.Name] = true
 			written[dec.Desired.Key] = true
 			if found && old.ParentKey != dec.Desired.ParentKey {
-				// The manager starts moves one after another: a move decided in the same round
-				// that this one would turn into a cycle waits for a later one.
+				// The manager checks each move, as it starts, against the moves under way: a
+				// move of the same round that this one would turn into a cycle waits for a
+				// later round.
 				chart.Put(dec.Desired)
 				continue
 			}

@@ -307,7 +307,7 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 		d.wrote = true
 		return d.outcome, d.action
 	}
-	if o, waits := r.moveWaited(s, err); waits {
+	if o, waits := moveWaited(s, err); waits {
 		return o, actNone
 	}
 	if !needsFreshLook(err) {
@@ -325,7 +325,7 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 		return failure(err), actNone
 	case actCreate, actUpdate, actDelete:
 		if err := r.apply(ctx, s.dept, conn, inv, again); err != nil {
-			if o, waits := r.moveWaited(s, err); waits {
+			if o, waits := moveWaited(s, err); waits {
 				return o, actNone
 			}
 			return failure(err), actNone
@@ -337,22 +337,19 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 
 // errMoveWaits is apply's refusal to start a move that another move under way would turn into a
 // cycle: below is the path down to the new parent with that move made.
-type errMoveWaits struct {
-	parent string
-	below  []string
-}
+type errMoveWaits struct{ below []string }
 
 func (e *errMoveWaits) Error() string { return "the move waits for a move under way" }
 
 // moveWaited reports whether err is apply's refusal to start a move, and the outcome to report:
 // waiting, woken (as a decision's wait is) by a change under the departments on the path.
-func (r *DepartmentReconciler) moveWaited(s *departmentSnapshot, err error) (outcome, bool) {
+func moveWaited(s *departmentSnapshot, err error) (outcome, bool) {
 	var waits *errMoveWaits
 	if !errors.As(err, &waits) {
 		return outcome{}, false
 	}
 	s.remote.parentBelow = waits.below
-	return moveWaits(waits.parent, waits.below), true
+	return moveWaits(waits.below), true
 }
 
 // maxTurnWait is the longest a worker waits for its turn to write to a remote system.
@@ -384,10 +381,11 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 		inv.created(created)
 	case actUpdate:
 		// A move is decided from the chart, and another decided at the same moment may put the
-		// new parent inside this department's subtree: moves start one after another.
+		// new parent inside this department's subtree: each move is checked, as it starts,
+		// against the moves under way.
 		below, started := inv.startMove(key, d.desired.ParentKey)
 		if below != nil {
-			return &errMoveWaits{parent: d.desired.ParentKey, below: below}
+			return &errMoveWaits{below: below}
 		}
 		updated, err := conn.Departments.Update(ctx, d.desired)
 		if err == nil {

@@ -129,7 +129,7 @@ func decideSync(s *departmentSnapshot) decision {
 			return report(notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q differs in %s (managementPolicy Observe: not updating it)", key, strings.Join(diff, ", "))))
 		}
 		if below := s.remote.parentBelow; below != nil {
-			return report(moveWaits(desired.ParentKey, below))
+			return report(moveWaits(below))
 		}
 		return decision{action: actUpdate, desired: desired, diff: diff, outcome: synced(fmt.Sprintf("remote department %q matches the spec", key))}
 	}
@@ -179,13 +179,14 @@ func decideDelete(s *departmentSnapshot) decision {
 
 func report(o outcome) decision { return decision{outcome: o} }
 
-// moveWaits is the outcome of a move under parent, which is inside the department's own subtree
-// remotely (below is the path down to it): the remote system refuses it as a cycle, so the
-// departments between move out first (by their own Departments, when the chart asks for it).
-func moveWaits(parent string, below []string) outcome {
+// moveWaits is the outcome of a move under a new parent that is inside the department's own
+// subtree remotely (below is the path from the department down to it): the remote system refuses
+// it as a cycle, so the departments between move out first (by their own Departments, when the
+// chart asks for it).
+func moveWaits(below []string) outcome {
 	return notReady(v1alpha1.ReasonWaitingForParent, fmt.Sprintf(
 		"parent department %q is inside this department's subtree remotely (%s): the update waits until it has moved out",
-		parent, strings.Join(truncate(below, 10), " > ")))
+		below[len(below)-1], strings.Join(truncate(below, 10), " > ")))
 }
 
 // paused names what pauses the Department (itself or its Organization), or is empty.
