@@ -368,7 +368,11 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 	// rather than holding a worker that other Organizations' work may be waiting for.
 	ctx = httpretry.WithMaxWait(ctx, maxTurnWait)
 	if d.action != actNone && d.action != actRelease {
-		defer inv.writeStarted()()
+		finished, err := inv.writeStarted(ctx)
+		if err != nil {
+			return err
+		}
+		defer finished()
 	}
 	switch d.action {
 	case actCreate:

@@ -41,6 +41,16 @@ type inventory struct {
 	journal  []journalEntry
 	// writing counts the remote writes under way (whatever their outcome will be).
 	writing int
+	// missedRun counts the latest complete listings, one after another, that a write disturbed
+	// and that lacked departments the chart kept for that reason. While orgsync's writes keep
+	// flowing (a delete storm), every listing overlaps one; after quietAfter such listings the next
+	// is quiet: new writes wait until it ends, so that what it lacks is gone and a department whose
+	// delete answer was lost does not wait for ever.
+	missedRun int
+	// quiet is the quiet listing under way or waiting for the writes under way to end, if any;
+	// drained is closed when the last of those ends.
+	quiet   *listing
+	drained chan struct{}
 	// failed is the last listing if it failed: callers within listRetry of it get its error
 	// rather than a listing each.
 	failed *listing
@@ -63,6 +73,12 @@ type move struct {
 
 // listRetry is how long a failed listing answers for the chart before another is tried.
 const listRetry = 5 * time.Second
+
+// quietAfter is how many listings in a row may conclude nothing about departments they lack,
+// because orgsync's own writes overlapped them, before a listing holds new writes back.
+// The writes wait at most one listing (a page per hundred departments); the absence of a
+// department is settled within quietAfter+1 listings however busy the chart is.
+const quietAfter = 2
 
 type listing struct {
 	started time.Time
@@ -277,12 +293,47 @@ func (inv *inventory) listedSince(ctx context.Context, since time.Time, conn *pr
 		}
 		l := &listing{started: time.Now(), conn: conn, done: make(chan struct{}), disturbed: inv.writing > 0}
 		inv.inflight = l
+		quiet := inv.missedRun >= quietAfter
+		if quiet {
+			inv.quiet = l
+		}
 		inv.mu.Unlock()
 
+		if quiet {
+			if err := inv.quieten(ctx, l); err != nil {
+				inv.finishListing(l, nil, err)
+				return err
+			}
+		}
 		depts, err := list(ctx)
 		inv.finishListing(l, depts, err)
 		return err
 	}
+}
+
+// quieten waits until no write is under way for the quiet listing l (new ones wait for l in
+// writeStarted), and restarts l's clock then.
+func (inv *inventory) quieten(ctx context.Context, l *listing) error {
+	inv.mu.Lock()
+	if inv.writing == 0 {
+		l.started, l.disturbed = time.Now(), false
+		inv.mu.Unlock()
+		return nil
+	}
+	if inv.drained == nil {
+		inv.drained = make(chan struct{})
+	}
+	drained := inv.drained
+	inv.mu.Unlock()
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	inv.mu.Lock()
+	l.started, l.disturbed = time.Now(), false
+	inv.mu.Unlock()
+	return nil
 }
 
 // finishListing replaces the chart with a listing's result and the writes made meanwhile, and
@@ -291,6 +342,9 @@ func (inv *inventory) finishListing(l *listing, depts []provider.Department, err
 	inv.mu.Lock()
 	l.err = err
 	inv.inflight = nil
+	if inv.quiet == l {
+		inv.quiet = nil // the writes waiting for it go on when l.done is closed
+	}
 	inv.failed = nil
 	if err != nil {
 		inv.failed = l
@@ -312,6 +366,7 @@ func (inv *inventory) finishListing(l *listing, depts []provider.Department, err
 				listed[j.key] = j.dept
 			}
 		}
+		missed := false
 		if l.disturbed {
 			// The listing may have missed departments that exist: it shows what is there, not
 			// what is gone. A department it lacks stays as the chart had it, unless orgsync
@@ -319,8 +374,14 @@ func (inv *inventory) finishListing(l *listing, depts []provider.Department, err
 			for key, old := range inv.byKey {
 				if _, ok := listed[key]; !ok && !removed[key] {
 					listed[key] = old
+					missed = true
 				}
 			}
+		}
+		if missed {
+			inv.missedRun++
+		} else {
+			inv.missedRun = 0
 		}
 		change = inv.replaceLocked(listed)
 		for key, m := range inv.moving {
@@ -419,19 +480,34 @@ func (inv *inventory) remove(key string) {
 }
 
 // writeStarted records a remote write under way until the returned function is called: listings
-// that overlap it are not trusted to show what is gone.
-func (inv *inventory) writeStarted() (finished func()) {
+// that overlap it are not trusted to show what is gone. While a quiet listing is under way, it
+// first waits for that listing to end (or for ctx).
+func (inv *inventory) writeStarted(ctx context.Context) (finished func(), err error) {
 	inv.mu.Lock()
-	defer inv.mu.Unlock()
+	for inv.quiet != nil {
+		quiet := inv.quiet
+		inv.mu.Unlock()
+		select {
+		case <-quiet.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		inv.mu.Lock()
+	}
 	inv.writing++
 	if inv.inflight != nil {
 		inv.inflight.disturbed = true
 	}
+	inv.mu.Unlock()
 	return func() {
 		inv.mu.Lock()
 		defer inv.mu.Unlock()
 		inv.writing--
-	}
+		if inv.writing == 0 && inv.drained != nil {
+			close(inv.drained)
+			inv.drained = nil
+		}
+	}, nil
 }
 
 // watch wakes the Department dept at the next change under parentKey.
