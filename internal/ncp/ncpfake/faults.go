@@ -40,9 +40,12 @@ func writeUnavailable(w http.ResponseWriter) {
 
 // ListFailure makes list requests (GET .../department) fail, so that tests can break a listing
 // off on a given page, or have it come back with pages that do not add up to its totalCount. It
-// counts the list requests that pass authentication and the injected Faults, across companies,
-// from the moment it is set.
+// counts the list requests that pass authentication and the injected Faults, across companies
+// unless CompanyID names one, from the moment it is set.
 type ListFailure struct {
+	// CompanyID, when set, limits the failure to the list requests of that company: the others
+	// are neither counted nor failed.
+	CompanyID string
 	// After is how many list requests are answered normally first.
 	After int
 	// Count is how many list requests fail after those; 0 means every later one (or every
@@ -85,11 +88,11 @@ func (f *Fake) SetListFailure(lf *ListFailure) {
 
 // listFails counts a list request and reports whether the list failure in force fails it, and how
 // it is to be answered.
-func (f *Fake) listFails() (ListAnswer, bool) {
+func (f *Fake) listFails(companyID string) (ListAnswer, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	lf := f.listFailure
-	if lf == nil {
+	if lf == nil || (lf.CompanyID != "" && lf.CompanyID != companyID) {
 		return 0, false
 	}
 	n := f.listRequests

@@ -146,9 +146,22 @@ func TestListFailure(t *testing.T) {
 		})
 	}
 
-	// Setting it again restarts the count; nil removes it.
+	// Limited to one company, it neither counts nor fails the others' list requests.
 	s := newTestServer(t)
 	c := newCaller(t, s)
+	s.AddCompany("other")
+	other := strings.Replace(deptBase, testCompany, "other", 1)
+	s.SetListFailure(&ListFailure{CompanyID: testCompany, Every: 2})
+	for _, r := range []struct {
+		path   string
+		status int
+	}{{other, 200}, {deptBase, 200}, {other, 200}, {deptBase, 503}, {other, 200}, {deptBase, 200}} {
+		expect(t, c.do(http.MethodGet, r.path, nil), r.status, nil)
+	}
+
+	// Setting it again restarts the count; nil removes it.
+	s = newTestServer(t)
+	c = newCaller(t, s)
 	s.SetListFailure(&ListFailure{After: 1})
 	expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
 	expect(t, c.do(http.MethodGet, deptBase, nil), 503, nil)
