@@ -226,15 +226,15 @@ func classify(err error) (httpretry.Failure, time.Duration) {
 }
 
 // IsRetryable reports whether err is transient: throttling, a concurrent modification, an
-// unavailable service or a network failure. After such an error on a create, observe before
-// creating again: the first attempt may have succeeded.
+// unavailable service, a network failure or a listing whose pages did not add up. After such an
+// error on a create, observe before creating again: the first attempt may have succeeded.
 func IsRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
 	var ne *httpretry.NetworkError
 	return errors.Is(err, ErrThrottled) || errors.Is(err, ErrConcurrentModification) ||
-		errors.Is(err, ErrUnavailable) || errors.As(err, &ne)
+		errors.Is(err, ErrUnavailable) || errors.Is(err, ErrIncompleteListing) || errors.As(err, &ne)
 }
 
 // errorEnvelope is the union of the error bodies Huawei answers with:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -272,10 +273,10 @@ func (c *OneAccessClient) ListOrgUnitsPage(ctx context.Context, opts ListOrgUnit
 }
 
 // ListOrgUnitsMatching returns every unit of the listing opts select (see ListOrgUnitsOptions:
-// without OrgID that is not the whole tenant), reading it page by page in pages of the configured
-// size until it has read total units or a page comes back empty. A unit seen twice (the listing
-// shifted while it was read) is returned once, as last seen. Any failed page fails the call: it
-// never returns part of a listing.
+// without OrgID that is not the whole tenant), read page by page in pages of the configured size
+// until its pages add up (see readListing). A unit seen twice (the listing shifted while it was
+// read) is returned once, as last seen. Any failed page, and a listing that does not add up after
+// listAttempts readings, fails the call: it never returns part of a listing.
 func (c *OneAccessClient) ListOrgUnitsMatching(ctx context.Context, opts ListOrgUnitsOptions) ([]OrgUnit, error) {
 	var units unitSet
 	if err := c.readListing(ctx, opts, &units); err != nil {
@@ -285,10 +286,10 @@ func (c *OneAccessClient) ListOrgUnitsMatching(ctx context.Context, opts ListOrg
 }
 
 // ListAllOrgUnits returns every unit of the tenant, each once: the roots, then the listing of
-// every other unit, each read page by page (see ListOrgUnitsMatching). A unit moved between the two
-// listings while they were read is returned once, as last seen; a unit created, moved or deleted
-// meanwhile may be missing or stale, as with any paged read. Any failed page fails the call: it
-// never returns part of the tenant.
+// every other unit, each read page by page until it adds up (see ListOrgUnitsMatching). A unit
+// moved between the two listings while they were read is returned once, as last seen; a unit
+// created, moved or deleted meanwhile may be missing or stale, as with any paged read. Any failed
+// page fails the call: it never returns part of the tenant.
 func (c *OneAccessClient) ListAllOrgUnits(ctx context.Context) ([]OrgUnit, error) {
 	var units unitSet
 	for _, opts := range []ListOrgUnitsOptions{{}, {AllChildren: true}} {
@@ -299,23 +300,151 @@ func (c *OneAccessClient) ListAllOrgUnits(ctx context.Context) ([]OrgUnit, error
 	return units.list, nil
 }
 
-// readListing adds every unit of one listing to units.
+// listAttempts is how many times a listing whose pages do not add up is read before it is
+// reported.
+const listAttempts = 3
+
+// ErrIncompleteListing matches a *ListingError.
+var ErrIncompleteListing = errors.New("huaweicloud: OneAccess listing incomplete")
+
+// ListingError says how a OneAccess listing's pages did not add up, in its last reading. It is
+// retryable: the listing may add up when read again (a tenant whose page numbering defeats the
+// client will not).
+type ListingError struct {
+	// Listing is what the listing selects.
+	Listing ListOrgUnitsOptions
+	// Distinct is how many distinct units (by org_id) were read; Total the total the first page
+	// reported.
+	Distinct, Total int
+	// Pages is how many pages were read.
+	Pages int
+	// PagesFromOne is set when page 1 repeated page 0 exactly: the tenant numbers pages from 1
+	// and reads 0 as 1, so the pages after it were asked for as 2, 3, ...
+	PagesFromOne bool
+	// Reason says what did not add up.
+	Reason string
+	// Attempts is how many times the listing was read.
+	Attempts int
+}
+
+func (e *ListingError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "huaweicloud: OneAccess listing incomplete: %d distinct units of %d after %d pages", e.Distinct, e.Total, e.Pages)
+	if e.PagesFromOne {
+		b.WriteString(" (page 1 repeated page 0: read as pages numbered from 1)")
+	}
+	fmt.Fprintf(&b, ": %s (listing of %s", e.Reason, describeListing(e.Listing))
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, ", read %d times", e.Attempts)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// Is makes a ListingError match ErrIncompleteListing.
+func (e *ListingError) Is(target error) bool { return target == ErrIncompleteListing }
+
+func describeListing(opts ListOrgUnitsOptions) string {
+	switch {
+	case opts.OrgID == "" && !opts.AllChildren:
+		return "the root units"
+	case opts.OrgID == "":
+		return "every unit except the roots"
+	case !opts.AllChildren:
+		return fmt.Sprintf("org_id %s and its children", opts.OrgID)
+	}
+	return fmt.Sprintf("org_id %s and its descendants", opts.OrgID)
+}
+
+// readListing adds every unit of one listing to units once its pages add up (see
+// readListingOnce). A listing that does not is read again after a backoff, up to listAttempts
+// times, and then reported as a *ListingError; units then holds nothing of it.
 func (c *OneAccessClient) readListing(ctx context.Context, opts ListOrgUnitsOptions, units *unitSet) error {
-	read := 0
+	for attempt := 1; ; attempt++ {
+		read, err := c.readListingOnce(ctx, opts)
+		if err == nil {
+			for _, u := range read.list {
+				units.add(u)
+			}
+			return nil
+		}
+		var incomplete *ListingError
+		if !errors.As(err, &incomplete) {
+			return err
+		}
+		incomplete.Attempts = attempt
+		if attempt == listAttempts {
+			return err
+		}
+		if waitErr := c.t.retry.Backoff(ctx, "huaweicloud: oneaccess: listing", attempt); waitErr != nil {
+			return fmt.Errorf("%w (not listed again: %v)", err, waitErr)
+		}
+	}
+}
+
+// readListingOnce reads one listing page by page number and returns it when it adds up: as many
+// distinct units as the total it reported. Rows are never counted: a unit a concurrent change
+// shifted onto the next page is read twice and counted once. Paging goes on until every distinct
+// unit is read; a page that comes back empty or short, or that adds no unit, before that, a total
+// that changes while paging (the tenant changed under the listing) and more distinct units than
+// the total are a *ListingError.
+//
+// Huawei's reference makes offset a page number from 0. A tenant that numbers pages from 1 and
+// reads 0 as 1 answers page 1 with page 0 again: when page 1 repeats page 0 exactly, paging goes on
+// from page 2, which such a tenant answers with the second page.
+func (c *OneAccessClient) readListingOnce(ctx context.Context, opts ListOrgUnitsOptions) (unitSet, error) {
+	var (
+		read         unitSet
+		total        int
+		pages        int
+		firstPage    []string // org_ids of page 0, in order
+		pagesFromOne bool
+	)
+	incomplete := func(reason string, args ...any) error {
+		return &ListingError{Listing: opts, Distinct: len(read.list), Total: total, Pages: pages, PagesFromOne: pagesFromOne,
+			Reason: fmt.Sprintf(reason, args...)}
+	}
 	for page := 0; ; page++ {
 		p, err := c.ListOrgUnitsPage(ctx, opts, page, c.pageSize)
 		if err != nil {
-			return fmt.Errorf("huaweicloud: oneaccess: listing page %d (org_id %q, all_child %t): %w", page, opts.OrgID, opts.AllChildren, err)
+			return unitSet{}, fmt.Errorf("huaweicloud: oneaccess: listing page %d (org_id %q, all_child %t): %w", page, opts.OrgID, opts.AllChildren, err)
 		}
+		pages++
+		switch {
+		case page == 0:
+			total = p.Total
+			firstPage = unitIDs(p.Units)
+		case p.Total != total:
+			return unitSet{}, incomplete("the total changed to %d on page %d: the tenant changed while it was listed", p.Total, page)
+		case page == 1 && len(firstPage) > 0 && slices.Equal(unitIDs(p.Units), firstPage):
+			pagesFromOne = true
+			continue
+		}
+		before := len(read.list)
 		for _, u := range p.Units {
-			units.add(u)
+			read.add(u)
 		}
-		// Rows read, duplicates included: a server that repeats a page cannot keep the loop going.
-		read += len(p.Units)
-		if len(p.Units) == 0 || read >= p.Total {
-			return nil
+		switch {
+		case len(read.list) == total:
+			return read, nil
+		case len(read.list) > total:
+			return unitSet{}, incomplete("more distinct units than the total")
+		case len(p.Units) == 0:
+			return unitSet{}, incomplete("page %d came back empty", page)
+		case len(p.Units) < p.Limit:
+			return unitSet{}, incomplete("page %d came back short (%d of %d)", page, len(p.Units), p.Limit)
+		case len(read.list) == before:
+			return unitSet{}, incomplete("page %d held no unit not already read", page)
 		}
 	}
+}
+
+func unitIDs(units []OrgUnit) []string {
+	ids := make([]string, len(units))
+	for i, u := range units {
+		ids[i] = u.ID
+	}
+	return ids
 }
 
 // unitSet holds units in the order first seen, each org_id once.

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -189,43 +191,229 @@ func TestListAllOrgUnitsUnitMovedWhilePaging(t *testing.T) {
 	}
 }
 
-// TestListAllOrgUnitsStops: the read ends when total units were read or a page comes back empty,
-// whatever the server does with page numbers.
-func TestListAllOrgUnitsStops(t *testing.T) {
+// pagedTenant answers list requests with answer(reading, page): reading counts the requests for
+// page 0 (from 1), so that a listing read again can be answered differently.
+func pagedTenant(t *testing.T, answer func(reading, page int) (total int, ids []int)) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var calls, readings atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v2/tenant/token" {
+			_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":1800}`))
+			return
+		}
+		calls.Add(1)
+		page, err := strconv.Atoi(r.URL.Query().Get("offset"))
+		if err != nil {
+			t.Errorf("offset %q", r.URL.Query().Get("offset"))
+		}
+		if page == 0 {
+			readings.Add(1)
+		}
+		total, ids := answer(int(readings.Load()), page)
+		units := []string{}
+		for _, id := range ids {
+			units = append(units, fmt.Sprintf(`{"org_id":"u%d","org_code":"c%d","name":"n%d"}`, id, id, id))
+		}
+		_, _ = fmt.Fprintf(w, `{"total":%d,"organizations":[%s]}`, total, strings.Join(units, ","))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &calls
+}
+
+// span returns the ids from first to last, both included.
+func span(first, last int) []int {
+	var ids []int
+	for id := first; id <= last; id++ {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// pagesOf answers page p of a listing with pages[p], and an empty page past them.
+func pagesOf(total int, pages ...[]int) func(int, int) (int, []int) {
+	return func(_, page int) (int, []int) {
+		if page < len(pages) {
+			return total, pages[page]
+		}
+		return total, nil
+	}
+}
+
+// A listing is complete when it holds as many distinct units as its total, however many rows came
+// back: a unit repeated on the next page is counted once and paging goes on, and a tenant that
+// answers offset=0 and offset=1 with the same first page is read on from offset=2.
+func TestReadListingComplete(t *testing.T) {
 	tests := []struct {
 		name      string
-		pages     func(page int) string // the organizations of one answer
-		total     int
-		wantUnits int
+		answer    func(reading, page int) (int, []int)
+		wantIDs   []int
 		wantCalls int64
+		wantWaits int
 	}{
-		{"total read", func(page int) string { return fmt.Sprintf(`{"org_id":"u%d"}`, page) }, 2, 2, 2},
-		{"empty page before total", func(page int) string {
-			if page > 0 {
-				return ""
+		{"one page", pagesOf(7, span(0, 6)), span(0, 6), 1, 0},
+		{"nothing", pagesOf(0), nil, 1, 0},
+		{"pages numbered from 0", pagesOf(25, span(0, 9), span(10, 19), span(20, 24)), span(0, 24), 3, 0},
+		{"a unit repeated on the next page", pagesOf(25, span(0, 9), span(9, 18), span(19, 24)), span(0, 24), 3, 0},
+		{"offset=0 and offset=1 both the first page (130 units)", func(_, page int) (int, []int) {
+			page = max(page, 1) - 1
+			return 130, span(page*10, min(page*10+9, 129))
+		}, span(0, 129), 14, 0},
+		{"a page empty in the first reading only", func(reading, page int) (int, []int) {
+			if reading == 1 && page == 1 {
+				return 25, nil
 			}
-			return `{"org_id":"u0"}`
-		}, 50, 1, 2},
-		{"server repeating one page", func(int) string { return `{"org_id":"same"}` }, 3, 1, 3},
+			return pagesOf(25, span(0, 9), span(10, 19), span(20, 24))(reading, page)
+		}, span(0, 24), 2 + 3, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var calls atomic.Int64
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path == "/api/v2/tenant/token" {
-					_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":1800}`))
-					return
-				}
-				calls.Add(1)
-				var page int
-				_, _ = fmt.Sscan(r.URL.Query().Get("offset"), &page)
-				_, _ = fmt.Fprintf(w, `{"total":%d,"organizations":[%s]}`, tt.total, tt.pages(page))
-			}))
-			defer srv.Close()
-			c := newOneAccess(t, srv.URL)
+			srv, calls := pagedTenant(t, tt.answer)
+			c := newOneAccess(t, srv.URL, func(cfg *OneAccessConfig) { cfg.PageSize = 10 })
+			waits := recordWaits(c.t)
 			units, err := c.ListOrgUnitsMatching(context.Background(), ListOrgUnitsOptions{AllChildren: true})
-			if err != nil || len(units) != tt.wantUnits || calls.Load() != tt.wantCalls {
-				t.Errorf("%d units, %v after %d calls; want %d units after %d calls", len(units), err, calls.Load(), tt.wantUnits, tt.wantCalls)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int
+			for _, u := range units {
+				var id int
+				_, _ = fmt.Sscanf(u.ID, "u%d", &id)
+				ids = append(ids, id)
+			}
+			if diff := cmp.Diff(tt.wantIDs, ids); diff != "" {
+				t.Errorf("units (-want +got):\n%s", diff)
+			}
+			if calls.Load() != tt.wantCalls {
+				t.Errorf("%d list calls, want %d", calls.Load(), tt.wantCalls)
+			}
+			if len(*waits) != tt.wantWaits {
+				t.Errorf("waits %v, want %d", *waits, tt.wantWaits)
+			}
+		})
+	}
+}
+
+// A listing whose pages do not add up is read again after a backoff and, after listAttempts
+// readings, fails with a retryable ErrIncompleteListing that says what happened: never a listing
+// with fewer units than its total.
+func TestReadListingIncomplete(t *testing.T) {
+	sameFirstPage := func(_, page int) (int, []int) { // offset ignored: every page is the first
+		return 30, span(0, 9)
+	}
+	tests := []struct {
+		name   string
+		answer func(reading, page int) (int, []int)
+		pages  int64 // per reading
+		want   string
+	}{
+		{"empty page before the total", pagesOf(50, span(0, 9)), 2,
+			"10 distinct units of 50 after 2 pages: page 1 came back empty"},
+		{"short page before the total", pagesOf(50, span(0, 9), span(10, 14)), 2,
+			"15 distinct units of 50 after 2 pages: page 1 came back short (5 of 10)"},
+		{"rows reach the total with a unit repeated", pagesOf(20, span(0, 9), span(9, 18)), 3,
+			"19 distinct units of 20 after 3 pages: page 2 came back empty"},
+		{"a total that changes while paging", func(_, page int) (int, []int) { return 30 + page, span(page*10, page*10+9) }, 2,
+			"10 distinct units of 30 after 2 pages: the total changed to 31 on page 1: the tenant changed while it was listed"},
+		{"more distinct units than the total", pagesOf(5, span(0, 9)), 1,
+			"10 distinct units of 5 after 1 pages: more distinct units than the total"},
+		{"every offset answered with the first page", sameFirstPage, 3,
+			"10 distinct units of 30 after 3 pages (page 1 repeated page 0: read as pages numbered from 1): page 2 held no unit not already read"},
+		{"pages from 1 with the second page empty", pagesOf(30, span(0, 9), span(0, 9)), 3,
+			"10 distinct units of 30 after 3 pages (page 1 repeated page 0: read as pages numbered from 1): page 2 came back empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, calls := pagedTenant(t, tt.answer)
+			c := newOneAccess(t, srv.URL, func(cfg *OneAccessConfig) { cfg.PageSize = 10 })
+			waits := recordWaits(c.t)
+			units, err := c.ListAllOrgUnits(context.Background())
+			if units != nil || !errors.Is(err, ErrIncompleteListing) || !IsRetryable(err) {
+				t.Fatalf("ListAllOrgUnits = %d units, %v; want none and a retryable ErrIncompleteListing", len(units), err)
+			}
+			want := "huaweicloud: OneAccess listing incomplete: " + tt.want + " (listing of the root units, read 3 times)"
+			if err.Error() != want {
+				t.Errorf("Error() = %q\nwant %q", err, want)
+			}
+			var listingErr *ListingError
+			if !errors.As(err, &listingErr) || listingErr.Attempts != listAttempts {
+				t.Errorf("err = %#v, want a *ListingError after %d readings", err, listAttempts)
+			}
+			if calls.Load() != listAttempts*tt.pages || len(*waits) != listAttempts-1 {
+				t.Errorf("%d list calls and waits %v; want %d readings of %d pages, a backoff before each but the first",
+					calls.Load(), *waits, listAttempts, tt.pages)
+			}
+			if _, err := c.FindByCode(context.Background(), "c0"); !errors.Is(err, ErrIncompleteListing) || errors.Is(err, ErrNotFound) {
+				t.Errorf("FindByCode = %v, want ErrIncompleteListing and not ErrNotFound", err)
+			}
+		})
+	}
+}
+
+// The client reads the fake's tenant whose pages are numbered from 1 (offset=0 read as 1)
+// completely: 130 units, 120 of them below the 10 roots, in pages of 100.
+func TestListAllOrgUnitsPagesFromOne(t *testing.T) {
+	srv := newFake(t, huaweifake.Options{})
+	srv.SetPaging(huaweifake.PagesFromOne)
+	var want []OrgUnit
+	var roots []string
+	for i := range 130 {
+		u := OrgUnit{Code: fmt.Sprintf("unit-%d", i), Name: fmt.Sprintf("unit-%d", i), Category: DefaultCategory}
+		if i >= 10 {
+			u.ParentID = roots[i%10]
+		}
+		u.ID = srv.PutOrgUnit(huaweifake.OrgUnit{Code: u.Code, Name: u.Name, ParentID: u.ParentID, Category: u.Category})
+		if i < 10 {
+			roots = append(roots, u.ID)
+		}
+		want = append(want, u)
+	}
+	c := newOneAccess(t, srv.URL())
+	got, err := c.ListAllOrgUnits(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, byID); diff != "" {
+		t.Errorf("units (-want +got):\n%s", diff)
+	}
+	wantQueries := []string{
+		"all_child=false&limit=100&offset=0",
+		"all_child=true&limit=100&offset=0", "all_child=true&limit=100&offset=1", "all_child=true&limit=100&offset=2",
+	}
+	if diff := cmp.Diff(wantQueries, listQueries(srv)); diff != "" {
+		t.Errorf("list requests (-want +got):\n%s", diff)
+	}
+}
+
+// The client against the fake's list failures: a page empty or short before the total is never
+// taken for the end of the tenant.
+func TestListAllOrgUnitsPagesThatDoNotAddUp(t *testing.T) {
+	tests := []struct {
+		name    string
+		failure huaweifake.ListFailure
+		wantErr bool
+	}{
+		{"one empty page", huaweifake.ListFailure{After: 2, Count: 1, Answer: huaweifake.ListEmptyPage}, false},
+		{"one short page", huaweifake.ListFailure{After: 3, Count: 1, Answer: huaweifake.ListShortPage}, false},
+		{"every other page empty", huaweifake.ListFailure{Every: 2, Answer: huaweifake.ListEmptyPage}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newFake(t, huaweifake.Options{})
+			want := tenantTree(srv)
+			c := newOneAccess(t, srv.URL(), func(cfg *OneAccessConfig) { cfg.PageSize = 50 })
+			srv.SetListFailure(&tt.failure)
+			got, err := c.ListAllOrgUnits(context.Background())
+			if tt.wantErr {
+				if got != nil || !errors.Is(err, ErrIncompleteListing) {
+					t.Fatalf("%d units, %v; want none and ErrIncompleteListing", len(got), err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got, byID); diff != "" {
+				t.Errorf("units (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -331,6 +331,43 @@ func TestFakeListBrokenOff(t *testing.T) {
 	}
 }
 
+// TestFakeListPagesThatDoNotAddUp: a page that comes back empty or short before totalCount is
+// never taken for the end of the company: the listing is read again and returned whole, or, when
+// every reading has such a page, fails with ErrIncompleteListing and no departments.
+func TestFakeListPagesThatDoNotAddUp(t *testing.T) {
+	tests := []struct {
+		name     string
+		failure  ncpfake.ListFailure
+		wantErr  bool
+		requests int
+	}{
+		{"one empty page", ncpfake.ListFailure{After: 1, Count: 1, Answer: ncpfake.ListEmptyPage}, false, 2 + 3},
+		{"one short page", ncpfake.ListFailure{After: 2, Count: 1, Answer: ncpfake.ListShortPage}, false, 3 + 3},
+		{"the second page of every reading empty", ncpfake.ListFailure{Every: 2, Answer: ncpfake.ListEmptyPage}, true, 2 * listAttempts},
+		{"the last page of every reading short", ncpfake.ListFailure{Every: 3, Answer: ncpfake.ListShortPage}, true, 3 * listAttempts},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newFake(t)
+			c := newFakeClient(t, srv)
+			for i := range 250 {
+				srv.PutDepartment(fakeCompany, ncpfake.Department{ExternalKey: fmt.Sprintf("d%03d", i), Name: "D", ParentExternalKey: "#", DisplayOrder: "1"})
+			}
+			srv.SetListFailure(&tt.failure)
+			got, err := c.ListDepartments(context.Background(), fakeCompany)
+			switch {
+			case tt.wantErr && (got != nil || !errors.Is(err, ErrIncompleteListing)):
+				t.Fatalf("%d departments, err %v; want none and ErrIncompleteListing", len(got), err)
+			case !tt.wantErr && (err != nil || len(got) != 250):
+				t.Fatalf("%d departments, err %v; want all 250", len(got), err)
+			}
+			if n := len(srv.Requests()); n != tt.requests {
+				t.Errorf("%d list requests, want %d", n, tt.requests)
+			}
+		})
+	}
+}
+
 func TestFakeAuthentication(t *testing.T) {
 	srv := newFake(t)
 	tests := []struct {

@@ -2,6 +2,7 @@ package ncp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -190,53 +191,104 @@ func (c *Client) DeleteDepartment(ctx context.Context, companyID, externalKey st
 }
 
 // ListDepartments returns every department of the company, in the service's
-// order, fetching pages of ListPageSize until totalCount departments were
-// read (or a page comes back empty, or short when no total was given). If any
-// page fails it returns that error and no departments: a partial listing
-// cannot tell a department that is absent from one that was not read.
+// order, fetching pages of ListPageSize by offset until totalCount departments
+// were read. It returns the whole company or an error, never part of it: a
+// partial listing cannot tell a department that is absent from one that was
+// not read.
 //
-// Pages are read at different moments. A department that a concurrent
-// change shifts onto a later page is returned once, in its first place, with
-// what the later page said; when a create or delete shifts departments the
-// other way, some are missed. A totalCount that changes between pages shows
-// such a change: the listing then starts again, up to listRestarts times, and
-// the last attempt is returned as it is. A change that leaves the count as it
-// was cannot be told: callers must not conclude that a department is gone
-// from a listing that overlapped their own writes.
+// A listing is complete only when its pages add up: as many distinct
+// departments (by external key) as the totalCount it reported, no page empty or
+// short of the page size before that count is reached, and the same totalCount
+// on every page. Pages are read at different moments, so a department that a
+// concurrent change shifts onto a later page is read twice (it is returned
+// once, in its first place, with what the later page said) and one shifted the
+// other way is missed; a totalCount that changes while paging shows that the
+// chart changed under the listing. A listing that does not add up is read
+// again after a backoff, up to listAttempts times, and then reported as a
+// *ListingError (ErrIncompleteListing, retryable). A change that leaves every
+// count as it was cannot be told: callers must not conclude that a department
+// is gone from a listing that overlapped their own writes.
+//
+// WORKPLACE documents totalCount in every answer. Without one, the listing ends
+// at the first page short of the page size, and nothing can be checked.
 func (c *Client) ListDepartments(ctx context.Context, companyID string) ([]Department, error) {
 	path, err := companyPath(companyID)
 	if err != nil {
 		return nil, err
 	}
 	path += "/department"
-	for attempt := 0; ; attempt++ {
-		all, stable, err := c.listDepartmentsOnce(ctx, path)
-		if err != nil || stable || attempt == listRestarts {
+	for attempt := 1; ; attempt++ {
+		all, err := c.listDepartmentsOnce(ctx, path)
+		var incomplete *ListingError
+		if !errors.As(err, &incomplete) {
 			return all, err
+		}
+		incomplete.Attempts = attempt
+		if attempt == listAttempts {
+			return nil, err
+		}
+		if waitErr := c.retry.Backoff(ctx, "ncp: listing departments", attempt); waitErr != nil {
+			return nil, fmt.Errorf("%w (not listed again: %v)", err, waitErr)
 		}
 	}
 }
 
-// listRestarts is how many times a listing whose totalCount changed between
-// pages is started again.
-const listRestarts = 2
+// listAttempts is how many times ListDepartments reads a listing whose pages do
+// not add up before it reports it.
+const listAttempts = 3
 
-// listDepartmentsOnce reads every page once and reports whether totalCount
-// stayed the same on every page.
-func (c *Client) listDepartmentsOnce(ctx context.Context, path string) (all []Department, stable bool, err error) {
-	var firstTotal *int64
-	seen := make(map[string]int) // position in all, by external key
-	for offset := 0; ; {
+// ErrIncompleteListing matches a *ListingError.
+var ErrIncompleteListing = errors.New("ncp: department listing incomplete")
+
+// ListingError says how a listing's pages did not add up, in its last reading.
+// It is retryable: the listing may add up when read again.
+type ListingError struct {
+	// Distinct is how many distinct departments (by external key) were read.
+	Distinct int
+	// Total is the totalCount the listing reported (on its first page).
+	Total int64
+	// Pages is how many pages were read.
+	Pages int
+	// Reason says what did not add up.
+	Reason string
+	// Attempts is how many times the listing was read.
+	Attempts int
+}
+
+func (e *ListingError) Error() string {
+	msg := fmt.Sprintf("ncp: department listing incomplete: %d distinct departments of totalCount %d after %d pages: %s",
+		e.Distinct, e.Total, e.Pages, e.Reason)
+	if e.Attempts > 1 {
+		msg += fmt.Sprintf(" (listed %d times)", e.Attempts)
+	}
+	return msg
+}
+
+// Is makes a ListingError match ErrIncompleteListing.
+func (e *ListingError) Is(target error) bool { return target == ErrIncompleteListing }
+
+// listDepartmentsOnce reads every page once and checks that they add up.
+func (c *Client) listDepartmentsOnce(ctx context.Context, path string) ([]Department, error) {
+	var (
+		all   []Department
+		seen  = make(map[string]int) // position in all, by external key
+		total *int64                 // totalCount as the first page reported it
+	)
+	incomplete := func(pages int, reason string, args ...any) error {
+		return &ListingError{Distinct: len(all), Total: *total, Pages: pages, Reason: fmt.Sprintf(reason, args...)}
+	}
+	for pageNo, offset := 0, 0; ; pageNo++ {
 		var page departmentPage
 		query := "offset=" + strconv.Itoa(offset) + "&limit=" + strconv.Itoa(c.listPageSize)
 		if err := c.do(ctx, call{method: http.MethodGet, base: c.workplaceBase, path: path, query: query}, &page); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		if page.TotalCount.set {
-			if firstTotal == nil {
-				firstTotal = &page.TotalCount.value
-			} else if *firstTotal != page.TotalCount.value {
-				return all, false, nil
+			if total == nil {
+				total = &page.TotalCount.value
+			} else if *total != page.TotalCount.value {
+				return nil, incomplete(pageNo+1, "totalCount changed to %d on the page at offset %d: the chart changed while it was listed",
+					page.TotalCount.value, offset)
 			}
 		}
 		if all == nil {
@@ -253,12 +305,25 @@ func (c *Client) listDepartmentsOnce(ctx context.Context, path string) (all []De
 		}
 		offset += len(page.Elements)
 		switch {
+		case total == nil:
+			if len(page.Elements) < c.listPageSize {
+				return all, nil
+			}
+		case int64(offset) >= *total:
+			switch {
+			case int64(len(all)) < *total:
+				// Rows that repeat a department read on an earlier page stand for departments
+				// shifted past the pages read: the chart changed while it was listed.
+				return nil, incomplete(pageNo+1, "%d of the %d rows repeated a department already read", offset-len(all), offset)
+			case int64(len(all)) > *total:
+				return nil, incomplete(pageNo+1, "more departments than totalCount")
+			}
+			return all, nil
 		case len(page.Elements) == 0:
-			return all, true, nil
-		case page.TotalCount.set && int64(offset) >= page.TotalCount.value:
-			return all, true, nil
-		case !page.TotalCount.set && len(page.Elements) < c.listPageSize:
-			return all, true, nil
+			return nil, incomplete(pageNo+1, "the page at offset %d came back empty", offset)
+		case len(page.Elements) < c.listPageSize:
+			return nil, incomplete(pageNo+1, "the page at offset %d came back short (%d of %d)",
+				offset-len(page.Elements), len(page.Elements), c.listPageSize)
 		}
 	}
 }

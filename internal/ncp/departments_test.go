@@ -11,8 +11,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 // pagingServer serves a fixed list of departments with offset/limit paging
@@ -66,8 +69,6 @@ func TestListDepartmentsPaging(t *testing.T) {
 		{"250 in pages of 100 given as a string total", 250, 0, func(total int) any { return strconv.Itoa(total) },
 			[]string{"offset=0&limit=100", "offset=100&limit=100", "offset=200&limit=100"}},
 		{"small pages", 25, 10, exact, []string{"offset=0&limit=10", "offset=10&limit=10", "offset=20&limit=10"}},
-		{"total overstated: stop on empty page", 5, 0, func(int) any { return 1000 },
-			[]string{"offset=0&limit=100", "offset=5&limit=100"}},
 		{"no total: stop on short page", 15, 10, nil, []string{"offset=0&limit=10", "offset=10&limit=10"}},
 		{"no total, exact pages: stop on empty page", 20, 10, nil,
 			[]string{"offset=0&limit=10", "offset=10&limit=10", "offset=20&limit=10"}},
@@ -266,22 +267,22 @@ func pageOf(total int, keys ...string) string {
 	return string(raw)
 }
 
-// A department that an insert before it pushes from one page onto the next is
-// listed once, in its first place, with what the later page said.
-func TestListDepartmentsDedupesShiftedDepartments(t *testing.T) {
-	// The count stays the same (a department moved, say): the listing is taken as it is, and d1,
-	// shifted onto the second page, is returned once with what that page said.
+// A department read on two pages (a change shifted it onto the next page
+// while the listing was read) is listed once, in its first place, with what
+// the later page said, and counted once: the listing is complete when the
+// distinct departments reach totalCount.
+func TestListDepartmentsCountsRepeatedDepartmentsOnce(t *testing.T) {
 	srv := newScriptServer(t,
 		ok(pageOf(5, "d0", "d1")),
 		ok(pageOf(5, "d1=D1 renamed", "d2")),
-		ok(pageOf(5, "d3")),
+		ok(pageOf(5, "d3", "d4")),
 	)
 	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.ListPageSize = 2 })
 	got, err := c.ListDepartments(context.Background(), "c1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"d0:d0", "d1:D1 renamed", "d2:d2", "d3:d3"}, keysAndNames(got)); diff != "" {
+	if diff := cmp.Diff([]string{"d0:d0", "d1:D1 renamed", "d2:d2", "d3:d3", "d4:d4"}, keysAndNames(got)); diff != "" {
 		t.Fatalf("departments (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"offset=0&limit=2", "offset=2&limit=2", "offset=4&limit=2"}, pagesAsked(srv)); diff != "" {
@@ -299,6 +300,7 @@ func TestListDepartmentsStartsAgainWhenTheCountChanges(t *testing.T) {
 		ok(pageOf(4, "d3", "d4")),
 	)
 	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.ListPageSize = 2 })
+	waits := recordSleeps(c)
 	got, err := c.ListDepartments(context.Background(), "c1")
 	if err != nil {
 		t.Fatal(err)
@@ -309,23 +311,101 @@ func TestListDepartmentsStartsAgainWhenTheCountChanges(t *testing.T) {
 	if diff := cmp.Diff([]string{"offset=0&limit=2", "offset=2&limit=2", "offset=0&limit=2", "offset=2&limit=2"}, pagesAsked(srv)); diff != "" {
 		t.Fatalf("pages requested (-want +got):\n%s", diff)
 	}
+	if len(*waits) != 1 {
+		t.Errorf("waits %v, want one backoff before listing again", *waits)
+	}
 }
 
-// A count that never settles does not keep the listing going for ever: after listRestarts the
-// last attempt is returned.
-func TestListDepartmentsStartsAgainAtMostListRestartsTimes(t *testing.T) {
-	var answers []scriptedResponse
-	for i := range listRestarts + 1 {
-		answers = append(answers, ok(pageOf(10+2*i, "d0", "d1")), ok(pageOf(11+2*i, "d2")))
+// A listing whose pages do not add up is a failed listing: read again after a backoff, and after
+// listAttempts readings reported as an ErrIncompleteListing, retryable, with no departments.
+func TestListDepartmentsIncomplete(t *testing.T) {
+	tests := []struct {
+		name     string
+		pages    []string // the answers of one reading, in order
+		pageSize int
+		want     string // in the error
+	}{
+		{"empty page before totalCount", []string{pageOf(5, "d0", "d1"), pageOf(5)}, 2,
+			"2 distinct departments of totalCount 5 after 2 pages: the page at offset 2 came back empty"},
+		{"empty first page with a totalCount", []string{pageOf(3)}, 2,
+			"0 distinct departments of totalCount 3 after 1 pages: the page at offset 0 came back empty"},
+		{"short page before totalCount", []string{pageOf(5, "d0", "d1"), pageOf(5, "d2")}, 2,
+			"3 distinct departments of totalCount 5 after 2 pages: the page at offset 2 came back short (1 of 2)"},
+		{"rows reach totalCount with a department repeated", []string{pageOf(5, "d0", "d1"), pageOf(5, "d1", "d2"), pageOf(5, "d3")}, 2,
+			"4 distinct departments of totalCount 5 after 3 pages: 1 of the 5 rows repeated a department already read"},
+		{"more departments than totalCount", []string{pageOf(2, "d0", "d1", "d2")}, 2,
+			"3 distinct departments of totalCount 2 after 1 pages: more departments than totalCount"},
+		{"totalCount changing on every reading", []string{pageOf(10, "d0", "d1"), pageOf(11, "d2", "d3")}, 2,
+			"2 distinct departments of totalCount 10 after 2 pages: totalCount changed to 11 on the page at offset 2"},
 	}
-	srv := newScriptServer(t, answers...)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var answers []scriptedResponse
+			for range listAttempts {
+				for _, p := range tt.pages {
+					answers = append(answers, ok(p))
+				}
+			}
+			srv := newScriptServer(t, answers...)
+			c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.ListPageSize = tt.pageSize })
+			waits := recordSleeps(c)
+			got, err := c.ListDepartments(context.Background(), "c1")
+			if got != nil || !errors.Is(err, ErrIncompleteListing) || !IsRetryable(err) {
+				t.Fatalf("ListDepartments = %d departments, %v; want none and a retryable ErrIncompleteListing", len(got), err)
+			}
+			var listingErr *ListingError
+			if !errors.As(err, &listingErr) || listingErr.Attempts != listAttempts {
+				t.Errorf("err = %#v, want a *ListingError after %d readings", err, listAttempts)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.HasSuffix(err.Error(), fmt.Sprintf("(listed %d times)", listAttempts)) {
+				t.Errorf("Error() = %q, want it to say %q and how many times it was listed", err, tt.want)
+			}
+			if n := len(srv.recorded()); n != listAttempts*len(tt.pages) {
+				t.Errorf("%d requests, want %d readings of %d pages", n, listAttempts, len(tt.pages))
+			}
+			if len(*waits) != listAttempts-1 {
+				t.Errorf("waits %v, want a backoff before each of the %d readings after the first", *waits, listAttempts-1)
+			}
+		})
+	}
+}
+
+// A listing that does not add up once and does when read again is returned complete.
+func TestListDepartmentsReadAgainAfterAnEmptyPage(t *testing.T) {
+	srv := newScriptServer(t,
+		ok(pageOf(3, "d0", "d1")),
+		ok(pageOf(3)),
+		ok(pageOf(3, "d0", "d1")),
+		ok(pageOf(3, "d2")),
+	)
 	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.ListPageSize = 2 })
+	waits := recordSleeps(c)
 	got, err := c.ListDepartments(context.Background(), "c1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || len(pagesAsked(srv)) != 2*(listRestarts+1) {
-		t.Fatalf("%d departments after %d pages, want the last attempt's 2 after %d", len(got), len(pagesAsked(srv)), 2*(listRestarts+1))
+	if diff := cmp.Diff([]string{"d0:d0", "d1:d1", "d2:d2"}, keysAndNames(got)); diff != "" {
+		t.Fatalf("departments (-want +got):\n%s", diff)
+	}
+	if len(*waits) != 1 {
+		t.Errorf("waits %v, want one backoff", *waits)
+	}
+}
+
+// A listing read again waits no longer than its caller allows: under a context that will not wait
+// for the backoff, the incomplete listing is reported at once.
+func TestListDepartmentsIncompleteUnderMaxWait(t *testing.T) {
+	srv := newScriptServer(t, ok(pageOf(3, "d0", "d1")), ok(pageOf(3)))
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.ListPageSize = 2; cfg.BaseBackoff = time.Hour; cfg.MaxBackoff = time.Hour })
+	c.retry.Jitter = func(ceiling time.Duration) time.Duration { return ceiling }
+	ctx := httpretry.WithMaxWait(context.Background(), time.Second)
+	got, err := c.ListDepartments(ctx, "c1")
+	var limited *httpretry.LimitedError
+	if got != nil || !errors.Is(err, ErrIncompleteListing) || errors.As(err, &limited) {
+		t.Fatalf("ListDepartments = %d departments, %v; want none and ErrIncompleteListing alone", len(got), err)
+	}
+	if n := len(srv.recorded()); n != 2 {
+		t.Errorf("%d requests, want one reading of 2 pages", n)
 	}
 }
 

@@ -140,13 +140,14 @@ func classify(err error) (httpretry.Failure, time.Duration) {
 }
 
 // IsRetryable reports whether err is transient: throttling, an unavailable
-// service or a network failure. Retrying a POST after such an error may find
-// that the first attempt succeeded; observe before creating again.
+// service, a network failure or a listing whose pages did not add up. Retrying
+// a POST after such an error may find that the first attempt succeeded; observe
+// before creating again.
 func IsRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrThrottled) || errors.Is(err, ErrUnavailable) {
+	if errors.Is(err, ErrThrottled) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrIncompleteListing) {
 		return true
 	}
 	var ne *httpretry.NetworkError

@@ -35,6 +35,7 @@ func result(err error) string {
 	}{
 		{ErrCredentials, "credentials"}, {ErrInvalid, "invalid"}, {ErrParentNotFound, "parent_not_found"},
 		{ErrHasChildren, "has_children"}, {ErrAlreadyExists, "already_exists"}, {ErrThrottled, "throttled"}, {ErrTransient, "transient"},
+		{ErrIncompleteListing, "incomplete_listing"},
 	} {
 		if errors.Is(err, c.class) {
 			return c.name

@@ -30,6 +30,7 @@ func TestInstrumentCountsOperationsByResult(t *testing.T) {
 		{fmt.Errorf("%w: 401", ErrCredentials), "credentials"},
 		{fmt.Errorf("%w: 429", ErrThrottled), "throttled"},
 		{fmt.Errorf("%w: -4030", ErrParentNotFound), "parent_not_found"},
+		{fmt.Errorf("%w: an empty page", ErrIncompleteListing), "incomplete_listing"},
 		{errors.New("boom"), "error"},
 	}
 	for _, tt := range tests {

@@ -114,6 +114,12 @@ var (
 	ErrThrottled = errors.New("throttled by the remote system")
 	// ErrTransient: any other failure that may pass by itself (5xx, network).
 	ErrTransient = errors.New("remote system unavailable")
+	// ErrIncompleteListing: List read pages that did not add up to the total the remote system
+	// reported, however often it read them (a page empty or short before the total, a total that
+	// changed while paging). Nothing may be concluded from such a listing; it passes when the
+	// chart stops changing, or never when the remote system pages in a way the provider cannot
+	// read (the error says which).
+	ErrIncompleteListing = errors.New("the remote chart could not be read completely")
 )
 
 // Connector connects to the remote system of one Organization object with the credentials read

@@ -218,8 +218,8 @@ type unitList struct {
 }
 
 // handleListUnits answers ListOrganizations as Huawei's reference defines it. offset is a page
-// number (0 is the first page) and limit the page size, 10 to 100. What is listed depends on
-// org_id and all_child (default false):
+// number (0 is the first page; SetPaging makes 1 the first) and limit the page size, 10 to 100.
+// What is listed depends on org_id and all_child (default false):
 //
 //	no org_id, all_child=false: the roots only (parent_id null)
 //	no org_id, all_child=true:  every unit except the roots
@@ -240,15 +240,29 @@ func (f *Fake) handleListUnits(w http.ResponseWriter, r *http.Request, _ params)
 	orgID := q.Get("org_id")
 
 	f.mu.Lock()
+	failAnswer, fails := f.listFailsLocked()
 	matched, ok := f.listLocked(orgID, allChild)
+	paging := f.listing.paging
 	f.mu.Unlock()
-	if !ok {
+	switch {
+	case fails && failAnswer == ListUnavailable:
+		writeUnavailable(w)
+		return
+	case !ok:
 		f.writeUnitFailure(w, &unitFailure{http.StatusNotFound, codeNotFound, "organization does not exist"})
 		return
 	}
 	answer := unitList{Total: len(matched), Organizations: []unitWire{}}
-	if len(matched) > 0 && page <= (len(matched)-1)/limit { // as a page number: page*limit could overflow
-		answer.Organizations = matched[page*limit : min((page+1)*limit, len(matched))]
+	if first, ok := paging.firstUnit(page, limit); ok && first < len(matched) {
+		answer.Organizations = matched[first:min(first+limit, len(matched))]
+	}
+	if fails {
+		switch failAnswer {
+		case ListEmptyPage:
+			answer.Organizations = []unitWire{}
+		case ListShortPage:
+			answer.Organizations = answer.Organizations[:max(0, len(answer.Organizations)-1)]
+		}
 	}
 	writeJSON(w, http.StatusOK, answer)
 }

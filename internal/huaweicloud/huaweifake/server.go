@@ -6,13 +6,15 @@
 // The fake follows Huawei's documents, not orgsync's client: tokens expire after Options.TokenTTL
 // and a refused token request answers 400 {"error_code","error_msg"}; signatures are verified (with
 // its own implementation, not the client's) and an X-Sdk-Date 15 minutes or more away from the
-// server clock is refused; OneAccess listings are paged by page number (offset) with a limit of 10
-// to 100 and hold what org_id and all_child select (see handleListUnits); unit codes are unique in
+// server clock is refused; OneAccess listings are paged by page number (offset, from 0; SetPaging
+// numbers them from 1 as some tenants may) with a limit of 10 to 100 and hold what org_id and
+// all_child select (see handleListUnits); unit codes are unique in
 // the tenant, names unique among siblings, parents must exist and a unit with children cannot be
 // deleted. Tests, the demo and cmd/fakehuawei drive it over HTTP, inspect or edit its state
 // directly (OrgUnits, PutOrgUnit, Organization, ...) and inject faults (latency, throttling,
 // unavailability, concurrent modification, a rate cap, all of them optionally for selected
-// requests only). A Fake is safe for concurrent use.
+// requests only; list pages that break off or do not add up: SetListFailure). A Fake is safe for
+// concurrent use.
 //
 // Error codes: ORG.0011/0012/0014/0015, APIGW.0301/0308 and Organizations.1003 are Huawei's; the
 // fake answers conditions Huawei documents no code for with codes of its own (ORG.0010 not found,
@@ -74,6 +76,7 @@ type Fake struct {
 	accounts      map[string]*account  // Organizations accounts by access key
 	seq           int64
 	faults        Faults
+	listing       listing // OneAccess paging and list failures
 	tokensIssued  int
 	orgsByAccount map[string]*organization
 }

@@ -38,39 +38,68 @@ func writeUnavailable(w http.ResponseWriter) {
 	writeGatewayError(w, http.StatusServiceUnavailable, "500", "endpoint error")
 }
 
-// ListFailure makes list requests (GET .../department) fail as an unavailable endpoint does,
-// 503 {"error":{"errorCode":"500",...}}, so that tests can break a listing off on a given page.
-// It counts the list requests that pass authentication and the injected Faults, across companies,
-// from the moment it is set.
+// ListFailure makes list requests (GET .../department) fail, so that tests can break a listing
+// off on a given page, or have it come back with pages that do not add up to its totalCount. It
+// counts the list requests that pass authentication and the injected Faults, across companies
+// unless CompanyID names one, from the moment it is set.
 type ListFailure struct {
+	// CompanyID, when set, limits the failure to the list requests of that company: the others
+	// are neither counted nor failed.
+	CompanyID string
 	// After is how many list requests are answered normally first.
 	After int
-	// Count is how many list requests fail after those; 0 means every later one.
+	// Count is how many list requests fail after those; 0 means every later one (or every
+	// Every-th one).
 	Count int
+	// Every, when above 1, fails only every Every-th list request after the first After (the
+	// Every-th, the 2·Every-th, ...) instead of each one.
+	Every int
+	// Answer is how a failing list request is answered; ListUnavailable by default.
+	Answer ListAnswer
 }
+
+// ListAnswer is how a list request that a ListFailure fails is answered.
+type ListAnswer int
+
+const (
+	// ListUnavailable answers as an unavailable endpoint does: 503 {"error":{"errorCode":"500",...}}.
+	ListUnavailable ListAnswer = iota
+	// ListEmptyPage answers 200 with no elements and the company's true totalCount: a page that
+	// comes back empty before the total is reached.
+	ListEmptyPage
+	// ListShortPage answers 200 with the page less its last element (a page of one comes back
+	// empty) and the company's true totalCount: a page short of the page size before the total.
+	ListShortPage
+)
 
 // SetListFailure sets the list failure in force and restarts its count; nil removes it.
 // ListFailure{After: 1, Count: 1} fails exactly the second list request, so a client's retry of
-// that page succeeds; ListFailure{After: 1} fails every page after the first.
+// that page succeeds; ListFailure{After: 1} fails every page after the first;
+// ListFailure{Every: 20, Answer: ListEmptyPage} answers one list page in twenty empty.
 func (f *Fake) SetListFailure(lf *ListFailure) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.listFailure, f.listRequests = nil, 0
+	f.listFailure, f.listRequests, f.listFailed = nil, 0, 0
 	if lf != nil {
 		copied := *lf
 		f.listFailure = &copied
 	}
 }
 
-// listFails counts a list request and reports whether the list failure in force fails it.
-func (f *Fake) listFails() bool {
+// listFails counts a list request and reports whether the list failure in force fails it, and how
+// it is to be answered.
+func (f *Fake) listFails(companyID string) (ListAnswer, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	lf := f.listFailure
-	if lf == nil {
-		return false
+	if lf == nil || (lf.CompanyID != "" && lf.CompanyID != companyID) {
+		return 0, false
 	}
 	n := f.listRequests
 	f.listRequests++
-	return n >= lf.After && (lf.Count <= 0 || n < lf.After+lf.Count)
+	fails := n >= lf.After && (lf.Every <= 1 || (n-lf.After+1)%lf.Every == 0) && (lf.Count <= 0 || f.listFailed < lf.Count)
+	if fails {
+		f.listFailed++
+	}
+	return lf.Answer, fails
 }

@@ -5,7 +5,7 @@
 // signature v2 authentication, WORKPLACE's validation rules and error bodies, and the Organization
 // API's membership rules. Tests, the demo and cmd/fakencp drive it over HTTP, inspect or edit its
 // state directly (Departments, PutDepartment, Requests, Counts, ...) and inject faults (latency, throttling,
-// unavailability, a rate cap, a listing that breaks off: SetListFailure). Failures the documents do not define get the fake's own answers, or
+// unavailability, a rate cap, a listing that breaks off or whose pages do not add up: SetListFailure). Failures the documents do not define get the fake's own answers, or
 // one unrecognisable answer in undocumented-answers mode (SetUndocumentedErrors). A Fake is safe
 // for concurrent use.
 package ncpfake
@@ -61,6 +61,7 @@ type Fake struct {
 
 	listFailure  *ListFailure // nil: none
 	listRequests int          // list requests counted since listFailure was set
+	listFailed   int          // list requests failed since listFailure was set
 }
 
 // New returns a Fake configured by opts. It is an http.Handler; NewServer also starts a server.

@@ -120,6 +120,8 @@ func TestListFailure(t *testing.T) {
 		{"every one after the second", &ListFailure{After: 2}, []int{200, 200, 503, 503, 503, 503}},
 		{"two after the first", &ListFailure{After: 1, Count: 2}, []int{200, 503, 503, 200, 200, 200}},
 		{"from the start", &ListFailure{}, []int{503, 503, 503, 503, 503, 503}},
+		{"every third", &ListFailure{Every: 3}, []int{200, 200, 503, 200, 200, 503}},
+		{"every second after the first, twice", &ListFailure{After: 1, Every: 2, Count: 2}, []int{200, 200, 503, 200, 503, 200}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,9 +146,22 @@ func TestListFailure(t *testing.T) {
 		})
 	}
 
-	// Setting it again restarts the count; nil removes it.
+	// Limited to one company, it neither counts nor fails the others' list requests.
 	s := newTestServer(t)
 	c := newCaller(t, s)
+	s.AddCompany("other")
+	other := strings.Replace(deptBase, testCompany, "other", 1)
+	s.SetListFailure(&ListFailure{CompanyID: testCompany, Every: 2})
+	for _, r := range []struct {
+		path   string
+		status int
+	}{{other, 200}, {deptBase, 200}, {other, 200}, {deptBase, 503}, {other, 200}, {deptBase, 200}} {
+		expect(t, c.do(http.MethodGet, r.path, nil), r.status, nil)
+	}
+
+	// Setting it again restarts the count; nil removes it.
+	s = newTestServer(t)
+	c = newCaller(t, s)
 	s.SetListFailure(&ListFailure{After: 1})
 	expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
 	expect(t, c.do(http.MethodGet, deptBase, nil), 503, nil)
@@ -154,6 +169,48 @@ func TestListFailure(t *testing.T) {
 	expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
 	s.SetListFailure(nil)
 	expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
+}
+
+// A list failure may answer a page that comes back empty or short of the page size before the
+// totalCount is reached: 200, the company's true totalCount, and fewer elements than the page has.
+func TestListFailureAnswers(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer ListAnswer
+		want   [][]string // the keys of the pages at offset 0, 2 and 4, in pages of 2
+	}{
+		{"empty page", ListEmptyPage, [][]string{{"a", "b"}, {}, {"e"}}},
+		{"short page", ListShortPage, [][]string{{"a", "b"}, {"c"}, {"e"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t)
+			c := newCaller(t, s)
+			for _, key := range []string{"a", "b", "c", "d", "e"} {
+				c.mustCreate(key, "#")
+			}
+			s.SetListFailure(&ListFailure{After: 1, Count: 1, Answer: tt.answer})
+			var got [][]string
+			for _, offset := range []int{0, 2, 4} {
+				r := c.do(http.MethodGet, fmt.Sprintf("%s?offset=%d&limit=2", deptBase, offset), nil)
+				body := r.json(t)
+				if r.status != 200 || body["totalCount"] != float64(5) {
+					t.Fatalf("offset %d: status %d, totalCount %v; want 200 and the true count 5", offset, r.status, body["totalCount"])
+				}
+				keys := []string{}
+				for _, e := range body["elements"].([]any) {
+					keys = append(keys, e.(map[string]any)["externalKey"].(string))
+				}
+				got = append(got, keys)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("pages (-want +got):\n%s", diff)
+			}
+			if n := len(s.Departments(testCompany)); n != 5 {
+				t.Errorf("%d departments, want the 5 unchanged", n)
+			}
+		})
+	}
 }
 
 // Faults apply only to authenticated requests to known paths.

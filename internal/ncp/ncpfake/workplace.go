@@ -298,7 +298,8 @@ func (f *Fake) checkPath(w http.ResponseWriter, rt route) bool {
 
 // handleListDepartments serves GET .../department?offset=N&limit=M.
 func (f *Fake) handleListDepartments(w http.ResponseWriter, r *http.Request, rt route) {
-	if f.listFails() {
+	answer, fails := f.listFails(rt.companyID)
+	if fails && answer == ListUnavailable {
 		writeUnavailable(w)
 		return
 	}
@@ -332,6 +333,14 @@ func (f *Fake) handleListDepartments(w http.ResponseWriter, r *http.Request, rt 
 		}
 	}
 	f.mu.Unlock()
+	if fails {
+		switch answer {
+		case ListEmptyPage:
+			list.Elements = []departmentView{}
+		case ListShortPage:
+			list.Elements = list.Elements[:max(0, len(list.Elements)-1)]
+		}
+	}
 	writeJSON(w, http.StatusOK, list)
 }
 

@@ -167,6 +167,7 @@ var errorClasses = []struct {
 }{
 	{[]error{hwapi.ErrUnauthorized, hwapi.ErrForbidden}, provider.ErrCredentials},
 	{[]error{hwapi.ErrThrottled}, provider.ErrThrottled},
+	{[]error{hwapi.ErrIncompleteListing}, provider.ErrIncompleteListing},
 	{[]error{hwapi.ErrParentNotFound}, provider.ErrParentNotFound},
 	{[]error{hwapi.ErrHasChildren}, provider.ErrHasChildren},
 	{[]error{hwapi.ErrAlreadyExists}, provider.ErrAlreadyExists},

@@ -166,6 +166,29 @@ func TestDepartmentsListReadsEveryPageAndLevel(t *testing.T) {
 	}
 }
 
+// A tenant that answers offset=0 and offset=1 with the same first page is listed whole; one whose
+// pages never add up is an ErrIncompleteListing that says so, never a smaller chart.
+func TestDepartmentsListPagesThatDoNotAddUp(t *testing.T) {
+	conn, fake := connect(t)
+	root := fake.PutOrgUnit(huaweifake.OrgUnit{Code: "root", Name: "Root", Category: "department"})
+	for i := range 129 {
+		fake.PutOrgUnit(huaweifake.OrgUnit{Code: fmt.Sprintf("u%03d", i), Name: fmt.Sprintf("Unit %d", i), ParentID: root, Category: "department"})
+	}
+	fake.SetPaging(huaweifake.PagesFromOne)
+	if listed := byKey(t, conn.Departments); len(listed) != 130 {
+		t.Fatalf("listed %d units of a tenant paging from 1, want 130", len(listed))
+	}
+
+	fake.SetListFailure(&huaweifake.ListFailure{Every: 2, Answer: huaweifake.ListEmptyPage})
+	all, err := conn.Departments.List(context.Background())
+	if all != nil || !errors.Is(err, provider.ErrIncompleteListing) || errors.Is(err, provider.ErrTransient) {
+		t.Fatalf("List = %d departments, %v; want none and ErrIncompleteListing alone", len(all), err)
+	}
+	if want := "the remote chart could not be read completely: huaweicloud: OneAccess listing incomplete: "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q does not start with %q", err, want)
+	}
+}
+
 func byKey(t *testing.T, depts provider.Departments) map[string]provider.Department {
 	t.Helper()
 	all, err := depts.List(context.Background())

@@ -132,6 +132,8 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %w", provider.ErrCredentials, err)
 	case errors.Is(err, ncpapi.ErrThrottled):
 		return fmt.Errorf("%w: %w", provider.ErrThrottled, err)
+	case errors.Is(err, ncpapi.ErrIncompleteListing):
+		return fmt.Errorf("%w: %w", provider.ErrIncompleteListing, err)
 	case isAPI && apiErr.Code == codeParentNotFound:
 		return fmt.Errorf("%w: %w", provider.ErrParentNotFound, err)
 	case isAPI && apiErr.Code == codeHasChildren:

@@ -59,6 +59,7 @@ func TestClassifyMapsWorkplaceErrors(t *testing.T) {
 		{&ncpapi.APIError{StatusCode: 400, Code: "-4020"}, provider.ErrInvalid},
 		{&ncpapi.APIError{StatusCode: 503, Code: "500"}, provider.ErrTransient},
 		{errors.New("connection reset"), provider.ErrTransient},
+		{&ncpapi.ListingError{Distinct: 2, Total: 5, Pages: 2, Reason: "the page at offset 2 came back empty"}, provider.ErrIncompleteListing},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.err), func(t *testing.T) {
