@@ -3,6 +3,7 @@ package controller
 import (
 	"cmp"
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"sync"
@@ -306,9 +307,41 @@ func (inv *inventory) listedSince(ctx context.Context, since time.Time, conn *pr
 			}
 		}
 		depts, err := list(ctx)
+		var partial *provider.PartialListingError
+		if !quiet && errors.As(err, &partial) {
+			// Pages that did not add up while orgsync's writes may have shifted them (a total
+			// that changed while paging, during a bulk apply): what they show exists, and the
+			// chart, when there is one, takes in the departments it lacked and concludes nothing
+			// else, as from a listing a write disturbed. A quiet listing has no such excuse: the
+			// remote system's own pages did not add up, and that is an error.
+			if inv.finishPartialListing(l, partial.Departments) {
+				return nil
+			}
+		}
 		inv.finishListing(l, depts, err)
 		return err
 	}
+}
+
+// finishPartialListing ends l with the departments a listing whose pages did not add up did
+// read, when the chart rests on a complete listing already: the departments it did not know are
+// added, nothing is removed or changed, and the listing counts as one that concluded nothing
+// about what is gone. It reports false, changing nothing, when there is no complete chart yet.
+func (inv *inventory) finishPartialListing(l *listing, read []provider.Department) bool {
+	inv.mu.Lock()
+	if !inv.complete {
+		inv.mu.Unlock()
+		return false
+	}
+	listed := maps.Clone(inv.byKey)
+	for _, d := range read {
+		if _, known := listed[d.Key]; !known {
+			listed[d.Key] = d
+		}
+	}
+	inv.mu.Unlock()
+	inv.finishListingAs(l, listed, nil, true)
+	return true
 }
 
 // quieten waits until no write is under way for the quiet listing l (new ones wait for l in
@@ -339,6 +372,19 @@ func (inv *inventory) quieten(ctx context.Context, l *listing) error {
 // finishListing replaces the chart with a listing's result and the writes made meanwhile, and
 // announces what changed.
 func (inv *inventory) finishListing(l *listing, depts []provider.Department, err error) {
+	var listed map[string]provider.Department
+	if err == nil {
+		listed = make(map[string]provider.Department, len(depts))
+		for _, d := range depts {
+			listed[d.Key] = d
+		}
+	}
+	inv.finishListingAs(l, listed, err, false)
+}
+
+// finishListingAs ends l with the chart it listed (or err). A partial listing concluded nothing
+// about what is gone, whatever it lacks.
+func (inv *inventory) finishListingAs(l *listing, listed map[string]provider.Department, err error, partial bool) {
 	inv.mu.Lock()
 	l.err = err
 	inv.inflight = nil
@@ -353,10 +399,6 @@ func (inv *inventory) finishListing(l *listing, depts []provider.Department, err
 	inv.journal = nil
 	var change inventoryChange
 	if err == nil {
-		listed := make(map[string]provider.Department, len(depts))
-		for _, d := range depts {
-			listed[d.Key] = d
-		}
 		removed := map[string]bool{}
 		for _, j := range journal {
 			removed[j.key] = j.removed
@@ -378,7 +420,7 @@ func (inv *inventory) finishListing(l *listing, depts []provider.Department, err
 				}
 			}
 		}
-		if missed {
+		if missed || partial {
 			inv.missedRun++
 		} else {
 			inv.missedRun = 0

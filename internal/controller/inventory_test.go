@@ -354,3 +354,54 @@ func TestInventoryConfirmsAbsenceWhileWritesKeepFlowing(t *testing.T) {
 	stop()
 	wg.Wait()
 }
+
+// A listing whose pages did not add up (a total that changed while paging, an empty page) shows
+// departments that exist and proves nothing else: the chart takes in those it lacked, keeps every
+// department it lacks, and the listing counts for its callers only when a complete one came first.
+// The quiet listing that follows such listings has no writes of orgsync's to blame: if its pages
+// do not add up either, its callers get the error.
+func TestInventoryPartialListingConcludesNothing(t *testing.T) {
+	incomplete := errors.New("pages did not add up")
+	partialOf := func(depts []provider.Department) func(context.Context) ([]provider.Department, error) {
+		return func(context.Context) ([]provider.Department, error) {
+			return nil, &provider.PartialListingError{Departments: depts, Err: incomplete}
+		}
+	}
+
+	inv := newInventory("ns", "acme", nil)
+	if err := inv.listedSince(context.Background(), time.Time{}, nil, partialOf(chart("hq", ""))); !errors.Is(err, incomplete) {
+		t.Fatalf("a partial first listing: error %v, want the listing's", err)
+	}
+	if inv.view("hq", "", false).complete {
+		t.Fatal("a partial first listing made the chart complete")
+	}
+
+	time.Sleep(time.Millisecond) // the failed listing answers for callers that want one no newer than it
+	if err := inv.listedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
+		return chart("hq", "", "a", "hq", "b", "hq"), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	renamedA := chart("hq", "", "a", "hq", "new", "hq")
+	renamedA[1].Name = "renamed by a page read at the wrong moment"
+	for i := range quietAfter {
+		if err := inv.listedSince(context.Background(), time.Now(), nil, partialOf(renamedA)); err != nil {
+			t.Fatalf("partial listing %d: %v", i+1, err)
+		}
+	}
+	switch {
+	case inv.view("b", "hq", false).self == nil:
+		t.Fatal("a partial listing that lacked b forgot it")
+	case inv.view("new", "hq", false).self == nil:
+		t.Fatal("a partial listing did not add the department it showed")
+	case inv.view("a", "hq", false).self.Name != "a":
+		t.Fatal("a partial listing changed a department the chart knew")
+	}
+	// The next is quiet: its own pages not adding up is the remote system's doing.
+	if err := inv.listedSince(context.Background(), time.Now(), nil, partialOf(renamedA)); !errors.Is(err, incomplete) {
+		t.Fatalf("a quiet listing whose pages did not add up: error %v, want the listing's", err)
+	}
+	if inv.view("b", "hq", false).self == nil {
+		t.Fatal("a failed quiet listing forgot b")
+	}
+}

@@ -294,6 +294,13 @@ func (c *OneAccessClient) ListAllOrgUnits(ctx context.Context) ([]OrgUnit, error
 	var units unitSet
 	for _, opts := range []ListOrgUnitsOptions{{}, {AllChildren: true}} {
 		if err := c.readListing(ctx, opts, &units); err != nil {
+			var incomplete *ListingError
+			if errors.As(err, &incomplete) {
+				for _, u := range incomplete.Read {
+					units.add(u)
+				}
+				incomplete.Read = units.list
+			}
 			return nil, err
 		}
 	}
@@ -325,6 +332,10 @@ type ListingError struct {
 	Reason string
 	// Attempts is how many times the listing was read.
 	Attempts int
+	// Read holds the distinct units read before the listing was found not to add up (with
+	// ListAllOrgUnits, those of the listings before it too): they exist (or did while it ran),
+	// but a unit missing from them may exist too.
+	Read []OrgUnit
 }
 
 func (e *ListingError) Error() string {
@@ -402,7 +413,7 @@ func (c *OneAccessClient) readListingOnce(ctx context.Context, opts ListOrgUnits
 	)
 	incomplete := func(reason string, args ...any) error {
 		return &ListingError{Listing: opts, Distinct: len(read.list), Total: total, Pages: pages, PagesFromOne: pagesFromOne,
-			Reason: fmt.Sprintf(reason, args...)}
+			Reason: fmt.Sprintf(reason, args...), Read: read.list}
 	}
 	for page := 0; ; page++ {
 		p, err := c.ListOrgUnitsPage(ctx, opts, page, c.pageSize)

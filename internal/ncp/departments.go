@@ -253,6 +253,9 @@ type ListingError struct {
 	Reason string
 	// Attempts is how many times the listing was read.
 	Attempts int
+	// Read holds the distinct departments the last reading did read: they exist (or did while it
+	// ran), but a department missing from them may exist too.
+	Read []Department
 }
 
 func (e *ListingError) Error() string {
@@ -275,7 +278,7 @@ func (c *Client) listDepartmentsOnce(ctx context.Context, path string) ([]Depart
 		total *int64                 // totalCount as the first page reported it
 	)
 	incomplete := func(pages int, reason string, args ...any) error {
-		return &ListingError{Distinct: len(all), Total: *total, Pages: pages, Reason: fmt.Sprintf(reason, args...)}
+		return &ListingError{Distinct: len(all), Total: *total, Pages: pages, Reason: fmt.Sprintf(reason, args...), Read: all}
 	}
 	for pageNo, offset := 0, 0; ; pageNo++ {
 		var page departmentPage

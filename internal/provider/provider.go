@@ -122,6 +122,17 @@ var (
 	ErrIncompleteListing = errors.New("the remote chart could not be read completely")
 )
 
+// PartialListingError is an ErrIncompleteListing error that carries the departments the listing
+// did read. They exist (or did while it ran); nothing may be concluded from a department missing
+// from them, nor from what they say of one that the chart knew already.
+type PartialListingError struct {
+	Departments []Department
+	Err         error
+}
+
+func (e *PartialListingError) Error() string { return e.Err.Error() }
+func (e *PartialListingError) Unwrap() error { return e.Err }
+
 // Connector connects to the remote system of one Organization object with the credentials read
 // from its Secret (the Secret's data, key by key). Implementations keep per-Organization state
 // such as the rate limiter shared by all of its calls; Forget drops it.

@@ -29,9 +29,20 @@ func newDepartments(client *hwapi.OneAccessClient) *departments {
 // by page number) and translates parent org_ids into parent codes.
 func (d *departments) List(ctx context.Context) ([]provider.Department, error) {
 	units, err := d.client.ListAllOrgUnits(ctx)
+	var incomplete *hwapi.ListingError
+	if errors.As(err, &incomplete) && len(incomplete.Read) > 0 {
+		// Only the units whose parent was read too: a code is all a parent can be known by.
+		return nil, &provider.PartialListingError{Departments: fromUnits(incomplete.Read, true), Err: classify(err)}
+	}
 	if err != nil {
 		return nil, classify(err)
 	}
+	return fromUnits(units, false), nil
+}
+
+// fromUnits translates units into departments, parent org_ids into parent codes. A unit whose
+// parent the units lack is left out when partial, and otherwise shows its parent as unlisted.
+func fromUnits(units []hwapi.OrgUnit, partial bool) []provider.Department {
 	codes := make(map[string]string, len(units))
 	for _, u := range units {
 		codes[u.ID] = u.Code
@@ -42,6 +53,9 @@ func (d *departments) List(ctx context.Context) ([]provider.Department, error) {
 		if u.ParentID != "" {
 			var ok bool
 			if parentKey, ok = codes[u.ParentID]; !ok {
+				if partial {
+					continue
+				}
 				// A parent the listing does not hold (moved or deleted while paging): no code
 				// orgsync could want, so it shows as a difference rather than as a top-level unit.
 				parentKey = fmt.Sprintf("(unlisted org_id %s)", u.ParentID)
@@ -52,7 +66,7 @@ func (d *departments) List(ctx context.Context) ([]provider.Department, error) {
 			RemoteID: u.ID, ParentRemoteID: u.ParentID,
 		})
 	}
-	return all, nil
+	return all
 }
 
 func (d *departments) Diff(desired, observed provider.Department) []string {

@@ -187,6 +187,16 @@ func TestDepartmentsListPagesThatDoNotAddUp(t *testing.T) {
 	if want := "the remote chart could not be read completely: huaweicloud: OneAccess listing incomplete: "; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q does not start with %q", err, want)
 	}
+	// What it did read comes with the error, each unit with a parent it read too.
+	var partial *provider.PartialListingError
+	if !errors.As(err, &partial) || len(partial.Departments) == 0 || len(partial.Departments) >= 130 {
+		t.Fatalf("the error carries %v, want the units read before the empty page", partial)
+	}
+	for _, d := range partial.Departments {
+		if d.Key != "root" && d.ParentKey != "root" {
+			t.Errorf("partial listing holds %q under %q", d.Key, d.ParentKey)
+		}
+	}
 }
 
 func byKey(t *testing.T, depts provider.Departments) map[string]provider.Department {

@@ -22,6 +22,14 @@ var _ provider.Departments = (*departments)(nil)
 // List reads the company's departments with WORKPLACE's paged list call.
 func (d *departments) List(ctx context.Context) ([]provider.Department, error) {
 	remote, err := d.client.ListDepartments(ctx, d.companyID)
+	var incomplete *ncpapi.ListingError
+	if errors.As(err, &incomplete) && len(incomplete.Read) > 0 {
+		read := make([]provider.Department, 0, len(incomplete.Read))
+		for i := range incomplete.Read {
+			read = append(read, fromRemote(&incomplete.Read[i]))
+		}
+		return nil, &provider.PartialListingError{Departments: read, Err: classify(err)}
+	}
 	if err != nil {
 		return nil, classify(err)
 	}
