@@ -55,6 +55,10 @@ const (
 	ReasonDrifted = "Drifted"
 	// ReasonDeleting: the object is being deleted and waits for what it owns to go.
 	ReasonDeleting = "Deleting"
+	// ReasonDeletionPending: a Department deleted on its own waits a short grace period before it
+	// deletes its remote department, so that an Organization deleted together with it (whose
+	// deletionPolicy Orphan leaves the chart in place) is seen first.
+	ReasonDeletionPending = "DeletionPending"
 	// ReasonDeletionBudgetExceeded: remote deletions wait because the Organization's deletion
 	// budget is spent; orgsync.dev/approve-deletions lets them through.
 	ReasonDeletionBudgetExceeded = "DeletionBudgetExceeded"
@@ -81,7 +85,7 @@ const (
 var Reasons = []string{
 	ReasonSynced, ReasonWaitingForOrganization, ReasonWaitingForParent, ReasonParentCycle, ReasonConflict,
 	ReasonCredentialsInvalid, ReasonInvalidSpec, ReasonRemoteError, ReasonDeletionBlocked, ReasonDrifted, ReasonDeleting,
-	ReasonPaused, ReasonDeletionBudgetExceeded,
+	ReasonDeletionPending, ReasonPaused, ReasonDeletionBudgetExceeded,
 }
 
 // IsPaused reports whether obj carries orgsync.dev/paused: "true".

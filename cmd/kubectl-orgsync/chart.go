@@ -33,6 +33,7 @@ var waitingReasons = map[string]bool{
 	v1alpha1.ReasonWaitingForOrganization: true,
 	v1alpha1.ReasonWaitingForParent:       true,
 	v1alpha1.ReasonDeleting:               true,
+	v1alpha1.ReasonDeletionPending:        true,
 	v1alpha1.ReasonDeletionBlocked:        true,
 	v1alpha1.ReasonDeletionBudgetExceeded: true,
 	v1alpha1.ReasonPaused:                 true,

@@ -13,6 +13,7 @@ local progressing = {
   WaitingForOrganization = true,
   WaitingForParent = true,
   Deleting = true,
+  DeletionPending = true,
   DeletionBlocked = true,
   RemoteError = true,
 }

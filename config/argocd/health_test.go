@@ -26,6 +26,7 @@ var statusForReason = map[string]string{
 	v1alpha1.ReasonWaitingForOrganization: StatusProgressing,
 	v1alpha1.ReasonWaitingForParent:       StatusProgressing,
 	v1alpha1.ReasonDeleting:               StatusProgressing,
+	v1alpha1.ReasonDeletionPending:        StatusProgressing,
 	v1alpha1.ReasonDeletionBlocked:        StatusProgressing,
 	v1alpha1.ReasonRemoteError:            StatusProgressing,
 	v1alpha1.ReasonParentCycle:            StatusDegraded,

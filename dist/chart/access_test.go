@@ -73,7 +73,8 @@ func (c check) String() string {
 // with kubectl apply) into a real API server, and asks it, impersonating each release's
 // ServiceAccount, what the manager may do: the default install may get Secrets but not list or
 // watch them anywhere; a namespaced install (watchNamespaces) may do its work in its namespaces
-// and read nothing outside them, not even cluster-wide; credentials.watch adds list and watch on
+// and read nothing outside them, not even cluster-wide (it may get those namespaces themselves,
+// and no other); credentials.watch adds list and watch on
 // Secrets in the manager's scope only.
 func TestRenderedRBACOnAnAPIServer(t *testing.T) {
 	kubectl := filepath.Join(assetsDir(), "kubectl")
@@ -129,6 +130,9 @@ func TestRenderedRBACOnAnAPIServer(t *testing.T) {
 				{"list", "", "secrets", "orgsync-system", false},
 				{"list", "", "secrets", "", false},
 				{"watch", "", "secrets", "", false},
+				// Whether a Department's namespace is being deleted.
+				{"get", "", "namespaces", "a", true},
+				{"list", "", "namespaces", "", false},
 			},
 		},
 		{
@@ -161,6 +165,14 @@ func TestRenderedRBACOnAnAPIServer(t *testing.T) {
 				{"watch", "orgsync.dev", "organizations", "", false},
 				{"list", "", "secrets", "", false},
 				{"create", "events.k8s.io", "events", "", false},
+				// Its own namespaces (a request for a namespace is made in that namespace), and no other.
+				{"get", "", "namespaces", "a", true},
+				{"get", "", "namespaces", "b", true},
+				{"get", "", "namespaces", "c", false},
+				{"get", "", "namespaces", "tenant-system", false},
+				{"get", "", "namespaces", "", false},
+				{"list", "", "namespaces", "", false},
+				{"watch", "", "namespaces", "", false},
 			},
 		},
 		{

@@ -39,6 +39,9 @@ type DepartmentReconciler struct {
 	Inventories *Inventories
 	// Budgets holds the Organizations' deletion budgets.
 	Budgets *Budgets
+	// DeletionGrace is how long a Department deleted on its own waits before its remote delete,
+	// under an Organization whose deletionPolicy is Orphan; DefaultDeletionGrace when zero.
+	DeletionGrace time.Duration
 	// SyncPeriod is how often a synced department is looked at again.
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds the parallel reconciles.
@@ -46,6 +49,10 @@ type DepartmentReconciler struct {
 
 	// rejections remembers, by UID, the remote system's last refusal of a Department's values.
 	rejections sync.Map
+	// deletions and namespaces tell a Department deleted on its own from one deleted together
+	// with its Organization or its namespace.
+	deletions  *deletionRuns
+	namespaces *namespaceReader
 }
 
 // +kubebuilder:rbac:groups=orgsync.dev,resources=departments,verbs=get;list;watch;update;patch
@@ -55,6 +62,9 @@ type DepartmentReconciler struct {
 // The one Secret an Organization names is read with a get; list and watch, for
 // --watch-credentials-secrets, are granted by the chart or kustomize only where that is wanted.
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+// A deleting Department reads its namespace (one get, uncached) to tell whether the namespace is
+// being deleted, and so its Organization too.
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile gathers, decides and acts for one Department.
@@ -162,6 +172,11 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 		rej := v.(rejection)
 		s.rejected = &rej
 	}
+	if deleting && org != nil && !s.org.deleting && org.Spec.DeletionPolicy != v1alpha1.DeletionPolicyDelete {
+		if err := r.awaitOrganization(ctx, s); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 
 	// The remote side: for a live Department only once its Organization is connected; for a
 	// deleting one whenever its Organization exists (it may be on its way out too).
@@ -188,6 +203,41 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 		return nil, nil, nil, err
 	}
 	return s, conn, inv, nil
+}
+
+// awaitOrganization decides, for a deleting Department whose Organization is not being deleted
+// and would leave the chart in place if it were (deletionPolicy Orphan), whether the Department
+// goes with its Organization after all: its namespace is being deleted (the namespace controller
+// deletes the objects in it in no fixed order), or its remote delete waits a grace period in
+// which its Organization may still be seen deleting (kubectl delete -f and GitOps tools send the
+// Departments and their Organization within moments, in any order).
+func (r *DepartmentReconciler) awaitOrganization(ctx context.Context, s *departmentSnapshot) error {
+	dept := s.dept
+	if s.paused() != "" || s.successor != nil || dept.Spec.DeletionPolicy == v1alpha1.DeletionPolicyOrphan || s.observeOnly() {
+		return nil // nothing would be deleted remotely anyway
+	}
+	grace := cmp.Or(r.DeletionGrace, DefaultDeletionGrace)
+	r.deletions.note(dept)
+	at := deleteAfter(dept, r.deletions.lastOf(types.NamespacedName{Namespace: dept.Namespace, Name: s.org.name}), grace)
+	now := time.Now()
+	// Within the grace, any reading made since the Department's deletion will do (the rest waits
+	// anyway); at its end, only one made after it.
+	notBefore := at
+	if now.Before(at) {
+		notBefore = dept.DeletionTimestamp.Time
+	}
+	terminating, err := r.namespaces.terminating(ctx, dept, notBefore)
+	if err != nil {
+		return fmt.Errorf("reading namespace %s: %w", dept.Namespace, err)
+	}
+	if terminating {
+		s.org.orphans = true
+		return nil
+	}
+	if now.Before(at) {
+		s.grace = deletionWait{at: at, left: at.Sub(now), grace: grace}
+	}
+	return nil
 }
 
 // viewRemote copies what s needs of the inventory: the department, its parent and, for a deleting

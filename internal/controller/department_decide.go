@@ -41,6 +41,17 @@ type departmentSnapshot struct {
 	created bool
 	// organization is the Organization object, when it exists (for its deletion budget).
 	organization *v1alpha1.Organization
+	// grace, for a deleting Department whose Organization's deletionPolicy Orphan may still come
+	// into force, is how long its remote delete waits.
+	grace deletionWait
+}
+
+// deletionWait is the grace period of a Department deleted on its own: its remote delete waits
+// until at (left from now), so that an Organization deleted together with it is seen first.
+type deletionWait struct {
+	at    time.Time
+	left  time.Duration
+	grace time.Duration
 }
 
 // organizationState is what a Department needs to know of its Organization.
@@ -51,7 +62,7 @@ type organizationState struct {
 	paused    bool
 	connected bool
 	// orphans: the Organization is being deleted with deletionPolicy Orphan, which leaves the
-	// remote chart as it is.
+	// remote chart as it is; or its namespace is being deleted, which deletes it too.
 	orphans bool
 	// syncPeriod is the Organization's: its spec.syncPeriod or the manager's.
 	syncPeriod time.Duration
@@ -174,7 +185,22 @@ func decideDelete(s *departmentSnapshot) decision {
 		}
 		return report(notReady(v1alpha1.ReasonDeletionBlocked, message))
 	}
+	if s.grace.left > 0 {
+		return report(deletionPending(s))
+	}
 	return decision{action: actDelete, desired: *s.remote.self}
+}
+
+// deletionPending is the outcome of a remote delete that waits for its grace period to end,
+// woken at its end or by the Organization's deletion. The message names the time, not what is
+// left of it, so that the condition is written once.
+func deletionPending(s *departmentSnapshot) outcome {
+	o := notReady(v1alpha1.ReasonDeletionPending, fmt.Sprintf(
+		"remote department %q is deleted at %s, once no Department of Organization %q has been deleted for %s, "+
+			"unless the Organization is deleted by then: deleted together, its deletionPolicy Orphan leaves the remote departments in place",
+		s.dept.Key(), s.grace.at.UTC().Format(time.RFC3339), s.org.name, s.grace.grace))
+	o.result.RequeueAfter = s.grace.left
+	return o
 }
 
 func report(o outcome) decision { return decision{outcome: o} }

@@ -194,6 +194,26 @@ func TestDecideDelete(t *testing.T) {
 		"no children: delete": {
 			s: departmentSnapshot{dept: dept, org: connectedOrg, remote: present}, action: actDelete,
 		},
+		"deleted on its own: the delete waits for the grace period": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, remote: present,
+				grace: deletionWait{at: time.Date(2025, 3, 1, 9, 0, 11, 0, time.UTC), left: 4 * time.Second, grace: 10 * time.Second}},
+			reason: v1alpha1.ReasonDeletionPending,
+			want:   `remote department "team" is deleted at 2025-03-01T09:00:11Z, once no Department of Organization "acme" has been deleted for 10s, unless the Organization is deleted by then`,
+		},
+		"in the grace period, children still go first": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, remote: present, objectChildren: []string{"child"},
+				grace: deletionWait{left: 4 * time.Second, grace: 10 * time.Second}},
+			reason: v1alpha1.ReasonDeletionBlocked, want: "first: child",
+		},
+		"in the grace period, a department already gone is released": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true},
+				grace: deletionWait{left: 4 * time.Second, grace: 10 * time.Second}},
+			action: actRelease,
+		},
+		"the namespace is being deleted under an Orphan Organization: the remote chart stays": {
+			s:      departmentSnapshot{dept: dept, org: organizationState{name: "acme", exists: true, connected: true, orphans: true}, remote: present},
+			action: actRelease,
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -209,6 +229,29 @@ func TestDecideDelete(t *testing.T) {
 			}
 			if tc.reason != "" {
 				assertWoken(t, d.outcome)
+			}
+			if d.reason == v1alpha1.ReasonDeletionPending && d.result.RequeueAfter != tc.s.grace.left {
+				t.Fatalf("requeued after %v, want the rest of the grace period, %v", d.result.RequeueAfter, tc.s.grace.left)
+			}
+		})
+	}
+}
+
+func TestDeleteAfter(t *testing.T) {
+	deleted := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	dept := testDepartment("team", "div", func(d *v1alpha1.Department) { d.DeletionTimestamp = &metav1.Time{Time: deleted} })
+	for name, tc := range map[string]struct {
+		last time.Time
+		want time.Time
+	}{
+		// deletionTimestamp has whole seconds: the deletion may have come up to a second later.
+		"deleted on its own: grace after the second of its deletion": {want: deleted.Add(11 * time.Second)},
+		"others deleted before it":                                   {last: deleted.Add(-5 * time.Second), want: deleted.Add(11 * time.Second)},
+		"others still being deleted after it (kubectl, one by one)":  {last: deleted.Add(30 * time.Second), want: deleted.Add(41 * time.Second)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := deleteAfter(dept, tc.last, 10*time.Second); !got.Equal(tc.want) {
+				t.Fatalf("deleteAfter = %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -23,9 +23,16 @@ import (
 // key that changed, the children waiting for a key that appeared, a deleting parent whose child
 // went); an Organization's connection wakes its Departments (a rotated Secret reaches them through
 // the Organization, which reads it).
+//
+// A further watch records when each Organization's Departments were last deleted, for the grace
+// period of a Department deleted on its own; namespaces are read, uncached, only by deleting
+// Departments.
 func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.deletions = newDeletionRuns()
+	r.namespaces = newNamespaceReader(mgr.GetAPIReader())
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Department{}, r.deletions.handler()).
 		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.relatedDepartments),
 			builder.WithPredicates(relationChanged())).
 		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.otherClaimants),

@@ -17,6 +17,10 @@ type Options struct {
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds parallel reconciles of each kind; default 4.
 	MaxConcurrentReconciles int
+	// DeletionGrace is how long a Department deleted on its own waits before it deletes its
+	// remote department, under an Organization whose deletionPolicy is Orphan; default
+	// DefaultDeletionGrace.
+	DeletionGrace time.Duration
 	// WatchCredentialSecrets wakes an Organization when its credentials Secret changes, for
 	// Secrets labelled v1alpha1.CredentialsLabel (the manager's cache must be limited to those);
 	// without it, the Secret is read again at each Organization reconcile only.
@@ -57,5 +61,6 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		Budgets:                 budgets,
 		SyncPeriod:              opts.SyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
+		DeletionGrace:           opts.DeletionGrace,
 	}).SetupWithManager(mgr)
 }

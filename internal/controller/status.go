@@ -68,6 +68,7 @@ var wakeUps = map[string]wakeUp{
 	v1alpha1.ReasonDeletionBlocked:        {watch: "a sub-department leaving the inventory, or its Department going", delay: blockedRetry},
 	v1alpha1.ReasonDrifted:                {watch: "a change of the remote department in the inventory", delay: resyncDelay},
 	v1alpha1.ReasonDeleting:               {watch: "a Department of the Organization changing or going"},
+	v1alpha1.ReasonDeletionPending:        {watch: "the Organization's deletion; otherwise requeued for the end of the grace period"},
 	v1alpha1.ReasonPaused:                 {watch: "the annotation orgsync.dev/paused leaving the object or its Organization"},
 	v1alpha1.ReasonDeletionBudgetExceeded: {watch: "approved deletions or a raised budget on the Organization", delay: time.Minute},
 }
@@ -192,7 +193,10 @@ func isTrue(conditions []metav1.Condition, conditionType string, generation int6
 // only double the Kubernetes writes of a first import.
 func recordTransition(recorder events.EventRecorder, obj runtime.Object, conditions []metav1.Condition, o outcome) {
 	if o.keepCondition || o.ready != metav1.ConditionFalse ||
-		o.reason == v1alpha1.ReasonWaitingForParent || o.reason == v1alpha1.ReasonWaitingForOrganization {
+		o.reason == v1alpha1.ReasonWaitingForParent || o.reason == v1alpha1.ReasonWaitingForOrganization ||
+		o.reason == v1alpha1.ReasonDeletionPending {
+		// The grace period is how every remote delete under an Orphan Organization begins: the
+		// Deleted event that ends it, or the object going, says what came of it.
 		return
 	}
 	if o.reason == v1alpha1.ReasonDeletionBudgetExceeded {
@@ -214,7 +218,8 @@ func recordTransition(recorder events.EventRecorder, obj runtime.Object, conditi
 // eventType is Normal for the reasons that are steps of normal progress, Warning for failures.
 func eventType(reason string) string {
 	switch reason {
-	case v1alpha1.ReasonWaitingForParent, v1alpha1.ReasonWaitingForOrganization, v1alpha1.ReasonDeletionBlocked, v1alpha1.ReasonDeleting:
+	case v1alpha1.ReasonWaitingForParent, v1alpha1.ReasonWaitingForOrganization, v1alpha1.ReasonDeletionBlocked, v1alpha1.ReasonDeleting,
+		v1alpha1.ReasonDeletionPending:
 		return corev1.EventTypeNormal
 	}
 	return corev1.EventTypeWarning

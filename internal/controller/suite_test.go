@@ -30,6 +30,10 @@ import (
 // syncPeriod is short in tests so that drift correction and idle resyncs are observable.
 const syncPeriod = 3 * time.Second
 
+// deletionGrace is shorter than the manager's default (10s) so that the many scenarios deleting a
+// Department on its own do not each wait 10s; delete_together_test.go times its steps by it.
+const deletionGrace = 4 * time.Second
+
 var (
 	testEnv   *envtest.Environment
 	restCfg   *rest.Config
@@ -110,6 +114,7 @@ func startManager(connector provider.Connector) {
 		Connector:               connector,
 		SyncPeriod:              syncPeriod,
 		MaxConcurrentReconciles: 4,
+		DeletionGrace:           deletionGrace,
 	})).To(Succeed())
 	go func() {
 		defer GinkgoRecover()

@@ -43,9 +43,17 @@ app.kubernetes.io/part-of: orgsync
 The manager's rules: those of config/rbac/role.yaml, which `make manifests` generates from the
 +kubebuilder:rbac markers (chart_test.go fails when the two differ), with list and watch on
 Secrets added when credentials.watch is true. The ClusterRole grants them cluster-wide, or the
-Role of each namespace in watchNamespaces grants them there.
+Role of each namespace in watchNamespaces grants them there. Get on namespaces lets a deleting
+Department read whether its namespace is being deleted: in a Role it grants the namespace the Role
+is in (a namespace's own request is in that namespace), and no other.
 */}}
 {{- define "orgsync.managerRules" -}}
+- apiGroups:
+  - ""
+  resources:
+  - namespaces
+  verbs:
+  - get
 - apiGroups:
   - ""
   resources:
