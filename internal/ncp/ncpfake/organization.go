@@ -216,7 +216,9 @@ func (f *Fake) handleGetOrganization(w http.ResponseWriter, r *http.Request, _ r
 }
 
 // writeNoOrganization answers GET /open-api/v1/org from an account in no organization. The answer
-// is not documented; see SetUndocumentedErrors.
+// is not documented (see SetUndocumentedErrors); the fake's is a 404 from the Organization API
+// itself, with a code of its own in the gateway's error shape, not one of the gateway's numeric
+// codes: the only answer orgsync reads as "no organization" (see ncp.ErrNoOrganization).
 func (f *Fake) writeNoOrganization(w http.ResponseWriter) {
 	if f.answerUndocumented(w) {
 		return
