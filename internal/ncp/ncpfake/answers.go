@@ -42,14 +42,25 @@ type organizationAnswer struct {
 // while times is negative) get answer instead of the API's own, changing nothing; then the API
 // answers from its state again. SetOrganizationAnswer(OrgAnswerAsStored, 0) ends it at once.
 // OrgAnswerUnparseable and OrgAnswerEmpty apply to GET /open-api/v1/org only, the others to every
-// Organization API request. WORKPLACE is not affected.
+// Organization API request. WORKPLACE is not affected. See SetOrganizationAnswerFor to answer one
+// account's requests only.
 func (f *Fake) SetOrganizationAnswer(answer OrganizationAnswer, times int) {
+	f.SetOrganizationAnswerFor("", answer, times)
+}
+
+// SetOrganizationAnswerFor is SetOrganizationAnswer for the requests that carry accessKey in
+// x-ncp-iam-access-key only ("": every request without an answer of its own).
+func (f *Fake) SetOrganizationAnswerFor(accessKey string, answer OrganizationAnswer, times int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.orgAnswer = organizationAnswer{answer: answer, left: times}
 	if answer == OrgAnswerAsStored || times == 0 {
-		f.orgAnswer = organizationAnswer{}
+		delete(f.orgAnswers, accessKey)
+		return
 	}
+	if f.orgAnswers == nil {
+		f.orgAnswers = map[string]organizationAnswer{}
+	}
+	f.orgAnswers[accessKey] = organizationAnswer{answer: answer, left: times}
 }
 
 // takeOrganizationAnswer returns the answer in force for a request, counting it, or
@@ -61,7 +72,15 @@ func (f *Fake) takeOrganizationAnswer(r *http.Request, beforeAuth bool) Organiza
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	a := f.orgAnswer.answer
+	key := r.Header.Get(headerAccessKey)
+	if _, own := f.orgAnswers[key]; !own {
+		key = ""
+	}
+	current, ok := f.orgAnswers[key]
+	if !ok {
+		return OrgAnswerAsStored
+	}
+	a := current.answer
 	switch {
 	case a == OrgAnswerAsStored, beforeAuth != (a == OrgAnswerNoRoute):
 		return OrgAnswerAsStored
@@ -69,10 +88,11 @@ func (f *Fake) takeOrganizationAnswer(r *http.Request, beforeAuth bool) Organiza
 		(r.Method != http.MethodGet || r.URL.EscapedPath() != organizationPrefix):
 		return OrgAnswerAsStored
 	}
-	if f.orgAnswer.left > 0 {
-		f.orgAnswer.left--
-		if f.orgAnswer.left == 0 {
-			f.orgAnswer = organizationAnswer{}
+	if current.left > 0 {
+		current.left--
+		f.orgAnswers[key] = current
+		if current.left == 0 {
+			delete(f.orgAnswers, key)
 		}
 	}
 	return a

@@ -83,4 +83,17 @@ func TestOrganizationAnswerCountsAndEnds(t *testing.T) {
 	expect(t, c.do(http.MethodGet, orgBase, nil), http.StatusNotFound, gatewayErr("300", "Not Found Exception"))
 	s.SetOrganizationAnswer(OrgAnswerAsStored, 0)
 	expect(t, c.do(http.MethodGet, orgBase, nil), http.StatusNotFound, notFound)
+
+	// One account's answer is its own.
+	s.AddAccount("AKOTHER", "other-secret")
+	other := c
+	other.accessKey, other.secretKey = "AKOTHER", "other-secret"
+	s.SetOrganizationAnswerFor("AKOTHER", OrgAnswerTryLater, -1)
+	expect(t, c.do(http.MethodGet, orgBase, nil), http.StatusNotFound, notFound)
+	expect(t, other.do(http.MethodGet, orgBase, nil), http.StatusForbidden, nil)
+	s.SetOrganizationAnswer(OrgAnswerInternalError, -1)
+	expect(t, c.do(http.MethodGet, orgBase, nil), http.StatusForbidden, gatewayErr("COMMON_103", "An internal server error has occurred."))
+	expect(t, other.do(http.MethodGet, orgBase, nil), http.StatusForbidden, gatewayErr("COMMON_102", "Failed to send the email. Please try again later."))
+	s.SetOrganizationAnswerFor("AKOTHER", OrgAnswerAsStored, 0)
+	expect(t, other.do(http.MethodGet, orgBase, nil), http.StatusForbidden, gatewayErr("COMMON_103", "An internal server error has occurred."))
 }

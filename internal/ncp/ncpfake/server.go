@@ -63,7 +63,7 @@ type Fake struct {
 
 	listFailure  *ListFailure // nil: none
 	listRequests int          // list requests counted since listFailure was set
-	orgAnswer    organizationAnswer
+	orgAnswers   map[string]organizationAnswer // by access key; "" for every account
 }
 
 // New returns a Fake configured by opts. It is an http.Handler; NewServer also starts a server.
