@@ -376,3 +376,11 @@ func (f *Fake) OrganizationalUnits(accessKey string) []OrganizationalUnit {
 	}
 	return out
 }
+
+// RemoveOrganization deletes the account's organization and its units, bypassing the API (an
+// organization deleted in the console): the account then belongs to no organization.
+func (f *Fake) RemoveOrganization(accessKey string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.orgsByAccount, accessKey)
+}

@@ -294,3 +294,16 @@ func (f *Fake) handleDeleteOrganization(w http.ResponseWriter, r *http.Request, 
 		writeJSON(w, http.StatusOK, map[string]string{"result": "SUCCESS"})
 	}
 }
+
+// RemoveOrganization deletes organization no, bypassing the API (an organization deleted in the
+// console): every member account then belongs to no organization.
+func (f *Fake) RemoveOrganization(no int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.orgs, no)
+	for _, a := range f.accounts {
+		if a.orgNo == no {
+			a.orgNo, a.joinedAt = 0, time.Time{}
+		}
+	}
+}
