@@ -75,6 +75,15 @@ func TestNoOrganizationIs401Organizations1015(t *testing.T) {
 	if status, body := signedCall(f, http.MethodDelete, organizationsPath, ""); status != http.StatusUnauthorized || body.ErrorCode != "Organizations.1015" {
 		t.Errorf("delete again: %d %+v, want 401 Organizations.1015", status, body)
 	}
+
+	// An organization removed behind the API's back is gone the same way.
+	if status, body := signedCall(f, http.MethodPost, organizationsPath, ""); status != http.StatusCreated {
+		t.Fatalf("create: %d %+v", status, body)
+	}
+	f.RemoveOrganization(orgsAK)
+	if status, body := signedCall(f, http.MethodGet, rootsPath, ""); status != http.StatusUnauthorized || body.ErrorCode != "Organizations.1015" {
+		t.Errorf("roots after RemoveOrganization: %d %+v, want 401 Organizations.1015", status, body)
+	}
 }
 
 func TestTemporaryFailure(t *testing.T) {

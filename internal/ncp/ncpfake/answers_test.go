@@ -97,3 +97,17 @@ func TestOrganizationAnswerCountsAndEnds(t *testing.T) {
 	s.SetOrganizationAnswerFor("AKOTHER", OrgAnswerAsStored, 0)
 	expect(t, other.do(http.MethodGet, orgBase, nil), http.StatusForbidden, gatewayErr("COMMON_103", "An internal server error has occurred."))
 }
+
+func TestRemoveOrganization(t *testing.T) {
+	s := newTestServer(t)
+	c := newCaller(t, s)
+	s.AddAccount("AKMEMBER", "member-secret")
+	s.SetOrganization(testAccessKey, &Organization{OrganizationNo: 55})
+	s.SetOrganization("AKMEMBER", &Organization{OrganizationNo: 55})
+	s.RemoveOrganization(55)
+	if s.Organization(testAccessKey) != nil || s.Organization("AKMEMBER") != nil {
+		t.Fatal("a member still belongs to the removed organization")
+	}
+	expect(t, c.do(http.MethodGet, orgBase, nil), http.StatusNotFound, gatewayErr("ORGANIZATION_NOT_FOUND", "the account does not belong to an organization"))
+	expect(t, c.do(http.MethodDelete, orgBase+"/55", nil), http.StatusNotFound, nil)
+}
