@@ -63,7 +63,9 @@ type Fake struct {
 
 	listFailure  *ListFailure // nil: none
 	listRequests int          // list requests counted since listFailure was set
-	orgAnswers   map[string]organizationAnswer // by access key; "" for every account
+
+	// orgAnswers are the answers SetOrganizationAnswerFor set, by access key ("": every account).
+	orgAnswers map[string]organizationAnswer
 }
 
 // New returns a Fake configured by opts. It is an http.Handler; NewServer also starts a server.
