@@ -187,13 +187,18 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 		return notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("the %s account belongs to no organization (managementPolicy Observe: not creating one)", providerName(org))), connected
 	}
 	if !observed.Exists {
+		// A one-way step for an account: the Event and the log name the answer it was taken on.
+		evidence := cmp.Or(observed.Evidence, "the provider's answer for an account in no organization")
 		observed, err = conn.Organizations.Create(ctx, org.Spec.Description)
 		if err != nil {
 			o := failure(err)
 			o.message = fmt.Sprintf("creating the %s organization failed (its Departments keep syncing): %s", providerName(org), o.message)
 			return o, connected
 		}
-		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Created", "Create", "Created %s organization %s", providerName(org), observed.ID)
+		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Created", "Create",
+			"Created %s organization %s: the account belonged to none (%s)", providerName(org), observed.ID, evidence)
+		ctrl.LoggerFrom(ctx).Info("created the remote organization: the account belonged to none",
+			"provider", providerName(org), "organization", observed.ID, "answer", evidence)
 	}
 	recordObservation(org, observed)
 	if org.Status.LastSyncTime == nil || time.Since(org.Status.LastSyncTime.Time) > statusRefresh {

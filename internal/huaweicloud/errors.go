@@ -20,11 +20,18 @@ import (
 // with a code and message of its own for anything.
 var (
 	// ErrNotFound: HTTP 404, except the API gateway's "no such API" (APIGW.0101, APIG.0101), which
-	// says the endpoint is wrong, not that a resource is gone; Organizations.1100 (no
-	// organization) and Organizations.1102 (no such organizational unit), or FindByCode read the
-	// whole tenant and found no unit with the code. A 400, whatever its code or message, is never
-	// ErrNotFound.
+	// says the endpoint is wrong, not that a resource is gone; Organizations.1015 (no
+	// organization, see ErrNoOrganization) and Organizations.1102 (no such organizational unit), or
+	// FindByCode read the whole tenant and found no unit with the code. A 400, whatever its code or
+	// message, is never ErrNotFound.
 	ErrNotFound = errors.New("huaweicloud: not found")
+	// ErrNoOrganization: Organizations.1015, "The organization is not found", which Huawei answers
+	// with HTTP 401 on GET /v1/organizations and the calls under it for an account in no
+	// organization (Huawei's own Terraform provider reads it so: organizationNotFoundErrCodes in
+	// huaweicloud/services/organizations). It is also ErrNotFound, and never ErrUnauthorized. It is
+	// the only answer this package reads as "no organization": a bare 404 may come from anything
+	// between the client and the service.
+	ErrNoOrganization = errors.New("huaweicloud: the account belongs to no organization")
 	// ErrAlreadyExists: OneAccess ORG.0012 (code exists in the tenant); Organizations.1101 (the
 	// account already has an organization) and Organizations.1103 (an organizational unit of that
 	// name exists under the parent). A 409 with another code is not: Huawei answers 409 for other
@@ -53,7 +60,8 @@ var (
 	// children should observe again (GET, list) rather than conclude from it. A 400 is also
 	// ErrInvalidRequest.
 	ErrUnrecognized = errors.New("huaweicloud: unrecognised answer")
-	// ErrUnauthorized: HTTP 401: signature verification failed (APIGW.0301), a stale X-Sdk-Date,
+	// ErrUnauthorized: HTTP 401 other than Organizations.1015 (no organization, which is not a
+	// credentials problem): signature verification failed (APIGW.0301), a stale X-Sdk-Date,
 	// or an access token that is still refused after a refresh; or a refused OneAccess token
 	// request (documented as 400 {"error_code","error_msg"}: the client ID or secret is wrong),
 	// which is ErrUnauthorized only, never ErrInvalidRequest.
@@ -65,15 +73,17 @@ var (
 	ErrThrottled = errors.New("huaweicloud: throttled")
 	// ErrConcurrentModification: Organizations.1003 (409); the request changed nothing. Retried.
 	ErrConcurrentModification = errors.New("huaweicloud: concurrent modification")
-	// ErrUnavailable: HTTP 500, 502, 503 or 504.
+	// ErrUnavailable: HTTP 500, 502, 503 or 504, or Organizations.1004, 1005 and 1006 (HTTP 400:
+	// Organizations failed to get its internal token, to reach CBC or to assume its role, "try
+	// again later"): retried like a 5xx, never ErrInvalidRequest.
 	ErrUnavailable = errors.New("huaweicloud: unavailable")
 )
 
 // Service error codes this package interprets. Only ORG.0011/0012/0014/0015, APIGW.0301/0308/0101,
-// APIG.0101 and Organizations.1003 are documented by Huawei; the others are the codes huaweifake
-// answers with (Huawei documents no code for these conditions), listed so that the client and the
-// fake agree. CodeOrgUnitNotFound is the fake's, and is not interpreted: a unit is not found only
-// when the answer is a 404.
+// APIG.0101 and Organizations.1003, 1004-1006 and 1015 are documented by Huawei (1015 by its own
+// Terraform provider); the others are the codes huaweifake answers with (Huawei documents no code
+// for these conditions), listed so that the client and the fake agree. CodeOrgUnitNotFound is the
+// fake's, and is not interpreted: a unit is not found only when the answer is a 404.
 const (
 	CodeNameRequired           = "ORG.0011"
 	CodeCodeExists             = "ORG.0012"
@@ -90,7 +100,10 @@ const (
 	CodeGatewayNoSuchAPI       = "APIGW.0101"
 	CodeDedicatedNoSuchAPI     = "APIG.0101"
 	CodeConcurrentModification = "Organizations.1003"
-	CodeNoOrganization         = "Organizations.1100"
+	CodeInternalTokenFailed    = "Organizations.1004"
+	CodeCBCFailed              = "Organizations.1005"
+	CodeAssumeRoleFailed       = "Organizations.1006"
+	CodeNoOrganization         = "Organizations.1015"
 	CodeOrganizationExists     = "Organizations.1101"
 	CodeOUNotFound             = "Organizations.1102"
 	CodeOUNameTaken            = "Organizations.1103"
@@ -117,7 +130,10 @@ var codeKinds = map[string][]error{
 	CodeGatewayNoSuchAPI:       {ErrInvalidRequest},
 	CodeDedicatedNoSuchAPI:     {ErrInvalidRequest},
 	CodeConcurrentModification: {ErrConcurrentModification},
-	CodeNoOrganization:         {ErrNotFound},
+	CodeInternalTokenFailed:    {ErrUnavailable},
+	CodeCBCFailed:              {ErrUnavailable},
+	CodeAssumeRoleFailed:       {ErrUnavailable},
+	CodeNoOrganization:         {ErrNoOrganization, ErrNotFound},
 	CodeOrganizationExists:     {ErrAlreadyExists},
 	CodeOUNotFound:             {ErrNotFound},
 	CodeOUNameTaken:            {ErrNameTaken, ErrAlreadyExists},
@@ -172,6 +188,17 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// Answer names the answer for a message that must say what was read, such as "GET
+// /v1/organizations answered HTTP 401 Organizations.1015": the method, path, status and code only,
+// never the server's message, headers or body.
+func (e *APIError) Answer() string {
+	answer := strings.TrimSpace(e.Method+" "+e.Path) + " answered HTTP " + strconv.Itoa(e.StatusCode)
+	if e.Code != "" {
+		answer += " " + e.Code
+	}
+	return answer
+}
+
 // Is maps the code, or failing that the status, to the sentinel errors of this package.
 func (e *APIError) Is(target error) bool {
 	kinds, known := codeKinds[e.Code]
@@ -209,6 +236,8 @@ func (e *APIError) Is(target error) bool {
 
 // classify tells httpretry what a failed attempt means for repeating it. Throttling is repeated
 // and slows the client down; Organizations.1003 is a refusal: the service did not act on it.
+// Organizations.1004-1006 are repeated like a 5xx, for idempotent calls only: nothing says the
+// service had not acted on a POST when its dependency failed.
 func classify(err error) (httpretry.Failure, time.Duration) {
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {

@@ -13,6 +13,7 @@ import (
 var sentinels = []error{
 	ErrNotFound, ErrAlreadyExists, ErrNameTaken, ErrParentNotFound, ErrHasChildren, ErrInvalidRequest,
 	ErrUnrecognized, ErrUnauthorized, ErrForbidden, ErrThrottled, ErrConcurrentModification, ErrUnavailable,
+	ErrNoOrganization,
 }
 
 // TestAPIErrorSentinels: only answers this package recognises match a specific sentinel.
@@ -37,6 +38,13 @@ func TestAPIErrorSentinels(t *testing.T) {
 		{"409 concurrent modification", 409, `{"error_code":"Organizations.1003","error_msg":"busy"}`, []error{ErrConcurrentModification}},
 		{"422 with a code never seen", 422, `{"error_code":"X","error_msg":"x"}`, []error{ErrInvalidRequest, ErrUnrecognized}},
 		{"401", 401, `{"error_code":"AUTH.0001","error_msg":"token"}`, []error{ErrUnauthorized}},
+		{"documented: no organization is a 401", 401, `{"error_code":"Organizations.1015","error_msg":"The organization is not found."}`, []error{ErrNoOrganization, ErrNotFound}},
+		{"401 without a code", 401, ``, []error{ErrUnauthorized}},
+		{"404 without a code is not no organization", 404, ``, []error{ErrNotFound}},
+		{"the fake's former no-organization code", 404, `{"error_code":"Organizations.1100","error_msg":"no organization"}`, []error{ErrNotFound}},
+		{"documented: internal token failure", 400, `{"error_code":"Organizations.1004","error_msg":"try again later"}`, []error{ErrUnavailable}},
+		{"documented: CBC failure", 400, `{"error_code":"Organizations.1005","error_msg":"try again later"}`, []error{ErrUnavailable}},
+		{"documented: assume-role failure", 400, `{"error_code":"Organizations.1006","error_msg":"try again later"}`, []error{ErrUnavailable}},
 		{"403", 403, `{"error_code":"X","error_msg":"no"}`, []error{ErrForbidden}},
 		{"429", 429, `{}`, []error{ErrThrottled}},
 		{"503", 503, `{"error_code":"APIGW.0503","error_msg":"busy"}`, []error{ErrUnavailable}},

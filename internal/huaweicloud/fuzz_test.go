@@ -678,8 +678,9 @@ func FuzzSignAcceptedByFake(f *testing.F) {
 			t.Fatalf("the signed request could not travel: %v", err)
 		}
 		defer func() { _ = resp.Body.Close() }()
-		if resp.StatusCode == http.StatusUnauthorized {
-			answer, _ := io.ReadAll(resp.Body)
+		answer, _ := io.ReadAll(resp.Body)
+		// The account has no organization: an accepted request is answered 401 Organizations.1015.
+		if resp.StatusCode == http.StatusUnauthorized && newAPIError(resp.StatusCode, answer).Code != CodeNoOrganization {
 			headers := map[string][]string{}
 			for name, values := range req.Header {
 				if name != "Authorization" {
@@ -824,7 +825,8 @@ func FuzzOrganizationsAnswers(f *testing.F) {
 		{200, ``, ""}, {200, `null`, ""}, {200, `[]`, ""}, {200, `not json`, ""}, {204, ``, ""},
 		{400, `{"error_code":"Organizations.1105","error_msg":"invalid parameter ` + fuzzSecretKey + `","request_id":"r1"}`, ""},
 		{401, `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: ` + fuzzSecurityToken + `"}`, ""},
-		{404, `{"error_code":"Organizations.1100","error_msg":"no organization"}`, ""},
+		{401, `{"error_code":"Organizations.1015","error_msg":"The organization is not found.","request_id":"r2"}`, ""},
+		{400, `{"error_code":"Organizations.1004","error_msg":"Failed to obtain the internal token. Try again later."}`, ""},
 		{409, `{"error_code":"Organizations.1003","error_msg":"concurrent modification"}`, "2"},
 		{429, `{"error_code":"APIGW.0308","error_msg":"throttled"}`, "Mon, 03 Feb 2025 04:06:06 GMT"},
 		{429, ``, "99999999"}, {503, `<html>busy</html>`, "-3"}, {302, ``, ""}, {101, ``, ""}, {599, `{}`, ""},

@@ -183,7 +183,8 @@ func (c *OrganizationsClient) CreateOrganization(ctx context.Context) (Organizat
 	return answer.Organization, err
 }
 
-// GetOrganization returns the caller's organization; ErrNotFound when it has none.
+// GetOrganization returns the caller's organization; ErrNoOrganization (and ErrNotFound) when it
+// has none, answered 401 Organizations.1015.
 func (c *OrganizationsClient) GetOrganization(ctx context.Context) (Organization, error) {
 	var answer organizationAnswer
 	err := c.do(ctx, apiCall{method: http.MethodGet, path: organizationsPath, idempotent: true}, &answer)
@@ -191,7 +192,7 @@ func (c *OrganizationsClient) GetOrganization(ctx context.Context) (Organization
 }
 
 // DeleteOrganization deletes the caller's organization; ErrHasChildren while organizational units
-// remain, ErrNotFound when there is none.
+// remain, ErrNoOrganization (and ErrNotFound) when there is none.
 func (c *OrganizationsClient) DeleteOrganization(ctx context.Context) error {
 	return c.do(ctx, apiCall{method: http.MethodDelete, path: organizationsPath, idempotent: true}, nil)
 }

@@ -264,3 +264,76 @@ func TestOrganizationsRejectsBadSignatureAndStaleDate(t *testing.T) {
 		t.Errorf("clock 14 minutes behind: %v, want the API's ErrNotFound", err)
 	}
 }
+
+// Each answer Huawei documents for the Organizations API, as the fake gives it, read as the
+// reference says: 401 Organizations.1015 is "no organization" on every call under
+// /v1/organizations, not a credentials problem; 400 Organizations.1004-1006 are temporary.
+func TestOrganizationsDocumentedAnswers(t *testing.T) {
+	ctx := context.Background()
+	calls := map[string]func(c *OrganizationsClient) error{
+		"GetOrganization":          func(c *OrganizationsClient) error { _, err := c.GetOrganization(ctx); return err },
+		"DeleteOrganization":       func(c *OrganizationsClient) error { return c.DeleteOrganization(ctx) },
+		"ListRoots":                func(c *OrganizationsClient) error { _, err := c.ListRoots(ctx); return err },
+		"ListOrganizationalUnits":  func(c *OrganizationsClient) error { _, err := c.ListOrganizationalUnits(ctx, ""); return err },
+		"GetOrganizationalUnit":    func(c *OrganizationsClient) error { _, err := c.GetOrganizationalUnit(ctx, "ou-1"); return err },
+		"DeleteOrganizationalUnit": func(c *OrganizationsClient) error { return c.DeleteOrganizationalUnit(ctx, "ou-1") },
+	}
+	for name, call := range calls {
+		t.Run("no organization/"+name, func(t *testing.T) {
+			srv := newFake(t, huaweifake.Options{})
+			err := call(newOrganizations(t, srv.URL()))
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.Code != CodeNoOrganization {
+				t.Fatalf("err = %v, want 401 %s", err, CodeNoOrganization)
+			}
+			checkIs(t, err, []error{ErrNoOrganization, ErrNotFound}, []error{ErrUnauthorized, ErrForbidden, ErrInvalidRequest, ErrUnrecognized})
+			if IsRetryable(err) || apiErr.Attempts != 1 {
+				t.Errorf("retryable %v after %d attempts: an answer, not a failure to retry", IsRetryable(err), apiErr.Attempts)
+			}
+			if got, want := apiErr.Answer(), apiErr.Method+" "+apiErr.Path+" answered HTTP 401 Organizations.1015"; got != want {
+				t.Errorf("Answer() = %q, want %q", got, want)
+			}
+		})
+	}
+
+	for _, failure := range []huaweifake.TemporaryFailure{huaweifake.InternalTokenFailure, huaweifake.CBCFailure, huaweifake.AssumeRoleFailure} {
+		t.Run(string(failure)+"/retried until it passes", func(t *testing.T) {
+			srv := newFake(t, huaweifake.Options{})
+			c := newOrganizations(t, srv.URL())
+			if _, err := c.CreateOrganization(ctx); err != nil {
+				t.Fatal(err)
+			}
+			srv.SetTemporaryFailure(failure, 2)
+			srv.ResetRequests()
+			if _, err := c.GetOrganization(ctx); err != nil {
+				t.Fatalf("GetOrganization after two temporary failures: %v", err)
+			}
+			if n := len(srv.Requests()); n != 3 {
+				t.Errorf("%d requests, want 3 (two refused, then the answer)", n)
+			}
+		})
+		t.Run(string(failure)+"/temporary when it lasts", func(t *testing.T) {
+			srv := newFake(t, huaweifake.Options{})
+			c := newOrganizations(t, srv.URL(), func(cfg *OrganizationsConfig) { cfg.MaxAttempts = 3 })
+			srv.SetTemporaryFailure(failure, -1)
+			_, err := c.GetOrganization(ctx)
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.Code != string(failure) || apiErr.Attempts != 3 {
+				t.Fatalf("err = %v, want %s after 3 attempts", err, failure)
+			}
+			checkIs(t, err, []error{ErrUnavailable}, []error{ErrInvalidRequest, ErrUnrecognized, ErrUnauthorized, ErrNotFound, ErrNoOrganization})
+			if !IsRetryable(err) {
+				t.Error("not retryable")
+			}
+
+			// A create is not repeated by the client: nothing says the first attempt did nothing.
+			srv.ResetRequests()
+			if _, err := c.CreateOrganization(ctx); !errors.Is(err, ErrUnavailable) || !IsRetryable(err) {
+				t.Errorf("CreateOrganization: %v, want a retryable ErrUnavailable", err)
+			}
+			if n := len(srv.Requests()); n != 1 {
+				t.Errorf("CreateOrganization made %d requests, want 1", n)
+			}
+		})
+	}
+}

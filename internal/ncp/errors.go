@@ -26,8 +26,20 @@ import (
 // (ErrInvalidRequest for a 400) and keeps its status, code and message. Such an
 // error proves nothing about whether the resource exists: observe again.
 var (
-	// ErrNotFound: HTTP 404, or GetOrganization when a 200 answer holds no organization.
+	// ErrNotFound: HTTP 404, except the API gateway's "no such route" (ErrNoRoute).
 	ErrNotFound = errors.New("ncp: not found")
+	// ErrNoRoute: the API gateway's HTTP 404 with errorCode 300: it has no route for the path, so
+	// the endpoint (the site, or an endpoint override) or the path is wrong. It says nothing about
+	// whether anything exists, and is never ErrNotFound.
+	ErrNoRoute = errors.New("ncp: the API gateway has no route for this path: the endpoint or path is wrong")
+	// ErrNoOrganization: GetOrganization's answer for an account in no organization: HTTP 404 from
+	// the Organization API itself. Nothing documents that answer; this one is read so because GET
+	// /open-api/v1/org has no path parameter (a 404 cannot be about a number or a name the caller
+	// sent) and the body carries an error code that is the service's, not one of the gateway's
+	// numeric codes (300: no route). A 404 without a code, the gateway's, a 400, and a 200 that holds
+	// no organization or cannot be read are not: orgsync creates an organization on this answer
+	// only, a one-way step for an account.
+	ErrNoOrganization = errors.New("ncp: the account belongs to no organization")
 	// ErrAlreadyExists: HTTP 409. Messages are not read: a 400 saying that
 	// something "already exists" may be about another field (an e-mail address).
 	ErrAlreadyExists = errors.New("ncp: already exists")
@@ -35,18 +47,32 @@ var (
 	ErrInvalidRequest = errors.New("ncp: invalid request")
 	// ErrUnauthorized: HTTP 401, the gateway rejected the credentials or the signature.
 	ErrUnauthorized = errors.New("ncp: unauthorized")
-	// ErrForbidden: HTTP 403 other than throttling (for example COMMON_101, not the master account).
+	// ErrForbidden: HTTP 403 other than throttling and the Organization API's temporary
+	// COMMON_102 and COMMON_103 (for example COMMON_101, not the master account).
 	ErrForbidden = errors.New("ncp: forbidden")
 	// ErrThrottled: HTTP 429, the Organization API's 403 COMMON_104, or the
 	// client's own rate limiter could not grant a request before the deadline.
 	ErrThrottled = errors.New("ncp: throttled")
-	// ErrUnavailable: HTTP 500, 502, 503 or 504.
+	// ErrUnavailable: HTTP 500, 502, 503 or 504, or the Organization API's 403 COMMON_102
+	// ("failed to send the email, please try again later") and COMMON_103 ("an internal server
+	// error has occurred"): temporary, retried like a 5xx, never a credentials problem.
 	ErrUnavailable = errors.New("ncp: unavailable")
+
+	// errNoOrganizationInAnswer: GetOrganization read a 200 answer that holds no organization
+	// number. Not ErrNotFound nor ErrNoOrganization: no document says a 200 can mean that.
+	errNoOrganizationInAnswer = errors.New("ncp: a 200 answer without an organization (no organizationNo): not read as \"no organization\"; look again")
 )
 
-// codeOrganizationThrottled is the Organization API's "requests too frequent"
-// code, answered with HTTP 403 but meaning throttling.
-const codeOrganizationThrottled = "COMMON_104"
+// Organization API codes answered with HTTP 403 that are not about permissions:
+// COMMON_104 means throttling, COMMON_102 and COMMON_103 a temporary failure.
+const (
+	codeOrganizationThrottled     = "COMMON_104"
+	codeOrganizationMailFailed    = "COMMON_102"
+	codeOrganizationInternalError = "COMMON_103"
+)
+
+// codeGatewayNoRoute is the API gateway's errorCode for a path it has no route for (HTTP 404).
+const codeGatewayNoRoute = "300"
 
 // APIError is an error response from NCP. Its Error text holds the method,
 // path, status, service code and decoded message only: never headers, query
@@ -85,6 +111,9 @@ func (e *APIError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
+	if e.noRoute() {
+		b.WriteString(" (the API gateway has no route for this path: the endpoint or path is wrong)")
+	}
 	if e.Attempts > 1 {
 		b.WriteString(" (after ")
 		b.WriteString(strconv.Itoa(e.Attempts))
@@ -93,11 +122,24 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// Answer names the answer for a message that must say what was read, such as "GET
+// /open-api/v1/org answered HTTP 404 ORGANIZATION_NOT_FOUND": the method, path, status and code
+// only, never the server's message, headers or body.
+func (e *APIError) Answer() string {
+	answer := strings.TrimSpace(e.Method+" "+e.Path) + " answered HTTP " + strconv.Itoa(e.StatusCode)
+	if e.Code != "" {
+		answer += " " + e.Code
+	}
+	return answer
+}
+
 // Is maps the status and code to the sentinel errors of this package.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
-		return e.StatusCode == http.StatusNotFound
+		return e.StatusCode == http.StatusNotFound && !e.noRoute()
+	case ErrNoRoute:
+		return e.noRoute()
 	case ErrAlreadyExists:
 		return e.StatusCode == http.StatusConflict
 	case ErrInvalidRequest:
@@ -106,10 +148,13 @@ func (e *APIError) Is(target error) bool {
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:
-		return e.StatusCode == http.StatusForbidden && !e.throttled()
+		return e.StatusCode == http.StatusForbidden && !e.throttled() && !e.temporary()
 	case ErrThrottled:
 		return e.throttled()
 	case ErrUnavailable:
+		if e.temporary() {
+			return true
+		}
 		switch e.StatusCode {
 		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			return true
@@ -123,8 +168,32 @@ func (e *APIError) throttled() bool {
 		(e.StatusCode == http.StatusForbidden && strings.EqualFold(e.Code, codeOrganizationThrottled))
 }
 
+// temporary reports the Organization API's 403s that say "try again later".
+func (e *APIError) temporary() bool {
+	return e.StatusCode == http.StatusForbidden &&
+		(strings.EqualFold(e.Code, codeOrganizationMailFailed) || strings.EqualFold(e.Code, codeOrganizationInternalError))
+}
+
+// noRoute reports the API gateway's answer for a path it has no route for.
+func (e *APIError) noRoute() bool {
+	return e.StatusCode == http.StatusNotFound && e.Code == codeGatewayNoRoute
+}
+
+// fromService reports whether a 404 carries an error code of the service's own: one that is not
+// a number, as every API gateway code (100 to 900) is. Such an answer was made by the service
+// behind the gateway, not by the gateway or anything else on the way.
+func (e *APIError) fromService() bool {
+	if e.Code == "" {
+		return false
+	}
+	_, numeric := strconv.ParseInt(e.Code, 10, 64)
+	return numeric != nil
+}
+
 // classify tells httpretry what a failed attempt means for repeating it:
-// throttling is repeated (and slows the client down), 5xx transient, anything else permanent.
+// throttling is repeated (and slows the client down), 5xx and the Organization API's COMMON_102
+// and COMMON_103 transient (repeated for GET, PUT and DELETE; a POST may have been acted on),
+// anything else permanent.
 func classify(err error) (httpretry.Failure, time.Duration) {
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {

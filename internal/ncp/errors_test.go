@@ -90,7 +90,7 @@ func TestDecodeAPIErrorTruncatesLongMessages(t *testing.T) {
 }
 
 func TestAPIErrorIs(t *testing.T) {
-	all := []error{ErrNotFound, ErrAlreadyExists, ErrInvalidRequest, ErrUnauthorized, ErrForbidden, ErrThrottled, ErrUnavailable}
+	all := []error{ErrNotFound, ErrAlreadyExists, ErrInvalidRequest, ErrUnauthorized, ErrForbidden, ErrThrottled, ErrUnavailable, ErrNoRoute, ErrNoOrganization}
 	tests := []struct {
 		name      string
 		err       *APIError
@@ -103,7 +103,11 @@ func TestAPIErrorIs(t *testing.T) {
 		{"401", &APIError{StatusCode: 401, Code: "200"}, []error{ErrUnauthorized}, false},
 		{"403 COMMON_101", &APIError{StatusCode: 403, Code: "COMMON_101"}, []error{ErrForbidden}, false},
 		{"403 COMMON_104", &APIError{StatusCode: 403, Code: "COMMON_104"}, []error{ErrThrottled}, true},
+		{"403 COMMON_102: try again later", &APIError{StatusCode: 403, Code: "COMMON_102"}, []error{ErrUnavailable}, true},
+		{"403 COMMON_103: internal server error", &APIError{StatusCode: 403, Code: "COMMON_103"}, []error{ErrUnavailable}, true},
 		{"404", &APIError{StatusCode: 404, Code: "-4040"}, []error{ErrNotFound}, false},
+		{"404 of the gateway: no route", &APIError{StatusCode: 404, Code: "300"}, []error{ErrNoRoute}, false},
+		{"400 with the gateway's no-route code", &APIError{StatusCode: 400, Code: "300"}, []error{ErrInvalidRequest}, false},
 		{"409", &APIError{StatusCode: 409, Code: "-4090"}, []error{ErrAlreadyExists}, false},
 		{"413", &APIError{StatusCode: 413, Code: "430"}, []error{ErrInvalidRequest}, false},
 		{"422", &APIError{StatusCode: 422}, []error{ErrInvalidRequest}, false},

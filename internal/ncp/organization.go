@@ -2,6 +2,7 @@ package ncp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -71,18 +72,23 @@ func (r *organizationResponse) organization() Organization {
 }
 
 // GetOrganization returns the organization the caller's account belongs to.
-// A 404 answer, or a 200 answer without an organization, matches ErrNotFound.
-// The answer for an account in no organization is not documented: any other
-// error (a 400 with an unknown code) says nothing about membership.
+// The answer for an account in no organization is not documented: only a 404
+// from the Organization API itself matches ErrNoOrganization (see there). The
+// gateway's 404 errorCode 300 matches ErrNoRoute; a 200 answer without an
+// organization number, or one that cannot be decoded, is an error that says
+// nothing about membership, like any other failure.
 func (c *Client) GetOrganization(ctx context.Context) (*Organization, error) {
 	var resp organizationResponse
 	if err := c.do(ctx, call{method: http.MethodGet, base: c.organizationBase, path: organizationPath}, &resp); err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && apiErr.fromService() {
+			return nil, fmt.Errorf("%w: %w", ErrNoOrganization, err)
+		}
 		return nil, err
 	}
 	org := resp.organization()
-	if org.OrganizationNo == 0 && org.OrganizationName == "" {
-		// An empty 200 answer means the same as the documented 404.
-		return nil, fmt.Errorf("ncp: GET %s: no organization in the response: %w", organizationPath, ErrNotFound)
+	if org.OrganizationNo <= 0 {
+		return nil, fmt.Errorf("ncp: GET %s: %w", organizationPath, errNoOrganizationInAnswer)
 	}
 	return &org, nil
 }
@@ -104,8 +110,8 @@ func (c *Client) CreateOrganization(ctx context.Context, description string) (*O
 }
 
 // DeleteOrganization deletes the organization; only its master account may.
-// It fails with ErrNotFound for an unknown number and ErrForbidden when the
-// caller is not the master.
+// It fails with ErrForbidden when the caller is not the master. What it answers
+// for an unknown number is not documented (the fake answers 404).
 func (c *Client) DeleteOrganization(ctx context.Context, organizationNo int64) error {
 	if organizationNo <= 0 {
 		return fmt.Errorf("ncp: organization number %d: %w", organizationNo, ErrInvalidRequest)

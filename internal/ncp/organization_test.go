@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
 
 func TestGetOrganization(t *testing.T) {
@@ -26,7 +29,7 @@ func TestGetOrganization(t *testing.T) {
 		{"numbers as strings", ok(`{"organizationNo":"2706","organizationName":"N","masterMemberNo":"17","memberNo":"18","joinYmdt":"1738539893024","masterMemberYn":"N"}`),
 			&Organization{OrganizationNo: 2706, OrganizationName: "N", MasterMemberNo: 17, MemberNo: 18, JoinYmdt: &joined, MasterMemberYn: "N"}, nil},
 		{"no organization", status(404, `{"error":{"errorCode":"ORGANIZATION_NOT_FOUND","message":"no organization"}}`), nil, ErrNotFound},
-		{"empty answer", ok(`{}`), nil, ErrNotFound},
+		{"empty answer", ok(`{}`), nil, errNoOrganizationInAnswer},
 		{"not the main account", status(401, `{"error":{"errorCode":"COMMON_201","message":"main account only"}}`), nil, ErrUnauthorized},
 	}
 	for _, tt := range tests {
@@ -101,5 +104,111 @@ func TestDeleteOrganization(t *testing.T) {
 	srv := newScriptServer(t, ok(`{"result":"FAIL"}`))
 	if err := newTestClient(t, srv.URL).DeleteOrganization(context.Background(), 1); err == nil {
 		t.Fatal(`{"result":"FAIL"} accepted as success`)
+	}
+}
+
+// Each answer of the NCP Organization API and its gateway, as the fake gives it, read for what it
+// says: only a 404 from the Organization API itself on GET /org is "no organization"; the
+// gateway's 404 errorCode 300 is a wrong endpoint or path; a 200 that holds no organization, or
+// cannot be read, is neither; COMMON_102 and COMMON_103 are temporary.
+func TestFakeOrganizationAnswers(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		answer ncpfake.OrganizationAnswer
+		is     []error
+		isNot  []error
+	}{
+		{"no organization: 404 from the Organization API", ncpfake.OrgAnswerAsStored,
+			[]error{ErrNoOrganization, ErrNotFound}, []error{ErrNoRoute, ErrUnauthorized, ErrForbidden, ErrUnavailable}},
+		{"gateway 404 errorCode 300", ncpfake.OrgAnswerNoRoute,
+			[]error{ErrNoRoute}, []error{ErrNoOrganization, ErrNotFound, ErrUnavailable}},
+		{"200 that is not JSON", ncpfake.OrgAnswerUnparseable,
+			nil, []error{ErrNoOrganization, ErrNotFound, ErrNoRoute}},
+		{"200 without an organization", ncpfake.OrgAnswerEmpty,
+			nil, []error{ErrNoOrganization, ErrNotFound, ErrNoRoute}},
+		{"403 COMMON_102", ncpfake.OrgAnswerTryLater,
+			[]error{ErrUnavailable}, []error{ErrForbidden, ErrUnauthorized, ErrNoOrganization, ErrNotFound}},
+		{"403 COMMON_103", ncpfake.OrgAnswerInternalError,
+			[]error{ErrUnavailable}, []error{ErrForbidden, ErrUnauthorized, ErrNoOrganization, ErrNotFound}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newFake(t)
+			c := newFakeClient(t, srv, func(cfg *Config) { cfg.MaxAttempts = 3 })
+			srv.SetOrganizationAnswer(tt.answer, -1)
+			org, err := c.GetOrganization(ctx)
+			if err == nil || org != nil {
+				t.Fatalf("GetOrganization = %+v, %v; want an error", org, err)
+			}
+			for _, target := range tt.is {
+				if !errors.Is(err, target) {
+					t.Errorf("errors.Is(%v, %v) = false", err, target)
+				}
+			}
+			for _, target := range tt.isNot {
+				if errors.Is(err, target) {
+					t.Errorf("errors.Is(%v, %v) = true", err, target)
+				}
+			}
+			if tt.answer == ncpfake.OrgAnswerNoRoute && !strings.Contains(err.Error(), "endpoint or path") {
+				t.Errorf("the error does not say that the endpoint or path is wrong: %v", err)
+			}
+		})
+	}
+
+	for _, answer := range []ncpfake.OrganizationAnswer{ncpfake.OrgAnswerTryLater, ncpfake.OrgAnswerInternalError} {
+		t.Run(answer.String()+" is retried", func(t *testing.T) {
+			srv := newFake(t)
+			c := newFakeClient(t, srv)
+			srv.SetOrganization(testAccessKey, &ncpfake.Organization{OrganizationNo: 31})
+			srv.SetOrganizationAnswer(answer, 2)
+			if org, err := c.GetOrganization(ctx); err != nil || org.OrganizationNo != 31 {
+				t.Fatalf("GetOrganization after two temporary failures = %+v, %v", org, err)
+			}
+			srv.SetOrganizationAnswer(answer, 1)
+			if err := c.DeleteOrganization(ctx, 31); err != nil {
+				t.Fatalf("DeleteOrganization after a temporary failure: %v", err)
+			}
+			// A create is not repeated: nothing says the first attempt did nothing.
+			srv.SetOrganizationAnswer(answer, 1)
+			srv.ResetRequests()
+			if _, err := c.CreateOrganization(ctx, "x"); !errors.Is(err, ErrUnavailable) || !IsRetryable(err) {
+				t.Fatalf("CreateOrganization: %v, want a retryable ErrUnavailable", err)
+			}
+			if n := len(srv.Requests()); n != 1 {
+				t.Errorf("CreateOrganization made %d requests, want 1", n)
+			}
+		})
+	}
+}
+
+// The answers the fake cannot give (a gateway in front of the service, a proxy): only a 404 with
+// a code of the Organization API's own is "no organization".
+func TestGetOrganizationNoOrganizationOnlyFromTheOrganizationAPI(t *testing.T) {
+	tests := []struct {
+		name string
+		resp scriptedResponse
+		want bool // ErrNoOrganization
+	}{
+		{"404 with the API's own code", status(404, `{"error":{"errorCode":"ORGANIZATION_NOT_FOUND","message":"x"}}`), true},
+		{"404 with a top-level code", status(404, `{"errorCode":"COMMON_404","message":"x"}`), true},
+		{"gateway 404 errorCode 300 as a string", status(404, `{"error":{"errorCode":"300","message":"Not Found Exception"}}`), false},
+		{"gateway 404 errorCode 300 as a number", status(404, `{"error":{"errorCode":300,"message":"Not Found Exception"}}`), false},
+		{"404 without a body", status(404, ``), false},
+		{"404 that is HTML", status(404, `<html>Not Found</html>`), false},
+		{"404 Spring style", status(404, `{"timestamp":1,"status":404,"error":"Not Found","message":"No message available"}`), false},
+		{"200 null", ok(`null`), false},
+		{"200 with a name but no number", ok(`{"organizationName":"N"}`), false},
+		{"400", status(400, `{"error":{"errorCode":"COMMON_400","message":"no organization"}}`), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newScriptServer(t, tt.resp)
+			_, err := newTestClient(t, srv.URL).GetOrganization(context.Background())
+			if err == nil || errors.Is(err, ErrNoOrganization) != tt.want {
+				t.Fatalf("err = %v, want ErrNoOrganization %v", err, tt.want)
+			}
+		})
 	}
 }

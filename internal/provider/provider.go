@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 )
@@ -69,8 +70,15 @@ type Departments interface {
 
 // OrganizationObservation is the remote organization the credentials belong to.
 type OrganizationObservation struct {
-	// Exists is false when the account belongs to no organization.
+	// Exists is false when the account belongs to no organization. Observe says so only on an
+	// answer that can mean nothing else, because the controller then creates one: any other
+	// answer is an error.
 	Exists bool
+	// Evidence names the answer that showed no organization when Exists is false, for the Event
+	// and log line of a creation, such as "GET /open-api/v1/org answered HTTP 404
+	// ORGANIZATION_NOT_FOUND": the call, status and code only (never a message or a body, which
+	// could echo what was sent), at most MaxEvidenceLength bytes.
+	Evidence string
 	// ID is the organization's identifier (NCP: organizationNo).
 	ID string
 	// Name is the organization's name.
@@ -81,9 +89,26 @@ type OrganizationObservation struct {
 	MemberStatusCode string
 }
 
+// MaxEvidenceLength bounds OrganizationObservation.Evidence.
+const MaxEvidenceLength = 200
+
+// Evidence bounds an answer's description for OrganizationObservation.Evidence.
+func Evidence(answer string) string {
+	if len(answer) <= MaxEvidenceLength {
+		return answer
+	}
+	cut := MaxEvidenceLength - len("…")
+	for cut > 0 && !utf8.RuneStart(answer[cut]) {
+		cut--
+	}
+	return answer[:cut] + "…"
+}
+
 // Organizations manages the remote organization the credentials belong to.
 type Organizations interface {
-	// Observe reads the caller's organization. It never writes.
+	// Observe reads the caller's organization. It never writes. It reports Exists false (with the
+	// Evidence) only on the answer the provider's documents define for an account in no
+	// organization; any other answer is an error.
 	Observe(ctx context.Context) (OrganizationObservation, error)
 	// Create creates an organization with the caller as its master account.
 	Create(ctx context.Context, description string) (OrganizationObservation, error)

@@ -139,9 +139,10 @@ func TestSignatureVerification(t *testing.T) {
 					}
 					return
 				}
-				// Accepted: the account has no organization, which only an authenticated request learns.
-				if status == http.StatusUnauthorized {
-					t.Fatalf("a request signed by the SDK was refused: %+v", body)
+				// Accepted: the account has no organization, which only an authenticated request
+				// learns, answered as Huawei does (401 Organizations.1015, not APIGW.0301).
+				if status != http.StatusUnauthorized || body.ErrorCode != codeNoOrganization {
+					t.Fatalf("a request signed by the SDK: %d %+v, want 401 %s", status, body, codeNoOrganization)
 				}
 				if got := f.Requests(); len(got) != 1 || got[0].AccessKey != sdkAK {
 					t.Errorf("request log = %+v", got)

@@ -10,9 +10,14 @@ import (
 	"unicode/utf8"
 )
 
-// Organizations codes: 1003 is Huawei's; the others are the fake's (see the package comment).
+// Organizations codes: 1003 and 1015 are Huawei's; the others are the fake's (see the package
+// comment).
 const (
-	codeNoOrganization       = "Organizations.1100"
+	// codeNoOrganization is Huawei's answer, with HTTP 401, for an account in no organization, on
+	// GET /v1/organizations and the calls under it: "The organization is not found" (Huawei's own
+	// Terraform provider reads it so, organizationNotFoundErrCodes in
+	// huaweicloud/services/organizations).
+	codeNoOrganization       = "Organizations.1015"
 	codeOrganizationExists   = "Organizations.1101"
 	codeOUNotFound           = "Organizations.1102"
 	codeOUNameTaken          = "Organizations.1103"
@@ -204,7 +209,11 @@ func (f *Fake) handleGetOU(w http.ResponseWriter, _ *http.Request, p params) {
 		ou = *org.ous[p.id]
 	}
 	f.mu.Unlock()
-	if !found {
+	switch {
+	case !ok:
+		writeNoOrganization(w)
+		return
+	case !found:
 		writeError(w, http.StatusNotFound, codeOUNotFound, "organizational unit does not exist")
 		return
 	}
@@ -262,7 +271,7 @@ func (f *Fake) writeOU(w http.ResponseWriter, r *http.Request, p params, status 
 		return
 	}
 	f.mu.Lock()
-	failure := &unitFailure{http.StatusNotFound, codeNoOrganization, "the account does not belong to an organization"}
+	failure := &unitFailure{http.StatusUnauthorized, codeNoOrganization, messageNoOrganization}
 	var ou OrganizationalUnit
 	if org, ok := f.orgsByAccount[p.account]; ok {
 		failure, ou = apply(org, body)
@@ -290,6 +299,8 @@ func (f *Fake) handleDeleteOU(w http.ResponseWriter, _ *http.Request, p params) 
 	}
 	f.mu.Unlock()
 	switch {
+	case !ok:
+		writeNoOrganization(w)
 	case !found:
 		writeError(w, http.StatusNotFound, codeOUNotFound, "organizational unit does not exist")
 	case hasChildren:
@@ -316,8 +327,13 @@ func validOUName(name string) bool {
 	return !slices.ContainsFunc([]rune(name), unicode.IsControl)
 }
 
+// messageNoOrganization is Huawei's error_msg for Organizations.1015.
+const messageNoOrganization = "The organization is not found."
+
+// writeNoOrganization answers a call from an account in no organization as Huawei does: 401
+// Organizations.1015. A 401 is therefore not always a credentials problem.
 func writeNoOrganization(w http.ResponseWriter) {
-	writeError(w, http.StatusNotFound, codeNoOrganization, "the account does not belong to an organization")
+	writeError(w, http.StatusUnauthorized, codeNoOrganization, messageNoOrganization)
 }
 
 func (f *Fake) organizationCopy(accessKey string) (Organization, bool) {
@@ -359,4 +375,12 @@ func (f *Fake) OrganizationalUnits(accessKey string) []OrganizationalUnit {
 		out = append(out, *org.ous[id])
 	}
 	return out
+}
+
+// RemoveOrganization deletes the account's organization and its units, bypassing the API (an
+// organization deleted in the console): the account then belongs to no organization.
+func (f *Fake) RemoveOrganization(accessKey string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.orgsByAccount, accessKey)
 }

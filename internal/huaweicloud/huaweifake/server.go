@@ -16,13 +16,16 @@
 // requests only; list pages that break off or do not add up: SetListFailure). A Fake is safe for
 // concurrent use.
 //
-// Error codes: ORG.0011/0012/0014/0015, APIGW.0301/0308 and Organizations.1003 are Huawei's; the
-// fake answers conditions Huawei documents no code for with codes of its own (ORG.0010 not found,
-// ORG.0013 sibling name taken, ORG.0016 parent not found, ORG.0017 has children, ORG.0018 move
-// into its own subtree, ORG.0019 invalid parameter, Organizations.1100-1107, 400 AUTH.0002 and
-// AUTH.0003 refused token requests), and refused bearer tokens with 401 {"error_code":"AUTH.0001"}. In
-// undocumented-answers mode (SetUndocumentedErrors) the OneAccess ones become one code no client
-// knows.
+// Error codes: ORG.0011/0012/0014/0015, APIGW.0301/0308 and Organizations.1003, 1004-1006 and
+// 1015 are Huawei's: an account in no organization gets 401 Organizations.1015 on GET
+// /v1/organizations and every call under it, as Huawei's own Terraform provider reads it, and
+// SetTemporaryFailure makes the Organizations API answer 400 Organizations.1004, 1005 or 1006 ("try
+// again later"). The fake answers conditions Huawei documents no code for with codes of its own
+// (ORG.0010 not found, ORG.0013 sibling name taken, ORG.0016 parent not found, ORG.0017 has
+// children, ORG.0018 move into its own subtree, ORG.0019 invalid parameter, Organizations.1101-1107,
+// 400 AUTH.0002 and AUTH.0003 refused token requests), and refused bearer tokens with 401
+// {"error_code":"AUTH.0001"}. In undocumented-answers mode (SetUndocumentedErrors) the OneAccess ones
+// become one code no client knows.
 package huaweifake
 
 import (
@@ -79,6 +82,7 @@ type Fake struct {
 	listing       listing // OneAccess paging and list failures
 	tokensIssued  int
 	orgsByAccount map[string]*organization
+	temporary     temporaryFailure
 }
 
 // New returns a Fake configured by opts. It is an http.Handler; NewServer also starts a server.
@@ -197,6 +201,9 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.account = ak
 	}
 	if selected && f.injectFault(rec, rt.api, r.Method, faults) {
+		return
+	}
+	if rt.api == apiOrganizations && f.answerTemporaryFailure(rec) {
 		return
 	}
 	handle(rec, r, params{id: rt.id, account: rt.account})

@@ -216,7 +216,9 @@ func (f *Fake) handleGetOrganization(w http.ResponseWriter, r *http.Request, _ r
 }
 
 // writeNoOrganization answers GET /open-api/v1/org from an account in no organization. The answer
-// is not documented; see SetUndocumentedErrors.
+// is not documented (see SetUndocumentedErrors); the fake's is a 404 from the Organization API
+// itself, with a code of its own in the gateway's error shape, not one of the gateway's numeric
+// codes: the only answer orgsync reads as "no organization" (see ncp.ErrNoOrganization).
 func (f *Fake) writeNoOrganization(w http.ResponseWriter) {
 	if f.answerUndocumented(w) {
 		return
@@ -290,5 +292,18 @@ func (f *Fake) handleDeleteOrganization(w http.ResponseWriter, r *http.Request, 
 		writeGatewayError(w, http.StatusForbidden, "COMMON_101", "only the master account can delete the organization")
 	default:
 		writeJSON(w, http.StatusOK, map[string]string{"result": "SUCCESS"})
+	}
+}
+
+// RemoveOrganization deletes organization no, bypassing the API (an organization deleted in the
+// console): every member account then belongs to no organization.
+func (f *Fake) RemoveOrganization(no int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.orgs, no)
+	for _, a := range f.accounts {
+		if a.orgNo == no {
+			a.orgNo, a.joinedAt = 0, time.Time{}
+		}
 	}
 }

@@ -6,8 +6,10 @@
 // API's membership rules. Tests, the demo and cmd/fakencp drive it over HTTP, inspect or edit its
 // state directly (Departments, PutDepartment, Requests, Counts, ...) and inject faults (latency, throttling,
 // unavailability, a rate cap, a listing that breaks off or whose pages do not add up: SetListFailure). Failures the documents do not define get the fake's own answers, or
-// one unrecognisable answer in undocumented-answers mode (SetUndocumentedErrors). A Fake is safe
-// for concurrent use.
+// one unrecognisable answer in undocumented-answers mode (SetUndocumentedErrors). The Organization
+// API can be made to answer as its gateway does for a wrong path (404 errorCode 300), with a 200
+// that holds no organization, or with its temporary 403s COMMON_102 and COMMON_103
+// (SetOrganizationAnswer). A Fake is safe for concurrent use.
 package ncpfake
 
 import (
@@ -62,6 +64,9 @@ type Fake struct {
 	listFailure  *ListFailure // nil: none
 	listRequests int          // list requests counted since listFailure was set
 	listFailed   int          // list requests failed since listFailure was set
+
+	// orgAnswers are the answers SetOrganizationAnswerFor set, by access key ("": every account).
+	orgAnswers map[string]organizationAnswer
 }
 
 // New returns a Fake configured by opts. It is an http.Handler; NewServer also starts a server.
@@ -166,6 +171,10 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeUnavailable(rec)
 		return
 	}
+	if a := f.takeOrganizationAnswer(r, true); a != OrgAnswerAsStored {
+		writeOrganizationAnswer(rec, a)
+		return
+	}
 	if !ok {
 		writeGatewayError(rec, http.StatusNotFound, "300", "Not Found")
 		return
@@ -181,6 +190,10 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.injectFault(rec, rt.api, faults) {
+		return
+	}
+	if a := f.takeOrganizationAnswer(r, false); a != OrgAnswerAsStored {
+		writeOrganizationAnswer(rec, a)
 		return
 	}
 	handle(rec, r, rt)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 
 	hwapi "github.com/orgsync/orgsync/internal/huaweicloud"
 	"github.com/orgsync/orgsync/internal/provider"
@@ -17,10 +18,20 @@ type organizationsAPI struct {
 
 var _ provider.Organizations = (*organizationsAPI)(nil)
 
+// Observe reads the account's organization. Only 401 Organizations.1015 says that the account
+// belongs to none (as Huawei's own Terraform provider reads it); a bare 404, which a proxy or a
+// wrong endpoint may answer, or a 200 without an organization, is an error to look again at.
 func (o *organizationsAPI) Observe(ctx context.Context) (provider.OrganizationObservation, error) {
 	org, err := o.client.GetOrganization(ctx)
-	if err != nil {
-		return provider.OrganizationObservation{}, ignoreNotFound(err)
+	var apiErr *hwapi.APIError
+	switch {
+	case errors.Is(err, hwapi.ErrNoOrganization) && errors.As(err, &apiErr):
+		return provider.OrganizationObservation{Evidence: provider.Evidence(apiErr.Answer())}, nil
+	case err != nil:
+		return provider.OrganizationObservation{}, classify(err)
+	case org.ID == "":
+		return provider.OrganizationObservation{}, fmt.Errorf("%w: GET /v1/organizations answered without an organization id; "+
+			"that is not how Huawei Cloud says the account belongs to no organization", provider.ErrTransient)
 	}
 	return organizationObservation(org), nil
 }
@@ -40,12 +51,17 @@ func (o *organizationsAPI) Create(ctx context.Context, _ string) (provider.Organ
 
 // Delete deletes the account's organization when it is still the one with id: an organization
 // created since then under the same account is not the one the Organization object recorded.
+// An organization already gone (401 Organizations.1015, on the look or on the delete) is deleted.
 func (o *organizationsAPI) Delete(ctx context.Context, id string) error {
 	current, err := o.Observe(ctx)
 	if err != nil || !current.Exists || current.ID != id {
 		return err
 	}
-	return ignoreNotFound(o.client.DeleteOrganization(ctx))
+	err = o.client.DeleteOrganization(ctx)
+	if err == nil || errors.Is(err, hwapi.ErrNoOrganization) {
+		return nil
+	}
+	return classify(err)
 }
 
 func organizationObservation(org hwapi.Organization) provider.OrganizationObservation {

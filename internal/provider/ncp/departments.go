@@ -131,11 +131,17 @@ func Diff(desired, observed provider.Department) []string {
 	return diff
 }
 
-// classify maps a client error to the provider's error classes, keeping its safe message.
+// classify maps a client error to the provider's error classes, keeping its safe message. The
+// gateway's "no route" is a wrong endpoint or path, which no retry mends: ErrInvalid, saying where
+// the endpoint comes from. The Organization API's temporary 403s (COMMON_102, COMMON_103) are
+// ncpapi.ErrUnavailable, not ErrForbidden, and so ErrTransient.
 func classify(err error) error {
 	var apiErr *ncpapi.APIError
 	isAPI := errors.As(err, &apiErr)
 	switch {
+	case errors.Is(err, ncpapi.ErrNoRoute):
+		return fmt.Errorf("%w: %s: check spec.site and the manager's --ncp-workplace-endpoint and --ncp-organization-endpoint: %w",
+			provider.ErrInvalid, messageNoRoute, err)
 	case errors.Is(err, ncpapi.ErrUnauthorized), errors.Is(err, ncpapi.ErrForbidden):
 		return fmt.Errorf("%w: %w", provider.ErrCredentials, err)
 	case errors.Is(err, ncpapi.ErrThrottled):
@@ -159,3 +165,6 @@ const (
 	codeParentNotFound = "-4030"
 	codeHasChildren    = "-4050"
 )
+
+// messageNoRoute says what the gateway's 404 errorCode 300 means.
+const messageNoRoute = "wrong endpoint or path: the NCP API gateway has no route for the call"

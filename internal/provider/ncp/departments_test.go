@@ -58,6 +58,12 @@ func TestClassifyMapsWorkplaceErrors(t *testing.T) {
 		{&ncpapi.APIError{StatusCode: 400, Code: "-4050"}, provider.ErrHasChildren},
 		{&ncpapi.APIError{StatusCode: 400, Code: "-4020"}, provider.ErrInvalid},
 		{&ncpapi.APIError{StatusCode: 503, Code: "500"}, provider.ErrTransient},
+		{&ncpapi.APIError{StatusCode: 403, Code: "COMMON_101"}, provider.ErrCredentials},
+		{&ncpapi.APIError{StatusCode: 403, Code: "COMMON_102"}, provider.ErrTransient},
+		{&ncpapi.APIError{StatusCode: 403, Code: "COMMON_103"}, provider.ErrTransient},
+		{&ncpapi.APIError{StatusCode: 403, Code: "COMMON_104"}, provider.ErrThrottled},
+		{&ncpapi.APIError{StatusCode: 404, Code: "300"}, provider.ErrInvalid},
+		{&ncpapi.APIError{StatusCode: 404, Code: "-4040"}, provider.ErrTransient},
 		{errors.New("connection reset"), provider.ErrTransient},
 		{&ncpapi.ListingError{Distinct: 2, Total: 5, Pages: 2, Reason: "the page at offset 2 came back empty"}, provider.ErrIncompleteListing},
 	}

@@ -17,12 +17,20 @@ type organizations struct {
 
 var _ provider.Organizations = (*organizations)(nil)
 
+// Observe reads the caller's organization. Nothing documents how GET /open-api/v1/org answers an
+// account in no organization, and creating one is a one-way step for an account, so only the answer
+// that can mean nothing else counts: a 404 from the Organization API itself, with a code of its
+// own (ncpapi.ErrNoOrganization; the path has no parameter that could be missing). The gateway's
+// 404 errorCode 300 (a wrong endpoint or path), a 404 without a code, a 200 without an
+// organization or one that cannot be read are errors: the controller looks again and creates
+// nothing.
 func (o *organizations) Observe(ctx context.Context) (provider.OrganizationObservation, error) {
 	org, err := o.client.GetOrganization(ctx)
-	if errors.Is(err, ncpapi.ErrNotFound) {
-		return provider.OrganizationObservation{}, nil
-	}
-	if err != nil {
+	var apiErr *ncpapi.APIError
+	switch {
+	case errors.Is(err, ncpapi.ErrNoOrganization) && errors.As(err, &apiErr):
+		return provider.OrganizationObservation{Evidence: provider.Evidence(apiErr.Answer())}, nil
+	case err != nil:
 		return provider.OrganizationObservation{}, classify(err)
 	}
 	return observation(org), nil
@@ -37,13 +45,21 @@ func (o *organizations) Create(ctx context.Context, description string) (provide
 	return o.Observe(ctx)
 }
 
+// Delete deletes organization id. What DELETE answers for an organization that is already gone is
+// not documented (NCP's convention for a missing single item is a 400, and a 404 may be the
+// gateway's), so any failure is followed by a look at the caller's organization: when the account
+// belongs to no organization (the answer Observe trusts) or to another one, id is gone as far as
+// these credentials can tell, and the delete is done.
 func (o *organizations) Delete(ctx context.Context, id string) error {
 	no, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
 		return fmt.Errorf("%w: organization number %q is not a number", provider.ErrInvalid, id)
 	}
 	err = o.client.DeleteOrganization(ctx, no)
-	if err == nil || errors.Is(err, ncpapi.ErrNotFound) {
+	if err == nil {
+		return nil
+	}
+	if current, observeErr := o.Observe(ctx); observeErr == nil && (!current.Exists || current.ID != id) {
 		return nil
 	}
 	return classify(err)

@@ -1,0 +1,135 @@
+package huaweicloud
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// Observe reads each answer of Huawei Cloud Organizations as its reference says: 401
+// Organizations.1015 is an account in no organization (with the answer as Evidence), 400
+// Organizations.1004-1006 are temporary, and nothing else is "no organization".
+func TestObserveReadsTheDocumentedAnswers(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("401 Organizations.1015 is no organization", func(t *testing.T) {
+		conn, _ := connect(t)
+		obs, err := conn.Organizations.Observe(ctx)
+		if err != nil || obs.Exists {
+			t.Fatalf("Observe = %+v, %v; want no organization", obs, err)
+		}
+		if want := "GET /v1/organizations answered HTTP 401 Organizations.1015"; obs.Evidence != want {
+			t.Errorf("Evidence = %q, want %q", obs.Evidence, want)
+		}
+	})
+
+	for _, failure := range []huaweifake.TemporaryFailure{huaweifake.InternalTokenFailure, huaweifake.CBCFailure, huaweifake.AssumeRoleFailure} {
+		t.Run(string(failure)+" is temporary", func(t *testing.T) {
+			conn, fake := connectRetryingBriefly(t)
+			fake.SetTemporaryFailure(failure, -1)
+			_, err := conn.Organizations.Observe(ctx)
+			if !errors.Is(err, provider.ErrTransient) || errors.Is(err, provider.ErrCredentials) || errors.Is(err, provider.ErrInvalid) {
+				t.Fatalf("Observe: %v, want ErrTransient only", err)
+			}
+			if _, err := conn.Organizations.Create(ctx, ""); !errors.Is(err, provider.ErrTransient) {
+				t.Fatalf("Create: %v, want ErrTransient", err)
+			}
+			if _, ok := fake.Organization(testAK); ok {
+				t.Fatal("an organization was created through a temporary failure")
+			}
+			fake.SetTemporaryFailure(failure, 1)
+			if obs, err := conn.Organizations.Observe(ctx); err != nil || obs.Exists {
+				t.Fatalf("Observe after a temporary failure: %+v, %v; want no organization (retried)", obs, err)
+			}
+		})
+	}
+
+	// Answers that do not say "no organization", from a server standing in for Huawei Cloud.
+	answers := map[string]struct {
+		status int
+		body   string
+		class  error
+	}{
+		"401 signature refused":       {401, `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}`, provider.ErrCredentials},
+		"401 without a code":          {401, ``, provider.ErrCredentials},
+		"404 without a code":          {404, `not found`, provider.ErrTransient},
+		"404 of the former fake":      {404, `{"error_code":"Organizations.1100","error_msg":"no organization"}`, provider.ErrTransient},
+		"404 no such API":             {404, `{"error_code":"APIGW.0101","error_msg":"The API does not exist"}`, provider.ErrInvalid},
+		"200 without an organization": {200, `{}`, provider.ErrTransient},
+		"200 that is not JSON":        {200, `<html>ok</html>`, provider.ErrTransient},
+	}
+	for name, a := range answers {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(a.status)
+				_, _ = w.Write([]byte(a.body))
+			}))
+			t.Cleanup(srv.Close)
+			conn, err := NewConnector(fakeOptions()).Connect(ctx, organization(srv.URL), credentials())
+			if err != nil {
+				t.Fatal(err)
+			}
+			obs, err := conn.Organizations.Observe(ctx)
+			if err == nil || obs.Exists || !errors.Is(err, a.class) {
+				t.Fatalf("Observe = %+v, %v; want an error of class %v", obs, err, a.class)
+			}
+			if strings.Contains(err.Error(), testSK) {
+				t.Errorf("the error shows the secret key: %v", err)
+			}
+		})
+	}
+}
+
+// Deleting an organization that is already gone is done, whether the look before the delete or the
+// delete itself learns it; a temporary failure is retried, not taken for gone.
+func TestDeleteAnOrganizationAlreadyGone(t *testing.T) {
+	ctx := context.Background()
+	conn, fake := connectRetryingBriefly(t)
+	created, err := conn.Organizations.Create(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	fake.SetTemporaryFailure(huaweifake.InternalTokenFailure, -1)
+	if err := conn.Organizations.Delete(ctx, created.ID); !errors.Is(err, provider.ErrTransient) {
+		t.Fatalf("Delete during a temporary failure: %v, want ErrTransient", err)
+	}
+	if _, ok := fake.Organization(testAK); !ok {
+		t.Fatal("the organization is gone")
+	}
+	fake.SetTemporaryFailure("", 0)
+
+	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
+		t.Fatalf("Delete of an organization already gone: %v, want done", err)
+	}
+	if n := len(fake.Requests()); fake.Requests()[n-1].Status != http.StatusUnauthorized {
+		t.Errorf("the last request was not answered 401 Organizations.1015: %+v", fake.Requests()[n-1])
+	}
+}
+
+// connectRetryingBriefly is connect with a client that gives up retrying after a moment.
+func connectRetryingBriefly(t *testing.T) (*provider.Connection, *huaweifake.Server) {
+	t.Helper()
+	fake := huaweifake.NewServer(huaweifake.Options{
+		ClientID: testClientID, ClientSecret: testClientSecret, AccessKey: testAK, SecretKey: testSK,
+	})
+	t.Cleanup(fake.Close)
+	opts := fakeOptions()
+	opts.MaxRetryDuration = time.Second
+	conn, err := NewConnector(opts).Connect(context.Background(), organization(fake.URL()), credentials())
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	return conn, fake
+}

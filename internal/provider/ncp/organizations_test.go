@@ -1,0 +1,176 @@
+package ncp
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+const testAK, testSK = "AKTESTNCP", "sk-TOP-SECRET-ncp"
+
+// connectTo connects an Organization to NCP served at url, with a client that gives up retrying
+// after a moment.
+func connectTo(t *testing.T, url string) *provider.Connection {
+	t.Helper()
+	org := &v1alpha1.Organization{
+		ObjectMeta: metav1.ObjectMeta{Name: "acme", UID: "uid-1"},
+		Spec: v1alpha1.OrganizationSpec{
+			CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: "ncp-credentials"},
+			Workplace:            v1alpha1.WorkplaceSpec{CompanyID: "company-1"},
+		},
+	}
+	conn, err := NewConnector(Options{
+		WorkplaceEndpoint: url, OrganizationEndpoint: url,
+		ClientOptions: provider.ClientOptions{RequestTimeout: 5 * time.Second, MaxRetryDuration: time.Second},
+	}).Connect(context.Background(), org, map[string][]byte{
+		v1alpha1.SecretKeyAccessKey: []byte(testAK), v1alpha1.SecretKeySecretKey: []byte(testSK),
+	})
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	return conn
+}
+
+func newFake(t *testing.T) *ncpfake.Server {
+	t.Helper()
+	fake := ncpfake.NewServer(ncpfake.Options{AccessKey: testAK, SecretKey: testSK, CompanyIDs: []string{"company-1"}})
+	t.Cleanup(fake.Close)
+	return fake
+}
+
+// Observe reads no organization only from a 404 of the Organization API itself, and names it;
+// every other answer is an error of the class that tells the user what to do, and creates nothing.
+func TestObserveReadsNoOrganizationOnlyFromTheOrganizationAPI(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("404 from the Organization API", func(t *testing.T) {
+		obs, err := connectTo(t, newFake(t).URL()).Organizations.Observe(ctx)
+		if err != nil || obs.Exists {
+			t.Fatalf("Observe = %+v, %v; want no organization", obs, err)
+		}
+		if want := "GET /open-api/v1/org answered HTTP 404 ORGANIZATION_NOT_FOUND"; obs.Evidence != want {
+			t.Errorf("Evidence = %q, want %q", obs.Evidence, want)
+		}
+	})
+
+	tests := []struct {
+		answer   ncpfake.OrganizationAnswer
+		class    error
+		notClass []error
+		says     string
+	}{
+		{ncpfake.OrgAnswerNoRoute, provider.ErrInvalid, []error{provider.ErrCredentials}, "wrong endpoint or path"},
+		{ncpfake.OrgAnswerUnparseable, provider.ErrTransient, []error{provider.ErrInvalid}, "decoding"},
+		{ncpfake.OrgAnswerEmpty, provider.ErrTransient, []error{provider.ErrInvalid}, "without an organization"},
+		{ncpfake.OrgAnswerTryLater, provider.ErrTransient, []error{provider.ErrCredentials, provider.ErrInvalid}, "COMMON_102"},
+		{ncpfake.OrgAnswerInternalError, provider.ErrTransient, []error{provider.ErrCredentials, provider.ErrInvalid}, "COMMON_103"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.answer.String(), func(t *testing.T) {
+			fake := newFake(t)
+			fake.SetOrganizationAnswer(tt.answer, -1)
+			conn := connectTo(t, fake.URL())
+			obs, err := conn.Organizations.Observe(ctx)
+			if err == nil || obs.Exists || !errors.Is(err, tt.class) || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("Observe = %+v, %v; want an error of class %v saying %q", obs, err, tt.class, tt.says)
+			}
+			for _, not := range tt.notClass {
+				if errors.Is(err, not) {
+					t.Errorf("the error is also %v: %v", not, err)
+				}
+			}
+			if strings.Contains(err.Error(), testSK) {
+				t.Errorf("the error shows the secret key: %v", err)
+			}
+		})
+	}
+
+	// Answers the fake does not give, from a server standing in for NCP.
+	for name, body := range map[string]string{
+		"404 without a code":                 ``,
+		"404 Spring style":                   `{"timestamp":1,"status":404,"error":"Not Found","message":"No message available"}`,
+		"404 with errorCode 300 as a number": `{"error":{"errorCode":300,"message":"Not Found Exception"}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = w.Write([]byte(body))
+			}))
+			t.Cleanup(srv.Close)
+			obs, err := connectTo(t, srv.URL).Organizations.Observe(ctx)
+			if err == nil || obs.Exists {
+				t.Fatalf("Observe = %+v, %v; want an error, not no organization", obs, err)
+			}
+		})
+	}
+}
+
+// COMMON_102 and COMMON_103 are retried and pass; a create through one is not taken for done.
+func TestTemporaryAnswersAreRetried(t *testing.T) {
+	ctx := context.Background()
+	for _, answer := range []ncpfake.OrganizationAnswer{ncpfake.OrgAnswerTryLater, ncpfake.OrgAnswerInternalError} {
+		t.Run(answer.String(), func(t *testing.T) {
+			fake := newFake(t)
+			conn := connectTo(t, fake.URL())
+			fake.SetOrganizationAnswer(answer, 1)
+			if obs, err := conn.Organizations.Observe(ctx); err != nil || obs.Exists {
+				t.Fatalf("Observe after one temporary failure = %+v, %v; want no organization", obs, err)
+			}
+			fake.SetOrganizationAnswer(answer, 1)
+			if _, err := conn.Organizations.Create(ctx, "x"); !errors.Is(err, provider.ErrTransient) {
+				t.Fatalf("Create through a temporary failure: %v, want ErrTransient", err)
+			}
+			if fake.Organization(testAK) != nil {
+				t.Fatal("an organization was created through a refused POST")
+			}
+			created, err := conn.Organizations.Create(ctx, "x")
+			if err != nil || !created.Exists {
+				t.Fatalf("Create = %+v, %v", created, err)
+			}
+		})
+	}
+}
+
+// Deleting an organization that is already gone is done; one still there behind a wrong endpoint
+// is not.
+func TestDeleteAnOrganizationAlreadyGone(t *testing.T) {
+	ctx := context.Background()
+	fake := newFake(t)
+	conn := connectTo(t, fake.URL())
+	created, err := conn.Organizations.Create(ctx, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	fake.SetOrganizationAnswer(ncpfake.OrgAnswerNoRoute, -1)
+	if err := conn.Organizations.Delete(ctx, created.ID); !errors.Is(err, provider.ErrInvalid) {
+		t.Fatalf("Delete behind a wrong path: %v, want ErrInvalid", err)
+	}
+	fake.SetOrganizationAnswer(ncpfake.OrgAnswerAsStored, 0)
+
+	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
+		t.Fatalf("Delete of an organization already gone: %v, want done", err)
+	}
+
+	// The account left it and joined another: the one recorded is not this account's to delete.
+	fake.SetOrganization(testAK, &ncpfake.Organization{OrganizationNo: 9000, MasterAccessKey: "AKOTHER"})
+	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
+		t.Fatalf("Delete of an organization the account no longer belongs to: %v, want done", err)
+	}
+	if err := conn.Organizations.Delete(ctx, "9000"); !errors.Is(err, provider.ErrCredentials) {
+		t.Fatalf("Delete by a member that is not the master: %v, want ErrCredentials", err)
+	}
+}
