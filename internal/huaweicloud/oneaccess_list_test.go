@@ -297,7 +297,7 @@ func TestReadListingComplete(t *testing.T) {
 // readings, fails with a retryable ErrIncompleteListing that says what happened: never a listing
 // with fewer units than its total.
 func TestReadListingIncomplete(t *testing.T) {
-	sameFirstPage := func(_, page int) (int, []int) { // offset ignored: every page is the first
+	sameFirstPage := func(_, _ int) (int, []int) { // offset ignored: every page is the first
 		return 30, span(0, 9)
 	}
 	tests := []struct {

@@ -152,15 +152,6 @@ func Diff(desired, observed provider.Department) []string {
 	return diff
 }
 
-// ignoreNotFound is nil for a missing unit or organization, which counts as absent or deleted,
-// and the classified error otherwise.
-func ignoreNotFound(err error) error {
-	if err == nil || errors.Is(err, hwapi.ErrNotFound) {
-		return nil
-	}
-	return classify(err)
-}
-
 // classify maps a client error to the provider's error classes, keeping the client's safe message.
 func classify(err error) error {
 	for _, c := range errorClasses {
