@@ -97,8 +97,11 @@ type inventoryChange struct {
 // remoteView is what one reconcile needs of the chart, copied under the lock at once.
 type remoteView struct {
 	complete bool
-	self     *provider.Department
-	parent   *provider.Department
+	// listStarted is when the listing the chart rests on began: writes answered before it show in
+	// the chart as the remote system holds them, not as orgsync wrote them.
+	listStarted time.Time
+	self        *provider.Department
+	parent      *provider.Department
 	// children are the keys under the department, sorted.
 	children []string
 	// siblingsVersion counts the changes under the desired parent and under the remote one.
@@ -123,7 +126,7 @@ func newInventory(namespace, organization string, notify func(inventoryChange)) 
 func (inv *inventory) view(key, parentKey string, withChildren bool) remoteView {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	v := remoteView{complete: inv.complete, siblingsVersion: inv.versions[parentKey]}
+	v := remoteView{complete: inv.complete, listStarted: inv.listStarted, siblingsVersion: inv.versions[parentKey]}
 	if d, ok := inv.byKey[key]; ok {
 		v.self = &d
 		if d.ParentKey != parentKey {
@@ -140,6 +143,19 @@ func (inv *inventory) view(key, parentKey string, withChildren bool) remoteView 
 		v.children = slices.Sorted(maps.Keys(inv.children[key]))
 	}
 	return v
+}
+
+// siblingNamed returns the department under parentKey ("" for the top level), other than except,
+// whose name is name, if the chart holds one.
+func (inv *inventory) siblingNamed(parentKey, name, except string) (provider.Department, bool) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	for key := range inv.children[parentKey] {
+		if d := inv.byKey[key]; key != except && d.Name == name {
+			return d, true
+		}
+	}
+	return provider.Department{}, false
 }
 
 // pathDownLocked returns the remote path from key down to below (both included) when below is, or
