@@ -223,11 +223,12 @@ func decideDelete(s *departmentSnapshot) decision {
 func report(o outcome) decision { return decision{outcome: o} }
 
 // notApplied names the fields of diff that the Department's last update wrote, for its current
-// spec, and that a listing started after the remote system answered still shows different: the
-// write was accepted and not applied. Empty when no listing has followed the write yet.
+// spec, and that the first listing started after the remote system answered still shows
+// different: the write was accepted and not applied. Empty when no listing has followed the write
+// yet, and when one before this listing already did (a difference now is a change made since).
 func (s *departmentSnapshot) notApplied(diff []string) []string {
 	w := s.lastWrite
-	if w == nil || w.generation != s.dept.Generation || !s.remote.listStarted.After(w.answered) {
+	if w == nil || w.generation != s.dept.Generation || !s.remote.listStarted.After(w.answered) || s.remote.prevListStarted.After(w.answered) {
 		return nil
 	}
 	var fields []string

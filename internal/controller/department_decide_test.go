@@ -144,6 +144,11 @@ func TestDecideSync(t *testing.T) {
 				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed}},
 			reason: v1alpha1.ReasonNotApplied, want: "accepted the update of name but did not apply it",
 		},
+		"an update an earlier listing already showed applied, changed since: update": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: wroteName,
+				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed, prevListStarted: listed.Add(-time.Second / 2)}},
+			action: actUpdate, reason: v1alpha1.ReasonSynced,
+		},
 		"an update no listing has followed yet: nothing concluded, update": {
 			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: wroteNameLater,
 				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed}},

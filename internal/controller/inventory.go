@@ -31,8 +31,9 @@ type inventory struct {
 	// department's siblings can tell whether they changed since.
 	versions map[string]uint64
 	complete bool
-	// listStarted is when the listing the chart rests on began; listedAt when it ended.
-	listStarted, listedAt time.Time
+	// listStarted is when the listing the chart rests on began; listedAt when it ended;
+	// prevListStarted when the complete listing before it began.
+	listStarted, listedAt, prevListStarted time.Time
 	// lastCreate is when orgsync last created a department in the chart.
 	lastCreate time.Time
 	// inflight is the listing under way, if any; journal the writes applied while it runs, to be
@@ -98,10 +99,12 @@ type inventoryChange struct {
 type remoteView struct {
 	complete bool
 	// listStarted is when the listing the chart rests on began: writes answered before it show in
-	// the chart as the remote system holds them, not as orgsync wrote them.
-	listStarted time.Time
-	self        *provider.Department
-	parent      *provider.Department
+	// the chart as the remote system holds them, not as orgsync wrote them. prevListStarted is
+	// when the complete listing before it began: a write answered between the two is shown for
+	// the first time.
+	listStarted, prevListStarted time.Time
+	self                         *provider.Department
+	parent                       *provider.Department
 	// children are the keys under the department, sorted.
 	children []string
 	// siblingsVersion counts the changes under the desired parent and under the remote one.
@@ -126,7 +129,7 @@ func newInventory(namespace, organization string, notify func(inventoryChange)) 
 func (inv *inventory) view(key, parentKey string, withChildren bool) remoteView {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	v := remoteView{complete: inv.complete, listStarted: inv.listStarted, siblingsVersion: inv.versions[parentKey]}
+	v := remoteView{complete: inv.complete, listStarted: inv.listStarted, prevListStarted: inv.prevListStarted, siblingsVersion: inv.versions[parentKey]}
 	if d, ok := inv.byKey[key]; ok {
 		v.self = &d
 		if d.ParentKey != parentKey {
@@ -347,6 +350,7 @@ func (inv *inventory) finishListing(l *listing, depts []provider.Department, err
 			}
 		}
 		inv.complete = true
+		inv.prevListStarted = inv.listStarted
 		inv.listStarted, inv.listedAt = l.started, time.Now()
 	}
 	inv.mu.Unlock()

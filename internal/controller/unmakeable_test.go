@@ -91,6 +91,22 @@ var _ = Describe("Changes the remote system does not make", func() {
 		Expect(t.remote()).To(And(HaveKeyWithValue("a", HaveField("Name", "Y")), HaveKeyWithValue("b", HaveField("Name", "X"))))
 	})
 
+	It("restores a hand edit made after an update that was applied, rather than calling the update NotApplied", func() {
+		t.create(t.dept("unit", "", "Unit"))
+		t.eventuallySynced("unit")
+		t.update("unit", func(d *v1alpha1.Department) { d.Spec.Name = "Renamed" })
+		Eventually(func() string { return t.remote()["unit"].Name }).WithTimeout(timeout).Should(Equal("Renamed"))
+		t.eventuallySynced("unit")
+		// A listing shows the update applied (the Organization lists every sync period).
+		Consistently(t.reason).WithArguments("unit").WithTimeout(syncPeriod + time.Second).Should(Equal(v1alpha1.ReasonSynced))
+
+		drifted := t.remote()["unit"]
+		drifted.Name = "Edited by hand"
+		b.put(t.acct, "unit", drifted)
+		Eventually(func() string { return t.remote()["unit"].Name }).WithTimeout(2 * syncPeriod).WithPolling(poll).Should(Equal("Renamed"))
+		Expect(t.reason("unit")).To(Equal(v1alpha1.ReasonSynced))
+	})
+
 	It("reports an update the remote system accepts and does not apply as NotApplied, and does not send it again", func() {
 		t.create(t.dept("unit", "", "Unit"))
 		t.eventuallySynced("unit")
