@@ -59,7 +59,7 @@ func fixturePlans() []organizationPlan {
 	})
 	// A Huawei Cloud chart whose manifests move a unit to the top level: that cannot be made.
 	gamma := planOrganization(planInput{
-		org: planOrg(func(o *v1alpha1.Organization) { o.Name = "gamma"; o.Spec.Provider = v1alpha1.ProviderHuaweiCloud }),
+		org:     planOrg(func(o *v1alpha1.Organization) { o.Name = "gamma"; o.Spec.Provider = v1alpha1.ProviderHuaweiCloud }),
 		desired: []v1alpha1.Department{want("unit", "Unit", "", organizationRef("gamma"))},
 		cluster: []v1alpha1.Department{have("hq", "HQ", "", organizationRef("gamma")), have("unit", "Unit", "hq", organizationRef("gamma"))},
 		remote:  []provider.Department{remoteDept("hq", "HQ", ""), remoteDept("unit", "Unit", "hq")},
