@@ -47,6 +47,14 @@ const (
 	// ReasonInvalidSpec: the remote system rejected the values; nothing is retried until the spec
 	// changes or the remote chart changes around the department (a sibling renamed, a parent moved).
 	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonUnsupportedChange: the remote system offers no way to make the change the spec asks
+	// for (OneAccess cannot move a unit to the top level); nothing is sent, and the message says
+	// what to do instead.
+	ReasonUnsupportedChange = "UnsupportedChange"
+	// ReasonNotApplied: the remote system accepted an update, but the listing made after it still
+	// shows the fields it changed as they were; it is not sent again until the spec or the remote
+	// department changes.
+	ReasonNotApplied = "NotApplied"
 	// ReasonRemoteError: a transient remote failure; retried with backoff.
 	ReasonRemoteError = "RemoteError"
 	// ReasonDeletionBlocked: sub-departments still exist, or the remote system refused the delete.
@@ -84,8 +92,8 @@ const (
 // Reasons lists every reason of the Ready condition.
 var Reasons = []string{
 	ReasonSynced, ReasonWaitingForOrganization, ReasonWaitingForParent, ReasonParentCycle, ReasonConflict,
-	ReasonCredentialsInvalid, ReasonInvalidSpec, ReasonRemoteError, ReasonDeletionBlocked, ReasonDrifted, ReasonDeleting,
-	ReasonDeletionPending, ReasonPaused, ReasonDeletionBudgetExceeded,
+	ReasonCredentialsInvalid, ReasonInvalidSpec, ReasonUnsupportedChange, ReasonNotApplied, ReasonRemoteError,
+	ReasonDeletionBlocked, ReasonDrifted, ReasonDeleting, ReasonDeletionPending, ReasonPaused, ReasonDeletionBudgetExceeded,
 }
 
 // IsPaused reports whether obj carries orgsync.dev/paused: "true".

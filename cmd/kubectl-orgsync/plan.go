@@ -67,6 +67,9 @@ asks the manager's own decisions what it would write:
              by key).
   ! release  a Department that goes while its remote department stays (deletionPolicy
              Orphan, managementPolicy Observe, or an Organization deleted with Orphan)
+  x cannot   a change the remote system offers no way to make (OneAccess cannot move a
+             unit to the top level), with what to do instead: the manager sends nothing
+             and reports UnsupportedChange; plan exits 1
 
 Semantics, as Argo CD and terraform users expect:
 - The cluster's Departments of those Organizations that the manifests lack are deletions
@@ -78,7 +81,9 @@ Semantics, as Argo CD and terraform users expect:
   annotation orgsync.dev/paused (on either) stops every remote call: such Departments are listed
   as waiting, with the reason the manager would report, as are those waiting for a parent that
   will not exist, blocked deletes, conflicts with Departments left in the cluster, and values
-  the remote system refused for the current spec (InvalidSpec: not sent again until it changes).
+  the remote system refused for the current spec (InvalidSpec: not sent again until it changes),
+  or accepted and did not apply (NotApplied: not sent again until the spec or the remote
+  department changes).
 - A manifest's spec is the whole desired spec; its labels and annotations are merged with the
   object's (those the last apply set, recorded in last-applied-configuration or owned by a
   server-side apply, and the manifest drops go).
@@ -91,7 +96,7 @@ exist are errors, as are refused credentials.
 
 Exit codes, as terraform plan -detailed-exitcode: 0 when nothing would change, 2 when something
 would (held deletes and releases included), 1 on an error, printed to standard error as
-"error: ...". On a terminal the changes are coloured (--color), and a listing of more than a
+"error: ...", and when a change cannot be made (x, printed with the plan). On a terminal the changes are coloured (--color), and a listing of more than a
 few pages shows its progress on standard error. -o json prints the plan for CI bots; its fields are documented in the README
 (formatVersion 1).`,
 		Example: `  # What applying a folder of Department manifests would change
@@ -173,10 +178,23 @@ func (o *planOptions) run(ctx context.Context) (int, error) {
 	if err != nil {
 		return exitError, err
 	}
+	if unsupported := unsupportedChanges(plans); len(unsupported) > 0 {
+		// The plan is printed, and the apply would not converge: an error, as a manifest the
+		// remote system refuses outright is.
+		return exitError, fmt.Errorf("%s the manifests ask for cannot be made (the remote system offers no way to make %s): %s",
+			count(len(unsupported), "change"), pronounFor(len(unsupported)), strings.Join(unsupported, "; "))
+	}
 	if hasChanges(plans) {
 		return exitChanges, nil
 	}
 	return exitOK, nil
+}
+
+func pronounFor(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // orgRef names an Organization the manifests name.
@@ -263,7 +281,7 @@ func (o *planOptions) plan(ctx context.Context, c *cluster, dryRun client.Client
 			return nil, err
 		}
 		prog.done(len(remote))
-		in.remote, in.diff = remote, departments.Diff
+		in.remote, in.diff, in.unsupported = remote, departments.Diff, departments.Unsupported
 		plans = append(plans, planOrganization(in))
 	}
 	return plans, nil

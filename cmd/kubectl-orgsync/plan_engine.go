@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -107,8 +108,23 @@ type organizationPlan struct {
 	// as they are (no write).
 	Adopted []string `json:"adopted"`
 	// Waiting lists the Departments the manager would write nothing for, and why.
-	Waiting []planWait  `json:"waiting"`
-	Budget  *planBudget `json:"deletionBudget"`
+	Waiting []planWait `json:"waiting"`
+	// Unsupported lists the changes the manifests ask for that the remote system offers no way
+	// to make (a OneAccess unit moved to the top level): the manager sends nothing for them and
+	// reports UnsupportedChange. plan exits 1 when there are any.
+	Unsupported []planUnsupported `json:"unsupported"`
+	Budget      *planBudget       `json:"deletionBudget"`
+}
+
+// planUnsupported is a change the remote system cannot make: what was asked, and what to do.
+type planUnsupported struct {
+	// Action is update or move, as the change would be named if it could be made.
+	Action     string        `json:"action"`
+	Key        string        `json:"key"`
+	Department string        `json:"department"`
+	Fields     []fieldChange `json:"fields"`
+	Reason     string        `json:"reason"`
+	Message    string        `json:"message"`
 }
 
 // planInput is what one Organization's plan is computed from.
@@ -122,7 +138,9 @@ type planInput struct {
 	prune  bool
 	remote []provider.Department
 	diff   func(desired, observed provider.Department) []string
-	now    time.Time
+	// unsupported is the provider's Departments.Unsupported; nil allows every change.
+	unsupported func(desired, observed provider.Department) error
+	now         time.Time
 }
 
 // planOrganization computes the plan of one Organization. The input must have passed
@@ -133,9 +151,10 @@ func planOrganization(in planInput) organizationPlan {
 		Namespace: org.Namespace, Name: org.Name, Provider: string(cmp.Or(org.Spec.Provider, v1alpha1.ProviderNCP)),
 		Paused: v1alpha1.IsPaused(org), Observe: org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
 		RemoteDepartments: len(in.remote), Changes: []planChange{}, Adopted: []string{}, Waiting: []planWait{},
+		Unsupported: []planUnsupported{},
 	}
 	depts := afterApply(in)
-	chart := controller.NewPlanChart(org, depts, in.remote, in.diff)
+	chart := controller.NewPlanChart(org, depts, in.remote, in.diff, in.unsupported)
 	existed := map[string]bool{}
 	for _, r := range in.remote {
 		existed[r.Key] = true
@@ -227,8 +246,17 @@ func planOrganization(in planInput) organizationPlan {
 		switch {
 		case (dec.Action == controller.PlanCreate || dec.Action == controller.PlanUpdate) && refused(d):
 			c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
-			p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: v1alpha1.ReasonInvalidSpec,
-				Message: "not sent again until the spec or the departments around it change: " + c.Message})
+			until := "the spec or the departments around it change"
+			if c.Reason == v1alpha1.ReasonNotApplied {
+				until = "the spec or the remote department changes"
+			}
+			p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: c.Reason,
+				Message: "not sent again until " + until + ": " + c.Message})
+		case dec.Reason == v1alpha1.ReasonUnsupportedChange:
+			old, _ := chart.Remote(d.Key())
+			c := syncChange(d, dec, old, false, p.Provider)
+			p.Unsupported = append(p.Unsupported, planUnsupported{Action: c.Action, Key: c.Key, Department: c.Department,
+				Fields: c.Fields, Reason: dec.Reason, Message: dec.Message})
 		case dec.Synced && existed[d.Key()] && controller.TakesOver(d):
 			p.Adopted = append(p.Adopted, d.Key())
 		case !dec.Synced && dec.Reason != "":
@@ -490,11 +518,12 @@ func isZero(v any) bool {
 }
 
 // refused reports whether the remote system refused d's current spec (Ready InvalidSpec about
-// its generation): the manager does not send the same values again until the spec, or the
-// departments around it, change.
+// its generation), or accepted an update of it without applying it (NotApplied): the manager does
+// not send the same values again until the spec, or the departments around it (for NotApplied,
+// the remote department itself), change.
 func refused(d *v1alpha1.Department) bool {
 	c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
-	return c != nil && c.Reason == v1alpha1.ReasonInvalidSpec && c.ObservedGeneration == d.Generation
+	return c != nil && (c.Reason == v1alpha1.ReasonInvalidSpec || c.Reason == v1alpha1.ReasonNotApplied) && c.ObservedGeneration == d.Generation
 }
 
 // otherClaimant reports whether a live Department takes d's key over (a rename in Git): the remote
@@ -534,6 +563,17 @@ func phase(c planChange) int {
 
 func byKey(a, b *v1alpha1.Department) int {
 	return cmp.Or(strings.Compare(a.Key(), b.Key()), strings.Compare(a.Name, b.Name))
+}
+
+// unsupportedChanges counts the changes no Organization's remote system can make.
+func unsupportedChanges(plans []organizationPlan) []string {
+	var out []string
+	for _, p := range plans {
+		for _, u := range p.Unsupported {
+			out = append(out, fmt.Sprintf("%s/%s %s: %s", p.Namespace, p.Name, u.Key, u.Message))
+		}
+	}
+	return out
 }
 
 // hasChanges reports whether any Organization's plan changes anything.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -128,6 +129,13 @@ func brief(p organizationPlan) []string {
 	}
 	for _, w := range p.Waiting {
 		out = append(out, "wait "+w.Key+" "+w.Reason)
+	}
+	for _, u := range p.Unsupported {
+		line := "cannot " + u.Action + " " + u.Key
+		for _, f := range u.Fields {
+			line += fmt.Sprintf(" %s=%v->%v", f.Field, formatValue(f.Old), formatValue(f.New))
+		}
+		out = append(out, line)
 	}
 	return out
 }
@@ -360,6 +368,54 @@ func TestPlanOrganization(t *testing.T) {
 				t.Errorf("unmanaged: %d, want %d", p.Unmanaged, tc.unmanged)
 			}
 		})
+	}
+}
+
+// TestPlanAMoveToTheTopLevelOnHuaweiCannotBeMade: OneAccess has no way to move a unit to the top
+// level, so the plan lists the move apart (x), with what to do, and plans the rest as usual.
+func TestPlanAMoveToTheTopLevelOnHuaweiCannotBeMade(t *testing.T) {
+	huawei := planOrg(func(o *v1alpha1.Organization) { o.Spec.Provider = v1alpha1.ProviderHuaweiCloud })
+	p := planOrganization(planInput{
+		org:     huawei,
+		desired: []v1alpha1.Department{want("hq", "HQ", ""), want("eng", "Engineering", ""), want("ops", "Operations 2", "hq")},
+		cluster: []v1alpha1.Department{have("hq", "HQ", ""), have("eng", "Engineering", "hq"), have("ops", "Operations", "hq")},
+		remote:  []provider.Department{remoteDept("hq", "HQ", ""), remoteDept("eng", "Engineering", "hq"), remoteDept("ops", "Operations", "hq")},
+		prune:   true, diff: hwprovider.Diff, unsupported: hwprovider.Unsupported, now: planNow,
+	})
+	if got, want := brief(p), []string{`update ops name="Operations"->"Operations 2"`, `cannot move eng parentExternalKey="hq"->(none)`}; !cmp.Equal(got, want) {
+		t.Errorf("plan = %q, want %q", got, want)
+	}
+	if len(p.Unsupported) != 1 || p.Unsupported[0].Reason != v1alpha1.ReasonUnsupportedChange ||
+		!strings.Contains(p.Unsupported[0].Message, "cannot move unit \"eng\" to the top level") {
+		t.Fatalf("unsupported = %+v", p.Unsupported)
+	}
+
+	var text bytes.Buffer
+	if err := renderPlanText(&text, []organizationPlan{p}, palette{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"  x move    eng  cannot be made: the remote system offers no way to make this change: OneAccess cannot move unit \"eng\" to the top level",
+		"      parentExternalKey:  \"hq\" -> (none)\n",
+		"Plan: 0 to create, 1 to update, 0 to move, 0 to delete, 0 to release.\n1 change cannot be made (x)",
+	} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, text.String())
+		}
+	}
+	if errs := unsupportedChanges([]organizationPlan{p}); len(errs) != 1 || !strings.HasPrefix(errs[0], "orgs/acme eng: ") {
+		t.Errorf("unsupportedChanges = %q", errs)
+	}
+
+	// NCP can make the same move: it is planned.
+	ncp := planOrganization(planInput{
+		org: planOrg(), desired: []v1alpha1.Department{want("hq", "HQ", ""), want("eng", "Engineering", "")},
+		cluster: []v1alpha1.Department{have("hq", "HQ", ""), have("eng", "Engineering", "hq")},
+		remote:  []provider.Department{remoteDept("hq", "HQ", ""), remoteDept("eng", "Engineering", "hq")},
+		prune:   true, diff: ncpprovider.Diff, now: planNow,
+	})
+	if got := brief(ncp); !cmp.Equal(got, []string{`move eng parentExternalKey="hq"->(none)`}) || len(ncp.Unsupported) != 0 {
+		t.Errorf("NCP plan = %q", got)
 	}
 }
 

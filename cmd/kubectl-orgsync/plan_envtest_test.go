@@ -203,6 +203,32 @@ func TestPlan(t *testing.T) {
 	for _, p := range []v1alpha1.Provider{v1alpha1.ProviderNCP, v1alpha1.ProviderHuaweiCloud} {
 		t.Run(string(p), func(t *testing.T) { testPlanMatchesTheManager(ctx, t, h, p, flags) })
 	}
+	t.Run("a move OneAccess cannot make", func(t *testing.T) { testPlanUnsupportedMove(ctx, t, h, flags) })
+}
+
+// testPlanUnsupportedMove: a manifest that moves a OneAccess unit to the top level is printed as a
+// change that cannot be made, with the rest of the plan, and plan exits 1.
+func testPlanUnsupportedMove(ctx context.Context, t *testing.T, h *harness, flags []string) {
+	ns := "plan-unsupported"
+	org, _ := h.newOrganization(ctx, t, ns, "acme", v1alpha1.ProviderHuaweiCloud)
+	before := []v1alpha1.Department{dept(ns, "hq", "HQ", ""), dept(ns, "unit", "Unit", "hq"), dept(ns, "ops", "Ops", "hq")}
+	apply(ctx, t, h.client, before)
+	h.waitReady(ctx, t, org, len(before))
+
+	dir := writeManifests(t, []v1alpha1.Department{dept(ns, "hq", "HQ", ""), dept(ns, "unit", "Unit", ""), dept(ns, "ops", "Operations", "hq")})
+	code, text, errOut := runPlan(ctx, nil, append([]string{"-f", dir}, flags...)...)
+	if code != exitError {
+		t.Errorf("plan: exit %d, want %d", code, exitError)
+	}
+	for _, want := range []string{"  ~ update  ops\n", "  x move    unit  cannot be made: the remote system offers no way to make this change: OneAccess cannot move unit \"unit\" to the top level",
+		"1 change cannot be made (x)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("plan lacks %q:\n%s", want, text)
+		}
+	}
+	if !strings.HasPrefix(errOut, "error: 1 change the manifests ask for cannot be made (the remote system offers no way to make it): "+ns+"/acme unit: ") {
+		t.Errorf("stderr %q", errOut)
+	}
 }
 
 func testPlanMatchesTheManager(ctx context.Context, t *testing.T, h *harness, p v1alpha1.Provider, flags []string) {

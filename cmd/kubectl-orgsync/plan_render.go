@@ -35,12 +35,15 @@ type planSummary struct {
 	Held    int `json:"held"`
 	Release int `json:"release"`
 	Waiting int `json:"waiting"`
+	// Unsupported counts the changes that cannot be made (exit code 1).
+	Unsupported int `json:"unsupported"`
 }
 
 func summarize(plans []organizationPlan) planSummary {
 	var s planSummary
 	for _, p := range plans {
 		s.Waiting += len(p.Waiting)
+		s.Unsupported += len(p.Unsupported)
 		for _, c := range p.Changes {
 			switch c.Action {
 			case actionCreate:
@@ -90,14 +93,21 @@ func renderPlanText(w io.Writer, plans []organizationPlan, colors palette) error
 	}
 	s := summarize(plans)
 	b.WriteString("\n")
-	if !hasChanges(plans) {
+	switch {
+	case !hasChanges(plans) && s.Unsupported == 0:
 		b.WriteString("No changes: the remote charts match the manifests.\n")
-	} else {
+	case !hasChanges(plans):
+		b.WriteString("No changes can be made.\n")
+	default:
 		fmt.Fprintf(&b, "Plan: %d to create, %d to update, %d to move, %d to delete", s.Create, s.Update, s.Move, s.Delete)
 		if s.Held > 0 {
 			fmt.Fprintf(&b, " (%d held)", s.Held)
 		}
 		fmt.Fprintf(&b, ", %d to release.\n", s.Release)
+	}
+	if s.Unsupported > 0 {
+		fmt.Fprintf(&b, "%s cannot be made (x): the remote system offers no way to make %s; the manager would send nothing for %s and report UnsupportedChange.\n",
+			count(s.Unsupported, "change"), pronounFor(s.Unsupported), pronounFor(s.Unsupported))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -112,7 +122,7 @@ func renderOrganizationPlan(b *strings.Builder, p organizationPlan, colors palet
 		b.WriteString("; managementPolicy Observe: no remote write is made")
 	}
 	b.WriteString("\n")
-	if len(p.Changes) == 0 {
+	if len(p.Changes) == 0 && len(p.Unsupported) == 0 {
 		b.WriteString("  no changes\n")
 	}
 	for _, c := range p.Changes {
@@ -131,17 +141,15 @@ func renderOrganizationPlan(b *strings.Builder, p organizationPlan, colors palet
 			b.WriteString("  the Department goes, the remote department stays")
 		}
 		b.WriteString("\n")
-		width := 0
-		for _, f := range c.Fields {
-			width = max(width, len(f.Field))
+		writeFields(b, c.Fields, c.Action == actionCreate)
+	}
+	for _, u := range p.Unsupported {
+		b.WriteString("  " + colors.paint(healthFailing, fmt.Sprintf("x %-7s", u.Action)) + " " + safe(u.Key))
+		if u.Department != u.Key {
+			fmt.Fprintf(b, " (Department %s)", safe(u.Department))
 		}
-		for _, f := range c.Fields {
-			if c.Action == actionCreate {
-				fmt.Fprintf(b, "      %-*s  %s\n", width+1, f.Field+":", formatValue(f.New))
-			} else {
-				fmt.Fprintf(b, "      %-*s  %s -> %s\n", width+1, f.Field+":", formatValue(f.Old), formatValue(f.New))
-			}
-		}
+		b.WriteString("  " + colors.paint(healthFailing, "cannot be made") + ": " + safe(u.Message) + "\n")
+		writeFields(b, u.Fields, false)
 	}
 	if len(p.Adopted) > 0 {
 		fmt.Fprintf(b, "  = adopt   %s: existing remote departments that match, taken over without a write\n", strings.Join(safeAll(p.Adopted), ", "))
@@ -171,6 +179,22 @@ func renderOrganizationPlan(b *strings.Builder, p organizationPlan, colors palet
 	}
 	if p.Unmanaged > 0 {
 		fmt.Fprintf(b, "  %s no Department covers: left alone\n", count(p.Unmanaged, "remote department"))
+	}
+}
+
+// writeFields prints the fields of a change, aligned: the new value of a create, old -> new
+// otherwise.
+func writeFields(b *strings.Builder, fields []fieldChange, create bool) {
+	width := 0
+	for _, f := range fields {
+		width = max(width, len(f.Field))
+	}
+	for _, f := range fields {
+		if create {
+			fmt.Fprintf(b, "      %-*s  %s\n", width+1, f.Field+":", formatValue(f.New))
+		} else {
+			fmt.Fprintf(b, "      %-*s  %s -> %s\n", width+1, f.Field+":", formatValue(f.Old), formatValue(f.New))
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/provider"
+	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
 )
 
@@ -56,7 +57,15 @@ func fixturePlans() []organizationPlan {
 		remote:  []provider.Department{remoteDept("b", "B", "")},
 		prune:   true, diff: ncpprovider.Diff, now: planNow,
 	})
-	return []organizationPlan{acme, beta}
+	// A Huawei Cloud chart whose manifests move a unit to the top level: that cannot be made.
+	gamma := planOrganization(planInput{
+		org:     planOrg(func(o *v1alpha1.Organization) { o.Name = "gamma"; o.Spec.Provider = v1alpha1.ProviderHuaweiCloud }),
+		desired: []v1alpha1.Department{want("unit", "Unit", "", organizationRef("gamma"))},
+		cluster: []v1alpha1.Department{have("hq", "HQ", "", organizationRef("gamma")), have("unit", "Unit", "hq", organizationRef("gamma"))},
+		remote:  []provider.Department{remoteDept("hq", "HQ", ""), remoteDept("unit", "Unit", "hq")},
+		diff:    hwprovider.Diff, unsupported: hwprovider.Unsupported, now: planNow,
+	})
+	return []organizationPlan{acme, beta, gamma}
 }
 
 func TestPlanGolden(t *testing.T) {
@@ -89,7 +98,7 @@ func TestPlanGolden(t *testing.T) {
 }
 
 func TestPlanTextWithoutChanges(t *testing.T) {
-	plans := fixturePlans()[1:]
+	plans := fixturePlans()[1:2]
 	var text bytes.Buffer
 	if err := renderPlanText(&text, plans, palette{}); err != nil {
 		t.Fatal(err)

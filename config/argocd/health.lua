@@ -25,6 +25,8 @@ local degraded = {
   Conflict = true,
   CredentialsInvalid = true,
   InvalidSpec = true,
+  UnsupportedChange = true,
+  NotApplied = true,
   Drifted = true,
 }
 

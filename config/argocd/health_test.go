@@ -33,6 +33,8 @@ var statusForReason = map[string]string{
 	v1alpha1.ReasonConflict:               StatusDegraded,
 	v1alpha1.ReasonCredentialsInvalid:     StatusDegraded,
 	v1alpha1.ReasonInvalidSpec:            StatusDegraded,
+	v1alpha1.ReasonUnsupportedChange:      StatusDegraded,
+	v1alpha1.ReasonNotApplied:             StatusDegraded,
 	v1alpha1.ReasonDrifted:                StatusDegraded,
 	v1alpha1.ReasonPaused:                 StatusSuspended,
 	v1alpha1.ReasonDeletionBudgetExceeded: StatusSuspended,

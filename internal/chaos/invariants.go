@@ -31,8 +31,8 @@ const (
 // actionable are the not-Ready reasons that tell a person what to change; every other not-Ready
 // reason says "wait", which must not last once a run has settled.
 var actionable = []string{
-	v1alpha1.ReasonInvalidSpec, v1alpha1.ReasonParentCycle, v1alpha1.ReasonConflict,
-	v1alpha1.ReasonCredentialsInvalid, v1alpha1.ReasonDrifted,
+	v1alpha1.ReasonInvalidSpec, v1alpha1.ReasonUnsupportedChange, v1alpha1.ReasonNotApplied, v1alpha1.ReasonParentCycle,
+	v1alpha1.ReasonConflict, v1alpha1.ReasonCredentialsInvalid, v1alpha1.ReasonDrifted,
 }
 
 // Invariant is one invariant and what breaks it.

@@ -53,6 +53,9 @@ type DepartmentReconciler struct {
 	// with its Organization or its namespace.
 	deletions  *deletionRuns
 	namespaces *namespaceReader
+	// writes remembers, by UID, a Department's last successful update until a listing that
+	// started after it shows whether the remote system applied it (*writeCheck).
+	writes sync.Map
 }
 
 // +kubebuilder:rbac:groups=orgsync.dev,resources=departments,verbs=get;list;watch;update;patch
@@ -177,6 +180,9 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 			return nil, nil, nil, err
 		}
 	}
+	if v, ok := r.writes.Load(dept.UID); ok {
+		s.lastWrite = v.(*writeCheck)
+	}
 
 	// The remote side: for a live Department only once its Organization is connected; for a
 	// deleting one whenever its Organization exists (it may be on its way out too).
@@ -191,7 +197,7 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 		s.listErr = err
 		return s, nil, nil, nil
 	}
-	s.diff = conn.Departments.Diff
+	s.diff, s.unsupported = conn.Departments.Diff, conn.Departments.Unsupported
 	inv := r.Inventories.of(org.UID, org.Namespace, org.Name)
 	// The Organization lists the chart every sync period; a Department lists it only when that
 	// has not happened for much longer (or never), as a fallback.
@@ -256,6 +262,10 @@ func (r *DepartmentReconciler) viewRemote(ctx context.Context, s *departmentSnap
 // sync decides for a live Department and acts on the decision.
 func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory) outcome {
 	d := decideSync(s)
+	if s.writeChecked() {
+		// This decision has seen what became of the last update: a write made now is checked anew.
+		r.writes.CompareAndDelete(s.dept.UID, s.lastWrite)
+	}
 	if d.action == actCreate {
 		d = r.lookBeforeCreating(ctx, s, conn, inv, d)
 	}
@@ -328,6 +338,7 @@ func (r *DepartmentReconciler) finalize(ctx context.Context, s *departmentSnapsh
 		r.Recorder.Eventf(s.dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete", "%s", d.orphaned)
 	}
 	r.rejections.Delete(s.dept.UID)
+	r.writes.Delete(s.dept.UID)
 	controllerutil.RemoveFinalizer(s.dept, Finalizer)
 	if err := r.Update(ctx, s.dept); err != nil {
 		return retry(client.IgnoreNotFound(err)), true
@@ -372,17 +383,44 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 	again := decide(s)
 	switch again.action {
 	case d.action:
-		return failure(err), actNone
+		return r.refusal(ctx, s, inv, d, err), actNone
 	case actCreate, actUpdate, actDelete:
 		if err := r.apply(ctx, s.dept, conn, inv, again); err != nil {
 			if o, waits := moveWaited(s, err); waits {
 				return o, actNone
 			}
-			return failure(err), actNone
+			return r.refusal(ctx, s, inv, again, err), actNone
 		}
 		again.wrote = true
 	}
 	return again.outcome, again.action
+}
+
+// refusal is the outcome of d's write failing with err. When the remote system refused the values
+// and the chart shows a sibling under the desired parent with the desired name, the message says
+// so and how to get out (two siblings swapping names): the remote system's answer for a taken
+// name is not documented, so the chart, not the answer, tells.
+func (r *DepartmentReconciler) refusal(ctx context.Context, s *departmentSnapshot, inv *inventory, d decision, err error) outcome {
+	o := failure(err)
+	if o.reason != v1alpha1.ReasonInvalidSpec || d.action == actDelete {
+		return o
+	}
+	held, ok := inv.siblingNamed(d.desired.ParentKey, d.desired.Name, d.desired.Key)
+	if !ok {
+		return o
+	}
+	holders, lerr := r.departmentsWith(ctx, s.dept.Namespace, indexDepartmentKey, orgScopedKey(s.org.name, held.Key))
+	if lerr != nil {
+		return retry(lerr)
+	}
+	var holder *v1alpha1.Department
+	for i := range holders {
+		if holders[i].DeletionTimestamp.IsZero() && (holder == nil || v1alpha1.ClaimsBefore(&holders[i], holder)) {
+			holder = &holders[i]
+		}
+	}
+	o.message += "; " + nameHeld(d.desired.Name, held, holder, s.remote.self)
+	return o
 }
 
 // errMoveWaits is apply's refusal to start a move that another move under way would turn into a
@@ -408,7 +446,8 @@ const maxTurnWait = time.Second
 // needsFreshLook reports whether a failed write's answer leaves the remote state unknown.
 func needsFreshLook(err error) bool {
 	var limited *httpretry.LimitedError
-	return !errors.As(err, &limited) && !errors.Is(err, provider.ErrCredentials) && !errors.Is(err, provider.ErrThrottled)
+	return !errors.As(err, &limited) && !errors.Is(err, provider.ErrCredentials) && !errors.Is(err, provider.ErrThrottled) &&
+		!errors.Is(err, provider.ErrUnsupported)
 }
 
 // apply makes one remote write and records it in the inventory and as an event.
@@ -444,6 +483,9 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 		updated, err := conn.Departments.Update(ctx, d.desired)
 		if err == nil {
 			inv.put(updated)
+			// The chart shows the write until a listing replaces it with what the remote system
+			// holds: one that starts after now tells whether it was applied.
+			r.writes.Store(dept.UID, &writeCheck{generation: dept.Generation, fields: d.diff, answered: time.Now()})
 		}
 		if started {
 			// An answer that is no answer (a timeout, a 5xx) may hide a move that was made.
@@ -471,7 +513,8 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 // its subtree at the next change under any department between them. It also remembers an
 // InvalidSpec, and what it depended on, so that the same values are not sent again until the spec
 // or the departments around it change, and asks the inventory to wake the Department at the next
-// change under its parent.
+// change under its parent; and a NotApplied, so that the update is not sent again until the spec
+// or the remote department changes.
 func (r *DepartmentReconciler) noteWaits(s *departmentSnapshot, inv *inventory, o outcome) {
 	if o.keepCondition {
 		return
@@ -480,6 +523,13 @@ func (r *DepartmentReconciler) noteWaits(s *departmentSnapshot, inv *inventory, 
 		for _, key := range below[:len(below)-1] {
 			inv.watch(key, client.ObjectKeyFromObject(s.dept))
 		}
+	}
+	if o.reason == v1alpha1.ReasonNotApplied && s.remote.self != nil {
+		// Woken by a change of the remote department (a listing that shows it changed wakes the
+		// Department that holds its key) or of the spec.
+		listed := *s.remote.self
+		r.rejections.Store(s.dept.UID, rejection{generation: s.dept.Generation, remote: &listed})
+		return
 	}
 	if o.reason != v1alpha1.ReasonInvalidSpec || inv == nil {
 		r.rejections.Delete(s.dept.UID)

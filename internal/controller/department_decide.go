@@ -35,8 +35,14 @@ type departmentSnapshot struct {
 	credentialsGone bool
 	// rejected is the remote system's last refusal of this Department's values, if any.
 	rejected *rejection
+	// lastWrite is this Department's last successful update whose effect no listing has shown
+	// yet, if any.
+	lastWrite *writeCheck
 	// diff compares as the Organization's provider does.
 	diff func(desired, observed provider.Department) []string
+	// unsupported says, as the Organization's provider does, whether the remote system offers no
+	// way to make a change; nil when it can make every change.
+	unsupported func(desired, observed provider.Department) error
 	// created is set by the reconcile that created the remote department: it adopted nothing.
 	created bool
 	// organization is the Organization object, when it exists (for its deletion budget).
@@ -71,10 +77,32 @@ type organizationState struct {
 }
 
 // rejection is a refusal of a Department's values by the remote system, and what it depended on:
-// the spec (generation) and the departments around it (siblingsVersion).
+// the spec (generation) and the departments around it (siblingsVersion), or, for an update the
+// remote system accepted and did not apply, the remote department as listed then (remote).
 type rejection struct {
 	generation      int64
 	siblingsVersion uint64
+	remote          *provider.Department
+}
+
+// holds reports whether the refusal still stands for generation and the chart as v shows it:
+// nothing it depended on has changed.
+func (r *rejection) holds(generation int64, v remoteView) bool {
+	switch {
+	case r == nil || r.generation != generation:
+		return false
+	case r.remote != nil:
+		return v.self != nil && sameRemote(*r.remote, *v.self)
+	}
+	return r.siblingsVersion == v.siblingsVersion
+}
+
+// writeCheck is a successful update waiting for a listing to show its effect: the fields it
+// wrote, for which generation, and when the remote system answered it.
+type writeCheck struct {
+	generation int64
+	fields     []string
+	answered   time.Time
 }
 
 // action is the one remote or finalizer change a decision asks for.
@@ -124,8 +152,9 @@ func decideSync(s *departmentSnapshot) decision {
 	if desired.ParentKey != "" && s.remote.parent == nil {
 		return report(notReady(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist remotely yet", desired.ParentKey)))
 	}
-	if s.rejected != nil && s.rejected.generation == dept.Generation && s.rejected.siblingsVersion == s.remote.siblingsVersion {
-		// The remote system refused these values and nothing they depend on has changed since.
+	if s.rejected.holds(dept.Generation, s.remote) {
+		// The remote system refused these values, or accepted them without applying them, and
+		// nothing they depend on has changed since.
 		return report(outcome{keepCondition: true})
 	}
 	observeOnly := s.observeOnly()
@@ -138,6 +167,20 @@ func decideSync(s *departmentSnapshot) decision {
 	if diff := s.diff(desired, *s.remote.self); len(diff) > 0 {
 		if observeOnly {
 			return report(notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q differs in %s (managementPolicy Observe: not updating it)", key, strings.Join(diff, ", "))))
+		}
+		if s.unsupported != nil {
+			if err := s.unsupported(desired, *s.remote.self); err != nil {
+				// Nothing is sent; the plan shows what was asked (desired, diff).
+				return decision{desired: desired, diff: diff, outcome: notReady(v1alpha1.ReasonUnsupportedChange,
+					err.Error()+"; nothing is sent until the spec or the remote department changes")}
+			}
+		}
+		if fields := s.notApplied(diff); len(fields) > 0 {
+			return report(notReady(v1alpha1.ReasonNotApplied, fmt.Sprintf(
+				"the remote system accepted the update of %s but did not apply it: the listing made after the write still shows %s as before. "+
+					"It is not sent again until the spec or the remote department changes: look at the department in the remote system "+
+					"(a rule or a permission there may keep the old value), make the change there, or change the spec",
+				strings.Join(fields, ", "), pronoun(fields))))
 		}
 		if below := s.remote.parentBelow; below != nil {
 			return report(moveWaits(below))
@@ -204,6 +247,58 @@ func deletionPending(s *departmentSnapshot) outcome {
 }
 
 func report(o outcome) decision { return decision{outcome: o} }
+
+// notApplied names the fields of diff that the Department's last update wrote, for its current
+// spec, and that the first listing started after the remote system answered still shows
+// different: the write was accepted and not applied. Empty when no listing has followed the write
+// yet, and when one before this listing already did (a difference now is a change made since).
+func (s *departmentSnapshot) notApplied(diff []string) []string {
+	w := s.lastWrite
+	if w == nil || w.generation != s.dept.Generation || !s.remote.listStarted.After(w.answered) || s.remote.prevListStarted.After(w.answered) {
+		return nil
+	}
+	var fields []string
+	for _, f := range diff {
+		if slices.Contains(w.fields, f) {
+			fields = append(fields, f)
+		}
+	}
+	return fields
+}
+
+// writeChecked reports whether a listing has shown the effect of the Department's last update,
+// or the spec it wrote is no longer the current one: either way the check is done.
+func (s *departmentSnapshot) writeChecked() bool {
+	w := s.lastWrite
+	return w != nil && (w.generation != s.dept.Generation || s.remote.listStarted.After(w.answered))
+}
+
+func pronoun(fields []string) string {
+	if len(fields) == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+// nameHeld says, for a write refused while the sibling held (under the desired parent) has the
+// desired name, that the name is taken and the way out. holderDept is the Department that claims
+// held's key (nil: none), current the department as listed (nil: it does not exist yet). Names are
+// unique among siblings in OneAccess: two siblings swapping names are each refused because of the
+// other until one of them takes an intermediate name.
+func nameHeld(name string, held provider.Department, holderDept *v1alpha1.Department, current *provider.Department) string {
+	switch {
+	case holderDept == nil:
+		return fmt.Sprintf("name %q is held by sibling department %q%s: rename or move that one in the remote system, or choose another name",
+			name, held.Key, unmanagedSuffix)
+	case current != nil && holderDept.Spec.Name == current.Name && current.Name != name:
+		return fmt.Sprintf("name %q is held by sibling department %q (Department %q), which asks for this department's name %q: "+
+			"names are unique among siblings, so two siblings cannot swap names directly; rename one of them to an intermediate name first "+
+			"(apply it, wait for it to be Ready), then both to their final names",
+			name, held.Key, holderDept.Name, current.Name)
+	}
+	return fmt.Sprintf("name %q is held by sibling department %q (Department %q): names are unique among siblings; "+
+		"this department is tried again when that one changes, or choose another name", name, held.Key, holderDept.Name)
+}
 
 // moveWaits is the outcome of a move under a new parent that is inside the department's own
 // subtree remotely (below is the path from the department down to it): the remote system refuses

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -49,6 +50,23 @@ func TestDecideSync(t *testing.T) {
 	other := testDepartment("other", "", func(d *v1alpha1.Department) { d.UID = "uid-other"; d.Spec.ExternalKey = "team" })
 	renamed := remoteOf(dept)
 	renamed.Name = "By hand"
+	renamedAgain := remoteOf(dept)
+	renamedAgain.Name = "By hand, again"
+	// atTop is dept moved to the top level; underDiv is it as listed, under div.
+	atTop := testDepartment("team", "")
+	underDiv := remoteOf(dept)
+	noTopLevel := func(desired, observed provider.Department) error {
+		if desired.ParentKey == "" && observed.ParentKey != "" {
+			return fmt.Errorf("%w: cannot move %q to the top level: keep it under a parent", provider.ErrUnsupported, desired.Key)
+		}
+		return nil
+	}
+	listed := time.Now()
+	// wroteName is an update of the name answered before (or after) the chart's last listing began.
+	wroteName := &writeCheck{generation: 1, fields: []string{"name"}, answered: listed.Add(-time.Second)}
+	wroteNameLater := &writeCheck{generation: 1, fields: []string{"name"}, answered: listed.Add(time.Second)}
+	wroteParent := &writeCheck{generation: 1, fields: []string{"parentExternalKey"}, answered: listed.Add(-time.Second)}
+	wroteOldSpec := &writeCheck{generation: 0, fields: []string{"name"}, answered: listed.Add(-time.Second)}
 
 	cases := map[string]struct {
 		s      departmentSnapshot
@@ -110,6 +128,58 @@ func TestDecideSync(t *testing.T) {
 		"refused values, nothing changed around them: keep the condition, no write": {
 			s: departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true, parent: parent, siblingsVersion: 7},
 				rejected: &rejection{generation: 1, siblingsVersion: 7}, diff: nameDiff},
+		},
+		"a move the remote system cannot make: UnsupportedChange saying what to do, no write": {
+			s: departmentSnapshot{dept: atTop, org: connectedOrg, diff: nameDiff, unsupported: noTopLevel,
+				remote: remoteView{complete: true, self: underDiv}},
+			reason: v1alpha1.ReasonUnsupportedChange, want: `cannot move "team" to the top level: keep it under a parent; nothing is sent until`,
+		},
+		"a move the remote system can make: update": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, unsupported: noTopLevel,
+				remote: remoteView{complete: true, parent: parent, self: remoteOf(atTop)}},
+			action: actUpdate, reason: v1alpha1.ReasonSynced,
+		},
+		"an update the listing after it still shows undone: NotApplied naming the field, no write": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: wroteName,
+				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed}},
+			reason: v1alpha1.ReasonNotApplied, want: "accepted the update of name but did not apply it",
+		},
+		"an update an earlier listing already showed applied, changed since: update": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: wroteName,
+				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed, prevListStarted: listed.Add(-time.Second / 2)}},
+			action: actUpdate, reason: v1alpha1.ReasonSynced,
+		},
+		"an update no listing has followed yet: nothing concluded, update": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: wroteNameLater,
+				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed}},
+			action: actUpdate, reason: v1alpha1.ReasonSynced,
+		},
+		"a field the last update did not write differs: update": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: wroteParent,
+				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed}},
+			action: actUpdate, reason: v1alpha1.ReasonSynced,
+		},
+		"an update of an older spec: update": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: wroteOldSpec,
+				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed}},
+			action: actUpdate, reason: v1alpha1.ReasonSynced,
+		},
+		"not applied, the remote department as it was then: keep the condition, no write": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff,
+				remote:   remoteView{complete: true, parent: parent, self: renamed, listStarted: listed, siblingsVersion: 9},
+				rejected: &rejection{generation: 1, siblingsVersion: 3, remote: renamed}},
+		},
+		"not applied, the remote department changed since: try again": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff,
+				remote:   remoteView{complete: true, parent: parent, self: renamedAgain, listStarted: listed},
+				rejected: &rejection{generation: 1, remote: renamed}},
+			action: actUpdate, reason: v1alpha1.ReasonSynced,
+		},
+		"not applied, the spec changed since: try again": {
+			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff,
+				remote:   remoteView{complete: true, parent: parent, self: renamed, listStarted: listed},
+				rejected: &rejection{generation: 0, remote: renamed}},
+			action: actUpdate, reason: v1alpha1.ReasonSynced,
 		},
 		"refused values, a sibling changed since: try again": {
 			s: departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true, parent: parent, siblingsVersion: 8},
@@ -257,6 +327,46 @@ func TestDeleteAfter(t *testing.T) {
 	}
 }
 
+func TestNameHeld(t *testing.T) {
+	held := provider.Department{Key: "b", ParentKey: "p", Name: "Y"}
+	holderWantingX := testDepartment("b", "p", func(d *v1alpha1.Department) { d.Name = "dept-b"; d.Spec.Name = "X" })
+	holderKeepingY := testDepartment("b", "p", func(d *v1alpha1.Department) { d.Name = "dept-b"; d.Spec.Name = "Y" })
+	current := &provider.Department{Key: "a", ParentKey: "p", Name: "X"}
+	cases := map[string]struct {
+		holder  *v1alpha1.Department
+		current *provider.Department
+		want    []string
+	}{
+		"two siblings swapping names: rename one to an intermediate name first": {
+			holder: holderWantingX, current: current,
+			want: []string{`name "Y" is held by sibling department "b" (Department "dept-b"), which asks for this department's name "X"`,
+				"cannot swap names directly", "intermediate name first"},
+		},
+		"a sibling keeping the name: tried again when it changes": {
+			holder: holderKeepingY, current: current,
+			want: []string{`name "Y" is held by sibling department "b" (Department "dept-b")`, "tried again when that one changes"},
+		},
+		"a new department: no swap": {
+			holder: holderWantingX,
+			want:   []string{`held by sibling department "b" (Department "dept-b")`, "tried again when that one changes"},
+		},
+		"a sibling no Department claims": {
+			current: current,
+			want:    []string{`held by sibling department "b" (no Department)`, "in the remote system"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := nameHeld("Y", held, tc.holder, tc.current)
+			for _, want := range tc.want {
+				if !strings.Contains(got, want) {
+					t.Errorf("%q lacks %q", got, want)
+				}
+			}
+		})
+	}
+}
+
 // assertWoken fails when a not-Ready outcome has nothing that would reconcile the object again.
 func assertWoken(t *testing.T, o outcome) {
 	t.Helper()
@@ -285,7 +395,7 @@ func TestEveryNotReadyReasonHasAWakeUp(t *testing.T) {
 			t.Errorf("reason %s: its delay is not requeued: %+v", reason, o.result)
 		}
 	}
-	for _, err := range []error{provider.ErrTransient, provider.ErrInvalid, provider.ErrCredentials, provider.ErrHasChildren, provider.ErrAlreadyExists} {
+	for _, err := range []error{provider.ErrTransient, provider.ErrInvalid, provider.ErrCredentials, provider.ErrHasChildren, provider.ErrAlreadyExists, provider.ErrUnsupported} {
 		o := failure(err)
 		assertWoken(t, o)
 		if wakeUps[o.reason].backoff && o.err == nil {

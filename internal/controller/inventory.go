@@ -32,8 +32,9 @@ type inventory struct {
 	// department's siblings can tell whether they changed since.
 	versions map[string]uint64
 	complete bool
-	// listStarted is when the listing the chart rests on began; listedAt when it ended.
-	listStarted, listedAt time.Time
+	// listStarted is when the listing the chart rests on began; listedAt when it ended;
+	// prevListStarted when the complete listing before it began.
+	listStarted, listedAt, prevListStarted time.Time
 	// lastCreate is when orgsync last created a department in the chart.
 	lastCreate time.Time
 	// inflight is the listing under way, if any; journal the writes applied while it runs, to be
@@ -114,8 +115,13 @@ type inventoryChange struct {
 // remoteView is what one reconcile needs of the chart, copied under the lock at once.
 type remoteView struct {
 	complete bool
-	self     *provider.Department
-	parent   *provider.Department
+	// listStarted is when the listing the chart rests on began: writes answered before it show in
+	// the chart as the remote system holds them, not as orgsync wrote them. prevListStarted is
+	// when the complete listing before it began: a write answered between the two is shown for
+	// the first time.
+	listStarted, prevListStarted time.Time
+	self                         *provider.Department
+	parent                       *provider.Department
 	// children are the keys under the department, sorted.
 	children []string
 	// siblingsVersion counts the changes under the desired parent and under the remote one.
@@ -140,7 +146,7 @@ func newInventory(namespace, organization string, notify func(inventoryChange)) 
 func (inv *inventory) view(key, parentKey string, withChildren bool) remoteView {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	v := remoteView{complete: inv.complete, siblingsVersion: inv.versions[parentKey]}
+	v := remoteView{complete: inv.complete, listStarted: inv.listStarted, prevListStarted: inv.prevListStarted, siblingsVersion: inv.versions[parentKey]}
 	if d, ok := inv.byKey[key]; ok {
 		v.self = &d
 		if d.ParentKey != parentKey {
@@ -157,6 +163,19 @@ func (inv *inventory) view(key, parentKey string, withChildren bool) remoteView 
 		v.children = slices.Sorted(maps.Keys(inv.children[key]))
 	}
 	return v
+}
+
+// siblingNamed returns the department under parentKey ("" for the top level), other than except,
+// whose name is name, if the chart holds one.
+func (inv *inventory) siblingNamed(parentKey, name, except string) (provider.Department, bool) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	for key := range inv.children[parentKey] {
+		if d := inv.byKey[key]; key != except && d.Name == name {
+			return d, true
+		}
+	}
+	return provider.Department{}, false
 }
 
 // pathDownLocked returns the remote path from key down to below (both included) when below is, or
@@ -434,6 +453,7 @@ func (inv *inventory) finishListingAs(l *listing, listed map[string]provider.Dep
 			}
 		}
 		inv.complete = true
+		inv.prevListStarted = inv.listStarted
 		inv.listStarted, inv.listedAt = l.started, time.Now()
 	}
 	inv.mu.Unlock()

@@ -39,7 +39,8 @@ type PlanDecision struct {
 	// Diff names the fields an update changes, as the provider's Diff names them.
 	Diff []string
 	// Reason and Message are the Ready condition the reconcile reports (when no write is made,
-	// they say why: Paused, WaitingForParent, Conflict, DeletionBlocked...).
+	// they say why: Paused, WaitingForParent, Conflict, DeletionBlocked...). For
+	// UnsupportedChange, Desired and Diff are the update that cannot be made.
 	Reason, Message string
 	// Synced is true when the remote department matches the spec (after the write, if any).
 	Synced bool
@@ -49,8 +50,9 @@ type PlanDecision struct {
 // deleting ones with a DeletionTimestamp) and its remote departments. A plan changes it as the
 // manager's writes would (Put, Remove) and drops Departments whose finalizer would go (Forget).
 type PlanChart struct {
-	org  *v1alpha1.Organization
-	diff func(desired, observed provider.Department) []string
+	org         *v1alpha1.Organization
+	diff        func(desired, observed provider.Department) []string
+	unsupported func(desired, observed provider.Department) error
 
 	depts    map[string]*v1alpha1.Department // by name
 	byKey    map[string][]*v1alpha1.Department
@@ -60,11 +62,12 @@ type PlanChart struct {
 }
 
 // NewPlanChart indexes org's Departments and its remote chart. org must exist; the plan assumes
-// it is (or will be) connected, as the plan itself could list its chart.
+// it is (or will be) connected, as the plan itself could list its chart. diff and unsupported are
+// the provider's (Departments.Diff and Unsupported; a nil unsupported allows every change).
 func NewPlanChart(org *v1alpha1.Organization, depts []v1alpha1.Department, remote []provider.Department,
-	diff func(desired, observed provider.Department) []string) *PlanChart {
+	diff func(desired, observed provider.Department) []string, unsupported func(desired, observed provider.Department) error) *PlanChart {
 	c := &PlanChart{
-		org: org, diff: diff,
+		org: org, diff: diff, unsupported: unsupported,
 		depts: map[string]*v1alpha1.Department{}, byKey: map[string][]*v1alpha1.Department{},
 		byParent: map[string][]*v1alpha1.Department{},
 		remote:   newInventory(org.Namespace, org.Name, nil),
@@ -175,6 +178,7 @@ func (c *PlanChart) snapshot(dept *v1alpha1.Department) *departmentSnapshot {
 		dept:         dept,
 		organization: org,
 		diff:         c.diff,
+		unsupported:  c.unsupported,
 		org: organizationState{
 			name:        org.Name,
 			exists:      true,

@@ -64,6 +64,8 @@ var wakeUps = map[string]wakeUp{
 	v1alpha1.ReasonConflict:               {watch: "a change or deletion of another Department or Organization claiming the same key or chart", delay: resyncDelay},
 	v1alpha1.ReasonCredentialsInvalid:     {watch: "a change of the credentials Secret, when it is labelled and watched (--watch-credentials-secrets); it is read again at each resync either way", delay: resyncDelay},
 	v1alpha1.ReasonInvalidSpec:            {watch: "a spec change, or a change in the remote chart under the parent"},
+	v1alpha1.ReasonUnsupportedChange:      {watch: "a spec change, or a change of the remote department in the inventory"},
+	v1alpha1.ReasonNotApplied:             {watch: "a spec change, or a change of the remote department in the inventory"},
 	v1alpha1.ReasonRemoteError:            {backoff: true},
 	v1alpha1.ReasonDeletionBlocked:        {watch: "a sub-department leaving the inventory, or its Department going", delay: blockedRetry},
 	v1alpha1.ReasonDrifted:                {watch: "a change of the remote department in the inventory", delay: resyncDelay},
@@ -117,6 +119,8 @@ func failure(err error) outcome {
 	case errors.Is(err, provider.ErrInvalid):
 		// Permanent: the same request fails again. A spec change (a new generation) retries.
 		return notReady(v1alpha1.ReasonInvalidSpec, err.Error())
+	case errors.Is(err, provider.ErrUnsupported):
+		return notReady(v1alpha1.ReasonUnsupportedChange, err.Error())
 	case errors.Is(err, provider.ErrThrottled):
 		return outcome{keepCondition: true, result: ctrl.Result{RequeueAfter: jitter(throttledRetry)}}
 	case errors.Is(err, provider.ErrHasChildren):

@@ -80,8 +80,9 @@ type OrgUnit struct {
 	Category string
 }
 
-// OrgUnitUpdate holds the fields an update changes; nil fields are left as they are. A ParentID
-// pointing to "" moves the unit to the top level.
+// OrgUnitUpdate holds the fields an update changes; nil fields are left as they are, and so are
+// empty ones: UpdateOrganization's reference says code and name "if left empty, are not changed",
+// and the other fields are optional. So no update moves a unit to the top level.
 type OrgUnitUpdate struct {
 	Code, Name, ParentID, Category *string
 }

@@ -86,11 +86,12 @@ func TestOneAccessLifecycle(t *testing.T) {
 		t.Errorf("top-level unit = %+v", sales)
 	}
 
+	// An empty parent_id leaves the parent as it is (OneAccess reads an empty field as unchanged).
 	if err := c.UpdateOrgUnit(ctx, krID, OrgUnitUpdate{Name: ptr("Sales Korea"), ParentID: ptr("")}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = c.GetOrgUnit(ctx, krID)
-	if got.Name != "Sales Korea" || got.ParentID != "" || got.Code != "sales-kr" || got.Category != "team" {
+	if got.Name != "Sales Korea" || got.ParentID != salesID || got.Code != "sales-kr" || got.Category != "team" {
 		t.Errorf("after update: %+v", got)
 	}
 
@@ -170,8 +171,10 @@ func TestOneAccessRules(t *testing.T) {
 			CodeCycle, []error{ErrInvalidRequest}, nil, 400},
 		{"update to taken code", func() error { return c.UpdateOrgUnit(ctx, grandchild, OrgUnitUpdate{Code: ptr("root")}) },
 			CodeCodeExists, []error{ErrAlreadyExists}, nil, 400},
-		{"update to empty name", func() error { return c.UpdateOrgUnit(ctx, grandchild, OrgUnitUpdate{Name: ptr("")}) },
-			CodeNameRequired, []error{ErrInvalidRequest}, nil, 400},
+		{"create without a name", func() error {
+			_, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "nameless", ParentID: root})
+			return err
+		}, CodeNameRequired, []error{ErrInvalidRequest}, nil, 400},
 		{"update missing unit", func() error { return c.UpdateOrgUnit(ctx, "missing", OrgUnitUpdate{Name: ptr("X")}) },
 			CodeOrgUnitNotFound, []error{ErrNotFound}, nil, 404},
 		{"list children of missing unit", func() error {

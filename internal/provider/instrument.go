@@ -34,8 +34,8 @@ func result(err error) string {
 		name  string
 	}{
 		{ErrCredentials, "credentials"}, {ErrInvalid, "invalid"}, {ErrParentNotFound, "parent_not_found"},
-		{ErrHasChildren, "has_children"}, {ErrAlreadyExists, "already_exists"}, {ErrThrottled, "throttled"}, {ErrTransient, "transient"},
-		{ErrIncompleteListing, "incomplete_listing"},
+		{ErrHasChildren, "has_children"}, {ErrAlreadyExists, "already_exists"}, {ErrUnsupported, "unsupported"},
+		{ErrThrottled, "throttled"}, {ErrTransient, "transient"}, {ErrIncompleteListing, "incomplete_listing"},
 	} {
 		if errors.Is(err, c.class) {
 			return c.name
@@ -77,6 +77,10 @@ func (d *instrumentedDepartments) List(ctx context.Context) (all []Department, e
 
 func (d *instrumentedDepartments) Diff(desired, observed Department) []string {
 	return d.next.Diff(desired, observed)
+}
+
+func (d *instrumentedDepartments) Unsupported(desired, observed Department) error {
+	return d.next.Unsupported(desired, observed)
 }
 
 func (d *instrumentedDepartments) Create(ctx context.Context, desired Department) (created Department, err error) {

@@ -13,6 +13,7 @@ type stubDepartments struct{ err error }
 
 func (s stubDepartments) List(context.Context) ([]Department, error) { return nil, s.err }
 func (s stubDepartments) Diff(Department, Department) []string       { return nil }
+func (s stubDepartments) Unsupported(Department, Department) error   { return nil }
 func (s stubDepartments) Create(context.Context, Department) (Department, error) {
 	return Department{}, s.err
 }
@@ -31,6 +32,7 @@ func TestInstrumentCountsOperationsByResult(t *testing.T) {
 		{fmt.Errorf("%w: 429", ErrThrottled), "throttled"},
 		{fmt.Errorf("%w: -4030", ErrParentNotFound), "parent_not_found"},
 		{fmt.Errorf("%w: an empty page", ErrIncompleteListing), "incomplete_listing"},
+		{fmt.Errorf("%w: no move to the top level", ErrUnsupported), "unsupported"},
 		{errors.New("boom"), "error"},
 	}
 	for _, tt := range tests {

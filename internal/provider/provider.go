@@ -59,8 +59,13 @@ type Departments interface {
 	// already exists is an ErrAlreadyExists error unless the provider recognised it and adopted
 	// the department (brought it to desired) itself.
 	Create(ctx context.Context, desired Department) (Department, error)
+	// Unsupported returns an ErrUnsupported error, saying what to do instead, when the remote
+	// system offers no way to turn observed into desired (OneAccess cannot move a unit to the top
+	// level); nil when Update can. It reads nothing remote: the controller and plan ask it before
+	// an update.
+	Unsupported(desired, observed Department) error
 	// Update brings the existing department desired.Key (desired.RemoteID) to the desired state,
-	// including a move to another parent, and returns it as written.
+	// including a move to another parent that Unsupported allows, and returns it as written.
 	Update(ctx context.Context, desired Department) (Department, error)
 	// Delete deletes the department target.Key (target.RemoteID). Every failure is an error, "not
 	// found" included: a 404 can also mean a wrong company or endpoint, so the controller decides
@@ -135,6 +140,9 @@ var (
 	ErrHasChildren = errors.New("department has sub-departments")
 	// ErrAlreadyExists: a department with the key already exists remotely.
 	ErrAlreadyExists = errors.New("department already exists")
+	// ErrUnsupported: the remote system offers no way to make this change; the message says what
+	// to do instead. Nothing was sent.
+	ErrUnsupported = errors.New("the remote system offers no way to make this change")
 	// ErrThrottled: the remote system asked to slow down, even after the client's own retries.
 	ErrThrottled = errors.New("throttled by the remote system")
 	// ErrTransient: any other failure that may pass by itself (5xx, network).

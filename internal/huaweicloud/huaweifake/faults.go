@@ -26,6 +26,10 @@ type Faults struct {
 	// ConcurrentModificationFraction of Organizations writes (POST, PATCH, DELETE) are answered
 	// 409 {"error_code":"Organizations.1003"}, changing nothing.
 	ConcurrentModificationFraction float64
+	// IgnoredUpdateFraction of OneAccess updates (PUT) that pass every check are answered 200
+	// {"org_id"} as usual and change nothing: a service that accepts a write and does not apply it
+	// (a rule of the tenant, a field it does not take), which only the next listing shows.
+	IgnoredUpdateFraction float64
 	// RateLimit caps requests per second across the server (burst max(1, RateLimit)); requests
 	// beyond it are throttled. Zero: no cap. It runs on the real clock.
 	RateLimit float64

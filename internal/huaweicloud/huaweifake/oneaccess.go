@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // OrgUnit is a OneAccess organization unit as the fake stores it.
@@ -131,8 +133,10 @@ func (f *Fake) handleUpdateUnit(w http.ResponseWriter, r *http.Request, p params
 	if !decodeBody(w, r, &body, codeInvalidParameter) {
 		return
 	}
+	faults := f.currentFaults()
+	ignore := faults.selects(r) && fakeserver.Chance(faults.IgnoredUpdateFraction)
 	f.mu.Lock()
-	failure := f.updateUnitLocked(p.id, body)
+	failure := f.updateUnitLocked(p.id, body, ignore)
 	f.mu.Unlock()
 	if failure != nil {
 		f.writeUnitFailure(w, failure)
@@ -141,14 +145,19 @@ func (f *Fake) handleUpdateUnit(w http.ResponseWriter, r *http.Request, p params
 	writeJSON(w, http.StatusOK, orgIDBody{OrgID: p.id})
 }
 
-func (f *Fake) updateUnitLocked(id string, body unitBody) *unitFailure {
+// updateUnitLocked applies UpdateOrganization as Huawei's reference reads: code and name "if left
+// empty, are not changed", and the other fields are optional, so every field absent or empty
+// leaves the unit's value as it is. An empty parent_id in particular moves nothing: OneAccess
+// documents no way to move a unit to the top level. With ignoreUpdates (a fault) the update is
+// checked and answered as usual and changes nothing.
+func (f *Fake) updateUnitLocked(id string, body unitBody, ignoreUpdates bool) *unitFailure {
 	current, ok := f.units[id]
 	if !ok {
 		return &unitFailure{http.StatusNotFound, codeNotFound, "organization does not exist"}
 	}
 	next := *current
 	for field, value := range map[*string]*string{&next.Code: body.Code, &next.Name: body.Name, &next.ParentID: body.ParentID, &next.Category: body.Category} {
-		if value != nil {
+		if value != nil && *value != "" {
 			*field = *value
 		}
 	}
@@ -158,7 +167,9 @@ func (f *Fake) updateUnitLocked(id string, body unitBody) *unitFailure {
 	if next.ParentID == id || (next.ParentID != "" && f.isBelowLocked(f.units[next.ParentID], id, true)) {
 		return &unitFailure{http.StatusBadRequest, codeCycle, "an organization cannot move under itself or its descendants"}
 	}
-	*current = next
+	if !ignoreUpdates {
+		*current = next
+	}
 	return nil
 }
 

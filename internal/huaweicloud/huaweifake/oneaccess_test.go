@@ -366,3 +366,72 @@ func TestSetUndocumentedErrorsConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestUpdateLeavesEmptyFieldsAsTheyAre: UpdateOrganization's reference says code and name "if left
+// empty, are not changed"; the other fields are optional, so an empty parent_id or category changes
+// nothing either, and no update moves a unit to the top level.
+func TestUpdateLeavesEmptyFieldsAsTheyAre(t *testing.T) {
+	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
+	defer srv.Close()
+	token := tokenFor(t, srv)
+	parent := srv.PutOrgUnit(OrgUnit{Code: "parent", Name: "Parent", Category: "department"})
+	other := srv.PutOrgUnit(OrgUnit{Code: "other", Name: "Other", Category: "department"})
+	child := srv.PutOrgUnit(OrgUnit{Code: "child", Name: "Child", ParentID: parent, Category: "team"})
+	want := OrgUnit{ID: child, Code: "child", Name: "Child", ParentID: parent, Category: "team"}
+
+	for _, body := range []string{
+		`{"parent_id":""}`,
+		`{"code":"","name":"","parent_id":"","category":""}`,
+		`{}`,
+		`{"parent_id":null,"name":null}`,
+	} {
+		status, answer := send(t, srv, token, http.MethodPut, orgUnitsPath+"/"+child, body)
+		if status != http.StatusOK {
+			t.Fatalf("PUT %s: %d %s", body, status, answer)
+		}
+		if got, _ := srv.OrgUnitByCode("child"); got != want {
+			t.Errorf("after PUT %s: %+v, want it unchanged %+v", body, got, want)
+		}
+	}
+
+	// A field that is sent is changed, the others kept.
+	if status, answer := send(t, srv, token, http.MethodPut, orgUnitsPath+"/"+child, `{"name":"Renamed","parent_id":"`+other+`","category":""}`); status != http.StatusOK {
+		t.Fatalf("PUT: %d %s", status, answer)
+	}
+	want.Name, want.ParentID = "Renamed", other
+	if got, _ := srv.OrgUnitByCode("child"); got != want {
+		t.Errorf("after a rename and a move: %+v, want %+v", got, want)
+	}
+}
+
+// TestIgnoredUpdates: the fault answers an update as accepted and changes nothing, for the
+// requests Select picks; a refused update is still refused.
+func TestIgnoredUpdates(t *testing.T) {
+	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
+	defer srv.Close()
+	token := tokenFor(t, srv)
+	ignored := srv.PutOrgUnit(OrgUnit{Code: "ignored", Name: "Ignored", Category: "department"})
+	applied := srv.PutOrgUnit(OrgUnit{Code: "applied", Name: "Applied", Category: "department"})
+	srv.SetFaults(Faults{IgnoredUpdateFraction: 1, Select: func(r *http.Request) bool {
+		return r.URL.Path == orgUnitsPath+"/"+ignored
+	}})
+
+	if status, body := send(t, srv, token, http.MethodPut, orgUnitsPath+"/"+ignored, `{"name":"New"}`); status != http.StatusOK ||
+		!bytes.Contains(body, []byte(ignored)) {
+		t.Fatalf("ignored PUT: %d %s, want 200 with its org_id", status, body)
+	}
+	if u, _ := srv.OrgUnitByCode("ignored"); u.Name != "Ignored" {
+		t.Errorf("ignored update applied: %+v", u)
+	}
+	for _, refused := range []string{`{"name":"A/B"}`, `{"name":"Applied"}`} { // invalid; a sibling's
+		if status, body := send(t, srv, token, http.MethodPut, orgUnitsPath+"/"+ignored, refused); status != http.StatusBadRequest {
+			t.Errorf("PUT %s under the fault: %d %s, want 400", refused, status, body)
+		}
+	}
+	if status, body := send(t, srv, token, http.MethodPut, orgUnitsPath+"/"+applied, `{"name":"Applied 2"}`); status != http.StatusOK {
+		t.Fatalf("PUT of another unit: %d %s", status, body)
+	}
+	if u, _ := srv.OrgUnitByCode("applied"); u.Name != "Applied 2" {
+		t.Errorf("an update Select does not pick was not applied: %+v", u)
+	}
+}

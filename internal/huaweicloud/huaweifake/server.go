@@ -10,11 +10,12 @@
 // numbers them from 1 as some tenants may) with a limit of 10 to 100 and hold what org_id and
 // all_child select (see handleListUnits); unit codes are unique in
 // the tenant, names unique among siblings, parents must exist and a unit with children cannot be
-// deleted. Tests, the demo and cmd/fakehuawei drive it over HTTP, inspect or edit its state
+// deleted; an update leaves every field it sends empty as it was (so it cannot move a unit to the
+// top level). Tests, the demo and cmd/fakehuawei drive it over HTTP, inspect or edit its state
 // directly (OrgUnits, PutOrgUnit, Organization, ...) and inject faults (latency, throttling,
-// unavailability, concurrent modification, a rate cap, all of them optionally for selected
-// requests only; list pages that break off or do not add up: SetListFailure). A Fake is safe for
-// concurrent use.
+// unavailability, concurrent modification, updates accepted and not applied, a rate cap, all of
+// them optionally for selected requests only; list pages that break off or do not add up:
+// SetListFailure). A Fake is safe for concurrent use.
 //
 // Error codes: ORG.0011/0012/0014/0015, APIGW.0301/0308 and Organizations.1003, 1004-1006 and
 // 1015 are Huawei's: an account in no organization gets 401 Organizations.1015 on GET

@@ -73,6 +73,10 @@ func (d *departments) Diff(desired, observed provider.Department) []string {
 	return Diff(desired, observed)
 }
 
+func (d *departments) Unsupported(desired, observed provider.Department) error {
+	return Unsupported(desired, observed)
+}
+
 func (d *departments) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	if err := validate(desired); err != nil {
 		return provider.Department{}, err
@@ -96,7 +100,13 @@ func (d *departments) Update(ctx context.Context, desired provider.Department) (
 		return provider.Department{}, fmt.Errorf("%w: no org_id known for code %q", provider.ErrTransient, desired.Key)
 	}
 	name, parentID, category := desired.Name, desired.ParentRemoteID, categoryOf(desired)
-	err := d.client.UpdateOrgUnit(ctx, desired.RemoteID, hwapi.OrgUnitUpdate{Name: &name, ParentID: &parentID, Category: &category})
+	upd := hwapi.OrgUnitUpdate{Name: &name, Category: &category}
+	if parentID != "" {
+		// An empty parent_id means "unchanged": a top-level desired state sends none (Unsupported
+		// refuses a move there before any call).
+		upd.ParentID = &parentID
+	}
+	err := d.client.UpdateOrgUnit(ctx, desired.RemoteID, upd)
 	if err != nil {
 		return provider.Department{}, classify(err)
 	}
@@ -150,6 +160,18 @@ func Diff(desired, observed provider.Department) []string {
 		diff = append(diff, "category")
 	}
 	return diff
+}
+
+// Unsupported refuses a move of a unit to the top level: UpdateOrganization reads an empty
+// parent_id as "unchanged", and OneAccess documents no other way (its console cannot change a
+// unit's parent at all).
+func Unsupported(desired, observed provider.Department) error {
+	if desired.ParentKey == "" && observed.ParentKey != "" {
+		return fmt.Errorf("%w: OneAccess cannot move unit %q to the top level (from under %q): "+
+			"keep it under a parent, or give the top-level department a new external key (a new Department) and delete this one",
+			provider.ErrUnsupported, desired.Key, observed.ParentKey)
+	}
+	return nil
 }
 
 // classify maps a client error to the provider's error classes, keeping the client's safe message.

@@ -115,16 +115,17 @@ func TestDepartmentsLifecycle(t *testing.T) {
 	if _, err := depts.Create(ctx, team); !errors.Is(err, provider.ErrAlreadyExists) {
 		t.Fatalf("create of an existing code: %v, want ErrAlreadyExists", err)
 	}
-	moved := provider.Department{Key: "eng", Name: "Platform", RemoteID: createdTeam.RemoteID}
-	if _, err := depts.Update(ctx, moved); err != nil {
+	team.RemoteID = createdTeam.RemoteID
+	renamed := team
+	renamed.Name = "Platform"
+	if _, err := depts.Update(ctx, renamed); err != nil {
 		t.Fatalf("update: %v", err)
 	}
-	if u, _ := fake.OrgUnitByCode("eng"); u.Name != "Platform" || u.ParentID != "" {
-		t.Fatalf("updated unit = %+v, want renamed and moved to the top", u)
+	if u, _ := fake.OrgUnitByCode("eng"); u.Name != "Platform" || u.ParentID != created.RemoteID {
+		t.Fatalf("updated unit = %+v, want renamed under hq", u)
 	}
-	team.RemoteID = createdTeam.RemoteID
 	if _, err := depts.Update(ctx, team); err != nil {
-		t.Fatalf("move back: %v", err)
+		t.Fatalf("rename back: %v", err)
 	}
 	hq := provider.Department{Key: "hq", RemoteID: created.RemoteID}
 	if err := depts.Delete(ctx, hq); !errors.Is(err, provider.ErrHasChildren) {
@@ -326,5 +327,54 @@ func TestConnectRefusesEndpointsTheManagerDoesNotAllow(t *testing.T) {
 				t.Errorf("error %q shows a credential", err)
 			}
 		})
+	}
+}
+
+// TestMoveToTheTopLevelIsUnsupported: UpdateOrganization reads an empty parent_id as "unchanged",
+// so a move to the top level cannot be made: Unsupported says so, with what to do, before any
+// call. Every other change, a move under another parent and a rename of a top-level unit among
+// them, can be.
+func TestMoveToTheTopLevelIsUnsupported(t *testing.T) {
+	conn, fake := connect(t)
+	depts := conn.Departments
+	underHQ := provider.Department{Key: "eng", ParentKey: "hq", Name: "Engineering", RemoteID: "id-eng", ParentRemoteID: "id-hq"}
+	top := provider.Department{Key: "eng", Name: "Engineering", RemoteID: "id-eng"}
+
+	fake.ResetRequests()
+	err := depts.Unsupported(top, underHQ)
+	if !errors.Is(err, provider.ErrUnsupported) {
+		t.Fatalf("Unsupported(move to the top level) = %v, want ErrUnsupported", err)
+	}
+	for _, want := range []string{`"eng"`, "top level", `"hq"`, "new external key", "keep it under a parent"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not say %q", err, want)
+		}
+	}
+	if n := len(fake.Requests()); n != 0 {
+		t.Errorf("%d requests to decide it", n)
+	}
+
+	underOps := underHQ
+	underOps.ParentKey, underOps.ParentRemoteID = "ops", "id-ops"
+	renamedTop, renamedUnderHQ := top, underHQ
+	renamedTop.Name, renamedUnderHQ.Name = "Platform", "Platform"
+	for name, c := range map[string][2]provider.Department{
+		"a move under another parent": {underOps, underHQ},
+		"a rename under a parent":     {renamedUnderHQ, underHQ},
+		"a rename at the top level":   {renamedTop, top},
+		"a move from the top level":   {underHQ, top},
+	} {
+		if err := depts.Unsupported(c[0], c[1]); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+
+	// A top-level unit renamed: the update sends no parent_id, and the unit stays at the top.
+	id := fake.PutOrgUnit(huaweifake.OrgUnit{Code: "solo", Name: "Solo", Category: "department"})
+	if _, err := depts.Update(context.Background(), provider.Department{Key: "solo", Name: "Solo renamed", RemoteID: id}); err != nil {
+		t.Fatalf("rename at the top level: %v", err)
+	}
+	if u, _ := fake.OrgUnitByCode("solo"); u.Name != "Solo renamed" || u.ParentID != "" {
+		t.Errorf("renamed top-level unit = %+v", u)
 	}
 }

@@ -44,6 +44,10 @@ func (d *departments) Diff(desired, observed provider.Department) []string {
 	return Diff(desired, observed)
 }
 
+// Unsupported is nil: a WORKPLACE edit can make every change a Department asks for, a move to the
+// top level (parentDeptExternalKey "#") included.
+func (d *departments) Unsupported(provider.Department, provider.Department) error { return nil }
+
 func (d *departments) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	_, err := d.client.CreateDepartment(ctx, d.companyID, toRemote(desired))
 	if errors.Is(err, ncpapi.ErrAlreadyExists) {
