@@ -160,7 +160,7 @@ func TestPlanOrganization(t *testing.T) {
 			desired: []v1alpha1.Department{
 				want("c", "C", "b"), want("b", "B", "a", order("2.5")), want("a", "A", "", func(d *v1alpha1.Department) {
 					d.Spec.I18nNames = map[string]v1alpha1.LocalizedName{"en_US": "A"}
-					d.Spec.EmailAddress, d.Spec.ExternalEmailReceive = "a@example.com", true
+					d.Spec.EmailAddress, d.Spec.ExternalEmailReceive = new("a@example.com"), new(true)
 				}),
 				want("z", "Z", "exists"),
 			},

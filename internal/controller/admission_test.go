@@ -68,9 +68,9 @@ var _ = Describe("Admission", func() {
 		Entry("metadata.name over 36 without externalKey", "spec.externalKey", func(d *v1alpha1.Department) { d.Name = strings.Repeat("n", 37) }),
 		Entry("parentExternalKey over 36", "spec.parentExternalKey", func(d *v1alpha1.Department) { d.Spec.ParentExternalKey = strings.Repeat("p", 37) }),
 		Entry("parentExternalKey naming itself", "spec.parentExternalKey", func(d *v1alpha1.Department) { d.Spec.ParentExternalKey = "valid" }),
-		Entry("emailAddress not an address", "spec.emailAddress", func(d *v1alpha1.Department) { d.Spec.EmailAddress = "not-an-address" }),
+		Entry("emailAddress not an address", "spec.emailAddress", func(d *v1alpha1.Department) { d.Spec.EmailAddress = new("not-an-address") }),
 		Entry("emailAddress over 100", "spec.emailAddress", func(d *v1alpha1.Department) {
-			d.Spec.EmailAddress = strings.Repeat("a", 95) + "@x.com"
+			d.Spec.EmailAddress = new(strings.Repeat("a", 95) + "@x.com")
 		}),
 		Entry("displayOrder not a decimal", "spec.displayOrder", func(d *v1alpha1.Department) { d.Spec.DisplayOrder = "first" }),
 		Entry("displayOrder over 10", "spec.displayOrder", func(d *v1alpha1.Department) { d.Spec.DisplayOrder = "12345678901" }),

@@ -80,7 +80,7 @@ func badInputScenario(b backend) {
 			// Every limit met exactly: limits count characters, not bytes.
 			t.dept("at-limits", "hq", strings.Repeat("가", 100), withKey(strings.Repeat("k", 36)), order("1234567890"), func(d *v1alpha1.Department) {
 				d.Spec.I18nNames = map[string]v1alpha1.LocalizedName{"ko_KR": v1alpha1.LocalizedName(strings.Repeat("나", 100))}
-				d.Spec.EmailAddress = strings.Repeat("a", 94) + "@x.com"
+				d.Spec.EmailAddress = new(strings.Repeat("a", 94) + "@x.com")
 				d.Spec.Category = strings.Repeat("c", 64)
 			}),
 		}
@@ -211,7 +211,7 @@ func badInputScenario(b backend) {
 			return func(d *v1alpha1.Department) { d.Spec.I18nNames = m }
 		}
 		email := func(v string) func(*v1alpha1.Department) {
-			return func(d *v1alpha1.Department) { d.Spec.EmailAddress = v }
+			return func(d *v1alpha1.Department) { d.Spec.EmailAddress = new(v) }
 		}
 		manyLocales := map[string]v1alpha1.LocalizedName{}
 		for i := range 51 {
