@@ -67,8 +67,8 @@ type Departments interface {
 	// system means them; empty when they match.
 	Diff(desired, observed Department) []string
 	// Create creates the department and returns it as created (with its RemoteID). A key that
-	// already exists is an ErrAlreadyExists error unless the provider recognised it and adopted
-	// the department (brought it to desired) itself.
+	// already exists is an ErrAlreadyExists error: the controller adopts the department from a
+	// fresh listing, so that fields its Department leaves unset are kept as listed.
 	Create(ctx context.Context, desired Department) (Department, error)
 	// Update brings the existing department desired.Key (desired.RemoteID) to the desired state,
 	// including a move to another parent, and returns it as written.
