@@ -42,11 +42,15 @@ var _ = Describe("Admission", func() {
 		}
 	}
 
-	It("defaults externalKey to the name, displayOrder to 1 and the policies", func() {
+	It("defaults externalKey to the name and the policies, and leaves the optional remote fields unset (not managed)", func() {
 		d := valid()
 		Expect(k8sClient.Create(suiteCtx, d)).To(Succeed())
 		Expect(d.Key()).To(Equal("valid"))
-		Expect(d.Spec.DisplayOrder).To(Equal("1"))
+		Expect(d.Spec.DisplayOrder).To(BeEmpty())
+		Expect(d.Spec.EmailAddress).To(BeNil())
+		Expect(d.Spec.ExternalEmailReceive).To(BeNil())
+		Expect(d.Spec.I18nNames).To(BeNil())
+		Expect(d.Spec.Category).To(BeEmpty())
 		Expect(d.Spec.DeletionPolicy).To(Equal(v1alpha1.DeletionPolicyDelete))
 		Expect(d.Spec.ManagementPolicy).To(Equal(v1alpha1.ManagementPolicyManage))
 	})
