@@ -225,8 +225,9 @@ func desiredDepartment(dept *v1alpha1.Department, remote remoteView) provider.De
 // taken from observed, so that it is no difference and an update, which may replace the whole
 // department (WORKPLACE's edit), sends it back as listed; so is the leader, which no spec sets. A
 // create has nothing to keep: it gets display order "1" (WORKPLACE requires one; so does an update
-// of a department listed without one) and the provider's defaults. Category stays empty when unset, which the providers read as "leave it"
-// (OneAccess's update takes every field as optional). kubectl orgsync plan decides with this too.
+// of a department listed without one) and the provider's defaults. Category stays empty when
+// unset, which the providers read as "leave it" (OneAccess's update takes every field as
+// optional). kubectl orgsync plan decides with this too.
 func DesiredDepartment(dept *v1alpha1.Department, observed *provider.Department) provider.Department {
 	spec := &dept.Spec
 	d := provider.Department{
