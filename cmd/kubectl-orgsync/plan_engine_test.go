@@ -50,7 +50,7 @@ func want(key, name, parent string, opts ...deptOption) v1alpha1.Department {
 			CreationTimestamp: metav1.NewTime(planNow)},
 		Spec: v1alpha1.DepartmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, Name: name,
 			ParentExternalKey: parent,
-			DeletionPolicy: v1alpha1.DeletionPolicyDelete, ManagementPolicy: v1alpha1.ManagementPolicyManage},
+			DeletionPolicy:    v1alpha1.DeletionPolicyDelete, ManagementPolicy: v1alpha1.ManagementPolicyManage},
 	}
 	for _, o := range opts {
 		o(&d)
