@@ -45,10 +45,12 @@ type DepartmentSpec struct {
 
 	// i18nNames maps a locale such as ko_KR or en_US (2 to 20 characters) to the department's name
 	// in that language (1 to 100 characters, no control characters or line breaks); at most 50.
+	// Omitted, the localized names are not orgsync's: whatever the remote department holds is kept
+	// and never reported as drift. Set, they are exactly these; {} clears them.
 	// +kubebuilder:validation:MaxProperties=50
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 2 && size(k) <= 20)",message="each i18nNames key must be a locale (2-20 characters)"
 	// +optional
-	I18nNames map[string]LocalizedName `json:"i18nNames,omitempty"`
+	I18nNames map[string]LocalizedName `json:"i18nNames,omitzero"`
 
 	// parentExternalKey is the external key of the parent department. Empty or omitted makes a
 	// top-level department. The parent may be another Department of the same Organization or a
@@ -59,25 +61,29 @@ type DepartmentSpec struct {
 	// +optional
 	ParentExternalKey string `json:"parentExternalKey,omitempty"`
 
-	// emailAddress is the department's e-mail address.
+	// emailAddress is the department's e-mail address. Omitted, the address is not orgsync's:
+	// whatever the remote department holds is kept and never reported as drift. "" clears it.
 	// +kubebuilder:validation:MaxLength=100
 	// +kubebuilder:validation:Pattern=`^([^@\p{Z}\p{C}]+@[^@\p{Z}\p{C}]+\.[^@\p{Z}\p{C}]+)?$`
 	// +optional
-	EmailAddress string `json:"emailAddress,omitempty"`
+	EmailAddress *string `json:"emailAddress,omitempty"`
 
 	// externalEmailReceive says whether the department receives e-mail from outside the company.
+	// Omitted, the remote department's setting is kept and never reported as drift.
 	// +optional
-	ExternalEmailReceive bool `json:"externalEmailReceive,omitempty"`
+	ExternalEmailReceive *bool `json:"externalEmailReceive,omitempty"`
 
 	// displayOrder is the department's position among its siblings, a decimal number as a string.
-	// +kubebuilder:default="1"
+	// Omitted, the remote department's position is kept and never reported as drift (a department
+	// orgsync creates gets "1", as WORKPLACE requires one).
 	// +kubebuilder:validation:MaxLength=10
 	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
 	// +optional
 	DisplayOrder string `json:"displayOrder,omitempty"`
 
 	// category is the kind of organization unit, for providers that have one (Huawei Cloud
-	// OneAccess: "department" by default). NCP WORKPLACE ignores it.
+	// OneAccess). Omitted, the unit's category is kept and never reported as drift (a unit orgsync
+	// creates gets OneAccess's default, "department"). NCP WORKPLACE ignores it.
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:Pattern=`^([A-Za-z0-9_-]+)?$`
 	// +optional
@@ -155,7 +161,8 @@ func (d *Department) ReadyStatus() (conditions *[]metav1.Condition, observedGene
 	return &d.Status.Conditions, &d.Status.ObservedGeneration
 }
 
-// PlainI18nNames is spec.i18nNames as the plain strings a remote system holds; nil stays nil.
+// PlainI18nNames is spec.i18nNames as the plain strings a remote system holds; nil (not managed)
+// stays nil and an empty map (managed, cleared) stays empty.
 func (s *DepartmentSpec) PlainI18nNames() map[string]string {
 	if s.I18nNames == nil {
 		return nil

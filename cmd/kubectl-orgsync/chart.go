@@ -305,7 +305,8 @@ func holdsBefore(a, b *v1alpha1.Department) bool {
 	return v1alpha1.ClaimsBefore(a, b)
 }
 
-// displayOrder is the Department's spec.displayOrder, or the CRD's default.
+// displayOrder is the Department's spec.displayOrder, or "1" when it leaves it to the remote
+// department (what a create sends).
 func displayOrder(d *v1alpha1.Department) string {
 	return cmp.Or(d.Spec.DisplayOrder, "1")
 }

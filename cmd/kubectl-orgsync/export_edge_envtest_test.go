@@ -27,7 +27,7 @@ func TestExportEdgeChartRoundTrip(t *testing.T) {
 	longUpper := "X" + strings.Repeat("b", 35)
 	charts := map[v1alpha1.Provider][]provider.Department{
 		v1alpha1.ProviderNCP: {
-			{Key: "Root_HQ", Name: " HQ ", DisplayOrder: "1", EmailAddress: "hq@acme.example", ExternalEmailReceive: true,
+			{Key: "Root_HQ", Name: " HQ ", DisplayOrder: "1", EmailAddress: "hq@acme.example", ExternalEmailReceive: new(true),
 				I18nNames: map[string]string{"en_US": "Head Office", "ko_KR": "본사", "zh_Hans_CN": "总部"}},
 			{Key: "eng.platform", ParentKey: "Root_HQ", Name: "yes", DisplayOrder: "0.5", I18nNames: map[string]string{}},
 			{Key: "기술", ParentKey: "eng.platform", Name: "null", DisplayOrder: "10"},

@@ -66,8 +66,9 @@ type exportResult struct {
 }
 
 // buildManifests turns a remote chart into Department manifests which, applied, make the manager
-// see no difference: exactly the fields the provider compares (its Diff), as the controller
-// builds the desired state (desiredDepartment). A department whose values a Department cannot
+// see no difference: the fields the provider compares (its Diff) that hold a value, as the
+// controller builds the desired state (controller.DesiredDepartment; a blank field is left out,
+// and so not managed). A department whose values a Department cannot
 // hold (the CRD's validation, or a value that would differ once defaulted) is skipped with the
 // reason, and so is a department under a parent cycle.
 func buildManifests(in exportInput) exportResult {
@@ -207,8 +208,14 @@ func exportSpec(p v1alpha1.Provider, organization string, d provider.Department)
 			}
 		}
 	default:
-		spec.EmailAddress = d.EmailAddress
-		spec.ExternalEmailReceive = d.ExternalEmailReceive
+		// A field left blank remotely is left out: the Department does not manage it, so it is
+		// no difference and a value set in WORKPLACE later is kept.
+		if d.EmailAddress != "" {
+			spec.EmailAddress = new(d.EmailAddress)
+		}
+		if d.ExternalEmailReceive != nil && *d.ExternalEmailReceive {
+			spec.ExternalEmailReceive = new(true)
+		}
 		if len(d.I18nNames) > 0 {
 			spec.I18nNames = make(map[string]v1alpha1.LocalizedName, len(d.I18nNames))
 			for locale, name := range d.I18nNames {
@@ -218,6 +225,9 @@ func exportSpec(p v1alpha1.Provider, organization string, d provider.Department)
 		reasons = append(reasons, i18nProblems(d.I18nNames)...)
 		if utf8.RuneCountInString(d.EmailAddress) > maxEmailLength || !emailPattern.MatchString(d.EmailAddress) {
 			reasons = append(reasons, fmt.Sprintf("e-mail address %q is not an address of at most %d characters", d.EmailAddress, maxEmailLength))
+		}
+		if d.DisplayOrder == "" {
+			break // none to manage: the Department leaves it as it is
 		}
 		order, ok := exportDisplayOrder(d.DisplayOrder)
 		if !ok {
@@ -276,7 +286,7 @@ func i18nProblems(names map[string]string) []string {
 }
 
 // exportDisplayOrder is remote as the CRD can hold it: as it is, or in its shortest decimal spelling
-// ("0002.50" is 2.5 to WORKPLACE). Empty is no Department's: a Department's default is "1".
+// ("0002.50" is 2.5 to WORKPLACE).
 func exportDisplayOrder(remote string) (string, bool) {
 	d := parseDecimal(remote)
 	if !d.valid || d.negative {

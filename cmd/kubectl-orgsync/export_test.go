@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/controller"
 	"github.com/orgsync/orgsync/internal/provider"
 	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
@@ -25,7 +26,7 @@ func smallNCPChart() []provider.Department {
 	return []provider.Department{
 		{Key: "eng-platform", ParentKey: "eng", Name: "플랫폼팀", I18nNames: map[string]string{"en_US": "Platform"}, DisplayOrder: "2.0"},
 		{Key: "eng", Name: "기술본부", I18nNames: map[string]string{"en_US": "Engineering", "ko_KR": "기술본부"}, DisplayOrder: "1.0",
-			EmailAddress: "eng@example.com", ExternalEmailReceive: true},
+			EmailAddress: "eng@example.com", ExternalEmailReceive: new(true)},
 		{Key: "Sales_KR", Name: "영업본부", DisplayOrder: "2.0", EmailAddress: "sales@example.com"},
 		{Key: "eng-data", ParentKey: "eng", Name: "데이터팀", DisplayOrder: "1.50"},
 		{Key: "sales-seoul", ParentKey: "Sales_KR", Name: "서울영업팀", DisplayOrder: "1.0"},
@@ -126,16 +127,14 @@ func TestExportMatchesProviderDiff(t *testing.T) {
 		}
 		for _, m := range res.manifests {
 			dept := v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Name: m.Metadata.Name}, Spec: m.Spec}
-			if dept.Spec.DisplayOrder == "" {
-				dept.Spec.DisplayOrder = "1" // the CRD's default
-			}
-			desired := provider.Department{
-				Key: dept.Key(), ParentKey: dept.Spec.ParentExternalKey, Name: dept.Spec.Name,
-				I18nNames: dept.Spec.PlainI18nNames(), EmailAddress: dept.Spec.EmailAddress,
-				ExternalEmailReceive: dept.Spec.ExternalEmailReceive, DisplayOrder: dept.Spec.DisplayOrder, Category: dept.Spec.Category,
-			}
-			if diff := tc.diff(desired, remote[dept.Key()]); len(diff) > 0 {
+			observed := remote[dept.Key()]
+			if diff := tc.diff(controller.DesiredDepartment(&dept, &observed), observed); len(diff) > 0 {
 				t.Errorf("%s: %s differs in %v", p, dept.Key(), diff)
+			}
+			// What export read is what the Department manages: nothing is left to the remote
+			// chart but blanks.
+			if diff := tc.diff(controller.DesiredDepartment(&dept, &provider.Department{}), observed); len(diff) > 0 {
+				t.Errorf("%s: %s leaves %v unmanaged", p, dept.Key(), diff)
 			}
 		}
 	}
@@ -164,7 +163,7 @@ func TestExportSkipsWhatNoDepartmentHolds(t *testing.T) {
 	for _, s := range res.skipped {
 		got = append(got, s.key)
 	}
-	want := []string{"bad-email", "bad-locale", "blank", "child-of-long", "cycle-a", "cycle-b", "empty-order", long, "line-break", "negative", "with space"}
+	want := []string{"bad-email", "bad-locale", "blank", "child-of-long", "cycle-a", "cycle-b", long, "line-break", "negative", "with space"}
 	slices.Sort(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("skipped (-want +got):\n%s", diff)
@@ -174,8 +173,8 @@ func TestExportSkipsWhatNoDepartmentHolds(t *testing.T) {
 		written = append(written, m.key+"="+m.Spec.DisplayOrder)
 	}
 	// The child of a skipped department is written under its parent key; a long padded order is
-	// written in its shortest spelling.
-	if diff := cmp.Diff([]string{"child-of-line-break=1", "ok=1", "padded=2.5"}, written); diff != "" {
+	// written in its shortest spelling; no order is left out (not managed).
+	if diff := cmp.Diff([]string{"child-of-line-break=1", "ok=1", "padded=2.5", "empty-order="}, written); diff != "" {
 		t.Errorf("written (-want +got):\n%s", diff)
 	}
 

@@ -213,10 +213,9 @@ func (r *remoteChart) seed(t *testing.T, depts []provider.Department) {
 			if parent == "" {
 				parent = ncpfake.TopLevelParent
 			}
-			receive := d.ExternalEmailReceive
 			r.ncp.PutDepartment(r.companyID, ncpfake.Department{
 				ExternalKey: d.Key, Name: d.Name, I18nNames: d.I18nNames, ParentExternalKey: parent,
-				EmailAddress: d.EmailAddress, ExternalEmailReceive: &receive, DisplayOrder: d.DisplayOrder,
+				EmailAddress: d.EmailAddress, ExternalEmailReceive: d.ExternalEmailReceive, DisplayOrder: d.DisplayOrder,
 			})
 		case v1alpha1.ProviderHuaweiCloud:
 			parentID, ok := orgIDs[d.ParentKey]
@@ -303,7 +302,7 @@ func generatedChart(n int, p v1alpha1.Provider) []provider.Department {
 			d.DisplayOrder = fmt.Sprintf("%d.%d", i%7+1, i%3)
 			if i%5 == 0 {
 				d.EmailAddress = fmt.Sprintf("dept%d@example.com", i)
-				d.ExternalEmailReceive = i%10 == 0
+				d.ExternalEmailReceive = new(i%10 == 0)
 			}
 		case v1alpha1.ProviderHuaweiCloud:
 			if i%4 == 0 {

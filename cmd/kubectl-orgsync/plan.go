@@ -410,7 +410,6 @@ func dryRunAttempt(ctx context.Context, c client.Client, m *manifest, existing *
 // the CRD's defaults are filled in, and the same labels and annotations.
 func unchanged(existing, obj *v1alpha1.Department) bool {
 	spec := obj.Spec
-	spec.DisplayOrder = cmp.Or(spec.DisplayOrder, "1")
 	spec.DeletionPolicy = cmp.Or(spec.DeletionPolicy, v1alpha1.DeletionPolicyDelete)
 	spec.ManagementPolicy = cmp.Or(spec.ManagementPolicy, v1alpha1.ManagementPolicyManage)
 	if !equality.Semantic.DeepEqual(spec, existing.Spec) || !maps.Equal(obj.Labels, existing.Labels) || !maps.Equal(obj.Annotations, existing.Annotations) {

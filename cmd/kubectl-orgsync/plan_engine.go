@@ -478,7 +478,7 @@ var departmentFields = []departmentField{
 		return maps.Clone(d.I18nNames)
 	}},
 	{"emailAddress", func(d provider.Department) any { return d.EmailAddress }},
-	{"externalEmailReceive", func(d provider.Department) any { return d.ExternalEmailReceive }},
+	{"externalEmailReceive", func(d provider.Department) any { return d.ExternalEmailReceive != nil && *d.ExternalEmailReceive }},
 	{"displayOrder", func(d provider.Department) any { return d.DisplayOrder }},
 	{"category", func(d provider.Department) any { return d.Category }},
 }

@@ -43,15 +43,15 @@ func orgAnnotated(key, value string) func(*v1alpha1.Organization) {
 	return func(o *v1alpha1.Organization) { metav1.SetMetaDataAnnotation(&o.ObjectMeta, key, value) }
 }
 
-// want is a Department manifest as the API server returns it from a dry run: defaults filled in,
-// no status, created now.
+// want is a Department manifest as the API server returns it from a dry run: defaults filled in
+// (the policies; displayOrder has none), no status, created now.
 func want(key, name, parent string, opts ...deptOption) v1alpha1.Department {
 	d := v1alpha1.Department{
 		ObjectMeta: metav1.ObjectMeta{Name: key, Namespace: "orgs", Generation: 1, UID: types.UID("new-" + key),
 			CreationTimestamp: metav1.NewTime(planNow)},
 		Spec: v1alpha1.DepartmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, Name: name,
-			ParentExternalKey: parent, DisplayOrder: "1",
-			DeletionPolicy: v1alpha1.DeletionPolicyDelete, ManagementPolicy: v1alpha1.ManagementPolicyManage},
+			ParentExternalKey: parent,
+			DeletionPolicy:    v1alpha1.DeletionPolicyDelete, ManagementPolicy: v1alpha1.ManagementPolicyManage},
 	}
 	for _, o := range opts {
 		o(&d)
@@ -64,9 +64,6 @@ func have(key, name, parent string, opts ...deptOption) v1alpha1.Department {
 	d := department(key, name, parent, opts...)
 	d.UID = types.UID("uid-" + d.Name)
 	d.Finalizers = []string{controller.Finalizer}
-	if d.Spec.DisplayOrder == "" {
-		d.Spec.DisplayOrder = "1"
-	}
 	d.Spec.DeletionPolicy = v1alpha1.DeletionPolicy(cmpOr(string(d.Spec.DeletionPolicy), string(v1alpha1.DeletionPolicyDelete)))
 	d.Spec.ManagementPolicy = v1alpha1.ManagementPolicy(cmpOr(string(d.Spec.ManagementPolicy), string(v1alpha1.ManagementPolicyManage)))
 	return d
@@ -168,7 +165,7 @@ func TestPlanOrganization(t *testing.T) {
 			desired: []v1alpha1.Department{
 				want("c", "C", "b"), want("b", "B", "a", order("2.5")), want("a", "A", "", func(d *v1alpha1.Department) {
 					d.Spec.I18nNames = map[string]v1alpha1.LocalizedName{"en_US": "A"}
-					d.Spec.EmailAddress, d.Spec.ExternalEmailReceive = "a@example.com", true
+					d.Spec.EmailAddress, d.Spec.ExternalEmailReceive = new("a@example.com"), new(true)
 				}),
 				want("z", "Z", "exists"),
 			},
@@ -347,6 +344,31 @@ func TestPlanOrganization(t *testing.T) {
 			remote:  []provider.Department{remoteDept("a", "A", ""), remoteDept("b", "B", "")},
 			diff:    hwprovider.Diff,
 			want:    []string{`update b category="department"->"team"`},
+		},
+		"fields a Department leaves unset are no change, whatever the remote department holds": {
+			desired: []v1alpha1.Department{want("a", "A", ""), want("b", "B", "", order("2"))},
+			cluster: []v1alpha1.Department{have("a", "A", ""), have("b", "B", "", order("1"))},
+			remote: []provider.Department{
+				{Key: "a", Name: "A", DisplayOrder: "7.0", EmailAddress: "a@example.com", ExternalEmailReceive: new(true),
+					I18nNames: map[string]string{"en_US": "A"}, LeaderKey: "emp-1"},
+				{Key: "b", Name: "B", DisplayOrder: "1.0", EmailAddress: "b@example.com", I18nNames: map[string]string{"en_US": "B"}},
+			},
+			want: []string{`update b displayOrder="1.0"->"2"`},
+		},
+		"an explicit empty value clears": {
+			desired: []v1alpha1.Department{want("a", "A", "", func(d *v1alpha1.Department) {
+				d.Spec.EmailAddress, d.Spec.I18nNames = new(""), map[string]v1alpha1.LocalizedName{}
+			})},
+			cluster: []v1alpha1.Department{have("a", "A", "")},
+			remote:  []provider.Department{{Key: "a", Name: "A", DisplayOrder: "7.0", EmailAddress: "a@example.com", I18nNames: map[string]string{"en_US": "A"}}},
+			want:    []string{`update a i18nNames={en_US: "A"}->(none) emailAddress="a@example.com"->(none)`},
+		},
+		"Huawei Cloud: a category the Department leaves unset is no change": {
+			desired: []v1alpha1.Department{want("a", "A", "")},
+			cluster: []v1alpha1.Department{have("a", "A", "")},
+			remote:  []provider.Department{{Key: "a", Name: "A", Category: "company"}},
+			diff:    hwprovider.Diff,
+			want:    nil,
 		},
 	}
 	for name, tc := range cases {

@@ -23,6 +23,9 @@ import (
 //go:embed adopt-chart.json
 var adoptChart []byte
 
+// mobileLeader is the leader a person set on eng-mobile in WORKPLACE (adopt-chart.json).
+const mobileLeader = "emp-1024"
+
 // Exit codes of kubectl orgsync plan.
 const (
 	planNoChanges = 0
@@ -130,6 +133,14 @@ func adoptScenario(s *stage, samples string) error {
 	if err := waitAllReady(s.ctx, s.k8s); err != nil {
 		return err
 	}
+	depts, err := s.remote.departments(s.ctx)
+	if err != nil {
+		return err
+	}
+	if i := slices.IndexFunc(depts, func(d department) bool { return d.key == "eng-mobile" }); i < 0 || depts[i].leader != mobileLeader {
+		return fmt.Errorf("eng-mobile lost the leader set in WORKPLACE (%s) when it was renamed", mobileLeader)
+	}
+	step("eng-mobile keeps its leader %s, set in WORKPLACE: orgsync sends back what no Department sets", mobileLeader)
 	if writes, err = s.remoteWrites(); err != nil {
 		return err
 	}

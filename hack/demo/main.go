@@ -65,6 +65,8 @@ type department struct {
 	key, parent, name string // parent is "" for a top-level department
 	// order sorts siblings; detail is printed after the name.
 	order, detail string
+	// leader is the WORKPLACE department leader, set by hand (never by orgsync).
+	leader string
 }
 
 func main() {

@@ -46,11 +46,16 @@ func (c *ncpCloud) departments(ctx context.Context) ([]department, error) {
 		if parent == ncp.TopLevelParent {
 			parent = ""
 		}
-		out = append(out, department{
+		dept := department{
 			key: d.ExternalKey, parent: parent, name: d.Name,
 			order:  padOrder(d.DisplayOrder),
 			detail: fmt.Sprintf("(%s)  order %s", d.I18nNames["en_US"], d.DisplayOrder),
-		})
+		}
+		if d.LeaderExternalKey != nil {
+			dept.leader = *d.LeaderExternalKey
+			dept.detail += "  leader " + dept.leader
+		}
+		out = append(out, dept)
 	}
 	return out, nil
 }

@@ -146,7 +146,8 @@ func check(s state) Report {
 		case !ok:
 			matches.Violations = append(matches.Violations, fmt.Sprintf("%s: no remote department %s", d.Name, d.Key()))
 		case r.Name != d.Spec.Name || r.ParentExternalKey != cmp.Or(d.Spec.ParentExternalKey, ncpfake.TopLevelParent) ||
-			!ncp.EqualDisplayOrder(r.DisplayOrder, cmp.Or(d.Spec.DisplayOrder, "1")):
+			(d.Spec.DisplayOrder != "" && !ncp.EqualDisplayOrder(r.DisplayOrder, d.Spec.DisplayOrder)):
+			// A display order the Department leaves unset is the remote department's own.
 			matches.Violations = append(matches.Violations, fmt.Sprintf("%s: remote is %q under %s, spec says %q under %s",
 				d.Name, r.Name, r.ParentExternalKey, d.Spec.Name, cmp.Or(d.Spec.ParentExternalKey, ncpfake.TopLevelParent)))
 		}

@@ -42,11 +42,15 @@ var _ = Describe("Admission", func() {
 		}
 	}
 
-	It("defaults externalKey to the name, displayOrder to 1 and the policies", func() {
+	It("defaults externalKey to the name and the policies, and leaves the optional remote fields unset (not managed)", func() {
 		d := valid()
 		Expect(k8sClient.Create(suiteCtx, d)).To(Succeed())
 		Expect(d.Key()).To(Equal("valid"))
-		Expect(d.Spec.DisplayOrder).To(Equal("1"))
+		Expect(d.Spec.DisplayOrder).To(BeEmpty())
+		Expect(d.Spec.EmailAddress).To(BeNil())
+		Expect(d.Spec.ExternalEmailReceive).To(BeNil())
+		Expect(d.Spec.I18nNames).To(BeNil())
+		Expect(d.Spec.Category).To(BeEmpty())
 		Expect(d.Spec.DeletionPolicy).To(Equal(v1alpha1.DeletionPolicyDelete))
 		Expect(d.Spec.ManagementPolicy).To(Equal(v1alpha1.ManagementPolicyManage))
 	})
@@ -68,9 +72,9 @@ var _ = Describe("Admission", func() {
 		Entry("metadata.name over 36 without externalKey", "spec.externalKey", func(d *v1alpha1.Department) { d.Name = strings.Repeat("n", 37) }),
 		Entry("parentExternalKey over 36", "spec.parentExternalKey", func(d *v1alpha1.Department) { d.Spec.ParentExternalKey = strings.Repeat("p", 37) }),
 		Entry("parentExternalKey naming itself", "spec.parentExternalKey", func(d *v1alpha1.Department) { d.Spec.ParentExternalKey = "valid" }),
-		Entry("emailAddress not an address", "spec.emailAddress", func(d *v1alpha1.Department) { d.Spec.EmailAddress = "not-an-address" }),
+		Entry("emailAddress not an address", "spec.emailAddress", func(d *v1alpha1.Department) { d.Spec.EmailAddress = new("not-an-address") }),
 		Entry("emailAddress over 100", "spec.emailAddress", func(d *v1alpha1.Department) {
-			d.Spec.EmailAddress = strings.Repeat("a", 95) + "@x.com"
+			d.Spec.EmailAddress = new(strings.Repeat("a", 95) + "@x.com")
 		}),
 		Entry("displayOrder not a decimal", "spec.displayOrder", func(d *v1alpha1.Department) { d.Spec.DisplayOrder = "first" }),
 		Entry("displayOrder over 10", "spec.displayOrder", func(d *v1alpha1.Department) { d.Spec.DisplayOrder = "12345678901" }),

@@ -212,7 +212,9 @@ func (b *ncpBackend) supports(string) bool { return true }
 
 // rejectedSpec sets an address with a trailing dot: admission's pattern lets it through,
 // WORKPLACE's validation does not.
-func (b *ncpBackend) rejectedSpec(d *v1alpha1.Department) { d.Spec.EmailAddress = "team@example.com." }
+func (b *ncpBackend) rejectedSpec(d *v1alpha1.Department) {
+	d.Spec.EmailAddress = new("team@example.com.")
+}
 
 func (b *ncpBackend) departmentCredential() string { return v1alpha1.SecretKeySecretKey }
 

@@ -292,8 +292,8 @@ func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, 
 // Department, and decides again: a department made remotely since (by hand, or the one an export
 // was read from) is then adopted, without a write when it matches, instead of created over.
 // Only a create with no other create since the last listing looks again, so that a bulk apply
-// does not list the whole chart before each create; a department it misses is still adopted by
-// the provider when the create finds the key taken.
+// does not list the whole chart before each create; a department it misses is still adopted when
+// the create finds the key taken (write lists again and decides an update from that listing).
 func (r *DepartmentReconciler) lookBeforeCreating(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory, d decision) decision {
 	// creationTimestamp has whole seconds: the Department may be up to a second younger.
 	born := s.dept.CreationTimestamp.Add(time.Second)

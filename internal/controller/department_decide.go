@@ -3,6 +3,7 @@ package controller
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -327,25 +328,59 @@ func (s *departmentSnapshot) observeOnly() bool {
 	return s.dept.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve || s.org.observeOnly
 }
 
-// desiredDepartment is the remote state dept's spec asks for, with the remote ids the inventory
-// knows for it and its parent.
+// desiredDepartment is the remote state dept's spec asks for (DesiredDepartment), with the remote
+// ids the inventory knows for it and its parent.
 func desiredDepartment(dept *v1alpha1.Department, remote remoteView) provider.Department {
-	d := provider.Department{
-		Key:                  dept.Key(),
-		ParentKey:            dept.Spec.ParentExternalKey,
-		Name:                 dept.Spec.Name,
-		I18nNames:            dept.Spec.PlainI18nNames(),
-		EmailAddress:         dept.Spec.EmailAddress,
-		ExternalEmailReceive: dept.Spec.ExternalEmailReceive,
-		DisplayOrder:         cmp.Or(dept.Spec.DisplayOrder, "1"),
-		Category:             dept.Spec.Category,
-	}
+	d := DesiredDepartment(dept, remote.self)
 	if remote.self != nil {
 		d.RemoteID = remote.self.RemoteID
 	}
 	if remote.parent != nil {
 		d.ParentRemoteID = remote.parent.RemoteID
 	}
+	return d
+}
+
+// DesiredDepartment is the remote state dept's spec asks for, given the remote department as
+// last listed (nil when it does not exist). A field the spec leaves unset is not orgsync's: it is
+// taken from observed, so that it is no difference and an update, which may replace the whole
+// department (WORKPLACE's edit), sends it back as listed; so is the leader, which no spec sets. A
+// create has nothing to keep: it gets display order "1" (WORKPLACE requires one; so does an update
+// of a department listed without one) and the provider's defaults. Category stays empty when
+// unset, which the providers read as "leave it" (OneAccess's update takes every field as
+// optional). kubectl orgsync plan decides with this too.
+func DesiredDepartment(dept *v1alpha1.Department, observed *provider.Department) provider.Department {
+	spec := &dept.Spec
+	d := provider.Department{
+		Key:          dept.Key(),
+		ParentKey:    spec.ParentExternalKey,
+		Name:         spec.Name,
+		I18nNames:    spec.PlainI18nNames(),
+		DisplayOrder: spec.DisplayOrder,
+		Category:     spec.Category,
+	}
+	if spec.EmailAddress != nil {
+		d.EmailAddress = *spec.EmailAddress
+	}
+	if spec.ExternalEmailReceive != nil {
+		d.ExternalEmailReceive = new(*spec.ExternalEmailReceive)
+	}
+	if observed == nil {
+		d.DisplayOrder = cmp.Or(d.DisplayOrder, "1")
+		return d
+	}
+	d.LeaderKey = observed.LeaderKey
+	if spec.I18nNames == nil {
+		d.I18nNames = maps.Clone(observed.I18nNames)
+	}
+	if spec.EmailAddress == nil {
+		d.EmailAddress = observed.EmailAddress
+	}
+	if spec.ExternalEmailReceive == nil && observed.ExternalEmailReceive != nil {
+		d.ExternalEmailReceive = new(*observed.ExternalEmailReceive)
+	}
+	// WORKPLACE requires a display order: one the listing does not show is given the create's.
+	d.DisplayOrder = cmp.Or(spec.DisplayOrder, observed.DisplayOrder, "1")
 	return d
 }
 

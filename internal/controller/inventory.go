@@ -492,8 +492,10 @@ func (inv *inventory) put(d provider.Department) {
 	change := inventoryChange{namespace: inv.namespace, organization: inv.organization, written: true}
 	old, existed := inv.byKey[d.Key]
 	if existed {
-		// A write returns what was sent; keep what only the listing knows.
+		// A write returns what was sent; keep what only the listing knows, and a category the
+		// write left as it was (an unmanaged one is not sent).
 		d.RemoteID = cmp.Or(d.RemoteID, old.RemoteID)
+		d.Category = cmp.Or(d.Category, old.Category)
 		delete(inv.children[old.ParentKey], d.Key)
 		inv.recordLocked(&change, d.Key, &old, &d)
 	} else {

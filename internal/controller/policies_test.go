@@ -74,7 +74,7 @@ func policyScenarios(b backend) {
 
 		t.update("bad", func(d *v1alpha1.Department) {
 			d.Spec.Name = "Fixed"
-			d.Spec.EmailAddress = ""
+			d.Spec.EmailAddress = nil
 		})
 		t.eventuallySynced("bad")
 		Expect(t.remote()["bad"].Name).To(Equal("Fixed"))

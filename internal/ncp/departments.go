@@ -40,7 +40,9 @@ type Department struct {
 	TenantID string
 	// CompanyID is read-only (companyId).
 	CompanyID string
-	// LeaderExternalKey is read-only: the leader's external key, nil when none (deptLeaderExternalKey).
+	// LeaderExternalKey is the leader's external key, nil when none (deptLeaderExternalKey). GET
+	// and the list return it; the documented edit body has no such field, but an edit may replace
+	// the whole department, so a PUT sends it back as read (nil is not sent).
 	LeaderExternalKey *string
 	// DeptNo is read-only, the service's own number for the department (deptNo), when returned.
 	DeptNo string
@@ -48,13 +50,16 @@ type Department struct {
 	ParentDeptNo string
 }
 
-// departmentRequest is the body of POST and PUT. Every field is sent, so a
-// PUT replaces the department: an empty e-mail or name map clears it.
+// departmentRequest is the body of POST and PUT. A PUT may replace the
+// department, so the caller sends every field it means to keep: an empty
+// e-mail or name map clears it. A nil name map, external-mail flag or leader
+// is not sent (nothing was read to send back).
 type departmentRequest struct {
 	Name                   string            `json:"name"`
-	I18nNames              map[string]string `json:"i18nNames"`
+	I18nNames              map[string]string `json:"i18nNames,omitzero"`
 	DeptExternalKey        string            `json:"deptExternalKey"`
 	ParentDeptExternalKey  string            `json:"parentDeptExternalKey"`
+	DeptLeaderExternalKey  *string           `json:"deptLeaderExternalKey,omitempty"`
 	DeptEmailAddress       string            `json:"deptEmailAddress"`
 	ExternalEmailReceiveYn *bool             `json:"externalEmailReceiveYn,omitempty"`
 	DispOrd                string            `json:"dispOrd"`
@@ -83,15 +88,12 @@ type departmentPage struct {
 }
 
 func newDepartmentRequest(d Department) departmentRequest {
-	names := d.I18nNames
-	if names == nil {
-		names = map[string]string{}
-	}
 	return departmentRequest{
 		Name:                   d.Name,
-		I18nNames:              names,
+		I18nNames:              d.I18nNames,
 		DeptExternalKey:        d.ExternalKey,
 		ParentDeptExternalKey:  d.ParentExternalKey,
+		DeptLeaderExternalKey:  d.LeaderExternalKey,
 		DeptEmailAddress:       d.EmailAddress,
 		ExternalEmailReceiveYn: d.ExternalEmailReceive,
 		DispOrd:                d.DisplayOrder,

@@ -111,9 +111,15 @@ func TestDepartmentRequestBody(t *testing.T) {
 			map[string]any{"name": "Sales", "i18nNames": map[string]any{"ko_KR": "영업", "en_US": "Sales"},
 				"deptExternalKey": "sales", "parentDeptExternalKey": "#", "deptEmailAddress": "sales@example.com",
 				"externalEmailReceiveYn": true, "dispOrd": "2"}},
-		{"minimal: empty map and e-mail sent, unset flag left out", Department{ExternalKey: "ops", Name: "Ops", ParentExternalKey: "sales", DisplayOrder: "1.5"},
+		{"minimal: empty e-mail sent, unset map, flag and leader left out", Department{ExternalKey: "ops", Name: "Ops", ParentExternalKey: "sales", DisplayOrder: "1.5"},
+			map[string]any{"name": "Ops", "deptExternalKey": "ops",
+				"parentDeptExternalKey": "sales", "deptEmailAddress": "", "dispOrd": "1.5"}},
+		{"cleared: an empty map is sent", Department{ExternalKey: "ops", Name: "Ops", ParentExternalKey: "sales", DisplayOrder: "1.5", I18nNames: map[string]string{}},
 			map[string]any{"name": "Ops", "i18nNames": map[string]any{}, "deptExternalKey": "ops",
 				"parentDeptExternalKey": "sales", "deptEmailAddress": "", "dispOrd": "1.5"}},
+		{"a leader is sent back as read", Department{ExternalKey: "ops", Name: "Ops", ParentExternalKey: "#", DisplayOrder: "1", LeaderExternalKey: new("emp-7")},
+			map[string]any{"name": "Ops", "deptExternalKey": "ops", "parentDeptExternalKey": "#", "deptLeaderExternalKey": "emp-7",
+				"deptEmailAddress": "", "dispOrd": "1"}},
 	}
 	for _, tt := range tests {
 		for _, method := range []string{http.MethodPost, http.MethodPut} {

@@ -19,6 +19,10 @@ import (
 )
 
 // Department is the provider-neutral desired or observed state of one remote department.
+//
+// A desired state holds, for every field its Department leaves unset, the value the latest
+// listing shows (the controller's DesiredDepartment), so that a provider whose update replaces
+// the whole department sends those back as they are; Category is the exception (see there).
 type Department struct {
 	// Key is the department's external key, its identity in the remote system.
 	Key string
@@ -26,16 +30,24 @@ type Department struct {
 	ParentKey string
 	// Name is the display name.
 	Name string
-	// I18nNames maps a locale such as ko_KR to a localized name.
+	// I18nNames maps a locale such as ko_KR to a localized name; nil when none is known (a
+	// listing that showed none), empty when there are none.
 	I18nNames map[string]string
 	// EmailAddress is the department's e-mail address.
 	EmailAddress string
-	// ExternalEmailReceive says whether the department accepts e-mail from outside.
-	ExternalEmailReceive bool
+	// ExternalEmailReceive says whether the department accepts e-mail from outside; nil when the
+	// remote system did not say (and, in a desired state, leaves it to the remote system).
+	ExternalEmailReceive *bool
 	// DisplayOrder is the position among siblings, a decimal number as a string.
 	DisplayOrder string
-	// Category is the kind of unit, for providers that have one (OneAccess: "department").
+	// Category is the kind of unit, for providers that have one (OneAccess: "department"). Empty
+	// in a desired state, it is not managed: a create uses the provider's default, an update
+	// leaves it as it is, and it is no difference.
 	Category string
+	// LeaderKey is the external key of the department's leader (WORKPLACE deptLeaderExternalKey),
+	// empty when it has none. orgsync never sets it: a desired state carries the observed one, so
+	// that an update that replaces the whole department keeps it.
+	LeaderKey string
 	// RemoteID is the provider's own identifier of the department (OneAccess org_id), when it
 	// has one besides the key; in a desired state, the one the latest listing shows.
 	RemoteID string
@@ -56,8 +68,8 @@ type Departments interface {
 	// system means them; empty when they match.
 	Diff(desired, observed Department) []string
 	// Create creates the department and returns it as created (with its RemoteID). A key that
-	// already exists is an ErrAlreadyExists error unless the provider recognised it and adopted
-	// the department (brought it to desired) itself.
+	// already exists is an ErrAlreadyExists error: the controller adopts the department from a
+	// fresh listing, so that fields its Department leaves unset are kept as listed.
 	Create(ctx context.Context, desired Department) (Department, error)
 	// Unsupported returns an ErrUnsupported error, saying what to do instead, when the remote
 	// system offers no way to turn observed into desired (OneAccess cannot move a unit to the top

@@ -31,6 +31,11 @@ type Department struct {
 	// DisplayOrder is dispOrd as stored, normalised to a decimal with a fractional digit ("2" is
 	// stored as "2.0"). PutDepartment keeps a value that is not a decimal as it is.
 	DisplayOrder string
+	// LeaderExternalKey is deptLeaderExternalKey, the leader a person chose in WORKPLACE (set it
+	// with PutDepartment); nil when none. The documented add and edit bodies have no such field,
+	// yet GET returns it: the fake reads an edit as replacing the whole department, so a PUT
+	// that does not send it back clears it.
+	LeaderExternalKey *string
 }
 
 // TopLevelParent is the parent external key of a top-level department.
@@ -175,6 +180,10 @@ func cloneDepartment(d Department) Department {
 		v := *d.ExternalEmailReceive
 		d.ExternalEmailReceive = &v
 	}
+	if d.LeaderExternalKey != nil {
+		v := *d.LeaderExternalKey
+		d.LeaderExternalKey = &v
+	}
 	return d
 }
 
@@ -188,6 +197,9 @@ type departmentBody struct {
 	DeptEmailAddress       *string           `json:"deptEmailAddress,omitempty"`
 	ExternalEmailReceiveYn *bool             `json:"externalEmailReceiveYn,omitempty"`
 	DispOrd                *string           `json:"dispOrd,omitempty"`
+	// DeptLeaderExternalKey is not in the documented bodies; a client that read it may send it
+	// back so that an edit keeps it.
+	DeptLeaderExternalKey *string `json:"deptLeaderExternalKey,omitempty"`
 }
 
 // department converts a validated body.
@@ -198,6 +210,7 @@ func (b departmentBody) department() Department {
 		I18nNames:            maps.Clone(b.I18nNames),
 		ParentExternalKey:    *b.ParentDeptExternalKey,
 		ExternalEmailReceive: b.ExternalEmailReceiveYn,
+		LeaderExternalKey:    b.DeptLeaderExternalKey,
 	}
 	if b.DeptEmailAddress != nil {
 		d.EmailAddress = *b.DeptEmailAddress
@@ -232,6 +245,7 @@ func view(companyID string, d *Department) departmentView {
 		ParentDeptExternalKey:  d.ParentExternalKey,
 		ExternalEmailReceiveYn: d.ExternalEmailReceive != nil && *d.ExternalEmailReceive,
 		DispOrd:                d.DisplayOrder,
+		DeptLeaderExternalKey:  d.LeaderExternalKey,
 	}
 	if d.EmailAddress != "" {
 		email := d.EmailAddress
@@ -429,7 +443,10 @@ func (f *Fake) handleCreateDepartment(w http.ResponseWriter, r *http.Request, rt
 }
 
 // handleUpdateDepartment serves PUT .../department/{externalKey}. A new parentDeptExternalKey
-// moves the department, unless that would put it inside its own subtree.
+// moves the department, unless that would put it inside its own subtree. What the edit does with
+// a field its body leaves out is not documented; the fake reads it pessimistically: the body
+// replaces the whole department, so every field it leaves out is cleared, the leader
+// (deptLeaderExternalKey, which a GET returns but the documented body lacks) included.
 func (f *Fake) handleUpdateDepartment(w http.ResponseWriter, r *http.Request, rt route) {
 	body, ok := f.departmentRequest(w, r, rt)
 	if !ok {

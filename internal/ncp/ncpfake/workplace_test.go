@@ -414,6 +414,34 @@ func TestDeleteRules(t *testing.T) {
 }
 
 // Direct edits bypass validation, show over HTTP, and inspection returns copies.
+// An edit replaces the whole department: a field its body leaves out is cleared, the leader
+// (which GET returns but the documented body lacks) included, unless the body sends it back.
+func TestEditReplacesTheWholeDepartment(t *testing.T) {
+	s := newTestServer(t)
+	c := newCaller(t, s)
+	yes := true
+	s.PutDepartment(testCompany, Department{ExternalKey: "eng", Name: "Eng", ParentExternalKey: "#", DisplayOrder: "1",
+		I18nNames: map[string]string{"en_US": "Eng"}, EmailAddress: "eng@example.com", ExternalEmailReceive: &yes, LeaderExternalKey: new("emp-1")})
+	view := func() map[string]any { return c.do(http.MethodGet, deptBase+"/eng", nil).json(t) }
+	if got := view()["deptLeaderExternalKey"]; got != "emp-1" {
+		t.Fatalf("deptLeaderExternalKey = %v, want emp-1", got)
+	}
+
+	expect(t, c.do(http.MethodPut, deptBase+"/eng", with(dept("eng", "#", "Engineering", "1"), "deptLeaderExternalKey", "emp-1")), http.StatusOK, nil)
+	got := view()
+	if got["deptLeaderExternalKey"] != "emp-1" || got["name"] != "Engineering" {
+		t.Errorf("after an edit that sends the leader back: %v", got)
+	}
+	if got["deptEmailAddress"] != nil || got["i18nNames"] != nil || got["externalEmailReceiveYn"] != false {
+		t.Errorf("fields the edit left out were kept: %v", got)
+	}
+
+	expect(t, c.do(http.MethodPut, deptBase+"/eng", dept("eng", "#", "Engineering", "1")), http.StatusOK, nil)
+	if got := view()["deptLeaderExternalKey"]; got != nil {
+		t.Errorf("deptLeaderExternalKey = %v after an edit without it, want null", got)
+	}
+}
+
 func TestDirectEdits(t *testing.T) {
 	s := newTestServer(t)
 	c := newCaller(t, s)

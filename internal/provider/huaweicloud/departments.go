@@ -99,15 +99,19 @@ func (d *departments) Update(ctx context.Context, desired provider.Department) (
 	if desired.RemoteID == "" {
 		return provider.Department{}, fmt.Errorf("%w: no org_id known for code %q", provider.ErrTransient, desired.Key)
 	}
-	name, parentID, category := desired.Name, desired.ParentRemoteID, categoryOf(desired)
-	upd := hwapi.OrgUnitUpdate{Name: &name, Category: &category}
+	name, parentID := desired.Name, desired.ParentRemoteID
+	upd := hwapi.OrgUnitUpdate{Name: &name}
 	if parentID != "" {
 		// An empty parent_id means "unchanged": a top-level desired state sends none (Unsupported
 		// refuses a move there before any call).
 		upd.ParentID = &parentID
 	}
-	err := d.client.UpdateOrgUnit(ctx, desired.RemoteID, upd)
-	if err != nil {
+	if desired.Category != "" {
+		// Every field of the update is optional: a category the Department leaves unset is not
+		// sent, so one set in the console stays.
+		upd.Category = &desired.Category
+	}
+	if err := d.client.UpdateOrgUnit(ctx, desired.RemoteID, upd); err != nil {
 		return provider.Department{}, classify(err)
 	}
 	return desired, nil
@@ -146,8 +150,9 @@ func categoryOf(dept provider.Department) string {
 
 // Diff names the fields in which observed differs from desired. OneAccess units have a name, a
 // parent and a category only; the other fields of provider.Department (i18nNames, emailAddress,
-// externalEmailReceive, displayOrder) have no OneAccess equivalent and never differ. An empty
-// category means the default, "department".
+// externalEmailReceive, displayOrder) have no OneAccess equivalent and never differ. A desired
+// category that is empty is not managed and never differs; an observed one that is empty means
+// the default, "department".
 func Diff(desired, observed provider.Department) []string {
 	var diff []string
 	if desired.Name != observed.Name {
@@ -156,7 +161,7 @@ func Diff(desired, observed provider.Department) []string {
 	if desired.ParentKey != observed.ParentKey {
 		diff = append(diff, "parentExternalKey")
 	}
-	if categoryOf(desired) != categoryOf(observed) {
+	if desired.Category != "" && desired.Category != categoryOf(observed) {
 		diff = append(diff, "category")
 	}
 	return diff

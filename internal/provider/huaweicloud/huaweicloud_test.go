@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -376,5 +377,45 @@ func TestMoveToTheTopLevelIsUnsupported(t *testing.T) {
 	}
 	if u, _ := fake.OrgUnitByCode("solo"); u.Name != "Solo renamed" || u.ParentID != "" {
 		t.Errorf("renamed top-level unit = %+v", u)
+	}
+}
+
+func TestDiffComparesACategoryOnlyWhenTheDepartmentSetsIt(t *testing.T) {
+	cases := map[string]struct {
+		desired, observed string
+		want              []string
+	}{
+		"unset, set in the console":      {"", "company", nil},
+		"set, the same":                  {"team", "team", nil},
+		"set, another":                   {"team", "company", []string{"category"}},
+		"department, listed without one": {"department", "", nil},
+		"team, listed without one":       {"team", "", []string{"category"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := Diff(provider.Department{Key: "eng", Name: "Eng", Category: tc.desired}, provider.Department{Key: "eng", Name: "Eng", Category: tc.observed})
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("Diff = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestUpdateSendsACategoryOnlyWhenTheDepartmentSetsIt(t *testing.T) {
+	ctx := context.Background()
+	conn, fake := connect(t)
+	id := fake.PutOrgUnit(huaweifake.OrgUnit{Code: "eng", Name: "Engineering", Category: "company"})
+
+	if _, err := conn.Departments.Update(ctx, provider.Department{Key: "eng", Name: "Platform", RemoteID: id}); err != nil {
+		t.Fatalf("rename: %v", err)
+	}
+	if u, _ := fake.OrgUnitByCode("eng"); u.Name != "Platform" || u.Category != "company" {
+		t.Fatalf("renamed unit = %+v, want its category kept", u)
+	}
+	if _, err := conn.Departments.Update(ctx, provider.Department{Key: "eng", Name: "Platform", Category: "unit", RemoteID: id}); err != nil {
+		t.Fatalf("category: %v", err)
+	}
+	if u, _ := fake.OrgUnitByCode("eng"); u.Category != "unit" {
+		t.Fatalf("unit = %+v, want category unit", u)
 	}
 }

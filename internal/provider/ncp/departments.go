@@ -49,13 +49,11 @@ func (d *departments) Diff(desired, observed provider.Department) []string {
 func (d *departments) Unsupported(provider.Department, provider.Department) error { return nil }
 
 func (d *departments) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
-	_, err := d.client.CreateDepartment(ctx, d.companyID, toRemote(desired))
-	if errors.Is(err, ncpapi.ErrAlreadyExists) {
-		// A recognised "exists" (409 or -4090): the department is ours from an interrupted
-		// reconcile, or was made by hand. WORKPLACE addresses it by key, so adopt it directly.
-		return d.Update(ctx, desired)
-	}
-	if err != nil {
+	// A recognised "exists" (409 or -4090) is not adopted here: the department is ours from an
+	// interrupted reconcile, or was made by hand with fields a person set, and desired holds
+	// blanks for what its Department leaves unset. The controller lists the chart again and
+	// builds the adopting update from what the listing shows.
+	if _, err := d.client.CreateDepartment(ctx, d.companyID, toRemote(desired)); err != nil {
 		return provider.Department{}, classify(err)
 	}
 	return desired, nil
@@ -75,22 +73,28 @@ func (d *departments) Delete(ctx context.Context, target provider.Department) er
 	return nil
 }
 
-// toRemote maps the neutral department to WORKPLACE's fields.
+// toRemote maps the neutral department to WORKPLACE's fields. The leader is sent back as the
+// desired state carries it (as listed): the edit may replace the whole department.
 func toRemote(in provider.Department) ncpapi.Department {
 	parent := in.ParentKey
 	if parent == "" {
 		parent = v1alpha1.TopLevelParentKey
 	}
-	receive := in.ExternalEmailReceive
-	return ncpapi.Department{
-		ExternalKey:          in.Key,
-		Name:                 in.Name,
-		I18nNames:            maps.Clone(in.I18nNames),
-		ParentExternalKey:    parent,
-		EmailAddress:         in.EmailAddress,
-		ExternalEmailReceive: &receive,
-		DisplayOrder:         in.DisplayOrder,
+	out := ncpapi.Department{
+		ExternalKey:       in.Key,
+		Name:              in.Name,
+		I18nNames:         maps.Clone(in.I18nNames),
+		ParentExternalKey: parent,
+		EmailAddress:      in.EmailAddress,
+		DisplayOrder:      in.DisplayOrder,
 	}
+	if in.ExternalEmailReceive != nil {
+		out.ExternalEmailReceive = new(*in.ExternalEmailReceive)
+	}
+	if in.LeaderKey != "" {
+		out.LeaderExternalKey = new(in.LeaderKey)
+	}
+	return out
 }
 
 // fromRemote maps a WORKPLACE department to the neutral form.
@@ -99,19 +103,26 @@ func fromRemote(in *ncpapi.Department) provider.Department {
 	if parent == v1alpha1.TopLevelParentKey {
 		parent = ""
 	}
-	return provider.Department{
-		Key:                  in.ExternalKey,
-		ParentKey:            parent,
-		Name:                 in.Name,
-		I18nNames:            maps.Clone(in.I18nNames),
-		EmailAddress:         in.EmailAddress,
-		ExternalEmailReceive: in.ExternalEmailReceive != nil && *in.ExternalEmailReceive,
-		DisplayOrder:         in.DisplayOrder,
+	out := provider.Department{
+		Key:          in.ExternalKey,
+		ParentKey:    parent,
+		Name:         in.Name,
+		I18nNames:    maps.Clone(in.I18nNames),
+		EmailAddress: in.EmailAddress,
+		DisplayOrder: in.DisplayOrder,
 	}
+	if in.ExternalEmailReceive != nil {
+		out.ExternalEmailReceive = new(*in.ExternalEmailReceive)
+	}
+	if in.LeaderExternalKey != nil {
+		out.LeaderKey = *in.LeaderExternalKey
+	}
+	return out
 }
 
 // Diff names the fields in which observed differs from desired, comparing as WORKPLACE means
-// them: "2" and "2.0" are one display order, and a nil map equals an empty one.
+// them: "2" and "2.0" are one display order, a nil map equals an empty one, and an external-mail
+// flag the service did not state is false. The leader is not compared: orgsync never sets it.
 func Diff(desired, observed provider.Department) []string {
 	var diff []string
 	if desired.Name != observed.Name {
@@ -126,7 +137,7 @@ func Diff(desired, observed provider.Department) []string {
 	if desired.EmailAddress != observed.EmailAddress {
 		diff = append(diff, "emailAddress")
 	}
-	if desired.ExternalEmailReceive != observed.ExternalEmailReceive {
+	if isTrue(desired.ExternalEmailReceive) != isTrue(observed.ExternalEmailReceive) {
 		diff = append(diff, "externalEmailReceive")
 	}
 	if !ncpapi.EqualDisplayOrder(desired.DisplayOrder, observed.DisplayOrder) {
@@ -134,6 +145,8 @@ func Diff(desired, observed provider.Department) []string {
 	}
 	return diff
 }
+
+func isTrue(b *bool) bool { return b != nil && *b }
 
 // classify maps a client error to the provider's error classes, keeping its safe message. The
 // gateway's "no route" is a wrong endpoint or path, which no retry mends: ErrInvalid, saying where

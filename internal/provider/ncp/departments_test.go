@@ -1,12 +1,19 @@
 package ncp
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"reflect"
 	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
 	ncpapi "github.com/orgsync/orgsync/internal/ncp"
+	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -22,8 +29,10 @@ func TestDiffComparesAsWorkplaceMeansIt(t *testing.T) {
 		{"a renamed department", provider.Department{Key: "eng", Name: "Eng", DisplayOrder: "2.0"}, []string{"name"}},
 		{"a moved department", provider.Department{Key: "eng", Name: "Engineering", ParentKey: "hq", DisplayOrder: "2.0"}, []string{"parentExternalKey"}},
 		{"another order", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2.5"}, []string{"displayOrder"}},
-		{"e-mail settings", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2", EmailAddress: "a@b.c", ExternalEmailReceive: true},
+		{"e-mail settings", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2", EmailAddress: "a@b.c", ExternalEmailReceive: new(true)},
 			[]string{"emailAddress", "externalEmailReceive"}},
+		{"an external-mail flag not stated is false", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2", ExternalEmailReceive: new(false)}, nil},
+		{"the leader is not compared", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2", LeaderKey: "emp-1"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,13 +45,74 @@ func TestDiffComparesAsWorkplaceMeansIt(t *testing.T) {
 
 func TestTopLevelParentMapsToEmpty(t *testing.T) {
 	receive := true
-	remote := toRemote(provider.Department{Key: "hq", Name: "HQ", DisplayOrder: "1", ExternalEmailReceive: true})
+	remote := toRemote(provider.Department{Key: "hq", Name: "HQ", DisplayOrder: "1", ExternalEmailReceive: new(true)})
 	if remote.ParentExternalKey != "#" || remote.ExternalEmailReceive == nil || *remote.ExternalEmailReceive != receive {
 		t.Fatalf("toRemote = %+v", remote)
 	}
 	back := fromRemote(&remote)
-	if back.ParentKey != "" || !back.ExternalEmailReceive {
+	if back.ParentKey != "" || !isTrue(back.ExternalEmailReceive) {
 		t.Fatalf("fromRemote = %+v", back)
+	}
+}
+
+func TestRemoteFieldsRoundTrip(t *testing.T) {
+	cases := map[string]struct {
+		in   provider.Department
+		want ncpapi.Department
+	}{
+		"a leader and hand-set fields are sent back": {
+			in: provider.Department{Key: "eng", ParentKey: "hq", Name: "Eng", I18nNames: map[string]string{"en_US": "Eng"},
+				EmailAddress: "eng@example.com", ExternalEmailReceive: new(false), DisplayOrder: "2.0", LeaderKey: "emp-1"},
+			want: ncpapi.Department{ExternalKey: "eng", ParentExternalKey: "hq", Name: "Eng", I18nNames: map[string]string{"en_US": "Eng"},
+				EmailAddress: "eng@example.com", ExternalEmailReceive: new(false), DisplayOrder: "2.0", LeaderExternalKey: new("emp-1")},
+		},
+		"no leader, no flag, no names: none sent": {
+			in:   provider.Department{Key: "eng", Name: "Eng", DisplayOrder: "1"},
+			want: ncpapi.Department{ExternalKey: "eng", ParentExternalKey: "#", Name: "Eng", DisplayOrder: "1"},
+		},
+		"names cleared: an empty map": {
+			in:   provider.Department{Key: "eng", Name: "Eng", DisplayOrder: "1", I18nNames: map[string]string{}},
+			want: ncpapi.Department{ExternalKey: "eng", ParentExternalKey: "#", Name: "Eng", DisplayOrder: "1", I18nNames: map[string]string{}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			remote := toRemote(tc.in)
+			if diff := cmp.Diff(tc.want, remote); diff != "" {
+				t.Fatalf("toRemote (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.in, fromRemote(&remote)); diff != "" {
+				t.Fatalf("fromRemote(toRemote) (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCreateOfAnExistingKeyAdoptsNothing: a create refused because the key exists sends no edit
+// built from blanks; the controller adopts from a listing.
+func TestCreateOfAnExistingKeyAdoptsNothing(t *testing.T) {
+	fake := ncpfake.NewServer(ncpfake.Options{AccessKey: "AK", SecretKey: "SK", CompanyIDs: []string{"c1"}})
+	t.Cleanup(fake.Close)
+	kept := ncpfake.Department{ExternalKey: "eng", Name: "Engineering", ParentExternalKey: "#", EmailAddress: "eng@example.com",
+		ExternalEmailReceive: new(true), I18nNames: map[string]string{"en_US": "Engineering"}, DisplayOrder: "7.0", LeaderExternalKey: new("emp-1")}
+	fake.PutDepartment("c1", kept)
+	org := &v1alpha1.Organization{Spec: v1alpha1.OrganizationSpec{Workplace: v1alpha1.WorkplaceSpec{CompanyID: "c1"}}}
+	conn, err := NewConnector(Options{WorkplaceEndpoint: fake.URL(), OrganizationEndpoint: fake.URL()}).
+		Connect(context.Background(), org, map[string][]byte{v1alpha1.SecretKeyAccessKey: []byte("AK"), v1alpha1.SecretKeySecretKey: []byte("SK")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Departments.Create(context.Background(), provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "1"})
+	if !errors.Is(err, provider.ErrAlreadyExists) {
+		t.Fatalf("create of an existing key: %v, want ErrAlreadyExists", err)
+	}
+	for _, r := range fake.Requests() {
+		if r.Method == http.MethodPut {
+			t.Fatalf("the create sent an edit: %+v", r)
+		}
+	}
+	if got, _ := fake.Department("c1", "eng"); !reflect.DeepEqual(got, kept) {
+		t.Fatalf("department = %+v, want it as it was", got)
 	}
 }
 
