@@ -4,6 +4,7 @@
 //
 //	go run ./hack/chaos                        # 500 departments, 12 kills, a subtree of 100, a minute's outage
 //	go run ./hack/chaos -n 100 -kills 3 -outage 20s   # a quick try
+//	go run ./hack/chaos -provider huaweicloud  # Huawei Cloud only (crash, faults, churn)
 //
 // It exits 1 when a run fails; the failed run's manager logs are kept and their folder printed.
 package main
@@ -35,8 +36,14 @@ func main() {
 	flag.DurationVar(&cfg.OrganizationOutage, "outage", time.Minute, "how long the faults run keeps the Organization API down")
 	flag.DurationVar(&cfg.Settle, "settle", 10*time.Minute, "longest wait for each step to converge")
 	flag.Uint64Var(&cfg.Seed, "seed", 0, "seed of the runs' choices (0: a new one, printed)")
+	providers := flag.String("provider", "both", "the cloud the runs are made against: ncp, huaweicloud or both (failover runs on ncp only)")
 	flag.BoolVar(&cfg.Reorganise, "reorganise", false, "the crash run renames and moves every department at once, instead of a third renamed and half of those moved")
 	flag.Parse()
+	var err error
+	if cfg.Providers, err = chaos.ParseProviders(*providers); err != nil {
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		os.Exit(2)
+	}
 	cfg.Manager = filepath.Join(*binDir, "manager")
 	cfg.Assets = filepath.Join(*binDir, "k8s")
 	cfg.CRDs = *crdDir
