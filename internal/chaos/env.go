@@ -33,6 +33,8 @@ type Config struct {
 	Reorganise bool
 	// Providers are the clouds the runs are made against, each in turn; none means every one.
 	Providers []v1alpha1.Provider
+	// Runs names the runs to make (crash, failover, faults, churn); none means every one.
+	Runs []string
 	// Seed makes the runs' choices repeatable; 0 picks one.
 	Seed uint64
 	// Log receives progress lines.

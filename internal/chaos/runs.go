@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -23,6 +24,9 @@ func Run(ctx context.Context, cfg Config) []Result {
 		for _, r := range runsFor(p) {
 			if ctx.Err() != nil {
 				return results
+			}
+			if len(cfg.Runs) > 0 && !slices.Contains(cfg.Runs, r.name) {
+				continue
 			}
 			results = append(results, runOne(ctx, cfg, p, r.name, r.fn))
 		}
