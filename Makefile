@@ -57,7 +57,7 @@ bench: build envtest ## Benchmarks: the NCP client against the in-process fake; 
 	$(GO) run ./hack/bench -bin bin -n 2000,10000 -qps 1000 -burst 1000 -default-qps-n 2000
 
 .PHONY: chaos
-chaos: build envtest ## The chaos suite at full size (internal/chaos): SIGKILLs, failover, remote faults, churn; prints the figures and the invariants.
+chaos: build envtest ## The chaos suite at full size (internal/chaos), on NCP and Huawei Cloud (CHAOS_ARGS=-provider ncp for one): SIGKILLs, failover, remote faults, churn; prints the figures and the invariants.
 	$(GO) run ./hack/chaos -bin bin $(CHAOS_ARGS)
 
 # FUZZTIME is how long `make fuzz` runs each fuzz target.

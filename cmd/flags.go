@@ -25,6 +25,7 @@ type limits struct {
 	ncpTimeout    time.Duration
 	hwQPS         float64
 	hwBurst       int
+	hwTimeout     time.Duration
 	// leader election
 	leaseDuration, renewDeadline, retryPeriod time.Duration
 }
@@ -68,6 +69,7 @@ func validateFlags(l limits, e endpoints) error {
 	check(l.ncpTimeout > 0, "ncp-request-timeout", l.ncpTimeout, "greater than 0")
 	check(l.hwQPS > 0, "huaweicloud-qps", l.hwQPS, "greater than 0")
 	check(l.hwBurst >= 1, "huaweicloud-burst", l.hwBurst, "at least 1")
+	check(l.hwTimeout > 0, "huaweicloud-request-timeout", l.hwTimeout, "greater than 0")
 	// client-go's leader election refuses these at start too, but with a panic.
 	check(l.retryPeriod > 0, "leader-elect-retry-period", l.retryPeriod, "greater than 0")
 	check(l.renewDeadline > l.retryPeriod, "leader-elect-renew-deadline", l.renewDeadline, "longer than --leader-elect-retry-period")

@@ -7,7 +7,7 @@ import (
 )
 
 func TestValidateFlags(t *testing.T) {
-	defaults := limits{syncPeriod: 10 * time.Minute, maxConcurrent: 4, ncpQPS: 10, ncpBurst: 20, ncpTimeout: 30 * time.Second, hwQPS: 10, hwBurst: 20,
+	defaults := limits{syncPeriod: 10 * time.Minute, maxConcurrent: 4, ncpQPS: 10, ncpBurst: 20, ncpTimeout: 30 * time.Second, hwQPS: 10, hwBurst: 20, hwTimeout: 30 * time.Second,
 		leaseDuration: 15 * time.Second, renewDeadline: 10 * time.Second, retryPeriod: 2 * time.Second}
 	if err := validateFlags(defaults, endpoints{hwAllowedDomains: defaultHuaweiDomains}); err != nil {
 		t.Fatalf("the defaults are refused: %v", err)
@@ -25,6 +25,7 @@ func TestValidateFlags(t *testing.T) {
 		"negative Huawei qps":        {func(l *limits) { l.hwQPS = -5 }, "--huaweicloud-qps=-5"},
 		"no workers":                 {func(l *limits) { l.maxConcurrent = 0 }, "--max-concurrent-reconciles=0"},
 		"negative timeout":           {func(l *limits) { l.ncpTimeout = -time.Second }, "--ncp-request-timeout=-1s"},
+		"zero Huawei timeout":        {func(l *limits) { l.hwTimeout = 0 }, "--huaweicloud-request-timeout=0s"},
 		"sync period of a milli":     {func(l *limits) { l.syncPeriod = time.Millisecond }, "--sync-period=1ms"},
 	}
 	for name, tc := range cases {
@@ -38,13 +39,13 @@ func TestValidateFlags(t *testing.T) {
 		})
 	}
 	// Every flag out of range is named at once.
-	if err := validateFlags(limits{}, endpoints{}); err == nil || strings.Count(err.Error(), "\n")+1 != 10 {
-		t.Fatalf("all zero: %v, want ten flags named", err)
+	if err := validateFlags(limits{}, endpoints{}); err == nil || strings.Count(err.Error(), "\n")+1 != 11 {
+		t.Fatalf("all zero: %v, want eleven flags named", err)
 	}
 }
 
 func TestValidateEndpointFlags(t *testing.T) {
-	valid := limits{syncPeriod: time.Minute, maxConcurrent: 1, ncpQPS: 1, ncpBurst: 1, ncpTimeout: time.Second, hwQPS: 1, hwBurst: 1,
+	valid := limits{syncPeriod: time.Minute, maxConcurrent: 1, ncpQPS: 1, ncpBurst: 1, ncpTimeout: time.Second, hwQPS: 1, hwBurst: 1, hwTimeout: time.Second,
 		leaseDuration: 3 * time.Second, renewDeadline: 2 * time.Second, retryPeriod: time.Second}
 	fake := map[string]string{"ncp-workplace-endpoint": "http://127.0.0.1:18080"}
 	cases := map[string]struct {

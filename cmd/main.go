@@ -43,6 +43,7 @@ func main() {
 		hwOrganizations               string
 		hwQPS                         float64
 		hwBurst                       int
+		hwTimeout                     time.Duration
 		hwAllowedDomains              string
 		allowInsecure                 bool
 		watchNamespaces               string
@@ -73,6 +74,7 @@ func main() {
 	flag.StringVar(&hwOrganizations, "huaweicloud-organizations-endpoint", "", "Base URL replacing the Huawei Cloud Organizations endpoint when an Organization sets none.")
 	flag.Float64Var(&hwQPS, "huaweicloud-qps", 10, "Requests per second to each Huawei Cloud service for each Organization.")
 	flag.IntVar(&hwBurst, "huaweicloud-burst", 20, "Burst of requests to each Huawei Cloud service for each Organization.")
+	flag.DurationVar(&hwTimeout, "huaweicloud-request-timeout", 30*time.Second, "Timeout of one HTTP request to Huawei Cloud (OneAccess, Organizations).")
 	flag.StringVar(&hwAllowedDomains, "huaweicloud-allowed-domains", defaultHuaweiDomains,
 		"Comma-separated hosts (or *.domain wildcards) an Organization's oneAccessDomain and organizationsEndpoint may name: they receive its credentials.")
 	flag.BoolVar(&allowInsecure, "allow-insecure-endpoints", false, "Allow plain http:// endpoints (the fake clouds, local demos); credentials then cross the network in clear text.")
@@ -86,7 +88,7 @@ func main() {
 	flag.Parse()
 	if err := validateFlags(limits{
 		syncPeriod: syncPeriod, maxConcurrent: maxConcurrent, ncpQPS: ncpQPS, ncpBurst: ncpBurst,
-		ncpTimeout: ncpTimeout, hwQPS: hwQPS, hwBurst: hwBurst,
+		ncpTimeout: ncpTimeout, hwQPS: hwQPS, hwBurst: hwBurst, hwTimeout: hwTimeout,
 		leaseDuration: leaseDuration, renewDeadline: renewDeadline, retryPeriod: retryPeriod,
 	}, endpoints{
 		allowInsecure: allowInsecure, hwAllowedDomains: hwAllowedDomains,
@@ -152,7 +154,7 @@ func main() {
 		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
 			OrganizationsEndpoint: hwOrganizations,
 			Endpoints:             httpretry.EndpointPolicy{AllowedDomains: splitList(hwAllowedDomains), AllowInsecure: allowInsecure},
-			ClientOptions:         provider.ClientOptions{QPS: hwQPS, Burst: hwBurst},
+			ClientOptions:         provider.ClientOptions{QPS: hwQPS, Burst: hwBurst, RequestTimeout: hwTimeout},
 		}),
 	}
 	ctx := ctrl.SetupSignalHandler()

@@ -4,6 +4,8 @@
 //
 //	go run ./hack/chaos                        # 500 departments, 12 kills, a subtree of 100, a minute's outage
 //	go run ./hack/chaos -n 100 -kills 3 -outage 20s   # a quick try
+//	go run ./hack/chaos -provider huaweicloud  # Huawei Cloud only (crash, faults, churn)
+//	go run ./hack/chaos -runs faults -seed 13037307057456855739   # one run, repeated
 //
 // It exits 1 when a run fails; the failed run's manager logs are kept and their folder printed.
 package main
@@ -15,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,8 +38,18 @@ func main() {
 	flag.DurationVar(&cfg.OrganizationOutage, "outage", time.Minute, "how long the faults run keeps the Organization API down")
 	flag.DurationVar(&cfg.Settle, "settle", 10*time.Minute, "longest wait for each step to converge")
 	flag.Uint64Var(&cfg.Seed, "seed", 0, "seed of the runs' choices (0: a new one, printed)")
+	providers := flag.String("provider", "both", "the cloud the runs are made against: ncp, huaweicloud or both (failover runs on ncp only)")
+	runs := flag.String("runs", "", "comma-separated runs to make (crash, failover, faults, churn); empty: every one")
 	flag.BoolVar(&cfg.Reorganise, "reorganise", false, "the crash run renames and moves every department at once, instead of a third renamed and half of those moved")
 	flag.Parse()
+	var err error
+	if cfg.Providers, err = chaos.ParseProviders(*providers); err != nil {
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		os.Exit(2)
+	}
+	if *runs != "" {
+		cfg.Runs = strings.Split(*runs, ",")
+	}
 	cfg.Manager = filepath.Join(*binDir, "manager")
 	cfg.Assets = filepath.Join(*binDir, "k8s")
 	cfg.CRDs = *crdDir

@@ -19,19 +19,33 @@ import (
 // node is one department of a run's chart as its Department object should say.
 type node struct {
 	key, object, name, parent string // parent "" for top level
+	category                  string // OneAccess's; "" leaves it unset
 }
 
 // chart is the chart the run's Department objects describe; the runs change it and the objects
 // together, so that a change never makes a cycle.
+//
+// Its keys (c-N, new-N), names (letters, digits, spaces and -, each carrying its key, so that no
+// two departments ever share one) and categories are valid for both clouds, and no change moves a
+// department to the top level, which OneAccess has no way to do.
 type chart struct {
 	rng   *rand.Rand
 	nodes map[string]*node // by key
 	next  int              // numbering of new departments and objects
+	// categories gives every fourth department a category, and changes it with the department's
+	// name (OneAccess); the other departments leave it unset.
+	categories bool
 }
 
-// newChart returns a roughly balanced tree of n departments of depth about 5 under one root.
-func newChart(n int, rng *rand.Rand) *chart {
-	c := &chart{rng: rng, nodes: make(map[string]*node, n)}
+// categoryCycle is the order in which recategorise changes a category; OneAccess's console offers
+// these four.
+var categoryCycle = []string{"department", "unit", "company", "group"}
+
+// newChart returns a roughly balanced tree of n departments of depth about 5 under one root, for
+// the provider's Departments. Categories take no random draw: a seed makes the same choices on
+// both clouds.
+func newChart(n int, p v1alpha1.Provider, rng *rand.Rand) *chart {
+	c := &chart{rng: rng, nodes: make(map[string]*node, n), categories: p == v1alpha1.ProviderHuaweiCloud}
 	branching := max(2, int(math.Ceil(math.Pow(float64(n), 0.25))))
 	for i := range n {
 		parent := ""
@@ -48,8 +62,19 @@ func keyOf(i int) string { return fmt.Sprintf("c-%d", i) }
 
 func (c *chart) add(key, parent string) *node {
 	n := &node{key: key, object: key, name: "Department " + key, parent: parent}
+	if c.categories && len(c.nodes)%4 == 1 {
+		n.category = categoryCycle[1]
+	}
 	c.nodes[key] = n
 	return n
+}
+
+// recategorise changes n's category to the next one, when n sets one: a category once set stays
+// set, as it would in a chart whose owner manages it.
+func (c *chart) recategorise(n *node) {
+	if i := slices.Index(categoryCycle, n.category); i >= 0 {
+		n.category = categoryCycle[(i+1)%len(categoryCycle)]
+	}
 }
 
 // department is n's Department object.
@@ -60,6 +85,7 @@ func (n *node) department() *v1alpha1.Department {
 			OrganizationRef:   v1alpha1.LocalObjectReference{Name: orgName},
 			Name:              n.name,
 			ParentExternalKey: n.parent,
+			Category:          n.category,
 		},
 	}
 	if n.object != n.key {
@@ -104,7 +130,7 @@ func (c *chart) pick(k int, ok func(*node) bool) []string {
 }
 
 // newParentFor returns a department key could move under without making a cycle, other than its
-// current parent, or "" when there is none.
+// current parent, or "" when there is none; never the top level.
 func (c *chart) newParentFor(key string) string {
 	below := map[string]bool{}
 	for _, k := range c.subtree(key) {
@@ -209,6 +235,7 @@ func (c *chart) handOver(ctx context.Context, cl client.Client, key string) erro
 	c.next++
 	n.object = fmt.Sprintf("%s-v%d", key, c.next)
 	n.name = "Department " + key + " handed over"
+	c.recategorise(n)
 	if p := c.newParentFor(key); p != "" {
 		n.parent = p
 	}

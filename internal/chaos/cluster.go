@@ -19,7 +19,8 @@ import (
 	"github.com/orgsync/orgsync/api/v1alpha1"
 )
 
-// The fake's account and company, and where a run's objects live.
+// The fakes' account (NCP's, and Huawei Cloud Organizations') and company, and where a run's
+// objects live.
 const (
 	accessKey = "chaos-access-key"
 	secretKey = "chaos-secret-key"
@@ -96,24 +97,8 @@ func (c *cluster) createNamespaces(ctx context.Context) error {
 }
 
 // createOrganization creates the credentials Secret and the Organization.
-func (c *cluster) createOrganization(ctx context.Context) error {
-	objects := []client.Object{
-		&corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: orgName + "-credentials"},
-			StringData: map[string]string{v1alpha1.SecretKeyAccessKey: accessKey, v1alpha1.SecretKeySecretKey: secretKey},
-		},
-		&v1alpha1.Organization{
-			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: orgName},
-			Spec: v1alpha1.OrganizationSpec{
-				CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: orgName + "-credentials"},
-				Workplace:            v1alpha1.WorkplaceSpec{CompanyID: companyID},
-				// The runs delete whole charts on purpose: the default budget (20 an hour) would
-				// hold them, which gitops_test.go proves; here nothing may be held.
-				DeletionBudget: &v1alpha1.DeletionBudget{MaxDeletions: 1_000_000},
-			},
-		},
-	}
-	for _, obj := range objects {
+func (c *cluster) createOrganization(ctx context.Context, org *v1alpha1.Organization, secret *corev1.Secret) error {
+	for _, obj := range []client.Object{secret, org} {
 		if err := c.client.Create(ctx, obj); err != nil {
 			return fmt.Errorf("creating %T %s: %w", obj, obj.GetName(), err)
 		}

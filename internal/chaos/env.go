@@ -1,7 +1,6 @@
 package chaos
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
 
 // Config says where the parts are and how hard to push.
@@ -33,6 +31,10 @@ type Config struct {
 	// instead of renaming a third and moving half of those: moves that depend on each other's
 	// order (a department going under one that must first leave its subtree) in numbers.
 	Reorganise bool
+	// Providers are the clouds the runs are made against, each in turn; none means every one.
+	Providers []v1alpha1.Provider
+	// Runs names the runs to make (crash, failover, faults, churn); none means every one.
+	Runs []string
 	// Seed makes the runs' choices repeatable; 0 picks one.
 	Seed uint64
 	// Log receives progress lines.
@@ -45,6 +47,7 @@ type Config struct {
 // Result is what one run did and found.
 type Result struct {
 	Run      string
+	Provider v1alpha1.Provider
 	Seed     uint64
 	Duration time.Duration
 	Kills    int
@@ -64,18 +67,21 @@ func (r Result) Failed() bool { return r.Err != nil || !r.Report.Clean() }
 
 var orgKey = client.ObjectKey{Namespace: namespace, Name: orgName}
 
-// env is one run's world: a control plane, the fake NCP behind a recorder, the managers, and the
-// chart the objects describe.
+// env is one run's world: a control plane, a cloud's fake behind a recorder, the managers, and
+// the chart the objects describe.
 type env struct {
 	cfg      Config
 	name     string
 	work     string
 	cluster  *cluster
-	fake     *ncpfake.Fake
+	fake     cloud
 	rec      *Recorder
 	chart    *chart
-	handMade map[string]ncpfake.Department
+	handMade map[string]remoteDepartment
 	managers map[string]*managerProcess
+	// firstURL is the listener of the first manager: the Organization's spec points there the
+	// providers that take an endpoint from it rather than from a manager flag.
+	firstURL string
 	leaders  []leadership
 	result   *Result
 	started  time.Time
@@ -85,8 +91,12 @@ type env struct {
 // nothing may touch them.
 var handMadeKeys = []string{"hand-made-1", "hand-made-2"}
 
-func newEnv(cfg Config, name string, result *Result) (*env, error) {
-	work, err := os.MkdirTemp("", "orgsync-chaos-"+name+"-")
+func newEnv(cfg Config, p v1alpha1.Provider, name string, result *Result) (*env, error) {
+	fake, err := newCloud(p)
+	if err != nil {
+		return nil, err
+	}
+	work, err := os.MkdirTemp("", "orgsync-chaos-"+string(p)+"-"+name+"-")
 	if err != nil {
 		return nil, err
 	}
@@ -94,20 +104,17 @@ func newEnv(cfg Config, name string, result *Result) (*env, error) {
 	if seed == 0 {
 		seed = rand.Uint64() //nolint:gosec // G404: a seed for repeatable test choices, not a secret
 	}
-	result.Run, result.Seed, result.WorkDir = name, seed, work
+	result.Run, result.Provider, result.Seed, result.WorkDir = name, p, seed, work
 	e := &env{
-		cfg: cfg, name: name, work: work, result: result, started: time.Now(),
-		chart:    newChart(cfg.Size, rand.New(rand.NewPCG(seed, 0))), //nolint:gosec // G404: test choices, repeatable by seed
+		cfg: cfg, name: string(p) + " " + name, work: work, result: result, started: time.Now(), fake: fake,
+		chart:    newChart(cfg.Size, p, rand.New(rand.NewPCG(seed, 0))), //nolint:gosec // G404: test choices, repeatable by seed
 		managers: map[string]*managerProcess{},
-		handMade: map[string]ncpfake.Department{},
+		handMade: map[string]remoteDepartment{},
 	}
-	e.fake = ncpfake.New(ncpfake.Options{AccessKey: accessKey, SecretKey: secretKey, CompanyIDs: []string{companyID}})
 	for _, key := range handMadeKeys {
-		d := ncpfake.Department{ExternalKey: key, Name: "Made by hand " + key, ParentExternalKey: ncpfake.TopLevelParent, DisplayOrder: "1.0"}
-		e.fake.PutDepartment(companyID, d)
-		e.handMade[key] = d
+		e.handMade[key] = e.fake.putHandMade(key, "Made by hand "+key)
 	}
-	e.rec = NewRecorder(e.fake)
+	e.rec = newRecorder(e.fake)
 	e.logf("control plane from %s", cfg.Assets)
 	if e.cluster, err = startCluster(cfg.Assets, cfg.CRDs, work); err != nil {
 		e.rec.Close()
@@ -142,15 +149,19 @@ func (e *env) logf(format string, args ...any) {
 // addManager prepares a manager whose remote calls go through its own listener of the recorder.
 func (e *env) addManager(name string, qps int, requestTimeout time.Duration, leaderElection bool) *managerProcess {
 	url := e.rec.Listen(name)
-	args := managerFlags(e.cluster.kubeconfig, url, qps, requestTimeout, leaderElection)
+	if e.firstURL == "" {
+		e.firstURL = url
+	}
+	args := append(managerFlags(e.cluster.kubeconfig, leaderElection), e.fake.managerFlags(url, qps, requestTimeout)...)
 	m := &managerProcess{name: name, args: args, binary: e.cfg.Manager, logPath: filepath.Join(e.work, "manager-"+name+".log")}
 	e.managers[name] = m
 	return m
 }
 
-// start creates the Organization and waits until it is Ready.
+// startOrganization creates the Organization and waits until it is Ready.
 func (e *env) startOrganization(ctx context.Context) error {
-	if err := e.cluster.createOrganization(ctx); err != nil {
+	org, secret := e.fake.organization(e.firstURL)
+	if err := e.cluster.createOrganization(ctx, org, secret); err != nil {
 		return err
 	}
 	return e.waitFor(ctx, "the Organization to be Ready", func(ctx context.Context) (bool, string, error) {
@@ -230,14 +241,14 @@ func summary(r Report) string {
 func (e *env) pending() int {
 	n := 0
 	seen := map[string]bool{}
-	for _, d := range e.fake.Departments(companyID) {
-		seen[d.ExternalKey] = true
-		want, ok := e.chart.nodes[d.ExternalKey]
+	for _, d := range e.fake.departments() {
+		seen[d.Key] = true
+		want, ok := e.chart.nodes[d.Key]
 		switch {
-		case e.handMade[d.ExternalKey].ExternalKey != "":
+		case e.handMade[d.Key].Key != "":
 		case !ok:
 			n++ // to delete
-		case d.Name != want.name || d.ParentExternalKey != cmp.Or(want.parent, ncpfake.TopLevelParent):
+		case d.Name != want.name || d.Parent != want.parent || (want.category != "" && d.Category != want.category):
 			n++ // to update
 		}
 	}

@@ -1,7 +1,6 @@
 package chaos
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -11,8 +10,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"github.com/orgsync/orgsync/internal/ncp"
-	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
 
 // The invariants, in the order they are reported.
@@ -74,10 +71,14 @@ func (r Report) add(other Report) Report {
 type state struct {
 	departments  []v1alpha1.Department
 	organization *v1alpha1.Organization
-	remote       []ncpfake.Department
-	handMade     map[string]ncpfake.Department // as they were made
-	writes       []Write
-	leaders      []leadership // failover runs only
+	remote       []remoteDepartment
+	handMade     map[string]remoteDepartment // as they were made
+	// differs compares a Department with its remote department as its provider means the
+	// fields (cloud.differs).
+	differs       func(*v1alpha1.Department, remoteDepartment) string
+	writes        []Write
+	orderingCodes []string     // the provider's (cloud.orderingCodes)
+	leaders       []leadership // failover runs only
 }
 
 // leadership is one manager's time as the leader: from since (its predecessor's kill, or its
@@ -90,9 +91,9 @@ type leadership struct {
 // Check gathers the cluster's objects and the fake's departments and checks the invariants of
 // the state they are in; with writes, also those of every remote write of the run so far.
 func (e *env) Check(ctx context.Context, writes bool) (Report, error) {
-	s := state{remote: e.fake.Departments(companyID), handMade: e.handMade}
+	s := state{remote: e.fake.departments(), handMade: e.handMade, differs: e.fake.differs}
 	if writes {
-		s.writes, s.leaders = e.rec.Writes(), e.leaders
+		s.writes, s.orderingCodes, s.leaders = e.rec.Writes(), e.fake.orderingCodes(), e.leaders
 	}
 	var err error
 	if s.departments, err = e.cluster.departments(ctx); err != nil {
@@ -113,16 +114,16 @@ func check(s state) Report {
 			live[d.Key()] = d
 		}
 	}
-	remote := map[string]ncpfake.Department{}
+	remote := map[string]remoteDepartment{}
 	once := Invariant{Name: invOnce, Checked: len(s.remote)}
 	owned := Invariant{Name: invOwned, Checked: len(s.remote)}
 	for _, r := range s.remote {
-		if _, dup := remote[r.ExternalKey]; dup {
-			once.Violations = append(once.Violations, fmt.Sprintf("%s exists twice", r.ExternalKey))
+		if _, dup := remote[r.Key]; dup {
+			once.Violations = append(once.Violations, fmt.Sprintf("%s exists twice", r.Key))
 		}
-		remote[r.ExternalKey] = r
-		if _, ok := s.handMade[r.ExternalKey]; !ok && live[r.ExternalKey] == nil {
-			owned.Violations = append(owned.Violations, fmt.Sprintf("%s (%q under %s) has no Department", r.ExternalKey, r.Name, r.ParentExternalKey))
+		remote[r.Key] = r
+		if _, ok := s.handMade[r.Key]; !ok && live[r.Key] == nil {
+			owned.Violations = append(owned.Violations, fmt.Sprintf("%s (%q under %s) has no Department", r.Key, r.Name, topLevel(r.Parent)))
 		}
 	}
 
@@ -141,15 +142,10 @@ func check(s state) Report {
 			finalizers.Violations = append(finalizers.Violations, fmt.Sprintf("%s is still being deleted (finalizers %v, %s)", d.Name, d.Finalizers, readiness(d.Status.Conditions)))
 			continue
 		}
-		r, ok := remote[d.Key()]
-		switch {
-		case !ok:
+		if r, ok := remote[d.Key()]; !ok {
 			matches.Violations = append(matches.Violations, fmt.Sprintf("%s: no remote department %s", d.Name, d.Key()))
-		case r.Name != d.Spec.Name || r.ParentExternalKey != cmp.Or(d.Spec.ParentExternalKey, ncpfake.TopLevelParent) ||
-			(d.Spec.DisplayOrder != "" && !ncp.EqualDisplayOrder(r.DisplayOrder, d.Spec.DisplayOrder)):
-			// A display order the Department leaves unset is the remote department's own.
-			matches.Violations = append(matches.Violations, fmt.Sprintf("%s: remote is %q under %s, spec says %q under %s",
-				d.Name, r.Name, r.ParentExternalKey, d.Spec.Name, cmp.Or(d.Spec.ParentExternalKey, ncpfake.TopLevelParent)))
+		} else if diff := s.differs(&d, r); diff != "" {
+			matches.Violations = append(matches.Violations, d.Name+": "+diff)
 		}
 		if problem := notReady(d.Status.Conditions, d.Generation, d.Status.ObservedGeneration); problem != "" {
 			ready.Violations = append(ready.Violations, d.Name+": "+problem)
@@ -163,7 +159,7 @@ func check(s state) Report {
 
 	r := Report{once, owned, handMade, matches, finalizers, ready}
 	if s.writes != nil {
-		r = append(r, orderingRefusals(s.writes))
+		r = append(r, orderingRefusals(s.writes, s.orderingCodes))
 	}
 	if len(s.leaders) > 0 {
 		r = append(r, leaderWrites(s.writes, s.leaders), bothWrote(s.writes))
@@ -196,19 +192,13 @@ func readiness(conditions []metav1.Condition) string {
 	return fmt.Sprintf("Ready=%s %s: %s", c.Status, c.Reason, c.Message)
 }
 
-// The WORKPLACE codes of writes refused for ordering: parent missing, a cycle, children present.
-const (
-	codeParentNotFound = -4030
-	codeCycle          = -4031
-	codeHasChildren    = -4050
-)
-
-func orderingRefusals(writes []Write) Invariant {
+// orderingRefusals checks that no write was refused with one of codes, the provider's codes of a
+// write refused for ordering.
+func orderingRefusals(writes []Write, codes []string) Invariant {
 	inv := Invariant{Name: invOrdering, Checked: len(writes)}
 	for _, w := range writes {
-		switch w.Code {
-		case codeParentNotFound, codeCycle, codeHasChildren:
-			inv.Violations = append(inv.Violations, fmt.Sprintf("%s %s by %s refused with %d", w.Method, w.Key, w.Client, w.Code))
+		if w.Code != "" && slices.Contains(codes, w.Code) {
+			inv.Violations = append(inv.Violations, fmt.Sprintf("%s %s by %s refused with %s", w.Method, w.Key, w.Client, w.Code))
 		}
 	}
 	return inv
@@ -252,6 +242,6 @@ func bothWrote(writes []Write) Invariant {
 	return inv
 }
 
-func sameDepartment(a, b ncpfake.Department) bool {
-	return a.Name == b.Name && a.ParentExternalKey == b.ParentExternalKey
+func sameDepartment(a, b remoteDepartment) bool {
+	return a.Name == b.Name && a.Parent == b.Parent
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"syscall"
 	"time"
 )
@@ -22,16 +21,13 @@ type managerProcess struct {
 	starts int
 }
 
-// managerFlags are a run's manager flags: remote calls through url at qps, fast retries and timeouts so
-// that faults show within seconds, and, with leaderElection, the lease of a failover run.
-func managerFlags(kubeconfig, url string, qps int, requestTimeout time.Duration, leaderElection bool) []string {
+// managerFlags are a run's manager flags but those of its cloud (cloud.managerFlags: where, how
+// fast, with what timeout): a short sync period so that faults show within seconds, and, with
+// leaderElection, the lease of a failover run.
+func managerFlags(kubeconfig string, leaderElection bool) []string {
 	args := []string{
 		"--kubeconfig", kubeconfig,
 		"--allow-insecure-endpoints",
-		"--ncp-workplace-endpoint", url,
-		"--ncp-organization-endpoint", url,
-		"--ncp-qps", strconv.Itoa(qps), "--ncp-burst", strconv.Itoa(qps),
-		"--ncp-request-timeout", requestTimeout.String(),
 		"--max-concurrent-reconciles", "10",
 		"--sync-period", "15s",
 		"--metrics-bind-address", "0",

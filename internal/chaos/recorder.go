@@ -2,13 +2,10 @@ package chaos
 
 import (
 	"bytes"
-	"encoding/json"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 )
@@ -34,8 +31,8 @@ type Write struct {
 	Key     string // the department's external key
 	Arrived time.Time
 	Status  int
-	Code    int  // WORKPLACE's error code, when the answer carried one
-	Stalled bool // applied, answer held back past the client's timeout
+	Code    string // the provider's error code, when the answer carried one
+	Stalled bool   // applied, answer held back past the client's timeout
 }
 
 // Applied reports whether the fake carried the write out.
@@ -56,10 +53,10 @@ type Tally struct {
 // Injected is the number of faults of every kind.
 func (t Tally) Injected() int { return t.Throttled + t.Unavailable + t.Stalls + t.Resets }
 
-// Recorder serves the fake NCP to the managers, one listener per manager so that every write is
+// Recorder serves a cloud's fake to the managers, one listener per manager so that every write is
 // attributed to the manager that sent it, injects NetworkFaults and records the writes.
 type Recorder struct {
-	fake http.Handler
+	fake cloud
 
 	mu      sync.Mutex
 	faults  NetworkFaults
@@ -68,8 +65,8 @@ type Recorder struct {
 	servers []*httptest.Server
 }
 
-// NewRecorder wraps the fake's handler.
-func NewRecorder(fake http.Handler) *Recorder { return &Recorder{fake: fake} }
+// newRecorder wraps the fake.
+func newRecorder(fake cloud) *Recorder { return &Recorder{fake: fake} }
 
 // Listen starts a listener for one client and returns its base URL.
 func (r *Recorder) Listen(client string) string {
@@ -120,18 +117,13 @@ func (r *Recorder) Reset() {
 	r.writes, r.tally = nil, Tally{}
 }
 
-const (
-	departmentPath   = "/organization/apigw/v2/company/"
-	organizationPath = "/open-api/v1/org"
-)
-
 func (r *Recorder) serve(client string, w http.ResponseWriter, req *http.Request) {
 	arrived := time.Now()
 	r.mu.Lock()
 	faults := r.faults
 	r.tally.Requests++
 	reset := chance(faults.ResetFraction)
-	orgDown := faults.OrganizationAPIDown && strings.HasPrefix(req.URL.Path, organizationPath)
+	orgDown := faults.OrganizationAPIDown && r.fake.organizationAPI(req.URL.Path)
 	switch {
 	case reset:
 		r.tally.Resets++
@@ -146,13 +138,11 @@ func (r *Recorder) serve(client string, w http.ResponseWriter, req *http.Request
 		return
 	}
 	if orgDown {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte(`{"error":{"errorCode":"503","message":"Service Unavailable"}}`))
+		r.fake.organizationAPIDown(w)
 		return
 	}
 
-	key, isWrite := writtenKey(req)
+	key, isWrite := r.fake.write(req)
 	answer := &bufferedAnswer{header: http.Header{}}
 	r.fake.ServeHTTP(answer, req)
 	stall := isWrite && answer.status < 300 && chance(faults.StallFraction)
@@ -170,7 +160,7 @@ func (r *Recorder) serve(client string, w http.ResponseWriter, req *http.Request
 	if isWrite {
 		r.writes = append(r.writes, Write{
 			Client: client, Method: req.Method, Key: key, Arrived: arrived,
-			Status: answer.status, Code: errorCode(answer.body.Bytes()), Stalled: stall,
+			Status: answer.status, Code: r.fake.errorCode(answer.body.Bytes()), Stalled: stall,
 		})
 	}
 	r.mu.Unlock()
@@ -185,40 +175,6 @@ func (r *Recorder) serve(client string, w http.ResponseWriter, req *http.Request
 		}
 	}
 	answer.copyTo(w)
-}
-
-// writtenKey returns the external key of a department write, and whether req is one.
-func writtenKey(req *http.Request) (string, bool) {
-	switch req.Method {
-	case http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch:
-	default:
-		return "", false
-	}
-	rest, ok := strings.CutPrefix(req.URL.EscapedPath(), departmentPath)
-	if !ok {
-		return "", false
-	}
-	parts := strings.Split(rest, "/")
-	if len(parts) != 3 || parts[1] != "department" {
-		return "", false
-	}
-	key, err := url.PathUnescape(parts[2])
-	return key, err == nil
-}
-
-// errorCode reads WORKPLACE's numeric error code from an error answer, or 0.
-func errorCode(body []byte) int {
-	var e struct {
-		Code json.Number `json:"code"`
-	}
-	if json.Unmarshal(body, &e) != nil {
-		return 0
-	}
-	n, err := e.Code.Int64()
-	if err != nil {
-		return 0
-	}
-	return int(n)
 }
 
 // resetConnection closes the client's connection with a TCP reset.

@@ -14,7 +14,7 @@ func Print(w io.Writer, results []Result) {
 		if r.Failed() {
 			verdict = "FAILED"
 		}
-		fmt.Fprintf(w, "\n== %s: %s in %.0fs (seed %d)\n", r.Run, verdict, r.Duration.Seconds(), r.Seed)
+		fmt.Fprintf(w, "\n== %s %s: %s in %.0fs (seed %d)\n", r.Provider, r.Run, verdict, r.Duration.Seconds(), r.Seed)
 		fmt.Fprintf(w, "   kills survived: %d (%d with remote changes still to make)   failovers: %d", r.Kills, r.KillsMidWork, r.Failovers)
 		if len(r.Takeovers) > 0 {
 			took := make([]string, len(r.Takeovers))
