@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // TestChaos runs the short version of every run on both clouds: a smaller chart and fewer kills
