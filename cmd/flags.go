@@ -19,6 +19,7 @@ const minSyncPeriod = time.Second
 // limits are the manager's numeric flags, which must be in range for it to work at all.
 type limits struct {
 	syncPeriod    time.Duration
+	deletionGrace time.Duration
 	maxConcurrent int
 	ncpQPS        float64
 	ncpBurst      int
@@ -63,6 +64,9 @@ func validateFlags(l limits, e endpoints) error {
 		}
 	}
 	check(l.syncPeriod >= minSyncPeriod, "sync-period", l.syncPeriod, "at least "+minSyncPeriod.String())
+	// Below a second, deletionTimestamp's whole seconds would make it meaningless; above an hour a
+	// Department deleted on its own would seem stuck.
+	check(l.deletionGrace >= time.Second && l.deletionGrace <= time.Hour, "deletion-grace", l.deletionGrace, "between 1s and 1h")
 	check(l.maxConcurrent >= 1, "max-concurrent-reconciles", l.maxConcurrent, "at least 1")
 	check(l.ncpQPS > 0, "ncp-qps", l.ncpQPS, "greater than 0")
 	check(l.ncpBurst >= 1, "ncp-burst", l.ncpBurst, "at least 1")

@@ -7,7 +7,7 @@ import (
 )
 
 func TestValidateFlags(t *testing.T) {
-	defaults := limits{syncPeriod: 10 * time.Minute, maxConcurrent: 4, ncpQPS: 10, ncpBurst: 20, ncpTimeout: 30 * time.Second, hwQPS: 10, hwBurst: 20, hwTimeout: 30 * time.Second,
+	defaults := limits{syncPeriod: 10 * time.Minute, deletionGrace: 10 * time.Second, maxConcurrent: 4, ncpQPS: 10, ncpBurst: 20, ncpTimeout: 30 * time.Second, hwQPS: 10, hwBurst: 20, hwTimeout: 30 * time.Second,
 		leaseDuration: 15 * time.Second, renewDeadline: 10 * time.Second, retryPeriod: 2 * time.Second}
 	if err := validateFlags(defaults, endpoints{hwAllowedDomains: defaultHuaweiDomains}); err != nil {
 		t.Fatalf("the defaults are refused: %v", err)
@@ -27,6 +27,8 @@ func TestValidateFlags(t *testing.T) {
 		"negative timeout":           {func(l *limits) { l.ncpTimeout = -time.Second }, "--ncp-request-timeout=-1s"},
 		"zero Huawei timeout":        {func(l *limits) { l.hwTimeout = 0 }, "--huaweicloud-request-timeout=0s"},
 		"sync period of a milli":     {func(l *limits) { l.syncPeriod = time.Millisecond }, "--sync-period=1ms"},
+		"no deletion grace":          {func(l *limits) { l.deletionGrace = 0 }, "--deletion-grace=0s"},
+		"a day of deletion grace":    {func(l *limits) { l.deletionGrace = 24 * time.Hour }, "--deletion-grace=24h0m0s"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -39,13 +41,13 @@ func TestValidateFlags(t *testing.T) {
 		})
 	}
 	// Every flag out of range is named at once.
-	if err := validateFlags(limits{}, endpoints{}); err == nil || strings.Count(err.Error(), "\n")+1 != 11 {
-		t.Fatalf("all zero: %v, want eleven flags named", err)
+	if err := validateFlags(limits{}, endpoints{}); err == nil || strings.Count(err.Error(), "\n")+1 != 12 {
+		t.Fatalf("all zero: %v, want twelve flags named", err)
 	}
 }
 
 func TestValidateEndpointFlags(t *testing.T) {
-	valid := limits{syncPeriod: time.Minute, maxConcurrent: 1, ncpQPS: 1, ncpBurst: 1, ncpTimeout: time.Second, hwQPS: 1, hwBurst: 1, hwTimeout: time.Second,
+	valid := limits{syncPeriod: time.Minute, deletionGrace: time.Second, maxConcurrent: 1, ncpQPS: 1, ncpBurst: 1, ncpTimeout: time.Second, hwQPS: 1, hwBurst: 1, hwTimeout: time.Second,
 		leaseDuration: 3 * time.Second, renewDeadline: 2 * time.Second, retryPeriod: time.Second}
 	fake := map[string]string{"ncp-workplace-endpoint": "http://127.0.0.1:18080"}
 	cases := map[string]struct {

@@ -35,6 +35,7 @@ func main() {
 		leaseDuration, renewDeadline  time.Duration
 		retryPeriod                   time.Duration
 		syncPeriod                    time.Duration
+		deletionGrace                 time.Duration
 		maxConcurrent                 int
 		ncpWorkplace, ncpOrganization string
 		ncpQPS                        float64
@@ -65,6 +66,8 @@ func main() {
 	flag.DurationVar(&renewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew its lease before it stops leading.")
 	flag.DurationVar(&retryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to acquire or renew the lease.")
 	flag.DurationVar(&syncPeriod, "sync-period", 10*time.Minute, "How often each Organization's remote chart is listed again to correct drift (jittered by ±10%).")
+	flag.DurationVar(&deletionGrace, "deletion-grace", controller.DefaultDeletionGrace,
+		"How long after the last Department deletion of an Organization its Departments wait before deleting their remote departments, so that an Organization (deletionPolicy Orphan) deleted with them is seen first.")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "Departments reconciled in parallel.")
 	flag.StringVar(&ncpWorkplace, "ncp-workplace-endpoint", "", "Base URL replacing the site's WORKPLACE host, e.g. http://127.0.0.1:18080 for bin/fakencp.")
 	flag.StringVar(&ncpOrganization, "ncp-organization-endpoint", "", "Base URL replacing the site's NCP Organization host.")
@@ -87,7 +90,7 @@ func main() {
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	if err := validateFlags(limits{
-		syncPeriod: syncPeriod, maxConcurrent: maxConcurrent, ncpQPS: ncpQPS, ncpBurst: ncpBurst,
+		syncPeriod: syncPeriod, deletionGrace: deletionGrace, maxConcurrent: maxConcurrent, ncpQPS: ncpQPS, ncpBurst: ncpBurst,
 		ncpTimeout: ncpTimeout, hwQPS: hwQPS, hwBurst: hwBurst, hwTimeout: hwTimeout,
 		leaseDuration: leaseDuration, renewDeadline: renewDeadline, retryPeriod: retryPeriod,
 	}, endpoints{
@@ -161,6 +164,7 @@ func main() {
 	if err := controller.Setup(ctx, mgr, controller.Options{
 		Connector:               connectors,
 		SyncPeriod:              syncPeriod,
+		DeletionGrace:           deletionGrace,
 		MaxConcurrentReconciles: maxConcurrent,
 		WatchCredentialSecrets:  scope.watchSecrets,
 	}); err != nil {
