@@ -224,7 +224,7 @@ func (r *DepartmentReconciler) awaitOrganization(ctx context.Context, s *departm
 	}
 	grace := cmp.Or(r.DeletionGrace, DefaultDeletionGrace)
 	r.deletions.note(dept)
-	at := deleteAfter(dept, r.deletions.lastOf(types.NamespacedName{Namespace: dept.Namespace, Name: s.org.name}), grace)
+	at := deleteAfter(r.deletions.deletedAt(dept), r.deletions.lastOf(types.NamespacedName{Namespace: dept.Namespace, Name: s.org.name}), grace)
 	now := time.Now()
 	// Within the grace, any reading made since the Department's deletion will do (the rest waits
 	// anyway); at its end, only one made after it.
@@ -457,7 +457,7 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 	// rather than holding a worker that other Organizations' work may be waiting for.
 	ctx = httpretry.WithMaxWait(ctx, maxTurnWait)
 	if d.action != actNone && d.action != actRelease {
-		finished, err := inv.writeStarted(ctx)
+		finished, err := inv.writeStarted(ctx, maxTurnWait)
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
+	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -35,6 +36,11 @@ type inventory struct {
 	// listStarted is when the listing the chart rests on began; listedAt when it ended;
 	// prevListStarted when the complete listing before it began.
 	listStarted, listedAt, prevListStarted time.Time
+	// answeredStarted is when the latest listing the chart took in began, one whose pages did not
+	// add up included: callers that want a listing no older than a time wait for it (listedSince),
+	// while listStarted, which says which writes a listing shows as the remote system holds them,
+	// moves only with complete ones.
+	answeredStarted time.Time
 	// lastCreate is when orgsync last created a department in the chart.
 	lastCreate time.Time
 	// inflight is the listing under way, if any; journal the writes applied while it runs, to be
@@ -291,7 +297,7 @@ func (inv *inventory) age(now time.Time) time.Duration {
 func (inv *inventory) listedSince(ctx context.Context, since time.Time, conn *provider.Connection, list func(context.Context) ([]provider.Department, error)) error {
 	for {
 		inv.mu.Lock()
-		if inv.complete && !inv.listStarted.Before(since) {
+		if inv.complete && !inv.answeredStarted.Before(since) {
 			inv.mu.Unlock()
 			return nil
 		}
@@ -343,9 +349,10 @@ func (inv *inventory) listedSince(ctx context.Context, since time.Time, conn *pr
 }
 
 // finishPartialListing ends l with the departments a listing whose pages did not add up did
-// read, when the chart rests on a complete listing already: the departments it did not know are
-// added, nothing is removed or changed, and the listing counts as one that concluded nothing
-// about what is gone. It reports false, changing nothing, when there is no complete chart yet.
+// read, when the chart rests on a complete listing already: they are taken in as a listing a
+// write disturbed shows them, nothing is removed, and the listing counts as one that concluded
+// nothing about what is gone. It reports false, changing nothing, when there is no complete
+// chart yet.
 func (inv *inventory) finishPartialListing(l *listing, read []provider.Department) bool {
 	inv.mu.Lock()
 	if !inv.complete {
@@ -353,13 +360,13 @@ func (inv *inventory) finishPartialListing(l *listing, read []provider.Departmen
 		return false
 	}
 	listed := maps.Clone(inv.byKey)
+	readKeys := make(map[string]bool, len(read))
 	for _, d := range read {
-		if _, known := listed[d.Key]; !known {
-			listed[d.Key] = d
-		}
+		listed[d.Key] = d
+		readKeys[d.Key] = true
 	}
 	inv.mu.Unlock()
-	inv.finishListingAs(l, listed, nil, true)
+	inv.finishListingAs(l, listed, readKeys, nil, true)
 	return true
 }
 
@@ -392,18 +399,22 @@ func (inv *inventory) quieten(ctx context.Context, l *listing) error {
 // announces what changed.
 func (inv *inventory) finishListing(l *listing, depts []provider.Department, err error) {
 	var listed map[string]provider.Department
+	var read map[string]bool
 	if err == nil {
 		listed = make(map[string]provider.Department, len(depts))
+		read = make(map[string]bool, len(depts))
 		for _, d := range depts {
 			listed[d.Key] = d
+			read[d.Key] = true
 		}
 	}
-	inv.finishListingAs(l, listed, err, false)
+	inv.finishListingAs(l, listed, read, err, false)
 }
 
-// finishListingAs ends l with the chart it listed (or err). A partial listing concluded nothing
-// about what is gone, whatever it lacks.
-func (inv *inventory) finishListingAs(l *listing, listed map[string]provider.Department, err error, partial bool) {
+// finishListingAs ends l with the chart it listed (or err); read holds the keys the listing itself
+// showed. A partial listing concluded nothing about what is gone, whatever it lacks, and says
+// nothing of the writes made before it about the departments it did not read.
+func (inv *inventory) finishListingAs(l *listing, listed map[string]provider.Department, read map[string]bool, err error, partial bool) {
 	inv.mu.Lock()
 	l.err = err
 	inv.inflight = nil
@@ -446,15 +457,19 @@ func (inv *inventory) finishListingAs(l *listing, listed map[string]provider.Dep
 		}
 		change = inv.replaceLocked(listed)
 		for key, m := range inv.moving {
-			// The listing shows whether an undecided move was made; either way, it is decided.
-			if !m.ended.IsZero() && m.ended.Before(l.started) {
+			// A listing that shows the department tells whether an undecided move was made;
+			// either way, it is decided.
+			if !m.ended.IsZero() && m.ended.Before(l.started) && read[key] {
 				delete(inv.moving, key)
 				inv.wakeLocked(&change, m.parent)
 			}
 		}
 		inv.complete = true
-		inv.prevListStarted = inv.listStarted
-		inv.listStarted, inv.listedAt = l.started, time.Now()
+		if !partial {
+			inv.prevListStarted = inv.listStarted
+			inv.listStarted = l.started
+		}
+		inv.answeredStarted, inv.listedAt = l.started, time.Now()
 	}
 	inv.mu.Unlock()
 	close(l.done)
@@ -545,14 +560,20 @@ func (inv *inventory) remove(key string) {
 
 // writeStarted records a remote write under way until the returned function is called: listings
 // that overlap it are not trusted to show what is gone. While a quiet listing is under way, it
-// first waits for that listing to end (or for ctx).
-func (inv *inventory) writeStarted(ctx context.Context) (finished func(), err error) {
+// first waits for that listing to end, at most maxWait: then it fails with a *LimitedError, so
+// that the worker requeues the write rather than wait for a listing that may take long (a large
+// or throttled chart) while other Organizations' work waits for a worker.
+func (inv *inventory) writeStarted(ctx context.Context, maxWait time.Duration) (finished func(), err error) {
+	timeout := time.NewTimer(maxWait)
+	defer timeout.Stop()
 	inv.mu.Lock()
 	for inv.quiet != nil {
 		quiet := inv.quiet
 		inv.mu.Unlock()
 		select {
 		case <-quiet.done:
+		case <-timeout.C:
+			return nil, &httpretry.LimitedError{Op: "remote write", Delay: maxWait}
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
