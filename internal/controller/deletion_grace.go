@@ -29,15 +29,20 @@ import (
 // kubectl call is one run of deletions less than a second apart.
 const DefaultDeletionGrace = 10 * time.Second
 
-// deletionRuns remembers, per Organization, the latest deletionTimestamp among its Departments,
-// as the informer delivers them: a Department's grace runs until grace after it.
+// deletionRuns remembers, per Organization, the latest deletion among its Departments, as the
+// informer delivers them: a Department's grace runs until grace after it. A deletion counts from
+// its deletionTimestamp or, when later, from when this manager first saw it: deletionTimestamp is
+// the API server's clock, and a manager whose clock runs ahead of it would otherwise find the
+// grace over before it began.
 type deletionRuns struct {
 	mu     sync.Mutex
 	latest map[types.NamespacedName]time.Time
+	// seen is when this manager first saw each deleting Department, by UID.
+	seen map[types.UID]time.Time
 }
 
 func newDeletionRuns() *deletionRuns {
-	return &deletionRuns{latest: map[types.NamespacedName]time.Time{}}
+	return &deletionRuns{latest: map[types.NamespacedName]time.Time{}, seen: map[types.UID]time.Time{}}
 }
 
 // note records dept's deletion, if it is being deleted.
@@ -46,9 +51,9 @@ func (d *deletionRuns) note(dept *v1alpha1.Department) {
 		return
 	}
 	org := types.NamespacedName{Namespace: dept.Namespace, Name: dept.Spec.OrganizationRef.Name}
-	at := dept.DeletionTimestamp.Time
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	at := d.deletedAtLocked(dept)
 	if at.After(d.latest[org]) {
 		d.latest[org] = at
 	}
@@ -58,6 +63,31 @@ func (d *deletionRuns) note(dept *v1alpha1.Department) {
 			delete(d.latest, k)
 		}
 	}
+	for uid, t := range d.seen {
+		if time.Since(t) > time.Hour {
+			delete(d.seen, uid)
+		}
+	}
+}
+
+// deletedAt is when dept's deletion counts from: its deletionTimestamp, or when this manager
+// first saw it deleting if that is later.
+func (d *deletionRuns) deletedAt(dept *v1alpha1.Department) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.deletedAtLocked(dept)
+}
+
+func (d *deletionRuns) deletedAtLocked(dept *v1alpha1.Department) time.Time {
+	first, ok := d.seen[dept.UID]
+	if !ok {
+		first = time.Now()
+		d.seen[dept.UID] = first
+	}
+	if at := dept.DeletionTimestamp.Time; at.After(first) {
+		return at
+	}
+	return first
 }
 
 // lastOf returns the latest deletionTimestamp seen among the Departments of org.
@@ -86,11 +116,11 @@ func (d *deletionRuns) handler() handler.TypedEventHandler[client.Object, reconc
 }
 
 // deleteAfter is when a deleting Department whose Organization's deletionPolicy is Orphan may
-// delete its remote department: grace after its own deletion or, when later, after the last
-// deletion of a Department of its Organization. deletionTimestamps have whole seconds: the
-// deletion may have come up to a second after the one recorded.
-func deleteAfter(dept *v1alpha1.Department, lastInOrganization time.Time, grace time.Duration) time.Time {
-	from := dept.DeletionTimestamp.Time
+// delete its remote department: grace after its own deletion (deletedAt) or, when later, after
+// the last deletion of a Department of its Organization. deletionTimestamps have whole seconds:
+// the deletion may have come up to a second after the one recorded.
+func deleteAfter(deletedAt, lastInOrganization time.Time, grace time.Duration) time.Time {
+	from := deletedAt
 	if lastInOrganization.After(from) {
 		from = lastInOrganization
 	}

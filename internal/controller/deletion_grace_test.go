@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -94,19 +95,40 @@ func TestNamespaceReader(t *testing.T) {
 
 func TestDeletionRunsRecordTheLatestDeletionPerOrganization(t *testing.T) {
 	runs := newDeletionRuns()
+	uid := 0
 	at := func(org string, deleted time.Time) *v1alpha1.Department {
+		uid++
 		return testDepartment("team", "", func(d *v1alpha1.Department) {
+			d.UID = types.UID(fmt.Sprint(uid))
 			d.Spec.OrganizationRef.Name = org
 			d.DeletionTimestamp = &metav1.Time{Time: deleted}
 		})
 	}
-	now := time.Now().Truncate(time.Second)
+	now := time.Now().Truncate(time.Second).Add(time.Minute) // the API server's clock, ahead
 	runs.note(at("acme", now))
 	runs.note(at("acme", now.Add(-3*time.Second))) // delivered late
 	runs.note(at("other", now.Add(5*time.Second)))
 	runs.note(testDepartment("live", "")) // not being deleted
 	if got := runs.lastOf(types.NamespacedName{Namespace: "ns", Name: "acme"}); !got.Equal(now) {
 		t.Fatalf("acme: %v, want %v", got, now)
+	}
+
+	// A manager whose clock runs ahead of the API server's counts a deletion from when it saw it:
+	// else a deletion stamped 30 s "ago" would find its grace over before it began.
+	skewed := at("skewed", time.Now().Add(-30*time.Second))
+	before := time.Now()
+	runs.note(skewed)
+	if got := runs.deletedAt(skewed); got.Before(before) {
+		t.Fatalf("a deletion stamped 30s before it was seen counts from %v, want at least %v", got, before)
+	}
+	if got := runs.lastOf(types.NamespacedName{Namespace: "ns", Name: "skewed"}); got.Before(before) {
+		t.Fatalf("skewed's latest deletion: %v, want at least %v", got, before)
+	}
+	// Seen again later (a status write), it still counts from the first sight.
+	first := runs.deletedAt(skewed)
+	time.Sleep(2 * time.Millisecond)
+	if got := runs.deletedAt(skewed); !got.Equal(first) {
+		t.Fatalf("seen again: counts from %v, want the first sight %v", got, first)
 	}
 	if got := runs.lastOf(types.NamespacedName{Namespace: "elsewhere", Name: "acme"}); !got.IsZero() {
 		t.Fatalf("another namespace's acme: %v, want none", got)

@@ -320,7 +320,7 @@ func TestDeleteAfter(t *testing.T) {
 		"others still being deleted after it (kubectl, one by one)":  {last: deleted.Add(30 * time.Second), want: deleted.Add(41 * time.Second)},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if got := deleteAfter(dept, tc.last, 10*time.Second); !got.Equal(tc.want) {
+			if got := deleteAfter(dept.DeletionTimestamp.Time, tc.last, 10*time.Second); !got.Equal(tc.want) {
 				t.Fatalf("deleteAfter = %v, want %v", got, tc.want)
 			}
 		})
