@@ -36,9 +36,11 @@ var (
 	// the Organization API itself. Nothing documents that answer; this one is read so because GET
 	// /open-api/v1/org has no path parameter (a 404 cannot be about a number or a name the caller
 	// sent) and the body carries an error code that is the service's, not one of the gateway's
-	// numeric codes (300: no route). A 404 without a code, the gateway's, a 400, and a 200 that holds
-	// no organization or cannot be read are not: orgsync creates an organization on this answer
-	// only, a one-way step for an account.
+	// numeric codes (300: no route), and that names a missing organization (ORGANIZATION_NOT_FOUND,
+	// ORG_NOT_EXIST, ...). A 404 without a code, with another code (a proxy's NOT_FOUND, another
+	// service's MEMBER_NOT_FOUND behind a wrong endpoint), the gateway's, a 400, and a 200 that
+	// holds no organization or cannot be read are not: orgsync creates an organization on this
+	// answer only, a one-way step for an account.
 	ErrNoOrganization = errors.New("ncp: the account belongs to no organization")
 	// ErrAlreadyExists: HTTP 409. Messages are not read: a 400 saying that
 	// something "already exists" may be about another field (an e-mail address).
@@ -179,15 +181,16 @@ func (e *APIError) noRoute() bool {
 	return e.StatusCode == http.StatusNotFound && e.Code == codeGatewayNoRoute
 }
 
-// fromService reports whether a 404 carries an error code of the service's own: one that is not
-// a number, as every API gateway code (100 to 900) is. Such an answer was made by the service
-// behind the gateway, not by the gateway or anything else on the way.
-func (e *APIError) fromService() bool {
-	if e.Code == "" {
+// namesNoOrganization reports whether a 404 carries an error code of the service's own that names
+// a missing organization: not a number, as every API gateway code (100 to 900) is, and spelling
+// "organization" (or "org") and "not found" or "not exist". Such an answer was made by the
+// Organization API behind the gateway, about an organization, and can mean nothing else.
+func (e *APIError) namesNoOrganization() bool {
+	if _, err := strconv.ParseInt(e.Code, 10, 64); e.Code == "" || err == nil {
 		return false
 	}
-	_, numeric := strconv.ParseInt(e.Code, 10, 64)
-	return numeric != nil
+	code := strings.NewReplacer("_", "", "-", "", " ", "", ".", "").Replace(strings.ToUpper(e.Code))
+	return strings.Contains(code, "ORG") && (strings.Contains(code, "NOTFOUND") || strings.Contains(code, "NOTEXIST"))
 }
 
 // classify tells httpretry what a failed attempt means for repeating it:

@@ -81,7 +81,7 @@ func (c *Client) GetOrganization(ctx context.Context) (*Organization, error) {
 	var resp organizationResponse
 	if err := c.do(ctx, call{method: http.MethodGet, base: c.organizationBase, path: organizationPath}, &resp); err != nil {
 		var apiErr *APIError
-		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && apiErr.fromService() {
+		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && apiErr.namesNoOrganization() {
 			return nil, fmt.Errorf("%w: %w", ErrNoOrganization, err)
 		}
 		return nil, err

@@ -184,7 +184,7 @@ func TestFakeOrganizationAnswers(t *testing.T) {
 }
 
 // The answers the fake cannot give (a gateway in front of the service, a proxy): only a 404 with
-// a code of the Organization API's own is "no organization".
+// a code of the Organization API's own that names a missing organization is "no organization".
 func TestGetOrganizationNoOrganizationOnlyFromTheOrganizationAPI(t *testing.T) {
 	tests := []struct {
 		name string
@@ -192,7 +192,10 @@ func TestGetOrganizationNoOrganizationOnlyFromTheOrganizationAPI(t *testing.T) {
 		want bool // ErrNoOrganization
 	}{
 		{"404 with the API's own code", status(404, `{"error":{"errorCode":"ORGANIZATION_NOT_FOUND","message":"x"}}`), true},
-		{"404 with a top-level code", status(404, `{"errorCode":"COMMON_404","message":"x"}`), true},
+		{"404 with a top-level code naming the organization", status(404, `{"errorCode":"ORG_NOT_EXIST","message":"x"}`), true},
+		{"404 with a code of its own that names no organization", status(404, `{"errorCode":"COMMON_404","message":"x"}`), false},
+		{"404 from another service behind a wrong endpoint", status(404, `{"responseError":{"returnCode":"MEMBER_NOT_FOUND","returnMessage":"x"}}`), false},
+		{"404 from a proxy", status(404, `{"code":"NOT_FOUND","msg":"x"}`), false},
 		{"gateway 404 errorCode 300 as a string", status(404, `{"error":{"errorCode":"300","message":"Not Found Exception"}}`), false},
 		{"gateway 404 errorCode 300 as a number", status(404, `{"error":{"errorCode":300,"message":"Not Found Exception"}}`), false},
 		{"404 without a body", status(404, ``), false},

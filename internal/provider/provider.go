@@ -178,6 +178,11 @@ type PartialListingError struct {
 func (e *PartialListingError) Error() string { return e.Err.Error() }
 func (e *PartialListingError) Unwrap() error { return e.Err }
 
+// ErrNotYetVisible is the error of a Create whose organization the read-back does not show yet
+// (the remote system may answer reads from a replica that lags): the organization was created,
+// so the caller looks again rather than create another.
+var ErrNotYetVisible = fmt.Errorf("%w: the organization was created but is not visible yet", ErrTransient)
+
 // Connector connects to the remote system of one Organization object with the credentials read
 // from its Secret (the Secret's data, key by key). Implementations keep per-Organization state
 // such as the rate limiter shared by all of its calls; Forget drops it.

@@ -174,3 +174,24 @@ func TestDeleteAnOrganizationAlreadyGone(t *testing.T) {
 		t.Fatalf("Delete by a member that is not the master: %v, want ErrCredentials", err)
 	}
 }
+
+// A create whose read-back still shows no organization (a read that lags the write) is no
+// observation of "none": the caller gets a transient error and looks again, rather than record
+// an organization without a number (whose deletion would then be skipped) or create another.
+func TestCreateReadBackThatLagsIsTransient(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"organizationNo":1001,"organizationName":"org-1001","organizationDesc":""}`))
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"error":{"errorCode":"ORGANIZATION_NOT_FOUND","message":"not found"}}`))
+	}))
+	defer srv.Close()
+	obs, err := connectTo(t, srv.URL).Organizations.Create(context.Background(), "acme")
+	if !errors.Is(err, provider.ErrNotYetVisible) || !errors.Is(err, provider.ErrTransient) || obs.Exists {
+		t.Fatalf("Create = %+v, %v; want ErrNotYetVisible (transient)", obs, err)
+	}
+}
