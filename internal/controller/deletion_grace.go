@@ -70,6 +70,13 @@ func (d *deletionRuns) note(dept *v1alpha1.Department) {
 	}
 }
 
+// forget drops what is remembered of the Department with uid.
+func (d *deletionRuns) forget(uid types.UID) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.seen, uid)
+}
+
 // deletedAt is when dept's deletion counts from: its deletionTimestamp, or when this manager
 // first saw it deleting if that is later.
 func (d *deletionRuns) deletedAt(dept *v1alpha1.Department) time.Time {

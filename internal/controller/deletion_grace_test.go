@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 )
@@ -132,5 +133,28 @@ func TestDeletionRunsRecordTheLatestDeletionPerOrganization(t *testing.T) {
 	}
 	if got := runs.lastOf(types.NamespacedName{Namespace: "elsewhere", Name: "acme"}); !got.IsZero() {
 		t.Fatalf("another namespace's acme: %v, want none", got)
+	}
+}
+
+// What the reconciler remembers of a Department goes with the object, also when its finalizer was
+// removed by hand and no reconcile of it comes again.
+func TestForgetGoneDropsWhatIsRememberedOfADepartment(t *testing.T) {
+	r := &DepartmentReconciler{deletions: newDeletionRuns()}
+	dept := testDepartment("team", "", func(d *v1alpha1.Department) {
+		d.UID = "uid-team"
+		d.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	})
+	r.rejections.Store(dept.UID, rejection{})
+	r.writes.Store(dept.UID, &writeCheck{})
+	r.deletions.note(dept)
+	r.forgetGone().Delete(context.Background(), event.DeleteEvent{Object: dept}, nil)
+	if _, ok := r.rejections.Load(dept.UID); ok {
+		t.Error("the rejection is still remembered")
+	}
+	if _, ok := r.writes.Load(dept.UID); ok {
+		t.Error("the write check is still remembered")
+	}
+	if _, ok := r.deletions.seen[dept.UID]; ok {
+		t.Error("the first sight of the deletion is still remembered")
 	}
 }

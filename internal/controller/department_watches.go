@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -33,6 +34,7 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, r.deletions.handler()).
+		Watches(&v1alpha1.Department{}, r.forgetGone()).
 		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.relatedDepartments),
 			builder.WithPredicates(relationChanged())).
 		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.otherClaimants),
@@ -232,4 +234,18 @@ func organizationStateChanged() predicate.Predicate {
 			isTrue(oldOrg.Status.Conditions, v1alpha1.ConditionConnected, oldOrg.Generation) !=
 				isTrue(newOrg.Status.Conditions, v1alpha1.ConditionConnected, newOrg.Generation)
 	}}
+}
+
+// forgetGone drops what the reconciler remembers of a Department, by UID, once the object is gone:
+// a Department whose finalizer someone removed by hand is never reconciled again, so its
+// reconcile cannot do it.
+func (r *DepartmentReconciler) forgetGone() handler.TypedEventHandler[client.Object, reconcile.Request] {
+	return handler.Funcs{
+		DeleteFunc: func(_ context.Context, e event.DeleteEvent, _ workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			uid := e.Object.GetUID()
+			r.rejections.Delete(uid)
+			r.writes.Delete(uid)
+			r.deletions.forget(uid)
+		},
+	}
 }
