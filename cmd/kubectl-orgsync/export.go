@@ -46,10 +46,11 @@ func newExportCommand(g *globalOptions) *cobra.Command {
 		Short: "Write the remote chart of an Organization as Department manifests",
 		Long: `Read the remote chart of an Organization (NCP WORKPLACE departments or Huawei Cloud
 OneAccess units) and write it as Department manifests which, applied to the cluster, make
-orgsync adopt every department without changing it: each manifest holds exactly the fields
-the provider compares (NCP: name, i18nNames, parentExternalKey, emailAddress,
-externalEmailReceive, displayOrder; Huawei Cloud: name, parentExternalKey, category), and
-nothing else (no status, no server fields).
+orgsync adopt every department without changing it: each manifest holds the fields the
+provider compares (NCP: name, i18nNames, parentExternalKey, emailAddress,
+externalEmailReceive, displayOrder; Huawei Cloud: name, parentExternalKey, category) that hold
+a value remotely (a blank one is left out, and so left unmanaged), and nothing else (no status,
+no server fields).
 
 The chart is read with the Organization's credentials Secret, which you must be allowed to
 get (as with kubectl get secret); nothing is written, remotely or in the cluster. The remote

@@ -69,8 +69,8 @@ type exportResult struct {
 // see no difference: the fields the provider compares (its Diff) that hold a value, as the
 // controller builds the desired state (controller.DesiredDepartment; a blank field is left out,
 // and so not managed). A department whose values a Department cannot
-// hold (the CRD's validation, or a value that would differ once defaulted) is skipped with the
-// reason, and so is a department under a parent cycle.
+// hold (the CRD's validation) is skipped with the reason, and so is a department under a parent
+// cycle.
 func buildManifests(in exportInput) exportResult {
 	var res exportResult
 	claimed := map[string]bool{}
