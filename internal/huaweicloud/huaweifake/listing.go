@@ -1,5 +1,7 @@
 package huaweifake
 
+import "github.com/orgsync/orgsync/internal/fakeserver"
+
 // Paging is how the fake numbers the pages of a OneAccess listing (the offset parameter).
 type Paging int
 
@@ -51,17 +53,17 @@ type ListFailure struct {
 }
 
 // ListAnswer is how a list request that a ListFailure fails is answered.
-type ListAnswer int
+type ListAnswer = fakeserver.ListAnswer
 
 const (
 	// ListUnavailable answers 503 {"error_code":"APIGW.0503"}.
-	ListUnavailable ListAnswer = iota
+	ListUnavailable = fakeserver.ListUnavailable
 	// ListEmptyPage answers 200 with no units and the listing's true total: a page that comes back
 	// empty before the total is reached.
-	ListEmptyPage
+	ListEmptyPage = fakeserver.ListEmptyPage
 	// ListShortPage answers 200 with the page less its last unit (a page of one comes back empty)
 	// and the listing's true total: a page short of the limit before the total.
-	ListShortPage
+	ListShortPage = fakeserver.ListShortPage
 )
 
 // SetListFailure sets the list failure in force and restarts its count; nil removes it.
@@ -70,7 +72,7 @@ const (
 func (f *Fake) SetListFailure(lf *ListFailure) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.listing.failure, f.listing.requests, f.listing.failed = nil, 0, 0
+	f.listing.failure, f.listing.schedule = nil, fakeserver.ListSchedule{}
 	if lf != nil {
 		copied := *lf
 		f.listing.failure = &copied
@@ -81,8 +83,7 @@ func (f *Fake) SetListFailure(lf *ListFailure) {
 type listing struct {
 	paging   Paging
 	failure  *ListFailure // nil: none
-	requests int          // list requests counted since failure was set
-	failed   int          // list requests failed since failure was set
+	schedule fakeserver.ListSchedule
 }
 
 // listFailsLocked counts a list request and reports whether the list failure in force fails it,
@@ -92,11 +93,6 @@ func (f *Fake) listFailsLocked() (ListAnswer, bool) {
 	if lf == nil {
 		return 0, false
 	}
-	n := f.listing.requests
-	f.listing.requests++
-	fails := n >= lf.After && (lf.Every <= 1 || (n-lf.After+1)%lf.Every == 0) && (lf.Count <= 0 || f.listing.failed < lf.Count)
-	if fails {
-		f.listing.failed++
-	}
+	fails := f.listing.schedule.Fails(lf.After, lf.Count, lf.Every)
 	return lf.Answer, fails
 }

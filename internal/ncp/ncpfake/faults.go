@@ -59,17 +59,17 @@ type ListFailure struct {
 }
 
 // ListAnswer is how a list request that a ListFailure fails is answered.
-type ListAnswer int
+type ListAnswer = fakeserver.ListAnswer
 
 const (
 	// ListUnavailable answers as an unavailable endpoint does: 503 {"error":{"errorCode":"500",...}}.
-	ListUnavailable ListAnswer = iota
+	ListUnavailable = fakeserver.ListUnavailable
 	// ListEmptyPage answers 200 with no elements and the company's true totalCount: a page that
 	// comes back empty before the total is reached.
-	ListEmptyPage
+	ListEmptyPage = fakeserver.ListEmptyPage
 	// ListShortPage answers 200 with the page less its last element (a page of one comes back
 	// empty) and the company's true totalCount: a page short of the page size before the total.
-	ListShortPage
+	ListShortPage = fakeserver.ListShortPage
 )
 
 // SetListFailure sets the list failure in force and restarts its count; nil removes it.
@@ -79,7 +79,7 @@ const (
 func (f *Fake) SetListFailure(lf *ListFailure) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.listFailure, f.listRequests, f.listFailed = nil, 0, 0
+	f.listFailure, f.listSchedule = nil, fakeserver.ListSchedule{}
 	if lf != nil {
 		copied := *lf
 		f.listFailure = &copied
@@ -95,11 +95,6 @@ func (f *Fake) listFails(companyID string) (ListAnswer, bool) {
 	if lf == nil || (lf.CompanyID != "" && lf.CompanyID != companyID) {
 		return 0, false
 	}
-	n := f.listRequests
-	f.listRequests++
-	fails := n >= lf.After && (lf.Every <= 1 || (n-lf.After+1)%lf.Every == 0) && (lf.Count <= 0 || f.listFailed < lf.Count)
-	if fails {
-		f.listFailed++
-	}
+	fails := f.listSchedule.Fails(lf.After, lf.Count, lf.Every)
 	return lf.Answer, fails
 }

@@ -62,8 +62,7 @@ type Fake struct {
 	nextMemNo int64
 
 	listFailure  *ListFailure // nil: none
-	listRequests int          // list requests counted since listFailure was set
-	listFailed   int          // list requests failed since listFailure was set
+	listSchedule fakeserver.ListSchedule
 
 	// orgAnswers are the answers SetOrganizationAnswerFor set, by access key ("": every account).
 	orgAnswers map[string]organizationAnswer

@@ -1,0 +1,34 @@
+package fakeserver
+
+// ListAnswer is how a list request that a fake's list failure fails is answered.
+type ListAnswer int
+
+const (
+	// ListUnavailable answers as the service's unavailable endpoint does (a 503).
+	ListUnavailable ListAnswer = iota
+	// ListEmptyPage answers 200 with no rows and the listing's true total: a page that comes back
+	// empty before the total is reached.
+	ListEmptyPage
+	// ListShortPage answers 200 with the page less its last row (a page of one comes back empty)
+	// and the listing's true total: a page short of the page size before the total.
+	ListShortPage
+)
+
+// ListSchedule counts the list requests since a fake's list failure was set and says which of
+// them it fails: none of the first after, then every one (or, when every is above 1, every
+// every-th: the every-th, the 2·every-th, ...), count of them at most (0: no limit). The zero
+// value starts counting; it is not safe for concurrent use (the fake's lock guards it).
+type ListSchedule struct {
+	requests, failed int
+}
+
+// Fails counts one list request and reports whether the schedule fails it.
+func (s *ListSchedule) Fails(after, count, every int) bool {
+	n := s.requests
+	s.requests++
+	fails := n >= after && (every <= 1 || (n-after+1)%every == 0) && (count <= 0 || s.failed < count)
+	if fails {
+		s.failed++
+	}
+	return fails
+}
