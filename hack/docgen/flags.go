@@ -28,14 +28,10 @@ func flagsPage(root string) ([]byte, error) {
 		return nil, err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	manager, err := build(root, dir, "./cmd", "manager")
-	if err != nil {
+	if err := build(root, dir, "./cmd", "./cmd/kubectl-orgsync"); err != nil {
 		return nil, err
 	}
-	plugin, err := build(root, dir, "./cmd/kubectl-orgsync", "kubectl-orgsync")
-	if err != nil {
-		return nil, err
-	}
+	manager, plugin := filepath.Join(dir, "cmd"), filepath.Join(dir, "kubectl-orgsync")
 	var b bytes.Buffer
 	b.WriteString(flagsIntro)
 	if err := writeManager(&b, manager); err != nil {
@@ -58,15 +54,15 @@ and [kubectl orgsync](../plugin.md). Every command also takes ` + "`-h`, `--help
 
 `
 
-// build compiles the package pkg of the module at root into dir and returns the binary's path.
-func build(root, dir, pkg, name string) (string, error) {
-	out := filepath.Join(dir, name)
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+// build compiles the main packages pkgs of the module at root into dir, in one go build so that
+// they build in parallel; each binary is named after its package's directory.
+func build(root, dir string, pkgs ...string) error {
+	cmd := exec.Command("go", append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...) //nolint:gosec // G204: the repository's own packages
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, msg)
+		return fmt.Errorf("go build %s: %w\n%s", strings.Join(pkgs, " "), err, msg)
 	}
-	return out, nil
+	return nil
 }
 
 // help runs bin with args and --help. The environment is the caller's with HOME replaced by the
