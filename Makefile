@@ -22,6 +22,10 @@ manifests: ## Generate CRDs into config/crd/bases (and the Helm chart) and RBAC 
 generate: ## Generate DeepCopy methods.
 	$(CONTROLLER_GEN) object paths="./api/..."
 
+.PHONY: docs
+docs: manifests ## Generate docs/reference/: the flags from the binaries' --help, the CRD fields from config/crd/bases (make test fails when they drift).
+	$(GO) run ./hack/docgen
+
 .PHONY: fmt
 fmt: ## Run gofmt on the code.
 	$(GO) fmt ./...

@@ -97,7 +97,7 @@ exist are errors, as are refused credentials.
 Exit codes, as terraform plan -detailed-exitcode: 0 when nothing would change, 2 when something
 would (held deletes and releases included), 1 on an error, printed to standard error as
 "error: ...", and when a change cannot be made (x, printed with the plan). On a terminal the changes are coloured (--color), and a listing of more than a
-few pages shows its progress on standard error. -o json prints the plan for CI bots; its fields are documented in the README
+few pages shows its progress on standard error. -o json prints the plan for CI bots; its fields are documented in docs/plugin.md
 (formatVersion 1).`,
 		Example: `  # What applying a folder of Department manifests would change
   kubectl orgsync plan -f departments/

@@ -273,7 +273,7 @@ func testPlanMatchesTheManager(ctx context.Context, t *testing.T, h *harness, p 
 	}
 	t.Logf("plan:\n%s", text)
 	if p == v1alpha1.ProviderNCP {
-		// The README's example: the fakes' output, in the namespace of its prose.
+		// docs/plugin.md's example: the fakes' output, in the namespace of its prose.
 		golden(t, "plan-envtest.txt", []byte(strings.ReplaceAll(text, ns, "orgs")))
 	}
 	if code, out, errOut := pluginProcess(ctx, t, append([]string{"plan"}, args...)...); code != exitChanges || out != text || errOut != "" {
