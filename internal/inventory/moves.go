@@ -36,18 +36,24 @@ func (e *MoveWaitsError) Error() string { return "the move waits for a move unde
 // write is a guarded move: it is not sent, and Update returns a *MoveWaitsError, when the new
 // parent is, or may be, inside the department's subtree, counting the moves under way and those
 // whose answer was lost; otherwise the move is under way until update returns, and, if update
-// failed with provider.ErrTransient (an answer that is no answer may hide a move that was made),
-// until a listing that started after it shows the department.
+// failed with provider.ErrTransient or panicked (an answer that is no answer may hide a move that
+// was made), until a listing that started after it shows the department.
 func (inv *Inventory) Update(desired provider.Department, update func() (provider.Department, error)) (updated provider.Department, err error) {
 	below, started := inv.beginMove(desired.Key, desired.ParentKey)
 	if below != nil {
 		return provider.Department{}, &MoveWaitsError{Below: below}
 	}
+	answered := false
 	if started {
-		// Deferred, so that a write that panics does not leave a move under way for good.
-		defer func() { inv.endMove(desired.Key, desired.ParentKey, err == nil, errors.Is(err, provider.ErrTransient)) }()
+		// Deferred, so that a write that panics does not leave a move under way for good: it is
+		// held as one whose answer was lost.
+		defer func() {
+			inv.endMove(desired.Key, desired.ParentKey, answered && err == nil, !answered || errors.Is(err, provider.ErrTransient))
+		}()
 	}
-	if updated, err = update(); err == nil {
+	updated, err = update()
+	answered = true
+	if err == nil {
 		inv.Put(updated)
 	}
 	return updated, err

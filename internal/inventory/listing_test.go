@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/types"
-
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -171,125 +169,6 @@ func TestInventoryListingDisturbedByAWriteForgetsNothing(t *testing.T) {
 	}
 }
 
-func TestInventoryAnnouncesChanges(t *testing.T) {
-	var changes []Change
-	inv := New("ns", "acme", func(c Change) { changes = append(changes, c) })
-	_ = inv.ListedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) {
-		return depts("hq", "", "eng", "hq"), nil
-	})
-	waiter := types.NamespacedName{Namespace: "ns", Name: "rejected"}
-	inv.Watch("hq", waiter)
-	changes = nil
-
-	// Renamed by hand: the next listing announces the key, its parent and the watcher under it.
-	renamed := depts("hq", "", "eng", "hq")
-	renamed[1].Name = "By hand"
-	before := inv.View("x", "hq", false).SiblingsVersion
-	_ = inv.ListedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) { return renamed, nil })
-	if len(changes) != 1 || !slices.Equal(changes[0].Keys, []string{"eng"}) || !slices.Contains(changes[0].Parents, "hq") ||
-		!slices.Equal(changes[0].Watchers, []types.NamespacedName{waiter}) || len(changes[0].Appeared) != 0 {
-		t.Fatalf("changes = %+v", changes)
-	}
-	if inv.View("x", "hq", false).SiblingsVersion == before {
-		t.Fatal("a change under hq left its version as it was")
-	}
-
-	changes = nil
-	inv.Put(provider.Department{Key: "sales", ParentKey: "hq"})
-	if len(changes) != 1 || !slices.Equal(changes[0].Appeared, []string{"sales"}) || len(changes[0].Watchers) != 0 {
-		t.Fatalf("a create announced %+v (the watcher is woken once)", changes)
-	}
-}
-
-func TestInventoryViewFindsAParentInsideTheSubtree(t *testing.T) {
-	inv := New("ns", "acme", nil)
-	_ = inv.ListedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) {
-		// a > b > c; x is top-level; loop-1 and loop-2 form a cycle made by hand.
-		return depts("a", "", "b", "a", "c", "b", "x", "", "loop-1", "loop-2", "loop-2", "loop-1"), nil
-	})
-	cases := []struct {
-		key, parent string
-		want        []string
-	}{
-		{"a", "c", []string{"a", "b", "c"}},
-		{"a", "b", []string{"a", "b"}},
-		{"b", "x", nil},    // elsewhere
-		{"c", "a", nil},    // an ancestor, not a descendant
-		{"b", "a", nil},    // where it is: no move
-		{"x", "gone", nil}, // a parent the chart lacks
-		{"x", "loop-1", nil},
-		{"loop-1", "loop-2", nil}, // already its parent
-	}
-	for _, tc := range cases {
-		if got := inv.View(tc.key, tc.parent, false).ParentBelow; !slices.Equal(got, tc.want) {
-			t.Errorf("view(%q, %q).ParentBelow = %v, want %v", tc.key, tc.parent, got, tc.want)
-		}
-	}
-}
-
-func TestInventoryStartsNoMoveThatAMoveUnderWayTurnsIntoACycle(t *testing.T) {
-	var woken []types.NamespacedName
-	inv := New("ns", "acme", func(c Change) { woken = append(woken, c.Watchers...) })
-	_ = inv.ListedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) {
-		return depts("a", "", "b", "", "x", "a", "y", "b"), nil
-	})
-	// Each possible alone: a under y, b under x. Together: a > y > b > x > a.
-	if below, started := inv.beginMove("a", "y"); below != nil || !started {
-		t.Fatalf("a under y: below %v, started %v", below, started)
-	}
-	below, started := inv.beginMove("b", "x")
-	if started || !slices.Equal(below, []string{"b", "y", "a", "x"}) {
-		t.Fatalf("b under x with a's move under way: below %v, started %v; want the path b > y > a > x", below, started)
-	}
-	if v := inv.View("b", "x", false); !slices.Equal(v.ParentBelow, []string{"b", "y", "a", "x"}) {
-		t.Fatalf("a decision sees the move under way: parentBelow %v", v.ParentBelow)
-	}
-	waiter := types.NamespacedName{Namespace: "ns", Name: "b"}
-	inv.Watch("y", waiter)
-	// a's move fails: nothing changed remotely, but b may go now, and is woken.
-	inv.endMove("a", "y", false, false)
-	if !slices.Equal(woken, []types.NamespacedName{waiter}) {
-		t.Fatalf("woken %v, want %v", woken, waiter)
-	}
-	if below, started := inv.beginMove("b", "x"); below != nil || !started {
-		t.Fatalf("b under x once a's move ended: below %v, started %v", below, started)
-	}
-	// Not a move: nothing to record.
-	if below, started := inv.beginMove("y", "b"); below != nil || started {
-		t.Fatalf("y where it is: below %v, started %v", below, started)
-	}
-}
-
-func TestInventoryHoldsAnUndecidedMoveUntilAListingTells(t *testing.T) {
-	var woken []types.NamespacedName
-	inv := New("ns", "acme", func(c Change) { woken = append(woken, c.Watchers...) })
-	list := func(context.Context) ([]provider.Department, error) {
-		return depts("a", "", "b", "", "x", "a", "y", "b"), nil
-	}
-	_ = inv.ListedSince(context.Background(), time.Time{}, nil, list)
-	if _, started := inv.beginMove("a", "y"); !started {
-		t.Fatal("a under y not started")
-	}
-	// a's write timed out: a may be under y, or still at the top.
-	inv.endMove("a", "y", false, true)
-	if below, started := inv.beginMove("b", "x"); started || below == nil {
-		t.Fatalf("b under x while a may be under y: below %v, started %v", below, started)
-	}
-	waiter := types.NamespacedName{Namespace: "ns", Name: "b"}
-	inv.Watch("y", waiter)
-	// A listing that started after the timeout shows a where it was: the move was not made.
-	time.Sleep(time.Millisecond)
-	if err := inv.ListedSince(context.Background(), time.Now(), nil, list); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(woken, []types.NamespacedName{waiter}) {
-		t.Fatalf("woken %v, want %v", woken, waiter)
-	}
-	if below, started := inv.beginMove("b", "x"); below != nil || !started {
-		t.Fatalf("b under x once the listing told: below %v, started %v", below, started)
-	}
-}
-
 // While orgsync's own writes keep flowing, every listing overlaps one, and a listing that a write
 // disturbed concludes nothing about what it lacks: a department whose delete answer was lost (or
 // that was deleted by hand) would stay in the chart for ever, its Department's finalizer and its
@@ -412,5 +291,140 @@ func TestInventoryPartialListingConcludesNothing(t *testing.T) {
 	}
 	if inv.View("b", "hq", false).Self == nil {
 		t.Fatal("a failed quiet listing forgot b")
+	}
+}
+
+// An update's effect is judged on the first complete listing that started after it (NotApplied):
+// ListStarted and PrevListStarted move with complete listings only, while a caller that wants a
+// listing no older than a time is answered by a partial one too.
+func TestInventoryAdvancesListStartedOnlyWithCompleteListings(t *testing.T) {
+	inv := New("ns", "acme", nil)
+	if v := inv.View("hq", "", false); v.Complete || !v.ListStarted.IsZero() || inv.Age(time.Now()) < time.Hour {
+		t.Fatalf("an inventory never listed: %+v, age %v", v, inv.Age(time.Now()))
+	}
+	started := func() (time.Time, time.Time) {
+		v := inv.View("hq", "", false)
+		return v.ListStarted, v.PrevListStarted
+	}
+	listed(t, inv, depts("hq", ""))
+	first, prev := started()
+	if first.IsZero() || !prev.IsZero() {
+		t.Fatalf("after the first listing: started %v, previous %v", first, prev)
+	}
+	time.Sleep(time.Millisecond)
+	listed(t, inv, depts("hq", ""))
+	second, prev := started()
+	if !second.After(first) || !prev.Equal(first) {
+		t.Fatalf("after the second listing: started %v, previous %v; want after %v, and it", second, prev, first)
+	}
+	time.Sleep(time.Millisecond)
+	_ = inv.ListedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
+		return nil, errors.New("page 2 failed")
+	})
+	partialSince := time.Now()
+	calls := 0
+	partial := func(context.Context) ([]provider.Department, error) {
+		calls++
+		return nil, &provider.PartialListingError{Departments: depts("hq", ""), Err: errors.New("short page")}
+	}
+	if err := inv.ListedSince(context.Background(), partialSince, &provider.Connection{}, partial); err != nil {
+		t.Fatal(err)
+	}
+	if now, prev := started(); !now.Equal(second) || !prev.Equal(first) {
+		t.Fatalf("a failed and a partial listing moved the listing the chart rests on: %v, %v", now, prev)
+	}
+	if err := inv.ListedSince(context.Background(), partialSince, &provider.Connection{}, partial); err != nil || calls != 1 {
+		t.Fatalf("a caller the partial listing answers: %v after %d listings, want 1", err, calls)
+	}
+}
+
+// A create rests on the department being absent: one for a Department born after the listing the
+// chart rests on waits for a newer listing, unless orgsync has created a department since that
+// listing began (a bulk apply lists about once, not before each create).
+func TestInventoryCreateNeedsListing(t *testing.T) {
+	inv := New("ns", "acme", nil)
+	if inv.CreateNeedsListing(time.Now()) {
+		t.Fatal("an inventory never listed asks for a listing before a create: the gathering lists it first")
+	}
+	beforeListing := time.Now()
+	time.Sleep(time.Millisecond)
+	listed(t, inv, depts("hq", ""))
+	listStarted := inv.View("hq", "", false).ListStarted
+	time.Sleep(time.Millisecond)
+	afterListing := time.Now()
+	for _, tc := range []struct {
+		name string
+		born time.Time
+		want bool
+	}{
+		{"born before the listing", beforeListing, false},
+		{"born as the listing started", listStarted, false},
+		{"born after the listing", afterListing, true},
+	} {
+		if got := inv.CreateNeedsListing(tc.born); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	inv.Created(under("sales", "hq"))
+	if inv.CreateNeedsListing(time.Now()) {
+		t.Error("after a create since the listing: a listing asked for")
+	}
+}
+
+// The quiet listing waits for the writes under way, holds new ones back at most maxWait each
+// (then they are requeued), and, undisturbed, settles what is gone.
+func TestInventoryQuietListingHoldsWritesBackAtMostMaxWait(t *testing.T) {
+	before := depts("hq", "", "a", "hq", "b", "hq")
+	missingB := depts("hq", "", "a", "hq")
+	inv := New("ns", "acme", nil)
+	listed(t, inv, before)
+	for range QuietAfter { // listings that a write disturbed and that lacked b
+		_ = inv.ListedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
+			finished, _ := inv.WriteStarted(context.Background(), time.Minute)
+			finished()
+			return missingB, nil
+		})
+	}
+	if inv.View("b", "hq", false).Self == nil {
+		t.Fatal("a disturbed listing forgot b")
+	}
+	underWay, err := inv.WriteStarted(context.Background(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listing, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- inv.ListedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
+			close(listing)
+			<-release
+			return missingB, nil
+		})
+	}()
+	select {
+	case <-listing:
+		t.Fatal("the quiet listing started while a write was under way")
+	case <-time.After(20 * time.Millisecond):
+	}
+	underWay()
+	underWay() // a second call ends no other write
+	<-listing
+	var limited *httpretry.LimitedError
+	if _, err := inv.WriteStarted(context.Background(), 5*time.Millisecond); !errors.As(err, &limited) {
+		t.Fatalf("a write during the quiet listing: %v, want a *httpretry.LimitedError", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if inv.View("b", "hq", false).Self != nil {
+		t.Fatal("the quiet listing did not settle that b is gone")
+	}
+	if finished, err := inv.WriteStarted(context.Background(), time.Millisecond); err != nil {
+		t.Fatalf("a write after the quiet listing: %v", err)
+	} else {
+		finished()
+	}
+	if inv.writing != 0 {
+		t.Fatalf("%d writes under way, want none", inv.writing)
 	}
 }
