@@ -181,33 +181,9 @@ func TestInventoryConfirmsAbsenceWhileWritesKeepFlowing(t *testing.T) {
 	inv := New("ns", "acme", nil)
 	_ = inv.ListedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) { return before, nil })
 
-	// Writers that keep one write under way at every moment, as a delete storm does.
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	var underWay, writes atomic.Int64
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				finished, err := inv.WriteStarted(ctx, time.Millisecond)
-				var limited *httpretry.LimitedError
-				if errors.As(err, &limited) {
-					continue // requeued: a worker that does not wait for the quiet listing
-				}
-				if err != nil {
-					return
-				}
-				underWay.Add(1)
-				writes.Add(1)
-				time.Sleep(time.Millisecond)
-				underWay.Add(-1)
-				finished()
-			}
-		}()
-	}
-	for writes.Load() < 10 {
+	writers := keepWriting(inv)
+	defer writers.stop()
+	for writers.writes.Load() < 10 {
 		time.Sleep(time.Millisecond)
 	}
 
@@ -217,7 +193,7 @@ func TestInventoryConfirmsAbsenceWhileWritesKeepFlowing(t *testing.T) {
 			t.Fatalf("b is still in the chart after %d listings that lacked it", listings-1)
 		}
 		err := inv.ListedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
-			if underWay.Load() == 0 {
+			if writers.underWay.Load() == 0 {
 				quiet++
 			}
 			time.Sleep(5 * time.Millisecond) // a listing of several pages
@@ -231,12 +207,48 @@ func TestInventoryConfirmsAbsenceWhileWritesKeepFlowing(t *testing.T) {
 		t.Fatal("b was forgotten by a listing that overlapped a write")
 	}
 	// The writers go on once the quiet listing is over.
-	n := writes.Load()
-	for writes.Load() == n {
+	n := writers.writes.Load()
+	for writers.writes.Load() == n {
 		time.Sleep(time.Millisecond)
 	}
-	stop()
-	wg.Wait()
+}
+
+// writers keep one write under way at every moment, as a delete storm does, until stop.
+type writers struct {
+	underWay, writes atomic.Int64
+	stop             func()
+}
+
+func keepWriting(inv *Inventory) *writers {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &writers{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for ctx.Err() == nil && w.write(ctx, inv) {
+			}
+		})
+	}
+	w.stop = func() { cancel(); wg.Wait() }
+	return w
+}
+
+// write makes one write, and reports whether the writer goes on.
+func (w *writers) write(ctx context.Context, inv *Inventory) bool {
+	finished, err := inv.WriteStarted(ctx, time.Millisecond)
+	var limited *httpretry.LimitedError
+	if errors.As(err, &limited) {
+		return true // requeued: a worker that does not wait for the quiet listing
+	}
+	if err != nil {
+		return false
+	}
+	defer finished()
+	w.underWay.Add(1)
+	w.writes.Add(1)
+	time.Sleep(time.Millisecond)
+	w.underWay.Add(-1)
+	return true
 }
 
 // A listing whose pages did not add up (a total that changed while paging, an empty page) shows
