@@ -225,7 +225,9 @@ func keepWriting(inv *Inventory) *writers {
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			for ctx.Err() == nil && w.write(ctx, inv) {
+			goOn := true
+			for goOn && ctx.Err() == nil {
+				goOn = w.write(ctx, inv)
 			}
 		})
 	}
