@@ -69,8 +69,10 @@
 //     (TestInventoryStartsNoMoveThatAMoveUnderWayTurnsIntoACycle).
 //   - A move whose answer was lost (provider.ErrTransient, or a write that panicked) counts as
 //     possibly made until a listing that started after it shows the department
-//     (TestInventoryHoldsAnUndecidedMoveUntilAListingTells); the guard ends however the write
-//     ends (TestInventoryUpdateEndsTheMoveHoweverTheWriteEnds).
+//     (TestInventoryHoldsAnUndecidedMoveUntilAListingTells); neither a listing already under way
+//     when the answer was lost nor one whose pages did not add up and that lacks the department
+//     settles it (TestInventorySettlesALostMoveOnlyByALaterListingThatReadIt). The guard ends
+//     however the write ends (TestInventoryUpdateEndsTheMoveHoweverTheWriteEnds).
 //
 // Events:
 //   - The inventories' changes and the deletion budget's wake-ups reach their controllers through

@@ -170,3 +170,53 @@ func TestInventoryUpdateEndsTheMoveHoweverTheWriteEnds(t *testing.T) {
 		t.Fatalf("moves recorded for a rename: %v", inv.moving)
 	}
 }
+
+// Only a listing that started after a move's answer was lost, and that read the department,
+// settles the move: one already under way may have been read before the write, and one whose
+// pages did not add up may simply lack the department.
+func TestInventorySettlesALostMoveOnlyByALaterListingThatReadIt(t *testing.T) {
+	chart := depts("a", "", "b", "", "x", "a", "y", "b")
+	withoutA := depts("b", "", "x", "a", "y", "b")
+	inv := New("ns", "acme", nil)
+	listed(t, inv, chart)
+	waits := func() bool {
+		var w *MoveWaitsError
+		_, err := inv.Update(under("b", "x"), func() (provider.Department, error) { return provider.Department{}, provider.ErrInvalid })
+		return errors.As(err, &w)
+	}
+
+	// A listing under way when the answer is lost.
+	reading, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- inv.ListedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
+			close(reading)
+			<-release
+			return chart, nil
+		})
+	}()
+	<-reading
+	_, _ = inv.Update(under("a", "y"), func() (provider.Department, error) { return provider.Department{}, provider.ErrTransient })
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !waits() {
+		t.Fatal("a listing that started before the answer was lost settled the move")
+	}
+
+	// A later listing whose pages did not add up and that lacks a.
+	time.Sleep(time.Millisecond)
+	if err := inv.ListedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
+		return nil, &provider.PartialListingError{Departments: withoutA, Err: errors.New("short page")}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !waits() {
+		t.Fatal("a listing that did not read a settled its move")
+	}
+
+	listed(t, inv, chart)
+	if waits() {
+		t.Fatal("a later listing that read a did not settle its move")
+	}
+}
