@@ -5,8 +5,9 @@
 // A publisher never waits for the controller and never loses an event that something waits for.
 // Each subscriber (a Queue) holds at most one pending event per key: an event published while
 // another for the same key is still pending is merged into it, by the Queue's merge function.
-// One goroutine per Queue, started when an event is pending and ended when none is, hands the
-// pending events to the channel the controller reads, oldest key first. So the memory a Queue
+// One goroutine per Queue, started when an event is pending and a controller has subscribed, and
+// ended when none is pending, hands the pending events to the channel the controller reads,
+// oldest key first. So the memory a Queue
 // holds is bounded by the number of distinct keys, not by the rate of events, and a controller
 // that falls behind receives fewer, merged events rather than a goroutine per event or none.
 package coalesce
@@ -27,8 +28,9 @@ type Queue[K comparable, T any] struct {
 	// order holds the keys with a pending event, oldest first; pending their events.
 	order   []K
 	pending map[K]T
-	// delivering is true while the goroutine that hands pending events to out runs.
-	delivering bool
+	// subscribed is set once a reader asked for the channel; delivering while the goroutine that
+	// hands pending events to out runs.
+	subscribed, delivering bool
 }
 
 // New returns an empty Queue that merges an event published while another for its key is
@@ -41,8 +43,15 @@ func New[K comparable, T any](merge func(pending, next T) T) *Queue[K, T] {
 func Latest[T any](_, next T) T { return next }
 
 // Events is the channel a controller reads the events from (controller-runtime's
-// source.Channel).
-func (q *Queue[K, T]) Events() <-chan event.TypedGenericEvent[T] { return q.out }
+// source.Channel). Delivery starts with the first call: until a controller subscribes (and in a
+// process that has none, as `kubectl orgsync plan`), events only wait, merged by key.
+func (q *Queue[K, T]) Events() <-chan event.TypedGenericEvent[T] {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.subscribed = true
+	q.deliverLocked()
+	return q.out
+}
 
 // Publish queues v under key, merged into the pending event for key if there is one. It never
 // blocks on the reader.
@@ -55,7 +64,13 @@ func (q *Queue[K, T]) Publish(key K, v T) {
 		q.pending[key] = v
 		q.order = append(q.order, key)
 	}
-	if !q.delivering {
+	q.deliverLocked()
+}
+
+// deliverLocked starts the delivering goroutine when a subscriber waits for pending events and
+// none runs.
+func (q *Queue[K, T]) deliverLocked() {
+	if q.subscribed && !q.delivering && len(q.order) > 0 {
 		q.delivering = true
 		go q.deliver()
 	}
