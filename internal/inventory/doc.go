@@ -12,7 +12,7 @@
 //
 // # Invariants
 //
-// Each is held by the test named after it.
+// Each names, in parentheses, the test that holds it.
 //
 // Listings:
 //   - One listing at a time: callers that want the chart no older than a time share the listing
@@ -38,9 +38,10 @@
 //     of the listing the chart rests on, and PrevListStarted move with complete listings only;
 //     a partial listing answers callers that want a listing no older than its start, but moves
 //     neither (TestInventoryAdvancesListStartedOnlyWithCompleteListings).
-//   - Quiet listing after QuietAfter (2) missed runs: after that many listings in a row that a
-//     write disturbed or that did not add up and lacked departments, the next one first waits for
-//     the writes under way, and new writes wait for it at most their maxWait each
+//   - Quiet listing after QuietAfter (2) missed runs: after that many listings in a row that
+//     concluded nothing about departments they lacked (a write disturbed them and they lacked
+//     some, or their pages did not add up), the next one first waits for the writes under way,
+//     and new writes wait for it at most their maxWait each
 //     (*httpretry.LimitedError: the worker requeues) (TestInventoryQuietListingHoldsWritesBackAtMostMaxWait).
 //     So the absence of a department is settled within QuietAfter+1 listings however busy the
 //     chart is (TestInventoryConfirmsAbsenceWhileWritesKeepFlowing).
