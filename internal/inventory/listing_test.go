@@ -91,19 +91,8 @@ func TestInventoryFailedListingIsNoInventory(t *testing.T) {
 // A write made while a listing runs is applied on its result, whether the listing saw it or not.
 func TestInventoryWritesDuringAListingSurviveIt(t *testing.T) {
 	inv := New("ns", "acme", nil)
-	_ = inv.ListedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) {
-		return depts("hq", "", "old", "hq"), nil
-	})
-	started := make(chan struct{})
-	release := make(chan struct{})
-	done := make(chan error)
-	go func() {
-		done <- inv.ListedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
-			close(started)
-			<-release
-			return depts("hq", "", "old", "hq"), nil // read before the writes below
-		})
-	}()
+	listed(t, inv, depts("hq", "", "old", "hq"))
+	started, release, done := startListing(inv, depts("hq", "", "old", "hq")) // read before the writes below
 	<-started
 	inv.Put(provider.Department{Key: "new", ParentKey: "hq"})
 	inv.Remove("old")
@@ -406,14 +395,7 @@ func TestInventoryQuietListingHoldsWritesBackAtMostMaxWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	listing, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
-	go func() {
-		done <- inv.ListedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
-			close(listing)
-			<-release
-			return missingB, nil
-		})
-	}()
+	listing, release, done := startListing(inv, missingB)
 	select {
 	case <-listing:
 		t.Fatal("the quiet listing started while a write was under way")
@@ -441,4 +423,18 @@ func TestInventoryQuietListingHoldsWritesBackAtMostMaxWait(t *testing.T) {
 	if inv.writing != 0 {
 		t.Fatalf("%d writes under way, want none", inv.writing)
 	}
+}
+
+// startListing starts a listing that returns ds once release is closed; reading is closed when it
+// reads, done receives its result.
+func startListing(inv *Inventory, ds []provider.Department) (reading, release chan struct{}, done chan error) {
+	reading, release, done = make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- inv.ListedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
+			close(reading)
+			<-release
+			return ds, nil
+		})
+	}()
+	return reading, release, done
 }

@@ -186,14 +186,7 @@ func TestInventorySettlesALostMoveOnlyByALaterListingThatReadIt(t *testing.T) {
 	}
 
 	// A listing under way when the answer is lost.
-	reading, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
-	go func() {
-		done <- inv.ListedSince(context.Background(), time.Now(), nil, func(context.Context) ([]provider.Department, error) {
-			close(reading)
-			<-release
-			return chart, nil
-		})
-	}()
+	reading, release, done := startListing(inv, chart)
 	<-reading
 	_, _ = inv.Update(under("a", "y"), func() (provider.Department, error) { return provider.Department{}, provider.ErrTransient })
 	close(release)
