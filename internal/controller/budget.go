@@ -6,9 +6,10 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/inventory/coalesce"
 )
 
 // Budgets keeps the deletion budget of every Organization (its own or the default): the remote deletions
@@ -19,7 +20,7 @@ import (
 type Budgets struct {
 	mu     sync.Mutex
 	byOrg  map[types.UID]*budget
-	events chan event.GenericEvent // wakes an Organization whose held deletions changed
+	events *coalesce.Queue[types.NamespacedName, client.Object] // wakes an Organization whose held deletions changed
 }
 
 type budget struct {
@@ -32,7 +33,7 @@ type budget struct {
 
 // NewBudgets returns an empty registry.
 func NewBudgets() *Budgets {
-	return &Budgets{byOrg: map[types.UID]*budget{}, events: make(chan event.GenericEvent, 1024)}
+	return &Budgets{byOrg: map[types.UID]*budget{}, events: coalesce.New[types.NamespacedName](coalesce.Latest[client.Object])}
 }
 
 func (b *Budgets) ofLocked(uid types.UID) *budget {
@@ -133,8 +134,6 @@ func (b *Budgets) drop(uid types.UID) {
 }
 
 func (b *Budgets) wake(org *v1alpha1.Organization) {
-	select {
-	case b.events <- event.GenericEvent{Object: &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: org.Namespace, Name: org.Name}}}:
-	default: // full: the Organization's periodic reconcile catches up
-	}
+	nn := types.NamespacedName{Namespace: org.Namespace, Name: org.Name}
+	b.events.Publish(nn, &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: nn.Namespace, Name: nn.Name}})
 }

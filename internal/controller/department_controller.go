@@ -22,6 +22,7 @@ import (
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/httpretry"
+	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -36,7 +37,7 @@ type DepartmentReconciler struct {
 	client.Client
 	Recorder    events.EventRecorder
 	Connections *Connections
-	Inventories *Inventories
+	Inventories *inventory.Inventories
 	// Budgets holds the Organizations' deletion budgets.
 	Budgets *Budgets
 	// DeletionGrace is how long a Department deleted on its own waits before its remote delete,
@@ -98,8 +99,8 @@ func (r *DepartmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 			r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Adopted", "Adopt", "Took over the existing remote department %q", dept.Key())
 		}
 		if o.synced && inv != nil {
-			if v := inv.view(dept.Key(), "", false); v.self != nil {
-				dept.Status.RemoteID = v.self.RemoteID
+			if self := inv.View(dept.Key(), "", false).Self; self != nil {
+				dept.Status.RemoteID = self.RemoteID
 			}
 		}
 	}
@@ -135,7 +136,7 @@ func (r *DepartmentReconciler) writeStatus(ctx context.Context, before, dept *v1
 
 // gather reads everything the decisions need. The connection and the inventory are nil when the
 // Organization cannot be reached; s.listErr or s.org then say why.
-func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Department) (*departmentSnapshot, *provider.Connection, *inventory, error) {
+func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Department) (*departmentSnapshot, *provider.Connection, *inventory.Inventory, error) {
 	s := &departmentSnapshot{dept: dept, org: organizationState{name: dept.Spec.OrganizationRef.Name}}
 	org := &v1alpha1.Organization{}
 	err := r.Get(ctx, types.NamespacedName{Namespace: dept.Namespace, Name: s.org.name}, org)
@@ -198,10 +199,10 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 		return s, nil, nil, nil
 	}
 	s.diff, s.unsupported = conn.Departments.Diff, conn.Departments.Unsupported
-	inv := r.Inventories.of(org.UID, org.Namespace, org.Name)
+	inv := r.Inventories.Of(org.UID, org.Namespace, org.Name)
 	// The Organization lists the chart every sync period; a Department lists it only when that
 	// has not happened for much longer (or never), as a fallback.
-	if err := inv.listedSince(ctx, time.Now().Add(-2*s.org.syncPeriod), conn, conn.Departments.List); err != nil {
+	if err := inv.ListedSince(ctx, time.Now().Add(-2*s.org.syncPeriod), conn, conn.Departments.List); err != nil {
 		s.listErr = err
 		return s, conn, inv, nil
 	}
@@ -248,9 +249,9 @@ func (r *DepartmentReconciler) awaitOrganization(ctx context.Context, s *departm
 
 // viewRemote copies what s needs of the inventory: the department, its parent and, for a deleting
 // one, its sub-departments by the names of the Departments that claim them.
-func (r *DepartmentReconciler) viewRemote(ctx context.Context, s *departmentSnapshot, inv *inventory) error {
+func (r *DepartmentReconciler) viewRemote(ctx context.Context, s *departmentSnapshot, inv *inventory.Inventory) error {
 	deleting := !s.dept.DeletionTimestamp.IsZero()
-	s.remote = inv.view(s.dept.Key(), s.dept.Spec.ParentExternalKey, deleting)
+	s.remote = remoteViewOf(inv.View(s.dept.Key(), s.dept.Spec.ParentExternalKey, deleting))
 	if !deleting {
 		return nil
 	}
@@ -260,7 +261,7 @@ func (r *DepartmentReconciler) viewRemote(ctx context.Context, s *departmentSnap
 }
 
 // sync decides for a live Department and acts on the decision.
-func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory) outcome {
+func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory.Inventory) outcome {
 	d := decideSync(s)
 	if s.writeChecked() {
 		// This decision has seen what became of the last update: a write made now is checked anew.
@@ -294,16 +295,16 @@ func (r *DepartmentReconciler) sync(ctx context.Context, s *departmentSnapshot, 
 // Only a create with no other create since the last listing looks again, so that a bulk apply
 // does not list the whole chart before each create; a department it misses is still adopted when
 // the create finds the key taken (write lists again and decides an update from that listing).
-func (r *DepartmentReconciler) lookBeforeCreating(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory, d decision) decision {
+func (r *DepartmentReconciler) lookBeforeCreating(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory.Inventory, d decision) decision {
 	// creationTimestamp has whole seconds: the Department may be up to a second younger.
 	born := s.dept.CreationTimestamp.Add(time.Second)
 	if now := time.Now(); born.After(now) {
 		born = now
 	}
-	if !inv.createNeedsListing(born) {
+	if !inv.CreateNeedsListing(born) {
 		return d
 	}
-	if err := inv.listedSince(ctx, born, conn, conn.Departments.List); err != nil {
+	if err := inv.ListedSince(ctx, born, conn, conn.Departments.List); err != nil {
 		return report(failure(err))
 	}
 	if err := r.viewRemote(ctx, s, inv); err != nil {
@@ -314,7 +315,7 @@ func (r *DepartmentReconciler) lookBeforeCreating(ctx context.Context, s *depart
 
 // finalize decides for a deleting Department and acts. released is true when the finalizer is
 // gone, so no status remains to write.
-func (r *DepartmentReconciler) finalize(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory) (o outcome, released bool) {
+func (r *DepartmentReconciler) finalize(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory.Inventory) (o outcome, released bool) {
 	d := decideDelete(s)
 	if s.organization != nil {
 		if d.action == actDelete && !r.Budgets.reserve(s.organization, s.dept.Key(), time.Now()) {
@@ -361,7 +362,7 @@ func heldByBudget(org *v1alpha1.Organization) outcome {
 // concluded: the answer may not mean what it seems (a create refused because the key exists, a
 // delete refused because it is already gone). If the fresh look asks for the same write, the
 // failure is reported; if it asks for another (adopting an existing department), that is made once.
-func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory, d decision, decide func(*departmentSnapshot) decision) (outcome, action) {
+func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot, conn *provider.Connection, inv *inventory.Inventory, d decision, decide func(*departmentSnapshot) decision) (outcome, action) {
 	started := time.Now()
 	err := r.apply(ctx, s.dept, conn, inv, d)
 	if err == nil {
@@ -374,7 +375,7 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 	if !needsFreshLook(err) {
 		return failure(err), actNone
 	}
-	if lerr := inv.listedSince(ctx, started, conn, conn.Departments.List); lerr != nil {
+	if lerr := inv.ListedSince(ctx, started, conn, conn.Departments.List); lerr != nil {
 		return failure(fmt.Errorf("%w (and listing the chart again failed: %w)", err, lerr)), actNone
 	}
 	if err := r.viewRemote(ctx, s, inv); err != nil {
@@ -400,12 +401,12 @@ func (r *DepartmentReconciler) write(ctx context.Context, s *departmentSnapshot,
 // and the chart shows a sibling under the desired parent with the desired name, the message says
 // so and how to get out (two siblings swapping names): the remote system's answer for a taken
 // name is not documented, so the chart, not the answer, tells.
-func (r *DepartmentReconciler) refusal(ctx context.Context, s *departmentSnapshot, inv *inventory, d decision, err error) outcome {
+func (r *DepartmentReconciler) refusal(ctx context.Context, s *departmentSnapshot, inv *inventory.Inventory, d decision, err error) outcome {
 	o := failure(err)
 	if o.reason != v1alpha1.ReasonInvalidSpec || d.action == actDelete {
 		return o
 	}
-	held, ok := inv.siblingNamed(d.desired.ParentKey, d.desired.Name, d.desired.Key)
+	held, ok := inv.SiblingNamed(d.desired.ParentKey, d.desired.Name, d.desired.Key)
 	if !ok {
 		return o
 	}
@@ -423,21 +424,15 @@ func (r *DepartmentReconciler) refusal(ctx context.Context, s *departmentSnapsho
 	return o
 }
 
-// errMoveWaits is apply's refusal to start a move that another move under way would turn into a
-// cycle: below is the path down to the new parent with that move made.
-type errMoveWaits struct{ below []string }
-
-func (e *errMoveWaits) Error() string { return "the move waits for a move under way" }
-
 // moveWaited reports whether err is apply's refusal to start a move, and the outcome to report:
 // waiting, woken (as a decision's wait is) by a change under the departments on the path.
 func moveWaited(s *departmentSnapshot, err error) (outcome, bool) {
-	var waits *errMoveWaits
+	var waits *inventory.MoveWaitsError
 	if !errors.As(err, &waits) {
 		return outcome{}, false
 	}
-	s.remote.parentBelow = waits.below
-	return moveWaits(waits.below), true
+	s.remote.parentBelow = waits.Below
+	return moveWaits(waits.Below), true
 }
 
 // maxTurnWait is the longest a worker waits for its turn to write to a remote system.
@@ -451,13 +446,13 @@ func needsFreshLook(err error) bool {
 }
 
 // apply makes one remote write and records it in the inventory and as an event.
-func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Department, conn *provider.Connection, inv *inventory, d decision) error {
+func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Department, conn *provider.Connection, inv *inventory.Inventory, d decision) error {
 	key := dept.Key()
 	// A write whose turn under the Organization's rate limit is far off is requeued for then,
 	// rather than holding a worker that other Organizations' work may be waiting for.
 	ctx = httpretry.WithMaxWait(ctx, maxTurnWait)
 	if d.action != actNone && d.action != actRelease {
-		finished, err := inv.writeStarted(ctx, maxTurnWait)
+		finished, err := inv.WriteStarted(ctx, maxTurnWait)
 		if err != nil {
 			return err
 		}
@@ -471,29 +466,17 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 		}
 		// No event: the Ready condition says it, and a first import of thousands of departments
 		// would write as many Events. Updates and deletes, which change what exists, have one.
-		inv.created(created)
+		inv.Created(created)
 	case actUpdate:
 		// A move is decided from the chart, and another decided at the same moment may put the
-		// new parent inside this department's subtree: each move is checked, as it starts,
-		// against the moves under way.
-		below, started := inv.startMove(key, d.desired.ParentKey)
-		if below != nil {
-			return &errMoveWaits{below: below}
-		}
-		updated, err := conn.Departments.Update(ctx, d.desired)
-		if err == nil {
-			inv.put(updated)
-			// The chart shows the write until a listing replaces it with what the remote system
-			// holds: one that starts after now tells whether it was applied.
-			r.writes.Store(dept.UID, &writeCheck{generation: dept.Generation, fields: d.diff, answered: time.Now()})
-		}
-		if started {
-			// An answer that is no answer (a timeout, a 5xx) may hide a move that was made.
-			inv.finishMove(key, d.desired.ParentKey, err == nil, errors.Is(err, provider.ErrTransient))
-		}
-		if err != nil {
+		// new parent inside this department's subtree: the inventory checks each move, as it
+		// starts, against the moves under way (*inventory.MoveWaitsError).
+		if _, err := inv.Update(d.desired, func() (provider.Department, error) { return conn.Departments.Update(ctx, d.desired) }); err != nil {
 			return err
 		}
+		// The chart shows the write until a listing replaces it with what the remote system
+		// holds: one that starts after now tells whether it was applied.
+		r.writes.Store(dept.UID, &writeCheck{generation: dept.Generation, fields: d.diff, answered: time.Now()})
 		diff := d.diff
 		if len(diff) == 0 {
 			diff = []string{"adopted"}
@@ -503,7 +486,7 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 		if err := conn.Departments.Delete(ctx, d.desired); err != nil {
 			return err
 		}
-		inv.remove(key)
+		inv.Remove(key)
 		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted remote department %q", key)
 	}
 	return nil
@@ -515,13 +498,13 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 // or the departments around it change, and asks the inventory to wake the Department at the next
 // change under its parent; and a NotApplied, so that the update is not sent again until the spec
 // or the remote department changes.
-func (r *DepartmentReconciler) noteWaits(s *departmentSnapshot, inv *inventory, o outcome) {
+func (r *DepartmentReconciler) noteWaits(s *departmentSnapshot, inv *inventory.Inventory, o outcome) {
 	if o.keepCondition {
 		return
 	}
 	if below := s.remote.parentBelow; inv != nil && o.reason == v1alpha1.ReasonWaitingForParent && below != nil {
 		for _, key := range below[:len(below)-1] {
-			inv.watch(key, client.ObjectKeyFromObject(s.dept))
+			inv.Watch(key, client.ObjectKeyFromObject(s.dept))
 		}
 	}
 	if o.reason == v1alpha1.ReasonNotApplied && s.remote.self != nil {
@@ -537,9 +520,9 @@ func (r *DepartmentReconciler) noteWaits(s *departmentSnapshot, inv *inventory, 
 	}
 	r.rejections.Store(s.dept.UID, rejection{generation: s.dept.Generation, siblingsVersion: s.remote.siblingsVersion})
 	nn := client.ObjectKeyFromObject(s.dept)
-	inv.watch(s.dept.Spec.ParentExternalKey, nn)
+	inv.Watch(s.dept.Spec.ParentExternalKey, nn)
 	if s.remote.self != nil {
-		inv.watch(s.remote.self.ParentKey, nn)
+		inv.Watch(s.remote.self.ParentKey, nn)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -93,7 +94,7 @@ func (r *rejection) holds(generation int64, v remoteView) bool {
 	case r == nil || r.generation != generation:
 		return false
 	case r.remote != nil:
-		return v.self != nil && sameRemote(*r.remote, *v.self)
+		return v.self != nil && inventory.SameRemote(*r.remote, *v.self)
 	}
 	return r.siblingsVersion == v.siblingsVersion
 }

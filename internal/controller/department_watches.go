@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/inventory"
 )
 
 // SetupWithManager registers the controller and the watches that make a tree converge quickly:
@@ -41,14 +42,14 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(heldKeyChanged())).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfOrganization),
 			builder.WithPredicates(organizationStateChanged())).
-		WatchesRawSource(source.Channel(r.Inventories.events, handler.TypedEnqueueRequestsFromMapFunc(r.inventoryChanged))).
+		WatchesRawSource(source.Channel(r.Inventories.Changes(), handler.TypedEnqueueRequestsFromMapFunc(r.inventoryChanged))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("department").
 		Complete(r)
 }
 
 // inventoryChanged maps a change of an Organization's remote chart to the Departments it concerns.
-func (r *DepartmentReconciler) inventoryChanged(ctx context.Context, change inventoryChange) []reconcile.Request {
+func (r *DepartmentReconciler) inventoryChanged(ctx context.Context, change inventory.Change) []reconcile.Request {
 	seen := map[types.NamespacedName]bool{}
 	var requests []reconcile.Request
 	add := func(nn types.NamespacedName) {
@@ -58,7 +59,7 @@ func (r *DepartmentReconciler) inventoryChanged(ctx context.Context, change inve
 		}
 	}
 	lookup := func(index, key string, keep func(*v1alpha1.Department) bool) {
-		depts, err := r.departmentsWith(ctx, change.namespace, index, orgScopedKey(change.organization, key))
+		depts, err := r.departmentsWith(ctx, change.Namespace, index, orgScopedKey(change.Organization, key))
 		if err != nil {
 			return
 		}
@@ -70,21 +71,21 @@ func (r *DepartmentReconciler) inventoryChanged(ctx context.Context, change inve
 	}
 	all := func(*v1alpha1.Department) bool { return true }
 	deleting := func(d *v1alpha1.Department) bool { return !d.DeletionTimestamp.IsZero() }
-	if !change.written {
+	if !change.Written {
 		// Changed by someone else (found by a listing): the holders of the keys correct it.
-		for _, key := range change.keys {
+		for _, key := range change.Keys {
 			lookup(indexDepartmentKey, key, all)
 		}
 	}
-	for _, key := range change.appeared {
+	for _, key := range change.Appeared {
 		lookup(indexDepartmentParent, key, all)
 	}
-	for _, parent := range change.parents {
+	for _, parent := range change.Parents {
 		if parent != "" {
 			lookup(indexDepartmentKey, parent, deleting)
 		}
 	}
-	for _, nn := range change.watchers {
+	for _, nn := range change.Watchers {
 		add(nn)
 	}
 	return requests

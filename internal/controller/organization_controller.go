@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -38,7 +39,7 @@ type OrganizationReconciler struct {
 	client.Client
 	Recorder    events.EventRecorder
 	Connections *Connections
-	Inventories *Inventories
+	Inventories *inventory.Inventories
 	// Budgets holds the Organizations' deletion budgets.
 	Budgets *Budgets
 	// SyncPeriod is how often the remote chart is listed and the remote organization observed.
@@ -138,7 +139,7 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 		return o, o
 	}
 
-	inv := r.Inventories.of(org.UID, org.Namespace, org.Name)
+	inv := r.Inventories.Of(org.UID, org.Namespace, org.Name)
 	period := syncPeriodOf(org, r.SyncPeriod)
 	since := time.Now().Add(-period)
 	requested := org.Annotations[v1alpha1.AnnotationReconcileRequestedAt]
@@ -146,7 +147,7 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 	if reconcileNow {
 		since = time.Now() // a person asked for a fresh look
 	}
-	if err := inv.listedSince(ctx, since, conn, conn.Departments.List); err != nil {
+	if err := inv.ListedSince(ctx, since, conn, conn.Departments.List); err != nil {
 		o := failure(err)
 		return o, o
 	}
@@ -158,7 +159,7 @@ func (r *OrganizationReconciler) sync(ctx context.Context, org *v1alpha1.Organiz
 	}
 	connected = synced("the remote department chart is listed")
 	// Come back when the chart is due to be listed again.
-	connected.result = ctrl.Result{RequeueAfter: jitter(max(time.Second, period-inv.age(time.Now())))}
+	connected.result = ctrl.Result{RequeueAfter: jitter(max(time.Second, period-inv.Age(time.Now())))}
 
 	if last, fresh := r.fresh(org, conn); fresh && !reconcileNow {
 		o := outcome{keepCondition: true, result: connected.result}
@@ -222,11 +223,11 @@ const statusRefresh = time.Hour
 
 // recordInventory summarises org's chart in its status: how many departments it holds and how
 // many of them no Department claims.
-func (r *OrganizationReconciler) recordInventory(org *v1alpha1.Organization, inv *inventory) {
+func (r *OrganizationReconciler) recordInventory(org *v1alpha1.Organization, inv *inventory.Inventory) {
 	summary := &v1alpha1.InventoryStatus{}
 	var listedAt time.Time
 	r.tally.withClaims(client.ObjectKeyFromObject(org), func(claimed func(string) bool) {
-		summary.RemoteDepartments, summary.Unmanaged, listedAt = inv.summary(claimed)
+		summary.RemoteDepartments, summary.Unmanaged, listedAt = inv.Summary(claimed)
 	})
 	old := org.Status.Inventory
 	if old != nil && old.LastListTime != nil && old.RemoteDepartments == summary.RemoteDepartments &&
@@ -377,7 +378,7 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 		return retry(client.IgnoreNotFound(err)), true
 	}
 	r.Connections.Forget(org)
-	r.Inventories.forget(org.UID)
+	r.Inventories.Forget(org.UID)
 	r.Budgets.drop(org.UID)
 	r.mu.Lock()
 	delete(r.observedWith, org.UID)
@@ -432,7 +433,7 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.organizationsWithSameTarget)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("organization")
-	b = b.WatchesRawSource(source.Channel(r.Budgets.events, &handler.EnqueueRequestForObject{}))
+	b = b.WatchesRawSource(source.Channel(r.Budgets.events.Events(), &handler.EnqueueRequestForObject{}))
 	if r.WatchCredentialSecrets {
 		b = b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.organizationsUsingSecret), builder.OnlyMetadata)
 	}

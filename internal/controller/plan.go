@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -58,7 +58,7 @@ type PlanChart struct {
 	byKey    map[string][]*v1alpha1.Department
 	byParent map[string][]*v1alpha1.Department
 	// remote is an inventory as the manager keeps one, resting on the plan's listing.
-	remote *inventory
+	remote *inventory.Inventory
 }
 
 // NewPlanChart indexes org's Departments and its remote chart. org must exist; the plan assumes
@@ -70,7 +70,7 @@ func NewPlanChart(org *v1alpha1.Organization, depts []v1alpha1.Department, remot
 		org: org, diff: diff, unsupported: unsupported,
 		depts: map[string]*v1alpha1.Department{}, byKey: map[string][]*v1alpha1.Department{},
 		byParent: map[string][]*v1alpha1.Department{},
-		remote:   newInventory(org.Namespace, org.Name, nil),
+		remote:   inventory.New(org.Namespace, org.Name, nil),
 	}
 	for i := range depts {
 		d := depts[i].DeepCopy()
@@ -85,7 +85,7 @@ func NewPlanChart(org *v1alpha1.Organization, depts []v1alpha1.Department, remot
 		}
 	}
 	// The listing was made by the plan: the inventory takes it as the manager takes its own.
-	_ = c.remote.listedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) {
+	_ = c.remote.ListedSince(context.Background(), time.Time{}, nil, func(context.Context) ([]provider.Department, error) {
 		return remote, nil
 	})
 	return c
@@ -93,7 +93,7 @@ func NewPlanChart(org *v1alpha1.Organization, depts []v1alpha1.Department, remot
 
 // Remote returns the remote department key, if the chart holds it.
 func (c *PlanChart) Remote(key string) (provider.Department, bool) {
-	if d := c.remote.view(key, "", false).self; d != nil {
+	if d := c.remote.View(key, "", false).Self; d != nil {
 		return *d, true
 	}
 	return provider.Department{}, false
@@ -101,16 +101,14 @@ func (c *PlanChart) Remote(key string) (provider.Department, bool) {
 
 // RemoteKeys lists the remote chart's keys, sorted.
 func (c *PlanChart) RemoteKeys() []string {
-	c.remote.mu.Lock()
-	defer c.remote.mu.Unlock()
-	return slices.Sorted(maps.Keys(c.remote.byKey))
+	return c.remote.Keys()
 }
 
 // Put records a remote department as a create or an update leaves it.
-func (c *PlanChart) Put(d provider.Department) { c.remote.put(d) }
+func (c *PlanChart) Put(d provider.Department) { c.remote.Put(d) }
 
 // Remove records a remote delete.
-func (c *PlanChart) Remove(key string) { c.remote.remove(key) }
+func (c *PlanChart) Remove(key string) { c.remote.Remove(key) }
 
 // Forget drops a Department whose finalizer is gone: the object no longer exists.
 func (c *PlanChart) Forget(name string) {
@@ -194,7 +192,7 @@ func (c *PlanChart) snapshot(dept *v1alpha1.Department) *departmentSnapshot {
 		claimants = append(claimants, *d)
 	}
 	s.holder, s.successor = keyHolder(claimants, dept)
-	s.remote = c.remote.view(dept.Key(), dept.Spec.ParentExternalKey, !dept.DeletionTimestamp.IsZero())
+	s.remote = remoteViewOf(c.remote.View(dept.Key(), dept.Spec.ParentExternalKey, !dept.DeletionTimestamp.IsZero()))
 	return s
 }
 

@@ -6,6 +6,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -39,7 +40,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	connections := &Connections{APIReader: mgr.GetAPIReader(), Connector: opts.Connector}
-	inventories := NewInventories()
+	inventories := inventory.NewInventories()
 	budgets := NewBudgets()
 	if err := (&OrganizationReconciler{
 		Client:                  mgr.GetClient(),
