@@ -4,39 +4,45 @@ import (
 	"cmp"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/decision"
 )
 
 // reasonPending is the reason tree reports for a Department the manager has not reported on
-// since its spec last changed (no Ready condition yet, or one about an older generation). It is
-// not one of the manager's reasons: the condition, if any, is older than the spec.
-const reasonPending = "Pending"
+// since its spec last changed (decision.ReasonPending).
+const reasonPending = decision.ReasonPending
 
 // health is how a department fares, for colour and counts.
 type health int
 
 const (
 	healthSynced  health = iota // Ready
-	healthWaiting               // not Ready, and waiting for something that should come
+	healthWaiting               // not Ready, and waiting for something that should come, or for a person's decision
 	healthFailing               // not Ready, and needs a person or a fix
 )
 
-// waitingReasons are the reasons that mean "not yet" rather than "wrong".
-var waitingReasons = map[string]bool{
-	reasonPending:                         true,
-	v1alpha1.ReasonWaitingForOrganization: true,
-	v1alpha1.ReasonWaitingForParent:       true,
-	v1alpha1.ReasonDeleting:               true,
-	v1alpha1.ReasonDeletionPending:        true,
-	v1alpha1.ReasonDeletionBlocked:        true,
-	v1alpha1.ReasonDeletionBudgetExceeded: true,
-	v1alpha1.ReasonPaused:                 true,
+// healthOf is how a class of decision.Reasons reads in the tree: Progressing and Suspended both
+// wait (yellow), Failing is red.
+func healthOf(c decision.Class) health {
+	switch c {
+	case decision.ClassReady:
+		return healthSynced
+	case decision.ClassFailing:
+		return healthFailing
+	}
+	return healthWaiting
+}
+
+// notReadyHealth is how a reason of Ready=False reads in the counts; Pending waits.
+func notReadyHealth(reason string) health {
+	if reason == reasonPending {
+		return healthWaiting
+	}
+	return healthOf(decision.ClassOf(metav1.ConditionFalse, reason))
 }
 
 // readiness is what a Ready condition says, read as kstatus would: a condition about an older
@@ -48,21 +54,10 @@ type readiness struct {
 	health  health
 }
 
-// readinessOf reads the Ready condition of an object at generation.
+// readinessOf reads the Ready condition of an object at generation (decision.ReadinessOf).
 func readinessOf(conditions []metav1.Condition, generation int64) readiness {
-	c := meta.FindStatusCondition(conditions, v1alpha1.ConditionReady)
-	switch {
-	case c == nil:
-		return readiness{reason: reasonPending, message: "not reconciled yet", health: healthWaiting}
-	case c.ObservedGeneration != 0 && c.ObservedGeneration < generation:
-		return readiness{reason: reasonPending, health: healthWaiting,
-			message: "spec generation " + strconv.FormatInt(generation, 10) + " not reconciled yet; last " + c.Reason + ": " + c.Message}
-	case c.Status == metav1.ConditionTrue:
-		return readiness{ready: true, reason: c.Reason, message: c.Message, health: healthSynced}
-	case waitingReasons[c.Reason]:
-		return readiness{reason: c.Reason, message: c.Message, health: healthWaiting}
-	}
-	return readiness{reason: c.Reason, message: c.Message, health: healthFailing}
+	r := decision.ReadinessOf(conditions, generation)
+	return readiness{ready: r.Class == decision.ClassReady, reason: r.Reason, message: r.Message, health: healthOf(r.Class)}
 }
 
 // drift is what a Drifted condition says differs in the remote department.
@@ -185,7 +180,7 @@ func buildChart(org *v1alpha1.Organization, depts []v1alpha1.Department) *chart 
 	holders := make(map[string]*node, len(nodes))
 	for i := range nodes {
 		n := &nodes[i]
-		if h, ok := holders[n.key]; !ok || holdsBefore(n.dept, h.dept) {
+		if h, ok := holders[n.key]; !ok || decision.ClaimsFirst(n.dept, h.dept) {
 			holders[n.key] = n
 		}
 	}
@@ -294,15 +289,6 @@ func remoteStateOf(parent *node) remoteState {
 		}
 	}
 	return state
-}
-
-// holdsBefore orders the claimants of one key as the manager does (keyHolder in
-// internal/controller): live before deleting, then v1alpha1.ClaimsBefore.
-func holdsBefore(a, b *v1alpha1.Department) bool {
-	if aLive, bLive := a.DeletionTimestamp.IsZero(), b.DeletionTimestamp.IsZero(); aLive != bLive {
-		return aLive
-	}
-	return v1alpha1.ClaimsBefore(a, b)
 }
 
 // displayOrder is the Department's spec.displayOrder, or "1" when it leaves it to the remote

@@ -1,0 +1,123 @@
+package decision
+
+import (
+	"iter"
+	"slices"
+	"strings"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+)
+
+// UnmanagedSuffix marks, in a message, a remote department that no Department claims.
+const UnmanagedSuffix = " (no Department)"
+
+// ClaimsFirst orders the Departments that claim one external key: live before deleting, then
+// v1alpha1.ClaimsBefore (the one synced under the key, then the older, then by name). The first
+// holds the key, so the outcome depends on neither the order of the cache nor of reconciles.
+func ClaimsFirst(a, b *v1alpha1.Department) bool {
+	if aLive, bLive := a.DeletionTimestamp.IsZero(), b.DeletionTimestamp.IsZero(); aLive != bLive {
+		return aLive
+	}
+	return v1alpha1.ClaimsBefore(a, b)
+}
+
+// Holder returns the Department that holds a key among its claimants (the Departments of one
+// Organization whose key it is): the first by ClaimsFirst, so a live one whenever one claims
+// it; nil when none does.
+func Holder(claimants iter.Seq[*v1alpha1.Department]) *v1alpha1.Department {
+	var holder *v1alpha1.Department
+	for c := range claimants {
+		if holder == nil || ClaimsFirst(c, holder) {
+			holder = c
+		}
+	}
+	return holder
+}
+
+// LiveHolder is Holder when the holder is live: the Department that writes the key; nil when
+// only deleting Departments claim it.
+func LiveHolder(claimants iter.Seq[*v1alpha1.Department]) *v1alpha1.Department {
+	if h := Holder(claimants); h != nil && h.DeletionTimestamp.IsZero() {
+		return h
+	}
+	return nil
+}
+
+// Each yields a pointer to each Department of depts, for Holder.
+func Each(depts []v1alpha1.Department) iter.Seq[*v1alpha1.Department] {
+	return func(yield func(*v1alpha1.Department) bool) {
+		for i := range depts {
+			if !yield(&depts[i]) {
+				return
+			}
+		}
+	}
+}
+
+// KeyHolder returns, among the claimants of dept's key (dept among them), the Department that
+// holds it and, for a deleting dept, the live Department that takes the key over from it (a
+// rename in Git, or a lost conflict), if any.
+func KeyHolder(claimants []v1alpha1.Department, dept *v1alpha1.Department) (holder, successor *v1alpha1.Department) {
+	holder = Holder(Each(claimants))
+	if !dept.DeletionTimestamp.IsZero() {
+		successor = LiveHolder(func(yield func(*v1alpha1.Department) bool) {
+			for c := range Each(claimants) {
+				if c.UID != dept.UID && !yield(c) {
+					return
+				}
+			}
+		})
+	}
+	return holder, successor
+}
+
+// Blame names, for a message, the remote department key that blocks a deletion: by the
+// Department that holds it (live or deleting: it is its to delete), or as "key (no
+// Department)". The manager's DeletionBlocked and `kubectl orgsync plan` name the same one.
+func Blame(key string, claimants iter.Seq[*v1alpha1.Department]) string {
+	if h := Holder(claimants); h != nil {
+		return h.Name
+	}
+	return key + UnmanagedSuffix
+}
+
+// Unmanaged reports whether a name Blame gave is a remote department with no Department.
+func Unmanaged(names []string) bool {
+	return slices.ContainsFunc(names, func(n string) bool {
+		return strings.HasSuffix(n, UnmanagedSuffix)
+	})
+}
+
+// ParentOf is, for a parentExternalKey walk, the parent key of the Department that holds a key
+// among claimants; false when none claims it.
+func ParentOf(claimants iter.Seq[*v1alpha1.Department]) (string, bool) {
+	if h := Holder(claimants); h != nil {
+		return h.Spec.ParentExternalKey, true
+	}
+	return "", false
+}
+
+// Cycle follows parentExternalKey from dept, asking parentOf for the parent key of the
+// Department that holds a key (ParentOf over its claimants), and returns the keys of the cycle
+// when the chain comes back to dept; nil when it ends, or meets a cycle further up that dept is
+// not part of (that cycle's Departments report it).
+func Cycle(dept *v1alpha1.Department, parentOf func(key string) (parent string, found bool, err error)) ([]string, error) {
+	path := []string{dept.Key()}
+	seen := map[string]bool{dept.Key(): true}
+	for parent := dept.Spec.ParentExternalKey; parent != ""; {
+		path = append(path, parent)
+		if parent == dept.Key() {
+			return path, nil
+		}
+		if seen[parent] {
+			return nil, nil
+		}
+		seen[parent] = true
+		next, found, err := parentOf(parent)
+		if err != nil || !found {
+			return nil, err
+		}
+		parent = next
+	}
+	return nil, nil
+}
