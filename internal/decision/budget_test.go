@@ -69,7 +69,7 @@ func TestApproval(t *testing.T) {
 		present, valid bool
 	}{
 		"3":    {3, true, true},
-		" 12 ": {12, true, true},
+		"12\n": {12, true, true},
 		"0":    {0, true, false},
 		"-1":   {0, true, false},
 		"many": {0, true, false},
