@@ -111,9 +111,7 @@ type node struct {
 	// remote says, for a parent that is no Department, whether it exists remotely.
 	remote   remoteState
 	children []*node
-
-	// parent is the Department node that holds parentKey, when one does.
-	parent  *node
+	// inCycle: the node is in a parentExternalKey cycle (decision.Cycles).
 	inCycle bool
 	order   decimal
 }
@@ -194,7 +192,6 @@ func buildChart(org *v1alpha1.Organization, depts []v1alpha1.Department) *chart 
 		case n.parentKey == "":
 			topLevel = append(topLevel, n)
 		case p != nil:
-			n.parent = p
 			p.children = append(p.children, n)
 		default:
 			e := external[n.parentKey]
@@ -216,16 +213,8 @@ func buildChart(org *v1alpha1.Organization, depts []v1alpha1.Department) *chart 
 	slices.SortFunc(externalParents, func(a, b *node) int { return strings.Compare(a.key, b.key) })
 	c.roots = slices.Concat(topLevel, externalParents)
 
-	// Everything the roots reach is in the tree; the rest is in a cycle or below one.
-	reached := make(map[*node]bool, len(nodes))
-	stack := slices.Clone(c.roots)
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		reached[n] = true
-		stack = append(stack, n.children...)
-	}
-	c.cycles = findCycles(nodes, reached)
+	// What the roots do not reach is in a cycle or below one.
+	c.cycles = findCycles(nodes, holders)
 
 	for i := range nodes {
 		sortNodes(nodes[i].children)
@@ -236,42 +225,25 @@ func buildChart(org *v1alpha1.Organization, depts []v1alpha1.Department) *chart 
 	return c
 }
 
-// findCycles finds the loops among the nodes the roots do not reach. Each of those has a parent
-// node (no parent, or a parent key no Department holds, makes a root), so following parents from
-// any of them ends in a loop; each node is walked once.
-func findCycles(nodes []node, reached map[*node]bool) []cycle {
+// findCycles finds the loops as the manager does (decision.Cycles), as the nodes of their
+// holders, and marks them.
+func findCycles(nodes []node, holders map[string]*node) []cycle {
 	var cycles []cycle
-	walkOf := map[*node]int{}
-	for i := range nodes {
-		start := &nodes[i]
-		if reached[start] || walkOf[start] != 0 {
-			continue
-		}
-		walk := i + 1
-		n := start
-		for n != nil && walkOf[n] == 0 {
-			walkOf[n] = walk
-			n = n.parent
-		}
-		if n == nil || walkOf[n] != walk {
-			continue // joined a walk already done: its loop is known
-		}
-		var members []*node
-		for m := n; len(members) == 0 || m != n; m = m.parent {
-			m.inCycle = true
-			members = append(members, m)
-		}
-		// Start at the smallest key, keeping the direction parentExternalKey follows.
-		first := 0
-		for j, m := range members {
-			if m.key < members[first].key {
-				first = j
+	for _, loop := range decision.Cycles(func(yield func(*v1alpha1.Department) bool) {
+		for i := range nodes {
+			if !yield(nodes[i].dept) {
+				return
 			}
 		}
-		members = append(members[first:], members[:first]...)
+	}) {
+		members := make([]*node, 0, len(loop))
+		for _, d := range loop {
+			n := holders[d.Key()]
+			n.inCycle = true
+			members = append(members, n)
+		}
 		cycles = append(cycles, cycle{members: members})
 	}
-	slices.SortFunc(cycles, func(a, b cycle) int { return strings.Compare(a.members[0].key, b.members[0].key) })
 	return cycles
 }
 

@@ -2,6 +2,7 @@ package decision
 
 import (
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 
@@ -120,4 +121,50 @@ func Cycle(dept *v1alpha1.Department, parentOf func(key string) (parent string, 
 		parent = next
 	}
 	return nil, nil
+}
+
+// Cycles finds every parentExternalKey cycle among depts (Departments of one Organization),
+// following each key's holder as Cycle does: each cycle once, as the holders in the order
+// parentExternalKey follows them from the smallest key, the cycles sorted by that key. Each key
+// is walked once.
+func Cycles(depts iter.Seq[*v1alpha1.Department]) [][]*v1alpha1.Department {
+	claimants := map[string][]*v1alpha1.Department{}
+	for d := range depts {
+		claimants[d.Key()] = append(claimants[d.Key()], d)
+	}
+	holder := make(map[string]*v1alpha1.Department, len(claimants))
+	for key, ds := range claimants {
+		holder[key] = Holder(slices.Values(ds))
+	}
+	walkOf := make(map[string]int, len(holder))
+	var cycles [][]*v1alpha1.Department
+	for i, start := range slices.Sorted(maps.Keys(holder)) {
+		walk := i + 1
+		key := start
+		for holder[key] != nil && walkOf[key] == 0 {
+			walkOf[key] = walk
+			key = holder[key].Spec.ParentExternalKey
+		}
+		if holder[key] == nil || walkOf[key] != walk {
+			continue // the chain ends, or joins a walk already done: its cycle is known
+		}
+		cycles = append(cycles, cycleFrom(key, holder))
+	}
+	slices.SortFunc(cycles, func(a, b []*v1alpha1.Department) int { return strings.Compare(a[0].Key(), b[0].Key()) })
+	return cycles
+}
+
+// cycleFrom lists the holders of the cycle through key, from its smallest key.
+func cycleFrom(key string, holder map[string]*v1alpha1.Department) []*v1alpha1.Department {
+	members := []*v1alpha1.Department{holder[key]}
+	for k := holder[key].Spec.ParentExternalKey; k != key; k = holder[k].Spec.ParentExternalKey {
+		members = append(members, holder[k])
+	}
+	first := 0
+	for i, m := range members {
+		if m.Key() < members[first].Key() {
+			first = i
+		}
+	}
+	return append(members[first:], members[:first]...)
 }

@@ -2,6 +2,7 @@ package decision
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,4 +149,31 @@ func nameOf(d *v1alpha1.Department) string {
 		return ""
 	}
 	return d.Name
+}
+
+func TestCycles(t *testing.T) {
+	chart := []v1alpha1.Department{
+		claimant("c", "c", 0, parent("b")),
+		claimant("b", "b", 0, parent("c")),
+		// An older claimant of b would break the loop, but a synced one holds the key.
+		claimant("b-old", "b", -5, parent("top")),
+		claimant("into", "a", 0, parent("c")), // below the loop, not in it
+		claimant("self", "s", 0, parent("s")),
+		claimant("top", "top", 0),
+		claimant("x", "x", 0, parent("y")),
+		claimant("y", "y", 0, parent("z")),
+		claimant("z", "z", 0, parent("x")),
+	}
+	synced(&chart[1])
+	var got []string
+	for _, loop := range Cycles(Each(chart)) {
+		var keys []string
+		for _, d := range loop {
+			keys = append(keys, d.Name)
+		}
+		got = append(got, strings.Join(keys, ">"))
+	}
+	if want := []string{"b>c", "self", "x>y>z"}; !slices.Equal(got, want) {
+		t.Errorf("Cycles = %v, want %v", got, want)
+	}
 }
