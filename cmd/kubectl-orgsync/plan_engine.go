@@ -147,9 +147,10 @@ type planInput struct {
 // checkManifests (no key claimed twice, no cycle).
 func planOrganization(in planInput) organizationPlan {
 	org := in.org
+	state := decision.OrganizationOf(org.Name, org)
 	p := organizationPlan{
 		Namespace: org.Namespace, Name: org.Name, Provider: string(cmp.Or(org.Spec.Provider, v1alpha1.ProviderNCP)),
-		Paused: v1alpha1.IsPaused(org), Observe: org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
+		Paused: state.Paused, Observe: state.ObserveOnly,
 		RemoteDepartments: len(in.remote), Changes: []planChange{}, Adopted: []string{}, Waiting: []planWait{},
 		Unsupported: []planUnsupported{},
 	}
