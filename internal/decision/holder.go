@@ -61,13 +61,8 @@ func Each(depts []v1alpha1.Department) iter.Seq[*v1alpha1.Department] {
 func KeyHolder(claimants []v1alpha1.Department, dept *v1alpha1.Department) (holder, successor *v1alpha1.Department) {
 	holder = Holder(Each(claimants))
 	if !dept.DeletionTimestamp.IsZero() {
-		successor = LiveHolder(func(yield func(*v1alpha1.Department) bool) {
-			for c := range Each(claimants) {
-				if c.UID != dept.UID && !yield(c) {
-					return
-				}
-			}
-		})
+		// dept is not live: the live holder, if any, is another Department.
+		successor = LiveHolder(Each(claimants))
 	}
 	return holder, successor
 }
