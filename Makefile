@@ -19,8 +19,9 @@ manifests: ## Generate CRDs into config/crd/bases (and the Helm chart) and RBAC 
 	cp config/crd/bases/*.yaml dist/chart/crds/
 
 .PHONY: generate
-generate: ## Generate DeepCopy methods.
+generate: ## Generate DeepCopy methods, and the Argo CD health check's reason classes from internal/decision.
 	$(CONTROLLER_GEN) object paths="./api/..."
+	$(GO) generate ./config/argocd
 
 .PHONY: docs
 docs: manifests ## Generate docs/reference/: the flags from the binaries' --help, the CRD fields from config/crd/bases (make test fails when they drift).

@@ -4,39 +4,45 @@ import (
 	"cmp"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/decision"
 )
 
 // reasonPending is the reason tree reports for a Department the manager has not reported on
-// since its spec last changed (no Ready condition yet, or one about an older generation). It is
-// not one of the manager's reasons: the condition, if any, is older than the spec.
-const reasonPending = "Pending"
+// since its spec last changed (decision.ReasonPending).
+const reasonPending = decision.ReasonPending
 
 // health is how a department fares, for colour and counts.
 type health int
 
 const (
 	healthSynced  health = iota // Ready
-	healthWaiting               // not Ready, and waiting for something that should come
+	healthWaiting               // not Ready, and waiting for something that should come, or for a person's decision
 	healthFailing               // not Ready, and needs a person or a fix
 )
 
-// waitingReasons are the reasons that mean "not yet" rather than "wrong".
-var waitingReasons = map[string]bool{
-	reasonPending:                         true,
-	v1alpha1.ReasonWaitingForOrganization: true,
-	v1alpha1.ReasonWaitingForParent:       true,
-	v1alpha1.ReasonDeleting:               true,
-	v1alpha1.ReasonDeletionPending:        true,
-	v1alpha1.ReasonDeletionBlocked:        true,
-	v1alpha1.ReasonDeletionBudgetExceeded: true,
-	v1alpha1.ReasonPaused:                 true,
+// healthOf is how a class of decision.Reasons reads in the tree: Progressing and Suspended both
+// wait (yellow), Failing is red.
+func healthOf(c decision.Class) health {
+	switch c {
+	case decision.ClassReady:
+		return healthSynced
+	case decision.ClassFailing:
+		return healthFailing
+	}
+	return healthWaiting
+}
+
+// notReadyHealth is how a reason of Ready=False reads in the counts; Pending waits.
+func notReadyHealth(reason string) health {
+	if reason == reasonPending {
+		return healthWaiting
+	}
+	return healthOf(decision.ClassOf(metav1.ConditionFalse, reason))
 }
 
 // readiness is what a Ready condition says, read as kstatus would: a condition about an older
@@ -48,21 +54,10 @@ type readiness struct {
 	health  health
 }
 
-// readinessOf reads the Ready condition of an object at generation.
+// readinessOf reads the Ready condition of an object at generation (decision.ReadinessOf).
 func readinessOf(conditions []metav1.Condition, generation int64) readiness {
-	c := meta.FindStatusCondition(conditions, v1alpha1.ConditionReady)
-	switch {
-	case c == nil:
-		return readiness{reason: reasonPending, message: "not reconciled yet", health: healthWaiting}
-	case c.ObservedGeneration != 0 && c.ObservedGeneration < generation:
-		return readiness{reason: reasonPending, health: healthWaiting,
-			message: "spec generation " + strconv.FormatInt(generation, 10) + " not reconciled yet; last " + c.Reason + ": " + c.Message}
-	case c.Status == metav1.ConditionTrue:
-		return readiness{ready: true, reason: c.Reason, message: c.Message, health: healthSynced}
-	case waitingReasons[c.Reason]:
-		return readiness{reason: c.Reason, message: c.Message, health: healthWaiting}
-	}
-	return readiness{reason: c.Reason, message: c.Message, health: healthFailing}
+	r := decision.ReadinessOf(conditions, generation)
+	return readiness{ready: r.Class == decision.ClassReady, reason: r.Reason, message: r.Message, health: healthOf(r.Class)}
 }
 
 // drift is what a Drifted condition says differs in the remote department.
@@ -116,9 +111,7 @@ type node struct {
 	// remote says, for a parent that is no Department, whether it exists remotely.
 	remote   remoteState
 	children []*node
-
-	// parent is the Department node that holds parentKey, when one does.
-	parent  *node
+	// inCycle: the node is in a parentExternalKey cycle (decision.Cycles).
 	inCycle bool
 	order   decimal
 }
@@ -185,7 +178,7 @@ func buildChart(org *v1alpha1.Organization, depts []v1alpha1.Department) *chart 
 	holders := make(map[string]*node, len(nodes))
 	for i := range nodes {
 		n := &nodes[i]
-		if h, ok := holders[n.key]; !ok || holdsBefore(n.dept, h.dept) {
+		if h, ok := holders[n.key]; !ok || decision.ClaimsFirst(n.dept, h.dept) {
 			holders[n.key] = n
 		}
 	}
@@ -199,7 +192,6 @@ func buildChart(org *v1alpha1.Organization, depts []v1alpha1.Department) *chart 
 		case n.parentKey == "":
 			topLevel = append(topLevel, n)
 		case p != nil:
-			n.parent = p
 			p.children = append(p.children, n)
 		default:
 			e := external[n.parentKey]
@@ -221,16 +213,8 @@ func buildChart(org *v1alpha1.Organization, depts []v1alpha1.Department) *chart 
 	slices.SortFunc(externalParents, func(a, b *node) int { return strings.Compare(a.key, b.key) })
 	c.roots = slices.Concat(topLevel, externalParents)
 
-	// Everything the roots reach is in the tree; the rest is in a cycle or below one.
-	reached := make(map[*node]bool, len(nodes))
-	stack := slices.Clone(c.roots)
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		reached[n] = true
-		stack = append(stack, n.children...)
-	}
-	c.cycles = findCycles(nodes, reached)
+	// What the roots do not reach is in a cycle or below one.
+	c.cycles = findCycles(nodes, holders)
 
 	for i := range nodes {
 		sortNodes(nodes[i].children)
@@ -241,42 +225,25 @@ func buildChart(org *v1alpha1.Organization, depts []v1alpha1.Department) *chart 
 	return c
 }
 
-// findCycles finds the loops among the nodes the roots do not reach. Each of those has a parent
-// node (no parent, or a parent key no Department holds, makes a root), so following parents from
-// any of them ends in a loop; each node is walked once.
-func findCycles(nodes []node, reached map[*node]bool) []cycle {
+// findCycles finds the loops as the manager does (decision.Cycles), as the nodes of their
+// holders, and marks them.
+func findCycles(nodes []node, holders map[string]*node) []cycle {
 	var cycles []cycle
-	walkOf := map[*node]int{}
-	for i := range nodes {
-		start := &nodes[i]
-		if reached[start] || walkOf[start] != 0 {
-			continue
-		}
-		walk := i + 1
-		n := start
-		for n != nil && walkOf[n] == 0 {
-			walkOf[n] = walk
-			n = n.parent
-		}
-		if n == nil || walkOf[n] != walk {
-			continue // joined a walk already done: its loop is known
-		}
-		var members []*node
-		for m := n; len(members) == 0 || m != n; m = m.parent {
-			m.inCycle = true
-			members = append(members, m)
-		}
-		// Start at the smallest key, keeping the direction parentExternalKey follows.
-		first := 0
-		for j, m := range members {
-			if m.key < members[first].key {
-				first = j
+	for _, loop := range decision.Cycles(func(yield func(*v1alpha1.Department) bool) {
+		for i := range nodes {
+			if !yield(nodes[i].dept) {
+				return
 			}
 		}
-		members = append(members[first:], members[:first]...)
+	}) {
+		members := make([]*node, 0, len(loop))
+		for _, d := range loop {
+			n := holders[d.Key()]
+			n.inCycle = true
+			members = append(members, n)
+		}
 		cycles = append(cycles, cycle{members: members})
 	}
-	slices.SortFunc(cycles, func(a, b cycle) int { return strings.Compare(a.members[0].key, b.members[0].key) })
 	return cycles
 }
 
@@ -294,15 +261,6 @@ func remoteStateOf(parent *node) remoteState {
 		}
 	}
 	return state
-}
-
-// holdsBefore orders the claimants of one key as the manager does (keyHolder in
-// internal/controller): live before deleting, then v1alpha1.ClaimsBefore.
-func holdsBefore(a, b *v1alpha1.Department) bool {
-	if aLive, bLive := a.DeletionTimestamp.IsZero(), b.DeletionTimestamp.IsZero(); aLive != bLive {
-		return aLive
-	}
-	return v1alpha1.ClaimsBefore(a, b)
 }
 
 // displayOrder is the Department's spec.displayOrder, or "1" when it leaves it to the remote

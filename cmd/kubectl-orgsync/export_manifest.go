@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/decision"
 	ncpapi "github.com/orgsync/orgsync/internal/ncp"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -316,7 +317,7 @@ const maxGeneratedBase = 40
 // key, not on the order of the chart.
 func assignNames(keys []string, existing []v1alpha1.Department, organization string) map[string]string {
 	used := map[string]string{}                   // name → the key it holds; "" for another Organization's
-	claimant := map[string]*v1alpha1.Department{} // key → the Organization's Department that holds it
+	claimant := map[string]*v1alpha1.Department{} // key → the Organization's Department that holds it (decision.ClaimsFirst)
 	for i := range existing {
 		d := &existing[i]
 		used[d.Name] = ""
@@ -324,7 +325,7 @@ func assignNames(keys []string, existing []v1alpha1.Department, organization str
 			continue
 		}
 		used[d.Name] = d.Key()
-		if c, ok := claimant[d.Key()]; !ok || v1alpha1.ClaimsBefore(d, c) {
+		if c, ok := claimant[d.Key()]; !ok || decision.ClaimsFirst(d, c) {
 			claimant[d.Key()] = d
 		}
 	}

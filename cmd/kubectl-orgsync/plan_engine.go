@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
+	"github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -147,9 +147,10 @@ type planInput struct {
 // checkManifests (no key claimed twice, no cycle).
 func planOrganization(in planInput) organizationPlan {
 	org := in.org
+	state := decision.OrganizationOf(org.Name, org)
 	p := organizationPlan{
 		Namespace: org.Namespace, Name: org.Name, Provider: string(cmp.Or(org.Spec.Provider, v1alpha1.ProviderNCP)),
-		Paused: v1alpha1.IsPaused(org), Observe: org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
+		Paused: state.Paused, Observe: state.ObserveOnly,
 		RemoteDepartments: len(in.remote), Changes: []planChange{}, Adopted: []string{}, Waiting: []planWait{},
 		Unsupported: []planUnsupported{},
 	}
@@ -196,7 +197,7 @@ func planOrganization(in planInput) organizationPlan {
 				continue
 			}
 			delete(moveWaits, d.Name)
-			if refused(d) {
+			if _, refused := decision.RefusalOf(d.Status.Conditions, d.Generation); refused {
 				continue // listed as waiting below
 			}
 			old, found := chart.Remote(dec.Desired.Key)
@@ -243,15 +244,11 @@ func planOrganization(in planInput) organizationPlan {
 			continue
 		}
 		dec := chart.DecideSync(d.Name)
+		refusal, refused := decision.RefusalOf(d.Status.Conditions, d.Generation)
 		switch {
-		case (dec.Action == controller.PlanCreate || dec.Action == controller.PlanUpdate) && refused(d):
-			c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
-			until := "the spec or the departments around it change"
-			if c.Reason == v1alpha1.ReasonNotApplied {
-				until = "the spec or the remote department changes"
-			}
-			p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: c.Reason,
-				Message: "not sent again until " + until + ": " + c.Message})
+		case (dec.Action == controller.PlanCreate || dec.Action == controller.PlanUpdate) && refused:
+			p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: refusal.Reason,
+				Message: "not sent again until " + refusal.Until + ": " + refusal.Message})
 		case dec.Reason == v1alpha1.ReasonUnsupportedChange:
 			old, _ := chart.Remote(d.Key())
 			c := syncChange(d, dec, old, false, p.Provider)
@@ -283,11 +280,7 @@ func planDeletes(chart *controller.PlanChart, org *v1alpha1.Organization, deleti
 	changes []planChange, waiting []planWait, now time.Time) (*planBudget, []planChange, []planWait, map[string]bool) {
 	budget := controller.NewPlanBudget(org)
 	maxDeletions, window := budget.Limit()
-	status := budget.Status()
-	pb := &planBudget{MaxDeletions: maxDeletions, Window: window.String(), Made: status.Made, Approved: status.Approved}
-	if status.WindowStart != nil && !now.Before(status.WindowStart.Add(window)) {
-		pb.Made = 0 // the window is over: the next delete starts a new one
-	}
+	pb := &planBudget{MaxDeletions: maxDeletions, Window: window.String(), Made: budget.MadeAt(now), Approved: budget.Approved()}
 	depth := remoteDepth(chart, deleting)
 	slices.SortFunc(deleting, func(a, b *v1alpha1.Department) int {
 		return cmp.Or(cmp.Compare(depth[b.Key()], depth[a.Key()]), byKey(a, b))
@@ -340,7 +333,7 @@ func planDeletes(chart *controller.PlanChart, org *v1alpha1.Organization, deleti
 			switch {
 			case above[d.Key()]:
 				c.Held = heldBySubtree
-			case !budget.Reserve(d.Key(), now):
+			case !budget.Reserve(now):
 				c.Held = heldByBudget
 			}
 			if c.Held != "" {
@@ -515,15 +508,6 @@ func isZero(v any) bool {
 		return !v
 	}
 	return false
-}
-
-// refused reports whether the remote system refused d's current spec (Ready InvalidSpec about
-// its generation), or accepted an update of it without applying it (NotApplied): the manager does
-// not send the same values again until the spec, or the departments around it (for NotApplied,
-// the remote department itself), change.
-func refused(d *v1alpha1.Department) bool {
-	c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
-	return c != nil && (c.Reason == v1alpha1.ReasonInvalidSpec || c.Reason == v1alpha1.ReasonNotApplied) && c.ObservedGeneration == d.Generation
 }
 
 // otherClaimant reports whether a live Department takes d's key over (a rename in Git): the remote

@@ -1,10 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +17,7 @@ import (
 	"k8s.io/cli-runtime/pkg/resource"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/decision"
 )
 
 // manifest is one Department read from the plan's input, with where it came from.
@@ -237,47 +238,16 @@ func checkKeys(manifests []manifest) error {
 // Organization's live Departments as the apply would leave them; sources names where each came
 // from (by object name; a Department not in the manifests is "in the cluster").
 func checkCycles(depts []v1alpha1.Department, sources map[string]string) error {
-	parentOf := map[string]string{}
-	nameOf := map[string]string{}
-	for _, d := range depts {
-		if _, ok := parentOf[d.Key()]; !ok {
-			parentOf[d.Key()] = d.Spec.ParentExternalKey
-			nameOf[d.Key()] = d.Name
-		}
-	}
-	seen := map[string]bool{}
 	var errs []error
-	for _, key := range slices.Sorted(maps.Keys(parentOf)) {
-		if seen[key] {
-			continue
+	for _, cycle := range decision.Cycles(decision.Each(depts)) {
+		keys := make([]string, 0, len(cycle)+1)
+		where := make([]string, 0, len(cycle))
+		for _, d := range cycle {
+			keys = append(keys, d.Key())
+			where = append(where, fmt.Sprintf("%s: %s", d.Key(), cmp.Or(sources[d.Name], "in the cluster")))
 		}
-		var path []string
-		index := map[string]int{}
-		k := key
-		for k != "" && !seen[k] {
-			if i, ok := index[k]; ok {
-				cycle := append(slices.Clone(path[i:]), k)
-				var where []string
-				for _, c := range path[i:] {
-					source := sources[nameOf[c]]
-					if source == "" {
-						source = "in the cluster"
-					}
-					where = append(where, fmt.Sprintf("%s: %s", c, source))
-				}
-				errs = append(errs, fmt.Errorf("parentExternalKey forms a cycle: %s (%s)", strings.Join(cycle, " -> "), strings.Join(where, ", ")))
-				break
-			}
-			index[k] = len(path)
-			path = append(path, k)
-			if _, ok := parentOf[k]; !ok {
-				break
-			}
-			k = parentOf[k]
-		}
-		for _, p := range path {
-			seen[p] = true
-		}
+		keys = append(keys, keys[0])
+		errs = append(errs, fmt.Errorf("parentExternalKey forms a cycle: %s (%s)", strings.Join(keys, " -> "), strings.Join(where, ", ")))
 	}
 	if len(errs) > 0 {
 		return joinErrors(errs)

@@ -79,11 +79,7 @@ func (r *textRenderer) header(c *chart) {
 		if notReady := c.counts.total - c.counts.ready; notReady > 0 {
 			var parts []string
 			for _, reason := range reasonsByCount(c.counts.notReady) {
-				h := healthFailing
-				if waitingReasons[reason] {
-					h = healthWaiting
-				}
-				parts = append(parts, r.o.colors.paint(h, fmt.Sprintf("%d %s", c.counts.notReady[reason], clean(reason))))
+				parts = append(parts, r.o.colors.paint(notReadyHealth(reason), fmt.Sprintf("%d %s", c.counts.notReady[reason], clean(reason))))
 			}
 			s += fmt.Sprintf(", %d not Ready (%s)", notReady, strings.Join(parts, ", "))
 		}

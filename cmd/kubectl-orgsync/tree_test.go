@@ -254,8 +254,10 @@ func TestReadiness(t *testing.T) {
 			message: "spec generation 4 not reconciled yet; last Synced: "}},
 		"waiting": {[]metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonWaitingForParent, Message: "m", ObservedGeneration: 1}}, 1,
 			readiness{reason: v1alpha1.ReasonWaitingForParent, message: "m", health: healthWaiting}},
-		"failing": {[]metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonRemoteError, Message: "m", ObservedGeneration: 1}}, 1,
-			readiness{reason: v1alpha1.ReasonRemoteError, message: "m", health: healthFailing}},
+		"retrying": {[]metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonRemoteError, Message: "m", ObservedGeneration: 1}}, 1,
+			readiness{reason: v1alpha1.ReasonRemoteError, message: "m", health: healthWaiting}},
+		"failing": {[]metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonInvalidSpec, Message: "m", ObservedGeneration: 1}}, 1,
+			readiness{reason: v1alpha1.ReasonInvalidSpec, message: "m", health: healthFailing}},
 		"a reason this version does not know": {[]metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: "Novel", ObservedGeneration: 1}}, 1,
 			readiness{reason: "Novel", health: healthFailing}},
 	} {

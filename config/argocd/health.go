@@ -14,6 +14,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+//go:generate go run ./internal/generate
+
 // Script is the Lua health check, the text to put under
 // resource.customizations.health.orgsync.dev_<Kind> in argocd-cm.
 //

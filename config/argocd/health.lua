@@ -7,19 +7,27 @@
 
 local hs = {}
 
+-- BEGIN reason classes: generated from internal/decision's Reasons by `go generate ./config/argocd`.
 -- Reasons of Ready=False that resolve on their own: something is still being created, deleted
--- or retried.
+-- or retried (Progressing).
 local progressing = {
   WaitingForOrganization = true,
   WaitingForParent = true,
+  RemoteError = true,
+  DeletionBlocked = true,
   Deleting = true,
   DeletionPending = true,
-  DeletionBlocked = true,
-  RemoteError = true,
+}
+
+-- Reasons of Ready=False where nothing moves until a person decides, and nothing has failed:
+-- orgsync.dev/paused, or deletions held by the deletion budget (Suspended).
+local suspended = {
+  Paused = true,
+  DeletionBudgetExceeded = true,
 }
 
 -- Reasons of Ready=False that need a person: the spec, the credentials or the remote system
--- must change first.
+-- must change first (Degraded).
 local degraded = {
   ParentCycle = true,
   Conflict = true,
@@ -29,6 +37,7 @@ local degraded = {
   NotApplied = true,
   Drifted = true,
 }
+-- END reason classes.
 
 local function describe(condition, fallback)
   if condition.message ~= nil and condition.message ~= "" then
@@ -86,9 +95,7 @@ if ready.status == "True" then
   return hs
 end
 
-if ready.status == "False" and (ready.reason == "Paused" or ready.reason == "DeletionBudgetExceeded") then
-  -- orgsync.dev/paused, or deletions held by the deletion budget: nothing moves until a person
-  -- acts, and nothing has failed.
+if ready.status == "False" and suspended[ready.reason] then
   hs.status = "Suspended"
   hs.message = describe(ready, "Paused")
   return hs

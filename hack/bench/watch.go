@@ -6,14 +6,13 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/decision"
 )
 
 // convergence watches the Departments of a namespace and tells when all of them have converged.
@@ -62,9 +61,7 @@ func watchConvergence(ctx context.Context, cfg *rest.Config, scheme *runtime.Sch
 // converged reports whether the Department is Ready and its status describes its current
 // generation, both in the Ready condition and in status.observedGeneration.
 func converged(d *v1alpha1.Department) bool {
-	ready := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
-	return ready != nil && ready.Status == metav1.ConditionTrue &&
-		ready.ObservedGeneration == d.Generation && d.Status.ObservedGeneration == d.Generation
+	return decision.Converged(d.Status.Conditions, d.Status.ObservedGeneration, d.Generation)
 }
 
 func (c *convergence) observe(obj any) {

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/decision"
 )
 
 // The invariants, in the order they are reported.
@@ -24,13 +25,6 @@ const (
 	invLeaderWrite = "no write from a manager that was not the leader"
 	invBothWrote   = "no write made by both managers"
 )
-
-// actionable are the not-Ready reasons that tell a person what to change; every other not-Ready
-// reason says "wait", which must not last once a run has settled.
-var actionable = []string{
-	v1alpha1.ReasonInvalidSpec, v1alpha1.ReasonUnsupportedChange, v1alpha1.ReasonNotApplied, v1alpha1.ReasonParentCycle,
-	v1alpha1.ReasonConflict, v1alpha1.ReasonCredentialsInvalid, v1alpha1.ReasonDrifted,
-}
 
 // Invariant is one invariant and what breaks it.
 type Invariant struct {
@@ -176,9 +170,11 @@ func notReady(conditions []metav1.Condition, generation, observed int64) string 
 		return "no Ready condition"
 	case observed != generation:
 		return fmt.Sprintf("status describes generation %d, not %d (%s)", observed, generation, readiness(conditions))
-	case c.Status == "True":
+	case decision.Converged(conditions, observed, generation):
 		return ""
-	case slices.Contains(actionable, c.Reason) && c.Message != "":
+	case c.Status == metav1.ConditionFalse && decision.Actionable(c.Reason) && c.Message != "":
+		// A reason of class Failing tells a person what to change; every other not-Ready reason
+		// says "wait", which must not last once a run has settled.
 		return ""
 	}
 	return readiness(conditions)

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/inventory/coalesce"
 )
 
@@ -24,11 +25,9 @@ type Budgets struct {
 }
 
 type budget struct {
-	loaded      bool
-	windowStart time.Time
-	made        int32
-	approved    int32
-	held        map[string]bool // by external key
+	loaded bool
+	rules.Budget
+	held map[string]bool // by external key
 }
 
 // NewBudgets returns an empty registry.
@@ -54,41 +53,25 @@ func (b *Budgets) load(org *v1alpha1.Organization) {
 		return
 	}
 	bud.loaded = true
-	if d := org.Status.Deletions; d != nil {
-		if d.WindowStart != nil {
-			bud.windowStart = d.WindowStart.Time
-		}
-		bud.made, bud.approved = d.Made, d.Approved
-	}
+	bud.Budget = rules.BudgetOf(org)
 }
 
 // approve lets n more deletions through.
 func (b *Budgets) approve(uid types.UID, n int32) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.ofLocked(uid).approved += n
+	b.ofLocked(uid).Approved += n
 }
 
-// reserve counts one remote delete of key against org's budget and reports whether it may go
-// ahead now; when it may not, key is held until a later reserve lets it through or forget.
+// reserve counts one remote delete of key against org's budget (decision.Budget.Reserve) and
+// reports whether it may go ahead now; when it may not, key is held until a later reserve lets it
+// through or forget.
 func (b *Budgets) reserve(org *v1alpha1.Organization, key string, now time.Time) bool {
-	maxDeletions, window := org.Spec.EffectiveDeletionBudget()
 	b.mu.Lock()
 	bud := b.ofLocked(org.UID)
-	if !now.Before(bud.windowStart.Add(window)) {
-		bud.windowStart, bud.made = now, 0
-	}
-	ok := true
-	switch {
-	case bud.made < maxDeletions:
-	case bud.approved > 0:
-		bud.approved--
-	default:
-		ok = false
-	}
+	ok := bud.Reserve(org, now)
 	wasHeld := bud.held[key]
 	if ok {
-		bud.made++
 		delete(bud.held, key)
 	} else {
 		bud.held[key] = true
@@ -119,11 +102,7 @@ func (b *Budgets) status(uid types.UID) *v1alpha1.DeletionStatus {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	bud := b.ofLocked(uid)
-	s := &v1alpha1.DeletionStatus{Made: bud.made, Approved: bud.approved, Held: int32(len(bud.held))} //nolint:gosec // G115: a count of Departments
-	if !bud.windowStart.IsZero() {
-		s.WindowStart = &metav1.Time{Time: bud.windowStart}
-	}
-	return s
+	return bud.Status(len(bud.held))
 }
 
 // drop forgets an Organization that is gone.

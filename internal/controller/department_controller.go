@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
@@ -146,14 +147,8 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 	case err != nil:
 		return nil, nil, nil, err
 	default:
-		s.org.exists = true
 		s.organization = org
-		s.org.deleting = !org.DeletionTimestamp.IsZero()
-		s.org.orphans = s.org.deleting && org.Spec.DeletionPolicy != v1alpha1.DeletionPolicyDelete
-		s.org.paused = v1alpha1.IsPaused(org)
-		s.org.syncPeriod = syncPeriodOf(org, r.SyncPeriod)
-		s.org.observeOnly = org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve
-		s.org.connected = isTrue(org.Status.Conditions, v1alpha1.ConditionConnected, org.Generation)
+		s.org = organizationStateOf(rules.OrganizationOf(s.org.name, org), syncPeriodOf(org, r.SyncPeriod))
 	}
 
 	key := dept.Key()
@@ -161,7 +156,7 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	s.holder, s.successor = keyHolder(claimants, dept)
+	s.holder, s.successor = rules.KeyHolder(claimants, dept)
 	deleting := !dept.DeletionTimestamp.IsZero()
 	if deleting {
 		children, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentParent, orgScopedKey(s.org.name, key))
@@ -414,13 +409,7 @@ func (r *DepartmentReconciler) refusal(ctx context.Context, s *departmentSnapsho
 	if lerr != nil {
 		return retry(lerr)
 	}
-	var holder *v1alpha1.Department
-	for i := range holders {
-		if holders[i].DeletionTimestamp.IsZero() && (holder == nil || v1alpha1.ClaimsBefore(&holders[i], holder)) {
-			holder = &holders[i]
-		}
-	}
-	o.message += "; " + nameHeld(d.desired.Name, held, holder, s.remote.self)
+	o.message += "; " + nameHeld(d.desired.Name, held, rules.LiveHolder(rules.Each(holders)), s.remote.self)
 	return o
 }
 
@@ -526,77 +515,29 @@ func (r *DepartmentReconciler) noteWaits(s *departmentSnapshot, inv *inventory.I
 	}
 }
 
-// keyHolder returns the Department that owns dept's key among its claimants (the oldest live
-// one, so the outcome does not depend on reconcile order) and, for a deleting dept, a live other
-// claimant that takes the key over.
-func keyHolder(claimants []v1alpha1.Department, dept *v1alpha1.Department) (holder, successor *v1alpha1.Department) {
-	for i := range claimants {
-		c := &claimants[i]
-		if c.UID != dept.UID && c.DeletionTimestamp.IsZero() && successor == nil {
-			successor = c
-		}
-		if !c.DeletionTimestamp.IsZero() && c.UID != dept.UID {
-			continue
-		}
-		if holder == nil || v1alpha1.ClaimsBefore(c, holder) {
-			holder = c
-		}
-	}
-	return holder, successor
-}
-
 // parentCycle follows parentExternalKey through the Organization's Departments and returns the
 // keys of the cycle when the chain comes back to dept.
 func (r *DepartmentReconciler) parentCycle(ctx context.Context, dept *v1alpha1.Department) ([]string, error) {
 	org := dept.Spec.OrganizationRef.Name
-	return cycleThrough(dept, func(key string) (string, bool, error) {
-		holders, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, key))
-		if err != nil || len(holders) == 0 {
+	return rules.Cycle(dept, func(key string) (string, bool, error) {
+		claimants, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, key))
+		if err != nil {
 			return "", false, err
 		}
-		return holders[0].Spec.ParentExternalKey, true, nil
+		parent, found := rules.ParentOf(rules.Each(claimants))
+		return parent, found, nil
 	})
 }
 
-// cycleThrough follows parentExternalKey from dept, asking parentOf for the parent key of the
-// Department that holds a key, and returns the keys of the cycle when the chain comes back to
-// dept; nil when it ends, or meets a cycle further up that dept is not part of (that cycle's
-// Departments report it).
-func cycleThrough(dept *v1alpha1.Department, parentOf func(key string) (parent string, found bool, err error)) ([]string, error) {
-	path := []string{dept.Key()}
-	seen := map[string]bool{dept.Key(): true}
-	for parent := dept.Spec.ParentExternalKey; parent != ""; {
-		path = append(path, parent)
-		if parent == dept.Key() {
-			return path, nil
-		}
-		if seen[parent] {
-			return nil, nil
-		}
-		seen[parent] = true
-		next, found, err := parentOf(parent)
-		if err != nil || !found {
-			return nil, err
-		}
-		parent = next
-	}
-	return nil, nil
-}
-
-// holderNames names the remote departments keys for a message: by the Department that claims
-// each, or as "key (no Department)".
+// holderNames names the remote departments keys for a message, as decision.Blame does.
 func (r *DepartmentReconciler) holderNames(ctx context.Context, dept *v1alpha1.Department, keys []string) ([]string, error) {
 	names := make([]string, 0, len(keys))
 	for _, key := range keys {
-		holders, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, key))
+		claimants, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, key))
 		if err != nil {
 			return nil, err
 		}
-		if name := departmentNames(holders, ""); len(name) > 0 {
-			names = append(names, name[0])
-		} else {
-			names = append(names, key+unmanagedSuffix)
-		}
+		names = append(names, rules.Blame(key, rules.Each(claimants)))
 	}
 	return names, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -60,6 +61,13 @@ type deletionWait struct {
 	at    time.Time
 	left  time.Duration
 	grace time.Duration
+}
+
+// organizationStateOf is what a Department needs to know of its Organization, as
+// decision.OrganizationOf reads it, with the Organization's sync period.
+func organizationStateOf(o rules.Organization, syncPeriod time.Duration) organizationState {
+	return organizationState{name: o.Name, exists: o.Exists, deleting: o.Deleting, paused: o.Paused, connected: o.Connected,
+		orphans: o.Orphans, observeOnly: o.ObserveOnly, syncPeriod: syncPeriod}
 }
 
 // organizationState is what a Department needs to know of its Organization.
@@ -223,7 +231,7 @@ func decideDelete(s *departmentSnapshot) decision {
 	}
 	if blockers := mergeSorted(s.remoteChildren, s.objectChildren); len(blockers) > 0 {
 		message := fmt.Sprintf("waiting for sub-departments to be deleted first: %s", strings.Join(truncate(blockers, 10), ", "))
-		if slices.ContainsFunc(s.remoteChildren, func(c string) bool { return strings.HasSuffix(c, unmanagedSuffix) }) {
+		if rules.Unmanaged(s.remoteChildren) {
 			// No Department will ever delete those: say how the deletion can go on.
 			message += "; the ones with no Department are not orgsync's to delete: delete or move them in the remote system, " +
 				"or give each a Department and delete it, or set deletionPolicy: Orphan on this Department to leave it in place"
@@ -291,7 +299,7 @@ func nameHeld(name string, held provider.Department, holderDept *v1alpha1.Depart
 	switch {
 	case holderDept == nil:
 		return fmt.Sprintf("name %q is held by sibling department %q%s: rename or move that one in the remote system, or choose another name",
-			name, held.Key, unmanagedSuffix)
+			name, held.Key, rules.UnmanagedSuffix)
 	case current != nil && holderDept.Spec.Name == current.Name && current.Name != name:
 		return fmt.Sprintf("name %q is held by sibling department %q (Department %q), which asks for this department's name %q: "+
 			"names are unique among siblings, so two siblings cannot swap names directly; rename one of them to an intermediate name first "+
@@ -384,9 +392,6 @@ func DesiredDepartment(dept *v1alpha1.Department, observed *provider.Department)
 	d.DisplayOrder = cmp.Or(spec.DisplayOrder, observed.DisplayOrder, "1")
 	return d
 }
-
-// unmanagedSuffix marks a remote sub-department that no Department claims.
-const unmanagedSuffix = " (no Department)"
 
 // mergeSorted returns the union of a and b, sorted.
 func mergeSorted(a, b []string) []string {

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -373,7 +374,7 @@ func assertWoken(t *testing.T, o outcome) {
 	if o.ready != metav1.ConditionFalse {
 		return
 	}
-	if o.result.RequeueAfter == 0 && o.err == nil && wakeUps[o.reason].watch == "" {
+	if w, _ := rules.Lookup(o.reason); o.result.RequeueAfter == 0 && o.err == nil && w.Watch == "" {
 		t.Fatalf("%s: no watch, delay or backoff wakes the object again", o.reason)
 	}
 }
@@ -385,20 +386,20 @@ func TestEveryNotReadyReasonHasAWakeUp(t *testing.T) {
 		if reason == v1alpha1.ReasonSynced {
 			continue
 		}
-		w, ok := wakeUps[reason]
-		if !ok || (w.watch == "" && w.delay == 0 && !w.backoff) {
+		w, ok := rules.Lookup(reason)
+		if !ok || (w.Watch == "" && w.Delay == 0 && !w.Resync && !w.Backoff) {
 			t.Errorf("reason %s has no wake-up", reason)
 			continue
 		}
 		o := notReady(reason, "message").withResync(time.Minute)
-		if w.delay != 0 && o.result.RequeueAfter <= 0 {
+		if (w.Delay != 0 || w.Resync) && o.result.RequeueAfter <= 0 {
 			t.Errorf("reason %s: its delay is not requeued: %+v", reason, o.result)
 		}
 	}
 	for _, err := range []error{provider.ErrTransient, provider.ErrInvalid, provider.ErrCredentials, provider.ErrHasChildren, provider.ErrAlreadyExists, provider.ErrUnsupported} {
 		o := failure(err)
 		assertWoken(t, o)
-		if wakeUps[o.reason].backoff && o.err == nil {
+		if w, _ := rules.Lookup(o.reason); w.Backoff && o.err == nil {
 			t.Errorf("%v gives %s without an error to back off on", err, o.reason)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -273,17 +273,15 @@ func recordObservation(org *v1alpha1.Organization, observed provider.Organizatio
 // Warning Event saying so.
 func (r *OrganizationReconciler) takeApproval(ctx context.Context, org *v1alpha1.Organization) error {
 	r.Budgets.load(org)
-	value, ok := org.Annotations[v1alpha1.AnnotationApproveDeletions]
-	if !ok {
-		return nil
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 32)
+	n, present, valid := rules.Approval(org)
 	switch {
-	case err != nil || n <= 0:
+	case !present:
+		return nil
+	case !valid:
 		r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, "ApprovalIgnored", "Approve",
-			"%s=%q is not a positive number of deletions; it was removed", v1alpha1.AnnotationApproveDeletions, value)
+			"%s=%q is not a positive number of deletions; it was removed", v1alpha1.AnnotationApproveDeletions, org.Annotations[v1alpha1.AnnotationApproveDeletions])
 	default:
-		r.Budgets.approve(org.UID, int32(n))
+		r.Budgets.approve(org.UID, n)
 		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "DeletionsApproved", "Approve",
 			"%d more remote deletions approved beyond the deletion budget", n)
 	}

@@ -3,13 +3,12 @@ package controller
 import (
 	"context"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -123,21 +122,12 @@ func (c *PlanChart) Forget(name string) {
 	}
 }
 
-// Holder returns the name of the live Department that holds key, as the manager decides it.
+// Holder returns the name of the live Department that holds key (decision.LiveHolder).
 func (c *PlanChart) Holder(key string) (string, bool) {
-	var holder *v1alpha1.Department
-	for _, d := range c.byKey[key] {
-		if !d.DeletionTimestamp.IsZero() {
-			continue
-		}
-		if holder == nil || v1alpha1.ClaimsBefore(d, holder) {
-			holder = d
-		}
+	if h := rules.LiveHolder(slices.Values(c.byKey[key])); h != nil {
+		return h.Name, true
 	}
-	if holder == nil {
-		return "", false
-	}
-	return holder.Name, true
+	return "", false
 }
 
 // DecideSync decides, as the Department reconciler would, for the live Department called name.
@@ -160,60 +150,36 @@ func (c *PlanChart) DecideDelete(name string) PlanDecision {
 	}
 	slices.Sort(s.objectChildren)
 	for _, key := range s.remote.children {
-		if holder, ok := c.anyClaimant(key); ok {
-			s.remoteChildren = append(s.remoteChildren, holder)
-		} else {
-			s.remoteChildren = append(s.remoteChildren, key+unmanagedSuffix)
-		}
+		s.remoteChildren = append(s.remoteChildren, rules.Blame(key, slices.Values(c.byKey[key])))
 	}
 	return planDecision(decideDelete(s))
 }
 
 // snapshot gathers what the reconciler's gather would for dept.
 func (c *PlanChart) snapshot(dept *v1alpha1.Department) *departmentSnapshot {
-	org := c.org
 	s := &departmentSnapshot{
 		dept:         dept,
-		organization: org,
+		organization: c.org,
 		diff:         c.diff,
 		unsupported:  c.unsupported,
-		org: organizationState{
-			name:        org.Name,
-			exists:      true,
-			deleting:    !org.DeletionTimestamp.IsZero(),
-			paused:      v1alpha1.IsPaused(org),
-			connected:   true,
-			observeOnly: org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
-		},
+		org:          organizationStateOf(rules.OrganizationOf(c.org.Name, c.org), 0),
 	}
-	s.org.orphans = s.org.deleting && org.Spec.DeletionPolicy != v1alpha1.DeletionPolicyDelete
+	// The plan could list the chart: the Organization is (or will be) connected.
+	s.org.connected = true
 	var claimants []v1alpha1.Department
 	for _, d := range c.byKey[dept.Key()] {
 		claimants = append(claimants, *d)
 	}
-	s.holder, s.successor = keyHolder(claimants, dept)
+	s.holder, s.successor = rules.KeyHolder(claimants, dept)
 	s.remote = remoteViewOf(c.remote.View(dept.Key(), dept.Spec.ParentExternalKey, !dept.DeletionTimestamp.IsZero()))
 	return s
 }
 
-// anyClaimant names a Department, live or deleting, that claims key.
-func (c *PlanChart) anyClaimant(key string) (string, bool) {
-	if name, ok := c.Holder(key); ok {
-		return name, true
-	}
-	if ds := c.byKey[key]; len(ds) > 0 {
-		return ds[0].Name, true
-	}
-	return "", false
-}
-
 // cycle is the parentExternalKey cycle dept is part of, as the reconciler's parentCycle finds it.
 func (c *PlanChart) cycle(dept *v1alpha1.Department) []string {
-	path, _ := cycleThrough(dept, func(key string) (string, bool, error) {
-		if holders := c.byKey[key]; len(holders) > 0 {
-			return holders[0].Spec.ParentExternalKey, true, nil
-		}
-		return "", false, nil
+	path, _ := rules.Cycle(dept, func(key string) (string, bool, error) {
+		parent, found := rules.ParentOf(slices.Values(c.byKey[key]))
+		return parent, found, nil
 	})
 	return path
 }
@@ -233,19 +199,19 @@ func planDecision(d decision) PlanDecision {
 	return out
 }
 
-// PlanBudget is an Organization's deletion budget as the manager would count it from now: loaded
-// from its status and the approvals its annotation gives, as the Organization reconciler does.
+// PlanBudget is an Organization's deletion budget as the manager would count it from now
+// (decision.Budget): loaded from its status and the approvals its annotation gives, as the
+// Organization reconciler does.
 type PlanBudget struct {
-	budgets *Budgets
-	org     *v1alpha1.Organization
+	budget rules.Budget
+	org    *v1alpha1.Organization
 }
 
 // NewPlanBudget loads org's deletion budget, with the approvals its annotation gives.
 func NewPlanBudget(org *v1alpha1.Organization) *PlanBudget {
-	b := &PlanBudget{budgets: NewBudgets(), org: org}
-	b.budgets.load(org)
-	if n, err := strconv.ParseInt(strings.TrimSpace(org.Annotations[v1alpha1.AnnotationApproveDeletions]), 10, 32); err == nil && n > 0 {
-		b.budgets.approve(org.UID, int32(n))
+	b := &PlanBudget{budget: rules.BudgetOf(org), org: org}
+	if n, _, valid := rules.Approval(org); valid {
+		b.budget.Approved += n
 	}
 	return b
 }
@@ -255,13 +221,18 @@ func (b *PlanBudget) Limit() (maxDeletions int32, window time.Duration) {
 	return b.org.Spec.EffectiveDeletionBudget()
 }
 
-// Reserve counts one remote delete of key, as the manager does before it, and reports whether it
-// may go ahead now.
-func (b *PlanBudget) Reserve(key string, now time.Time) bool {
-	return b.budgets.reserve(b.org, key, now)
+// Reserve counts one remote delete, as the manager does before it, and reports whether it may go
+// ahead now.
+func (b *PlanBudget) Reserve(now time.Time) bool {
+	return b.budget.Reserve(b.org, now)
 }
 
-// Status is where the budget stands (made and approved in the current window).
-func (b *PlanBudget) Status() v1alpha1.DeletionStatus {
-	return *b.budgets.status(b.org.UID)
+// MadeAt is how many deletions count against the current window at now.
+func (b *PlanBudget) MadeAt(now time.Time) int32 {
+	return b.budget.MadeAt(b.org, now)
+}
+
+// Approved is how many deletions are approved beyond the budget.
+func (b *PlanBudget) Approved() int32 {
+	return b.budget.Approved
 }

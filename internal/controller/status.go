@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -14,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -35,52 +35,21 @@ type outcome struct {
 	err    error
 }
 
-// wakeUp is how an object that is not Ready is looked at again: a watch that names it, a delay,
-// or the workqueue's backoff (the reconcile returns an error). Every reason has at least one.
-type wakeUp struct {
-	// watch says which change wakes the object, when one does.
-	watch string
-	// delay is the longest the object waits without a watch event; resyncDelay means the sync
-	// period.
-	delay time.Duration
-	// backoff: the reconcile returns its error and the workqueue retries with backoff.
-	backoff bool
-}
-
-// resyncDelay stands for the sync period in wakeUps.
+// resyncDelay stands, in an outcome's RequeueAfter, for the sync period (withResync).
 const resyncDelay = -1
 
-// Backoffs used where no watch event announces a change.
-const (
-	throttledRetry = 15 * time.Second
-	blockedRetry   = time.Minute
-)
+// throttledRetry is when a throttled reconcile looks again: no watch event announces the end of
+// a throttle.
+const throttledRetry = 15 * time.Second
 
-// wakeUps says, for every reason an object can be not Ready, what wakes it again.
-var wakeUps = map[string]wakeUp{
-	v1alpha1.ReasonWaitingForOrganization: {watch: "the Organization's creation, connection or spec change"},
-	v1alpha1.ReasonWaitingForParent:       {watch: "the parent key appearing in the Organization's inventory (a create or a listing), or, for a move under a department still inside its own subtree, a change under any department between them", delay: resyncDelay},
-	v1alpha1.ReasonParentCycle:            {watch: "a change of a Department whose key is in the cycle", delay: resyncDelay},
-	v1alpha1.ReasonConflict:               {watch: "a change or deletion of another Department or Organization claiming the same key or chart", delay: resyncDelay},
-	v1alpha1.ReasonCredentialsInvalid:     {watch: "a change of the credentials Secret, when it is labelled and watched (--watch-credentials-secrets); it is read again at each resync either way", delay: resyncDelay},
-	v1alpha1.ReasonInvalidSpec:            {watch: "a spec change, or a change in the remote chart under the parent"},
-	v1alpha1.ReasonUnsupportedChange:      {watch: "a spec change, or a change of the remote department in the inventory"},
-	v1alpha1.ReasonNotApplied:             {watch: "a spec change, or a change of the remote department in the inventory"},
-	v1alpha1.ReasonRemoteError:            {backoff: true},
-	v1alpha1.ReasonDeletionBlocked:        {watch: "a sub-department leaving the inventory, or its Department going", delay: blockedRetry},
-	v1alpha1.ReasonDrifted:                {watch: "a change of the remote department in the inventory", delay: resyncDelay},
-	v1alpha1.ReasonDeleting:               {watch: "a Department of the Organization changing or going"},
-	v1alpha1.ReasonDeletionPending:        {watch: "the Organization's deletion; otherwise requeued for the end of the grace period"},
-	v1alpha1.ReasonPaused:                 {watch: "the annotation orgsync.dev/paused leaving the object or its Organization"},
-	v1alpha1.ReasonDeletionBudgetExceeded: {watch: "approved deletions or a raised budget on the Organization", delay: time.Minute},
-}
-
-// notReady reports Ready=False for reason, woken as wakeUps says.
+// notReady reports Ready=False for reason, woken as the reason's wake-up (decision.Reasons) says.
 func notReady(reason, message string) outcome {
 	o := outcome{ready: metav1.ConditionFalse, reason: reason, message: message}
-	if w := wakeUps[reason]; w.delay > 0 {
-		o.result = ctrl.Result{RequeueAfter: jitter(w.delay)}
-	} else if w.delay == resyncDelay {
+	r, _ := rules.Lookup(reason)
+	switch {
+	case r.Delay > 0:
+		o.result = ctrl.Result{RequeueAfter: jitter(r.Delay)}
+	case r.Resync:
 		o.result = ctrl.Result{RequeueAfter: resyncDelay}
 	}
 	return o
@@ -180,27 +149,22 @@ func setCondition(conditions *[]metav1.Condition, conditionType string, generati
 	})
 }
 
-// isReady reports whether conditions hold Ready=True for generation.
+// isReady reports whether conditions hold Ready=True for generation (decision.Ready).
 func isReady(conditions []metav1.Condition, generation int64) bool {
-	return isTrue(conditions, v1alpha1.ConditionReady, generation)
+	return rules.Ready(conditions, generation)
 }
 
-// isTrue reports whether conditions hold conditionType=True for generation.
+// isTrue reports whether conditions hold conditionType=True for generation (decision.Holds).
 func isTrue(conditions []metav1.Condition, conditionType string, generation int64) bool {
-	c := meta.FindStatusCondition(conditions, conditionType)
-	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == generation
+	return rules.Holds(conditions, conditionType, generation)
 }
 
 // recordTransition emits an event when o puts obj into a not-Ready state that conditions do not
-// already report, once per transition. Waiting for the Organization or the parent is how every
-// Department of a chart applied at once begins; the condition says so, and an event each would
-// only double the Kubernetes writes of a first import.
+// already report, once per transition, of the type decision.EventType gives (none for the
+// reasons that only begin normal progress).
 func recordTransition(recorder events.EventRecorder, obj runtime.Object, conditions []metav1.Condition, o outcome) {
-	if o.keepCondition || o.ready != metav1.ConditionFalse ||
-		o.reason == v1alpha1.ReasonWaitingForParent || o.reason == v1alpha1.ReasonWaitingForOrganization ||
-		o.reason == v1alpha1.ReasonDeletionPending {
-		// The grace period is how every remote delete under an Orphan Organization begins: the
-		// Deleted event that ends it, or the object going, says what came of it.
+	eventType := rules.EventType(o.reason)
+	if o.keepCondition || o.ready != metav1.ConditionFalse || eventType == "" {
 		return
 	}
 	if o.reason == v1alpha1.ReasonDeletionBudgetExceeded {
@@ -216,15 +180,5 @@ func recordTransition(recorder events.EventRecorder, obj runtime.Object, conditi
 	if c := meta.FindStatusCondition(conditions, v1alpha1.ConditionReady); c != nil && c.Reason == o.reason && c.Message == o.message {
 		return
 	}
-	recorder.Eventf(obj, nil, eventType(o.reason), o.reason, "Sync", "%s", o.message)
-}
-
-// eventType is Normal for the reasons that are steps of normal progress, Warning for failures.
-func eventType(reason string) string {
-	switch reason {
-	case v1alpha1.ReasonWaitingForParent, v1alpha1.ReasonWaitingForOrganization, v1alpha1.ReasonDeletionBlocked, v1alpha1.ReasonDeleting,
-		v1alpha1.ReasonDeletionPending:
-		return corev1.EventTypeNormal
-	}
-	return corev1.EventTypeWarning
+	recorder.Eventf(obj, nil, eventType, o.reason, "Sync", "%s", o.message)
 }
