@@ -5,7 +5,6 @@ package ncp
 // plain `go test`; hack/fuzz.sh fuzzes each of them in turn.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -14,16 +13,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -31,6 +27,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/fuzzhelp"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
@@ -38,124 +35,14 @@ import (
 // fuzzNow is the clock of the fuzzed clients and fakes.
 var fuzzNow = time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
 
-// fuzzJSONRoundTrip is s as a JSON decoder returns it after json.Marshal (invalid UTF-8 becomes U+FFFD).
-func fuzzJSONRoundTrip(s string) string {
-	data, _ := json.Marshal(s)
-	var out string
-	_ = json.Unmarshal(data, &out)
-	return out
-}
-
-// fuzzCheckSanitized checks what sanitize promises: valid UTF-8 without control characters or
-// U+FFFD, trimmed, at most maxRunes runes plus an ellipsis.
+// fuzzCheckSanitized checks what sanitize promises: what fuzzhelp.CheckCleaned checks, and no
+// U+FFFD.
 func fuzzCheckSanitized(t *testing.T, what, s string, maxRunes int) {
 	t.Helper()
-	switch {
-	case !utf8.ValidString(s):
-		t.Errorf("%s %q is not valid UTF-8", what, s)
-	case strings.ContainsFunc(s, unicode.IsControl):
-		t.Errorf("%s %q holds a control character", what, s)
-	case strings.ContainsRune(s, utf8.RuneError):
+	if strings.ContainsRune(s, utf8.RuneError) {
 		t.Errorf("%s %q holds U+FFFD", what, s)
-	case s != strings.TrimSpace(s):
-		t.Errorf("%s %q is not trimmed", what, s)
-	case utf8.RuneCountInString(s) > maxRunes+1:
-		t.Errorf("%s has %d runes, want at most %d", what, utf8.RuneCountInString(s), maxRunes+1)
 	}
-}
-
-// fuzzStatus maps any int to an HTTP status 100..599, keeping those already in range.
-func fuzzStatus(status int) int {
-	if status >= 100 && status <= 599 {
-		return status
-	}
-	return 100 + int(uint(status)%500)
-}
-
-// fuzzValidHeader reports whether net/http's Transport would send the header: a token name and
-// values without control characters other than tab.
-func fuzzValidHeader(name string, values []string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	for _, v := range values {
-		for i := 0; i < len(v); i++ {
-			if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// fuzzWire is an http.RoundTripper that sends a request through its wire form: written as
-// net/http's Transport writes it, read back as net/http's server reads it, and served by handler
-// in process. A request net/http's Transport would refuse (an invalid header) is refused.
-type fuzzWire struct{ handler http.Handler }
-
-func (w fuzzWire) RoundTrip(req *http.Request) (*http.Response, error) {
-	for name, values := range req.Header {
-		if !fuzzValidHeader(name, values) {
-			if req.Body != nil {
-				_ = req.Body.Close()
-			}
-			return nil, fmt.Errorf("fuzzWire: invalid header field %q", name)
-		}
-	}
-	var buf bytes.Buffer
-	if err := req.Write(&buf); err != nil {
-		return nil, err
-	}
-	served, err := http.ReadRequest(bufio.NewReader(&buf))
-	if err != nil {
-		return nil, fmt.Errorf("fuzzWire: the server cannot read the request: %w", err)
-	}
-	served.RemoteAddr = "127.0.0.1:40000"
-	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, served.WithContext(req.Context()))
-	resp := rec.Result()
-	resp.Request = req
-	return resp, nil
-}
-
-// fuzzAnswers is an http.RoundTripper answering every request with answer(n, request), n counting
-// from 1, and recording the requests.
-type fuzzAnswers struct {
-	mu       sync.Mutex
-	requests []*http.Request
-	answer   func(n int, req *http.Request) (status int, header http.Header, body []byte)
-}
-
-func (a *fuzzAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-		_ = req.Body.Close()
-	}
-	a.mu.Lock()
-	a.requests = append(a.requests, req)
-	n := len(a.requests)
-	a.mu.Unlock()
-	status, header, body := a.answer(n, req)
-	if header == nil {
-		header = http.Header{}
-	}
-	return &http.Response{
-		StatusCode:    status,
-		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        header,
-		Body:          io.NopCloser(bytes.NewReader(body)),
-		ContentLength: int64(len(body)),
-		Request:       req,
-	}, nil
+	fuzzhelp.CheckCleaned(t, what, s, maxRunes)
 }
 
 // fuzzClient is a client with one attempt per call, no rate limit and a fixed clock, whose
@@ -539,8 +426,8 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 		case 2:
 			body = map[string]any{"error": map[string]string{"code": code, "message": message, "details": details}}
 			wantCode, wantMessage = code, message
-			if d := fuzzJSONRoundTrip(details); d != "" && d != fuzzJSONRoundTrip(message) {
-				wantMessage = joinNonEmpty(": ", fuzzJSONRoundTrip(message), d)
+			if d := fuzzhelp.JSONRoundTrip(details); d != "" && d != fuzzhelp.JSONRoundTrip(message) {
+				wantMessage = joinNonEmpty(": ", fuzzhelp.JSONRoundTrip(message), d)
 			}
 		case 3:
 			body = map[string]string{"errorCode": code, "message": message}
@@ -556,7 +443,7 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 			}
 		case 6: // WORKPLACE field errors, the code a number
 			body = map[string]any{"status": status, "code": -4020, "errors": []map[string]string{{"field": code, "message": message}}}
-			wantCode, wantMessage = "-4020", joinNonEmpty(": ", fuzzJSONRoundTrip(code), fuzzJSONRoundTrip(message))
+			wantCode, wantMessage = "-4020", joinNonEmpty(": ", fuzzhelp.JSONRoundTrip(code), fuzzhelp.JSONRoundTrip(message))
 		case 7: // a numeric errorCode
 			n, _ := strconv.ParseInt(code, 10, 64)
 			body = map[string]any{"errorCode": n, "message": message}
@@ -567,8 +454,8 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 			t.Fatal(err)
 		}
 		e := decodeAPIError(status, data)
-		wantCode = sanitize(fuzzJSONRoundTrip(wantCode), 64)
-		if wantMessage = sanitize(fuzzJSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
+		wantCode = sanitize(fuzzhelp.JSONRoundTrip(wantCode), 64)
+		if wantMessage = sanitize(fuzzhelp.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
 			wantMessage = http.StatusText(status)
 		}
 		if e.Code != wantCode || e.Message != wantMessage {
@@ -802,8 +689,8 @@ func FuzzClientAnswers(f *testing.F) {
 		f.Add(seed.status, []byte(seed.body), seed.retryAfter)
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter string) {
-		status = fuzzStatus(status)
-		answers := &fuzzAnswers{answer: func(_ int, req *http.Request) (int, http.Header, []byte) {
+		status = fuzzhelp.Status(status)
+		answers := &fuzzhelp.Answers{Answer: func(_ int, req *http.Request) (int, http.Header, []byte) {
 			if strings.HasSuffix(req.URL.Path, "/department") && req.URL.Query().Get("offset") != "0" {
 				return http.StatusOK, nil, []byte(`{"elements":[]}`) // later pages: the end of the list
 			}
@@ -860,9 +747,9 @@ func FuzzClientAnswers(f *testing.F) {
 			}
 		}
 
-		before := len(answers.requests)
+		before := len(answers.Requests())
 		list, err := c.ListDepartments(ctx, "company-1")
-		if n := len(answers.requests) - before; n > 2*listAttempts {
+		if n := len(answers.Requests()) - before; n > 2*listAttempts {
 			t.Errorf("ListDepartments made %d requests; the second page of each listing was empty", n)
 		}
 		switch {
@@ -948,7 +835,7 @@ func FuzzSignedRequestsAcceptedByFake(f *testing.F) {
 	f.Fuzz(func(t *testing.T, companyID, key, name string) {
 		fake := ncpfake.New(ncpfake.Options{AccessKey: testAccessKey, SecretKey: testSecretKey, Now: func() time.Time { return fuzzNow }})
 		fake.PutDepartment(companyID, ncpfake.Department{ExternalKey: key, Name: name, ParentExternalKey: TopLevelParent, DisplayOrder: "1"})
-		c := fuzzClient(t, fuzzWire{handler: fake})
+		c := fuzzClient(t, fuzzhelp.Wire{Handler: fake})
 		ctx := context.Background()
 
 		companyOK := checkPathSegment("", companyID) == nil
