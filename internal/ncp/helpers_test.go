@@ -1,7 +1,6 @@
 package ncp
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/orgsync/orgsync/internal/httpretry"
+	"github.com/orgsync/orgsync/internal/httpretry/retrytest"
 )
 
 const (
@@ -108,19 +108,8 @@ func (s *scriptServer) recorded() []recordedRequest {
 	return append([]recordedRequest(nil), s.requests...)
 }
 
-// recordSleeps replaces the client's sleep with one that records the waits
-// and returns at once.
-func recordSleeps(c *Client) *[]time.Duration {
-	var mu sync.Mutex
-	waits := &[]time.Duration{}
-	c.retry.Sleep = func(ctx context.Context, d time.Duration) error {
-		mu.Lock()
-		defer mu.Unlock()
-		*waits = append(*waits, d)
-		return ctx.Err()
-	}
-	return waits
-}
+// recordSleeps replaces the client's sleep with one that records the waits and returns at once.
+func recordSleeps(c *Client) *[]time.Duration { return retrytest.RecordWaits(&c.retry.Sleep) }
 
 func ok(body string) scriptedResponse { return scriptedResponse{status: http.StatusOK, body: body} }
 
