@@ -148,20 +148,29 @@ func FuzzNewAPIError(f *testing.F) {
 		if !strings.Contains(text, "HTTP "+strconv.Itoa(status)) || strings.ContainsFunc(text, unicode.IsControl) {
 			t.Errorf("Error() = %q", text)
 		}
-		matched := map[error]bool{}
-		for _, s := range []error{ErrNotFound, ErrAlreadyExists, ErrNameTaken, ErrParentNotFound, ErrHasChildren, ErrInvalidRequest,
-			ErrUnrecognized, ErrUnauthorized, ErrForbidden, ErrThrottled, ErrConcurrentModification, ErrUnavailable} {
-			matched[s] = errors.Is(e, s)
-		}
-		if _, known := codeKinds[e.Code]; !known {
-			if matched[ErrAlreadyExists] || matched[ErrHasChildren] || matched[ErrParentNotFound] || matched[ErrNameTaken] ||
-				(matched[ErrNotFound] && status != http.StatusNotFound) {
-				t.Errorf("an unrecognised answer (HTTP %d, code %q) matched %v", status, e.Code, matched)
-			}
-		}
+		fuzzCheckUnrecognised(t, e, status)
 		_, _ = classify(e)
 		_ = IsRetryable(e)
 	})
+}
+
+// fuzzCheckUnrecognised: an answer whose code this package does not know never matches
+// ErrAlreadyExists, ErrHasChildren, ErrParentNotFound or ErrNameTaken, nor ErrNotFound unless the
+// status is 404.
+func fuzzCheckUnrecognised(t *testing.T, e *APIError, status int) {
+	t.Helper()
+	matched := map[error]bool{}
+	for _, s := range []error{ErrNotFound, ErrAlreadyExists, ErrNameTaken, ErrParentNotFound, ErrHasChildren, ErrInvalidRequest,
+		ErrUnrecognized, ErrUnauthorized, ErrForbidden, ErrThrottled, ErrConcurrentModification, ErrUnavailable} {
+		matched[s] = errors.Is(e, s)
+	}
+	if _, known := codeKinds[e.Code]; known {
+		return
+	}
+	if matched[ErrAlreadyExists] || matched[ErrHasChildren] || matched[ErrParentNotFound] || matched[ErrNameTaken] ||
+		(matched[ErrNotFound] && status != http.StatusNotFound) {
+		t.Errorf("an unrecognised answer (HTTP %d, code %q) matched %v", status, e.Code, matched)
+	}
 }
 
 // FuzzNewAPIErrorShapes: each error body Huawei answers with ({"error_code","error_msg",
@@ -251,24 +260,8 @@ func FuzzParseSeconds(f *testing.F) {
 			if inAnswer := parseSeconds(answer.ExpiresIn, fallback); inAnswer != got {
 				t.Errorf("expires_in %s: %d in a token answer, %d alone", raw, inAnswer, got)
 			}
-			var value any
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.UseNumber()
-			if dec.Decode(&value) == nil {
-				text := ""
-				switch x := value.(type) {
-				case json.Number:
-					text = string(x)
-				case string:
-					text = x
-				}
-				want := int64(fallback)
-				if v, err := strconv.ParseInt(text, 10, 64); err == nil && v > 0 {
-					want = min(v, capSeconds)
-				}
-				if got != want {
-					t.Errorf("parseSeconds(%s) = %d, want %d", raw, got, want)
-				}
+			if want, read := fuzzSecondsOf(raw, fallback, capSeconds); read && got != want {
+				t.Errorf("parseSeconds(%s) = %d, want %d", raw, got, want)
 			}
 		}
 		want := int64(fallback)
@@ -281,6 +274,29 @@ func FuzzParseSeconds(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzSecondsOf is what parseSeconds promises for a valid JSON value, read independently: a
+// positive integer (a JSON number or a numeric string) capped, else the fallback. read is false
+// when raw does not decode.
+func fuzzSecondsOf(raw []byte, fallback, capSeconds int64) (want int64, read bool) {
+	var value any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&value) != nil {
+		return 0, false
+	}
+	text := ""
+	switch x := value.(type) {
+	case json.Number:
+		text = string(x)
+	case string:
+		text = x
+	}
+	if v, err := strconv.ParseInt(text, 10, 64); err == nil && v > 0 {
+		return min(v, capSeconds), true
+	}
+	return fallback, true
 }
 
 // FuzzParseEndpoint: an accepted endpoint is https, or http to a loopback host only (credentials
@@ -516,26 +532,12 @@ func FuzzSignAcceptedByFake(f *testing.F) {
 		if queryKey != "" || queryValue != "" {
 			target += "?" + url.Values{queryKey: {queryValue}, "limit": {"2"}}.Encode()
 		}
+		values := []string{value1}
+		if value2 != "" {
+			values = append(values, value2)
+		}
 		newRequest := func() *http.Request {
-			req, err := http.NewRequest(method, target, bytes.NewReader(body))
-			if err != nil {
-				t.Fatalf("NewRequest(%s, %q): %v", method, target, err)
-			}
-			req.Header.Set("Content-Type", organizationsJSON)
-			req.Header.Set(HeaderSecurityToken, fuzzSecurityToken)
-			values := []string{value1}
-			if value2 != "" {
-				values = append(values, value2)
-			}
-			if fuzzhelp.ValidHeader(headerName, values) && !slices.ContainsFunc(fuzzNetHTTPManaged, func(m string) bool { return strings.EqualFold(m, headerName) }) {
-				for _, v := range values {
-					req.Header.Add(headerName, v)
-				}
-			}
-			if unsignedPayload {
-				req.Header.Set(HeaderContentSha256, "UNSIGNED-PAYLOAD")
-			}
-			return req
+			return fuzzSignRequest(t, method, target, body, headerName, values, unsignedPayload)
 		}
 
 		req := newRequest()
@@ -562,17 +564,46 @@ func FuzzSignAcceptedByFake(f *testing.F) {
 		answer, _ := io.ReadAll(resp.Body)
 		// The account has no organization: an accepted request is answered 401 Organizations.1015.
 		if resp.StatusCode == http.StatusUnauthorized && newAPIError(resp.StatusCode, answer).Code != CodeNoOrganization {
-			headers := map[string][]string{}
-			for name, values := range req.Header {
-				if name != "Authorization" {
-					headers[strings.ToLower(name)] = values
-				}
-			}
-			headers["host"] = []string{req.URL.Host}
-			canonical, _ := canonicalRequest(method, req.URL.Path, req.URL.Query(), headers, "<body hash>")
-			t.Fatalf("the fake refused a signed %s %s: %s\nheaders %q\nthe client's canonical request:\n%s", method, target, answer, req.Header, canonical)
+			t.Fatalf("the fake refused a signed %s %s: %s\nheaders %q\nthe client's canonical request:\n%s",
+				method, target, answer, req.Header, fuzzCanonicalOf(req))
 		}
 	})
+}
+
+// fuzzSignRequest is a request to sign: an Organizations JSON body with a security token, the
+// header name with its values unless net/http would not send them as set (fuzzNetHTTPManaged), and
+// an unsigned payload when asked.
+func fuzzSignRequest(t *testing.T, method, target string, body []byte, headerName string, values []string, unsignedPayload bool) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, target, bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("NewRequest(%s, %q): %v", method, target, err)
+	}
+	req.Header.Set("Content-Type", organizationsJSON)
+	req.Header.Set(HeaderSecurityToken, fuzzSecurityToken)
+	managed := slices.ContainsFunc(fuzzNetHTTPManaged, func(m string) bool { return strings.EqualFold(m, headerName) })
+	if fuzzhelp.ValidHeader(headerName, values) && !managed {
+		for _, v := range values {
+			req.Header.Add(headerName, v)
+		}
+	}
+	if unsignedPayload {
+		req.Header.Set(HeaderContentSha256, "UNSIGNED-PAYLOAD")
+	}
+	return req
+}
+
+// fuzzCanonicalOf is the canonical request the client signed for req, to show beside a refusal.
+func fuzzCanonicalOf(req *http.Request) string {
+	headers := map[string][]string{}
+	for name, values := range req.Header {
+		if name != "Authorization" {
+			headers[strings.ToLower(name)] = values
+		}
+	}
+	headers["host"] = []string{req.URL.Host}
+	canonical, _ := canonicalRequest(req.Method, req.URL.Path, req.URL.Query(), headers, "<body hash>")
+	return canonical
 }
 
 // fuzzCheckAuthorization checks the form of an SDK-HMAC-SHA256 Authorization header.
@@ -721,38 +752,37 @@ func FuzzOrganizationsAnswers(f *testing.F) {
 		}}
 		c := fuzzOrganizations(t, answers)
 		ctx := context.Background()
-		success := status >= 200 && status <= 299
-		secrets := []string{fuzzSecretKey, fuzzSecurityToken}
+		// check checks a call's outcome: a failure answer's error (fuzzCheckFailure), or else
+		// what onSuccess checks.
+		check := func(call string, err error, onSuccess func()) {
+			t.Helper()
+			if !fuzzhelp.Success(status) {
+				_ = fuzzCheckFailure(t, call, "organizations", status, err, fuzzSecretKey, fuzzSecurityToken)
+				return
+			}
+			onSuccess()
+		}
 
 		org, err := c.GetOrganization(ctx)
-		if !success {
-			_ = fuzzCheckFailure(t, "GetOrganization", "organizations", status, err, secrets...)
-		} else {
+		check("GetOrganization", err, func() {
 			var want organizationAnswer
-			if derr := fuzzDecode(body, &want); (derr == nil) != (err == nil) || (err == nil && org != want.Organization) {
-				t.Errorf("GetOrganization = %+v, %v; decoding gives %+v, %v", org, err, want.Organization, derr)
-			}
-		}
+			derr := fuzzDecode(body, &want)
+			fuzzhelp.CheckDecoded(t, "GetOrganization", org, err, want.Organization, derr, func(a, b Organization) bool { return a == b })
+		})
 
 		roots, err := c.ListRoots(ctx)
-		if !success {
-			_ = fuzzCheckFailure(t, "ListRoots", "organizations", status, err, secrets...)
-		} else {
+		check("ListRoots", err, func() {
 			var want rootsAnswer
-			if derr := fuzzDecode(body, &want); (derr == nil) != (err == nil) || (err == nil && !reflect.DeepEqual(roots, want.Roots)) {
-				t.Errorf("ListRoots = %+v, %v; decoding gives %+v, %v", roots, err, want.Roots, derr)
-			}
-		}
+			derr := fuzzDecode(body, &want)
+			fuzzhelp.CheckDecoded(t, "ListRoots", roots, err, want.Roots, derr, func(a, b []Root) bool { return reflect.DeepEqual(a, b) })
+		})
 
 		ou, err := c.GetOrganizationalUnit(ctx, "ou-1")
-		if !success {
-			_ = fuzzCheckFailure(t, "GetOrganizationalUnit", "organizations", status, err, secrets...)
-		} else {
+		check("GetOrganizationalUnit", err, func() {
 			var want ouAnswer
-			if derr := fuzzDecode(body, &want); (derr == nil) != (err == nil) || (err == nil && ou != want.OU) {
-				t.Errorf("GetOrganizationalUnit = %+v, %v; decoding gives %+v, %v", ou, err, want.OU, derr)
-			}
-		}
+			derr := fuzzDecode(body, &want)
+			fuzzhelp.CheckDecoded(t, "GetOrganizationalUnit", ou, err, want.OU, derr, func(a, b OrganizationalUnit) bool { return a == b })
+		})
 
 		before := answers.Count(ousPath)
 		units, err := c.ListOrganizationalUnits(ctx, "r-abc1")
@@ -760,15 +790,13 @@ func FuzzOrganizationsAnswers(f *testing.F) {
 		if requests < 1 || requests > 2 {
 			t.Errorf("ListOrganizationalUnits made %d requests for a page that always comes back the same", requests)
 		}
-		if !success {
-			_ = fuzzCheckFailure(t, "ListOrganizationalUnits", "organizations", status, err, secrets...)
-		} else {
+		check("ListOrganizationalUnits", err, func() {
 			var want ousAnswer
 			derr := fuzzDecode(body, &want)
 			if (derr == nil) != (err == nil) || (err == nil && len(units) != len(want.OUs)*requests) {
 				t.Errorf("ListOrganizationalUnits = %d units, %v after %d requests; decoding gives %d units, %v", len(units), err, requests, len(want.OUs), derr)
 			}
-		}
+		})
 	})
 }
 
