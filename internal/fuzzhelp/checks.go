@@ -3,6 +3,7 @@ package fuzzhelp
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode"
@@ -58,5 +59,16 @@ func CheckDecoded[T any](t testing.TB, call string, got T, err error, want T, de
 	t.Helper()
 	if (decodeErr == nil) != (err == nil) || (err == nil && !same(got, want)) {
 		t.Errorf("%s = %+v, %v; decoding gives %+v, %v", call, got, err, want, decodeErr)
+	}
+}
+
+// CheckNoSecret checks that neither err's text nor fields (the error's struct, as %+v formats it)
+// shows any of secrets.
+func CheckNoSecret(t testing.TB, call string, err error, fields any, secrets ...string) {
+	t.Helper()
+	for _, secret := range secrets {
+		if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%+v", fields), secret) {
+			t.Errorf("%s: the error shows a secret: %v", call, err)
+		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -700,11 +699,7 @@ func fuzzCheckFailure(t *testing.T, call, service string, status int, err error,
 	if apiErr.Message == "" && http.StatusText(status) != "" {
 		t.Errorf("%s: empty message", call)
 	}
-	for _, secret := range secrets {
-		if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%+v", *apiErr), secret) {
-			t.Errorf("%s: the error shows a secret: %v", call, err)
-		}
-	}
+	fuzzhelp.CheckNoSecret(t, call, err, *apiErr, secrets...)
 	return apiErr
 }
 

@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"math/big"
 	"net/http"
@@ -701,29 +700,7 @@ func FuzzClientAnswers(f *testing.F) {
 		trimmed := bytes.TrimSpace(body)
 		isObject := len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed)
 
-		checkFailure := func(call string, err error) {
-			t.Helper()
-			if err == nil {
-				t.Errorf("%s: no error for HTTP %d", call, status)
-				return
-			}
-			var apiErr *APIError
-			if !errors.As(err, &apiErr) {
-				t.Errorf("%s: %v is not an *APIError", call, err)
-				return
-			}
-			if apiErr.StatusCode != status || apiErr.Method == "" || apiErr.Path == "" || apiErr.Attempts != 1 || apiErr.RetryAfter < 0 {
-				t.Errorf("%s: %+v", call, apiErr)
-			}
-			if apiErr.Message == "" && http.StatusText(status) != "" {
-				t.Errorf("%s: empty message", call)
-			}
-			for _, secret := range []string{testSecretKey, testGatewayKey} {
-				if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%+v", apiErr), secret) {
-					t.Errorf("%s: the error shows a secret: %v", call, err)
-				}
-			}
-		}
+		checkFailure := func(call string, err error) { t.Helper(); fuzzCheckFailure(t, call, status, err) }
 
 		c := fuzzClient(t, answers)
 		org, err := c.GetOrganization(ctx)
@@ -761,17 +738,47 @@ func FuzzClientAnswers(f *testing.F) {
 				t.Errorf("ListDepartments of %q: %v", body, err)
 			}
 		}
-		if err != nil && list != nil {
-			t.Errorf("ListDepartments returned %d departments with its error %v", len(list), err)
-		}
-		seen := map[string]bool{}
-		for _, d := range list {
-			if d.ExternalKey != "" && seen[d.ExternalKey] {
-				t.Errorf("ListDepartments returned %q twice", d.ExternalKey)
-			}
-			seen[d.ExternalKey] = true
-		}
+		fuzzCheckListed(t, list, err)
 	})
+}
+
+// fuzzCheckFailure checks the error for a failure answer: an *APIError with the status, the method
+// and path, one attempt, a wait that is never negative, a message unless the status has no text,
+// and no secret key or gateway key in it.
+func fuzzCheckFailure(t *testing.T, call string, status int, err error) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("%s: no error for HTTP %d", call, status)
+		return
+	}
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Errorf("%s: %v is not an *APIError", call, err)
+		return
+	}
+	if apiErr.StatusCode != status || apiErr.Method == "" || apiErr.Path == "" || apiErr.Attempts != 1 || apiErr.RetryAfter < 0 {
+		t.Errorf("%s: %+v", call, apiErr)
+	}
+	if apiErr.Message == "" && http.StatusText(status) != "" {
+		t.Errorf("%s: empty message", call)
+	}
+	fuzzhelp.CheckNoSecret(t, call, err, apiErr, testSecretKey, testGatewayKey)
+}
+
+// fuzzCheckListed: a failed listing returns no departments, and one that succeeds never returns a
+// key twice.
+func fuzzCheckListed(t *testing.T, list []Department, err error) {
+	t.Helper()
+	if err != nil && list != nil {
+		t.Errorf("ListDepartments returned %d departments with its error %v", len(list), err)
+	}
+	seen := map[string]bool{}
+	for _, d := range list {
+		if d.ExternalKey != "" && seen[d.ExternalKey] {
+			t.Errorf("ListDepartments returned %q twice", d.ExternalKey)
+		}
+		seen[d.ExternalKey] = true
+	}
 }
 
 // FuzzSign: Sign is deterministic, its result is the base64 of a 32-byte HMAC-SHA256 of
