@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"net/http"
@@ -104,43 +105,49 @@ func FuzzParseFlexInt(f *testing.F) {
 			t.Errorf("parseFlexInt(%q) = %d, false: a refused value must be 0", data, v)
 		}
 
-		// As the JSON decoder sees it.
 		if doc := []byte(`{"n":` + string(data) + `,"o":` + string(data) + `}`); json.Valid(doc) {
-			var got struct {
-				N flexInt64    `json:"n"`
-				O flexOptInt64 `json:"o"`
-			}
-			if err := json.Unmarshal(doc, &got); err != nil {
-				t.Fatalf("decoding %s: %v; flexible integers never fail", doc, err)
-			}
-			if int64(got.N) != v || got.O.value != v || got.O.set != ok {
-				t.Errorf("decoding %s: flexInt64 %d, flexOptInt64 %d/%t; parseFlexInt says %d, %t", doc, got.N, got.O.value, got.O.set, v, ok)
-			}
-			if p := got.O.ptr(); (p != nil) != ok || (p != nil && *p != v) {
-				t.Errorf("flexOptInt64.ptr() = %v for %d, %t", p, v, ok)
-			}
+			fuzzCheckFlexIntDecoded(t, doc, v, ok)
 			checkFlexIntValue(t, data, v, ok)
 		}
 
 		if ok {
-			for _, form := range []string{strconv.FormatInt(v, 10), strconv.Quote(strconv.FormatInt(v, 10))} {
-				if got, gotOK := parseFlexInt([]byte(form)); got != v || !gotOK {
-					t.Errorf("parseFlexInt(%s) = %d, %t; want %d, true (from %q)", form, got, gotOK, v, data)
-				}
-			}
+			fuzzCheckFlexIntForms(t, v, fmt.Sprintf(" (from %q)", data), strconv.FormatInt(v, 10), strconv.Quote(strconv.FormatInt(v, 10)))
 		}
-		for _, form := range []string{strconv.FormatInt(n, 10), strconv.Quote(strconv.FormatInt(n, 10)), " " + strconv.FormatInt(n, 10) + "\n"} {
-			if got, gotOK := parseFlexInt([]byte(form)); got != n || !gotOK {
-				t.Errorf("parseFlexInt(%q) = %d, %t; want %d, true", form, got, gotOK, n)
-			}
-		}
+		forms := []string{strconv.FormatInt(n, 10), strconv.Quote(strconv.FormatInt(n, 10)), " " + strconv.FormatInt(n, 10) + "\n"}
 		if n > -(1<<53) && n < 1<<53 {
-			form := strconv.FormatFloat(float64(n), 'e', -1, 64)
-			if got, gotOK := parseFlexInt([]byte(form)); got != n || !gotOK {
-				t.Errorf("parseFlexInt(%s) = %d, %t; want %d, true", form, got, gotOK, n)
-			}
+			forms = append(forms, strconv.FormatFloat(float64(n), 'e', -1, 64))
 		}
+		fuzzCheckFlexIntForms(t, n, "", forms...)
 	})
+}
+
+// fuzzCheckFlexIntForms checks that parseFlexInt reads each form as v.
+func fuzzCheckFlexIntForms(t *testing.T, v int64, from string, forms ...string) {
+	t.Helper()
+	for _, form := range forms {
+		if got, gotOK := parseFlexInt([]byte(form)); got != v || !gotOK {
+			t.Errorf("parseFlexInt(%q) = %d, %t; want %d, true%s", form, got, gotOK, v, from)
+		}
+	}
+}
+
+// fuzzCheckFlexIntDecoded checks that the JSON decoder reads a document's flexInt64 "n" and
+// flexOptInt64 "o", both holding the same value, as parseFlexInt read the value: v, ok.
+func fuzzCheckFlexIntDecoded(t *testing.T, doc []byte, v int64, ok bool) {
+	t.Helper()
+	var got struct {
+		N flexInt64    `json:"n"`
+		O flexOptInt64 `json:"o"`
+	}
+	if err := json.Unmarshal(doc, &got); err != nil {
+		t.Fatalf("decoding %s: %v; flexible integers never fail", doc, err)
+	}
+	if int64(got.N) != v || got.O.value != v || got.O.set != ok {
+		t.Errorf("decoding %s: flexInt64 %d, flexOptInt64 %d/%t; parseFlexInt says %d, %t", doc, got.N, got.O.value, got.O.set, v, ok)
+	}
+	if p := got.O.ptr(); (p != nil) != ok || (p != nil && *p != v) {
+		t.Errorf("flexOptInt64.ptr() = %v for %d, %t", p, v, ok)
+	}
 }
 
 // checkFlexIntValue compares what parseFlexInt made of a valid JSON value with the number the
@@ -248,19 +255,8 @@ func FuzzFlexTypes(f *testing.F) {
 		if p := got.B.ptr(); (p != nil) != got.B.set || (p != nil && *p != got.B.value) {
 			t.Errorf("flexBool.ptr() = %v for %+v", p, got.B)
 		}
-
-		if obj, isObject := value.(map[string]any); !isObject {
-			if got.M != nil {
-				t.Errorf("flexStringMap of %s = %v, want nil", data, got.M)
-			}
-		} else {
-			want := make(map[string]string, len(obj))
-			for k, v := range obj {
-				want[k] = fuzzFlexStringOf(v)
-			}
-			if got.M == nil || !reflect.DeepEqual(map[string]string(got.M), want) {
-				t.Errorf("flexStringMap of %s = %#v, want %#v", data, got.M, want)
-			}
+		if want := fuzzFlexStringMapOf(value); !reflect.DeepEqual(map[string]string(got.M), want) {
+			t.Errorf("flexStringMap of %s = %#v, want %#v", data, got.M, want)
 		}
 
 		if v, _ := parseFlexInt(data); int64(got.N) != v {
@@ -280,6 +276,20 @@ func fuzzFlexStringOf(value any) string {
 		return strconv.FormatBool(x)
 	}
 	return ""
+}
+
+// fuzzFlexStringMapOf is what flexStringMap promises for a decoded JSON value: an object's keys
+// with what flexString promises for their values (an empty map for {}), nil for anything else.
+func fuzzFlexStringMapOf(value any) map[string]string {
+	obj, isObject := value.(map[string]any)
+	if !isObject {
+		return nil
+	}
+	want := make(map[string]string, len(obj))
+	for k, v := range obj {
+		want[k] = fuzzFlexStringOf(v)
+	}
+	return want
 }
 
 // fuzzFlexBoolOf is what flexBool promises for a decoded JSON value.
@@ -591,22 +601,7 @@ func FuzzDecodeAnswers(f *testing.F) {
 			t.Errorf("a department object failed to decode: %v", err)
 		}
 		if err == nil {
-			d := dept.department()
-			if want := firstNonEmpty(string(dept.ExternalKey), string(dept.DeptExternalKey)); d.ExternalKey != want {
-				t.Errorf("ExternalKey = %q, want %q", d.ExternalKey, want)
-			}
-			var raw map[string]json.RawMessage
-			leader := false
-			if json.Unmarshal(body, &raw) == nil {
-				for k, v := range raw {
-					if strings.EqualFold(k, "deptLeaderExternalKey") {
-						leader = string(v) != "null"
-					}
-				}
-			}
-			if (d.LeaderExternalKey != nil) != leader && !fuzzHasFoldedDuplicates(raw, "deptLeaderExternalKey") {
-				t.Errorf("LeaderExternalKey = %v, the body has one: %t", d.LeaderExternalKey, leader)
-			}
+			fuzzCheckDepartment(t, body, dept)
 		}
 
 		var page departmentPage
@@ -620,6 +615,28 @@ func FuzzDecodeAnswers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzCheckDepartment: a department's external key is externalKey or else deptExternalKey, and its
+// leader is nil exactly when deptLeaderExternalKey is absent or null.
+func fuzzCheckDepartment(t *testing.T, body []byte, dept departmentResponse) {
+	t.Helper()
+	d := dept.department()
+	if want := firstNonEmpty(string(dept.ExternalKey), string(dept.DeptExternalKey)); d.ExternalKey != want {
+		t.Errorf("ExternalKey = %q, want %q", d.ExternalKey, want)
+	}
+	var raw map[string]json.RawMessage
+	leader := false
+	if json.Unmarshal(body, &raw) == nil {
+		for k, v := range raw {
+			if strings.EqualFold(k, "deptLeaderExternalKey") {
+				leader = string(v) != "null"
+			}
+		}
+	}
+	if (d.LeaderExternalKey != nil) != leader && !fuzzHasFoldedDuplicates(raw, "deptLeaderExternalKey") {
+		t.Errorf("LeaderExternalKey = %v, the body has one: %t", d.LeaderExternalKey, leader)
+	}
 }
 
 // fuzzElementsAreObjects reports whether every member of a JSON object named like "elements"
@@ -864,15 +881,7 @@ func FuzzSignedRequestsAcceptedByFake(f *testing.F) {
 			}
 			return
 		case inLimits:
-			if err != nil {
-				t.Fatalf("GetDepartment(%q, %q): %v", companyID, key, err)
-			}
-			if utf8.ValidString(key) && d.ExternalKey != key {
-				t.Errorf("GetDepartment(%q, %q) read back key %q", companyID, key, d.ExternalKey)
-			}
-			if utf8.ValidString(name) && d.Name != name {
-				t.Errorf("GetDepartment(%q, %q) read back name %q, want %q", companyID, key, d.Name, name)
-			}
+			fuzzCheckReadBack(t, companyID, key, name, d, err)
 		}
 
 		list, err := c.ListDepartments(ctx, companyID)
@@ -892,6 +901,21 @@ func FuzzSignedRequestsAcceptedByFake(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzCheckReadBack: a department the fake holds is read back under its key, with its key and name
+// where they are valid UTF-8 (the JSON encoder replaces invalid bytes).
+func fuzzCheckReadBack(t *testing.T, companyID, key, name string, d *Department, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("GetDepartment(%q, %q): %v", companyID, key, err)
+	}
+	if utf8.ValidString(key) && d.ExternalKey != key {
+		t.Errorf("GetDepartment(%q, %q) read back key %q", companyID, key, d.ExternalKey)
+	}
+	if utf8.ValidString(name) && d.Name != name {
+		t.Errorf("GetDepartment(%q, %q) read back name %q, want %q", companyID, key, d.Name, name)
+	}
 }
 
 // FuzzEqualDisplayOrder: EqualDisplayOrder never panics and is an equivalence (reflexive,
@@ -925,19 +949,7 @@ func FuzzEqualDisplayOrder(f *testing.F) {
 		na, okA := normalizeDecimal(a)
 		nb, okB := normalizeDecimal(b)
 		if okA {
-			if !EqualDisplayOrder(a, na) {
-				t.Errorf("%q is not equal to its normal form %q", a, na)
-			}
-			if again, ok := normalizeDecimal(na); !ok || again != na {
-				t.Errorf("the normal form %q of %q normalises to %q, %t", na, a, again, ok)
-			}
-			ta := strings.TrimSpace(a)
-			if ta[0] != '+' && ta[0] != '-' && !EqualDisplayOrder(a, "0"+ta) {
-				t.Errorf("a leading zero changed %q", a)
-			}
-			if strings.Contains(ta, ".") && !EqualDisplayOrder(a, ta+"0") {
-				t.Errorf("a trailing fractional zero changed %q", a)
-			}
+			fuzzCheckNormalForm(t, a, na)
 		}
 		if okA && okB {
 			ra, okRA := new(big.Rat).SetString(fuzzRatText(a))
@@ -947,6 +959,25 @@ func FuzzEqualDisplayOrder(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzCheckNormalForm: a plain decimal a equals its normal form na, which is a fixed point, and a
+// leading zero or a trailing fractional zero changes nothing.
+func fuzzCheckNormalForm(t *testing.T, a, na string) {
+	t.Helper()
+	if !EqualDisplayOrder(a, na) {
+		t.Errorf("%q is not equal to its normal form %q", a, na)
+	}
+	if again, ok := normalizeDecimal(na); !ok || again != na {
+		t.Errorf("the normal form %q of %q normalises to %q, %t", na, a, again, ok)
+	}
+	ta := strings.TrimSpace(a)
+	if ta[0] != '+' && ta[0] != '-' && !EqualDisplayOrder(a, "0"+ta) {
+		t.Errorf("a leading zero changed %q", a)
+	}
+	if strings.Contains(ta, ".") && !EqualDisplayOrder(a, ta+"0") {
+		t.Errorf("a trailing fractional zero changed %q", a)
+	}
 }
 
 // fuzzRatText turns a plain decimal ("+.5", "5.") into a form big.Rat reads ("+0.5", "5").
