@@ -110,7 +110,8 @@ func TestDeleteOrganization(t *testing.T) {
 // Each answer of the NCP Organization API and its gateway, as the fake gives it, read for what it
 // says: only a 404 from the Organization API itself on GET /org is "no organization"; the
 // gateway's 404 errorCode 300 is a wrong endpoint or path; a 200 that holds no organization, or
-// cannot be read, is neither; COMMON_102 and COMMON_103 are temporary.
+// cannot be read, is neither; COMMON_102 and COMMON_103 are temporary
+// (TestFakeOrganizationTemporaryAnswersAreRetried).
 func TestFakeOrganizationAnswers(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
@@ -156,7 +157,12 @@ func TestFakeOrganizationAnswers(t *testing.T) {
 			}
 		})
 	}
+}
 
+// The Organization API's temporary answers (COMMON_102, COMMON_103) are retried, except on a
+// create: nothing says its first attempt did nothing.
+func TestFakeOrganizationTemporaryAnswersAreRetried(t *testing.T) {
+	ctx := context.Background()
 	for _, answer := range []ncpfake.OrganizationAnswer{ncpfake.OrgAnswerTryLater, ncpfake.OrgAnswerInternalError} {
 		t.Run(answer.String()+" is retried", func(t *testing.T) {
 			srv := newFake(t)
