@@ -298,49 +298,61 @@ func TestUndocumentedErrors(t *testing.T) {
 			ids["child"] = srv.PutOrgUnit(OrgUnit{Code: "child", Name: "Child", ParentID: ids["parent"], Category: "department"})
 			before := srv.OrgUnits()
 
-			for _, tt := range undocumentedCases(ids) {
-				status, body := send(t, srv, token, tt.method, tt.path, tt.body)
-				var e errorBody
-				_ = json.Unmarshal(body, &e)
-				wantStatus, wantCode := tt.normalStatus, tt.normalCode
-				if undocumented {
-					wantStatus, wantCode = http.StatusBadRequest, codeUndocumented
-				}
-				if status != wantStatus || e.ErrorCode != wantCode || e.ErrorMsg == "" {
-					t.Errorf("%s: %d %s, want %d %s", tt.name, status, body, wantStatus, wantCode)
-				}
-				if undocumented && e.ErrorMsg != messageUndocumented {
-					t.Errorf("%s: message %q", tt.name, e.ErrorMsg)
-				}
-			}
+			checkUndocumentedAnswers(t, srv, token, ids, undocumented)
 			if diff := cmp.Diff(before, srv.OrgUnits()); diff != "" {
 				t.Errorf("refused calls changed the state (-before +after):\n%s", diff)
 			}
-
-			// Documented answers are the same in both modes.
-			documented := []struct {
-				body string
-				code string
-			}{
-				{`{"code":"x"}`, codeNameRequired},
-				{`{"code":"a b","name":"X"}`, codeInvalidCode},
-				{`{"code":"x","name":"A/B"}`, codeInvalidName},
-			}
-			for _, d := range documented {
-				status, body := send(t, srv, token, http.MethodPost, orgUnitsPath, d.body)
-				var e errorBody
-				_ = json.Unmarshal(body, &e)
-				if status != 400 || e.ErrorCode != d.code {
-					t.Errorf("POST %s: %d %s, want 400 %s", d.body, status, body, d.code)
-				}
-			}
-			if status, body := send(t, srv, token, http.MethodGet, orgUnitsPath+"?offset=0&limit=10", ""); status != 200 {
-				t.Errorf("listing: %d %s", status, body)
-			}
-			if status, body := send(t, srv, token, http.MethodDelete, orgUnitsPath+"/"+ids["child"], ""); status != 204 {
-				t.Errorf("delete of a leaf: %d %s", status, body)
-			}
+			checkDocumentedAnswers(t, srv, token, ids)
 		})
+	}
+}
+
+// checkUndocumentedAnswers checks the answer to each failure the documents do not define: its own
+// status and code normally, 400 ORG.9999 with the undocumented message in undocumented mode.
+func checkUndocumentedAnswers(t *testing.T, srv *Server, token string, ids map[string]string, undocumented bool) {
+	t.Helper()
+	for _, tt := range undocumentedCases(ids) {
+		status, body := send(t, srv, token, tt.method, tt.path, tt.body)
+		var e errorBody
+		_ = json.Unmarshal(body, &e)
+		wantStatus, wantCode := tt.normalStatus, tt.normalCode
+		if undocumented {
+			wantStatus, wantCode = http.StatusBadRequest, codeUndocumented
+		}
+		if status != wantStatus || e.ErrorCode != wantCode || e.ErrorMsg == "" {
+			t.Errorf("%s: %d %s, want %d %s", tt.name, status, body, wantStatus, wantCode)
+		}
+		if undocumented && e.ErrorMsg != messageUndocumented {
+			t.Errorf("%s: message %q", tt.name, e.ErrorMsg)
+		}
+	}
+}
+
+// checkDocumentedAnswers checks that documented answers, a listing and the delete of a leaf are the
+// same in both modes.
+func checkDocumentedAnswers(t *testing.T, srv *Server, token string, ids map[string]string) {
+	t.Helper()
+	documented := []struct {
+		body string
+		code string
+	}{
+		{`{"code":"x"}`, codeNameRequired},
+		{`{"code":"a b","name":"X"}`, codeInvalidCode},
+		{`{"code":"x","name":"A/B"}`, codeInvalidName},
+	}
+	for _, d := range documented {
+		status, body := send(t, srv, token, http.MethodPost, orgUnitsPath, d.body)
+		var e errorBody
+		_ = json.Unmarshal(body, &e)
+		if status != 400 || e.ErrorCode != d.code {
+			t.Errorf("POST %s: %d %s, want 400 %s", d.body, status, body, d.code)
+		}
+	}
+	if status, body := send(t, srv, token, http.MethodGet, orgUnitsPath+"?offset=0&limit=10", ""); status != 200 {
+		t.Errorf("listing: %d %s", status, body)
+	}
+	if status, body := send(t, srv, token, http.MethodDelete, orgUnitsPath+"/"+ids["child"], ""); status != 204 {
+		t.Errorf("delete of a leaf: %d %s", status, body)
 	}
 }
 

@@ -106,23 +106,32 @@ func TestTemporaryFailure(t *testing.T) {
 				t.Fatalf("after the two failures: %d %+v, want 201", status, body)
 			}
 
-			f.SetTemporaryFailure(failure, -1)
-			for range 3 {
-				if status, body := signedCall(f, http.MethodGet, organizationsPath, ""); status != http.StatusBadRequest || body.ErrorCode != string(failure) {
-					t.Fatalf("every request: %d %+v, want 400 %s", status, body, failure)
-				}
-			}
-			if status, _ := call(t, srv, tokenFor(t, srv), http.MethodGet, orgUnitsPath, ""); status != http.StatusOK {
-				t.Errorf("OneAccess: %d, want 200 (not affected)", status)
-			}
-			if status, body := signedCall(f, http.MethodGet, organizationsPath+"/nowhere/x", ""); status != http.StatusNotFound {
-				t.Errorf("an unknown path: %d %+v, want the gateway's 404", status, body)
-			}
-			f.SetTemporaryFailure("", 0)
-			if status, body := signedCall(f, http.MethodGet, organizationsPath, ""); status != http.StatusOK {
-				t.Fatalf("after SetTemporaryFailure(\"\", 0): %d %+v, want 200", status, body)
-			}
+			checkTemporaryFailureEverywhere(t, srv, failure)
 		})
+	}
+}
+
+// checkTemporaryFailureEverywhere: a temporary failure set for every request fails every
+// Organizations request to a known path, leaves OneAccess and unknown paths alone, and is removed
+// by SetTemporaryFailure("", 0).
+func checkTemporaryFailureEverywhere(t *testing.T, srv *Server, failure TemporaryFailure) {
+	t.Helper()
+	f := srv.Fake
+	f.SetTemporaryFailure(failure, -1)
+	for range 3 {
+		if status, body := signedCall(f, http.MethodGet, organizationsPath, ""); status != http.StatusBadRequest || body.ErrorCode != string(failure) {
+			t.Fatalf("every request: %d %+v, want 400 %s", status, body, failure)
+		}
+	}
+	if status, _ := call(t, srv, tokenFor(t, srv), http.MethodGet, orgUnitsPath, ""); status != http.StatusOK {
+		t.Errorf("OneAccess: %d, want 200 (not affected)", status)
+	}
+	if status, body := signedCall(f, http.MethodGet, organizationsPath+"/nowhere/x", ""); status != http.StatusNotFound {
+		t.Errorf("an unknown path: %d %+v, want the gateway's 404", status, body)
+	}
+	f.SetTemporaryFailure("", 0)
+	if status, body := signedCall(f, http.MethodGet, organizationsPath, ""); status != http.StatusOK {
+		t.Fatalf("after SetTemporaryFailure(\"\", 0): %d %+v, want 200", status, body)
 	}
 }
 
