@@ -34,25 +34,7 @@ func TestOrganizationsLifecycle(t *testing.T) {
 	srv := newFake(t, huaweifake.Options{})
 	c := newOrganizations(t, srv.URL())
 
-	if _, err := c.GetOrganization(ctx); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("GetOrganization before create: %v, want ErrNotFound", err)
-	}
-	org, err := c.CreateOrganization(ctx)
-	if err != nil || org.ID == "" || org.ManagementAccountID == "" {
-		t.Fatalf("CreateOrganization = %+v, %v", org, err)
-	}
-	if _, err := c.CreateOrganization(ctx); !errors.Is(err, ErrAlreadyExists) {
-		t.Errorf("second CreateOrganization: %v, want ErrAlreadyExists", err)
-	}
-	got, err := c.GetOrganization(ctx)
-	if err != nil || got != org {
-		t.Errorf("GetOrganization = %+v, %v; want %+v", got, err, org)
-	}
-	roots, err := c.ListRoots(ctx)
-	if err != nil || len(roots) != 1 {
-		t.Fatalf("ListRoots = %+v, %v", roots, err)
-	}
-	root := roots[0].ID
+	root := createOrganization(t, c)
 
 	sales, err := c.CreateOrganizationalUnit(ctx, "Sales", root)
 	if err != nil {
@@ -110,11 +92,42 @@ func TestOrganizationsLifecycle(t *testing.T) {
 		})
 	}
 
-	// Tear down bottom-up, then the organization.
-	for _, ou := range []string{korea.ID} {
-		if err := c.DeleteOrganizationalUnit(ctx, ou); err != nil {
-			t.Fatal(err)
-		}
+	tearDownOrganization(t, c, srv, root, korea.ID, sales.ID)
+}
+
+// createOrganization creates the account's organization, checking that it did not exist, that a
+// second create is ErrAlreadyExists and that it reads back; it returns the ID of its root.
+func createOrganization(t *testing.T, c *OrganizationsClient) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := c.GetOrganization(ctx); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("GetOrganization before create: %v, want ErrNotFound", err)
+	}
+	org, err := c.CreateOrganization(ctx)
+	if err != nil || org.ID == "" || org.ManagementAccountID == "" {
+		t.Fatalf("CreateOrganization = %+v, %v", org, err)
+	}
+	if _, err := c.CreateOrganization(ctx); !errors.Is(err, ErrAlreadyExists) {
+		t.Errorf("second CreateOrganization: %v, want ErrAlreadyExists", err)
+	}
+	got, err := c.GetOrganization(ctx)
+	if err != nil || got != org {
+		t.Errorf("GetOrganization = %+v, %v; want %+v", got, err, org)
+	}
+	roots, err := c.ListRoots(ctx)
+	if err != nil || len(roots) != 1 {
+		t.Fatalf("ListRoots = %+v, %v", roots, err)
+	}
+	return roots[0].ID
+}
+
+// tearDownOrganization deletes the units bottom-up (leaf, then every other unit not under the
+// root, then top, twice: the second is ErrNotFound), then the organization.
+func tearDownOrganization(t *testing.T, c *OrganizationsClient, srv *huaweifake.Server, root, leaf, top string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := c.DeleteOrganizationalUnit(ctx, leaf); err != nil {
+		t.Fatal(err)
 	}
 	for _, ou := range srv.OrganizationalUnits(testAccessKey) {
 		if ou.ParentID != root {
@@ -123,10 +136,10 @@ func TestOrganizationsLifecycle(t *testing.T) {
 			}
 		}
 	}
-	if err := c.DeleteOrganizationalUnit(ctx, sales.ID); err != nil {
+	if err := c.DeleteOrganizationalUnit(ctx, top); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteOrganizationalUnit(ctx, sales.ID); !errors.Is(err, ErrNotFound) {
+	if err := c.DeleteOrganizationalUnit(ctx, top); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second delete: %v, want ErrNotFound", err)
 	}
 	if err := c.DeleteOrganization(ctx); err != nil {
@@ -267,7 +280,8 @@ func TestOrganizationsRejectsBadSignatureAndStaleDate(t *testing.T) {
 
 // Each answer Huawei documents for the Organizations API, as the fake gives it, read as the
 // reference says: 401 Organizations.1015 is "no organization" on every call under
-// /v1/organizations, not a credentials problem; 400 Organizations.1004-1006 are temporary.
+// /v1/organizations, not a credentials problem; 400 Organizations.1004-1006 are temporary
+// (TestOrganizationsTemporaryAnswers).
 func TestOrganizationsDocumentedAnswers(t *testing.T) {
 	ctx := context.Background()
 	calls := map[string]func(c *OrganizationsClient) error{
@@ -295,7 +309,12 @@ func TestOrganizationsDocumentedAnswers(t *testing.T) {
 			}
 		})
 	}
+}
 
+// Organizations' temporary answers (400 Organizations.1004-1006) are retried until they pass, and
+// are ErrUnavailable when they last; a create is not repeated.
+func TestOrganizationsTemporaryAnswers(t *testing.T) {
+	ctx := context.Background()
 	for _, failure := range []huaweifake.TemporaryFailure{huaweifake.InternalTokenFailure, huaweifake.CBCFailure, huaweifake.AssumeRoleFailure} {
 		t.Run(string(failure)+"/retried until it passes", func(t *testing.T) {
 			srv := newFake(t, huaweifake.Options{})
