@@ -130,7 +130,7 @@ func FuzzNewAPIError(f *testing.F) {
 
 		var env errorEnvelope
 		if json.Unmarshal(body, &env) == nil {
-			if message := clean(firstOf(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes); message != "" && e.Message != message {
+			if message := clean(cmp.Or(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes); message != "" && e.Message != message {
 				t.Errorf("Message = %q, but the body's message is %q", e.Message, message)
 			}
 		}

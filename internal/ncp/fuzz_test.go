@@ -6,6 +6,7 @@ package ncp
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -622,7 +623,7 @@ func FuzzDecodeAnswers(f *testing.F) {
 func fuzzCheckDepartment(t *testing.T, body []byte, dept departmentResponse) {
 	t.Helper()
 	d := dept.department()
-	if want := firstNonEmpty(string(dept.ExternalKey), string(dept.DeptExternalKey)); d.ExternalKey != want {
+	if want := cmp.Or(string(dept.ExternalKey), string(dept.DeptExternalKey)); d.ExternalKey != want {
 		t.Errorf("ExternalKey = %q, want %q", d.ExternalKey, want)
 	}
 	var raw map[string]json.RawMessage

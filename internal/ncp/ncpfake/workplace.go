@@ -415,6 +415,15 @@ func (f *Fake) writeHasChildren(w http.ResponseWriter, key string) {
 	writeWorkplaceError(w, http.StatusBadRequest, codeHasChildren, "department has sub-departments: "+key)
 }
 
+// placeLocked returns the company a department is written to, whether the department exists and
+// whether its parent does (the top level, TopLevelParent, always does). f.mu must be held.
+func (f *Fake) placeLocked(companyID string, d Department) (c *company, exists, parentExists bool) {
+	c = f.companyLocked(companyID)
+	_, exists = c.departments[d.ExternalKey]
+	_, parentExists = c.departments[d.ParentExternalKey]
+	return c, exists, parentExists || d.ParentExternalKey == TopLevelParent
+}
+
 // handleCreateDepartment serves POST .../department/{externalKey}.
 func (f *Fake) handleCreateDepartment(w http.ResponseWriter, r *http.Request, rt route) {
 	body, ok := f.departmentRequest(w, r, rt)
@@ -424,10 +433,8 @@ func (f *Fake) handleCreateDepartment(w http.ResponseWriter, r *http.Request, rt
 	d := body.department()
 
 	f.mu.Lock()
-	c := f.companyLocked(rt.companyID)
-	_, exists := c.departments[d.ExternalKey]
-	_, parentExists := c.departments[d.ParentExternalKey]
-	if !exists && (parentExists || d.ParentExternalKey == TopLevelParent) {
+	c, exists, parentExists := f.placeLocked(rt.companyID, d)
+	if !exists && parentExists {
 		c.put(&d)
 	}
 	f.mu.Unlock()
@@ -435,7 +442,7 @@ func (f *Fake) handleCreateDepartment(w http.ResponseWriter, r *http.Request, rt
 	switch {
 	case exists:
 		f.writeAlreadyExists(w, d.ExternalKey)
-	case !parentExists && d.ParentExternalKey != TopLevelParent:
+	case !parentExists:
 		f.writeParentNotFound(w, d.ParentExternalKey)
 	default:
 		writeJSON(w, http.StatusCreated, body)
@@ -455,10 +462,7 @@ func (f *Fake) handleUpdateDepartment(w http.ResponseWriter, r *http.Request, rt
 	d := body.department()
 
 	f.mu.Lock()
-	c := f.companyLocked(rt.companyID)
-	_, exists := c.departments[d.ExternalKey]
-	_, parentExists := c.departments[d.ParentExternalKey]
-	parentExists = parentExists || d.ParentExternalKey == TopLevelParent
+	c, exists, parentExists := f.placeLocked(rt.companyID, d)
 	cycle := exists && parentExists && c.wouldCycle(d.ExternalKey, d.ParentExternalKey)
 	if exists && parentExists && !cycle {
 		c.put(&d)
