@@ -24,7 +24,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/orgsync/orgsync/internal/fuzzhelp"
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
@@ -124,9 +124,9 @@ func FuzzNewAPIError(f *testing.F) {
 		if e.StatusCode != status {
 			t.Errorf("StatusCode = %d, want %d", e.StatusCode, status)
 		}
-		fuzzhelp.CheckCleaned(t, "Code", e.Code, maxCodeRunes)
-		fuzzhelp.CheckCleaned(t, "Message", e.Message, maxMessageRunes)
-		fuzzhelp.CheckCleaned(t, "RequestID", e.RequestID, maxCodeRunes)
+		clienttest.CheckCleaned(t, "Code", e.Code, maxCodeRunes)
+		clienttest.CheckCleaned(t, "Message", e.Message, maxMessageRunes)
+		clienttest.CheckCleaned(t, "RequestID", e.RequestID, maxCodeRunes)
 
 		var env errorEnvelope
 		if json.Unmarshal(body, &env) == nil {
@@ -211,16 +211,16 @@ func FuzzNewAPIErrorShapes(f *testing.F) {
 		case 4:
 			body = map[string]string{"error_code": code, "error": "oauth_code", "code": "other_code",
 				"error_msg": message, "error_description": "oauth description", "message": "other message", "request_id": requestID}
-			wantCode, wantMessage, wantRequest = cmp.Or(fuzzhelp.JSONRoundTrip(code), "oauth_code"), cmp.Or(fuzzhelp.JSONRoundTrip(message), "oauth description"), requestID
+			wantCode, wantMessage, wantRequest = cmp.Or(clienttest.JSONRoundTrip(code), "oauth_code"), cmp.Or(clienttest.JSONRoundTrip(message), "oauth description"), requestID
 		}
 		data, err := json.Marshal(body)
 		if err != nil {
 			t.Fatal(err)
 		}
 		e := newAPIError(status, data)
-		wantCode = clean(fuzzhelp.JSONRoundTrip(wantCode), maxCodeRunes)
-		wantRequest = clean(fuzzhelp.JSONRoundTrip(wantRequest), maxCodeRunes)
-		if wantMessage = clean(fuzzhelp.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
+		wantCode = clean(clienttest.JSONRoundTrip(wantCode), maxCodeRunes)
+		wantRequest = clean(clienttest.JSONRoundTrip(wantRequest), maxCodeRunes)
+		if wantMessage = clean(clienttest.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
 			wantMessage = http.StatusText(status)
 		}
 		if e.Code != wantCode || e.Message != wantMessage || e.RequestID != wantRequest {
@@ -555,7 +555,7 @@ func FuzzSignAcceptedByFake(f *testing.F) {
 
 		fake := huaweifake.New(huaweifake.Options{Now: func() time.Time { return fuzzNow }})
 		fake.AddAccount(fuzzAccessKey, fuzzSecretKey, fuzzSecurityToken)
-		resp, err := fuzzhelp.Wire{Handler: fake}.RoundTrip(req)
+		resp, err := clienttest.Wire{Handler: fake}.RoundTrip(req)
 		if err != nil {
 			t.Fatalf("the signed request could not travel: %v", err)
 		}
@@ -581,7 +581,7 @@ func fuzzSignRequest(t *testing.T, method, target string, body []byte, headerNam
 	req.Header.Set("Content-Type", organizationsJSON)
 	req.Header.Set(HeaderSecurityToken, fuzzSecurityToken)
 	managed := slices.ContainsFunc(fuzzNetHTTPManaged, func(m string) bool { return strings.EqualFold(m, headerName) })
-	if fuzzhelp.ValidHeader(headerName, values) && !managed {
+	if clienttest.ValidHeader(headerName, values) && !managed {
 		for _, v := range values {
 			req.Header.Add(headerName, v)
 		}
@@ -635,7 +635,7 @@ func FuzzOrganizationsClientAcceptedByFake(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, id, parentID string) {
 		fake := huaweifake.New(huaweifake.Options{Now: func() time.Time { return fuzzNow }})
 		fake.AddAccount(fuzzAccessKey, fuzzSecretKey, fuzzSecurityToken)
-		c := fuzzOrganizations(t, fuzzhelp.Wire{Handler: fake})
+		c := fuzzOrganizations(t, clienttest.Wire{Handler: fake})
 		ctx := context.Background()
 		notUnauthorized := func(call string, err error) {
 			t.Helper()
@@ -699,7 +699,7 @@ func fuzzCheckFailure(t *testing.T, call, service string, status int, err error,
 	if apiErr.Message == "" && http.StatusText(status) != "" {
 		t.Errorf("%s: empty message", call)
 	}
-	fuzzhelp.CheckNoSecret(t, call, err, *apiErr, secrets...)
+	clienttest.CheckNoSecret(t, call, err, *apiErr, secrets...)
 	return apiErr
 }
 
@@ -741,8 +741,8 @@ func FuzzOrganizationsAnswers(f *testing.F) {
 		f.Add(seed.status, []byte(seed.body), seed.retryAfter)
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter string) {
-		status = fuzzhelp.Status(status)
-		answers := &fuzzhelp.Answers{Answer: func(int, *http.Request) (int, http.Header, []byte) {
+		status = clienttest.Status(status)
+		answers := &clienttest.Answers{Answer: func(int, *http.Request) (int, http.Header, []byte) {
 			return status, http.Header{"Retry-After": {retryAfter}, "Content-Type": {"application/json"}}, body
 		}}
 		c := fuzzOrganizations(t, answers)
@@ -751,7 +751,7 @@ func FuzzOrganizationsAnswers(f *testing.F) {
 		// what onSuccess checks.
 		check := func(call string, err error, onSuccess func()) {
 			t.Helper()
-			if !fuzzhelp.Success(status) {
+			if !clienttest.Success(status) {
 				_ = fuzzCheckFailure(t, call, "organizations", status, err, fuzzSecretKey, fuzzSecurityToken)
 				return
 			}
@@ -762,21 +762,21 @@ func FuzzOrganizationsAnswers(f *testing.F) {
 		check("GetOrganization", err, func() {
 			var want organizationAnswer
 			derr := fuzzDecode(body, &want)
-			fuzzhelp.CheckDecoded(t, "GetOrganization", org, err, want.Organization, derr, func(a, b Organization) bool { return a == b })
+			clienttest.CheckDecoded(t, "GetOrganization", org, err, want.Organization, derr, func(a, b Organization) bool { return a == b })
 		})
 
 		roots, err := c.ListRoots(ctx)
 		check("ListRoots", err, func() {
 			var want rootsAnswer
 			derr := fuzzDecode(body, &want)
-			fuzzhelp.CheckDecoded(t, "ListRoots", roots, err, want.Roots, derr, func(a, b []Root) bool { return reflect.DeepEqual(a, b) })
+			clienttest.CheckDecoded(t, "ListRoots", roots, err, want.Roots, derr, func(a, b []Root) bool { return reflect.DeepEqual(a, b) })
 		})
 
 		ou, err := c.GetOrganizationalUnit(ctx, "ou-1")
 		check("GetOrganizationalUnit", err, func() {
 			var want ouAnswer
 			derr := fuzzDecode(body, &want)
-			fuzzhelp.CheckDecoded(t, "GetOrganizationalUnit", ou, err, want.OU, derr, func(a, b OrganizationalUnit) bool { return a == b })
+			clienttest.CheckDecoded(t, "GetOrganizationalUnit", ou, err, want.OU, derr, func(a, b OrganizationalUnit) bool { return a == b })
 		})
 
 		before := answers.Count(ousPath)
@@ -848,7 +848,7 @@ func FuzzOneAccessAnswers(f *testing.F) {
 			derr := fuzzDecode(body, &w)
 			want := w.unit()
 			want.ID = cmp.Or(want.ID, "org-1")
-			fuzzhelp.CheckDecoded(t, "GetOrgUnit", unit, err, want, derr, func(a, b OrgUnit) bool { return a == b })
+			clienttest.CheckDecoded(t, "GetOrgUnit", unit, err, want, derr, func(a, b OrgUnit) bool { return a == b })
 		})
 
 		page, err := c.ListOrgUnitsPage(ctx, ListOrgUnitsOptions{}, 0, 0)
@@ -867,7 +867,7 @@ func FuzzOneAccessAnswers(f *testing.F) {
 			if derr == nil && want.OrgID == "" {
 				derr = errors.New("no org_id")
 			}
-			fuzzhelp.CheckDecoded(t, "CreateOrgUnit", id, err, want.OrgID, derr, func(a, b string) bool { return a == b })
+			clienttest.CheckDecoded(t, "CreateOrgUnit", id, err, want.OrgID, derr, func(a, b string) bool { return a == b })
 		})
 
 		o.checkRequests()
@@ -878,7 +878,7 @@ func FuzzOneAccessAnswers(f *testing.F) {
 // answer, and the checks of what OneAccessClient made of them.
 type oneAccessFuzz struct {
 	t                   *testing.T
-	answers             *fuzzhelp.Answers
+	answers             *clienttest.Answers
 	tokenStatus, status int
 	tokenBody           []byte
 	token               tokenAnswer
@@ -887,14 +887,14 @@ type oneAccessFuzz struct {
 }
 
 func newOneAccessFuzz(t *testing.T, tokenStatus int, tokenBody []byte, status int, body []byte) *oneAccessFuzz {
-	o := &oneAccessFuzz{t: t, tokenStatus: fuzzhelp.Status(tokenStatus), status: fuzzhelp.Status(status), tokenBody: tokenBody}
-	o.answers = &fuzzhelp.Answers{Answer: func(_ int, req *http.Request) (int, http.Header, []byte) {
+	o := &oneAccessFuzz{t: t, tokenStatus: clienttest.Status(tokenStatus), status: clienttest.Status(status), tokenBody: tokenBody}
+	o.answers = &clienttest.Answers{Answer: func(_ int, req *http.Request) (int, http.Header, []byte) {
 		if req.URL.Path == oneAccessTokenPath {
 			return o.tokenStatus, http.Header{"Content-Type": {"application/json"}}, tokenBody
 		}
 		return o.status, http.Header{"Content-Type": {"application/json"}}, body
 	}}
-	o.tokenOK = fuzzhelp.Success(o.tokenStatus) && fuzzDecode(tokenBody, &o.token) == nil && o.token.AccessToken != "" &&
+	o.tokenOK = clienttest.Success(o.tokenStatus) && fuzzDecode(tokenBody, &o.token) == nil && o.token.AccessToken != "" &&
 		(o.token.TokenType == "" || strings.EqualFold(o.token.TokenType, "bearer"))
 	return o
 }
@@ -906,11 +906,11 @@ func (o *oneAccessFuzz) check(call string, err error, onSuccess func()) {
 	switch {
 	case !o.tokenOK:
 		o.checkTokenFailure(call, err)
-	case !fuzzhelp.ValidHeader("Authorization", []string{"Bearer " + o.token.AccessToken}):
+	case !clienttest.ValidHeader("Authorization", []string{"Bearer " + o.token.AccessToken}):
 		if err == nil {
 			o.t.Errorf("%s: no error, but the token %q cannot be sent", call, o.token.AccessToken)
 		}
-	case !fuzzhelp.Success(o.status):
+	case !clienttest.Success(o.status):
 		o.checkAPIFailure(call, err)
 	default:
 		onSuccess()

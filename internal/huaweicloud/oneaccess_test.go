@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
@@ -48,14 +49,7 @@ func newFake(t *testing.T, opts huaweifake.Options) *huaweifake.Server {
 func newOneAccess(t *testing.T, endpoint string, mutate ...func(*OneAccessConfig)) *OneAccessClient {
 	t.Helper()
 	cfg := OneAccessConfig{Endpoint: endpoint, ClientID: testClientID, ClientSecret: testClientSecret, TransportOptions: fastTransport()}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	c, err := NewOneAccess(cfg)
-	if err != nil {
-		t.Fatalf("NewOneAccess: %v", err)
-	}
-	return c
+	return clienttest.New(t, "NewOneAccess", NewOneAccess, cfg, mutate...)
 }
 
 func ptr(s string) *string { return &s }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
 
@@ -19,14 +20,7 @@ func newOrganizations(t *testing.T, endpoint string, mutate ...func(*Organizatio
 		Credentials:      Credentials{AccessKey: testAccessKey, SecretKey: testSecretKey},
 		TransportOptions: fastTransport(),
 	}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	c, err := NewOrganizations(cfg)
-	if err != nil {
-		t.Fatalf("NewOrganizations: %v", err)
-	}
-	return c
+	return clienttest.New(t, "NewOrganizations", NewOrganizations, cfg, mutate...)
 }
 
 func TestOrganizationsLifecycle(t *testing.T) {

@@ -28,7 +28,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/orgsync/orgsync/internal/fuzzhelp"
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
@@ -36,14 +36,14 @@ import (
 // fuzzNow is the clock of the fuzzed clients and fakes.
 var fuzzNow = time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
 
-// fuzzCheckSanitized checks what sanitize promises: what fuzzhelp.CheckCleaned checks, and no
+// fuzzCheckSanitized checks what sanitize promises: what clienttest.CheckCleaned checks, and no
 // U+FFFD.
 func fuzzCheckSanitized(t *testing.T, what, s string, maxRunes int) {
 	t.Helper()
 	if strings.ContainsRune(s, utf8.RuneError) {
 		t.Errorf("%s %q holds U+FFFD", what, s)
 	}
-	fuzzhelp.CheckCleaned(t, what, s, maxRunes)
+	clienttest.CheckCleaned(t, what, s, maxRunes)
 }
 
 // fuzzClient is a client with one attempt per call, no rate limit and a fixed clock, whose
@@ -436,8 +436,8 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 		case 2:
 			body = map[string]any{"error": map[string]string{"code": code, "message": message, "details": details}}
 			wantCode, wantMessage = code, message
-			if d := fuzzhelp.JSONRoundTrip(details); d != "" && d != fuzzhelp.JSONRoundTrip(message) {
-				wantMessage = joinNonEmpty(": ", fuzzhelp.JSONRoundTrip(message), d)
+			if d := clienttest.JSONRoundTrip(details); d != "" && d != clienttest.JSONRoundTrip(message) {
+				wantMessage = joinNonEmpty(": ", clienttest.JSONRoundTrip(message), d)
 			}
 		case 3:
 			body = map[string]string{"errorCode": code, "message": message}
@@ -453,7 +453,7 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 			}
 		case 6: // WORKPLACE field errors, the code a number
 			body = map[string]any{"status": status, "code": -4020, "errors": []map[string]string{{"field": code, "message": message}}}
-			wantCode, wantMessage = "-4020", joinNonEmpty(": ", fuzzhelp.JSONRoundTrip(code), fuzzhelp.JSONRoundTrip(message))
+			wantCode, wantMessage = "-4020", joinNonEmpty(": ", clienttest.JSONRoundTrip(code), clienttest.JSONRoundTrip(message))
 		case 7: // a numeric errorCode
 			n, _ := strconv.ParseInt(code, 10, 64)
 			body = map[string]any{"errorCode": n, "message": message}
@@ -464,8 +464,8 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 			t.Fatal(err)
 		}
 		e := decodeAPIError(status, data)
-		wantCode = sanitize(fuzzhelp.JSONRoundTrip(wantCode), 64)
-		if wantMessage = sanitize(fuzzhelp.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
+		wantCode = sanitize(clienttest.JSONRoundTrip(wantCode), 64)
+		if wantMessage = sanitize(clienttest.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
 			wantMessage = http.StatusText(status)
 		}
 		if e.Code != wantCode || e.Message != wantMessage {
@@ -706,8 +706,8 @@ func FuzzClientAnswers(f *testing.F) {
 		f.Add(seed.status, []byte(seed.body), seed.retryAfter)
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter string) {
-		status = fuzzhelp.Status(status)
-		answers := &fuzzhelp.Answers{Answer: func(_ int, req *http.Request) (int, http.Header, []byte) {
+		status = clienttest.Status(status)
+		answers := &clienttest.Answers{Answer: func(_ int, req *http.Request) (int, http.Header, []byte) {
 			if strings.HasSuffix(req.URL.Path, "/department") && req.URL.Query().Get("offset") != "0" {
 				return http.StatusOK, nil, []byte(`{"elements":[]}`) // later pages: the end of the list
 			}
@@ -780,7 +780,7 @@ func fuzzCheckFailure(t *testing.T, call string, status int, err error) {
 	if apiErr.Message == "" && http.StatusText(status) != "" {
 		t.Errorf("%s: empty message", call)
 	}
-	fuzzhelp.CheckNoSecret(t, call, err, apiErr, testSecretKey, testGatewayKey)
+	clienttest.CheckNoSecret(t, call, err, apiErr, testSecretKey, testGatewayKey)
 }
 
 // fuzzCheckListed: a failed listing returns no departments, and one that succeeds never returns a
@@ -860,7 +860,7 @@ func FuzzSignedRequestsAcceptedByFake(f *testing.F) {
 	f.Fuzz(func(t *testing.T, companyID, key, name string) {
 		fake := ncpfake.New(ncpfake.Options{AccessKey: testAccessKey, SecretKey: testSecretKey, Now: func() time.Time { return fuzzNow }})
 		fake.PutDepartment(companyID, ncpfake.Department{ExternalKey: key, Name: name, ParentExternalKey: TopLevelParent, DisplayOrder: "1"})
-		c := fuzzClient(t, fuzzhelp.Wire{Handler: fake})
+		c := fuzzClient(t, clienttest.Wire{Handler: fake})
 		ctx := context.Background()
 
 		companyOK := checkPathSegment("", companyID) == nil

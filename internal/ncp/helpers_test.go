@@ -10,8 +10,8 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
-	"github.com/orgsync/orgsync/internal/httpretry/retrytest"
 )
 
 const (
@@ -37,15 +37,7 @@ func testConfig(endpoint string) Config {
 
 func newTestClient(t testing.TB, endpoint string, mutate ...func(*Config)) *Client {
 	t.Helper()
-	cfg := testConfig(endpoint)
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return c
+	return clienttest.New(t, "New", New, testConfig(endpoint), mutate...)
 }
 
 // recordedRequest is what a scripted server saw.
@@ -109,7 +101,7 @@ func (s *scriptServer) recorded() []recordedRequest {
 }
 
 // recordSleeps replaces the client's sleep with one that records the waits and returns at once.
-func recordSleeps(c *Client) *[]time.Duration { return retrytest.RecordWaits(&c.retry.Sleep) }
+func recordSleeps(c *Client) *[]time.Duration { return clienttest.RecordWaits(&c.retry.Sleep) }
 
 func ok(body string) scriptedResponse { return scriptedResponse{status: http.StatusOK, body: body} }
 

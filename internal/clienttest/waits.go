@@ -1,6 +1,4 @@
-// Package retrytest helps the tests of orgsync's HTTP clients observe their httpretry.Policy
-// without waiting for it. It is imported by tests only.
-package retrytest
+package clienttest
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package fuzzhelp
+package clienttest
 
 import (
 	"bytes"
