@@ -14,6 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
+	testingclock "k8s.io/utils/clock/testing"
+
 	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
@@ -199,7 +201,7 @@ func TestOneAccessRules(t *testing.T) {
 
 func TestOneAccessTokenCachingAndRefresh(t *testing.T) {
 	ctx := context.Background()
-	clk := &testClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testingclock.NewFakeClock(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	srv := newFake(t, huaweifake.Options{TokenTTL: 10 * time.Minute, Now: clk.Now})
 	c := newOneAccess(t, srv.URL(), func(cfg *OneAccessConfig) { cfg.Now = clk.Now })
 
@@ -219,12 +221,12 @@ func TestOneAccessTokenCachingAndRefresh(t *testing.T) {
 	}
 
 	// Still cached 8m59s in (refresh margin 1m), replaced from 9m on, before the fake expires it.
-	clk.Advance(8*time.Minute + 59*time.Second)
+	clk.Step(8*time.Minute + 59*time.Second)
 	_, _ = c.ListOrgUnitsPage(ctx, ListOrgUnitsOptions{}, 0, 0)
 	if n := srv.TokensIssued(); n != 1 {
 		t.Errorf("tokens = %d before the refresh margin, want 1", n)
 	}
-	clk.Advance(time.Second)
+	clk.Step(time.Second)
 	_, _ = c.ListOrgUnitsPage(ctx, ListOrgUnitsOptions{}, 0, 0)
 	if n := srv.TokensIssued(); n != 2 {
 		t.Errorf("tokens = %d within the refresh margin, want 2", n)
@@ -248,9 +250,9 @@ func TestOneAccessTokenCachingAndRefresh(t *testing.T) {
 func TestOneAccessUnauthorizedAfterRefreshIsReturned(t *testing.T) {
 	// The fake's clock jumps an hour every time it is read: every token it issues has expired by
 	// the time it checks it, while the client still holds it fresh, so the repeated call fails too.
-	clk := &testClock{now: time.Now()}
+	clk := testingclock.NewFakeClock(time.Now())
 	srv := newFake(t, huaweifake.Options{TokenTTL: time.Minute, Now: func() time.Time {
-		clk.Advance(time.Hour)
+		clk.Step(time.Hour)
 		return clk.Now()
 	}})
 	c := newOneAccess(t, srv.URL())
@@ -358,22 +360,4 @@ func requestLines(reqs []huaweifake.Request) []string {
 		out = append(out, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
 	}
 	return out
-}
-
-// testClock is a settable clock for the client and the fake.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
