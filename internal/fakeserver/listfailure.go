@@ -48,3 +48,19 @@ func (s *ListSchedule) Fails(after, count, every int) bool {
 	}
 	return fails
 }
+
+// Page is the page of rows a list request is answered with: rows as they are, unless a list
+// failure fails this request with ListEmptyPage (no rows) or ListShortPage (rows less the last).
+// A request failed with ListUnavailable is answered before any page is read.
+func Page[T any](rows []T, fails bool, answer ListAnswer) []T {
+	if !fails {
+		return rows
+	}
+	switch answer {
+	case ListEmptyPage:
+		return []T{}
+	case ListShortPage:
+		return rows[:max(0, len(rows)-1)]
+	}
+	return rows
+}

@@ -362,9 +362,7 @@ func TestSetUndocumentedErrorsConcurrently(t *testing.T) {
 	token := tokenFor(t, srv)
 	var wg sync.WaitGroup
 	for i := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for j := range 20 {
 				if i == 0 {
 					srv.SetUndocumentedErrors(j%2 == 0)
@@ -374,7 +372,7 @@ func TestSetUndocumentedErrorsConcurrently(t *testing.T) {
 					t.Errorf("status %d", status)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }

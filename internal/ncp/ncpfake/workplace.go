@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // Department is a WORKPLACE department as the fake stores it.
@@ -347,14 +349,7 @@ func (f *Fake) handleListDepartments(w http.ResponseWriter, r *http.Request, rt 
 		}
 	}
 	f.mu.Unlock()
-	if fails {
-		switch answer {
-		case ListEmptyPage:
-			list.Elements = []departmentView{}
-		case ListShortPage:
-			list.Elements = list.Elements[:max(0, len(list.Elements)-1)]
-		}
-	}
+	list.Elements = fakeserver.Page(list.Elements, fails, answer)
 	writeJSON(w, http.StatusOK, list)
 }
 
