@@ -207,13 +207,11 @@ func TestOneAccessTokenCachingAndRefresh(t *testing.T) {
 
 	var wg sync.WaitGroup
 	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if _, err := c.ListOrgUnitsPage(ctx, ListOrgUnitsOptions{}, 0, 0); err != nil {
 				t.Error(err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if n := srv.TokensIssued(); n != 1 {

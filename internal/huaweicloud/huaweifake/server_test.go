@@ -101,15 +101,13 @@ func TestDriftAndConcurrency(t *testing.T) {
 
 	var wg sync.WaitGroup
 	for i := range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			// Every goroutine races for the same code: exactly one may win.
 			call(t, srv, token, http.MethodPost, orgUnitsPath, `{"code":"same","name":"Same"}`)
 			call(t, srv, token, http.MethodPost, orgUnitsPath, fmt.Sprintf(`{"code":"u%d","name":"U %d"}`, i, i))
 			_ = srv.OrgUnits()
 			_ = srv.Requests()
-		}()
+		})
 	}
 	wg.Wait()
 	if n := len(srv.OrgUnits()); n != 21 {
