@@ -361,8 +361,3 @@ func sanitize(s string, maxRunes int) string {
 	}
 	return strings.TrimSpace(b.String())
 }
-
-// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
-func parseRetryAfter(value string, now time.Time) time.Duration {
-	return httpretry.ParseRetryAfter(value, now)
-}
