@@ -3,6 +3,7 @@ package clienttest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -69,6 +70,21 @@ func CheckNoSecret(t testing.TB, call string, err error, fields any, secrets ...
 	for _, secret := range secrets {
 		if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%+v", fields), secret) {
 			t.Errorf("%s: the error shows a secret: %v", call, err)
+		}
+	}
+}
+
+// CheckIs checks that err matches every error of is and none of isNot (errors.Is).
+func CheckIs(t testing.TB, err error, is, isNot []error) {
+	t.Helper()
+	for _, target := range is {
+		if !errors.Is(err, target) {
+			t.Errorf("errors.Is(%v, %v) = false", err, target)
+		}
+	}
+	for _, target := range isNot {
+		if errors.Is(err, target) {
+			t.Errorf("errors.Is(%v, %v) = true", err, target)
 		}
 	}
 }

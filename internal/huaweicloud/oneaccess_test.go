@@ -188,7 +188,7 @@ func TestOneAccessRules(t *testing.T) {
 			if apiErr.Code != tt.code || apiErr.StatusCode != tt.wantHTTP || apiErr.Message == "" {
 				t.Errorf("APIError = %+v, want HTTP %d code %s with a message", apiErr, tt.wantHTTP, tt.code)
 			}
-			checkIs(t, err, tt.is, tt.isNot)
+			clienttest.CheckIs(t, err, tt.is, tt.isNot)
 			if IsRetryable(err) {
 				t.Errorf("IsRetryable(%v) = true", err)
 			}
@@ -281,7 +281,7 @@ func TestOneAccessBadClientCredentials(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Code == "" || apiErr.Message == "" {
 				t.Fatalf("err = %v, want the token endpoint's 400 with its code and message", err)
 			}
-			checkIs(t, err, []error{ErrUnauthorized}, []error{ErrInvalidRequest, ErrUnrecognized, ErrNotFound})
+			clienttest.CheckIs(t, err, []error{ErrUnauthorized}, []error{ErrInvalidRequest, ErrUnrecognized, ErrNotFound})
 			if IsRetryable(err) {
 				t.Errorf("IsRetryable(%v) = true", err)
 			}
@@ -329,7 +329,7 @@ func TestOneAccessTokenRefusals(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != tt.status {
 				t.Fatalf("err = %v, want an APIError with status %d", err, tt.status)
 			}
-			checkIs(t, err, tt.is, tt.isNot)
+			clienttest.CheckIs(t, err, tt.is, tt.isNot)
 			if strings.Contains(fmt.Sprint(err), testClientSecret) {
 				t.Errorf("error leaks the client secret: %v", err)
 			}
@@ -338,20 +338,6 @@ func TestOneAccessTokenRefusals(t *testing.T) {
 }
 
 // checkIs asserts which sentinel errors err matches and which it does not.
-func checkIs(t *testing.T, err error, is, isNot []error) {
-	t.Helper()
-	for _, target := range is {
-		if !errors.Is(err, target) {
-			t.Errorf("errors.Is(%v, %v) = false", err, target)
-		}
-	}
-	for _, target := range isNot {
-		if errors.Is(err, target) {
-			t.Errorf("errors.Is(%v, %v) = true", err, target)
-		}
-	}
-}
-
 func requestLines(reqs []huaweifake.Request) []string {
 	out := make([]string, 0, len(reqs))
 	for _, r := range reqs {

@@ -82,7 +82,7 @@ func TestOrganizationsLifecycle(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.Code != tt.code {
 				t.Fatalf("err = %v, want code %s", err, tt.code)
 			}
-			checkIs(t, err, tt.is, tt.isNot)
+			clienttest.CheckIs(t, err, tt.is, tt.isNot)
 		})
 	}
 
@@ -294,7 +294,7 @@ func TestOrganizationsDocumentedAnswers(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.Code != CodeNoOrganization {
 				t.Fatalf("err = %v, want 401 %s", err, CodeNoOrganization)
 			}
-			checkIs(t, err, []error{ErrNoOrganization, ErrNotFound}, []error{ErrUnauthorized, ErrForbidden, ErrInvalidRequest, ErrUnrecognized})
+			clienttest.CheckIs(t, err, []error{ErrNoOrganization, ErrNotFound}, []error{ErrUnauthorized, ErrForbidden, ErrInvalidRequest, ErrUnrecognized})
 			if IsRetryable(err) || apiErr.Attempts != 1 {
 				t.Errorf("retryable %v after %d attempts: an answer, not a failure to retry", IsRetryable(err), apiErr.Attempts)
 			}
@@ -334,7 +334,7 @@ func TestOrganizationsTemporaryAnswers(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.Code != string(failure) || apiErr.Attempts != 3 {
 				t.Fatalf("err = %v, want %s after 3 attempts", err, failure)
 			}
-			checkIs(t, err, []error{ErrUnavailable}, []error{ErrInvalidRequest, ErrUnrecognized, ErrUnauthorized, ErrNotFound, ErrNoOrganization})
+			clienttest.CheckIs(t, err, []error{ErrUnavailable}, []error{ErrInvalidRequest, ErrUnrecognized, ErrUnauthorized, ErrNotFound, ErrNoOrganization})
 			if !IsRetryable(err) {
 				t.Error("not retryable")
 			}

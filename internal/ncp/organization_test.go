@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
 
@@ -142,16 +143,7 @@ func TestFakeOrganizationAnswers(t *testing.T) {
 			if err == nil || org != nil {
 				t.Fatalf("GetOrganization = %+v, %v; want an error", org, err)
 			}
-			for _, target := range tt.is {
-				if !errors.Is(err, target) {
-					t.Errorf("errors.Is(%v, %v) = false", err, target)
-				}
-			}
-			for _, target := range tt.isNot {
-				if errors.Is(err, target) {
-					t.Errorf("errors.Is(%v, %v) = true", err, target)
-				}
-			}
+			clienttest.CheckIs(t, err, tt.is, tt.isNot)
 			if tt.answer == ncpfake.OrgAnswerNoRoute && !strings.Contains(err.Error(), "endpoint or path") {
 				t.Errorf("the error does not say that the endpoint or path is wrong: %v", err)
 			}
