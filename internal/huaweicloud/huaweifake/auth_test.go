@@ -66,11 +66,7 @@ func serve(f *Fake, s sdkSigned, mutate func(*http.Request)) (int, errorBody) {
 	if mutate != nil {
 		mutate(req)
 	}
-	rec := httptest.NewRecorder()
-	f.ServeHTTP(rec, req)
-	var body errorBody
-	_ = json.Unmarshal(rec.Body.Bytes(), &body)
-	return rec.Code, body
+	return serveError(f, req)
 }
 
 func TestSignatureVerification(t *testing.T) {

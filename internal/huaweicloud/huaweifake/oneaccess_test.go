@@ -103,9 +103,7 @@ func pagingTree(srv *Server) (roots, others, r0Subtree []string) {
 }
 
 func TestListPagesByPageNumber(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	roots, others, r0Subtree := pagingTree(srv)
 	r0, _ := srv.OrgUnitByCode("r0")
 
@@ -157,9 +155,7 @@ func TestListPagesByPageNumber(t *testing.T) {
 }
 
 func TestListSelection(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	// Created in this order: A, B, C, A1, A2, C1, A1a.
 	id := map[string]string{}
 	for _, u := range []struct{ code, parent string }{
@@ -207,9 +203,7 @@ func TestListSelection(t *testing.T) {
 }
 
 func TestListRefusesBadParameters(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	srv.PutOrgUnit(OrgUnit{Code: "a", Name: "A"})
 
 	// An empty listing is an empty array, not null.
@@ -357,9 +351,7 @@ func checkDocumentedAnswers(t *testing.T, srv *Server, token string, ids map[str
 }
 
 func TestSetUndocumentedErrorsConcurrently(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
@@ -381,9 +373,7 @@ func TestSetUndocumentedErrorsConcurrently(t *testing.T) {
 // empty, are not changed"; the other fields are optional, so an empty parent_id or category changes
 // nothing either, and no update moves a unit to the top level.
 func TestUpdateLeavesEmptyFieldsAsTheyAre(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	parent := srv.PutOrgUnit(OrgUnit{Code: "parent", Name: "Parent", Category: "department"})
 	other := srv.PutOrgUnit(OrgUnit{Code: "other", Name: "Other", Category: "department"})
 	child := srv.PutOrgUnit(OrgUnit{Code: "child", Name: "Child", ParentID: parent, Category: "team"})
@@ -417,9 +407,7 @@ func TestUpdateLeavesEmptyFieldsAsTheyAre(t *testing.T) {
 // TestIgnoredUpdates: the fault answers an update as accepted and changes nothing, for the
 // requests Select picks; a refused update is still refused.
 func TestIgnoredUpdates(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	ignored := srv.PutOrgUnit(OrgUnit{Code: "ignored", Name: "Ignored", Category: "department"})
 	applied := srv.PutOrgUnit(OrgUnit{Code: "applied", Name: "Applied", Category: "department"})
 	srv.SetFaults(Faults{IgnoredUpdateFraction: 1, Select: func(r *http.Request) bool {

@@ -17,6 +17,15 @@ const (
 	orgsSK = "SKORGSsecret00000000000000000000000001"
 )
 
+// serveError serves req in process and returns its status and error body.
+func serveError(f *Fake, req *http.Request) (int, errorBody) {
+	rec := httptest.NewRecorder()
+	f.ServeHTTP(rec, req)
+	var answer errorBody
+	_ = json.Unmarshal(rec.Body.Bytes(), &answer)
+	return rec.Code, answer
+}
+
 // signedCall serves one Organizations request signed for orgsAK (host and X-Sdk-Date only, no
 // query), and returns its status and error body.
 func signedCall(f *Fake, method, path, body string) (int, errorBody) {
@@ -29,11 +38,7 @@ func signedCall(f *Fake, method, path, body string) (int, errorBody) {
 	mac := hmac.New(sha256.New, []byte(orgsSK))
 	fmt.Fprintf(mac, "SDK-HMAC-SHA256\n%s\n%x", date, sha256.Sum256([]byte(canonical)))
 	req.Header.Set("Authorization", "SDK-HMAC-SHA256 Access="+orgsAK+", SignedHeaders=host;x-sdk-date, Signature="+hex.EncodeToString(mac.Sum(nil)))
-	rec := httptest.NewRecorder()
-	f.ServeHTTP(rec, req)
-	var answer errorBody
-	_ = json.Unmarshal(rec.Body.Bytes(), &answer)
-	return rec.Code, answer
+	return serveError(f, req)
 }
 
 // An account in no organization is answered as Huawei answers it (and as Huawei's own Terraform
