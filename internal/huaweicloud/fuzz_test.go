@@ -117,10 +117,7 @@ func FuzzNewAPIError(f *testing.F) {
 		f.Add(seed.status, []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		e := newAPIError(status, body)
-		if again := newAPIError(status, body); !reflect.DeepEqual(e, again) {
-			t.Fatalf("newAPIError is not deterministic: %+v then %+v", e, again)
-		}
+		e := clienttest.DecodeTwice(t, "newAPIError", newAPIError, status, body)
 		if e.StatusCode != status {
 			t.Errorf("StatusCode = %d, want %d", e.StatusCode, status)
 		}

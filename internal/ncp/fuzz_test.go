@@ -360,10 +360,7 @@ func FuzzDecodeAPIError(f *testing.F) {
 		f.Add(seed.status, []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		e := decodeAPIError(status, body)
-		if again := decodeAPIError(status, body); !reflect.DeepEqual(e, again) {
-			t.Fatalf("decodeAPIError is not deterministic: %+v then %+v", e, again)
-		}
+		e := clienttest.DecodeTwice(t, "decodeAPIError", decodeAPIError, status, body)
 		if e.StatusCode != status {
 			t.Errorf("StatusCode = %d, want %d", e.StatusCode, status)
 		}
