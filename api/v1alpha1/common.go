@@ -25,7 +25,7 @@ const (
 // ConditionReady is the condition every orgsync object carries.
 const ConditionReady = "Ready"
 
-// ConditionConnected, on an Organization, is True while its credentials are accepted and its
+// ConditionConnected is True, on an Organization, while its credentials are accepted and its
 // remote department chart could be listed completely: its Departments sync while it holds, even
 // when the remote organization API (a different service) fails.
 const ConditionConnected = "Connected"

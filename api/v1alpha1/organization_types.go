@@ -33,7 +33,7 @@ const (
 	SecretKeyClientSecret  = "clientSecret"
 )
 
-// CredentialsLabel, set to "true" on a credentials Secret, lets a manager run with
+// CredentialsLabel is the label that, set to "true" on a credentials Secret, lets a manager run with
 // --watch-credentials-secrets notice its rotation at once; other Secrets are read again at each
 // Organization reconcile (every sync period, and whenever the Organization changes).
 const CredentialsLabel = "orgsync.dev/credentials" //nolint:gosec // G101: a label name, not a credential

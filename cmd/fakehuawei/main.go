@@ -26,14 +26,11 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
 
@@ -43,26 +40,13 @@ const (
 	secretKeyEnv    = "FAKEHUAWEI_SECRET_KEY"    //nolint:gosec // G101: an environment variable's name, not a credential
 )
 
-func main() { os.Exit(exitCode()) }
-
-// exitCode serves until SIGINT or SIGTERM and returns the exit code: 2 for bad flags, 1 on
-// failure.
-func exitCode() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	opts, listen, err := parseFlags(os.Args[1:], os.Getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fakehuawei:", err)
-		return 2
-	}
-	if err := serve(ctx, opts, listen, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "fakehuawei:", err)
-		return 1
-	}
-	return 0
+func main() {
+	os.Exit(fakeserver.Main("fakehuawei", func(args []string, getenv func(string) string, output io.Writer) (fakeserver.Run, error) {
+		opts, listen, err := parseFlags(args, getenv, output)
+		return func(ctx context.Context, stdout, stderr io.Writer) error {
+			return serve(ctx, opts, listen, stdout, stderr)
+		}, err
+	}))
 }
 
 func parseFlags(args []string, getenv func(string) string, output io.Writer) (huaweifake.Options, string, error) {
@@ -111,26 +95,5 @@ func fraction(f float64) bool { return f >= 0 && f <= 1 }
 func serve(ctx context.Context, opts huaweifake.Options, listen string, stdout, stderr io.Writer) error {
 	logger := log.New(stderr, "", log.LstdFlags)
 	opts.OnRequest = func(r huaweifake.Request) { logger.Printf("%s %s %d", r.Method, r.Path, r.Status) }
-	fake := huaweifake.New(opts)
-
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "fakehuawei listening on http://%s\n", ln.Addr())
-
-	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
-	stopped := make(chan error, 1)
-	go func() {
-		<-ctx.Done()
-		logger.Print("shutting down")
-		graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		stopped <- srv.Shutdown(graceCtx)
-	}()
-	// Serve returns as soon as Shutdown starts; Shutdown returns once requests in flight are done.
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return <-stopped
+	return fakeserver.Serve(ctx, "fakehuawei", listen, huaweifake.New(opts), stdout, logger)
 }

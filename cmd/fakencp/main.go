@@ -24,14 +24,10 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
 
@@ -50,26 +46,11 @@ type config struct {
 	undocumentedErrors bool
 }
 
-func main() { os.Exit(exitCode()) }
-
-// exitCode serves until SIGINT or SIGTERM and returns the exit code: 2 for bad flags, 1 on
-// failure.
-func exitCode() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	cfg, err := parseFlags(os.Args[1:], os.Getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fakencp:", err)
-		return 2
-	}
-	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "fakencp:", err)
-		return 1
-	}
-	return 0
+func main() {
+	os.Exit(fakeserver.Main("fakencp", func(args []string, getenv func(string) string, output io.Writer) (fakeserver.Run, error) {
+		cfg, err := parseFlags(args, getenv, output)
+		return func(ctx context.Context, stdout, stderr io.Writer) error { return run(ctx, cfg, stdout, stderr) }, err
+	}))
 }
 
 // companyList is a flag that may be repeated and holds comma-separated values.
@@ -149,24 +130,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	}
 
-	ln, err := net.Listen("tcp", cfg.listen)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "fakencp listening on http://%s\n", ln.Addr())
-
-	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Print("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	return fakeserver.Serve(ctx, "fakencp", cfg.listen, fake, stdout, logger)
 }
 
 func loadSeed(fake *ncpfake.Fake, path string) error {

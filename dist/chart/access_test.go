@@ -77,46 +77,12 @@ func (c check) String() string {
 // and no other); credentials.watch adds list and watch on
 // Secrets in the manager's scope only.
 func TestRenderedRBACOnAnAPIServer(t *testing.T) {
-	kubectl := filepath.Join(assetsDir(), "kubectl")
-	for _, bin := range []string{"kube-apiserver", "etcd", "kubectl"} {
-		if _, err := os.Stat(filepath.Join(assetsDir(), bin)); err != nil {
-			t.Skipf("no control plane in %s (run `make envtest`): %v", assetsDir(), err)
-		}
-	}
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assetsDir(),
-		CRDDirectoryPaths:     []string{"crds"},
-		ErrorIfCRDPathMissing: true,
-	}
-	admin, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting the control plane from %s: %v", assetsDir(), err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping the control plane: %v", err)
-		}
-	})
-	user, err := env.AddUser(envtest.User{Name: "chart-admin", Groups: []string{"system:masters"}}, admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kubeconfig, err := user.KubeConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kubeconfigPath := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := os.WriteFile(kubeconfigPath, kubeconfig, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	admin, kubeconfigPath := startControlPlane(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cs := kubernetes.NewForConfigOrDie(admin)
 
-	releases := []struct {
-		name, namespace, values string
-		checks                  []check
-	}{
+	releases := []rbacRelease{
 		{
 			name: "orgsync", namespace: "orgsync-system",
 			checks: []check{
@@ -206,53 +172,9 @@ func TestRenderedRBACOnAnAPIServer(t *testing.T) {
 	}
 	identities := make([]access, len(releases))
 	for i, r := range releases {
-		var overrides map[string]any
-		if err := yaml.Unmarshal([]byte(r.values), &overrides); err != nil {
-			t.Fatal(err)
-		}
-		manifests := renderRelease(t, r.name, r.namespace, overrides)
-		var stream bytes.Buffer
-		for _, m := range manifests {
-			stream.WriteString("---\n")
-			stream.Write(bytes.TrimLeft(m.raw, "\n"))
-			stream.WriteString("\n")
-		}
-		apply := exec.CommandContext(ctx, kubectl, "--kubeconfig", kubeconfigPath, "apply", "--server-side", "-f", "-")
-		apply.Stdin = &stream
-		if out, err := apply.CombinedOutput(); err != nil {
-			t.Fatalf("release %s: kubectl apply of the rendered chart: %v\n%s", r.name, err, out)
-		}
-		// The ServiceAccount the chart created and the Deployment runs as.
-		var sa string
-		for _, m := range manifests {
-			if m.kind == "ServiceAccount" {
-				sa = m.name
-			}
-		}
-		if sa == "" {
-			t.Fatalf("release %s renders no ServiceAccount", r.name)
-		}
-		cfg := rest.CopyConfig(admin)
-		cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + r.namespace + ":" + sa}
-		identities[i] = access{t: t, ctx: ctx, as: kubernetes.NewForConfigOrDie(cfg), user: cfg.Impersonate.UserName}
+		identities[i] = installRelease(ctx, t, admin, kubeconfigPath, r)
 	}
-
-	// The authorizer learns of new bindings through its informers: wait until every allowed
-	// check passes before trusting a denial.
-	deadline := time.Now().Add(30 * time.Second)
-	for i, r := range releases {
-		for _, c := range r.checks {
-			if !c.allowed {
-				continue
-			}
-			for !identities[i].can(c.verb, c.group, c.resource, c.namespace) {
-				if time.Now().After(deadline) {
-					t.Fatalf("release %s (%s): may not %s", r.name, r.values, c)
-				}
-				time.Sleep(200 * time.Millisecond)
-			}
-		}
-	}
+	waitUntilAllowed(t, releases, identities)
 	for i, r := range releases {
 		t.Run(r.name, func(t *testing.T) {
 			a := identities[i]
@@ -263,5 +185,100 @@ func TestRenderedRBACOnAnAPIServer(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// rbacRelease is a release of the chart and the access reviews its ServiceAccount must pass.
+type rbacRelease struct {
+	name, namespace, values string
+	checks                  []check
+}
+
+// startControlPlane starts an API server with the chart's CRDs, skipping the test when the
+// control plane's binaries are missing; it returns the admin's config and a kubeconfig file for
+// kubectl.
+func startControlPlane(t *testing.T) (admin *rest.Config, kubeconfigPath string) {
+	t.Helper()
+	for _, bin := range []string{"kube-apiserver", "etcd", "kubectl"} {
+		if _, err := os.Stat(filepath.Join(assetsDir(), bin)); err != nil {
+			t.Skipf("no control plane in %s (run `make envtest`): %v", assetsDir(), err)
+		}
+	}
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: assetsDir(),
+		CRDDirectoryPaths:     []string{"crds"},
+		ErrorIfCRDPathMissing: true,
+	}
+	admin, err := env.Start()
+	if err != nil {
+		t.Fatalf("starting the control plane from %s: %v", assetsDir(), err)
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Errorf("stopping the control plane: %v", err)
+		}
+	})
+	user, err := env.AddUser(envtest.User{Name: "chart-admin", Groups: []string{"system:masters"}}, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig, err := user.KubeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfigPath = filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfigPath, kubeconfig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return admin, kubeconfigPath
+}
+
+// installRelease renders the release and applies every object with kubectl, and returns the
+// identity of the ServiceAccount the chart created and the Deployment runs as.
+func installRelease(ctx context.Context, t *testing.T, admin *rest.Config, kubeconfigPath string, r rbacRelease) access {
+	t.Helper()
+	var overrides map[string]any
+	if err := yaml.Unmarshal([]byte(r.values), &overrides); err != nil {
+		t.Fatal(err)
+	}
+	manifests := renderRelease(t, r.name, r.namespace, overrides)
+	var stream bytes.Buffer
+	var sa string
+	for _, m := range manifests {
+		stream.WriteString("---\n")
+		stream.Write(bytes.TrimLeft(m.raw, "\n"))
+		stream.WriteString("\n")
+		if m.kind == "ServiceAccount" {
+			sa = m.name
+		}
+	}
+	kubectl := filepath.Join(assetsDir(), "kubectl")
+	apply := exec.CommandContext(ctx, kubectl, "--kubeconfig", kubeconfigPath, "apply", "--server-side", "-f", "-")
+	apply.Stdin = &stream
+	if out, err := apply.CombinedOutput(); err != nil {
+		t.Fatalf("release %s: kubectl apply of the rendered chart: %v\n%s", r.name, err, out)
+	}
+	if sa == "" {
+		t.Fatalf("release %s renders no ServiceAccount", r.name)
+	}
+	cfg := rest.CopyConfig(admin)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + r.namespace + ":" + sa}
+	return access{t: t, ctx: ctx, as: kubernetes.NewForConfigOrDie(cfg), user: cfg.Impersonate.UserName}
+}
+
+// waitUntilAllowed waits until every allowed check passes before a denial is trusted: the
+// authorizer learns of new bindings through its informers.
+func waitUntilAllowed(t *testing.T, releases []rbacRelease, identities []access) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for i, r := range releases {
+		for _, c := range r.checks {
+			for c.allowed && !identities[i].can(c.verb, c.group, c.resource, c.namespace) {
+				if time.Now().After(deadline) {
+					t.Fatalf("release %s (%s): may not %s", r.name, r.values, c)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
 	}
 }

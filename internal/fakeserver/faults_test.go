@@ -90,16 +90,14 @@ func TestInjectConcurrently(_ *testing.T) {
 	var in Injector
 	var wg sync.WaitGroup
 	for i := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for j := range 50 {
 				if i == 0 && j%10 == 0 {
 					in.SetFaults(Faults{RateLimit: float64(1 + j), ThrottleFraction: 0.5})
 				}
 				answer(&in)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }

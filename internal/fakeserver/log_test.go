@@ -67,9 +67,7 @@ func TestLogConcurrently(t *testing.T) {
 	log := NewLog(time.Now, func(Request) { mu.Lock(); reported++; mu.Unlock() })
 	var wg sync.WaitGroup
 	for i := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for j := range 25 {
 				e := log.Start(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, fmt.Sprintf("/%d/%d", i, j), nil), "")
 				e.SetAccessKey("k")
@@ -77,7 +75,7 @@ func TestLogConcurrently(t *testing.T) {
 				_ = log.Requests()
 				e.Done()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	got := log.Requests()

@@ -18,17 +18,17 @@ type Failure int
 const (
 	// Permanent failures are not repeated: the request will fail the same way.
 	Permanent Failure = iota
-	// Refused: the server refused the request before acting on it (throttling, or a conflict it
-	// did not apply). Repeated for every method.
+	// Refused means the server refused the request before acting on it (throttling, or a
+	// conflict it did not apply). Repeated for every method.
 	Refused
-	// Transient: a 5xx answer or a network failure after the request may have reached the server.
-	// Repeated for idempotent calls only: a POST may have been applied.
+	// Transient means a 5xx answer or a network failure after the request may have reached the
+	// server. Repeated for idempotent calls only: a POST may have been applied.
 	Transient
-	// NotSent: the request provably never left (the connection could not be opened). Repeated
-	// for every method.
+	// NotSent means the request provably never left (the connection could not be opened).
+	// Repeated for every method.
 	NotSent
-	// Throttled: the server asked the client to slow down. Repeated for every method, and the
-	// client's Throttle slows down.
+	// Throttled means the server asked the client to slow down. Repeated for every method, and
+	// the client's Throttle slows down.
 	Throttled
 )
 

@@ -1,6 +1,7 @@
 package huaweicloud
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -294,8 +295,8 @@ func newAPIError(status int, body []byte) *APIError {
 	var env errorEnvelope
 	if json.Unmarshal(body, &env) == nil {
 		oauthError := rawText(env.Error)
-		e.Code = clean(firstOf(env.ErrorCode, oauthError, rawText(env.Code)), maxCodeRunes)
-		e.Message = clean(firstOf(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes)
+		e.Code = clean(cmp.Or(env.ErrorCode, oauthError, rawText(env.Code)), maxCodeRunes)
+		e.Message = clean(cmp.Or(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes)
 		e.RequestID = clean(env.RequestID, maxCodeRunes)
 	}
 	if e.Message == "" {
@@ -313,15 +314,6 @@ func rawText(raw json.RawMessage) string {
 	var n json.Number
 	if json.Unmarshal(raw, &n) == nil {
 		return n.String()
-	}
-	return ""
-}
-
-func firstOf(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
 	}
 	return ""
 }

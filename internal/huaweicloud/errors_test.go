@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
 
@@ -60,7 +61,7 @@ func TestAPIErrorSentinels(t *testing.T) {
 					isNot = append(isNot, s)
 				}
 			}
-			checkIs(t, err, tt.want, isNot)
+			clienttest.CheckIs(t, err, tt.want, isNot)
 		})
 	}
 }
@@ -117,7 +118,7 @@ func TestUndocumentedAnswers(t *testing.T) {
 			if apiErr.StatusCode != 400 || apiErr.Code != "ORG.9999" || apiErr.Message != "未知错误：操作失败" {
 				t.Errorf("APIError = %+v, want the answer's status, code and message", apiErr)
 			}
-			checkIs(t, err, []error{ErrInvalidRequest, ErrUnrecognized},
+			clienttest.CheckIs(t, err, []error{ErrInvalidRequest, ErrUnrecognized},
 				[]error{ErrNotFound, ErrAlreadyExists, ErrNameTaken, ErrParentNotFound, ErrHasChildren, ErrUnauthorized})
 			if IsRetryable(err) {
 				t.Errorf("IsRetryable(%v) = true", err)

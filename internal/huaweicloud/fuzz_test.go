@@ -5,30 +5,26 @@ package huaweicloud
 // with every plain `go test`; hack/fuzz.sh fuzzes each of them in turn.
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
@@ -46,147 +42,6 @@ const (
 	fuzzClientSecret  = "client-FUZZ-SECRET-7a8b"
 	fuzzEndpoint      = "http://127.0.0.1:8443"
 )
-
-// fuzzJSONRoundTrip is s as a JSON decoder returns it after json.Marshal (invalid UTF-8 becomes U+FFFD).
-func fuzzJSONRoundTrip(s string) string {
-	data, _ := json.Marshal(s)
-	var out string
-	_ = json.Unmarshal(data, &out)
-	return out
-}
-
-// fuzzCheckCleaned checks what clean promises: valid UTF-8 without control characters, trimmed,
-// at most maxRunes runes plus an ellipsis.
-func fuzzCheckCleaned(t *testing.T, what, s string, maxRunes int) {
-	t.Helper()
-	switch {
-	case !utf8.ValidString(s):
-		t.Errorf("%s %q is not valid UTF-8", what, s)
-	case strings.ContainsFunc(s, unicode.IsControl):
-		t.Errorf("%s %q holds a control character", what, s)
-	case s != strings.TrimSpace(s):
-		t.Errorf("%s %q is not trimmed", what, s)
-	case utf8.RuneCountInString(s) > maxRunes+1:
-		t.Errorf("%s has %d runes, want at most %d", what, utf8.RuneCountInString(s), maxRunes+1)
-	}
-}
-
-// fuzzStatus maps any int to an HTTP status 100..599, keeping those already in range.
-func fuzzStatus(status int) int {
-	if status >= 100 && status <= 599 {
-		return status
-	}
-	return 100 + int(uint(status)%500)
-}
-
-// fuzzValidHeader reports whether net/http's Transport would send the header: a token name and
-// values without control characters other than tab.
-func fuzzValidHeader(name string, values []string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	for _, v := range values {
-		for i := 0; i < len(v); i++ {
-			if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// fuzzCheckHeaders refuses a request net/http's Transport would refuse.
-func fuzzCheckHeaders(req *http.Request) error {
-	for name, values := range req.Header {
-		if !fuzzValidHeader(name, values) {
-			if req.Body != nil {
-				_ = req.Body.Close()
-			}
-			return fmt.Errorf("fuzz transport: invalid header field %q", name)
-		}
-	}
-	return nil
-}
-
-// fuzzWire is an http.RoundTripper that sends a request through its wire form: written as
-// net/http's Transport writes it, read back as net/http's server reads it, and served by handler
-// in process.
-type fuzzWire struct{ handler http.Handler }
-
-func (w fuzzWire) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := fuzzCheckHeaders(req); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := req.Write(&buf); err != nil {
-		return nil, err
-	}
-	served, err := http.ReadRequest(bufio.NewReader(&buf))
-	if err != nil {
-		return nil, fmt.Errorf("fuzzWire: the server cannot read the request: %w", err)
-	}
-	served.RemoteAddr = "127.0.0.1:40000"
-	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, served.WithContext(req.Context()))
-	resp := rec.Result()
-	resp.Request = req
-	return resp, nil
-}
-
-// fuzzAnswers is an http.RoundTripper answering every request with answer(request) and recording
-// the requests and their Authorization headers.
-type fuzzAnswers struct {
-	mu       sync.Mutex
-	requests []*http.Request
-	answer   func(req *http.Request) (status int, header http.Header, body []byte)
-}
-
-func (a *fuzzAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := fuzzCheckHeaders(req); err != nil {
-		return nil, err
-	}
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-		_ = req.Body.Close()
-	}
-	a.mu.Lock()
-	a.requests = append(a.requests, req)
-	a.mu.Unlock()
-	status, header, body := a.answer(req)
-	if header == nil {
-		header = http.Header{}
-	}
-	return &http.Response{
-		StatusCode:    status,
-		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        header,
-		Body:          io.NopCloser(bytes.NewReader(body)),
-		ContentLength: int64(len(body)),
-		Request:       req,
-	}, nil
-}
-
-// count returns how many requests went to a path.
-func (a *fuzzAnswers) count(path string) int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	n := 0
-	for _, r := range a.requests {
-		if r.URL.Path == path {
-			n++
-		}
-	}
-	return n
-}
 
 // fuzzTransport is a TransportOptions with one attempt per call, no rate limit and a fixed clock,
 // whose requests go to rt.
@@ -262,20 +117,17 @@ func FuzzNewAPIError(f *testing.F) {
 		f.Add(seed.status, []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		e := newAPIError(status, body)
-		if again := newAPIError(status, body); !reflect.DeepEqual(e, again) {
-			t.Fatalf("newAPIError is not deterministic: %+v then %+v", e, again)
-		}
+		e := clienttest.DecodeTwice(t, "newAPIError", newAPIError, status, body)
 		if e.StatusCode != status {
 			t.Errorf("StatusCode = %d, want %d", e.StatusCode, status)
 		}
-		fuzzCheckCleaned(t, "Code", e.Code, maxCodeRunes)
-		fuzzCheckCleaned(t, "Message", e.Message, maxMessageRunes)
-		fuzzCheckCleaned(t, "RequestID", e.RequestID, maxCodeRunes)
+		clienttest.CheckCleaned(t, "Code", e.Code, maxCodeRunes)
+		clienttest.CheckCleaned(t, "Message", e.Message, maxMessageRunes)
+		clienttest.CheckCleaned(t, "RequestID", e.RequestID, maxCodeRunes)
 
 		var env errorEnvelope
 		if json.Unmarshal(body, &env) == nil {
-			if message := clean(firstOf(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes); message != "" && e.Message != message {
+			if message := clean(cmp.Or(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes); message != "" && e.Message != message {
 				t.Errorf("Message = %q, but the body's message is %q", e.Message, message)
 			}
 		}
@@ -292,20 +144,29 @@ func FuzzNewAPIError(f *testing.F) {
 		if !strings.Contains(text, "HTTP "+strconv.Itoa(status)) || strings.ContainsFunc(text, unicode.IsControl) {
 			t.Errorf("Error() = %q", text)
 		}
-		matched := map[error]bool{}
-		for _, s := range []error{ErrNotFound, ErrAlreadyExists, ErrNameTaken, ErrParentNotFound, ErrHasChildren, ErrInvalidRequest,
-			ErrUnrecognized, ErrUnauthorized, ErrForbidden, ErrThrottled, ErrConcurrentModification, ErrUnavailable} {
-			matched[s] = errors.Is(e, s)
-		}
-		if _, known := codeKinds[e.Code]; !known {
-			if matched[ErrAlreadyExists] || matched[ErrHasChildren] || matched[ErrParentNotFound] || matched[ErrNameTaken] ||
-				(matched[ErrNotFound] && status != http.StatusNotFound) {
-				t.Errorf("an unrecognised answer (HTTP %d, code %q) matched %v", status, e.Code, matched)
-			}
-		}
+		fuzzCheckUnrecognised(t, e, status)
 		_, _ = classify(e)
 		_ = IsRetryable(e)
 	})
+}
+
+// fuzzCheckUnrecognised: an answer whose code this package does not know never matches
+// ErrAlreadyExists, ErrHasChildren, ErrParentNotFound or ErrNameTaken, nor ErrNotFound unless the
+// status is 404.
+func fuzzCheckUnrecognised(t *testing.T, e *APIError, status int) {
+	t.Helper()
+	matched := map[error]bool{}
+	for _, s := range []error{ErrNotFound, ErrAlreadyExists, ErrNameTaken, ErrParentNotFound, ErrHasChildren, ErrInvalidRequest,
+		ErrUnrecognized, ErrUnauthorized, ErrForbidden, ErrThrottled, ErrConcurrentModification, ErrUnavailable} {
+		matched[s] = errors.Is(e, s)
+	}
+	if _, known := codeKinds[e.Code]; known {
+		return
+	}
+	if matched[ErrAlreadyExists] || matched[ErrHasChildren] || matched[ErrParentNotFound] || matched[ErrNameTaken] ||
+		(matched[ErrNotFound] && status != http.StatusNotFound) {
+		t.Errorf("an unrecognised answer (HTTP %d, code %q) matched %v", status, e.Code, matched)
+	}
 }
 
 // FuzzNewAPIErrorShapes: each error body Huawei answers with ({"error_code","error_msg",
@@ -347,16 +208,16 @@ func FuzzNewAPIErrorShapes(f *testing.F) {
 		case 4:
 			body = map[string]string{"error_code": code, "error": "oauth_code", "code": "other_code",
 				"error_msg": message, "error_description": "oauth description", "message": "other message", "request_id": requestID}
-			wantCode, wantMessage, wantRequest = cmp.Or(fuzzJSONRoundTrip(code), "oauth_code"), cmp.Or(fuzzJSONRoundTrip(message), "oauth description"), requestID
+			wantCode, wantMessage, wantRequest = cmp.Or(clienttest.JSONRoundTrip(code), "oauth_code"), cmp.Or(clienttest.JSONRoundTrip(message), "oauth description"), requestID
 		}
 		data, err := json.Marshal(body)
 		if err != nil {
 			t.Fatal(err)
 		}
 		e := newAPIError(status, data)
-		wantCode = clean(fuzzJSONRoundTrip(wantCode), maxCodeRunes)
-		wantRequest = clean(fuzzJSONRoundTrip(wantRequest), maxCodeRunes)
-		if wantMessage = clean(fuzzJSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
+		wantCode = clean(clienttest.JSONRoundTrip(wantCode), maxCodeRunes)
+		wantRequest = clean(clienttest.JSONRoundTrip(wantRequest), maxCodeRunes)
+		if wantMessage = clean(clienttest.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
 			wantMessage = http.StatusText(status)
 		}
 		if e.Code != wantCode || e.Message != wantMessage || e.RequestID != wantRequest {
@@ -395,24 +256,8 @@ func FuzzParseSeconds(f *testing.F) {
 			if inAnswer := parseSeconds(answer.ExpiresIn, fallback); inAnswer != got {
 				t.Errorf("expires_in %s: %d in a token answer, %d alone", raw, inAnswer, got)
 			}
-			var value any
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.UseNumber()
-			if dec.Decode(&value) == nil {
-				text := ""
-				switch x := value.(type) {
-				case json.Number:
-					text = string(x)
-				case string:
-					text = x
-				}
-				want := int64(fallback)
-				if v, err := strconv.ParseInt(text, 10, 64); err == nil && v > 0 {
-					want = min(v, capSeconds)
-				}
-				if got != want {
-					t.Errorf("parseSeconds(%s) = %d, want %d", raw, got, want)
-				}
+			if want, read := fuzzSecondsOf(raw, fallback, capSeconds); read && got != want {
+				t.Errorf("parseSeconds(%s) = %d, want %d", raw, got, want)
 			}
 		}
 		want := int64(fallback)
@@ -425,6 +270,29 @@ func FuzzParseSeconds(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzSecondsOf is what parseSeconds promises for a valid JSON value, read independently: a
+// positive integer (a JSON number or a numeric string) capped, else the fallback. read is false
+// when raw does not decode.
+func fuzzSecondsOf(raw []byte, fallback, capSeconds int64) (want int64, read bool) {
+	var value any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&value) != nil {
+		return 0, false
+	}
+	text := ""
+	switch x := value.(type) {
+	case json.Number:
+		text = string(x)
+	case string:
+		text = x
+	}
+	if v, err := strconv.ParseInt(text, 10, 64); err == nil && v > 0 {
+		return min(v, capSeconds), true
+	}
+	return fallback, true
 }
 
 // FuzzParseEndpoint: an accepted endpoint is https, or http to a loopback host only (credentials
@@ -503,16 +371,7 @@ func FuzzCanonicalRequest(f *testing.F) {
 				t.Fatalf("canonicalRequest is not deterministic:\n%q\n%q", canonical, again)
 			}
 		}
-		if !slices.IsSorted(signed) || len(slices.Compact(slices.Clone(signed))) != len(signed) {
-			t.Errorf("signed headers %q are not sorted and unique", signed)
-		}
-		for name := range headers {
-			excluded := strings.HasPrefix(name, "content-type") || strings.Contains(name, "_")
-			if slices.Contains(signed, name) == excluded {
-				t.Errorf("header %q: signed %t, excluded %t", name, slices.Contains(signed, name), excluded)
-			}
-		}
-
+		fuzzCheckSignedHeaders(t, headers, signed)
 		uri := canonicalURI(path)
 		if !strings.HasSuffix(uri, "/") || !fuzzCanonicalCharset(uri, true) {
 			t.Errorf("canonicalURI(%q) = %q", path, uri)
@@ -521,22 +380,7 @@ func FuzzCanonicalRequest(f *testing.F) {
 			t.Errorf("canonicalURI(%q) = %q unescapes to %q, %v", path, uri, unescaped, err)
 		}
 		cq := canonicalQuery(query)
-		if !fuzzCanonicalCharset(strings.NewReplacer("=", "", "&", "").Replace(cq), false) {
-			t.Errorf("canonicalQuery(%q) = %q", rawQuery, cq)
-		}
-		back, err := url.ParseQuery(cq)
-		if err != nil {
-			t.Errorf("canonicalQuery(%q) = %q does not parse: %v", rawQuery, cq, err)
-		}
-		want := url.Values{}
-		for k, vs := range query {
-			if len(vs) > 0 {
-				want[k] = slices.Sorted(slices.Values(vs))
-			}
-		}
-		if !reflect.DeepEqual(back, want) && (len(back) != 0 || len(want) != 0) {
-			t.Errorf("canonicalQuery(%q) = %q reads back as %v, want %v", rawQuery, cq, back, want)
-		}
+		fuzzCheckCanonicalQuery(t, rawQuery, query, cq)
 		for _, s := range []string{value1, name1, path} {
 			escaped := escapeRFC3986(s)
 			if !fuzzCanonicalCharset(escaped, false) {
@@ -546,39 +390,88 @@ func FuzzCanonicalRequest(f *testing.F) {
 				t.Errorf("escapeRFC3986(%q) = %q unescapes to %q, %v", s, escaped, back, err)
 			}
 		}
-
-		if strings.ContainsRune(method+bodyHash+strings.Join(signed, ""), '\n') {
-			return
-		}
-		for _, name := range signed {
-			for _, v := range headers[name] {
-				if strings.ContainsRune(v, '\n') {
-					return
-				}
-			}
-		}
-		lines := strings.Split(canonical, "\n")
-		headerLines := 0
-		for _, name := range signed {
-			headerLines += len(headers[name])
-		}
-		if len(lines) != 6+headerLines {
-			t.Fatalf("canonical request has %d lines, want %d:\n%s", len(lines), 6+headerLines, canonical)
-		}
-		if lines[0] != method || lines[1] != uri || lines[2] != cq || lines[3+headerLines] != "" ||
-			lines[4+headerLines] != strings.Join(signed, ";") || lines[5+headerLines] != bodyHash {
-			t.Errorf("canonical request:\n%s", canonical)
-		}
-		i := 3
-		for _, name := range signed {
-			for range headers[name] {
-				if !strings.HasPrefix(lines[i], name+":") {
-					t.Errorf("line %d = %q, want header %q", i, lines[i], name)
-				}
-				i++
-			}
+		if !fuzzHasNewline(headers, signed, method, bodyHash) {
+			fuzzCheckCanonicalLines(t, canonical, headers, signed, method, uri, cq, bodyHash)
 		}
 	})
+}
+
+// fuzzCheckSignedHeaders: the signed headers are sorted and unique, and are every header but
+// Content-Type* and names with "_".
+func fuzzCheckSignedHeaders(t *testing.T, headers map[string][]string, signed []string) {
+	t.Helper()
+	if !slices.IsSorted(signed) || len(slices.Compact(slices.Clone(signed))) != len(signed) {
+		t.Errorf("signed headers %q are not sorted and unique", signed)
+	}
+	for name := range headers {
+		excluded := strings.HasPrefix(name, "content-type") || strings.Contains(name, "_")
+		if slices.Contains(signed, name) == excluded {
+			t.Errorf("header %q: signed %t, excluded %t", name, slices.Contains(signed, name), excluded)
+		}
+	}
+}
+
+// fuzzCheckCanonicalQuery: the canonical query holds only unreserved characters and upper-case
+// %XX besides its "=" and "&", and reads back as the query, each key's values sorted.
+func fuzzCheckCanonicalQuery(t *testing.T, rawQuery string, query url.Values, cq string) {
+	t.Helper()
+	if !fuzzCanonicalCharset(strings.NewReplacer("=", "", "&", "").Replace(cq), false) {
+		t.Errorf("canonicalQuery(%q) = %q", rawQuery, cq)
+	}
+	back, err := url.ParseQuery(cq)
+	if err != nil {
+		t.Errorf("canonicalQuery(%q) = %q does not parse: %v", rawQuery, cq, err)
+	}
+	want := url.Values{}
+	for k, vs := range query {
+		if len(vs) > 0 {
+			want[k] = slices.Sorted(slices.Values(vs))
+		}
+	}
+	if !reflect.DeepEqual(back, want) && (len(back) != 0 || len(want) != 0) {
+		t.Errorf("canonicalQuery(%q) = %q reads back as %v, want %v", rawQuery, cq, back, want)
+	}
+}
+
+// fuzzHasNewline reports whether the method, the body hash, a signed header's name or value holds
+// a newline: the canonical request's lines are then not one per part.
+func fuzzHasNewline(headers map[string][]string, signed []string, method, bodyHash string) bool {
+	if strings.ContainsRune(method+bodyHash+strings.Join(signed, ""), '\n') {
+		return true
+	}
+	for _, name := range signed {
+		if slices.ContainsFunc(headers[name], func(v string) bool { return strings.ContainsRune(v, '\n') }) {
+			return true
+		}
+	}
+	return false
+}
+
+// fuzzCheckCanonicalLines: the canonical request's lines are method, URI, query, one line per
+// signed header value, an empty line, the signed names and the body hash.
+func fuzzCheckCanonicalLines(t *testing.T, canonical string, headers map[string][]string, signed []string, method, uri, cq, bodyHash string) {
+	t.Helper()
+	lines := strings.Split(canonical, "\n")
+	headerLines := 0
+	for _, name := range signed {
+		headerLines += len(headers[name])
+	}
+	if len(lines) != 6+headerLines {
+		t.Fatalf("canonical request has %d lines, want %d:\n%s", len(lines), 6+headerLines, canonical)
+	}
+	if lines[0] != method || lines[1] != uri || lines[2] != cq || lines[3+headerLines] != "" ||
+		lines[4+headerLines] != strings.Join(signed, ";") || lines[5+headerLines] != bodyHash {
+		t.Errorf("canonical request:\n%s", canonical)
+	}
+	i := 3
+	for _, name := range signed {
+		for range headers[name] {
+			if !strings.HasPrefix(lines[i], name+":") {
+				t.Errorf("line %d = %q, want header %q", i, lines[i], name)
+			}
+			i++
+		}
+	}
 }
 
 // fuzzCanonicalCharset reports whether s holds only RFC 3986 unreserved characters, upper-case
@@ -635,26 +528,12 @@ func FuzzSignAcceptedByFake(f *testing.F) {
 		if queryKey != "" || queryValue != "" {
 			target += "?" + url.Values{queryKey: {queryValue}, "limit": {"2"}}.Encode()
 		}
+		values := []string{value1}
+		if value2 != "" {
+			values = append(values, value2)
+		}
 		newRequest := func() *http.Request {
-			req, err := http.NewRequest(method, target, bytes.NewReader(body))
-			if err != nil {
-				t.Fatalf("NewRequest(%s, %q): %v", method, target, err)
-			}
-			req.Header.Set("Content-Type", organizationsJSON)
-			req.Header.Set(HeaderSecurityToken, fuzzSecurityToken)
-			values := []string{value1}
-			if value2 != "" {
-				values = append(values, value2)
-			}
-			if fuzzValidHeader(headerName, values) && !slices.ContainsFunc(fuzzNetHTTPManaged, func(m string) bool { return strings.EqualFold(m, headerName) }) {
-				for _, v := range values {
-					req.Header.Add(headerName, v)
-				}
-			}
-			if unsignedPayload {
-				req.Header.Set(HeaderContentSha256, "UNSIGNED-PAYLOAD")
-			}
-			return req
+			return fuzzSignRequest(t, method, target, body, headerName, values, unsignedPayload)
 		}
 
 		req := newRequest()
@@ -673,7 +552,7 @@ func FuzzSignAcceptedByFake(f *testing.F) {
 
 		fake := huaweifake.New(huaweifake.Options{Now: func() time.Time { return fuzzNow }})
 		fake.AddAccount(fuzzAccessKey, fuzzSecretKey, fuzzSecurityToken)
-		resp, err := fuzzWire{handler: fake}.RoundTrip(req)
+		resp, err := clienttest.Wire{Handler: fake}.RoundTrip(req)
 		if err != nil {
 			t.Fatalf("the signed request could not travel: %v", err)
 		}
@@ -681,17 +560,46 @@ func FuzzSignAcceptedByFake(f *testing.F) {
 		answer, _ := io.ReadAll(resp.Body)
 		// The account has no organization: an accepted request is answered 401 Organizations.1015.
 		if resp.StatusCode == http.StatusUnauthorized && newAPIError(resp.StatusCode, answer).Code != CodeNoOrganization {
-			headers := map[string][]string{}
-			for name, values := range req.Header {
-				if name != "Authorization" {
-					headers[strings.ToLower(name)] = values
-				}
-			}
-			headers["host"] = []string{req.URL.Host}
-			canonical, _ := canonicalRequest(method, req.URL.Path, req.URL.Query(), headers, "<body hash>")
-			t.Fatalf("the fake refused a signed %s %s: %s\nheaders %q\nthe client's canonical request:\n%s", method, target, answer, req.Header, canonical)
+			t.Fatalf("the fake refused a signed %s %s: %s\nheaders %q\nthe client's canonical request:\n%s",
+				method, target, answer, req.Header, fuzzCanonicalOf(req))
 		}
 	})
+}
+
+// fuzzSignRequest is a request to sign: an Organizations JSON body with a security token, the
+// header name with its values unless net/http would not send them as set (fuzzNetHTTPManaged), and
+// an unsigned payload when asked.
+func fuzzSignRequest(t *testing.T, method, target string, body []byte, headerName string, values []string, unsignedPayload bool) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, target, bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("NewRequest(%s, %q): %v", method, target, err)
+	}
+	req.Header.Set("Content-Type", organizationsJSON)
+	req.Header.Set(HeaderSecurityToken, fuzzSecurityToken)
+	managed := slices.ContainsFunc(fuzzNetHTTPManaged, func(m string) bool { return strings.EqualFold(m, headerName) })
+	if clienttest.ValidHeader(headerName, values) && !managed {
+		for _, v := range values {
+			req.Header.Add(headerName, v)
+		}
+	}
+	if unsignedPayload {
+		req.Header.Set(HeaderContentSha256, "UNSIGNED-PAYLOAD")
+	}
+	return req
+}
+
+// fuzzCanonicalOf is the canonical request the client signed for req, to show beside a refusal.
+func fuzzCanonicalOf(req *http.Request) string {
+	headers := map[string][]string{}
+	for name, values := range req.Header {
+		if name != "Authorization" {
+			headers[strings.ToLower(name)] = values
+		}
+	}
+	headers["host"] = []string{req.URL.Host}
+	canonical, _ := canonicalRequest(req.Method, req.URL.Path, req.URL.Query(), headers, "<body hash>")
+	return canonical
 }
 
 // fuzzCheckAuthorization checks the form of an SDK-HMAC-SHA256 Authorization header.
@@ -724,7 +632,7 @@ func FuzzOrganizationsClientAcceptedByFake(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, id, parentID string) {
 		fake := huaweifake.New(huaweifake.Options{Now: func() time.Time { return fuzzNow }})
 		fake.AddAccount(fuzzAccessKey, fuzzSecretKey, fuzzSecurityToken)
-		c := fuzzOrganizations(t, fuzzWire{handler: fake})
+		c := fuzzOrganizations(t, clienttest.Wire{Handler: fake})
 		ctx := context.Background()
 		notUnauthorized := func(call string, err error) {
 			t.Helper()
@@ -788,11 +696,7 @@ func fuzzCheckFailure(t *testing.T, call, service string, status int, err error,
 	if apiErr.Message == "" && http.StatusText(status) != "" {
 		t.Errorf("%s: empty message", call)
 	}
-	for _, secret := range secrets {
-		if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%+v", *apiErr), secret) {
-			t.Errorf("%s: the error shows a secret: %v", call, err)
-		}
-	}
+	clienttest.CheckNoSecret(t, call, err, *apiErr, secrets...)
 	return apiErr
 }
 
@@ -834,60 +738,57 @@ func FuzzOrganizationsAnswers(f *testing.F) {
 		f.Add(seed.status, []byte(seed.body), seed.retryAfter)
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter string) {
-		status = fuzzStatus(status)
-		answers := &fuzzAnswers{answer: func(*http.Request) (int, http.Header, []byte) {
+		status = clienttest.Status(status)
+		answers := &clienttest.Answers{Answer: func(int, *http.Request) (int, http.Header, []byte) {
 			return status, http.Header{"Retry-After": {retryAfter}, "Content-Type": {"application/json"}}, body
 		}}
 		c := fuzzOrganizations(t, answers)
 		ctx := context.Background()
-		success := status >= 200 && status <= 299
-		secrets := []string{fuzzSecretKey, fuzzSecurityToken}
+		// check checks a call's outcome: a failure answer's error (fuzzCheckFailure), or else
+		// what onSuccess checks.
+		check := func(call string, err error, onSuccess func()) {
+			t.Helper()
+			if !clienttest.Success(status) {
+				_ = fuzzCheckFailure(t, call, "organizations", status, err, fuzzSecretKey, fuzzSecurityToken)
+				return
+			}
+			onSuccess()
+		}
 
 		org, err := c.GetOrganization(ctx)
-		if !success {
-			_ = fuzzCheckFailure(t, "GetOrganization", "organizations", status, err, secrets...)
-		} else {
+		check("GetOrganization", err, func() {
 			var want organizationAnswer
-			if derr := fuzzDecode(body, &want); (derr == nil) != (err == nil) || (err == nil && org != want.Organization) {
-				t.Errorf("GetOrganization = %+v, %v; decoding gives %+v, %v", org, err, want.Organization, derr)
-			}
-		}
+			derr := fuzzDecode(body, &want)
+			clienttest.CheckDecoded(t, "GetOrganization", org, err, want.Organization, derr, func(a, b Organization) bool { return a == b })
+		})
 
 		roots, err := c.ListRoots(ctx)
-		if !success {
-			_ = fuzzCheckFailure(t, "ListRoots", "organizations", status, err, secrets...)
-		} else {
+		check("ListRoots", err, func() {
 			var want rootsAnswer
-			if derr := fuzzDecode(body, &want); (derr == nil) != (err == nil) || (err == nil && !reflect.DeepEqual(roots, want.Roots)) {
-				t.Errorf("ListRoots = %+v, %v; decoding gives %+v, %v", roots, err, want.Roots, derr)
-			}
-		}
+			derr := fuzzDecode(body, &want)
+			clienttest.CheckDecoded(t, "ListRoots", roots, err, want.Roots, derr, func(a, b []Root) bool { return reflect.DeepEqual(a, b) })
+		})
 
 		ou, err := c.GetOrganizationalUnit(ctx, "ou-1")
-		if !success {
-			_ = fuzzCheckFailure(t, "GetOrganizationalUnit", "organizations", status, err, secrets...)
-		} else {
+		check("GetOrganizationalUnit", err, func() {
 			var want ouAnswer
-			if derr := fuzzDecode(body, &want); (derr == nil) != (err == nil) || (err == nil && ou != want.OU) {
-				t.Errorf("GetOrganizationalUnit = %+v, %v; decoding gives %+v, %v", ou, err, want.OU, derr)
-			}
-		}
+			derr := fuzzDecode(body, &want)
+			clienttest.CheckDecoded(t, "GetOrganizationalUnit", ou, err, want.OU, derr, func(a, b OrganizationalUnit) bool { return a == b })
+		})
 
-		before := answers.count(ousPath)
+		before := answers.Count(ousPath)
 		units, err := c.ListOrganizationalUnits(ctx, "r-abc1")
-		requests := answers.count(ousPath) - before
+		requests := answers.Count(ousPath) - before
 		if requests < 1 || requests > 2 {
 			t.Errorf("ListOrganizationalUnits made %d requests for a page that always comes back the same", requests)
 		}
-		if !success {
-			_ = fuzzCheckFailure(t, "ListOrganizationalUnits", "organizations", status, err, secrets...)
-		} else {
+		check("ListOrganizationalUnits", err, func() {
 			var want ousAnswer
 			derr := fuzzDecode(body, &want)
 			if (derr == nil) != (err == nil) || (err == nil && len(units) != len(want.OUs)*requests) {
 				t.Errorf("ListOrganizationalUnits = %d units, %v after %d requests; decoding gives %d units, %v", len(units), err, requests, len(want.OUs), derr)
 			}
-		}
+		})
 	})
 }
 
@@ -929,73 +830,26 @@ func FuzzOneAccessAnswers(f *testing.F) {
 		f.Add(seed.tokenStatus, []byte(seed.tokenBody), seed.status, []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, tokenStatus int, tokenBody []byte, status int, body []byte) {
-		tokenStatus, status = fuzzStatus(tokenStatus), fuzzStatus(status)
-		answers := &fuzzAnswers{answer: func(req *http.Request) (int, http.Header, []byte) {
-			if req.URL.Path == oneAccessTokenPath {
-				return tokenStatus, http.Header{"Content-Type": {"application/json"}}, tokenBody
-			}
-			return status, http.Header{"Content-Type": {"application/json"}}, body
-		}}
+		o := newOneAccessFuzz(t, tokenStatus, tokenBody, status, body)
 		c, err := NewOneAccess(OneAccessConfig{Endpoint: fuzzEndpoint, ClientID: fuzzClientID, ClientSecret: fuzzClientSecret,
-			TransportOptions: fuzzTransport(answers)})
+			TransportOptions: fuzzTransport(o.answers)})
 		if err != nil {
 			t.Fatalf("NewOneAccess: %v", err)
 		}
 		fuzzNoSleep(c.t)
 		ctx := context.Background()
 
-		var token tokenAnswer
-		tokenSuccess := tokenStatus >= 200 && tokenStatus <= 299
-		tokenOK := tokenSuccess && fuzzDecode(tokenBody, &token) == nil && token.AccessToken != "" &&
-			(token.TokenType == "" || strings.EqualFold(token.TokenType, "bearer"))
-		success := status >= 200 && status <= 299
-
-		check := func(call string, err error, onSuccess func()) {
-			t.Helper()
-			switch {
-			case !tokenOK:
-				if err == nil {
-					t.Errorf("%s: no error, but the token answer was HTTP %d %q", call, tokenStatus, tokenBody)
-				}
-				if tokenStatus == http.StatusBadRequest || tokenStatus == http.StatusUnauthorized {
-					if !errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrInvalidRequest) || errors.Is(err, ErrUnrecognized) {
-						t.Errorf("%s: a refused token request gave %v; want ErrUnauthorized only", call, err)
-					}
-				}
-				if err != nil && strings.Contains(err.Error(), fuzzClientSecret) {
-					t.Errorf("%s: the error shows the client secret: %v", call, err)
-				}
-			case !fuzzValidHeader("Authorization", []string{"Bearer " + token.AccessToken}):
-				if err == nil {
-					t.Errorf("%s: no error, but the token %q cannot be sent", call, token.AccessToken)
-				}
-			case !success:
-				apiErr := fuzzCheckFailure(t, call, "oneaccess", status, err, fuzzClientSecret)
-				if apiErr != nil && len(token.AccessToken) >= 4 && !strings.ContainsRune("REDACT", rune(token.AccessToken[0])) {
-					for _, field := range []string{apiErr.Code, apiErr.Message, apiErr.RequestID} {
-						if strings.Contains(field, token.AccessToken) {
-							t.Errorf("%s: the error shows the access token: %+v", call, *apiErr)
-						}
-					}
-				}
-			default:
-				onSuccess()
-			}
-		}
-
 		unit, err := c.GetOrgUnit(ctx, "org-1")
-		check("GetOrgUnit", err, func() {
+		o.check("GetOrgUnit", err, func() {
 			var w orgUnitWire
 			derr := fuzzDecode(body, &w)
 			want := w.unit()
 			want.ID = cmp.Or(want.ID, "org-1")
-			if (derr == nil) != (err == nil) || (err == nil && unit != want) {
-				t.Errorf("GetOrgUnit = %+v, %v; decoding gives %+v, %v", unit, err, want, derr)
-			}
+			clienttest.CheckDecoded(t, "GetOrgUnit", unit, err, want, derr, func(a, b OrgUnit) bool { return a == b })
 		})
 
 		page, err := c.ListOrgUnitsPage(ctx, ListOrgUnitsOptions{}, 0, 0)
-		check("ListOrgUnitsPage", err, func() {
+		o.check("ListOrgUnitsPage", err, func() {
 			var want listOrgUnitsAnswer
 			derr := fuzzDecode(body, &want)
 			if (derr == nil) != (err == nil) || (err == nil && (len(page.Units) != len(want.Organizations) || page.Total != want.Total || page.Limit != DefaultOneAccessPageSize)) {
@@ -1004,36 +858,117 @@ func FuzzOneAccessAnswers(f *testing.F) {
 		})
 
 		id, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "sales", Name: "Sales"})
-		check("CreateOrgUnit", err, func() {
+		o.check("CreateOrgUnit", err, func() {
 			var want orgIDAnswer
 			derr := fuzzDecode(body, &want)
-			if (derr == nil && want.OrgID != "") != (err == nil) || (err == nil && id != want.OrgID) {
-				t.Errorf("CreateOrgUnit = %q, %v; decoding gives %q, %v", id, err, want.OrgID, derr)
+			if derr == nil && want.OrgID == "" {
+				derr = errors.New("no org_id")
 			}
+			clienttest.CheckDecoded(t, "CreateOrgUnit", id, err, want.OrgID, derr, func(a, b string) bool { return a == b })
 		})
 
-		tokenRequests := answers.count(oneAccessTokenPath)
-		apiRequests := len(answers.requests) - tokenRequests
-		switch {
-		case !tokenOK:
-			if apiRequests != 0 {
-				t.Errorf("%d API requests without a token", apiRequests)
-			}
-		case status != http.StatusUnauthorized:
-			if tokenRequests != 1 {
-				t.Errorf("%d token requests; the first token (expires_in %s) should serve every call", tokenRequests, token.ExpiresIn)
-			}
-		default:
-			if tokenRequests > 1+apiRequests {
-				t.Errorf("%d token requests for %d API requests", tokenRequests, apiRequests)
-			}
-		}
-		if tokenOK {
-			for _, r := range answers.requests {
-				if r.URL.Path != oneAccessTokenPath && r.Header.Get("Authorization") != "Bearer "+token.AccessToken {
-					t.Errorf("API request with Authorization %q, want the bearer token %q", r.Header.Get("Authorization"), token.AccessToken)
-				}
-			}
-		}
+		o.checkRequests()
 	})
+}
+
+// oneAccessFuzz is one input of FuzzOneAccessAnswers: what the token endpoint and the API
+// answer, and the checks of what OneAccessClient made of them.
+type oneAccessFuzz struct {
+	t                   *testing.T
+	answers             *clienttest.Answers
+	tokenStatus, status int
+	tokenBody           []byte
+	token               tokenAnswer
+	// tokenOK: the token answer is a success holding a bearer access_token.
+	tokenOK bool
+}
+
+func newOneAccessFuzz(t *testing.T, tokenStatus int, tokenBody []byte, status int, body []byte) *oneAccessFuzz {
+	o := &oneAccessFuzz{t: t, tokenStatus: clienttest.Status(tokenStatus), status: clienttest.Status(status), tokenBody: tokenBody}
+	o.answers = &clienttest.Answers{Answer: func(_ int, req *http.Request) (int, http.Header, []byte) {
+		if req.URL.Path == oneAccessTokenPath {
+			return o.tokenStatus, http.Header{"Content-Type": {"application/json"}}, tokenBody
+		}
+		return o.status, http.Header{"Content-Type": {"application/json"}}, body
+	}}
+	o.tokenOK = clienttest.Success(o.tokenStatus) && fuzzDecode(tokenBody, &o.token) == nil && o.token.AccessToken != "" &&
+		(o.token.TokenType == "" || strings.EqualFold(o.token.TokenType, "bearer"))
+	return o
+}
+
+// check checks the outcome of a call: the token's failure, a token that cannot be sent, the
+// API's failure, or else onSuccess.
+func (o *oneAccessFuzz) check(call string, err error, onSuccess func()) {
+	o.t.Helper()
+	switch {
+	case !o.tokenOK:
+		o.checkTokenFailure(call, err)
+	case !clienttest.ValidHeader("Authorization", []string{"Bearer " + o.token.AccessToken}):
+		if err == nil {
+			o.t.Errorf("%s: no error, but the token %q cannot be sent", call, o.token.AccessToken)
+		}
+	case !clienttest.Success(o.status):
+		o.checkAPIFailure(call, err)
+	default:
+		onSuccess()
+	}
+}
+
+// checkTokenFailure: a call fails when the token answer is no good; a refused token request (400
+// or 401) is ErrUnauthorized only; the error never shows the client secret.
+func (o *oneAccessFuzz) checkTokenFailure(call string, err error) {
+	o.t.Helper()
+	if err == nil {
+		o.t.Errorf("%s: no error, but the token answer was HTTP %d %q", call, o.tokenStatus, o.tokenBody)
+	}
+	refused := o.tokenStatus == http.StatusBadRequest || o.tokenStatus == http.StatusUnauthorized
+	if refused && (!errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrInvalidRequest) || errors.Is(err, ErrUnrecognized)) {
+		o.t.Errorf("%s: a refused token request gave %v; want ErrUnauthorized only", call, err)
+	}
+	if err != nil && strings.Contains(err.Error(), fuzzClientSecret) {
+		o.t.Errorf("%s: the error shows the client secret: %v", call, err)
+	}
+}
+
+// checkAPIFailure: an API failure is an *APIError (fuzzCheckFailure) that shows neither the client
+// secret nor the access token. A token that starts with a letter of "REDACT" could be spelled
+// again by the scrubbing itself, and one shorter than 4 bytes by anything: those are not checked.
+func (o *oneAccessFuzz) checkAPIFailure(call string, err error) {
+	o.t.Helper()
+	apiErr := fuzzCheckFailure(o.t, call, "oneaccess", o.status, err, fuzzClientSecret)
+	token := o.token.AccessToken
+	if apiErr == nil || len(token) < 4 || strings.ContainsRune("REDACT", rune(token[0])) {
+		return
+	}
+	for _, field := range []string{apiErr.Code, apiErr.Message, apiErr.RequestID} {
+		if strings.Contains(field, token) {
+			o.t.Errorf("%s: the error shows the access token: %+v", call, *apiErr)
+		}
+	}
+}
+
+// checkRequests: no API request without a token; one token request serves every call unless the
+// API answers 401; every API request carries exactly the bearer token.
+func (o *oneAccessFuzz) checkRequests() {
+	o.t.Helper()
+	tokenRequests := o.answers.Count(oneAccessTokenPath)
+	apiRequests := len(o.answers.Requests()) - tokenRequests
+	switch {
+	case !o.tokenOK:
+		if apiRequests != 0 {
+			o.t.Errorf("%d API requests without a token", apiRequests)
+		}
+		return
+	case o.status != http.StatusUnauthorized:
+		if tokenRequests != 1 {
+			o.t.Errorf("%d token requests; the first token (expires_in %s) should serve every call", tokenRequests, o.token.ExpiresIn)
+		}
+	case tokenRequests > 1+apiRequests:
+		o.t.Errorf("%d token requests for %d API requests", tokenRequests, apiRequests)
+	}
+	for _, r := range o.answers.Requests() {
+		if r.URL.Path != oneAccessTokenPath && r.Header.Get("Authorization") != "Bearer "+o.token.AccessToken {
+			o.t.Errorf("API request with Authorization %q, want the bearer token %q", r.Header.Get("Authorization"), o.token.AccessToken)
+		}
+	}
 }

@@ -173,7 +173,7 @@ type orgUnitWire struct {
 }
 
 func (w orgUnitWire) unit() OrgUnit {
-	return OrgUnit{ID: w.OrgID, Code: firstOf(w.OrgCode, w.Code), Name: w.Name, ParentID: w.ParentID, Category: w.Category}
+	return OrgUnit{ID: w.OrgID, Code: cmp.Or(w.OrgCode, w.Code), Name: w.Name, ParentID: w.ParentID, Category: w.Category}
 }
 
 type createOrgUnitBody struct {

@@ -14,6 +14,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
+	testingclock "k8s.io/utils/clock/testing"
+
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
@@ -48,14 +51,7 @@ func newFake(t *testing.T, opts huaweifake.Options) *huaweifake.Server {
 func newOneAccess(t *testing.T, endpoint string, mutate ...func(*OneAccessConfig)) *OneAccessClient {
 	t.Helper()
 	cfg := OneAccessConfig{Endpoint: endpoint, ClientID: testClientID, ClientSecret: testClientSecret, TransportOptions: fastTransport()}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	c, err := NewOneAccess(cfg)
-	if err != nil {
-		t.Fatalf("NewOneAccess: %v", err)
-	}
-	return c
+	return clienttest.New(t, "NewOneAccess", NewOneAccess, cfg, mutate...)
 }
 
 func ptr(s string) *string { return &s }
@@ -192,7 +188,7 @@ func TestOneAccessRules(t *testing.T) {
 			if apiErr.Code != tt.code || apiErr.StatusCode != tt.wantHTTP || apiErr.Message == "" {
 				t.Errorf("APIError = %+v, want HTTP %d code %s with a message", apiErr, tt.wantHTTP, tt.code)
 			}
-			checkIs(t, err, tt.is, tt.isNot)
+			clienttest.CheckIs(t, err, tt.is, tt.isNot)
 			if IsRetryable(err) {
 				t.Errorf("IsRetryable(%v) = true", err)
 			}
@@ -205,19 +201,17 @@ func TestOneAccessRules(t *testing.T) {
 
 func TestOneAccessTokenCachingAndRefresh(t *testing.T) {
 	ctx := context.Background()
-	clk := &testClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testingclock.NewFakeClock(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	srv := newFake(t, huaweifake.Options{TokenTTL: 10 * time.Minute, Now: clk.Now})
 	c := newOneAccess(t, srv.URL(), func(cfg *OneAccessConfig) { cfg.Now = clk.Now })
 
 	var wg sync.WaitGroup
 	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if _, err := c.ListOrgUnitsPage(ctx, ListOrgUnitsOptions{}, 0, 0); err != nil {
 				t.Error(err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if n := srv.TokensIssued(); n != 1 {
@@ -225,12 +219,12 @@ func TestOneAccessTokenCachingAndRefresh(t *testing.T) {
 	}
 
 	// Still cached 8m59s in (refresh margin 1m), replaced from 9m on, before the fake expires it.
-	clk.Advance(8*time.Minute + 59*time.Second)
+	clk.Step(8*time.Minute + 59*time.Second)
 	_, _ = c.ListOrgUnitsPage(ctx, ListOrgUnitsOptions{}, 0, 0)
 	if n := srv.TokensIssued(); n != 1 {
 		t.Errorf("tokens = %d before the refresh margin, want 1", n)
 	}
-	clk.Advance(time.Second)
+	clk.Step(time.Second)
 	_, _ = c.ListOrgUnitsPage(ctx, ListOrgUnitsOptions{}, 0, 0)
 	if n := srv.TokensIssued(); n != 2 {
 		t.Errorf("tokens = %d within the refresh margin, want 2", n)
@@ -254,9 +248,9 @@ func TestOneAccessTokenCachingAndRefresh(t *testing.T) {
 func TestOneAccessUnauthorizedAfterRefreshIsReturned(t *testing.T) {
 	// The fake's clock jumps an hour every time it is read: every token it issues has expired by
 	// the time it checks it, while the client still holds it fresh, so the repeated call fails too.
-	clk := &testClock{now: time.Now()}
+	clk := testingclock.NewFakeClock(time.Now())
 	srv := newFake(t, huaweifake.Options{TokenTTL: time.Minute, Now: func() time.Time {
-		clk.Advance(time.Hour)
+		clk.Step(time.Hour)
 		return clk.Now()
 	}})
 	c := newOneAccess(t, srv.URL())
@@ -287,7 +281,7 @@ func TestOneAccessBadClientCredentials(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Code == "" || apiErr.Message == "" {
 				t.Fatalf("err = %v, want the token endpoint's 400 with its code and message", err)
 			}
-			checkIs(t, err, []error{ErrUnauthorized}, []error{ErrInvalidRequest, ErrUnrecognized, ErrNotFound})
+			clienttest.CheckIs(t, err, []error{ErrUnauthorized}, []error{ErrInvalidRequest, ErrUnrecognized, ErrNotFound})
 			if IsRetryable(err) {
 				t.Errorf("IsRetryable(%v) = true", err)
 			}
@@ -335,7 +329,7 @@ func TestOneAccessTokenRefusals(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != tt.status {
 				t.Fatalf("err = %v, want an APIError with status %d", err, tt.status)
 			}
-			checkIs(t, err, tt.is, tt.isNot)
+			clienttest.CheckIs(t, err, tt.is, tt.isNot)
 			if strings.Contains(fmt.Sprint(err), testClientSecret) {
 				t.Errorf("error leaks the client secret: %v", err)
 			}
@@ -344,42 +338,10 @@ func TestOneAccessTokenRefusals(t *testing.T) {
 }
 
 // checkIs asserts which sentinel errors err matches and which it does not.
-func checkIs(t *testing.T, err error, is, isNot []error) {
-	t.Helper()
-	for _, target := range is {
-		if !errors.Is(err, target) {
-			t.Errorf("errors.Is(%v, %v) = false", err, target)
-		}
-	}
-	for _, target := range isNot {
-		if errors.Is(err, target) {
-			t.Errorf("errors.Is(%v, %v) = true", err, target)
-		}
-	}
-}
-
 func requestLines(reqs []huaweifake.Request) []string {
 	out := make([]string, 0, len(reqs))
 	for _, r := range reqs {
 		out = append(out, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
 	}
 	return out
-}
-
-// testClock is a settable clock for the client and the fake.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
 
@@ -19,14 +20,7 @@ func newOrganizations(t *testing.T, endpoint string, mutate ...func(*Organizatio
 		Credentials:      Credentials{AccessKey: testAccessKey, SecretKey: testSecretKey},
 		TransportOptions: fastTransport(),
 	}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	c, err := NewOrganizations(cfg)
-	if err != nil {
-		t.Fatalf("NewOrganizations: %v", err)
-	}
-	return c
+	return clienttest.New(t, "NewOrganizations", NewOrganizations, cfg, mutate...)
 }
 
 func TestOrganizationsLifecycle(t *testing.T) {
@@ -34,25 +28,7 @@ func TestOrganizationsLifecycle(t *testing.T) {
 	srv := newFake(t, huaweifake.Options{})
 	c := newOrganizations(t, srv.URL())
 
-	if _, err := c.GetOrganization(ctx); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("GetOrganization before create: %v, want ErrNotFound", err)
-	}
-	org, err := c.CreateOrganization(ctx)
-	if err != nil || org.ID == "" || org.ManagementAccountID == "" {
-		t.Fatalf("CreateOrganization = %+v, %v", org, err)
-	}
-	if _, err := c.CreateOrganization(ctx); !errors.Is(err, ErrAlreadyExists) {
-		t.Errorf("second CreateOrganization: %v, want ErrAlreadyExists", err)
-	}
-	got, err := c.GetOrganization(ctx)
-	if err != nil || got != org {
-		t.Errorf("GetOrganization = %+v, %v; want %+v", got, err, org)
-	}
-	roots, err := c.ListRoots(ctx)
-	if err != nil || len(roots) != 1 {
-		t.Fatalf("ListRoots = %+v, %v", roots, err)
-	}
-	root := roots[0].ID
+	root := createOrganization(t, c)
 
 	sales, err := c.CreateOrganizationalUnit(ctx, "Sales", root)
 	if err != nil {
@@ -106,15 +82,46 @@ func TestOrganizationsLifecycle(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.Code != tt.code {
 				t.Fatalf("err = %v, want code %s", err, tt.code)
 			}
-			checkIs(t, err, tt.is, tt.isNot)
+			clienttest.CheckIs(t, err, tt.is, tt.isNot)
 		})
 	}
 
-	// Tear down bottom-up, then the organization.
-	for _, ou := range []string{korea.ID} {
-		if err := c.DeleteOrganizationalUnit(ctx, ou); err != nil {
-			t.Fatal(err)
-		}
+	tearDownOrganization(t, c, srv, root, korea.ID, sales.ID)
+}
+
+// createOrganization creates the account's organization, checking that it did not exist, that a
+// second create is ErrAlreadyExists and that it reads back; it returns the ID of its root.
+func createOrganization(t *testing.T, c *OrganizationsClient) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := c.GetOrganization(ctx); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("GetOrganization before create: %v, want ErrNotFound", err)
+	}
+	org, err := c.CreateOrganization(ctx)
+	if err != nil || org.ID == "" || org.ManagementAccountID == "" {
+		t.Fatalf("CreateOrganization = %+v, %v", org, err)
+	}
+	if _, err := c.CreateOrganization(ctx); !errors.Is(err, ErrAlreadyExists) {
+		t.Errorf("second CreateOrganization: %v, want ErrAlreadyExists", err)
+	}
+	got, err := c.GetOrganization(ctx)
+	if err != nil || got != org {
+		t.Errorf("GetOrganization = %+v, %v; want %+v", got, err, org)
+	}
+	roots, err := c.ListRoots(ctx)
+	if err != nil || len(roots) != 1 {
+		t.Fatalf("ListRoots = %+v, %v", roots, err)
+	}
+	return roots[0].ID
+}
+
+// tearDownOrganization deletes the units bottom-up (leaf, then every other unit not under the
+// root, then top, twice: the second is ErrNotFound), then the organization.
+func tearDownOrganization(t *testing.T, c *OrganizationsClient, srv *huaweifake.Server, root, leaf, top string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := c.DeleteOrganizationalUnit(ctx, leaf); err != nil {
+		t.Fatal(err)
 	}
 	for _, ou := range srv.OrganizationalUnits(testAccessKey) {
 		if ou.ParentID != root {
@@ -123,10 +130,10 @@ func TestOrganizationsLifecycle(t *testing.T) {
 			}
 		}
 	}
-	if err := c.DeleteOrganizationalUnit(ctx, sales.ID); err != nil {
+	if err := c.DeleteOrganizationalUnit(ctx, top); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteOrganizationalUnit(ctx, sales.ID); !errors.Is(err, ErrNotFound) {
+	if err := c.DeleteOrganizationalUnit(ctx, top); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second delete: %v, want ErrNotFound", err)
 	}
 	if err := c.DeleteOrganization(ctx); err != nil {
@@ -267,7 +274,8 @@ func TestOrganizationsRejectsBadSignatureAndStaleDate(t *testing.T) {
 
 // Each answer Huawei documents for the Organizations API, as the fake gives it, read as the
 // reference says: 401 Organizations.1015 is "no organization" on every call under
-// /v1/organizations, not a credentials problem; 400 Organizations.1004-1006 are temporary.
+// /v1/organizations, not a credentials problem; 400 Organizations.1004-1006 are temporary
+// (TestOrganizationsTemporaryAnswers).
 func TestOrganizationsDocumentedAnswers(t *testing.T) {
 	ctx := context.Background()
 	calls := map[string]func(c *OrganizationsClient) error{
@@ -286,7 +294,7 @@ func TestOrganizationsDocumentedAnswers(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.Code != CodeNoOrganization {
 				t.Fatalf("err = %v, want 401 %s", err, CodeNoOrganization)
 			}
-			checkIs(t, err, []error{ErrNoOrganization, ErrNotFound}, []error{ErrUnauthorized, ErrForbidden, ErrInvalidRequest, ErrUnrecognized})
+			clienttest.CheckIs(t, err, []error{ErrNoOrganization, ErrNotFound}, []error{ErrUnauthorized, ErrForbidden, ErrInvalidRequest, ErrUnrecognized})
 			if IsRetryable(err) || apiErr.Attempts != 1 {
 				t.Errorf("retryable %v after %d attempts: an answer, not a failure to retry", IsRetryable(err), apiErr.Attempts)
 			}
@@ -295,7 +303,12 @@ func TestOrganizationsDocumentedAnswers(t *testing.T) {
 			}
 		})
 	}
+}
 
+// Organizations' temporary answers (400 Organizations.1004-1006) are retried until they pass, and
+// are ErrUnavailable when they last; a create is not repeated.
+func TestOrganizationsTemporaryAnswers(t *testing.T) {
+	ctx := context.Background()
 	for _, failure := range []huaweifake.TemporaryFailure{huaweifake.InternalTokenFailure, huaweifake.CBCFailure, huaweifake.AssumeRoleFailure} {
 		t.Run(string(failure)+"/retried until it passes", func(t *testing.T) {
 			srv := newFake(t, huaweifake.Options{})
@@ -321,7 +334,7 @@ func TestOrganizationsDocumentedAnswers(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.Code != string(failure) || apiErr.Attempts != 3 {
 				t.Fatalf("err = %v, want %s after 3 attempts", err, failure)
 			}
-			checkIs(t, err, []error{ErrUnavailable}, []error{ErrInvalidRequest, ErrUnrecognized, ErrUnauthorized, ErrNotFound, ErrNoOrganization})
+			clienttest.CheckIs(t, err, []error{ErrUnavailable}, []error{ErrInvalidRequest, ErrUnrecognized, ErrUnauthorized, ErrNotFound, ErrNoOrganization})
 			if !IsRetryable(err) {
 				t.Error("not retryable")
 			}

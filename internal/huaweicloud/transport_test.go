@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
@@ -58,17 +59,7 @@ func newScripted(t *testing.T, answers ...answer) *scripted {
 }
 
 // recordWaits replaces a transport's sleep with one that records the waits and returns at once.
-func recordWaits(tr *transport) *[]time.Duration {
-	var mu sync.Mutex
-	waits := &[]time.Duration{}
-	tr.retry.Sleep = func(ctx context.Context, d time.Duration) error {
-		mu.Lock()
-		defer mu.Unlock()
-		*waits = append(*waits, d)
-		return ctx.Err()
-	}
-	return waits
-}
+func recordWaits(tr *transport) *[]time.Duration { return clienttest.RecordWaits(&tr.retry.Sleep) }
 
 func TestRetries(t *testing.T) {
 	throttled := answer{status: 429, body: `{"error_code":"APIGW.0308","error_msg":"throttled"}`}

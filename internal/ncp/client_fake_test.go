@@ -36,6 +36,22 @@ func newFakeClient(t testing.TB, srv *ncpfake.Server, mutate ...func(*Config)) *
 
 func yesPtr() *bool { v := true; return &v }
 
+// putDepartments puts n top-level departments, d000, d001, ..., in the fake's company.
+func putDepartments(srv *ncpfake.Server, n int) {
+	for i := range n {
+		srv.PutDepartment(fakeCompany, ncpfake.Department{ExternalKey: fmt.Sprintf("d%03d", i), Name: "D", ParentExternalKey: "#", DisplayOrder: "1"})
+	}
+}
+
+// externalKeys returns the departments' external keys, in order.
+func externalKeys(departments []Department) []string {
+	var keys []string
+	for _, d := range departments {
+		keys = append(keys, d.ExternalKey)
+	}
+	return keys
+}
+
 func TestFakeDepartmentLifecycle(t *testing.T) {
 	srv := newFake(t)
 	c := newFakeClient(t, srv)
@@ -264,21 +280,17 @@ func TestFakeListPaging(t *testing.T) {
 		t.Run(fmt.Sprint(total), func(t *testing.T) {
 			srv := newFake(t)
 			c := newFakeClient(t, srv)
-			for i := range total {
-				srv.PutDepartment(fakeCompany, ncpfake.Department{ExternalKey: fmt.Sprintf("d%03d", i), Name: "D", ParentExternalKey: "#", DisplayOrder: "1"})
-			}
+			putDepartments(srv, total)
 			got, err := c.ListDepartments(context.Background(), fakeCompany)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := srv.Departments(fakeCompany)
-			if len(got) != len(want) {
-				t.Fatalf("%d departments, want %d", len(got), len(want))
+			var want []string
+			for _, d := range srv.Departments(fakeCompany) {
+				want = append(want, d.ExternalKey)
 			}
-			for i := range want {
-				if got[i].ExternalKey != want[i].ExternalKey {
-					t.Fatalf("department %d = %s, want %s", i, got[i].ExternalKey, want[i].ExternalKey)
-				}
+			if diff := cmp.Diff(want, externalKeys(got)); diff != "" {
+				t.Fatalf("listed keys (-want +got):\n%s", diff)
 			}
 			wantPages := max(1, (total+99)/100)
 			if total > 0 && total%100 == 0 {
@@ -303,9 +315,7 @@ func TestFakeListBrokenOff(t *testing.T) {
 	srv := newFake(t)
 	c := newFakeClient(t, srv)
 	ctx := context.Background()
-	for i := range 150 {
-		srv.PutDepartment(fakeCompany, ncpfake.Department{ExternalKey: fmt.Sprintf("d%03d", i), Name: "D", ParentExternalKey: "#", DisplayOrder: "1"})
-	}
+	putDepartments(srv, 150)
 
 	srv.SetListFailure(&ncpfake.ListFailure{After: 1})
 	got, err := c.ListDepartments(ctx, fakeCompany)
@@ -350,9 +360,7 @@ func TestFakeListPagesThatDoNotAddUp(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newFake(t)
 			c := newFakeClient(t, srv)
-			for i := range 250 {
-				srv.PutDepartment(fakeCompany, ncpfake.Department{ExternalKey: fmt.Sprintf("d%03d", i), Name: "D", ParentExternalKey: "#", DisplayOrder: "1"})
-			}
+			putDepartments(srv, 250)
 			srv.SetListFailure(&tt.failure)
 			got, err := c.ListDepartments(context.Background(), fakeCompany)
 			switch {

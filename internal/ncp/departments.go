@@ -1,6 +1,7 @@
 package ncp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,7 +103,7 @@ func newDepartmentRequest(d Department) departmentRequest {
 
 func (r *departmentResponse) department() Department {
 	d := Department{
-		ExternalKey:          firstNonEmpty(string(r.ExternalKey), string(r.DeptExternalKey)),
+		ExternalKey:          cmp.Or(string(r.ExternalKey), string(r.DeptExternalKey)),
 		Name:                 string(r.Name),
 		I18nNames:            r.I18nNames,
 		ParentExternalKey:    string(r.ParentDeptExternalKey),

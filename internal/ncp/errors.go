@@ -2,6 +2,7 @@ package ncp
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -292,7 +293,7 @@ func decodeErrorBody(body []byte) (code, message string) {
 	if nested := bytes.TrimSpace(b.Error); len(nested) > 0 && nested[0] == '{' {
 		var n nestedError
 		if json.Unmarshal(nested, &n) == nil {
-			code := firstNonEmpty(string(n.ErrorCode), string(n.Code))
+			code := cmp.Or(string(n.ErrorCode), string(n.Code))
 			message := string(n.Message)
 			if n.Details != "" && n.Details != n.Message {
 				message = joinNonEmpty(": ", message, string(n.Details))
@@ -300,8 +301,8 @@ func decodeErrorBody(body []byte) (code, message string) {
 			return code, message
 		}
 	}
-	code = firstNonEmpty(string(b.ErrorCode), string(b.Code))
-	message = firstNonEmpty(string(b.Message), string(b.Msg))
+	code = cmp.Or(string(b.ErrorCode), string(b.Code))
+	message = cmp.Or(string(b.Message), string(b.Msg))
 	if message == "" {
 		message = fieldErrors(b.Errors)
 	}
@@ -326,15 +327,6 @@ func fieldErrors(raw json.RawMessage) string {
 		parts = append(parts, joinNonEmpty(": ", string(fe.Field), string(fe.Message)))
 	}
 	return strings.Join(parts, "; ")
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func joinNonEmpty(sep string, values ...string) string {
@@ -368,9 +360,4 @@ func sanitize(s string, maxRunes int) string {
 		n++
 	}
 	return strings.TrimSpace(b.String())
-}
-
-// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
-func parseRetryAfter(value string, now time.Time) time.Duration {
-	return httpretry.ParseRetryAfter(value, now)
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestDecodeAPIErrorShapes(t *testing.T) {
@@ -152,29 +150,6 @@ func TestAPIErrorMessage(t *testing.T) {
 	e.Attempts = 3
 	if !strings.HasSuffix(e.Error(), "(after 3 attempts)") {
 		t.Fatalf("Error() = %q, want the attempt count", e.Error())
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	tests := []struct {
-		value string
-		want  time.Duration
-	}{
-		{"", 0},
-		{"0", 0},
-		{"-5", 0},
-		{"3", 3 * time.Second},
-		{" 120 ", 2 * time.Minute},
-		{"99999999999", 24 * time.Hour},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
-		{"soon", 0},
-	}
-	for _, tt := range tests {
-		if got := parseRetryAfter(tt.value, now); got != tt.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.value, got, tt.want)
-		}
 	}
 }
 

@@ -5,8 +5,8 @@ package ncp
 // plain `go test`; hack/fuzz.sh fuzzes each of them in turn.
 
 import (
-	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -14,16 +14,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -31,6 +28,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
@@ -38,124 +36,14 @@ import (
 // fuzzNow is the clock of the fuzzed clients and fakes.
 var fuzzNow = time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
 
-// fuzzJSONRoundTrip is s as a JSON decoder returns it after json.Marshal (invalid UTF-8 becomes U+FFFD).
-func fuzzJSONRoundTrip(s string) string {
-	data, _ := json.Marshal(s)
-	var out string
-	_ = json.Unmarshal(data, &out)
-	return out
-}
-
-// fuzzCheckSanitized checks what sanitize promises: valid UTF-8 without control characters or
-// U+FFFD, trimmed, at most maxRunes runes plus an ellipsis.
+// fuzzCheckSanitized checks what sanitize promises: what clienttest.CheckCleaned checks, and no
+// U+FFFD.
 func fuzzCheckSanitized(t *testing.T, what, s string, maxRunes int) {
 	t.Helper()
-	switch {
-	case !utf8.ValidString(s):
-		t.Errorf("%s %q is not valid UTF-8", what, s)
-	case strings.ContainsFunc(s, unicode.IsControl):
-		t.Errorf("%s %q holds a control character", what, s)
-	case strings.ContainsRune(s, utf8.RuneError):
+	if strings.ContainsRune(s, utf8.RuneError) {
 		t.Errorf("%s %q holds U+FFFD", what, s)
-	case s != strings.TrimSpace(s):
-		t.Errorf("%s %q is not trimmed", what, s)
-	case utf8.RuneCountInString(s) > maxRunes+1:
-		t.Errorf("%s has %d runes, want at most %d", what, utf8.RuneCountInString(s), maxRunes+1)
 	}
-}
-
-// fuzzStatus maps any int to an HTTP status 100..599, keeping those already in range.
-func fuzzStatus(status int) int {
-	if status >= 100 && status <= 599 {
-		return status
-	}
-	return 100 + int(uint(status)%500)
-}
-
-// fuzzValidHeader reports whether net/http's Transport would send the header: a token name and
-// values without control characters other than tab.
-func fuzzValidHeader(name string, values []string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	for _, v := range values {
-		for i := 0; i < len(v); i++ {
-			if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// fuzzWire is an http.RoundTripper that sends a request through its wire form: written as
-// net/http's Transport writes it, read back as net/http's server reads it, and served by handler
-// in process. A request net/http's Transport would refuse (an invalid header) is refused.
-type fuzzWire struct{ handler http.Handler }
-
-func (w fuzzWire) RoundTrip(req *http.Request) (*http.Response, error) {
-	for name, values := range req.Header {
-		if !fuzzValidHeader(name, values) {
-			if req.Body != nil {
-				_ = req.Body.Close()
-			}
-			return nil, fmt.Errorf("fuzzWire: invalid header field %q", name)
-		}
-	}
-	var buf bytes.Buffer
-	if err := req.Write(&buf); err != nil {
-		return nil, err
-	}
-	served, err := http.ReadRequest(bufio.NewReader(&buf))
-	if err != nil {
-		return nil, fmt.Errorf("fuzzWire: the server cannot read the request: %w", err)
-	}
-	served.RemoteAddr = "127.0.0.1:40000"
-	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, served.WithContext(req.Context()))
-	resp := rec.Result()
-	resp.Request = req
-	return resp, nil
-}
-
-// fuzzAnswers is an http.RoundTripper answering every request with answer(n, request), n counting
-// from 1, and recording the requests.
-type fuzzAnswers struct {
-	mu       sync.Mutex
-	requests []*http.Request
-	answer   func(n int, req *http.Request) (status int, header http.Header, body []byte)
-}
-
-func (a *fuzzAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-		_ = req.Body.Close()
-	}
-	a.mu.Lock()
-	a.requests = append(a.requests, req)
-	n := len(a.requests)
-	a.mu.Unlock()
-	status, header, body := a.answer(n, req)
-	if header == nil {
-		header = http.Header{}
-	}
-	return &http.Response{
-		StatusCode:    status,
-		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        header,
-		Body:          io.NopCloser(bytes.NewReader(body)),
-		ContentLength: int64(len(body)),
-		Request:       req,
-	}, nil
+	clienttest.CheckCleaned(t, what, s, maxRunes)
 }
 
 // fuzzClient is a client with one attempt per call, no rate limit and a fixed clock, whose
@@ -218,43 +106,49 @@ func FuzzParseFlexInt(f *testing.F) {
 			t.Errorf("parseFlexInt(%q) = %d, false: a refused value must be 0", data, v)
 		}
 
-		// As the JSON decoder sees it.
 		if doc := []byte(`{"n":` + string(data) + `,"o":` + string(data) + `}`); json.Valid(doc) {
-			var got struct {
-				N flexInt64    `json:"n"`
-				O flexOptInt64 `json:"o"`
-			}
-			if err := json.Unmarshal(doc, &got); err != nil {
-				t.Fatalf("decoding %s: %v; flexible integers never fail", doc, err)
-			}
-			if int64(got.N) != v || got.O.value != v || got.O.set != ok {
-				t.Errorf("decoding %s: flexInt64 %d, flexOptInt64 %d/%t; parseFlexInt says %d, %t", doc, got.N, got.O.value, got.O.set, v, ok)
-			}
-			if p := got.O.ptr(); (p != nil) != ok || (p != nil && *p != v) {
-				t.Errorf("flexOptInt64.ptr() = %v for %d, %t", p, v, ok)
-			}
+			fuzzCheckFlexIntDecoded(t, doc, v, ok)
 			checkFlexIntValue(t, data, v, ok)
 		}
 
 		if ok {
-			for _, form := range []string{strconv.FormatInt(v, 10), strconv.Quote(strconv.FormatInt(v, 10))} {
-				if got, gotOK := parseFlexInt([]byte(form)); got != v || !gotOK {
-					t.Errorf("parseFlexInt(%s) = %d, %t; want %d, true (from %q)", form, got, gotOK, v, data)
-				}
-			}
+			fuzzCheckFlexIntForms(t, v, fmt.Sprintf(" (from %q)", data), strconv.FormatInt(v, 10), strconv.Quote(strconv.FormatInt(v, 10)))
 		}
-		for _, form := range []string{strconv.FormatInt(n, 10), strconv.Quote(strconv.FormatInt(n, 10)), " " + strconv.FormatInt(n, 10) + "\n"} {
-			if got, gotOK := parseFlexInt([]byte(form)); got != n || !gotOK {
-				t.Errorf("parseFlexInt(%q) = %d, %t; want %d, true", form, got, gotOK, n)
-			}
-		}
+		forms := []string{strconv.FormatInt(n, 10), strconv.Quote(strconv.FormatInt(n, 10)), " " + strconv.FormatInt(n, 10) + "\n"}
 		if n > -(1<<53) && n < 1<<53 {
-			form := strconv.FormatFloat(float64(n), 'e', -1, 64)
-			if got, gotOK := parseFlexInt([]byte(form)); got != n || !gotOK {
-				t.Errorf("parseFlexInt(%s) = %d, %t; want %d, true", form, got, gotOK, n)
-			}
+			forms = append(forms, strconv.FormatFloat(float64(n), 'e', -1, 64))
 		}
+		fuzzCheckFlexIntForms(t, n, "", forms...)
 	})
+}
+
+// fuzzCheckFlexIntForms checks that parseFlexInt reads each form as v.
+func fuzzCheckFlexIntForms(t *testing.T, v int64, from string, forms ...string) {
+	t.Helper()
+	for _, form := range forms {
+		if got, gotOK := parseFlexInt([]byte(form)); got != v || !gotOK {
+			t.Errorf("parseFlexInt(%q) = %d, %t; want %d, true%s", form, got, gotOK, v, from)
+		}
+	}
+}
+
+// fuzzCheckFlexIntDecoded checks that the JSON decoder reads a document's flexInt64 "n" and
+// flexOptInt64 "o", both holding the same value, as parseFlexInt read the value: v, ok.
+func fuzzCheckFlexIntDecoded(t *testing.T, doc []byte, v int64, ok bool) {
+	t.Helper()
+	var got struct {
+		N flexInt64    `json:"n"`
+		O flexOptInt64 `json:"o"`
+	}
+	if err := json.Unmarshal(doc, &got); err != nil {
+		t.Fatalf("decoding %s: %v; flexible integers never fail", doc, err)
+	}
+	if int64(got.N) != v || got.O.value != v || got.O.set != ok {
+		t.Errorf("decoding %s: flexInt64 %d, flexOptInt64 %d/%t; parseFlexInt says %d, %t", doc, got.N, got.O.value, got.O.set, v, ok)
+	}
+	if p := got.O.ptr(); (p != nil) != ok || (p != nil && *p != v) {
+		t.Errorf("flexOptInt64.ptr() = %v for %d, %t", p, v, ok)
+	}
 }
 
 // checkFlexIntValue compares what parseFlexInt made of a valid JSON value with the number the
@@ -362,19 +256,8 @@ func FuzzFlexTypes(f *testing.F) {
 		if p := got.B.ptr(); (p != nil) != got.B.set || (p != nil && *p != got.B.value) {
 			t.Errorf("flexBool.ptr() = %v for %+v", p, got.B)
 		}
-
-		if obj, isObject := value.(map[string]any); !isObject {
-			if got.M != nil {
-				t.Errorf("flexStringMap of %s = %v, want nil", data, got.M)
-			}
-		} else {
-			want := make(map[string]string, len(obj))
-			for k, v := range obj {
-				want[k] = fuzzFlexStringOf(v)
-			}
-			if got.M == nil || !reflect.DeepEqual(map[string]string(got.M), want) {
-				t.Errorf("flexStringMap of %s = %#v, want %#v", data, got.M, want)
-			}
+		if want := fuzzFlexStringMapOf(value); !reflect.DeepEqual(map[string]string(got.M), want) {
+			t.Errorf("flexStringMap of %s = %#v, want %#v", data, got.M, want)
 		}
 
 		if v, _ := parseFlexInt(data); int64(got.N) != v {
@@ -394,6 +277,20 @@ func fuzzFlexStringOf(value any) string {
 		return strconv.FormatBool(x)
 	}
 	return ""
+}
+
+// fuzzFlexStringMapOf is what flexStringMap promises for a decoded JSON value: an object's keys
+// with what flexString promises for their values (an empty map for {}), nil for anything else.
+func fuzzFlexStringMapOf(value any) map[string]string {
+	obj, isObject := value.(map[string]any)
+	if !isObject {
+		return nil
+	}
+	want := make(map[string]string, len(obj))
+	for k, v := range obj {
+		want[k] = fuzzFlexStringOf(v)
+	}
+	return want
 }
 
 // fuzzFlexBoolOf is what flexBool promises for a decoded JSON value.
@@ -463,10 +360,7 @@ func FuzzDecodeAPIError(f *testing.F) {
 		f.Add(seed.status, []byte(seed.body))
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		e := decodeAPIError(status, body)
-		if again := decodeAPIError(status, body); !reflect.DeepEqual(e, again) {
-			t.Fatalf("decodeAPIError is not deterministic: %+v then %+v", e, again)
-		}
+		e := clienttest.DecodeTwice(t, "decodeAPIError", decodeAPIError, status, body)
 		if e.StatusCode != status {
 			t.Errorf("StatusCode = %d, want %d", e.StatusCode, status)
 		}
@@ -539,8 +433,8 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 		case 2:
 			body = map[string]any{"error": map[string]string{"code": code, "message": message, "details": details}}
 			wantCode, wantMessage = code, message
-			if d := fuzzJSONRoundTrip(details); d != "" && d != fuzzJSONRoundTrip(message) {
-				wantMessage = joinNonEmpty(": ", fuzzJSONRoundTrip(message), d)
+			if d := clienttest.JSONRoundTrip(details); d != "" && d != clienttest.JSONRoundTrip(message) {
+				wantMessage = joinNonEmpty(": ", clienttest.JSONRoundTrip(message), d)
 			}
 		case 3:
 			body = map[string]string{"errorCode": code, "message": message}
@@ -556,7 +450,7 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 			}
 		case 6: // WORKPLACE field errors, the code a number
 			body = map[string]any{"status": status, "code": -4020, "errors": []map[string]string{{"field": code, "message": message}}}
-			wantCode, wantMessage = "-4020", joinNonEmpty(": ", fuzzJSONRoundTrip(code), fuzzJSONRoundTrip(message))
+			wantCode, wantMessage = "-4020", joinNonEmpty(": ", clienttest.JSONRoundTrip(code), clienttest.JSONRoundTrip(message))
 		case 7: // a numeric errorCode
 			n, _ := strconv.ParseInt(code, 10, 64)
 			body = map[string]any{"errorCode": n, "message": message}
@@ -567,55 +461,12 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 			t.Fatal(err)
 		}
 		e := decodeAPIError(status, data)
-		wantCode = sanitize(fuzzJSONRoundTrip(wantCode), 64)
-		if wantMessage = sanitize(fuzzJSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
+		wantCode = sanitize(clienttest.JSONRoundTrip(wantCode), 64)
+		if wantMessage = sanitize(clienttest.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
 			wantMessage = http.StatusText(status)
 		}
 		if e.Code != wantCode || e.Message != wantMessage {
 			t.Errorf("decodeAPIError(%d, %s) = code %q, message %q; want %q, %q", status, data, e.Code, e.Message, wantCode, wantMessage)
-		}
-	})
-}
-
-// FuzzParseRetryAfter: a Retry-After value gives a wait that is never negative: the delay seconds
-// (capped at a day), or the time until an HTTP date, and 0 for anything else, whatever the clock.
-func FuzzParseRetryAfter(f *testing.F) {
-	now := fuzzNow.Unix()
-	for _, seed := range []string{
-		"", "0", "1", "120", " 30 ", "-5", "+7", "86400", "86401", "9223372036854775807", "99999999999999999999",
-		"1.5", "1e3", "0x10", "Mon, 03 Feb 2025 04:06:06 GMT", "Mon, 03 Feb 2025 04:05:00 GMT",
-		"Monday, 03-Feb-25 04:06:06 GMT", "Mon Feb  3 04:06:06 2025", "Fri, 31 Dec 9999 23:59:59 GMT",
-		"Thu, 01 Jan 1970 00:00:00 GMT", "Mon, 03 Feb 2025 04:06:06 +0900", "soon", "\x00", "\xff",
-	} {
-		f.Add(seed, now)
-	}
-	f.Add("Fri, 31 Dec 9999 23:59:59 GMT", int64(math.MinInt64))
-	f.Add("Mon, 01 Jan 0001 00:00:00 GMT", int64(math.MaxInt64))
-	f.Fuzz(func(t *testing.T, value string, unix int64) {
-		clock := time.Unix(unix, 0)
-		d := parseRetryAfter(value, clock)
-		if d != parseRetryAfter(value, clock) {
-			t.Fatalf("parseRetryAfter(%q) is not deterministic", value)
-		}
-		if d < 0 {
-			t.Fatalf("parseRetryAfter(%q, %v) = %v, negative", value, clock, d)
-		}
-		trimmed := strings.TrimSpace(value)
-		if seconds, err := strconv.ParseInt(trimmed, 10, 64); err == nil {
-			want := time.Duration(min(max(seconds, 0), 86400)) * time.Second
-			if d != want {
-				t.Errorf("parseRetryAfter(%q) = %v, want %v", value, d, want)
-			}
-			return
-		}
-		if at, err := http.ParseTime(trimmed); err == nil {
-			if want := max(at.Sub(clock), 0); d != want {
-				t.Errorf("parseRetryAfter(%q, %v) = %v, want %v", value, clock, d, want)
-			}
-			return
-		}
-		if d != 0 {
-			t.Errorf("parseRetryAfter(%q) = %v, want 0 for a value that is neither seconds nor a date", value, d)
 		}
 	})
 }
@@ -705,22 +556,7 @@ func FuzzDecodeAnswers(f *testing.F) {
 			t.Errorf("a department object failed to decode: %v", err)
 		}
 		if err == nil {
-			d := dept.department()
-			if want := firstNonEmpty(string(dept.ExternalKey), string(dept.DeptExternalKey)); d.ExternalKey != want {
-				t.Errorf("ExternalKey = %q, want %q", d.ExternalKey, want)
-			}
-			var raw map[string]json.RawMessage
-			leader := false
-			if json.Unmarshal(body, &raw) == nil {
-				for k, v := range raw {
-					if strings.EqualFold(k, "deptLeaderExternalKey") {
-						leader = string(v) != "null"
-					}
-				}
-			}
-			if (d.LeaderExternalKey != nil) != leader && !fuzzHasFoldedDuplicates(raw, "deptLeaderExternalKey") {
-				t.Errorf("LeaderExternalKey = %v, the body has one: %t", d.LeaderExternalKey, leader)
-			}
+			fuzzCheckDepartment(t, body, dept)
 		}
 
 		var page departmentPage
@@ -734,6 +570,28 @@ func FuzzDecodeAnswers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzCheckDepartment: a department's external key is externalKey or else deptExternalKey, and its
+// leader is nil exactly when deptLeaderExternalKey is absent or null.
+func fuzzCheckDepartment(t *testing.T, body []byte, dept departmentResponse) {
+	t.Helper()
+	d := dept.department()
+	if want := cmp.Or(string(dept.ExternalKey), string(dept.DeptExternalKey)); d.ExternalKey != want {
+		t.Errorf("ExternalKey = %q, want %q", d.ExternalKey, want)
+	}
+	var raw map[string]json.RawMessage
+	leader := false
+	if json.Unmarshal(body, &raw) == nil {
+		for k, v := range raw {
+			if strings.EqualFold(k, "deptLeaderExternalKey") {
+				leader = string(v) != "null"
+			}
+		}
+	}
+	if (d.LeaderExternalKey != nil) != leader && !fuzzHasFoldedDuplicates(raw, "deptLeaderExternalKey") {
+		t.Errorf("LeaderExternalKey = %v, the body has one: %t", d.LeaderExternalKey, leader)
+	}
 }
 
 // fuzzElementsAreObjects reports whether every member of a JSON object named like "elements"
@@ -802,8 +660,8 @@ func FuzzClientAnswers(f *testing.F) {
 		f.Add(seed.status, []byte(seed.body), seed.retryAfter)
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter string) {
-		status = fuzzStatus(status)
-		answers := &fuzzAnswers{answer: func(_ int, req *http.Request) (int, http.Header, []byte) {
+		status = clienttest.Status(status)
+		answers := &clienttest.Answers{Answer: func(_ int, req *http.Request) (int, http.Header, []byte) {
 			if strings.HasSuffix(req.URL.Path, "/department") && req.URL.Query().Get("offset") != "0" {
 				return http.StatusOK, nil, []byte(`{"elements":[]}`) // later pages: the end of the list
 			}
@@ -814,29 +672,7 @@ func FuzzClientAnswers(f *testing.F) {
 		trimmed := bytes.TrimSpace(body)
 		isObject := len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed)
 
-		checkFailure := func(call string, err error) {
-			t.Helper()
-			if err == nil {
-				t.Errorf("%s: no error for HTTP %d", call, status)
-				return
-			}
-			var apiErr *APIError
-			if !errors.As(err, &apiErr) {
-				t.Errorf("%s: %v is not an *APIError", call, err)
-				return
-			}
-			if apiErr.StatusCode != status || apiErr.Method == "" || apiErr.Path == "" || apiErr.Attempts != 1 || apiErr.RetryAfter < 0 {
-				t.Errorf("%s: %+v", call, apiErr)
-			}
-			if apiErr.Message == "" && http.StatusText(status) != "" {
-				t.Errorf("%s: empty message", call)
-			}
-			for _, secret := range []string{testSecretKey, testGatewayKey} {
-				if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%+v", apiErr), secret) {
-					t.Errorf("%s: the error shows a secret: %v", call, err)
-				}
-			}
-		}
+		checkFailure := func(call string, err error) { t.Helper(); fuzzCheckFailure(t, call, status, err) }
 
 		c := fuzzClient(t, answers)
 		org, err := c.GetOrganization(ctx)
@@ -860,9 +696,9 @@ func FuzzClientAnswers(f *testing.F) {
 			}
 		}
 
-		before := len(answers.requests)
+		before := len(answers.Requests())
 		list, err := c.ListDepartments(ctx, "company-1")
-		if n := len(answers.requests) - before; n > 2*listAttempts {
+		if n := len(answers.Requests()) - before; n > 2*listAttempts {
 			t.Errorf("ListDepartments made %d requests; the second page of each listing was empty", n)
 		}
 		switch {
@@ -874,17 +710,47 @@ func FuzzClientAnswers(f *testing.F) {
 				t.Errorf("ListDepartments of %q: %v", body, err)
 			}
 		}
-		if err != nil && list != nil {
-			t.Errorf("ListDepartments returned %d departments with its error %v", len(list), err)
-		}
-		seen := map[string]bool{}
-		for _, d := range list {
-			if d.ExternalKey != "" && seen[d.ExternalKey] {
-				t.Errorf("ListDepartments returned %q twice", d.ExternalKey)
-			}
-			seen[d.ExternalKey] = true
-		}
+		fuzzCheckListed(t, list, err)
 	})
+}
+
+// fuzzCheckFailure checks the error for a failure answer: an *APIError with the status, the method
+// and path, one attempt, a wait that is never negative, a message unless the status has no text,
+// and no secret key or gateway key in it.
+func fuzzCheckFailure(t *testing.T, call string, status int, err error) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("%s: no error for HTTP %d", call, status)
+		return
+	}
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Errorf("%s: %v is not an *APIError", call, err)
+		return
+	}
+	if apiErr.StatusCode != status || apiErr.Method == "" || apiErr.Path == "" || apiErr.Attempts != 1 || apiErr.RetryAfter < 0 {
+		t.Errorf("%s: %+v", call, apiErr)
+	}
+	if apiErr.Message == "" && http.StatusText(status) != "" {
+		t.Errorf("%s: empty message", call)
+	}
+	clienttest.CheckNoSecret(t, call, err, apiErr, testSecretKey, testGatewayKey)
+}
+
+// fuzzCheckListed: a failed listing returns no departments, and one that succeeds never returns a
+// key twice.
+func fuzzCheckListed(t *testing.T, list []Department, err error) {
+	t.Helper()
+	if err != nil && list != nil {
+		t.Errorf("ListDepartments returned %d departments with its error %v", len(list), err)
+	}
+	seen := map[string]bool{}
+	for _, d := range list {
+		if d.ExternalKey != "" && seen[d.ExternalKey] {
+			t.Errorf("ListDepartments returned %q twice", d.ExternalKey)
+		}
+		seen[d.ExternalKey] = true
+	}
 }
 
 // FuzzSign: Sign is deterministic, its result is the base64 of a 32-byte HMAC-SHA256 of
@@ -948,7 +814,7 @@ func FuzzSignedRequestsAcceptedByFake(f *testing.F) {
 	f.Fuzz(func(t *testing.T, companyID, key, name string) {
 		fake := ncpfake.New(ncpfake.Options{AccessKey: testAccessKey, SecretKey: testSecretKey, Now: func() time.Time { return fuzzNow }})
 		fake.PutDepartment(companyID, ncpfake.Department{ExternalKey: key, Name: name, ParentExternalKey: TopLevelParent, DisplayOrder: "1"})
-		c := fuzzClient(t, fuzzWire{handler: fake})
+		c := fuzzClient(t, clienttest.Wire{Handler: fake})
 		ctx := context.Background()
 
 		companyOK := checkPathSegment("", companyID) == nil
@@ -970,15 +836,7 @@ func FuzzSignedRequestsAcceptedByFake(f *testing.F) {
 			}
 			return
 		case inLimits:
-			if err != nil {
-				t.Fatalf("GetDepartment(%q, %q): %v", companyID, key, err)
-			}
-			if utf8.ValidString(key) && d.ExternalKey != key {
-				t.Errorf("GetDepartment(%q, %q) read back key %q", companyID, key, d.ExternalKey)
-			}
-			if utf8.ValidString(name) && d.Name != name {
-				t.Errorf("GetDepartment(%q, %q) read back name %q, want %q", companyID, key, d.Name, name)
-			}
+			fuzzCheckReadBack(t, companyID, key, name, d, err)
 		}
 
 		list, err := c.ListDepartments(ctx, companyID)
@@ -998,6 +856,21 @@ func FuzzSignedRequestsAcceptedByFake(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzCheckReadBack: a department the fake holds is read back under its key, with its key and name
+// where they are valid UTF-8 (the JSON encoder replaces invalid bytes).
+func fuzzCheckReadBack(t *testing.T, companyID, key, name string, d *Department, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("GetDepartment(%q, %q): %v", companyID, key, err)
+	}
+	if utf8.ValidString(key) && d.ExternalKey != key {
+		t.Errorf("GetDepartment(%q, %q) read back key %q", companyID, key, d.ExternalKey)
+	}
+	if utf8.ValidString(name) && d.Name != name {
+		t.Errorf("GetDepartment(%q, %q) read back name %q, want %q", companyID, key, d.Name, name)
+	}
 }
 
 // FuzzEqualDisplayOrder: EqualDisplayOrder never panics and is an equivalence (reflexive,
@@ -1031,19 +904,7 @@ func FuzzEqualDisplayOrder(f *testing.F) {
 		na, okA := normalizeDecimal(a)
 		nb, okB := normalizeDecimal(b)
 		if okA {
-			if !EqualDisplayOrder(a, na) {
-				t.Errorf("%q is not equal to its normal form %q", a, na)
-			}
-			if again, ok := normalizeDecimal(na); !ok || again != na {
-				t.Errorf("the normal form %q of %q normalises to %q, %t", na, a, again, ok)
-			}
-			ta := strings.TrimSpace(a)
-			if ta[0] != '+' && ta[0] != '-' && !EqualDisplayOrder(a, "0"+ta) {
-				t.Errorf("a leading zero changed %q", a)
-			}
-			if strings.Contains(ta, ".") && !EqualDisplayOrder(a, ta+"0") {
-				t.Errorf("a trailing fractional zero changed %q", a)
-			}
+			fuzzCheckNormalForm(t, a, na)
 		}
 		if okA && okB {
 			ra, okRA := new(big.Rat).SetString(fuzzRatText(a))
@@ -1053,6 +914,25 @@ func FuzzEqualDisplayOrder(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzCheckNormalForm: a plain decimal a equals its normal form na, which is a fixed point, and a
+// leading zero or a trailing fractional zero changes nothing.
+func fuzzCheckNormalForm(t *testing.T, a, na string) {
+	t.Helper()
+	if !EqualDisplayOrder(a, na) {
+		t.Errorf("%q is not equal to its normal form %q", a, na)
+	}
+	if again, ok := normalizeDecimal(na); !ok || again != na {
+		t.Errorf("the normal form %q of %q normalises to %q, %t", na, a, again, ok)
+	}
+	ta := strings.TrimSpace(a)
+	if ta[0] != '+' && ta[0] != '-' && !EqualDisplayOrder(a, "0"+ta) {
+		t.Errorf("a leading zero changed %q", a)
+	}
+	if strings.Contains(ta, ".") && !EqualDisplayOrder(a, ta+"0") {
+		t.Errorf("a trailing fractional zero changed %q", a)
+	}
 }
 
 // fuzzRatText turns a plain decimal ("+.5", "5.") into a form big.Rat reads ("+0.5", "5").

@@ -1,7 +1,6 @@
 package ncp
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
@@ -37,15 +37,7 @@ func testConfig(endpoint string) Config {
 
 func newTestClient(t testing.TB, endpoint string, mutate ...func(*Config)) *Client {
 	t.Helper()
-	cfg := testConfig(endpoint)
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return c
+	return clienttest.New(t, "New", New, testConfig(endpoint), mutate...)
 }
 
 // recordedRequest is what a scripted server saw.
@@ -108,19 +100,8 @@ func (s *scriptServer) recorded() []recordedRequest {
 	return append([]recordedRequest(nil), s.requests...)
 }
 
-// recordSleeps replaces the client's sleep with one that records the waits
-// and returns at once.
-func recordSleeps(c *Client) *[]time.Duration {
-	var mu sync.Mutex
-	waits := &[]time.Duration{}
-	c.retry.Sleep = func(ctx context.Context, d time.Duration) error {
-		mu.Lock()
-		defer mu.Unlock()
-		*waits = append(*waits, d)
-		return ctx.Err()
-	}
-	return waits
-}
+// recordSleeps replaces the client's sleep with one that records the waits and returns at once.
+func recordSleeps(c *Client) *[]time.Duration { return clienttest.RecordWaits(&c.retry.Sleep) }
 
 func ok(body string) scriptedResponse { return scriptedResponse{status: http.StatusOK, body: body} }
 

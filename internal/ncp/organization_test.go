@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
 
@@ -110,7 +111,8 @@ func TestDeleteOrganization(t *testing.T) {
 // Each answer of the NCP Organization API and its gateway, as the fake gives it, read for what it
 // says: only a 404 from the Organization API itself on GET /org is "no organization"; the
 // gateway's 404 errorCode 300 is a wrong endpoint or path; a 200 that holds no organization, or
-// cannot be read, is neither; COMMON_102 and COMMON_103 are temporary.
+// cannot be read, is neither; COMMON_102 and COMMON_103 are temporary
+// (TestFakeOrganizationTemporaryAnswersAreRetried).
 func TestFakeOrganizationAnswers(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
@@ -141,22 +143,18 @@ func TestFakeOrganizationAnswers(t *testing.T) {
 			if err == nil || org != nil {
 				t.Fatalf("GetOrganization = %+v, %v; want an error", org, err)
 			}
-			for _, target := range tt.is {
-				if !errors.Is(err, target) {
-					t.Errorf("errors.Is(%v, %v) = false", err, target)
-				}
-			}
-			for _, target := range tt.isNot {
-				if errors.Is(err, target) {
-					t.Errorf("errors.Is(%v, %v) = true", err, target)
-				}
-			}
+			clienttest.CheckIs(t, err, tt.is, tt.isNot)
 			if tt.answer == ncpfake.OrgAnswerNoRoute && !strings.Contains(err.Error(), "endpoint or path") {
 				t.Errorf("the error does not say that the endpoint or path is wrong: %v", err)
 			}
 		})
 	}
+}
 
+// The Organization API's temporary answers (COMMON_102, COMMON_103) are retried, except on a
+// create: nothing says its first attempt did nothing.
+func TestFakeOrganizationTemporaryAnswersAreRetried(t *testing.T) {
+	ctx := context.Background()
 	for _, answer := range []ncpfake.OrganizationAnswer{ncpfake.OrgAnswerTryLater, ncpfake.OrgAnswerInternalError} {
 		t.Run(answer.String()+" is retried", func(t *testing.T) {
 			srv := newFake(t)

@@ -6,9 +6,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	testingclock "k8s.io/utils/clock/testing"
 )
 
 // Requests signed by Huawei's official SDK signer (huaweicloud-sdk-go-v3 v0.1.207, computed once
@@ -51,26 +52,6 @@ var sdkRequests = []sdkSigned{
 	},
 }
 
-// clock is a settable server clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
-
 func serve(f *Fake, s sdkSigned, mutate func(*http.Request)) (int, errorBody) {
 	req := httptest.NewRequest(s.method, s.url, strings.NewReader(s.body))
 	req.Host = s.host
@@ -85,11 +66,7 @@ func serve(f *Fake, s sdkSigned, mutate func(*http.Request)) (int, errorBody) {
 	if mutate != nil {
 		mutate(req)
 	}
-	rec := httptest.NewRecorder()
-	f.ServeHTTP(rec, req)
-	var body errorBody
-	_ = json.Unmarshal(rec.Body.Bytes(), &body)
-	return rec.Code, body
+	return serveError(f, req)
 }
 
 func TestSignatureVerification(t *testing.T) {
@@ -128,7 +105,7 @@ func TestSignatureVerification(t *testing.T) {
 	for _, s := range sdkRequests {
 		for _, tt := range tests {
 			t.Run(s.name+"/"+tt.name, func(t *testing.T) {
-				clk := &clock{now: tt.serverTime}
+				clk := testingclock.NewFakeClock(tt.serverTime)
 				f := New(Options{Now: clk.Now})
 				token := strings.TrimSpace(s.securityToken)
 				f.AddAccount(sdkAK, sdkSK, token)
@@ -162,7 +139,7 @@ func TestSecurityTokenRequired(t *testing.T) {
 }
 
 func TestTokenIssuanceAndExpiry(t *testing.T) {
-	clk := &clock{now: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := testingclock.NewFakeClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
 	srv := NewServer(Options{ClientID: "app", ClientSecret: "s3cret", TokenTTL: time.Minute, Now: clk.Now})
 	defer srv.Close()
 
@@ -223,11 +200,11 @@ func TestTokenIssuanceAndExpiry(t *testing.T) {
 	if got := list("not-issued"); got != 401 {
 		t.Errorf("unknown token: %d", got)
 	}
-	clk.Advance(59 * time.Second)
+	clk.Step(59 * time.Second)
 	if got := list(tok); got != 200 {
 		t.Errorf("token 59s old: %d", got)
 	}
-	clk.Advance(time.Second)
+	clk.Step(time.Second)
 	if got := list(tok); got != 401 {
 		t.Errorf("expired token: %d, want 401", got)
 	}

@@ -35,22 +35,9 @@ func (p Paging) firstUnit(page, limit int) (int, bool) {
 	return page * limit, true
 }
 
-// ListFailure makes OneAccess list requests (GET /api/v2/tenant/organizations) fail, so that tests
-// can break a listing off on a given page, or have it come back with pages that do not add up to
-// its total. It counts the valid list requests that pass authentication and the injected Faults,
-// from the moment it is set.
-type ListFailure struct {
-	// After is how many list requests are answered normally first.
-	After int
-	// Count is how many list requests fail after those; 0 means every later one (or every
-	// Every-th one).
-	Count int
-	// Every, when above 1, fails only every Every-th list request after the first After (the
-	// Every-th, the 2·Every-th, ...) instead of each one.
-	Every int
-	// Answer is how a failing list request is answered; ListUnavailable by default.
-	Answer ListAnswer
-}
+// ListFailure makes OneAccess list requests (GET /api/v2/tenant/organizations) fail. It counts the
+// valid list requests that pass authentication and the injected Faults.
+type ListFailure = fakeserver.ListFailure
 
 // ListAnswer is how a list request that a ListFailure fails is answered.
 type ListAnswer = fakeserver.ListAnswer

@@ -39,9 +39,7 @@ func TestPaging(t *testing.T) {
 			}
 		})
 	}
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	pagingTree(srv)
 	srv.SetPaging(PagesFromOne)
 	far := list(t, srv, token, url.Values{"all_child": {"true"}, "offset": {strconv.Itoa(1 << 62)}, "limit": {"100"}})

@@ -267,14 +267,7 @@ func (f *Fake) handleListUnits(w http.ResponseWriter, r *http.Request, _ params)
 	if first, ok := paging.firstUnit(page, limit); ok && first < len(matched) {
 		answer.Organizations = matched[first:min(first+limit, len(matched))]
 	}
-	if fails {
-		switch failAnswer {
-		case ListEmptyPage:
-			answer.Organizations = []unitWire{}
-		case ListShortPage:
-			answer.Organizations = answer.Organizations[:max(0, len(answer.Organizations)-1)]
-		}
-	}
+	answer.Organizations = fakeserver.Page(answer.Organizations, fails, failAnswer)
 	writeJSON(w, http.StatusOK, answer)
 }
 

@@ -103,9 +103,7 @@ func pagingTree(srv *Server) (roots, others, r0Subtree []string) {
 }
 
 func TestListPagesByPageNumber(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	roots, others, r0Subtree := pagingTree(srv)
 	r0, _ := srv.OrgUnitByCode("r0")
 
@@ -157,9 +155,7 @@ func TestListPagesByPageNumber(t *testing.T) {
 }
 
 func TestListSelection(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	// Created in this order: A, B, C, A1, A2, C1, A1a.
 	id := map[string]string{}
 	for _, u := range []struct{ code, parent string }{
@@ -207,9 +203,7 @@ func TestListSelection(t *testing.T) {
 }
 
 func TestListRefusesBadParameters(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	srv.PutOrgUnit(OrgUnit{Code: "a", Name: "A"})
 
 	// An empty listing is an empty array, not null.
@@ -298,61 +292,69 @@ func TestUndocumentedErrors(t *testing.T) {
 			ids["child"] = srv.PutOrgUnit(OrgUnit{Code: "child", Name: "Child", ParentID: ids["parent"], Category: "department"})
 			before := srv.OrgUnits()
 
-			for _, tt := range undocumentedCases(ids) {
-				status, body := send(t, srv, token, tt.method, tt.path, tt.body)
-				var e errorBody
-				_ = json.Unmarshal(body, &e)
-				wantStatus, wantCode := tt.normalStatus, tt.normalCode
-				if undocumented {
-					wantStatus, wantCode = http.StatusBadRequest, codeUndocumented
-				}
-				if status != wantStatus || e.ErrorCode != wantCode || e.ErrorMsg == "" {
-					t.Errorf("%s: %d %s, want %d %s", tt.name, status, body, wantStatus, wantCode)
-				}
-				if undocumented && e.ErrorMsg != messageUndocumented {
-					t.Errorf("%s: message %q", tt.name, e.ErrorMsg)
-				}
-			}
+			checkUndocumentedAnswers(t, srv, token, ids, undocumented)
 			if diff := cmp.Diff(before, srv.OrgUnits()); diff != "" {
 				t.Errorf("refused calls changed the state (-before +after):\n%s", diff)
 			}
-
-			// Documented answers are the same in both modes.
-			documented := []struct {
-				body string
-				code string
-			}{
-				{`{"code":"x"}`, codeNameRequired},
-				{`{"code":"a b","name":"X"}`, codeInvalidCode},
-				{`{"code":"x","name":"A/B"}`, codeInvalidName},
-			}
-			for _, d := range documented {
-				status, body := send(t, srv, token, http.MethodPost, orgUnitsPath, d.body)
-				var e errorBody
-				_ = json.Unmarshal(body, &e)
-				if status != 400 || e.ErrorCode != d.code {
-					t.Errorf("POST %s: %d %s, want 400 %s", d.body, status, body, d.code)
-				}
-			}
-			if status, body := send(t, srv, token, http.MethodGet, orgUnitsPath+"?offset=0&limit=10", ""); status != 200 {
-				t.Errorf("listing: %d %s", status, body)
-			}
-			if status, body := send(t, srv, token, http.MethodDelete, orgUnitsPath+"/"+ids["child"], ""); status != 204 {
-				t.Errorf("delete of a leaf: %d %s", status, body)
-			}
+			checkDocumentedAnswers(t, srv, token, ids)
 		})
 	}
 }
 
+// checkUndocumentedAnswers checks the answer to each failure the documents do not define: its own
+// status and code normally, 400 ORG.9999 with the undocumented message in undocumented mode.
+func checkUndocumentedAnswers(t *testing.T, srv *Server, token string, ids map[string]string, undocumented bool) {
+	t.Helper()
+	for _, tt := range undocumentedCases(ids) {
+		status, body := send(t, srv, token, tt.method, tt.path, tt.body)
+		var e errorBody
+		_ = json.Unmarshal(body, &e)
+		wantStatus, wantCode := tt.normalStatus, tt.normalCode
+		if undocumented {
+			wantStatus, wantCode = http.StatusBadRequest, codeUndocumented
+		}
+		if status != wantStatus || e.ErrorCode != wantCode || e.ErrorMsg == "" {
+			t.Errorf("%s: %d %s, want %d %s", tt.name, status, body, wantStatus, wantCode)
+		}
+		if undocumented && e.ErrorMsg != messageUndocumented {
+			t.Errorf("%s: message %q", tt.name, e.ErrorMsg)
+		}
+	}
+}
+
+// checkDocumentedAnswers checks that documented answers, a listing and the delete of a leaf are the
+// same in both modes.
+func checkDocumentedAnswers(t *testing.T, srv *Server, token string, ids map[string]string) {
+	t.Helper()
+	documented := []struct {
+		body string
+		code string
+	}{
+		{`{"code":"x"}`, codeNameRequired},
+		{`{"code":"a b","name":"X"}`, codeInvalidCode},
+		{`{"code":"x","name":"A/B"}`, codeInvalidName},
+	}
+	for _, d := range documented {
+		status, body := send(t, srv, token, http.MethodPost, orgUnitsPath, d.body)
+		var e errorBody
+		_ = json.Unmarshal(body, &e)
+		if status != 400 || e.ErrorCode != d.code {
+			t.Errorf("POST %s: %d %s, want 400 %s", d.body, status, body, d.code)
+		}
+	}
+	if status, body := send(t, srv, token, http.MethodGet, orgUnitsPath+"?offset=0&limit=10", ""); status != 200 {
+		t.Errorf("listing: %d %s", status, body)
+	}
+	if status, body := send(t, srv, token, http.MethodDelete, orgUnitsPath+"/"+ids["child"], ""); status != 204 {
+		t.Errorf("delete of a leaf: %d %s", status, body)
+	}
+}
+
 func TestSetUndocumentedErrorsConcurrently(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	var wg sync.WaitGroup
 	for i := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for j := range 20 {
 				if i == 0 {
 					srv.SetUndocumentedErrors(j%2 == 0)
@@ -362,7 +364,7 @@ func TestSetUndocumentedErrorsConcurrently(t *testing.T) {
 					t.Errorf("status %d", status)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }
@@ -371,9 +373,7 @@ func TestSetUndocumentedErrorsConcurrently(t *testing.T) {
 // empty, are not changed"; the other fields are optional, so an empty parent_id or category changes
 // nothing either, and no update moves a unit to the top level.
 func TestUpdateLeavesEmptyFieldsAsTheyAre(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	parent := srv.PutOrgUnit(OrgUnit{Code: "parent", Name: "Parent", Category: "department"})
 	other := srv.PutOrgUnit(OrgUnit{Code: "other", Name: "Other", Category: "department"})
 	child := srv.PutOrgUnit(OrgUnit{Code: "child", Name: "Child", ParentID: parent, Category: "team"})
@@ -407,9 +407,7 @@ func TestUpdateLeavesEmptyFieldsAsTheyAre(t *testing.T) {
 // TestIgnoredUpdates: the fault answers an update as accepted and changes nothing, for the
 // requests Select picks; a refused update is still refused.
 func TestIgnoredUpdates(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	ignored := srv.PutOrgUnit(OrgUnit{Code: "ignored", Name: "Ignored", Category: "department"})
 	applied := srv.PutOrgUnit(OrgUnit{Code: "applied", Name: "Applied", Category: "department"})
 	srv.SetFaults(Faults{IgnoredUpdateFraction: 1, Select: func(r *http.Request) bool {

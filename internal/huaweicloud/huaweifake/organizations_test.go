@@ -17,6 +17,15 @@ const (
 	orgsSK = "SKORGSsecret00000000000000000000000001"
 )
 
+// serveError serves req in process and returns its status and error body.
+func serveError(f *Fake, req *http.Request) (int, errorBody) {
+	rec := httptest.NewRecorder()
+	f.ServeHTTP(rec, req)
+	var answer errorBody
+	_ = json.Unmarshal(rec.Body.Bytes(), &answer)
+	return rec.Code, answer
+}
+
 // signedCall serves one Organizations request signed for orgsAK (host and X-Sdk-Date only, no
 // query), and returns its status and error body.
 func signedCall(f *Fake, method, path, body string) (int, errorBody) {
@@ -29,11 +38,7 @@ func signedCall(f *Fake, method, path, body string) (int, errorBody) {
 	mac := hmac.New(sha256.New, []byte(orgsSK))
 	fmt.Fprintf(mac, "SDK-HMAC-SHA256\n%s\n%x", date, sha256.Sum256([]byte(canonical)))
 	req.Header.Set("Authorization", "SDK-HMAC-SHA256 Access="+orgsAK+", SignedHeaders=host;x-sdk-date, Signature="+hex.EncodeToString(mac.Sum(nil)))
-	rec := httptest.NewRecorder()
-	f.ServeHTTP(rec, req)
-	var answer errorBody
-	_ = json.Unmarshal(rec.Body.Bytes(), &answer)
-	return rec.Code, answer
+	return serveError(f, req)
 }
 
 // An account in no organization is answered as Huawei answers it (and as Huawei's own Terraform
@@ -106,23 +111,32 @@ func TestTemporaryFailure(t *testing.T) {
 				t.Fatalf("after the two failures: %d %+v, want 201", status, body)
 			}
 
-			f.SetTemporaryFailure(failure, -1)
-			for range 3 {
-				if status, body := signedCall(f, http.MethodGet, organizationsPath, ""); status != http.StatusBadRequest || body.ErrorCode != string(failure) {
-					t.Fatalf("every request: %d %+v, want 400 %s", status, body, failure)
-				}
-			}
-			if status, _ := call(t, srv, tokenFor(t, srv), http.MethodGet, orgUnitsPath, ""); status != http.StatusOK {
-				t.Errorf("OneAccess: %d, want 200 (not affected)", status)
-			}
-			if status, body := signedCall(f, http.MethodGet, organizationsPath+"/nowhere/x", ""); status != http.StatusNotFound {
-				t.Errorf("an unknown path: %d %+v, want the gateway's 404", status, body)
-			}
-			f.SetTemporaryFailure("", 0)
-			if status, body := signedCall(f, http.MethodGet, organizationsPath, ""); status != http.StatusOK {
-				t.Fatalf("after SetTemporaryFailure(\"\", 0): %d %+v, want 200", status, body)
-			}
+			checkTemporaryFailureEverywhere(t, srv, failure)
 		})
+	}
+}
+
+// checkTemporaryFailureEverywhere: a temporary failure set for every request fails every
+// Organizations request to a known path, leaves OneAccess and unknown paths alone, and is removed
+// by SetTemporaryFailure("", 0).
+func checkTemporaryFailureEverywhere(t *testing.T, srv *Server, failure TemporaryFailure) {
+	t.Helper()
+	f := srv.Fake
+	f.SetTemporaryFailure(failure, -1)
+	for range 3 {
+		if status, body := signedCall(f, http.MethodGet, organizationsPath, ""); status != http.StatusBadRequest || body.ErrorCode != string(failure) {
+			t.Fatalf("every request: %d %+v, want 400 %s", status, body, failure)
+		}
+	}
+	if status, _ := call(t, srv, tokenFor(t, srv), http.MethodGet, orgUnitsPath, ""); status != http.StatusOK {
+		t.Errorf("OneAccess: %d, want 200 (not affected)", status)
+	}
+	if status, body := signedCall(f, http.MethodGet, organizationsPath+"/nowhere/x", ""); status != http.StatusNotFound {
+		t.Errorf("an unknown path: %d %+v, want the gateway's 404", status, body)
+	}
+	f.SetTemporaryFailure("", 0)
+	if status, body := signedCall(f, http.MethodGet, organizationsPath, ""); status != http.StatusOK {
+		t.Fatalf("after SetTemporaryFailure(\"\", 0): %d %+v, want 200", status, body)
 	}
 }
 

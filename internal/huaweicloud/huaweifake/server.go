@@ -33,7 +33,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -113,23 +112,17 @@ func New(opts Options) *Fake {
 	return f
 }
 
-// Server is a Fake listening on a free port of 127.0.0.1.
+// Server is a Fake served on a free port of 127.0.0.1. Its URL is the base of both APIs.
 type Server struct {
 	*Fake
-	listener *httptest.Server
+	*fakeserver.Listener
 }
 
 // NewServer returns a Fake served on a free port of 127.0.0.1. Close it when done.
 func NewServer(opts Options) *Server {
 	fake := New(opts)
-	return &Server{Fake: fake, listener: httptest.NewServer(fake)}
+	return &Server{Fake: fake, Listener: fakeserver.Listen(fake)}
 }
-
-// URL returns the base URL, e.g. "http://127.0.0.1:41234", of both APIs.
-func (s *Server) URL() string { return s.listener.URL }
-
-// Close shuts the server down, waiting for outstanding requests.
-func (s *Server) Close() { s.listener.Close() }
 
 // api tells which service a path belongs to.
 type api int

@@ -27,6 +27,15 @@ func tokenFor(t *testing.T, srv *Server) string {
 	return answer.AccessToken
 }
 
+// newOneAccessServer serves a fake with the OneAccess application "app"/"secret", closed when the
+// test ends, and returns it with a bearer token issued to that application.
+func newOneAccessServer(t *testing.T) (*Server, string) {
+	t.Helper()
+	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
+	t.Cleanup(srv.Close)
+	return srv, tokenFor(t, srv)
+}
+
 func call(t *testing.T, srv *Server, token, method, path, body string) (int, http.Header) {
 	t.Helper()
 	req, _ := http.NewRequest(method, srv.URL()+path, bytes.NewBufferString(body))
@@ -41,9 +50,7 @@ func call(t *testing.T, srv *Server, token, method, path, body string) (int, htt
 }
 
 func TestFaultsAndRequestLog(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 
 	tests := []struct {
 		name       string
@@ -95,21 +102,17 @@ func TestFaultsAndRequestLog(t *testing.T) {
 }
 
 func TestDriftAndConcurrency(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 
 	var wg sync.WaitGroup
 	for i := range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			// Every goroutine races for the same code: exactly one may win.
 			call(t, srv, token, http.MethodPost, orgUnitsPath, `{"code":"same","name":"Same"}`)
 			call(t, srv, token, http.MethodPost, orgUnitsPath, fmt.Sprintf(`{"code":"u%d","name":"U %d"}`, i, i))
 			_ = srv.OrgUnits()
 			_ = srv.Requests()
-		}()
+		})
 	}
 	wg.Wait()
 	if n := len(srv.OrgUnits()); n != 21 {
@@ -132,9 +135,7 @@ func TestDriftAndConcurrency(t *testing.T) {
 }
 
 func TestFaultsForSelectedRequests(t *testing.T) {
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "secret"})
-	defer srv.Close()
-	token := tokenFor(t, srv)
+	srv, token := newOneAccessServer(t)
 	secondPage := func(r *http.Request) bool { return r.URL.Query().Get("offset") == "1" }
 
 	tests := []struct {

@@ -12,21 +12,21 @@ import (
 type OrganizationAnswer int
 
 const (
-	// OrgAnswerAsStored: the Organization API answers from its state (the default).
+	// OrgAnswerAsStored means the Organization API answers from its state (the default).
 	OrgAnswerAsStored OrganizationAnswer = iota
-	// OrgAnswerNoRoute: the API gateway answers every Organization API request as it answers a
+	// OrgAnswerNoRoute means the API gateway answers every Organization API request as it answers a
 	// path it has no route for, before authentication: 404
 	// {"error":{"errorCode":"300","message":"Not Found Exception"}}. It is what a wrong endpoint or
 	// path gets, never "no organization".
 	OrgAnswerNoRoute
-	// OrgAnswerUnparseable: GET /open-api/v1/org answers 200 with a body that is not JSON.
+	// OrgAnswerUnparseable means GET /open-api/v1/org answers 200 with a body that is not JSON.
 	OrgAnswerUnparseable
-	// OrgAnswerEmpty: GET /open-api/v1/org answers 200 {}: no organization in it.
+	// OrgAnswerEmpty means GET /open-api/v1/org answers 200 {}: no organization in it.
 	OrgAnswerEmpty
-	// OrgAnswerTryLater: every Organization API request answers 403 COMMON_102 ("failed to send
+	// OrgAnswerTryLater means every Organization API request answers 403 COMMON_102 ("failed to send
 	// the email, please try again later"), a temporary failure.
 	OrgAnswerTryLater
-	// OrgAnswerInternalError: every Organization API request answers 403 COMMON_103 ("an internal
+	// OrgAnswerInternalError means every Organization API request answers 403 COMMON_103 ("an internal
 	// server error has occurred"), a temporary failure.
 	OrgAnswerInternalError
 )

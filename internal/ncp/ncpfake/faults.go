@@ -46,16 +46,11 @@ type ListFailure struct {
 	// CompanyID, when set, limits the failure to the list requests of that company: the others
 	// are neither counted nor failed.
 	CompanyID string
-	// After is how many list requests are answered normally first.
-	After int
-	// Count is how many list requests fail after those; 0 means every later one (or every
-	// Every-th one).
-	Count int
-	// Every, when above 1, fails only every Every-th list request after the first After (the
-	// Every-th, the 2·Every-th, ...) instead of each one.
-	Every int
-	// Answer is how a failing list request is answered; ListUnavailable by default.
-	Answer ListAnswer
+	// After, Count, Every and Answer say which list requests fail and how, as in
+	// fakeserver.ListFailure: After are answered normally first, then Count fail (0: every later
+	// one), or every Every-th one when Every is above 1; Answer is ListUnavailable by default.
+	After, Count, Every int
+	Answer              ListAnswer
 }
 
 // ListAnswer is how a list request that a ListFailure fails is answered.

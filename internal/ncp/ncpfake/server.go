@@ -17,7 +17,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -93,28 +92,19 @@ func New(opts Options) *Fake {
 	return f
 }
 
-// Server is a Fake served by an httptest.Server listening on 127.0.0.1.
+// Server is a Fake served on a free port of 127.0.0.1. Its URL is the base of both the WORKPLACE
+// and the Organization API.
 type Server struct {
 	*Fake
-	httpServer *httptest.Server
+	*fakeserver.Listener
 }
 
 // NewServer returns a Fake configured by opts, served on a free port of 127.0.0.1.
 // Close it when done.
 func NewServer(opts Options) *Server {
 	f := New(opts)
-	return &Server{Fake: f, httpServer: httptest.NewServer(f)}
+	return &Server{Fake: f, Listener: fakeserver.Listen(f)}
 }
-
-// URL returns the server's base URL, e.g. "http://127.0.0.1:41234", to be used as the base of both
-// the WORKPLACE and the Organization API.
-func (s *Server) URL() string { return s.httpServer.URL }
-
-// Client returns an HTTP client configured for the server.
-func (s *Server) Client() *http.Client { return s.httpServer.Client() }
-
-// Close shuts the server down, waiting for outstanding requests.
-func (s *Server) Close() { s.httpServer.Close() }
 
 // AddAccount adds an account that can sign requests, or changes the secret key of an existing one.
 func (f *Fake) AddAccount(accessKey, secretKey string) {

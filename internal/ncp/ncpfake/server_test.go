@@ -392,6 +392,26 @@ func TestOnRequest(t *testing.T) {
 	}
 }
 
+// concurrentWorkerStep creates, edits and lists a department over HTTP, then deletes it when asked,
+// sending what went wrong to errs.
+func concurrentWorkerStep(c caller, key string, remove bool, errs chan<- string) {
+	if got := c.do(http.MethodPost, deptBase+"/"+key, dept(key, "root", key, "1")); got.status != 201 {
+		errs <- fmt.Sprintf("POST %s: %d %s", key, got.status, got.body)
+	}
+	if got := c.do(http.MethodPut, deptBase+"/"+key, dept(key, "root", key+"!", "2")); got.status != 200 {
+		errs <- fmt.Sprintf("PUT %s: %d %s", key, got.status, got.body)
+	}
+	if got := c.do(http.MethodGet, deptBase+"?limit=100", nil); got.status != 200 {
+		errs <- fmt.Sprintf("list: %d", got.status)
+	}
+	if !remove {
+		return
+	}
+	if got := c.do(http.MethodDelete, deptBase+"/"+key, nil); got.status != 200 {
+		errs <- fmt.Sprintf("DELETE %s: %d", key, got.status)
+	}
+}
+
 // Many clients at once over HTTP and through the inspection API; run with -race.
 func TestConcurrentUse(t *testing.T) {
 	s := newTestServer(t)
@@ -404,21 +424,7 @@ func TestConcurrentUse(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := range perWorker {
-				key := fmt.Sprintf("w%d-%d", w, i)
-				if got := c.do(http.MethodPost, deptBase+"/"+key, dept(key, "root", key, "1")); got.status != 201 {
-					errs <- fmt.Sprintf("POST %s: %d %s", key, got.status, got.body)
-				}
-				if got := c.do(http.MethodPut, deptBase+"/"+key, dept(key, "root", key+"!", "2")); got.status != 200 {
-					errs <- fmt.Sprintf("PUT %s: %d %s", key, got.status, got.body)
-				}
-				if got := c.do(http.MethodGet, deptBase+"?limit=100", nil); got.status != 200 {
-					errs <- fmt.Sprintf("list: %d", got.status)
-				}
-				if i%2 == 0 {
-					if got := c.do(http.MethodDelete, deptBase+"/"+key, nil); got.status != 200 {
-						errs <- fmt.Sprintf("DELETE %s: %d", key, got.status)
-					}
-				}
+				concurrentWorkerStep(c, fmt.Sprintf("w%d-%d", w, i), i%2 == 0, errs)
 			}
 		})
 	}

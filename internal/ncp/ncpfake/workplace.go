@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // Department is a WORKPLACE department as the fake stores it.
@@ -347,14 +349,7 @@ func (f *Fake) handleListDepartments(w http.ResponseWriter, r *http.Request, rt 
 		}
 	}
 	f.mu.Unlock()
-	if fails {
-		switch answer {
-		case ListEmptyPage:
-			list.Elements = []departmentView{}
-		case ListShortPage:
-			list.Elements = list.Elements[:max(0, len(list.Elements)-1)]
-		}
-	}
+	list.Elements = fakeserver.Page(list.Elements, fails, answer)
 	writeJSON(w, http.StatusOK, list)
 }
 
@@ -415,6 +410,30 @@ func (f *Fake) writeHasChildren(w http.ResponseWriter, key string) {
 	writeWorkplaceError(w, http.StatusBadRequest, codeHasChildren, "department has sub-departments: "+key)
 }
 
+// placement is where a create or an update would put a department, read under the fake's lock.
+type placement struct {
+	// exists: the department exists; parentExists: its parent does (the top level,
+	// TopLevelParent, always does); cycle: the parent is the department or one of its
+	// descendants.
+	exists, parentExists, cycle bool
+}
+
+// place reads d's placement in a company and, when accept allows that placement, stores d; all
+// under the lock, so that no other write comes between the check and the write.
+func (f *Fake) place(companyID string, d Department, accept func(placement) bool) placement {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.companyLocked(companyID)
+	_, exists := c.departments[d.ExternalKey]
+	_, parentExists := c.departments[d.ParentExternalKey]
+	p := placement{exists: exists, parentExists: parentExists || d.ParentExternalKey == TopLevelParent}
+	p.cycle = p.exists && p.parentExists && c.wouldCycle(d.ExternalKey, d.ParentExternalKey)
+	if accept(p) {
+		c.put(&d)
+	}
+	return p
+}
+
 // handleCreateDepartment serves POST .../department/{externalKey}.
 func (f *Fake) handleCreateDepartment(w http.ResponseWriter, r *http.Request, rt route) {
 	body, ok := f.departmentRequest(w, r, rt)
@@ -422,20 +441,10 @@ func (f *Fake) handleCreateDepartment(w http.ResponseWriter, r *http.Request, rt
 		return
 	}
 	d := body.department()
-
-	f.mu.Lock()
-	c := f.companyLocked(rt.companyID)
-	_, exists := c.departments[d.ExternalKey]
-	_, parentExists := c.departments[d.ParentExternalKey]
-	if !exists && (parentExists || d.ParentExternalKey == TopLevelParent) {
-		c.put(&d)
-	}
-	f.mu.Unlock()
-
-	switch {
-	case exists:
+	switch p := f.place(rt.companyID, d, func(p placement) bool { return !p.exists && p.parentExists }); {
+	case p.exists:
 		f.writeAlreadyExists(w, d.ExternalKey)
-	case !parentExists && d.ParentExternalKey != TopLevelParent:
+	case !p.parentExists:
 		f.writeParentNotFound(w, d.ParentExternalKey)
 	default:
 		writeJSON(w, http.StatusCreated, body)
@@ -453,24 +462,12 @@ func (f *Fake) handleUpdateDepartment(w http.ResponseWriter, r *http.Request, rt
 		return
 	}
 	d := body.department()
-
-	f.mu.Lock()
-	c := f.companyLocked(rt.companyID)
-	_, exists := c.departments[d.ExternalKey]
-	_, parentExists := c.departments[d.ParentExternalKey]
-	parentExists = parentExists || d.ParentExternalKey == TopLevelParent
-	cycle := exists && parentExists && c.wouldCycle(d.ExternalKey, d.ParentExternalKey)
-	if exists && parentExists && !cycle {
-		c.put(&d)
-	}
-	f.mu.Unlock()
-
-	switch {
-	case !exists:
+	switch p := f.place(rt.companyID, d, func(p placement) bool { return p.exists && p.parentExists && !p.cycle }); {
+	case !p.exists:
 		f.writeDepartmentNotFound(w, d.ExternalKey)
-	case !parentExists:
+	case !p.parentExists:
 		f.writeParentNotFound(w, d.ParentExternalKey)
-	case cycle:
+	case p.cycle:
 		writeInvalid(w, codeCycle, fieldError{"parentDeptExternalKey",
 			fmt.Sprintf("department cannot be moved under itself or its sub-department: %s", d.ParentExternalKey)})
 	default:

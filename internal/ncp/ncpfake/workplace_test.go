@@ -265,39 +265,45 @@ func TestListPaging(t *testing.T) {
 				want = append(want, key)
 			}
 			for _, limit := range []int{0, 1, 20, 100} { // 0: the default, 20
-				var got []any
-				for offset := 0; ; {
-					uri := fmt.Sprintf("%s?offset=%d&limit=%d", deptBase, offset, limit)
-					if limit == 0 {
-						uri = fmt.Sprintf("%s?offset=%d", deptBase, offset)
-					}
-					page := c.do(http.MethodGet, uri, nil)
-					expect(t, page, http.StatusOK, nil)
-					body := page.json(t)
-					if body["totalCount"] != float64(n) {
-						t.Fatalf("totalCount = %v, want %d", body["totalCount"], n)
-					}
-					elements := body["elements"].([]any)
-					pageSize := limit
-					if limit == 0 {
-						pageSize = 20
-					}
-					if wantLen := min(pageSize, max(0, n-offset)); len(elements) != wantLen {
-						t.Fatalf("offset %d limit %d: %d elements, want %d", offset, limit, len(elements), wantLen)
-					}
-					if len(elements) == 0 {
-						break
-					}
-					for _, e := range elements {
-						got = append(got, e.(map[string]any)["externalKey"])
-					}
-					offset += len(elements)
-				}
-				if diff := cmp.Diff(want, got); diff != "" {
+				if diff := cmp.Diff(want, listAllPages(t, c, n, limit)); diff != "" {
 					t.Errorf("limit %d: keys in creation order (-want +got):\n%s", limit, diff)
 				}
 			}
 		})
+	}
+}
+
+// listAllPages reads a company of n departments page by page with limit (0: the default, 20),
+// checking each page's totalCount and size, and returns the keys in the order listed.
+func listAllPages(t *testing.T, c caller, n, limit int) []any {
+	t.Helper()
+	pageSize := limit
+	if limit == 0 {
+		pageSize = 20
+	}
+	var got []any
+	for offset := 0; ; {
+		uri := fmt.Sprintf("%s?offset=%d&limit=%d", deptBase, offset, limit)
+		if limit == 0 {
+			uri = fmt.Sprintf("%s?offset=%d", deptBase, offset)
+		}
+		page := c.do(http.MethodGet, uri, nil)
+		expect(t, page, http.StatusOK, nil)
+		body := page.json(t)
+		if body["totalCount"] != float64(n) {
+			t.Fatalf("totalCount = %v, want %d", body["totalCount"], n)
+		}
+		elements := body["elements"].([]any)
+		if wantLen := min(pageSize, max(0, n-offset)); len(elements) != wantLen {
+			t.Fatalf("offset %d limit %d: %d elements, want %d", offset, limit, len(elements), wantLen)
+		}
+		if len(elements) == 0 {
+			return got
+		}
+		for _, e := range elements {
+			got = append(got, e.(map[string]any)["externalKey"])
+		}
+		offset += len(elements)
 	}
 }
 

@@ -1,0 +1,36 @@
+package fakeserver
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Run is a fake command's work once its command line is read: serve until ctx is done.
+type Run func(ctx context.Context, stdout, stderr io.Writer) error
+
+// Main is the main of a fake command (cmd/fakencp, cmd/fakehuawei): it reads the command line with
+// parse, runs what parse returns until SIGINT or SIGTERM, and returns the exit code: 0, 2 for bad
+// flags, 1 on failure. --help exits 0.
+func Main(name string, parse func(args []string, getenv func(string) string, output io.Writer) (Run, error)) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	run, err := parse(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		return 2
+	}
+	if err := run(ctx, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,56 @@
+package httpretry
+
+// Native fuzz target for reading Retry-After. Its seed corpus runs with every plain `go test`;
+// hack/fuzz.sh fuzzes it with the others.
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzParseRetryAfter: a Retry-After value gives a wait that is never negative: the delay seconds
+// (capped at a day), or the time until an HTTP date, and 0 for anything else, whatever the clock.
+func FuzzParseRetryAfter(f *testing.F) {
+	now := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC).Unix()
+	for _, seed := range []string{
+		"", "0", "1", "120", " 30 ", "-5", "+7", "86400", "86401", "9223372036854775807", "99999999999999999999",
+		"1.5", "1e3", "0x10", "Mon, 03 Feb 2025 04:06:06 GMT", "Mon, 03 Feb 2025 04:05:00 GMT",
+		"Monday, 03-Feb-25 04:06:06 GMT", "Mon Feb  3 04:06:06 2025", "Fri, 31 Dec 9999 23:59:59 GMT",
+		"Thu, 01 Jan 1970 00:00:00 GMT", "Mon, 03 Feb 2025 04:06:06 +0900", "soon", "\x00", "\xff",
+	} {
+		f.Add(seed, now)
+	}
+	f.Add("Fri, 31 Dec 9999 23:59:59 GMT", int64(math.MinInt64))
+	f.Add("Mon, 01 Jan 0001 00:00:00 GMT", int64(math.MaxInt64))
+	f.Fuzz(func(t *testing.T, value string, unix int64) {
+		clock := time.Unix(unix, 0)
+		d := ParseRetryAfter(value, clock)
+		if d != ParseRetryAfter(value, clock) {
+			t.Fatalf("ParseRetryAfter(%q) is not deterministic", value)
+		}
+		if d < 0 {
+			t.Fatalf("ParseRetryAfter(%q, %v) = %v, negative", value, clock, d)
+		}
+		trimmed := strings.TrimSpace(value)
+		if seconds, err := strconv.ParseInt(trimmed, 10, 64); err == nil {
+			want := time.Duration(min(max(seconds, 0), 86400)) * time.Second
+			if d != want {
+				t.Errorf("ParseRetryAfter(%q) = %v, want %v", value, d, want)
+			}
+			return
+		}
+		if at, err := http.ParseTime(trimmed); err == nil {
+			if want := max(at.Sub(clock), 0); d != want {
+				t.Errorf("ParseRetryAfter(%q, %v) = %v, want %v", value, clock, d, want)
+			}
+			return
+		}
+		if d != 0 {
+			t.Errorf("ParseRetryAfter(%q) = %v, want 0 for a value that is neither seconds nor a date", value, d)
+		}
+	})
+}
