@@ -17,34 +17,28 @@ func TestValidateFlags(t *testing.T) {
 		t.Fatalf("the defaults are refused: %v", err)
 	}
 	cases := map[string]struct {
-		change func(*limits, *remoteflags.Options)
+		change func(*limits)
 		flag   string
 	}{
-		"zero sync period":           {func(l *limits, r *remoteflags.Options) { l.syncPeriod = 0 }, "--sync-period=0s"},
-		"negative burst":             {func(l *limits, r *remoteflags.Options) { r.NCPBurst = -1 }, "--ncp-burst=-1"},
-		"zero burst":                 {func(l *limits, r *remoteflags.Options) { r.HuaweiBurst = 0 }, "--huaweicloud-burst=0"},
-		"zero qps":                   {func(l *limits, r *remoteflags.Options) { r.NCPQPS = 0 }, "--ncp-qps=0"},
-		"lease shorter than renewal": {func(l *limits, r *remoteflags.Options) { l.leaseDuration = 5 * time.Second }, "--leader-elect-lease-duration=5s"},
-		"renewal shorter than retry": {func(l *limits, r *remoteflags.Options) { l.renewDeadline = time.Second }, "--leader-elect-renew-deadline=1s"},
-		"negative Huawei qps":        {func(l *limits, r *remoteflags.Options) { r.HuaweiQPS = -5 }, "--huaweicloud-qps=-5"},
-		"no workers":                 {func(l *limits, r *remoteflags.Options) { l.maxConcurrent = 0 }, "--max-concurrent-reconciles=0"},
-		"negative timeout":           {func(l *limits, r *remoteflags.Options) { r.NCPRequestTimeout = -time.Second }, "--ncp-request-timeout=-1s"},
-		"zero Huawei timeout":        {func(l *limits, r *remoteflags.Options) { r.HuaweiRequestTimeout = 0 }, "--huaweicloud-request-timeout=0s"},
-		"sync period of a milli":     {func(l *limits, r *remoteflags.Options) { l.syncPeriod = time.Millisecond }, "--sync-period=1ms"},
-		"no deletion grace":          {func(l *limits, r *remoteflags.Options) { l.deletionGrace = 0 }, "--deletion-grace=0s"},
-		"a day of deletion grace":    {func(l *limits, r *remoteflags.Options) { l.deletionGrace = 24 * time.Hour }, "--deletion-grace=24h0m0s"},
+		"zero sync period":           {func(l *limits) { l.syncPeriod = 0 }, "--sync-period=0s"},
+		"lease shorter than renewal": {func(l *limits) { l.leaseDuration = 5 * time.Second }, "--leader-elect-lease-duration=5s"},
+		"renewal shorter than retry": {func(l *limits) { l.renewDeadline = time.Second }, "--leader-elect-renew-deadline=1s"},
+		"no workers":                 {func(l *limits) { l.maxConcurrent = 0 }, "--max-concurrent-reconciles=0"},
+		"sync period of a milli":     {func(l *limits) { l.syncPeriod = time.Millisecond }, "--sync-period=1ms"},
+		"no deletion grace":          {func(l *limits) { l.deletionGrace = 0 }, "--deletion-grace=0s"},
+		"a day of deletion grace":    {func(l *limits) { l.deletionGrace = 24 * time.Hour }, "--deletion-grace=24h0m0s"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			l, r := defaults, remote
-			tc.change(&l, &r)
-			err := validateFlags(l, r)
+			l := defaults
+			tc.change(&l)
+			err := validateFlags(l, remote)
 			if err == nil || !strings.Contains(err.Error(), tc.flag) {
 				t.Fatalf("error %v, want one naming %s", err, tc.flag)
 			}
 		})
 	}
-	// Every flag out of range is named at once.
+	// Every flag out of range is named at once, the remote flags (remoteflags) included.
 	if err := validateFlags(limits{}, remoteflags.Options{}); err == nil || strings.Count(err.Error(), "\n")+1 != 12 {
 		t.Fatalf("all zero: %v, want twelve flags named", err)
 	}

@@ -26,18 +26,18 @@ import (
 func main() {
 	var metrics metricsFlags
 	var (
-		probeAddr, pprofAddr          string
-		leaderElect                   bool
-		leaderNamespace               string
-		leaseDuration, renewDeadline  time.Duration
-		retryPeriod                   time.Duration
-		syncPeriod                    time.Duration
-		deletionGrace                 time.Duration
-		maxConcurrent                 int
-		remote                        remoteflags.Options
-		watchNamespaces               string
-		watchSelector                 string
-		watchSecrets                  bool
+		probeAddr, pprofAddr         string
+		leaderElect                  bool
+		leaderNamespace              string
+		leaseDuration, renewDeadline time.Duration
+		retryPeriod                  time.Duration
+		syncPeriod                   time.Duration
+		deletionGrace                time.Duration
+		maxConcurrent                int
+		remote                       remoteflags.Options
+		watchNamespaces              string
+		watchSelector                string
+		watchSecrets                 bool
 	)
 	flag.StringVar(&metrics.addr, "metrics-bind-address", "",
 		"Address the metrics endpoint binds to; empty (default): "+defaultSecureMetricsAddr+", or "+defaultInsecureMetricsAddr+" with --metrics-secure=false; 0 disables it.")
