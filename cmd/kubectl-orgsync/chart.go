@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
+	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
 )
 
 // reasonPending is the reason tree reports for a Department the manager has not reported on
@@ -73,24 +74,16 @@ type drift struct {
 	fields []string
 }
 
-// The manager's Drifted messages (internal/controller/department_decide.go).
-var (
-	driftFieldsPattern = regexp.MustCompile(`differs in (.+?) \(managementPolicy Observe`)
-	driftAbsentPattern = regexp.MustCompile(`does not exist \(managementPolicy Observe`)
-)
-
-// driftOf reads the drift out of a Drifted condition's message; nil when it names none.
-func driftOf(r readiness) *drift {
+// driftOf is the drift a Drifted condition reports, with the fields the manager records in
+// status.driftedFields: none means the remote department does not exist.
+func driftOf(r readiness, fields []string) *drift {
 	if r.reason != v1alpha1.ReasonDrifted {
 		return nil
 	}
-	if driftAbsentPattern.MatchString(r.message) {
+	if len(fields) == 0 {
 		return &drift{absent: true}
 	}
-	if m := driftFieldsPattern.FindStringSubmatch(r.message); m != nil {
-		return &drift{fields: strings.Split(m[1], ", ")}
-	}
-	return nil
+	return &drift{fields: fields}
 }
 
 // remoteState is what the cluster's data says of a parent key that no Department holds.
@@ -120,7 +113,7 @@ type node struct {
 	// parent is the Department node that holds parentKey, when one does.
 	parent  *node
 	inCycle bool
-	order   decimal
+	order   provider.DisplayOrder
 }
 
 // cycle is a loop of Departments whose parentExternalKeys lead back to themselves.
@@ -172,7 +165,7 @@ func buildChart(org *v1alpha1.Organization, depts []v1alpha1.Department) *chart 
 		}
 		r := readinessOf(d.Status.Conditions, d.Generation)
 		nodes = append(nodes, node{dept: d, key: d.Key(), parentKey: d.Spec.ParentExternalKey,
-			readiness: r, drift: driftOf(r), order: parseDecimal(displayOrder(d))})
+			readiness: r, drift: driftOf(r, d.Status.DriftedFields), order: provider.ParseDisplayOrder(displayOrder(d))})
 		c.counts.total++
 		if r.ready {
 			c.counts.ready++
@@ -305,10 +298,10 @@ func holdsBefore(a, b *v1alpha1.Department) bool {
 	return v1alpha1.ClaimsBefore(a, b)
 }
 
-// displayOrder is the Department's spec.displayOrder, or "1" when it leaves it to the remote
-// department (what a create sends).
+// displayOrder is the Department's spec.displayOrder, or, when it leaves it to the remote
+// department, what a create sends to WORKPLACE.
 func displayOrder(d *v1alpha1.Department) string {
-	return cmp.Or(d.Spec.DisplayOrder, "1")
+	return cmp.Or(d.Spec.DisplayOrder, ncpprovider.DefaultDisplayOrder)
 }
 
 // sortNodes orders siblings as the remote chart does: by display order, as a number, then by
@@ -319,7 +312,7 @@ func sortNodes(nodes []*node) {
 			return strings.Compare(a.key, b.key)
 		}
 		return cmp.Or(
-			compareDecimal(a.order, b.order),
+			a.order.Compare(b.order),
 			strings.Compare(a.dept.Spec.Name, b.dept.Spec.Name),
 			strings.Compare(a.key, b.key),
 			strings.Compare(a.dept.Name, b.dept.Name),

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -117,6 +116,9 @@ func TakesOver(dept *v1alpha1.Department) bool {
 // writeStatus records o on dept's status, with one patch and none when nothing changed.
 func (r *DepartmentReconciler) writeStatus(ctx context.Context, before, dept *v1alpha1.Department, o outcome) (ctrl.Result, error) {
 	changed := recordOutcome(r.Recorder, dept, o)
+	if !o.keepCondition {
+		dept.Status.DriftedFields = o.drift.Strings()
+	}
 	if o.synced {
 		dept.Status.ExternalKey = dept.Key()
 		dept.Status.ParentExternalKey = cmp.Or(dept.Spec.ParentExternalKey, v1alpha1.TopLevelParentKey)
@@ -494,11 +496,7 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 		if err != nil {
 			return err
 		}
-		diff := d.diff
-		if len(diff) == 0 {
-			diff = []string{"adopted"}
-		}
-		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated remote department %q: %s", key, strings.Join(diff, ", "))
+		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated remote department %q: %s", key, cmp.Or(d.diff.String(), "adopted"))
 	case actDelete:
 		if err := conn.Departments.Delete(ctx, d.desired); err != nil {
 			return err
