@@ -149,7 +149,7 @@ type planInput struct {
 func planOrganization(in planInput) organizationPlan {
 	org := in.org
 	p := organizationPlan{
-		Namespace: org.Namespace, Name: org.Name, Provider: string(cmp.Or(org.Spec.Provider, v1alpha1.ProviderNCP)),
+		Namespace: org.Namespace, Name: org.Name, Provider: string(provider.Of(org)),
 		Paused: v1alpha1.IsPaused(org), Observe: org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
 		RemoteDepartments: len(in.remote), Changes: []planChange{}, Adopted: []string{}, Waiting: []planWait{},
 		Unsupported: []planUnsupported{},

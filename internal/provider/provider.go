@@ -192,25 +192,26 @@ type Mux map[v1alpha1.Provider]Connector
 
 // Connect connects with the Connector of org's provider.
 func (m Mux) Connect(ctx context.Context, org *v1alpha1.Organization, credentials map[string][]byte) (*Connection, error) {
-	c, ok := m[providerOf(org)]
+	c, ok := m[Of(org)]
 	if !ok {
-		return nil, fmt.Errorf("%w: provider %q is not supported by this manager", ErrInvalid, providerOf(org))
+		return nil, fmt.Errorf("%w: provider %q is not supported by this manager", ErrInvalid, Of(org))
 	}
 	conn, err := c.Connect(ctx, org, credentials)
 	if err != nil {
 		return nil, err
 	}
-	return Instrument(string(providerOf(org)), conn), nil
+	return Instrument(string(Of(org)), conn), nil
 }
 
 // Forget forgets org in the Connector of its provider.
 func (m Mux) Forget(org *v1alpha1.Organization) {
-	if c, ok := m[providerOf(org)]; ok {
+	if c, ok := m[Of(org)]; ok {
 		c.Forget(org)
 	}
 }
 
-func providerOf(org *v1alpha1.Organization) v1alpha1.Provider {
+// Of is the provider an Organization names: spec.provider, NCP when it is empty.
+func Of(org *v1alpha1.Organization) v1alpha1.Provider {
 	if org.Spec.Provider == "" {
 		return v1alpha1.ProviderNCP
 	}
