@@ -48,14 +48,14 @@ func (d *departments) Create(ctx context.Context, desired provider.Department) (
 	if _, err := d.client.CreateDepartment(ctx, d.companyID, toRemote(desired)); err != nil {
 		return provider.Department{}, classify(err)
 	}
-	return desired, nil
+	return d.WithDefaults(desired), nil
 }
 
 func (d *departments) Update(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	if _, err := d.client.UpdateDepartment(ctx, d.companyID, toRemote(desired)); err != nil {
 		return provider.Department{}, classify(err)
 	}
-	return desired, nil
+	return d.WithDefaults(desired), nil
 }
 
 func (d *departments) Delete(ctx context.Context, target provider.Department) error {
@@ -66,7 +66,7 @@ func (d *departments) Delete(ctx context.Context, target provider.Department) er
 }
 
 // toRemote maps the neutral department to WORKPLACE's fields, with WORKPLACE's defaults for those
-// it leaves empty. The leader is sent back as the desired state carries it (as listed): the edit
+// it leaves empty (Create and Update return them too: what was written). The leader is sent back as the desired state carries it (as listed): the edit
 // may replace the whole department.
 func toRemote(in provider.Department) ncpapi.Department {
 	in = Conventions{}.WithDefaults(in)

@@ -44,14 +44,26 @@ func TestDiffComparesAsWorkplaceMeansIt(t *testing.T) {
 	}
 }
 
-// A department whose Department and listing give no display order is created or updated with
-// WORKPLACE's default; the neutral form carries none, so that plan and status show none.
-func TestToRemoteSendsTheDefaultDisplayOrder(t *testing.T) {
-	if got := toRemote(provider.Department{Key: "hq", Name: "HQ"}).DisplayOrder; got != DefaultDisplayOrder {
-		t.Fatalf("display order sent = %q, want %q", got, DefaultDisplayOrder)
-	}
-	if got := toRemote(provider.Department{Key: "hq", Name: "HQ", DisplayOrder: "2.5"}).DisplayOrder; got != "2.5" {
-		t.Fatalf("display order sent = %q, want 2.5", got)
+// A department whose Department and listing give no display order is created with WORKPLACE's
+// default, which Create returns as written; the neutral desired state carries none, so that plan
+// and status show none.
+func TestCreateSendsTheDefaultDisplayOrder(t *testing.T) {
+	fake := ncpfake.NewServer(ncpfake.Options{AccessKey: testAK, SecretKey: testSK, CompanyIDs: []string{"company-1"}})
+	t.Cleanup(fake.Close)
+	conn := connectTo(t, fake.URL())
+	for key, order := range map[string]string{"hq": "", "eng": "2.5"} {
+		created, err := conn.Departments.Create(context.Background(), provider.Department{Key: key, Name: key, DisplayOrder: order})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := order
+		if want == "" {
+			want = DefaultDisplayOrder
+		}
+		stored, _ := fake.Department("company-1", key)
+		if created.DisplayOrder != want || !ncpapi.EqualDisplayOrder(stored.DisplayOrder, want) {
+			t.Errorf("%s: created with display order %q, stored %q; want %q", key, created.DisplayOrder, stored.DisplayOrder, want)
+		}
 	}
 }
 
