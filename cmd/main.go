@@ -20,36 +20,24 @@ import (
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
-	"github.com/orgsync/orgsync/internal/httpretry"
-	"github.com/orgsync/orgsync/internal/provider"
-	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
-	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
+	"github.com/orgsync/orgsync/internal/provider/remoteflags"
 )
 
 func main() {
 	var metrics metricsFlags
 	var (
-		probeAddr, pprofAddr          string
-		leaderElect                   bool
-		leaderNamespace               string
-		leaseDuration, renewDeadline  time.Duration
-		retryPeriod                   time.Duration
-		syncPeriod                    time.Duration
-		deletionGrace                 time.Duration
-		maxConcurrent                 int
-		ncpWorkplace, ncpOrganization string
-		ncpQPS                        float64
-		ncpBurst                      int
-		ncpTimeout                    time.Duration
-		hwOrganizations               string
-		hwQPS                         float64
-		hwBurst                       int
-		hwTimeout                     time.Duration
-		hwAllowedDomains              string
-		allowInsecure                 bool
-		watchNamespaces               string
-		watchSelector                 string
-		watchSecrets                  bool
+		probeAddr, pprofAddr         string
+		leaderElect                  bool
+		leaderNamespace              string
+		leaseDuration, renewDeadline time.Duration
+		retryPeriod                  time.Duration
+		syncPeriod                   time.Duration
+		deletionGrace                time.Duration
+		maxConcurrent                int
+		remote                       remoteflags.Options
+		watchNamespaces              string
+		watchSelector                string
+		watchSecrets                 bool
 	)
 	flag.StringVar(&metrics.addr, "metrics-bind-address", "",
 		"Address the metrics endpoint binds to; empty (default): "+defaultSecureMetricsAddr+", or "+defaultInsecureMetricsAddr+" with --metrics-secure=false; 0 disables it.")
@@ -69,18 +57,7 @@ func main() {
 	flag.DurationVar(&deletionGrace, "deletion-grace", controller.DefaultDeletionGrace,
 		"How long after the last Department deletion of an Organization its Departments wait before deleting their remote departments, so that an Organization (deletionPolicy Orphan) deleted with them is seen first.")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "Departments reconciled in parallel.")
-	flag.StringVar(&ncpWorkplace, "ncp-workplace-endpoint", "", "Base URL replacing the site's WORKPLACE host, e.g. http://127.0.0.1:18080 for bin/fakencp.")
-	flag.StringVar(&ncpOrganization, "ncp-organization-endpoint", "", "Base URL replacing the site's NCP Organization host.")
-	flag.Float64Var(&ncpQPS, "ncp-qps", 10, "Requests per second to NCP for each Organization.")
-	flag.IntVar(&ncpBurst, "ncp-burst", 20, "Burst of requests to NCP for each Organization.")
-	flag.DurationVar(&ncpTimeout, "ncp-request-timeout", 30*time.Second, "Timeout of one HTTP request to NCP.")
-	flag.StringVar(&hwOrganizations, "huaweicloud-organizations-endpoint", "", "Base URL replacing the Huawei Cloud Organizations endpoint when an Organization sets none.")
-	flag.Float64Var(&hwQPS, "huaweicloud-qps", 10, "Requests per second to each Huawei Cloud service for each Organization.")
-	flag.IntVar(&hwBurst, "huaweicloud-burst", 20, "Burst of requests to each Huawei Cloud service for each Organization.")
-	flag.DurationVar(&hwTimeout, "huaweicloud-request-timeout", 30*time.Second, "Timeout of one HTTP request to Huawei Cloud (OneAccess, Organizations).")
-	flag.StringVar(&hwAllowedDomains, "huaweicloud-allowed-domains", defaultHuaweiDomains,
-		"Comma-separated hosts (or *.domain wildcards) an Organization's oneAccessDomain and organizationsEndpoint may name: they receive its credentials.")
-	flag.BoolVar(&allowInsecure, "allow-insecure-endpoints", false, "Allow plain http:// endpoints (the fake clouds, local demos); credentials then cross the network in clear text.")
+	remote.Register(flag.CommandLine)
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces whose Organizations and Departments this manager reconciles; empty: every namespace.")
 	flag.StringVar(&watchSelector, "watch-label-selector", "",
 		"Label selector of the Organizations and Departments this manager reconciles (one shard of several, e.g. sharding.orgsync.dev/key=shard1); each shard elects its own leader.")
@@ -90,16 +67,9 @@ func main() {
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	if err := validateFlags(limits{
-		syncPeriod: syncPeriod, deletionGrace: deletionGrace, maxConcurrent: maxConcurrent, ncpQPS: ncpQPS, ncpBurst: ncpBurst,
-		ncpTimeout: ncpTimeout, hwQPS: hwQPS, hwBurst: hwBurst, hwTimeout: hwTimeout,
+		syncPeriod: syncPeriod, deletionGrace: deletionGrace, maxConcurrent: maxConcurrent,
 		leaseDuration: leaseDuration, renewDeadline: renewDeadline, retryPeriod: retryPeriod,
-	}, endpoints{
-		allowInsecure: allowInsecure, hwAllowedDomains: hwAllowedDomains,
-		urls: map[string]string{
-			"ncp-workplace-endpoint": ncpWorkplace, "ncp-organization-endpoint": ncpOrganization,
-			"huaweicloud-organizations-endpoint": hwOrganizations,
-		},
-	}); err != nil {
+	}, remote); err != nil {
 		fmt.Fprintln(os.Stderr, "orgsync:", err)
 		os.Exit(2)
 	}
@@ -148,21 +118,9 @@ func main() {
 		os.Exit(1)
 	}
 
-	connectors := provider.Mux{
-		v1alpha1.ProviderNCP: ncpprovider.NewConnector(ncpprovider.Options{
-			WorkplaceEndpoint:    ncpWorkplace,
-			OrganizationEndpoint: ncpOrganization,
-			ClientOptions:        provider.ClientOptions{QPS: ncpQPS, Burst: ncpBurst, RequestTimeout: ncpTimeout},
-		}),
-		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
-			OrganizationsEndpoint: hwOrganizations,
-			Endpoints:             httpretry.EndpointPolicy{AllowedDomains: splitList(hwAllowedDomains), AllowInsecure: allowInsecure},
-			ClientOptions:         provider.ClientOptions{QPS: hwQPS, Burst: hwBurst, RequestTimeout: hwTimeout},
-		}),
-	}
 	ctx := ctrl.SetupSignalHandler()
 	if err := controller.Setup(ctx, mgr, controller.Options{
-		Connector:               connectors,
+		Connector:               remote.Connectors(nil),
 		SyncPeriod:              syncPeriod,
 		DeletionGrace:           deletionGrace,
 		MaxConcurrentReconciles: maxConcurrent,

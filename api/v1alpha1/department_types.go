@@ -4,7 +4,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// TopLevelParentKey is how WORKPLACE names the parent of a top-level department.
+// TopLevelParentKey is status.parentExternalKey of a department synced at the top level. It is
+// the API's marker, not a remote system's: each provider maps the top level to its own.
 const TopLevelParentKey = "#"
 
 // LocalizedName is a department's name in one language: 1 to 100 characters, no control characters or line breaks.
@@ -123,6 +124,12 @@ type DepartmentStatus struct {
 	// remote system, or made by hand first).
 	// +optional
 	Adopted bool `json:"adopted,omitempty"`
+	// driftedFields are, while Ready is False with reason Drifted (managementPolicy Observe), the
+	// spec fields the remote department holds differently, compared as its provider means them;
+	// empty when the remote department does not exist, and whenever the Department is not Drifted.
+	// +listType=set
+	// +optional
+	DriftedFields []string `json:"driftedFields,omitempty"`
 	// observedGeneration is the generation the status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`

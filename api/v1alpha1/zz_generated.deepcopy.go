@@ -162,6 +162,11 @@ func (in *DepartmentStatus) DeepCopyInto(out *DepartmentStatus) {
 		in, out := &in.LastSyncTime, &out.LastSyncTime
 		*out = (*in).DeepCopy()
 	}
+	if in.DriftedFields != nil {
+		in, out := &in.DriftedFields, &out.DriftedFields
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.Conditions != nil {
 		in, out := &in.Conditions, &out.Conditions
 		*out = make([]v1.Condition, len(*in))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -10,6 +9,8 @@ import (
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/decision"
+	"github.com/orgsync/orgsync/internal/provider"
+	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
 )
 
 // reasonPending is the reason tree reports for a Department the manager has not reported on
@@ -68,24 +69,16 @@ type drift struct {
 	fields []string
 }
 
-// The manager's Drifted messages (internal/controller/department_decide.go).
-var (
-	driftFieldsPattern = regexp.MustCompile(`differs in (.+?) \(managementPolicy Observe`)
-	driftAbsentPattern = regexp.MustCompile(`does not exist \(managementPolicy Observe`)
-)
-
-// driftOf reads the drift out of a Drifted condition's message; nil when it names none.
-func driftOf(r readiness) *drift {
+// driftOf is the drift a Drifted condition reports, with the fields the manager records in
+// status.driftedFields: none means the remote department does not exist.
+func driftOf(r readiness, fields []string) *drift {
 	if r.reason != v1alpha1.ReasonDrifted {
 		return nil
 	}
-	if driftAbsentPattern.MatchString(r.message) {
+	if len(fields) == 0 {
 		return &drift{absent: true}
 	}
-	if m := driftFieldsPattern.FindStringSubmatch(r.message); m != nil {
-		return &drift{fields: strings.Split(m[1], ", ")}
-	}
-	return nil
+	return &drift{fields: fields}
 }
 
 // remoteState is what the cluster's data says of a parent key that no Department holds.
@@ -113,7 +106,7 @@ type node struct {
 	children []*node
 	// inCycle: the node is in a parentExternalKey cycle (decision.Cycles).
 	inCycle bool
-	order   decimal
+	order   provider.DisplayOrder
 }
 
 // cycle is a loop of Departments whose parentExternalKeys lead back to themselves.
@@ -165,7 +158,7 @@ func buildChart(org *v1alpha1.Organization, depts []v1alpha1.Department) *chart 
 		}
 		r := readinessOf(d.Status.Conditions, d.Generation)
 		nodes = append(nodes, node{dept: d, key: d.Key(), parentKey: d.Spec.ParentExternalKey,
-			readiness: r, drift: driftOf(r), order: parseDecimal(displayOrder(d))})
+			readiness: r, drift: driftOf(r, d.Status.DriftedFields), order: provider.ParseDisplayOrder(displayOrder(d))})
 		c.counts.total++
 		if r.ready {
 			c.counts.ready++
@@ -263,10 +256,10 @@ func remoteStateOf(parent *node) remoteState {
 	return state
 }
 
-// displayOrder is the Department's spec.displayOrder, or "1" when it leaves it to the remote
-// department (what a create sends).
+// displayOrder is the Department's spec.displayOrder, or, when it leaves it to the remote
+// department, what a create sends to WORKPLACE.
 func displayOrder(d *v1alpha1.Department) string {
-	return cmp.Or(d.Spec.DisplayOrder, "1")
+	return cmp.Or(d.Spec.DisplayOrder, ncpprovider.DefaultDisplayOrder)
 }
 
 // sortNodes orders siblings as the remote chart does: by display order, as a number, then by
@@ -277,7 +270,7 @@ func sortNodes(nodes []*node) {
 			return strings.Compare(a.key, b.key)
 		}
 		return cmp.Or(
-			compareDecimal(a.order, b.order),
+			a.order.Compare(b.order),
 			strings.Compare(a.dept.Spec.Name, b.dept.Spec.Name),
 			strings.Compare(a.key, b.key),
 			strings.Compare(a.dept.Name, b.dept.Name),

@@ -203,7 +203,7 @@ func (o *exportOptions) gather(ctx context.Context) (exportInput, provider.Depar
 		return exportInput{}, nil, err
 	}
 	return exportInput{
-		provider: exportProvider(org), organization: org.Name, namespace: org.Namespace,
+		provider: provider.Of(org), organization: org.Name, namespace: org.Namespace,
 		existing: existing, unmanagedOnly: o.unmanagedOnly,
 	}, departments, nil
 }
@@ -261,13 +261,6 @@ func (o *exportOptions) gatherExplicit(ctx context.Context) (exportInput, provid
 		return exportInput{}, nil, err
 	}
 	return in, departments, nil
-}
-
-func exportProvider(org *v1alpha1.Organization) v1alpha1.Provider {
-	if org.Spec.Provider == "" {
-		return v1alpha1.ProviderNCP
-	}
-	return org.Spec.Provider
 }
 
 // readCredentialsFile reads a Secret manifest (data or stringData) or KEY=VALUE lines (blank

@@ -15,8 +15,8 @@ import (
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/decision"
-	ncpapi "github.com/orgsync/orgsync/internal/ncp"
 	"github.com/orgsync/orgsync/internal/provider"
+	"github.com/orgsync/orgsync/internal/provider/vendors"
 )
 
 // departmentManifest is a Department as export writes it: the fields a user writes, no status
@@ -114,7 +114,7 @@ func buildManifests(in exportInput) exportResult {
 		}
 	}
 	bySiblingOrder := func(a, b string) int {
-		return cmp.Or(compareDecimal(parseDecimal(specs[a].DisplayOrder), parseDecimal(specs[b].DisplayOrder)), strings.Compare(a, b))
+		return cmp.Or(provider.CompareDisplayOrder(specs[a].DisplayOrder, specs[b].DisplayOrder), strings.Compare(a, b))
 	}
 	visited := map[string]bool{}
 	var walk func(key string)
@@ -180,18 +180,18 @@ const (
 	maxEmailLength        = 100
 	maxDisplayOrderLength = 10
 	maxCategoryLength     = 64
-	// hwDefaultCategory is what OneAccess and the provider mean by an empty category.
-	hwDefaultCategory = "department"
 )
 
 // exportSpec is the spec of a Department that matches d for provider p, or the reasons no
-// Department can. It holds the fields p compares, and only those.
+// Department can. It holds the fields p's conventions export (provider.Conventions.Export), and
+// only those, checked against the CRD's limits.
 func exportSpec(p v1alpha1.Provider, organization string, d provider.Department) (v1alpha1.DepartmentSpec, []string) {
 	spec := v1alpha1.DepartmentSpec{
 		OrganizationRef:   v1alpha1.LocalObjectReference{Name: organization},
 		Name:              d.Name,
 		ParentExternalKey: d.ParentKey,
 	}
+	vendors.For(p).Export(d, &spec)
 	var reasons []string
 	reasons = append(reasons, keyProblems("key", d.Key, false)...)
 	reasons = append(reasons, keyProblems("parent key", d.ParentKey, true)...)
@@ -199,44 +199,33 @@ func exportSpec(p v1alpha1.Provider, organization string, d provider.Department)
 		reasons = append(reasons, "it is its own parent")
 	}
 	reasons = append(reasons, nameProblems(d.Name)...)
-	switch p {
-	case v1alpha1.ProviderHuaweiCloud:
-		// OneAccess units have a name, a parent and a category only (the provider's Diff).
-		if d.Category != "" && d.Category != hwDefaultCategory {
-			spec.Category = d.Category
-			if utf8.RuneCountInString(d.Category) > maxCategoryLength || !categoryPattern.MatchString(d.Category) {
-				reasons = append(reasons, fmt.Sprintf("category %q is not 1 to %d ASCII letters, digits, _ or -", d.Category, maxCategoryLength))
-			}
-		}
-	default:
-		// A field left blank remotely is left out: the Department does not manage it, so it is
-		// no difference and a value set in WORKPLACE later is kept.
-		if d.EmailAddress != "" {
-			spec.EmailAddress = new(d.EmailAddress)
-		}
-		if d.ExternalEmailReceive != nil && *d.ExternalEmailReceive {
-			spec.ExternalEmailReceive = new(true)
-		}
-		if len(d.I18nNames) > 0 {
-			spec.I18nNames = make(map[string]v1alpha1.LocalizedName, len(d.I18nNames))
-			for locale, name := range d.I18nNames {
-				spec.I18nNames[locale] = v1alpha1.LocalizedName(name)
-			}
-		}
-		reasons = append(reasons, i18nProblems(d.I18nNames)...)
-		if utf8.RuneCountInString(d.EmailAddress) > maxEmailLength || !emailPattern.MatchString(d.EmailAddress) {
-			reasons = append(reasons, fmt.Sprintf("e-mail address %q is not an address of at most %d characters", d.EmailAddress, maxEmailLength))
-		}
-		if d.DisplayOrder == "" {
-			break // none to manage: the Department leaves it as it is
-		}
-		order, ok := exportDisplayOrder(d.DisplayOrder)
+	reasons = append(reasons, exportedFieldProblems(&spec)...)
+	return spec, reasons
+}
+
+// exportedFieldProblems checks the fields a provider exported against the CRD's limits, and
+// spells a display order the CRD cannot hold as it is in its shortest form.
+func exportedFieldProblems(spec *v1alpha1.DepartmentSpec) []string {
+	var reasons []string
+	if c := spec.Category; c != "" && (utf8.RuneCountInString(c) > maxCategoryLength || !categoryPattern.MatchString(c)) {
+		reasons = append(reasons, fmt.Sprintf("category %q is not 1 to %d ASCII letters, digits, _ or -", c, maxCategoryLength))
+	}
+	plain := make(map[string]string, len(spec.I18nNames))
+	for locale, name := range spec.I18nNames {
+		plain[locale] = string(name)
+	}
+	reasons = append(reasons, i18nProblems(plain)...)
+	if e := spec.EmailAddress; e != nil && (utf8.RuneCountInString(*e) > maxEmailLength || !emailPattern.MatchString(*e)) {
+		reasons = append(reasons, fmt.Sprintf("e-mail address %q is not an address of at most %d characters", *e, maxEmailLength))
+	}
+	if remote := spec.DisplayOrder; remote != "" {
+		order, ok := exportDisplayOrder(remote)
 		if !ok {
-			reasons = append(reasons, fmt.Sprintf("display order %q is not a decimal of at most %d characters without a sign", d.DisplayOrder, maxDisplayOrderLength))
+			reasons = append(reasons, fmt.Sprintf("display order %q is not a decimal of at most %d characters without a sign", remote, maxDisplayOrderLength))
 		}
 		spec.DisplayOrder = order
 	}
-	return spec, reasons
+	return reasons
 }
 
 func keyProblems(what, key string, optional bool) []string {
@@ -289,19 +278,18 @@ func i18nProblems(names map[string]string) []string {
 // exportDisplayOrder is remote as the CRD can hold it: as it is, or in its shortest decimal spelling
 // ("0002.50" is 2.5 to WORKPLACE).
 func exportDisplayOrder(remote string) (string, bool) {
-	d := parseDecimal(remote)
-	if !d.valid || d.negative {
+	fits := func(order string) bool {
+		return len(order) <= maxDisplayOrderLength && displayOrderPattern.MatchString(order)
+	}
+	if fits(remote) {
+		return remote, true
+	}
+	parsed := provider.ParseDisplayOrder(remote)
+	order, number := parsed.Shortest()
+	if !number || parsed.Negative() {
 		return remote, false
 	}
-	order := d.integer
-	if d.fraction != "" {
-		order += "." + d.fraction
-	}
-	if len(remote) <= maxDisplayOrderLength && displayOrderPattern.MatchString(remote) {
-		order = remote
-	}
-	ok := len(order) <= maxDisplayOrderLength && displayOrderPattern.MatchString(order) && ncpapi.EqualDisplayOrder(order, remote)
-	return order, ok
+	return order, fits(order)
 }
 
 // maxGeneratedBase is how much of a key a generated name keeps before its hash.

@@ -111,10 +111,10 @@ func TestExportDirGolden(t *testing.T) {
 func TestExportMatchesProviderDiff(t *testing.T) {
 	cases := map[v1alpha1.Provider]struct {
 		chart []provider.Department
-		diff  func(desired, observed provider.Department) []string
+		diff  func(desired, observed provider.Department) provider.Fields
 	}{
-		v1alpha1.ProviderNCP:         {generatedChart(300, v1alpha1.ProviderNCP), ncpprovider.Diff},
-		v1alpha1.ProviderHuaweiCloud: {generatedChart(300, v1alpha1.ProviderHuaweiCloud), hwprovider.Diff},
+		v1alpha1.ProviderNCP:         {generatedChart(300, v1alpha1.ProviderNCP), ncpprovider.Conventions{}.Diff},
+		v1alpha1.ProviderHuaweiCloud: {generatedChart(300, v1alpha1.ProviderHuaweiCloud), hwprovider.Conventions{}.Diff},
 	}
 	for p, tc := range cases {
 		res := buildManifests(exportInput{provider: p, organization: "acme", remote: tc.chart})

@@ -69,6 +69,11 @@ func notReady(reason, message string) deptOption {
 	}
 }
 
+// drifted records the fields a Drifted Department's remote department holds differently.
+func drifted(fields ...string) deptOption {
+	return func(d *v1alpha1.Department) { d.Status.DriftedFields = fields }
+}
+
 // noStatus leaves the Department as the manager has not seen it yet.
 func noStatus() deptOption {
 	return func(d *v1alpha1.Department) { d.Status.Conditions = []metav1.Condition{} }
@@ -117,7 +122,8 @@ func fixtureChart() (*v1alpha1.Organization, []v1alpha1.Department) {
 		department("finance", "Finance", "acme", order("02"), externalKey("fin-01")),
 		department("sales-seoul", "Seoul", "sales", order("1.5")),
 		department("sales-busan", "Busan", "sales", order("1.25"),
-			notReady(v1alpha1.ReasonDrifted, `remote department "sales-busan" differs in name, displayOrder (managementPolicy Observe: not updating it)`)),
+			notReady(v1alpha1.ReasonDrifted, `remote department "sales-busan" differs in name, displayOrder (managementPolicy Observe: not updating it)`),
+			drifted("name", "displayOrder")),
 		department("sales-jeju", "Jeju", "sales", order("3"),
 			notReady(v1alpha1.ReasonDrifted, `remote department "sales-jeju" does not exist (managementPolicy Observe: not creating it)`)),
 		department("rnd-lab", "Lab", "rnd",

@@ -42,7 +42,7 @@ func BenchmarkPlan10000(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		p := planOrganization(planInput{org: planOrg(budgetOf(10000)), desired: desired, cluster: cluster, prune: true,
-			remote: remote, diff: ncpprovider.Diff, now: planNow})
+			remote: remote, diff: ncpprovider.Conventions{}.Diff, now: planNow})
 		if len(p.Changes) < 2000 {
 			b.Fatalf("%d changes", len(p.Changes))
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/orgsync/orgsync/internal/controller"
 	"github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/provider"
+	"github.com/orgsync/orgsync/internal/provider/vendors"
 )
 
 // The plan engine: from the Departments an apply would leave in the cluster and a listing of the
@@ -137,7 +138,7 @@ type planInput struct {
 	// prune: the cluster's Departments of org that the manifests lack would be deleted.
 	prune  bool
 	remote []provider.Department
-	diff   func(desired, observed provider.Department) []string
+	diff   func(desired, observed provider.Department) provider.Fields
 	// unsupported is the provider's Departments.Unsupported; nil allows every change.
 	unsupported func(desired, observed provider.Department) error
 	now         time.Time
@@ -149,7 +150,7 @@ func planOrganization(in planInput) organizationPlan {
 	org := in.org
 	state := decision.OrganizationOf(org.Name, org)
 	p := organizationPlan{
-		Namespace: org.Namespace, Name: org.Name, Provider: string(cmp.Or(org.Spec.Provider, v1alpha1.ProviderNCP)),
+		Namespace: org.Namespace, Name: org.Name, Provider: string(provider.Of(org)),
 		Paused: state.Paused, Observe: state.ObserveOnly,
 		RemoteDepartments: len(in.remote), Changes: []planChange{}, Adopted: []string{}, Waiting: []planWait{},
 		Unsupported: []planUnsupported{},
@@ -420,76 +421,57 @@ func afterApply(in planInput) []v1alpha1.Department {
 	return out
 }
 
-// syncChange describes a create or an update the manager would send.
+// syncChange describes a create or an update the manager would send, with the values as the
+// remote system reads them: a create's with the defaults it writes for what the Department leaves
+// empty, an update's with what an empty value means (OneAccess's units without a category are
+// departments).
 func syncChange(d *v1alpha1.Department, dec controller.PlanDecision, old provider.Department, adopt bool, providerName string) planChange {
 	c := planChange{Key: d.Key(), Department: d.Name, Adopt: adopt}
+	conventions := vendors.For(v1alpha1.Provider(providerName))
 	if dec.Action == controller.PlanCreate {
 		c.Action = actionCreate
+		created := conventions.WithDefaults(dec.Desired)
 		for _, f := range departmentFields {
-			if !heldBy(providerName, f.name) {
-				continue
-			}
-			v := f.value(dec.Desired)
-			if f.name == "category" {
-				v = cmp.Or(dec.Desired.Category, "department")
-			}
-			if !isZero(v) {
-				c.Fields = append(c.Fields, fieldChange{Field: f.name, New: v})
+			if v := f.value(created); conventions.Holds(f.name) && !isZero(v) {
+				c.Fields = append(c.Fields, fieldChange{Field: string(f.name), New: v})
 			}
 		}
 		return c
 	}
 	c.Action = actionUpdate
-	if slices.Contains(dec.Diff, "parentExternalKey") {
+	if slices.Contains(dec.Diff, provider.FieldParent) {
 		c.Action = actionMove
 	}
+	before, after := conventions.WithDefaults(old), conventions.WithDefaults(dec.Desired)
 	for _, name := range dec.Diff {
 		f := fieldNamed(name)
-		oldValue, newValue := f.value(old), f.value(dec.Desired)
-		if name == "category" {
-			// OneAccess's units without a category are departments.
-			oldValue, newValue = cmp.Or(oldValue.(string), "department"), cmp.Or(newValue.(string), "department")
-		}
-		c.Fields = append(c.Fields, fieldChange{Field: name, Old: oldValue, New: newValue})
+		c.Fields = append(c.Fields, fieldChange{Field: string(name), Old: f.value(before), New: f.value(after)})
 	}
 	return c
 }
 
 // departmentField reads one field of a remote department, named as the providers' Diff names it.
 type departmentField struct {
-	name  string
+	name  provider.Field
 	value func(provider.Department) any
 }
 
 var departmentFields = []departmentField{
-	{"name", func(d provider.Department) any { return d.Name }},
-	{"parentExternalKey", func(d provider.Department) any { return d.ParentKey }},
-	{"i18nNames", func(d provider.Department) any {
+	{provider.FieldName, func(d provider.Department) any { return d.Name }},
+	{provider.FieldParent, func(d provider.Department) any { return d.ParentKey }},
+	{provider.FieldI18nNames, func(d provider.Department) any {
 		if len(d.I18nNames) == 0 {
 			return nil
 		}
 		return maps.Clone(d.I18nNames)
 	}},
-	{"emailAddress", func(d provider.Department) any { return d.EmailAddress }},
-	{"externalEmailReceive", func(d provider.Department) any { return d.ExternalEmailReceive != nil && *d.ExternalEmailReceive }},
-	{"displayOrder", func(d provider.Department) any { return d.DisplayOrder }},
-	{"category", func(d provider.Department) any { return d.Category }},
+	{provider.FieldEmailAddress, func(d provider.Department) any { return d.EmailAddress }},
+	{provider.FieldExternalEmailReceive, func(d provider.Department) any { return d.ExternalEmailReceive != nil && *d.ExternalEmailReceive }},
+	{provider.FieldDisplayOrder, func(d provider.Department) any { return d.DisplayOrder }},
+	{provider.FieldCategory, func(d provider.Department) any { return d.Category }},
 }
 
-// heldBy reports whether the provider holds the field: OneAccess units have a name, a parent and
-// a category; WORKPLACE departments have all the others and no category.
-func heldBy(providerName, field string) bool {
-	huawei := providerName == string(v1alpha1.ProviderHuaweiCloud)
-	switch field {
-	case "name", "parentExternalKey":
-		return true
-	case "category":
-		return huawei
-	}
-	return !huawei
-}
-
-func fieldNamed(name string) departmentField {
+func fieldNamed(name provider.Field) departmentField {
 	for _, f := range departmentFields {
 		if f.name == name {
 			return f

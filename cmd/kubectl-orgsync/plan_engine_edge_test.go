@@ -29,7 +29,7 @@ func TestPlanOfADeepChain(t *testing.T) {
 	done := make(chan organizationPlan, 1)
 	start := time.Now()
 	go func() {
-		done <- planOrganization(planInput{org: planOrg(), desired: desired, prune: true, diff: ncpprovider.Diff, now: planNow})
+		done <- planOrganization(planInput{org: planOrg(), desired: desired, prune: true, diff: ncpprovider.Conventions{}.Diff, now: planNow})
 	}()
 	var p organizationPlan
 	select {
@@ -66,7 +66,7 @@ func TestPlanOfADeepChainPruned(t *testing.T) {
 	done := make(chan organizationPlan, 1)
 	start := time.Now()
 	go func() {
-		done <- planOrganization(planInput{org: org, cluster: cluster, remote: remote, prune: true, diff: ncpprovider.Diff, now: planNow})
+		done <- planOrganization(planInput{org: org, cluster: cluster, remote: remote, prune: true, diff: ncpprovider.Conventions{}.Diff, now: planNow})
 	}()
 	var p organizationPlan
 	select {
@@ -94,7 +94,7 @@ func TestPlanPrunesTwoClaimantsOfOneKey(t *testing.T) {
 		cluster: []v1alpha1.Department{have("keep", "Keep", ""), have("x-old", "X", "", externalKey("x"), created(time.Hour)),
 			have("x-new", "X", "", externalKey("x"))},
 		remote: []provider.Department{remoteDept("keep", "Keep", ""), remoteDept("x", "X", "")},
-		prune:  true, diff: ncpprovider.Diff, now: planNow,
+		prune:  true, diff: ncpprovider.Conventions{}.Diff, now: planNow,
 	})
 	if got := brief(p); len(got) != 1 || got[0] != "delete x" || p.Budget.Deletes != 1 {
 		t.Errorf("plan: %q, %d deletes counted, want one delete of x", got, p.Budget.Deletes)

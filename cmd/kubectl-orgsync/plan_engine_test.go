@@ -157,7 +157,7 @@ func TestPlanOrganization(t *testing.T) {
 		cluster  []v1alpha1.Department
 		remote   []provider.Department
 		keep     bool // --prune=false
-		diff     func(desired, observed provider.Department) []string
+		diff     func(desired, observed provider.Department) provider.Fields
 		want     []string
 		unmanged int
 	}{
@@ -339,10 +339,11 @@ func TestPlanOrganization(t *testing.T) {
 			want:    []string{`update b name="B"->"B&B"`, "wait a InvalidSpec"},
 		},
 		"Huawei Cloud compares names, parents and categories only": {
+			org:     planOrg(func(o *v1alpha1.Organization) { o.Spec.Provider = v1alpha1.ProviderHuaweiCloud }),
 			desired: []v1alpha1.Department{want("a", "A", "", order("5")), want("b", "B", "", func(d *v1alpha1.Department) { d.Spec.Category = "team" })},
 			cluster: []v1alpha1.Department{have("a", "A", ""), have("b", "B", "")},
 			remote:  []provider.Department{remoteDept("a", "A", ""), remoteDept("b", "B", "")},
-			diff:    hwprovider.Diff,
+			diff:    hwprovider.Conventions{}.Diff,
 			want:    []string{`update b category="department"->"team"`},
 		},
 		"fields a Department leaves unset are no change, whatever the remote department holds": {
@@ -367,7 +368,7 @@ func TestPlanOrganization(t *testing.T) {
 			desired: []v1alpha1.Department{want("a", "A", "")},
 			cluster: []v1alpha1.Department{have("a", "A", "")},
 			remote:  []provider.Department{{Key: "a", Name: "A", Category: "company"}},
-			diff:    hwprovider.Diff,
+			diff:    hwprovider.Conventions{}.Diff,
 			want:    nil,
 		},
 	}
@@ -379,7 +380,7 @@ func TestPlanOrganization(t *testing.T) {
 			}
 			diff := tc.diff
 			if diff == nil {
-				diff = ncpprovider.Diff
+				diff = ncpprovider.Conventions{}.Diff
 			}
 			p := planOrganization(planInput{org: org, desired: tc.desired, cluster: tc.cluster, prune: !tc.keep,
 				remote: tc.remote, diff: diff, now: planNow})
@@ -402,7 +403,7 @@ func TestPlanAMoveToTheTopLevelOnHuaweiCannotBeMade(t *testing.T) {
 		desired: []v1alpha1.Department{want("hq", "HQ", ""), want("eng", "Engineering", ""), want("ops", "Operations 2", "hq")},
 		cluster: []v1alpha1.Department{have("hq", "HQ", ""), have("eng", "Engineering", "hq"), have("ops", "Operations", "hq")},
 		remote:  []provider.Department{remoteDept("hq", "HQ", ""), remoteDept("eng", "Engineering", "hq"), remoteDept("ops", "Operations", "hq")},
-		prune:   true, diff: hwprovider.Diff, unsupported: hwprovider.Unsupported, now: planNow,
+		prune:   true, diff: hwprovider.Conventions{}.Diff, unsupported: hwprovider.Conventions{}.Unsupported, now: planNow,
 	})
 	if got, want := brief(p), []string{`update ops name="Operations"->"Operations 2"`, `cannot move eng parentExternalKey="hq"->(none)`}; !cmp.Equal(got, want) {
 		t.Errorf("plan = %q, want %q", got, want)
@@ -434,7 +435,7 @@ func TestPlanAMoveToTheTopLevelOnHuaweiCannotBeMade(t *testing.T) {
 		org: planOrg(), desired: []v1alpha1.Department{want("hq", "HQ", ""), want("eng", "Engineering", "")},
 		cluster: []v1alpha1.Department{have("hq", "HQ", ""), have("eng", "Engineering", "hq")},
 		remote:  []provider.Department{remoteDept("hq", "HQ", ""), remoteDept("eng", "Engineering", "hq")},
-		prune:   true, diff: ncpprovider.Diff, now: planNow,
+		prune:   true, diff: ncpprovider.Conventions{}.Diff, now: planNow,
 	})
 	if got := brief(ncp); !cmp.Equal(got, []string{`move eng parentExternalKey="hq"->(none)`}) || len(ncp.Unsupported) != 0 {
 		t.Errorf("NCP plan = %q", got)
@@ -445,7 +446,7 @@ func TestPlanFieldsOfAHuaweiCreate(t *testing.T) {
 	p := planOrganization(planInput{
 		org:     planOrg(func(o *v1alpha1.Organization) { o.Spec.Provider = v1alpha1.ProviderHuaweiCloud }),
 		desired: []v1alpha1.Department{want("a", "A", "", func(d *v1alpha1.Department) { d.Spec.Category = "team" })},
-		prune:   true, diff: hwprovider.Diff, now: planNow,
+		prune:   true, diff: hwprovider.Conventions{}.Diff, now: planNow,
 	})
 	if got := brief(p); !cmp.Equal(got, []string{`create a name="A" category="team"`}) {
 		t.Errorf("plan: %q", got)

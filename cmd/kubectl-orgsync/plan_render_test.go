@@ -48,14 +48,14 @@ func fixturePlans() []organizationPlan {
 			remoteDept("old-a-1", "Old A 1", "old-a"), remoteDept("kept", "Kept", ""),
 			remoteDept("blocked", "Blocked", ""), remoteDept("hand-made", "Hand made", "blocked"),
 		},
-		prune: true, diff: ncpprovider.Diff, now: planNow,
+		prune: true, diff: ncpprovider.Conventions{}.Diff, now: planNow,
 	})
 	beta := planOrganization(planInput{
 		org:     planOrg(func(o *v1alpha1.Organization) { o.Name = "beta" }),
 		desired: []v1alpha1.Department{want("b", "B", "", organizationRef("beta"))},
 		cluster: []v1alpha1.Department{have("b", "B", "", organizationRef("beta"))},
 		remote:  []provider.Department{remoteDept("b", "B", "")},
-		prune:   true, diff: ncpprovider.Diff, now: planNow,
+		prune:   true, diff: ncpprovider.Conventions{}.Diff, now: planNow,
 	})
 	// A Huawei Cloud chart whose manifests move a unit to the top level: that cannot be made.
 	gamma := planOrganization(planInput{
@@ -63,7 +63,7 @@ func fixturePlans() []organizationPlan {
 		desired: []v1alpha1.Department{want("unit", "Unit", "", organizationRef("gamma"))},
 		cluster: []v1alpha1.Department{have("hq", "HQ", "", organizationRef("gamma")), have("unit", "Unit", "hq", organizationRef("gamma"))},
 		remote:  []provider.Department{remoteDept("hq", "HQ", ""), remoteDept("unit", "Unit", "hq")},
-		diff:    hwprovider.Diff, unsupported: hwprovider.Unsupported, now: planNow,
+		diff:    hwprovider.Conventions{}.Diff, unsupported: hwprovider.Conventions{}.Unsupported, now: planNow,
 	})
 	return []organizationPlan{acme, beta, gamma}
 }

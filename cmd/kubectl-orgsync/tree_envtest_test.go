@@ -172,6 +172,9 @@ func TestTreeAgainstAControlPlane(t *testing.T) {
 					message = `remote department "` + f.name + `" matches the spec`
 				}
 				d.Status.Conditions = ready(f.reason, message, d.Generation)
+				if f.reason == v1alpha1.ReasonDrifted {
+					d.Status.DriftedFields = []string{"name"} // as its message says
+				}
 				if f.reason == v1alpha1.ReasonSynced {
 					d.Status.LastSyncTime = &now
 				}

@@ -112,33 +112,6 @@ func TestTreeOrdersSiblingsByDisplayOrderThenName(t *testing.T) {
 	}
 }
 
-func TestCompareDecimal(t *testing.T) {
-	ordered := []string{"-2", "-1.5", "0", "0.05", "0.5", "1", "1.25", "1.5", "2", "9.99", "10", "100.1", "abc", "x"}
-	for i := range ordered {
-		for j := range ordered {
-			got := compareDecimal(parseDecimal(ordered[i]), parseDecimal(ordered[j]))
-			if want := cmpInt(i, j); got != want {
-				t.Errorf("compare(%q, %q) = %d, want %d", ordered[i], ordered[j], got, want)
-			}
-		}
-	}
-	for _, same := range [][2]string{{"2", "2.0"}, {"02", "2"}, {"0", "-0"}, {"1.50", "1.5"}, {"0.5", ".5"}, {"+3", "3"}} {
-		if got := compareDecimal(parseDecimal(same[0]), parseDecimal(same[1])); got != 0 {
-			t.Errorf("compare(%q, %q) = %d, want 0 (one number)", same[0], same[1], got)
-		}
-	}
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 func TestTreeListsCyclesApart(t *testing.T) {
 	org := organization(0, 0)
 	depts := []v1alpha1.Department{
@@ -268,15 +241,21 @@ func TestReadiness(t *testing.T) {
 }
 
 func TestDriftOf(t *testing.T) {
-	for msg, want := range map[string]*drift{
-		`remote department "a" differs in name (managementPolicy Observe: not updating it)`:                              {fields: []string{"name"}},
-		`remote department "a" differs in name, parentExternalKey, category (managementPolicy Observe: not updating it)`: {fields: []string{"name", "parentExternalKey", "category"}},
-		`remote department "a" does not exist (managementPolicy Observe: not creating it)`:                               {absent: true},
-		`something else`: nil,
-	} {
-		got := driftOf(readiness{reason: v1alpha1.ReasonDrifted, message: msg})
-		if !cmp.Equal(got, want, cmp.AllowUnexported(drift{})) {
-			t.Errorf("%q: %+v, want %+v", msg, got, want)
+	cases := map[string]struct {
+		reason string
+		fields []string
+		want   *drift
+	}{
+		"one field":              {v1alpha1.ReasonDrifted, []string{"name"}, &drift{fields: []string{"name"}}},
+		"several":                {v1alpha1.ReasonDrifted, []string{"name", "parentExternalKey", "category"}, &drift{fields: []string{"name", "parentExternalKey", "category"}}},
+		"none: absent":           {v1alpha1.ReasonDrifted, nil, &drift{absent: true}},
+		"not Drifted":            {v1alpha1.ReasonSynced, nil, nil},
+		"fields of another kind": {v1alpha1.ReasonRemoteError, []string{"name"}, nil},
+	}
+	for name, tc := range cases {
+		got := driftOf(readiness{reason: tc.reason}, tc.fields)
+		if !cmp.Equal(got, tc.want, cmp.AllowUnexported(drift{})) {
+			t.Errorf("%s: %+v, want %+v", name, got, tc.want)
 		}
 	}
 }

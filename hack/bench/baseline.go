@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/orgsync/orgsync/internal/ncp"
+	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
 )
 
 // workers is the concurrency of the remote baseline, the manager's
@@ -43,7 +44,7 @@ func remoteBaseline(ctx context.Context, c chart, fakeURL, companyID string, lim
 					ExternalKey:       d.key,
 					Name:              "Department " + d.key,
 					ParentExternalKey: parent,
-					DisplayOrder:      "1",
+					DisplayOrder:      ncpprovider.DefaultDisplayOrder, // as the manager creates one
 				})
 				if err != nil {
 					return fmt.Errorf("remote baseline: creating %s: %w", d.key, err)

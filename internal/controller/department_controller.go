@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -119,6 +118,9 @@ func TakesOver(dept *v1alpha1.Department) bool {
 // writeStatus records o on dept's status, with one patch and none when nothing changed.
 func (r *DepartmentReconciler) writeStatus(ctx context.Context, before, dept *v1alpha1.Department, o outcome) (ctrl.Result, error) {
 	changed := recordOutcome(r.Recorder, dept, o)
+	if !o.keepCondition {
+		dept.Status.DriftedFields = o.drift.Strings()
+	}
 	if o.synced {
 		dept.Status.ExternalKey = dept.Key()
 		dept.Status.ParentExternalKey = cmp.Or(dept.Spec.ParentExternalKey, v1alpha1.TopLevelParentKey)
@@ -466,11 +468,7 @@ func (r *DepartmentReconciler) apply(ctx context.Context, dept *v1alpha1.Departm
 		// The chart shows the write until a listing replaces it with what the remote system
 		// holds: one that starts after now tells whether it was applied.
 		r.writes.Store(dept.UID, &writeCheck{generation: dept.Generation, fields: d.diff, answered: time.Now()})
-		diff := d.diff
-		if len(diff) == 0 {
-			diff = []string{"adopted"}
-		}
-		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated remote department %q: %s", key, strings.Join(diff, ", "))
+		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated remote department %q: %s", key, cmp.Or(d.diff.String(), "adopted"))
 	case actDelete:
 		if err := conn.Departments.Delete(ctx, d.desired); err != nil {
 			return err

@@ -42,7 +42,7 @@ type departmentSnapshot struct {
 	// yet, if any.
 	lastWrite *writeCheck
 	// diff compares as the Organization's provider does.
-	diff func(desired, observed provider.Department) []string
+	diff func(desired, observed provider.Department) provider.Fields
 	// unsupported says, as the Organization's provider does, whether the remote system offers no
 	// way to make a change; nil when it can make every change.
 	unsupported func(desired, observed provider.Department) error
@@ -111,7 +111,7 @@ func (r *rejection) holds(generation int64, v remoteView) bool {
 // wrote, for which generation, and when the remote system answered it.
 type writeCheck struct {
 	generation int64
-	fields     []string
+	fields     provider.Fields
 	answered   time.Time
 }
 
@@ -133,7 +133,7 @@ type decision struct {
 	action  action
 	desired provider.Department
 	// diff names the fields an update changes.
-	diff []string
+	diff provider.Fields
 	// orphaned, when set, is the message of a Warning event: the remote department is left behind.
 	orphaned string
 }
@@ -176,7 +176,7 @@ func decideSync(s *departmentSnapshot) decision {
 	}
 	if diff := s.diff(desired, *s.remote.self); len(diff) > 0 {
 		if observeOnly {
-			return report(notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q differs in %s (managementPolicy Observe: not updating it)", key, strings.Join(diff, ", "))))
+			return report(notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("remote department %q differs in %s (managementPolicy Observe: not updating it)", key, diff)).withDrift(diff))
 		}
 		if s.unsupported != nil {
 			if err := s.unsupported(desired, *s.remote.self); err != nil {
@@ -190,7 +190,7 @@ func decideSync(s *departmentSnapshot) decision {
 				"the remote system accepted the update of %s but did not apply it: the listing made after the write still shows %s as before. "+
 					"It is not sent again until the spec or the remote department changes: look at the department in the remote system "+
 					"(a rule or a permission there may keep the old value), make the change there, or change the spec",
-				strings.Join(fields, ", "), pronoun(fields))))
+				fields, pronoun(fields))))
 		}
 		if below := s.remote.parentBelow; below != nil {
 			return report(moveWaits(below))
@@ -262,12 +262,12 @@ func report(o outcome) decision { return decision{outcome: o} }
 // spec, and that the first listing started after the remote system answered still shows
 // different: the write was accepted and not applied. Empty when no listing has followed the write
 // yet, and when one before this listing already did (a difference now is a change made since).
-func (s *departmentSnapshot) notApplied(diff []string) []string {
+func (s *departmentSnapshot) notApplied(diff provider.Fields) provider.Fields {
 	w := s.lastWrite
 	if w == nil || w.generation != s.dept.Generation || !s.remote.listStarted.After(w.answered) || s.remote.prevListStarted.After(w.answered) {
 		return nil
 	}
-	var fields []string
+	var fields provider.Fields
 	for _, f := range diff {
 		if slices.Contains(w.fields, f) {
 			fields = append(fields, f)
@@ -283,7 +283,7 @@ func (s *departmentSnapshot) writeChecked() bool {
 	return w != nil && (w.generation != s.dept.Generation || s.remote.listStarted.After(w.answered))
 }
 
-func pronoun(fields []string) string {
+func pronoun(fields provider.Fields) string {
 	if len(fields) == 1 {
 		return "it"
 	}
@@ -354,10 +354,9 @@ func desiredDepartment(dept *v1alpha1.Department, remote remoteView) provider.De
 // last listed (nil when it does not exist). A field the spec leaves unset is not orgsync's: it is
 // taken from observed, so that it is no difference and an update, which may replace the whole
 // department (WORKPLACE's edit), sends it back as listed; so is the leader, which no spec sets. A
-// create has nothing to keep: it gets display order "1" (WORKPLACE requires one; so does an update
-// of a department listed without one) and the provider's defaults. Category stays empty when
-// unset, which the providers read as "leave it" (OneAccess's update takes every field as
-// optional). kubectl orgsync plan decides with this too.
+// create has nothing to keep: what it leaves empty, the provider fills in with the remote system's
+// defaults (provider.Conventions.WithDefaults) when it writes, so that an unset field is never a
+// difference. kubectl orgsync plan decides with this too.
 func DesiredDepartment(dept *v1alpha1.Department, observed *provider.Department) provider.Department {
 	spec := &dept.Spec
 	d := provider.Department{
@@ -375,7 +374,6 @@ func DesiredDepartment(dept *v1alpha1.Department, observed *provider.Department)
 		d.ExternalEmailReceive = new(*spec.ExternalEmailReceive)
 	}
 	if observed == nil {
-		d.DisplayOrder = cmp.Or(d.DisplayOrder, "1")
 		return d
 	}
 	d.LeaderKey = observed.LeaderKey
@@ -388,8 +386,7 @@ func DesiredDepartment(dept *v1alpha1.Department, observed *provider.Department)
 	if spec.ExternalEmailReceive == nil && observed.ExternalEmailReceive != nil {
 		d.ExternalEmailReceive = new(*observed.ExternalEmailReceive)
 	}
-	// WORKPLACE requires a display order: one the listing does not show is given the create's.
-	d.DisplayOrder = cmp.Or(spec.DisplayOrder, observed.DisplayOrder, "1")
+	d.DisplayOrder = cmp.Or(spec.DisplayOrder, observed.DisplayOrder)
 	return d
 }
 

@@ -36,9 +36,9 @@ func remoteOf(d *v1alpha1.Department) *provider.Department {
 	return &r
 }
 
-func nameDiff(desired, observed provider.Department) []string {
+func nameDiff(desired, observed provider.Department) provider.Fields {
 	if desired.Name != observed.Name || desired.ParentKey != observed.ParentKey {
-		return []string{"name"}
+		return provider.Fields{provider.FieldName}
 	}
 	return nil
 }
@@ -64,16 +64,18 @@ func TestDecideSync(t *testing.T) {
 	}
 	listed := time.Now()
 	// wroteName is an update of the name answered before (or after) the chart's last listing began.
-	wroteName := &writeCheck{generation: 1, fields: []string{"name"}, answered: listed.Add(-time.Second)}
-	wroteNameLater := &writeCheck{generation: 1, fields: []string{"name"}, answered: listed.Add(time.Second)}
-	wroteParent := &writeCheck{generation: 1, fields: []string{"parentExternalKey"}, answered: listed.Add(-time.Second)}
-	wroteOldSpec := &writeCheck{generation: 0, fields: []string{"name"}, answered: listed.Add(-time.Second)}
+	wroteName := &writeCheck{generation: 1, fields: provider.Fields{"name"}, answered: listed.Add(-time.Second)}
+	wroteNameLater := &writeCheck{generation: 1, fields: provider.Fields{"name"}, answered: listed.Add(time.Second)}
+	wroteParent := &writeCheck{generation: 1, fields: provider.Fields{"parentExternalKey"}, answered: listed.Add(-time.Second)}
+	wroteOldSpec := &writeCheck{generation: 0, fields: provider.Fields{"name"}, answered: listed.Add(-time.Second)}
 
 	cases := map[string]struct {
 		s      departmentSnapshot
 		action action
 		reason string
 		want   string // in the message
+		// drift is what status.driftedFields records.
+		drift provider.Fields
 	}{
 		"no Organization": {
 			s:      departmentSnapshot{dept: dept, org: organizationState{name: "acme"}},
@@ -124,7 +126,7 @@ func TestDecideSync(t *testing.T) {
 		"Observe and different: Drifted, no write": {
 			s: departmentSnapshot{dept: testDepartment("team", "div", func(d *v1alpha1.Department) { d.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve }),
 				org: connectedOrg, remote: remoteView{complete: true, parent: parent, self: renamed}, diff: nameDiff},
-			reason: v1alpha1.ReasonDrifted, want: "not updating",
+			reason: v1alpha1.ReasonDrifted, want: "differs in name (managementPolicy Observe: not updating", drift: provider.Fields{provider.FieldName},
 		},
 		"refused values, nothing changed around them: keep the condition, no write": {
 			s: departmentSnapshot{dept: dept, org: connectedOrg, remote: remoteView{complete: true, parent: parent, siblingsVersion: 7},
@@ -202,6 +204,9 @@ func TestDecideSync(t *testing.T) {
 			}
 			if d.reason != tc.reason || !strings.Contains(d.message, tc.want) {
 				t.Fatalf("reason %q, message %q; want %q containing %q", d.reason, d.message, tc.reason, tc.want)
+			}
+			if !slices.Equal(d.drift, tc.drift) {
+				t.Fatalf("drift %v, want %v", d.drift, tc.drift)
 			}
 			if d.action == actCreate && d.desired.ParentRemoteID != parent.RemoteID {
 				t.Fatalf("create without the parent's remote id: %+v", d.desired)

@@ -24,9 +24,9 @@ func TestDesiredDepartment(t *testing.T) {
 		observed *provider.Department
 		want     provider.Department
 	}{
-		"a create sends display order 1 and nothing for the other unset fields": {
+		"a create leaves unset fields empty (the provider writes its defaults)": {
 			dept: testDepartment("eng", "hq", unset),
-			want: provider.Department{Key: "eng", ParentKey: "hq", Name: "Dept eng", DisplayOrder: "1"},
+			want: provider.Department{Key: "eng", ParentKey: "hq", Name: "Dept eng"},
 		},
 		"a create sends what the spec sets, an empty map and address included": {
 			dept: testDepartment("eng", "", func(d *v1alpha1.Department) {
@@ -53,10 +53,10 @@ func TestDesiredDepartment(t *testing.T) {
 			want: provider.Department{Key: "eng", Name: "Dept eng", I18nNames: map[string]string{}, ExternalEmailReceive: new(false),
 				DisplayOrder: "3", Category: "department", LeaderKey: "emp-1"},
 		},
-		"a department listed without a display order gets 1, which WORKPLACE requires": {
+		"a department listed without a display order is no difference (the provider sends its default)": {
 			dept:     testDepartment("eng", "", unset),
 			observed: &provider.Department{Key: "eng", Name: "Dept eng"},
-			want:     provider.Department{Key: "eng", Name: "Dept eng", DisplayOrder: "1"},
+			want:     provider.Department{Key: "eng", Name: "Dept eng"},
 		},
 	}
 	for name, tc := range cases {

@@ -36,7 +36,7 @@ type PlanDecision struct {
 	// Desired is what a create or an update sends; for a delete, the remote department.
 	Desired provider.Department
 	// Diff names the fields an update changes, as the provider's Diff names them.
-	Diff []string
+	Diff provider.Fields
 	// Reason and Message are the Ready condition the reconcile reports (when no write is made,
 	// they say why: Paused, WaitingForParent, Conflict, DeletionBlocked...). For
 	// UnsupportedChange, Desired and Diff are the update that cannot be made.
@@ -50,7 +50,7 @@ type PlanDecision struct {
 // manager's writes would (Put, Remove) and drops Departments whose finalizer would go (Forget).
 type PlanChart struct {
 	org         *v1alpha1.Organization
-	diff        func(desired, observed provider.Department) []string
+	diff        func(desired, observed provider.Department) provider.Fields
 	unsupported func(desired, observed provider.Department) error
 
 	depts    map[string]*v1alpha1.Department // by name
@@ -64,7 +64,7 @@ type PlanChart struct {
 // it is (or will be) connected, as the plan itself could list its chart. diff and unsupported are
 // the provider's (Departments.Diff and Unsupported; a nil unsupported allows every change).
 func NewPlanChart(org *v1alpha1.Organization, depts []v1alpha1.Department, remote []provider.Department,
-	diff func(desired, observed provider.Department) []string, unsupported func(desired, observed provider.Department) error) *PlanChart {
+	diff func(desired, observed provider.Department) provider.Fields, unsupported func(desired, observed provider.Department) error) *PlanChart {
 	c := &PlanChart{
 		org: org, diff: diff, unsupported: unsupported,
 		depts: map[string]*v1alpha1.Department{}, byKey: map[string][]*v1alpha1.Department{},

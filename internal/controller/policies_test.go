@@ -24,13 +24,16 @@ func policyScenarios(b backend) {
 		t.create(t.dept("watched", "", "Watched", observe))
 		Eventually(t.reason).WithArguments("watched").WithTimeout(timeout).Should(Equal(v1alpha1.ReasonDrifted))
 		Expect(t.message("watched")).To(ContainSubstring("does not exist"))
+		Expect(t.get("watched").Status.DriftedFields).To(BeEmpty(), "absent: no field differs")
 		Expect(t.get("watched").Finalizers).To(BeEmpty(), "no finalizer: nothing will be written")
 
 		t.backend.put(t.acct, "watched", remoteDepartment{Name: "Someone else's name"})
 		Eventually(t.message).WithArguments("watched").WithTimeout(2 * syncPeriod).Should(ContainSubstring("differs in name"))
+		Expect(t.get("watched").Status.DriftedFields).To(Equal([]string{"name"}), "the fields, as data")
 
 		t.backend.put(t.acct, "watched", remoteDepartment{Name: "Watched"})
 		Eventually(t.reason).WithArguments("watched").WithTimeout(2 * syncPeriod).Should(Equal(v1alpha1.ReasonSynced))
+		Expect(t.get("watched").Status.DriftedFields).To(BeEmpty())
 
 		t.delete("watched")
 		Eventually(t.gone).WithArguments("watched").WithTimeout(timeout).Should(BeTrue())

@@ -29,6 +29,9 @@ type outcome struct {
 	keepCondition bool
 	// synced is true when the remote object was observed to match the spec.
 	synced bool
+	// drift names, for a Drifted outcome, the fields the remote department holds differently
+	// (status.driftedFields).
+	drift provider.Fields
 	// wrote is true when this reconcile wrote to the remote system.
 	wrote  bool
 	result ctrl.Result
@@ -59,6 +62,12 @@ func notReady(reason, message string) outcome {
 func synced(message string) outcome {
 	return outcome{ready: metav1.ConditionTrue, reason: v1alpha1.ReasonSynced, message: message, synced: true,
 		result: ctrl.Result{RequeueAfter: resyncDelay}}
+}
+
+// withDrift records the fields a Drifted outcome reports.
+func (o outcome) withDrift(fields provider.Fields) outcome {
+	o.drift = fields
+	return o
 }
 
 // withResync replaces the resyncDelay marker by the jittered sync period.

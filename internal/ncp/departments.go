@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/orgsync/orgsync/internal/decimal"
 )
 
 // TopLevelParent is the ParentExternalKey of a top-level department.
@@ -378,36 +380,8 @@ func EqualDisplayOrder(a, b string) bool {
 // (optional sign, digits, optional fraction): no leading zeros in the integer
 // part, no trailing zeros in the fraction, no sign on zero.
 func normalizeDecimal(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	negative := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		negative = s[0] == '-'
-		s = s[1:]
+	if normalized, ok := decimal.Parse(s).Shortest(); ok {
+		return normalized, true
 	}
-	integer, fraction, _ := strings.Cut(s, ".")
-	if integer == "" && fraction == "" || !allDigits(integer) || !allDigits(fraction) {
-		return "", false
-	}
-	integer = strings.TrimLeft(integer, "0")
-	fraction = strings.TrimRight(fraction, "0")
-	if integer == "" {
-		integer = "0"
-	}
-	normalized := integer
-	if fraction != "" {
-		normalized += "." + fraction
-	}
-	if negative && normalized != "0" {
-		normalized = "-" + normalized
-	}
-	return normalized, true
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return "", false
 }

@@ -60,12 +60,15 @@ func track(providerName, operation string) func(*error) {
 // Instrument wraps conn so that every operation is counted and timed under providerName.
 func Instrument(providerName string, conn *Connection) *Connection {
 	return &Connection{
-		Departments:   &instrumentedDepartments{provider: providerName, next: conn.Departments},
+		Departments:   &instrumentedDepartments{Conventions: conn.Departments, provider: providerName, next: conn.Departments},
 		Organizations: &instrumentedOrganizations{provider: providerName, next: conn.Organizations},
 	}
 }
 
+// instrumentedDepartments counts and times the calls; the conventions read nothing remote and
+// pass through.
 type instrumentedDepartments struct {
+	Conventions
 	provider string
 	next     Departments
 }
@@ -73,14 +76,6 @@ type instrumentedDepartments struct {
 func (d *instrumentedDepartments) List(ctx context.Context) (all []Department, err error) {
 	defer track(d.provider, "list_departments")(&err)
 	return d.next.List(ctx)
-}
-
-func (d *instrumentedDepartments) Diff(desired, observed Department) []string {
-	return d.next.Diff(desired, observed)
-}
-
-func (d *instrumentedDepartments) Unsupported(desired, observed Department) error {
-	return d.next.Unsupported(desired, observed)
 }
 
 func (d *instrumentedDepartments) Create(ctx context.Context, desired Department) (created Department, err error) {

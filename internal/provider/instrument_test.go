@@ -9,11 +9,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-type stubDepartments struct{ err error }
+type stubDepartments struct {
+	Conventions
+	err error
+}
 
 func (s stubDepartments) List(context.Context) ([]Department, error) { return nil, s.err }
-func (s stubDepartments) Diff(Department, Department) []string       { return nil }
-func (s stubDepartments) Unsupported(Department, Department) error   { return nil }
 func (s stubDepartments) Create(context.Context, Department) (Department, error) {
 	return Department{}, s.err
 }

@@ -38,11 +38,12 @@ type Department struct {
 	// ExternalEmailReceive says whether the department accepts e-mail from outside; nil when the
 	// remote system did not say (and, in a desired state, leaves it to the remote system).
 	ExternalEmailReceive *bool
-	// DisplayOrder is the position among siblings, a decimal number as a string.
+	// DisplayOrder is the position among siblings, a decimal number as a string
+	// (CompareDisplayOrder).
 	DisplayOrder string
-	// Category is the kind of unit, for providers that have one (OneAccess: "department"). Empty
-	// in a desired state, it is not managed: a create uses the provider's default, an update
-	// leaves it as it is, and it is no difference.
+	// Category is the kind of unit, for providers that have one (OneAccess). Empty in a desired
+	// state, it is not managed: a create uses the provider's default (Conventions.WithDefaults),
+	// an update leaves it as it is, and it is no difference.
 	Category string
 	// LeaderKey is the external key of the department's leader (WORKPLACE deptLeaderExternalKey),
 	// empty when it has none. orgsync never sets it: a desired state carries the observed one, so
@@ -61,21 +62,15 @@ type Department struct {
 // never read one at a time: Create, Update and Delete are given what the listing knows (the
 // department's and its parent's RemoteID).
 type Departments interface {
+	// Conventions compare as the remote system does (Diff, Unsupported).
+	Conventions
 	// List reads every department of the chart with the paged list calls the documents define.
 	// It returns the whole chart or an error, never part of it.
 	List(ctx context.Context) ([]Department, error)
-	// Diff names the fields in which observed differs from desired, compared as the remote
-	// system means them; empty when they match.
-	Diff(desired, observed Department) []string
 	// Create creates the department and returns it as created (with its RemoteID). A key that
 	// already exists is an ErrAlreadyExists error: the controller adopts the department from a
 	// fresh listing, so that fields its Department leaves unset are kept as listed.
 	Create(ctx context.Context, desired Department) (Department, error)
-	// Unsupported returns an ErrUnsupported error, saying what to do instead, when the remote
-	// system offers no way to turn observed into desired (OneAccess cannot move a unit to the top
-	// level); nil when Update can. It reads nothing remote: the controller and plan ask it before
-	// an update.
-	Unsupported(desired, observed Department) error
 	// Update brings the existing department desired.Key (desired.RemoteID) to the desired state,
 	// including a move to another parent that Unsupported allows, and returns it as written.
 	Update(ctx context.Context, desired Department) (Department, error)
@@ -197,25 +192,26 @@ type Mux map[v1alpha1.Provider]Connector
 
 // Connect connects with the Connector of org's provider.
 func (m Mux) Connect(ctx context.Context, org *v1alpha1.Organization, credentials map[string][]byte) (*Connection, error) {
-	c, ok := m[providerOf(org)]
+	c, ok := m[Of(org)]
 	if !ok {
-		return nil, fmt.Errorf("%w: provider %q is not supported by this manager", ErrInvalid, providerOf(org))
+		return nil, fmt.Errorf("%w: provider %q is not supported by this manager", ErrInvalid, Of(org))
 	}
 	conn, err := c.Connect(ctx, org, credentials)
 	if err != nil {
 		return nil, err
 	}
-	return Instrument(string(providerOf(org)), conn), nil
+	return Instrument(string(Of(org)), conn), nil
 }
 
 // Forget forgets org in the Connector of its provider.
 func (m Mux) Forget(org *v1alpha1.Organization) {
-	if c, ok := m[providerOf(org)]; ok {
+	if c, ok := m[Of(org)]; ok {
 		c.Forget(org)
 	}
 }
 
-func providerOf(org *v1alpha1.Organization) v1alpha1.Provider {
+// Of is the provider an Organization names: spec.provider, NCP when it is empty.
+func Of(org *v1alpha1.Organization) v1alpha1.Provider {
 	if org.Spec.Provider == "" {
 		return v1alpha1.ProviderNCP
 	}

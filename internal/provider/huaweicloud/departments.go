@@ -1,7 +1,6 @@
 package huaweicloud
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 // tenant gives both, and the controller passes the org_ids it read there (RemoteID and
 // ParentRemoteID) back into every write, so no unit is ever looked up one at a time.
 type departments struct {
+	Conventions
 	client *hwapi.OneAccessClient
 }
 
@@ -69,20 +69,12 @@ func fromUnits(units []hwapi.OrgUnit, partial bool) []provider.Department {
 	return all
 }
 
-func (d *departments) Diff(desired, observed provider.Department) []string {
-	return Diff(desired, observed)
-}
-
-func (d *departments) Unsupported(desired, observed provider.Department) error {
-	return Unsupported(desired, observed)
-}
-
 func (d *departments) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	if err := validate(desired); err != nil {
 		return provider.Department{}, err
 	}
 	id, err := d.client.CreateOrgUnit(ctx, hwapi.OrgUnit{
-		Code: desired.Key, Name: desired.Name, ParentID: desired.ParentRemoteID, Category: categoryOf(desired),
+		Code: desired.Key, Name: desired.Name, ParentID: desired.ParentRemoteID, Category: d.WithDefaults(desired).Category,
 	})
 	if err != nil {
 		return provider.Department{}, classify(err)
@@ -140,41 +132,6 @@ func validate(desired provider.Department) error {
 	case desired.ParentKey != "" && desired.ParentRemoteID == "":
 		// OneAccess would make it a top-level unit.
 		return fmt.Errorf("%w: no org_id known for parent code %q", provider.ErrParentNotFound, desired.ParentKey)
-	}
-	return nil
-}
-
-func categoryOf(dept provider.Department) string {
-	return cmp.Or(dept.Category, hwapi.DefaultCategory)
-}
-
-// Diff names the fields in which observed differs from desired. OneAccess units have a name, a
-// parent and a category only; the other fields of provider.Department (i18nNames, emailAddress,
-// externalEmailReceive, displayOrder) have no OneAccess equivalent and never differ. A desired
-// category that is empty is not managed and never differs; an observed one that is empty means
-// the default, "department".
-func Diff(desired, observed provider.Department) []string {
-	var diff []string
-	if desired.Name != observed.Name {
-		diff = append(diff, "name")
-	}
-	if desired.ParentKey != observed.ParentKey {
-		diff = append(diff, "parentExternalKey")
-	}
-	if desired.Category != "" && desired.Category != categoryOf(observed) {
-		diff = append(diff, "category")
-	}
-	return diff
-}
-
-// Unsupported refuses a move of a unit to the top level: UpdateOrganization reads an empty
-// parent_id as "unchanged", and OneAccess documents no other way (its console cannot change a
-// unit's parent at all).
-func Unsupported(desired, observed provider.Department) error {
-	if desired.ParentKey == "" && observed.ParentKey != "" {
-		return fmt.Errorf("%w: OneAccess cannot move unit %q to the top level (from under %q): "+
-			"keep it under a parent, or give the top-level department a new external key (a new Department) and delete this one",
-			provider.ErrUnsupported, desired.Key, observed.ParentKey)
 	}
 	return nil
 }

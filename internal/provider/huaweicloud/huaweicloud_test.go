@@ -383,21 +383,31 @@ func TestMoveToTheTopLevelIsUnsupported(t *testing.T) {
 func TestDiffComparesACategoryOnlyWhenTheDepartmentSetsIt(t *testing.T) {
 	cases := map[string]struct {
 		desired, observed string
-		want              []string
+		want              provider.Fields
 	}{
 		"unset, set in the console":      {"", "company", nil},
 		"set, the same":                  {"team", "team", nil},
-		"set, another":                   {"team", "company", []string{"category"}},
+		"set, another":                   {"team", "company", provider.Fields{"category"}},
 		"department, listed without one": {"department", "", nil},
-		"team, listed without one":       {"team", "", []string{"category"}},
+		"team, listed without one":       {"team", "", provider.Fields{"category"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := Diff(provider.Department{Key: "eng", Name: "Eng", Category: tc.desired}, provider.Department{Key: "eng", Name: "Eng", Category: tc.observed})
+			got := (Conventions{}).Diff(provider.Department{Key: "eng", Name: "Eng", Category: tc.desired}, provider.Department{Key: "eng", Name: "Eng", Category: tc.observed})
 			if !slices.Equal(got, tc.want) {
 				t.Fatalf("Diff = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestExportStatesACategoryOtherThanTheDefault(t *testing.T) {
+	for category, want := range map[string]string{"": "", "department": "", "team": "team"} {
+		var spec v1alpha1.DepartmentSpec
+		Conventions{}.Export(provider.Department{Key: "eng", Name: "Eng", Category: category, DisplayOrder: "2", EmailAddress: "a@b.c"}, &spec)
+		if spec.Category != want || spec.DisplayOrder != "" || spec.EmailAddress != nil {
+			t.Errorf("Export of category %q = %+v, want category %q and nothing OneAccess does not hold", category, spec, want)
+		}
 	}
 }
 

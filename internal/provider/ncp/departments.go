@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"maps"
 
-	"github.com/orgsync/orgsync/api/v1alpha1"
 	ncpapi "github.com/orgsync/orgsync/internal/ncp"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
 // departments implements provider.Departments for one WORKPLACE company.
 type departments struct {
+	Conventions
 	client    *ncpapi.Client
 	companyID string
 }
@@ -40,14 +40,6 @@ func (d *departments) List(ctx context.Context) ([]provider.Department, error) {
 	return all, nil
 }
 
-func (d *departments) Diff(desired, observed provider.Department) []string {
-	return Diff(desired, observed)
-}
-
-// Unsupported is nil: a WORKPLACE edit can make every change a Department asks for, a move to the
-// top level (parentDeptExternalKey "#") included.
-func (d *departments) Unsupported(provider.Department, provider.Department) error { return nil }
-
 func (d *departments) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	// A recognised "exists" (409 or -4090) is not adopted here: the department is ours from an
 	// interrupted reconcile, or was made by hand with fields a person set, and desired holds
@@ -56,14 +48,14 @@ func (d *departments) Create(ctx context.Context, desired provider.Department) (
 	if _, err := d.client.CreateDepartment(ctx, d.companyID, toRemote(desired)); err != nil {
 		return provider.Department{}, classify(err)
 	}
-	return desired, nil
+	return d.WithDefaults(desired), nil
 }
 
 func (d *departments) Update(ctx context.Context, desired provider.Department) (provider.Department, error) {
 	if _, err := d.client.UpdateDepartment(ctx, d.companyID, toRemote(desired)); err != nil {
 		return provider.Department{}, classify(err)
 	}
-	return desired, nil
+	return d.WithDefaults(desired), nil
 }
 
 func (d *departments) Delete(ctx context.Context, target provider.Department) error {
@@ -73,12 +65,14 @@ func (d *departments) Delete(ctx context.Context, target provider.Department) er
 	return nil
 }
 
-// toRemote maps the neutral department to WORKPLACE's fields. The leader is sent back as the
-// desired state carries it (as listed): the edit may replace the whole department.
+// toRemote maps the neutral department to WORKPLACE's fields, with WORKPLACE's defaults for those
+// it leaves empty (Create and Update return them too: what was written). The leader is sent back as the desired state carries it (as listed): the edit
+// may replace the whole department.
 func toRemote(in provider.Department) ncpapi.Department {
+	in = Conventions{}.WithDefaults(in)
 	parent := in.ParentKey
 	if parent == "" {
-		parent = v1alpha1.TopLevelParentKey
+		parent = topLevel
 	}
 	out := ncpapi.Department{
 		ExternalKey:       in.Key,
@@ -100,7 +94,7 @@ func toRemote(in provider.Department) ncpapi.Department {
 // fromRemote maps a WORKPLACE department to the neutral form.
 func fromRemote(in *ncpapi.Department) provider.Department {
 	parent := in.ParentExternalKey
-	if parent == v1alpha1.TopLevelParentKey {
+	if parent == topLevel {
 		parent = ""
 	}
 	out := provider.Department{
@@ -119,34 +113,6 @@ func fromRemote(in *ncpapi.Department) provider.Department {
 	}
 	return out
 }
-
-// Diff names the fields in which observed differs from desired, comparing as WORKPLACE means
-// them: "2" and "2.0" are one display order, a nil map equals an empty one, and an external-mail
-// flag the service did not state is false. The leader is not compared: orgsync never sets it.
-func Diff(desired, observed provider.Department) []string {
-	var diff []string
-	if desired.Name != observed.Name {
-		diff = append(diff, "name")
-	}
-	if !maps.Equal(desired.I18nNames, observed.I18nNames) {
-		diff = append(diff, "i18nNames")
-	}
-	if desired.ParentKey != observed.ParentKey {
-		diff = append(diff, "parentExternalKey")
-	}
-	if desired.EmailAddress != observed.EmailAddress {
-		diff = append(diff, "emailAddress")
-	}
-	if isTrue(desired.ExternalEmailReceive) != isTrue(observed.ExternalEmailReceive) {
-		diff = append(diff, "externalEmailReceive")
-	}
-	if !ncpapi.EqualDisplayOrder(desired.DisplayOrder, observed.DisplayOrder) {
-		diff = append(diff, "displayOrder")
-	}
-	return diff
-}
-
-func isTrue(b *bool) bool { return b != nil && *b }
 
 // classify maps a client error to the provider's error classes, keeping its safe message. The
 // gateway's "no route" is a wrong endpoint or path, which no retry mends: ErrInvalid, saying where

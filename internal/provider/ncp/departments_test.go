@@ -22,22 +22,70 @@ func TestDiffComparesAsWorkplaceMeansIt(t *testing.T) {
 	tests := []struct {
 		name     string
 		observed provider.Department
-		want     []string
+		want     provider.Fields
 	}{
 		{"display order 2 reads back as 2.0", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2.0"}, nil},
 		{"nil and empty maps are equal", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2", I18nNames: map[string]string{}}, nil},
-		{"a renamed department", provider.Department{Key: "eng", Name: "Eng", DisplayOrder: "2.0"}, []string{"name"}},
-		{"a moved department", provider.Department{Key: "eng", Name: "Engineering", ParentKey: "hq", DisplayOrder: "2.0"}, []string{"parentExternalKey"}},
-		{"another order", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2.5"}, []string{"displayOrder"}},
+		{"a renamed department", provider.Department{Key: "eng", Name: "Eng", DisplayOrder: "2.0"}, provider.Fields{"name"}},
+		{"a moved department", provider.Department{Key: "eng", Name: "Engineering", ParentKey: "hq", DisplayOrder: "2.0"}, provider.Fields{"parentExternalKey"}},
+		{"another order", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2.5"}, provider.Fields{"displayOrder"}},
 		{"e-mail settings", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2", EmailAddress: "a@b.c", ExternalEmailReceive: new(true)},
-			[]string{"emailAddress", "externalEmailReceive"}},
+			provider.Fields{"emailAddress", "externalEmailReceive"}},
 		{"an external-mail flag not stated is false", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2", ExternalEmailReceive: new(false)}, nil},
+		{"decimal spellings are one order", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: " 02.00"}, nil},
 		{"the leader is not compared", provider.Department{Key: "eng", Name: "Engineering", DisplayOrder: "2", LeaderKey: "emp-1"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Diff(desired, tt.observed); !slices.Equal(got, tt.want) {
+			if got := (Conventions{}).Diff(desired, tt.observed); !slices.Equal(got, tt.want) {
 				t.Fatalf("Diff = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// A department whose Department and listing give no display order is created with WORKPLACE's
+// default, which Create returns as written; the neutral desired state carries none, so that plan
+// and status show none.
+func TestCreateSendsTheDefaultDisplayOrder(t *testing.T) {
+	fake := ncpfake.NewServer(ncpfake.Options{AccessKey: testAK, SecretKey: testSK, CompanyIDs: []string{"company-1"}})
+	t.Cleanup(fake.Close)
+	conn := connectTo(t, fake.URL())
+	for key, order := range map[string]string{"hq": "", "eng": "2.5"} {
+		created, err := conn.Departments.Create(context.Background(), provider.Department{Key: key, Name: key, DisplayOrder: order})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := order
+		if want == "" {
+			want = DefaultDisplayOrder
+		}
+		stored, _ := fake.Department("company-1", key)
+		if created.DisplayOrder != want || !ncpapi.EqualDisplayOrder(stored.DisplayOrder, want) {
+			t.Errorf("%s: created with display order %q, stored %q; want %q", key, created.DisplayOrder, stored.DisplayOrder, want)
+		}
+	}
+}
+
+func TestExportStatesTheFieldsWorkplaceHolds(t *testing.T) {
+	cases := map[string]struct {
+		in   provider.Department
+		want v1alpha1.DepartmentSpec
+	}{
+		"blank fields are left out": {provider.Department{Key: "a", Name: "A", ExternalEmailReceive: new(false)}, v1alpha1.DepartmentSpec{}},
+		"every field held": {
+			provider.Department{Key: "a", Name: "A", EmailAddress: "a@b.c", ExternalEmailReceive: new(true), DisplayOrder: "0002.50",
+				I18nNames: map[string]string{"en_US": "A"}, Category: "team", LeaderKey: "emp-1"},
+			v1alpha1.DepartmentSpec{EmailAddress: new("a@b.c"), ExternalEmailReceive: new(true), DisplayOrder: "0002.50",
+				I18nNames: map[string]v1alpha1.LocalizedName{"en_US": "A"}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var got v1alpha1.DepartmentSpec
+			Conventions{}.Export(tc.in, &got)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Fatalf("Export (-want +got):\n%s", diff)
 			}
 		})
 	}
