@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 const (
@@ -111,20 +112,14 @@ func (t *tenant) delete(names ...string) {
 	}
 }
 
-// reason is the Department's Ready reason, "" when it has none yet.
+// reason is the Department's Ready reason, "" when it has none yet and "stale" while its status
+// describes an older generation (testenv.Reason).
 func (t *tenant) reason(name string) string {
 	d := &v1alpha1.Department{}
 	if err := k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: name}, d); err != nil {
 		return "error: " + err.Error()
 	}
-	c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
-	if c == nil {
-		return ""
-	}
-	if c.ObservedGeneration != d.Generation {
-		return "stale"
-	}
-	return c.Reason
+	return testenv.Reason(d)
 }
 
 func (t *tenant) message(name string) string {
@@ -135,19 +130,17 @@ func (t *tenant) message(name string) string {
 	return c.Message
 }
 
+// orgReason is the Organization's Ready reason, as reason is a Department's.
 func (t *tenant) orgReason() string {
 	org := &v1alpha1.Organization{}
 	if err := k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, org); err != nil {
 		return "error: " + err.Error()
 	}
-	c := meta.FindStatusCondition(org.Status.Conditions, v1alpha1.ConditionReady)
-	if c == nil {
-		return ""
-	}
-	return c.Reason
+	return testenv.Reason(org)
 }
 
-// eventuallySynced waits until every named Department is Ready with reason Synced.
+// eventuallySynced waits until every named Department has converged (testenv.Converged) with
+// reason Synced.
 func (t *tenant) eventuallySynced(names ...string) {
 	for _, n := range names {
 		Eventually(t.reason).WithArguments(n).WithTimeout(timeout).WithPolling(poll).Should(Equal(v1alpha1.ReasonSynced), "Department %s", n)

@@ -97,3 +97,20 @@ func WaitConverged(ctx context.Context, c client.Reader, obj Object, alive func(
 	}
 	return nil
 }
+
+// Reason is obj's Ready reason when its status describes the current spec (the condition and
+// status.observedGeneration both of the current generation), "stale" when it describes an older
+// one, and "" when obj has no Ready condition yet: what the scenarios wait for when they expect a
+// reason other than Synced, with the same notion of "current" as Converged.
+func Reason(obj Object) string {
+	conditions, observed := obj.ReadyStatus()
+	c := meta.FindStatusCondition(*conditions, v1alpha1.ConditionReady)
+	switch {
+	case c == nil:
+		return ""
+	case c.ObservedGeneration != obj.GetGeneration() || *observed != obj.GetGeneration():
+		return "stale"
+	default:
+		return c.Reason
+	}
+}

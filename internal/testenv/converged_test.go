@@ -22,7 +22,7 @@ func TestConverged(t *testing.T) {
 		want                 bool
 		readiness            string
 	}{
-		"ready at the current generation": {generation: 2, observed: 2, conditions: ready(2), want: true, readiness: "Ready=True"},
+		"ready at the current generation":  {generation: 2, observed: 2, conditions: ready(2), want: true, readiness: "Ready=True"},
 		"ready condition of an older spec": {generation: 3, observed: 3, conditions: ready(2), readiness: "not 3"},
 		"status of an older spec":          {generation: 3, observed: 2, conditions: ready(3), readiness: "status of generation 2"},
 		"no condition yet":                 {generation: 1, readiness: "no Ready condition"},

@@ -52,14 +52,25 @@ type HuaweiTenant struct {
 
 // NewHuaweiTenant starts a fake Huawei Cloud with fresh credentials; Close it when done.
 func NewHuaweiTenant() HuaweiTenant {
-	creds := map[string]string{
+	creds := NewHuaweiCredentials()
+	return HuaweiTenant{Credentials: creds, Server: huaweifake.NewServer(HuaweiFakeOptions(creds))}
+}
+
+// NewHuaweiCredentials are fresh credentials of a Huawei Cloud Organization: a OneAccess
+// application's and an Organizations account's.
+func NewHuaweiCredentials() map[string]string {
+	return map[string]string{
 		v1alpha1.SecretKeyClientID: RandomID("client-"), v1alpha1.SecretKeyClientSecret: RandomID("secret-"),
 		v1alpha1.SecretKeyAccessKey: RandomID("AK"), v1alpha1.SecretKeySecretKey: RandomID("SK"),
 	}
-	return HuaweiTenant{Credentials: creds, Server: huaweifake.NewServer(huaweifake.Options{
+}
+
+// HuaweiFakeOptions configure a fake Huawei Cloud that accepts creds and no other.
+func HuaweiFakeOptions(creds map[string]string) huaweifake.Options {
+	return huaweifake.Options{
 		ClientID: creds[v1alpha1.SecretKeyClientID], ClientSecret: creds[v1alpha1.SecretKeyClientSecret],
 		AccessKey: creds[v1alpha1.SecretKeyAccessKey], SecretKey: creds[v1alpha1.SecretKeySecretKey],
-	})}
+	}
 }
 
 // NCPConnector connects Organizations to a fake NCP at url (both APIs).
@@ -67,14 +78,17 @@ func NCPConnector(url string, limits provider.ClientOptions) provider.Connector 
 	return ncpprovider.NewConnector(ncpprovider.Options{WorkplaceEndpoint: url, OrganizationEndpoint: url, ClientOptions: limits})
 }
 
+// HuaweiConnector connects Organizations to fake Huawei Clouds, at whatever loopback endpoints
+// their specs name (the fakes listen on plain http at 127.0.0.1, which is allowed only when told).
+func HuaweiConnector(limits provider.ClientOptions) provider.Connector {
+	return hwprovider.NewConnector(hwprovider.Options{
+		Endpoints:     httpretry.EndpointPolicy{AllowedDomains: []string{"127.0.0.1"}, AllowInsecure: true},
+		ClientOptions: limits,
+	})
+}
+
 // Connectors connect Organizations of both providers to fakes: NCP's at ncpURL, Huawei Cloud's
-// at whatever loopback endpoints their specs name.
+// as HuaweiConnector does.
 func Connectors(ncpURL string, limits provider.ClientOptions) provider.Mux {
-	return provider.Mux{
-		v1alpha1.ProviderNCP: NCPConnector(ncpURL, limits),
-		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
-			Endpoints:     httpretry.EndpointPolicy{AllowedDomains: []string{"127.0.0.1"}, AllowInsecure: true},
-			ClientOptions: limits,
-		}),
-	}
+	return provider.Mux{v1alpha1.ProviderNCP: NCPConnector(ncpURL, limits), v1alpha1.ProviderHuaweiCloud: HuaweiConnector(limits)}
 }
