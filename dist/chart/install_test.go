@@ -1,7 +1,6 @@
 package chart
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -14,19 +13,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
-// kustomize builds a kustomization of config/ with the kubectl of bin/k8s, skipping the test
-// when there is none.
+// kustomize builds a kustomization of config/ with the kubectl beside the control plane's
+// binaries (testenv.Assets), skipping the test when there is none.
 func kustomize(t *testing.T, dir string) []manifest {
 	t.Helper()
-	kubectl := filepath.Join(repoRoot, "bin", "k8s", "kubectl")
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		kubectl = filepath.Join(dir, "kubectl")
-	}
-	if _, err := os.Stat(kubectl); err != nil {
-		t.Skipf("no kubectl at %s (`make envtest` builds it): %v", kubectl, err)
-	}
+	kubectl := filepath.Join(testenv.AssetsOrSkip(t), "kubectl")
 	out, err := exec.Command(kubectl, "kustomize", filepath.Join(repoRoot, dir)).Output()
 	if err != nil {
 		t.Fatalf("kubectl kustomize %s: %v", dir, err)
