@@ -30,15 +30,39 @@ func Converged(obj Object) bool {
 
 // Readiness says in a few words where obj stands, for messages of a wait that did not end.
 func Readiness(obj Object) string {
+	c, observed, st := readyState(obj)
+	if st == noCondition {
+		return "no Ready condition"
+	}
+	if st == stale {
+		return fmt.Sprintf("status of generation %d (Ready of %d), not %d: Ready=%s %s", observed, c.ObservedGeneration, obj.GetGeneration(), c.Status, c.Reason)
+	}
+	return fmt.Sprintf("Ready=%s %s: %s", c.Status, c.Reason, c.Message)
+}
+
+// state is how an object's Ready condition stands against its spec.
+type state int
+
+const (
+	noCondition state = iota
+	// stale: the Ready condition or status.observedGeneration describes an older generation.
+	stale
+	// current: both describe the current generation, as decision.Converged requires.
+	current
+)
+
+// readyState returns obj's Ready condition (nil when none), its status.observedGeneration, and how
+// they stand.
+func readyState(obj Object) (*metav1.Condition, int64, state) {
 	conditions, observed := obj.ReadyStatus()
 	c := meta.FindStatusCondition(*conditions, v1alpha1.ConditionReady)
 	switch {
 	case c == nil:
-		return "no Ready condition"
+		return nil, *observed, noCondition
 	case c.ObservedGeneration != obj.GetGeneration() || *observed != obj.GetGeneration():
-		return fmt.Sprintf("status of generation %d (Ready of %d), not %d: Ready=%s %s", *observed, c.ObservedGeneration, obj.GetGeneration(), c.Status, c.Reason)
+		return c, *observed, stale
 	default:
-		return fmt.Sprintf("Ready=%s %s: %s", c.Status, c.Reason, c.Message)
+		return c, *observed, current
 	}
 }
 
@@ -82,7 +106,7 @@ func Poll(ctx context.Context, interval time.Duration, done func(context.Context
 func WaitConverged(ctx context.Context, c client.Reader, obj Object, alive func() error) error {
 	key := client.ObjectKeyFromObject(obj)
 	err := Poll(ctx, 200*time.Millisecond, func(ctx context.Context) (bool, string, error) {
-		if err := c.Get(ctx, key, obj); client.IgnoreNotFound(err) != nil {
+		if err := client.IgnoreNotFound(c.Get(ctx, key, obj)); err != nil {
 			return false, "", err
 		}
 		if alive != nil {
@@ -103,14 +127,9 @@ func WaitConverged(ctx context.Context, c client.Reader, obj Object, alive func(
 // one, and "" when obj has no Ready condition yet: what the scenarios wait for when they expect a
 // reason other than Synced, with the same notion of "current" as Converged.
 func Reason(obj Object) string {
-	conditions, observed := obj.ReadyStatus()
-	c := meta.FindStatusCondition(*conditions, v1alpha1.ConditionReady)
-	switch {
-	case c == nil:
-		return ""
-	case c.ObservedGeneration != obj.GetGeneration() || *observed != obj.GetGeneration():
-		return "stale"
-	default:
+	c, _, st := readyState(obj)
+	if st == current {
 		return c.Reason
 	}
+	return map[state]string{noCondition: "", stale: "stale"}[st]
 }

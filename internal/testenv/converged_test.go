@@ -20,14 +20,14 @@ func TestConverged(t *testing.T) {
 		generation, observed int64
 		conditions           []metav1.Condition
 		want                 bool
-		readiness            string
+		readiness, reason    string
 	}{
-		"ready at the current generation":  {generation: 2, observed: 2, conditions: ready(2), want: true, readiness: "Ready=True"},
-		"ready condition of an older spec": {generation: 3, observed: 3, conditions: ready(2), readiness: "not 3"},
-		"status of an older spec":          {generation: 3, observed: 2, conditions: ready(3), readiness: "status of generation 2"},
+		"ready at the current generation":  {generation: 2, observed: 2, conditions: ready(2), want: true, readiness: "Ready=True", reason: v1alpha1.ReasonSynced},
+		"ready condition of an older spec": {generation: 3, observed: 3, conditions: ready(2), readiness: "not 3", reason: "stale"},
+		"status of an older spec":          {generation: 3, observed: 2, conditions: ready(3), readiness: "status of generation 2", reason: "stale"},
 		"no condition yet":                 {generation: 1, readiness: "no Ready condition"},
 		"not ready": {generation: 1, observed: 1, conditions: []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: "Waiting", ObservedGeneration: 1}},
-			readiness: "Ready=False Waiting"},
+			readiness: "Ready=False Waiting", reason: "Waiting"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -38,6 +38,9 @@ func TestConverged(t *testing.T) {
 			}
 			if got := Readiness(d); !strings.Contains(got, tc.readiness) {
 				t.Errorf("Readiness: %q, want it to contain %q", got, tc.readiness)
+			}
+			if got := Reason(d); got != tc.reason {
+				t.Errorf("Reason: %q, want %q", got, tc.reason)
 			}
 			want := 0
 			if tc.want {
