@@ -2,12 +2,15 @@ package controller_test
 
 import (
 	"cmp"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
@@ -110,6 +113,23 @@ var randomID = testenv.RandomID
 var specClients = provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second}
 
 var backends = []backend{&ncpBackend{}}
+
+// backendOf returns the suite's backend of type B, for specs of one cloud.
+func backendOf[B backend]() B {
+	for _, b := range backends {
+		if found, ok := b.(B); ok {
+			return found
+		}
+	}
+	panic(fmt.Sprintf("no backend of type %T", *new(B)))
+}
+
+// forEachBackend runs specs once per backend, each in a Context named after it.
+func forEachBackend(specs func(b backend)) {
+	for _, b := range backends {
+		Context(b.name(), func() { specs(b) })
+	}
+}
 
 // ncpBackend is NCP WORKPLACE and NCP Organization, served by ncpfake behind a handler that can
 // make the Organization API fail for chosen accounts.

@@ -19,10 +19,7 @@ var _ = Describe("Pause, reconcile now and a per-Organization sync period", func
 })
 
 func gitopsControls(b backend) {
-	var t *tenant
-	BeforeEach(func() {
-		t = newTenant(b)
-	})
+	t := tenantPerSpec(b)
 
 	// organization reads the tenant's Organization.
 	organization := func() *v1alpha1.Organization {
@@ -33,28 +30,12 @@ func gitopsControls(b backend) {
 	annotateOrganization := func(key, value string) {
 		Eventually(func() error {
 			org := organization()
-			if org.Annotations == nil {
-				org.Annotations = map[string]string{}
-			}
-			if value == "" {
-				delete(org.Annotations, key)
-			} else {
-				org.Annotations[key] = value
-			}
+			setAnnotation(org, key, value)
 			return k8sClient.Update(suiteCtx, org)
 		}).WithTimeout(timeout).Should(Succeed())
 	}
 	annotateDepartment := func(name, key, value string) {
-		t.update(name, func(d *v1alpha1.Department) {
-			if d.Annotations == nil {
-				d.Annotations = map[string]string{}
-			}
-			if value == "" {
-				delete(d.Annotations, key)
-			} else {
-				d.Annotations[key] = value
-			}
-		})
+		t.update(name, func(d *v1alpha1.Department) { setAnnotation(d, key, value) })
 	}
 
 	It("stops every remote call for a paused Department, says Paused, and resumes when the annotation goes", func() {

@@ -38,6 +38,13 @@ func newTenant(b backend) *tenant {
 	return &tenant{backend: b, acct: b.newAccount(), ns: newNamespace()}
 }
 
+// tenantPerSpec returns the tenant of the specs of a container: a new one of b before each spec.
+func tenantPerSpec(b backend) *tenant {
+	t := &tenant{}
+	BeforeEach(func() { *t = *newTenant(b) })
+	return t
+}
+
 func (t *tenant) createSecret() {
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: t.ns, Name: secretName}, StringData: t.acct.secret}
 	Expect(k8sClient.Create(suiteCtx, s)).To(Succeed())
@@ -186,4 +193,18 @@ func indexOf(calls []remoteCall, method, key string) int {
 	}
 	Fail(fmt.Sprintf("no successful %s of %q in %v", method, key, calls))
 	return -1
+}
+
+// setAnnotation sets an annotation of obj, or removes it when value is "".
+func setAnnotation(obj metav1.Object, key, value string) {
+	annotations := obj.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	if value == "" {
+		delete(annotations, key)
+	} else {
+		annotations[key] = value
+	}
+	obj.SetAnnotations(annotations)
 }

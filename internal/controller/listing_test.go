@@ -16,15 +16,10 @@ import (
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
 
-var _ = Describe("Listings that do not add up", func() {
-	for _, b := range backends {
-		Context(b.name(), func() { listingScenarios(b) })
-	}
-})
+var _ = Describe("Listings that do not add up", func() { forEachBackend(listingScenarios) })
 
 func listingScenarios(b backend) {
-	var t *tenant
-	BeforeEach(func() { t = newTenant(b) })
+	t := tenantPerSpec(b)
 
 	It("concludes nothing from a listing with an empty page before its total: no department created again, none left behind by a delete", func() {
 		const n = 140 // two pages of 100

@@ -33,6 +33,18 @@ func tenantScenarios(b backend) {
 		Expect(ns.Name < holder.ns).To(BeTrue())
 		return &tenant{backend: b, acct: holder.acct, ns: ns.Name}
 	}
+	// failingOlderNeighbour is an olderNeighbour whose Organization, with wrong credentials, has
+	// failed before the holder connects; the holder is then set up with a Department hq synced.
+	failingOlderNeighbour := func() *tenant {
+		older := olderNeighbour()
+		older.putSecret("not-the-secret")
+		Expect(k8sClient.Create(suiteCtx, older.organization())).To(Succeed())
+		Eventually(older.orgReason).WithTimeout(timeout).Should(And(Not(BeEmpty()), Not(Equal(v1alpha1.ReasonSynced))))
+		holder.setUp()
+		holder.create(holder.dept("hq", "", "HQ"))
+		holder.eventuallySynced("hq")
+		return older
+	}
 
 	if b.provider() == v1alpha1.ProviderHuaweiCloud {
 		// NCP targets have no second spelling: admission defaults the site, and the companyId is
@@ -54,14 +66,7 @@ func tenantScenarios(b backend) {
 	}
 
 	It("lets an Organization become Ready beside an older one of another namespace whose credentials never worked", func() {
-		squatter := olderNeighbour()
-		squatter.putSecret("not-the-secret")
-		Expect(k8sClient.Create(suiteCtx, squatter.organization())).To(Succeed())
-		Eventually(squatter.orgReason).WithTimeout(timeout).Should(And(Not(BeEmpty()), Not(Equal(v1alpha1.ReasonSynced))))
-
-		holder.setUp()
-		holder.create(holder.dept("hq", "", "HQ"))
-		holder.eventuallySynced("hq")
+		squatter := failingOlderNeighbour()
 		Eventually(squatter.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
 	})
 
@@ -92,13 +97,7 @@ func tenantScenarios(b backend) {
 	It("keeps the chart for the Organization that has been Ready against an older one of another namespace, even while its own organization API fails", func() {
 		// The older Organization's credentials are wrong at first, so the holder becomes Ready;
 		// then they are fixed.
-		older := olderNeighbour()
-		older.putSecret("not-the-secret")
-		Expect(k8sClient.Create(suiteCtx, older.organization())).To(Succeed())
-		Eventually(older.orgReason).WithTimeout(timeout).Should(And(Not(BeEmpty()), Not(Equal(v1alpha1.ReasonSynced))))
-		holder.setUp()
-		holder.create(holder.dept("hq", "", "HQ"))
-		holder.eventuallySynced("hq")
+		older := failingOlderNeighbour()
 
 		older.putSecret(holder.acct.secret[b.departmentCredential()])
 		Eventually(older.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
