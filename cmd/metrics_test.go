@@ -256,12 +256,9 @@ func startMetrics(ctx context.Context, t *testing.T, cfg *rest.Config, f metrics
 	if err != nil {
 		t.Fatalf("creating the manager: %v", err)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
+	running := testenv.Run(ctx, mgr)
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := running.Stop(); err != nil {
 			t.Errorf("manager with %+v: %v", f, err)
 		}
 	})
@@ -279,8 +276,8 @@ func startMetrics(ctx context.Context, t *testing.T, cfg *rest.Config, f metrics
 			return f.addr
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("manager with %+v stopped: %v", f, err)
+		case <-running.Exited():
+			t.Fatalf("manager with %+v stopped: %v", f, running.Err())
 		case <-ctx.Done():
 			t.Fatalf("metrics of %+v not served: %v", f, err)
 		case <-time.After(50 * time.Millisecond):

@@ -300,19 +300,15 @@ func startShard(ctx context.Context, t *testing.T, cfg *rest.Config, scheme *run
 		}),
 		connected: map[string]int{},
 	}
-	ctx, cancel := context.WithCancel(ctx)
 	if err := controller.Setup(ctx, mgr, controller.Options{
 		Connector:              provider.Mux{v1alpha1.ProviderNCP: recorder},
 		WatchCredentialSecrets: s.watchSecrets,
 	}); err != nil {
-		cancel()
 		t.Fatalf("%s: setting up the controllers: %v", name, err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
+	running := testenv.Run(ctx, mgr)
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := running.Stop(); err != nil {
 			t.Errorf("%s: the manager stopped with %v", name, err)
 		}
 	})

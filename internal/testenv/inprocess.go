@@ -30,10 +30,11 @@ type ManagerOptions struct {
 type Manager struct {
 	ctrl.Manager
 	cancel context.CancelFunc
-	done   chan error
+	exited chan struct{}
+	err    error // why it stopped; read after exited is closed
 }
 
-// StartManager starts the manager; it runs until ctx ends or Stop.
+// StartManager sets up and starts the manager; it runs until ctx ends or Stop.
 func StartManager(ctx context.Context, opts ManagerOptions) (*Manager, error) {
 	if opts.Scheme == nil {
 		opts.Scheme = NewScheme()
@@ -51,18 +52,30 @@ func StartManager(ctx context.Context, opts ManagerOptions) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
 	if err := controller.Setup(ctx, mgr, opts.Controllers); err != nil {
-		cancel()
 		return nil, err
 	}
-	m := &Manager{Manager: mgr, cancel: cancel, done: make(chan error, 1)}
-	go func() { m.done <- mgr.Start(ctx) }()
-	return m, nil
+	return Run(ctx, mgr), nil
+}
+
+// Run starts mgr, set up by the caller (a test of cmd/ sets it up as main does); it runs until ctx
+// ends or Stop.
+func Run(ctx context.Context, mgr ctrl.Manager) *Manager {
+	ctx, cancel := context.WithCancel(ctx)
+	m := &Manager{Manager: mgr, cancel: cancel, exited: make(chan struct{})}
+	go func() { m.err = mgr.Start(ctx); close(m.exited) }()
+	return m
 }
 
 // Stop stops the manager and returns the error it stopped with.
 func (m *Manager) Stop() error {
 	m.cancel()
-	return <-m.done
+	<-m.exited
+	return m.err
 }
+
+// Exited is closed when the manager has stopped, on its own or by Stop; Err then says why.
+func (m *Manager) Exited() <-chan struct{} { return m.exited }
+
+// Err is the error the manager stopped with; call it after Exited is closed.
+func (m *Manager) Err() error { return m.err }
