@@ -208,3 +208,21 @@ func setAnnotation(obj metav1.Object, key, value string) {
 	}
 	obj.SetAnnotations(annotations)
 }
+
+// orgCondition returns the condition of type conditionType of the named Organization: an empty
+// one while it has none, and one whose Reason is the error while the Organization cannot be read.
+func orgCondition(namespace, name, conditionType string) metav1.Condition {
+	org := &v1alpha1.Organization{}
+	if err := k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: namespace, Name: name}, org); err != nil {
+		return metav1.Condition{Reason: "error: " + err.Error()}
+	}
+	if c := meta.FindStatusCondition(org.Status.Conditions, conditionType); c != nil {
+		return *c
+	}
+	return metav1.Condition{}
+}
+
+// orgReady returns the Ready condition of the named Organization, as orgCondition does.
+func orgReady(namespace, name string) metav1.Condition {
+	return orgCondition(namespace, name, v1alpha1.ConditionReady)
+}

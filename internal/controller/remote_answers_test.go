@@ -6,7 +6,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -23,12 +22,8 @@ var _ = Describe("The remote organization APIs' documented answers", func() {
 
 	// orgCondition returns the Organization's Ready condition, empty while it has none.
 	orgCondition := func(t *tenant) conditionSeen {
-		org := &v1alpha1.Organization{}
-		Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, org)).To(Succeed())
-		if c := meta.FindStatusCondition(org.Status.Conditions, v1alpha1.ConditionReady); c != nil {
-			return conditionSeen{Reason: c.Reason, Message: c.Message}
-		}
-		return conditionSeen{}
+		c := orgReady(t.ns, orgName)
+		return conditionSeen{Reason: c.Reason, Message: c.Message}
 	}
 	// creationEvents returns the messages of the Organization's "Created" Events.
 	creationEvents := func(t *tenant) []string {

@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -60,7 +59,7 @@ func tenantScenarios(b backend) {
 				o.Spec.HuaweiCloud.OneAccessDomain = respelled
 			}))).To(Succeed())
 			Eventually(newcomer.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
-			Expect(readyOf(newcomer.ns, orgName).Message).To(ContainSubstring("tenant " + domain + ";"))
+			Expect(orgReady(newcomer.ns, orgName).Message).To(ContainSubstring("tenant " + domain + ";"))
 			Consistently(holder.orgReason).WithTimeout(syncPeriod).Should(Equal(v1alpha1.ReasonSynced))
 		})
 	}
@@ -74,13 +73,13 @@ func tenantScenarios(b backend) {
 		const holderName = "payroll-directory"
 		holder.createSecret()
 		Expect(k8sClient.Create(suiteCtx, holder.organization(func(o *v1alpha1.Organization) { o.Name = holderName }))).To(Succeed())
-		Eventually(func() string { return readyOf(holder.ns, holderName).Reason }).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
+		Eventually(func() string { return orgReady(holder.ns, holderName).Reason }).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
 
 		newcomer := neighbour()
 		newcomer.createSecret()
 		Expect(k8sClient.Create(suiteCtx, newcomer.organization())).To(Succeed())
 		Eventually(newcomer.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
-		message := readyOf(newcomer.ns, orgName).Message
+		message := orgReady(newcomer.ns, orgName).Message
 		Expect(message).To(ContainSubstring("an Organization in another namespace already manages"))
 		Expect(message).NotTo(Or(ContainSubstring(holder.ns), ContainSubstring(holderName)))
 
@@ -119,8 +118,8 @@ func tenantScenarios(b backend) {
 	It("keeps today's rule within one namespace: a second Organization there is told Conflict, naming the holder", func() {
 		holder.setUp()
 		Expect(k8sClient.Create(suiteCtx, holder.organization(func(o *v1alpha1.Organization) { o.Name = "acme-again" }))).To(Succeed())
-		Eventually(func() string { return readyOf(holder.ns, "acme-again").Reason }).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
-		Expect(readyOf(holder.ns, "acme-again").Message).To(ContainSubstring("Organization " + holder.ns + "/" + orgName + " already manages"))
+		Eventually(func() string { return orgReady(holder.ns, "acme-again").Reason }).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
+		Expect(orgReady(holder.ns, "acme-again").Message).To(ContainSubstring("Organization " + holder.ns + "/" + orgName + " already manages"))
 		Consistently(holder.orgReason).WithTimeout(time.Second).Should(Equal(v1alpha1.ReasonSynced))
 	})
 }
@@ -143,16 +142,4 @@ func (t *tenant) putSecret(departmentSecret string) {
 	Expect(err).NotTo(HaveOccurred())
 	s.Data = data
 	Expect(k8sClient.Update(suiteCtx, s)).To(Succeed())
-}
-
-// readyOf returns the Ready condition of the named Organization; an empty one while it has none.
-func readyOf(namespace, name string) metav1.Condition {
-	org := &v1alpha1.Organization{}
-	if err := k8sClient.Get(suiteCtx, client.ObjectKey{Namespace: namespace, Name: name}, org); err != nil {
-		return metav1.Condition{Reason: "error: " + err.Error()}
-	}
-	if c := meta.FindStatusCondition(org.Status.Conditions, v1alpha1.ConditionReady); c != nil {
-		return *c
-	}
-	return metav1.Condition{}
 }
