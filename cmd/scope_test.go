@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -233,28 +232,6 @@ func (r *recordingConnector) organizations() map[string]int {
 	return maps.Clone(r.connected)
 }
 
-// syncBuffer collects the managers' logs, written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.String()
-	if len(s) > n {
-		s = s[len(s)-n:]
-	}
-	return s
-}
-
 // shard is one manager of the sharding test: its scope, its manager and what it connected.
 type shard struct {
 	name     string
@@ -341,11 +318,11 @@ func readyReason(ctx context.Context, c client.Client, obj client.Object) (statu
 // holds only the labelled ones (issue 10, items 2 and 3).
 func TestShards(t *testing.T) {
 	assets := testenv.AssetsOrSkip(t)
-	logs := &syncBuffer{}
+	logs := &testenv.LogBuffer{}
 	ctrl.SetLogger(zap.New(zap.WriteTo(logs)))
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("end of the managers' logs:\n%s", logs.tail(20000))
+			t.Logf("end of the managers' logs:\n%s", logs.Tail(20000))
 		}
 	})
 	cp := testenv.StartOrSkip(t, testenv.Options{Assets: assets})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,11 +10,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/orgsync/orgsync/internal/huaweicloud"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -59,23 +58,6 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestServe runs the server as main does, drives both APIs with the real clients and shuts down.
 func TestServe(t *testing.T) {
 	opts, listen, err := parseFlags([]string{"--listen", "127.0.0.1:0", "--client-id", "app", "--client-secret", "cs-TOP-SECRET",
@@ -85,7 +67,7 @@ func TestServe(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stdoutR, stdoutW := io.Pipe()
-	var stderr syncBuffer
+	var stderr testenv.LogBuffer
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, opts, listen, stdoutW, &stderr); stdoutW.Close() }()
 	line, err := bufio.NewReader(stdoutR).ReadString('\n')

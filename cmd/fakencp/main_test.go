@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -14,12 +13,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -94,24 +94,6 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects a process's stderr while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestBinary builds the real command, runs it on a free port and talks to it with signed requests.
 func TestBinary(t *testing.T) {
 	if testing.Short() {
@@ -137,7 +119,7 @@ func TestBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr lockedBuffer
+	var stderr testenv.LogBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -228,7 +210,7 @@ func TestBinary(t *testing.T) {
 }
 
 // readListenURL returns the URL announced by the first stdout line.
-func readListenURL(t *testing.T, lines <-chan string, stderr *lockedBuffer) string {
+func readListenURL(t *testing.T, lines <-chan string, stderr *testenv.LogBuffer) string {
 	t.Helper()
 	select {
 	case line := <-lines:
@@ -279,7 +261,7 @@ func TestRunUndocumentedErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
-			lines, stderr := make(lineWriter, 1), &lockedBuffer{}
+			lines, stderr := make(lineWriter, 1), &testenv.LogBuffer{}
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, cfg, lines, stderr) }()
 			defer func() {

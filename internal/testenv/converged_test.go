@@ -78,3 +78,14 @@ func TestAssetsNamesMakeEnvtest(t *testing.T) {
 		t.Errorf("Assets in an empty folder: %v, want a *MissingAssetsError naming make envtest", err)
 	}
 }
+
+func TestLogBufferTail(t *testing.T) {
+	var b LogBuffer
+	_, _ = b.Write([]byte("first line\nsecond line\n"))
+	if got := b.Tail(12); got != "second line\n" {
+		t.Errorf("Tail(12) = %q, want the last line", got)
+	}
+	if got := b.Tail(1000); got != b.String() {
+		t.Errorf("Tail(1000) = %q, want everything", got)
+	}
+}
