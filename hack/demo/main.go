@@ -101,6 +101,7 @@ func step(format string, args ...any) {
 type stage struct {
 	ctx                 context.Context
 	bin, work           string
+	kubectlPath         string // the control plane's kubectl
 	kubeconfig          string
 	k8s                 client.Client
 	remote              cloud
@@ -115,9 +116,9 @@ type scenario struct {
 	seed []byte
 }
 
-// kubectl runs bin/k8s/kubectl in the demo's namespace.
+// kubectl runs the control plane's kubectl (bin/k8s/kubectl) in the demo's namespace.
 func (s *stage) kubectl(stdin []byte, args ...string) (string, error) {
-	cmd := exec.CommandContext(s.ctx, filepath.Join(s.bin, "k8s", "kubectl"), append([]string{"--kubeconfig", s.kubeconfig, "-n", namespace}, args...)...) //nolint:gosec // G204: the demo's own kubectl from --bin
+	cmd := exec.CommandContext(s.ctx, s.kubectlPath, append([]string{"--kubeconfig", s.kubeconfig, "-n", namespace}, args...)...) //nolint:gosec // G204: the demo's own kubectl from --bin
 	cmd.Stdin = bytes.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -195,7 +196,7 @@ func run(bin, samples string, remote cloud, play scenario) (err error) {
 	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil {
 		return err
 	}
-	s := &stage{ctx: ctx, bin: bin, work: work, kubeconfig: kubeconfig, k8s: k8s, remote: remote,
+	s := &stage{ctx: ctx, bin: bin, work: work, kubectlPath: cp.Kubectl(), kubeconfig: kubeconfig, k8s: k8s, remote: remote,
 		fakeName: fakeName, fakeURL: fakeURL,
 		fakeLog: fake.LogPath, managerLog: manager.LogPath}
 	if err := play.play(s, samples); err != nil {
