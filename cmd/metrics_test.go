@@ -22,9 +22,10 @@ import (
 	"k8s.io/client-go/rest"
 	certutil "k8s.io/client-go/util/cert"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 func TestMetricsFlags(t *testing.T) {
@@ -82,15 +83,6 @@ func TestMetricsFlags(t *testing.T) {
 	}
 }
 
-// assetsDir is where envtest finds kube-apiserver and etcd: KUBEBUILDER_ASSETS as set by
-// `make test`, or bin/k8s as built by `make envtest`.
-func assetsDir() string {
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		return dir
-	}
-	return filepath.Join("..", "bin", "k8s")
-}
-
 // The manager's ServiceAccount as config/rbac names it before kustomize's namespace and prefix.
 const (
 	managerNamespace      = "system"
@@ -102,20 +94,8 @@ const (
 // an anonymous client, as a ServiceAccount bound to the metrics-reader ClusterRole, and as one
 // without it.
 func TestMetricsNeedAuthorisation(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(assetsDir(), "kube-apiserver")); err != nil {
-		t.Skipf("no control plane in %s (run `make envtest`): %v", assetsDir(), err)
-	}
 	ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-	env := &envtest.Environment{BinaryAssetsDirectory: assetsDir()}
-	admin, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting the control plane: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping the control plane: %v", err)
-		}
-	})
+	admin := testenv.StartOrSkip(t, testenv.Options{WithoutCRDs: true}).Admin
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cs := kubernetes.NewForConfigOrDie(admin)
@@ -276,12 +256,9 @@ func startMetrics(ctx context.Context, t *testing.T, cfg *rest.Config, f metrics
 	if err != nil {
 		t.Fatalf("creating the manager: %v", err)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
+	running := testenv.Run(ctx, mgr)
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := running.Stop(); err != nil {
 			t.Errorf("manager with %+v: %v", f, err)
 		}
 	})
@@ -299,8 +276,8 @@ func startMetrics(ctx context.Context, t *testing.T, cfg *rest.Config, f metrics
 			return f.addr
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("manager with %+v stopped: %v", f, err)
+		case <-running.Exited():
+			t.Fatalf("manager with %+v stopped: %v", f, running.Err())
 		case <-ctx.Done():
 			t.Fatalf("metrics of %+v not served: %v", f, err)
 		case <-time.After(50 * time.Millisecond):

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,23 +19,20 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
-	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 	"github.com/orgsync/orgsync/internal/provider"
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // shardKey is the label the shards of the tests are cut by, as the README's example.
@@ -237,17 +232,6 @@ func (r *recordingConnector) organizations() map[string]int {
 	return maps.Clone(r.connected)
 }
 
-// syncBuffer collects the managers' logs, written from many goroutines.
-type syncBuffer struct{ fakeserver.LockedBuffer }
-
-func (b *syncBuffer) tail(n int) string {
-	s := b.String()
-	if len(s) > n {
-		s = s[len(s)-n:]
-	}
-	return s
-}
-
 // shard is one manager of the sharding test: its scope, its manager and what it connected.
 type shard struct {
 	name     string
@@ -293,19 +277,15 @@ func startShard(ctx context.Context, t *testing.T, cfg *rest.Config, scheme *run
 		}),
 		connected: map[string]int{},
 	}
-	ctx, cancel := context.WithCancel(ctx)
 	if err := controller.Setup(ctx, mgr, controller.Options{
 		Connector:              provider.Mux{v1alpha1.ProviderNCP: recorder},
 		WatchCredentialSecrets: s.watchSecrets,
 	}); err != nil {
-		cancel()
 		t.Fatalf("%s: setting up the controllers: %v", name, err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
+	running := testenv.Run(ctx, mgr)
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := running.Stop(); err != nil {
 			t.Errorf("%s: the manager stopped with %v", name, err)
 		}
 	})
@@ -337,40 +317,18 @@ func readyReason(ctx context.Context, c client.Client, obj client.Object) (statu
 // neither touches an object of no shard. shard1 also watches credentials Secrets, and its cache
 // holds only the labelled ones (issue 10, items 2 and 3).
 func TestShards(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(assetsDir(), "kube-apiserver")); err != nil {
-		t.Skipf("no control plane in %s (set KUBEBUILDER_ASSETS or run `make envtest`): %v", assetsDir(), err)
-	}
-	logs := &syncBuffer{}
+	assets := testenv.AssetsOrSkip(t)
+	logs := &testenv.LogBuffer{}
 	ctrl.SetLogger(zap.New(zap.WriteTo(logs)))
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("end of the managers' logs:\n%s", logs.tail(20000))
+			t.Logf("end of the managers' logs:\n%s", logs.Tail(20000))
 		}
 	})
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: assetsDir(),
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting the control plane: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping the control plane: %v", err)
-		}
-	})
+	cp := testenv.StartOrSkip(t, testenv.Options{Assets: assets})
+	cfg, scheme, k8s := cp.Admin, cp.Scheme, cp.Client
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
-
-	scheme := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(v1alpha1.AddToScheme(scheme))
-	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const leaseNamespace, ns = "orgsync-system", "tenants"
 	for _, name := range []string{leaseNamespace, ns} {
 		if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
@@ -440,25 +398,22 @@ func TestShards(t *testing.T) {
 		}
 	}
 
-	// Every Organization and Department of a shard becomes Ready, Synced.
-	deadline := time.Now().Add(30 * time.Second)
+	// Every Organization and Department of a shard converges (Ready, for its generation), Synced.
+	converging, stopConverging := context.WithTimeout(ctx, 30*time.Second)
+	defer stopConverging()
 	for _, tn := range tenants {
 		if tn.shard == "" {
 			continue
 		}
-		for _, obj := range []client.Object{
+		for _, obj := range []testenv.Object{
 			&v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: tn.name}},
 			&v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "dept-" + tn.name}},
 		} {
-			for {
-				status, reason, err := readyReason(ctx, k8s, obj)
-				if err == nil && status == string(metav1.ConditionTrue) && reason == v1alpha1.ReasonSynced {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("%T %s of %s: Ready %q, reason %q (%v); want True, Synced", obj, obj.GetName(), tn.shard, status, reason, err)
-				}
-				time.Sleep(200 * time.Millisecond)
+			if err := testenv.WaitConverged(converging, k8s, obj, nil); err != nil {
+				t.Fatalf("shard %s: %v", tn.shard, err)
+			}
+			if reason := testenv.Reason(obj); reason != v1alpha1.ReasonSynced {
+				t.Fatalf("%T %s of %s: Ready with reason %q, want Synced", obj, obj.GetName(), tn.shard, reason)
 			}
 		}
 		found := false

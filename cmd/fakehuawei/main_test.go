@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/huaweicloud"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -67,7 +67,7 @@ func TestServe(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stdoutR, stdoutW := io.Pipe()
-	var stderr fakeserver.LockedBuffer
+	var stderr testenv.LogBuffer
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, opts, listen, stdoutW, &stderr); stdoutW.Close() }()
 	line, err := bufio.NewReader(stdoutR).ReadString('\n')

@@ -19,7 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/orgsync/orgsync/internal/fakeserver"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -119,7 +119,7 @@ func TestBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr fakeserver.LockedBuffer
+	var stderr testenv.LogBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -210,7 +210,7 @@ func TestBinary(t *testing.T) {
 }
 
 // readListenURL returns the URL announced by the first stdout line.
-func readListenURL(t *testing.T, lines <-chan string, stderr *fakeserver.LockedBuffer) string {
+func readListenURL(t *testing.T, lines <-chan string, stderr *testenv.LogBuffer) string {
 	t.Helper()
 	select {
 	case line := <-lines:
@@ -261,7 +261,7 @@ func TestRunUndocumentedErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
-			lines, stderr := make(lineWriter, 1), &fakeserver.LockedBuffer{}
+			lines, stderr := make(lineWriter, 1), &testenv.LogBuffer{}
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, cfg, lines, stderr) }()
 			defer func() {

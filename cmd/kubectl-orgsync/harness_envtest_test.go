@@ -16,40 +16,57 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
 	"github.com/orgsync/orgsync/internal/fakeserver"
-	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 	"github.com/orgsync/orgsync/internal/provider"
-	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
-	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
-// harness is a control plane with orgsync's CRDs (its client knows the built-in kinds too), the fake NCP, and orgsync's manager running
-// in-process against both (Huawei Cloud tenants are started per Organization, see
-// newOrganization). Everything stops when the test ends.
+// controlPlane is testenv's control plane as the plugin's tests use it: a client (of the built-in
+// kinds and orgsync's) and kubeconfig files for its users.
+type controlPlane struct {
+	client client.Client
+	// kubeconfig writes a kubeconfig file for a user in groups and returns its path.
+	kubeconfig func(name string, groups ...string) string
+	cp         *testenv.ControlPlane
+}
+
+// startControlPlane starts a control plane with orgsync's CRDs for the test, or skips the test
+// when bin/k8s is not built.
+func startControlPlane(t *testing.T) controlPlane {
+	t.Helper()
+	ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
+	cp := testenv.StartOrSkip(t, testenv.Options{})
+	return controlPlane{client: cp.Client, cp: cp, kubeconfig: func(name string, groups ...string) string {
+		path, err := cp.Kubeconfig(t.TempDir(), name, groups...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}}
+}
+
+// harness is a control plane with orgsync's CRDs (its client knows the built-in kinds too), the
+// fake NCP, and orgsync's manager running in-process against both (Huawei Cloud tenants are
+// started per Organization, see newOrganization). Everything stops when the test ends.
 type harness struct {
 	controlPlane
 	// admin is the path of a kubeconfig file of a cluster admin, for --kubeconfig.
@@ -57,8 +74,6 @@ type harness struct {
 	// ncp serves every NCP Organization of the harness (a company and an account each).
 	ncp *ncpfake.Server
 }
-
-var skipNameValidation = true
 
 // startHarness starts the control plane, the fake NCP and the manager (high QPS, a sync period
 // of ten minutes so that no resync happens within a test), or skips the test without bin/k8s.
@@ -68,56 +83,20 @@ func startHarness(t *testing.T) *harness {
 	h.admin = h.kubeconfig("harness-admin", "system:masters")
 	h.ncp = ncpfake.NewServer(ncpfake.Options{})
 	t.Cleanup(h.ncp.Close)
-
-	config, err := clientcmd.BuildConfigFromFlags("", h.admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	config.QPS, config.Burst = 1000, 2000
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	// The harness's client knows every built-in kind (RBAC for tests of permissions, too).
-	if h.client, err = client.New(config, client.Options{Scheme: scheme}); err != nil {
-		t.Fatal(err)
-	}
-	mgr, err := ctrl.NewManager(config, ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
+	mgr, err := testenv.StartManager(context.Background(), testenv.ManagerOptions{
+		Config: h.cp.Config, Scheme: h.cp.Scheme,
+		Controllers: controller.Options{
+			Connector: testenv.Connectors(h.ncp.URL(), testenv.FastClients), SyncPeriod: 10 * time.Minute, MaxConcurrentReconciles: 16,
+		},
 		// Several tests of the package start a harness, each with controllers of the same names.
-		Controller: ctrlconfig.Controller{SkipNameValidation: &skipNameValidation},
+		SkipNameValidation: true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	limits := provider.ClientOptions{QPS: 1000, Burst: 1000, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second}
-	connectors := provider.Mux{
-		v1alpha1.ProviderNCP: ncpprovider.NewConnector(ncpprovider.Options{
-			WorkplaceEndpoint: h.ncp.URL(), OrganizationEndpoint: h.ncp.URL(), ClientOptions: limits,
-		}),
-		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
-			Endpoints:     httpretry.EndpointPolicy{AllowedDomains: []string{"127.0.0.1"}, AllowInsecure: true},
-			ClientOptions: limits,
-		}),
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	if err := controller.Setup(ctx, mgr, controller.Options{
-		Connector: connectors, SyncPeriod: 10 * time.Minute, MaxConcurrentReconciles: 16,
-	}); err != nil {
-		stop()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
 	// Registered after the control plane's cleanup, so it runs before it.
 	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
+		if err := mgr.Stop(); err != nil {
 			t.Errorf("the manager stopped with an error: %v", err)
 		}
 	})
@@ -163,21 +142,13 @@ func (h *harness) newOrganization(ctx context.Context, t *testing.T, namespace, 
 	chart := &remoteChart{provider: p}
 	switch p {
 	case v1alpha1.ProviderNCP:
-		chart.ncp, chart.companyID = h.ncp, randomID("company-")
-		chart.credentials = map[string]string{v1alpha1.SecretKeyAccessKey: randomID("AK"), v1alpha1.SecretKeySecretKey: randomID("SK")}
-		h.ncp.AddAccount(chart.credentials[v1alpha1.SecretKeyAccessKey], chart.credentials[v1alpha1.SecretKeySecretKey])
-		h.ncp.AddCompany(chart.companyID)
-		h.ncp.SetOrganization(chart.credentials[v1alpha1.SecretKeyAccessKey], &ncpfake.Organization{OrganizationDesc: "made beforehand"})
+		account := testenv.NewNCPAccount(h.ncp.Fake)
+		chart.ncp, chart.companyID, chart.credentials = h.ncp, account.CompanyID, account.Credentials()
+		h.ncp.SetOrganization(account.AccessKey, &ncpfake.Organization{OrganizationDesc: "made beforehand"})
 		org.Spec.Workplace.CompanyID = chart.companyID
 	case v1alpha1.ProviderHuaweiCloud:
-		chart.credentials = map[string]string{
-			v1alpha1.SecretKeyClientID: randomID("client-"), v1alpha1.SecretKeyClientSecret: randomID("secret-"),
-			v1alpha1.SecretKeyAccessKey: randomID("AK"), v1alpha1.SecretKeySecretKey: randomID("SK"),
-		}
-		chart.huawei = huaweifake.NewServer(huaweifake.Options{
-			ClientID: chart.credentials[v1alpha1.SecretKeyClientID], ClientSecret: chart.credentials[v1alpha1.SecretKeyClientSecret],
-			AccessKey: chart.credentials[v1alpha1.SecretKeyAccessKey], SecretKey: chart.credentials[v1alpha1.SecretKeySecretKey],
-		})
+		tenant := testenv.NewHuaweiTenant()
+		chart.huawei, chart.credentials = tenant.Server, tenant.Credentials
 		t.Cleanup(chart.huawei.Close)
 		org.Spec.HuaweiCloud = &v1alpha1.HuaweiCloudSpec{OneAccessDomain: chart.huawei.URL(), OrganizationsEndpoint: chart.huawei.URL()}
 	default:
@@ -190,12 +161,9 @@ func (h *harness) newOrganization(ctx context.Context, t *testing.T, namespace, 
 	if err := h.client.Create(ctx, org); err != nil {
 		t.Fatal(err)
 	}
-	eventually(ctx, t, "Organization "+name+" Ready", func() (bool, error) {
-		if err := h.client.Get(ctx, client.ObjectKeyFromObject(org), org); err != nil {
-			return false, err
-		}
-		return meta.IsStatusConditionTrue(org.Status.Conditions, v1alpha1.ConditionReady), nil
-	})
+	if err := testenv.WaitConverged(ctx, h.client, org, nil); err != nil {
+		t.Fatal(err)
+	}
 	return org, chart
 }
 
@@ -335,7 +303,8 @@ func (h *harness) relist(ctx context.Context, t *testing.T, org *v1alpha1.Organi
 	})
 }
 
-// waitReady waits until count Departments of org are Ready.
+// waitReady waits until count Departments of org have converged (testenv.Converged: Ready for
+// their current generation).
 func (h *harness) waitReady(ctx context.Context, t *testing.T, org *v1alpha1.Organization, count int) {
 	t.Helper()
 	eventually(ctx, t, fmt.Sprintf("%d Departments of %s Ready", count, org.Name), func() (bool, error) {
@@ -343,40 +312,28 @@ func (h *harness) waitReady(ctx context.Context, t *testing.T, org *v1alpha1.Org
 		if err := h.client.List(ctx, &list, client.InNamespace(org.Namespace)); err != nil {
 			return false, err
 		}
-		ready := 0
-		for i := range list.Items {
-			d := &list.Items[i]
-			if d.Spec.OrganizationRef.Name == org.Name && meta.IsStatusConditionTrue(d.Status.Conditions, v1alpha1.ConditionReady) {
-				ready++
-			}
-		}
-		return ready >= count, nil
+		ofOrg := slices.DeleteFunc(list.Items, func(d v1alpha1.Department) bool { return d.Spec.OrganizationRef.Name != org.Name })
+		return testenv.CountConverged(ofOrg) >= count, nil
 	})
 }
 
 // eventually polls condition every 100ms until it holds, failing the test when ctx ends first.
 func eventually(ctx context.Context, t *testing.T, what string, condition func() (bool, error)) {
 	t.Helper()
-	var lastErr error
-	for {
+	err := testenv.Poll(ctx, 100*time.Millisecond, func(context.Context) (bool, string, error) {
 		ok, err := condition()
-		if ok {
-			return
+		if err != nil {
+			return false, "last error: " + err.Error(), nil
 		}
-		lastErr = err
-		select {
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v (last error: %v)", what, ctx.Err(), lastErr)
-		case <-time.After(100 * time.Millisecond):
-		}
+		return ok, "", nil
+	})
+	if err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
 	}
 }
 
-func randomID(prefix string) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
+// randomID names what no other test uses.
+var randomID = testenv.RandomID
 
 // TestHarness checks the harness itself: both providers' Organizations become Ready, a seeded
 // chart lists in several pages, and reading writes nothing.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,82 +13,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 )
-
-// assetsDir is where envtest finds kube-apiserver and etcd: KUBEBUILDER_ASSETS as set by
-// `make test`, or bin/k8s as built by `make envtest`.
-func assetsDir() string {
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		return dir
-	}
-	return filepath.Join("..", "..", "bin", "k8s")
-}
-
-// controlPlane is an API server with orgsync's CRDs, a client of it, and kubeconfig files for
-// its users.
-type controlPlane struct {
-	client client.Client
-	// kubeconfig writes a kubeconfig file for a user in groups and returns its path.
-	kubeconfig func(name string, groups ...string) string
-}
-
-// startControlPlane starts kube-apiserver and etcd from assetsDir with orgsync's CRDs, or skips
-// the test when they are not built.
-func startControlPlane(t *testing.T) controlPlane {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(assetsDir(), "kube-apiserver")); err != nil {
-		t.Skipf("no control plane in %s (run `make envtest`): %v", assetsDir(), err)
-	}
-	ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assetsDir(),
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-	}
-	admin, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting the control plane: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping the control plane: %v", err)
-		}
-	})
-	scheme := runtime.NewScheme()
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := corev1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	admin.QPS, admin.Burst = 1000, 2000
-	k8s, err := client.New(admin, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return controlPlane{client: k8s, kubeconfig: func(name string, groups ...string) string {
-		user, err := env.AddUser(envtest.User{Name: name, Groups: groups}, admin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := user.KubeConfig()
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(t.TempDir(), name+".kubeconfig")
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}}
-}
 
 // TestTreeAgainstAControlPlane runs `kubectl orgsync tree` against a real API server holding the
 // CRDs, an Organization and Departments whose statuses were written through the status

@@ -3,9 +3,7 @@ package chart
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,18 +13,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
-)
 
-// assetsDir is where envtest finds kube-apiserver, etcd and kubectl: KUBEBUILDER_ASSETS as set by
-// `make test`, or bin/k8s as built by `make envtest`.
-func assetsDir() string {
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		return dir
-	}
-	return filepath.Join(repoRoot, "bin", "k8s")
-}
+	"github.com/orgsync/orgsync/internal/testenv"
+)
 
 // access asks the API server, as one identity, whether it may do things.
 type access struct {
@@ -77,7 +67,12 @@ func (c check) String() string {
 // and no other); credentials.watch adds list and watch on
 // Secrets in the manager's scope only.
 func TestRenderedRBACOnAnAPIServer(t *testing.T) {
-	admin, kubeconfigPath := startControlPlane(t)
+	cp := testenv.StartOrSkip(t, testenv.Options{CRDs: []string{"crds"}})
+	admin, kubectl := cp.Admin, cp.Kubectl()
+	kubeconfigPath, err := cp.AdminKubeconfig(t.TempDir(), "chart-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cs := kubernetes.NewForConfigOrDie(admin)
@@ -172,7 +167,7 @@ func TestRenderedRBACOnAnAPIServer(t *testing.T) {
 	}
 	identities := make([]access, len(releases))
 	for i, r := range releases {
-		identities[i] = installRelease(ctx, t, admin, kubeconfigPath, r)
+		identities[i] = installRelease(ctx, t, admin, kubectl, kubeconfigPath, r)
 	}
 	waitUntilAllowed(t, releases, identities)
 	for i, r := range releases {
@@ -194,48 +189,9 @@ type rbacRelease struct {
 	checks                  []check
 }
 
-// startControlPlane starts an API server with the chart's CRDs, skipping the test when the
-// control plane's binaries are missing; it returns the admin's config and a kubeconfig file for
-// kubectl.
-func startControlPlane(t *testing.T) (admin *rest.Config, kubeconfigPath string) {
-	t.Helper()
-	for _, bin := range []string{"kube-apiserver", "etcd", "kubectl"} {
-		if _, err := os.Stat(filepath.Join(assetsDir(), bin)); err != nil {
-			t.Skipf("no control plane in %s (run `make envtest`): %v", assetsDir(), err)
-		}
-	}
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assetsDir(),
-		CRDDirectoryPaths:     []string{"crds"},
-		ErrorIfCRDPathMissing: true,
-	}
-	admin, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting the control plane from %s: %v", assetsDir(), err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping the control plane: %v", err)
-		}
-	})
-	user, err := env.AddUser(envtest.User{Name: "chart-admin", Groups: []string{"system:masters"}}, admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kubeconfig, err := user.KubeConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kubeconfigPath = filepath.Join(t.TempDir(), "kubeconfig")
-	if err := os.WriteFile(kubeconfigPath, kubeconfig, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return admin, kubeconfigPath
-}
-
 // installRelease renders the release and applies every object with kubectl, and returns the
 // identity of the ServiceAccount the chart created and the Deployment runs as.
-func installRelease(ctx context.Context, t *testing.T, admin *rest.Config, kubeconfigPath string, r rbacRelease) access {
+func installRelease(ctx context.Context, t *testing.T, admin *rest.Config, kubectl, kubeconfigPath string, r rbacRelease) access {
 	t.Helper()
 	var overrides map[string]any
 	if err := yaml.Unmarshal([]byte(r.values), &overrides); err != nil {
@@ -252,7 +208,6 @@ func installRelease(ctx context.Context, t *testing.T, admin *rest.Config, kubec
 			sa = m.name
 		}
 	}
-	kubectl := filepath.Join(assetsDir(), "kubectl")
 	apply := exec.CommandContext(ctx, kubectl, "--kubeconfig", kubeconfigPath, "apply", "--server-side", "-f", "-")
 	apply.Stdin = &stream
 	if out, err := apply.CombinedOutput(); err != nil {

@@ -362,17 +362,7 @@ func TestDefaultsRenderTheManagerAsTheKustomizeInstallDoes(t *testing.T) {
 	if d.Spec.Template.Spec.ServiceAccountName != sa.Name {
 		t.Errorf("Deployment runs as %q, the chart's ServiceAccount is %q", d.Spec.Template.Spec.ServiceAccountName, sa.Name)
 	}
-	for _, pair := range [][2]string{
-		{"orgsync-manager-role", "orgsync-manager-rolebinding"},
-		{"orgsync-metrics-auth-role", "orgsync-metrics-auth-rolebinding"},
-	} {
-		cr := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", pair[0])
-		crb := named[rbacv1.ClusterRoleBinding](t, manifests, "ClusterRoleBinding", pair[1])
-		checkBinding(t, "ClusterRoleBinding "+crb.Name, crb.RoleRef, crb.Subjects, "ClusterRole", cr.Name, sa)
-	}
-	role := one[rbacv1.Role](t, manifests, "Role")
-	rb := one[rbacv1.RoleBinding](t, manifests, "RoleBinding")
-	checkBinding(t, "RoleBinding", rb.RoleRef, rb.Subjects, "Role", role.Name, sa)
+	role, rb := checkBindings(t, manifests, sa)
 	if role.Namespace != releaseNamespace || rb.Namespace != releaseNamespace {
 		t.Errorf("leader election Role/RoleBinding in %q/%q, want the release namespace %q", role.Namespace, rb.Namespace, releaseNamespace)
 	}
@@ -710,6 +700,25 @@ func containerPort(c corev1.Container, name string) int32 {
 		}
 	}
 	return 0
+}
+
+// checkBindings checks that the manager's ClusterRoles (its own and metrics-auth) and its leader
+// election Role are bound to sa by the names they were rendered with, and returns the Role and its
+// RoleBinding.
+func checkBindings(t *testing.T, manifests []manifest, sa *corev1.ServiceAccount) (*rbacv1.Role, *rbacv1.RoleBinding) {
+	t.Helper()
+	for _, pair := range [][2]string{
+		{"orgsync-manager-role", "orgsync-manager-rolebinding"},
+		{"orgsync-metrics-auth-role", "orgsync-metrics-auth-rolebinding"},
+	} {
+		cr := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", pair[0])
+		crb := named[rbacv1.ClusterRoleBinding](t, manifests, "ClusterRoleBinding", pair[1])
+		checkBinding(t, "ClusterRoleBinding "+crb.Name, crb.RoleRef, crb.Subjects, "ClusterRole", cr.Name, sa)
+	}
+	role := one[rbacv1.Role](t, manifests, "Role")
+	rb := one[rbacv1.RoleBinding](t, manifests, "RoleBinding")
+	checkBinding(t, "RoleBinding", rb.RoleRef, rb.Subjects, "Role", role.Name, sa)
+	return role, rb
 }
 
 func checkBinding(t *testing.T, kind string, ref rbacv1.RoleRef, subjects []rbacv1.Subject, roleKind, roleName string, sa *corev1.ServiceAccount) {

@@ -1,7 +1,6 @@
 package chart
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -10,23 +9,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
-// kustomize builds a kustomization of config/ with the kubectl of bin/k8s, skipping the test
-// when there is none.
+// kustomize builds a kustomization of config/ with the kubectl beside the control plane's
+// binaries (testenv.Assets), skipping the test when there is none.
 func kustomize(t *testing.T, dir string) []manifest {
 	t.Helper()
-	kubectl := filepath.Join(repoRoot, "bin", "k8s", "kubectl")
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		kubectl = filepath.Join(dir, "kubectl")
-	}
-	if _, err := os.Stat(kubectl); err != nil {
-		t.Skipf("no kubectl at %s (`make envtest` builds it): %v", kubectl, err)
-	}
+	kubectl := filepath.Join(testenv.AssetsOrSkip(t), "kubectl")
 	out, err := exec.Command(kubectl, "kustomize", filepath.Join(repoRoot, dir)).Output()
 	if err != nil {
 		t.Fatalf("kubectl kustomize %s: %v", dir, err)
@@ -86,17 +80,7 @@ func TestInstallManifestHangsTogether(t *testing.T) {
 	if c.Image != "orgsync:latest" || !slices.Contains(c.Args, "--leader-elect") {
 		t.Errorf("manager container: image %s, args %v; want orgsync:latest with --leader-elect", c.Image, c.Args)
 	}
-	for _, pair := range [][2]string{
-		{"orgsync-manager-role", "orgsync-manager-rolebinding"},
-		{"orgsync-metrics-auth-role", "orgsync-metrics-auth-rolebinding"},
-	} {
-		cr := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", pair[0])
-		crb := named[rbacv1.ClusterRoleBinding](t, manifests, "ClusterRoleBinding", pair[1])
-		checkBinding(t, "ClusterRoleBinding "+crb.Name, crb.RoleRef, crb.Subjects, "ClusterRole", cr.Name, sa)
-	}
-	role := one[rbacv1.Role](t, manifests, "Role")
-	rb := one[rbacv1.RoleBinding](t, manifests, "RoleBinding")
-	checkBinding(t, "RoleBinding", rb.RoleRef, rb.Subjects, "Role", role.Name, sa)
+	checkBindings(t, manifests, sa)
 	svc := one[corev1.Service](t, manifests, "Service")
 	if len(svc.Spec.Selector) == 0 {
 		t.Error("metrics Service selects nothing")

@@ -12,17 +12,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
-// manager is bin/manager running as a child process.
+// manager is bin/manager running as a child process (testenv.Process), with its metrics endpoint.
 type manager struct {
-	cmd        *exec.Cmd
+	*testenv.Process
 	metricsURL string
-	logPath    string
-	exited     chan struct{} // closed when the process has exited
-	exitErr    error         // why it exited; read after exited is closed
 }
 
 // managerSettings are the flags of one benchmark's manager.
@@ -42,12 +40,7 @@ func startManager(ctx context.Context, s managerSettings) (*manager, error) {
 		return nil, err
 	}
 	metricsAddr := fmt.Sprintf("127.0.0.1:%d", port)
-	logFile, err := os.Create(s.logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()         // the child holds its own descriptor
-	cmd := exec.Command(s.binary, //nolint:gosec // G204: the manager binary this tool was told to measure
+	args := []string{
 		"--kubeconfig", s.kubeconfig,
 		"--allow-insecure-endpoints",
 		"--ncp-workplace-endpoint", s.fakeURL,
@@ -59,56 +52,32 @@ func startManager(ctx context.Context, s managerSettings) (*manager, error) {
 		"--metrics-bind-address", metricsAddr,
 		"--metrics-secure=false", // the benchmark scrapes plain HTTP on loopback
 		"--health-probe-bind-address", "0",
-	)
-	cmd.Args = append(cmd.Args, s.extraArgs...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// The manager must not outlive the benchmark, even when the benchmark is killed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", s.binary, err)
 	}
-	m := &manager{cmd: cmd, metricsURL: "http://" + metricsAddr + "/metrics", logPath: s.logPath, exited: make(chan struct{})}
-	go func() { m.exitErr = cmd.Wait(); close(m.exited) }()
-
+	m := &manager{
+		Process:    &testenv.Process{Name: "the manager", Binary: s.binary, Args: append(args, s.extraArgs...), LogPath: s.logPath},
+		metricsURL: "http://" + metricsAddr + "/metrics",
+	}
+	if err := m.Start(); err != nil {
+		return nil, err
+	}
 	for {
 		if _, err := m.scrape(ctx); err == nil {
 			return m, nil
 		}
 		select {
-		case <-m.exited:
-			return nil, fmt.Errorf("the manager exited at start: %v (log: %s)", m.exitErr, m.logPath)
+		case <-m.Exited():
+			return nil, fmt.Errorf("at start: %w", m.Alive())
 		case <-ctx.Done():
-			m.stop()
+			m.Stop()
 			return nil, fmt.Errorf("waiting for the manager's metrics endpoint: %w", ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
-// stop ends the manager with SIGTERM, then SIGKILL after a grace period.
-func (m *manager) stop() {
-	_ = m.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-m.exited:
-	case <-time.After(10 * time.Second):
-		_ = m.cmd.Process.Kill()
-		<-m.exited
-	}
-}
-
-// alive returns an error when the manager has exited.
-func (m *manager) alive() error {
-	select {
-	case <-m.exited:
-		return fmt.Errorf("the manager exited: %v (log: %s)", m.exitErr, m.logPath)
-	default:
-		return nil
-	}
-}
-
 // peakRSS returns the manager's peak resident set size (VmHWM), in bytes.
 func (m *manager) peakRSS() (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", m.cmd.Process.Pid))
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", m.Pid()))
 	if err != nil {
 		return 0, err
 	}
@@ -120,7 +89,7 @@ func (m *manager) peakRSS() (int64, error) {
 			return kB << 10, err
 		}
 	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", m.cmd.Process.Pid)
+	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", m.Pid())
 }
 
 // restRequests reads the manager's /metrics and returns client-go's rest_client_requests_total

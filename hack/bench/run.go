@@ -103,18 +103,18 @@ func runConfiguration(ctx context.Context, s settings, conf configuration) (res 
 	if err != nil {
 		return res, err
 	}
-	defer mgr.stop()
-	step("manager started (pid %d, log %s)", mgr.cmd.Process.Pid, mgr.logPath)
+	defer mgr.Stop()
+	step("manager started (pid %d, log %s)", mgr.Pid(), mgr.LogPath)
 	if err := cp.createOrganization(ctx, namespace, orgName, managerCompany); err != nil {
 		return res, err
 	}
-	if err := cp.waitOrganizationReady(ctx, namespace, orgName, mgr.alive); err != nil {
+	if err := cp.waitOrganizationReady(ctx, namespace, orgName, mgr.Alive); err != nil {
 		return res, err
 	}
 	// The watch ends before the control plane stops (deferred calls run last to first).
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	watch, err := watchConvergence(watchCtx, cp.cfg, cp.scheme, namespace, conf.n)
+	watch, err := watchConvergence(watchCtx, cp.Config, cp.Scheme, namespace, conf.n)
 	if err != nil {
 		return res, err
 	}
@@ -122,13 +122,13 @@ func runConfiguration(ctx context.Context, s settings, conf configuration) (res 
 	step("applying %d Departments, deepest level first, %d creators", conf.n, creators)
 	callsBefore := companyCalls(fake, managerCompany)
 	start := time.Now()
-	if res.baselineKube, err = applyChart(ctx, cp.client, c, namespace, orgName); err != nil {
+	if res.baselineKube, err = applyChart(ctx, cp.Client, c, namespace, orgName); err != nil {
 		return res, err
 	}
 	step("  (b) %.1fs", res.baselineKube.Seconds())
 	convergedAt, err := watch.wait(ctx, 10*time.Second)
 	if err != nil {
-		return res, errors.Join(err, mgr.alive())
+		return res, errors.Join(err, mgr.Alive())
 	}
 	res.convergence = convergedAt.Sub(start)
 	res.converging = companyCalls(fake, managerCompany).since(callsBefore)
@@ -173,7 +173,7 @@ func steadyState(ctx context.Context, s settings, cp *controlPlane, mgr *manager
 		return fmt.Errorf("waiting through the steady-state window: %w", ctx.Err())
 	case <-time.After(window):
 	}
-	if err := mgr.alive(); err != nil {
+	if err := mgr.Alive(); err != nil {
 		return err
 	}
 	restAfter, err := mgr.restRequests(ctx)

@@ -11,10 +11,10 @@ import (
 	"slices"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // adoptChart is the chart the fake NCP starts with in the adopt scenario: a company's
@@ -203,12 +203,12 @@ func (s *stage) remoteWrites() ([]string, error) {
 	return writes, nil
 }
 
-// waitOrganizationReady waits until the Organization is Ready.
+// waitOrganizationReady waits until the Organization has converged (testenv.Converged).
 func (s *stage) waitOrganizationReady() error {
 	return waitRemote(s.ctx, "the Organization is Ready (connected, the remote chart listed)", func() (bool, error) {
 		var org v1alpha1.Organization
 		err := s.k8s.Get(s.ctx, client.ObjectKey{Namespace: namespace, Name: orgName}, &org)
-		return err == nil && meta.IsStatusConditionTrue(org.Status.Conditions, v1alpha1.ConditionReady), client.IgnoreNotFound(err)
+		return err == nil && testenv.Converged(&org), client.IgnoreNotFound(err)
 	})
 }
 

@@ -2,9 +2,10 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // TestDemo plays `make demo`'s scenarios as the README describes them, so that both stay true:
@@ -13,20 +14,10 @@ import (
 // writes). It needs a control plane (KUBEBUILDER_ASSETS, set by `make test`) and builds the
 // binaries `make build` would.
 func TestDemo(t *testing.T) {
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		t.Skip("KUBEBUILDER_ASSETS is not set: run through `make test`, which builds bin/k8s")
-	}
-	assets, err := filepath.Abs(assets)
-	if err != nil {
-		t.Fatal(err)
-	}
+	assets := testenv.LongAssetsOrSkip(t)
 	bin := t.TempDir()
-	for name, pkg := range map[string]string{"manager": "cmd", "fakencp": "cmd/fakencp", "fakehuawei": "cmd/fakehuawei", "kubectl-orgsync": "cmd/kubectl-orgsync"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, name), "../../"+pkg) //nolint:gosec // G204: the repository's own packages
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("building %s: %v\n%s", name, err, out)
-		}
+	if err := testenv.Build(bin, "manager", "fakencp", "fakehuawei", "kubectl-orgsync"); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.Symlink(assets, filepath.Join(bin, "k8s")); err != nil {
 		t.Fatal(err)

@@ -10,10 +10,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -22,19 +20,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 const (
@@ -108,6 +101,7 @@ func step(format string, args ...any) {
 type stage struct {
 	ctx                 context.Context
 	bin, work           string
+	kubectlPath         string // the control plane's kubectl
 	kubeconfig          string
 	k8s                 client.Client
 	remote              cloud
@@ -122,9 +116,9 @@ type scenario struct {
 	seed []byte
 }
 
-// kubectl runs bin/k8s/kubectl in the demo's namespace.
+// kubectl runs the control plane's kubectl (bin/k8s/kubectl) in the demo's namespace.
 func (s *stage) kubectl(stdin []byte, args ...string) (string, error) {
-	cmd := exec.CommandContext(s.ctx, filepath.Join(s.bin, "k8s", "kubectl"), append([]string{"--kubeconfig", s.kubeconfig, "-n", namespace}, args...)...) //nolint:gosec // G204: the demo's own kubectl from --bin
+	cmd := exec.CommandContext(s.ctx, s.kubectlPath, append([]string{"--kubeconfig", s.kubeconfig, "-n", namespace}, args...)...) //nolint:gosec // G204: the demo's own kubectl from --bin
 	cmd.Stdin = bytes.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -149,29 +143,16 @@ func run(bin, samples string, remote cloud, play scenario) (err error) {
 	}()
 
 	step("starting a local control plane from %s/k8s", bin)
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: filepath.Join(bin, "k8s"),
-		CRDDirectoryPaths:     []string{"config/crd/bases"},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
+	cp, err := testenv.Start(testenv.Options{Assets: filepath.Join(bin, "k8s")})
 	if err != nil {
-		return fmt.Errorf("starting the control plane: %w", err)
+		return err
 	}
 	defer func() {
 		step("stopping the control plane")
-		_ = env.Stop()
+		_ = cp.Stop()
 	}()
-	user, err := env.AddUser(envtest.User{Name: "demo-admin", Groups: []string{"system:masters"}}, cfg)
+	kubeconfig, err := cp.AdminKubeconfig(work, "demo-admin")
 	if err != nil {
-		return err
-	}
-	kubeconfigBytes, err := user.KubeConfig()
-	if err != nil {
-		return err
-	}
-	kubeconfig := filepath.Join(work, "kubeconfig")
-	if err := os.WriteFile(kubeconfig, kubeconfigBytes, 0o600); err != nil {
 		return err
 	}
 	step("CRDs installed: organizations.orgsync.dev, departments.orgsync.dev")
@@ -184,44 +165,40 @@ func run(bin, samples string, remote cloud, play scenario) (err error) {
 		}
 		fakeArgs = append(fakeArgs, "--seed-file", seedFile)
 	}
-	fake, fakeURL, err := startFake(ctx, filepath.Join(bin, fakeBinary), fakeArgs, work)
+	fake := &testenv.Process{
+		Name: fakeName, Binary: filepath.Join(bin, fakeBinary), LogPath: filepath.Join(work, fakeBinary+".log"),
+		Args: append([]string{"--listen", "127.0.0.1:0"}, fakeArgs...),
+	}
+	fakeURL, err := fake.StartListening()
 	if err != nil {
 		return err
 	}
-	defer stop(fakeName, fake)
+	defer stop(fake)
 	step("%s listening on %s", fakeName, fakeURL)
 	if err := remote.connect(fakeURL); err != nil {
 		return err
 	}
 
-	manager := exec.CommandContext(ctx, filepath.Join(bin, "manager"), append([]string{ //nolint:gosec // G204: the demo's own binaries from --bin
-		"--kubeconfig", kubeconfig,
-		"--metrics-bind-address", "0", "--health-probe-bind-address", "0",
-		"--sync-period", "1m"}, remote.managerArgs(fakeURL)...)...)
-	managerLog, err := os.Create(filepath.Join(work, "manager.log"))
-	if err != nil {
-		return err
+	manager := &testenv.Process{
+		Name: "manager", Binary: filepath.Join(bin, "manager"), LogPath: filepath.Join(work, "manager.log"),
+		Args: append([]string{
+			"--kubeconfig", kubeconfig,
+			"--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+			"--sync-period", "1m"}, remote.managerArgs(fakeURL)...),
 	}
-	manager.Stdout, manager.Stderr = managerLog, managerLog
 	if err := manager.Start(); err != nil {
-		return fmt.Errorf("starting the manager: %w", err)
-	}
-	defer stop("manager", manager)
-	step("manager started (pid %d)", manager.Process.Pid)
-
-	scheme := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(v1alpha1.AddToScheme(scheme))
-	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
 		return err
 	}
+	defer stop(manager)
+	step("manager started (pid %d)", manager.Pid())
+
+	k8s := cp.Client
 	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil {
 		return err
 	}
-	s := &stage{ctx: ctx, bin: bin, work: work, kubeconfig: kubeconfig, k8s: k8s, remote: remote,
+	s := &stage{ctx: ctx, bin: bin, work: work, kubectlPath: cp.Kubectl(), kubeconfig: kubeconfig, k8s: k8s, remote: remote,
 		fakeName: fakeName, fakeURL: fakeURL,
-		fakeLog: filepath.Join(work, fakeBinary+".log"), managerLog: managerLog.Name()}
+		fakeLog: fake.LogPath, managerLog: manager.LogPath}
 	if err := play.play(s, samples); err != nil {
 		return err
 	}
@@ -294,51 +271,10 @@ func samplesScenario(s *stage, samples string) error {
 	return printTree(ctx, remote, "the department tree after the update and the subtree delete")
 }
 
-// startFake runs a fake on a free loopback port and returns its base URL, which the fake prints
-// on its first line of output.
-func startFake(ctx context.Context, binary string, args []string, work string) (*exec.Cmd, string, error) {
-	name := filepath.Base(binary)
-	cmd := exec.CommandContext(ctx, binary, append([]string{"--listen", "127.0.0.1:0"}, args...)...) //nolint:gosec // G204: the demo's own fake cloud from --bin
-	logFile, err := os.Create(filepath.Join(work, name+".log"))
-	if err != nil {
-		return nil, "", err
-	}
-	cmd.Stderr = logFile
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, "", err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, "", fmt.Errorf("starting %s: %w", name, err)
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		stop(name, cmd)
-		return nil, "", fmt.Errorf("reading %s's address: %w", name, err)
-	}
-	i := strings.Index(line, "http://")
-	if i < 0 {
-		stop(name, cmd)
-		return nil, "", fmt.Errorf("%s printed no URL: %q", name, line)
-	}
-	return cmd, strings.TrimSpace(line[i:]), nil
-}
-
 // stop ends a child process with SIGTERM, then SIGKILL after a grace period.
-func stop(name string, cmd *exec.Cmd) {
-	if cmd.Process == nil {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-	}
-	step("stopped the %s", name)
+func stop(p *testenv.Process) {
+	p.Stop()
+	step("stopped the %s", p.Name)
 }
 
 // sampleDocuments reads the YAML documents of every file in dir except the kustomization.
@@ -365,24 +301,18 @@ func sampleDocuments(dir string) ([]string, error) {
 	return docs, nil
 }
 
-// waitAllReady waits until the Organization and every Department are Ready, printing progress.
+// waitAllReady waits until the Organization and every Department have converged (Ready for
+// their current generation, testenv.Converged), printing progress.
 func waitAllReady(ctx context.Context, k8s client.Client) error {
-	deadline := time.Now().Add(waitBudget)
 	last := ""
-	for {
+	return wait(ctx, "the objects to become Ready", func(ctx context.Context) (bool, string, error) {
 		var depts v1alpha1.DepartmentList
 		if err := k8s.List(ctx, &depts, client.InNamespace(namespace)); err != nil {
-			return err
+			return false, "", err
 		}
 		var org v1alpha1.Organization
-		orgReady := k8s.Get(ctx, client.ObjectKey{Namespace: namespace, Name: orgName}, &org) == nil &&
-			meta.IsStatusConditionTrue(org.Status.Conditions, v1alpha1.ConditionReady)
-		ready := 0
-		for i := range depts.Items {
-			if meta.IsStatusConditionTrue(depts.Items[i].Status.Conditions, v1alpha1.ConditionReady) {
-				ready++
-			}
-		}
+		orgReady := k8s.Get(ctx, client.ObjectKey{Namespace: namespace, Name: orgName}, &org) == nil && testenv.Converged(&org)
+		ready := testenv.CountConverged(depts.Items)
 		progress := fmt.Sprintf("waiting: Organization ready=%t, Departments ready %d/%d", orgReady, ready, len(depts.Items))
 		if progress != last {
 			step("%s", progress)
@@ -390,35 +320,31 @@ func waitAllReady(ctx context.Context, k8s client.Client) error {
 		}
 		if orgReady && ready == len(depts.Items) && ready > 0 {
 			step("every object is Ready")
-			return nil
+			return true, "", nil
 		}
-		if time.Now().After(deadline) {
-			return errors.New("timed out waiting for the objects to become Ready")
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		return false, progress, nil
+	})
 }
 
+// waitRemote waits until done reports true, then says what.
 func waitRemote(ctx context.Context, what string, done func() (bool, error)) error {
-	deadline := time.Now().Add(waitBudget)
-	for {
+	return wait(ctx, what, func(context.Context) (bool, string, error) {
 		ok, err := done()
-		if err != nil {
-			return err
-		}
 		if ok {
 			step("%s", what)
-			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out waiting for %s", what)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
+		return ok, "", err
+	})
+}
+
+// wait polls done every quarter second for at most waitBudget.
+func wait(ctx context.Context, what string, done func(context.Context) (bool, string, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, waitBudget)
+	defer cancel()
+	if err := testenv.Poll(ctx, 250*time.Millisecond, done); err != nil {
+		return fmt.Errorf("timed out waiting for %s: %w", what, err)
 	}
+	return nil
 }
 
 // printTree prints the departments the fake holds, indented under their parents, siblings in

@@ -1,9 +1,6 @@
 package chaos
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,22 +9,23 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // TestChaos runs the short version of every run on both clouds: a smaller chart and fewer kills
 // than `make chaos`, the same invariants. It needs a control plane (KUBEBUILDER_ASSETS, set by
-// `make test`) and builds the manager unless ORGSYNC_MANAGER names one.
+// `make test`) and builds the manager unless ORGSYNC_MANAGER names one (testenv.ManagerBinary).
 func TestChaos(t *testing.T) {
 	log.SetLogger(logr.Discard()) // the control plane's own logging
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		t.Skip("KUBEBUILDER_ASSETS is not set: run through `make test`, which builds bin/k8s")
+	assets := testenv.LongAssetsOrSkip(t)
+	manager, err := testenv.ManagerBinary(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
-	manager := managerBinary(t)
 	for _, p := range Providers {
 		t.Run(string(p), func(t *testing.T) {
 			cfg := Config{
-				Manager: manager, Assets: assets, CRDs: filepath.Join("..", "..", "config", "crd", "bases"),
+				Manager: manager, Assets: assets,
 				Size: 60, Kills: 3, Subtree: 15, OrganizationOutage: 20 * time.Second, Settle: 4 * time.Minute,
 				Providers: []v1alpha1.Provider{p}, Log: testLog{t},
 			}
@@ -60,18 +58,6 @@ const (
 	shortHuaweiSize    = 40
 	shortHuaweiSubtree = 10
 )
-
-func managerBinary(t *testing.T) string {
-	if bin := os.Getenv("ORGSYNC_MANAGER"); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), "manager")
-	cmd := exec.Command("go", "build", "-o", bin, "../../cmd")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the manager: %v\n%s", err, out)
-	}
-	return bin
-}
 
 type testLog struct{ t *testing.T }
 

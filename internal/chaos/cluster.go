@@ -4,19 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // The fakes' account (NCP's, and Huawei Cloud Organizations') and company, and where a run's
@@ -32,56 +27,35 @@ const (
 	leaseName      = "orgsync.orgsync.dev"
 )
 
-// cluster is a kube-apiserver and etcd from bin/k8s with the CRDs installed, and a client that
-// reads straight from the API server.
+// cluster is testenv's control plane, with a client that reads straight from the API server and
+// a system:masters kubeconfig for the managers.
 type cluster struct {
-	env        *envtest.Environment
+	cp         *testenv.ControlPlane
 	client     client.Client
-	kubeconfig string // a system:masters kubeconfig for the managers
+	kubeconfig string
 }
 
+// startCluster starts a control plane from the binaries in assets with the CRDs of crdDir ("":
+// config/crd/bases) and writes the managers' kubeconfig into work.
 func startCluster(assets, crdDir, work string) (*cluster, error) {
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{crdDir},
-		ErrorIfCRDPathMissing: true,
+	opts := testenv.Options{Assets: assets}
+	if crdDir != "" {
+		opts.CRDs = []string{crdDir}
 	}
-	cfg, err := env.Start()
+	cp, err := testenv.Start(opts)
 	if err != nil {
-		return nil, fmt.Errorf("starting the control plane from %s: %w", assets, err)
+		return nil, err
 	}
-	c := &cluster{env: env}
-	if err := c.init(cfg, work); err != nil {
+	c := &cluster{cp: cp, client: cp.Client}
+	if c.kubeconfig, err = cp.AdminKubeconfig(work, "chaos-manager"); err != nil {
 		c.stop()
 		return nil, err
 	}
 	return c, nil
 }
 
-func (c *cluster) init(cfg *rest.Config, work string) error {
-	user, err := c.env.AddUser(envtest.User{Name: "chaos-manager", Groups: []string{"system:masters"}}, cfg)
-	if err != nil {
-		return err
-	}
-	kubeconfig, err := user.KubeConfig()
-	if err != nil {
-		return err
-	}
-	c.kubeconfig = filepath.Join(work, "kubeconfig")
-	if err := os.WriteFile(c.kubeconfig, kubeconfig, 0o600); err != nil {
-		return err
-	}
-	scheme := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(v1alpha1.AddToScheme(scheme))
-	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = 1000, 2000
-	c.client, err = client.New(cfg, client.Options{Scheme: scheme})
-	return err
-}
-
 func (c *cluster) stop() {
-	if err := c.env.Stop(); err != nil {
+	if err := c.cp.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "chaos: stopping the control plane:", err)
 	}
 }

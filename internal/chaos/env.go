@@ -9,16 +9,17 @@ import (
 	"path/filepath"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // Config says where the parts are and how hard to push.
 type Config struct {
 	// Manager is the manager binary (bin/manager); Assets the folder of kube-apiserver and etcd
-	// (bin/k8s); CRDs the folder of the CRDs (config/crd/bases).
+	// (bin/k8s; "" looks it up with testenv.Assets); CRDs the folder of the CRDs (""
+	// config/crd/bases).
 	Manager, Assets, CRDs string
 	// Size is the chart's number of departments; Kills how many times the crash run kills the
 	// manager (spread over its three phases); Subtree the size of the subtree it deletes.
@@ -78,7 +79,7 @@ type env struct {
 	rec      *Recorder
 	chart    *chart
 	handMade map[string]remoteDepartment
-	managers map[string]*managerProcess
+	managers map[string]*testenv.Process
 	// firstURL is the listener of the first manager: the Organization's spec points there the
 	// providers that take an endpoint from it rather than from a manager flag.
 	firstURL string
@@ -108,7 +109,7 @@ func newEnv(cfg Config, p v1alpha1.Provider, name string, result *Result) (*env,
 	e := &env{
 		cfg: cfg, name: string(p) + " " + name, work: work, result: result, started: time.Now(), fake: fake,
 		chart:    newChart(cfg.Size, p, rand.New(rand.NewPCG(seed, 0))), //nolint:gosec // G404: test choices, repeatable by seed
-		managers: map[string]*managerProcess{},
+		managers: map[string]*testenv.Process{},
 		handMade: map[string]remoteDepartment{},
 	}
 	for _, key := range handMadeKeys {
@@ -130,7 +131,7 @@ func newEnv(cfg Config, p v1alpha1.Provider, name string, result *Result) (*env,
 // close stops everything; the work folder stays when the run failed.
 func (e *env) close() {
 	for _, m := range e.managers {
-		m.stop()
+		m.Stop()
 	}
 	e.rec.Close()
 	e.cluster.stop()
@@ -147,30 +148,47 @@ func (e *env) logf(format string, args ...any) {
 }
 
 // addManager prepares a manager whose remote calls go through its own listener of the recorder.
-func (e *env) addManager(name string, qps int, requestTimeout time.Duration, leaderElection bool) *managerProcess {
+func (e *env) addManager(name string, qps int, requestTimeout time.Duration, leaderElection bool) *testenv.Process {
 	url := e.rec.Listen(name)
 	if e.firstURL == "" {
 		e.firstURL = url
 	}
 	args := append(managerFlags(e.cluster.kubeconfig, leaderElection), e.fake.managerFlags(url, qps, requestTimeout)...)
-	m := &managerProcess{name: name, args: args, binary: e.cfg.Manager, logPath: filepath.Join(e.work, "manager-"+name+".log")}
+	m := &testenv.Process{Name: name, Args: args, Binary: e.cfg.Manager, LogPath: filepath.Join(e.work, "manager-"+name+".log")}
 	e.managers[name] = m
 	return m
 }
 
-// startOrganization creates the Organization and waits until it is Ready.
+// startOrganization creates the Organization and waits until it has converged (testenv.Converged).
 func (e *env) startOrganization(ctx context.Context) error {
 	org, secret := e.fake.organization(e.firstURL)
 	if err := e.cluster.createOrganization(ctx, org, secret); err != nil {
 		return err
 	}
-	return e.waitFor(ctx, "the Organization to be Ready", func(ctx context.Context) (bool, string, error) {
+	return e.waitFor(ctx, "the Organization to converge", func(ctx context.Context) (bool, string, error) {
 		var org v1alpha1.Organization
 		if err := e.cluster.client.Get(ctx, orgKey, &org); err != nil {
 			return false, "", client.IgnoreNotFound(err)
 		}
-		return meta.IsStatusConditionTrue(org.Status.Conditions, v1alpha1.ConditionReady), readiness(org.Status.Conditions), nil
+		return testenv.Converged(&org), testenv.Readiness(&org), nil
 	})
+}
+
+// startChart starts the managers, creates the Organization and waits until it has converged, then
+// says what comes (unless say is "") and creates the chart's Departments.
+func (e *env) startChart(ctx context.Context, say string, managers ...*testenv.Process) error {
+	for _, m := range managers {
+		if err := m.Start(); err != nil {
+			return err
+		}
+	}
+	if err := e.startOrganization(ctx); err != nil {
+		return err
+	}
+	if say != "" {
+		e.logf("%s", say)
+	}
+	return e.chart.create(ctx, e.cluster.client, e.chart.keys())
 }
 
 // converge waits until every invariant holds, and fails with the last report when that does not
@@ -213,7 +231,7 @@ func (e *env) waitFor(ctx context.Context, what string, done func(context.Contex
 			last = status
 		}
 		for _, m := range e.managers {
-			if err := m.alive(); err != nil {
+			if err := m.Alive(); err != nil {
 				return err
 			}
 		}

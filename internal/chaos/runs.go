@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // Run runs every run against each of cfg.Providers in turn and returns their results; a failed
@@ -81,16 +82,8 @@ func crashRun(ctx context.Context, e *env) error {
 	// 20 a second, less for a short run's small chart, whose renames would otherwise all fit in
 	// one burst (and on Huawei Cloud, OneAccess has a rate of its own, apart from Organizations').
 	m := e.addManager("a", min(20, max(4, e.cfg.Size/5)), requestTimeout, false)
-	if err := m.start(); err != nil {
-		return err
-	}
-	if err := e.startOrganization(ctx); err != nil {
-		return err
-	}
 	perPhase := []int{(e.cfg.Kills + 2) / 3, (e.cfg.Kills + 1) / 3, e.cfg.Kills / 3}
-
-	e.logf("converging %d departments, killing the manager %d times", len(e.chart.nodes), perPhase[0])
-	if err := e.chart.create(ctx, e.cluster.client, e.chart.keys()); err != nil {
+	if err := e.startChart(ctx, fmt.Sprintf("converging %d departments, killing the manager %d times", len(e.chart.nodes), perPhase[0]), m); err != nil {
 		return err
 	}
 	if err := e.killDuring(ctx, m, perPhase[0], len(e.chart.nodes), "converging"); err != nil {
@@ -139,7 +132,7 @@ func (e *env) renameAndMove(ctx context.Context, n, moveEvery int) int {
 // killDuring kills m kills times while the remote work it has to do is under way, spread over
 // that work (each kill when a random share of it is done), restarting it each time; then it waits
 // for convergence.
-func (e *env) killDuring(ctx context.Context, m *managerProcess, kills, total int, what string) error {
+func (e *env) killDuring(ctx context.Context, m *testenv.Process, kills, total int, what string) error {
 	for j := range kills {
 		share := (float64(j) + 0.2 + 0.6*rand.Float64()) / float64(kills) //nolint:gosec // G404: when to kill, not a secret
 		// Not waiting for ever: a manager that makes no progress is killed anyway, and the
@@ -151,13 +144,13 @@ func (e *env) killDuring(ctx context.Context, m *managerProcess, kills, total in
 			}
 		}
 		left := e.pending()
-		m.kill()
+		m.Kill()
 		e.result.Kills++
 		if left > 0 {
 			e.result.KillsMidWork++
 		}
 		e.logf("  %s: killed the manager with %d of %d remote changes left", what, left, total)
-		if err := m.start(); err != nil {
+		if err := m.Start(); err != nil {
 			return err
 		}
 	}
@@ -171,22 +164,14 @@ func failoverRun(ctx context.Context, e *env) error {
 	// A low rate keeps the work going long enough for the kills to land in its middle.
 	a := e.addManager("a", 10, requestTimeout, true)
 	b := e.addManager("b", 10, requestTimeout, true)
-	if err := a.start(); err != nil {
+	if err := a.Start(); err != nil {
 		return err
 	}
 	e.leaders = []leadership{{client: "a", since: time.Now().UnixNano()}}
 	if err := e.waitFor(ctx, "manager a to lead", e.leaseHeld); err != nil {
 		return err
 	}
-	if err := b.start(); err != nil {
-		return err
-	}
-	if err := e.startOrganization(ctx); err != nil {
-		return err
-	}
-
-	e.logf("converging %d departments; a leads, b stands by", len(e.chart.nodes))
-	if err := e.chart.create(ctx, e.cluster.client, e.chart.keys()); err != nil {
+	if err := e.startChart(ctx, fmt.Sprintf("converging %d departments; a leads, b stands by", len(e.chart.nodes)), b); err != nil {
 		return err
 	}
 	if err := e.failOver(ctx, a, b, len(e.chart.nodes)); err != nil {
@@ -215,7 +200,7 @@ func (e *env) leaseHeld(ctx context.Context) (bool, string, error) {
 
 // failOver waits until a third of the total remote changes asked for are made, kills leader,
 // waits until the standby holds the lease and restarts the killed manager as the new standby.
-func (e *env) failOver(ctx context.Context, leader, standby *managerProcess, total int) error {
+func (e *env) failOver(ctx context.Context, leader, standby *testenv.Process, total int) error {
 	if err := e.waitFor(ctx, "progress before the failover", func(context.Context) (bool, string, error) {
 		return e.pending() <= total-total/3, "", nil
 	}); err != nil {
@@ -226,16 +211,16 @@ func (e *env) failOver(ctx context.Context, leader, standby *managerProcess, tot
 		return err
 	}
 	left := e.pending()
-	leader.kill()
+	leader.Kill()
 	killed := time.Now()
 	if left > 0 {
 		e.result.KillsMidWork++
 	}
 	e.leaders[len(e.leaders)-1].until = killed.UnixNano()
-	e.leaders = append(e.leaders, leadership{client: standby.name, since: killed.UnixNano()})
+	e.leaders = append(e.leaders, leadership{client: standby.Name, since: killed.UnixNano()})
 	e.result.Kills++
-	e.logf("  killed leader %s with %d of %d remote changes left", leader.name, left, total)
-	if err := e.waitFor(ctx, standby.name+" to take over", func(ctx context.Context) (bool, string, error) {
+	e.logf("  killed leader %s with %d of %d remote changes left", leader.Name, left, total)
+	if err := e.waitFor(ctx, standby.Name+" to take over", func(ctx context.Context) (bool, string, error) {
 		holder, err := e.cluster.leaseHolder(ctx)
 		return holder != "" && holder != old, "lease holder " + holder, err
 	}); err != nil {
@@ -244,11 +229,11 @@ func (e *env) failOver(ctx context.Context, leader, standby *managerProcess, tot
 	took := time.Since(killed)
 	e.result.Failovers++
 	e.result.Takeovers = append(e.result.Takeovers, took)
-	e.logf("  %s took over after %.1fs (lease duration %s)", standby.name, took.Seconds(), leaseDuration)
+	e.logf("  %s took over after %.1fs (lease duration %s)", standby.Name, took.Seconds(), leaseDuration)
 	if took > takeoverLimit && e.cfg.StrictTakeover {
-		return fmt.Errorf("%s took %.1fs to take over, more than %s", standby.name, took.Seconds(), takeoverLimit)
+		return fmt.Errorf("%s took %.1fs to take over, more than %s", standby.Name, took.Seconds(), takeoverLimit)
 	}
-	return leader.start()
+	return leader.Start()
 }
 
 // faultsRun converges and then deletes the chart while a fifth of the calls are throttled or
@@ -258,14 +243,7 @@ func faultsRun(ctx context.Context, e *env) error {
 	e.fake.setFaults(0.10, 0.10)
 	e.rec.SetFaults(NetworkFaults{StallFraction: 0.05, Stall: stallFor, ResetFraction: 0.01})
 	m := e.addManager("a", 200, requestTimeout, false)
-	if err := m.start(); err != nil {
-		return err
-	}
-	if err := e.startOrganization(ctx); err != nil {
-		return err
-	}
-	e.logf("converging %d departments under faults", len(e.chart.nodes))
-	if err := e.chart.create(ctx, e.cluster.client, e.chart.keys()); err != nil {
+	if err := e.startChart(ctx, fmt.Sprintf("converging %d departments under faults", len(e.chart.nodes)), m); err != nil {
 		return err
 	}
 	if err := e.converge(ctx, "converging under faults"); err != nil {
@@ -332,19 +310,13 @@ func (e *env) organizationOutage(ctx context.Context) error {
 // departments), restarts it and checks that the remote chart ends up as the objects say.
 func churnRun(ctx context.Context, e *env) error {
 	m := e.addManager("a", 200, requestTimeout, false)
-	if err := m.start(); err != nil {
-		return err
-	}
-	if err := e.startOrganization(ctx); err != nil {
-		return err
-	}
-	if err := e.chart.create(ctx, e.cluster.client, e.chart.keys()); err != nil {
+	if err := e.startChart(ctx, "", m); err != nil {
 		return err
 	}
 	if err := e.converge(ctx, "converging before the churn"); err != nil {
 		return err
 	}
-	m.kill()
+	m.Kill()
 	e.result.Kills++
 	e.logf("manager down; churning")
 	c, cl := e.chart, e.cluster.client
@@ -408,7 +380,7 @@ func churnRun(ctx context.Context, e *env) error {
 		return err
 	}
 	e.logf("  %d deleted, %d keys handed over, %d moved, 1 middle department removed, %d added; restarting", len(gone), len(handed), len(moved), len(added))
-	if err := m.start(); err != nil {
+	if err := m.Start(); err != nil {
 		return err
 	}
 	return e.converge(ctx, "after the churn")

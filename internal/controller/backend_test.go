@@ -2,8 +2,7 @@ package controller_test
 
 import (
 	"cmp"
-	"crypto/rand"
-	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -11,10 +10,12 @@ import (
 	"sync"
 	"time"
 
+	. "github.com/onsi/ginkgo/v2"
+
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 	"github.com/orgsync/orgsync/internal/provider"
-	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // backend is a remote system behind a provider, run as an in-process fake. The scenarios are
@@ -104,13 +105,31 @@ func writes(calls []remoteCall) []remoteCall {
 	return out
 }
 
-func randomID(prefix string) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
+// randomID names what no other spec uses.
+var randomID = testenv.RandomID
+
+// specClients are the remote clients' options of the suite's manager: generous limits and short
+// timeouts, since the fakes are local and a spec must not wait long.
+var specClients = provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second}
 
 var backends = []backend{&ncpBackend{}}
+
+// backendOf returns the suite's backend of type B, for specs of one cloud.
+func backendOf[B backend]() B {
+	for _, b := range backends {
+		if found, ok := b.(B); ok {
+			return found
+		}
+	}
+	panic(fmt.Sprintf("no backend of type %T", *new(B)))
+}
+
+// forEachBackend runs specs once per backend, each in a Context named after it.
+func forEachBackend(specs func(b backend)) {
+	for _, b := range backends {
+		Context(b.name(), func() { specs(b) })
+	}
+}
 
 // ncpBackend is NCP WORKPLACE and NCP Organization, served by ncpfake behind a handler that can
 // make the Organization API fail for chosen accounts.
@@ -142,24 +161,12 @@ func (b *ncpBackend) stop() {
 }
 
 func (b *ncpBackend) connector() provider.Connector {
-	return ncpprovider.NewConnector(ncpprovider.Options{
-		WorkplaceEndpoint:    b.http.URL,
-		OrganizationEndpoint: b.http.URL,
-		ClientOptions:        provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second},
-	})
+	return testenv.NCPConnector(b.http.URL, specClients)
 }
 
 func (b *ncpBackend) newAccount() *account {
-	a := &account{
-		secret: map[string]string{
-			v1alpha1.SecretKeyAccessKey: randomID("AK"),
-			v1alpha1.SecretKeySecretKey: randomID("SK"),
-		},
-		companyID: randomID("company-"),
-	}
-	a.id = a.secret[v1alpha1.SecretKeyAccessKey]
-	b.server.AddAccount(a.id, a.secret[v1alpha1.SecretKeySecretKey])
-	b.server.AddCompany(a.companyID)
+	ncp := testenv.NewNCPAccount(b.server)
+	a := &account{secret: ncp.Credentials(), companyID: ncp.CompanyID, id: ncp.AccessKey}
 	if b.server.UndocumentedErrors() {
 		// No document says how the Organization API answers an account in no organization, so
 		// orgsync cannot decide to create one from such an answer: the account already has one.

@@ -11,7 +11,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -356,7 +355,7 @@ func badInputScenario(b backend) {
 				Expect(t.message(r.dept)).To(ContainSubstring(m), "%s (Department %s)", r.input, r.dept)
 			}
 		}
-		keylessReady := func() metav1.Condition { return organizationCondition(t.ns, "keyless", v1alpha1.ConditionReady) }
+		keylessReady := func() metav1.Condition { return orgCondition(t.ns, "keyless", v1alpha1.ConditionReady) }
 		Eventually(keylessReady).WithTimeout(timeout).Should(HaveField("Reason", v1alpha1.ReasonCredentialsInvalid))
 		Expect(keylessReady().Message).To(ContainSubstring(fmt.Sprintf("secret %q has no key %q", keylessSecret.Name, missingKey)))
 		Expect(b.calls(keyless)).To(BeEmpty(), "nothing is sent with incomplete credentials")
@@ -395,17 +394,6 @@ func badInputScenario(b backend) {
 		Expect(t.remote()["shared-key"].Name).To(Equal("Shared key holder"))
 		Expect(t.remote()["dup2-first"].Name).To(Equal("Name key holder"))
 	})
-}
-
-// organizationCondition returns the Organization's condition of type conditionType, a zero one
-// when it has none yet.
-func organizationCondition(namespace, name, conditionType string) metav1.Condition {
-	o := &v1alpha1.Organization{}
-	Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: namespace, Name: name}, o)).To(Succeed())
-	if c := meta.FindStatusCondition(o.Status.Conditions, conditionType); c != nil {
-		return *c
-	}
-	return metav1.Condition{}
 }
 
 // toUnstructured converts obj, keeping its kind, so that fields its type lacks can be added.

@@ -15,17 +15,10 @@ import (
 
 // Deleting the Departments and their Organization together, in whatever order kubectl, a GitOps
 // tool or the namespace controller sends them, follows the Organization's deletionPolicy.
-var _ = Describe("Deleting a chart together", func() {
-	for _, b := range backends {
-		Context(b.name(), func() { deleteTogether(b) })
-	}
-})
+var _ = Describe("Deleting a chart together", func() { forEachBackend(deleteTogether) })
 
 func deleteTogether(b backend) {
-	var t *tenant
-	BeforeEach(func() {
-		t = newTenant(b)
-	})
+	t := tenantPerSpec(b)
 
 	allKeys := keysOf(treeParents)
 

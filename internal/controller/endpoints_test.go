@@ -17,18 +17,13 @@ import (
 // Someone who may edit an Organization, but not read its Secret, points the Huawei endpoints at a
 // host of their own: the credentials must not go there, and nothing must be asked of it.
 var _ = Describe("Credentials go only to the hosts the manager allows", func() {
+	b := backendOf[*huaweiBackend]()
 	var (
-		b        backend
 		t        *tenant
 		attacker *httptest.Server
 		requests atomic.Int32
 	)
 	BeforeEach(func() {
-		for _, candidate := range backends {
-			if candidate.provider() == v1alpha1.ProviderHuaweiCloud {
-				b = candidate
-			}
-		}
 		t = newTenant(b)
 		requests.Store(0)
 		attacker = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

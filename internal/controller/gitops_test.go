@@ -19,10 +19,7 @@ var _ = Describe("Pause, reconcile now and a per-Organization sync period", func
 })
 
 func gitopsControls(b backend) {
-	var t *tenant
-	BeforeEach(func() {
-		t = newTenant(b)
-	})
+	t := tenantPerSpec(b)
 
 	// organization reads the tenant's Organization.
 	organization := func() *v1alpha1.Organization {
@@ -33,28 +30,12 @@ func gitopsControls(b backend) {
 	annotateOrganization := func(key, value string) {
 		Eventually(func() error {
 			org := organization()
-			if org.Annotations == nil {
-				org.Annotations = map[string]string{}
-			}
-			if value == "" {
-				delete(org.Annotations, key)
-			} else {
-				org.Annotations[key] = value
-			}
+			setAnnotation(org, key, value)
 			return k8sClient.Update(suiteCtx, org)
 		}).WithTimeout(timeout).Should(Succeed())
 	}
 	annotateDepartment := func(name, key, value string) {
-		t.update(name, func(d *v1alpha1.Department) {
-			if d.Annotations == nil {
-				d.Annotations = map[string]string{}
-			}
-			if value == "" {
-				delete(d.Annotations, key)
-			} else {
-				d.Annotations[key] = value
-			}
-		})
+		t.update(name, func(d *v1alpha1.Department) { setAnnotation(d, key, value) })
 	}
 
 	It("stops every remote call for a paused Department, says Paused, and resumes when the annotation goes", func() {
@@ -206,7 +187,7 @@ func gitopsControls(b backend) {
 		Eventually(func() *v1alpha1.DeletionStatus { return organization().Status.Deletions }).WithTimeout(timeout).
 			Should(And(Not(BeNil()), HaveField("Made", int32(2)), HaveField("Held", int32(3))))
 		Eventually(t.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonDeletionBudgetExceeded))
-		Expect(readyOf(t.ns, orgName).Message).To(And(ContainSubstring("3 remote deletions are held"),
+		Expect(orgReady(t.ns, orgName).Message).To(And(ContainSubstring("3 remote deletions are held"),
 			ContainSubstring("orgsync.dev/approve-deletions=3")))
 		Consistently(func() int { return len(t.remote()) }).WithTimeout(2*syncPeriod).Should(Equal(4), "hq and three leaves stay")
 		held := 0
@@ -318,7 +299,7 @@ func gitopsControls(b backend) {
 		}
 		Expect(left).To(Equal(10))
 		Expect(organization().Status.Deletions.Held).To(Equal(int32(held)), "the Organization counts the held ones")
-		Expect(readyOf(t.ns, orgName).Message).To(ContainSubstring(fmt.Sprintf("%d remote deletions are held", held)))
+		Expect(orgReady(t.ns, orgName).Message).To(ContainSubstring(fmt.Sprintf("%d remote deletions are held", held)))
 		untouched()
 
 		// The person approves the ten that are left: the teams go, then their divisions.
@@ -363,7 +344,7 @@ func gitopsControls(b backend) {
 		DeferCleanup(t.backend.breakOrganizationAPI, t.acct, false)
 
 		Expect(k8sClient.Delete(suiteCtx, organization())).To(Succeed())
-		Eventually(func() string { return readyOf(t.ns, orgName).Message }).WithTimeout(timeout).Should(And(
+		Eventually(func() string { return orgReady(t.ns, orgName).Message }).WithTimeout(timeout).Should(And(
 			ContainSubstring("could not be deleted (deletionPolicy Delete)"), ContainSubstring("set spec.deletionPolicy: Orphan")))
 
 		Eventually(func() error {

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 const (
@@ -35,6 +36,13 @@ type tenant struct {
 // Secret and the Organization.
 func newTenant(b backend) *tenant {
 	return &tenant{backend: b, acct: b.newAccount(), ns: newNamespace()}
+}
+
+// tenantPerSpec returns the tenant of the specs of a container: a new one of b before each spec.
+func tenantPerSpec(b backend) *tenant {
+	t := &tenant{}
+	BeforeEach(func() { *t = *newTenant(b) })
+	return t
 }
 
 func (t *tenant) createSecret() {
@@ -111,20 +119,14 @@ func (t *tenant) delete(names ...string) {
 	}
 }
 
-// reason is the Department's Ready reason, "" when it has none yet.
+// reason is the Department's Ready reason, "" when it has none yet and "stale" while its status
+// describes an older generation (testenv.Reason).
 func (t *tenant) reason(name string) string {
 	d := &v1alpha1.Department{}
 	if err := k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: name}, d); err != nil {
 		return "error: " + err.Error()
 	}
-	c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
-	if c == nil {
-		return ""
-	}
-	if c.ObservedGeneration != d.Generation {
-		return "stale"
-	}
-	return c.Reason
+	return testenv.Reason(d)
 }
 
 func (t *tenant) message(name string) string {
@@ -135,19 +137,17 @@ func (t *tenant) message(name string) string {
 	return c.Message
 }
 
+// orgReason is the Organization's Ready reason, as reason is a Department's.
 func (t *tenant) orgReason() string {
 	org := &v1alpha1.Organization{}
 	if err := k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, org); err != nil {
 		return "error: " + err.Error()
 	}
-	c := meta.FindStatusCondition(org.Status.Conditions, v1alpha1.ConditionReady)
-	if c == nil {
-		return ""
-	}
-	return c.Reason
+	return testenv.Reason(org)
 }
 
-// eventuallySynced waits until every named Department is Ready with reason Synced.
+// eventuallySynced waits until every named Department has converged (testenv.Converged) with
+// reason Synced.
 func (t *tenant) eventuallySynced(names ...string) {
 	for _, n := range names {
 		Eventually(t.reason).WithArguments(n).WithTimeout(timeout).WithPolling(poll).Should(Equal(v1alpha1.ReasonSynced), "Department %s", n)
@@ -193,4 +193,36 @@ func indexOf(calls []remoteCall, method, key string) int {
 	}
 	Fail(fmt.Sprintf("no successful %s of %q in %v", method, key, calls))
 	return -1
+}
+
+// setAnnotation sets an annotation of obj, or removes it when value is "".
+func setAnnotation(obj metav1.Object, key, value string) {
+	annotations := obj.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	if value == "" {
+		delete(annotations, key)
+	} else {
+		annotations[key] = value
+	}
+	obj.SetAnnotations(annotations)
+}
+
+// orgCondition returns the condition of type conditionType of the named Organization: an empty
+// one while it has none, and one whose Reason is the error while the Organization cannot be read.
+func orgCondition(namespace, name, conditionType string) metav1.Condition {
+	org := &v1alpha1.Organization{}
+	if err := k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: namespace, Name: name}, org); err != nil {
+		return metav1.Condition{Reason: "error: " + err.Error()}
+	}
+	if c := meta.FindStatusCondition(org.Status.Conditions, conditionType); c != nil {
+		return *c
+	}
+	return metav1.Condition{}
+}
+
+// orgReady returns the Ready condition of the named Organization, as orgCondition does.
+func orgReady(namespace, name string) metav1.Condition {
+	return orgCondition(namespace, name, v1alpha1.ConditionReady)
 }

@@ -8,13 +8,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 	"github.com/orgsync/orgsync/internal/provider"
-	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 func init() { backends = append(backends, &huaweiBackend{}) }
@@ -57,30 +55,13 @@ func (b *huaweiBackend) stop() {
 
 func (b *huaweiBackend) connector() provider.Connector {
 	// Generous limits and short timeouts: the fakes are local, and a spec must not wait long.
-	return hwprovider.NewConnector(hwprovider.Options{
-		// The fakes listen on plain http at 127.0.0.1, which the manager allows only when told.
-		Endpoints:     httpretry.EndpointPolicy{AllowedDomains: []string{"127.0.0.1"}, AllowInsecure: true},
-		ClientOptions: provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second},
-	})
+	return testenv.HuaweiConnector(specClients)
 }
 
 func (b *huaweiBackend) newAccount() *account {
-	a := &account{
-		secret: map[string]string{
-			v1alpha1.SecretKeyClientID:     randomID("client-"),
-			v1alpha1.SecretKeyClientSecret: randomID("secret-"),
-			v1alpha1.SecretKeyAccessKey:    randomID("AK"),
-			v1alpha1.SecretKeySecretKey:    randomID("SK"),
-		},
-	}
+	a := &account{secret: testenv.NewHuaweiCredentials()}
 	a.id = a.secret[v1alpha1.SecretKeyClientID]
-	t := &huaweiTenant{
-		fake: huaweifake.New(huaweifake.Options{
-			ClientID: a.id, ClientSecret: a.secret[v1alpha1.SecretKeyClientSecret],
-			AccessKey: a.secret[v1alpha1.SecretKeyAccessKey], SecretKey: a.secret[v1alpha1.SecretKeySecretKey],
-		}),
-		codes: map[string]string{},
-	}
+	t := &huaweiTenant{fake: huaweifake.New(testenv.HuaweiFakeOptions(a.secret)), codes: map[string]string{}}
 	t.server = httptest.NewServer(http.HandlerFunc(t.serve))
 	a.mutateOrg = func(o *v1alpha1.Organization) {
 		o.Spec.HuaweiCloud = &v1alpha1.HuaweiCloudSpec{OneAccessDomain: t.server.URL, OrganizationsEndpoint: t.server.URL}

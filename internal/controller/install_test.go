@@ -1,7 +1,6 @@
 package controller_test
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/config/argocd"
@@ -25,7 +23,7 @@ var adminKubeconfig string
 
 // kubectl runs bin/k8s/kubectl as a cluster admin against the test control plane.
 func kubectl(args ...string) (string, error) {
-	cmd := exec.Command(filepath.Join(assetsDir(), "kubectl"), append([]string{"--kubeconfig", adminKubeconfig}, args...)...)
+	cmd := exec.Command(cp.Kubectl(), append([]string{"--kubeconfig", adminKubeconfig}, args...)...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -33,12 +31,9 @@ func kubectl(args ...string) (string, error) {
 // installManifests applies config/default (namespace, ServiceAccount, RBAC, Deployment, Service)
 // for real, as `kubectl apply -k config/default` would on a cluster.
 func installManifests() {
-	user, err := testEnv.AddUser(envtest.User{Name: "suite-admin", Groups: []string{"system:masters"}}, restCfg)
+	var err error
+	adminKubeconfig, err = cp.AdminKubeconfig(GinkgoT().TempDir(), "suite-admin")
 	Expect(err).NotTo(HaveOccurred())
-	config, err := user.KubeConfig()
-	Expect(err).NotTo(HaveOccurred())
-	adminKubeconfig = filepath.Join(GinkgoT().TempDir(), "kubeconfig")
-	Expect(os.WriteFile(adminKubeconfig, config, 0o600)).To(Succeed())
 
 	out, err := kubectl("apply", "--server-side", "-k", filepath.Join("..", "..", "config", "default"))
 	Expect(err).NotTo(HaveOccurred(), "kubectl apply -k config/default: %s", out)

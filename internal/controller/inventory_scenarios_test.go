@@ -14,8 +14,7 @@ import (
 var _ = Describe("Decisions from the Organization's remote inventory", func() { forEveryBackend(inventoryScenarios) })
 
 func inventoryScenarios(b backend) {
-	var t *tenant
-	BeforeEach(func() { t = newTenant(b) })
+	t := tenantPerSpec(b)
 
 	It("reads no department one at a time: converging and resyncing cost listings, not a GET per department", func() {
 		t.setUp()

@@ -14,8 +14,7 @@ import (
 var _ = Describe("Policies and credentials", func() { forEveryBackend(policyScenarios) })
 
 func policyScenarios(b backend) {
-	var t *tenant
-	BeforeEach(func() { t = newTenant(b) })
+	t := tenantPerSpec(b)
 
 	observe := func(d *v1alpha1.Department) { d.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve }
 

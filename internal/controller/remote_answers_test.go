@@ -6,7 +6,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -19,29 +18,12 @@ import (
 // the references say: "no organization" only from the answer that can mean nothing else, a wrong
 // endpoint said as such, temporary failures retried and never taken for bad credentials.
 var _ = Describe("The remote organization APIs' documented answers", func() {
-	var (
-		ncp    *ncpBackend
-		huawei *huaweiBackend
-	)
-	BeforeEach(func() {
-		for _, b := range backends {
-			switch b := b.(type) {
-			case *ncpBackend:
-				ncp = b
-			case *huaweiBackend:
-				huawei = b
-			}
-		}
-	})
+	ncp, huawei := backendOf[*ncpBackend](), backendOf[*huaweiBackend]()
 
 	// orgCondition returns the Organization's Ready condition, empty while it has none.
 	orgCondition := func(t *tenant) conditionSeen {
-		org := &v1alpha1.Organization{}
-		Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, org)).To(Succeed())
-		if c := meta.FindStatusCondition(org.Status.Conditions, v1alpha1.ConditionReady); c != nil {
-			return conditionSeen{Reason: c.Reason, Message: c.Message}
-		}
-		return conditionSeen{}
+		c := orgReady(t.ns, orgName)
+		return conditionSeen{Reason: c.Reason, Message: c.Message}
 	}
 	// creationEvents returns the messages of the Organization's "Created" Events.
 	creationEvents := func(t *tenant) []string {
@@ -61,25 +43,18 @@ var _ = Describe("The remote organization APIs' documented answers", func() {
 		return err != nil && strings.Contains(err.Error(), "not found")
 	}
 
-	It("creates the organization of a Huawei Cloud account in none (401 Organizations.1015), and the Event names that answer", func() {
-		t := newTenant(huawei)
-		Expect(t.backend.hasOrganization(t.acct)).To(BeFalse())
-		t.setUp()
+	DescribeTable("creates the organization of an account in none, and the Event names the answer that said so",
+		func(b backend, created, answer string) {
+			t := newTenant(b)
+			Expect(t.backend.hasOrganization(t.acct)).To(BeFalse())
+			t.setUp()
 
-		Expect(t.backend.hasOrganization(t.acct)).To(BeTrue())
-		Eventually(creationEvents).WithArguments(t).WithTimeout(timeout).Should(ConsistOf(
-			And(ContainSubstring("Created Huawei Cloud organization"), ContainSubstring("GET /v1/organizations answered HTTP 401 Organizations.1015"))))
-	})
-
-	It("creates the organization of an NCP account in none (404 from the Organization API itself), and the Event names that answer", func() {
-		t := newTenant(ncp)
-		Expect(t.backend.hasOrganization(t.acct)).To(BeFalse())
-		t.setUp()
-
-		Expect(t.backend.hasOrganization(t.acct)).To(BeTrue())
-		Eventually(creationEvents).WithArguments(t).WithTimeout(timeout).Should(ConsistOf(
-			And(ContainSubstring("Created NCP organization"), ContainSubstring("GET /open-api/v1/org answered HTTP 404 ORGANIZATION_NOT_FOUND"))))
-	})
+			Expect(t.backend.hasOrganization(t.acct)).To(BeTrue())
+			Eventually(creationEvents).WithArguments(t).WithTimeout(timeout).Should(ConsistOf(And(ContainSubstring(created), ContainSubstring(answer))))
+		},
+		Entry("Huawei Cloud: 401 Organizations.1015", huawei, "Created Huawei Cloud organization", "GET /v1/organizations answered HTTP 401 Organizations.1015"),
+		Entry("NCP: 404 from the Organization API itself", ncp, "Created NCP organization", "GET /open-api/v1/org answered HTTP 404 ORGANIZATION_NOT_FOUND"),
+	)
 
 	DescribeTable("finishes deleting an Organization (deletionPolicy Delete) whose remote organization is already gone",
 		func(b func() backend, removeRemote func(t *tenant)) {

@@ -44,8 +44,8 @@ var _ = Describe("Department scenarios", func() { forEveryBackend(scenarios) })
 // forEveryBackend registers specs for every backend, then again with the backend answering every
 // failure the documents do not define with 400 and a code the client has never seen.
 func forEveryBackend(specs func(b backend)) {
+	forEachBackend(specs)
 	for _, b := range backends {
-		Context(b.name(), func() { specs(b) })
 		Context(b.name()+", answering undocumented failures with codes the client has never seen", func() {
 			BeforeEach(func() {
 				b.setUndocumentedErrors(true)
@@ -57,10 +57,7 @@ func forEveryBackend(specs func(b backend)) {
 }
 
 func scenarios(b backend) {
-	var t *tenant
-	BeforeEach(func() {
-		t = newTenant(b)
-	})
+	t := tenantPerSpec(b)
 
 	It("converges a three-level tree applied children-first, creating each department once after its parent, and a resync writes nothing", func() {
 		t.setUp()

@@ -2,8 +2,6 @@ package controller_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,19 +10,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
 	"github.com/orgsync/orgsync/internal/provider"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // syncPeriod is short in tests so that drift correction and idle resyncs are observable.
@@ -35,12 +28,13 @@ const syncPeriod = 3 * time.Second
 const deletionGrace = 4 * time.Second
 
 var (
-	testEnv   *envtest.Environment
+	cp        *testenv.ControlPlane
 	restCfg   *rest.Config
 	k8sClient client.Client
-	scheme    = runtime.NewScheme()
+	scheme    *runtime.Scheme
 	suiteCtx  context.Context
 	stopSuite context.CancelFunc
+	manager   *testenv.Manager
 )
 
 func TestControllers(t *testing.T) {
@@ -48,31 +42,14 @@ func TestControllers(t *testing.T) {
 	RunSpecs(t, "Controller Suite")
 }
 
-// assetsDir is where envtest finds kube-apiserver, etcd and kubectl: KUBEBUILDER_ASSETS as set by
-// `make test`, or bin/k8s as built by `make envtest`.
-func assetsDir() string {
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		return dir
-	}
-	return filepath.Join("..", "..", "bin", "k8s")
-}
-
 var _ = BeforeSuite(func() {
 	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
 	suiteCtx, stopSuite = context.WithCancel(context.Background())
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(v1alpha1.AddToScheme(scheme))
 
-	testEnv = &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: assetsDir(),
-	}
 	var err error
-	restCfg, err = testEnv.Start()
-	Expect(err).NotTo(HaveOccurred(), "start the control plane from %s (run `make envtest`)", assetsDir())
-	k8sClient, err = client.New(restCfg, client.Options{Scheme: scheme})
+	cp, err = testenv.Start(testenv.Options{})
 	Expect(err).NotTo(HaveOccurred())
+	restCfg, k8sClient, scheme = cp.Admin, cp.Client, cp.Scheme
 
 	installManifests()
 
@@ -85,14 +62,17 @@ var _ = BeforeSuite(func() {
 })
 
 var _ = AfterSuite(func() {
+	if manager != nil {
+		Expect(manager.Stop()).To(Succeed())
+	}
 	if stopSuite != nil {
 		stopSuite()
 	}
 	for _, b := range backends {
 		b.stop()
 	}
-	if testEnv != nil {
-		Expect(testEnv.Stop()).To(Succeed())
+	if cp != nil {
+		Expect(cp.Stop()).To(Succeed())
 	}
 })
 
@@ -104,22 +84,17 @@ var _ = AfterSuite(func() {
 func startManager(connector provider.Connector) {
 	managerCfg := rest.CopyConfig(restCfg)
 	managerCfg.Impersonate = rest.ImpersonationConfig{UserName: managerServiceAccount}
-	mgr, err := ctrl.NewManager(managerCfg, ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
+	var err error
+	manager, err = testenv.StartManager(suiteCtx, testenv.ManagerOptions{
+		Config: managerCfg,
+		Controllers: controller.Options{
+			Connector:               connector,
+			SyncPeriod:              syncPeriod,
+			MaxConcurrentReconciles: 4,
+			DeletionGrace:           deletionGrace,
+		},
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect(controller.Setup(suiteCtx, mgr, controller.Options{
-		Connector:               connector,
-		SyncPeriod:              syncPeriod,
-		MaxConcurrentReconciles: 4,
-		DeletionGrace:           deletionGrace,
-	})).To(Succeed())
-	go func() {
-		defer GinkgoRecover()
-		Expect(mgr.Start(suiteCtx)).To(Succeed())
-	}()
 }
 
 // newNamespace creates a namespace for one spec and deletes it afterwards.

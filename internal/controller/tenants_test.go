@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -33,6 +32,18 @@ func tenantScenarios(b backend) {
 		Expect(ns.Name < holder.ns).To(BeTrue())
 		return &tenant{backend: b, acct: holder.acct, ns: ns.Name}
 	}
+	// failingOlderNeighbour is an olderNeighbour whose Organization, with wrong credentials, has
+	// failed before the holder connects; the holder is then set up with a Department hq synced.
+	failingOlderNeighbour := func() *tenant {
+		older := olderNeighbour()
+		older.putSecret("not-the-secret")
+		Expect(k8sClient.Create(suiteCtx, older.organization())).To(Succeed())
+		Eventually(older.orgReason).WithTimeout(timeout).Should(And(Not(BeEmpty()), Not(Equal(v1alpha1.ReasonSynced))))
+		holder.setUp()
+		holder.create(holder.dept("hq", "", "HQ"))
+		holder.eventuallySynced("hq")
+		return older
+	}
 
 	if b.provider() == v1alpha1.ProviderHuaweiCloud {
 		// NCP targets have no second spelling: admission defaults the site, and the companyId is
@@ -48,20 +59,13 @@ func tenantScenarios(b backend) {
 				o.Spec.HuaweiCloud.OneAccessDomain = respelled
 			}))).To(Succeed())
 			Eventually(newcomer.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
-			Expect(readyOf(newcomer.ns, orgName).Message).To(ContainSubstring("tenant " + domain + ";"))
+			Expect(orgReady(newcomer.ns, orgName).Message).To(ContainSubstring("tenant " + domain + ";"))
 			Consistently(holder.orgReason).WithTimeout(syncPeriod).Should(Equal(v1alpha1.ReasonSynced))
 		})
 	}
 
 	It("lets an Organization become Ready beside an older one of another namespace whose credentials never worked", func() {
-		squatter := olderNeighbour()
-		squatter.putSecret("not-the-secret")
-		Expect(k8sClient.Create(suiteCtx, squatter.organization())).To(Succeed())
-		Eventually(squatter.orgReason).WithTimeout(timeout).Should(And(Not(BeEmpty()), Not(Equal(v1alpha1.ReasonSynced))))
-
-		holder.setUp()
-		holder.create(holder.dept("hq", "", "HQ"))
-		holder.eventuallySynced("hq")
+		squatter := failingOlderNeighbour()
 		Eventually(squatter.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
 	})
 
@@ -69,13 +73,13 @@ func tenantScenarios(b backend) {
 		const holderName = "payroll-directory"
 		holder.createSecret()
 		Expect(k8sClient.Create(suiteCtx, holder.organization(func(o *v1alpha1.Organization) { o.Name = holderName }))).To(Succeed())
-		Eventually(func() string { return readyOf(holder.ns, holderName).Reason }).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
+		Eventually(func() string { return orgReady(holder.ns, holderName).Reason }).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonSynced))
 
 		newcomer := neighbour()
 		newcomer.createSecret()
 		Expect(k8sClient.Create(suiteCtx, newcomer.organization())).To(Succeed())
 		Eventually(newcomer.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
-		message := readyOf(newcomer.ns, orgName).Message
+		message := orgReady(newcomer.ns, orgName).Message
 		Expect(message).To(ContainSubstring("an Organization in another namespace already manages"))
 		Expect(message).NotTo(Or(ContainSubstring(holder.ns), ContainSubstring(holderName)))
 
@@ -92,13 +96,7 @@ func tenantScenarios(b backend) {
 	It("keeps the chart for the Organization that has been Ready against an older one of another namespace, even while its own organization API fails", func() {
 		// The older Organization's credentials are wrong at first, so the holder becomes Ready;
 		// then they are fixed.
-		older := olderNeighbour()
-		older.putSecret("not-the-secret")
-		Expect(k8sClient.Create(suiteCtx, older.organization())).To(Succeed())
-		Eventually(older.orgReason).WithTimeout(timeout).Should(And(Not(BeEmpty()), Not(Equal(v1alpha1.ReasonSynced))))
-		holder.setUp()
-		holder.create(holder.dept("hq", "", "HQ"))
-		holder.eventuallySynced("hq")
+		older := failingOlderNeighbour()
 
 		older.putSecret(holder.acct.secret[b.departmentCredential()])
 		Eventually(older.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
@@ -120,8 +118,8 @@ func tenantScenarios(b backend) {
 	It("keeps today's rule within one namespace: a second Organization there is told Conflict, naming the holder", func() {
 		holder.setUp()
 		Expect(k8sClient.Create(suiteCtx, holder.organization(func(o *v1alpha1.Organization) { o.Name = "acme-again" }))).To(Succeed())
-		Eventually(func() string { return readyOf(holder.ns, "acme-again").Reason }).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
-		Expect(readyOf(holder.ns, "acme-again").Message).To(ContainSubstring("Organization " + holder.ns + "/" + orgName + " already manages"))
+		Eventually(func() string { return orgReady(holder.ns, "acme-again").Reason }).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
+		Expect(orgReady(holder.ns, "acme-again").Message).To(ContainSubstring("Organization " + holder.ns + "/" + orgName + " already manages"))
 		Consistently(holder.orgReason).WithTimeout(time.Second).Should(Equal(v1alpha1.ReasonSynced))
 	})
 }
@@ -144,16 +142,4 @@ func (t *tenant) putSecret(departmentSecret string) {
 	Expect(err).NotTo(HaveOccurred())
 	s.Data = data
 	Expect(k8sClient.Update(suiteCtx, s)).To(Succeed())
-}
-
-// readyOf returns the Ready condition of the named Organization; an empty one while it has none.
-func readyOf(namespace, name string) metav1.Condition {
-	org := &v1alpha1.Organization{}
-	if err := k8sClient.Get(suiteCtx, client.ObjectKey{Namespace: namespace, Name: name}, org); err != nil {
-		return metav1.Condition{Reason: "error: " + err.Error()}
-	}
-	if c := meta.FindStatusCondition(org.Status.Conditions, v1alpha1.ConditionReady); c != nil {
-		return *c
-	}
-	return metav1.Condition{}
 }

@@ -14,16 +14,9 @@ import (
 // Changes OneAccess cannot make, or accepts without making, end reported on the Department with
 // what to do, and are not sent again and again.
 var _ = Describe("Changes the remote system does not make", func() {
-	var (
-		b *huaweiBackend
-		t *tenant
-	)
+	b := backendOf[*huaweiBackend]()
+	var t *tenant
 	BeforeEach(func() {
-		for _, candidate := range backends {
-			if hw, ok := candidate.(*huaweiBackend); ok {
-				b = hw
-			}
-		}
 		t = newTenant(b)
 		t.setUp()
 	})

@@ -66,8 +66,7 @@ func (t *tenant) relist(id string) {
 func hourlySync(o *v1alpha1.Organization) { o.Spec.SyncPeriod = &metav1.Duration{Duration: time.Hour} }
 
 func workplaceUnownedFields(b *ncpBackend) {
-	var t *tenant
-	BeforeEach(func() { t = newTenant(b) })
+	t := tenantPerSpec(b)
 
 	department := func(key string) ncpfake.Department {
 		d, ok := b.server.Department(t.acct.companyID, key)
@@ -155,8 +154,7 @@ func workplaceUnownedFields(b *ncpBackend) {
 }
 
 func oneAccessUnownedFields(b *huaweiBackend) {
-	var t *tenant
-	BeforeEach(func() { t = newTenant(b) })
+	t := tenantPerSpec(b)
 
 	unit := func(code string) huaweifake.OrgUnit {
 		u, ok := b.tenant(t.acct).fake.OrgUnitByCode(code)
