@@ -16,8 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -448,18 +446,11 @@ func unchanged(existing, obj *v1alpha1.Department) bool {
 // dryRunClient is a client for the dry runs: one request per changed manifest, so a rate above
 // client-go's default of 5 per second (the API server's priority and fairness still applies).
 func (o *planOptions) dryRunClient() (client.Client, error) {
-	config, err := o.configFlags.ToRESTConfig()
+	config, scheme, err := o.restConfig()
 	if err != nil {
 		return nil, err
 	}
-	config = rest.CopyConfig(config)
-	config.UserAgent = "kubectl-orgsync"
 	config.QPS, config.Burst = 50, 100
-	config.WarningHandler = rest.NewWarningWriter(o.streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
-	scheme := runtime.NewScheme()
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
 	return client.New(config, client.Options{Scheme: scheme})
 }
 

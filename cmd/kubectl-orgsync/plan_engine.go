@@ -13,6 +13,7 @@ import (
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
 	"github.com/orgsync/orgsync/internal/decision"
+	hwapi "github.com/orgsync/orgsync/internal/huaweicloud"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -581,7 +582,7 @@ func syncChange(d *v1alpha1.Department, dec controller.PlanDecision, old provide
 			}
 			v := f.value(dec.Desired)
 			if f.name == "category" {
-				v = cmp.Or(dec.Desired.Category, "department")
+				v = categoryOrDefault(dec.Desired.Category)
 			}
 			if !isZero(v) {
 				c.Fields = append(c.Fields, fieldChange{Field: f.name, New: v})
@@ -597,12 +598,17 @@ func syncChange(d *v1alpha1.Department, dec controller.PlanDecision, old provide
 		f := fieldNamed(name)
 		oldValue, newValue := f.value(old), f.value(dec.Desired)
 		if name == "category" {
-			// OneAccess's units without a category are departments.
-			oldValue, newValue = cmp.Or(oldValue.(string), "department"), cmp.Or(newValue.(string), "department")
+			oldValue, newValue = categoryOrDefault(oldValue.(string)), categoryOrDefault(newValue.(string))
 		}
 		c.Fields = append(c.Fields, fieldChange{Field: name, Old: oldValue, New: newValue})
 	}
 	return c
+}
+
+// categoryOrDefault is a OneAccess unit's category: the one OneAccess gives a unit without one
+// when it is empty.
+func categoryOrDefault(category string) string {
+	return cmp.Or(category, hwapi.DefaultCategory)
 }
 
 // departmentField reads one field of a remote department, named as the providers' Diff names it.
