@@ -36,19 +36,8 @@ func (g *globalOptions) connect() (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	config, err := g.configFlags.ToRESTConfig()
+	config, scheme, err := g.restConfig()
 	if err != nil {
-		return nil, err
-	}
-	config = rest.CopyConfig(config)
-	config.UserAgent = "kubectl-orgsync"
-	config.WarningHandler = rest.NewWarningWriter(g.streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
-	scheme := runtime.NewScheme()
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
-	// Secrets: the credentials an Organization names (remote.go).
-	if err := corev1.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
 	c, err := client.New(config, client.Options{Scheme: scheme})
@@ -64,6 +53,27 @@ func (g *globalOptions) connect() (*cluster, error) {
 		return nil, fmt.Errorf("connecting to the cluster: %w", err)
 	}
 	return &cluster{client: c, namespace: namespace, departmentsREST: departmentsREST}, nil
+}
+
+// restConfig is kubectl's configuration for a client of the plugin's own (its user agent, the API
+// server's warnings written once each to standard error), and the scheme of the objects it reads.
+func (g *globalOptions) restConfig() (*rest.Config, *runtime.Scheme, error) {
+	config, err := g.configFlags.ToRESTConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	config = rest.CopyConfig(config)
+	config.UserAgent = "kubectl-orgsync"
+	config.WarningHandler = rest.NewWarningWriter(g.streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		return nil, nil, err
+	}
+	// Secrets: the credentials an Organization names (remote.go).
+	if err := corev1.AddToScheme(scheme); err != nil {
+		return nil, nil, err
+	}
+	return config, scheme, nil
 }
 
 // organization returns the Organization called name, or, with no name, the only Organization in

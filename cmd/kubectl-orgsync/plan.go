@@ -16,8 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -202,6 +200,24 @@ type orgRef struct{ namespace, name string }
 
 // plan computes the plan of every Organization the manifests name.
 func (o *planOptions) plan(ctx context.Context, c *cluster, dryRun client.Client, manifests []manifest) ([]organizationPlan, error) {
+	inputs, err := o.planInputs(ctx, c, dryRun, manifests)
+	if err != nil {
+		return nil, err
+	}
+	plans := make([]organizationPlan, 0, len(inputs))
+	for _, in := range inputs {
+		if err := o.listRemote(ctx, c, &in); err != nil {
+			return nil, err
+		}
+		plans = append(plans, planOrganization(in))
+	}
+	return plans, nil
+}
+
+// planInputs groups the manifests by the Organization they name and reads, for each, what its
+// plan is computed from, but its remote chart. Every manifest and Organization the cluster
+// refuses is reported, together; a failure to list Departments ends it at once.
+func (o *planOptions) planInputs(ctx context.Context, c *cluster, dryRun client.Client, manifests []manifest) ([]planInput, error) {
 	byOrg := map[orgRef][]manifest{}
 	for _, m := range manifests {
 		ref := orgRef{m.dept.Namespace, m.dept.Spec.OrganizationRef.Name}
@@ -214,7 +230,6 @@ func (o *planOptions) plan(ctx context.Context, c *cluster, dryRun client.Client
 	var errs []error
 	clusterDepts := map[string][]v1alpha1.Department{}
 	for _, ref := range refs {
-		ms := byOrg[ref]
 		all, ok := clusterDepts[ref.namespace]
 		if !ok {
 			var err error
@@ -223,36 +238,8 @@ func (o *planOptions) plan(ctx context.Context, c *cluster, dryRun client.Client
 			}
 			clusterDepts[ref.namespace] = all
 		}
-		// The API server judges the manifests first, so that a manifest without
-		// spec.organizationRef is named with its file and field rather than looked up as an
-		// Organization without a name.
-		desired, err := dryRunApply(ctx, dryRun, ms, all)
+		in, err := o.planInput(ctx, c, dryRun, ref, byOrg[ref], all)
 		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		org, err := getOrganization(ctx, c, ref, ms)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		in := planInput{org: org, prune: o.prune, now: time.Now(), desired: desired}
-		for _, d := range all {
-			if d.Spec.OrganizationRef.Name == ref.name {
-				in.cluster = append(in.cluster, d)
-			}
-		}
-		sources := map[string]string{}
-		for _, m := range ms {
-			sources[m.dept.Name] = m.source
-		}
-		var live []v1alpha1.Department
-		for _, d := range afterApply(in) {
-			if d.DeletionTimestamp.IsZero() {
-				live = append(live, d)
-			}
-		}
-		if err := checkCycles(live, sources); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -261,30 +248,67 @@ func (o *planOptions) plan(ctx context.Context, c *cluster, dryRun client.Client
 	if len(errs) > 0 {
 		return nil, joinErrors(errs)
 	}
+	return inputs, nil
+}
 
-	plans := make([]organizationPlan, 0, len(inputs))
-	for _, in := range inputs {
-		// On a terminal, a listing of more than a few pages shows its progress (as export's).
-		prog := newProgress(o.streams.ErrOut)
-		if prog.on {
-			hc := httpretry.NewHTTPClient()
-			hc.Transport = prog.transport(hc.Transport)
-			o.remote.httpClient = hc
-		}
-		departments, err := o.remote.connect(ctx, c, in.org)
-		if err != nil {
-			return nil, err
-		}
-		remote, err := departments.List(ctx)
-		if err != nil {
-			prog.clear()
-			return nil, err
-		}
-		prog.done(len(remote))
-		in.remote, in.diff, in.unsupported = remote, departments.Diff, departments.Unsupported
-		plans = append(plans, planOrganization(in))
+// planInput reads what the plan of the Organization ref is computed from, but its remote chart:
+// the manifests ms as the API server would store them, the Organization, and all, the
+// Departments of its namespace. The Departments after the apply must form no cycle.
+func (o *planOptions) planInput(ctx context.Context, c *cluster, dryRun client.Client, ref orgRef, ms []manifest, all []v1alpha1.Department) (planInput, error) {
+	// The API server judges the manifests first, so that a manifest without
+	// spec.organizationRef is named with its file and field rather than looked up as an
+	// Organization without a name.
+	desired, err := dryRunApply(ctx, dryRun, ms, all)
+	if err != nil {
+		return planInput{}, err
 	}
-	return plans, nil
+	org, err := getOrganization(ctx, c, ref, ms)
+	if err != nil {
+		return planInput{}, err
+	}
+	in := planInput{org: org, prune: o.prune, now: time.Now(), desired: desired}
+	for _, d := range all {
+		if d.Spec.OrganizationRef.Name == ref.name {
+			in.cluster = append(in.cluster, d)
+		}
+	}
+	sources := map[string]string{}
+	for _, m := range ms {
+		sources[m.dept.Name] = m.source
+	}
+	var live []v1alpha1.Department
+	for _, d := range afterApply(in) {
+		if d.DeletionTimestamp.IsZero() {
+			live = append(live, d)
+		}
+	}
+	if err := checkCycles(live, sources); err != nil {
+		return planInput{}, err
+	}
+	return in, nil
+}
+
+// listRemote lists the remote chart of in's Organization into in, with its provider's Diff and
+// Unsupported. On a terminal, a listing of more than a few pages shows its progress (as export's).
+func (o *planOptions) listRemote(ctx context.Context, c *cluster, in *planInput) error {
+	prog := newProgress(o.streams.ErrOut)
+	if prog.on {
+		hc := httpretry.NewHTTPClient()
+		hc.Transport = prog.transport(hc.Transport)
+		o.remote.httpClient = hc
+	}
+	departments, err := o.remote.connect(ctx, c, in.org)
+	if err != nil {
+		return err
+	}
+	remote, err := departments.List(ctx)
+	if err != nil {
+		prog.clear()
+		return err
+	}
+	prog.done(len(remote))
+	in.remote, in.diff, in.unsupported = remote, departments.Diff, departments.Unsupported
+	return nil
 }
 
 // getOrganization reads the Organization ref names, or says which manifests name it when it does
@@ -422,18 +446,11 @@ func unchanged(existing, obj *v1alpha1.Department) bool {
 // dryRunClient is a client for the dry runs: one request per changed manifest, so a rate above
 // client-go's default of 5 per second (the API server's priority and fairness still applies).
 func (o *planOptions) dryRunClient() (client.Client, error) {
-	config, err := o.configFlags.ToRESTConfig()
+	config, scheme, err := o.restConfig()
 	if err != nil {
 		return nil, err
 	}
-	config = rest.CopyConfig(config)
-	config.UserAgent = "kubectl-orgsync"
 	config.QPS, config.Burst = 50, 100
-	config.WarningHandler = rest.NewWarningWriter(o.streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
-	scheme := runtime.NewScheme()
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
 	return client.New(config, client.Options{Scheme: scheme})
 }
 

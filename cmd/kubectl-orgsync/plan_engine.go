@@ -147,21 +147,42 @@ type planInput struct {
 // planOrganization computes the plan of one Organization. The input must have passed
 // checkManifests (no key claimed twice, no cycle).
 func planOrganization(in planInput) organizationPlan {
+	p := newOrganizationPlan(in)
+	depts := afterApply(in)
+	chart := controller.NewPlanChart(in.org, depts, in.remote, in.diff, in.unsupported)
+	live, deleting := splitDeleting(depts)
+
+	syncs := newSyncPlanner(chart, in.remote, p.Provider, live)
+	p.Changes = append(p.Changes, syncs.plan(live)...)
+	for _, d := range live {
+		if !syncs.wrote[d.Name] {
+			syncs.report(&p, d)
+		}
+	}
+
+	deletes := planDeletes(chart, in.org, deleting, in.now)
+	p.Budget = deletes.budget
+	p.Changes = append(p.Changes, deletes.changes...)
+	p.Waiting = append(p.Waiting, deletes.waiting...)
+	p.Unmanaged = countUnmanaged(chart, deletes.pending)
+	return p
+}
+
+// newOrganizationPlan is the plan of in's Organization before anything is decided: what it is,
+// and empty lists (printed as [] in JSON, not null).
+func newOrganizationPlan(in planInput) organizationPlan {
 	org := in.org
 	state := decision.OrganizationOf(org.Name, org)
-	p := organizationPlan{
+	return organizationPlan{
 		Namespace: org.Namespace, Name: org.Name, Provider: string(provider.Of(org)),
 		Paused: state.Paused, Observe: state.ObserveOnly,
 		RemoteDepartments: len(in.remote), Changes: []planChange{}, Adopted: []string{}, Waiting: []planWait{},
 		Unsupported: []planUnsupported{},
 	}
-	depts := afterApply(in)
-	chart := controller.NewPlanChart(org, depts, in.remote, in.diff, in.unsupported)
-	existed := map[string]bool{}
-	for _, r := range in.remote {
-		existed[r.Key] = true
-	}
-	var live, deleting []*v1alpha1.Department
+}
+
+// splitDeleting returns the live Departments of depts, by key, and the deleting ones.
+func splitDeleting(depts []v1alpha1.Department) (live, deleting []*v1alpha1.Department) {
 	for i := range depts {
 		if depts[i].DeletionTimestamp.IsZero() {
 			live = append(live, &depts[i])
@@ -170,206 +191,335 @@ func planOrganization(in planInput) organizationPlan {
 		}
 	}
 	slices.SortFunc(live, byKey)
+	return live, deleting
+}
 
-	// Creates and updates, round after round: a round writes what its decisions ask for; a
-	// Department that waited for its parent is decided again once the parent is created.
-	liveChildren := map[string][]*v1alpha1.Department{}
-	for _, d := range live {
-		liveChildren[d.Spec.ParentExternalKey] = append(liveChildren[d.Spec.ParentExternalKey], d)
+// countUnmanaged counts the remote departments no Department would cover after the changes:
+// held by no live Department, and claimed by no Department whose delete waits.
+func countUnmanaged(chart *controller.PlanChart, pending map[string]bool) int {
+	n := 0
+	for _, key := range chart.RemoteKeys() {
+		if _, held := chart.Holder(key); !held && !pending[key] {
+			n++
+		}
 	}
-	wrote := map[string]bool{}
+	return n
+}
+
+// syncPlanner plans the creates and updates of the live Departments, round after round: a round
+// writes what its decisions ask for; a Department that waited for its parent is decided again
+// once the parent is created.
+type syncPlanner struct {
+	chart    *controller.PlanChart
+	provider string
+	// existed are the keys of the remote chart as listed, before any planned write.
+	existed map[string]bool
+	// children are the live Departments by parentExternalKey.
+	children map[string][]*v1alpha1.Department
+	// wrote are the Departments, by name, a change is planned for.
+	wrote map[string]bool
 	// moveWaits are Departments whose move waits for a department inside their own subtree
 	// remotely to move out: any move a round makes may be that one.
-	moveWaits := map[string]*v1alpha1.Department{}
+	moveWaits map[string]*v1alpha1.Department
+	changes   []planChange
+}
+
+func newSyncPlanner(chart *controller.PlanChart, remote []provider.Department, providerName string, live []*v1alpha1.Department) *syncPlanner {
+	s := &syncPlanner{
+		chart: chart, provider: providerName,
+		existed: map[string]bool{}, children: map[string][]*v1alpha1.Department{},
+		wrote: map[string]bool{}, moveWaits: map[string]*v1alpha1.Department{},
+	}
+	for _, r := range remote {
+		s.existed[r.Key] = true
+	}
+	for _, d := range live {
+		s.children[d.Spec.ParentExternalKey] = append(s.children[d.Spec.ParentExternalKey], d)
+	}
+	return s
+}
+
+// plan runs the rounds from every live Department until no round writes, and returns the changes:
+// creates first, parents before children (the rounds' order), then updates and moves: a move
+// under a department created here comes after its create.
+func (s *syncPlanner) plan(live []*v1alpha1.Department) []planChange {
 	for candidates := live; len(candidates) > 0; {
-		// One round decides every candidate from the same chart, as the manager's workers do;
-		// its writes are applied after it.
-		var round []controller.PlanDecision
-		written := map[string]bool{}
-		for _, d := range candidates {
-			if wrote[d.Name] {
-				continue
-			}
-			dec := chart.DecideSync(d.Name)
-			if dec.Action != controller.PlanCreate && dec.Action != controller.PlanUpdate {
-				if _, exists := chart.Remote(d.Key()); exists && dec.Reason == v1alpha1.ReasonWaitingForParent {
-					moveWaits[d.Name] = d
-				}
-				continue
-			}
-			delete(moveWaits, d.Name)
-			if _, refused := decision.RefusalOf(d.Status.Conditions, d.Generation); refused {
-				continue // listed as waiting below
-			}
-			old, found := chart.Remote(dec.Desired.Key)
-			p.Changes = append(p.Changes, syncChange(d, dec, old, existed[d.Key()] && controller.TakesOver(d), p.Provider))
-			wrote[d.Name] = true
-			written[dec.Desired.Key] = true
-			if found && old.ParentKey != dec.Desired.ParentKey {
-				// The manager checks each move, as it starts, against the moves under way: a
-				// move of the same round that this one would turn into a cycle waits for a
-				// later round.
-				chart.Put(dec.Desired)
-				continue
-			}
-			round = append(round, dec)
+		candidates = s.next(s.round(candidates))
+	}
+	slices.SortStableFunc(s.changes, func(a, b planChange) int { return cmp.Compare(phase(a), phase(b)) })
+	return s.changes
+}
+
+// round decides every candidate from the same chart, as the manager's workers do, plans the
+// writes asked for and applies them to the chart after it (moves at once: see below). It
+// returns the keys written.
+func (s *syncPlanner) round(candidates []*v1alpha1.Department) map[string]bool {
+	var puts []provider.Department
+	written := map[string]bool{}
+	for _, d := range candidates {
+		if s.wrote[d.Name] {
+			continue
 		}
-		for _, dec := range round {
-			chart.Put(dec.Desired)
+		dec, writes := s.decide(d)
+		if !writes {
+			continue
 		}
-		// A decision depends on the Department's own remote department, which only its own
-		// write changes, its parent's and, for a move, where the parent is: only the children
-		// of what this round wrote, and the moves that waited, can decide otherwise in the next
-		// one (a chain of n creates takes n rounds, not n passes over the whole chart each).
-		candidates = nil
-		if len(written) > 0 {
-			for _, d := range moveWaits {
+		old, found := s.chart.Remote(dec.Desired.Key)
+		s.changes = append(s.changes, syncChange(d, dec, old, s.adopts(d), s.provider))
+		s.wrote[d.Name] = true
+		written[dec.Desired.Key] = true
+		if found && old.ParentKey != dec.Desired.ParentKey {
+			// The manager checks each move, as it starts, against the moves under way: a
+			// move of the same round that this one would turn into a cycle waits for a
+			// later round.
+			s.chart.Put(dec.Desired)
+			continue
+		}
+		puts = append(puts, dec.Desired)
+	}
+	for _, d := range puts {
+		s.chart.Put(d)
+	}
+	return written
+}
+
+// decide asks the manager's decision for d, and reports whether the manager would send it: a
+// create or an update of values the remote system has not refused for this spec (a refused one
+// is listed as waiting by report).
+func (s *syncPlanner) decide(d *v1alpha1.Department) (controller.PlanDecision, bool) {
+	dec := s.chart.DecideSync(d.Name)
+	if !writes(dec) {
+		if _, exists := s.chart.Remote(d.Key()); exists && dec.Reason == v1alpha1.ReasonWaitingForParent {
+			s.moveWaits[d.Name] = d
+		}
+		return dec, false
+	}
+	delete(s.moveWaits, d.Name)
+	_, refused := decision.RefusalOf(d.Status.Conditions, d.Generation)
+	return dec, !refused
+}
+
+// next returns the candidates of the round after one that wrote the keys written. A decision
+// depends on the Department's own remote department, which only its own write changes, its
+// parent's and, for a move, where the parent is: only the children of what a round wrote, and
+// the moves that waited, can decide otherwise in the next one (a chain of n creates takes n
+// rounds, not n passes over the whole chart each).
+func (s *syncPlanner) next(written map[string]bool) []*v1alpha1.Department {
+	var candidates []*v1alpha1.Department
+	if len(written) > 0 {
+		for _, d := range s.moveWaits {
+			candidates = append(candidates, d)
+		}
+	}
+	for key := range written {
+		for _, d := range s.children[key] {
+			if !s.wrote[d.Name] {
 				candidates = append(candidates, d)
 			}
 		}
-		for key := range written {
-			for _, d := range liveChildren[key] {
-				if !wrote[d.Name] {
-					candidates = append(candidates, d)
-				}
-			}
-		}
-		slices.SortFunc(candidates, byKey)
-		candidates = slices.Compact(candidates)
 	}
-	// Creates first, parents before children (the rounds' order), then updates and moves: a move
-	// under a department created here comes after its create.
-	slices.SortStableFunc(p.Changes, func(a, b planChange) int { return cmp.Compare(phase(a), phase(b)) })
-	for _, d := range live {
-		if wrote[d.Name] {
-			continue
-		}
-		dec := chart.DecideSync(d.Name)
-		refusal, refused := decision.RefusalOf(d.Status.Conditions, d.Generation)
-		switch {
-		case (dec.Action == controller.PlanCreate || dec.Action == controller.PlanUpdate) && refused:
-			p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: refusal.Reason,
-				Message: "not sent again until " + refusal.Until + ": " + refusal.Message})
-		case dec.Reason == v1alpha1.ReasonUnsupportedChange:
-			old, _ := chart.Remote(d.Key())
-			c := syncChange(d, dec, old, false, p.Provider)
-			p.Unsupported = append(p.Unsupported, planUnsupported{Action: c.Action, Key: c.Key, Department: c.Department,
-				Fields: c.Fields, Reason: dec.Reason, Message: dec.Message})
-		case dec.Synced && existed[d.Key()] && controller.TakesOver(d):
-			p.Adopted = append(p.Adopted, d.Key())
-		case !dec.Synced && dec.Reason != "":
-			p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: dec.Reason, Message: dec.Message})
-		}
-	}
+	slices.SortFunc(candidates, byKey)
+	return slices.Compact(candidates)
+}
 
-	var pending map[string]bool
-	p.Budget, p.Changes, p.Waiting, pending = planDeletes(chart, org, deleting, p.Changes, p.Waiting, in.now)
-
-	for _, key := range chart.RemoteKeys() {
-		if _, held := chart.Holder(key); !held && !pending[key] {
-			p.Unmanaged++
-		}
+// report lists a live Department no change is planned for in p, with what the manager would
+// report: waiting on a refusal or a reason, a change the remote system cannot make, or an
+// adoption without a write.
+func (s *syncPlanner) report(p *organizationPlan, d *v1alpha1.Department) {
+	dec := s.chart.DecideSync(d.Name)
+	refusal, refused := decision.RefusalOf(d.Status.Conditions, d.Generation)
+	switch {
+	case writes(dec) && refused:
+		p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: refusal.Reason,
+			Message: "not sent again until " + refusal.Until + ": " + refusal.Message})
+	case dec.Reason == v1alpha1.ReasonUnsupportedChange:
+		old, _ := s.chart.Remote(d.Key())
+		c := syncChange(d, dec, old, false, s.provider)
+		p.Unsupported = append(p.Unsupported, planUnsupported{Action: c.Action, Key: c.Key, Department: c.Department,
+			Fields: c.Fields, Reason: dec.Reason, Message: dec.Message})
+	case dec.Synced && s.adopts(d):
+		p.Adopted = append(p.Adopted, d.Key())
+	case !dec.Synced && dec.Reason != "":
+		p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: dec.Reason, Message: dec.Message})
 	}
-	return p
+}
+
+// adopts reports whether d takes an existing remote department over, as the manager records it
+// (status.adopted): the department was there before the plan, and d has not synced under its key.
+func (s *syncPlanner) adopts(d *v1alpha1.Department) bool {
+	return s.existed[d.Key()] && controller.TakesOver(d)
+}
+
+// writes reports whether a decision asks for a remote write of the Department's values.
+func writes(dec controller.PlanDecision) bool {
+	return dec.Action == controller.PlanCreate || dec.Action == controller.PlanUpdate
+}
+
+// plannedDeletes is what planDeletes found.
+type plannedDeletes struct {
+	budget  *planBudget
+	changes []planChange
+	waiting []planWait
+	// pending are the keys still claimed by Departments whose delete waits.
+	pending map[string]bool
 }
 
 // planDeletes decides for the Departments the apply would delete, children first: wave after
 // wave, the Departments whose sub-departments are gone are deleted (or released). The deletion budget
 // counts each delete as the manager does; one it holds keeps its remote department, and so its
 // parent waits too (held as "subtree").
-func planDeletes(chart *controller.PlanChart, org *v1alpha1.Organization, deleting []*v1alpha1.Department,
-	changes []planChange, waiting []planWait, now time.Time) (*planBudget, []planChange, []planWait, map[string]bool) {
-	budget := controller.NewPlanBudget(org)
-	maxDeletions, window := budget.Limit()
-	pb := &planBudget{MaxDeletions: maxDeletions, Window: window.String(), Made: budget.MadeAt(now), Approved: budget.Approved()}
+//
+// A wave, as the manager's workers go, decides every Department that may go on from the same
+// chart (the deletes whose sub-departments are gone reserve the budget together), and its deletes
+// and releases take effect after it; only then do their parents decide again. Within a wave,
+// deepest first, then by key.
+func planDeletes(chart *controller.PlanChart, org *v1alpha1.Organization, deleting []*v1alpha1.Department, now time.Time) plannedDeletes {
+	dp := newDeletePlanner(chart, org, now)
 	depth := remoteDepth(chart, deleting)
 	slices.SortFunc(deleting, func(a, b *v1alpha1.Department) int {
 		return cmp.Or(cmp.Compare(depth[b.Key()], depth[a.Key()]), byKey(a, b))
 	})
-	done := map[string]bool{}
-	held := 0
+	for candidates := deleting; len(candidates) > 0; {
+		wave := dp.wave(candidates)
+		touched := dp.record(wave)
+		dp.apply(wave)
+		candidates = dp.next(deleting, touched)
+	}
+	return dp.result(deleting)
+}
+
+// deletePlanner holds planDeletes' state from wave to wave.
+type deletePlanner struct {
+	chart  *controller.PlanChart
+	budget *controller.PlanBudget
+	now    time.Time
+	// summary counts the planned deletes and the held ones.
+	summary *planBudget
+	// done are the Departments, by name, whose delete or release a wave made.
+	done map[string]bool
 	// above marks the remote ancestors of held deletes: the manager would not reach their
 	// deletes before the held ones are made.
-	above := map[string]bool{}
-	// Wave after wave, as the manager's workers go: a wave decides every Department that may
-	// go on from the same chart (the deletes whose sub-departments are gone reserve the
-	// budget together), and its deletes and releases take effect after it; only then do their
-	// parents decide again. Within a wave, deepest first, then by key.
-	for candidates := deleting; len(candidates) > 0; {
-		type decided struct {
-			d      *v1alpha1.Department
-			action controller.PlanAction
-		}
-		var wave []decided
-		for _, d := range candidates {
-			if done[d.Name] {
-				continue
-			}
-			switch dec := chart.DecideDelete(d.Name); dec.Action {
-			case controller.PlanRelease, controller.PlanDelete:
-				wave = append(wave, decided{d, dec.Action})
-			}
-		}
-		touched := map[string]bool{} // keys whose deleting Departments may decide otherwise now
-		deleted := map[string]bool{} // keys this wave deletes
-		for _, w := range wave {
-			d := w.d
-			if r, exists := chart.Remote(d.Key()); exists {
-				touched[r.ParentKey] = true
-			}
-			touched[d.Spec.ParentExternalKey], touched[d.Key()] = true, true
-			if deleted[d.Key()] {
-				// Another deleting Department of the key deletes it in this wave: this one
-				// finds it gone and lets go, as the manager's second reconcile does.
-				continue
-			}
-			if w.action == controller.PlanRelease {
-				if _, exists := chart.Remote(d.Key()); exists && !otherClaimant(chart, d) {
-					changes = append(changes, planChange{Action: actionRelease, Key: d.Key(), Department: d.Name})
-				}
-				continue
-			}
-			deleted[d.Key()] = true
-			c := planChange{Action: actionDelete, Key: d.Key(), Department: d.Name}
-			switch {
-			case above[d.Key()]:
-				c.Held = heldBySubtree
-			case !budget.Reserve(now):
-				c.Held = heldByBudget
-			}
-			if c.Held != "" {
-				held++
-				markAncestors(chart, d.Key(), above)
-			}
-			changes = append(changes, c)
-			pb.Deletes++
-		}
-		for _, w := range wave {
-			if w.action == controller.PlanDelete {
-				// Go on as if the held deletes were approved: the plan shows them all, in order.
-				chart.Remove(w.d.Key())
-			}
-			chart.Forget(w.d.Name)
-			done[w.d.Name] = true
-		}
-		candidates = nil
-		for _, d := range deleting {
-			if !done[d.Name] && touched[d.Key()] {
-				candidates = append(candidates, d)
-			}
-		}
+	above   map[string]bool
+	changes []planChange
+}
+
+func newDeletePlanner(chart *controller.PlanChart, org *v1alpha1.Organization, now time.Time) *deletePlanner {
+	budget := controller.NewPlanBudget(org)
+	maxDeletions, window := budget.Limit()
+	return &deletePlanner{
+		chart: chart, budget: budget, now: now,
+		summary: &planBudget{MaxDeletions: maxDeletions, Window: window.String(), Made: budget.MadeAt(now), Approved: budget.Approved()},
+		done:    map[string]bool{}, above: map[string]bool{},
 	}
-	pending := map[string]bool{} // keys still claimed by Departments whose delete waits
-	for _, d := range deleting {
-		if done[d.Name] {
+}
+
+// deletion is a deleting Department whose delete or release the manager would make now.
+type deletion struct {
+	d      *v1alpha1.Department
+	action controller.PlanAction
+}
+
+// wave decides every candidate not done yet from the same chart.
+func (dp *deletePlanner) wave(candidates []*v1alpha1.Department) []deletion {
+	var wave []deletion
+	for _, d := range candidates {
+		if dp.done[d.Name] {
 			continue
 		}
-		pending[d.Key()] = true
-		dec := chart.DecideDelete(d.Name)
-		waiting = append(waiting, planWait{Key: d.Key(), Department: d.Name, Deleting: true, Reason: dec.Reason, Message: dec.Message})
+		switch dec := dp.chart.DecideDelete(d.Name); dec.Action {
+		case controller.PlanRelease, controller.PlanDelete:
+			wave = append(wave, deletion{d, dec.Action})
+		}
 	}
-	pb.Held = held
-	return pb, changes, waiting, pending
+	return wave
+}
+
+// record plans the wave's deletes and releases, and returns the keys whose deleting Departments
+// may decide otherwise once the wave is made.
+func (dp *deletePlanner) record(wave []deletion) map[string]bool {
+	touched := map[string]bool{}
+	deleted := map[string]bool{} // keys this wave deletes
+	for _, w := range wave {
+		d := w.d
+		if r, exists := dp.chart.Remote(d.Key()); exists {
+			touched[r.ParentKey] = true
+		}
+		touched[d.Spec.ParentExternalKey], touched[d.Key()] = true, true
+		switch {
+		case deleted[d.Key()]:
+			// Another deleting Department of the key deletes it in this wave: this one finds
+			// it gone and lets go, as the manager's second reconcile does.
+		case w.action == controller.PlanRelease:
+			dp.release(d)
+		default:
+			deleted[d.Key()] = true
+			dp.delete(d)
+		}
+	}
+	return touched
+}
+
+// release plans d's release: a change only while its remote department exists and no live
+// Department takes the key over.
+func (dp *deletePlanner) release(d *v1alpha1.Department) {
+	if _, exists := dp.chart.Remote(d.Key()); exists && !otherClaimant(dp.chart, d) {
+		dp.changes = append(dp.changes, planChange{Action: actionRelease, Key: d.Key(), Department: d.Name})
+	}
+}
+
+// delete plans d's remote delete, held when a sub-department's delete is held or the budget is
+// spent.
+func (dp *deletePlanner) delete(d *v1alpha1.Department) {
+	c := planChange{Action: actionDelete, Key: d.Key(), Department: d.Name}
+	switch {
+	case dp.above[d.Key()]:
+		c.Held = heldBySubtree
+	case !dp.budget.Reserve(dp.now):
+		c.Held = heldByBudget
+	}
+	if c.Held != "" {
+		dp.summary.Held++
+		markAncestors(dp.chart, d.Key(), dp.above)
+	}
+	dp.changes = append(dp.changes, c)
+	dp.summary.Deletes++
+}
+
+// apply makes the wave's deletes and releases in the chart. It goes on as if the held deletes
+// were approved: the plan shows them all, in order.
+func (dp *deletePlanner) apply(wave []deletion) {
+	for _, w := range wave {
+		if w.action == controller.PlanDelete {
+			dp.chart.Remove(w.d.Key())
+		}
+		dp.chart.Forget(w.d.Name)
+		dp.done[w.d.Name] = true
+	}
+}
+
+// next returns the deleting Departments, in their order, that a wave touched and are not done.
+func (dp *deletePlanner) next(deleting []*v1alpha1.Department, touched map[string]bool) []*v1alpha1.Department {
+	var candidates []*v1alpha1.Department
+	for _, d := range deleting {
+		if !dp.done[d.Name] && touched[d.Key()] {
+			candidates = append(candidates, d)
+		}
+	}
+	return candidates
+}
+
+// result lists the deletes that wait, with the reason the manager would report.
+func (dp *deletePlanner) result(deleting []*v1alpha1.Department) plannedDeletes {
+	out := plannedDeletes{budget: dp.summary, changes: dp.changes, pending: map[string]bool{}}
+	for _, d := range deleting {
+		if dp.done[d.Name] {
+			continue
+		}
+		out.pending[d.Key()] = true
+		dec := dp.chart.DecideDelete(d.Name)
+		out.waiting = append(out.waiting, planWait{Key: d.Key(), Department: d.Name, Deleting: true, Reason: dec.Reason, Message: dec.Message})
+	}
+	return out
 }
 
 // markAncestors adds the remote ancestors of key to set.

@@ -26,18 +26,8 @@ func TestPlanOfADeepChain(t *testing.T) {
 		}
 		desired = append(desired, want(key(level), fmt.Sprintf("Level %d", level), parent))
 	}
-	done := make(chan organizationPlan, 1)
-	start := time.Now()
-	go func() {
-		done <- planOrganization(planInput{org: planOrg(), desired: desired, prune: true, diff: ncpprovider.Conventions{}.Diff, now: planNow})
-	}()
-	var p organizationPlan
-	select {
-	case p = <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("planning a chain of %d creates takes more than 10 s", depth)
-	}
-	t.Logf("a chain of %d creates planned in %s", depth, time.Since(start).Round(time.Millisecond))
+	p := planWithin10s(t, planInput{org: planOrg(), desired: desired, prune: true, diff: ncpprovider.Conventions{}.Diff, now: planNow},
+		fmt.Sprintf("a chain of %d creates", depth))
 	if len(p.Changes) != depth {
 		t.Fatalf("%d changes, want %d", len(p.Changes), depth)
 	}
@@ -63,18 +53,8 @@ func TestPlanOfADeepChainPruned(t *testing.T) {
 		remote = append(remote, remoteDept(key(level), "L", parent))
 	}
 	org := planOrg(budgetOf(depth))
-	done := make(chan organizationPlan, 1)
-	start := time.Now()
-	go func() {
-		done <- planOrganization(planInput{org: org, cluster: cluster, remote: remote, prune: true, diff: ncpprovider.Conventions{}.Diff, now: planNow})
-	}()
-	var p organizationPlan
-	select {
-	case p = <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("planning the deletes of a chain of %d takes more than 10 s", depth)
-	}
-	t.Logf("the deletes of a chain of %d planned in %s", depth, time.Since(start).Round(time.Millisecond))
+	p := planWithin10s(t, planInput{org: org, cluster: cluster, remote: remote, prune: true, diff: ncpprovider.Conventions{}.Diff, now: planNow},
+		fmt.Sprintf("the deletes of a chain of %d", depth))
 	if len(p.Changes) != depth {
 		t.Fatalf("%d changes, want %d", len(p.Changes), depth)
 	}
@@ -98,5 +78,22 @@ func TestPlanPrunesTwoClaimantsOfOneKey(t *testing.T) {
 	})
 	if got := brief(p); len(got) != 1 || got[0] != "delete x" || p.Budget.Deletes != 1 {
 		t.Errorf("plan: %q, %d deletes counted, want one delete of x", got, p.Budget.Deletes)
+	}
+}
+
+// planWithin10s plans in, and fails the test when planning what takes more than 10 s (a plan
+// that went quadratic, or round after round without end).
+func planWithin10s(t *testing.T, in planInput, what string) organizationPlan {
+	t.Helper()
+	done := make(chan organizationPlan, 1)
+	start := time.Now()
+	go func() { done <- planOrganization(in) }()
+	select {
+	case p := <-done:
+		t.Logf("%s planned in %s", what, time.Since(start).Round(time.Millisecond))
+		return p
+	case <-time.After(10 * time.Second):
+		t.Fatalf("planning %s takes more than 10 s", what)
+		return organizationPlan{}
 	}
 }
