@@ -66,6 +66,7 @@ const (
 type company struct {
 	departments map[string]*Department
 	order       []string
+	writes      []DepartmentWrite // the write log (writes.go)
 }
 
 // companyLocked returns a company, creating it if needed. f.mu must be held.
@@ -425,11 +426,12 @@ func (f *Fake) handleCreateDepartment(w http.ResponseWriter, r *http.Request, rt
 
 	f.mu.Lock()
 	c := f.companyLocked(rt.companyID)
-	_, exists := c.departments[d.ExternalKey]
+	before, exists := c.departments[d.ExternalKey]
 	_, parentExists := c.departments[d.ParentExternalKey]
 	if !exists && (parentExists || d.ParentExternalKey == TopLevelParent) {
 		c.put(&d)
 	}
+	c.record(http.MethodPost, d.ExternalKey, before, !exists && (parentExists || d.ParentExternalKey == TopLevelParent))
 	f.mu.Unlock()
 
 	switch {
@@ -456,13 +458,14 @@ func (f *Fake) handleUpdateDepartment(w http.ResponseWriter, r *http.Request, rt
 
 	f.mu.Lock()
 	c := f.companyLocked(rt.companyID)
-	_, exists := c.departments[d.ExternalKey]
+	before, exists := c.departments[d.ExternalKey]
 	_, parentExists := c.departments[d.ParentExternalKey]
 	parentExists = parentExists || d.ParentExternalKey == TopLevelParent
 	cycle := exists && parentExists && c.wouldCycle(d.ExternalKey, d.ParentExternalKey)
 	if exists && parentExists && !cycle {
 		c.put(&d)
 	}
+	c.record(http.MethodPut, d.ExternalKey, before, exists && parentExists && !cycle)
 	f.mu.Unlock()
 
 	switch {
@@ -485,11 +488,12 @@ func (f *Fake) handleDeleteDepartment(w http.ResponseWriter, _ *http.Request, rt
 	}
 	f.mu.Lock()
 	c := f.companyLocked(rt.companyID)
-	_, exists := c.departments[rt.deptKey]
+	before, exists := c.departments[rt.deptKey]
 	hasChildren := exists && c.hasChildren(rt.deptKey)
 	if exists && !hasChildren {
 		c.remove(rt.deptKey)
 	}
+	c.record(http.MethodDelete, rt.deptKey, before, exists && !hasChildren)
 	f.mu.Unlock()
 
 	switch {
