@@ -92,6 +92,7 @@ func propertyCase(ctx context.Context, t *testing.T, h *harness, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 18)) //nolint:gosec // G404: a reproducible draw, not a secret
 	p := propertyProvider(seed)
 	ns := fmt.Sprintf("property-%d", seed)
+	t.Cleanup(func() { h.describeOrganization(t, ns) })
 	_, remote := h.newOrganization(ctx, t, ns, propertyOrganization, p)
 	before := randomChart(rng, p)
 	after, did := before.reorganise(rng)
@@ -118,7 +119,25 @@ func propertyCase(ctx context.Context, t *testing.T, h *harness, seed uint64) {
 	report.made = remote.writesSince(skip)
 	if d := cmp.Diff(sortedStrings(report.planned), sortedStrings(report.made)); d != "" {
 		t.Errorf("the manager's writes differ from the plan's (-plan +made):\n%s\n%s", d, report)
+		return
 	}
+	t.Logf("%s", report) // with -v
+}
+
+// describeOrganization logs the conditions of the case's Organization when the case failed: a
+// case that never converged may be waiting for it.
+func (h *harness) describeOrganization(t *testing.T, namespace string) {
+	if !t.Failed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	org := &v1alpha1.Organization{}
+	if err := h.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: propertyOrganization}, org); err != nil {
+		t.Logf("the Organization: %v", err)
+		return
+	}
+	t.Logf("the Organization at generation %d (observed %d): %+v", org.Generation, org.Status.ObservedGeneration, org.Status.Conditions)
 }
 
 // remoteWrite is a write of a remote department, as the plan predicts it or as the fake logged it.
