@@ -92,7 +92,7 @@ func propertyCase(ctx context.Context, t *testing.T, h *harness, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 18)) //nolint:gosec // G404: a reproducible draw, not a secret
 	p := propertyProvider(seed)
 	ns := fmt.Sprintf("property-%d", seed)
-	t.Cleanup(func() { h.describeOrganization(t, ns) })
+	t.Cleanup(func() { h.endCase(t, ns) })
 	_, remote := h.newOrganization(ctx, t, ns, propertyOrganization, p)
 	before := randomChart(rng, p)
 	after, did := before.reorganise(rng)
@@ -124,12 +124,11 @@ func propertyCase(ctx context.Context, t *testing.T, h *harness, seed uint64) {
 	t.Logf("%s", report) // with -v
 }
 
-// describeOrganization logs the conditions of the case's Organization when the case failed: a
-// case that never converged may be waiting for it.
-func (h *harness) describeOrganization(t *testing.T, namespace string) {
-	if !t.Failed() {
-		return
-	}
+// endCase logs the conditions of the case's Organization when the case failed (a case that
+// never converged may be waiting for it), and deletes it (deletionPolicy Orphan: no remote call):
+// the port of the case's Huawei Cloud fake may serve another case's tenant next, which an
+// Organization left in place would claim too.
+func (h *harness) endCase(t *testing.T, namespace string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	org := &v1alpha1.Organization{}
@@ -137,7 +136,12 @@ func (h *harness) describeOrganization(t *testing.T, namespace string) {
 		t.Logf("the Organization: %v", err)
 		return
 	}
-	t.Logf("the Organization at generation %d (observed %d): %+v", org.Generation, org.Status.ObservedGeneration, org.Status.Conditions)
+	if t.Failed() {
+		t.Logf("the Organization at generation %d (observed %d): %+v", org.Generation, org.Status.ObservedGeneration, org.Status.Conditions)
+	}
+	if err := client.IgnoreNotFound(h.client.Delete(ctx, org)); err != nil {
+		t.Errorf("deleting the Organization: %v", err)
+	}
 }
 
 // remoteWrite is a write of a remote department, as the plan predicts it or as the fake logged it.
