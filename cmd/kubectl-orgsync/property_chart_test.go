@@ -3,7 +3,9 @@ package main
 // Random charts and reorganisations for the property test of plan (property_envtest_test.go):
 // a chart is a few departments up to five levels deep, named in Korean, Chinese and English; a
 // reorganisation renames, moves (under a new department too), deletes leaves and subtrees, adds
-// departments, replaces a department's key and hands a key over to another object. Every chart
+// departments, takes over remote departments no Department manages (adopts them, as they are or
+// changed), replaces a department's key and hands a key over to another object; one department in
+// five has deletionPolicy Orphan, whose delete leaves its remote department. Every chart
 // drawn is one both clouds accept: no cycle, names unique (each carries its key), valid keys and
 // values, and on Huawei Cloud no move to the top level (OneAccess has no way to make one).
 
@@ -28,6 +30,7 @@ type propDept struct {
 	object, key, word, parent string // parent "" for top level
 	order                     string // NCP's displayOrder; "" leaves it unset
 	category                  string // OneAccess's; "" leaves it unset
+	orphan                    bool   // deletionPolicy Orphan
 }
 
 // name is the department's name: a word and its key, so that no two departments share one
@@ -38,8 +41,15 @@ func (d *propDept) name() string { return d.word + " " + d.key }
 type propChart struct {
 	provider v1alpha1.Provider
 	depts    map[string]*propDept
+	// unmanaged are top-level remote departments no Department claims (made by hand before
+	// orgsync), which a reorganisation may take over.
+	unmanaged map[string]*propDept
 	// next numbers new keys and objects; it carries over to the reorganisation of the chart.
 	next int
+	// During a reorganisation: existed are the keys of the chart before it, and left the remote
+	// departments its deletes with deletionPolicy Orphan leave, by key, with their parents.
+	existed map[string]bool
+	left    map[string]string
 }
 
 // words name departments; Korean, Chinese and English, as charts of NCP's and Huawei's customers.
@@ -47,7 +57,14 @@ var words = []string{"영업", "개발", "인사", "재무", "연구소", "研�
 
 // randomChart draws a chart of 3 to 14 departments for provider p.
 func randomChart(rng *rand.Rand, p v1alpha1.Provider) *propChart {
-	c := &propChart{provider: p, depts: map[string]*propDept{}}
+	c := &propChart{provider: p, depts: map[string]*propDept{}, unmanaged: map[string]*propDept{}}
+	if rng.IntN(3) == 0 {
+		for range 1 + rng.IntN(3) {
+			c.next++
+			key := fmt.Sprintf("r-%d", c.next)
+			c.unmanaged[key] = &propDept{key: key, object: key, word: words[rng.IntN(len(words))]}
+		}
+	}
 	for i := range 3 + rng.IntN(12) {
 		parent := ""
 		if keys := c.keys(); i > 0 && rng.IntN(5) != 0 {
@@ -66,6 +83,7 @@ func (c *propChart) add(rng *rand.Rand, parent string) *propDept {
 	c.next++
 	d := &propDept{key: fmt.Sprintf("k-%d", c.next), word: words[rng.IntN(len(words))], parent: parent}
 	d.object = d.key
+	d.orphan = rng.IntN(5) == 0
 	if rng.IntN(5) == 0 {
 		d.key = []string{"부서", "部门"}[rng.IntN(2)] + fmt.Sprint(c.next)
 		d.object = fmt.Sprintf("u-%d", c.next)
@@ -126,10 +144,14 @@ func (c *propChart) children(key string) []string {
 }
 
 func (c *propChart) clone() *propChart {
-	out := &propChart{provider: c.provider, depts: map[string]*propDept{}, next: c.next}
+	out := &propChart{provider: c.provider, depts: map[string]*propDept{}, unmanaged: map[string]*propDept{}, next: c.next}
 	for k, d := range c.depts {
 		copied := *d
 		out.depts[k] = &copied
+	}
+	for k, d := range c.unmanaged {
+		copied := *d
+		out.unmanaged[k] = &copied
 	}
 	return out
 }
@@ -141,13 +163,17 @@ type reorganisation func(c *propChart, rng *rand.Rand) string
 var reorganisations = []reorganisation{
 	(*propChart).rename, (*propChart).move, (*propChart).moveUnderNew, (*propChart).deleteLeaf,
 	(*propChart).deleteSubtree, (*propChart).addNew, (*propChart).replaceKey, (*propChart).handOver,
-	(*propChart).changeField,
+	(*propChart).changeField, (*propChart).adopt,
 }
 
 // reorganise draws 1 to 5 changes of c and returns the new chart and what changed. The new chart
 // keeps at least one department, so that its manifests name the Organization.
 func (c *propChart) reorganise(rng *rand.Rand) (*propChart, []string) {
 	next := c.clone()
+	next.existed, next.left = map[string]bool{}, map[string]string{}
+	for k := range c.depts {
+		next.existed[k] = true
+	}
 	var did []string
 	for range 1 + rng.IntN(5) {
 		if what := reorganisations[rng.IntN(len(reorganisations))](next, rng); what != "" {
@@ -158,6 +184,21 @@ func (c *propChart) reorganise(rng *rand.Rand) (*propChart, []string) {
 		did = append(did, next.addNew(rng))
 	}
 	return next, did
+}
+
+// remove deletes key from the chart; with deletionPolicy Orphan its remote department, if it had
+// one, stays.
+func (c *propChart) remove(key string) {
+	if d := c.depts[key]; d.orphan && c.existed[key] {
+		c.left[key] = d.parent
+	}
+	delete(c.depts, key)
+}
+
+// mayDelete reports whether d's delete could be made: not when it deletes its remote department
+// and one a delete with deletionPolicy Orphan left is under it.
+func (c *propChart) mayDelete(d *propDept) bool {
+	return d.orphan || !slices.Contains(slices.Collect(maps.Values(c.left)), d.key)
 }
 
 // pick is a random key of c among those ok accepts; "" when none does.
@@ -239,14 +280,17 @@ func (c *propChart) moveUnderNew(rng *rand.Rand) string {
 }
 
 func (c *propChart) deleteLeaf(rng *rand.Rand) string {
-	key := c.pick(rng, func(d *propDept) bool { return len(c.children(d.key)) == 0 })
+	key := c.pick(rng, func(d *propDept) bool { return len(c.children(d.key)) == 0 && c.mayDelete(d) })
 	if key == "" {
 		return ""
 	}
-	delete(c.depts, key)
+	c.remove(key)
 	return "delete leaf " + key
 }
 
+// deleteSubtree deletes a department and every department under it, unless that would leave
+// a remote department with deletionPolicy Orphan under one to delete (whose delete then waits
+// for ever).
 func (c *propChart) deleteSubtree(rng *rand.Rand) string {
 	key := c.pick(rng, func(d *propDept) bool { return len(c.children(d.key)) > 0 })
 	if key == "" {
@@ -254,7 +298,17 @@ func (c *propChart) deleteSubtree(rng *rand.Rand) string {
 	}
 	sub := c.subtree(key)
 	for k := range sub {
-		delete(c.depts, k)
+		if !c.mayDelete(c.depts[k]) {
+			return ""
+		}
+		for above := c.depts[k]; c.depts[k].orphan && above.key != key; {
+			if above = c.depts[above.parent]; !above.orphan {
+				return ""
+			}
+		}
+	}
+	for k := range sub {
+		c.remove(k)
 	}
 	return fmt.Sprintf("delete subtree %s (%d)", key, len(sub))
 }
@@ -270,7 +324,7 @@ func (c *propChart) addNew(rng *rand.Rand) string {
 // replaceKey gives a department's place to one of a new key: the new one is added under the same
 // parent, the sub-departments move under it, and the old one goes.
 func (c *propChart) replaceKey(rng *rand.Rand) string {
-	key := c.pick(rng, anyDept)
+	key := c.pick(rng, c.mayDelete)
 	if key == "" {
 		return ""
 	}
@@ -280,7 +334,7 @@ func (c *propChart) replaceKey(rng *rand.Rand) string {
 	for _, child := range c.children(key) {
 		c.depts[child].parent = created.key
 	}
-	delete(c.depts, key)
+	c.remove(key)
 	return fmt.Sprintf("replace %s by %s", key, created.key)
 }
 
@@ -314,6 +368,25 @@ func (c *propChart) changeField(rng *rand.Rand) string {
 	return fmt.Sprintf("change %s's order or category to %q", key, d.order+d.category)
 }
 
+// adopt has a new Department take over an unmanaged remote department: as it is, renamed, or
+// moved under a department of the chart.
+func (c *propChart) adopt(rng *rand.Rand) string {
+	keys := slices.Sorted(maps.Keys(c.unmanaged))
+	if len(keys) == 0 {
+		return ""
+	}
+	d := c.unmanaged[keys[rng.IntN(len(keys))]]
+	delete(c.unmanaged, d.key)
+	c.depts[d.key] = d
+	switch rng.IntN(3) {
+	case 1:
+		d.word = words[(slices.Index(words, d.word)+1)%len(words)]
+	case 2:
+		d.parent = c.pick(rng, func(o *propDept) bool { return o.key != d.key })
+	}
+	return fmt.Sprintf("adopt %s as %q under %q", d.key, d.name(), d.parent)
+}
+
 // departments is the chart's Department objects in namespace, ordered by object name.
 func (c *propChart) departments(namespace string) []v1alpha1.Department {
 	out := make([]v1alpha1.Department, 0, len(c.depts))
@@ -327,6 +400,9 @@ func (c *propChart) departments(namespace string) []v1alpha1.Department {
 		}
 		if d.object != d.key {
 			dept.Spec.ExternalKey = d.key
+		}
+		if d.orphan {
+			dept.Spec.DeletionPolicy = v1alpha1.DeletionPolicyOrphan
 		}
 		out = append(out, dept)
 	}
@@ -345,11 +421,17 @@ func (c *propChart) String() string {
 			if d.order != "" || d.category != "" {
 				fmt.Fprintf(&b, ", %s", d.order+d.category)
 			}
+			if d.orphan {
+				b.WriteString(", Orphan")
+			}
 			b.WriteString(")\n")
 			walk(k, indent+"  ")
 		}
 	}
 	walk("", "  ")
+	for _, k := range slices.Sorted(maps.Keys(c.unmanaged)) {
+		fmt.Fprintf(&b, "  %s %q (unmanaged)\n", k, c.unmanaged[k].name())
+	}
 	return b.String()
 }
 
@@ -381,6 +463,9 @@ func TestReorganisationsKeepChartsValid(t *testing.T) {
 // valid reports what would make the chart one a cloud refuses.
 func (c *propChart) valid() error {
 	objects, names := map[string]bool{}, map[string]bool{}
+	for _, d := range c.unmanaged {
+		names[d.name()] = true
+	}
 	for k, d := range c.depts {
 		if d.parent != "" && c.depts[d.parent] == nil {
 			return fmt.Errorf("%s is under %s, which is not in the chart", k, d.parent)

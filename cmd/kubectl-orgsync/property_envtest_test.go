@@ -44,6 +44,7 @@ import (
 	"github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
+	"github.com/orgsync/orgsync/internal/provider"
 )
 
 // TestPlanPredictsTheManagersWrites runs the property cases, several at a time: each is a subtest
@@ -93,10 +94,19 @@ func propertyCase(ctx context.Context, t *testing.T, h *harness, seed uint64) {
 	p := propertyProvider(seed)
 	ns := fmt.Sprintf("property-%d", seed)
 	t.Cleanup(func() { h.endCase(t, ns) })
-	_, remote := h.newOrganization(ctx, t, ns, propertyOrganization, p)
+	org, remote := h.newOrganization(ctx, t, ns, propertyOrganization, p)
 	before := randomChart(rng, p)
 	after, did := before.reorganise(rng)
 	report := &propertyReport{seed: seed, provider: p, before: before, after: after, did: did}
+	if len(before.unmanaged) > 0 {
+		// Made by hand before orgsync: the manager lists them at its next listing, asked for now.
+		var made []provider.Department
+		for _, k := range slices.Sorted(maps.Keys(before.unmanaged)) {
+			made = append(made, provider.Department{Key: k, Name: before.unmanaged[k].name(), DisplayOrder: "1"})
+		}
+		remote.seed(t, made)
+		h.relist(ctx, t, org)
+	}
 
 	apply(ctx, t, h.client, before.departments(ns))
 	if !h.waitConverged(ctx, t, ns, before, report) {
