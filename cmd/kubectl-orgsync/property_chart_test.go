@@ -46,16 +46,17 @@ type propChart struct {
 	unmanaged map[string]*propDept
 	// next numbers new keys and objects; it carries over to the reorganisation of the chart.
 	next int
-	// During a reorganisation: existed are the keys of the chart before it, and left the remote
-	// departments its deletes with deletionPolicy Orphan leave, by key, with their parents.
-	existed map[string]bool
+	// During a reorganisation: existed are the parents of the chart's departments before it, by
+	// key, and left those of the remote departments its deletes with deletionPolicy Orphan leave
+	// (where they were before it: a department deleted makes no move).
+	existed map[string]string
 	left    map[string]string
 }
 
 // words name departments; Korean, Chinese and English, as charts of NCP's and Huawei's customers.
 var words = []string{"영업", "개발", "인사", "재무", "연구소", "研发", "市场", "财务", "销售部", "Sales", "Platform", "Legal", "Ops"}
 
-// randomChart draws a chart of 3 to 14 departments for provider p.
+// randomChart draws a chart of 3 to 16 departments for provider p.
 func randomChart(rng *rand.Rand, p v1alpha1.Provider) *propChart {
 	c := &propChart{provider: p, depts: map[string]*propDept{}, unmanaged: map[string]*propDept{}}
 	if rng.IntN(3) == 0 {
@@ -65,7 +66,7 @@ func randomChart(rng *rand.Rand, p v1alpha1.Provider) *propChart {
 			c.unmanaged[key] = &propDept{key: key, object: key, word: words[rng.IntN(len(words))]}
 		}
 	}
-	for i := range 3 + rng.IntN(12) {
+	for i := range 3 + rng.IntN(14) {
 		parent := ""
 		if keys := c.keys(); i > 0 && rng.IntN(5) != 0 {
 			if parent = keys[rng.IntN(len(keys))]; c.depth(parent) >= 4 {
@@ -166,39 +167,50 @@ var reorganisations = []reorganisation{
 	(*propChart).changeField, (*propChart).adopt,
 }
 
-// reorganise draws 1 to 5 changes of c and returns the new chart and what changed. The new chart
+// reorganise draws 1 to 8 changes of c and returns the new chart and what changed. The new chart
 // keeps at least one department, so that its manifests name the Organization.
 func (c *propChart) reorganise(rng *rand.Rand) (*propChart, []string) {
-	next := c.clone()
-	next.existed, next.left = map[string]bool{}, map[string]string{}
-	for k := range c.depts {
-		next.existed[k] = true
-	}
-	var did []string
-	for range 1 + rng.IntN(5) {
-		if what := reorganisations[rng.IntN(len(reorganisations))](next, rng); what != "" {
-			did = append(did, what)
+	for {
+		next := c.clone()
+		next.existed, next.left = map[string]string{}, map[string]string{}
+		for k, d := range c.depts {
+			next.existed[k] = d.parent
+		}
+		var did []string
+		for range 1 + rng.IntN(8) {
+			if what := reorganisations[rng.IntN(len(reorganisations))](next, rng); what != "" {
+				did = append(did, what)
+			}
+		}
+		if len(next.depts) == 0 {
+			did = append(did, next.addNew(rng))
+		}
+		if next.noDeleteBlocked() {
+			return next, did
 		}
 	}
-	if len(next.depts) == 0 {
-		did = append(did, next.addNew(rng))
+}
+
+// noDeleteBlocked reports whether every delete of the reorganisation can be made: none deletes a
+// remote department under which a delete with deletionPolicy Orphan leaves one.
+func (c *propChart) noDeleteBlocked() bool {
+	for _, parent := range c.left {
+		_, kept := c.depts[parent]
+		_, orphaned := c.left[parent]
+		if parent != "" && !kept && !orphaned {
+			return false
+		}
 	}
-	return next, did
+	return true
 }
 
 // remove deletes key from the chart; with deletionPolicy Orphan its remote department, if it had
 // one, stays.
 func (c *propChart) remove(key string) {
-	if d := c.depts[key]; d.orphan && c.existed[key] {
-		c.left[key] = d.parent
+	if parent, existed := c.existed[key]; existed && c.depts[key].orphan {
+		c.left[key] = parent
 	}
 	delete(c.depts, key)
-}
-
-// mayDelete reports whether d's delete could be made: not when it deletes its remote department
-// and one a delete with deletionPolicy Orphan left is under it.
-func (c *propChart) mayDelete(d *propDept) bool {
-	return d.orphan || !slices.Contains(slices.Collect(maps.Values(c.left)), d.key)
 }
 
 // pick is a random key of c among those ok accepts; "" when none does.
@@ -280,7 +292,7 @@ func (c *propChart) moveUnderNew(rng *rand.Rand) string {
 }
 
 func (c *propChart) deleteLeaf(rng *rand.Rand) string {
-	key := c.pick(rng, func(d *propDept) bool { return len(c.children(d.key)) == 0 && c.mayDelete(d) })
+	key := c.pick(rng, func(d *propDept) bool { return len(c.children(d.key)) == 0 })
 	if key == "" {
 		return ""
 	}
@@ -288,25 +300,13 @@ func (c *propChart) deleteLeaf(rng *rand.Rand) string {
 	return "delete leaf " + key
 }
 
-// deleteSubtree deletes a department and every department under it, unless that would leave
-// a remote department with deletionPolicy Orphan under one to delete (whose delete then waits
-// for ever).
+// deleteSubtree deletes a department and every department under it.
 func (c *propChart) deleteSubtree(rng *rand.Rand) string {
 	key := c.pick(rng, func(d *propDept) bool { return len(c.children(d.key)) > 0 })
 	if key == "" {
 		return ""
 	}
 	sub := c.subtree(key)
-	for k := range sub {
-		if !c.mayDelete(c.depts[k]) {
-			return ""
-		}
-		for above := c.depts[k]; c.depts[k].orphan && above.key != key; {
-			if above = c.depts[above.parent]; !above.orphan {
-				return ""
-			}
-		}
-	}
 	for k := range sub {
 		c.remove(k)
 	}
@@ -324,7 +324,7 @@ func (c *propChart) addNew(rng *rand.Rand) string {
 // replaceKey gives a department's place to one of a new key: the new one is added under the same
 // parent, the sub-departments move under it, and the old one goes.
 func (c *propChart) replaceKey(rng *rand.Rand) string {
-	key := c.pick(rng, c.mayDelete)
+	key := c.pick(rng, anyDept)
 	if key == "" {
 		return ""
 	}
