@@ -417,3 +417,45 @@ func changedFields(changed map[string]bool) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestACycleEndedWakesItsDepartments: an apply that is not atomic can make a cycle for a moment
+// (the property test's seed 5114 did: one Department moved under another before that one's move
+// out of its subtree was applied). Every Department of the cycle reports ParentCycle, and the
+// change that ends the cycle must wake them all, not only the children of the Department that
+// changed: b, under a, is no child of c.
+func TestACycleEndedWakesItsDepartments(t *testing.T) {
+	h := startHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const ns = "cycle-ended"
+	h.newOrganization(ctx, t, ns, "acme", v1alpha1.ProviderNCP)
+	chart := []v1alpha1.Department{dept(ns, "a", "A", ""), dept(ns, "b", "B", "a"), dept(ns, "c", "C", "b")}
+	apply(ctx, t, h.client, chart)
+	converged := func(names ...string) func() (bool, error) {
+		return func() (bool, error) {
+			for _, name := range names {
+				d := &v1alpha1.Department{}
+				if err := h.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, d); err != nil {
+					return false, err
+				}
+				if !decision.Converged(d.Status.Conditions, d.Status.ObservedGeneration, d.Generation) {
+					return false, nil
+				}
+			}
+			return true, nil
+		}
+	}
+	eventually(ctx, t, "a, b and c converged", converged("a", "b", "c"))
+
+	chart[0].Spec.ParentExternalKey = "c" // a -> c -> b -> a
+	apply(ctx, t, h.client, chart[:1])
+	eventually(ctx, t, "b reporting the cycle", func() (bool, error) {
+		d := &v1alpha1.Department{}
+		err := h.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "b"}, d)
+		c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
+		return err == nil && c != nil && c.Reason == v1alpha1.ReasonParentCycle, err
+	})
+	chart[2].Spec.ParentExternalKey = "" // c goes to the top level: c <- a <- b
+	apply(ctx, t, h.client, chart[2:])
+	eventually(ctx, t, "a, b and c converged after the cycle ended", converged("a", "b", "c"))
+}
