@@ -380,7 +380,7 @@ func departmentWrite(w ncpfake.DepartmentWrite) remoteWrite {
 		changed := map[string]bool{
 			"name": b.Name != a.Name, "i18nNames": !maps.Equal(b.I18nNames, a.I18nNames),
 			"emailAddress": b.EmailAddress != a.EmailAddress, "displayOrder": b.DisplayOrder != a.DisplayOrder,
-			"externalEmailReceive": (b.ExternalEmailReceive != nil && *b.ExternalEmailReceive) != (a.ExternalEmailReceive != nil && *a.ExternalEmailReceive),
+			"externalEmailReceive":  (b.ExternalEmailReceive != nil && *b.ExternalEmailReceive) != (a.ExternalEmailReceive != nil && *a.ExternalEmailReceive),
 			"deptLeaderExternalKey": (b.LeaderExternalKey == nil) != (a.LeaderExternalKey == nil),
 		}
 		out.fields = changedFields(changed)

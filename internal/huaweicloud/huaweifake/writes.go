@@ -1,5 +1,7 @@
 package huaweifake
 
+import "slices"
+
 // UnitWrite is one create, update or delete of an organization unit that reached the tenant's
 // chart, applied or refused by the chart's rules (a code taken, an unknown parent, a cycle,
 // sub-units left...). Requests refused before that (authentication, a body that does not decode,
@@ -29,9 +31,7 @@ type UnitState struct {
 func (f *Fake) UnitWrites() []UnitWrite {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]UnitWrite, len(f.unitWrites))
-	copy(out, f.unitWrites)
-	return out
+	return slices.Clone(f.unitWrites)
 }
 
 // unitStateLocked is the unit of org_id id as it is now; nil when there is none. f.mu must be

@@ -1,5 +1,7 @@
 package ncpfake
 
+import "slices"
+
 // DepartmentWrite is one add, edit or delete of a department that reached a company's chart,
 // applied or refused by the chart's rules (an unknown parent, a cycle, sub-departments left...).
 // Requests refused before that (authentication, validation of the body, injected faults) are
@@ -21,13 +23,10 @@ type DepartmentWrite struct {
 func (f *Fake) DepartmentWrites(companyID string) []DepartmentWrite {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, ok := f.companies[companyID]
-	if !ok {
-		return nil
+	if c, ok := f.companies[companyID]; ok {
+		return slices.Clone(c.writes)
 	}
-	out := make([]DepartmentWrite, len(c.writes))
-	copy(out, c.writes)
-	return out
+	return nil
 }
 
 // record logs a write of key, with the department as it was before it (nil: absent) and as it
