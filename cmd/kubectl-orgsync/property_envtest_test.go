@@ -118,7 +118,7 @@ func propertyCase(ctx context.Context, t *testing.T, h *harness, seed uint64) {
 		t.Errorf("%s", report)
 		return
 	}
-	h.applyPruning(ctx, t, before.departments(ns), after.departments(ns))
+	h.applyPruning(ctx, t, rng, before.departments(ns), after.departments(ns))
 	if !h.waitConverged(ctx, t, ns, after, report) {
 		report.made = remote.writesSince(skip)
 		t.Errorf("%s", report)
@@ -264,9 +264,12 @@ func writeOfChange(c planChange) (remoteWrite, bool) {
 }
 
 // applyPruning applies after over before as kubectl apply --prune does: creates and updates
-// first, then deletes the objects after lacks.
-func (h *harness) applyPruning(ctx context.Context, t *testing.T, before, after []v1alpha1.Department) {
+// first, in an order rng draws (a GitOps tool's, not the chart's), then deletes the objects
+// after lacks. The manager works meanwhile: it may see any part of the apply, a cycle for a
+// moment included, and must still make the writes the plan of the whole predicts.
+func (h *harness) applyPruning(ctx context.Context, t *testing.T, rng *rand.Rand, before, after []v1alpha1.Department) {
 	t.Helper()
+	rng.Shuffle(len(after), func(i, j int) { after[i], after[j] = after[j], after[i] })
 	apply(ctx, t, h.client, after)
 	kept := map[string]bool{}
 	for _, d := range after {
