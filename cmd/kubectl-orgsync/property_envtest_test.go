@@ -8,7 +8,8 @@ package main
 //
 //	case := draw a chart; apply it; wait until converged
 //	        draw a reorganisation; plan its manifests (-o json)
-//	        apply them (creates and updates, then the prune); wait until converged
+//	        apply them (creates and updates in a random order, then the prune)
+//	        wait until converged (decision.Converged: Ready for the current generation)
 //	        the fake's write log since the plan == the plan's writes
 //
 // A failure names the seed, both charts, the plan and the writes. To run it again alone:
