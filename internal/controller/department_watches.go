@@ -118,6 +118,15 @@ func (r *DepartmentReconciler) relatedDepartments(ctx context.Context, obj clien
 			add(parents, func(p *v1alpha1.Department) bool { return !p.DeletionTimestamp.IsZero() })
 		}
 	}
+	// The other Departments of a cycle this one was in (the old object of an update, or one that
+	// goes) report ParentCycle until a change of one of them: this one, which may end the cycle.
+	if cycle, err := r.parentCycle(ctx, dept); err == nil && len(cycle) > 2 {
+		for _, key := range cycle[1 : len(cycle)-1] {
+			if members, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(org, key)); err == nil {
+				add(members, all)
+			}
+		}
+	}
 	return requests
 }
 

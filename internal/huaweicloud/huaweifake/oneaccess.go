@@ -1,6 +1,7 @@
 package huaweifake
 
 import (
+	"cmp"
 	"net/http"
 	"regexp"
 	"slices"
@@ -99,12 +100,14 @@ func (f *Fake) handleCreateUnit(w http.ResponseWriter, r *http.Request, _ params
 		u.Category = defaultCategory
 	}
 	f.mu.Lock()
+	before := f.unitStateLocked(f.unitIDByCodeLocked(u.Code))
 	failure := f.checkUnitLocked(&u, true)
 	if failure == nil {
 		u.ID = f.unitIDLocked()
 		f.units[u.ID] = &u
 		f.unitOrder = append(f.unitOrder, u.ID)
 	}
+	f.recordUnitWriteLocked(http.MethodPost, u.Code, cmp.Or(u.ID, f.unitIDByCodeLocked(u.Code)), before, failure == nil)
 	f.mu.Unlock()
 	if failure != nil {
 		f.writeUnitFailure(w, failure)
@@ -136,7 +139,9 @@ func (f *Fake) handleUpdateUnit(w http.ResponseWriter, r *http.Request, p params
 	faults := f.currentFaults()
 	ignore := faults.selects(r) && fakeserver.Chance(faults.IgnoredUpdateFraction)
 	f.mu.Lock()
+	before := f.unitStateLocked(p.id)
 	failure := f.updateUnitLocked(p.id, body, ignore)
+	f.recordUnitWriteLocked(http.MethodPut, f.unitCodeLocked(p.id), p.id, before, failure == nil)
 	f.mu.Unlock()
 	if failure != nil {
 		f.writeUnitFailure(w, failure)
@@ -208,10 +213,12 @@ func (f *Fake) checkUnitLocked(u *OrgUnit, isNew bool) *unitFailure {
 func (f *Fake) handleDeleteUnit(w http.ResponseWriter, _ *http.Request, p params) {
 	f.mu.Lock()
 	_, ok := f.units[p.id]
+	code, before := f.unitCodeLocked(p.id), f.unitStateLocked(p.id)
 	hasChildren := ok && slices.ContainsFunc(f.unitOrder, func(id string) bool { return f.units[id].ParentID == p.id })
 	if ok && !hasChildren {
 		f.removeUnitLocked(p.id)
 	}
+	f.recordUnitWriteLocked(http.MethodDelete, code, p.id, before, ok && !hasChildren)
 	f.mu.Unlock()
 	switch {
 	case !ok:

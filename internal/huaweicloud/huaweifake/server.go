@@ -76,6 +76,7 @@ type Fake struct {
 	tokens        map[string]time.Time // access token → expiry
 	units         map[string]*OrgUnit  // OneAccess units by org_id
 	unitOrder     []string             // org_ids in creation order
+	unitWrites    []UnitWrite          // the write log (writes.go)
 	accounts      map[string]*account  // Organizations accounts by access key
 	seq           int64
 	faults        Faults

@@ -68,6 +68,7 @@ const (
 type company struct {
 	departments map[string]*Department
 	order       []string
+	writes      []DepartmentWrite // the write log (writes.go)
 }
 
 // companyLocked returns a company, creating it if needed. f.mu must be held.
@@ -418,19 +419,22 @@ type placement struct {
 	exists, parentExists, cycle bool
 }
 
-// place reads d's placement in a company and, when accept allows that placement, stores d; all
+// place reads d's placement in a company and, when accept allows that placement, stores d, and
+// records the write (method) in the company's write log, applied or not; all
 // under the lock, so that no other write comes between the check and the write.
-func (f *Fake) place(companyID string, d Department, accept func(placement) bool) placement {
+func (f *Fake) place(method, companyID string, d Department, accept func(placement) bool) placement {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.companyLocked(companyID)
-	_, exists := c.departments[d.ExternalKey]
+	before, exists := c.departments[d.ExternalKey]
 	_, parentExists := c.departments[d.ParentExternalKey]
 	p := placement{exists: exists, parentExists: parentExists || d.ParentExternalKey == TopLevelParent}
 	p.cycle = p.exists && p.parentExists && c.wouldCycle(d.ExternalKey, d.ParentExternalKey)
-	if accept(p) {
+	accepted := accept(p)
+	if accepted {
 		c.put(&d)
 	}
+	c.record(method, d.ExternalKey, before, accepted)
 	return p
 }
 
@@ -441,7 +445,7 @@ func (f *Fake) handleCreateDepartment(w http.ResponseWriter, r *http.Request, rt
 		return
 	}
 	d := body.department()
-	switch p := f.place(rt.companyID, d, func(p placement) bool { return !p.exists && p.parentExists }); {
+	switch p := f.place(http.MethodPost, rt.companyID, d, func(p placement) bool { return !p.exists && p.parentExists }); {
 	case p.exists:
 		f.writeAlreadyExists(w, d.ExternalKey)
 	case !p.parentExists:
@@ -462,7 +466,7 @@ func (f *Fake) handleUpdateDepartment(w http.ResponseWriter, r *http.Request, rt
 		return
 	}
 	d := body.department()
-	switch p := f.place(rt.companyID, d, func(p placement) bool { return p.exists && p.parentExists && !p.cycle }); {
+	switch p := f.place(http.MethodPut, rt.companyID, d, func(p placement) bool { return p.exists && p.parentExists && !p.cycle }); {
 	case !p.exists:
 		f.writeDepartmentNotFound(w, d.ExternalKey)
 	case !p.parentExists:
@@ -482,11 +486,12 @@ func (f *Fake) handleDeleteDepartment(w http.ResponseWriter, _ *http.Request, rt
 	}
 	f.mu.Lock()
 	c := f.companyLocked(rt.companyID)
-	_, exists := c.departments[rt.deptKey]
+	before, exists := c.departments[rt.deptKey]
 	hasChildren := exists && c.hasChildren(rt.deptKey)
 	if exists && !hasChildren {
 		c.remove(rt.deptKey)
 	}
+	c.record(http.MethodDelete, rt.deptKey, before, exists && !hasChildren)
 	f.mu.Unlock()
 
 	switch {
