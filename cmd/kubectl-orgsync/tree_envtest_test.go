@@ -64,22 +64,7 @@ cycle loop-a -> loop-b -> loop-a
 		}
 	})
 
-	t.Run("named, as JSON", func(t *testing.T) {
-		code, out, errOut := runPlugin("tree", "acme", "--kubeconfig", adminConfig, "--namespace=orgs", "-o", "json")
-		if code != exitOK || errOut != "" {
-			t.Fatalf("exit %d, stderr %q", code, errOut)
-		}
-		var doc treeDocument
-		if err := json.Unmarshal([]byte(out), &doc); err != nil {
-			t.Fatalf("%v:\n%s", err, out)
-		}
-		if doc.Organization.Name != "acme" || doc.Organization.Departments.Total != 6 || doc.Counts.Total != 7 || len(doc.Tree) != 2 || len(doc.Cycles) != 1 {
-			t.Errorf("document %+v", doc)
-		}
-		if hr := doc.Tree[0].Children[2]; hr.Key != "hr" || hr.Drift == nil || !cmp.Equal(hr.Drift.Fields, []string{"name"}) {
-			t.Errorf("hr: %+v, want Drifted in name", hr)
-		}
-	})
+	t.Run("named, as JSON", func(t *testing.T) { checkTreeJSON(t, adminConfig) })
 
 	for _, tc := range []struct {
 		name string
@@ -107,6 +92,25 @@ cycle loop-a -> loop-b -> loop-a
 			t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and the API server's refusal", code, out, errOut)
 		}
 	})
+}
+
+// checkTreeJSON runs tree acme -o json and wants the document of the fixtures: 7 Departments,
+// two roots, one cycle, hr Drifted in name.
+func checkTreeJSON(t *testing.T, adminConfig string) {
+	code, out, errOut := runPlugin("tree", "acme", "--kubeconfig", adminConfig, "--namespace=orgs", "-o", "json")
+	if code != exitOK || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	var doc treeDocument
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if doc.Organization.Name != "acme" || doc.Organization.Departments.Total != 6 || doc.Counts.Total != 7 || len(doc.Tree) != 2 || len(doc.Cycles) != 1 {
+		t.Errorf("document %+v", doc)
+	}
+	if hr := doc.Tree[0].Children[2]; hr.Key != "hr" || hr.Drift == nil || !cmp.Equal(hr.Drift.Fields, []string{"name"}) {
+		t.Errorf("hr: %+v, want Drifted in name", hr)
+	}
 }
 
 // TestTree10000AgainstAControlPlane times `kubectl orgsync tree` over 10,000 Departments stored
