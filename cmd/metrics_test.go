@@ -101,6 +101,63 @@ func TestMetricsNeedAuthorisation(t *testing.T) {
 	cs := kubernetes.NewForConfigOrDie(admin)
 
 	// The shipped RBAC for metrics, and the ServiceAccounts of the scrapers.
+	installMetricsRBAC(ctx, t, cs)
+	prometheus := serviceAccountToken(ctx, t, cs, "monitoring", "prometheus")
+	nosy := serviceAccountToken(ctx, t, cs, "monitoring", "nosy")
+
+	// The manager acts as its ServiceAccount, whose only rights are metrics-auth-role's.
+	manager := rest.CopyConfig(admin)
+	manager.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + managerNamespace + ":" + managerServiceAccount}
+	secureAddr := startMetrics(ctx, t, manager, metricsFlags{addr: freeAddr(t), secure: true, certName: "tls.crt", certKey: "tls.key"})
+	plainAddr := startMetrics(ctx, t, manager, metricsFlags{addr: freeAddr(t), secure: false})
+
+	url := "https://" + secureAddr + "/metrics"
+	for _, tc := range []struct {
+		name, token string
+		want        int
+	}{
+		{"anonymous", "", http.StatusUnauthorized},
+		// The API server's TokenReview says it authenticates nobody.
+		{"a token the API server does not know", "not-a-token", http.StatusUnauthorized},
+		{"a ServiceAccount without metrics-reader", nosy, http.StatusForbidden},
+		{"a ServiceAccount bound to metrics-reader", prometheus, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkScrape(ctx, t, url, tc.token, tc.want)
+		})
+	}
+
+	t.Run("the manager needs metrics-auth-role", func(t *testing.T) {
+		unauthorised := rest.CopyConfig(admin)
+		unauthorised.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + managerNamespace + ":other"}
+		addr := startMetrics(ctx, t, unauthorised, metricsFlags{addr: freeAddr(t), secure: true, certName: "tls.crt", certKey: "tls.key"})
+		resp, body := scrape(ctx, t, "https://"+addr+"/metrics", prometheus)
+		if resp.StatusCode != http.StatusInternalServerError || strings.Contains(body, "# TYPE") {
+			t.Errorf("a manager that may not review tokens answered %s, want 500 without metrics:\n%.500s", resp.Status, body)
+		}
+	})
+	t.Run("--metrics-cert-path serves its certificate", func(t *testing.T) {
+		checkCertPathServes(ctx, t, manager)
+	})
+	t.Run("no plain HTTP on the secure port", func(t *testing.T) {
+		resp, _ := scrape(ctx, t, "http://"+secureAddr+"/metrics", "")
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("plain HTTP to the secure port: %s, want 400", resp.Status)
+		}
+	})
+	t.Run("--metrics-secure=false serves plain HTTP to anyone", func(t *testing.T) {
+		resp, body := scrape(ctx, t, "http://"+plainAddr+"/metrics", "")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "# TYPE rest_client_requests_total counter") {
+			t.Errorf("anonymous plain HTTP scrape: %s\n%.500s", resp.Status, body)
+		}
+	})
+}
+
+// installMetricsRBAC creates the namespaces of the manager and the scrapers, the shipped RBAC for
+// metrics (metrics-auth-role bound to the manager's ServiceAccount, metrics-reader), and binds
+// metrics-reader to the ServiceAccount monitoring/prometheus.
+func installMetricsRBAC(ctx context.Context, t *testing.T, cs kubernetes.Interface) {
+	t.Helper()
 	for _, ns := range []string{managerNamespace, "monitoring"} {
 		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
@@ -126,88 +183,53 @@ func TestMetricsNeedAuthorisation(t *testing.T) {
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	prometheus := serviceAccountToken(ctx, t, cs, "monitoring", "prometheus")
-	nosy := serviceAccountToken(ctx, t, cs, "monitoring", "nosy")
+}
 
-	// The manager acts as its ServiceAccount, whose only rights are metrics-auth-role's.
-	manager := rest.CopyConfig(admin)
-	manager.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + managerNamespace + ":" + managerServiceAccount}
-	secureAddr := startMetrics(ctx, t, manager, metricsFlags{addr: freeAddr(t), secure: true, certName: "tls.crt", certKey: "tls.key"})
-	plainAddr := startMetrics(ctx, t, manager, metricsFlags{addr: freeAddr(t), secure: false})
-
-	url := "https://" + secureAddr + "/metrics"
-	for _, tc := range []struct {
-		name, token string
-		want        int
-	}{
-		{"anonymous", "", http.StatusUnauthorized},
-		// The API server's TokenReview says it authenticates nobody.
-		{"a token the API server does not know", "not-a-token", http.StatusUnauthorized},
-		{"a ServiceAccount without metrics-reader", nosy, http.StatusForbidden},
-		{"a ServiceAccount bound to metrics-reader", prometheus, http.StatusOK},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			resp, body := scrape(ctx, t, url, tc.token)
-			if resp.StatusCode != tc.want {
-				t.Fatalf("GET %s: %s, want %d: %s", url, resp.Status, tc.want, body)
-			}
-			if resp.Proto != "HTTP/1.1" {
-				t.Errorf("served over %s, want HTTP/1.1 (HTTP/2 is off)", resp.Proto)
-			}
-			if tc.want == http.StatusOK && !strings.Contains(body, "# TYPE rest_client_requests_total counter") {
-				t.Errorf("authorised scrape: no Prometheus metrics in the answer:\n%.500s", body)
-			}
-			if tc.want != http.StatusOK && strings.Contains(body, "# TYPE") {
-				t.Errorf("refused scrape carries metrics:\n%.500s", body)
-			}
-		})
+// checkScrape scrapes url with token and wants the status want, over HTTP/1.1, with metrics in
+// the answer if and only if it is 200.
+func checkScrape(ctx context.Context, t *testing.T, url, token string, want int) {
+	t.Helper()
+	resp, body := scrape(ctx, t, url, token)
+	if resp.StatusCode != want {
+		t.Fatalf("GET %s: %s, want %d: %s", url, resp.Status, want, body)
 	}
+	if resp.Proto != "HTTP/1.1" {
+		t.Errorf("served over %s, want HTTP/1.1 (HTTP/2 is off)", resp.Proto)
+	}
+	if want == http.StatusOK && !strings.Contains(body, "# TYPE rest_client_requests_total counter") {
+		t.Errorf("authorised scrape: no Prometheus metrics in the answer:\n%.500s", body)
+	}
+	if want != http.StatusOK && strings.Contains(body, "# TYPE") {
+		t.Errorf("refused scrape carries metrics:\n%.500s", body)
+	}
+}
 
-	t.Run("the manager needs metrics-auth-role", func(t *testing.T) {
-		unauthorised := rest.CopyConfig(admin)
-		unauthorised.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + managerNamespace + ":other"}
-		addr := startMetrics(ctx, t, unauthorised, metricsFlags{addr: freeAddr(t), secure: true, certName: "tls.crt", certKey: "tls.key"})
-		resp, body := scrape(ctx, t, "https://"+addr+"/metrics", prometheus)
-		if resp.StatusCode != http.StatusInternalServerError || strings.Contains(body, "# TYPE") {
-			t.Errorf("a manager that may not review tokens answered %s, want 500 without metrics:\n%.500s", resp.Status, body)
-		}
-	})
-	t.Run("--metrics-cert-path serves its certificate", func(t *testing.T) {
-		dir := t.TempDir()
-		certPEM, keyPEM, err := certutil.GenerateSelfSignedCertKey("orgsync-metrics.orgsync-system.svc", nil, nil)
-		if err != nil {
+// checkCertPathServes starts the metrics server with a certificate of --metrics-cert-path and
+// wants a TLS client that trusts only that certificate to connect.
+func checkCertPathServes(ctx context.Context, t *testing.T, manager *rest.Config) {
+	t.Helper()
+	dir := t.TempDir()
+	certPEM, keyPEM, err := certutil.GenerateSelfSignedCertKey("orgsync-metrics.orgsync-system.svc", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"serving.crt": certPEM, "serving.key": keyPEM} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		for name, data := range map[string][]byte{"serving.crt": certPEM, "serving.key": keyPEM} {
-			if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-		f := metricsFlags{addr: freeAddr(t), secure: true, certPath: dir, certName: "serving.crt", certKey: "serving.key"}
-		if err := f.validate(); err != nil {
-			t.Fatal(err)
-		}
-		addr := startMetrics(ctx, t, manager, f)
-		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM(certPEM)
-		conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "orgsync-metrics.orgsync-system.svc", MinVersion: tls.VersionTLS12})
-		if err != nil {
-			t.Fatalf("the certificate of --metrics-cert-path does not verify: %v", err)
-		}
-		conn.Close()
-	})
-	t.Run("no plain HTTP on the secure port", func(t *testing.T) {
-		resp, _ := scrape(ctx, t, "http://"+secureAddr+"/metrics", "")
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("plain HTTP to the secure port: %s, want 400", resp.Status)
-		}
-	})
-	t.Run("--metrics-secure=false serves plain HTTP to anyone", func(t *testing.T) {
-		resp, body := scrape(ctx, t, "http://"+plainAddr+"/metrics", "")
-		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "# TYPE rest_client_requests_total counter") {
-			t.Errorf("anonymous plain HTTP scrape: %s\n%.500s", resp.Status, body)
-		}
-	})
+	}
+	f := metricsFlags{addr: freeAddr(t), secure: true, certPath: dir, certName: "serving.crt", certKey: "serving.key"}
+	if err := f.validate(); err != nil {
+		t.Fatal(err)
+	}
+	addr := startMetrics(ctx, t, manager, f)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "orgsync-metrics.orgsync-system.svc", MinVersion: tls.VersionTLS12})
+	if err != nil {
+		t.Fatalf("the certificate of --metrics-cert-path does not verify: %v", err)
+	}
+	conn.Close()
 }
 
 // readObject decodes a manifest of config/rbac.

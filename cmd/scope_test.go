@@ -38,14 +38,54 @@ import (
 // shardKey is the label the shards of the tests are cut by, as the README's example.
 const shardKey = "sharding.orgsync.dev/key"
 
+// parseScopeCase is one row of TestParseScope: the two flags and what parseScope makes of them.
+type parseScopeCase struct {
+	name                string
+	namespaces, selects string
+	wantNamespaces      []string
+	wantSelector        string // "" : no selector (every object)
+	wantErr             []string
+}
+
+// check runs parseScope on the row's flags and compares the scope, or the error, with the row's.
+func (tc parseScopeCase) check(t *testing.T) {
+	s, err := parseScope(tc.namespaces, tc.selects, true, "")
+	if len(tc.wantErr) > 0 {
+		tc.checkErr(t, err)
+		return
+	}
+	if err != nil {
+		t.Fatalf("parseScope(%q, %q): %v", tc.namespaces, tc.selects, err)
+	}
+	if !slices.Equal(s.namespaces, tc.wantNamespaces) {
+		t.Errorf("namespaces %q, want %q", s.namespaces, tc.wantNamespaces)
+	}
+	switch {
+	case tc.wantSelector == "" && s.selector != nil:
+		t.Errorf("selector %q, want none (every object)", s.selector)
+	case tc.wantSelector != "" && (s.selector == nil || s.selector.String() != tc.wantSelector):
+		t.Errorf("selector %v, want %q", s.selector, tc.wantSelector)
+	}
+	if !s.watchSecrets {
+		t.Error("watchSecrets lost")
+	}
+}
+
+// checkErr wants err to contain every part of the row's wantErr.
+func (tc parseScopeCase) checkErr(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("parseScope(%q, %q): no error, want one containing %q", tc.namespaces, tc.selects, tc.wantErr)
+	}
+	for _, want := range tc.wantErr {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("parseScope(%q, %q): error %q, want it to contain %q", tc.namespaces, tc.selects, err, want)
+		}
+	}
+}
+
 func TestParseScope(t *testing.T) {
-	for _, tc := range []struct {
-		name                string
-		namespaces, selects string
-		wantNamespaces      []string
-		wantSelector        string // "" : no selector (every object)
-		wantErr             []string
-	}{
+	for _, tc := range []parseScopeCase{
 		{name: "nothing set", wantNamespaces: nil},
 		{name: "namespaces split on commas, trimmed, empty items dropped", namespaces: " team-a,team-b ,, team-c,", wantNamespaces: []string{"team-a", "team-b", "team-c"}},
 		{name: "one namespace", namespaces: "orgsync-system", wantNamespaces: []string{"orgsync-system"}},
@@ -68,35 +108,7 @@ func TestParseScope(t *testing.T) {
 		{name: "blank selector selects everything", selects: " ", wantErr: []string{"--watch-label-selector= : selects everything; leave it empty instead"}},
 		{name: "both flags wrong", namespaces: "A", selects: "a in (", wantErr: []string{"--watch-namespaces=A", "--watch-label-selector=a in ("}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s, err := parseScope(tc.namespaces, tc.selects, true, "")
-			if len(tc.wantErr) > 0 {
-				if err == nil {
-					t.Fatalf("parseScope(%q, %q): no error, want one containing %q", tc.namespaces, tc.selects, tc.wantErr)
-				}
-				for _, want := range tc.wantErr {
-					if !strings.Contains(err.Error(), want) {
-						t.Errorf("parseScope(%q, %q): error %q, want it to contain %q", tc.namespaces, tc.selects, err, want)
-					}
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("parseScope(%q, %q): %v", tc.namespaces, tc.selects, err)
-			}
-			if !slices.Equal(s.namespaces, tc.wantNamespaces) {
-				t.Errorf("namespaces %q, want %q", s.namespaces, tc.wantNamespaces)
-			}
-			switch {
-			case tc.wantSelector == "" && s.selector != nil:
-				t.Errorf("selector %q, want none (every object)", s.selector)
-			case tc.wantSelector != "" && (s.selector == nil || s.selector.String() != tc.wantSelector):
-				t.Errorf("selector %v, want %q", s.selector, tc.wantSelector)
-			}
-			if !s.watchSecrets {
-				t.Error("watchSecrets lost")
-			}
-		})
+		t.Run(tc.name, tc.check)
 	}
 
 	// The empty flag and a selector that selects everything are not the same thing: the first is
@@ -343,56 +355,16 @@ func TestShards(t *testing.T) {
 		startShard(ctx, t, cfg, scheme, leaseNamespace, fake.URL(), "shard1", shardKey+"=shard1", true),
 		startShard(ctx, t, cfg, scheme, leaseNamespace, fake.URL(), "shard2", shardKey+"=shard2", false),
 	}
-	elected := time.After(20 * time.Second)
-	for _, s := range shards {
-		select {
-		case <-s.mgr.Elected():
-		case <-elected:
-			t.Fatalf("%s did not become the leader of its Lease %s in 20s", s.name, s.scope.leaderElectionID())
-		}
-	}
+	waitElected(t, shards)
 
 	// Five tenants, each its own NCP account and company, Secret, Organization and Department:
 	// two per shard and one of no shard. Half of the Secrets carry the credentials label; the
 	// others are read with a get all the same.
-	type tenant struct{ name, shard string }
-	tenants := []tenant{{"alpha", "shard1"}, {"bravo", "shard1"}, {"charlie", "shard2"}, {"delta", "shard2"}, {"echo", ""}}
+	tenants := []shardTenant{{"alpha", "shard1"}, {"bravo", "shard1"}, {"charlie", "shard2"}, {"delta", "shard2"}, {"echo", ""}}
 	labelledSecrets := map[string]bool{"creds-alpha": true, "creds-charlie": true}
 	var unsharded time.Time
 	for _, tn := range tenants {
-		accessKey, secretKey, company := "AK-"+tn.name, "SK-"+tn.name, "company-"+tn.name
-		fake.AddAccount(accessKey, secretKey)
-		fake.AddCompany(company)
-		var shardLabels map[string]string
-		if tn.shard != "" {
-			shardLabels = map[string]string{shardKey: tn.shard}
-		}
-		secret := &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds-" + tn.name},
-			StringData: map[string]string{v1alpha1.SecretKeyAccessKey: accessKey, v1alpha1.SecretKeySecretKey: secretKey},
-		}
-		if labelledSecrets[secret.Name] {
-			secret.Labels = map[string]string{v1alpha1.CredentialsLabel: "true"}
-		}
-		org := &v1alpha1.Organization{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: tn.name, Labels: shardLabels},
-			Spec: v1alpha1.OrganizationSpec{
-				CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: secret.Name},
-				Workplace:            v1alpha1.WorkplaceSpec{CompanyID: company},
-			},
-		}
-		dept := &v1alpha1.Department{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "dept-" + tn.name, Labels: shardLabels},
-			Spec: v1alpha1.DepartmentSpec{
-				OrganizationRef: v1alpha1.LocalObjectReference{Name: org.Name},
-				Name:            "Department of " + tn.name,
-			},
-		}
-		for _, obj := range []client.Object{secret, org, dept} {
-			if err := k8s.Create(ctx, obj); err != nil {
-				t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
-			}
-		}
+		createTenant(ctx, t, k8s, fake, ns, tn, labelledSecrets)
 		if tn.shard == "" {
 			unsharded = time.Now()
 		}
@@ -402,26 +374,8 @@ func TestShards(t *testing.T) {
 	converging, stopConverging := context.WithTimeout(ctx, 30*time.Second)
 	defer stopConverging()
 	for _, tn := range tenants {
-		if tn.shard == "" {
-			continue
-		}
-		for _, obj := range []testenv.Object{
-			&v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: tn.name}},
-			&v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "dept-" + tn.name}},
-		} {
-			if err := testenv.WaitConverged(converging, k8s, obj, nil); err != nil {
-				t.Fatalf("shard %s: %v", tn.shard, err)
-			}
-			if reason := testenv.Reason(obj); reason != v1alpha1.ReasonSynced {
-				t.Fatalf("%T %s of %s: Ready with reason %q, want Synced", obj, obj.GetName(), tn.shard, reason)
-			}
-		}
-		found := false
-		for _, d := range fake.Departments("company-" + tn.name) {
-			found = found || d.ExternalKey == "dept-"+tn.name
-		}
-		if !found {
-			t.Errorf("company-%s holds no department dept-%s", tn.name, tn.name)
+		if tn.shard != "" {
+			checkTenantConverges(converging, t, k8s, fake, ns, tn)
 		}
 	}
 
@@ -429,6 +383,104 @@ func TestShards(t *testing.T) {
 	if wait := 3*time.Second - time.Since(unsharded); wait > 0 {
 		time.Sleep(wait)
 	}
+	checkNoShardUntouched(ctx, t, k8s, fake, ns)
+
+	// Each Organization connected by its shard's manager, and never by the other.
+	for _, s := range shards {
+		checkShardConnections(t, s, ns, tenants)
+	}
+
+	// One Lease per shard, each held, by different managers.
+	checkOneLeasePerShard(ctx, t, k8s, leaseNamespace, shards)
+
+	t.Run("shard1's cache holds its own Organizations and only labelled Secrets", func(t *testing.T) {
+		checkShardCache(ctx, t, shards[0], ns)
+	})
+}
+
+// shardTenant is one tenant of TestShards and the shard it belongs to ("" : none).
+type shardTenant struct{ name, shard string }
+
+// waitElected waits, 20s in all, until every shard's manager leads its Lease.
+func waitElected(t *testing.T, shards []*shard) {
+	t.Helper()
+	elected := time.After(20 * time.Second)
+	for _, s := range shards {
+		select {
+		case <-s.mgr.Elected():
+		case <-elected:
+			t.Fatalf("%s did not become the leader of its Lease %s in 20s", s.name, s.scope.leaderElectionID())
+		}
+	}
+}
+
+// createTenant gives the tenant an NCP account and company, and creates its Secret (labelled
+// when labelledSecrets names it), Organization and Department with the tenant's shard label.
+func createTenant(ctx context.Context, t *testing.T, k8s client.Client, fake *ncpfake.Server, ns string, tn shardTenant, labelledSecrets map[string]bool) {
+	t.Helper()
+	accessKey, secretKey, company := "AK-"+tn.name, "SK-"+tn.name, "company-"+tn.name
+	fake.AddAccount(accessKey, secretKey)
+	fake.AddCompany(company)
+	var shardLabels map[string]string
+	if tn.shard != "" {
+		shardLabels = map[string]string{shardKey: tn.shard}
+	}
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds-" + tn.name},
+		StringData: map[string]string{v1alpha1.SecretKeyAccessKey: accessKey, v1alpha1.SecretKeySecretKey: secretKey},
+	}
+	if labelledSecrets[secret.Name] {
+		secret.Labels = map[string]string{v1alpha1.CredentialsLabel: "true"}
+	}
+	org := &v1alpha1.Organization{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: tn.name, Labels: shardLabels},
+		Spec: v1alpha1.OrganizationSpec{
+			CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: secret.Name},
+			Workplace:            v1alpha1.WorkplaceSpec{CompanyID: company},
+		},
+	}
+	dept := &v1alpha1.Department{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "dept-" + tn.name, Labels: shardLabels},
+		Spec: v1alpha1.DepartmentSpec{
+			OrganizationRef: v1alpha1.LocalObjectReference{Name: org.Name},
+			Name:            "Department of " + tn.name,
+		},
+	}
+	for _, obj := range []client.Object{secret, org, dept} {
+		if err := k8s.Create(ctx, obj); err != nil {
+			t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
+		}
+	}
+}
+
+// checkTenantConverges wants the tenant's Organization and Department Ready for their generation
+// with reason Synced, and its department in its company at the fake.
+func checkTenantConverges(ctx context.Context, t *testing.T, k8s client.Client, fake *ncpfake.Server, ns string, tn shardTenant) {
+	t.Helper()
+	for _, obj := range []testenv.Object{
+		&v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: tn.name}},
+		&v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "dept-" + tn.name}},
+	} {
+		if err := testenv.WaitConverged(ctx, k8s, obj, nil); err != nil {
+			t.Fatalf("shard %s: %v", tn.shard, err)
+		}
+		if reason := testenv.Reason(obj); reason != v1alpha1.ReasonSynced {
+			t.Fatalf("%T %s of %s: Ready with reason %q, want Synced", obj, obj.GetName(), tn.shard, reason)
+		}
+	}
+	found := false
+	for _, d := range fake.Departments("company-" + tn.name) {
+		found = found || d.ExternalKey == "dept-"+tn.name
+	}
+	if !found {
+		t.Errorf("company-%s holds no department dept-%s", tn.name, tn.name)
+	}
+}
+
+// checkNoShardUntouched wants the tenant of no shard, echo, reconciled by neither manager: no
+// Ready condition, and its credentials never used.
+func checkNoShardUntouched(ctx context.Context, t *testing.T, k8s client.Client, fake *ncpfake.Server, ns string) {
+	t.Helper()
 	for _, obj := range []client.Object{
 		&v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "echo"}},
 		&v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "dept-echo"}},
@@ -442,26 +494,31 @@ func TestShards(t *testing.T) {
 			t.Errorf("the credentials of the Organization of no shard were used: %s %s", r.Method, r.Path)
 		}
 	}
+}
 
-	// Each Organization connected by its shard's manager, and never by the other.
-	for _, s := range shards {
-		connected := s.recorder.organizations()
-		t.Logf("%s (Lease %s) connected %v", s.name, s.scope.leaderElectionID(), connected)
-		for _, tn := range tenants {
-			key := ns + "/" + tn.name
-			switch n := connected[key]; {
-			case tn.shard == s.name && n == 0:
-				t.Errorf("%s never connected its Organization %s", s.name, key)
-			case tn.shard != s.name && n > 0:
-				t.Errorf("%s connected %s, an Organization of shard %q, %d times", s.name, key, tn.shard, n)
-			}
-		}
-		if len(connected) != 2 {
-			t.Errorf("%s connected %d Organizations, want its 2", s.name, len(connected))
+// checkShardConnections wants s to have connected each Organization of its shard and none other.
+func checkShardConnections(t *testing.T, s *shard, ns string, tenants []shardTenant) {
+	t.Helper()
+	connected := s.recorder.organizations()
+	t.Logf("%s (Lease %s) connected %v", s.name, s.scope.leaderElectionID(), connected)
+	for _, tn := range tenants {
+		key := ns + "/" + tn.name
+		switch n := connected[key]; {
+		case tn.shard == s.name && n == 0:
+			t.Errorf("%s never connected its Organization %s", s.name, key)
+		case tn.shard != s.name && n > 0:
+			t.Errorf("%s connected %s, an Organization of shard %q, %d times", s.name, key, tn.shard, n)
 		}
 	}
+	if len(connected) != 2 {
+		t.Errorf("%s connected %d Organizations, want its 2", s.name, len(connected))
+	}
+}
 
-	// One Lease per shard, each held, by different managers.
+// checkOneLeasePerShard wants one Lease per shard in leaseNamespace, each held, by different
+// managers.
+func checkOneLeasePerShard(ctx context.Context, t *testing.T, k8s client.Client, leaseNamespace string, shards []*shard) {
+	t.Helper()
 	leases := &coordinationv1.LeaseList{}
 	if err := k8s.List(ctx, leases, client.InNamespace(leaseNamespace)); err != nil {
 		t.Fatal(err)
@@ -487,46 +544,56 @@ func TestShards(t *testing.T) {
 	if len(holders) != 2 || holders[shards[0].scope.leaderElectionID()] == holders[shards[1].scope.leaderElectionID()] {
 		t.Errorf("Leases and holders %v, want two Leases held by two managers", holders)
 	}
+}
 
-	t.Run("shard1's cache holds its own Organizations and only labelled Secrets", func(t *testing.T) {
-		cache := shards[0].mgr.GetCache()
-		orgs := &v1alpha1.OrganizationList{}
-		if err := cache.List(ctx, orgs, client.InNamespace(ns)); err != nil {
+// checkShardCache wants the cache of s (shard1, which watches credentials Secrets) to hold its
+// own Organizations alpha and bravo, and of the Secrets only the labelled ones.
+func checkShardCache(ctx context.Context, t *testing.T, s *shard, ns string) {
+	cache := s.mgr.GetCache()
+	orgs := &v1alpha1.OrganizationList{}
+	if err := cache.List(ctx, orgs, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, o := range orgs.Items {
+		names = append(names, o.Name)
+	}
+	if slices.Sort(names); !slices.Equal(names, []string{"alpha", "bravo"}) {
+		t.Errorf("Organizations in shard1's cache: %v, want alpha and bravo", names)
+	}
+
+	secrets := cachedSecrets(ctx, t, cache, ns, []string{"creds-alpha", "creds-charlie"})
+	if !slices.Equal(secrets, []string{"creds-alpha", "creds-charlie"}) {
+		t.Errorf("Secrets in the cache of a manager watching credentials Secrets: %v, want only the labelled creds-alpha and creds-charlie", secrets)
+	}
+	plain := &metav1.PartialObjectMetadata{}
+	plain.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := cache.Get(ctx, types.NamespacedName{Namespace: ns, Name: "creds-bravo"}, plain); !apierrors.IsNotFound(err) {
+		t.Errorf("the unlabelled Secret creds-bravo through the cache: %v, want not found", err)
+	}
+}
+
+// cachedSecrets lists the names of the Secrets in ns through cache, sorted, up to 25 times 200ms
+// apart until they are want, and returns the last list.
+func cachedSecrets(ctx context.Context, t *testing.T, cache client.Reader, ns string, want []string) []string {
+	t.Helper()
+	var secrets []string
+	for range 25 {
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("SecretList"))
+		if err := cache.List(ctx, list, client.InNamespace(ns)); err != nil {
 			t.Fatal(err)
 		}
-		var names []string
-		for _, o := range orgs.Items {
-			names = append(names, o.Name)
+		secrets = secrets[:0]
+		for _, s := range list.Items {
+			secrets = append(secrets, s.Name)
 		}
-		if slices.Sort(names); !slices.Equal(names, []string{"alpha", "bravo"}) {
-			t.Errorf("Organizations in shard1's cache: %v, want alpha and bravo", names)
+		if slices.Sort(secrets); slices.Equal(secrets, want) {
+			break
 		}
-
-		var secrets []string
-		for range 25 {
-			list := &metav1.PartialObjectMetadataList{}
-			list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("SecretList"))
-			if err := cache.List(ctx, list, client.InNamespace(ns)); err != nil {
-				t.Fatal(err)
-			}
-			secrets = secrets[:0]
-			for _, s := range list.Items {
-				secrets = append(secrets, s.Name)
-			}
-			if slices.Sort(secrets); slices.Equal(secrets, []string{"creds-alpha", "creds-charlie"}) {
-				break
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		if !slices.Equal(secrets, []string{"creds-alpha", "creds-charlie"}) {
-			t.Errorf("Secrets in the cache of a manager watching credentials Secrets: %v, want only the labelled creds-alpha and creds-charlie", secrets)
-		}
-		plain := &metav1.PartialObjectMetadata{}
-		plain.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-		if err := cache.Get(ctx, types.NamespacedName{Namespace: ns, Name: "creds-bravo"}, plain); !apierrors.IsNotFound(err) {
-			t.Errorf("the unlabelled Secret creds-bravo through the cache: %v, want not found", err)
-		}
-	})
+		time.Sleep(200 * time.Millisecond)
+	}
+	return secrets
 }
 
 func TestParseScopeRefusesABadLeaseNamespace(t *testing.T) {

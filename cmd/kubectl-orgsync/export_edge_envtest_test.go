@@ -53,52 +53,71 @@ func TestExportEdgeChartRoundTrip(t *testing.T) {
 	}
 	for p, depts := range charts {
 		t.Run(string(p), func(t *testing.T) {
-			namespace := "edge-" + string(p)
-			org, chart := h.newOrganization(ctx, t, namespace, "acme", p)
-			chart.seed(t, depts)
-			ready := len(depts)
-			if p == v1alpha1.ProviderNCP {
-				// E-mail receipt never set, and a department whose parent is gone remotely: its
-				// Department waits for the parent, without a write.
-				chart.ncp.PutDepartment(chart.companyID, ncpfake.Department{ExternalKey: "no-receipt", Name: "No receipt",
-					ParentExternalKey: ncpfake.TopLevelParent, EmailAddress: "x@acme.example", DisplayOrder: "3"})
-				receive := false
-				chart.ncp.PutDepartment(chart.companyID, ncpfake.Department{ExternalKey: "orphan", Name: "Orphan",
-					ParentExternalKey: "ghost", ExternalEmailReceive: &receive, DisplayOrder: "1"})
-				depts = append(depts, provider.Department{Key: "no-receipt"}, provider.Department{Key: "orphan"})
-				ready = len(depts) - 1
-			}
-			h.relist(ctx, t, org)
-			dir := filepath.Join(t.TempDir(), "chart")
-			args := append([]string{"export", "acme", "-n", namespace, "--kubeconfig", h.admin, "--output-dir", dir}, h.remoteFlags()...)
-			wantErr := ""
-			if p == v1alpha1.ProviderNCP {
-				wantErr = `warning: remote department "orphan": its parent "ghost" is not in the remote chart: its Department will wait for it (WaitingForParent)` + "\n"
-			}
-			wantErr += fmt.Sprintf("wrote %d Departments in ", len(depts))
-			if code, out, errOut := runPlugin(args...); code != exitOK || out != "" || !strings.HasPrefix(errOut, wantErr) {
-				t.Fatalf("export: exit %d, stdout %q, stderr %q, want it to start %q", code, out, errOut, wantErr)
-			}
-			planArgs := append([]string{"-k", dir, "--kubeconfig", h.admin}, h.remoteFlags()...)
-			if code, out, errOut := runPlan(ctx, nil, planArgs...); code != exitOK || errOut != "" || !strings.Contains(out, "No changes") {
-				t.Errorf("plan of the export: exit %d, stderr %q\n%s", code, errOut, out)
-			}
-			loaded, err := loadManifests(manifestSources{kustomize: []string{dir}}, nil, namespace)
-			if err != nil {
-				t.Fatalf("kustomize build of the export: %v", err)
-			}
-			if len(loaded) != len(depts) {
-				t.Errorf("%d Departments exported, want %d", len(loaded), len(depts))
-			}
-			for i := range loaded {
-				if err := h.client.Create(ctx, &loaded[i].dept); err != nil {
-					t.Fatalf("the API server refuses %s: %v", loaded[i].dept.Name, err)
-				}
-			}
-			h.waitReady(ctx, t, org, ready)
-			if writes := chart.writes(); len(writes) != 0 {
-				t.Errorf("%d remote writes after applying the export, want none: %v", len(writes), writes)
-			}
+			edgeRoundTrip(ctx, t, h, p, depts)
 		})
 	}
+}
+
+// edgeRoundTrip exports the edge chart depts of provider p into a directory, plans it (nothing
+// to change), applies it as kustomize builds it, and wants the manager to make no remote write.
+func edgeRoundTrip(ctx context.Context, t *testing.T, h *harness, p v1alpha1.Provider, depts []provider.Department) {
+	namespace := "edge-" + string(p)
+	org, chart := h.newOrganization(ctx, t, namespace, "acme", p)
+	chart.seed(t, depts)
+	ready := len(depts)
+	if p == v1alpha1.ProviderNCP {
+		depts = putNCPEdgeDepartments(chart, depts)
+		ready = len(depts) - 1
+	}
+	h.relist(ctx, t, org)
+	dir := exportEdgeChart(t, h, p, namespace, len(depts))
+	planArgs := append([]string{"-k", dir, "--kubeconfig", h.admin}, h.remoteFlags()...)
+	if code, out, errOut := runPlan(ctx, nil, planArgs...); code != exitOK || errOut != "" || !strings.Contains(out, "No changes") {
+		t.Errorf("plan of the export: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	loaded, err := loadManifests(manifestSources{kustomize: []string{dir}}, nil, namespace)
+	if err != nil {
+		t.Fatalf("kustomize build of the export: %v", err)
+	}
+	if len(loaded) != len(depts) {
+		t.Errorf("%d Departments exported, want %d", len(loaded), len(depts))
+	}
+	for i := range loaded {
+		if err := h.client.Create(ctx, &loaded[i].dept); err != nil {
+			t.Fatalf("the API server refuses %s: %v", loaded[i].dept.Name, err)
+		}
+	}
+	h.waitReady(ctx, t, org, ready)
+	if writes := chart.writes(); len(writes) != 0 {
+		t.Errorf("%d remote writes after applying the export, want none: %v", len(writes), writes)
+	}
+}
+
+// putNCPEdgeDepartments adds to the NCP chart a department whose e-mail receipt was never set and
+// one whose parent is gone remotely (its Department waits for the parent, without a write), and
+// returns depts with their keys.
+func putNCPEdgeDepartments(chart *remoteChart, depts []provider.Department) []provider.Department {
+	chart.ncp.PutDepartment(chart.companyID, ncpfake.Department{ExternalKey: "no-receipt", Name: "No receipt",
+		ParentExternalKey: ncpfake.TopLevelParent, EmailAddress: "x@acme.example", DisplayOrder: "3"})
+	receive := false
+	chart.ncp.PutDepartment(chart.companyID, ncpfake.Department{ExternalKey: "orphan", Name: "Orphan",
+		ParentExternalKey: "ghost", ExternalEmailReceive: &receive, DisplayOrder: "1"})
+	return append(depts, provider.Department{Key: "no-receipt"}, provider.Department{Key: "orphan"})
+}
+
+// exportEdgeChart exports Organization acme of namespace into a new directory, wants it to say it
+// wrote count Departments (after a warning about the orphan for NCP), and returns the directory.
+func exportEdgeChart(t *testing.T, h *harness, p v1alpha1.Provider, namespace string, count int) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "chart")
+	args := append([]string{"export", "acme", "-n", namespace, "--kubeconfig", h.admin, "--output-dir", dir}, h.remoteFlags()...)
+	wantErr := ""
+	if p == v1alpha1.ProviderNCP {
+		wantErr = `warning: remote department "orphan": its parent "ghost" is not in the remote chart: its Department will wait for it (WaitingForParent)` + "\n"
+	}
+	wantErr += fmt.Sprintf("wrote %d Departments in ", count)
+	if code, out, errOut := runPlugin(args...); code != exitOK || out != "" || !strings.HasPrefix(errOut, wantErr) {
+		t.Fatalf("export: exit %d, stdout %q, stderr %q, want it to start %q", code, out, errOut, wantErr)
+	}
+	return dir
 }

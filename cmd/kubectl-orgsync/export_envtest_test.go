@@ -38,103 +38,146 @@ func TestExportRoundTrip(t *testing.T) {
 			org, chart := h.newOrganization(ctx, t, namespace, "acme", p)
 			chart.seed(t, generatedChart(roundTripSize, p))
 			h.relist(ctx, t, org)
-			export := func(extra ...string) (int, string, string) {
-				args := append([]string{"export", "acme", "-n", namespace, "--kubeconfig", h.admin}, h.remoteFlags()...)
-				return runPlugin(append(args, extra...)...)
-			}
+			rt := &exportRoundTrip{h: h, p: p, namespace: namespace, org: org, chart: chart}
 
-			pagesBefore := chart.pages()
-			start := time.Now()
-			code, stream, errOut := export()
-			if code != exitOK || errOut != "" {
-				t.Fatalf("export: exit %d, stderr %q", code, errOut)
-			}
-			t.Logf("exported %d departments in %s, %d pages of listing", roundTripSize, time.Since(start).Round(time.Millisecond), chart.pages()-pagesBefore)
-			if pages := chart.pages() - pagesBefore; pages < 10 {
-				t.Errorf("the listing took %d pages, want 10 or more", pages)
-			}
-			if code, again, _ := export(); code != exitOK || again != stream {
-				t.Errorf("a second export differs (exit %d)", code)
-			}
-
-			dir := filepath.Join(t.TempDir(), "chart")
-			code, out, errOut := export("--output-dir", dir)
-			if code != exitOK || out != "" || !strings.HasPrefix(errOut, "wrote 1,000 Departments in ") {
-				t.Fatalf("export --output-dir: exit %d, stdout %q, stderr %q", code, out, errOut)
-			}
-			fromDir := kustomizeBuild(t, dir)
-			if fromDir != stream {
-				t.Fatalf("the directory's kustomization holds other manifests than the stream")
-			}
-
-			depts := decodeDepartments(t, fromDir)
-			if len(depts) != roundTripSize {
-				t.Fatalf("%d manifests, want %d", len(depts), roundTripSize)
-			}
-			var generated int
-			for i := range depts {
-				if depts[i].Spec.ExternalKey != "" {
-					generated++
-				}
-				if err := h.client.Create(ctx, &depts[i]); err != nil {
-					t.Fatalf("the API server refuses %s: %v", depts[i].Name, err)
-				}
-			}
-			if generated != 1 {
-				t.Errorf("%d manifests with spec.externalKey, want 1 (Sales_KR)", generated)
-			}
-			start = time.Now()
-			h.waitReady(ctx, t, org, roundTripSize)
-			t.Logf("%d Departments Ready in %s", roundTripSize, time.Since(start).Round(time.Millisecond))
-			if writes := chart.writes(); len(writes) != 0 {
-				t.Errorf("%d remote writes after applying the export, want none: %v", len(writes), writes[:min(len(writes), 10)])
-			} else {
-				t.Logf("remote department writes after the round trip: 0")
-			}
+			stream := rt.exportStream(t)
+			depts := rt.exportDir(t, stream)
+			rt.applyWithoutWrites(ctx, t, depts)
 
 			// Exported again once the Departments exist, the chart is the same manifests.
-			if code, again, _ := export(); code != exitOK || again != stream {
+			if code, again, _ := rt.export(); code != exitOK || again != stream {
 				t.Errorf("the export after the apply differs (exit %d)", code)
 			}
 
-			// The log does see writes: a changed name is one update.
-			renamed := &v1alpha1.Department{}
-			if err := h.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "dept-0001"}, renamed); err != nil {
-				t.Fatal(err)
-			}
-			renamed.Spec.Name = "Renamed"
-			if err := h.client.Update(ctx, renamed); err != nil {
-				t.Fatal(err)
-			}
-			eventually(ctx, t, "the rename written", func() (bool, error) { return len(chart.writes()) > 0, nil })
-			h.waitReady(ctx, t, org, roundTripSize)
-			if writes := chart.writes(); len(writes) != 1 || !strings.HasPrefix(writes[0], "PUT ") {
-				t.Errorf("a rename made the writes %v, want one PUT", writes)
-			}
-
-			// Departments made remotely since are all that --unmanaged-only exports.
-			chart.seed(t, []provider.Department{
-				{Key: "added-top", Name: "Added top", DisplayOrder: "9"},
-				{Key: "added-child", ParentKey: "added-top", Name: "Added child", DisplayOrder: "1"},
-				{Key: "added-under-old", ParentKey: "dept-0003", Name: "Added under an old one", DisplayOrder: "1"},
-			})
-			code, out, errOut = export("--unmanaged-only")
-			if code != exitOK || errOut != "" {
-				t.Fatalf("export --unmanaged-only: exit %d, stderr %q", code, errOut)
-			}
-			var keys []string
-			for _, d := range decodeDepartments(t, out) {
-				keys = append(keys, d.Key()+"<"+d.Spec.ParentExternalKey)
-			}
-			want := "added-under-old<dept-0003 added-top< added-child<added-top"
-			if p == v1alpha1.ProviderHuaweiCloud {
-				// No display orders in OneAccess: siblings by key.
-				want = "added-top< added-child<added-top added-under-old<dept-0003"
-			}
-			if got := strings.Join(keys, " "); got != want {
-				t.Errorf("--unmanaged-only exports %q, want %q", got, want)
-			}
+			rt.renameWritesOnce(ctx, t)
+			rt.unmanagedOnly(t)
 		})
+	}
+}
+
+// exportRoundTrip is one provider's run of TestExportRoundTrip: its Organization acme in
+// namespace and the remote chart behind it.
+type exportRoundTrip struct {
+	h         *harness
+	p         v1alpha1.Provider
+	namespace string
+	org       *v1alpha1.Organization
+	chart     *remoteChart
+}
+
+// export runs `kubectl orgsync export acme` with the harness's remote flags and extra.
+func (rt *exportRoundTrip) export(extra ...string) (int, string, string) {
+	args := append([]string{"export", "acme", "-n", rt.namespace, "--kubeconfig", rt.h.admin}, rt.h.remoteFlags()...)
+	return runPlugin(append(args, extra...)...)
+}
+
+// exportStream exports the chart to stdout, in ten pages of listing or more, twice alike, and
+// returns the stream.
+func (rt *exportRoundTrip) exportStream(t *testing.T) string {
+	t.Helper()
+	pagesBefore := rt.chart.pages()
+	start := time.Now()
+	code, stream, errOut := rt.export()
+	if code != exitOK || errOut != "" {
+		t.Fatalf("export: exit %d, stderr %q", code, errOut)
+	}
+	t.Logf("exported %d departments in %s, %d pages of listing", roundTripSize, time.Since(start).Round(time.Millisecond), rt.chart.pages()-pagesBefore)
+	if pages := rt.chart.pages() - pagesBefore; pages < 10 {
+		t.Errorf("the listing took %d pages, want 10 or more", pages)
+	}
+	if code, again, _ := rt.export(); code != exitOK || again != stream {
+		t.Errorf("a second export differs (exit %d)", code)
+	}
+	return stream
+}
+
+// exportDir exports the chart as a kustomize directory, wants it to build to stream, and returns
+// its Departments.
+func (rt *exportRoundTrip) exportDir(t *testing.T, stream string) []v1alpha1.Department {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "chart")
+	code, out, errOut := rt.export("--output-dir", dir)
+	if code != exitOK || out != "" || !strings.HasPrefix(errOut, "wrote 1,000 Departments in ") {
+		t.Fatalf("export --output-dir: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	fromDir := kustomizeBuild(t, dir)
+	if fromDir != stream {
+		t.Fatalf("the directory's kustomization holds other manifests than the stream")
+	}
+	depts := decodeDepartments(t, fromDir)
+	if len(depts) != roundTripSize {
+		t.Fatalf("%d manifests, want %d", len(depts), roundTripSize)
+	}
+	return depts
+}
+
+// applyWithoutWrites creates the exported Departments (one of them with spec.externalKey) and
+// wants the manager to make them all Ready without one remote write.
+func (rt *exportRoundTrip) applyWithoutWrites(ctx context.Context, t *testing.T, depts []v1alpha1.Department) {
+	t.Helper()
+	var generated int
+	for i := range depts {
+		if depts[i].Spec.ExternalKey != "" {
+			generated++
+		}
+		if err := rt.h.client.Create(ctx, &depts[i]); err != nil {
+			t.Fatalf("the API server refuses %s: %v", depts[i].Name, err)
+		}
+	}
+	if generated != 1 {
+		t.Errorf("%d manifests with spec.externalKey, want 1 (Sales_KR)", generated)
+	}
+	start := time.Now()
+	rt.h.waitReady(ctx, t, rt.org, roundTripSize)
+	t.Logf("%d Departments Ready in %s", roundTripSize, time.Since(start).Round(time.Millisecond))
+	if writes := rt.chart.writes(); len(writes) != 0 {
+		t.Errorf("%d remote writes after applying the export, want none: %v", len(writes), writes[:min(len(writes), 10)])
+	} else {
+		t.Logf("remote department writes after the round trip: 0")
+	}
+}
+
+// renameWritesOnce renames dept-0001 and wants one remote PUT: the log does see writes.
+func (rt *exportRoundTrip) renameWritesOnce(ctx context.Context, t *testing.T) {
+	t.Helper()
+	renamed := &v1alpha1.Department{}
+	if err := rt.h.client.Get(ctx, client.ObjectKey{Namespace: rt.namespace, Name: "dept-0001"}, renamed); err != nil {
+		t.Fatal(err)
+	}
+	renamed.Spec.Name = "Renamed"
+	if err := rt.h.client.Update(ctx, renamed); err != nil {
+		t.Fatal(err)
+	}
+	eventually(ctx, t, "the rename written", func() (bool, error) { return len(rt.chart.writes()) > 0, nil })
+	rt.h.waitReady(ctx, t, rt.org, roundTripSize)
+	if writes := rt.chart.writes(); len(writes) != 1 || !strings.HasPrefix(writes[0], "PUT ") {
+		t.Errorf("a rename made the writes %v, want one PUT", writes)
+	}
+}
+
+// unmanagedOnly adds departments remotely and wants them to be all that --unmanaged-only exports.
+func (rt *exportRoundTrip) unmanagedOnly(t *testing.T) {
+	t.Helper()
+	rt.chart.seed(t, []provider.Department{
+		{Key: "added-top", Name: "Added top", DisplayOrder: "9"},
+		{Key: "added-child", ParentKey: "added-top", Name: "Added child", DisplayOrder: "1"},
+		{Key: "added-under-old", ParentKey: "dept-0003", Name: "Added under an old one", DisplayOrder: "1"},
+	})
+	code, out, errOut := rt.export("--unmanaged-only")
+	if code != exitOK || errOut != "" {
+		t.Fatalf("export --unmanaged-only: exit %d, stderr %q", code, errOut)
+	}
+	var keys []string
+	for _, d := range decodeDepartments(t, out) {
+		keys = append(keys, d.Key()+"<"+d.Spec.ParentExternalKey)
+	}
+	want := "added-under-old<dept-0003 added-top< added-child<added-top"
+	if rt.p == v1alpha1.ProviderHuaweiCloud {
+		// No display orders in OneAccess: siblings by key.
+		want = "added-top< added-child<added-top added-under-old<dept-0003"
+	}
+	if got := strings.Join(keys, " "); got != want {
+		t.Errorf("--unmanaged-only exports %q, want %q", got, want)
 	}
 }
 

@@ -267,23 +267,7 @@ func testPlanMatchesTheManager(ctx context.Context, t *testing.T, h *harness, p 
 	dir := writeManifests(t, after)
 	args := append([]string{"-f", dir}, flags...)
 
-	code, text, errOut := runPlan(ctx, nil, args...)
-	if code != exitChanges || errOut != "" {
-		t.Fatalf("plan: exit %d, stderr %q\n%s", code, errOut, text)
-	}
-	t.Logf("plan:\n%s", text)
-	if p == v1alpha1.ProviderNCP {
-		// docs/plugin.md's example: the fakes' output, in the namespace of its prose.
-		golden(t, "plan-envtest.txt", []byte(strings.ReplaceAll(text, ns, "orgs")))
-	}
-	if code, out, errOut := pluginProcess(ctx, t, append([]string{"plan"}, args...)...); code != exitChanges || out != text || errOut != "" {
-		t.Errorf("the plugin's process: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
-	}
-	code, out, errOut := runPlan(ctx, nil, append(args, "-o", "json")...)
-	if code != exitChanges || errOut != "" {
-		t.Fatalf("plan -o json: exit %d, stderr %q", code, errOut)
-	}
-	planned, held := planWrites(t, out)
+	planned, held := planTheChange(ctx, t, p, ns, args)
 	wantWrites := []plannedWrite{
 		{"POST", "platform"}, {"POST", "platform-web"}, {"PUT", "eng-a"}, {"PUT", "legacy"}, {"PUT", "eng-b"},
 		{"DELETE", "old-1-x"}, {"DELETE", "old-1"},
@@ -306,21 +290,7 @@ func testPlanMatchesTheManager(ctx context.Context, t *testing.T, h *harness, p 
 	}
 	h.waitReady(ctx, t, org, len(after)-1) // all but the paused one
 	eventually(ctx, t, "old held by the budget, old-1 and old-1-x gone", func() (bool, error) {
-		var list v1alpha1.DepartmentList
-		if err := h.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
-			return false, err
-		}
-		for _, d := range list.Items {
-			switch d.Name {
-			case "old-1", "old-1-x":
-				return false, nil
-			case "old":
-				if c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady); c == nil || c.Reason != v1alpha1.ReasonDeletionBudgetExceeded {
-					return false, nil
-				}
-			}
-		}
-		return true, nil
+		return oldHeldChildrenGone(ctx, h, ns)
 	})
 	for k, v := range remoteIDs(ctx, t, h, org) {
 		ids[k] = v
@@ -345,13 +315,57 @@ func testPlanMatchesTheManager(ctx context.Context, t *testing.T, h *harness, p 
 		t.Errorf("after the approval the manager wrote %v, want [DELETE old]", got)
 	}
 
-	code, text, errOut = pluginProcess(ctx, t, append([]string{"plan"}, args...)...)
+	code, text, errOut := pluginProcess(ctx, t, append([]string{"plan"}, args...)...)
 	if code != exitOK || errOut != "" {
 		t.Errorf("plan after convergence: exit %d, stderr %q\n%s", code, errOut, text)
 	}
 	if !strings.Contains(text, "No changes") || !strings.Contains(text, "paused Paused: paused by the annotation") {
 		t.Errorf("plan after convergence:\n%s", text)
 	}
+}
+
+// planTheChange runs the plan of args as text (golden for NCP: docs/plugin.md's example), in the
+// plugin's process (the same text), and as JSON, and returns the writes it plans and the deletes
+// it holds.
+func planTheChange(ctx context.Context, t *testing.T, p v1alpha1.Provider, ns string, args []string) (planned []plannedWrite, held []string) {
+	t.Helper()
+	code, text, errOut := runPlan(ctx, nil, args...)
+	if code != exitChanges || errOut != "" {
+		t.Fatalf("plan: exit %d, stderr %q\n%s", code, errOut, text)
+	}
+	t.Logf("plan:\n%s", text)
+	if p == v1alpha1.ProviderNCP {
+		// docs/plugin.md's example: the fakes' output, in the namespace of its prose.
+		golden(t, "plan-envtest.txt", []byte(strings.ReplaceAll(text, ns, "orgs")))
+	}
+	if code, out, errOut := pluginProcess(ctx, t, append([]string{"plan"}, args...)...); code != exitChanges || out != text || errOut != "" {
+		t.Errorf("the plugin's process: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+	code, out, errOut := runPlan(ctx, nil, append(args, "-o", "json")...)
+	if code != exitChanges || errOut != "" {
+		t.Fatalf("plan -o json: exit %d, stderr %q", code, errOut)
+	}
+	return planWrites(t, out)
+}
+
+// oldHeldChildrenGone reports whether, in ns, old-1 and old-1-x are gone and old is held by the
+// deletion budget.
+func oldHeldChildrenGone(ctx context.Context, h *harness, ns string) (bool, error) {
+	var list v1alpha1.DepartmentList
+	if err := h.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		return false, err
+	}
+	for _, d := range list.Items {
+		switch d.Name {
+		case "old-1", "old-1-x":
+			return false, nil
+		case "old":
+			if c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady); c == nil || c.Reason != v1alpha1.ReasonDeletionBudgetExceeded {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
 }
 
 // checkSameWrites compares the writes the manager made with the plan's: the same set, parents

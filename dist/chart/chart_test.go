@@ -295,67 +295,11 @@ func TestDefaultsRenderTheManagerAsTheKustomizeInstallDoes(t *testing.T) {
 	// The same hardening as config/manager: the kustomize Deployment is the reference.
 	ref := kustomizeDeployment(t)
 	refC := managerContainer(t, ref)
-	if diff := cmp.Diff(ref.Spec.Template.Spec.SecurityContext, d.Spec.Template.Spec.SecurityContext); diff != "" {
-		t.Errorf("pod securityContext differs from config/manager (-kustomize +chart):\n%s", diff)
-	}
-	if diff := cmp.Diff(refC.SecurityContext, c.SecurityContext); diff != "" {
-		t.Errorf("container securityContext differs from config/manager (-kustomize +chart):\n%s", diff)
-	}
-	if diff := cmp.Diff(refC.LivenessProbe, c.LivenessProbe); diff != "" {
-		t.Errorf("livenessProbe differs from config/manager (-kustomize +chart):\n%s", diff)
-	}
-	if diff := cmp.Diff(refC.ReadinessProbe, c.ReadinessProbe); diff != "" {
-		t.Errorf("readinessProbe differs from config/manager (-kustomize +chart):\n%s", diff)
-	}
-	if diff := cmp.Diff(refC.Resources, c.Resources); diff != "" {
-		t.Errorf("resources differ from config/manager (-kustomize +chart):\n%s", diff)
-	}
-	if diff := cmp.Diff(ref.Spec.Template.Spec.TerminationGracePeriodSeconds, d.Spec.Template.Spec.TerminationGracePeriodSeconds); diff != "" {
-		t.Errorf("terminationGracePeriodSeconds differs from config/manager (-kustomize +chart):\n%s", diff)
-	}
+	checkHardenedAsKustomize(t, ref, d)
 
 	// Spelled out as well, so that a change to both files at once is still noticed.
-	sc := c.SecurityContext
-	switch {
-	case sc == nil:
-		t.Fatal("manager container has no securityContext")
-	case sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot:
-		t.Error("runAsNonRoot is not true")
-	case sc.RunAsUser == nil || *sc.RunAsUser != 65532:
-		t.Errorf("runAsUser = %v, want 65532", sc.RunAsUser)
-	case sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem:
-		t.Error("readOnlyRootFilesystem is not true")
-	case sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation:
-		t.Error("allowPrivilegeEscalation is not false")
-	case sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) || len(sc.Capabilities.Add) != 0:
-		t.Errorf("capabilities = %+v, want drop [ALL] and nothing added", sc.Capabilities)
-	case sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault:
-		t.Errorf("seccompProfile = %+v, want RuntimeDefault", sc.SeccompProfile)
-	}
-	for _, probe := range []struct {
-		name string
-		p    *corev1.Probe
-		path string
-	}{{"liveness", c.LivenessProbe, "/healthz"}, {"readiness", c.ReadinessProbe, "/readyz"}} {
-		if probe.p == nil || probe.p.HTTPGet == nil {
-			t.Errorf("%s probe is not an HTTP GET", probe.name)
-			continue
-		}
-		if probe.p.HTTPGet.Path != probe.path || probe.p.HTTPGet.Port.String() != "health" {
-			t.Errorf("%s probe = GET %s on port %s, want GET %s on port health", probe.name, probe.p.HTTPGet.Path, probe.p.HTTPGet.Port.String(), probe.path)
-		}
-	}
-	if port := containerPort(c, "health"); port != 8081 {
-		t.Errorf("container port health = %d, want 8081", port)
-	}
-	for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-		if _, ok := c.Resources.Requests[r]; !ok {
-			t.Errorf("no %s request", r)
-		}
-		if _, ok := c.Resources.Limits[r]; !ok {
-			t.Errorf("no %s limit", r)
-		}
-	}
+	checkSecurityContext(t, c.SecurityContext)
+	checkProbesAndResources(t, c)
 
 	// The objects refer to each other by the names they were rendered with.
 	sa := one[corev1.ServiceAccount](t, manifests, "ServiceAccount")
@@ -390,16 +334,96 @@ func TestDefaultsRenderTheManagerAsTheKustomizeInstallDoes(t *testing.T) {
 	}
 }
 
+// checkHardenedAsKustomize wants the chart's Deployment d hardened as config/manager's ref: the
+// same security contexts, probes, resources and termination grace period.
+func checkHardenedAsKustomize(t *testing.T, ref, d *appsv1.Deployment) {
+	t.Helper()
+	c, refC := managerContainer(t, d), managerContainer(t, ref)
+	if diff := cmp.Diff(ref.Spec.Template.Spec.SecurityContext, d.Spec.Template.Spec.SecurityContext); diff != "" {
+		t.Errorf("pod securityContext differs from config/manager (-kustomize +chart):\n%s", diff)
+	}
+	if diff := cmp.Diff(refC.SecurityContext, c.SecurityContext); diff != "" {
+		t.Errorf("container securityContext differs from config/manager (-kustomize +chart):\n%s", diff)
+	}
+	if diff := cmp.Diff(refC.LivenessProbe, c.LivenessProbe); diff != "" {
+		t.Errorf("livenessProbe differs from config/manager (-kustomize +chart):\n%s", diff)
+	}
+	if diff := cmp.Diff(refC.ReadinessProbe, c.ReadinessProbe); diff != "" {
+		t.Errorf("readinessProbe differs from config/manager (-kustomize +chart):\n%s", diff)
+	}
+	if diff := cmp.Diff(refC.Resources, c.Resources); diff != "" {
+		t.Errorf("resources differ from config/manager (-kustomize +chart):\n%s", diff)
+	}
+	if diff := cmp.Diff(ref.Spec.Template.Spec.TerminationGracePeriodSeconds, d.Spec.Template.Spec.TerminationGracePeriodSeconds); diff != "" {
+		t.Errorf("terminationGracePeriodSeconds differs from config/manager (-kustomize +chart):\n%s", diff)
+	}
+}
+
+// checkSecurityContext wants the manager container's securityContext spelled out: non-root
+// 65532, read-only root, no privilege escalation, no capabilities, RuntimeDefault seccomp.
+func checkSecurityContext(t *testing.T, sc *corev1.SecurityContext) {
+	t.Helper()
+	switch {
+	case sc == nil:
+		t.Fatal("manager container has no securityContext")
+	case sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot:
+		t.Error("runAsNonRoot is not true")
+	case sc.RunAsUser == nil || *sc.RunAsUser != 65532:
+		t.Errorf("runAsUser = %v, want 65532", sc.RunAsUser)
+	case sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem:
+		t.Error("readOnlyRootFilesystem is not true")
+	case sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation:
+		t.Error("allowPrivilegeEscalation is not false")
+	case sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) || len(sc.Capabilities.Add) != 0:
+		t.Errorf("capabilities = %+v, want drop [ALL] and nothing added", sc.Capabilities)
+	case sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault:
+		t.Errorf("seccompProfile = %+v, want RuntimeDefault", sc.SeccompProfile)
+	}
+}
+
+// checkProbesAndResources wants the liveness and readiness probes on the health port 8081, and
+// cpu and memory requests and limits.
+func checkProbesAndResources(t *testing.T, c corev1.Container) {
+	t.Helper()
+	for _, probe := range []struct {
+		name string
+		p    *corev1.Probe
+		path string
+	}{{"liveness", c.LivenessProbe, "/healthz"}, {"readiness", c.ReadinessProbe, "/readyz"}} {
+		if probe.p == nil || probe.p.HTTPGet == nil {
+			t.Errorf("%s probe is not an HTTP GET", probe.name)
+			continue
+		}
+		if probe.p.HTTPGet.Path != probe.path || probe.p.HTTPGet.Port.String() != "health" {
+			t.Errorf("%s probe = GET %s on port %s, want GET %s on port health", probe.name, probe.p.HTTPGet.Path, probe.p.HTTPGet.Port.String(), probe.path)
+		}
+	}
+	if port := containerPort(c, "health"); port != 8081 {
+		t.Errorf("container port health = %d, want 8081", port)
+	}
+	for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+		if _, ok := c.Resources.Requests[r]; !ok {
+			t.Errorf("no %s request", r)
+		}
+		if _, ok := c.Resources.Limits[r]; !ok {
+			t.Errorf("no %s limit", r)
+		}
+	}
+}
+
+// valuesCase is one row of TestValuesReachTheManager: values and what the chart renders of them.
+type valuesCase struct {
+	name      string
+	values    string
+	wantFlags map[string]string // flags that must have these values
+	noFlags   []string          // flags that must be absent
+	noKinds   []string          // kinds that must not be rendered
+	noObjects []string          // "Kind name" of objects that must not be rendered
+	check     func(t *testing.T, d *appsv1.Deployment)
+}
+
 func TestValuesReachTheManager(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		values    string
-		wantFlags map[string]string // flags that must have these values
-		noFlags   []string          // flags that must be absent
-		noKinds   []string          // kinds that must not be rendered
-		noObjects []string          // "Kind name" of objects that must not be rendered
-		check     func(t *testing.T, d *appsv1.Deployment)
-	}{
+	for _, tc := range []valuesCase{
 		{
 			name: "sync period, rate limit and concurrency",
 			values: `
@@ -457,11 +481,7 @@ ncp:
 			noFlags:   []string{"metrics-secure"},
 			noKinds:   []string{"Service", "ServiceMonitor"},
 			noObjects: []string{"ClusterRole orgsync-metrics-auth-role", "ClusterRoleBinding orgsync-metrics-auth-rolebinding", "ClusterRole orgsync-metrics-reader"},
-			check: func(t *testing.T, d *appsv1.Deployment) {
-				if port := containerPort(managerContainer(t, d), "metrics"); port != 0 {
-					t.Errorf("metrics port %d still declared", port)
-				}
-			},
+			check:     checkNoMetricsPort,
 		},
 		{
 			name:      "metrics over plain HTTP need no authorisation roles",
@@ -473,27 +493,13 @@ ncp:
 			name:      "metrics certificate from a Secret",
 			values:    `metrics: {certSecretName: orgsync-metrics-cert}`,
 			wantFlags: map[string]string{"metrics-secure": "true", "metrics-cert-path": "/tmp/k8s-metrics-server/metrics-certs"},
-			check: func(t *testing.T, d *appsv1.Deployment) {
-				c := managerContainer(t, d)
-				want := []corev1.VolumeMount{{Name: "metrics-certs", MountPath: "/tmp/k8s-metrics-server/metrics-certs", ReadOnly: true}}
-				if diff := cmp.Diff(want, c.VolumeMounts); diff != "" {
-					t.Errorf("volumeMounts (-want +got):\n%s", diff)
-				}
-				vols := d.Spec.Template.Spec.Volumes
-				if len(vols) != 1 || vols[0].Name != "metrics-certs" || vols[0].Secret == nil || vols[0].Secret.SecretName != "orgsync-metrics-cert" {
-					t.Errorf("volumes = %+v, want metrics-certs from the Secret orgsync-metrics-cert", vols)
-				}
-			},
+			check:     checkMetricsCertMounted,
 		},
 		{
 			name:      "metrics on another port",
 			values:    `metrics: {port: 9090}`,
 			wantFlags: map[string]string{"metrics-bind-address": ":9090"},
-			check: func(t *testing.T, d *appsv1.Deployment) {
-				if port := containerPort(managerContainer(t, d), "metrics"); port != 9090 {
-					t.Errorf("metrics container port = %d, want 9090", port)
-				}
-			},
+			check:     checkMetricsPort9090,
 		},
 		{
 			name: "image, replicas, resources and scheduling",
@@ -515,65 +521,111 @@ affinity:
 podSecurityContext: {runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000, seccompProfile: {type: RuntimeDefault}}
 extraArgs: [--zap-devel]`,
 			wantFlags: map[string]string{"zap-devel": ""},
-			check: func(t *testing.T, d *appsv1.Deployment) {
-				c := managerContainer(t, d)
-				if c.Image != "registry.example.com/orgsync/manager:v0.2.0" || c.ImagePullPolicy != corev1.PullAlways {
-					t.Errorf("image = %s (%s), want registry.example.com/orgsync/manager:v0.2.0 (Always)", c.Image, c.ImagePullPolicy)
-				}
-				if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
-					t.Errorf("replicas = %v, want 2", d.Spec.Replicas)
-				}
-				if got := c.Resources.Limits[corev1.ResourceMemory]; got.Cmp(resource.MustParse("300Mi")) != 0 {
-					t.Errorf("memory limit = %s, want 300Mi", got.String())
-				}
-				if _, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
-					t.Error("cpu limit kept although the override sets it to null")
-				}
-				pod := d.Spec.Template.Spec
-				if pod.NodeSelector["kubernetes.io/os"] != "linux" || len(pod.Tolerations) != 1 || pod.Tolerations[0].Key != "dedicated" {
-					t.Errorf("nodeSelector %v, tolerations %+v not applied", pod.NodeSelector, pod.Tolerations)
-				}
-				if pod.Affinity == nil || pod.Affinity.NodeAffinity == nil {
-					t.Error("affinity not applied")
-				}
-				if psc := pod.SecurityContext; psc == nil || psc.RunAsUser == nil || *psc.RunAsUser != 1000 || psc.FSGroup == nil || *psc.FSGroup != 2000 {
-					t.Errorf("podSecurityContext = %+v, want runAsUser 1000, fsGroup 2000", psc)
-				}
-			},
+			check:     checkImageAndScheduling,
 		},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var values map[string]any
-			if err := yaml.Unmarshal([]byte(tc.values), &values); err != nil {
-				t.Fatalf("test values: %v", err)
-			}
-			manifests := render(t, values)
-			for _, kind := range tc.noKinds {
-				if slices.Contains(kinds(manifests), kind) {
-					t.Errorf("%s rendered", kind)
-				}
-			}
-			for _, object := range tc.noObjects {
-				if slices.Contains(names(manifests), object) {
-					t.Errorf("%s rendered", object)
-				}
-			}
-			d := one[appsv1.Deployment](t, manifests, "Deployment")
-			got := flags(t, managerContainer(t, d).Args)
-			for name, want := range tc.wantFlags {
-				if value, ok := got[name]; !ok || value != want {
-					t.Errorf("--%s = %q (present: %t), want %q", name, value, ok, want)
-				}
-			}
-			for _, name := range tc.noFlags {
-				if value, ok := got[name]; ok {
-					t.Errorf("--%s=%s passed, want it absent", name, value)
-				}
-			}
-			if tc.check != nil {
-				tc.check(t, d)
-			}
-		})
+		t.Run(tc.name, tc.run)
+	}
+}
+
+// run renders the row's values and checks the objects, the manager's flags and the row's check.
+func (tc valuesCase) run(t *testing.T) {
+	var values map[string]any
+	if err := yaml.Unmarshal([]byte(tc.values), &values); err != nil {
+		t.Fatalf("test values: %v", err)
+	}
+	manifests := render(t, values)
+	tc.checkObjects(t, manifests)
+	d := one[appsv1.Deployment](t, manifests, "Deployment")
+	tc.checkFlags(t, flags(t, managerContainer(t, d).Args))
+	if tc.check != nil {
+		tc.check(t, d)
+	}
+}
+
+// checkObjects wants none of the row's noKinds and noObjects rendered.
+func (tc valuesCase) checkObjects(t *testing.T, manifests []manifest) {
+	t.Helper()
+	for _, kind := range tc.noKinds {
+		if slices.Contains(kinds(manifests), kind) {
+			t.Errorf("%s rendered", kind)
+		}
+	}
+	for _, object := range tc.noObjects {
+		if slices.Contains(names(manifests), object) {
+			t.Errorf("%s rendered", object)
+		}
+	}
+}
+
+// checkFlags wants the manager's flags got to hold the row's wantFlags and none of its noFlags.
+func (tc valuesCase) checkFlags(t *testing.T, got map[string]string) {
+	t.Helper()
+	for name, want := range tc.wantFlags {
+		if value, ok := got[name]; !ok || value != want {
+			t.Errorf("--%s = %q (present: %t), want %q", name, value, ok, want)
+		}
+	}
+	for _, name := range tc.noFlags {
+		if value, ok := got[name]; ok {
+			t.Errorf("--%s=%s passed, want it absent", name, value)
+		}
+	}
+}
+
+// checkNoMetricsPort wants the manager container to declare no metrics port.
+func checkNoMetricsPort(t *testing.T, d *appsv1.Deployment) {
+	if port := containerPort(managerContainer(t, d), "metrics"); port != 0 {
+		t.Errorf("metrics port %d still declared", port)
+	}
+}
+
+// checkMetricsCertMounted wants the Secret orgsync-metrics-cert mounted, read-only, where
+// --metrics-cert-path reads it.
+func checkMetricsCertMounted(t *testing.T, d *appsv1.Deployment) {
+	c := managerContainer(t, d)
+	want := []corev1.VolumeMount{{Name: "metrics-certs", MountPath: "/tmp/k8s-metrics-server/metrics-certs", ReadOnly: true}}
+	if diff := cmp.Diff(want, c.VolumeMounts); diff != "" {
+		t.Errorf("volumeMounts (-want +got):\n%s", diff)
+	}
+	vols := d.Spec.Template.Spec.Volumes
+	if len(vols) != 1 || vols[0].Name != "metrics-certs" || vols[0].Secret == nil || vols[0].Secret.SecretName != "orgsync-metrics-cert" {
+		t.Errorf("volumes = %+v, want metrics-certs from the Secret orgsync-metrics-cert", vols)
+	}
+}
+
+// checkMetricsPort9090 wants the manager container's metrics port to be 9090.
+func checkMetricsPort9090(t *testing.T, d *appsv1.Deployment) {
+	if port := containerPort(managerContainer(t, d), "metrics"); port != 9090 {
+		t.Errorf("metrics container port = %d, want 9090", port)
+	}
+}
+
+// checkImageAndScheduling wants the image, replicas, resources, scheduling and pod security
+// context of the row "image, replicas, resources and scheduling".
+func checkImageAndScheduling(t *testing.T, d *appsv1.Deployment) {
+	c := managerContainer(t, d)
+	if c.Image != "registry.example.com/orgsync/manager:v0.2.0" || c.ImagePullPolicy != corev1.PullAlways {
+		t.Errorf("image = %s (%s), want registry.example.com/orgsync/manager:v0.2.0 (Always)", c.Image, c.ImagePullPolicy)
+	}
+	if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
+		t.Errorf("replicas = %v, want 2", d.Spec.Replicas)
+	}
+	if got := c.Resources.Limits[corev1.ResourceMemory]; got.Cmp(resource.MustParse("300Mi")) != 0 {
+		t.Errorf("memory limit = %s, want 300Mi", got.String())
+	}
+	if _, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
+		t.Error("cpu limit kept although the override sets it to null")
+	}
+	pod := d.Spec.Template.Spec
+	if pod.NodeSelector["kubernetes.io/os"] != "linux" || len(pod.Tolerations) != 1 || pod.Tolerations[0].Key != "dedicated" {
+		t.Errorf("nodeSelector %v, tolerations %+v not applied", pod.NodeSelector, pod.Tolerations)
+	}
+	if pod.Affinity == nil || pod.Affinity.NodeAffinity == nil {
+		t.Error("affinity not applied")
+	}
+	if psc := pod.SecurityContext; psc == nil || psc.RunAsUser == nil || *psc.RunAsUser != 1000 || psc.FSGroup == nil || *psc.FSGroup != 2000 {
+		t.Errorf("podSecurityContext = %+v, want runAsUser 1000, fsGroup 2000", psc)
 	}
 }
 
@@ -825,16 +877,29 @@ type serviceMonitor struct {
 	Kind       string            `json:"kind"`
 	Metadata   metav1.ObjectMeta `json:"metadata"`
 	Spec       struct {
-		Endpoints []struct {
-			Path            string         `json:"path"`
-			Port            string         `json:"port"`
-			Interval        string         `json:"interval,omitempty"`
-			Scheme          string         `json:"scheme"`
-			BearerTokenFile string         `json:"bearerTokenFile,omitempty"`
-			TLSConfig       map[string]any `json:"tlsConfig,omitempty"`
-		} `json:"endpoints"`
-		Selector metav1.LabelSelector `json:"selector"`
+		Endpoints []serviceMonitorEndpoint `json:"endpoints"`
+		Selector  metav1.LabelSelector     `json:"selector"`
 	} `json:"spec"`
+}
+
+// serviceMonitorEndpoint is one scrape of a ServiceMonitor.
+type serviceMonitorEndpoint struct {
+	Path            string         `json:"path"`
+	Port            string         `json:"port"`
+	Interval        string         `json:"interval,omitempty"`
+	Scheme          string         `json:"scheme"`
+	BearerTokenFile string         `json:"bearerTokenFile,omitempty"`
+	TLSConfig       map[string]any `json:"tlsConfig,omitempty"`
+}
+
+// serviceMonitorCase is one row of TestServiceMonitorScrapesTheMetricsService: values and the
+// scrape they make.
+type serviceMonitorCase struct {
+	name, values                string
+	wantScheme, wantBearerToken string
+	wantTLS                     map[string]any
+	wantInterval                string
+	wantLabels                  map[string]string
 }
 
 func TestServiceMonitorScrapesTheMetricsService(t *testing.T) {
@@ -842,13 +907,7 @@ func TestServiceMonitorScrapesTheMetricsService(t *testing.T) {
 		t.Error("ServiceMonitor rendered by default; it needs prometheus-operator's CRDs")
 	}
 	ref := readManifest[serviceMonitor](t, "config/prometheus/monitor.yaml")
-	for _, tc := range []struct {
-		name, values                string
-		wantScheme, wantBearerToken string
-		wantTLS                     map[string]any
-		wantInterval                string
-		wantLabels                  map[string]string
-	}{
+	for _, tc := range []serviceMonitorCase{
 		{
 			name:            "https with the scraper's token",
 			values:          `metrics: {serviceMonitor: {enabled: true}}`,
@@ -881,48 +940,58 @@ metrics:
 			wantScheme: "http",
 		},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var values map[string]any
-			if err := yaml.Unmarshal([]byte(tc.values), &values); err != nil {
-				t.Fatal(err)
-			}
-			manifests := render(t, values)
-			sm := one[serviceMonitor](t, manifests, "ServiceMonitor")
-			svc := one[corev1.Service](t, manifests, "Service")
-			if sm.APIVersion != ref.APIVersion || sm.Metadata.Namespace != releaseNamespace {
-				t.Errorf("ServiceMonitor %s in %q, want %s in the release namespace", sm.APIVersion, sm.Metadata.Namespace, ref.APIVersion)
-			}
-			for k, v := range tc.wantLabels {
-				if sm.Metadata.Labels[k] != v {
-					t.Errorf("ServiceMonitor label %s = %q, want %q", k, sm.Metadata.Labels[k], v)
-				}
-			}
-			selector, err := metav1.LabelSelectorAsSelector(&sm.Spec.Selector)
-			if err != nil || selector.Empty() || !selector.Matches(labels.Set(svc.Labels)) {
-				t.Errorf("ServiceMonitor selector %v (%v) does not select the metrics Service (labels %v)", selector, err, svc.Labels)
-			}
-			if len(sm.Spec.Endpoints) != 1 {
-				t.Fatalf("ServiceMonitor endpoints = %+v, want one", sm.Spec.Endpoints)
-			}
-			ep := sm.Spec.Endpoints[0]
-			if ep.Path != "/metrics" || len(svc.Spec.Ports) != 1 || ep.Port != svc.Spec.Ports[0].Name {
-				t.Errorf("ServiceMonitor scrapes %s on port %q; want /metrics on the Service's port %+v", ep.Path, ep.Port, svc.Spec.Ports)
-			}
-			if ep.Scheme != tc.wantScheme || ep.BearerTokenFile != tc.wantBearerToken || ep.Interval != tc.wantInterval {
-				t.Errorf("ServiceMonitor endpoint: scheme %q, bearerTokenFile %q, interval %q; want %q, %q, %q",
-					ep.Scheme, ep.BearerTokenFile, ep.Interval, tc.wantScheme, tc.wantBearerToken, tc.wantInterval)
-			}
-			if diff := cmp.Diff(tc.wantTLS, ep.TLSConfig); diff != "" {
-				t.Errorf("ServiceMonitor tlsConfig (-want +got):\n%s", diff)
-			}
-			if tc.wantScheme == "https" && tc.wantInterval == "" {
-				// The default scrape is config/prometheus's.
-				refEp := ref.Spec.Endpoints[0]
-				if ep.Scheme != refEp.Scheme || ep.BearerTokenFile != refEp.BearerTokenFile || ep.Port != refEp.Port || !cmp.Equal(ep.TLSConfig, refEp.TLSConfig) {
-					t.Errorf("ServiceMonitor endpoint %+v differs from config/prometheus/monitor.yaml's %+v", ep, refEp)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, ref) })
+	}
+}
+
+// run renders the row's values and wants a ServiceMonitor beside the metrics Service, selecting
+// it, with the row's labels and scrape; the default https scrape is ref's (config/prometheus).
+func (tc serviceMonitorCase) run(t *testing.T, ref *serviceMonitor) {
+	var values map[string]any
+	if err := yaml.Unmarshal([]byte(tc.values), &values); err != nil {
+		t.Fatal(err)
+	}
+	manifests := render(t, values)
+	sm := one[serviceMonitor](t, manifests, "ServiceMonitor")
+	svc := one[corev1.Service](t, manifests, "Service")
+	if sm.APIVersion != ref.APIVersion || sm.Metadata.Namespace != releaseNamespace {
+		t.Errorf("ServiceMonitor %s in %q, want %s in the release namespace", sm.APIVersion, sm.Metadata.Namespace, ref.APIVersion)
+	}
+	for k, v := range tc.wantLabels {
+		if sm.Metadata.Labels[k] != v {
+			t.Errorf("ServiceMonitor label %s = %q, want %q", k, sm.Metadata.Labels[k], v)
+		}
+	}
+	selector, err := metav1.LabelSelectorAsSelector(&sm.Spec.Selector)
+	if err != nil || selector.Empty() || !selector.Matches(labels.Set(svc.Labels)) {
+		t.Errorf("ServiceMonitor selector %v (%v) does not select the metrics Service (labels %v)", selector, err, svc.Labels)
+	}
+	if len(sm.Spec.Endpoints) != 1 {
+		t.Fatalf("ServiceMonitor endpoints = %+v, want one", sm.Spec.Endpoints)
+	}
+	tc.checkEndpoint(t, sm.Spec.Endpoints[0], svc, ref)
+}
+
+// checkEndpoint wants ep to scrape /metrics on svc's port with the row's scheme, token, interval
+// and TLS, and, for the default https scrape, as ref's endpoint does.
+func (tc serviceMonitorCase) checkEndpoint(t *testing.T, ep serviceMonitorEndpoint, svc *corev1.Service, ref *serviceMonitor) {
+	t.Helper()
+	if ep.Path != "/metrics" || len(svc.Spec.Ports) != 1 || ep.Port != svc.Spec.Ports[0].Name {
+		t.Errorf("ServiceMonitor scrapes %s on port %q; want /metrics on the Service's port %+v", ep.Path, ep.Port, svc.Spec.Ports)
+	}
+	if ep.Scheme != tc.wantScheme || ep.BearerTokenFile != tc.wantBearerToken || ep.Interval != tc.wantInterval {
+		t.Errorf("ServiceMonitor endpoint: scheme %q, bearerTokenFile %q, interval %q; want %q, %q, %q",
+			ep.Scheme, ep.BearerTokenFile, ep.Interval, tc.wantScheme, tc.wantBearerToken, tc.wantInterval)
+	}
+	if diff := cmp.Diff(tc.wantTLS, ep.TLSConfig); diff != "" {
+		t.Errorf("ServiceMonitor tlsConfig (-want +got):\n%s", diff)
+	}
+	if tc.wantScheme == "https" && tc.wantInterval == "" {
+		// The default scrape is config/prometheus's.
+		refEp := ref.Spec.Endpoints[0]
+		if ep.Scheme != refEp.Scheme || ep.BearerTokenFile != refEp.BearerTokenFile || ep.Port != refEp.Port || !cmp.Equal(ep.TLSConfig, refEp.TLSConfig) {
+			t.Errorf("ServiceMonitor endpoint %+v differs from config/prometheus/monitor.yaml's %+v", ep, refEp)
+		}
 	}
 }
 

@@ -111,50 +111,10 @@ func TestWatchNamespacesRenderRolesInThoseNamespacesOnly(t *testing.T) {
 			sa := one[corev1.ServiceAccount](t, manifests, "ServiceAccount")
 
 			// A Role and its RoleBinding in each watched namespace, with the manager's rules.
-			roles := map[string]*rbacv1.Role{}
-			for _, r := range all[rbacv1.Role](t, manifests, "Role") {
-				if r.Name == "orgsync-manager-role" {
-					roles[r.Namespace] = r
-				}
-			}
-			bindings := map[string]*rbacv1.RoleBinding{}
-			for _, rb := range all[rbacv1.RoleBinding](t, manifests, "RoleBinding") {
-				if rb.Name == "orgsync-manager-rolebinding" {
-					bindings[rb.Namespace] = rb
-				}
-			}
-			for _, ns := range []string{"a", "b"} {
-				role, rb := roles[ns], bindings[ns]
-				if role == nil || rb == nil {
-					t.Fatalf("namespace %s: Role %v, RoleBinding %v; want orgsync-manager-role and its binding", ns, role != nil, rb != nil)
-				}
-				if diff := cmp.Diff(tc.wantRules, permissions(role.Rules), cmp.AllowUnexported(permission{})); diff != "" {
-					t.Errorf("Role %s/%s grants (-want +got):\n%s", ns, role.Name, diff)
-				}
-				checkBinding(t, "RoleBinding "+ns+"/"+rb.Name, rb.RoleRef, rb.Subjects, "Role", role.Name, sa)
-			}
-			if len(roles) != 2 || len(bindings) != 2 {
-				t.Errorf("manager Roles in %v, RoleBindings in %v; want a and b only", slices.Sorted(maps.Keys(roles)), slices.Sorted(maps.Keys(bindings)))
-			}
+			checkManagerRolesInAAndB(t, manifests, tc.wantRules, sa)
 
 			// No cluster-wide grant of anything the manager reads.
-			for _, object := range []string{"ClusterRole orgsync-manager-role", "ClusterRoleBinding orgsync-manager-rolebinding"} {
-				if slices.Contains(names(manifests), object) {
-					t.Errorf("%s rendered in namespaced mode", object)
-				}
-			}
-			for _, cr := range all[rbacv1.ClusterRole](t, manifests, "ClusterRole") {
-				for _, p := range permissions(cr.Rules) {
-					if p.group == "orgsync.dev" || p.group == "*" || p.resource == "secrets" || p.resource == "*" || p.resource == "events" {
-						t.Errorf("ClusterRole %s grants %+v in namespaced mode", cr.Name, p)
-					}
-				}
-			}
-			for _, rb := range all[rbacv1.RoleBinding](t, manifests, "RoleBinding") {
-				if rb.RoleRef.Kind != "Role" {
-					t.Errorf("RoleBinding %s/%s refers to a %s", rb.Namespace, rb.Name, rb.RoleRef.Kind)
-				}
-			}
+			checkNoClusterWideGrant(t, manifests)
 			// What stays: leader election in the release namespace, metrics authorisation.
 			le := named[rbacv1.Role](t, manifests, "Role", "orgsync-leader-election-role")
 			if le.Namespace != releaseNamespace || !grants(le.Rules, "coordination.k8s.io", "leases", "get", "create", "update") {
@@ -167,6 +127,60 @@ func TestWatchNamespacesRenderRolesInThoseNamespacesOnly(t *testing.T) {
 				t.Errorf("--watch-namespaces=%q, want a,b", got)
 			}
 		})
+	}
+}
+
+// checkManagerRolesInAAndB wants a Role orgsync-manager-role granting wantRules, bound to sa,
+// in the namespaces a and b and in no other.
+func checkManagerRolesInAAndB(t *testing.T, manifests []manifest, wantRules []permission, sa *corev1.ServiceAccount) {
+	t.Helper()
+	roles := map[string]*rbacv1.Role{}
+	for _, r := range all[rbacv1.Role](t, manifests, "Role") {
+		if r.Name == "orgsync-manager-role" {
+			roles[r.Namespace] = r
+		}
+	}
+	bindings := map[string]*rbacv1.RoleBinding{}
+	for _, rb := range all[rbacv1.RoleBinding](t, manifests, "RoleBinding") {
+		if rb.Name == "orgsync-manager-rolebinding" {
+			bindings[rb.Namespace] = rb
+		}
+	}
+	for _, ns := range []string{"a", "b"} {
+		role, rb := roles[ns], bindings[ns]
+		if role == nil || rb == nil {
+			t.Fatalf("namespace %s: Role %v, RoleBinding %v; want orgsync-manager-role and its binding", ns, role != nil, rb != nil)
+		}
+		if diff := cmp.Diff(wantRules, permissions(role.Rules), cmp.AllowUnexported(permission{})); diff != "" {
+			t.Errorf("Role %s/%s grants (-want +got):\n%s", ns, role.Name, diff)
+		}
+		checkBinding(t, "RoleBinding "+ns+"/"+rb.Name, rb.RoleRef, rb.Subjects, "Role", role.Name, sa)
+	}
+	if len(roles) != 2 || len(bindings) != 2 {
+		t.Errorf("manager Roles in %v, RoleBindings in %v; want a and b only", slices.Sorted(maps.Keys(roles)), slices.Sorted(maps.Keys(bindings)))
+	}
+}
+
+// checkNoClusterWideGrant wants no ClusterRole or ClusterRoleBinding to grant the manager
+// anything it reads, and every RoleBinding to refer to a Role.
+func checkNoClusterWideGrant(t *testing.T, manifests []manifest) {
+	t.Helper()
+	for _, object := range []string{"ClusterRole orgsync-manager-role", "ClusterRoleBinding orgsync-manager-rolebinding"} {
+		if slices.Contains(names(manifests), object) {
+			t.Errorf("%s rendered in namespaced mode", object)
+		}
+	}
+	for _, cr := range all[rbacv1.ClusterRole](t, manifests, "ClusterRole") {
+		for _, p := range permissions(cr.Rules) {
+			if p.group == "orgsync.dev" || p.group == "*" || p.resource == "secrets" || p.resource == "*" || p.resource == "events" {
+				t.Errorf("ClusterRole %s grants %+v in namespaced mode", cr.Name, p)
+			}
+		}
+	}
+	for _, rb := range all[rbacv1.RoleBinding](t, manifests, "RoleBinding") {
+		if rb.RoleRef.Kind != "Role" {
+			t.Errorf("RoleBinding %s/%s refers to a %s", rb.Namespace, rb.Name, rb.RoleRef.Kind)
+		}
 	}
 }
 
@@ -185,43 +199,7 @@ func TestShardsRenderADeploymentEach(t *testing.T) {
 	}
 	svc := one[corev1.Service](t, manifests, "Service")
 	for i, d := range deployments {
-		shard := []string{"s1", "s2"}[i]
-		other := deployments[1-i]
-		c := managerContainer(t, d)
-
-		// The defaults' flags, and the shard's selector.
-		want := flags(t, defaults.Args)
-		want["watch-label-selector"] = "sharding.orgsync.dev/key=" + shard
-		if diff := cmp.Diff(want, flags(t, c.Args)); diff != "" {
-			t.Errorf("%s: manager flags (-want +got):\n%s", d.Name, diff)
-		}
-		if d.Namespace != releaseNamespace || d.Spec.Template.Spec.ServiceAccountName != sa.Name {
-			t.Errorf("%s: in %q as %q; want %q as %q", d.Name, d.Namespace, d.Spec.Template.Spec.ServiceAccountName, releaseNamespace, sa.Name)
-		}
-		if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
-			t.Errorf("%s: replicas %v, want 2 (replicas is per shard)", d.Name, d.Spec.Replicas)
-		}
-		if diff := cmp.Diff(defaults.SecurityContext, c.SecurityContext); diff != "" {
-			t.Errorf("%s: securityContext differs from the unsharded Deployment's:\n%s", d.Name, diff)
-		}
-
-		// Each Deployment owns its own Pods only; the metrics Service reaches all of them.
-		selector, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !selector.Matches(labels.Set(d.Spec.Template.Labels)) {
-			t.Errorf("%s: selector %s does not match its Pods %v", d.Name, selector, d.Spec.Template.Labels)
-		}
-		if selector.Matches(labels.Set(other.Spec.Template.Labels)) {
-			t.Errorf("%s: selector %s also matches %s's Pods %v", d.Name, selector, other.Name, other.Spec.Template.Labels)
-		}
-		if !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)) {
-			t.Errorf("metrics Service selects %v, not %s's Pods %v", svc.Spec.Selector, d.Name, d.Spec.Template.Labels)
-		}
-		if containerPort(c, svc.Spec.Ports[0].TargetPort.String()) != svc.Spec.Ports[0].Port {
-			t.Errorf("%s: no container port %s for the metrics Service", d.Name, svc.Spec.Ports[0].TargetPort.String())
-		}
+		checkShardDeployment(t, d, deployments[1-i], []string{"s1", "s2"}[i], defaults, sa, svc)
 	}
 	sm := one[serviceMonitor](t, manifests, "ServiceMonitor")
 	if selector, err := metav1.LabelSelectorAsSelector(&sm.Spec.Selector); err != nil || !selector.Matches(labels.Set(svc.Labels)) {
@@ -251,5 +229,47 @@ func TestShardsRenderADeploymentEach(t *testing.T) {
 	}
 	if n := notes["orgsync/templates/NOTES.txt"]; !strings.Contains(n, "sharding.orgsync.dev/key") {
 		t.Errorf("NOTES.txt does not tell which label the shards select:\n%s", n)
+	}
+}
+
+// checkShardDeployment wants the Deployment d of shard to run the manager as the unsharded
+// defaults do, as sa, with the shard's selector, owning its own Pods only (not other's), and
+// reached by the metrics Service svc.
+func checkShardDeployment(t *testing.T, d, other *appsv1.Deployment, shard string, defaults corev1.Container, sa *corev1.ServiceAccount, svc *corev1.Service) {
+	t.Helper()
+	c := managerContainer(t, d)
+
+	// The defaults' flags, and the shard's selector.
+	want := flags(t, defaults.Args)
+	want["watch-label-selector"] = "sharding.orgsync.dev/key=" + shard
+	if diff := cmp.Diff(want, flags(t, c.Args)); diff != "" {
+		t.Errorf("%s: manager flags (-want +got):\n%s", d.Name, diff)
+	}
+	if d.Namespace != releaseNamespace || d.Spec.Template.Spec.ServiceAccountName != sa.Name {
+		t.Errorf("%s: in %q as %q; want %q as %q", d.Name, d.Namespace, d.Spec.Template.Spec.ServiceAccountName, releaseNamespace, sa.Name)
+	}
+	if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
+		t.Errorf("%s: replicas %v, want 2 (replicas is per shard)", d.Name, d.Spec.Replicas)
+	}
+	if diff := cmp.Diff(defaults.SecurityContext, c.SecurityContext); diff != "" {
+		t.Errorf("%s: securityContext differs from the unsharded Deployment's:\n%s", d.Name, diff)
+	}
+
+	// Each Deployment owns its own Pods only; the metrics Service reaches all of them.
+	selector, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !selector.Matches(labels.Set(d.Spec.Template.Labels)) {
+		t.Errorf("%s: selector %s does not match its Pods %v", d.Name, selector, d.Spec.Template.Labels)
+	}
+	if selector.Matches(labels.Set(other.Spec.Template.Labels)) {
+		t.Errorf("%s: selector %s also matches %s's Pods %v", d.Name, selector, other.Name, other.Spec.Template.Labels)
+	}
+	if !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)) {
+		t.Errorf("metrics Service selects %v, not %s's Pods %v", svc.Spec.Selector, d.Name, d.Spec.Template.Labels)
+	}
+	if containerPort(c, svc.Spec.Ports[0].TargetPort.String()) != svc.Spec.Ports[0].Port {
+		t.Errorf("%s: no container port %s for the metrics Service", d.Name, svc.Spec.Ports[0].TargetPort.String())
 	}
 }

@@ -39,6 +39,29 @@ func adoptScenario(s *stage, samples string) error {
 	if err := printTree(s.ctx, s.remote, "the chart made by hand in the "+s.fakeName); err != nil {
 		return err
 	}
+	if err := adoptApplyOrganization(s, samples); err != nil {
+		return err
+	}
+	chart, mobile, err := adoptExport(s)
+	if err != nil {
+		return err
+	}
+	writes, err := adoptPlanAndApply(s, chart)
+	if err != nil {
+		return err
+	}
+	if err := adoptChangeInGit(s, chart, mobile); err != nil {
+		return err
+	}
+	if err := adoptApplyChange(s, chart, writes); err != nil {
+		return err
+	}
+	return printTree(s.ctx, s.remote, "the department tree in the "+s.fakeName+" after the change")
+}
+
+// adoptApplyOrganization is step 1: only the credentials Secret and the Organization of the
+// samples are applied, and the Organization lists the chart made by hand.
+func adoptApplyOrganization(s *stage, samples string) error {
 	docs, err := sampleDocuments(samples)
 	if err != nil {
 		return err
@@ -51,55 +74,68 @@ func adoptScenario(s *stage, samples string) error {
 	if err := s.waitOrganizationReady(); err != nil {
 		return err
 	}
-	if _, _, err := s.orgsync(exitOK, "tree"); err != nil {
-		return err
-	}
+	_, _, err = s.orgsync(exitOK, "tree")
+	return err
+}
 
+// adoptExport is step 2: the chart exported into manifests; it returns their folder and the
+// manifest of eng-mobile.
+func adoptExport(s *stage) (chart, mobile string, err error) {
 	step("2. exporting the chart into manifests, a folder per top-level department")
-	chart := filepath.Join(s.work, "chart")
+	chart = filepath.Join(s.work, "chart")
 	if _, _, err := s.orgsync(exitOK, "export", orgName, "--output-dir", chart); err != nil {
-		return err
+		return "", "", err
 	}
 	if err := listFiles(chart); err != nil {
-		return err
+		return "", "", err
 	}
-	mobile := filepath.Join(chart, "engineering", "eng-mobile.yaml")
+	mobile = filepath.Join(chart, "engineering", "eng-mobile.yaml")
 	if err := printFile(chart, mobile); err != nil {
-		return err
+		return "", "", err
 	}
+	return chart, mobile, nil
+}
 
+// adoptPlanAndApply is steps 3 and 4: the exported manifests plan no change, and applying them
+// makes no remote write. It returns the fake's writes so far.
+func adoptPlanAndApply(s *stage, chart string) ([]string, error) {
 	step("3. planning the manifests: adopting the chart as it is changes nothing")
 	if _, _, err := s.orgsync(planNoChanges, "plan", "-k", chart); err != nil {
-		return err
+		return nil, err
 	}
 	mark, err := s.remoteWrites()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	step("4. applying them")
 	out, err := s.kubectl(nil, "apply", "-k", chart)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Printf("\n$ kubectl apply -k chart\n%s\n", summarise(out))
 	if err := waitAllReady(s.ctx, s.k8s); err != nil {
-		return err
+		return nil, err
 	}
 	writes, err := s.remoteWrites()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if made := writes[len(mark):]; len(made) > 0 {
-		return fmt.Errorf("adopting the exported chart made %d remote writes, want none: %s", len(made), strings.Join(made, "; "))
+		return nil, fmt.Errorf("adopting the exported chart made %d remote writes, want none: %s", len(made), strings.Join(made, "; "))
 	}
 	step("the %s received no write: every department was adopted as it was", s.fakeName)
 	if err := s.waitAllClaimed(); err != nil {
-		return err
+		return nil, err
 	}
 	if _, _, err := s.orgsync(exitOK, "tree"); err != nil {
-		return err
+		return nil, err
 	}
+	return writes, nil
+}
 
+// adoptChangeInGit is step 5: eng-mobile renamed and sales-partners removed in the manifests,
+// which plan changes.
+func adoptChangeInGit(s *stage, chart, mobile string) error {
 	step("5. a change in Git: eng-mobile renamed, sales-partners removed")
 	if err := editFile(mobile, strings.NewReplacer("모바일팀", "모바일앱팀", "en_US: Mobile", "en_US: Mobile Apps").Replace); err != nil {
 		return err
@@ -112,10 +148,14 @@ func adoptScenario(s *stage, samples string) error {
 	}); err != nil {
 		return err
 	}
-	if _, _, err := s.orgsync(planChanges, "plan", "-k", chart); err != nil {
-		return err
-	}
-	mark = writes
+	_, _, err := s.orgsync(planChanges, "plan", "-k", chart)
+	return err
+}
+
+// adoptApplyChange is step 6: the change applied (and the removed Department deleted) reaches the
+// fake, eng-mobile keeps the leader set remotely, and the writes since mark are printed; then
+// the manifests plan no change.
+func adoptApplyChange(s *stage, chart string, mark []string) error {
 	step("6. applying the change (a GitOps tool would prune the removed Department; here kubectl delete does)")
 	if _, err := s.kubectl(nil, "apply", "-k", chart); err != nil {
 		return err
@@ -141,17 +181,16 @@ func adoptScenario(s *stage, samples string) error {
 		return fmt.Errorf("eng-mobile lost the leader set in WORKPLACE (%s) when it was renamed", mobileLeader)
 	}
 	step("eng-mobile keeps its leader %s, set in WORKPLACE: orgsync sends back what no Department sets", mobileLeader)
-	if writes, err = s.remoteWrites(); err != nil {
+	writes, err := s.remoteWrites()
+	if err != nil {
 		return err
 	}
 	fmt.Printf("\nthe writes the %s received, as planned:\n", s.fakeName)
 	for _, w := range writes[len(mark):] {
 		fmt.Println("  " + w)
 	}
-	if _, _, err := s.orgsync(planNoChanges, "plan", "-k", chart); err != nil {
-		return err
-	}
-	return printTree(s.ctx, s.remote, "the department tree in the "+s.fakeName+" after the change")
+	_, _, err = s.orgsync(planNoChanges, "plan", "-k", chart)
+	return err
 }
 
 const exitOK = 0

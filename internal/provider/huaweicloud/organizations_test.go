@@ -31,32 +31,11 @@ func TestObserveReadsTheDocumentedAnswers(t *testing.T) {
 	})
 
 	for _, failure := range []huaweifake.TemporaryFailure{huaweifake.InternalTokenFailure, huaweifake.CBCFailure, huaweifake.AssumeRoleFailure} {
-		t.Run(string(failure)+" is temporary", func(t *testing.T) {
-			conn, fake := connectRetryingBriefly(t)
-			fake.SetTemporaryFailure(failure, -1)
-			_, err := conn.Organizations.Observe(ctx)
-			if !errors.Is(err, provider.ErrTransient) || errors.Is(err, provider.ErrCredentials) || errors.Is(err, provider.ErrInvalid) {
-				t.Fatalf("Observe: %v, want ErrTransient only", err)
-			}
-			if _, err := conn.Organizations.Create(ctx, ""); !errors.Is(err, provider.ErrTransient) {
-				t.Fatalf("Create: %v, want ErrTransient", err)
-			}
-			if _, ok := fake.Organization(testAK); ok {
-				t.Fatal("an organization was created through a temporary failure")
-			}
-			fake.SetTemporaryFailure(failure, 1)
-			if obs, err := conn.Organizations.Observe(ctx); err != nil || obs.Exists {
-				t.Fatalf("Observe after a temporary failure: %+v, %v; want no organization (retried)", obs, err)
-			}
-		})
+		t.Run(string(failure)+" is temporary", func(t *testing.T) { checkTemporaryFailure(ctx, t, failure) })
 	}
 
 	// Answers that do not say "no organization", from a server standing in for Huawei Cloud.
-	answers := map[string]struct {
-		status int
-		body   string
-		class  error
-	}{
+	answers := map[string]observeAnswer{
 		"401 signature refused":       {401, `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}`, provider.ErrCredentials},
 		"401 without a code":          {401, ``, provider.ErrCredentials},
 		"404 without a code":          {404, `not found`, provider.ErrTransient},
@@ -66,25 +45,59 @@ func TestObserveReadsTheDocumentedAnswers(t *testing.T) {
 		"200 that is not JSON":        {200, `<html>ok</html>`, provider.ErrTransient},
 	}
 	for name, a := range answers {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(a.status)
-				_, _ = w.Write([]byte(a.body))
-			}))
-			t.Cleanup(srv.Close)
-			conn, err := NewConnector(fakeOptions()).Connect(ctx, organization(srv.URL), credentials())
-			if err != nil {
-				t.Fatal(err)
-			}
-			obs, err := conn.Organizations.Observe(ctx)
-			if err == nil || obs.Exists || !errors.Is(err, a.class) {
-				t.Fatalf("Observe = %+v, %v; want an error of class %v", obs, err, a.class)
-			}
-			if strings.Contains(err.Error(), testSK) {
-				t.Errorf("the error shows the secret key: %v", err)
-			}
-		})
+		t.Run(name, func(t *testing.T) { checkObserveAnswer(ctx, t, a) })
+	}
+}
+
+// checkTemporaryFailure wants Observe and Create to fail with ErrTransient only, and to create
+// nothing, while failure lasts, and Observe to retry past one such failure.
+func checkTemporaryFailure(ctx context.Context, t *testing.T, failure huaweifake.TemporaryFailure) {
+	t.Helper()
+	conn, fake := connectRetryingBriefly(t)
+	fake.SetTemporaryFailure(failure, -1)
+	_, err := conn.Organizations.Observe(ctx)
+	if !errors.Is(err, provider.ErrTransient) || errors.Is(err, provider.ErrCredentials) || errors.Is(err, provider.ErrInvalid) {
+		t.Fatalf("Observe: %v, want ErrTransient only", err)
+	}
+	if _, err := conn.Organizations.Create(ctx, ""); !errors.Is(err, provider.ErrTransient) {
+		t.Fatalf("Create: %v, want ErrTransient", err)
+	}
+	if _, ok := fake.Organization(testAK); ok {
+		t.Fatal("an organization was created through a temporary failure")
+	}
+	fake.SetTemporaryFailure(failure, 1)
+	if obs, err := conn.Organizations.Observe(ctx); err != nil || obs.Exists {
+		t.Fatalf("Observe after a temporary failure: %+v, %v; want no organization (retried)", obs, err)
+	}
+}
+
+// observeAnswer is an answer of a server standing in for Huawei Cloud, and the class of error
+// Observe must read it as.
+type observeAnswer struct {
+	status int
+	body   string
+	class  error
+}
+
+// checkObserveAnswer serves a to Observe and wants an error of its class, without the secret key.
+func checkObserveAnswer(ctx context.Context, t *testing.T, a observeAnswer) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(a.status)
+		_, _ = w.Write([]byte(a.body))
+	}))
+	t.Cleanup(srv.Close)
+	conn, err := NewConnector(fakeOptions()).Connect(ctx, organization(srv.URL), credentials())
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs, err := conn.Organizations.Observe(ctx)
+	if err == nil || obs.Exists || !errors.Is(err, a.class) {
+		t.Fatalf("Observe = %+v, %v; want an error of class %v", obs, err, a.class)
+	}
+	if strings.Contains(err.Error(), testSK) {
+		t.Errorf("the error shows the secret key: %v", err)
 	}
 }
 
