@@ -44,8 +44,6 @@ type departmentSnapshot struct {
 	// unsupported says, as the Organization's provider does, whether the remote system offers no
 	// way to make a change; nil when it can make every change.
 	unsupported func(desired, observed provider.Department) error
-	// created is set by the reconcile that created the remote department: it adopted nothing.
-	created bool
 	// organization is the Organization object, when it exists (for its deletion budget).
 	organization *v1alpha1.Organization
 	// grace, for a deleting Department whose Organization's deletionPolicy Orphan may still come

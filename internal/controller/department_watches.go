@@ -243,8 +243,7 @@ func (r *DepartmentReconciler) forgetGone() handler.TypedEventHandler[client.Obj
 	return handler.Funcs{
 		DeleteFunc: func(_ context.Context, e event.DeleteEvent, _ workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			uid := e.Object.GetUID()
-			r.rejections.Delete(uid)
-			r.writes.Delete(uid)
+			r.forget(uid)
 			r.deletions.forget(uid)
 		},
 	}
