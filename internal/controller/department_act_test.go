@@ -1,0 +1,555 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// departmentsFns is a fake of the provider seam made of function fields, after crossplane-runtime's
+// ExternalClientFns: each method calls its field, and one left nil answers as a remote system with
+// nothing to say would (an empty chart, no difference, a write that succeeds as sent).
+type departmentsFns struct {
+	ListFn        func(ctx context.Context) ([]provider.Department, error)
+	DiffFn        func(desired, observed provider.Department) []string
+	CreateFn      func(ctx context.Context, desired provider.Department) (provider.Department, error)
+	UnsupportedFn func(desired, observed provider.Department) error
+	UpdateFn      func(ctx context.Context, desired provider.Department) (provider.Department, error)
+	DeleteFn      func(ctx context.Context, target provider.Department) error
+}
+
+var _ provider.Departments = (*departmentsFns)(nil)
+
+func (f *departmentsFns) List(ctx context.Context) ([]provider.Department, error) {
+	if f.ListFn == nil {
+		return nil, nil
+	}
+	return f.ListFn(ctx)
+}
+
+func (f *departmentsFns) Diff(desired, observed provider.Department) []string {
+	if f.DiffFn == nil {
+		return nil
+	}
+	return f.DiffFn(desired, observed)
+}
+
+func (f *departmentsFns) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
+	if f.CreateFn == nil {
+		return desired, nil
+	}
+	return f.CreateFn(ctx, desired)
+}
+
+func (f *departmentsFns) Unsupported(desired, observed provider.Department) error {
+	if f.UnsupportedFn == nil {
+		return nil
+	}
+	return f.UnsupportedFn(desired, observed)
+}
+
+func (f *departmentsFns) Update(ctx context.Context, desired provider.Department) (provider.Department, error) {
+	if f.UpdateFn == nil {
+		return desired, nil
+	}
+	return f.UpdateFn(ctx, desired)
+}
+
+func (f *departmentsFns) Delete(ctx context.Context, target provider.Department) error {
+	if f.DeleteFn == nil {
+		return nil
+	}
+	return f.DeleteFn(ctx, target)
+}
+
+// remoteChart is a remote system in memory behind a departmentsFns: it keeps what writes make of
+// it, and the calls in order ("list", "create eng", ...). A case replaces a field to answer
+// otherwise.
+type remoteChart struct {
+	depts map[string]provider.Department
+	calls []string
+	fns   *departmentsFns
+}
+
+func newRemoteChart(depts ...provider.Department) *remoteChart {
+	c := &remoteChart{depts: map[string]provider.Department{}}
+	for _, d := range depts {
+		c.depts[d.Key] = d
+	}
+	c.fns = &departmentsFns{
+		ListFn: func(context.Context) ([]provider.Department, error) {
+			c.calls = append(c.calls, "list")
+			return slices.Collect(maps.Values(c.depts)), nil
+		},
+		DiffFn: nameDiff,
+		CreateFn: func(_ context.Context, d provider.Department) (provider.Department, error) {
+			c.calls = append(c.calls, "create "+d.Key)
+			d.RemoteID = "id-" + d.Key
+			c.depts[d.Key] = d
+			return d, nil
+		},
+		UpdateFn: func(_ context.Context, d provider.Department) (provider.Department, error) {
+			c.calls = append(c.calls, "update "+d.Key)
+			c.depts[d.Key] = d
+			return d, nil
+		},
+		DeleteFn: func(_ context.Context, d provider.Department) error {
+			c.calls = append(c.calls, "delete "+d.Key)
+			delete(c.depts, d.Key)
+			return nil
+		},
+	}
+	return c
+}
+
+// refuse makes the next write of kind ("create", "update", "delete") fail with err after
+// applying it when applied is true (a timeout whose write went through), or without.
+func (c *remoteChart) refuse(kind string, err error, applied bool) {
+	create, update, del := c.fns.CreateFn, c.fns.UpdateFn, c.fns.DeleteFn
+	once := func() bool {
+		c.fns.CreateFn, c.fns.UpdateFn, c.fns.DeleteFn = create, update, del
+		return applied
+	}
+	switch kind {
+	case "create":
+		c.fns.CreateFn = func(ctx context.Context, d provider.Department) (provider.Department, error) {
+			if once() {
+				_, _ = create(ctx, d)
+			} else {
+				c.calls = append(c.calls, "create "+d.Key)
+			}
+			return provider.Department{}, err
+		}
+	case "update":
+		c.fns.UpdateFn = func(ctx context.Context, d provider.Department) (provider.Department, error) {
+			if once() {
+				_, _ = update(ctx, d)
+			} else {
+				c.calls = append(c.calls, "update "+d.Key)
+			}
+			return provider.Department{}, err
+		}
+	case "delete":
+		c.fns.DeleteFn = func(ctx context.Context, d provider.Department) error {
+			if once() {
+				_ = del(ctx, d)
+			} else {
+				c.calls = append(c.calls, "delete "+d.Key)
+			}
+			return err
+		}
+	}
+}
+
+// actRig runs the act layer for one Department against a remoteChart: the inventory rests on a
+// listing of it, the Department is stored in a fake Kubernetes client (for its finalizer), and
+// each reconcile builds the scope from the inventory as gather does.
+type actRig struct {
+	t        *testing.T
+	r        *DepartmentReconciler
+	remote   *remoteChart
+	inv      *inventory
+	conn     *provider.Connection
+	org      *v1alpha1.Organization
+	recorder *events.FakeRecorder
+}
+
+func newActRig(t *testing.T, dept *v1alpha1.Department, remote *remoteChart) *actRig {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	k8s := fake.NewClientBuilder().WithScheme(scheme).WithObjects(dept).Build()
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(dept), dept); err != nil {
+		t.Fatal(err)
+	}
+	g := &actRig{
+		t: t, remote: remote, recorder: events.NewFakeRecorder(100),
+		inv:  newInventory("ns", "acme", nil),
+		conn: &provider.Connection{Departments: remote.fns},
+		org:  &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "acme", UID: "uid-acme"}},
+	}
+	g.r = &DepartmentReconciler{Client: k8s, Recorder: g.recorder, Budgets: NewBudgets()}
+	if err := g.inv.listedSince(context.Background(), time.Time{}, g.conn, g.conn.Departments.List); err != nil {
+		t.Fatal(err)
+	}
+	remote.calls = nil
+	return g
+}
+
+// scope gathers, as gatherRemote does from the inventory, what one reconcile decides from.
+func (g *actRig) scope(dept *v1alpha1.Department) *departmentScope {
+	s := &departmentSnapshot{dept: dept, org: connectedOrg, organization: g.org, holder: dept,
+		diff: g.conn.Departments.Diff, unsupported: g.conn.Departments.Unsupported}
+	sc := &departmentScope{s: s, conn: g.conn, inv: g.inv}
+	if v, ok := g.r.failedWrites.LoadAndDelete(dept.UID); ok {
+		sc.failed = v.(*failedWrite)
+	}
+	if v, ok := g.r.rejections.Load(dept.UID); ok {
+		rej := v.(rejection)
+		s.rejected = &rej
+	}
+	s.remote = g.inv.view(dept.Key(), dept.Spec.ParentExternalKey, isDeleting(dept))
+	for _, key := range s.remote.children {
+		s.remoteChildren = append(s.remoteChildren, key+unmanagedSuffix)
+	}
+	if held, ok := g.inv.siblingNamed(dept.Spec.ParentExternalKey, dept.Spec.Name, dept.Key()); ok && sc.failed != nil {
+		sc.nameHolder = &heldName{sibling: held}
+	}
+	return sc
+}
+
+// reconcile decides once and acts once, as a reconcile does.
+func (g *actRig) reconcile(dept *v1alpha1.Department) acted {
+	sc := g.scope(dept)
+	return g.r.act(context.Background(), sc, decideDepartment(sc))
+}
+
+func (g *actRig) events() []string {
+	var out []string
+	for len(g.recorder.Events) > 0 {
+		out = append(out, <-g.recorder.Events)
+	}
+	return out
+}
+
+func remote(key, parent, name string) provider.Department {
+	return provider.Department{Key: key, ParentKey: parent, Name: name, DisplayOrder: "1"}
+}
+
+// immediately reports whether o ends the reconcile on a fresh look: nothing concluded, the next
+// reconcile at once.
+func immediately(o outcome) bool {
+	return o.keepCondition && o.err == nil && o.result.RequeueAfter == lookAgainAfter
+}
+
+func TestActLayer(t *testing.T) {
+	old := func(d *v1alpha1.Department) { d.CreationTimestamp = metav1.NewTime(time.Now().Add(-time.Hour)) }
+	deleting := func(d *v1alpha1.Department) {
+		old(d)
+		d.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+		d.Finalizers = []string{Finalizer}
+	}
+	transient := fmt.Errorf("%w: POST answered 504", provider.ErrTransient)
+	type check func(t *testing.T, g *actRig, dept *v1alpha1.Department, results []acted)
+	cases := map[string]struct {
+		dept   *v1alpha1.Department
+		remote []provider.Department
+		// before runs after the rig's listing: writes by hand, refusals.
+		before func(g *actRig, dept *v1alpha1.Department)
+		// reconciles is how many reconciles run in a row (1 when zero).
+		reconciles int
+		wantCalls  []string
+		check      check
+	}{
+		"created: a department the chart lacks is created once, Synced, with its remote id": {
+			dept: testDepartment("eng", "", old), wantCalls: []string{"create eng"},
+			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
+				r := res[0]
+				if !r.synced || !r.wrote || r.action != actCreate || r.written == nil || r.written.RemoteID != "id-eng" {
+					t.Errorf("result %+v, want a synced create with the remote id", r)
+				}
+				if g.inv.view("eng", "", false).self == nil {
+					t.Error("the inventory does not show the create")
+				}
+				if !controllerutil.ContainsFinalizer(dept, Finalizer) {
+					t.Error("no finalizer before the create")
+				}
+			},
+		},
+		"looked before creating: a create resting on a listing older than the Department lists again and ends the reconcile": {
+			dept: testDepartment("by-hand", "", func(d *v1alpha1.Department) { d.CreationTimestamp = metav1.Now() }),
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.remote.depts["by-hand"] = remote("by-hand", "", "Dept by-hand") // made after the listing
+			},
+			reconciles: 2, wantCalls: []string{"list"},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				if !immediately(res[0].outcome) {
+					t.Errorf("first reconcile %+v, want a fresh look and an immediate requeue", res[0])
+				}
+				if !res[1].synced || res[1].wrote {
+					t.Errorf("second reconcile %+v, want Synced without a write (adopted as it is)", res[1])
+				}
+			},
+		},
+		"adopt: a create refused as existing lists again, and the next reconcile updates the department it found": {
+			dept: testDepartment("legacy", "", old),
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.remote.depts["legacy"] = remote("legacy", "", "Legacy")
+				g.remote.refuse("create", fmt.Errorf("%w: key taken", provider.ErrAlreadyExists), false)
+			},
+			reconciles: 2, wantCalls: []string{"create legacy", "list", "update legacy"},
+			check: func(t *testing.T, g *actRig, _ *v1alpha1.Department, res []acted) {
+				if !immediately(res[0].outcome) {
+					t.Errorf("first reconcile %+v, want a fresh look and an immediate requeue", res[0])
+				}
+				if !res[1].synced || res[1].action != actUpdate {
+					t.Errorf("second reconcile %+v, want the adopting update", res[1])
+				}
+				if ev := g.events(); !slices.ContainsFunc(ev, func(e string) bool { return strings.Contains(e, "Updated") && strings.Contains(e, "name") }) {
+					t.Errorf("events %q, want the update's", ev)
+				}
+			},
+		},
+		"one fresh look per failed write: the adopting update decided from it fails, and that is reported, not looked at again": {
+			dept: testDepartment("legacy", "", old),
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.remote.depts["legacy"] = remote("legacy", "", "Legacy")
+				g.remote.refuse("create", fmt.Errorf("%w: key taken", provider.ErrAlreadyExists), false)
+				list := g.remote.fns.ListFn
+				g.remote.fns.ListFn = func(ctx context.Context) ([]provider.Department, error) {
+					g.remote.refuse("update", transient, false)
+					return list(ctx)
+				}
+			},
+			reconciles: 2, wantCalls: []string{"create legacy", "list", "update legacy"},
+			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
+				if res[1].reason != v1alpha1.ReasonRemoteError || res[1].err == nil {
+					t.Errorf("second reconcile %+v, want RemoteError for backoff", res[1])
+				}
+				if _, ok := g.r.failedWrites.Load(dept.UID); ok {
+					t.Error("a second failure is remembered for another look")
+				}
+			},
+		},
+		"refused: a create refused for its values, decided again from the fresh listing, reports InvalidSpec naming the sibling and is not sent again": {
+			dept:   testDepartment("b", "", old, func(d *v1alpha1.Department) { d.Spec.Name = "Taken" }),
+			remote: []provider.Department{remote("a", "", "Taken")},
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.remote.refuse("create", fmt.Errorf("%w: name in use", provider.ErrInvalid), false)
+			},
+			reconciles: 3, wantCalls: []string{"create b", "list"},
+			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
+				if !immediately(res[0].outcome) {
+					t.Errorf("first reconcile %+v, want a fresh look and an immediate requeue", res[0])
+				}
+				if res[1].reason != v1alpha1.ReasonInvalidSpec || !strings.Contains(res[1].message, `is held by sibling department "a"`) || res[1].action != actNone {
+					t.Errorf("second reconcile %+v, want InvalidSpec naming the sibling, without a write", res[1])
+				}
+				if !res[2].keepCondition || res[2].action != actNone {
+					t.Errorf("third reconcile %+v, want the refusal to stand without a write", res[2])
+				}
+				if _, ok := g.r.rejections.Load(dept.UID); !ok {
+					t.Error("the refusal is not remembered")
+				}
+			},
+		},
+		"timeout that may have applied: a create that timed out and was made is found by the fresh listing, no second create": {
+			dept: testDepartment("eng", "", old),
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.remote.refuse("create", transient, true)
+			},
+			reconciles: 2, wantCalls: []string{"create eng", "list"},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				if !immediately(res[0].outcome) {
+					t.Errorf("first reconcile %+v, want a fresh look and an immediate requeue", res[0])
+				}
+				if !res[1].synced || res[1].wrote {
+					t.Errorf("second reconcile %+v, want Synced without a write", res[1])
+				}
+			},
+		},
+		"relist and decide again: a create that timed out and was not made is reported, with backoff, and sent again only after it": {
+			dept: testDepartment("eng", "", old),
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.remote.refuse("create", transient, false)
+			},
+			reconciles: 3, wantCalls: []string{"create eng", "list", "create eng"},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				if res[1].reason != v1alpha1.ReasonRemoteError || !errors.Is(res[1].err, provider.ErrTransient) {
+					t.Errorf("second reconcile %+v, want RemoteError returned for backoff, without a write", res[1])
+				}
+				if !res[2].synced || res[2].action != actCreate {
+					t.Errorf("third reconcile %+v, want the create sent again", res[2])
+				}
+			},
+		},
+		"relist fails: the write's failure is reported with the listing's": {
+			dept: testDepartment("eng", "", old),
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.remote.refuse("create", transient, false)
+				g.remote.fns.ListFn = func(context.Context) ([]provider.Department, error) {
+					g.remote.calls = append(g.remote.calls, "list")
+					return nil, fmt.Errorf("%w: listing answered 503", provider.ErrTransient)
+				}
+			},
+			wantCalls: []string{"create eng", "list"},
+			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
+				if res[0].reason != v1alpha1.ReasonRemoteError || !strings.Contains(res[0].message, "and listing the chart again failed") {
+					t.Errorf("result %+v, want RemoteError naming both failures", res[0])
+				}
+				if _, ok := g.r.failedWrites.Load(dept.UID); ok {
+					t.Error("a failure reported now is remembered for the next reconcile")
+				}
+			},
+		},
+		"throttled: no fresh look, the condition stays and the write waits": {
+			dept:   testDepartment("eng", "", old),
+			remote: []provider.Department{remote("eng", "", "Old name")},
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.remote.refuse("update", fmt.Errorf("%w: 429", provider.ErrThrottled), false)
+			},
+			wantCalls: []string{"update eng"},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				if !res[0].keepCondition || res[0].result.RequeueAfter < time.Second {
+					t.Errorf("result %+v, want the condition kept and a delayed retry", res[0])
+				}
+			},
+		},
+		"updated: a department that differs is updated once, with an Event, and the update is checked by the next listing": {
+			dept:   testDepartment("eng", "", old),
+			remote: []provider.Department{remote("eng", "", "Old name")},
+			wantCalls: []string{"update eng"},
+			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
+				if !res[0].synced || !res[0].wrote || res[0].action != actUpdate {
+					t.Errorf("result %+v, want a synced update", res[0])
+				}
+				if _, ok := g.r.writes.Load(dept.UID); !ok {
+					t.Error("the update is not remembered for the listing that checks it")
+				}
+				if ev := g.events(); len(ev) != 1 || !strings.Contains(ev[0], "Updated") {
+					t.Errorf("events %q, want one Updated", ev)
+				}
+			},
+		},
+		"moved: a move under a new parent is one update": {
+			dept:      testDepartment("eng", "platform", old),
+			remote:    []provider.Department{remote("hq", "", "Dept hq"), remote("platform", "", "Dept platform"), remote("eng", "hq", "Dept eng")},
+			wantCalls: []string{"update eng"},
+			check: func(t *testing.T, g *actRig, _ *v1alpha1.Department, res []acted) {
+				if !res[0].synced || g.inv.view("eng", "", false).self.ParentKey != "platform" {
+					t.Errorf("result %+v, want eng under platform", res[0])
+				}
+			},
+		},
+		"moved, waiting at the write: a move that a move started since the decision would turn into a cycle waits": {
+			dept:   testDepartment("b", "a", old),
+			remote: []provider.Department{remote("a", "", "Dept a"), remote("b", "", "Dept b")},
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				// a's move under b starts between b's decision (which diffs) and b's write.
+				g.remote.fns.DiffFn = func(desired, observed provider.Department) []string {
+					g.inv.startMove("a", "b")
+					return nameDiff(desired, observed)
+				}
+			},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				if res[0].reason != v1alpha1.ReasonWaitingForParent || !slices.Equal(res[0].below, []string{"b", "a"}) || res[0].wrote {
+					t.Errorf("result %+v, want WaitingForParent below b > a, nothing sent", res[0])
+				}
+			},
+		},
+		"moved, waiting: a move that a move under way would turn into a cycle waits, watching the path": {
+			dept:   testDepartment("b", "a", old),
+			remote: []provider.Department{remote("a", "", "Dept a"), remote("b", "", "Dept b")},
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				if below, started := g.inv.startMove("a", "b"); below != nil || !started {
+					g.t.Fatalf("starting a's move under b: %v %v", below, started)
+				}
+			},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				if res[0].reason != v1alpha1.ReasonWaitingForParent || !slices.Equal(res[0].below, []string{"b", "a"}) {
+					t.Errorf("result %+v, want WaitingForParent below b > a", res[0])
+				}
+			},
+		},
+		"deleted: a deleting Department deletes its remote department, then releases its finalizer": {
+			dept:      testDepartment("eng", "", deleting),
+			remote:    []provider.Department{remote("eng", "", "Dept eng")},
+			wantCalls: []string{"delete eng"},
+			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
+				if !res[0].released || controllerutil.ContainsFinalizer(dept, Finalizer) {
+					t.Errorf("result %+v, finalizers %v: want released", res[0], dept.Finalizers)
+				}
+				if g.inv.view("eng", "", false).self != nil {
+					t.Error("the inventory still shows the deleted department")
+				}
+			},
+		},
+		"delete refused, already gone: the fresh listing shows it gone and the next reconcile releases": {
+			dept:   testDepartment("eng", "", deleting),
+			remote: []provider.Department{remote("eng", "", "Dept eng")},
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.remote.refuse("delete", fmt.Errorf("%w: 404", provider.ErrTransient), true)
+			},
+			reconciles: 2, wantCalls: []string{"delete eng", "list"},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				if !immediately(res[0].outcome) || res[0].released {
+					t.Errorf("first reconcile %+v, want a fresh look, the finalizer kept", res[0])
+				}
+				if !res[1].released {
+					t.Errorf("second reconcile %+v, want released without a delete", res[1])
+				}
+			},
+		},
+		"children block delete: a remote sub-department keeps the finalizer, with nothing sent": {
+			dept:   testDepartment("eng", "", deleting),
+			remote: []provider.Department{remote("eng", "", "Dept eng"), remote("team", "eng", "Team")},
+			check: func(t *testing.T, _ *actRig, dept *v1alpha1.Department, res []acted) {
+				if res[0].reason != v1alpha1.ReasonDeletionBlocked || res[0].released || !controllerutil.ContainsFinalizer(dept, Finalizer) {
+					t.Errorf("result %+v, want DeletionBlocked with the finalizer kept", res[0])
+				}
+			},
+		},
+		"children block delete, seen late: a delete refused for a child made since is blocked by the fresh listing": {
+			dept:   testDepartment("eng", "", deleting),
+			remote: []provider.Department{remote("eng", "", "Dept eng")},
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.remote.depts["team"] = remote("team", "eng", "Team")
+				g.remote.refuse("delete", fmt.Errorf("%w: has children", provider.ErrHasChildren), false)
+			},
+			reconciles: 2, wantCalls: []string{"delete eng", "list"},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				if res[1].reason != v1alpha1.ReasonDeletionBlocked || !strings.Contains(res[1].message, "team") || res[1].released {
+					t.Errorf("second reconcile %+v, want DeletionBlocked naming team", res[1])
+				}
+			},
+		},
+		"delete held by the deletion budget: nothing sent, the finalizer kept": {
+			dept:   testDepartment("eng", "", deleting),
+			remote: []provider.Department{remote("eng", "", "Dept eng")},
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.org.Spec.DeletionBudget = &v1alpha1.DeletionBudget{MaxDeletions: 0}
+			},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				if res[0].reason != v1alpha1.ReasonDeletionBudgetExceeded || res[0].released {
+					t.Errorf("result %+v, want DeletionBudgetExceeded", res[0])
+				}
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			g := newActRig(t, tc.dept, newRemoteChart(tc.remote...))
+			if tc.before != nil {
+				tc.before(g, tc.dept)
+			}
+			var results []acted
+			for range max(1, tc.reconciles) {
+				if len(results) > 0 && results[len(results)-1].released {
+					break
+				}
+				results = append(results, g.reconcile(tc.dept))
+			}
+			if !slices.Equal(g.remote.calls, tc.wantCalls) {
+				t.Errorf("remote calls %q, want %q", g.remote.calls, tc.wantCalls)
+			}
+			tc.check(t, g, tc.dept, results)
+		})
+	}
+}
