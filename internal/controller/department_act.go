@@ -160,7 +160,8 @@ func (r *DepartmentReconciler) actDeleting(ctx context.Context, sc *departmentSc
 		r.Recorder.Eventf(s.dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete", "%s", d.orphaned)
 	}
 	r.forget(s.dept.UID)
-	return acted{outcome: releaseFinalizer(ctx, r.Client, s.dept), released: true}
+	o, _ := releaseFinalizer(ctx, r.Client, s.dept)
+	return acted{outcome: o, released: true}
 }
 
 // forget drops what the reconciler remembers of the Department with uid.

@@ -413,8 +413,8 @@ func TestActLayer(t *testing.T) {
 			},
 		},
 		"updated: a department that differs is updated once, with an Event, and the update is checked by the next listing": {
-			dept:   testDepartment("eng", "", old),
-			remote: []provider.Department{remote("eng", "", "Old name")},
+			dept:      testDepartment("eng", "", old),
+			remote:    []provider.Department{remote("eng", "", "Old name")},
 			wantCalls: []string{"update eng"},
 			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
 				if !res[0].synced || !res[0].wrote || res[0].action != actUpdate {

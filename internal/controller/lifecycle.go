@@ -75,14 +75,14 @@ func holdFinalizer(ctx context.Context, c client.Writer, obj client.Object) erro
 	return c.Update(ctx, obj)
 }
 
-// releaseFinalizer removes the finalizer. An object already gone counts as released; another
-// failed write is retried with backoff, the condition left as it is.
-func releaseFinalizer(ctx context.Context, c client.Writer, obj client.Object) outcome {
+// releaseFinalizer removes the finalizer; removed reports whether the write did. A failed write
+// is retried with backoff, the condition left as it is; an object already gone needs no retry.
+func releaseFinalizer(ctx context.Context, c client.Writer, obj client.Object) (o outcome, removed bool) {
 	controllerutil.RemoveFinalizer(obj, Finalizer)
 	if err := c.Update(ctx, obj); err != nil {
-		return retry(client.IgnoreNotFound(err))
+		return retry(client.IgnoreNotFound(err)), false
 	}
-	return outcome{}
+	return outcome{}, true
 }
 
 // pausedOutcome is the Ready condition of an object that the annotation orgsync.dev/paused stops:
