@@ -22,8 +22,8 @@ import (
 )
 
 // departmentsFns is a fake of the provider seam made of function fields, after crossplane-runtime's
-// ExternalClientFns: each method calls its field, and one left nil answers as a remote system with
-// nothing to say would (an empty chart, no difference, a write that succeeds as sent).
+// ExternalClientFns: each method calls its field. remoteChart sets them all; a case replaces one
+// to answer otherwise.
 type departmentsFns struct {
 	ListFn        func(ctx context.Context) ([]provider.Department, error)
 	DiffFn        func(desired, observed provider.Department) []string
@@ -36,50 +36,26 @@ type departmentsFns struct {
 var _ provider.Departments = (*departmentsFns)(nil)
 
 func (f *departmentsFns) List(ctx context.Context) ([]provider.Department, error) {
-	if f.ListFn == nil {
-		return nil, nil
-	}
 	return f.ListFn(ctx)
 }
-
 func (f *departmentsFns) Diff(desired, observed provider.Department) []string {
-	if f.DiffFn == nil {
-		return nil
-	}
 	return f.DiffFn(desired, observed)
 }
-
 func (f *departmentsFns) Create(ctx context.Context, desired provider.Department) (provider.Department, error) {
-	if f.CreateFn == nil {
-		return desired, nil
-	}
 	return f.CreateFn(ctx, desired)
 }
-
 func (f *departmentsFns) Unsupported(desired, observed provider.Department) error {
-	if f.UnsupportedFn == nil {
-		return nil
-	}
 	return f.UnsupportedFn(desired, observed)
 }
-
 func (f *departmentsFns) Update(ctx context.Context, desired provider.Department) (provider.Department, error) {
-	if f.UpdateFn == nil {
-		return desired, nil
-	}
 	return f.UpdateFn(ctx, desired)
 }
-
 func (f *departmentsFns) Delete(ctx context.Context, target provider.Department) error {
-	if f.DeleteFn == nil {
-		return nil
-	}
 	return f.DeleteFn(ctx, target)
 }
 
 // remoteChart is a remote system in memory behind a departmentsFns: it keeps what writes make of
-// it, and the calls in order ("list", "create eng", ...). A case replaces a field to answer
-// otherwise.
+// it, and the calls in order ("list", "create eng", ...).
 type remoteChart struct {
 	depts map[string]provider.Department
 	calls []string
@@ -96,7 +72,8 @@ func newRemoteChart(depts ...provider.Department) *remoteChart {
 			c.calls = append(c.calls, "list")
 			return slices.Collect(maps.Values(c.depts)), nil
 		},
-		DiffFn: nameDiff,
+		DiffFn:        nameDiff,
+		UnsupportedFn: func(provider.Department, provider.Department) error { return nil },
 		CreateFn: func(_ context.Context, d provider.Department) (provider.Department, error) {
 			c.calls = append(c.calls, "create "+d.Key)
 			d.RemoteID = "id-" + d.Key
@@ -121,39 +98,40 @@ func newRemoteChart(depts ...provider.Department) *remoteChart {
 // applying it when applied is true (a timeout whose write went through), or without.
 func (c *remoteChart) refuse(kind string, err error, applied bool) {
 	create, update, del := c.fns.CreateFn, c.fns.UpdateFn, c.fns.DeleteFn
-	once := func() bool {
+	answer := func(ctx context.Context, d provider.Department) error {
 		c.fns.CreateFn, c.fns.UpdateFn, c.fns.DeleteFn = create, update, del
-		return applied
+		switch {
+		case !applied:
+			c.calls = append(c.calls, kind+" "+d.Key)
+		case kind == "create":
+			_, _ = create(ctx, d)
+		case kind == "update":
+			_, _ = update(ctx, d)
+		default:
+			_ = del(ctx, d)
+		}
+		return err
 	}
 	switch kind {
 	case "create":
 		c.fns.CreateFn = func(ctx context.Context, d provider.Department) (provider.Department, error) {
-			if once() {
-				_, _ = create(ctx, d)
-			} else {
-				c.calls = append(c.calls, "create "+d.Key)
-			}
-			return provider.Department{}, err
+			return provider.Department{}, answer(ctx, d)
 		}
 	case "update":
 		c.fns.UpdateFn = func(ctx context.Context, d provider.Department) (provider.Department, error) {
-			if once() {
-				_, _ = update(ctx, d)
-			} else {
-				c.calls = append(c.calls, "update "+d.Key)
-			}
-			return provider.Department{}, err
+			return provider.Department{}, answer(ctx, d)
 		}
 	case "delete":
-		c.fns.DeleteFn = func(ctx context.Context, d provider.Department) error {
-			if once() {
-				_ = del(ctx, d)
-			} else {
-				c.calls = append(c.calls, "delete "+d.Key)
-			}
-			return err
-		}
+		c.fns.DeleteFn = answer
 	}
+}
+
+// failNext is a write that fails once: of kind ("create", "update", "delete"), with err, made
+// (applied) or not.
+type failNext struct {
+	kind    string
+	err     error
+	applied bool
 }
 
 // actRig runs the act layer for one Department against a remoteChart: the inventory rests on a
@@ -239,6 +217,30 @@ func immediately(o outcome) bool {
 	return o.keepCondition && o.err == nil && o.result.RequeueAfter == lookAgainAfter
 }
 
+// check looks at what a case's reconciles did.
+type check func(t *testing.T, g *actRig, dept *v1alpha1.Department, results []acted)
+
+// holds checks that the last reconcile reported reason, kept the finalizer and wrote nothing;
+// below, when given, is the path a waiting move watches.
+func holds(reason string, below ...string) check {
+	return func(t *testing.T, _ *actRig, dept *v1alpha1.Department, res []acted) {
+		last := res[len(res)-1]
+		if last.reason != reason || last.released || last.wrote || !controllerutil.ContainsFinalizer(dept, Finalizer) {
+			t.Errorf("last reconcile %+v, finalizers %v: want %s, the finalizer kept, nothing written", last, dept.Finalizers, reason)
+		}
+		if below != nil && !slices.Equal(last.below, below) {
+			t.Errorf("waits below %q, want %q", last.below, below)
+		}
+	}
+}
+
+// syncedWithoutWrite checks that the last reconcile found the department in sync and wrote nothing.
+func syncedWithoutWrite(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+	if last := res[len(res)-1]; !last.synced || last.wrote {
+		t.Errorf("last reconcile %+v, want Synced without a write", last)
+	}
+}
+
 func TestActLayer(t *testing.T) {
 	old := func(d *v1alpha1.Department) { d.CreationTimestamp = metav1.NewTime(time.Now().Add(-time.Hour)) }
 	deleting := func(d *v1alpha1.Department) {
@@ -247,16 +249,19 @@ func TestActLayer(t *testing.T) {
 		d.Finalizers = []string{Finalizer}
 	}
 	transient := fmt.Errorf("%w: POST answered 504", provider.ErrTransient)
-	type check func(t *testing.T, g *actRig, dept *v1alpha1.Department, results []acted)
 	cases := map[string]struct {
 		dept   *v1alpha1.Department
 		remote []provider.Department
 		// before runs after the rig's listing: writes by hand, refusals.
 		before func(g *actRig, dept *v1alpha1.Department)
+		// fail makes the next write of its kind fail.
+		fail *failNext
 		// reconciles is how many reconciles run in a row (1 when zero).
 		reconciles int
-		wantCalls  []string
-		check      check
+		// lookFirst: the first reconcile ends on a fresh look, with an immediate requeue.
+		lookFirst bool
+		wantCalls []string
+		check     check
 	}{
 		"created: a department the chart lacks is created once, Synced, with its remote id": {
 			dept: testDepartment("eng", "", old), wantCalls: []string{"create eng"},
@@ -274,19 +279,13 @@ func TestActLayer(t *testing.T) {
 			},
 		},
 		"looked before creating: a create resting on a listing older than the Department lists again and ends the reconcile": {
-			dept: testDepartment("by-hand", "", func(d *v1alpha1.Department) { d.CreationTimestamp = metav1.Now() }),
+			// Younger than any listing (creationTimestamp has whole seconds, so "now" may be older).
+			dept: testDepartment("by-hand", "", func(d *v1alpha1.Department) { d.CreationTimestamp = metav1.NewTime(time.Now().Add(time.Hour)) }),
 			before: func(g *actRig, _ *v1alpha1.Department) {
 				g.remote.depts["by-hand"] = remote("by-hand", "", "Dept by-hand") // made after the listing
 			},
-			reconciles: 2, wantCalls: []string{"list"},
-			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
-				if !immediately(res[0].outcome) {
-					t.Errorf("first reconcile %+v, want a fresh look and an immediate requeue", res[0])
-				}
-				if !res[1].synced || res[1].wrote {
-					t.Errorf("second reconcile %+v, want Synced without a write (adopted as it is)", res[1])
-				}
-			},
+			lookFirst: true, reconciles: 2, wantCalls: []string{"list"},
+			check: syncedWithoutWrite,
 		},
 		"adopt: a create refused as existing lists again, and the next reconcile updates the department it found": {
 			dept: testDepartment("legacy", "", old),
@@ -294,11 +293,8 @@ func TestActLayer(t *testing.T) {
 				g.remote.depts["legacy"] = remote("legacy", "", "Legacy")
 				g.remote.refuse("create", fmt.Errorf("%w: key taken", provider.ErrAlreadyExists), false)
 			},
-			reconciles: 2, wantCalls: []string{"create legacy", "list", "update legacy"},
+			lookFirst: true, reconciles: 2, wantCalls: []string{"create legacy", "list", "update legacy"},
 			check: func(t *testing.T, g *actRig, _ *v1alpha1.Department, res []acted) {
-				if !immediately(res[0].outcome) {
-					t.Errorf("first reconcile %+v, want a fresh look and an immediate requeue", res[0])
-				}
 				if !res[1].synced || res[1].action != actUpdate {
 					t.Errorf("second reconcile %+v, want the adopting update", res[1])
 				}
@@ -329,16 +325,11 @@ func TestActLayer(t *testing.T) {
 			},
 		},
 		"refused: a create refused for its values, decided again from the fresh listing, reports InvalidSpec naming the sibling and is not sent again": {
-			dept:   testDepartment("b", "", old, func(d *v1alpha1.Department) { d.Spec.Name = "Taken" }),
-			remote: []provider.Department{remote("a", "", "Taken")},
-			before: func(g *actRig, _ *v1alpha1.Department) {
-				g.remote.refuse("create", fmt.Errorf("%w: name in use", provider.ErrInvalid), false)
-			},
-			reconciles: 3, wantCalls: []string{"create b", "list"},
+			dept:      testDepartment("b", "", old, func(d *v1alpha1.Department) { d.Spec.Name = "Taken" }),
+			remote:    []provider.Department{remote("a", "", "Taken")},
+			fail:      &failNext{"create", fmt.Errorf("%w: name in use", provider.ErrInvalid), false},
+			lookFirst: true, reconciles: 3, wantCalls: []string{"create b", "list"},
 			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
-				if !immediately(res[0].outcome) {
-					t.Errorf("first reconcile %+v, want a fresh look and an immediate requeue", res[0])
-				}
 				if res[1].reason != v1alpha1.ReasonInvalidSpec || !strings.Contains(res[1].message, `is held by sibling department "a"`) || res[1].action != actNone {
 					t.Errorf("second reconcile %+v, want InvalidSpec naming the sibling, without a write", res[1])
 				}
@@ -351,25 +342,14 @@ func TestActLayer(t *testing.T) {
 			},
 		},
 		"timeout that may have applied: a create that timed out and was made is found by the fresh listing, no second create": {
-			dept: testDepartment("eng", "", old),
-			before: func(g *actRig, _ *v1alpha1.Department) {
-				g.remote.refuse("create", transient, true)
-			},
-			reconciles: 2, wantCalls: []string{"create eng", "list"},
-			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
-				if !immediately(res[0].outcome) {
-					t.Errorf("first reconcile %+v, want a fresh look and an immediate requeue", res[0])
-				}
-				if !res[1].synced || res[1].wrote {
-					t.Errorf("second reconcile %+v, want Synced without a write", res[1])
-				}
-			},
+			dept:      testDepartment("eng", "", old),
+			fail:      &failNext{"create", transient, true},
+			lookFirst: true, reconciles: 2, wantCalls: []string{"create eng", "list"},
+			check: syncedWithoutWrite,
 		},
 		"relist and decide again: a create that timed out and was not made is reported, with backoff, and sent again only after it": {
-			dept: testDepartment("eng", "", old),
-			before: func(g *actRig, _ *v1alpha1.Department) {
-				g.remote.refuse("create", transient, false)
-			},
+			dept:       testDepartment("eng", "", old),
+			fail:       &failNext{"create", transient, false},
 			reconciles: 3, wantCalls: []string{"create eng", "list", "create eng"},
 			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
 				if res[1].reason != v1alpha1.ReasonRemoteError || !errors.Is(res[1].err, provider.ErrTransient) {
@@ -400,11 +380,9 @@ func TestActLayer(t *testing.T) {
 			},
 		},
 		"throttled: no fresh look, the condition stays and the write waits": {
-			dept:   testDepartment("eng", "", old),
-			remote: []provider.Department{remote("eng", "", "Old name")},
-			before: func(g *actRig, _ *v1alpha1.Department) {
-				g.remote.refuse("update", fmt.Errorf("%w: 429", provider.ErrThrottled), false)
-			},
+			dept:      testDepartment("eng", "", old),
+			remote:    []provider.Department{remote("eng", "", "Old name")},
+			fail:      &failNext{"update", fmt.Errorf("%w: 429", provider.ErrThrottled), false},
 			wantCalls: []string{"update eng"},
 			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
 				if !res[0].keepCondition || res[0].result.RequeueAfter < time.Second {
@@ -448,11 +426,7 @@ func TestActLayer(t *testing.T) {
 					return nameDiff(desired, observed)
 				}
 			},
-			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
-				if res[0].reason != v1alpha1.ReasonWaitingForParent || !slices.Equal(res[0].below, []string{"b", "a"}) || res[0].wrote {
-					t.Errorf("result %+v, want WaitingForParent below b > a, nothing sent", res[0])
-				}
-			},
+			check: holds(v1alpha1.ReasonWaitingForParent, "b", "a"),
 		},
 		"moved, waiting: a move that a move under way would turn into a cycle waits, watching the path": {
 			dept:   testDepartment("b", "a", old),
@@ -462,11 +436,7 @@ func TestActLayer(t *testing.T) {
 					g.t.Fatalf("starting a's move under b: %v %v", below, started)
 				}
 			},
-			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
-				if res[0].reason != v1alpha1.ReasonWaitingForParent || !slices.Equal(res[0].below, []string{"b", "a"}) {
-					t.Errorf("result %+v, want WaitingForParent below b > a", res[0])
-				}
-			},
+			check: holds(v1alpha1.ReasonWaitingForParent, "b", "a"),
 		},
 		"deleted: a deleting Department deletes its remote department, then releases its finalizer": {
 			dept:      testDepartment("eng", "", deleting),
@@ -482,16 +452,11 @@ func TestActLayer(t *testing.T) {
 			},
 		},
 		"delete refused, already gone: the fresh listing shows it gone and the next reconcile releases": {
-			dept:   testDepartment("eng", "", deleting),
-			remote: []provider.Department{remote("eng", "", "Dept eng")},
-			before: func(g *actRig, _ *v1alpha1.Department) {
-				g.remote.refuse("delete", fmt.Errorf("%w: 404", provider.ErrTransient), true)
-			},
-			reconciles: 2, wantCalls: []string{"delete eng", "list"},
+			dept:      testDepartment("eng", "", deleting),
+			remote:    []provider.Department{remote("eng", "", "Dept eng")},
+			fail:      &failNext{"delete", fmt.Errorf("%w: 404", provider.ErrTransient), true},
+			lookFirst: true, reconciles: 2, wantCalls: []string{"delete eng", "list"},
 			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
-				if !immediately(res[0].outcome) || res[0].released {
-					t.Errorf("first reconcile %+v, want a fresh look, the finalizer kept", res[0])
-				}
 				if !res[1].released {
 					t.Errorf("second reconcile %+v, want released without a delete", res[1])
 				}
@@ -500,11 +465,7 @@ func TestActLayer(t *testing.T) {
 		"children block delete: a remote sub-department keeps the finalizer, with nothing sent": {
 			dept:   testDepartment("eng", "", deleting),
 			remote: []provider.Department{remote("eng", "", "Dept eng"), remote("team", "eng", "Team")},
-			check: func(t *testing.T, _ *actRig, dept *v1alpha1.Department, res []acted) {
-				if res[0].reason != v1alpha1.ReasonDeletionBlocked || res[0].released || !controllerutil.ContainsFinalizer(dept, Finalizer) {
-					t.Errorf("result %+v, want DeletionBlocked with the finalizer kept", res[0])
-				}
-			},
+			check:  holds(v1alpha1.ReasonDeletionBlocked),
 		},
 		"children block delete, seen late: a delete refused for a child made since is blocked by the fresh listing": {
 			dept:   testDepartment("eng", "", deleting),
@@ -526,11 +487,7 @@ func TestActLayer(t *testing.T) {
 			before: func(g *actRig, _ *v1alpha1.Department) {
 				g.org.Spec.DeletionBudget = &v1alpha1.DeletionBudget{MaxDeletions: 0}
 			},
-			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
-				if res[0].reason != v1alpha1.ReasonDeletionBudgetExceeded || res[0].released {
-					t.Errorf("result %+v, want DeletionBudgetExceeded", res[0])
-				}
-			},
+			check: holds(v1alpha1.ReasonDeletionBudgetExceeded),
 		},
 	}
 	for name, tc := range cases {
@@ -539,12 +496,18 @@ func TestActLayer(t *testing.T) {
 			if tc.before != nil {
 				tc.before(g, tc.dept)
 			}
+			if f := tc.fail; f != nil {
+				g.remote.refuse(f.kind, f.err, f.applied)
+			}
 			var results []acted
 			for range max(1, tc.reconciles) {
 				if len(results) > 0 && results[len(results)-1].released {
 					break
 				}
 				results = append(results, g.reconcile(tc.dept))
+			}
+			if tc.lookFirst && (!immediately(results[0].outcome) || results[0].released) {
+				t.Errorf("first reconcile %+v, want a fresh look and an immediate requeue", results[0])
 			}
 			if !slices.Equal(g.remote.calls, tc.wantCalls) {
 				t.Errorf("remote calls %q, want %q", g.remote.calls, tc.wantCalls)
