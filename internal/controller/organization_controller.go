@@ -334,13 +334,7 @@ func (r *OrganizationReconciler) organizationsWithSameTarget(ctx context.Context
 	if err != nil {
 		return nil
 	}
-	var requests []reconcile.Request
-	for i := range claimants {
-		if claimants[i].UID != org.UID {
-			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&claimants[i])})
-		}
-	}
-	return requests
+	return requestsFor(claimants, org.UID)
 }
 
 func (r *OrganizationReconciler) organizationsUsingSecret(ctx context.Context, obj client.Object) []reconcile.Request {
@@ -348,9 +342,5 @@ func (r *OrganizationReconciler) organizationsUsingSecret(ctx context.Context, o
 	if err := r.List(ctx, &orgs, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexOrganizationSecret: obj.GetName()}); err != nil {
 		return nil
 	}
-	requests := make([]reconcile.Request, 0, len(orgs.Items))
-	for i := range orgs.Items {
-		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&orgs.Items[i])})
-	}
-	return requests
+	return requestsFor(orgs.Items, "")
 }

@@ -142,12 +142,13 @@ func decideOrganizationDeletion(s *organizationSnapshot) organizationDecision {
 		}
 		return organizationDecision{action: orgActDeleteDepartments, connected: keep, ready: notReady(v1alpha1.ReasonDeleting,
 			fmt.Sprintf("waiting for %d Departments to be deleted: %s", len(names), strings.Join(truncate(names, 10), ", ")))}
-	case !deletesRemoteOrganization(org):
-		return organizationDecision{action: orgActRelease}
-	case s.secretGone:
-		// The Secret went first (a GitOps prune): nothing can reach the remote system any more.
-		return organizationDecision{action: orgActRelease, orphaned: fmt.Sprintf("the credentials Secret is gone; %s organization %s was left in place",
-			providerName(org), org.Status.OrganizationNo)}
+	case !deletesRemoteOrganization(org), s.secretGone:
+		d := organizationDecision{action: orgActRelease}
+		if s.secretGone {
+			// The Secret went first (a GitOps prune): nothing can reach the remote system any more.
+			d.orphaned = fmt.Sprintf("the credentials Secret is gone; %s organization %s was left in place", providerName(org), org.Status.OrganizationNo)
+		}
+		return d
 	case s.connErr != nil:
 		return organizationDecision{ready: failure(s.connErr), connected: keep}
 	}
