@@ -132,7 +132,7 @@ func decideSync(s *departmentSnapshot) decision {
 	dept, key := s.dept, s.dept.Key()
 	switch {
 	case s.paused() != "":
-		return report(notReady(v1alpha1.ReasonPaused, fmt.Sprintf("paused by the annotation %s on %s; remove it to resume", v1alpha1.AnnotationPaused, s.paused())))
+		return report(pausedOutcome(false, " on "+s.paused(), ""))
 	case !s.org.exists:
 		return report(notReady(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q does not exist in namespace %q", s.org.name, dept.Namespace)))
 	case s.org.deleting:
@@ -197,8 +197,7 @@ func decideDelete(s *departmentSnapshot) decision {
 	dept, key := s.dept, s.dept.Key()
 	switch {
 	case s.paused() != "":
-		// Releasing now would orphan the remote department without anyone having chosen to.
-		return report(notReady(v1alpha1.ReasonPaused, fmt.Sprintf("the deletion waits: paused by the annotation %s on %s; remove it to let the deletion finish", v1alpha1.AnnotationPaused, s.paused())))
+		return report(pausedOutcome(true, " on "+s.paused(), ""))
 	case s.successor != nil:
 		// Another live Department claims the key (a rename in Git, or a lost conflict): the remote
 		// department and its sub-departments are its business now.
