@@ -29,7 +29,10 @@ import (
 
 // OrganizationReconciler connects each Organization object to its remote chart and organization:
 // it lists the chart into the Organization's inventory every sync period, observes the remote
-// organization, counts its Departments, and propagates its deletion to them.
+// organization, counts its Departments, and propagates its deletion to them. Each reconcile
+// gathers an organizationSnapshot, decides from it alone (organization_decide.go), and acts once
+// (organization_act.go); organization_status.go records it, and lifecycle.go holds what it shares
+// with the Department reconciler.
 type OrganizationReconciler struct {
 	client.Client
 	Recorder    events.EventRecorder
