@@ -11,10 +11,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -149,14 +146,7 @@ type actRig struct {
 
 func newActRig(t *testing.T, dept *v1alpha1.Department, remote *remoteChart) *actRig {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	k8s := fake.NewClientBuilder().WithScheme(scheme).WithObjects(dept).Build()
-	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(dept), dept); err != nil {
-		t.Fatal(err)
-	}
+	k8s := fakeClient(t, dept)
 	g := &actRig{
 		t: t, remote: remote, recorder: events.NewFakeRecorder(100),
 		inv:  newInventory("ns", "acme", nil),
