@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,20 +31,40 @@ type failedWrite struct {
 	generation int64
 	action     action
 	err        error
+	// seen is what the listing made after the failure showed of the department, its parent and
+	// its children.
+	seen remoteView
+}
+
+// stands reports whether the failure answers d, decided for s: the same write for the same spec,
+// on the chart as the listing after the failure showed it. When the chart changed since (a parent
+// that was missing put back, say), the failure says nothing about d.
+func (f *failedWrite) stands(s *departmentSnapshot, d decision) bool {
+	return f != nil && f.action == d.action && f.generation == s.dept.Generation &&
+		sameListed(f.seen.self, s.remote.self) && sameListed(f.seen.parent, s.remote.parent) && slices.Equal(f.seen.children, s.remote.children)
+}
+
+// sameListed reports whether a and b are the same listing of a department, or both absent.
+func sameListed(a, b *provider.Department) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return sameRemote(*a, *b)
 }
 
 // decideDepartment is the reconcile's one decision: decideSync or decideDelete from the snapshot.
 // After a failed write, the snapshot rests on a listing made since: when it asks for the same
-// write again for the same spec, the answer meant what it said and the failure is reported
-// instead of the write being sent again; when it asks for another (adopting the department a
-// create found existing, releasing one a delete found gone) or none, that goes ahead.
+// write again for the same spec on the chart that listing showed, the answer meant what it said
+// and the failure is reported instead of the write being sent again; when it asks for another
+// (adopting the department a create found existing, releasing one a delete found gone) or none,
+// that goes ahead.
 func decideDepartment(sc *departmentScope) decision {
 	s := sc.s
 	d := decideSync(s)
 	if isDeleting(s.dept) {
 		d = decideDelete(s)
 	}
-	if f := sc.failed; f == nil || f.action != d.action || f.generation != s.dept.Generation {
+	if !sc.failed.stands(s, d) {
 		return d
 	}
 	return report(refusal(sc, d, sc.failed.err))
@@ -205,7 +226,9 @@ func (r *DepartmentReconciler) write(ctx context.Context, sc *departmentScope, d
 	if lerr := sc.inv.listedSince(ctx, started, sc.conn, sc.conn.Departments.List); lerr != nil {
 		return acted{outcome: failure(fmt.Errorf("%w (and listing the chart again failed: %w)", err, lerr))}
 	}
-	r.failedWrites.Store(sc.s.dept.UID, &failedWrite{generation: sc.s.dept.Generation, action: d.action, err: err})
+	dept := sc.s.dept
+	seen := sc.inv.view(dept.Key(), dept.Spec.ParentExternalKey, isDeleting(dept))
+	r.failedWrites.Store(dept.UID, &failedWrite{generation: dept.Generation, action: d.action, err: err, seen: seen})
 	return acted{outcome: lookAgain()}
 }
 

@@ -246,6 +246,8 @@ func TestActLayer(t *testing.T) {
 		before func(g *actRig, dept *v1alpha1.Department)
 		// fail makes the next write of its kind fail.
 		fail *failNext
+		// afterFirst runs after the first reconcile.
+		afterFirst func(g *actRig)
 		// reconciles is how many reconciles run in a row (1 when zero).
 		reconciles int
 		// lookFirst: the first reconcile ends on a fresh look, with an immediate requeue.
@@ -311,6 +313,22 @@ func TestActLayer(t *testing.T) {
 				}
 				if _, ok := g.r.failedWrites.Load(dept.UID); ok {
 					t.Error("a second failure is remembered for another look")
+				}
+			},
+		},
+		"the chart changed since the fresh look: a create refused while its parent was missing goes again once the parent is back": {
+			dept:   testDepartment("child", "p", old),
+			remote: []provider.Department{remote("p", "", "Dept p")},
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				delete(g.remote.depts, "p") // deleted by hand: the inventory still shows it
+				g.remote.refuse("create", fmt.Errorf("%w: HTTP 400 -9999", provider.ErrInvalid), false)
+			},
+			// The parent's Department, woken by the listing that shows it gone, puts it back.
+			afterFirst: func(g *actRig) { g.inv.put(remote("p", "", "Dept p")) },
+			reconciles: 2, lookFirst: true, wantCalls: []string{"create child", "list", "create child"},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				if !res[1].synced || res[1].action != actCreate {
+					t.Errorf("second reconcile %+v, want the create sent again", res[1])
 				}
 			},
 		},
@@ -495,6 +513,9 @@ func TestActLayer(t *testing.T) {
 					break
 				}
 				results = append(results, g.reconcile(tc.dept))
+				if len(results) == 1 && tc.afterFirst != nil {
+					tc.afterFirst(g)
+				}
 			}
 			if tc.lookFirst && (!immediately(results[0].outcome) || results[0].released) {
 				t.Errorf("first reconcile %+v, want a fresh look and an immediate requeue", results[0])
