@@ -224,6 +224,19 @@ func holds(reason string, below ...string) check {
 	}
 }
 
+// backsOff checks that the last reconcile reported a RemoteError whose message contains part, for
+// the workqueue's backoff, and left no failed write for another fresh look.
+func backsOff(part string) check {
+	return func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
+		if last := res[len(res)-1]; last.reason != v1alpha1.ReasonRemoteError || last.err == nil || !strings.Contains(last.message, part) {
+			t.Errorf("last reconcile %+v, want RemoteError containing %q, for backoff", last, part)
+		}
+		if _, ok := g.r.failedWrites.Load(dept.UID); ok {
+			t.Error("the failure is remembered for another fresh look")
+		}
+	}
+}
+
 // syncedWithoutWrite checks that the last reconcile found the department in sync and wrote nothing.
 func syncedWithoutWrite(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
 	if last := res[len(res)-1]; !last.synced || last.wrote {
@@ -307,14 +320,7 @@ func TestActLayer(t *testing.T) {
 				}
 			},
 			reconciles: 2, wantCalls: []string{"create legacy", "list", "update legacy"},
-			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
-				if res[1].reason != v1alpha1.ReasonRemoteError || res[1].err == nil {
-					t.Errorf("second reconcile %+v, want RemoteError for backoff", res[1])
-				}
-				if _, ok := g.r.failedWrites.Load(dept.UID); ok {
-					t.Error("a second failure is remembered for another look")
-				}
-			},
+			check: backsOff("retrying with backoff"),
 		},
 		"the chart changed since the fresh look: a create refused while its parent was missing goes again once the parent is back": {
 			dept:   testDepartment("child", "p", old),
@@ -378,14 +384,7 @@ func TestActLayer(t *testing.T) {
 				}
 			},
 			wantCalls: []string{"create eng", "list"},
-			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
-				if res[0].reason != v1alpha1.ReasonRemoteError || !strings.Contains(res[0].message, "and listing the chart again failed") {
-					t.Errorf("result %+v, want RemoteError naming both failures", res[0])
-				}
-				if _, ok := g.r.failedWrites.Load(dept.UID); ok {
-					t.Error("a failure reported now is remembered for the next reconcile")
-				}
-			},
+			check:     backsOff("and listing the chart again failed"),
 		},
 		"throttled: no fresh look, the condition stays and the write waits": {
 			dept:      testDepartment("eng", "", old),
