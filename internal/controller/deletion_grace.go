@@ -164,22 +164,36 @@ func newNamespaceReader(reader client.Reader) *namespaceReader {
 // notBefore or later. When the namespace may not be read, it reports false: the grace period
 // alone then tells a namespace deletion from a Department's.
 func (n *namespaceReader) terminating(ctx context.Context, dept *v1alpha1.Department, notBefore time.Time) (bool, error) {
-	name := dept.Namespace
 	n.mu.Lock()
-	seen, ok := n.seen[name]
+	seen, ok := n.seen[dept.Namespace]
 	n.mu.Unlock()
-	if ok && seen.deleting != nil && !dept.CreationTimestamp.After(*seen.deleting) {
-		return true, nil
-	}
-	if ok && seen.deleting == nil && !seen.at.Before(notBefore) {
+	switch {
+	case ok && seen.deletes(dept):
+		return true, nil // a namespace being deleted stays so
+	case ok && seen.deleting == nil && !seen.at.Before(notBefore):
 		return false, nil
 	}
+	seen, err := n.read(ctx, dept.Namespace)
+	if err != nil {
+		return false, err
+	}
+	n.remember(dept.Namespace, seen)
+	return seen.deletes(dept), nil
+}
 
+// deletes reports whether the deletion this reading saw concerns dept: dept was created before
+// it began (a Department created after is in a new namespace of the same name).
+func (s namespaceSeen) deletes(dept *v1alpha1.Department) bool {
+	return s.deleting != nil && !dept.CreationTimestamp.After(*s.deleting)
+}
+
+// read reads the namespace name now.
+func (n *namespaceReader) read(ctx context.Context, name string) (namespaceSeen, error) {
 	at := time.Now()
 	ns := &metav1.PartialObjectMetadata{}
 	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
 	err := n.reader.Get(ctx, client.ObjectKey{Name: name}, ns)
-	seen = namespaceSeen{at: at}
+	seen := namespaceSeen{at: at}
 	switch {
 	case apierrors.IsNotFound(err):
 		// Gone: it was deleted (the Department is a leftover of the cache).
@@ -190,20 +204,24 @@ func (n *namespaceReader) terminating(ctx context.Context, dept *v1alpha1.Depart
 				"follows its Organization's deletionPolicy only when the Organization is deleted within the grace period", "namespace", name)
 		}
 	case err != nil:
-		return false, err
+		return seen, err
 	case !ns.DeletionTimestamp.IsZero():
 		seen.deleting = &ns.DeletionTimestamp.Time
 	}
+	return seen, nil
+}
+
+// remember keeps a reading of the namespace name unless a later one is kept already, and forgets
+// readings of namespaces no Department asked about for a while: they are of no use.
+func (n *namespaceReader) remember(name string, seen namespaceSeen) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if old, ok := n.seen[name]; !ok || seen.at.After(old.at) {
 		n.seen[name] = seen
 	}
-	// Readings of namespaces no Department asked about for a while are of no use.
 	for k, s := range n.seen {
-		if at.Sub(s.at) > time.Hour {
+		if seen.at.Sub(s.at) > time.Hour {
 			delete(n.seen, k)
 		}
 	}
-	return seen.deleting != nil && !dept.CreationTimestamp.After(*seen.deleting), nil
 }

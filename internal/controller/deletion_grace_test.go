@@ -146,6 +146,7 @@ func TestForgetGoneDropsWhatIsRememberedOfADepartment(t *testing.T) {
 	})
 	r.rejections.Store(dept.UID, rejection{})
 	r.writes.Store(dept.UID, &writeCheck{})
+	r.failedWrites.Store(dept.UID, &failedWrite{})
 	r.deletions.note(dept)
 	r.forgetGone().Delete(context.Background(), event.DeleteEvent{Object: dept}, nil)
 	if _, ok := r.rejections.Load(dept.UID); ok {
@@ -153,6 +154,9 @@ func TestForgetGoneDropsWhatIsRememberedOfADepartment(t *testing.T) {
 	}
 	if _, ok := r.writes.Load(dept.UID); ok {
 		t.Error("the write check is still remembered")
+	}
+	if _, ok := r.failedWrites.Load(dept.UID); ok {
+		t.Error("the failed write is still remembered")
 	}
 	if _, ok := r.deletions.seen[dept.UID]; ok {
 		t.Error("the first sight of the deletion is still remembered")

@@ -46,8 +46,6 @@ type departmentSnapshot struct {
 	// unsupported says, as the Organization's provider does, whether the remote system offers no
 	// way to make a change; nil when it can make every change.
 	unsupported func(desired, observed provider.Department) error
-	// created is set by the reconcile that created the remote department: it adopted nothing.
-	created bool
 	// organization is the Organization object, when it exists (for its deletion budget).
 	organization *v1alpha1.Organization
 	// grace, for a deleting Department whose Organization's deletionPolicy Orphan may still come
@@ -143,7 +141,7 @@ func decideSync(s *departmentSnapshot) decision {
 	dept, key := s.dept, s.dept.Key()
 	switch {
 	case s.paused() != "":
-		return report(notReady(v1alpha1.ReasonPaused, fmt.Sprintf("paused by the annotation %s on %s; remove it to resume", v1alpha1.AnnotationPaused, s.paused())))
+		return report(pausedOutcome(false, " on "+s.paused(), ""))
 	case !s.org.exists:
 		return report(notReady(v1alpha1.ReasonWaitingForOrganization, fmt.Sprintf("Organization %q does not exist in namespace %q", s.org.name, dept.Namespace)))
 	case s.org.deleting:
@@ -208,8 +206,7 @@ func decideDelete(s *departmentSnapshot) decision {
 	dept, key := s.dept, s.dept.Key()
 	switch {
 	case s.paused() != "":
-		// Releasing now would orphan the remote department without anyone having chosen to.
-		return report(notReady(v1alpha1.ReasonPaused, fmt.Sprintf("the deletion waits: paused by the annotation %s on %s; remove it to let the deletion finish", v1alpha1.AnnotationPaused, s.paused())))
+		return report(pausedOutcome(true, " on "+s.paused(), ""))
 	case s.successor != nil:
 		// Another live Department claims the key (a rename in Git, or a lost conflict): the remote
 		// department and its sub-departments are its business now.

@@ -50,43 +50,64 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // inventoryChanged maps a change of an Organization's remote chart to the Departments it concerns.
 func (r *DepartmentReconciler) inventoryChanged(ctx context.Context, change inventory.Change) []reconcile.Request {
-	seen := map[types.NamespacedName]bool{}
-	var requests []reconcile.Request
-	add := func(nn types.NamespacedName) {
-		if !seen[nn] {
-			seen[nn] = true
-			requests = append(requests, reconcile.Request{NamespacedName: nn})
-		}
-	}
-	lookup := func(index, key string, keep func(*v1alpha1.Department) bool) {
-		depts, err := r.departmentsWith(ctx, change.Namespace, index, orgScopedKey(change.Organization, key))
-		if err != nil {
-			return
-		}
-		for i := range depts {
-			if keep(&depts[i]) {
-				add(client.ObjectKeyFromObject(&depts[i]))
-			}
-		}
-	}
-	all := func(*v1alpha1.Department) bool { return true }
-	deleting := func(d *v1alpha1.Department) bool { return !d.DeletionTimestamp.IsZero() }
+	set := &requestSet{seen: map[types.NamespacedName]bool{}}
 	if !change.Written {
 		// Changed by someone else (found by a listing): the holders of the keys correct it.
 		for _, key := range change.Keys {
-			lookup(indexDepartmentKey, key, all)
+			r.addClaimants(ctx, set, change, indexDepartmentKey, key, false)
 		}
 	}
 	for _, key := range change.Appeared {
-		lookup(indexDepartmentParent, key, all)
+		r.addClaimants(ctx, set, change, indexDepartmentParent, key, false)
 	}
 	for _, parent := range change.Parents {
 		if parent != "" {
-			lookup(indexDepartmentKey, parent, deleting)
+			r.addClaimants(ctx, set, change, indexDepartmentKey, parent, true)
 		}
 	}
 	for _, nn := range change.Watchers {
-		add(nn)
+		set.add(nn)
+	}
+	return set.requests
+}
+
+// addClaimants adds to set the Departments of change's Organization whose index field is key, or
+// only the deleting ones.
+func (r *DepartmentReconciler) addClaimants(ctx context.Context, set *requestSet, change inventory.Change, index, key string, deletingOnly bool) {
+	depts, err := r.departmentsWith(ctx, change.Namespace, index, orgScopedKey(change.Organization, key))
+	if err != nil {
+		return
+	}
+	for i := range depts {
+		if !deletingOnly || isDeleting(&depts[i]) {
+			set.add(client.ObjectKeyFromObject(&depts[i]))
+		}
+	}
+}
+
+// requestSet collects reconcile requests, each once.
+type requestSet struct {
+	seen     map[types.NamespacedName]bool
+	requests []reconcile.Request
+}
+
+func (s *requestSet) add(nn types.NamespacedName) {
+	if !s.seen[nn] {
+		s.seen[nn] = true
+		s.requests = append(s.requests, reconcile.Request{NamespacedName: nn})
+	}
+}
+
+// requestsFor names the objects of items as reconcile requests, all but the one with UID except.
+func requestsFor[T any, P interface {
+	*T
+	client.Object
+}](items []T, except types.UID) []reconcile.Request {
+	requests := make([]reconcile.Request, 0, len(items))
+	for i := range items {
+		if obj := P(&items[i]); obj.GetUID() != except || except == "" {
+			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
+		}
 	}
 	return requests
 }
@@ -135,11 +156,7 @@ func (r *DepartmentReconciler) departmentsOfOrganization(ctx context.Context, ob
 	if err != nil {
 		return nil
 	}
-	requests := make([]reconcile.Request, 0, len(depts))
-	for i := range depts {
-		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&depts[i])})
-	}
-	return requests
+	return requestsFor(depts, "")
 }
 
 // specOrDeletionChanged passes creates, deletes and updates that change the spec, labels,
@@ -189,13 +206,7 @@ func (r *DepartmentReconciler) otherClaimants(ctx context.Context, obj client.Ob
 	if err != nil {
 		return nil
 	}
-	var requests []reconcile.Request
-	for i := range claimants {
-		if claimants[i].UID != dept.UID {
-			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&claimants[i])})
-		}
-	}
-	return requests
+	return requestsFor(claimants, dept.UID)
 }
 
 // countsChanged passes the Department changes its Organization counts or waits for: creation,
@@ -253,8 +264,7 @@ func (r *DepartmentReconciler) forgetGone() handler.TypedEventHandler[client.Obj
 	return handler.Funcs{
 		DeleteFunc: func(_ context.Context, e event.DeleteEvent, _ workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			uid := e.Object.GetUID()
-			r.rejections.Delete(uid)
-			r.writes.Delete(uid)
+			r.forget(uid)
 			r.deletions.forget(uid)
 		},
 	}

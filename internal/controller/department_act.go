@@ -1,0 +1,328 @@
+package controller
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/httpretry"
+	"github.com/orgsync/orgsync/internal/inventory"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// This file is the Department reconciler's act layer: the one place that writes, to the remote
+// system (through the provider seam and the Organization's inventory) and to the Department's
+// finalizer, what a decision asks for. It reads nothing to decide again: a write whose answer
+// leaves the remote state unknown ends the reconcile on a fresh look, and the next reconcile
+// decides from it.
+
+// failedWrite is a write whose answer left the remote state unknown (a create refused because the
+// key exists, a delete refused because the department is already gone, a timeout that may have
+// applied): the reconcile that made it listed the chart again, and the next one decides from
+// that listing (decideDepartment).
+type failedWrite struct {
+	generation int64
+	action     action
+	err        error
+	// seen is what the listing made after the failure showed of the department, its parent and
+	// its children.
+	seen remoteView
+}
+
+// stands reports whether the failure answers d, decided for s: the same write for the same spec,
+// on the chart as the listing after the failure showed it. When the chart changed since (a parent
+// that was missing put back, say), the failure says nothing about d.
+func (f *failedWrite) stands(s *departmentSnapshot, d decision) bool {
+	return f != nil && f.action == d.action && f.generation == s.dept.Generation &&
+		sameListed(f.seen.self, s.remote.self) && sameListed(f.seen.parent, s.remote.parent) && slices.Equal(f.seen.children, s.remote.children)
+}
+
+// sameListed reports whether a and b are the same listing of a department, or both absent.
+func sameListed(a, b *provider.Department) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return inventory.SameRemote(*a, *b)
+}
+
+// decideDepartment is the reconcile's one decision: decideSync or decideDelete from the snapshot.
+// After a failed write, the snapshot rests on a listing made since: when it asks for the same
+// write again for the same spec on the chart that listing showed, the answer meant what it said
+// and the failure is reported instead of the write being sent again; when it asks for another
+// (adopting the department a create found existing, releasing one a delete found gone) or none,
+// that goes ahead.
+func decideDepartment(sc *departmentScope) decision {
+	s := sc.s
+	d := decideSync(s)
+	if isDeleting(s.dept) {
+		d = decideDelete(s)
+	}
+	if !sc.failed.stands(s, d) {
+		return d
+	}
+	return report(refusal(sc, d, sc.failed.err))
+}
+
+// refusal is the outcome of d's write failing with err. When the remote system refused the values
+// and the chart shows a sibling under the desired parent with the desired name, the message says
+// so and how to get out (two siblings swapping names).
+func refusal(sc *departmentScope, d decision, err error) outcome {
+	o := failure(err)
+	if o.reason != v1alpha1.ReasonInvalidSpec || d.action == actDelete || sc.nameHolder == nil {
+		return o
+	}
+	o.message += "; " + nameHeld(d.desired.Name, sc.nameHolder.sibling, sc.nameHolder.holder, sc.s.remote.self)
+	return o
+}
+
+// acted is what the act did: the outcome to report, and what the status records of it.
+type acted struct {
+	outcome
+	// action is the remote write made, actNone when none was.
+	action action
+	// written is the department as a create or an update left it.
+	written *provider.Department
+	// below is, for a move that waits, the path from the department down to its new parent.
+	below []string
+	// released: the finalizer is gone, so no status remains to write.
+	released bool
+}
+
+// act carries out d: the finalizer, at most one remote write, and what is remembered for the
+// next reconcile.
+func (r *DepartmentReconciler) act(ctx context.Context, sc *departmentScope, d decision) acted {
+	if isDeleting(sc.s.dept) {
+		return r.actDeleting(ctx, sc, d)
+	}
+	return r.actLive(ctx, sc, d)
+}
+
+// actLive acts for a live Department.
+func (r *DepartmentReconciler) actLive(ctx context.Context, sc *departmentScope, d decision) acted {
+	s := sc.s
+	if s.writeChecked() {
+		// This decision has seen what became of the last update: a write made now is checked anew.
+		r.writes.CompareAndDelete(s.dept.UID, s.lastWrite)
+	}
+	// The finalizer goes on before the first remote write, so no remote department outlives its
+	// object unnoticed; and as soon as the department is bound to be written (its Organization is
+	// connected and lets it write), so that the write of a department that waited for its parent
+	// is not held up by a Kubernetes write when the parent appears.
+	if d.action != actNone || (s.org.connected && !s.observeOnly()) {
+		if err := holdFinalizer(ctx, r.Client, s.dept); err != nil {
+			return acted{outcome: retry(err)}
+		}
+	}
+	res := acted{outcome: d.outcome, below: s.remote.parentBelow}
+	if d.action != actNone {
+		var looked bool
+		if res, looked = r.lookBeforeCreating(ctx, sc, d); !looked {
+			res = r.write(ctx, sc, d)
+		}
+	}
+	r.noteWaits(sc, res)
+	return res
+}
+
+// lookBeforeCreating lists the chart again before a create that rests on a listing older than the
+// Department, and ends the reconcile there: the next one decides from that listing, so that a
+// department made remotely since (by hand, or the one an export was read from) is adopted,
+// without a write when it matches, instead of created over. Only a create with no other create
+// since the last listing looks again, so that a bulk apply does not list the whole chart before
+// each create; a department it misses is still adopted when the create finds the key taken.
+// looked is false when no look is needed.
+func (r *DepartmentReconciler) lookBeforeCreating(ctx context.Context, sc *departmentScope, d decision) (res acted, looked bool) {
+	if d.action != actCreate {
+		return acted{}, false
+	}
+	// creationTimestamp has whole seconds: the Department may be up to a second younger.
+	born := sc.s.dept.CreationTimestamp.Add(time.Second)
+	if now := time.Now(); born.After(now) {
+		born = now
+	}
+	if !sc.inv.CreateNeedsListing(born) {
+		return acted{}, false
+	}
+	if err := sc.inv.ListedSince(ctx, born, sc.conn, sc.conn.Departments.List); err != nil {
+		return acted{outcome: failure(err)}, true
+	}
+	return acted{outcome: lookAgain()}, true
+}
+
+// actDeleting acts for a deleting Department: a remote delete, within the Organization's deletion
+// budget, then the finalizer's release.
+func (r *DepartmentReconciler) actDeleting(ctx context.Context, sc *departmentScope, d decision) acted {
+	s := sc.s
+	if org := s.organization; org != nil {
+		if d.action == actDelete && !r.Budgets.reserve(org, s.dept.Key(), time.Now()) {
+			return acted{outcome: heldByBudget(org)}
+		}
+		if d.action != actDelete {
+			r.Budgets.forget(org, s.dept.Key())
+		}
+	}
+	switch d.action {
+	case actDelete:
+		if res := r.write(ctx, sc, d); res.action != actDelete {
+			return res
+		}
+	case actRelease:
+	default:
+		return acted{outcome: d.outcome}
+	}
+	if d.orphaned != "" {
+		r.Recorder.Eventf(s.dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete", "%s", d.orphaned)
+	}
+	r.forget(s.dept.UID)
+	o, _ := releaseFinalizer(ctx, r.Client, s.dept)
+	return acted{outcome: o, released: true}
+}
+
+// forget drops what the reconciler remembers of the Department with uid.
+func (r *DepartmentReconciler) forget(uid types.UID) {
+	r.rejections.Delete(uid)
+	r.writes.Delete(uid)
+	r.failedWrites.Delete(uid)
+}
+
+// heldByBudget is the outcome of a delete that org's deletion budget holds.
+func heldByBudget(org *v1alpha1.Organization) outcome {
+	maxDeletions, window := org.Spec.EffectiveDeletionBudget()
+	return notReady(v1alpha1.ReasonDeletionBudgetExceeded, fmt.Sprintf(
+		"the remote delete waits: Organization %q allows %d deletions per %s (spec.deletionBudget) and they are spent; "+
+			"let more through with kubectl annotate --overwrite organization %s %s=<n>, raise spec.deletionBudget.maxDeletions, or wait for the next window",
+		org.Name, maxDeletions, window, org.Name, v1alpha1.AnnotationApproveDeletions))
+}
+
+// write makes the remote write d asks for. When it fails with an answer that leaves the remote
+// state unknown (needsFreshLook), nothing is concluded from the answer: the chart is listed
+// again, the failure is remembered, and the reconcile ends there; the next one decides from that
+// listing. A write decided from such a listing concludes from its own failure: one fresh look per
+// failed write.
+func (r *DepartmentReconciler) write(ctx context.Context, sc *departmentScope, d decision) acted {
+	started := time.Now()
+	written, err := r.apply(ctx, sc, d)
+	var waits *inventory.MoveWaitsError
+	switch {
+	case err == nil:
+		o := d.outcome
+		o.wrote = true
+		return acted{outcome: o, action: d.action, written: written}
+	case errors.As(err, &waits):
+		// Woken, as a decision's wait is, by a change under the departments on the path.
+		return acted{outcome: moveWaits(waits.Below), below: waits.Below}
+	case !needsFreshLook(err):
+		return acted{outcome: failure(err)}
+	case sc.failed != nil:
+		return acted{outcome: refusal(sc, d, err)}
+	}
+	if lerr := sc.inv.ListedSince(ctx, started, sc.conn, sc.conn.Departments.List); lerr != nil {
+		return acted{outcome: failure(fmt.Errorf("%w (and listing the chart again failed: %w)", err, lerr))}
+	}
+	dept := sc.s.dept
+	seen := remoteViewOf(sc.inv.View(dept.Key(), dept.Spec.ParentExternalKey, isDeleting(dept)))
+	r.failedWrites.Store(dept.UID, &failedWrite{generation: dept.Generation, action: d.action, err: err, seen: seen})
+	return acted{outcome: lookAgain()}
+}
+
+// maxTurnWait is the longest a worker waits for its turn to write to a remote system.
+const maxTurnWait = time.Second
+
+// needsFreshLook reports whether a failed write's answer leaves the remote state unknown.
+func needsFreshLook(err error) bool {
+	var limited *httpretry.LimitedError
+	return !errors.As(err, &limited) && !errors.Is(err, provider.ErrCredentials) && !errors.Is(err, provider.ErrThrottled) &&
+		!errors.Is(err, provider.ErrUnsupported)
+}
+
+// apply makes one remote write and records it in the inventory and, for an update or a delete,
+// as an event. It returns the department as a create or an update left it.
+func (r *DepartmentReconciler) apply(ctx context.Context, sc *departmentScope, d decision) (*provider.Department, error) {
+	// A write whose turn under the Organization's rate limit is far off is requeued for then,
+	// rather than holding a worker that other Organizations' work may be waiting for.
+	ctx = httpretry.WithMaxWait(ctx, maxTurnWait)
+	finished, err := sc.inv.WriteStarted(ctx, maxTurnWait)
+	if err != nil {
+		return nil, err
+	}
+	defer finished()
+	switch d.action {
+	case actCreate:
+		created, err := sc.conn.Departments.Create(ctx, d.desired)
+		if err != nil {
+			return nil, err
+		}
+		// No event: the Ready condition says it, and a first import of thousands of departments
+		// would write as many Events. Updates and deletes, which change what exists, have one.
+		sc.inv.Created(created)
+		return &created, nil
+	case actUpdate:
+		return r.applyUpdate(ctx, sc, d)
+	case actDelete:
+		if err := sc.conn.Departments.Delete(ctx, d.desired); err != nil {
+			return nil, err
+		}
+		sc.inv.Remove(d.desired.Key)
+		r.Recorder.Eventf(sc.s.dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted remote department %q", d.desired.Key)
+	}
+	return nil, nil
+}
+
+// applyUpdate makes an update, which may move the department.
+func (r *DepartmentReconciler) applyUpdate(ctx context.Context, sc *departmentScope, d decision) (*provider.Department, error) {
+	dept, inv, key := sc.s.dept, sc.inv, d.desired.Key
+	// A move is decided from the chart, and another decided at the same moment may put the new
+	// parent inside this department's subtree: the inventory checks each move, as it starts,
+	// against the moves under way (*inventory.MoveWaitsError).
+	updated, err := inv.Update(d.desired, func() (provider.Department, error) { return sc.conn.Departments.Update(ctx, d.desired) })
+	if err != nil {
+		return nil, err
+	}
+	// The chart shows the write until a listing replaces it with what the remote system holds:
+	// one that starts after now tells whether it was applied.
+	r.writes.Store(dept.UID, &writeCheck{generation: dept.Generation, fields: d.diff, answered: time.Now()})
+	r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated remote department %q: %s", key, cmp.Or(d.diff.String(), "adopted"))
+	return &updated, nil
+}
+
+// noteWaits asks the inventory to wake a Department whose move waits for its new parent to leave
+// its subtree at the next change under any department between them. It also remembers an
+// InvalidSpec, and what it depended on, so that the same values are not sent again until the spec
+// or the departments around it change, and asks the inventory to wake the Department at the next
+// change under its parent; and a NotApplied, so that the update is not sent again until the spec
+// or the remote department changes.
+func (r *DepartmentReconciler) noteWaits(sc *departmentScope, res acted) {
+	s, inv, o := sc.s, sc.inv, res.outcome
+	if o.keepCondition {
+		return
+	}
+	nn := client.ObjectKeyFromObject(s.dept)
+	if inv != nil && o.reason == v1alpha1.ReasonWaitingForParent && res.below != nil {
+		for _, key := range res.below[:len(res.below)-1] {
+			inv.Watch(key, nn)
+		}
+	}
+	switch {
+	case o.reason == v1alpha1.ReasonNotApplied && s.remote.self != nil:
+		// Woken by a change of the remote department (a listing that shows it changed wakes the
+		// Department that holds its key) or of the spec.
+		listed := *s.remote.self
+		r.rejections.Store(s.dept.UID, rejection{generation: s.dept.Generation, remote: &listed})
+	case o.reason != v1alpha1.ReasonInvalidSpec || inv == nil:
+		r.rejections.Delete(s.dept.UID)
+	default:
+		r.rejections.Store(s.dept.UID, rejection{generation: s.dept.Generation, siblingsVersion: s.remote.siblingsVersion})
+		inv.Watch(s.dept.Spec.ParentExternalKey, nn)
+		if s.remote.self != nil {
+			inv.Watch(s.remote.self.ParentKey, nn)
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package controller
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// organizationActed is what the Organization's act did: the conditions to report, and what the
+// status records of it.
+type organizationActed struct {
+	ready, connected outcome
+	// observed is the remote organization as this reconcile observed or created it.
+	observed *provider.OrganizationObservation
+	// released: the finalizer is gone, so no status remains to write.
+	released bool
+}
+
+// act carries out d: at most one remote write (creating or deleting the remote organization),
+// the Departments' deletion, and the finalizer's release.
+func (r *OrganizationReconciler) act(ctx context.Context, s *organizationSnapshot, d organizationDecision) organizationActed {
+	res := organizationActed{ready: d.ready, connected: d.connected}
+	switch d.action {
+	case orgActCreateRemote:
+		res.ready, res.observed = r.createRemote(ctx, s, d.connected.result)
+	case orgActDeleteDepartments:
+		if err := r.deleteDepartments(ctx, s.departments); err != nil {
+			res.ready = retry(err)
+		}
+		return res
+	case orgActDeleteRemote:
+		if o, deleted := r.deleteRemote(ctx, s.org, s.conn); !deleted {
+			res.ready = o
+			return res
+		}
+		return r.release(ctx, s.org)
+	case orgActRelease:
+		if d.orphaned != "" {
+			r.Recorder.Eventf(s.org, nil, corev1.EventTypeWarning, "Orphaned", "Delete", "%s", d.orphaned)
+		}
+		return r.release(ctx, s.org)
+	default:
+		if s.observed.Exists {
+			res.observed = &s.observed
+		}
+	}
+	if res.observed != nil {
+		r.remember(s.org, s.conn, *res.observed)
+	}
+	return res
+}
+
+// createRemote creates the remote organization of an account that belongs to none, and returns
+// the outcome (looked at again when the chart is listed, listed) and the organization created.
+func (r *OrganizationReconciler) createRemote(ctx context.Context, s *organizationSnapshot, listed ctrl.Result) (outcome, *provider.OrganizationObservation) {
+	org := s.org
+	// A one-way step for an account: the Event and the log name the answer it was taken on.
+	evidence := cmp.Or(s.observed.Evidence, "the provider's answer for an account in no organization")
+	created, err := s.conn.Organizations.Create(ctx, org.Spec.Description)
+	if err != nil {
+		o := failure(err)
+		o.message = fmt.Sprintf("creating the %s organization failed (its Departments keep syncing): %s", providerName(org), o.message)
+		return o, nil
+	}
+	r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Created", "Create",
+		"Created %s organization %s: the account belonged to none (%s)", providerName(org), created.ID, evidence)
+	ctrl.LoggerFrom(ctx).Info("created the remote organization: the account belonged to none",
+		"provider", providerName(org), "organization", created.ID, "answer", evidence)
+	return connectedTo(org, created.ID, listed), &created
+}
+
+// remember records the connection org's remote organization was observed with, and when, so that
+// status-only changes (Department counts) cost no remote call while rotated credentials do.
+func (r *OrganizationReconciler) remember(org *v1alpha1.Organization, conn *provider.Connection, observed provider.OrganizationObservation) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.observedWith == nil {
+		r.observedWith = map[types.UID]observation{}
+	}
+	r.observedWith[org.UID] = observation{connection: conn, generation: org.Generation, at: time.Now(), observed: observed}
+}
+
+// deleteDepartments deletes the live ones of depts, the cache's own copies.
+func (r *OrganizationReconciler) deleteDepartments(ctx context.Context, depts []v1alpha1.Department) error {
+	for i := range depts {
+		if !depts[i].DeletionTimestamp.IsZero() {
+			continue
+		}
+		// Deleted through a new object, and only the one seen.
+		target := &v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: depts[i].Namespace, Name: depts[i].Name}}
+		if err := r.Delete(ctx, target, client.Preconditions{UID: &depts[i].UID}); client.IgnoreNotFound(err) != nil && !apierrors.IsConflict(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteRemote deletes org's remote organization (deletionPolicy Delete), and reports whether it
+// did; otherwise the outcome says why not and how to finish the deletion.
+func (r *OrganizationReconciler) deleteRemote(ctx context.Context, org *v1alpha1.Organization, conn *provider.Connection) (outcome, bool) {
+	if err := conn.Organizations.Delete(ctx, org.Status.OrganizationNo); err != nil {
+		o := failure(err)
+		o.message = fmt.Sprintf("the %s organization %s could not be deleted (deletionPolicy Delete): %s; "+
+			"fix what the remote system says, or set spec.deletionPolicy: Orphan to leave it in place and finish the deletion",
+			providerName(org), org.Status.OrganizationNo, o.message)
+		return o, false
+	}
+	r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s organization %s", providerName(org), org.Status.OrganizationNo)
+	return outcome{}, true
+}
+
+// release removes the finalizer and, once it is gone, what is kept for org. When the write fails,
+// the connection stays cached: the retry still needs it if the Secret is gone.
+func (r *OrganizationReconciler) release(ctx context.Context, org *v1alpha1.Organization) organizationActed {
+	o, removed := releaseFinalizer(ctx, r.Client, org)
+	if removed {
+		r.Connections.Forget(org)
+		r.Inventories.Forget(org.UID)
+		r.Budgets.drop(org.UID)
+		r.mu.Lock()
+		delete(r.observedWith, org.UID)
+		r.mu.Unlock()
+	}
+	return organizationActed{ready: o, released: true}
+}

@@ -1,0 +1,165 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/inventory"
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// organizationsFns is a fake of the remote organization seam made of function fields, after
+// crossplane-runtime's ExternalClientFns.
+type organizationsFns struct {
+	ObserveFn func(ctx context.Context) (provider.OrganizationObservation, error)
+	CreateFn  func(ctx context.Context, description string) (provider.OrganizationObservation, error)
+	DeleteFn  func(ctx context.Context, id string) error
+}
+
+var _ provider.Organizations = (*organizationsFns)(nil)
+
+func (f *organizationsFns) Observe(ctx context.Context) (provider.OrganizationObservation, error) {
+	return f.ObserveFn(ctx)
+}
+func (f *organizationsFns) Create(ctx context.Context, description string) (provider.OrganizationObservation, error) {
+	return f.CreateFn(ctx, description)
+}
+func (f *organizationsFns) Delete(ctx context.Context, id string) error { return f.DeleteFn(ctx, id) }
+
+func TestOrganizationActLayer(t *testing.T) {
+	refused := fmt.Errorf("%w: 403", provider.ErrInvalid)
+	deleting := func(o *v1alpha1.Organization) {
+		o.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+		o.Finalizers = []string{Finalizer}
+		o.Status.OrganizationNo = "org-1"
+	}
+	cases := map[string]struct {
+		mutate    func(*v1alpha1.Organization)
+		decision  organizationDecision
+		createErr error
+		deleteErr error
+		// depts are the Organization's Departments, in the cache.
+		depts []v1alpha1.Department
+		// want is the Ready reason ("" for none), message a part of its message; event a part of
+		// the one Event expected ("" for none).
+		want, message, event string
+		released, remembered bool
+		remaining            int
+	}{
+		"creates the remote organization of an account in none, and remembers it": {
+			decision: organizationDecision{action: orgActCreateRemote},
+			want:     v1alpha1.ReasonSynced, message: "connected to NCP organization org-9", event: "Created NCP organization org-9", remembered: true,
+		},
+		"a failed create is reported, its Departments keep syncing": {
+			decision: organizationDecision{action: orgActCreateRemote}, createErr: refused,
+			want: v1alpha1.ReasonInvalidSpec, message: "creating the NCP organization failed (its Departments keep syncing)",
+		},
+		"a remote organization observed to exist is remembered": {
+			decision: organizationDecision{ready: synced("connected")}, want: v1alpha1.ReasonSynced, remembered: true,
+		},
+		"deletes the live Departments of a deleting Organization, not the deleting ones": {
+			mutate: deleting, decision: organizationDecision{action: orgActDeleteDepartments, ready: notReady(v1alpha1.ReasonDeleting, "waiting")},
+			depts: []v1alpha1.Department{*testDepartment("eng", ""), *testDepartment("hq", "", func(d *v1alpha1.Department) {
+				d.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+				d.Finalizers = []string{Finalizer}
+			})},
+			want: v1alpha1.ReasonDeleting, remaining: 1,
+		},
+		"deletes the remote organization, then releases": {
+			mutate: deleting, decision: organizationDecision{action: orgActDeleteRemote},
+			event: "Deleted NCP organization org-1", released: true,
+		},
+		"a remote organization that cannot be deleted keeps the finalizer, saying how to finish": {
+			mutate: deleting, decision: organizationDecision{action: orgActDeleteRemote}, deleteErr: refused,
+			want: v1alpha1.ReasonInvalidSpec, message: "set spec.deletionPolicy: Orphan",
+		},
+		"releases, saying what is left in place": {
+			mutate: deleting, decision: organizationDecision{action: orgActRelease, orphaned: "the credentials Secret is gone"},
+			event: "the credentials Secret is gone", released: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			org := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "acme", UID: "uid-acme"}}
+			if tc.mutate != nil {
+				tc.mutate(org)
+			}
+			objs := []client.Object{org}
+			for i := range tc.depts {
+				objs = append(objs, &tc.depts[i])
+			}
+			k8s := fakeClient(t, objs...)
+			recorder := events.NewFakeRecorder(10)
+			r := &OrganizationReconciler{Client: k8s, Recorder: recorder, Connections: &Connections{Connector: provider.Mux{}},
+				Inventories: inventory.NewInventories(), Budgets: NewBudgets(), SyncPeriod: time.Hour}
+			conn := &provider.Connection{Organizations: &organizationsFns{
+				CreateFn: func(context.Context, string) (provider.OrganizationObservation, error) {
+					return provider.OrganizationObservation{Exists: true, ID: "org-9"}, tc.createErr
+				},
+				DeleteFn: func(context.Context, string) error { return tc.deleteErr },
+			}}
+			s := &organizationSnapshot{org: org, deleting: isDeleting(org), conn: conn, departments: tc.depts}
+			if tc.decision.ready.synced {
+				s.observed = provider.OrganizationObservation{Exists: true, ID: "org-1"}
+			}
+			res := r.act(context.Background(), s, tc.decision)
+
+			if res.ready.reason != tc.want || !strings.Contains(res.ready.message, tc.message) || res.released != tc.released {
+				t.Errorf("result %+v, want %q containing %q, released %v", res, tc.want, tc.message, tc.released)
+			}
+			if tc.released && controllerutil.ContainsFinalizer(org, Finalizer) {
+				t.Error("released with the finalizer on")
+			}
+			if _, remembered := r.fresh(org, conn); remembered != tc.remembered {
+				t.Errorf("remembered %v, want %v", remembered, tc.remembered)
+			}
+			expectEvent(t, recorder, tc.event)
+			if tc.depts != nil {
+				var left v1alpha1.DepartmentList
+				if err := k8s.List(context.Background(), &left); err != nil || len(left.Items) != tc.remaining {
+					t.Errorf("%d Departments left (%v), want %d", len(left.Items), err, tc.remaining)
+				}
+			}
+		})
+	}
+}
+
+// fakeClient is a fake Kubernetes client holding objs, each read back into its object (with the
+// resource version a write needs).
+func fakeClient(t *testing.T, objs ...client.Object) client.Client {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	k8s := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
+	for _, obj := range objs {
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return k8s
+}
+
+// expectEvent checks that recorder holds one Event containing want, or none when want is empty.
+func expectEvent(t *testing.T, recorder *events.FakeRecorder, want string) {
+	t.Helper()
+	var got []string
+	for len(recorder.Events) > 0 {
+		got = append(got, <-recorder.Events)
+	}
+	if (want == "" && len(got) > 0) || (want != "" && (len(got) != 1 || !strings.Contains(got[0], want))) {
+		t.Errorf("events %q, want one containing %q", got, want)
+	}
+}
