@@ -18,21 +18,26 @@ const (
 	DefaultMaxBackoff       = 10 * time.Second
 )
 
-// Options are the retry and rate settings a client exposes in its configuration. Zero fields take
-// the defaults.
+// Options are the retry and rate settings a client exposes in its configuration (both clouds'
+// clients embed them). Zero fields take the defaults.
 type Options struct {
-	// RequestTimeout bounds each attempt.
+	// RequestTimeout bounds each attempt; default 30s.
 	RequestTimeout time.Duration
-	// Limiter, when set, is used as-is and may be shared; when nil one is built from QPS and Burst.
+	// Limiter, when set, is used as-is and may be shared: every client that talks to the same
+	// service with the same credentials should share one. When nil, one is built from QPS and Burst.
 	Limiter *Throttle
-	QPS     float64
-	Burst   int
-	// MaxAttempts is the number of attempts per call, the first included.
+	// QPS and Burst shape the limiter built when Limiter is nil; defaults 10 and 20.
+	QPS   float64
+	Burst int
+	// MaxAttempts is the number of attempts per call, the first included; default 5.
 	MaxAttempts int
-	// MaxRetryDuration bounds the time a call spends retrying.
+	// MaxRetryDuration bounds the time a call spends retrying; default 2m. A retry whose wait
+	// would end after this budget, or after the context's deadline, is not made: the last error
+	// is returned instead.
 	MaxRetryDuration time.Duration
-	// BaseBackoff and MaxBackoff shape the exponential backoff; MaxBackoff is raised to
-	// BaseBackoff when smaller.
+	// BaseBackoff and MaxBackoff shape the exponential backoff with full jitter between attempts;
+	// defaults 200ms and 10s (MaxBackoff is raised to BaseBackoff when smaller). A longer
+	// Retry-After from the server (seconds or HTTP date) wins.
 	BaseBackoff, MaxBackoff time.Duration
 }
 

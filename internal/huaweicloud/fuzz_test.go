@@ -51,9 +51,8 @@ func fuzzTransport(rt http.RoundTripper) TransportOptions {
 			Transport:     rt,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		Limiter:     httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)),
-		MaxAttempts: 1,
-		Now:         func() time.Time { return fuzzNow },
+		Options: httpretry.Options{Limiter: httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)), MaxAttempts: 1},
+		Now:     func() time.Time { return fuzzNow },
 	}
 }
 

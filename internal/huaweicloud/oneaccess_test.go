@@ -12,12 +12,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/time/rate"
 
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/orgsync/orgsync/internal/clienttest"
-	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
 
@@ -30,13 +28,7 @@ const (
 
 // fastTransport is a TransportOptions for local tests: no rate limit, tiny backoffs.
 func fastTransport() TransportOptions {
-	return TransportOptions{
-		Limiter:          httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)),
-		RequestTimeout:   2 * time.Second,
-		BaseBackoff:      time.Millisecond,
-		MaxBackoff:       5 * time.Millisecond,
-		MaxRetryDuration: 10 * time.Second,
-	}
+	return TransportOptions{Options: clienttest.FastRetry()}
 }
 
 func newFake(t *testing.T, opts huaweifake.Options) *huaweifake.Server {

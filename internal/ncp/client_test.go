@@ -143,7 +143,7 @@ func TestNewDefaults(t *testing.T) {
 		t.Error("clients built without an HTTPClient or Limiter share package-level ones")
 	}
 	shared := httpretry.NewThrottle(rate.NewLimiter(1, 1))
-	c, _ = New(Config{Credentials: Credentials{AccessKey: "AK", SecretKey: "SK"}, Limiter: shared, QPS: 99})
+	c, _ = New(Config{Credentials: Credentials{AccessKey: "AK", SecretKey: "SK"}, Options: httpretry.Options{Limiter: shared, QPS: 99}})
 	if c.Limiter() != shared {
 		t.Error("the configured Limiter was not used as-is")
 	}

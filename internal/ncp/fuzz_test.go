@@ -58,9 +58,8 @@ func fuzzClient(t *testing.T, transport http.RoundTripper) *Client {
 			Transport:     transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		Limiter:     httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)),
-		MaxAttempts: 1,
-		Now:         func() time.Time { return fuzzNow },
+		Options: httpretry.Options{Limiter: httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)), MaxAttempts: 1},
+		Now:     func() time.Time { return fuzzNow },
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/httpretry"
 	ncpapi "github.com/orgsync/orgsync/internal/ncp"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -59,10 +60,12 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 		WorkplaceEndpoint:    c.opts.WorkplaceEndpoint,
 		OrganizationEndpoint: c.opts.OrganizationEndpoint,
 		HTTPClient:           c.opts.HTTPClient,
-		RequestTimeout:       c.opts.RequestTimeout,
-		MaxRetryDuration:     c.opts.MaxRetryDuration,
-		Limiter:              c.limiters.For(org.UID, serviceNCP),
-		UserAgent:            "orgsync",
+		Options: httpretry.Options{
+			RequestTimeout:   c.opts.RequestTimeout,
+			MaxRetryDuration: c.opts.MaxRetryDuration,
+			Limiter:          c.limiters.For(org.UID, serviceNCP),
+		},
+		UserAgent: "orgsync",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("configuring the NCP client: %w", err)
