@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/orgsync/orgsync/internal/clienttest"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
 
@@ -71,7 +72,7 @@ func TestAPIErrorSentinels(t *testing.T) {
 // message, and none reads as not found, already exists, parent not found or has children.
 func TestUndocumentedAnswers(t *testing.T) {
 	ctx := context.Background()
-	srv := newFake(t, huaweifake.Options{UndocumentedErrors: true})
+	srv := newFake(t, huaweifake.Options{Options: fakeserver.Options{UndocumentedErrors: true}})
 	c := newOneAccess(t, srv.URL())
 	parent, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "parent", Name: "Parent"})
 	if err != nil {

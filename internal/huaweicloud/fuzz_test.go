@@ -25,6 +25,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/orgsync/orgsync/internal/clienttest"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
@@ -549,7 +550,7 @@ func FuzzSignAcceptedByFake(f *testing.F) {
 		}
 		fuzzCheckAuthorization(t, auth)
 
-		fake := huaweifake.New(huaweifake.Options{Now: func() time.Time { return fuzzNow }})
+		fake := huaweifake.New(huaweifake.Options{Options: fakeserver.Options{Now: func() time.Time { return fuzzNow }}})
 		fake.AddAccount(fuzzAccessKey, fuzzSecretKey, fuzzSecurityToken)
 		resp, err := clienttest.Wire{Handler: fake}.RoundTrip(req)
 		if err != nil {
@@ -629,7 +630,7 @@ func FuzzOrganizationsClientAcceptedByFake(f *testing.F) {
 		f.Add(seed[0], seed[1], seed[2])
 	}
 	f.Fuzz(func(t *testing.T, name, id, parentID string) {
-		fake := huaweifake.New(huaweifake.Options{Now: func() time.Time { return fuzzNow }})
+		fake := huaweifake.New(huaweifake.Options{Options: fakeserver.Options{Now: func() time.Time { return fuzzNow }}})
 		fake.AddAccount(fuzzAccessKey, fuzzSecretKey, fuzzSecurityToken)
 		c := fuzzOrganizations(t, clienttest.Wire{Handler: fake})
 		ctx := context.Background()

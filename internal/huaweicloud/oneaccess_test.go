@@ -16,6 +16,7 @@ import (
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/orgsync/orgsync/internal/clienttest"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
 
@@ -194,7 +195,7 @@ func TestOneAccessRules(t *testing.T) {
 func TestOneAccessTokenCachingAndRefresh(t *testing.T) {
 	ctx := context.Background()
 	clk := testingclock.NewFakeClock(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
-	srv := newFake(t, huaweifake.Options{TokenTTL: 10 * time.Minute, Now: clk.Now})
+	srv := newFake(t, huaweifake.Options{TokenTTL: 10 * time.Minute, Options: fakeserver.Options{Now: clk.Now}})
 	c := newOneAccess(t, srv.URL(), func(cfg *OneAccessConfig) { cfg.Now = clk.Now })
 
 	var wg sync.WaitGroup
@@ -241,10 +242,12 @@ func TestOneAccessUnauthorizedAfterRefreshIsReturned(t *testing.T) {
 	// The fake's clock jumps an hour every time it is read: every token it issues has expired by
 	// the time it checks it, while the client still holds it fresh, so the repeated call fails too.
 	clk := testingclock.NewFakeClock(time.Now())
-	srv := newFake(t, huaweifake.Options{TokenTTL: time.Minute, Now: func() time.Time {
-		clk.Step(time.Hour)
-		return clk.Now()
-	}})
+	srv := newFake(t, huaweifake.Options{TokenTTL: time.Minute,
+		Options: fakeserver.Options{Now: func() time.Time {
+			clk.Step(time.Hour)
+			return clk.Now()
+		}},
+	})
 	c := newOneAccess(t, srv.URL())
 	_, err := c.GetOrgUnit(context.Background(), "x")
 	if !errors.Is(err, ErrUnauthorized) {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
@@ -205,7 +206,9 @@ func TestFakeDepartmentErrors(t *testing.T) {
 // unknown answer, never as absent, duplicate, missing parent or has children.
 func TestFakeUndocumentedErrors(t *testing.T) {
 	srv := ncpfake.NewServer(ncpfake.Options{AccessKey: testAccessKey, SecretKey: testSecretKey,
-		CompanyIDs: []string{fakeCompany}, UndocumentedErrors: true})
+		CompanyIDs: []string{fakeCompany},
+		Options:    fakeserver.Options{UndocumentedErrors: true},
+	})
 	t.Cleanup(srv.Close)
 	c := newFakeClient(t, srv)
 	ctx := context.Background()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"io"
 	"net/http"
 	"net/url"
@@ -277,7 +278,7 @@ func undocumentedCases(ids map[string]string) []undocumentedCase {
 func TestUndocumentedErrors(t *testing.T) {
 	for _, mode := range []string{"normal", "undocumented from Options", "undocumented by setter"} {
 		t.Run(mode, func(t *testing.T) {
-			srv := NewServer(Options{ClientID: "app", ClientSecret: "secret", UndocumentedErrors: mode == "undocumented from Options"})
+			srv := NewServer(Options{ClientID: "app", ClientSecret: "secret", Options: fakeserver.Options{UndocumentedErrors: mode == "undocumented from Options"}})
 			defer srv.Close()
 			if mode == "undocumented by setter" {
 				srv.SetUndocumentedErrors(true)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -55,7 +56,7 @@ func TestNoOrganizationIs401Organizations1015(t *testing.T) {
 		{http.MethodDelete, ousPath + "/ou-1", ""},
 	}
 	for _, undocumented := range []bool{false, true} {
-		f := New(Options{AccessKey: orgsAK, SecretKey: orgsSK, UndocumentedErrors: undocumented})
+		f := New(Options{AccessKey: orgsAK, SecretKey: orgsSK, Options: fakeserver.Options{UndocumentedErrors: undocumented}})
 		for _, c := range calls {
 			t.Run(fmt.Sprintf("%s %s (undocumented-answers mode %v)", c.method, c.path, undocumented), func(t *testing.T) {
 				status, body := signedCall(f, c.method, c.path, c.body)

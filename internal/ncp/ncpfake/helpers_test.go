@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"io"
 	"net/http"
 	"strconv"
@@ -32,7 +33,7 @@ func newTestServer(t *testing.T) *Server {
 		AccessKey:  testAccessKey,
 		SecretKey:  testSecretKey,
 		CompanyIDs: []string{testCompany},
-		Now:        func() time.Time { return testEpoch },
+		Options:    fakeserver.Options{Now: func() time.Time { return testEpoch }},
 	})
 	t.Cleanup(s.Close)
 	return s

@@ -2,6 +2,7 @@ package ncpfake
 
 import (
 	"fmt"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"net/http"
 	"strings"
 	"sync"
@@ -375,12 +376,12 @@ func TestOnRequest(t *testing.T) {
 	var mu sync.Mutex
 	var seen []string
 	s := NewServer(Options{AccessKey: testAccessKey, SecretKey: testSecretKey, CompanyIDs: []string{testCompany},
-		Now: func() time.Time { return testEpoch },
-		OnRequest: func(r Request) {
+		Options: fakeserver.Options{Now: func() time.Time { return testEpoch }, OnRequest: func(r Request) {
 			mu.Lock()
 			defer mu.Unlock()
 			seen = append(seen, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
-		}})
+		}},
+	})
 	defer s.Close()
 	c := newCaller(t, s)
 	c.do(http.MethodGet, deptBase, nil)

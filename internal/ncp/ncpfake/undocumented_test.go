@@ -2,6 +2,7 @@ package ncpfake
 
 import (
 	"bytes"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"net/http"
 	"sync"
 	"testing"
@@ -52,7 +53,8 @@ func TestUndocumentedAnswers(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				s := NewServer(Options{AccessKey: testAccessKey, SecretKey: testSecretKey, CompanyIDs: []string{testCompany},
-					Now: func() time.Time { return testEpoch }, UndocumentedErrors: undocumented})
+					Options: fakeserver.Options{Now: func() time.Time { return testEpoch }, UndocumentedErrors: undocumented},
+				})
 				t.Cleanup(s.Close)
 				c := newCaller(t, s)
 				c.mustCreate("a", "#")
