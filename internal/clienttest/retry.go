@@ -1,6 +1,7 @@
 package clienttest
 
 import (
+	"net/http"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -18,5 +19,18 @@ func FastRetry() httpretry.Options {
 		BaseBackoff:      time.Millisecond,
 		MaxBackoff:       5 * time.Millisecond,
 		MaxRetryDuration: 10 * time.Second,
+	}
+}
+
+// OneAttempt is the settings of both clouds' fuzz targets: one attempt per call, no rate limit,
+// every request to rt, and redirects answered as they are, not followed.
+func OneAttempt(rt http.RoundTripper) httpretry.Options {
+	return httpretry.Options{
+		HTTPClient: &http.Client{
+			Transport:     rt,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		Limiter:     httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)),
+		MaxAttempts: 1,
 	}
 }

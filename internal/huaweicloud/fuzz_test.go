@@ -22,8 +22,6 @@ import (
 	"time"
 	"unicode"
 
-	"golang.org/x/time/rate"
-
 	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/httpretry"
@@ -48,11 +46,7 @@ const (
 // whose requests go to rt.
 func fuzzTransport(rt http.RoundTripper) TransportOptions {
 	return TransportOptions{
-		HTTPClient: &http.Client{
-			Transport:     rt,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		Options: httpretry.Options{Limiter: httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)), MaxAttempts: 1},
+		Options: clienttest.OneAttempt(rt),
 		Now:     func() time.Time { return fuzzNow },
 	}
 }

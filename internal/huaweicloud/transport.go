@@ -16,24 +16,13 @@ import (
 	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
-// Defaults applied to zero TransportOptions fields.
-const (
-	DefaultMaxAttempts      = httpretry.DefaultMaxAttempts
-	DefaultRequestTimeout   = httpretry.DefaultRequestTimeout
-	DefaultBaseBackoff      = httpretry.DefaultBaseBackoff
-	DefaultMaxBackoff       = httpretry.DefaultMaxBackoff
-	DefaultMaxRetryDuration = httpretry.DefaultMaxRetryDuration
-	DefaultQPS              = httpretry.DefaultQPS
-	DefaultBurst            = httpretry.DefaultBurst
-	DefaultUserAgent        = "orgsync-huaweicloud-client"
-)
+// DefaultUserAgent is sent when TransportOptions.UserAgent is empty; the retry and rate settings'
+// defaults are httpretry's.
+const DefaultUserAgent = "orgsync-huaweicloud-client"
 
 // TransportOptions are the transport settings both clients take. Zero fields take the defaults.
 type TransportOptions struct {
-	// HTTPClient is shared by all requests; one is built when nil. Its Timeout should be zero or
-	// longer than RequestTimeout, and it should not follow redirects.
-	HTTPClient *http.Client
-	// Options are the retry and rate settings.
+	// Options are the HTTP client, retry and rate settings.
 	httpretry.Options
 	// UserAgent is sent with every request; default "orgsync-huaweicloud-client".
 	UserAgent string
@@ -58,14 +47,14 @@ func newTransport(service, endpoint string, opts TransportOptions, secrets func(
 	if err != nil {
 		return nil, fmt.Errorf("huaweicloud: %s endpoint: %w", service, err)
 	}
-	retry := opts.Options
-	if retry.HasNegative() {
+	if opts.HasNegative() {
 		return nil, errors.New("huaweicloud: durations, rates and counts must not be negative")
 	}
+	retry := opts.Options.WithDefaults()
 	t := &transport{
 		service:      service,
 		base:         base,
-		httpClient:   opts.HTTPClient,
+		httpClient:   retry.HTTPClient,
 		retry:        retry.Policy(classify, ErrThrottled),
 		userAgent:    cmp.Or(opts.UserAgent, DefaultUserAgent),
 		now:          opts.Now,
@@ -74,9 +63,6 @@ func newTransport(service, endpoint string, opts TransportOptions, secrets func(
 	}
 	if t.now == nil {
 		t.now = time.Now
-	}
-	if t.httpClient == nil {
-		t.httpClient = httpretry.NewHTTPClient()
 	}
 	return t, nil
 }

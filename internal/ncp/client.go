@@ -31,17 +31,10 @@ const (
 	SiteGov    Site = "gov"    // *.apigw.gov-ntruss.com
 )
 
-// Defaults applied by New to zero Config fields.
+// Defaults applied by New to zero Config fields; the retry and rate settings' are httpretry's.
 const (
-	DefaultRequestTimeout   = httpretry.DefaultRequestTimeout
-	DefaultQPS              = httpretry.DefaultQPS
-	DefaultBurst            = httpretry.DefaultBurst
-	DefaultMaxAttempts      = httpretry.DefaultMaxAttempts
-	DefaultMaxRetryDuration = httpretry.DefaultMaxRetryDuration
-	DefaultBaseBackoff      = httpretry.DefaultBaseBackoff
-	DefaultMaxBackoff       = httpretry.DefaultMaxBackoff
-	DefaultListPageSize     = 100
-	DefaultUserAgent        = "orgsync-ncp-client"
+	DefaultListPageSize = 100
+	DefaultUserAgent    = "orgsync-ncp-client"
 
 	// MaxListPageSize is the largest limit WORKPLACE accepts on a list call.
 	MaxListPageSize = 100
@@ -116,10 +109,7 @@ type Config struct {
 	// OrganizationEndpoint overrides the Organization API base URL, with the
 	// same rules as WorkplaceEndpoint.
 	OrganizationEndpoint string
-	// HTTPClient is shared by all requests; New builds one when nil. Its
-	// Timeout should be zero or longer than RequestTimeout.
-	HTTPClient *http.Client
-	// Options are the retry and rate settings. Every client that talks to NCP with the same
+	// Options are the HTTP client, retry and rate settings. Every client that talks to NCP with the same
 	// credentials should share one Limiter.
 	httpretry.Options
 	// ListPageSize is the page size of list calls; default and maximum 100.
@@ -170,13 +160,13 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("ncp: organization endpoint: %w", err)
 	}
 
-	retry := cfg.Options
-	if retry.HasNegative() || cfg.ListPageSize < 0 {
+	if cfg.HasNegative() || cfg.ListPageSize < 0 {
 		return nil, errors.New("ncp: durations, rates and counts in Config must not be negative")
 	}
 	if cfg.ListPageSize > MaxListPageSize {
 		return nil, fmt.Errorf("ncp: ListPageSize %d exceeds the API maximum %d", cfg.ListPageSize, MaxListPageSize)
 	}
+	retry := cfg.Options.WithDefaults()
 
 	creds := cfg.Credentials
 	c := &Client{
@@ -184,7 +174,7 @@ func New(cfg Config) (*Client, error) {
 		site:              site,
 		workplaceBase:     workplace,
 		organizationBase:  organization,
-		httpClient:        cfg.HTTPClient,
+		httpClient:        retry.HTTPClient,
 		retry:             retry.Policy(classify, ErrThrottled),
 		listPageSize:      cmp.Or(cfg.ListPageSize, DefaultListPageSize),
 		now:               cfg.Now,
@@ -194,9 +184,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
-	}
-	if c.httpClient == nil {
-		c.httpClient = httpretry.NewHTTPClient()
 	}
 	return c, nil
 }

@@ -325,8 +325,8 @@ func TestFakeListBrokenOff(t *testing.T) {
 	if got != nil || !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("second page failing: %d departments, err %v; want none and ErrUnavailable", len(got), err)
 	}
-	if n := len(srv.Requests()); n != 1+DefaultMaxAttempts {
-		t.Errorf("%d requests, want the first page and %d attempts at the second", n, DefaultMaxAttempts)
+	if n := len(srv.Requests()); n != 1+httpretry.DefaultMaxAttempts {
+		t.Errorf("%d requests, want the first page and %d attempts at the second", n, httpretry.DefaultMaxAttempts)
 	}
 
 	srv.ResetRequests()

@@ -26,11 +26,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/time/rate"
-
 	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/fakeserver"
-	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
 
@@ -55,12 +52,8 @@ func fuzzClient(t *testing.T, transport http.RoundTripper) *Client {
 		Credentials:          Credentials{AccessKey: testAccessKey, SecretKey: testSecretKey, APIGatewayKey: testGatewayKey},
 		WorkplaceEndpoint:    "http://127.0.0.1:18080",
 		OrganizationEndpoint: "http://127.0.0.1:18080",
-		HTTPClient: &http.Client{
-			Transport:     transport,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		Options: httpretry.Options{Limiter: httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)), MaxAttempts: 1},
-		Now:     func() time.Time { return fuzzNow },
+		Options:              clienttest.OneAttempt(transport),
+		Now:                  func() time.Time { return fuzzNow },
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -118,8 +118,8 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 
 func (c *Connector) transport(limiter *httpretry.Throttle) hwapi.TransportOptions {
 	return hwapi.TransportOptions{
-		HTTPClient: c.opts.HTTPClient,
 		Options: httpretry.Options{
+			HTTPClient:       c.opts.HTTPClient,
 			RequestTimeout:   c.opts.RequestTimeout,
 			MaxRetryDuration: c.opts.MaxRetryDuration,
 			Limiter:          limiter,

@@ -59,8 +59,8 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 		Site:                 ncpapi.Site(org.Spec.Site),
 		WorkplaceEndpoint:    c.opts.WorkplaceEndpoint,
 		OrganizationEndpoint: c.opts.OrganizationEndpoint,
-		HTTPClient:           c.opts.HTTPClient,
 		Options: httpretry.Options{
+			HTTPClient:       c.opts.HTTPClient,
 			RequestTimeout:   c.opts.RequestTimeout,
 			MaxRetryDuration: c.opts.MaxRetryDuration,
 			Limiter:          c.limiters.For(org.UID, serviceNCP),
