@@ -192,3 +192,16 @@ func expectWorkplaceError(t *testing.T, got response, status, code int, message 
 		t.Errorf("body = %s, want status %d, code %d, message %q", got.body, status, code, message)
 	}
 }
+
+// expectWorkplaceAnswer checks an answer that is to be a 200 when status is 200, and reports true
+// for the caller to check what changed; otherwise it checks the WORKPLACE error status, code and
+// message and reports false.
+func expectWorkplaceAnswer(t *testing.T, got response, status, code int, message string) bool {
+	t.Helper()
+	if status != http.StatusOK {
+		expectWorkplaceError(t, got, status, code, message)
+		return false
+	}
+	expect(t, got, http.StatusOK, nil)
+	return true
+}
