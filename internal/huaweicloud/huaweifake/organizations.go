@@ -201,23 +201,21 @@ func (f *Fake) handleListOUs(w http.ResponseWriter, r *http.Request, p params) {
 }
 
 func (f *Fake) handleGetOU(w http.ResponseWriter, _ *http.Request, p params) {
-	f.mu.Lock()
-	var ou OrganizationalUnit
-	org, ok := f.orgsByAccount[p.account]
-	found := ok && org.ous[p.id] != nil
-	if found {
-		ou = *org.ous[p.id]
-	}
-	f.mu.Unlock()
+	ou, ok := readOrganization(f, p.account, func(org *organization) *OrganizationalUnit {
+		if ou := org.ous[p.id]; ou != nil {
+			copied := *ou
+			return &copied
+		}
+		return nil
+	})
 	switch {
 	case !ok:
 		writeNoOrganization(w)
-		return
-	case !found:
+	case ou == nil:
 		writeError(w, http.StatusNotFound, codeOUNotFound, "organizational unit does not exist")
-		return
+	default:
+		writeJSON(w, http.StatusOK, map[string]OrganizationalUnit{"organizational_unit": *ou})
 	}
-	writeJSON(w, http.StatusOK, map[string]OrganizationalUnit{"organizational_unit": ou})
 }
 
 type ouBody struct {
