@@ -14,51 +14,31 @@ import (
 	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
+// TestNewEndpoints: New applies httpretry.ParseEndpoint (TestParseEndpoint holds the rule's cases)
+// to both endpoints, and its error does not repeat a password.
 func TestNewEndpoints(t *testing.T) {
-	tests := []struct {
-		endpoint string
-		wantErr  bool
-	}{
-		{"http://127.0.0.1:8080", false},
-		{"http://127.10.20.30:1", false},
-		{"http://[::1]:8080", false},
-		{"http://localhost:8080", false},
-		{"http://LOCALHOST", false},
-		{"http://127.0.0.1:8080/prefix/", false},
-		{"https://workplace.example.com", false},
-		{"https://10.0.0.1:8443", false},
-		{"http://example.com", true},
-		{"http://10.0.0.1:8080", true},
-		{"http://0.0.0.0:8080", true},
-		{"http://localhost.example.com", true},
-		{"http://127.0.0.1.nip.io", true},
-		{"http://[::ffff:10.0.0.1]", true},
-		{"ftp://127.0.0.1", true},
-		{"127.0.0.1:8080", true},
-		{"https://", true},
-		{"https://user:pass@example.com", true},
-		{"https://example.com?x=1", true},
-		{"https://example.com#frag", true},
-		{"https://exa mple.com", true},
+	endpoints := map[string]bool{ // endpoint → refused
+		"http://127.0.0.1:8080/prefix/": false,
+		"https://workplace.example.com": false,
+		"http://example.com":            true,
+		"https://user:pass@example.com": true,
 	}
-	for _, tt := range tests {
-		t.Run(tt.endpoint, func(t *testing.T) {
-			for _, field := range []string{"workplace", "organization"} {
-				cfg := testConfig("")
-				if field == "workplace" {
-					cfg.WorkplaceEndpoint = tt.endpoint
-				} else {
-					cfg.OrganizationEndpoint = tt.endpoint
-				}
-				_, err := New(cfg)
-				if (err != nil) != tt.wantErr {
-					t.Fatalf("%s endpoint: New err = %v, want error %v", field, err, tt.wantErr)
-				}
-				if err != nil && strings.Contains(err.Error(), "pass") && strings.Contains(tt.endpoint, "pass") {
-					t.Fatalf("error %q repeats the URL's password", err)
-				}
+	for endpoint, wantErr := range endpoints {
+		for _, field := range []string{"workplace", "organization"} {
+			cfg := testConfig("")
+			if field == "workplace" {
+				cfg.WorkplaceEndpoint = endpoint
+			} else {
+				cfg.OrganizationEndpoint = endpoint
 			}
-		})
+			_, err := New(cfg)
+			if (err != nil) != wantErr {
+				t.Errorf("%s endpoint %q: New err = %v, want error %v", field, endpoint, err, wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "pass") {
+				t.Errorf("error %q repeats the URL's password", err)
+			}
+		}
 	}
 }
 
