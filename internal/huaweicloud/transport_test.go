@@ -232,19 +232,17 @@ func TestSharedLimiter(t *testing.T) {
 // TestEndpoints: the clients apply httpretry.ParseEndpoint (TestParseEndpoint holds the rule's
 // cases), reading a bare host name as https.
 func TestEndpoints(t *testing.T) {
-	endpoints := map[string]bool{ // endpoint → accepted
-		"https://tenant.huaweioneaccess.com": true,
-		"tenant.huaweioneaccess.com":         true,
-		"http://localhost:8090/":             true,
-		"http://tenant.example.com":          false,
-		"https://user:pw@tenant.example.com": false,
+	refused := map[string]bool{
+		"https://tenant.huaweioneaccess.com": false,
+		"tenant.huaweioneaccess.com":         false,
+		"http://localhost:8090/":             false,
+		"http://tenant.example.com":          true,
+		"https://user:pw@tenant.example.com": true,
 	}
-	for endpoint, ok := range endpoints {
+	clienttest.CheckEndpoints(t, "NewOneAccess", refused, func(endpoint string) error {
 		_, err := NewOneAccess(OneAccessConfig{Endpoint: endpoint, ClientID: "id", ClientSecret: "secret"})
-		if (err == nil) != ok {
-			t.Errorf("NewOneAccess(%q) err = %v, want ok=%v", endpoint, err, ok)
-		}
-	}
+		return err
+	})
 	if _, err := NewOrganizations(OrganizationsConfig{Credentials: Credentials{AccessKey: "ak"}}); err == nil {
 		t.Error("NewOrganizations without a secret key succeeded")
 	}
