@@ -67,6 +67,11 @@ func TestRetries(t *testing.T) {
 	conflict := answer{status: 409, body: `{"error_code":"Organizations.1003","error_msg":"concurrent modification"}`}
 	created := answer{status: 201, body: `{"organizational_unit":{"id":"ou-1","name":"A"}}`}
 	okList := answer{status: 200, body: `{"organizational_units":[],"page_info":{}}`}
+	create := func(c *OrganizationsClient) error {
+		_, err := c.CreateOrganizationalUnit(context.Background(), "A", "r-1")
+		return err
+	}
+	get := func(c *OrganizationsClient) error { _, err := c.GetOrganization(context.Background()); return err }
 
 	tests := []struct {
 		name      string
@@ -75,21 +80,9 @@ func TestRetries(t *testing.T) {
 		wantCalls int64
 		wantErr   error
 	}{
-		{"POST retried after throttling", []answer{throttled, throttled, created},
-			func(c *OrganizationsClient) error {
-				_, err := c.CreateOrganizationalUnit(context.Background(), "A", "r-1")
-				return err
-			}, 3, nil},
-		{"POST retried after 1003", []answer{conflict, created},
-			func(c *OrganizationsClient) error {
-				_, err := c.CreateOrganizationalUnit(context.Background(), "A", "r-1")
-				return err
-			}, 2, nil},
-		{"POST not retried after 503", []answer{unavailable, created},
-			func(c *OrganizationsClient) error {
-				_, err := c.CreateOrganizationalUnit(context.Background(), "A", "r-1")
-				return err
-			}, 1, ErrUnavailable},
+		{"POST retried after throttling", []answer{throttled, throttled, created}, create, 3, nil},
+		{"POST retried after 1003", []answer{conflict, created}, create, 2, nil},
+		{"POST not retried after 503", []answer{unavailable, created}, create, 1, ErrUnavailable},
 		{"GET retried after 503", []answer{unavailable, unavailable, okList},
 			func(c *OrganizationsClient) error {
 				_, err := c.ListOrganizationalUnits(context.Background(), "")
@@ -100,10 +93,8 @@ func TestRetries(t *testing.T) {
 				_, err := c.RenameOrganizationalUnit(context.Background(), "ou-1", "A")
 				return err
 			}, 2, nil},
-		{"bounded by MaxAttempts", []answer{throttled},
-			func(c *OrganizationsClient) error { _, err := c.GetOrganization(context.Background()); return err }, 4, ErrThrottled},
-		{"400 not retried", []answer{{status: 400, body: `{"error_code":"Organizations.1105","error_msg":"bad"}`}},
-			func(c *OrganizationsClient) error { _, err := c.GetOrganization(context.Background()); return err }, 1, ErrInvalidRequest},
+		{"bounded by MaxAttempts", []answer{throttled}, get, 4, ErrThrottled},
+		{"400 not retried", []answer{{status: 400, body: `{"error_code":"Organizations.1105","error_msg":"bad"}`}}, get, 1, ErrInvalidRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
