@@ -50,7 +50,7 @@ func newTransport(service, endpoint string, opts TransportOptions, secrets func(
 	if opts.HasNegative() {
 		return nil, errors.New("huaweicloud: durations, rates and counts must not be negative")
 	}
-	retry := opts.Options.WithDefaults()
+	retry := opts.WithDefaults()
 	t := &transport{
 		service:      service,
 		base:         base,

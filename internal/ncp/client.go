@@ -166,7 +166,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.ListPageSize > MaxListPageSize {
 		return nil, fmt.Errorf("ncp: ListPageSize %d exceeds the API maximum %d", cfg.ListPageSize, MaxListPageSize)
 	}
-	retry := cfg.Options.WithDefaults()
+	retry := cfg.WithDefaults()
 
 	creds := cfg.Credentials
 	c := &Client{

@@ -2,7 +2,6 @@ package huaweifake
 
 import (
 	"encoding/json"
-	"github.com/orgsync/orgsync/internal/fakeserver"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	testingclock "k8s.io/utils/clock/testing"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // Requests signed by Huawei's official SDK signer (huaweicloud-sdk-go-v3 v0.1.207, computed once

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/orgsync/orgsync/internal/fakeserver"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // send makes a OneAccess request and returns the status and the body.

@@ -6,11 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/orgsync/orgsync/internal/fakeserver"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 const (

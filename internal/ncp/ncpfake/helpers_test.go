@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/orgsync/orgsync/internal/fakeserver"
 	"io"
 	"net/http"
 	"strconv"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 const (

@@ -2,7 +2,6 @@ package ncpfake
 
 import (
 	"fmt"
-	"github.com/orgsync/orgsync/internal/fakeserver"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 func TestRouting(t *testing.T) {

@@ -2,13 +2,14 @@ package ncpfake
 
 import (
 	"bytes"
-	"github.com/orgsync/orgsync/internal/fakeserver"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // undocumentedBody is the one answer of undocumented-answers mode.
