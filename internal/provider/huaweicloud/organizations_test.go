@@ -17,11 +17,9 @@ import (
 // Organizations.1015 is an account in no organization (with the answer as Evidence), 400
 // Organizations.1004-1006 are temporary, and nothing else is "no organization".
 func TestObserveReadsTheDocumentedAnswers(t *testing.T) {
-	ctx := context.Background()
-
 	t.Run("401 Organizations.1015 is no organization", func(t *testing.T) {
 		conn, _ := connect(t)
-		obs, err := conn.Organizations.Observe(ctx)
+		obs, err := conn.Organizations.Observe(context.Background())
 		if err != nil || obs.Exists {
 			t.Fatalf("Observe = %+v, %v; want no organization", obs, err)
 		}
@@ -29,29 +27,38 @@ func TestObserveReadsTheDocumentedAnswers(t *testing.T) {
 			t.Errorf("Evidence = %q, want %q", obs.Evidence, want)
 		}
 	})
-
 	for _, failure := range []huaweifake.TemporaryFailure{huaweifake.InternalTokenFailure, huaweifake.CBCFailure, huaweifake.AssumeRoleFailure} {
-		t.Run(string(failure)+" is temporary", func(t *testing.T) {
-			conn, fake := connectRetryingBriefly(t)
-			fake.SetTemporaryFailure(failure, -1)
-			_, err := conn.Organizations.Observe(ctx)
-			if !errors.Is(err, provider.ErrTransient) || errors.Is(err, provider.ErrCredentials) || errors.Is(err, provider.ErrInvalid) {
-				t.Fatalf("Observe: %v, want ErrTransient only", err)
-			}
-			if _, err := conn.Organizations.Create(ctx, ""); !errors.Is(err, provider.ErrTransient) {
-				t.Fatalf("Create: %v, want ErrTransient", err)
-			}
-			if _, ok := fake.Organization(testAK); ok {
-				t.Fatal("an organization was created through a temporary failure")
-			}
-			fake.SetTemporaryFailure(failure, 1)
-			if obs, err := conn.Organizations.Observe(ctx); err != nil || obs.Exists {
-				t.Fatalf("Observe after a temporary failure: %+v, %v; want no organization (retried)", obs, err)
-			}
-		})
+		t.Run(string(failure)+" is temporary", func(t *testing.T) { checkTemporaryFailure(t, failure) })
 	}
+	checkAnswersOtherThanNoOrganization(t)
+}
 
-	// Answers that do not say "no organization", from a server standing in for Huawei Cloud.
+// checkTemporaryFailure: Observe and Create during a temporary failure are ErrTransient and create
+// nothing; the failure over, Observe reads no organization.
+func checkTemporaryFailure(t *testing.T, failure huaweifake.TemporaryFailure) {
+	ctx := context.Background()
+	conn, fake := connectRetryingBriefly(t)
+	fake.SetTemporaryFailure(failure, -1)
+	_, err := conn.Organizations.Observe(ctx)
+	if !errors.Is(err, provider.ErrTransient) || errors.Is(err, provider.ErrCredentials) || errors.Is(err, provider.ErrInvalid) {
+		t.Fatalf("Observe: %v, want ErrTransient only", err)
+	}
+	if _, err := conn.Organizations.Create(ctx, ""); !errors.Is(err, provider.ErrTransient) {
+		t.Fatalf("Create: %v, want ErrTransient", err)
+	}
+	if _, ok := fake.Organization(testAK); ok {
+		t.Fatal("an organization was created through a temporary failure")
+	}
+	fake.SetTemporaryFailure(failure, 1)
+	if obs, err := conn.Organizations.Observe(ctx); err != nil || obs.Exists {
+		t.Fatalf("Observe after a temporary failure: %+v, %v; want no organization (retried)", obs, err)
+	}
+}
+
+// checkAnswersOtherThanNoOrganization: answers that do not say "no organization", from a server
+// standing in for Huawei Cloud, are errors of their class.
+func checkAnswersOtherThanNoOrganization(t *testing.T) {
+	ctx := context.Background()
 	answers := map[string]struct {
 		status int
 		body   string
