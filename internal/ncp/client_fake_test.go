@@ -136,6 +136,17 @@ func TestFakeDepartmentErrors(t *testing.T) {
 	valid := func(key string) Department {
 		return Department{ExternalKey: key, Name: "N", ParentExternalKey: "#", DisplayOrder: "1"}
 	}
+	// create creates valid(key), changed by change when set.
+	create := func(key string, change func(*Department)) func() error {
+		return func() error {
+			d := valid(key)
+			if change != nil {
+				change(&d)
+			}
+			_, err := c.CreateDepartment(ctx, fakeCompany, d)
+			return err
+		}
+	}
 
 	tests := []struct {
 		name     string
@@ -143,29 +154,11 @@ func TestFakeDepartmentErrors(t *testing.T) {
 		want     error
 		wantCode string
 	}{
-		{"create existing", func() error { _, err := c.CreateDepartment(ctx, fakeCompany, valid("root")); return err }, ErrAlreadyExists, "-4090"},
-		{"create under a missing parent", func() error {
-			d := valid("orphan")
-			d.ParentExternalKey = "nowhere"
-			_, err := c.CreateDepartment(ctx, fakeCompany, d)
-			return err
-		}, ErrInvalidRequest, "-4030"},
-		{"create without a name", func() error {
-			d := valid("nameless")
-			d.Name = ""
-			_, err := c.CreateDepartment(ctx, fakeCompany, d)
-			return err
-		}, ErrInvalidRequest, "-4020"},
-		{"create with a bad display order", func() error {
-			d := valid("badorder")
-			d.DisplayOrder = "first"
-			_, err := c.CreateDepartment(ctx, fakeCompany, d)
-			return err
-		}, ErrInvalidRequest, "-4020"},
-		{"create with a 37-character key", func() error {
-			_, err := c.CreateDepartment(ctx, fakeCompany, valid(strings.Repeat("k", 37)))
-			return err
-		}, ErrInvalidRequest, ""},
+		{"create existing", create("root", nil), ErrAlreadyExists, "-4090"},
+		{"create under a missing parent", create("orphan", func(d *Department) { d.ParentExternalKey = "nowhere" }), ErrInvalidRequest, "-4030"},
+		{"create without a name", create("nameless", func(d *Department) { d.Name = "" }), ErrInvalidRequest, "-4020"},
+		{"create with a bad display order", create("badorder", func(d *Department) { d.DisplayOrder = "first" }), ErrInvalidRequest, "-4020"},
+		{"create with a 37-character key", create(strings.Repeat("k", 37), nil), ErrInvalidRequest, ""},
 		{"move into a cycle", func() error {
 			d := valid("root")
 			d.ParentExternalKey = "child"
