@@ -74,14 +74,8 @@ func TestUndocumentedAnswers(t *testing.T) {
 	ctx := context.Background()
 	srv := newFake(t, huaweifake.Options{Options: fakeserver.Options{UndocumentedErrors: true}})
 	c := newOneAccess(t, srv.URL())
-	parent, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "parent", Name: "Parent"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	child, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "child", Name: "Child", ParentID: parent})
-	if err != nil {
-		t.Fatal(err)
-	}
+	parent := mustCreateUnit(t, c, OrgUnit{Code: "parent", Name: "Parent"})
+	child := mustCreateUnit(t, c, OrgUnit{Code: "child", Name: "Child", ParentID: parent})
 
 	tests := []struct {
 		name string
@@ -93,14 +87,8 @@ func TestUndocumentedAnswers(t *testing.T) {
 		{"update of a unit that does not exist", func() error {
 			return c.UpdateOrgUnit(ctx, "missing", OrgUnitUpdate{Name: ptr("X")})
 		}},
-		{"create of a code that exists", func() error {
-			_, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "child", Name: "Other"})
-			return err
-		}},
-		{"create under a parent that does not exist", func() error {
-			_, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "orphan", Name: "Orphan", ParentID: "missing"})
-			return err
-		}},
+		{"create of a code that exists", creating(c, OrgUnit{Code: "child", Name: "Other"})},
+		{"create under a parent that does not exist", creating(c, OrgUnit{Code: "orphan", Name: "Orphan", ParentID: "missing"})},
 		{"update under a parent that does not exist", func() error {
 			return c.UpdateOrgUnit(ctx, child, OrgUnitUpdate{ParentID: ptr("missing")})
 		}},
