@@ -92,18 +92,12 @@ func TestUndocumentedAnswers(t *testing.T) {
 		{"update under a parent that does not exist", func() error {
 			return c.UpdateOrgUnit(ctx, child, OrgUnitUpdate{ParentID: ptr("missing")})
 		}},
-		{"listing under a unit that does not exist", func() error {
-			_, err := c.ListOrgUnitsMatching(ctx, ListOrgUnitsOptions{OrgID: "missing"})
-			return err
-		}},
+		{"listing under a unit that does not exist", listingUnder(c, "missing")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.call()
-			var apiErr *APIError
-			if !errors.As(err, &apiErr) {
-				t.Fatalf("err = %v, want an *APIError", err)
-			}
+			apiErr := apiError(t, err)
 			if apiErr.StatusCode != 400 || apiErr.Code != "ORG.9999" || apiErr.Message != "未知错误：操作失败" {
 				t.Errorf("APIError = %+v, want the answer's status, code and message", apiErr)
 			}

@@ -59,6 +59,25 @@ func mustCreateUnit(t *testing.T, c *OneAccessClient, u OrgUnit) string {
 	return id
 }
 
+// apiError returns err as an *APIError, failing the test when it is not one.
+func apiError(t *testing.T, err error) *APIError {
+	t.Helper()
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want an *APIError", err)
+	}
+	return apiErr
+}
+
+// listingUnder is a call that lists the units under orgID and returns its error only, for tables
+// of refused calls.
+func listingUnder(c *OneAccessClient, orgID string) func() error {
+	return func() error {
+		_, err := c.ListOrgUnitsMatching(context.Background(), ListOrgUnitsOptions{OrgID: orgID})
+		return err
+	}
+}
+
 // creating is a call that creates u and returns its error only, for tables of refused calls.
 func creating(c *OneAccessClient, u OrgUnit) func() error {
 	return func() error {
@@ -161,18 +180,12 @@ func TestOneAccessRules(t *testing.T) {
 			CodeNameRequired, []error{ErrInvalidRequest}, nil, 400},
 		{"update missing unit", func() error { return c.UpdateOrgUnit(ctx, "missing", OrgUnitUpdate{Name: ptr("X")}) },
 			CodeOrgUnitNotFound, []error{ErrNotFound}, nil, 404},
-		{"list children of missing unit", func() error {
-			_, err := c.ListOrgUnitsMatching(ctx, ListOrgUnitsOptions{OrgID: "missing"})
-			return err
-		}, CodeOrgUnitNotFound, []error{ErrNotFound}, nil, 404},
+		{"list children of missing unit", listingUnder(c, "missing"), CodeOrgUnitNotFound, []error{ErrNotFound}, nil, 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.call()
-			var apiErr *APIError
-			if !errors.As(err, &apiErr) {
-				t.Fatalf("err = %v, want *APIError", err)
-			}
+			apiErr := apiError(t, err)
 			if apiErr.Code != tt.code || apiErr.StatusCode != tt.wantHTTP || apiErr.Message == "" {
 				t.Errorf("APIError = %+v, want HTTP %d code %s with a message", apiErr, tt.wantHTTP, tt.code)
 			}
