@@ -77,6 +77,15 @@ func (r response) json(t *testing.T) map[string]any {
 	return v
 }
 
+// externalKeys returns the externalKey of each element of a listing answer's body, in order.
+func externalKeys(body map[string]any) []any {
+	var keys []any
+	for _, e := range body["elements"].([]any) {
+		keys = append(keys, e.(map[string]any)["externalKey"])
+	}
+	return keys
+}
+
 // do sends a signed request; body is marshalled unless it is a string or []byte (sent as is).
 func (c caller) do(method, requestURI string, body any) response {
 	c.t.Helper()

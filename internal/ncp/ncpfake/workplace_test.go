@@ -300,9 +300,7 @@ func listAllPages(t *testing.T, c caller, n, limit int) []any {
 		if len(elements) == 0 {
 			return got
 		}
-		for _, e := range elements {
-			got = append(got, e.(map[string]any)["externalKey"])
-		}
+		got = append(got, externalKeys(body)...)
 		offset += len(elements)
 	}
 }
@@ -336,11 +334,7 @@ func TestListParameters(t *testing.T) {
 			if !expectWorkplaceAnswer(t, got, tt.status, -4020, tt.message) {
 				return
 			}
-			var keys []any
-			for _, e := range got.json(t)["elements"].([]any) {
-				keys = append(keys, e.(map[string]any)["externalKey"])
-			}
-			if diff := cmp.Diff(tt.keys, keys); diff != "" {
+			if diff := cmp.Diff(tt.keys, externalKeys(got.json(t))); diff != "" {
 				t.Errorf("keys (-want +got):\n%s", diff)
 			}
 		})
