@@ -116,10 +116,12 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		SecretKey:  cfg.secretKey,
 		CompanyIDs: cfg.companyIDs,
 		Faults:     cfg.faults,
-		OnRequest: func(r ncpfake.Request) {
-			logger.Printf("%s %s %d", r.Method, r.Path, r.Status)
+		Options: fakeserver.Options{
+			OnRequest: func(r ncpfake.Request) {
+				logger.Printf("%s %s %d", r.Method, r.Path, r.Status)
+			},
+			UndocumentedErrors: cfg.undocumentedErrors,
 		},
-		UndocumentedErrors: cfg.undocumentedErrors,
 	})
 	if cfg.withOrganization {
 		fake.SetOrganization(cfg.accessKey, &ncpfake.Organization{OrganizationDesc: "created by fakencp"})

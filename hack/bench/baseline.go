@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/ncp"
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
 )
@@ -24,8 +25,7 @@ func remoteBaseline(ctx context.Context, c chart, fakeURL, companyID string, lim
 		Credentials:          ncp.Credentials{AccessKey: accessKey, SecretKey: secretKey},
 		WorkplaceEndpoint:    fakeURL,
 		OrganizationEndpoint: fakeURL,
-		QPS:                  limit.qps,
-		Burst:                limit.burst,
+		Options:              httpretry.Options{QPS: limit.qps, Burst: limit.burst},
 	})
 	if err != nil {
 		return 0, err

@@ -88,3 +88,19 @@ func CheckIs(t testing.TB, err error, is, isNot []error) {
 		}
 	}
 }
+
+// CheckEndpoints checks that build, given each endpoint of refused, fails exactly when refused
+// says so, and that its error does not repeat a password from the endpoint (userinfo "user:pass"
+// or "user:pw").
+func CheckEndpoints(t testing.TB, name string, refused map[string]bool, build func(endpoint string) error) {
+	t.Helper()
+	for endpoint, wantErr := range refused {
+		err := build(endpoint)
+		if (err != nil) != wantErr {
+			t.Errorf("%s(%q) err = %v, want error %v", name, endpoint, err, wantErr)
+		}
+		if err != nil && (strings.Contains(err.Error(), ":pass@") || strings.Contains(err.Error(), ":pw@")) {
+			t.Errorf("%s(%q): the error %q repeats the URL's password", name, endpoint, err)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package fakeserver
 
+import "sync"
+
 // ListAnswer is how a list request that a fake's list failure fails is answered.
 type ListAnswer int
 
@@ -28,6 +30,40 @@ type ListFailure struct {
 	Every int
 	// Answer is how a failing list request is answered; ListUnavailable by default.
 	Answer ListAnswer
+}
+
+// ListFailures is the list failure in force in a fake and the count of the list requests it has
+// seen since it was set. The zero value fails nothing; it is safe for concurrent use.
+type ListFailures struct {
+	mu       sync.Mutex
+	failure  *ListFailure // nil: none
+	scope    string
+	schedule ListSchedule
+}
+
+// Set puts a copy of lf in force and restarts the count; nil removes it. A scope that is not
+// empty limits lf to the list requests of that scope (a fake's own division of its listings, such
+// as NCP's companies): the others are neither counted nor failed.
+func (l *ListFailures) Set(lf *ListFailure, scope string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.failure, l.scope, l.schedule = nil, scope, ListSchedule{}
+	if lf != nil {
+		copied := *lf
+		l.failure = &copied
+	}
+}
+
+// Fails counts a list request of scope and reports whether the list failure in force fails it,
+// and how it is to be answered.
+func (l *ListFailures) Fails(scope string) (ListAnswer, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lf := l.failure
+	if lf == nil || (l.scope != "" && l.scope != scope) {
+		return 0, false
+	}
+	return lf.Answer, l.schedule.Fails(lf.After, lf.Count, lf.Every)
 }
 
 // ListSchedule counts the list requests since a fake's list failure was set and says which of

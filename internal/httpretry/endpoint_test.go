@@ -5,6 +5,8 @@ import (
 	"testing"
 )
 
+// TestParseEndpoint holds the cases of the endpoint rule both clouds' clients apply to every
+// endpoint they are given (their own tests check only that they apply it).
 func TestParseEndpoint(t *testing.T) {
 	tests := []struct {
 		raw     string
@@ -12,19 +14,28 @@ func TestParseEndpoint(t *testing.T) {
 	}{
 		{"https://api.example.com", false},
 		{"https://api.example.com/base/", false},
+		{"https://10.0.0.1:8443", false},
 		{"http://127.0.0.1:8080", false},
+		{"http://127.10.20.30:1", false},
+		{"http://127.0.0.1:8080/prefix/", false},
 		{"http://[::1]:8080", false},
 		{"http://localhost:8080", false},
 		{"http://LOCALHOST", false},
 		{"http://api.example.com", true},
 		{"http://10.0.0.1", true},
+		{"http://0.0.0.0:8080", true},
+		{"http://localhost.example.com", true},
+		{"http://127.0.0.1.nip.io", true},
+		{"http://[::ffff:10.0.0.1]", true},
 		{"ftp://api.example.com", true},
 		{"https://", true},
 		{"api.example.com", true},
+		{"127.0.0.1:8080", true},
 		{"https://user:pw@api.example.com", true},
 		{"https://api.example.com?x=1", true},
 		{"https://api.example.com#f", true},
 		{"https://api.example.com?", true},
+		{"https://exa mple.com", true},
 		{"://bad", true},
 	}
 	for _, tt := range tests {

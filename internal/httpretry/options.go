@@ -2,6 +2,7 @@ package httpretry
 
 import (
 	"cmp"
+	"net/http"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -18,21 +19,29 @@ const (
 	DefaultMaxBackoff       = 10 * time.Second
 )
 
-// Options are the retry and rate settings a client exposes in its configuration. Zero fields take
-// the defaults.
+// Options are the transport, retry and rate settings a client exposes in its configuration (both
+// clouds' clients embed them). Zero fields take the defaults.
 type Options struct {
-	// RequestTimeout bounds each attempt.
+	// HTTPClient is shared by all requests; one is built (NewHTTPClient) when nil. Its Timeout
+	// should be zero or longer than RequestTimeout, and it should not follow redirects.
+	HTTPClient *http.Client
+	// RequestTimeout bounds each attempt; default 30s.
 	RequestTimeout time.Duration
-	// Limiter, when set, is used as-is and may be shared; when nil one is built from QPS and Burst.
+	// Limiter, when set, is used as-is and may be shared: every client that talks to the same
+	// service with the same credentials should share one. When nil, one is built from QPS and Burst.
 	Limiter *Throttle
-	QPS     float64
-	Burst   int
-	// MaxAttempts is the number of attempts per call, the first included.
+	// QPS and Burst shape the limiter built when Limiter is nil; defaults 10 and 20.
+	QPS   float64
+	Burst int
+	// MaxAttempts is the number of attempts per call, the first included; default 5.
 	MaxAttempts int
-	// MaxRetryDuration bounds the time a call spends retrying.
+	// MaxRetryDuration bounds the time a call spends retrying; default 2m. A retry whose wait
+	// would end after this budget, or after the context's deadline, is not made: the last error
+	// is returned instead.
 	MaxRetryDuration time.Duration
-	// BaseBackoff and MaxBackoff shape the exponential backoff; MaxBackoff is raised to
-	// BaseBackoff when smaller.
+	// BaseBackoff and MaxBackoff shape the exponential backoff with full jitter between attempts;
+	// defaults 200ms and 10s (MaxBackoff is raised to BaseBackoff when smaller). A longer
+	// Retry-After from the server (seconds or HTTP date) wins.
 	BaseBackoff, MaxBackoff time.Duration
 }
 
@@ -42,8 +51,8 @@ func (o Options) HasNegative() bool {
 		o.QPS < 0 || o.Burst < 0 || o.MaxAttempts < 0
 }
 
-// WithDefaults returns o with every zero field set to its default and a Limiter built from QPS
-// and Burst when none was given.
+// WithDefaults returns o with every zero field set to its default, a Limiter built from QPS and
+// Burst when none was given and an HTTPClient built when none was given.
 func (o Options) WithDefaults() Options {
 	o.RequestTimeout = cmp.Or(o.RequestTimeout, DefaultRequestTimeout)
 	o.QPS = cmp.Or(o.QPS, DefaultQPS)
@@ -54,6 +63,9 @@ func (o Options) WithDefaults() Options {
 	o.MaxBackoff = max(cmp.Or(o.MaxBackoff, DefaultMaxBackoff), o.BaseBackoff)
 	if o.Limiter == nil {
 		o.Limiter = NewThrottle(rate.NewLimiter(rate.Limit(o.QPS), o.Burst))
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = NewHTTPClient()
 	}
 	return o
 }

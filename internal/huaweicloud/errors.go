@@ -192,13 +192,7 @@ func (e *APIError) Error() string {
 // Answer names the answer for a message that must say what was read, such as "GET
 // /v1/organizations answered HTTP 401 Organizations.1015": the method, path, status and code only,
 // never the server's message, headers or body.
-func (e *APIError) Answer() string {
-	answer := strings.TrimSpace(e.Method+" "+e.Path) + " answered HTTP " + strconv.Itoa(e.StatusCode)
-	if e.Code != "" {
-		answer += " " + e.Code
-	}
-	return answer
-}
+func (e *APIError) Answer() string { return httpretry.Answer(e.Method, e.Path, e.StatusCode, e.Code) }
 
 // Is maps the code, or failing that the status, to the sentinel errors of this package.
 func (e *APIError) Is(target error) bool {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/orgsync/orgsync/internal/clienttest"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
 
@@ -71,16 +72,10 @@ func TestAPIErrorSentinels(t *testing.T) {
 // message, and none reads as not found, already exists, parent not found or has children.
 func TestUndocumentedAnswers(t *testing.T) {
 	ctx := context.Background()
-	srv := newFake(t, huaweifake.Options{UndocumentedErrors: true})
+	srv := newFake(t, huaweifake.Options{Options: fakeserver.Options{UndocumentedErrors: true}})
 	c := newOneAccess(t, srv.URL())
-	parent, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "parent", Name: "Parent"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	child, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "child", Name: "Child", ParentID: parent})
-	if err != nil {
-		t.Fatal(err)
-	}
+	parent := mustCreateUnit(t, c, OrgUnit{Code: "parent", Name: "Parent"})
+	child := mustCreateUnit(t, c, OrgUnit{Code: "child", Name: "Child", ParentID: parent})
 
 	tests := []struct {
 		name string
@@ -92,29 +87,17 @@ func TestUndocumentedAnswers(t *testing.T) {
 		{"update of a unit that does not exist", func() error {
 			return c.UpdateOrgUnit(ctx, "missing", OrgUnitUpdate{Name: ptr("X")})
 		}},
-		{"create of a code that exists", func() error {
-			_, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "child", Name: "Other"})
-			return err
-		}},
-		{"create under a parent that does not exist", func() error {
-			_, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "orphan", Name: "Orphan", ParentID: "missing"})
-			return err
-		}},
+		{"create of a code that exists", creating(c, OrgUnit{Code: "child", Name: "Other"})},
+		{"create under a parent that does not exist", creating(c, OrgUnit{Code: "orphan", Name: "Orphan", ParentID: "missing"})},
 		{"update under a parent that does not exist", func() error {
 			return c.UpdateOrgUnit(ctx, child, OrgUnitUpdate{ParentID: ptr("missing")})
 		}},
-		{"listing under a unit that does not exist", func() error {
-			_, err := c.ListOrgUnitsMatching(ctx, ListOrgUnitsOptions{OrgID: "missing"})
-			return err
-		}},
+		{"listing under a unit that does not exist", listingUnder(c, "missing")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.call()
-			var apiErr *APIError
-			if !errors.As(err, &apiErr) {
-				t.Fatalf("err = %v, want an *APIError", err)
-			}
+			apiErr := apiError(t, err)
 			if apiErr.StatusCode != 400 || apiErr.Code != "ORG.9999" || apiErr.Message != "未知错误：操作失败" {
 				t.Errorf("APIError = %+v, want the answer's status, code and message", apiErr)
 			}

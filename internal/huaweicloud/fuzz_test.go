@@ -22,9 +22,8 @@ import (
 	"time"
 	"unicode"
 
-	"golang.org/x/time/rate"
-
 	"github.com/orgsync/orgsync/internal/clienttest"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
@@ -47,13 +46,8 @@ const (
 // whose requests go to rt.
 func fuzzTransport(rt http.RoundTripper) TransportOptions {
 	return TransportOptions{
-		HTTPClient: &http.Client{
-			Transport:     rt,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		Limiter:     httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)),
-		MaxAttempts: 1,
-		Now:         func() time.Time { return fuzzNow },
+		Options: clienttest.OneAttempt(rt),
+		Now:     func() time.Time { return fuzzNow },
 	}
 }
 
@@ -550,7 +544,7 @@ func FuzzSignAcceptedByFake(f *testing.F) {
 		}
 		fuzzCheckAuthorization(t, auth)
 
-		fake := huaweifake.New(huaweifake.Options{Now: func() time.Time { return fuzzNow }})
+		fake := huaweifake.New(huaweifake.Options{Options: fakeserver.Options{Now: func() time.Time { return fuzzNow }}})
 		fake.AddAccount(fuzzAccessKey, fuzzSecretKey, fuzzSecurityToken)
 		resp, err := clienttest.Wire{Handler: fake}.RoundTrip(req)
 		if err != nil {
@@ -630,7 +624,7 @@ func FuzzOrganizationsClientAcceptedByFake(f *testing.F) {
 		f.Add(seed[0], seed[1], seed[2])
 	}
 	f.Fuzz(func(t *testing.T, name, id, parentID string) {
-		fake := huaweifake.New(huaweifake.Options{Now: func() time.Time { return fuzzNow }})
+		fake := huaweifake.New(huaweifake.Options{Options: fakeserver.Options{Now: func() time.Time { return fuzzNow }}})
 		fake.AddAccount(fuzzAccessKey, fuzzSecretKey, fuzzSecurityToken)
 		c := fuzzOrganizations(t, clienttest.Wire{Handler: fake})
 		ctx := context.Background()

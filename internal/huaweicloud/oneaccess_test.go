@@ -12,12 +12,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/time/rate"
 
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/orgsync/orgsync/internal/clienttest"
-	"github.com/orgsync/orgsync/internal/httpretry"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 )
 
@@ -30,13 +29,7 @@ const (
 
 // fastTransport is a TransportOptions for local tests: no rate limit, tiny backoffs.
 func fastTransport() TransportOptions {
-	return TransportOptions{
-		Limiter:          httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)),
-		RequestTimeout:   2 * time.Second,
-		BaseBackoff:      time.Millisecond,
-		MaxBackoff:       5 * time.Millisecond,
-		MaxRetryDuration: 10 * time.Second,
-	}
+	return TransportOptions{Options: clienttest.FastRetry()}
 }
 
 func newFake(t *testing.T, opts huaweifake.Options) *huaweifake.Server {
@@ -56,19 +49,50 @@ func newOneAccess(t *testing.T, endpoint string, mutate ...func(*OneAccessConfig
 
 func ptr(s string) *string { return &s }
 
+// mustCreateUnit creates u and returns its org_id, failing the test when the client refuses it.
+func mustCreateUnit(t *testing.T, c *OneAccessClient, u OrgUnit) string {
+	t.Helper()
+	id, err := c.CreateOrgUnit(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// apiError returns err as an *APIError, failing the test when it is not one.
+func apiError(t *testing.T, err error) *APIError {
+	t.Helper()
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want an *APIError", err)
+	}
+	return apiErr
+}
+
+// listingUnder is a call that lists the units under orgID and returns its error only, for tables
+// of refused calls.
+func listingUnder(c *OneAccessClient, orgID string) func() error {
+	return func() error {
+		_, err := c.ListOrgUnitsMatching(context.Background(), ListOrgUnitsOptions{OrgID: orgID})
+		return err
+	}
+}
+
+// creating is a call that creates u and returns its error only, for tables of refused calls.
+func creating(c *OneAccessClient, u OrgUnit) func() error {
+	return func() error {
+		_, err := c.CreateOrgUnit(context.Background(), u)
+		return err
+	}
+}
+
 func TestOneAccessLifecycle(t *testing.T) {
 	ctx := context.Background()
 	srv := newFake(t, huaweifake.Options{})
 	c := newOneAccess(t, srv.URL())
 
-	salesID, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "sales", Name: "Sales & Marketing"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	krID, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "sales-kr", Name: "영업 한국", ParentID: salesID, Category: "team"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	salesID := mustCreateUnit(t, c, OrgUnit{Code: "sales", Name: "Sales & Marketing"})
+	krID := mustCreateUnit(t, c, OrgUnit{Code: "sales-kr", Name: "영업 한국", ParentID: salesID, Category: "team"})
 	got, err := c.GetOrgUnit(ctx, krID)
 	if err != nil {
 		t.Fatal(err)
@@ -120,18 +144,9 @@ func TestOneAccessRules(t *testing.T) {
 	ctx := context.Background()
 	srv := newFake(t, huaweifake.Options{})
 	c := newOneAccess(t, srv.URL())
-	root, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "root", Name: "Root"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	child, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "child", Name: "Child", ParentID: root})
-	if err != nil {
-		t.Fatal(err)
-	}
-	grandchild, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "grandchild", Name: "Grandchild", ParentID: child})
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := mustCreateUnit(t, c, OrgUnit{Code: "root", Name: "Root"})
+	child := mustCreateUnit(t, c, OrgUnit{Code: "child", Name: "Child", ParentID: root})
+	grandchild := mustCreateUnit(t, c, OrgUnit{Code: "grandchild", Name: "Grandchild", ParentID: child})
 
 	tests := []struct {
 		name     string
@@ -141,50 +156,36 @@ func TestOneAccessRules(t *testing.T) {
 		isNot    []error
 		wantHTTP int
 	}{
-		{"name required", func() error { _, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "x"}); return err },
+		{"name required", creating(c, OrgUnit{Code: "x"}),
 			CodeNameRequired, []error{ErrInvalidRequest}, []error{ErrAlreadyExists}, 400},
-		{"code exists", func() error { _, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "child", Name: "Other"}); return err },
+		{"code exists", creating(c, OrgUnit{Code: "child", Name: "Other"}),
 			CodeCodeExists, []error{ErrAlreadyExists}, []error{ErrInvalidRequest}, 400},
-		{"invalid code", func() error { _, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "a b", Name: "X"}); return err },
+		{"invalid code", creating(c, OrgUnit{Code: "a b", Name: "X"}),
 			CodeInvalidCode, []error{ErrInvalidRequest}, nil, 400},
-		{"code too long", func() error {
-			_, err := c.CreateOrgUnit(ctx, OrgUnit{Code: strings.Repeat("c", 65), Name: "X"})
-			return err
-		}, CodeInvalidCode, []error{ErrInvalidRequest}, nil, 400},
-		{"invalid name", func() error { _, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "x", Name: "A/B"}); return err },
+		{"code too long", creating(c, OrgUnit{Code: strings.Repeat("c", 65), Name: "X"}),
+			CodeInvalidCode, []error{ErrInvalidRequest}, nil, 400},
+		{"invalid name", creating(c, OrgUnit{Code: "x", Name: "A/B"}),
 			CodeInvalidName, []error{ErrInvalidRequest}, nil, 400},
-		{"sibling name taken", func() error {
-			_, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "child2", Name: "Child", ParentID: root})
-			return err
-		}, CodeNameTaken, []error{ErrNameTaken, ErrInvalidRequest}, []error{ErrAlreadyExists}, 400},
-		{"parent missing", func() error {
-			_, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "orphan", Name: "Orphan", ParentID: "no-such-id"})
-			return err
-		}, CodeParentNotFound, []error{ErrParentNotFound}, []error{ErrInvalidRequest, ErrNotFound}, 400},
+		{"sibling name taken", creating(c, OrgUnit{Code: "child2", Name: "Child", ParentID: root}),
+			CodeNameTaken, []error{ErrNameTaken, ErrInvalidRequest}, []error{ErrAlreadyExists}, 400},
+		{"parent missing", creating(c, OrgUnit{Code: "orphan", Name: "Orphan", ParentID: "no-such-id"}),
+			CodeParentNotFound, []error{ErrParentNotFound}, []error{ErrInvalidRequest, ErrNotFound}, 400},
 		{"delete with children", func() error { return c.DeleteOrgUnit(ctx, child) },
 			CodeHasChildren, []error{ErrHasChildren}, []error{ErrInvalidRequest}, 400},
 		{"move under own descendant", func() error { return c.UpdateOrgUnit(ctx, child, OrgUnitUpdate{ParentID: &grandchild}) },
 			CodeCycle, []error{ErrInvalidRequest}, nil, 400},
 		{"update to taken code", func() error { return c.UpdateOrgUnit(ctx, grandchild, OrgUnitUpdate{Code: ptr("root")}) },
 			CodeCodeExists, []error{ErrAlreadyExists}, nil, 400},
-		{"create without a name", func() error {
-			_, err := c.CreateOrgUnit(ctx, OrgUnit{Code: "nameless", ParentID: root})
-			return err
-		}, CodeNameRequired, []error{ErrInvalidRequest}, nil, 400},
+		{"create without a name", creating(c, OrgUnit{Code: "nameless", ParentID: root}),
+			CodeNameRequired, []error{ErrInvalidRequest}, nil, 400},
 		{"update missing unit", func() error { return c.UpdateOrgUnit(ctx, "missing", OrgUnitUpdate{Name: ptr("X")}) },
 			CodeOrgUnitNotFound, []error{ErrNotFound}, nil, 404},
-		{"list children of missing unit", func() error {
-			_, err := c.ListOrgUnitsMatching(ctx, ListOrgUnitsOptions{OrgID: "missing"})
-			return err
-		}, CodeOrgUnitNotFound, []error{ErrNotFound}, nil, 404},
+		{"list children of missing unit", listingUnder(c, "missing"), CodeOrgUnitNotFound, []error{ErrNotFound}, nil, 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.call()
-			var apiErr *APIError
-			if !errors.As(err, &apiErr) {
-				t.Fatalf("err = %v, want *APIError", err)
-			}
+			apiErr := apiError(t, err)
 			if apiErr.Code != tt.code || apiErr.StatusCode != tt.wantHTTP || apiErr.Message == "" {
 				t.Errorf("APIError = %+v, want HTTP %d code %s with a message", apiErr, tt.wantHTTP, tt.code)
 			}
@@ -202,7 +203,7 @@ func TestOneAccessRules(t *testing.T) {
 func TestOneAccessTokenCachingAndRefresh(t *testing.T) {
 	ctx := context.Background()
 	clk := testingclock.NewFakeClock(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
-	srv := newFake(t, huaweifake.Options{TokenTTL: 10 * time.Minute, Now: clk.Now})
+	srv := newFake(t, huaweifake.Options{TokenTTL: 10 * time.Minute, Options: fakeserver.Options{Now: clk.Now}})
 	c := newOneAccess(t, srv.URL(), func(cfg *OneAccessConfig) { cfg.Now = clk.Now })
 
 	var wg sync.WaitGroup
@@ -249,10 +250,12 @@ func TestOneAccessUnauthorizedAfterRefreshIsReturned(t *testing.T) {
 	// The fake's clock jumps an hour every time it is read: every token it issues has expired by
 	// the time it checks it, while the client still holds it fresh, so the repeated call fails too.
 	clk := testingclock.NewFakeClock(time.Now())
-	srv := newFake(t, huaweifake.Options{TokenTTL: time.Minute, Now: func() time.Time {
-		clk.Step(time.Hour)
-		return clk.Now()
-	}})
+	srv := newFake(t, huaweifake.Options{TokenTTL: time.Minute,
+		Options: fakeserver.Options{Now: func() time.Time {
+			clk.Step(time.Hour)
+			return clk.Now()
+		}},
+	})
 	c := newOneAccess(t, srv.URL())
 	_, err := c.GetOrgUnit(context.Background(), "x")
 	if !errors.Is(err, ErrUnauthorized) {

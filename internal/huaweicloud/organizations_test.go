@@ -23,6 +23,22 @@ func newOrganizations(t *testing.T, endpoint string, mutate ...func(*Organizatio
 	return clienttest.New(t, "NewOrganizations", NewOrganizations, cfg, mutate...)
 }
 
+// newOrganization starts a fake, creates the organization through a client configured by mutate
+// and returns the fake, the client and the organization's root ID.
+func newOrganization(t *testing.T, mutate ...func(*OrganizationsConfig)) (*huaweifake.Server, *OrganizationsClient, string) {
+	t.Helper()
+	srv := newFake(t, huaweifake.Options{})
+	c := newOrganizations(t, srv.URL(), mutate...)
+	if _, err := c.CreateOrganization(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	roots, err := c.ListRoots(context.Background())
+	if err != nil || len(roots) != 1 {
+		t.Fatalf("ListRoots = %+v, %v; want one root", roots, err)
+	}
+	return srv, c, roots[0].ID
+}
+
 func TestOrganizationsLifecycle(t *testing.T) {
 	ctx := context.Background()
 	srv := newFake(t, huaweifake.Options{})
@@ -146,15 +162,10 @@ func tearDownOrganization(t *testing.T, c *OrganizationsClient, srv *huaweifake.
 
 func TestOrganizationsPaging(t *testing.T) {
 	ctx := context.Background()
-	srv := newFake(t, huaweifake.Options{})
-	c := newOrganizations(t, srv.URL(), func(cfg *OrganizationsConfig) { cfg.PageSize = 2 })
-	if _, err := c.CreateOrganization(ctx); err != nil {
-		t.Fatal(err)
-	}
-	roots, _ := c.ListRoots(ctx)
+	srv, c, root := newOrganization(t, func(cfg *OrganizationsConfig) { cfg.PageSize = 2 })
 	var want []string
 	for i := range 5 {
-		ou, err := c.CreateOrganizationalUnit(ctx, fmt.Sprintf("Unit %d", i), roots[0].ID)
+		ou, err := c.CreateOrganizationalUnit(ctx, fmt.Sprintf("Unit %d", i), root)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +174,7 @@ func TestOrganizationsPaging(t *testing.T) {
 	nested, _ := c.CreateOrganizationalUnit(ctx, "Nested", want[0])
 	srv.ResetRequests()
 
-	ous, err := c.ListOrganizationalUnits(ctx, roots[0].ID)
+	ous, err := c.ListOrganizationalUnits(ctx, root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +186,7 @@ func TestOrganizationsPaging(t *testing.T) {
 		t.Errorf("units (-want +got):\n%s", diff)
 	}
 	reqs := srv.Requests()
-	if len(reqs) != 3 || reqs[1].Query != "limit=2&marker="+want[1]+"&parent_id="+roots[0].ID {
+	if len(reqs) != 3 || reqs[1].Query != "limit=2&marker="+want[1]+"&parent_id="+root {
 		t.Errorf("page requests = %+v", reqs)
 	}
 	all, err := c.ListOrganizationalUnits(ctx, "")
@@ -190,15 +201,10 @@ func TestOrganizationsPaging(t *testing.T) {
 
 func TestOrganizationsConcurrentModificationRetried(t *testing.T) {
 	ctx := context.Background()
-	srv := newFake(t, huaweifake.Options{})
-	c := newOrganizations(t, srv.URL(), func(cfg *OrganizationsConfig) { cfg.MaxAttempts = 50 })
-	if _, err := c.CreateOrganization(ctx); err != nil {
-		t.Fatal(err)
-	}
-	roots, _ := c.ListRoots(ctx)
+	srv, c, root := newOrganization(t, func(cfg *OrganizationsConfig) { cfg.MaxAttempts = 50 })
 	srv.SetFaults(huaweifake.Faults{ConcurrentModificationFraction: 0.5})
 	for i := range 10 {
-		if _, err := c.CreateOrganizationalUnit(ctx, fmt.Sprintf("U%d", i), roots[0].ID); err != nil {
+		if _, err := c.CreateOrganizationalUnit(ctx, fmt.Sprintf("U%d", i), root); err != nil {
 			t.Fatalf("create %d: %v", i, err)
 		}
 	}

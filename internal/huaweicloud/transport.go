@@ -16,39 +16,14 @@ import (
 	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
-// Defaults applied to zero TransportOptions fields.
-const (
-	DefaultMaxAttempts      = httpretry.DefaultMaxAttempts
-	DefaultRequestTimeout   = httpretry.DefaultRequestTimeout
-	DefaultBaseBackoff      = httpretry.DefaultBaseBackoff
-	DefaultMaxBackoff       = httpretry.DefaultMaxBackoff
-	DefaultMaxRetryDuration = httpretry.DefaultMaxRetryDuration
-	DefaultQPS              = httpretry.DefaultQPS
-	DefaultBurst            = httpretry.DefaultBurst
-	DefaultUserAgent        = "orgsync-huaweicloud-client"
-)
+// DefaultUserAgent is sent when TransportOptions.UserAgent is empty; the retry and rate settings'
+// defaults are httpretry's.
+const DefaultUserAgent = "orgsync-huaweicloud-client"
 
 // TransportOptions are the transport settings both clients take. Zero fields take the defaults.
 type TransportOptions struct {
-	// HTTPClient is shared by all requests; one is built when nil. Its Timeout should be zero or
-	// longer than RequestTimeout, and it should not follow redirects.
-	HTTPClient *http.Client
-	// RequestTimeout bounds each attempt; default 30s.
-	RequestTimeout time.Duration
-	// Limiter, when set, is used as-is and may be shared by every client that talks to the same
-	// service with the same credentials. When nil, one is built from QPS and Burst.
-	Limiter *httpretry.Throttle
-	// QPS and Burst shape the limiter built when Limiter is nil; defaults 10 and 20.
-	QPS   float64
-	Burst int
-	// MaxAttempts is the number of attempts per call, the first included; default 5.
-	MaxAttempts int
-	// MaxRetryDuration bounds the time a call spends retrying; default 2m. A retry whose wait
-	// would end after this budget, or after the context's deadline, is not made.
-	MaxRetryDuration time.Duration
-	// BaseBackoff and MaxBackoff shape the exponential backoff with full jitter; defaults 200ms
-	// and 10s. A longer Retry-After from the server wins.
-	BaseBackoff, MaxBackoff time.Duration
+	// Options are the HTTP client, retry and rate settings.
+	httpretry.Options
 	// UserAgent is sent with every request; default "orgsync-huaweicloud-client".
 	UserAgent string
 	// Now is the clock for X-Sdk-Date and token expiry; default time.Now.
@@ -72,23 +47,14 @@ func newTransport(service, endpoint string, opts TransportOptions, secrets func(
 	if err != nil {
 		return nil, fmt.Errorf("huaweicloud: %s endpoint: %w", service, err)
 	}
-	retry := httpretry.Options{
-		RequestTimeout:   opts.RequestTimeout,
-		Limiter:          opts.Limiter,
-		QPS:              opts.QPS,
-		Burst:            opts.Burst,
-		MaxAttempts:      opts.MaxAttempts,
-		MaxRetryDuration: opts.MaxRetryDuration,
-		BaseBackoff:      opts.BaseBackoff,
-		MaxBackoff:       opts.MaxBackoff,
-	}
-	if retry.HasNegative() {
+	if opts.HasNegative() {
 		return nil, errors.New("huaweicloud: durations, rates and counts must not be negative")
 	}
+	retry := opts.WithDefaults()
 	t := &transport{
 		service:      service,
 		base:         base,
-		httpClient:   opts.HTTPClient,
+		httpClient:   retry.HTTPClient,
 		retry:        retry.Policy(classify, ErrThrottled),
 		userAgent:    cmp.Or(opts.UserAgent, DefaultUserAgent),
 		now:          opts.Now,
@@ -97,9 +63,6 @@ func newTransport(service, endpoint string, opts TransportOptions, secrets func(
 	}
 	if t.now == nil {
 		t.now = time.Now
-	}
-	if t.httpClient == nil {
-		t.httpClient = httpretry.NewHTTPClient()
 	}
 	return t, nil
 }

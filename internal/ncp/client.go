@@ -31,17 +31,10 @@ const (
 	SiteGov    Site = "gov"    // *.apigw.gov-ntruss.com
 )
 
-// Defaults applied by New to zero Config fields.
+// Defaults applied by New to zero Config fields; the retry and rate settings' are httpretry's.
 const (
-	DefaultRequestTimeout   = httpretry.DefaultRequestTimeout
-	DefaultQPS              = httpretry.DefaultQPS
-	DefaultBurst            = httpretry.DefaultBurst
-	DefaultMaxAttempts      = httpretry.DefaultMaxAttempts
-	DefaultMaxRetryDuration = httpretry.DefaultMaxRetryDuration
-	DefaultBaseBackoff      = httpretry.DefaultBaseBackoff
-	DefaultMaxBackoff       = httpretry.DefaultMaxBackoff
-	DefaultListPageSize     = 100
-	DefaultUserAgent        = "orgsync-ncp-client"
+	DefaultListPageSize = 100
+	DefaultUserAgent    = "orgsync-ncp-client"
 
 	// MaxListPageSize is the largest limit WORKPLACE accepts on a list call.
 	MaxListPageSize = 100
@@ -116,29 +109,9 @@ type Config struct {
 	// OrganizationEndpoint overrides the Organization API base URL, with the
 	// same rules as WorkplaceEndpoint.
 	OrganizationEndpoint string
-	// HTTPClient is shared by all requests; New builds one when nil. Its
-	// Timeout should be zero or longer than RequestTimeout.
-	HTTPClient *http.Client
-	// RequestTimeout bounds each attempt; default 30s.
-	RequestTimeout time.Duration
-	// Limiter, when set, is used as-is and may be shared: every client that
-	// talks to NCP with the same credentials should share one. When nil, New
-	// builds a limiter from QPS and Burst.
-	Limiter *httpretry.Throttle
-	// QPS is the sustained request rate of the limiter New builds; default 10.
-	QPS float64
-	// Burst is the burst of the limiter New builds; default 20.
-	Burst int
-	// MaxAttempts is the number of attempts per call, the first included; default 5.
-	MaxAttempts int
-	// MaxRetryDuration bounds the time a call spends retrying; default 2m.
-	// A retry whose wait would end after the budget (or after the context's
-	// deadline) is not made: the last error is returned instead.
-	MaxRetryDuration time.Duration
-	// BaseBackoff and MaxBackoff shape the exponential backoff with full
-	// jitter between attempts; defaults 200ms and 10s. A Retry-After header
-	// (seconds or HTTP date) overrides a shorter backoff.
-	BaseBackoff, MaxBackoff time.Duration
+	// Options are the HTTP client, retry and rate settings. Every client that talks to NCP with the same
+	// credentials should share one Limiter.
+	httpretry.Options
 	// ListPageSize is the page size of list calls; default and maximum 100.
 	ListPageSize int
 	// Now is the clock used for request timestamps; default time.Now.
@@ -187,22 +160,13 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("ncp: organization endpoint: %w", err)
 	}
 
-	retry := httpretry.Options{
-		RequestTimeout:   cfg.RequestTimeout,
-		Limiter:          cfg.Limiter,
-		QPS:              cfg.QPS,
-		Burst:            cfg.Burst,
-		MaxAttempts:      cfg.MaxAttempts,
-		MaxRetryDuration: cfg.MaxRetryDuration,
-		BaseBackoff:      cfg.BaseBackoff,
-		MaxBackoff:       cfg.MaxBackoff,
-	}
-	if retry.HasNegative() || cfg.ListPageSize < 0 {
+	if cfg.HasNegative() || cfg.ListPageSize < 0 {
 		return nil, errors.New("ncp: durations, rates and counts in Config must not be negative")
 	}
 	if cfg.ListPageSize > MaxListPageSize {
 		return nil, fmt.Errorf("ncp: ListPageSize %d exceeds the API maximum %d", cfg.ListPageSize, MaxListPageSize)
 	}
+	retry := cfg.WithDefaults()
 
 	creds := cfg.Credentials
 	c := &Client{
@@ -210,7 +174,7 @@ func New(cfg Config) (*Client, error) {
 		site:              site,
 		workplaceBase:     workplace,
 		organizationBase:  organization,
-		httpClient:        cfg.HTTPClient,
+		httpClient:        retry.HTTPClient,
 		retry:             retry.Policy(classify, ErrThrottled),
 		listPageSize:      cmp.Or(cfg.ListPageSize, DefaultListPageSize),
 		now:               cfg.Now,
@@ -220,9 +184,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
-	}
-	if c.httpClient == nil {
-		c.httpClient = httpretry.NewHTTPClient()
 	}
 	return c, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
@@ -135,6 +136,17 @@ func TestFakeDepartmentErrors(t *testing.T) {
 	valid := func(key string) Department {
 		return Department{ExternalKey: key, Name: "N", ParentExternalKey: "#", DisplayOrder: "1"}
 	}
+	// create creates valid(key), changed by change when set.
+	create := func(key string, change func(*Department)) func() error {
+		return func() error {
+			d := valid(key)
+			if change != nil {
+				change(&d)
+			}
+			_, err := c.CreateDepartment(ctx, fakeCompany, d)
+			return err
+		}
+	}
 
 	tests := []struct {
 		name     string
@@ -142,29 +154,11 @@ func TestFakeDepartmentErrors(t *testing.T) {
 		want     error
 		wantCode string
 	}{
-		{"create existing", func() error { _, err := c.CreateDepartment(ctx, fakeCompany, valid("root")); return err }, ErrAlreadyExists, "-4090"},
-		{"create under a missing parent", func() error {
-			d := valid("orphan")
-			d.ParentExternalKey = "nowhere"
-			_, err := c.CreateDepartment(ctx, fakeCompany, d)
-			return err
-		}, ErrInvalidRequest, "-4030"},
-		{"create without a name", func() error {
-			d := valid("nameless")
-			d.Name = ""
-			_, err := c.CreateDepartment(ctx, fakeCompany, d)
-			return err
-		}, ErrInvalidRequest, "-4020"},
-		{"create with a bad display order", func() error {
-			d := valid("badorder")
-			d.DisplayOrder = "first"
-			_, err := c.CreateDepartment(ctx, fakeCompany, d)
-			return err
-		}, ErrInvalidRequest, "-4020"},
-		{"create with a 37-character key", func() error {
-			_, err := c.CreateDepartment(ctx, fakeCompany, valid(strings.Repeat("k", 37)))
-			return err
-		}, ErrInvalidRequest, ""},
+		{"create existing", create("root", nil), ErrAlreadyExists, "-4090"},
+		{"create under a missing parent", create("orphan", func(d *Department) { d.ParentExternalKey = "nowhere" }), ErrInvalidRequest, "-4030"},
+		{"create without a name", create("nameless", func(d *Department) { d.Name = "" }), ErrInvalidRequest, "-4020"},
+		{"create with a bad display order", create("badorder", func(d *Department) { d.DisplayOrder = "first" }), ErrInvalidRequest, "-4020"},
+		{"create with a 37-character key", create(strings.Repeat("k", 37), nil), ErrInvalidRequest, ""},
 		{"move into a cycle", func() error {
 			d := valid("root")
 			d.ParentExternalKey = "child"
@@ -205,7 +199,9 @@ func TestFakeDepartmentErrors(t *testing.T) {
 // unknown answer, never as absent, duplicate, missing parent or has children.
 func TestFakeUndocumentedErrors(t *testing.T) {
 	srv := ncpfake.NewServer(ncpfake.Options{AccessKey: testAccessKey, SecretKey: testSecretKey,
-		CompanyIDs: []string{fakeCompany}, UndocumentedErrors: true})
+		CompanyIDs: []string{fakeCompany},
+		Options:    fakeserver.Options{UndocumentedErrors: true},
+	})
 	t.Cleanup(srv.Close)
 	c := newFakeClient(t, srv)
 	ctx := context.Background()
@@ -322,8 +318,8 @@ func TestFakeListBrokenOff(t *testing.T) {
 	if got != nil || !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("second page failing: %d departments, err %v; want none and ErrUnavailable", len(got), err)
 	}
-	if n := len(srv.Requests()); n != 1+DefaultMaxAttempts {
-		t.Errorf("%d requests, want the first page and %d attempts at the second", n, DefaultMaxAttempts)
+	if n := len(srv.Requests()); n != 1+httpretry.DefaultMaxAttempts {
+		t.Errorf("%d requests, want the first page and %d attempts at the second", n, httpretry.DefaultMaxAttempts)
 	}
 
 	srv.ResetRequests()

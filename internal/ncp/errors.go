@@ -128,13 +128,7 @@ func (e *APIError) Error() string {
 // Answer names the answer for a message that must say what was read, such as "GET
 // /open-api/v1/org answered HTTP 404 ORGANIZATION_NOT_FOUND": the method, path, status and code
 // only, never the server's message, headers or body.
-func (e *APIError) Answer() string {
-	answer := strings.TrimSpace(e.Method+" "+e.Path) + " answered HTTP " + strconv.Itoa(e.StatusCode)
-	if e.Code != "" {
-		answer += " " + e.Code
-	}
-	return answer
-}
+func (e *APIError) Answer() string { return httpretry.Answer(e.Method, e.Path, e.StatusCode, e.Code) }
 
 // Is maps the status and code to the sentinel errors of this package.
 func (e *APIError) Is(target error) bool {

@@ -26,10 +26,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/time/rate"
-
 	"github.com/orgsync/orgsync/internal/clienttest"
-	"github.com/orgsync/orgsync/internal/httpretry"
+	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 )
 
@@ -54,13 +52,8 @@ func fuzzClient(t *testing.T, transport http.RoundTripper) *Client {
 		Credentials:          Credentials{AccessKey: testAccessKey, SecretKey: testSecretKey, APIGatewayKey: testGatewayKey},
 		WorkplaceEndpoint:    "http://127.0.0.1:18080",
 		OrganizationEndpoint: "http://127.0.0.1:18080",
-		HTTPClient: &http.Client{
-			Transport:     transport,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		Limiter:     httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)),
-		MaxAttempts: 1,
-		Now:         func() time.Time { return fuzzNow },
+		Options:              clienttest.OneAttempt(transport),
+		Now:                  func() time.Time { return fuzzNow },
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -812,7 +805,7 @@ func FuzzSignedRequestsAcceptedByFake(f *testing.F) {
 		f.Add(seed[0], seed[1], seed[2])
 	}
 	f.Fuzz(func(t *testing.T, companyID, key, name string) {
-		fake := ncpfake.New(ncpfake.Options{AccessKey: testAccessKey, SecretKey: testSecretKey, Now: func() time.Time { return fuzzNow }})
+		fake := ncpfake.New(ncpfake.Options{AccessKey: testAccessKey, SecretKey: testSecretKey, Options: fakeserver.Options{Now: func() time.Time { return fuzzNow }}})
 		fake.PutDepartment(companyID, ncpfake.Department{ExternalKey: key, Name: name, ParentExternalKey: TopLevelParent, DisplayOrder: "1"})
 		c := fuzzClient(t, clienttest.Wire{Handler: fake})
 		ctx := context.Background()

@@ -8,10 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/orgsync/orgsync/internal/clienttest"
-	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 const (
@@ -27,11 +24,7 @@ func testConfig(endpoint string) Config {
 		Credentials:          Credentials{AccessKey: testAccessKey, SecretKey: testSecretKey},
 		WorkplaceEndpoint:    endpoint,
 		OrganizationEndpoint: endpoint,
-		Limiter:              httpretry.NewThrottle(rate.NewLimiter(rate.Inf, 1)),
-		RequestTimeout:       2 * time.Second,
-		BaseBackoff:          time.Millisecond,
-		MaxBackoff:           5 * time.Millisecond,
-		MaxRetryDuration:     10 * time.Second,
+		Options:              clienttest.FastRetry(),
 	}
 }
 

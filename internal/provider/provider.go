@@ -116,6 +116,18 @@ func Evidence(answer string) string {
 	return answer[:cut] + "…"
 }
 
+// NoOrganization reads the error of a client's look at the organization: an error that is
+// noOrganization (the client's sentinel for the one answer its vendor gives for an account in no
+// organization) and names the answer it read (an Answer method) is an observation of none, with
+// that answer as its Evidence; any other error is classify's, for the controller to look again.
+func NoOrganization(err, noOrganization error, classify func(error) error) (OrganizationObservation, error) {
+	var answered interface{ Answer() string }
+	if errors.Is(err, noOrganization) && errors.As(err, &answered) {
+		return OrganizationObservation{Evidence: Evidence(answered.Answer())}, nil
+	}
+	return OrganizationObservation{}, classify(err)
+}
+
 // Organizations manages the remote organization the credentials belong to.
 type Organizations interface {
 	// Observe reads the caller's organization. It never writes. It reports Exists false (with the

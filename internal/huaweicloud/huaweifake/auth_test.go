@@ -10,6 +10,8 @@ import (
 	"time"
 
 	testingclock "k8s.io/utils/clock/testing"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // Requests signed by Huawei's official SDK signer (huaweicloud-sdk-go-v3 v0.1.207, computed once
@@ -106,7 +108,7 @@ func TestSignatureVerification(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(s.name+"/"+tt.name, func(t *testing.T) {
 				clk := testingclock.NewFakeClock(tt.serverTime)
-				f := New(Options{Now: clk.Now})
+				f := New(Options{Options: fakeserver.Options{Now: clk.Now}})
 				token := strings.TrimSpace(s.securityToken)
 				f.AddAccount(sdkAK, sdkSK, token)
 				status, body := serve(f, s, tt.mutate)
@@ -131,7 +133,7 @@ func TestSignatureVerification(t *testing.T) {
 
 func TestSecurityTokenRequired(t *testing.T) {
 	signedAt, _ := time.Parse("20060102T150405Z", sdkDate)
-	f := New(Options{Now: func() time.Time { return signedAt }})
+	f := New(Options{Options: fakeserver.Options{Now: func() time.Time { return signedAt }}})
 	f.AddAccount(sdkAK, sdkSK, "another-token")
 	if status, _ := serve(f, sdkRequests[2], nil); status != http.StatusUnauthorized {
 		t.Errorf("status = %d with the wrong security token, want 401", status)
@@ -140,7 +142,7 @@ func TestSecurityTokenRequired(t *testing.T) {
 
 func TestTokenIssuanceAndExpiry(t *testing.T) {
 	clk := testingclock.NewFakeClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
-	srv := NewServer(Options{ClientID: "app", ClientSecret: "s3cret", TokenTTL: time.Minute, Now: clk.Now})
+	srv := NewServer(Options{ClientID: "app", ClientSecret: "s3cret", TokenTTL: time.Minute, Options: fakeserver.Options{Now: clk.Now}})
 	defer srv.Close()
 
 	token := func(id, secret, grant string) (int, map[string]any) {

@@ -56,30 +56,10 @@ const (
 // SetListFailure sets the list failure in force and restarts its count; nil removes it.
 // ListFailure{After: 1, Count: 1} fails exactly the second list request;
 // ListFailure{Every: 20, Answer: ListEmptyPage} answers one list page in twenty empty.
-func (f *Fake) SetListFailure(lf *ListFailure) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.listing.failure, f.listing.schedule = nil, fakeserver.ListSchedule{}
-	if lf != nil {
-		copied := *lf
-		f.listing.failure = &copied
-	}
-}
+func (f *Fake) SetListFailure(lf *ListFailure) { f.listing.failures.Set(lf, "") }
 
 // listing is how the fake answers listings: its paging and the list failure in force.
 type listing struct {
 	paging   Paging
-	failure  *ListFailure // nil: none
-	schedule fakeserver.ListSchedule
-}
-
-// listFailsLocked counts a list request and reports whether the list failure in force fails it,
-// and how it is to be answered.
-func (f *Fake) listFailsLocked() (ListAnswer, bool) {
-	lf := f.listing.failure
-	if lf == nil {
-		return 0, false
-	}
-	fails := f.listing.schedule.Fails(lf.After, lf.Count, lf.Every)
-	return lf.Answer, fails
+	failures fakeserver.ListFailures
 }

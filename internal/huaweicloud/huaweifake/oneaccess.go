@@ -258,7 +258,7 @@ func (f *Fake) handleListUnits(w http.ResponseWriter, r *http.Request, _ params)
 	orgID := q.Get("org_id")
 
 	f.mu.Lock()
-	failAnswer, fails := f.listFailsLocked()
+	failAnswer, fails := f.listing.failures.Fails("")
 	matched, ok := f.listLocked(orgID, allChild)
 	paging := f.listing.paging
 	f.mu.Unlock()

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // send makes a OneAccess request and returns the status and the body.
@@ -277,7 +279,7 @@ func undocumentedCases(ids map[string]string) []undocumentedCase {
 func TestUndocumentedErrors(t *testing.T) {
 	for _, mode := range []string{"normal", "undocumented from Options", "undocumented by setter"} {
 		t.Run(mode, func(t *testing.T) {
-			srv := NewServer(Options{ClientID: "app", ClientSecret: "secret", UndocumentedErrors: mode == "undocumented from Options"})
+			srv := NewServer(Options{ClientID: "app", ClientSecret: "secret", Options: fakeserver.Options{UndocumentedErrors: mode == "undocumented from Options"}})
 			defer srv.Close()
 			if mode == "undocumented by setter" {
 				srv.SetUndocumentedErrors(true)

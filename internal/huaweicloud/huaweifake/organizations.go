@@ -100,7 +100,7 @@ func (f *Fake) handleCreateOrganization(w http.ResponseWriter, _ *http.Request, 
 }
 
 func (f *Fake) handleGetOrganization(w http.ResponseWriter, _ *http.Request, p params) {
-	org, ok := f.organizationCopy(p.account)
+	org, ok := f.Organization(p.account)
 	if !ok {
 		writeNoOrganization(w)
 		return
@@ -201,23 +201,21 @@ func (f *Fake) handleListOUs(w http.ResponseWriter, r *http.Request, p params) {
 }
 
 func (f *Fake) handleGetOU(w http.ResponseWriter, _ *http.Request, p params) {
-	f.mu.Lock()
-	var ou OrganizationalUnit
-	org, ok := f.orgsByAccount[p.account]
-	found := ok && org.ous[p.id] != nil
-	if found {
-		ou = *org.ous[p.id]
-	}
-	f.mu.Unlock()
+	ou, ok := readOrganization(f, p.account, func(org *organization) *OrganizationalUnit {
+		if ou := org.ous[p.id]; ou != nil {
+			copied := *ou
+			return &copied
+		}
+		return nil
+	})
 	switch {
 	case !ok:
 		writeNoOrganization(w)
-		return
-	case !found:
+	case ou == nil:
 		writeError(w, http.StatusNotFound, codeOUNotFound, "organizational unit does not exist")
-		return
+	default:
+		writeJSON(w, http.StatusOK, map[string]OrganizationalUnit{"organizational_unit": *ou})
 	}
-	writeJSON(w, http.StatusOK, map[string]OrganizationalUnit{"organizational_unit": ou})
 }
 
 type ouBody struct {
@@ -336,45 +334,39 @@ func writeNoOrganization(w http.ResponseWriter) {
 	writeError(w, http.StatusUnauthorized, codeNoOrganization, messageNoOrganization)
 }
 
-func (f *Fake) organizationCopy(accessKey string) (Organization, bool) {
+// readOrganization returns what read takes, under the lock, from the organization of the account
+// with the access key, and false when the account has none.
+func readOrganization[T any](f *Fake, accessKey string, read func(*organization) T) (T, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	org, ok := f.orgsByAccount[accessKey]
 	if !ok {
-		return Organization{}, false
+		var none T
+		return none, false
 	}
-	return org.Organization, true
+	return read(org), true
 }
 
 // Organization returns the organization of the account with the access key.
 func (f *Fake) Organization(accessKey string) (Organization, bool) {
-	return f.organizationCopy(accessKey)
+	return readOrganization(f, accessKey, func(org *organization) Organization { return org.Organization })
 }
 
 // RootOf returns the root of the account's organization.
 func (f *Fake) RootOf(accessKey string) (Root, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	org, ok := f.orgsByAccount[accessKey]
-	if !ok {
-		return Root{}, false
-	}
-	return org.root, true
+	return readOrganization(f, accessKey, func(org *organization) Root { return org.root })
 }
 
 // OrganizationalUnits returns copies of the units of the account's organization, in creation order.
 func (f *Fake) OrganizationalUnits(accessKey string) []OrganizationalUnit {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	org, ok := f.orgsByAccount[accessKey]
-	if !ok {
-		return nil
-	}
-	out := make([]OrganizationalUnit, 0, len(org.order))
-	for _, id := range org.order {
-		out = append(out, *org.ous[id])
-	}
-	return out
+	units, _ := readOrganization(f, accessKey, func(org *organization) []OrganizationalUnit {
+		out := make([]OrganizationalUnit, 0, len(org.order))
+		for _, id := range org.order {
+			out = append(out, *org.ous[id])
+		}
+		return out
+	})
+	return units
 }
 
 // RemoveOrganization deletes the account's organization and its units, bypassing the API (an

@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 const (
@@ -55,7 +57,7 @@ func TestNoOrganizationIs401Organizations1015(t *testing.T) {
 		{http.MethodDelete, ousPath + "/ou-1", ""},
 	}
 	for _, undocumented := range []bool{false, true} {
-		f := New(Options{AccessKey: orgsAK, SecretKey: orgsSK, UndocumentedErrors: undocumented})
+		f := New(Options{AccessKey: orgsAK, SecretKey: orgsSK, Options: fakeserver.Options{UndocumentedErrors: undocumented}})
 		for _, c := range calls {
 			t.Run(fmt.Sprintf("%s %s (undocumented-answers mode %v)", c.method, c.path, undocumented), func(t *testing.T) {
 				status, body := signedCall(f, c.method, c.path, c.body)

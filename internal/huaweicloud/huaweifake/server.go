@@ -51,15 +51,10 @@ type Options struct {
 	AccessKey, SecretKey string
 	// TokenTTL is the lifetime of issued tokens (expires_in); default 1800s.
 	TokenTTL time.Duration
-	// Now is the server clock (token expiry, X-Sdk-Date window, timestamps). Called concurrently.
-	// Defaults to time.Now.
-	Now func() time.Time
 	// Faults are injected from the start; see SetFaults.
 	Faults Faults
-	// OnRequest, when set, is called after each request has been answered, outside the lock.
-	OnRequest func(Request)
-	// UndocumentedErrors starts the fake in undocumented-answers mode; see SetUndocumentedErrors.
-	UndocumentedErrors bool
+	// Options are the clock, the request hook and the undocumented-answers mode.
+	fakeserver.Options
 }
 
 // Fake holds the state of the fake services and serves their HTTP APIs. Create it with New.
@@ -89,7 +84,7 @@ type Fake struct {
 // New returns a Fake configured by opts. It is an http.Handler; NewServer also starts a server.
 func New(opts Options) *Fake {
 	f := &Fake{
-		now:           opts.Now,
+		now:           opts.Clock(),
 		clientID:      opts.ClientID,
 		clientSecret:  opts.ClientSecret,
 		tokenTTL:      opts.TokenTTL,
@@ -97,9 +92,6 @@ func New(opts Options) *Fake {
 		units:         make(map[string]*OrgUnit),
 		accounts:      make(map[string]*account),
 		orgsByAccount: make(map[string]*organization),
-	}
-	if f.now == nil {
-		f.now = time.Now
 	}
 	f.log = fakeserver.NewLog(f.now, opts.OnRequest)
 	if f.tokenTTL <= 0 {

@@ -72,24 +72,9 @@ const (
 // that page succeeds; ListFailure{After: 1} fails every page after the first;
 // ListFailure{Every: 20, Answer: ListEmptyPage} answers one list page in twenty empty.
 func (f *Fake) SetListFailure(lf *ListFailure) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.listFailure, f.listSchedule = nil, fakeserver.ListSchedule{}
-	if lf != nil {
-		copied := *lf
-		f.listFailure = &copied
+	if lf == nil {
+		f.listFailures.Set(nil, "")
+		return
 	}
-}
-
-// listFails counts a list request and reports whether the list failure in force fails it, and how
-// it is to be answered.
-func (f *Fake) listFails(companyID string) (ListAnswer, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	lf := f.listFailure
-	if lf == nil || (lf.CompanyID != "" && lf.CompanyID != companyID) {
-		return 0, false
-	}
-	fails := f.listSchedule.Fails(lf.After, lf.Count, lf.Every)
-	return lf.Answer, fails
+	f.listFailures.Set(&fakeserver.ListFailure{After: lf.After, Count: lf.Count, Every: lf.Every, Answer: lf.Answer}, lf.CompanyID)
 }

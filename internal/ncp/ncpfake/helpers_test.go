@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 const (
@@ -32,7 +34,7 @@ func newTestServer(t *testing.T) *Server {
 		AccessKey:  testAccessKey,
 		SecretKey:  testSecretKey,
 		CompanyIDs: []string{testCompany},
-		Now:        func() time.Time { return testEpoch },
+		Options:    fakeserver.Options{Now: func() time.Time { return testEpoch }},
 	})
 	t.Cleanup(s.Close)
 	return s
@@ -73,6 +75,15 @@ func (r response) json(t *testing.T) map[string]any {
 		t.Fatalf("decoding body %q: %v", r.body, err)
 	}
 	return v
+}
+
+// externalKeys returns the externalKey of each element of a listing answer's body, in order.
+func externalKeys(body map[string]any) []any {
+	var keys []any
+	for _, e := range body["elements"].([]any) {
+		keys = append(keys, e.(map[string]any)["externalKey"])
+	}
+	return keys
 }
 
 // do sends a signed request; body is marshalled unless it is a string or []byte (sent as is).
@@ -190,4 +201,17 @@ func expectWorkplaceError(t *testing.T, got response, status, code int, message 
 	if body["status"] != float64(status) || body["code"] != float64(code) || body["message"] != message {
 		t.Errorf("body = %s, want status %d, code %d, message %q", got.body, status, code, message)
 	}
+}
+
+// expectWorkplaceAnswer checks an answer that is to be a 200 when status is 200, and reports true
+// for the caller to check what changed; otherwise it checks the WORKPLACE error status, code and
+// message and reports false.
+func expectWorkplaceAnswer(t *testing.T, got response, status, code int, message string) bool {
+	t.Helper()
+	if status != http.StatusOK {
+		expectWorkplaceError(t, got, status, code, message)
+		return false
+	}
+	expect(t, got, http.StatusOK, nil)
+	return true
 }

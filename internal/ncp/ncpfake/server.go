@@ -33,16 +33,10 @@ type Options struct {
 	AccessKey, SecretKey string
 	// CompanyIDs are the WORKPLACE companies that exist; requests naming any other company get 404.
 	CompanyIDs []string
-	// Now is the server clock, used for the signature timestamp window and for the timestamps the
-	// fake reports. It is called concurrently. Defaults to time.Now.
-	Now func() time.Time
 	// Faults are injected from the start; see SetFaults to change them later.
 	Faults Faults
-	// OnRequest, when set, is called after each request has been answered, outside the fake's lock.
-	// cmd/fakencp uses it to log requests.
-	OnRequest func(Request)
-	// UndocumentedErrors starts the fake in undocumented-answers mode; see SetUndocumentedErrors.
-	UndocumentedErrors bool
+	// Options are the clock, the request hook and the undocumented-answers mode.
+	fakeserver.Options
 }
 
 // Fake holds the state of the fake NCP services and serves their HTTP APIs. Create it with New.
@@ -60,8 +54,7 @@ type Fake struct {
 	nextOrgNo int64
 	nextMemNo int64
 
-	listFailure  *ListFailure // nil: none
-	listSchedule fakeserver.ListSchedule
+	listFailures fakeserver.ListFailures
 
 	// orgAnswers are the answers SetOrganizationAnswerFor set, by access key ("": every account).
 	orgAnswers map[string]organizationAnswer
@@ -70,15 +63,12 @@ type Fake struct {
 // New returns a Fake configured by opts. It is an http.Handler; NewServer also starts a server.
 func New(opts Options) *Fake {
 	f := &Fake{
-		now:       opts.Now,
+		now:       opts.Clock(),
 		accounts:  make(map[string]*account),
 		companies: make(map[string]*company),
 		orgs:      make(map[int64]*organization),
 		nextOrgNo: firstOrganizationNo,
 		nextMemNo: firstMemberNo,
-	}
-	if f.now == nil {
-		f.now = time.Now
 	}
 	f.log = fakeserver.NewLog(f.now, opts.OnRequest)
 	if opts.AccessKey != "" {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 func TestRouting(t *testing.T) {
@@ -375,12 +377,12 @@ func TestOnRequest(t *testing.T) {
 	var mu sync.Mutex
 	var seen []string
 	s := NewServer(Options{AccessKey: testAccessKey, SecretKey: testSecretKey, CompanyIDs: []string{testCompany},
-		Now: func() time.Time { return testEpoch },
-		OnRequest: func(r Request) {
+		Options: fakeserver.Options{Now: func() time.Time { return testEpoch }, OnRequest: func(r Request) {
 			mu.Lock()
 			defer mu.Unlock()
 			seen = append(seen, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
-		}})
+		}},
+	})
 	defer s.Close()
 	c := newCaller(t, s)
 	c.do(http.MethodGet, deptBase, nil)

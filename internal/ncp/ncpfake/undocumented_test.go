@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/fakeserver"
 )
 
 // undocumentedBody is the one answer of undocumented-answers mode.
@@ -52,7 +54,8 @@ func TestUndocumentedAnswers(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				s := NewServer(Options{AccessKey: testAccessKey, SecretKey: testSecretKey, CompanyIDs: []string{testCompany},
-					Now: func() time.Time { return testEpoch }, UndocumentedErrors: undocumented})
+					Options: fakeserver.Options{Now: func() time.Time { return testEpoch }, UndocumentedErrors: undocumented},
+				})
 				t.Cleanup(s.Close)
 				c := newCaller(t, s)
 				c.mustCreate("a", "#")

@@ -315,7 +315,7 @@ func (f *Fake) checkPath(w http.ResponseWriter, rt route) bool {
 
 // handleListDepartments serves GET .../department?offset=N&limit=M.
 func (f *Fake) handleListDepartments(w http.ResponseWriter, r *http.Request, rt route) {
-	answer, fails := f.listFails(rt.companyID)
+	answer, fails := f.listFailures.Fails(rt.companyID)
 	if fails && answer == ListUnavailable {
 		writeUnavailable(w)
 		return

@@ -118,10 +118,12 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 
 func (c *Connector) transport(limiter *httpretry.Throttle) hwapi.TransportOptions {
 	return hwapi.TransportOptions{
-		HTTPClient:       c.opts.HTTPClient,
-		RequestTimeout:   c.opts.RequestTimeout,
-		MaxRetryDuration: c.opts.MaxRetryDuration,
-		Limiter:          limiter,
-		UserAgent:        "orgsync",
+		Options: httpretry.Options{
+			HTTPClient:       c.opts.HTTPClient,
+			RequestTimeout:   c.opts.RequestTimeout,
+			MaxRetryDuration: c.opts.MaxRetryDuration,
+			Limiter:          limiter,
+		},
+		UserAgent: "orgsync",
 	}
 }

@@ -23,12 +23,9 @@ var _ provider.Organizations = (*organizationsAPI)(nil)
 // wrong endpoint may answer, or a 200 without an organization, is an error to look again at.
 func (o *organizationsAPI) Observe(ctx context.Context) (provider.OrganizationObservation, error) {
 	org, err := o.client.GetOrganization(ctx)
-	var apiErr *hwapi.APIError
 	switch {
-	case errors.Is(err, hwapi.ErrNoOrganization) && errors.As(err, &apiErr):
-		return provider.OrganizationObservation{Evidence: provider.Evidence(apiErr.Answer())}, nil
 	case err != nil:
-		return provider.OrganizationObservation{}, classify(err)
+		return provider.NoOrganization(err, hwapi.ErrNoOrganization, classify)
 	case org.ID == "":
 		return provider.OrganizationObservation{}, fmt.Errorf("%w: GET /v1/organizations answered without an organization id; "+
 			"that is not how Huawei Cloud says the account belongs to no organization", provider.ErrTransient)

@@ -26,12 +26,8 @@ var _ provider.Organizations = (*organizations)(nil)
 // nothing.
 func (o *organizations) Observe(ctx context.Context) (provider.OrganizationObservation, error) {
 	org, err := o.client.GetOrganization(ctx)
-	var apiErr *ncpapi.APIError
-	switch {
-	case errors.Is(err, ncpapi.ErrNoOrganization) && errors.As(err, &apiErr):
-		return provider.OrganizationObservation{Evidence: provider.Evidence(apiErr.Answer())}, nil
-	case err != nil:
-		return provider.OrganizationObservation{}, classify(err)
+	if err != nil {
+		return provider.NoOrganization(err, ncpapi.ErrNoOrganization, classify)
 	}
 	return observation(org), nil
 }
