@@ -195,6 +195,28 @@ func indexOf(calls []remoteCall, method, key string) int {
 	return -1
 }
 
+// currentOrganization reads t's Organization as the API server holds it now.
+func (t *tenant) currentOrganization() *v1alpha1.Organization {
+	org := &v1alpha1.Organization{}
+	Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, org)).To(Succeed())
+	return org
+}
+
+// annotateOrganization sets (or, with "", removes) an annotation of t's Organization, retrying
+// on a conflict with the manager's writes.
+func (t *tenant) annotateOrganization(key, value string) {
+	Eventually(func() error {
+		org := t.currentOrganization()
+		setAnnotation(org, key, value)
+		return k8sClient.Update(suiteCtx, org)
+	}).WithTimeout(timeout).Should(Succeed())
+}
+
+// annotate sets (or, with "", removes) an annotation of the named Department.
+func (t *tenant) annotate(name, key, value string) {
+	t.update(name, func(d *v1alpha1.Department) { setAnnotation(d, key, value) })
+}
+
 // setAnnotation sets an annotation of obj, or removes it when value is "".
 func setAnnotation(obj metav1.Object, key, value string) {
 	annotations := obj.GetAnnotations()
