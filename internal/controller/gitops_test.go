@@ -19,13 +19,8 @@ var _ = Describe("Pause, reconcile now and a per-Organization sync period", func
 })
 
 func gitopsControls(b backend) {
-	t := tenantPerSpec(b)
-	describePause(t)
-	describeReconcileNow(t)
-	describeOrphanRelease(t)
-	describeDeletionBudget(t)
-	describeWaysOut(t)
-	describeSyncPeriodAdmission(t)
+	specGroups(b, describePause, describeReconcileNow, describeOrphanRelease, describeDeletionBudget,
+		describeWaysOut, describeSyncPeriodAdmission)
 }
 
 // describePause registers the specs of the paused annotation, on a Department and on an Organization.

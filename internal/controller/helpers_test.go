@@ -45,6 +45,15 @@ func tenantPerSpec(b backend) *tenant {
 	return t
 }
 
+// specGroups registers each group of specs of a container with the container's tenant: a new one
+// of b before each spec.
+func specGroups(b backend, groups ...func(t *tenant)) {
+	t := tenantPerSpec(b)
+	for _, group := range groups {
+		group(t)
+	}
+}
+
 func (t *tenant) createSecret() {
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: t.ns, Name: secretName}, StringData: t.acct.secret}
 	Expect(k8sClient.Create(suiteCtx, s)).To(Succeed())

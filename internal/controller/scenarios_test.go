@@ -57,11 +57,7 @@ func forEveryBackend(specs func(b backend)) {
 }
 
 func scenarios(b backend) {
-	t := tenantPerSpec(b)
-	describeConvergence(t)
-	describeDeletion(t)
-	describeTakingKeys(t)
-	describeUnhappyRemote(t)
+	specGroups(b, describeConvergence, describeDeletion, describeTakingKeys, describeUnhappyRemote)
 }
 
 // describeConvergence registers the specs of a tree converging, changing and drifting.
