@@ -32,6 +32,17 @@ var _ = Describe("Admission", func() {
 	var ns string
 	BeforeEach(func() { ns = newNamespace() })
 
+	// bareOrganization is an Organization admission accepts, with only the required fields set.
+	bareOrganization := func() *v1alpha1.Organization {
+		return &v1alpha1.Organization{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: orgName},
+			Spec: v1alpha1.OrganizationSpec{
+				CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: secretName},
+				Workplace:            v1alpha1.WorkplaceSpec{CompanyID: "company"},
+			},
+		}
+	}
+
 	valid := func() *v1alpha1.Department {
 		return &v1alpha1.Department{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "valid"},
@@ -105,13 +116,7 @@ var _ = Describe("Admission", func() {
 	)
 
 	It("keeps an Organization's companyId immutable and its other settings editable", func() {
-		org := &v1alpha1.Organization{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: orgName},
-			Spec: v1alpha1.OrganizationSpec{
-				CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: secretName},
-				Workplace:            v1alpha1.WorkplaceSpec{CompanyID: "company"},
-			},
-		}
+		org := bareOrganization()
 		Expect(k8sClient.Create(suiteCtx, org)).To(Succeed())
 		Eventually(func() error {
 			current := &v1alpha1.Organization{}
@@ -132,13 +137,7 @@ var _ = Describe("Admission", func() {
 
 	DescribeTable("rejects an Organization that breaks a documented limit, naming the field",
 		func(field string, mutate func(*v1alpha1.Organization)) {
-			org := &v1alpha1.Organization{
-				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: orgName},
-				Spec: v1alpha1.OrganizationSpec{
-					CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: secretName},
-					Workplace:            v1alpha1.WorkplaceSpec{CompanyID: "company"},
-				},
-			}
+			org := bareOrganization()
 			mutate(org)
 			err := k8sClient.Create(suiteCtx, org)
 			Expect(err).To(HaveOccurred())
