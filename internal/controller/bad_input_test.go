@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -188,7 +187,11 @@ func (c *badInputChart) addCycles() {
 		}
 		for i, key := range keys {
 			c.depts = append(c.depts, t.dept(key, keys[(i+1)%n], "Cycle member"))
-			path := append(slices.Clone(keys[i:]), keys[:i+1]...)
+			// The cycle as the message walks it: from key round to key again.
+			path := make([]string, 0, n+1)
+			for j := 0; j <= n; j++ {
+				path = append(path, keys[(i+j)%n])
+			}
 			c.reported = append(c.reported, reportedInput{
 				input: fmt.Sprintf("a parent cycle of length %d", n), dept: key, key: key, reason: v1alpha1.ReasonParentCycle,
 				message: []string{"parentExternalKey forms a cycle: " + strings.Join(path, " -> ")},

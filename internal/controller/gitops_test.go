@@ -327,9 +327,7 @@ func describeSyncPeriodAdmission(t *tenant) {
 	It("refuses a syncPeriod under 30s at admission", func() {
 		t.createSecret()
 		org := t.organization(func(o *v1alpha1.Organization) { o.Spec.SyncPeriod = &metav1.Duration{Duration: 10 * time.Second} })
-		err := k8sClient.Create(suiteCtx, org)
-		Expect(err).To(HaveOccurred())
-		Expect(err.Error()).To(ContainSubstring("syncPeriod must be at least 30s"))
+		expectRefused(org, "syncPeriod must be at least 30s")
 	})
 }
 

@@ -226,6 +226,13 @@ func (t *tenant) annotate(name, key, value string) {
 	t.update(name, func(d *v1alpha1.Department) { setAnnotation(d, key, value) })
 }
 
+// expectRefused creates obj and expects admission to refuse it with an error naming want.
+func expectRefused(obj client.Object, want string) {
+	err := k8sClient.Create(suiteCtx, obj)
+	Expect(err).To(HaveOccurred())
+	Expect(err.Error()).To(ContainSubstring(want))
+}
+
 // setAnnotation sets an annotation of obj, or removes it when value is "".
 func setAnnotation(obj metav1.Object, key, value string) {
 	annotations := obj.GetAnnotations()
