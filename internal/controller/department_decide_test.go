@@ -68,6 +68,12 @@ func TestDecideSync(t *testing.T) {
 	wroteNameLater := &writeCheck{generation: 1, fields: provider.Fields{"name"}, answered: listed.Add(time.Second)}
 	wroteParent := &writeCheck{generation: 1, fields: provider.Fields{"parentExternalKey"}, answered: listed.Add(-time.Second)}
 	wroteOldSpec := &writeCheck{generation: 0, fields: provider.Fields{"name"}, answered: listed.Add(-time.Second)}
+	// afterUpdate is dept, its name to write, after the update w, in a listing begun at listed that
+	// shows the remote department renamed.
+	afterUpdate := func(w *writeCheck) departmentSnapshot {
+		return departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: w,
+			remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed}}
+	}
 
 	cases := map[string]struct {
 		s      departmentSnapshot
@@ -143,8 +149,7 @@ func TestDecideSync(t *testing.T) {
 			action: actUpdate, reason: v1alpha1.ReasonSynced,
 		},
 		"an update the listing after it still shows undone: NotApplied naming the field, no write": {
-			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: wroteName,
-				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed}},
+			s:      afterUpdate(wroteName),
 			reason: v1alpha1.ReasonNotApplied, want: "accepted the update of name but did not apply it",
 		},
 		"an update an earlier listing already showed applied, changed since: update": {
@@ -153,18 +158,15 @@ func TestDecideSync(t *testing.T) {
 			action: actUpdate, reason: v1alpha1.ReasonSynced,
 		},
 		"an update no listing has followed yet: nothing concluded, update": {
-			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: wroteNameLater,
-				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed}},
+			s:      afterUpdate(wroteNameLater),
 			action: actUpdate, reason: v1alpha1.ReasonSynced,
 		},
 		"a field the last update did not write differs: update": {
-			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: wroteParent,
-				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed}},
+			s:      afterUpdate(wroteParent),
 			action: actUpdate, reason: v1alpha1.ReasonSynced,
 		},
 		"an update of an older spec: update": {
-			s: departmentSnapshot{dept: dept, org: connectedOrg, diff: nameDiff, lastWrite: wroteOldSpec,
-				remote: remoteView{complete: true, parent: parent, self: renamed, listStarted: listed}},
+			s:      afterUpdate(wroteOldSpec),
 			action: actUpdate, reason: v1alpha1.ReasonSynced,
 		},
 		"not applied, the remote department as it was then: keep the condition, no write": {

@@ -19,6 +19,15 @@ func TestDesiredDepartment(t *testing.T) {
 		}
 	}
 	unset := func(d *v1alpha1.Department) { d.Spec.DisplayOrder = "" }
+	// explicit sets the map and the address fields to explicit empty values, and the display order
+	// and the category.
+	explicit := func(order, category string) func(*v1alpha1.Department) {
+		return func(d *v1alpha1.Department) {
+			d.Spec.I18nNames = map[string]v1alpha1.LocalizedName{}
+			d.Spec.EmailAddress, d.Spec.ExternalEmailReceive = new(""), new(false)
+			d.Spec.DisplayOrder, d.Spec.Category = order, category
+		}
+	}
 	cases := map[string]struct {
 		dept     *v1alpha1.Department
 		observed *provider.Department
@@ -29,11 +38,7 @@ func TestDesiredDepartment(t *testing.T) {
 			want: provider.Department{Key: "eng", ParentKey: "hq", Name: "Dept eng"},
 		},
 		"a create sends what the spec sets, an empty map and address included": {
-			dept: testDepartment("eng", "", func(d *v1alpha1.Department) {
-				d.Spec.I18nNames = map[string]v1alpha1.LocalizedName{}
-				d.Spec.EmailAddress, d.Spec.ExternalEmailReceive = new(""), new(false)
-				d.Spec.DisplayOrder, d.Spec.Category = "2", "unit"
-			}),
+			dept: testDepartment("eng", "", explicit("2", "unit")),
 			want: provider.Department{Key: "eng", Name: "Dept eng", I18nNames: map[string]string{}, ExternalEmailReceive: new(false),
 				DisplayOrder: "2", Category: "unit"},
 		},
@@ -44,11 +49,7 @@ func TestDesiredDepartment(t *testing.T) {
 				EmailAddress: "eng@example.com", ExternalEmailReceive: new(true), DisplayOrder: "7.0", LeaderKey: "emp-1"},
 		},
 		"fields the spec sets win, explicit empty values clear; the leader is still kept": {
-			dept: testDepartment("eng", "", func(d *v1alpha1.Department) {
-				d.Spec.I18nNames = map[string]v1alpha1.LocalizedName{}
-				d.Spec.EmailAddress, d.Spec.ExternalEmailReceive = new(""), new(false)
-				d.Spec.DisplayOrder, d.Spec.Category = "3", "department"
-			}),
+			dept:     testDepartment("eng", "", explicit("3", "department")),
 			observed: handSet(),
 			want: provider.Department{Key: "eng", Name: "Dept eng", I18nNames: map[string]string{}, ExternalEmailReceive: new(false),
 				DisplayOrder: "3", Category: "department", LeaderKey: "emp-1"},

@@ -45,6 +45,15 @@ func tenantPerSpec(b backend) *tenant {
 	return t
 }
 
+// specGroups registers each group of specs of a container with the container's tenant: a new one
+// of b before each spec.
+func specGroups(b backend, groups ...func(t *tenant)) {
+	t := tenantPerSpec(b)
+	for _, group := range groups {
+		group(t)
+	}
+}
+
 func (t *tenant) createSecret() {
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: t.ns, Name: secretName}, StringData: t.acct.secret}
 	Expect(k8sClient.Create(suiteCtx, s)).To(Succeed())
@@ -193,6 +202,35 @@ func indexOf(calls []remoteCall, method, key string) int {
 	}
 	Fail(fmt.Sprintf("no successful %s of %q in %v", method, key, calls))
 	return -1
+}
+
+// currentOrganization reads t's Organization as the API server holds it now.
+func (t *tenant) currentOrganization() *v1alpha1.Organization {
+	org := &v1alpha1.Organization{}
+	Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, org)).To(Succeed())
+	return org
+}
+
+// annotateOrganization sets (or, with "", removes) an annotation of t's Organization, retrying
+// on a conflict with the manager's writes.
+func (t *tenant) annotateOrganization(key, value string) {
+	Eventually(func() error {
+		org := t.currentOrganization()
+		setAnnotation(org, key, value)
+		return k8sClient.Update(suiteCtx, org)
+	}).WithTimeout(timeout).Should(Succeed())
+}
+
+// annotate sets (or, with "", removes) an annotation of the named Department.
+func (t *tenant) annotate(name, key, value string) {
+	t.update(name, func(d *v1alpha1.Department) { setAnnotation(d, key, value) })
+}
+
+// expectRefused creates obj and expects admission to refuse it with an error naming want.
+func expectRefused(obj client.Object, want string) {
+	err := k8sClient.Create(suiteCtx, obj)
+	Expect(err).To(HaveOccurred())
+	Expect(err.Error()).To(ContainSubstring(want))
 }
 
 // setAnnotation sets an annotation of obj, or removes it when value is "".

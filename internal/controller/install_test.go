@@ -96,8 +96,7 @@ var _ = Describe("Argo CD health of the operator's objects", func() {
 		Expect(health(t.get("healthy"))).To(Equal(argocd.StatusHealthy))
 		Expect(health(t.get("waiting"))).To(Equal(argocd.StatusProgressing))
 		Expect(health(t.get("loop-a"))).To(Equal(argocd.StatusDegraded))
-		org := &v1alpha1.Organization{}
-		Expect(k8sClient.Get(suiteCtx, client.ObjectKey{Namespace: t.ns, Name: orgName}, org)).To(Succeed())
+		org := t.currentOrganization()
 		Expect(health(org)).To(Equal(argocd.StatusHealthy))
 		Expect(strings.ToLower(org.Status.Conditions[0].Message)).To(ContainSubstring("connected"))
 	})

@@ -57,8 +57,11 @@ func forEveryBackend(specs func(b backend)) {
 }
 
 func scenarios(b backend) {
-	t := tenantPerSpec(b)
+	specGroups(b, describeConvergence, describeDeletion, describeTakingKeys, describeUnhappyRemote)
+}
 
+// describeConvergence registers the specs of a tree converging, changing and drifting.
+func describeConvergence(t *tenant) {
 	It("converges a three-level tree applied children-first, creating each department once after its parent, and a resync writes nothing", func() {
 		t.setUp()
 		t.applyTree()
@@ -126,7 +129,10 @@ func scenarios(b backend) {
 
 		Eventually(func() string { return t.remote()["sales-kr"].Name }).WithTimeout(2 * syncPeriod).WithPolling(poll).Should(Equal("Dept sales-kr"))
 	})
+}
 
+// describeDeletion registers the specs of Departments and Organizations deleted.
+func describeDeletion(t *tenant) {
 	It("deletes a subtree removed all at once bottom-up, with no rejected delete, and leaves Orphan departments in place", func() {
 		t.setUp()
 		t.applyTree()
@@ -180,7 +186,10 @@ func scenarios(b backend) {
 		Expect(t.remote()).To(BeEmpty())
 		Expect(t.backend.hasOrganization(t.acct)).To(BeFalse())
 	})
+}
 
+// describeTakingKeys registers the specs of adoption, a missing parent, a cycle and a key claimed twice.
+func describeTakingKeys(t *tenant) {
 	It("adopts departments that already exist remotely, as parents and as itself", func() {
 		t.backend.put(t.acct, "legacy-root", remoteDepartment{Name: "Legacy root"})
 		t.backend.put(t.acct, "legacy-team", remoteDepartment{Parent: "legacy-root", Name: "Old name"})
@@ -236,7 +245,10 @@ func scenarios(b backend) {
 		Eventually(t.gone).WithArguments("second").WithTimeout(timeout).Should(BeTrue())
 		Expect(t.remote()).To(HaveKey("shared-key"))
 	})
+}
 
+// describeUnhappyRemote registers the specs of missing credentials, a failing remote API and kstatus.
+func describeUnhappyRemote(t *tenant) {
 	It("reports CredentialsInvalid while the Secret is missing and recovers when it appears", func() {
 		Expect(k8sClient.Create(suiteCtx, t.organization())).To(Succeed())
 		t.create(t.dept("hq", "", "HQ"))

@@ -86,29 +86,37 @@ func TestRemoteTargetTellsTargetsApart(t *testing.T) {
 	}
 }
 
-func TestTargetConflict(t *testing.T) {
-	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	claimant := func(namespace, name string, created time.Duration, mutate ...func(*v1alpha1.Organization)) v1alpha1.Organization {
-		o := v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{
-			Namespace: namespace, Name: name, UID: types.UID(namespace + "/" + name),
-			CreationTimestamp: metav1.NewTime(t0.Add(created)),
-		}, Spec: v1alpha1.OrganizationSpec{Workplace: v1alpha1.WorkplaceSpec{CompanyID: "company-1"}}}
-		for _, m := range mutate {
-			m(&o)
-		}
-		return o
-	}
-	holding := func(o *v1alpha1.Organization) { o.Status.Inventory = &v1alpha1.InventoryStatus{} }
-	deleting := func(o *v1alpha1.Organization) { o.DeletionTimestamp = &metav1.Time{Time: t0.Add(time.Hour)} }
+// targetConflictCase is an Organization, the others claiming its target, and what
+// targetConflict must say.
+type targetConflictCase struct {
+	org    v1alpha1.Organization
+	others []v1alpha1.Organization
+	// holder is the Organization the message names, "" for an anonymous one from another
+	// namespace; conflict false means org may go on.
+	conflict bool
+	holder   string
+}
 
-	cases := map[string]struct {
-		org    v1alpha1.Organization
-		others []v1alpha1.Organization
-		// holder is the Organization the message names, "" for an anonymous one from another
-		// namespace; conflict false means org may go on.
-		conflict bool
-		holder   string
-	}{
+// conflictEpoch is the creation time the claimants of TestTargetConflict count from.
+var conflictEpoch = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// claimant is an Organization of company-1 in namespace, created that long after conflictEpoch.
+func claimant(namespace, name string, created time.Duration, mutate ...func(*v1alpha1.Organization)) v1alpha1.Organization {
+	o := v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{
+		Namespace: namespace, Name: name, UID: types.UID(namespace + "/" + name),
+		CreationTimestamp: metav1.NewTime(conflictEpoch.Add(created)),
+	}, Spec: v1alpha1.OrganizationSpec{Workplace: v1alpha1.WorkplaceSpec{CompanyID: "company-1"}}}
+	for _, m := range mutate {
+		m(&o)
+	}
+	return o
+}
+
+func TestTargetConflict(t *testing.T) {
+	holding := func(o *v1alpha1.Organization) { o.Status.Inventory = &v1alpha1.InventoryStatus{} }
+	deleting := func(o *v1alpha1.Organization) { o.DeletionTimestamp = &metav1.Time{Time: conflictEpoch.Add(time.Hour)} }
+
+	cases := map[string]targetConflictCase{
 		"alone": {
 			org: claimant("a", "acme", 0),
 		},
@@ -168,32 +176,37 @@ func TestTargetConflict(t *testing.T) {
 		},
 	}
 	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			claimants := append([]v1alpha1.Organization{tc.org}, tc.others...)
-			o, conflict := targetConflict(&tc.org, claimants)
-			if conflict != tc.conflict {
-				t.Fatalf("conflict = %v (%q), want %v", conflict, o.message, tc.conflict)
-			}
-			if !conflict {
-				return
-			}
-			if o.reason != v1alpha1.ReasonConflict || !strings.Contains(o.message, "NCP WORKPLACE company company-1 (site public)") {
-				t.Errorf("outcome = %s %q", o.reason, o.message)
-			}
-			if tc.holder != "" {
-				if !strings.Contains(o.message, "Organization "+tc.holder+" ") {
-					t.Errorf("message %q does not name %s", o.message, tc.holder)
-				}
-				return
-			}
-			if !strings.Contains(o.message, "in another namespace") {
-				t.Errorf("message %q does not say the holder is in another namespace", o.message)
-			}
-			for _, other := range tc.others {
-				if other.Namespace != tc.org.Namespace && (strings.Contains(o.message, other.Namespace+"/") || strings.Contains(o.message, other.Name)) {
-					t.Errorf("message %q names %s/%s of another namespace", o.message, other.Namespace, other.Name)
-				}
-			}
-		})
+		t.Run(name, func(t *testing.T) { checkTargetConflict(t, tc) })
+	}
+}
+
+// checkTargetConflict runs targetConflict for tc.org among tc.others and checks the outcome and
+// what its message names.
+func checkTargetConflict(t *testing.T, tc targetConflictCase) {
+	t.Helper()
+	claimants := append([]v1alpha1.Organization{tc.org}, tc.others...)
+	o, conflict := targetConflict(&tc.org, claimants)
+	if conflict != tc.conflict {
+		t.Fatalf("conflict = %v (%q), want %v", conflict, o.message, tc.conflict)
+	}
+	if !conflict {
+		return
+	}
+	if o.reason != v1alpha1.ReasonConflict || !strings.Contains(o.message, "NCP WORKPLACE company company-1 (site public)") {
+		t.Errorf("outcome = %s %q", o.reason, o.message)
+	}
+	if tc.holder != "" {
+		if !strings.Contains(o.message, "Organization "+tc.holder+" ") {
+			t.Errorf("message %q does not name %s", o.message, tc.holder)
+		}
+		return
+	}
+	if !strings.Contains(o.message, "in another namespace") {
+		t.Errorf("message %q does not say the holder is in another namespace", o.message)
+	}
+	for _, other := range tc.others {
+		if other.Namespace != tc.org.Namespace && (strings.Contains(o.message, other.Namespace+"/") || strings.Contains(o.message, other.Name)) {
+			t.Errorf("message %q names %s/%s of another namespace", o.message, other.Namespace, other.Name)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
@@ -45,20 +44,8 @@ var _ = Describe("Fields orgsync does not own", func() {
 // relist has the Organization list the chart again and waits until it has: the desired state of
 // an update is built from the latest listing.
 func (t *tenant) relist(id string) {
-	Eventually(func() error {
-		org := &v1alpha1.Organization{}
-		Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, org)).To(Succeed())
-		if org.Annotations == nil {
-			org.Annotations = map[string]string{}
-		}
-		org.Annotations[v1alpha1.AnnotationReconcileRequestedAt] = id
-		return k8sClient.Update(suiteCtx, org)
-	}).WithTimeout(timeout).Should(Succeed())
-	Eventually(func() string {
-		org := &v1alpha1.Organization{}
-		Expect(k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: t.ns, Name: orgName}, org)).To(Succeed())
-		return org.Status.LastHandledReconcileAt
-	}).WithTimeout(timeout).WithPolling(poll).Should(Equal(id))
+	t.annotateOrganization(v1alpha1.AnnotationReconcileRequestedAt, id)
+	Eventually(func() string { return t.currentOrganization().Status.LastHandledReconcileAt }).WithTimeout(timeout).WithPolling(poll).Should(Equal(id))
 }
 
 // hourlySync gives the Organization an hour between listings, so that a Department decides from
