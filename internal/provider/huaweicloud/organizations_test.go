@@ -11,6 +11,7 @@ import (
 
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 	"github.com/orgsync/orgsync/internal/provider"
+	"github.com/orgsync/orgsync/internal/provider/providertest"
 )
 
 // Observe reads each answer of Huawei Cloud Organizations as its reference says: 401
@@ -106,26 +107,18 @@ func checkObserveAnswer(ctx context.Context, t *testing.T, a observeAnswer) {
 func TestDeleteAnOrganizationAlreadyGone(t *testing.T) {
 	ctx := context.Background()
 	conn, fake := connectRetryingBriefly(t)
-	created, err := conn.Organizations.Create(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	fake.SetTemporaryFailure(huaweifake.InternalTokenFailure, -1)
-	if err := conn.Organizations.Delete(ctx, created.ID); !errors.Is(err, provider.ErrTransient) {
-		t.Fatalf("Delete during a temporary failure: %v, want ErrTransient", err)
-	}
-	if _, ok := fake.Organization(testAK); !ok {
-		t.Fatal("the organization is gone")
-	}
-	fake.SetTemporaryFailure("", 0)
-
-	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
-		t.Fatalf("Delete: %v", err)
-	}
-	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
-		t.Fatalf("Delete of an organization already gone: %v, want done", err)
-	}
+	providertest.OrganizationDelete{
+		Organizations: conn.Organizations,
+		Fail: func() func() {
+			fake.SetTemporaryFailure(huaweifake.InternalTokenFailure, -1)
+			return func() { fake.SetTemporaryFailure("", 0) }
+		},
+		WantFailure: provider.ErrTransient,
+		Exists: func() bool {
+			_, ok := fake.Organization(testAK)
+			return ok
+		},
+	}.Run(ctx, t)
 	if n := len(fake.Requests()); fake.Requests()[n-1].Status != http.StatusUnauthorized {
 		t.Errorf("the last request was not answered 401 Organizations.1015: %+v", fake.Requests()[n-1])
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 	"github.com/orgsync/orgsync/internal/provider"
+	"github.com/orgsync/orgsync/internal/provider/providertest"
 )
 
 const testAK, testSK = "AKTESTNCP", "sk-TOP-SECRET-ncp"
@@ -147,27 +148,21 @@ func TestDeleteAnOrganizationAlreadyGone(t *testing.T) {
 	ctx := context.Background()
 	fake := newFake(t)
 	conn := connectTo(t, fake.URL())
-	created, err := conn.Organizations.Create(ctx, "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	fake.SetOrganizationAnswer(ncpfake.OrgAnswerNoRoute, -1)
-	if err := conn.Organizations.Delete(ctx, created.ID); !errors.Is(err, provider.ErrInvalid) {
-		t.Fatalf("Delete behind a wrong path: %v, want ErrInvalid", err)
-	}
-	fake.SetOrganizationAnswer(ncpfake.OrgAnswerAsStored, 0)
-
-	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
-		t.Fatalf("Delete: %v", err)
-	}
-	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
-		t.Fatalf("Delete of an organization already gone: %v, want done", err)
-	}
+	id := providertest.OrganizationDelete{
+		Organizations: conn.Organizations,
+		Description:   "x",
+		// Behind a wrong path: the gateway has no route, which is no word on the organization.
+		Fail: func() func() {
+			fake.SetOrganizationAnswer(ncpfake.OrgAnswerNoRoute, -1)
+			return func() { fake.SetOrganizationAnswer(ncpfake.OrgAnswerAsStored, 0) }
+		},
+		WantFailure: provider.ErrInvalid,
+		Exists:      func() bool { return fake.Organization(testAK) != nil },
+	}.Run(ctx, t)
 
 	// The account left it and joined another: the one recorded is not this account's to delete.
 	fake.SetOrganization(testAK, &ncpfake.Organization{OrganizationNo: 9000, MasterAccessKey: "AKOTHER"})
-	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
+	if err := conn.Organizations.Delete(ctx, id); err != nil {
 		t.Fatalf("Delete of an organization the account no longer belongs to: %v, want done", err)
 	}
 	if err := conn.Organizations.Delete(ctx, "9000"); !errors.Is(err, provider.ErrCredentials) {

@@ -1,0 +1,57 @@
+// Package providertest holds the contract tests that every provider's implementation of the
+// provider seam must pass, so that NCP and Huawei Cloud are held to one promise, written once,
+// while each provider's own tests keep what only its service does.
+package providertest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/orgsync/orgsync/internal/provider"
+)
+
+// OrganizationDelete is the delete contract of provider.Organizations for one provider.
+type OrganizationDelete struct {
+	// Organizations is the provider's implementation, connected to its fake.
+	Organizations provider.Organizations
+	// Description is the description the organization is created with.
+	Description string
+	// Fail makes the fake refuse every delete; the function it returns stops that.
+	Fail func() (restore func())
+	// WantFailure is the error a refused delete matches.
+	WantFailure error
+	// Exists reports whether the fake still holds the organization.
+	Exists func() bool
+}
+
+// Run creates an organization and checks that a refused delete reports WantFailure and leaves it,
+// that deleting it is then done, and that deleting it again, already gone, is done too: the
+// controller may retry a delete whose answer it never saw. It returns the organization's ID.
+func (c OrganizationDelete) Run(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	created, err := c.Organizations.Create(ctx, c.Description)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	restore := c.Fail()
+	if err := c.Organizations.Delete(ctx, created.ID); !errors.Is(err, c.WantFailure) {
+		t.Fatalf("Delete while the remote refuses it: %v, want %v", err, c.WantFailure)
+	}
+	if !c.Exists() {
+		t.Fatal("a refused delete removed the organization")
+	}
+	restore()
+
+	if err := c.Organizations.Delete(ctx, created.ID); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if c.Exists() {
+		t.Fatal("the organization is still there after Delete")
+	}
+	if err := c.Organizations.Delete(ctx, created.ID); err != nil {
+		t.Fatalf("Delete of an organization already gone: %v, want done", err)
+	}
+	return created.ID
+}
