@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -83,23 +81,12 @@ type observeAnswer struct {
 // checkObserveAnswer serves a to Observe and wants an error of its class, without the secret key.
 func checkObserveAnswer(ctx context.Context, t *testing.T, a observeAnswer) {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(a.status)
-		_, _ = w.Write([]byte(a.body))
-	}))
-	t.Cleanup(srv.Close)
-	conn, err := NewConnector(fakeOptions()).Connect(ctx, organization(srv.URL), credentials())
+	url := providertest.StandIn(t, a.status, a.body)
+	conn, err := NewConnector(fakeOptions()).Connect(ctx, organization(url), credentials())
 	if err != nil {
 		t.Fatal(err)
 	}
-	obs, err := conn.Organizations.Observe(ctx)
-	if err == nil || obs.Exists || !errors.Is(err, a.class) {
-		t.Fatalf("Observe = %+v, %v; want an error of class %v", obs, err, a.class)
-	}
-	if strings.Contains(err.Error(), testSK) {
-		t.Errorf("the error shows the secret key: %v", err)
-	}
+	providertest.ObserveFails(ctx, t, conn.Organizations, a.class, testSK)
 }
 
 // Deleting an organization that is already gone is done, whether the look before the delete or the

@@ -81,37 +81,29 @@ func TestObserveReadsNoOrganizationOnlyFromTheOrganizationAPI(t *testing.T) {
 			fake := newFake(t)
 			fake.SetOrganizationAnswer(tt.answer, -1)
 			conn := connectTo(t, fake.URL())
-			obs, err := conn.Organizations.Observe(ctx)
-			if err == nil || obs.Exists || !errors.Is(err, tt.class) || !strings.Contains(err.Error(), tt.says) {
-				t.Fatalf("Observe = %+v, %v; want an error of class %v saying %q", obs, err, tt.class, tt.says)
+			err := providertest.ObserveFails(ctx, t, conn.Organizations, tt.class, testSK)
+			if !strings.Contains(err.Error(), tt.says) {
+				t.Errorf("Observe: %v; want it to say %q", err, tt.says)
 			}
 			for _, not := range tt.notClass {
 				if errors.Is(err, not) {
 					t.Errorf("the error is also %v: %v", not, err)
 				}
 			}
-			if strings.Contains(err.Error(), testSK) {
-				t.Errorf("the error shows the secret key: %v", err)
-			}
 		})
 	}
 
 	// Answers the fake does not give, from a server standing in for NCP.
-	for name, body := range map[string]string{
-		"404 without a code":                 ``,
-		"404 Spring style":                   `{"timestamp":1,"status":404,"error":"Not Found","message":"No message available"}`,
-		"404 with errorCode 300 as a number": `{"error":{"errorCode":300,"message":"Not Found Exception"}}`,
+	for name, a := range map[string]struct {
+		body  string
+		class error
+	}{
+		"404 without a code":                 {``, provider.ErrTransient},
+		"404 Spring style":                   {`{"timestamp":1,"status":404,"error":"Not Found","message":"No message available"}`, provider.ErrTransient},
+		"404 with errorCode 300 as a number": {`{"error":{"errorCode":300,"message":"Not Found Exception"}}`, provider.ErrInvalid},
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.WriteHeader(http.StatusNotFound)
-				_, _ = w.Write([]byte(body))
-			}))
-			t.Cleanup(srv.Close)
-			obs, err := connectTo(t, srv.URL).Organizations.Observe(ctx)
-			if err == nil || obs.Exists {
-				t.Fatalf("Observe = %+v, %v; want an error, not no organization", obs, err)
-			}
+			providertest.ObserveFails(ctx, t, connectTo(t, providertest.StandIn(t, http.StatusNotFound, a.body)).Organizations, a.class, testSK)
 		})
 	}
 }

@@ -6,6 +6,9 @@ package providertest
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/orgsync/orgsync/internal/provider"
@@ -54,4 +57,32 @@ func (c OrganizationDelete) Run(ctx context.Context, t *testing.T) string {
 		t.Fatalf("Delete of an organization already gone: %v, want done", err)
 	}
 	return created.ID
+}
+
+// StandIn starts a server standing in for a provider's service: it answers every request with
+// status and body (as JSON), for the answers a fake does not give. It returns the server's URL.
+func StandIn(t *testing.T, status int, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// ObserveFails checks that Observe reads the answer it gets as an error of class, never as "no
+// organization" (on which the controller would create one, a one-way step for an account), and
+// that the error does not show secret.
+func ObserveFails(ctx context.Context, t *testing.T, orgs provider.Organizations, class error, secret string) error {
+	t.Helper()
+	obs, err := orgs.Observe(ctx)
+	if err == nil || obs.Exists || !errors.Is(err, class) {
+		t.Fatalf("Observe = %+v, %v; want an error of class %v", obs, err, class)
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Errorf("the error shows the secret key: %v", err)
+	}
+	return err
 }
