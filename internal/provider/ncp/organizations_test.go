@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -166,18 +165,13 @@ func TestDeleteAnOrganizationAlreadyGone(t *testing.T) {
 // observation of "none": the caller gets a transient error and looks again, rather than record
 // an organization without a number (whose deletion would then be skipped) or create another.
 func TestCreateReadBackThatLagsIsTransient(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
+	url := providertest.StandInFunc(t, func(r *http.Request) (int, string) {
 		if r.Method == http.MethodPost {
-			w.WriteHeader(http.StatusCreated)
-			_, _ = w.Write([]byte(`{"organizationNo":1001,"organizationName":"org-1001","organizationDesc":""}`))
-			return
+			return http.StatusCreated, `{"organizationNo":1001,"organizationName":"org-1001","organizationDesc":""}`
 		}
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte(`{"error":{"errorCode":"ORGANIZATION_NOT_FOUND","message":"not found"}}`))
-	}))
-	defer srv.Close()
-	obs, err := connectTo(t, srv.URL).Organizations.Create(context.Background(), "acme")
+		return http.StatusNotFound, `{"error":{"errorCode":"ORGANIZATION_NOT_FOUND","message":"not found"}}`
+	})
+	obs, err := connectTo(t, url).Organizations.Create(context.Background(), "acme")
 	if !errors.Is(err, provider.ErrNotYetVisible) || !errors.Is(err, provider.ErrTransient) || obs.Exists {
 		t.Fatalf("Create = %+v, %v; want ErrNotYetVisible (transient)", obs, err)
 	}

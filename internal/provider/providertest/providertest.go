@@ -63,7 +63,14 @@ func (c OrganizationDelete) Run(ctx context.Context, t *testing.T) string {
 // status and body (as JSON), for the answers a fake does not give. It returns the server's URL.
 func StandIn(t *testing.T, status int, body string) string {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	return StandInFunc(t, func(*http.Request) (int, string) { return status, body })
+}
+
+// StandInFunc is StandIn with an answer that depends on the request.
+func StandInFunc(t *testing.T, answer func(r *http.Request) (status int, body string)) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status, body := answer(r)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(body))
