@@ -86,7 +86,7 @@ func checkObserveAnswer(ctx context.Context, t *testing.T, a observeAnswer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	providertest.ObserveFails(ctx, t, conn.Organizations, a.class, testSK)
+	providertest.ObserveFailure{Class: a.class, Secret: testSK}.Check(ctx, t, conn.Organizations)
 }
 
 // Deleting an organization that is already gone is done, whether the look before the delete or the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -80,15 +79,7 @@ func TestObserveReadsNoOrganizationOnlyFromTheOrganizationAPI(t *testing.T) {
 			fake := newFake(t)
 			fake.SetOrganizationAnswer(tt.answer, -1)
 			conn := connectTo(t, fake.URL())
-			err := providertest.ObserveFails(ctx, t, conn.Organizations, tt.class, testSK)
-			if !strings.Contains(err.Error(), tt.says) {
-				t.Errorf("Observe: %v; want it to say %q", err, tt.says)
-			}
-			for _, not := range tt.notClass {
-				if errors.Is(err, not) {
-					t.Errorf("the error is also %v: %v", not, err)
-				}
-			}
+			providertest.ObserveFailure{Class: tt.class, NotClass: tt.notClass, Says: tt.says, Secret: testSK}.Check(ctx, t, conn.Organizations)
 		})
 	}
 
@@ -102,7 +93,8 @@ func TestObserveReadsNoOrganizationOnlyFromTheOrganizationAPI(t *testing.T) {
 		"404 with errorCode 300 as a number": {`{"error":{"errorCode":300,"message":"Not Found Exception"}}`, provider.ErrInvalid},
 	} {
 		t.Run(name, func(t *testing.T) {
-			providertest.ObserveFails(ctx, t, connectTo(t, providertest.StandIn(t, http.StatusNotFound, a.body)).Organizations, a.class, testSK)
+			conn := connectTo(t, providertest.StandIn(t, http.StatusNotFound, a.body))
+			providertest.ObserveFailure{Class: a.class, Secret: testSK}.Check(ctx, t, conn.Organizations)
 		})
 	}
 }

@@ -79,17 +79,33 @@ func StandInFunc(t *testing.T, answer func(r *http.Request) (status int, body st
 	return srv.URL
 }
 
-// ObserveFails checks that Observe reads the answer it gets as an error of class, never as "no
-// organization" (on which the controller would create one, a one-way step for an account), and
-// that the error does not show secret.
-func ObserveFails(ctx context.Context, t *testing.T, orgs provider.Organizations, class error, secret string) error {
+// ObserveFailure is how Observe must read an answer other than the provider's documented "no
+// organization": as an error, never as no organization (on which the controller would create one,
+// a one-way step for an account).
+type ObserveFailure struct {
+	// Class is the error's class (provider.ErrTransient, ErrInvalid, ...).
+	Class error
+	// NotClass are the classes it must not also have.
+	NotClass []error
+	// Says, when set, is what the error's message says.
+	Says string
+	// Secret is what the error must never show.
+	Secret string
+}
+
+// Check observes with orgs and checks the error against f.
+func (f ObserveFailure) Check(ctx context.Context, t *testing.T, orgs provider.Organizations) {
 	t.Helper()
 	obs, err := orgs.Observe(ctx)
-	if err == nil || obs.Exists || !errors.Is(err, class) {
-		t.Fatalf("Observe = %+v, %v; want an error of class %v", obs, err, class)
+	if err == nil || obs.Exists || !errors.Is(err, f.Class) || !strings.Contains(err.Error(), f.Says) {
+		t.Fatalf("Observe = %+v, %v; want an error of class %v saying %q", obs, err, f.Class, f.Says)
 	}
-	if strings.Contains(err.Error(), secret) {
+	for _, not := range f.NotClass {
+		if errors.Is(err, not) {
+			t.Errorf("the error is also %v: %v", not, err)
+		}
+	}
+	if strings.Contains(err.Error(), f.Secret) {
 		t.Errorf("the error shows the secret key: %v", err)
 	}
-	return err
 }
