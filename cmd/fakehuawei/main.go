@@ -23,11 +23,8 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
-	"log"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/orgsync/orgsync/internal/fakeserver"
@@ -66,11 +63,8 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (hu
 	fs.Float64Var(&opts.Faults.RateLimit, "rate-limit", 0, "requests per second before throttling (0: no cap)")
 	fs.BoolVar(&opts.UndocumentedErrors, "undocumented-errors", false,
 		"answer OneAccess failures the documents do not define with 400 ORG.9999, a code no client knows")
-	if err := fs.Parse(args); err != nil {
+	if err := fakeserver.ParseFlags(fs, args); err != nil {
 		return opts, "", err
-	}
-	if fs.NArg() > 0 {
-		return opts, "", fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	opts.ClientSecret = cmp.Or(opts.ClientSecret, getenv(clientSecretEnv))
 	opts.SecretKey = cmp.Or(opts.SecretKey, getenv(secretKeyEnv))
@@ -93,7 +87,7 @@ func fraction(f float64) bool { return f >= 0 && f <= 1 }
 
 // serve runs the fake until ctx is done, then shuts down, letting requests in flight finish.
 func serve(ctx context.Context, opts huaweifake.Options, listen string, stdout, stderr io.Writer) error {
-	logger := log.New(stderr, "", log.LstdFlags)
-	opts.OnRequest = func(r huaweifake.Request) { logger.Printf("%s %s %d", r.Method, r.Path, r.Status) }
-	return fakeserver.Serve(ctx, "fakehuawei", listen, huaweifake.New(opts), stdout, logger)
+	logger := fakeserver.NewCommandLog(stderr)
+	opts.OnRequest = logger.Request
+	return fakeserver.Serve(ctx, "fakehuawei", listen, huaweifake.New(opts), stdout, logger.Logger)
 }

@@ -21,9 +21,7 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
-	"log"
 	"os"
 	"strings"
 
@@ -84,11 +82,8 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (co
 	fs.StringVar(&cfg.seedFile, "seed-file", "", `JSON file of departments to preload: {"companies":{"<companyId>":[<add call body>...]}}`)
 	fs.BoolVar(&cfg.undocumentedErrors, "undocumented-errors", false,
 		"answer failures the NCP documents do not define with HTTP 400 and an unknown code (-9999)")
-	if err := fs.Parse(args); err != nil {
+	if err := fakeserver.ParseFlags(fs, args); err != nil {
 		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	if cfg.secretKey == "" {
 		cfg.secretKey = getenv(secretKeyEnv)
@@ -110,16 +105,14 @@ func isFraction(f float64) bool { return f >= 0 && f <= 1 }
 
 // run serves the fake until ctx is done, then shuts down, letting requests in flight finish.
 func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
-	logger := log.New(stderr, "", log.LstdFlags)
+	logger := fakeserver.NewCommandLog(stderr)
 	fake := ncpfake.New(ncpfake.Options{
 		AccessKey:  cfg.accessKey,
 		SecretKey:  cfg.secretKey,
 		CompanyIDs: cfg.companyIDs,
 		Faults:     cfg.faults,
 		Options: fakeserver.Options{
-			OnRequest: func(r ncpfake.Request) {
-				logger.Printf("%s %s %d", r.Method, r.Path, r.Status)
-			},
+			OnRequest:          logger.Request,
 			UndocumentedErrors: cfg.undocumentedErrors,
 		},
 	})
@@ -132,7 +125,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	}
 
-	return fakeserver.Serve(ctx, "fakencp", cfg.listen, fake, stdout, logger)
+	return fakeserver.Serve(ctx, "fakencp", cfg.listen, fake, stdout, logger.Logger)
 }
 
 func loadSeed(fake *ncpfake.Fake, path string) error {

@@ -40,9 +40,7 @@ import (
 	"syscall"
 	"time"
 
-	"go.uber.org/zap/zapcore"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 func main() {
@@ -59,8 +57,7 @@ func main() {
 	managerArgs := flag.String("manager-args", "", "more flags for the manager, space-separated, e.g. --pprof-bind-address=127.0.0.1:6060")
 	flag.Parse()
 
-	// The watch and the control plane log through controller-runtime; only errors matter here.
-	ctrl.SetLogger(zap.New(zap.Level(zapcore.ErrorLevel)))
+	testenv.LogErrorsOnly()
 
 	s := settings{binDir: *binDir, crdDir: *crdDir, latency: *latency, syncPeriod: *syncPeriod, timeout: *timeout,
 		managerArgs: strings.Fields(*managerArgs)}

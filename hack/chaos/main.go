@@ -21,11 +21,8 @@ import (
 	"syscall"
 	"time"
 
-	"go.uber.org/zap/zapcore"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-
 	"github.com/orgsync/orgsync/internal/chaos"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 func main() {
@@ -54,8 +51,7 @@ func main() {
 	cfg.Assets = filepath.Join(*binDir, "k8s")
 	cfg.CRDs = *crdDir
 
-	// The control plane logs through controller-runtime; only errors matter here.
-	ctrl.SetLogger(zap.New(zap.Level(zapcore.ErrorLevel)))
+	testenv.LogErrorsOnly()
 	os.Exit(runAll(cfg))
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -33,4 +34,16 @@ func Main(name string, parse func(args []string, getenv func(string) string, out
 		return 1
 	}
 	return 0
+}
+
+// ParseFlags reads args with fs: a fake command takes flags only, so an argument left over is an
+// error rather than a setting silently ignored.
+func ParseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return nil
 }

@@ -36,3 +36,16 @@ func Serve(ctx context.Context, name, listen string, handler http.Handler, stdou
 	defer cancel()
 	return srv.Shutdown(graceCtx)
 }
+
+// CommandLog is a fake command's log on stderr: one line per request answered and one when it
+// shuts down.
+type CommandLog struct{ *log.Logger }
+
+// NewCommandLog returns the log of a fake command writing to stderr.
+func NewCommandLog(stderr io.Writer) CommandLog {
+	return CommandLog{log.New(stderr, "", log.LstdFlags)}
+}
+
+// Request logs an answered request as its method, path and status only: headers and bodies carry
+// credentials and never reach the log. It is an Options.OnRequest.
+func (l CommandLog) Request(r Request) { l.Printf("%s %s %d", r.Method, r.Path, r.Status) }

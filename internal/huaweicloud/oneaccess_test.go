@@ -69,6 +69,36 @@ func apiError(t *testing.T, err error) *APIError {
 	return apiErr
 }
 
+// refusal is a call that breaks one of the service's rules, and how the client must report it.
+type refusal struct {
+	name     string
+	call     func() error
+	code     string
+	is       []error
+	isNot    []error
+	wantHTTP int
+}
+
+// checkRefusals makes each call and checks its *APIError: the service's status and code with a
+// message, the sentinel errors it matches and does not, and that it is not retried (the same call
+// breaks the same rule again).
+func checkRefusals(t *testing.T, refusals []refusal) {
+	t.Helper()
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			apiErr := apiError(t, err)
+			if apiErr.Code != tt.code || apiErr.StatusCode != tt.wantHTTP || apiErr.Message == "" {
+				t.Errorf("APIError = %+v, want HTTP %d code %s with a message", apiErr, tt.wantHTTP, tt.code)
+			}
+			clienttest.CheckIs(t, err, tt.is, tt.isNot)
+			if IsRetryable(err) {
+				t.Errorf("IsRetryable(%v) = true", err)
+			}
+		})
+	}
+}
+
 // listingUnder is a call that lists the units under orgID and returns its error only, for tables
 // of refused calls.
 func listingUnder(c *OneAccessClient, orgID string) func() error {
@@ -148,14 +178,7 @@ func TestOneAccessRules(t *testing.T) {
 	child := mustCreateUnit(t, c, OrgUnit{Code: "child", Name: "Child", ParentID: root})
 	grandchild := mustCreateUnit(t, c, OrgUnit{Code: "grandchild", Name: "Grandchild", ParentID: child})
 
-	tests := []struct {
-		name     string
-		call     func() error
-		code     string
-		is       []error
-		isNot    []error
-		wantHTTP int
-	}{
+	checkRefusals(t, []refusal{
 		{"name required", creating(c, OrgUnit{Code: "x"}),
 			CodeNameRequired, []error{ErrInvalidRequest}, []error{ErrAlreadyExists}, 400},
 		{"code exists", creating(c, OrgUnit{Code: "child", Name: "Other"}),
@@ -181,20 +204,7 @@ func TestOneAccessRules(t *testing.T) {
 		{"update missing unit", func() error { return c.UpdateOrgUnit(ctx, "missing", OrgUnitUpdate{Name: ptr("X")}) },
 			CodeOrgUnitNotFound, []error{ErrNotFound}, nil, 404},
 		{"list children of missing unit", listingUnder(c, "missing"), CodeOrgUnitNotFound, []error{ErrNotFound}, nil, 404},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.call()
-			apiErr := apiError(t, err)
-			if apiErr.Code != tt.code || apiErr.StatusCode != tt.wantHTTP || apiErr.Message == "" {
-				t.Errorf("APIError = %+v, want HTTP %d code %s with a message", apiErr, tt.wantHTTP, tt.code)
-			}
-			clienttest.CheckIs(t, err, tt.is, tt.isNot)
-			if IsRetryable(err) {
-				t.Errorf("IsRetryable(%v) = true", err)
-			}
-		})
-	}
+	})
 	if n := len(srv.OrgUnits()); n != 3 {
 		t.Errorf("the fake holds %d units after rejected calls, want 3", n)
 	}

@@ -63,15 +63,9 @@ func TestOrganizationsLifecycle(t *testing.T) {
 		t.Errorf("GetOrganizationalUnit = %+v, %v", fetched, err)
 	}
 
-	tests := []struct {
-		name  string
-		call  func() error
-		code  string
-		is    []error
-		isNot []error
-	}{
+	checkRefusals(t, []refusal{
 		{"name taken under parent", func() error { _, err := c.CreateOrganizationalUnit(ctx, "Sales", root); return err },
-			CodeOUNameTaken, []error{ErrAlreadyExists, ErrNameTaken}, []error{ErrConcurrentModification}},
+			CodeOUNameTaken, []error{ErrAlreadyExists, ErrNameTaken}, []error{ErrConcurrentModification}, 409},
 		{"rename to a sibling's name", func() error {
 			other, err := c.CreateOrganizationalUnit(ctx, "Other", sales.ID)
 			if err != nil {
@@ -79,28 +73,18 @@ func TestOrganizationsLifecycle(t *testing.T) {
 			}
 			_, err = c.RenameOrganizationalUnit(ctx, other.ID, "Sales Korea")
 			return err
-		}, CodeOUNameTaken, []error{ErrAlreadyExists}, nil},
+		}, CodeOUNameTaken, []error{ErrAlreadyExists}, nil, 409},
 		{"missing parent", func() error { _, err := c.CreateOrganizationalUnit(ctx, "X", "ou-missing"); return err },
-			CodeOUParentNotFound, []error{ErrParentNotFound}, []error{ErrNotFound}},
+			CodeOUParentNotFound, []error{ErrParentNotFound}, []error{ErrNotFound}, 404},
 		{"invalid name", func() error { _, err := c.CreateOrganizationalUnit(ctx, "", root); return err },
-			CodeOUInvalidParameter, []error{ErrInvalidRequest}, nil},
+			CodeOUInvalidParameter, []error{ErrInvalidRequest}, nil, 400},
 		{"delete with children", func() error { return c.DeleteOrganizationalUnit(ctx, sales.ID) },
-			CodeOUHasChildren, []error{ErrHasChildren}, nil},
+			CodeOUHasChildren, []error{ErrHasChildren}, nil, 400},
 		{"delete organization with units", func() error { return c.DeleteOrganization(ctx) },
-			CodeOrganizationNotEmpty, []error{ErrHasChildren}, nil},
+			CodeOrganizationNotEmpty, []error{ErrHasChildren}, nil, 400},
 		{"get missing unit", func() error { _, err := c.GetOrganizationalUnit(ctx, "ou-missing"); return err },
-			CodeOUNotFound, []error{ErrNotFound}, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.call()
-			var apiErr *APIError
-			if !errors.As(err, &apiErr) || apiErr.Code != tt.code {
-				t.Fatalf("err = %v, want code %s", err, tt.code)
-			}
-			clienttest.CheckIs(t, err, tt.is, tt.isNot)
-		})
-	}
+			CodeOUNotFound, []error{ErrNotFound}, nil, 404},
+	})
 
 	tearDownOrganization(t, c, srv, root, korea.ID, sales.ID)
 }

@@ -52,23 +52,28 @@ func (n *flexInt64) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// flexOptInt64 is flexInt64 that remembers whether a value was present.
-type flexOptInt64 struct {
-	value int64
+// optional is a decoded value that remembers whether the answer held one: the flexible types
+// below leave it unset for null and anything they do not recognise.
+type optional[T any] struct {
+	value T
 	set   bool
 }
+
+// ptr is the value, or nil when the answer held none.
+func (o optional[T]) ptr() *T {
+	if !o.set {
+		return nil
+	}
+	v := o.value
+	return &v
+}
+
+// flexOptInt64 is flexInt64 that remembers whether a value was present.
+type flexOptInt64 struct{ optional[int64] }
 
 func (n *flexOptInt64) UnmarshalJSON(data []byte) error {
 	n.value, n.set = parseFlexInt(data)
 	return nil
-}
-
-func (n flexOptInt64) ptr() *int64 {
-	if !n.set {
-		return nil
-	}
-	v := n.value
-	return &v
 }
 
 func parseFlexInt(data []byte) (int64, bool) {
@@ -93,10 +98,7 @@ func parseFlexInt(data []byte) (int64, bool) {
 
 // flexBool decodes true/false, "true"/"false", "Y"/"N" and 1/0; null and
 // anything unrecognised leave it unset.
-type flexBool struct {
-	value bool
-	set   bool
-}
+type flexBool struct{ optional[bool] }
 
 func (b *flexBool) UnmarshalJSON(data []byte) error {
 	text := strings.TrimSpace(string(data))
@@ -105,19 +107,11 @@ func (b *flexBool) UnmarshalJSON(data []byte) error {
 	}
 	switch strings.ToLower(text) {
 	case "true", "y", "yes", "1":
-		*b = flexBool{value: true, set: true}
+		b.value, b.set = true, true
 	case "false", "n", "no", "0":
-		*b = flexBool{value: false, set: true}
+		b.value, b.set = false, true
 	}
 	return nil
-}
-
-func (b flexBool) ptr() *bool {
-	if !b.set {
-		return nil
-	}
-	v := b.value
-	return &v
 }
 
 // flexStringMap decodes an object whose values are flexible strings; null

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 	"github.com/orgsync/orgsync/internal/provider"
+	"github.com/orgsync/orgsync/internal/provider/providertest"
 )
 
 // Observe reads each answer of Huawei Cloud Organizations as its reference says: 401
@@ -82,23 +81,12 @@ type observeAnswer struct {
 // checkObserveAnswer serves a to Observe and wants an error of its class, without the secret key.
 func checkObserveAnswer(ctx context.Context, t *testing.T, a observeAnswer) {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(a.status)
-		_, _ = w.Write([]byte(a.body))
-	}))
-	t.Cleanup(srv.Close)
-	conn, err := NewConnector(fakeOptions()).Connect(ctx, organization(srv.URL), credentials())
+	url := providertest.StandIn(t, a.status, a.body)
+	conn, err := NewConnector(fakeOptions()).Connect(ctx, organization(url), credentials())
 	if err != nil {
 		t.Fatal(err)
 	}
-	obs, err := conn.Organizations.Observe(ctx)
-	if err == nil || obs.Exists || !errors.Is(err, a.class) {
-		t.Fatalf("Observe = %+v, %v; want an error of class %v", obs, err, a.class)
-	}
-	if strings.Contains(err.Error(), testSK) {
-		t.Errorf("the error shows the secret key: %v", err)
-	}
+	providertest.ObserveFailure{Class: a.class, Secret: testSK}.Check(ctx, t, conn.Organizations)
 }
 
 // Deleting an organization that is already gone is done, whether the look before the delete or the
@@ -106,26 +94,18 @@ func checkObserveAnswer(ctx context.Context, t *testing.T, a observeAnswer) {
 func TestDeleteAnOrganizationAlreadyGone(t *testing.T) {
 	ctx := context.Background()
 	conn, fake := connectRetryingBriefly(t)
-	created, err := conn.Organizations.Create(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	fake.SetTemporaryFailure(huaweifake.InternalTokenFailure, -1)
-	if err := conn.Organizations.Delete(ctx, created.ID); !errors.Is(err, provider.ErrTransient) {
-		t.Fatalf("Delete during a temporary failure: %v, want ErrTransient", err)
-	}
-	if _, ok := fake.Organization(testAK); !ok {
-		t.Fatal("the organization is gone")
-	}
-	fake.SetTemporaryFailure("", 0)
-
-	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
-		t.Fatalf("Delete: %v", err)
-	}
-	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
-		t.Fatalf("Delete of an organization already gone: %v, want done", err)
-	}
+	providertest.OrganizationDelete{
+		Organizations: conn.Organizations,
+		Fail: func() func() {
+			fake.SetTemporaryFailure(huaweifake.InternalTokenFailure, -1)
+			return func() { fake.SetTemporaryFailure("", 0) }
+		},
+		WantFailure: provider.ErrTransient,
+		Exists: func() bool {
+			_, ok := fake.Organization(testAK)
+			return ok
+		},
+	}.Run(ctx, t)
 	if n := len(fake.Requests()); fake.Requests()[n-1].Status != http.StatusUnauthorized {
 		t.Errorf("the last request was not answered 401 Organizations.1015: %+v", fake.Requests()[n-1])
 	}

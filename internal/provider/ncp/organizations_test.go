@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 	"github.com/orgsync/orgsync/internal/provider"
+	"github.com/orgsync/orgsync/internal/provider/providertest"
 )
 
 const testAK, testSK = "AKTESTNCP", "sk-TOP-SECRET-ncp"
@@ -80,37 +79,22 @@ func TestObserveReadsNoOrganizationOnlyFromTheOrganizationAPI(t *testing.T) {
 			fake := newFake(t)
 			fake.SetOrganizationAnswer(tt.answer, -1)
 			conn := connectTo(t, fake.URL())
-			obs, err := conn.Organizations.Observe(ctx)
-			if err == nil || obs.Exists || !errors.Is(err, tt.class) || !strings.Contains(err.Error(), tt.says) {
-				t.Fatalf("Observe = %+v, %v; want an error of class %v saying %q", obs, err, tt.class, tt.says)
-			}
-			for _, not := range tt.notClass {
-				if errors.Is(err, not) {
-					t.Errorf("the error is also %v: %v", not, err)
-				}
-			}
-			if strings.Contains(err.Error(), testSK) {
-				t.Errorf("the error shows the secret key: %v", err)
-			}
+			providertest.ObserveFailure{Class: tt.class, NotClass: tt.notClass, Says: tt.says, Secret: testSK}.Check(ctx, t, conn.Organizations)
 		})
 	}
 
 	// Answers the fake does not give, from a server standing in for NCP.
-	for name, body := range map[string]string{
-		"404 without a code":                 ``,
-		"404 Spring style":                   `{"timestamp":1,"status":404,"error":"Not Found","message":"No message available"}`,
-		"404 with errorCode 300 as a number": `{"error":{"errorCode":300,"message":"Not Found Exception"}}`,
+	for name, a := range map[string]struct {
+		body  string
+		class error
+	}{
+		"404 without a code":                 {``, provider.ErrTransient},
+		"404 Spring style":                   {`{"timestamp":1,"status":404,"error":"Not Found","message":"No message available"}`, provider.ErrTransient},
+		"404 with errorCode 300 as a number": {`{"error":{"errorCode":300,"message":"Not Found Exception"}}`, provider.ErrInvalid},
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.WriteHeader(http.StatusNotFound)
-				_, _ = w.Write([]byte(body))
-			}))
-			t.Cleanup(srv.Close)
-			obs, err := connectTo(t, srv.URL).Organizations.Observe(ctx)
-			if err == nil || obs.Exists {
-				t.Fatalf("Observe = %+v, %v; want an error, not no organization", obs, err)
-			}
+			conn := connectTo(t, providertest.StandIn(t, http.StatusNotFound, a.body))
+			providertest.ObserveFailure{Class: a.class, Secret: testSK}.Check(ctx, t, conn.Organizations)
 		})
 	}
 }
@@ -147,27 +131,21 @@ func TestDeleteAnOrganizationAlreadyGone(t *testing.T) {
 	ctx := context.Background()
 	fake := newFake(t)
 	conn := connectTo(t, fake.URL())
-	created, err := conn.Organizations.Create(ctx, "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	fake.SetOrganizationAnswer(ncpfake.OrgAnswerNoRoute, -1)
-	if err := conn.Organizations.Delete(ctx, created.ID); !errors.Is(err, provider.ErrInvalid) {
-		t.Fatalf("Delete behind a wrong path: %v, want ErrInvalid", err)
-	}
-	fake.SetOrganizationAnswer(ncpfake.OrgAnswerAsStored, 0)
-
-	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
-		t.Fatalf("Delete: %v", err)
-	}
-	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
-		t.Fatalf("Delete of an organization already gone: %v, want done", err)
-	}
+	id := providertest.OrganizationDelete{
+		Organizations: conn.Organizations,
+		Description:   "x",
+		// Behind a wrong path: the gateway has no route, which is no word on the organization.
+		Fail: func() func() {
+			fake.SetOrganizationAnswer(ncpfake.OrgAnswerNoRoute, -1)
+			return func() { fake.SetOrganizationAnswer(ncpfake.OrgAnswerAsStored, 0) }
+		},
+		WantFailure: provider.ErrInvalid,
+		Exists:      func() bool { return fake.Organization(testAK) != nil },
+	}.Run(ctx, t)
 
 	// The account left it and joined another: the one recorded is not this account's to delete.
 	fake.SetOrganization(testAK, &ncpfake.Organization{OrganizationNo: 9000, MasterAccessKey: "AKOTHER"})
-	if err := conn.Organizations.Delete(ctx, created.ID); err != nil {
+	if err := conn.Organizations.Delete(ctx, id); err != nil {
 		t.Fatalf("Delete of an organization the account no longer belongs to: %v, want done", err)
 	}
 	if err := conn.Organizations.Delete(ctx, "9000"); !errors.Is(err, provider.ErrCredentials) {
@@ -179,18 +157,13 @@ func TestDeleteAnOrganizationAlreadyGone(t *testing.T) {
 // observation of "none": the caller gets a transient error and looks again, rather than record
 // an organization without a number (whose deletion would then be skipped) or create another.
 func TestCreateReadBackThatLagsIsTransient(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
+	url := providertest.StandInFunc(t, func(r *http.Request) (int, string) {
 		if r.Method == http.MethodPost {
-			w.WriteHeader(http.StatusCreated)
-			_, _ = w.Write([]byte(`{"organizationNo":1001,"organizationName":"org-1001","organizationDesc":""}`))
-			return
+			return http.StatusCreated, `{"organizationNo":1001,"organizationName":"org-1001","organizationDesc":""}`
 		}
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte(`{"error":{"errorCode":"ORGANIZATION_NOT_FOUND","message":"not found"}}`))
-	}))
-	defer srv.Close()
-	obs, err := connectTo(t, srv.URL).Organizations.Create(context.Background(), "acme")
+		return http.StatusNotFound, `{"error":{"errorCode":"ORGANIZATION_NOT_FOUND","message":"not found"}}`
+	})
+	obs, err := connectTo(t, url).Organizations.Create(context.Background(), "acme")
 	if !errors.Is(err, provider.ErrNotYetVisible) || !errors.Is(err, provider.ErrTransient) || obs.Exists {
 		t.Fatalf("Create = %+v, %v; want ErrNotYetVisible (transient)", obs, err)
 	}
