@@ -10,7 +10,6 @@ import (
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	rules "github.com/orgsync/orgsync/internal/decision"
-	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -28,11 +27,6 @@ func testDepartment(key, parent string, mutate ...func(*v1alpha1.Department)) *v
 		m(d)
 	}
 	return d
-}
-
-func remoteOf(d *v1alpha1.Department) *provider.Department {
-	r := rules.Desired(d, inventory.View{})
-	return &r
 }
 
 func nameDiff(desired, observed provider.Department) provider.Fields {

@@ -79,18 +79,7 @@ func TestDecideSync(t *testing.T) {
 			Remote: inventory.View{Complete: true, Parent: parent, Self: renamed, ListStarted: listed}}
 	}
 
-	cases := map[string]struct {
-		s      Snapshot
-		action Action
-		reason string
-		// failed: the chart could not be read, which the manager reports as a failed write.
-		failed bool
-		// refused: the condition is kept with the refusal it records.
-		refused bool
-		want    string // in the message
-		// drift is what status.driftedFields records.
-		drift provider.Fields
-	}{
+	cases := map[string]syncCase{
 		"no Organization": {
 			s:      Snapshot{Dept: dept, Org: Organization{Name: "acme"}},
 			reason: v1alpha1.ReasonWaitingForOrganization, want: "does not exist",
@@ -207,34 +196,49 @@ func TestDecideSync(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			d := DecideSync(&tc.s)
-			if d.Action != tc.action {
-				t.Fatalf("action = %v, want %v", d.Action, tc.action)
-			}
-			if tc.failed {
-				if d.Err == nil {
-					t.Fatalf("report %+v, want the listing's failure", d.Report)
-				}
-				return
-			}
-			if tc.reason == "" {
-				if !d.Keep || (d.Refused != nil) != tc.refused {
-					t.Fatalf("report %+v changes the condition, or its refusal is not %v", d.Report, tc.refused)
-				}
-				return
-			}
-			if d.Reason != tc.reason || !strings.Contains(d.Message, tc.want) {
-				t.Fatalf("reason %q, message %q; want %q containing %q", d.Reason, d.Message, tc.reason, tc.want)
-			}
-			if !slices.Equal(d.Drift, tc.drift) {
-				t.Fatalf("drift %v, want %v", d.Drift, tc.drift)
-			}
-			if d.Action == Create && d.Desired.ParentRemoteID != parent.RemoteID {
-				t.Fatalf("create without the parent's remote id: %+v", d.Desired)
-			}
-			assertWoken(t, d.Report)
+			tc.check(t, DecideSync(&tc.s), parent.RemoteID)
 		})
 	}
+}
+
+// syncCase is a case of TestDecideSync: what DecideSync decides from s.
+type syncCase struct {
+	s      Snapshot
+	action Action
+	reason string
+	// failed: the chart could not be read, which the manager reports as a failed write.
+	failed bool
+	// refused: the condition is kept with the refusal it records.
+	refused bool
+	want    string // in the message
+	// drift is what status.driftedFields records.
+	drift provider.Fields
+}
+
+// check fails when d is not what tc wants; a create carries parentID.
+func (tc syncCase) check(t *testing.T, d Decision, parentID string) {
+	t.Helper()
+	switch {
+	case d.Action != tc.action:
+		t.Fatalf("action = %v, want %v", d.Action, tc.action)
+	case tc.failed:
+		if d.Err == nil {
+			t.Fatalf("report %+v, want the listing's failure", d.Report)
+		}
+		return
+	case tc.reason == "":
+		if !d.Keep || (d.Refused != nil) != tc.refused {
+			t.Fatalf("report %+v changes the condition, or its refusal is not %v", d.Report, tc.refused)
+		}
+		return
+	case d.Reason != tc.reason || !strings.Contains(d.Message, tc.want):
+		t.Fatalf("reason %q, message %q; want %q containing %q", d.Reason, d.Message, tc.reason, tc.want)
+	case !slices.Equal(d.Drift, tc.drift):
+		t.Fatalf("drift %v, want %v", d.Drift, tc.drift)
+	case d.Action == Create && d.Desired.ParentRemoteID != parentID:
+		t.Fatalf("create without the parent's remote id: %+v", d.Desired)
+	}
+	assertWoken(t, d.Report)
 }
 
 func TestDecideDelete(t *testing.T) {
