@@ -6,28 +6,15 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	rules "github.com/orgsync/orgsync/internal/decision"
+	"github.com/orgsync/orgsync/internal/decision/decisiontest"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
-func testDepartment(key, parent string, mutate ...func(*v1alpha1.Department)) *v1alpha1.Department {
-	d := &v1alpha1.Department{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: key, UID: types.UID("uid-" + key), Generation: 1},
-		Spec: v1alpha1.DepartmentSpec{
-			OrganizationRef:   v1alpha1.LocalObjectReference{Name: "acme"},
-			Name:              "Dept " + key,
-			ParentExternalKey: parent,
-			DisplayOrder:      "1",
-		},
-	}
-	for _, m := range mutate {
-		m(d)
-	}
-	return d
-}
+// testDepartment is a Department of Organization "acme" (decisiontest.Department).
+var testDepartment = decisiontest.Department
 
 func nameDiff(desired, observed provider.Department) provider.Fields {
 	if desired.Name != observed.Name || desired.ParentKey != observed.ParentKey {
