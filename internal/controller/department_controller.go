@@ -40,14 +40,14 @@ type DepartmentReconciler struct {
 	// MaxConcurrentReconciles bounds the parallel reconciles.
 	MaxConcurrentReconciles int
 
-	// rejections remembers, by UID, the remote system's last refusal of a Department's values.
+	// rejections remembers, by UID, the remote system's last refusal of a Department's values (decision.Rejection).
 	rejections sync.Map
 	// deletions and namespaces tell a Department deleted on its own from one deleted together
 	// with its Organization or its namespace.
 	deletions  *deletionRuns
 	namespaces *namespaceReader
 	// writes remembers, by UID, a Department's last successful update until a listing that
-	// started after it shows whether the remote system applied it (*writeCheck).
+	// started after it shows whether the remote system applied it (*decision.WriteCheck).
 	writes sync.Map
 	// failedWrites remembers, by UID, a write whose answer left the remote state unknown, for the
 	// next reconcile, which decides from the listing made since (*failedWrite).

@@ -138,8 +138,6 @@ func (c *PlanChart) DecideSync(name string) PlanDecision {
 	dept := c.depts[name]
 	s := c.snapshot(dept)
 	s.Cycle = c.cycle(dept)
-	// The plan has no memory of the manager's refusals: the Ready condition records them.
-	s.Rejected = rules.RejectionOf(dept)
 	return planDecision(rules.DecideSync(s))
 }
 
@@ -177,6 +175,8 @@ func (c *PlanChart) snapshot(dept *v1alpha1.Department) *rules.Snapshot {
 	}
 	s.Holder, s.Successor = rules.KeyHolder(claimants, dept)
 	s.Remote = c.remote.View(dept.Key(), dept.Spec.ParentExternalKey, !dept.DeletionTimestamp.IsZero())
+	// The plan has no memory of the manager's refusals: the Ready condition records them.
+	s.Rejected = rules.RejectionOf(dept)
 	return s
 }
 

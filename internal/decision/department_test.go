@@ -381,3 +381,29 @@ func assertWoken(t *testing.T, r Report) {
 		t.Fatalf("%s: no watch, delay or backoff wakes the object again", r.Reason)
 	}
 }
+
+// A Department adopts the remote department its decision found in sync when that department
+// existed before, and the Department has never synced under its key nor adopted one: the manager
+// records it (status.adopted) and the plan reports it alike.
+func TestAdopts(t *testing.T) {
+	fresh := testDepartment("eng", "")
+	synced := testDepartment("eng", "", func(d *v1alpha1.Department) { d.Status.ExternalKey = "eng" })
+	adopted := testDepartment("eng", "", func(d *v1alpha1.Department) { d.Status.Adopted = true })
+	for name, tc := range map[string]struct {
+		dept            *v1alpha1.Department
+		synced, existed bool
+		want            bool
+	}{
+		"new, found existing and in sync: adopts":  {dept: fresh, synced: true, existed: true, want: true},
+		"new, created by this write: no adoption":  {dept: fresh, synced: true},
+		"new, not in sync: nothing yet":            {dept: fresh, existed: true},
+		"synced under its key before: no adoption": {dept: synced, synced: true, existed: true},
+		"adopted before: not again":                {dept: adopted, synced: true, existed: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := Adopts(tc.dept, tc.synced, tc.existed); got != tc.want {
+				t.Fatalf("Adopts = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
