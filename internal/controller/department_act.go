@@ -54,8 +54,8 @@ func sameListed(a, b *provider.Department) bool {
 	return inventory.SameRemote(*a, *b)
 }
 
-// decideDepartment is the reconcile's one decision: decision.DecideSync or DecideDelete from the snapshot.
-// After a failed write, the snapshot rests on a listing made since: when it asks for the same
+// decideDepartment is the reconcile's one decision: decision.DecideSync or DecideDelete from the
+// snapshot. After a failed write, the snapshot rests on a listing made since: when it asks for the same
 // write again for the same spec on the chart that listing showed, the answer meant what it said
 // and the failure is reported instead of the write being sent again; when it asks for another
 // (adopting the department a create found existing, releasing one a delete found gone) or none,
