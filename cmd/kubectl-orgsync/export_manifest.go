@@ -68,7 +68,7 @@ type exportResult struct {
 
 // buildManifests turns a remote chart into Department manifests which, applied, make the manager
 // see no difference: the fields the provider compares (its Diff) that hold a value, as the
-// controller builds the desired state (controller.DesiredDepartment; a blank field is left out,
+// controller builds the desired state (decision.DesiredDepartment; a blank field is left out,
 // and so not managed). A department whose values a Department cannot
 // hold (the CRD's validation) is skipped with the reason, and so is a department under a parent
 // cycle.

@@ -15,7 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"github.com/orgsync/orgsync/internal/controller"
+	"github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/provider"
 	hwprovider "github.com/orgsync/orgsync/internal/provider/huaweicloud"
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
@@ -128,12 +128,12 @@ func TestExportMatchesProviderDiff(t *testing.T) {
 		for _, m := range res.manifests {
 			dept := v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Name: m.Metadata.Name}, Spec: m.Spec}
 			observed := remote[dept.Key()]
-			if diff := tc.diff(controller.DesiredDepartment(&dept, &observed), observed); len(diff) > 0 {
+			if diff := tc.diff(decision.DesiredDepartment(&dept, &observed), observed); len(diff) > 0 {
 				t.Errorf("%s: %s differs in %v", p, dept.Key(), diff)
 			}
 			// What export read is what the Department manages: nothing is left to the remote
 			// chart but blanks.
-			if diff := tc.diff(controller.DesiredDepartment(&dept, &provider.Department{}), observed); len(diff) > 0 {
+			if diff := tc.diff(decision.DesiredDepartment(&dept, &provider.Department{}), observed); len(diff) > 0 {
 				t.Errorf("%s: %s leaves %v unmanaged", p, dept.Key(), diff)
 			}
 		}

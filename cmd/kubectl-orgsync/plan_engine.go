@@ -265,7 +265,7 @@ func (s *syncPlanner) round(candidates []*v1alpha1.Department) map[string]bool {
 			continue
 		}
 		old, found := s.chart.Remote(dec.Desired.Key)
-		s.changes = append(s.changes, syncChange(d, dec, old, s.adopts(d), s.provider))
+		s.changes = append(s.changes, syncChange(d, dec, old, decision.Adopts(d, dec.Synced, s.existed[d.Key()]), s.provider))
 		s.wrote[d.Name] = true
 		written[dec.Desired.Key] = true
 		if found && old.ParentKey != dec.Desired.ParentKey {
@@ -284,8 +284,8 @@ func (s *syncPlanner) round(candidates []*v1alpha1.Department) map[string]bool {
 }
 
 // decide asks the manager's decision for d, and reports whether the manager would send it: a
-// create or an update of values the remote system has not refused for this spec (a refused one
-// is listed as waiting by report).
+// create or an update. The decision holds back values the remote system refused for this spec, as
+// the manager does (report lists them as waiting).
 func (s *syncPlanner) decide(d *v1alpha1.Department) (controller.PlanDecision, bool) {
 	dec := s.chart.DecideSync(d.Name)
 	if !writes(dec) {
@@ -295,8 +295,7 @@ func (s *syncPlanner) decide(d *v1alpha1.Department) (controller.PlanDecision, b
 		return dec, false
 	}
 	delete(s.moveWaits, d.Name)
-	_, refused := decision.RefusalOf(d.Status.Conditions, d.Generation)
-	return dec, !refused
+	return dec, true
 }
 
 // next returns the candidates of the round after one that wrote the keys written. A decision
@@ -327,9 +326,8 @@ func (s *syncPlanner) next(written map[string]bool) []*v1alpha1.Department {
 // adoption without a write.
 func (s *syncPlanner) report(p *organizationPlan, d *v1alpha1.Department) {
 	dec := s.chart.DecideSync(d.Name)
-	refusal, refused := decision.RefusalOf(d.Status.Conditions, d.Generation)
-	switch {
-	case writes(dec) && refused:
+	switch refusal := dec.Refused; {
+	case refusal != nil:
 		p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: refusal.Reason,
 			Message: "not sent again until " + refusal.Until + ": " + refusal.Message})
 	case dec.Reason == v1alpha1.ReasonUnsupportedChange:
@@ -337,17 +335,11 @@ func (s *syncPlanner) report(p *organizationPlan, d *v1alpha1.Department) {
 		c := syncChange(d, dec, old, false, s.provider)
 		p.Unsupported = append(p.Unsupported, planUnsupported{Action: c.Action, Key: c.Key, Department: c.Department,
 			Fields: c.Fields, Reason: dec.Reason, Message: dec.Message})
-	case dec.Synced && s.adopts(d):
+	case decision.Adopts(d, dec.Synced, s.existed[d.Key()]):
 		p.Adopted = append(p.Adopted, d.Key())
 	case !dec.Synced && dec.Reason != "":
 		p.Waiting = append(p.Waiting, planWait{Key: d.Key(), Department: d.Name, Reason: dec.Reason, Message: dec.Message})
 	}
-}
-
-// adopts reports whether d takes an existing remote department over, as the manager records it
-// (status.adopted): the department was there before the plan, and d has not synced under its key.
-func (s *syncPlanner) adopts(d *v1alpha1.Department) bool {
-	return s.existed[d.Key()] && controller.TakesOver(d)
 }
 
 // writes reports whether a decision asks for a remote write of the Department's values.

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 )
 
 // namespaceAPI answers namespace reads as the API server would, and counts them.
@@ -144,8 +145,8 @@ func TestForgetGoneDropsWhatIsRememberedOfADepartment(t *testing.T) {
 		d.UID = "uid-team"
 		d.DeletionTimestamp = &metav1.Time{Time: time.Now()}
 	})
-	r.rejections.Store(dept.UID, rejection{})
-	r.writes.Store(dept.UID, &writeCheck{})
+	r.rejections.Store(dept.UID, rules.Rejection{})
+	r.writes.Store(dept.UID, &rules.WriteCheck{})
 	r.failedWrites.Store(dept.UID, &failedWrite{})
 	r.deletions.note(dept)
 	r.forgetGone().Delete(context.Background(), event.DeleteEvent{Object: dept}, nil)

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
@@ -30,19 +31,19 @@ import (
 // that listing (decideDepartment).
 type failedWrite struct {
 	generation int64
-	action     action
+	action     rules.Action
 	err        error
 	// seen is what the listing made after the failure showed of the department, its parent and
 	// its children.
-	seen remoteView
+	seen inventory.View
 }
 
 // stands reports whether the failure answers d, decided for s: the same write for the same spec,
 // on the chart as the listing after the failure showed it. When the chart changed since (a parent
 // that was missing put back, say), the failure says nothing about d.
-func (f *failedWrite) stands(s *departmentSnapshot, d decision) bool {
-	return f != nil && f.action == d.action && f.generation == s.dept.Generation &&
-		sameListed(f.seen.self, s.remote.self) && sameListed(f.seen.parent, s.remote.parent) && slices.Equal(f.seen.children, s.remote.children)
+func (f *failedWrite) stands(s *rules.Snapshot, d rules.Decision) bool {
+	return f != nil && f.action == d.Action && f.generation == s.Dept.Generation &&
+		sameListed(f.seen.Self, s.Remote.Self) && sameListed(f.seen.Parent, s.Remote.Parent) && slices.Equal(f.seen.Children, s.Remote.Children)
 }
 
 // sameListed reports whether a and b are the same listing of a department, or both absent.
@@ -53,41 +54,41 @@ func sameListed(a, b *provider.Department) bool {
 	return inventory.SameRemote(*a, *b)
 }
 
-// decideDepartment is the reconcile's one decision: decideSync or decideDelete from the snapshot.
-// After a failed write, the snapshot rests on a listing made since: when it asks for the same
+// decideDepartment is the reconcile's one decision: decision.DecideSync or DecideDelete from the
+// snapshot. After a failed write, the snapshot rests on a listing made since: when it asks for the same
 // write again for the same spec on the chart that listing showed, the answer meant what it said
 // and the failure is reported instead of the write being sent again; when it asks for another
 // (adopting the department a create found existing, releasing one a delete found gone) or none,
 // that goes ahead.
 func decideDepartment(sc *departmentScope) decision {
 	s := sc.s
-	d := decideSync(s)
-	if isDeleting(s.dept) {
-		d = decideDelete(s)
+	d := rules.DecideSync(s)
+	if isDeleting(s.Dept) {
+		d = rules.DecideDelete(s)
 	}
 	if !sc.failed.stands(s, d) {
-		return d
+		return decided(d)
 	}
-	return report(refusal(sc, d, sc.failed.err))
+	return decision{outcome: refusal(sc, d, sc.failed.err)}
 }
 
 // refusal is the outcome of d's write failing with err. When the remote system refused the values
 // and the chart shows a sibling under the desired parent with the desired name, the message says
 // so and how to get out (two siblings swapping names).
-func refusal(sc *departmentScope, d decision, err error) outcome {
+func refusal(sc *departmentScope, d rules.Decision, err error) outcome {
 	o := failure(err)
-	if o.reason != v1alpha1.ReasonInvalidSpec || d.action == actDelete || sc.nameHolder == nil {
+	if o.reason != v1alpha1.ReasonInvalidSpec || d.Action == rules.Delete || sc.nameHolder == nil {
 		return o
 	}
-	o.message += "; " + nameHeld(d.desired.Name, sc.nameHolder.sibling, sc.nameHolder.holder, sc.s.remote.self)
+	o.message += "; " + rules.NameHeld(d.Desired.Name, sc.nameHolder.sibling, sc.nameHolder.holder, sc.s.Remote.Self)
 	return o
 }
 
 // acted is what the act did: the outcome to report, and what the status records of it.
 type acted struct {
 	outcome
-	// action is the remote write made, actNone when none was.
-	action action
+	// action is the remote write made, rules.NoAction when none was.
+	action rules.Action
 	// written is the department as a create or an update left it.
 	written *provider.Department
 	// below is, for a move that waits, the path from the department down to its new parent.
@@ -99,7 +100,7 @@ type acted struct {
 // act carries out d: the finalizer, at most one remote write, and what is remembered for the
 // next reconcile.
 func (r *DepartmentReconciler) act(ctx context.Context, sc *departmentScope, d decision) acted {
-	if isDeleting(sc.s.dept) {
+	if isDeleting(sc.s.Dept) {
 		return r.actDeleting(ctx, sc, d)
 	}
 	return r.actLive(ctx, sc, d)
@@ -108,21 +109,21 @@ func (r *DepartmentReconciler) act(ctx context.Context, sc *departmentScope, d d
 // actLive acts for a live Department.
 func (r *DepartmentReconciler) actLive(ctx context.Context, sc *departmentScope, d decision) acted {
 	s := sc.s
-	if s.writeChecked() {
+	if s.WriteChecked() {
 		// This decision has seen what became of the last update: a write made now is checked anew.
-		r.writes.CompareAndDelete(s.dept.UID, s.lastWrite)
+		r.writes.CompareAndDelete(s.Dept.UID, s.LastWrite)
 	}
 	// The finalizer goes on before the first remote write, so no remote department outlives its
 	// object unnoticed; and as soon as the department is bound to be written (its Organization is
 	// connected and lets it write), so that the write of a department that waited for its parent
 	// is not held up by a Kubernetes write when the parent appears.
-	if d.action != actNone || (s.org.connected && !s.observeOnly()) {
-		if err := holdFinalizer(ctx, r.Client, s.dept); err != nil {
+	if d.Action != rules.NoAction || (s.Org.Connected && !s.ObserveOnly()) {
+		if err := holdFinalizer(ctx, r.Client, s.Dept); err != nil {
 			return acted{outcome: retry(err)}
 		}
 	}
-	res := acted{outcome: d.outcome, below: s.remote.parentBelow}
-	if d.action != actNone {
+	res := acted{outcome: d.outcome, below: s.Remote.ParentBelow}
+	if d.Action != rules.NoAction {
 		var looked bool
 		if res, looked = r.lookBeforeCreating(ctx, sc, d); !looked {
 			res = r.write(ctx, sc, d)
@@ -140,11 +141,11 @@ func (r *DepartmentReconciler) actLive(ctx context.Context, sc *departmentScope,
 // each create; a department it misses is still adopted when the create finds the key taken.
 // looked is false when no look is needed.
 func (r *DepartmentReconciler) lookBeforeCreating(ctx context.Context, sc *departmentScope, d decision) (res acted, looked bool) {
-	if d.action != actCreate {
+	if d.Action != rules.Create {
 		return acted{}, false
 	}
 	// creationTimestamp has whole seconds: the Department may be up to a second younger.
-	born := sc.s.dept.CreationTimestamp.Add(time.Second)
+	born := sc.s.Dept.CreationTimestamp.Add(time.Second)
 	if now := time.Now(); born.After(now) {
 		born = now
 	}
@@ -161,28 +162,28 @@ func (r *DepartmentReconciler) lookBeforeCreating(ctx context.Context, sc *depar
 // budget, then the finalizer's release.
 func (r *DepartmentReconciler) actDeleting(ctx context.Context, sc *departmentScope, d decision) acted {
 	s := sc.s
-	if org := s.organization; org != nil {
-		if d.action == actDelete && !r.Budgets.reserve(org, s.dept.Key(), time.Now()) {
+	if org := s.Organization; org != nil {
+		if d.Action == rules.Delete && !r.Budgets.reserve(org, s.Dept.Key(), time.Now()) {
 			return acted{outcome: heldByBudget(org)}
 		}
-		if d.action != actDelete {
-			r.Budgets.forget(org, s.dept.Key())
+		if d.Action != rules.Delete {
+			r.Budgets.forget(org, s.Dept.Key())
 		}
 	}
-	switch d.action {
-	case actDelete:
-		if res := r.write(ctx, sc, d); res.action != actDelete {
+	switch d.Action {
+	case rules.Delete:
+		if res := r.write(ctx, sc, d); res.action != rules.Delete {
 			return res
 		}
-	case actRelease:
+	case rules.Release:
 	default:
 		return acted{outcome: d.outcome}
 	}
-	if d.orphaned != "" {
-		r.Recorder.Eventf(s.dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete", "%s", d.orphaned)
+	if d.Orphaned != "" {
+		r.Recorder.Eventf(s.Dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete", "%s", d.Orphaned)
 	}
-	r.forget(s.dept.UID)
-	o, _ := releaseFinalizer(ctx, r.Client, s.dept)
+	r.forget(s.Dept.UID)
+	o, _ := releaseFinalizer(ctx, r.Client, s.Dept)
 	return acted{outcome: o, released: true}
 }
 
@@ -215,21 +216,21 @@ func (r *DepartmentReconciler) write(ctx context.Context, sc *departmentScope, d
 	case err == nil:
 		o := d.outcome
 		o.wrote = true
-		return acted{outcome: o, action: d.action, written: written}
+		return acted{outcome: o, action: d.Action, written: written}
 	case errors.As(err, &waits):
 		// Woken, as a decision's wait is, by a change under the departments on the path.
-		return acted{outcome: moveWaits(waits.Below), below: waits.Below}
+		return acted{outcome: outcomeOf(rules.MoveWaits(waits.Below)), below: waits.Below}
 	case !needsFreshLook(err):
 		return acted{outcome: failure(err)}
 	case sc.failed != nil:
-		return acted{outcome: refusal(sc, d, err)}
+		return acted{outcome: refusal(sc, d.Decision, err)}
 	}
 	if lerr := sc.inv.ListedSince(ctx, started, sc.conn, sc.conn.Departments.List); lerr != nil {
 		return acted{outcome: failure(fmt.Errorf("%w (and listing the chart again failed: %w)", err, lerr))}
 	}
-	dept := sc.s.dept
-	seen := remoteViewOf(sc.inv.View(dept.Key(), dept.Spec.ParentExternalKey, isDeleting(dept)))
-	r.failedWrites.Store(dept.UID, &failedWrite{generation: dept.Generation, action: d.action, err: err, seen: seen})
+	dept := sc.s.Dept
+	seen := sc.inv.View(dept.Key(), dept.Spec.ParentExternalKey, isDeleting(dept))
+	r.failedWrites.Store(dept.UID, &failedWrite{generation: dept.Generation, action: d.Action, err: err, seen: seen})
 	return acted{outcome: lookAgain()}
 }
 
@@ -254,9 +255,9 @@ func (r *DepartmentReconciler) apply(ctx context.Context, sc *departmentScope, d
 		return nil, err
 	}
 	defer finished()
-	switch d.action {
-	case actCreate:
-		created, err := sc.conn.Departments.Create(ctx, d.desired)
+	switch d.Action {
+	case rules.Create:
+		created, err := sc.conn.Departments.Create(ctx, d.Desired)
 		if err != nil {
 			return nil, err
 		}
@@ -264,32 +265,32 @@ func (r *DepartmentReconciler) apply(ctx context.Context, sc *departmentScope, d
 		// would write as many Events. Updates and deletes, which change what exists, have one.
 		sc.inv.Created(created)
 		return &created, nil
-	case actUpdate:
+	case rules.Update:
 		return r.applyUpdate(ctx, sc, d)
-	case actDelete:
-		if err := sc.conn.Departments.Delete(ctx, d.desired); err != nil {
+	case rules.Delete:
+		if err := sc.conn.Departments.Delete(ctx, d.Desired); err != nil {
 			return nil, err
 		}
-		sc.inv.Remove(d.desired.Key)
-		r.Recorder.Eventf(sc.s.dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted remote department %q", d.desired.Key)
+		sc.inv.Remove(d.Desired.Key)
+		r.Recorder.Eventf(sc.s.Dept, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted remote department %q", d.Desired.Key)
 	}
 	return nil, nil
 }
 
 // applyUpdate makes an update, which may move the department.
 func (r *DepartmentReconciler) applyUpdate(ctx context.Context, sc *departmentScope, d decision) (*provider.Department, error) {
-	dept, inv, key := sc.s.dept, sc.inv, d.desired.Key
+	dept, inv, key := sc.s.Dept, sc.inv, d.Desired.Key
 	// A move is decided from the chart, and another decided at the same moment may put the new
 	// parent inside this department's subtree: the inventory checks each move, as it starts,
 	// against the moves under way (*inventory.MoveWaitsError).
-	updated, err := inv.Update(d.desired, func() (provider.Department, error) { return sc.conn.Departments.Update(ctx, d.desired) })
+	updated, err := inv.Update(d.Desired, func() (provider.Department, error) { return sc.conn.Departments.Update(ctx, d.Desired) })
 	if err != nil {
 		return nil, err
 	}
 	// The chart shows the write until a listing replaces it with what the remote system holds:
 	// one that starts after now tells whether it was applied.
-	r.writes.Store(dept.UID, &writeCheck{generation: dept.Generation, fields: d.diff, answered: time.Now()})
-	r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated remote department %q: %s", key, cmp.Or(d.diff.String(), "adopted"))
+	r.writes.Store(dept.UID, &rules.WriteCheck{Generation: dept.Generation, Fields: d.Diff, Answered: time.Now()})
+	r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated remote department %q: %s", key, cmp.Or(d.Diff.String(), "adopted"))
 	return &updated, nil
 }
 
@@ -304,25 +305,25 @@ func (r *DepartmentReconciler) noteWaits(sc *departmentScope, res acted) {
 	if o.keepCondition {
 		return
 	}
-	nn := client.ObjectKeyFromObject(s.dept)
+	nn := client.ObjectKeyFromObject(s.Dept)
 	if inv != nil && o.reason == v1alpha1.ReasonWaitingForParent && res.below != nil {
 		for _, key := range res.below[:len(res.below)-1] {
 			inv.Watch(key, nn)
 		}
 	}
 	switch {
-	case o.reason == v1alpha1.ReasonNotApplied && s.remote.self != nil:
+	case o.reason == v1alpha1.ReasonNotApplied && s.Remote.Self != nil:
 		// Woken by a change of the remote department (a listing that shows it changed wakes the
 		// Department that holds its key) or of the spec.
-		listed := *s.remote.self
-		r.rejections.Store(s.dept.UID, rejection{generation: s.dept.Generation, remote: &listed})
+		listed := *s.Remote.Self
+		r.rejections.Store(s.Dept.UID, rules.Rejection{Generation: s.Dept.Generation, Remote: &listed})
 	case o.reason != v1alpha1.ReasonInvalidSpec || inv == nil:
-		r.rejections.Delete(s.dept.UID)
+		r.rejections.Delete(s.Dept.UID)
 	default:
-		r.rejections.Store(s.dept.UID, rejection{generation: s.dept.Generation, siblingsVersion: s.remote.siblingsVersion})
-		inv.Watch(s.dept.Spec.ParentExternalKey, nn)
-		if s.remote.self != nil {
-			inv.Watch(s.remote.self.ParentKey, nn)
+		r.rejections.Store(s.Dept.UID, rules.Rejection{Generation: s.Dept.Generation, SiblingsVersion: s.Remote.SiblingsVersion})
+		inv.Watch(s.Dept.Spec.ParentExternalKey, nn)
+		if s.Remote.Self != nil {
+			inv.Watch(s.Remote.Self.ParentKey, nn)
 		}
 	}
 }

@@ -170,19 +170,19 @@ func newActRig(t *testing.T, dept *v1alpha1.Department, remote *remoteChart) *ac
 
 // scope gathers, as gatherRemote does from the inventory, what one reconcile decides from.
 func (g *actRig) scope(dept *v1alpha1.Department) *departmentScope {
-	s := &departmentSnapshot{dept: dept, org: connectedOrg, organization: g.org, holder: dept,
-		diff: g.conn.Departments.Diff, unsupported: g.conn.Departments.Unsupported}
+	s := &rules.Snapshot{Dept: dept, Org: connectedOrg, Organization: g.org, Holder: dept,
+		Diff: g.conn.Departments.Diff, Unsupported: g.conn.Departments.Unsupported}
 	sc := &departmentScope{s: s, conn: g.conn, inv: g.inv}
 	if v, ok := g.r.failedWrites.LoadAndDelete(dept.UID); ok {
 		sc.failed = v.(*failedWrite)
 	}
 	if v, ok := g.r.rejections.Load(dept.UID); ok {
-		rej := v.(rejection)
-		s.rejected = &rej
+		rej := v.(rules.Rejection)
+		s.Rejected = &rej
 	}
-	s.remote = remoteViewOf(g.inv.View(dept.Key(), dept.Spec.ParentExternalKey, isDeleting(dept)))
-	for _, key := range s.remote.children {
-		s.remoteChildren = append(s.remoteChildren, key+rules.UnmanagedSuffix)
+	s.Remote = g.inv.View(dept.Key(), dept.Spec.ParentExternalKey, isDeleting(dept))
+	for _, key := range s.Remote.Children {
+		s.RemoteChildren = append(s.RemoteChildren, key+rules.UnmanagedSuffix)
 	}
 	if held, ok := g.inv.SiblingNamed(dept.Spec.ParentExternalKey, dept.Spec.Name, dept.Key()); ok && sc.failed != nil {
 		sc.nameHolder = &heldName{sibling: held}
@@ -291,10 +291,10 @@ func actCreateCases() map[string]actCase {
 			dept: testDepartment("eng", "", actOld), wantCalls: []string{"create eng"},
 			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
 				r := res[0]
-				if !r.synced || !r.wrote || r.action != actCreate || r.written == nil || r.written.RemoteID != "id-eng" {
+				if !r.synced || !r.wrote || r.action != rules.Create || r.written == nil || r.written.RemoteID != "id-eng" {
 					t.Errorf("result %+v, want a synced create with the remote id", r)
 				}
-				if remoteViewOf(g.inv.View("eng", "", false)).self == nil {
+				if g.inv.View("eng", "", false).Self == nil {
 					t.Error("the inventory does not show the create")
 				}
 				if !controllerutil.ContainsFinalizer(dept, Finalizer) {
@@ -319,7 +319,7 @@ func actCreateCases() map[string]actCase {
 			},
 			lookFirst: true, reconciles: 2, wantCalls: []string{"create legacy", "list", "update legacy"},
 			check: func(t *testing.T, g *actRig, _ *v1alpha1.Department, res []acted) {
-				if !res[1].synced || res[1].action != actUpdate {
+				if !res[1].synced || res[1].action != rules.Update {
 					t.Errorf("second reconcile %+v, want the adopting update", res[1])
 				}
 				if ev := g.events(); !slices.ContainsFunc(ev, func(e string) bool { return strings.Contains(e, "Updated") && strings.Contains(e, "name") }) {
@@ -352,7 +352,7 @@ func actCreateCases() map[string]actCase {
 			afterFirst: func(g *actRig) { g.inv.Put(remote("p", "", "Dept p")) },
 			reconciles: 2, lookFirst: true, wantCalls: []string{"create child", "list", "create child"},
 			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
-				if !res[1].synced || res[1].action != actCreate {
+				if !res[1].synced || res[1].action != rules.Create {
 					t.Errorf("second reconcile %+v, want the create sent again", res[1])
 				}
 			},
@@ -370,10 +370,10 @@ func actFailureCases() map[string]actCase {
 			fail:      &failNext{"create", fmt.Errorf("%w: name in use", provider.ErrInvalid), false},
 			lookFirst: true, reconciles: 3, wantCalls: []string{"create b", "list"},
 			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
-				if res[1].reason != v1alpha1.ReasonInvalidSpec || !strings.Contains(res[1].message, `is held by sibling department "a"`) || res[1].action != actNone {
+				if res[1].reason != v1alpha1.ReasonInvalidSpec || !strings.Contains(res[1].message, `is held by sibling department "a"`) || res[1].action != rules.NoAction {
 					t.Errorf("second reconcile %+v, want InvalidSpec naming the sibling, without a write", res[1])
 				}
-				if !res[2].keepCondition || res[2].action != actNone {
+				if !res[2].keepCondition || res[2].action != rules.NoAction {
 					t.Errorf("third reconcile %+v, want the refusal to stand without a write", res[2])
 				}
 				if _, ok := g.r.rejections.Load(dept.UID); !ok {
@@ -395,7 +395,7 @@ func actFailureCases() map[string]actCase {
 				if res[1].reason != v1alpha1.ReasonRemoteError || !errors.Is(res[1].err, provider.ErrTransient) {
 					t.Errorf("second reconcile %+v, want RemoteError returned for backoff, without a write", res[1])
 				}
-				if !res[2].synced || res[2].action != actCreate {
+				if !res[2].synced || res[2].action != rules.Create {
 					t.Errorf("third reconcile %+v, want the create sent again", res[2])
 				}
 			},
@@ -434,7 +434,7 @@ func actUpdateCases() map[string]actCase {
 			remote:    []provider.Department{remote("eng", "", "Old name")},
 			wantCalls: []string{"update eng"},
 			check: func(t *testing.T, g *actRig, dept *v1alpha1.Department, res []acted) {
-				if !res[0].synced || !res[0].wrote || res[0].action != actUpdate {
+				if !res[0].synced || !res[0].wrote || res[0].action != rules.Update {
 					t.Errorf("result %+v, want a synced update", res[0])
 				}
 				if _, ok := g.r.writes.Load(dept.UID); !ok {
@@ -450,7 +450,7 @@ func actUpdateCases() map[string]actCase {
 			remote:    []provider.Department{remote("hq", "", "Dept hq"), remote("platform", "", "Dept platform"), remote("eng", "hq", "Dept eng")},
 			wantCalls: []string{"update eng"},
 			check: func(t *testing.T, g *actRig, _ *v1alpha1.Department, res []acted) {
-				if !res[0].synced || remoteViewOf(g.inv.View("eng", "", false)).self.ParentKey != "platform" {
+				if !res[0].synced || g.inv.View("eng", "", false).Self.ParentKey != "platform" {
 					t.Errorf("result %+v, want eng under platform", res[0])
 				}
 			},
@@ -489,7 +489,7 @@ func actDeleteCases() map[string]actCase {
 				if !res[0].released || controllerutil.ContainsFinalizer(dept, Finalizer) {
 					t.Errorf("result %+v, finalizers %v: want released", res[0], dept.Finalizers)
 				}
-				if remoteViewOf(g.inv.View("eng", "", false)).self != nil {
+				if g.inv.View("eng", "", false).Self != nil {
 					t.Error("the inventory still shows the deleted department")
 				}
 			},

@@ -24,7 +24,7 @@ import (
 // DepartmentReconciler makes one remote department match each Department object. Each reconcile
 // gathers a snapshot (the Department, its Organization and the Departments around it from the
 // cache, the remote chart from the Organization's inventory), decides once with the pure functions
-// of department_decide.go, and acts once (department_act.go); department_status.go records it.
+// of package decision (decision.DecideSync, DecideDelete), and acts once (department_act.go); department_status.go records it.
 type DepartmentReconciler struct {
 	client.Client
 	Recorder    events.EventRecorder
@@ -40,14 +40,14 @@ type DepartmentReconciler struct {
 	// MaxConcurrentReconciles bounds the parallel reconciles.
 	MaxConcurrentReconciles int
 
-	// rejections remembers, by UID, the remote system's last refusal of a Department's values.
+	// rejections remembers, by UID, the remote system's last refusal of a Department's values (decision.Rejection).
 	rejections sync.Map
 	// deletions and namespaces tell a Department deleted on its own from one deleted together
 	// with its Organization or its namespace.
 	deletions  *deletionRuns
 	namespaces *namespaceReader
 	// writes remembers, by UID, a Department's last successful update until a listing that
-	// started after it shows whether the remote system applied it (*writeCheck).
+	// started after it shows whether the remote system applied it (*decision.WriteCheck).
 	writes sync.Map
 	// failedWrites remembers, by UID, a write whose answer left the remote state unknown, for the
 	// next reconcile, which decides from the listing made since (*failedWrite).
@@ -83,23 +83,18 @@ func (r *DepartmentReconciler) reconcile(ctx context.Context, dept *v1alpha1.Dep
 		return res.outcome, true
 	}
 	r.recordStatus(dept, sc, res)
-	return res.withResync(cmp.Or(sc.s.org.syncPeriod, r.SyncPeriod)), false
-}
-
-// TakesOver reports whether dept, finding its remote department existing, adopts it: it has never
-// synced under its key, nor adopted a department, before. The manager records it in
-// status.adopted; kubectl orgsync plan reports it as an adoption.
-func TakesOver(dept *v1alpha1.Department) bool {
-	return dept.Status.ExternalKey == "" && !dept.Status.Adopted
+	return res.withResync(sc.syncPeriod), false
 }
 
 // departmentScope is what one Department reconcile gathered: the snapshot the decisions read; the
 // connection and the inventory the act writes through (nil when the Organization cannot be
-// reached: s.listErr or s.org say why); and what the last reconcile left unconcluded.
+// reached: s.ListErr or s.Org say why); and what the last reconcile left unconcluded.
 type departmentScope struct {
-	s    *departmentSnapshot
-	conn *provider.Connection
-	inv  *inventory.Inventory
+	s *rules.Snapshot
+	// syncPeriod is the Organization's: its spec.syncPeriod or the manager's.
+	syncPeriod time.Duration
+	conn       *provider.Connection
+	inv        *inventory.Inventory
 	// failed is the last reconcile's write whose answer left the remote state unknown. The chart
 	// was listed again since, and s rests on that listing.
 	failed *failedWrite
@@ -116,7 +111,7 @@ type heldName struct {
 
 // gather reads, once, everything the decision and the act need.
 func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Department) (*departmentScope, error) {
-	s := &departmentSnapshot{dept: dept}
+	s := &rules.Snapshot{Dept: dept}
 	org, err := r.gatherOrganization(ctx, s)
 	if err != nil {
 		return nil, err
@@ -125,18 +120,21 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 		return nil, err
 	}
 	if v, ok := r.rejections.Load(dept.UID); ok {
-		rej := v.(rejection)
-		s.rejected = &rej
+		rej := v.(rules.Rejection)
+		s.Rejected = &rej
 	}
 	if v, ok := r.writes.Load(dept.UID); ok {
-		s.lastWrite = v.(*writeCheck)
+		s.LastWrite = v.(*rules.WriteCheck)
 	}
-	if isDeleting(dept) && org != nil && !s.org.deleting && org.Spec.DeletionPolicy != v1alpha1.DeletionPolicyDelete {
+	if isDeleting(dept) && org != nil && !s.Org.Deleting && org.Spec.DeletionPolicy != v1alpha1.DeletionPolicyDelete {
 		if err := r.awaitOrganization(ctx, s); err != nil {
 			return nil, err
 		}
 	}
-	sc := &departmentScope{s: s}
+	sc := &departmentScope{s: s, syncPeriod: r.SyncPeriod}
+	if org != nil {
+		sc.syncPeriod = syncPeriodOf(org, r.SyncPeriod)
+	}
 	if v, ok := r.failedWrites.LoadAndDelete(dept.UID); ok {
 		sc.failed = v.(*failedWrite)
 	}
@@ -146,52 +144,52 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 	return sc, nil
 }
 
-// gatherOrganization reads the Department's Organization into s.org, and returns it (nil when it
+// gatherOrganization reads the Department's Organization into s.Org, and returns it (nil when it
 // does not exist).
-func (r *DepartmentReconciler) gatherOrganization(ctx context.Context, s *departmentSnapshot) (*v1alpha1.Organization, error) {
-	s.org = organizationState{name: s.dept.Spec.OrganizationRef.Name}
+func (r *DepartmentReconciler) gatherOrganization(ctx context.Context, s *rules.Snapshot) (*v1alpha1.Organization, error) {
+	s.Org = rules.OrganizationOf(s.Dept.Spec.OrganizationRef.Name, nil)
 	org := &v1alpha1.Organization{}
-	err := r.Get(ctx, types.NamespacedName{Namespace: s.dept.Namespace, Name: s.org.name}, org)
+	err := r.Get(ctx, types.NamespacedName{Namespace: s.Dept.Namespace, Name: s.Org.Name}, org)
 	switch {
 	case apierrors.IsNotFound(err):
 		return nil, nil
 	case err != nil:
 		return nil, err
 	}
-	s.organization = org
-	s.org = organizationStateOf(rules.OrganizationOf(s.org.name, org), syncPeriodOf(org, r.SyncPeriod))
+	s.Organization = org
+	s.Org = rules.OrganizationOf(s.Org.Name, org)
 	return org, nil
 }
 
 // gatherClaims reads, from the cache, the Departments that claim the key, and the parent cycle of
 // a live Department or the Departments under a deleting one.
-func (r *DepartmentReconciler) gatherClaims(ctx context.Context, s *departmentSnapshot) error {
-	dept, key := s.dept, s.dept.Key()
-	claimants, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(s.org.name, key))
+func (r *DepartmentReconciler) gatherClaims(ctx context.Context, s *rules.Snapshot) error {
+	dept, key := s.Dept, s.Dept.Key()
+	claimants, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(s.Org.Name, key))
 	if err != nil {
 		return err
 	}
-	s.holder, s.successor = rules.KeyHolder(claimants, dept)
+	s.Holder, s.Successor = rules.KeyHolder(claimants, dept)
 	if !isDeleting(dept) {
-		s.cycle, err = r.parentCycle(ctx, dept)
+		s.Cycle, err = r.parentCycle(ctx, dept)
 		return err
 	}
-	children, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentParent, orgScopedKey(s.org.name, key))
-	s.objectChildren = departmentNames(children, dept.UID)
+	children, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentParent, orgScopedKey(s.Org.Name, key))
+	s.ObjectChildren = departmentNames(children, dept.UID)
 	return err
 }
 
 // reachesRemote reports whether the reconcile needs the remote side: a live Department once its
 // Organization is connected; a deleting one whenever its Organization exists (it may be on its
 // way out too) and does not leave the chart in place; neither while paused.
-func reachesRemote(s *departmentSnapshot) bool {
+func reachesRemote(s *rules.Snapshot) bool {
 	switch {
-	case !s.org.exists, s.paused() != "":
+	case !s.Org.Exists, s.Paused() != "":
 		return false
-	case isDeleting(s.dept):
-		return !s.org.orphans
+	case isDeleting(s.Dept):
+		return !s.Org.Orphans
 	}
-	return !s.org.deleting && s.org.connected
+	return !s.Org.Deleting && s.Org.Connected
 }
 
 // gatherRemote connects to the Organization's remote chart and copies what s needs of its
@@ -202,26 +200,26 @@ func (r *DepartmentReconciler) gatherRemote(ctx context.Context, sc *departmentS
 	if !reachesRemote(s) {
 		return nil
 	}
-	deleting := isDeleting(s.dept)
+	deleting := isDeleting(s.Dept)
 	conn, err := r.Connections.Get(ctx, org, deleting)
 	if err != nil {
-		s.credentialsGone = deleting && s.org.deleting && errors.Is(err, ErrSecretNotFound)
-		s.listErr = err
+		s.CredentialsGone = deleting && s.Org.Deleting && errors.Is(err, ErrSecretNotFound)
+		s.ListErr = err
 		return nil
 	}
-	s.diff, s.unsupported = conn.Departments.Diff, conn.Departments.Unsupported
+	s.Diff, s.Unsupported = conn.Departments.Diff, conn.Departments.Unsupported
 	sc.conn, sc.inv = conn, r.Inventories.Of(org.UID, org.Namespace, org.Name)
 	// The Organization lists the chart every sync period; a Department lists it only when that
 	// has not happened for much longer (or never), as a fallback. After a write whose answer left
 	// the remote state unknown, the act listed it again already.
-	if err := sc.inv.ListedSince(ctx, time.Now().Add(-2*s.org.syncPeriod), conn, conn.Departments.List); err != nil {
-		s.listErr = err
+	if err := sc.inv.ListedSince(ctx, time.Now().Add(-2*sc.syncPeriod), conn, conn.Departments.List); err != nil {
+		s.ListErr = err
 		return nil
 	}
-	s.remote = remoteViewOf(sc.inv.View(s.dept.Key(), s.dept.Spec.ParentExternalKey, deleting))
+	s.Remote = sc.inv.View(s.Dept.Key(), s.Dept.Spec.ParentExternalKey, deleting)
 	switch {
 	case deleting:
-		s.remoteChildren, err = r.holderNames(ctx, s.dept, s.remote.children)
+		s.RemoteChildren, err = r.holderNames(ctx, s.Dept, s.Remote.Children)
 		return err
 	case sc.failed != nil:
 		return r.gatherNameHolder(ctx, sc)
@@ -233,12 +231,12 @@ func (r *DepartmentReconciler) gatherRemote(ctx context.Context, sc *departmentS
 // asks for, and the Department that claims that sibling: a refusal of the values names them (the
 // remote system's answer for a taken name is not documented, so the chart, not the answer, tells).
 func (r *DepartmentReconciler) gatherNameHolder(ctx context.Context, sc *departmentScope) error {
-	dept := sc.s.dept
+	dept := sc.s.Dept
 	held, ok := sc.inv.SiblingNamed(dept.Spec.ParentExternalKey, dept.Spec.Name, dept.Key())
 	if !ok {
 		return nil
 	}
-	holders, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(sc.s.org.name, held.Key))
+	holders, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(sc.s.Org.Name, held.Key))
 	if err != nil {
 		return err
 	}
@@ -252,14 +250,14 @@ func (r *DepartmentReconciler) gatherNameHolder(ctx context.Context, sc *departm
 // deletes the objects in it in no fixed order), or its remote delete waits a grace period in
 // which its Organization may still be seen deleting (kubectl delete -f and GitOps tools send the
 // Departments and their Organization within moments, in any order).
-func (r *DepartmentReconciler) awaitOrganization(ctx context.Context, s *departmentSnapshot) error {
-	dept := s.dept
-	if s.paused() != "" || s.successor != nil || dept.Spec.DeletionPolicy == v1alpha1.DeletionPolicyOrphan || s.observeOnly() {
+func (r *DepartmentReconciler) awaitOrganization(ctx context.Context, s *rules.Snapshot) error {
+	dept := s.Dept
+	if s.Paused() != "" || s.Successor != nil || dept.Spec.DeletionPolicy == v1alpha1.DeletionPolicyOrphan || s.ObserveOnly() {
 		return nil // nothing would be deleted remotely anyway
 	}
 	grace := cmp.Or(r.DeletionGrace, DefaultDeletionGrace)
 	r.deletions.note(dept)
-	at := deleteAfter(r.deletions.deletedAt(dept), r.deletions.lastOf(types.NamespacedName{Namespace: dept.Namespace, Name: s.org.name}), grace)
+	at := deleteAfter(r.deletions.deletedAt(dept), r.deletions.lastOf(types.NamespacedName{Namespace: dept.Namespace, Name: s.Org.Name}), grace)
 	now := time.Now()
 	// Within the grace, any reading made since the Department's deletion will do (the rest waits
 	// anyway); at its end, only one made after it.
@@ -272,11 +270,11 @@ func (r *DepartmentReconciler) awaitOrganization(ctx context.Context, s *departm
 		return fmt.Errorf("reading namespace %s: %w", dept.Namespace, err)
 	}
 	if terminating {
-		s.org.orphans = true
+		s.Org.Orphans = true
 		return nil
 	}
 	if now.Before(at) {
-		s.grace = deletionWait{at: at, left: at.Sub(now), grace: grace}
+		s.Grace = rules.DeletionWait{At: at, Left: at.Sub(now), Grace: grace}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -15,10 +16,10 @@ import (
 // whether it adopted an existing remote department (with an Event), and when it last synced. It
 // is the one place that sets a Department's status; reconcileObject patches it.
 func (r *DepartmentReconciler) recordStatus(dept *v1alpha1.Department, sc *departmentScope, res acted) {
-	self := sc.s.remote.self
+	self := sc.s.Remote.Self
 	// The snapshot's remote department existed before this reconcile: what it wrote, if anything,
 	// was an update, not a create.
-	if res.synced && self != nil && TakesOver(dept) {
+	if rules.Adopts(dept, res.synced, self != nil) {
 		dept.Status.Adopted = true
 		r.Recorder.Eventf(dept, nil, corev1.EventTypeNormal, "Adopted", "Adopt", "Took over the existing remote department %q", dept.Key())
 	}

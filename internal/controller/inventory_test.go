@@ -1,34 +1,13 @@
 package controller
 
 import (
-	"reflect"
-	"slices"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"github.com/orgsync/orgsync/internal/inventory"
-	"github.com/orgsync/orgsync/internal/provider"
 )
-
-// The decisions see every field of the inventory's view.
-func TestRemoteViewOfCarriesEveryField(t *testing.T) {
-	if got, want := reflect.TypeFor[remoteView]().NumField(), reflect.TypeFor[inventory.View]().NumField(); got != want {
-		t.Fatalf("remoteView has %d fields, inventory.View %d", got, want)
-	}
-	self, parent := &provider.Department{Key: "eng"}, &provider.Department{Key: "hq"}
-	now := time.Now()
-	v := remoteViewOf(inventory.View{
-		Complete: true, ListStarted: now, PrevListStarted: now.Add(-time.Minute), Self: self, Parent: parent,
-		Children: []string{"a"}, SiblingsVersion: 3, ParentBelow: []string{"eng", "x", "hq"},
-	})
-	if !v.complete || !v.listStarted.Equal(now) || !v.prevListStarted.Equal(now.Add(-time.Minute)) || v.self != self || v.parent != parent ||
-		!slices.Equal(v.children, []string{"a"}) || v.siblingsVersion != 3 || !slices.Equal(v.parentBelow, []string{"eng", "x", "hq"}) {
-		t.Fatalf("remoteViewOf: %+v", v)
-	}
-}
 
 // The deletion budget's wake-ups follow the one event policy: an Organization whose held
 // deletions keep changing while its controller is busy is woken, once per pending wake-up; none

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -11,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 )
 
 // This file is the lifecycle both reconcilers share around their own gather, decide and act: read
@@ -85,16 +85,10 @@ func releaseFinalizer(ctx context.Context, c client.Writer, obj client.Object) (
 	return outcome{}, true
 }
 
-// pausedOutcome is the Ready condition of an object that the annotation orgsync.dev/paused stops:
-// on says where the annotation is when it is on another object (" on Organization \"acme\""),
-// effect what the pause stops, for a live object.
+// pausedOutcome is the Ready condition of an object that the annotation orgsync.dev/paused stops
+// (decision.PausedMessage).
 func pausedOutcome(deleting bool, on, effect string) outcome {
-	if deleting {
-		// Releasing now would orphan the remote side without anyone having chosen to.
-		return notReady(v1alpha1.ReasonPaused, fmt.Sprintf("the deletion waits: paused by the annotation %s%s; remove it to let the deletion finish",
-			v1alpha1.AnnotationPaused, on))
-	}
-	return notReady(v1alpha1.ReasonPaused, fmt.Sprintf("paused by the annotation %s%s%s; remove it to resume", v1alpha1.AnnotationPaused, on, effect))
+	return notReady(v1alpha1.ReasonPaused, rules.PausedMessage(deleting, on, effect))
 }
 
 // reconcileRequest returns the value of orgsync.dev/reconcile-requested-at on obj, and whether it

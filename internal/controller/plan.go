@@ -15,7 +15,7 @@ import (
 
 // This file exposes the Department reconciler's decisions to `kubectl orgsync plan`, which asks
 // them of a chart the manager has not seen yet (the cluster as it would be after an apply, and a
-// fresh listing of the remote chart). The decisions are decideSync and decideDelete themselves;
+// fresh listing of the remote chart). The decisions are decision.DecideSync and DecideDelete themselves;
 // only the gathering differs: from the plan's in-memory objects instead of the cache's indexes.
 
 // PlanAction is the remote change a plan decision asks for.
@@ -43,6 +43,9 @@ type PlanDecision struct {
 	Reason, Message string
 	// Synced is true when the remote department matches the spec (after the write, if any).
 	Synced bool
+	// Refused is the remote system's refusal of these values, as the Ready condition records it,
+	// when it stands: nothing is sent, as the manager sends nothing, until Refused.Until.
+	Refused *rules.Refusal
 }
 
 // PlanChart is one Organization's chart as the manager would see it: its Departments (live, and
@@ -134,8 +137,8 @@ func (c *PlanChart) Holder(key string) (string, bool) {
 func (c *PlanChart) DecideSync(name string) PlanDecision {
 	dept := c.depts[name]
 	s := c.snapshot(dept)
-	s.cycle = c.cycle(dept)
-	return planDecision(decideSync(s))
+	s.Cycle = c.cycle(dept)
+	return planDecision(rules.DecideSync(s))
 }
 
 // DecideDelete decides, as the Department reconciler would, for the deleting Department called
@@ -145,33 +148,35 @@ func (c *PlanChart) DecideDelete(name string) PlanDecision {
 	s := c.snapshot(dept)
 	for _, child := range c.byParent[dept.Key()] {
 		if child.Name != dept.Name {
-			s.objectChildren = append(s.objectChildren, child.Name)
+			s.ObjectChildren = append(s.ObjectChildren, child.Name)
 		}
 	}
-	slices.Sort(s.objectChildren)
-	for _, key := range s.remote.children {
-		s.remoteChildren = append(s.remoteChildren, rules.Blame(key, slices.Values(c.byKey[key])))
+	slices.Sort(s.ObjectChildren)
+	for _, key := range s.Remote.Children {
+		s.RemoteChildren = append(s.RemoteChildren, rules.Blame(key, slices.Values(c.byKey[key])))
 	}
-	return planDecision(decideDelete(s))
+	return planDecision(rules.DecideDelete(s))
 }
 
 // snapshot gathers what the reconciler's gather would for dept.
-func (c *PlanChart) snapshot(dept *v1alpha1.Department) *departmentSnapshot {
-	s := &departmentSnapshot{
-		dept:         dept,
-		organization: c.org,
-		diff:         c.diff,
-		unsupported:  c.unsupported,
-		org:          organizationStateOf(rules.OrganizationOf(c.org.Name, c.org), 0),
+func (c *PlanChart) snapshot(dept *v1alpha1.Department) *rules.Snapshot {
+	s := &rules.Snapshot{
+		Dept:         dept,
+		Organization: c.org,
+		Diff:         c.diff,
+		Unsupported:  c.unsupported,
+		Org:          rules.OrganizationOf(c.org.Name, c.org),
 	}
 	// The plan could list the chart: the Organization is (or will be) connected.
-	s.org.connected = true
+	s.Org.Connected = true
 	var claimants []v1alpha1.Department
 	for _, d := range c.byKey[dept.Key()] {
 		claimants = append(claimants, *d)
 	}
-	s.holder, s.successor = rules.KeyHolder(claimants, dept)
-	s.remote = remoteViewOf(c.remote.View(dept.Key(), dept.Spec.ParentExternalKey, !dept.DeletionTimestamp.IsZero()))
+	s.Holder, s.Successor = rules.KeyHolder(claimants, dept)
+	s.Remote = c.remote.View(dept.Key(), dept.Spec.ParentExternalKey, !dept.DeletionTimestamp.IsZero())
+	// The plan has no memory of the manager's refusals: the Ready condition records them.
+	s.Rejected = rules.RejectionOf(dept)
 	return s
 }
 
@@ -184,16 +189,16 @@ func (c *PlanChart) cycle(dept *v1alpha1.Department) []string {
 	return path
 }
 
-func planDecision(d decision) PlanDecision {
-	out := PlanDecision{Desired: d.desired, Diff: d.diff, Reason: d.reason, Message: d.message, Synced: d.synced}
-	switch d.action {
-	case actCreate:
+func planDecision(d rules.Decision) PlanDecision {
+	out := PlanDecision{Desired: d.Desired, Diff: d.Diff, Reason: d.Reason, Message: d.Message, Synced: d.Synced(), Refused: d.Refused}
+	switch d.Action {
+	case rules.Create:
 		out.Action = PlanCreate
-	case actUpdate:
+	case rules.Update:
 		out.Action = PlanUpdate
-	case actDelete:
+	case rules.Delete:
 		out.Action = PlanDelete
-	case actRelease:
+	case rules.Release:
 		out.Action = PlanRelease
 	}
 	return out

@@ -63,3 +63,24 @@ func TestPlanChartCycleFollowsTheHolder(t *testing.T) {
 		t.Errorf("%s: %q, want ParentCycle a -> b -> a", d.Reason, d.Message)
 	}
 }
+
+// The plan has no memory of the manager's refusals: PlanChart reads the refusal the Ready
+// condition records for the current generation into the snapshot, so that the decision sends
+// nothing, as the manager sends nothing, and says why; one about an older generation is no refusal.
+func TestPlanChartHoldsBackRefusedValues(t *testing.T) {
+	org := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "acme"}}
+	refusedAt := func(generation int64) func(*v1alpha1.Department) {
+		return func(d *v1alpha1.Department) {
+			d.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse,
+				Reason: v1alpha1.ReasonInvalidSpec, Message: "name taken", ObservedGeneration: generation}}
+		}
+	}
+	depts := []v1alpha1.Department{planClaimant("refused", "refused", "", 0, refusedAt(1)), planClaimant("older", "older", "", 0, refusedAt(0))}
+	chart := NewPlanChart(org, depts, nil, nameDiff, nil)
+	if d := chart.DecideSync("refused"); d.Action != PlanNone || d.Refused == nil || d.Refused.Reason != v1alpha1.ReasonInvalidSpec {
+		t.Errorf("refused: %+v, want no write and the refusal", d)
+	}
+	if d := chart.DecideSync("older"); d.Action != PlanCreate || d.Refused != nil {
+		t.Errorf("refused for an older generation: %+v, want a create", d)
+	}
+}

@@ -21,7 +21,7 @@ import (
 // Department is the provider-neutral desired or observed state of one remote department.
 //
 // A desired state holds, for every field its Department leaves unset, the value the latest
-// listing shows (the controller's DesiredDepartment), so that a provider whose update replaces
+// listing shows (decision.DesiredDepartment), so that a provider whose update replaces
 // the whole department sends those back as they are; Category is the exception (see there).
 type Department struct {
 	// Key is the department's external key, its identity in the remote system.
