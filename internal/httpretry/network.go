@@ -33,8 +33,8 @@ func (e *NetworkError) Unwrap() error { return e.Err }
 
 // NetworkFailure explains err, from an attempt made under attemptCtx (which ends after timeout)
 // that got no complete response. The caller's ctx ending is returned as such ("OP: context
-// canceled") and is not retried; anything else is a *NetworkError, saying so when the attempt
-// timed out.
+// canceled") and is not retried, and so is a dial the guard refused (ErrForbiddenAddress: it
+// would be refused again); anything else is a *NetworkError, saying so when the attempt timed out.
 func NetworkFailure(ctx, attemptCtx context.Context, op string, timeout time.Duration, err error) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
@@ -42,6 +42,9 @@ func NetworkFailure(ctx, attemptCtx context.Context, op string, timeout time.Dur
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("%s: %w", op, ctxErr)
+	}
+	if errors.Is(err, ErrForbiddenAddress) {
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	if errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
 		err = fmt.Errorf("attempt timed out after %s: %w", timeout, err)

@@ -52,8 +52,13 @@ const (
 	serviceOrganizations = "organizations"
 )
 
-// NewConnector returns a Connector with the given options.
+// NewConnector returns a Connector with the given options. Without an HTTPClient, its clients
+// share one whose dialer refuses the pod's own network unless opts.Endpoints allows it
+// (httpretry.NewGuardedHTTPClient): the hosts are the Organizations' to choose.
 func NewConnector(opts Options) *Connector {
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = httpretry.NewGuardedHTTPClient(opts.Endpoints)
+	}
 	opts.ClientOptions = opts.WithDefaults()
 	return &Connector{opts: opts, limiters: opts.Limiters()}
 }

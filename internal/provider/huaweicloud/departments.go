@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/orgsync/orgsync/internal/httpretry"
 	hwapi "github.com/orgsync/orgsync/internal/huaweicloud"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -160,5 +161,5 @@ var errorClasses = []struct {
 	{[]error{hwapi.ErrParentNotFound}, provider.ErrParentNotFound},
 	{[]error{hwapi.ErrHasChildren}, provider.ErrHasChildren},
 	{[]error{hwapi.ErrAlreadyExists}, provider.ErrAlreadyExists},
-	{[]error{hwapi.ErrInvalidRequest}, provider.ErrInvalid},
+	{[]error{hwapi.ErrInvalidRequest, httpretry.ErrForbiddenAddress}, provider.ErrInvalid},
 }

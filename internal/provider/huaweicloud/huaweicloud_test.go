@@ -66,7 +66,8 @@ func credentials() map[string][]byte {
 func TestConnectNamesTheMissingKeyButNoValue(t *testing.T) {
 	creds := credentials()
 	delete(creds, v1alpha1.SecretKeyClientSecret)
-	_, err := NewConnector(Options{}).Connect(context.Background(), organization("oneaccess.example.com"), creds)
+	policy := httpretry.EndpointPolicy{AllowedDomains: []string{"oneaccess.example.com"}}
+	_, err := NewConnector(Options{Endpoints: policy}).Connect(context.Background(), organization("oneaccess.example.com"), creds)
 	if !errors.Is(err, provider.ErrCredentials) {
 		t.Fatalf("err = %v, want ErrCredentials", err)
 	}

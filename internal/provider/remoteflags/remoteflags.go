@@ -51,7 +51,7 @@ func (o *Options) Register(fs *flag.FlagSet) {
 	fs.IntVar(&o.HuaweiBurst, "huaweicloud-burst", httpretry.DefaultBurst, "Burst of requests to each Huawei Cloud service for each Organization.")
 	fs.DurationVar(&o.HuaweiRequestTimeout, "huaweicloud-request-timeout", httpretry.DefaultRequestTimeout, "Timeout of one HTTP request to Huawei Cloud (OneAccess, Organizations).")
 	fs.StringVar(&o.HuaweiAllowedDomains, "huaweicloud-allowed-domains", hwprovider.DefaultAllowedDomains,
-		"Comma-separated hosts (or *.domain wildcards) an Organization's oneAccessDomain and organizationsEndpoint may name: they receive its credentials.")
+		"Comma-separated hosts (or *.domain wildcards), each with an optional :port (443 otherwise), an Organization's oneAccessDomain and organizationsEndpoint may name: they receive its credentials. IP addresses only as listed; loopback, link-local and private addresses only when listed as addresses. Empty allows nothing.")
 	fs.BoolVar(&o.AllowInsecureEndpoints, "allow-insecure-endpoints", false, "Allow plain http:// endpoints (the fake clouds, local demos); credentials then cross the network in clear text.")
 }
 
@@ -72,8 +72,9 @@ func (o *Options) Validate() error {
 	check(o.HuaweiBurst >= 1, "huaweicloud-burst", o.HuaweiBurst, "at least 1")
 	check(o.HuaweiRequestTimeout > 0, "huaweicloud-request-timeout", o.HuaweiRequestTimeout, "greater than 0")
 	for _, pattern := range o.allowedDomains() {
-		check(httpretry.ValidDomainPattern(pattern), "huaweicloud-allowed-domains", pattern, "a host name, an IP address or *.domain")
+		check(httpretry.ValidDomainPattern(pattern), "huaweicloud-allowed-domains", pattern, "a host name, an IP address or *.domain, with an optional :port")
 	}
+	// The admin's own endpoints need no allowlist entry: only their form and scheme are checked.
 	policy := httpretry.EndpointPolicy{AllowInsecure: o.AllowInsecureEndpoints}
 	for _, flag := range []struct{ name, value string }{
 		{"ncp-workplace-endpoint", o.NCPWorkplaceEndpoint},
@@ -83,7 +84,7 @@ func (o *Options) Validate() error {
 		if flag.value == "" {
 			continue
 		}
-		if _, err := policy.Check("--"+flag.name, flag.value); err != nil {
+		if _, err := policy.Parse("--"+flag.name, flag.value); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -17,6 +17,8 @@ func TestValidate(t *testing.T) {
 		"--huaweicloud-organizations-endpoint=ftp://x":       "--huaweicloud-organizations-endpoint",
 		"--huaweicloud-allowed-domains=https://evil.example": "--huaweicloud-allowed-domains=https://evil.example",
 		"--huaweicloud-allowed-domains=*.":                   "--huaweicloud-allowed-domains=*.",
+		"--huaweicloud-allowed-domains=orgs.example.com:0":   "--huaweicloud-allowed-domains=orgs.example.com:0",
+		"--huaweicloud-allowed-domains=[fe80::1%eth0]:443":   "--huaweicloud-allowed-domains=[fe80::1%eth0]:443",
 		"--huaweicloud-burst=0":                              "--huaweicloud-burst=0: must be at least 1",
 		"--ncp-burst=-1":                                     "--ncp-burst=-1",
 		"--ncp-qps=0":                                        "--ncp-qps=0: must be greater than 0",
@@ -29,6 +31,8 @@ func TestValidate(t *testing.T) {
 		{"--allow-insecure-endpoints", fake},
 		{"--huaweicloud-organizations-endpoint=https://orgs.internal.example"},
 		{"--huaweicloud-allowed-domains=127.0.0.1,::1"},
+		{"--huaweicloud-allowed-domains=orgs.example.com:8443,[2001:db8::1]:8443,*.example.net"},
+		{"--huaweicloud-allowed-domains="}, // allows nothing
 	}
 	validate := func(args ...string) error {
 		var o Options
