@@ -3,8 +3,10 @@ package testenv
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestProcessListensLogsAndStops(t *testing.T) {
@@ -18,6 +20,9 @@ func TestProcessListensLogsAndStops(t *testing.T) {
 	if err := p.Alive(); err != nil || p.Pid() == 0 {
 		t.Fatalf("a running process: Alive %v, pid %d", err, p.Pid())
 	}
+	// The lines after the address are the shell's next commands: stopping it before it ran them
+	// would leave them out of the log for a reason that is not the log's.
+	waitForLog(t, log, "after the address", "to stderr")
 	p.Stop()
 	if p.Pid() != 0 || p.Alive() != nil {
 		t.Errorf("after Stop: pid %d, Alive %v; want neither", p.Pid(), p.Alive())
@@ -30,6 +35,23 @@ func TestProcessListensLogsAndStops(t *testing.T) {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("log lacks %q:\n%s", want, data)
 		}
+	}
+}
+
+// waitForLog waits, up to ten seconds, until the file at path holds every one of wants.
+func waitForLog(t *testing.T, path string, wants ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, _ := os.ReadFile(path)
+		missing := slices.IndexFunc(wants, func(w string) bool { return !strings.Contains(string(data), w) })
+		if missing < 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log lacks %q after 10s:\n%s", wants[missing], data)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
