@@ -29,7 +29,7 @@ var _ = Describe("A remote service asking for a hold a year long", func() {
 		Consistently(func() string { return t.remote()["hq"].Name }).WithTimeout(10 * time.Second).Should(Equal("HQ"))
 
 		b.retryAfter.Store(nil)
-		Eventually(func() string { return t.remote()["hq"].Name }).WithTimeout(3 * time.Minute).WithPolling(time.Second).
+		Eventually(func() string { return t.remote()["hq"].Name }).WithTimeout(3*time.Minute).WithPolling(time.Second).
 			Should(Equal("HQ renamed"), "the rename reaches the remote system within minutes of the throttling's end")
 	})
 })
