@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -110,7 +111,10 @@ var randomID = testenv.RandomID
 
 // specClients are the remote clients' options of the suite's manager: generous limits and short
 // timeouts, since the fakes are local and a spec must not wait long.
-var specClients = provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second}
+var specClients = provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second, MaxRetryAfter: specMaxRetryAfter}
+
+// specMaxRetryAfter is the suite's --remote-max-retry-after: short, so that a hold is seen to end.
+const specMaxRetryAfter = 2 * time.Second
 
 var backends = []backend{&ncpBackend{}}
 
@@ -138,6 +142,8 @@ type ncpBackend struct {
 	http   *httptest.Server
 	// brokenOrganizationAPI holds the access keys whose Organization API calls answer 503.
 	brokenOrganizationAPI sync.Map
+	// retryAfter, when set, answers every WORKPLACE request 429 with it as Retry-After.
+	retryAfter atomic.Pointer[string]
 }
 
 func (b *ncpBackend) name() string                { return "NCP" }
@@ -149,6 +155,13 @@ func (b *ncpBackend) start() {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`{"error":{"errorCode":"500","message":"endpoint error"}}`))
+			return
+		}
+		if retryAfter := b.retryAfter.Load(); retryAfter != nil && !strings.HasPrefix(r.URL.Path, "/open-api/") {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", *retryAfter)
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"error":{"errorCode":"420","message":"rate limited"}}`))
 			return
 		}
 		b.server.ServeHTTP(w, r)

@@ -17,6 +17,7 @@ const (
 	DefaultMaxRetryDuration = 2 * time.Minute
 	DefaultBaseBackoff      = 200 * time.Millisecond
 	DefaultMaxBackoff       = 10 * time.Second
+	DefaultMaxRetryAfter    = time.Minute
 )
 
 // Options are the transport, retry and rate settings a client exposes in its configuration (both
@@ -43,11 +44,14 @@ type Options struct {
 	// defaults 200ms and 10s (MaxBackoff is raised to BaseBackoff when smaller). A longer
 	// Retry-After from the server (seconds or HTTP date) wins.
 	BaseBackoff, MaxBackoff time.Duration
+	// MaxRetryAfter is the longest Retry-After (either form) honoured; a longer one is clamped to
+	// it; default 1m.
+	MaxRetryAfter time.Duration
 }
 
 // HasNegative reports whether a duration, rate or count is negative, which no client accepts.
 func (o Options) HasNegative() bool {
-	return o.RequestTimeout < 0 || o.MaxRetryDuration < 0 || o.BaseBackoff < 0 || o.MaxBackoff < 0 ||
+	return o.RequestTimeout < 0 || o.MaxRetryDuration < 0 || o.BaseBackoff < 0 || o.MaxBackoff < 0 || o.MaxRetryAfter < 0 ||
 		o.QPS < 0 || o.Burst < 0 || o.MaxAttempts < 0
 }
 
@@ -61,6 +65,7 @@ func (o Options) WithDefaults() Options {
 	o.MaxRetryDuration = cmp.Or(o.MaxRetryDuration, DefaultMaxRetryDuration)
 	o.BaseBackoff = cmp.Or(o.BaseBackoff, DefaultBaseBackoff)
 	o.MaxBackoff = max(cmp.Or(o.MaxBackoff, DefaultMaxBackoff), o.BaseBackoff)
+	o.MaxRetryAfter = cmp.Or(o.MaxRetryAfter, DefaultMaxRetryAfter)
 	if o.Limiter == nil {
 		o.Limiter = NewThrottle(rate.NewLimiter(rate.Limit(o.QPS), o.Burst))
 	}
@@ -81,6 +86,7 @@ func (o Options) Policy(classify func(err error) (Failure, time.Duration), errTh
 		MaxRetryDuration: o.MaxRetryDuration,
 		BaseBackoff:      o.BaseBackoff,
 		MaxBackoff:       o.MaxBackoff,
+		MaxRetryAfter:    o.MaxRetryAfter,
 		Classify:         classify,
 		ErrThrottled:     errThrottled,
 		Sleep:            SleepContext,

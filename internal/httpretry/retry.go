@@ -63,6 +63,9 @@ type Policy struct {
 	MaxRetryDuration time.Duration
 	// BaseBackoff is the ceiling of the first wait; it doubles per attempt up to MaxBackoff.
 	BaseBackoff, MaxBackoff time.Duration
+	// MaxRetryAfter is the longest server hold (Retry-After) honoured; a longer one is clamped to
+	// it. Zero leaves the hold as the server asked (at most a day).
+	MaxRetryAfter time.Duration
 	// Classify tells what a failed attempt's error other than a *NetworkError means for repeating
 	// it, and how long the server asked to wait (Retry-After), or 0.
 	Classify func(err error) (Failure, time.Duration)
@@ -142,7 +145,8 @@ func (p Policy) Do(ctx context.Context, call Call) error {
 func (p Policy) classify(err error, n int) (Failure, time.Duration) {
 	var netErr *NetworkError
 	if !errors.As(err, &netErr) {
-		return p.Classify(err)
+		failure, serverWait := p.Classify(err)
+		return failure, p.clampRetryAfter(serverWait)
 	}
 	netErr.Attempts = n
 	if NeverSent(netErr.Err) {

@@ -328,8 +328,3 @@ func clean(s string, maxRunes int) string {
 	}
 	return strings.TrimSpace(string(out))
 }
-
-// retryAfter reads a Retry-After header (delay seconds or an HTTP date), capped at one hour.
-func retryAfter(header string, now time.Time) time.Duration {
-	return min(httpretry.ParseRetryAfter(header, now), time.Hour)
-}

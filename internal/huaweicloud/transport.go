@@ -157,7 +157,7 @@ func (t *transport) attempt(ctx, attemptCtx context.Context, c apiCall, target *
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		apiErr := newAPIError(resp.StatusCode, data)
 		apiErr.Service, apiErr.Method, apiErr.Path = t.service, c.method, path
-		apiErr.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		apiErr.RetryAfter = t.retry.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		t.scrub(apiErr)
 		return apiErr
 	}

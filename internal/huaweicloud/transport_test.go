@@ -154,6 +154,32 @@ func TestBackoffHonoursRetryAfterAndGrows(t *testing.T) {
 	}
 }
 
+// A Retry-After a year ahead, in either form, is honoured only up to MaxRetryAfter: the call waits
+// the cap, not a year, and then succeeds.
+func TestRetryAfterAYearAheadWaitsTheCap(t *testing.T) {
+	for name, value := range map[string]string{
+		"seconds":   "31536000",
+		"HTTP date": time.Now().AddDate(1, 0, 0).UTC().Format(http.TimeFormat),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newScripted(t,
+				answer{status: 429, body: `{}`, header: map[string]string{"Retry-After": value}},
+				answer{status: 200, body: `{"roots":[]}`})
+			c := newOrganizations(t, s.URL, func(cfg *OrganizationsConfig) {
+				cfg.MaxRetryAfter, cfg.MaxRetryDuration = 20*time.Second, time.Minute
+			})
+			waits := recordWaits(c.t)
+			c.t.retry.Jitter = func(time.Duration) time.Duration { return 0 }
+			if _, err := c.ListRoots(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(*waits) != fmt.Sprint([]time.Duration{20 * time.Second}) {
+				t.Errorf("waits = %v, want one wait of the 20s cap", *waits)
+			}
+		})
+	}
+}
+
 func TestRetryStopsAtContextDeadline(t *testing.T) {
 	s := newScripted(t, answer{status: 429, body: `{}`, header: map[string]string{"Retry-After": "30"}})
 	c := newOrganizations(t, s.URL)

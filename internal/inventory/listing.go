@@ -14,6 +14,15 @@ import (
 // ListRetry is how long a failed listing answers for the chart before another is tried.
 const ListRetry = 5 * time.Second
 
+// ListTimeout bounds one listing, all its pages and their retries together, from its first request.
+// Each request is bounded by the client's request timeout and each server hold by
+// --remote-max-retry-after; this bounds their sum, so that a remote system answering slowly page
+// after page cannot hold the Organization's worker, and every Department worker waiting on the
+// listing, for longer. A chart of ten thousand departments is a hundred pages, read in seconds at
+// the default rates: five minutes leaves room for many throttled pages. A listing cut short
+// fails like any other: the chart stays what the last complete one showed.
+const ListTimeout = 5 * time.Minute
+
 // QuietAfter is how many listings in a row may conclude nothing about departments they lack,
 // because orgsync's own writes overlapped them, before a listing holds new writes back.
 // The writes wait at most one listing (a page per hundred departments); the absence of a
@@ -134,7 +143,9 @@ func (inv *Inventory) run(ctx context.Context, l *listing, list ListFunc) error 
 			return err
 		}
 	}
-	depts, err := list(ctx)
+	listCtx, cancel := context.WithTimeout(ctx, ListTimeout)
+	depts, err := list(listCtx)
+	cancel()
 	var partial *provider.PartialListingError
 	if !l.quiet && errors.As(err, &partial) {
 		// Pages that did not add up while orgsync's writes may have shifted them (a total

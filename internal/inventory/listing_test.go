@@ -438,3 +438,23 @@ func startListing(inv *Inventory, ds []provider.Department) (reading, release ch
 	}()
 	return reading, release, done
 }
+
+// A listing, all its pages together, runs under ListTimeout: a remote system that holds it (a
+// Retry-After far ahead, pages that never end) fails it in time rather than holding the
+// Organization's worker and every Department worker waiting on it.
+func TestListingRunsUnderADeadline(t *testing.T) {
+	inv := New("ns", "acme", nil)
+	var deadline time.Time
+	var hasDeadline bool
+	start := time.Now()
+	err := inv.ListedSince(context.Background(), start, nil, func(ctx context.Context) ([]provider.Department, error) {
+		deadline, hasDeadline = ctx.Deadline()
+		return depts("a"), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasDeadline || deadline.After(start.Add(ListTimeout+time.Second)) {
+		t.Fatalf("listing deadline = %v (set %v), want at most ListTimeout (%v) ahead", deadline, hasDeadline, ListTimeout)
+	}
+}

@@ -103,7 +103,7 @@ func (c *Client) attempt(ctx, attemptCtx context.Context, method string, target 
 		apiErr := decodeAPIError(resp.StatusCode, data)
 		apiErr.Method = method
 		apiErr.Path = path
-		apiErr.RetryAfter = httpretry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		apiErr.RetryAfter = c.retry.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		c.scrub(apiErr)
 		return apiErr
 	}

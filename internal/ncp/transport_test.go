@@ -190,11 +190,41 @@ func TestRetryAfterBeyondBudgetReturnsAtOnce(t *testing.T) {
 	waits := recordSleeps(c)
 	err := callMethod(context.Background(), c, http.MethodGet)
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.RetryAfter != time.Hour || !errors.Is(err, ErrThrottled) {
-		t.Fatalf("err = %v, want a throttled *APIError with RetryAfter 1h", err)
+	if !errors.As(err, &apiErr) || apiErr.RetryAfter != httpretry.DefaultMaxRetryAfter || !errors.Is(err, ErrThrottled) {
+		t.Fatalf("err = %v, want a throttled *APIError with RetryAfter clamped to 1m", err)
 	}
 	if srv.calls.Load() != 1 || len(*waits) != 0 {
 		t.Fatalf("%d attempts and waits %v, want 1 attempt and no wait", srv.calls.Load(), *waits)
+	}
+}
+
+// A server asking, in either form, for a hold of a year is obeyed only up to MaxRetryAfter: the
+// call waits the cap (not a year) and the next call is not held beyond it either.
+func TestRetryAfterAYearAheadIsClamped(t *testing.T) {
+	tests := map[string]func() string{
+		"seconds":   func() string { return "31536000" },
+		"HTTP date": func() string { return time.Now().AddDate(1, 0, 0).UTC().Format(http.TimeFormat) },
+	}
+	for name, value := range tests {
+		t.Run(name, func(t *testing.T) {
+			srv := newScriptServer(t,
+				scriptedResponse{status: 429, body: body429, header: map[string]string{"Retry-After": value()}},
+				status(201, deptBody), status(201, deptBody))
+			c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.MaxRetryAfter = 300 * time.Millisecond })
+			c.retry.Sleep = httpretry.SleepContext
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			start := time.Now()
+			if err := callMethod(ctx, c, http.MethodPost); err != nil {
+				t.Fatalf("first call: %v", err)
+			}
+			if err := callMethod(ctx, c, http.MethodPost); err != nil {
+				t.Fatalf("second call: %v", err)
+			}
+			if elapsed := time.Since(start); elapsed > 2*time.Second {
+				t.Fatalf("two calls took %v under a year-ahead Retry-After, want about the 300ms cap", elapsed)
+			}
+		})
 	}
 }
 

@@ -18,6 +18,9 @@ type ClientOptions struct {
 	RequestTimeout time.Duration
 	// MaxRetryDuration bounds a client's retries of one call; zero takes the client's default.
 	MaxRetryDuration time.Duration
+	// MaxRetryAfter is the longest server hold (Retry-After) a client honours; zero takes the
+	// client's default.
+	MaxRetryAfter time.Duration
 	// HTTPClient is shared by every Organization's clients. It must not follow redirects; by
 	// default one from httpretry.NewHTTPClient.
 	HTTPClient *http.Client

@@ -127,6 +127,7 @@ func (c *Connector) transport(limiter *httpretry.Throttle) hwapi.TransportOption
 			HTTPClient:       c.opts.HTTPClient,
 			RequestTimeout:   c.opts.RequestTimeout,
 			MaxRetryDuration: c.opts.MaxRetryDuration,
+			MaxRetryAfter:    c.opts.MaxRetryAfter,
 			Limiter:          limiter,
 		},
 		UserAgent: "orgsync",

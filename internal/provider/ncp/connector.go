@@ -63,6 +63,7 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 			HTTPClient:       c.opts.HTTPClient,
 			RequestTimeout:   c.opts.RequestTimeout,
 			MaxRetryDuration: c.opts.MaxRetryDuration,
+			MaxRetryAfter:    c.opts.MaxRetryAfter,
 			Limiter:          c.limiters.For(org.UID, serviceNCP),
 		},
 		UserAgent: "orgsync",

@@ -36,6 +36,9 @@ type Options struct {
 	HuaweiAllowedDomains string
 
 	AllowInsecureEndpoints bool
+
+	// MaxRetryAfter is --remote-max-retry-after, the longest Retry-After either client honours.
+	MaxRetryAfter time.Duration
 }
 
 // Register adds the remote flags to fs, writing their values into o. The defaults are the
@@ -52,6 +55,8 @@ func (o *Options) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&o.HuaweiRequestTimeout, "huaweicloud-request-timeout", httpretry.DefaultRequestTimeout, "Timeout of one HTTP request to Huawei Cloud (OneAccess, Organizations).")
 	fs.StringVar(&o.HuaweiAllowedDomains, "huaweicloud-allowed-domains", hwprovider.DefaultAllowedDomains,
 		"Comma-separated hosts (or *.domain wildcards), each with an optional :port (443 otherwise), an Organization's oneAccessDomain and organizationsEndpoint may name: they receive its credentials. IP addresses only as listed; loopback, link-local and private addresses only when listed as addresses. Empty allows nothing.")
+	fs.DurationVar(&o.MaxRetryAfter, "remote-max-retry-after", httpretry.DefaultMaxRetryAfter,
+		"Longest Retry-After (seconds or HTTP date) honoured from NCP or Huawei Cloud; a longer hold is cut to this.")
 	fs.BoolVar(&o.AllowInsecureEndpoints, "allow-insecure-endpoints", false, "Allow plain http:// endpoints (the fake clouds, local demos); credentials then cross the network in clear text.")
 }
 
@@ -71,6 +76,7 @@ func (o *Options) Validate() error {
 	check(o.HuaweiQPS > 0, "huaweicloud-qps", o.HuaweiQPS, "greater than 0")
 	check(o.HuaweiBurst >= 1, "huaweicloud-burst", o.HuaweiBurst, "at least 1")
 	check(o.HuaweiRequestTimeout > 0, "huaweicloud-request-timeout", o.HuaweiRequestTimeout, "greater than 0")
+	check(o.MaxRetryAfter > 0, "remote-max-retry-after", o.MaxRetryAfter, "greater than 0")
 	for _, pattern := range o.allowedDomains() {
 		check(httpretry.ValidDomainPattern(pattern), "huaweicloud-allowed-domains", pattern, "a host name, an IP address or *.domain, with an optional :port")
 	}
@@ -110,14 +116,14 @@ func (o *Options) Connectors(httpClient *http.Client) provider.Mux {
 			WorkplaceEndpoint:    o.NCPWorkplaceEndpoint,
 			OrganizationEndpoint: o.NCPOrganizationEndpoint,
 			ClientOptions: provider.ClientOptions{
-				QPS: o.NCPQPS, Burst: o.NCPBurst, RequestTimeout: o.NCPRequestTimeout, HTTPClient: httpClient,
+				QPS: o.NCPQPS, Burst: o.NCPBurst, RequestTimeout: o.NCPRequestTimeout, MaxRetryAfter: o.MaxRetryAfter, HTTPClient: httpClient,
 			},
 		}),
 		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
 			OrganizationsEndpoint: o.HuaweiOrganizationsEndpoint,
 			Endpoints:             httpretry.EndpointPolicy{AllowedDomains: o.allowedDomains(), AllowInsecure: o.AllowInsecureEndpoints},
 			ClientOptions: provider.ClientOptions{
-				QPS: o.HuaweiQPS, Burst: o.HuaweiBurst, RequestTimeout: o.HuaweiRequestTimeout, HTTPClient: httpClient,
+				QPS: o.HuaweiQPS, Burst: o.HuaweiBurst, RequestTimeout: o.HuaweiRequestTimeout, MaxRetryAfter: o.MaxRetryAfter, HTTPClient: httpClient,
 			},
 		}),
 	}

@@ -25,6 +25,7 @@ func TestValidate(t *testing.T) {
 		"--huaweicloud-qps=-5":                               "--huaweicloud-qps=-5",
 		"--ncp-request-timeout=-1s":                          "--ncp-request-timeout=-1s",
 		"--huaweicloud-request-timeout=0s":                   "--huaweicloud-request-timeout=0s",
+		"--remote-max-retry-after=0s":                        "--remote-max-retry-after=0s",
 	}
 	accepted := [][]string{
 		nil,
@@ -54,8 +55,8 @@ func TestValidate(t *testing.T) {
 		}
 	}
 	// Every flag out of range is named at once.
-	if err := (&Options{}).Validate(); err == nil || strings.Count(err.Error(), "\n")+1 != 6 {
-		t.Fatalf("all zero: %v, want six flags named", err)
+	if err := (&Options{}).Validate(); err == nil || strings.Count(err.Error(), "\n")+1 != 7 {
+		t.Fatalf("all zero: %v, want seven flags named", err)
 	}
 }
 
