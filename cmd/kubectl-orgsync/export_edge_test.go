@@ -145,3 +145,47 @@ func TestExportOfAnEmptyChart(t *testing.T) {
 		t.Errorf("stream: exit %d, stdout %q, stderr %q; want exit 0, an empty stream and nothing to export", code, out, errOut)
 	}
 }
+
+// TestExportEscapesFormatCharacters: remote names holding right-to-left overrides and isolates
+// (review spoofing: the file would show another text than it holds) are written as \u escapes in
+// double-quoted scalars, in the stream and in a directory, and read back as the same names.
+func TestExportEscapesFormatCharacters(t *testing.T) {
+	spoof := "Payroll\u202Etxt.exe\u2066 x\u2069\u200B"
+	chart := []provider.Department{
+		{Key: "pay", Name: spoof, DisplayOrder: "1", I18nNames: map[string]string{"en_US": "a\u200Fb \"q\" \\"}},
+		{Key: "eng", Name: "Engineering \u2067", DisplayOrder: "2"},
+	}
+	res := buildManifests(exportInput{provider: v1alpha1.ProviderNCP, organization: "acme", namespace: "orgs", remote: chart})
+	var stream strings.Builder
+	if err := writeStream(&stream, res.manifests); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "chart")
+	if _, err := writeOutputDir(dir, res.manifests); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "chart.yaml")
+	if err := os.WriteFile(file, []byte(stream.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	written := []string{stream.String()}
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, _ error) error {
+		if !d.IsDir() {
+			data, _ := os.ReadFile(path)
+			written = append(written, string(data))
+		}
+		return nil
+	})
+	for _, text := range written {
+		if i := strings.IndexFunc(text, func(r rune) bool { return r != '\n' && unsafeRune(r) }); i >= 0 {
+			t.Errorf("the export writes %U raw:\n%s", []rune(text[i:])[0], text)
+		}
+	}
+	for _, src := range []manifestSources{{filenames: []string{file}}, {kustomize: []string{dir}}} {
+		loaded, err := loadManifests(src, nil, "orgs")
+		if err != nil {
+			t.Fatalf("reading the export back: %v", err)
+		}
+		loadsAsExported(t, res.manifests, loaded)
+	}
+}
