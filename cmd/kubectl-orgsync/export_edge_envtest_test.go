@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,7 +73,7 @@ func edgeRoundTrip(ctx context.Context, t *testing.T, h *harness, p v1alpha1.Pro
 	}
 	h.relist(ctx, t, org)
 	dir := exportEdgeChart(t, h, p, namespace, len(depts))
-	checkNoFormatCharacters(t, dir)
+	checkDirNoFormatCharacters(t, dir)
 	planArgs := append([]string{"-k", dir, "--kubeconfig", h.admin}, h.remoteFlags()...)
 	if code, out, errOut := runPlan(ctx, nil, planArgs...); code != exitOK || errOut != "" || !strings.Contains(out, "No changes") {
 		t.Errorf("plan of the export: exit %d, stderr %q\n%s", code, errOut, out)
@@ -124,23 +123,4 @@ func exportEdgeChart(t *testing.T, h *harness, p v1alpha1.Provider, namespace st
 		t.Fatalf("export: exit %d, stdout %q, stderr %q, want it to start %q", code, out, errOut, wantErr)
 	}
 	return dir
-}
-
-// checkNoFormatCharacters wants the files of dir to hold no character that unsafeRune names but
-// the line breaks: names with bidirectional controls are written as escapes.
-func checkNoFormatCharacters(t *testing.T, dir string) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if i := strings.IndexFunc(string(data), func(r rune) bool { return r != '\n' && unsafeRune(r) }); i >= 0 {
-			t.Errorf("%s holds %U raw", path, []rune(string(data[i:]))[0])
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,24 +169,43 @@ func TestExportEscapesFormatCharacters(t *testing.T) {
 	if err := os.WriteFile(file, []byte(stream.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	written := []string{stream.String()}
-	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, _ error) error {
-		if !d.IsDir() {
-			data, _ := os.ReadFile(path)
-			written = append(written, string(data))
-		}
-		return nil
-	})
-	for _, text := range written {
-		if i := strings.IndexFunc(text, func(r rune) bool { return r != '\n' && unsafeRune(r) }); i >= 0 {
-			t.Errorf("the export writes %U raw:\n%s", []rune(text[i:])[0], text)
-		}
-	}
+	checkNoFormatCharacters(t, "the stream", stream.String())
+	checkDirNoFormatCharacters(t, dir)
 	for _, src := range []manifestSources{{filenames: []string{file}}, {kustomize: []string{dir}}} {
 		loaded, err := loadManifests(src, nil, "orgs")
 		if err != nil {
 			t.Fatalf("reading the export back: %v", err)
 		}
 		loadsAsExported(t, res.manifests, loaded)
+	}
+}
+
+// checkNoFormatCharacters wants text, written by export, to hold no character that unsafeRune
+// names but the line break: names with bidirectional controls are written as escapes.
+func checkNoFormatCharacters(t *testing.T, what, text string) {
+	t.Helper()
+	if i := strings.IndexFunc(text, func(r rune) bool { return r != '\n' && unsafeRune(r) }); i >= 0 {
+		t.Errorf("%s holds %U raw:\n%s", what, []rune(text[i:])[0], text)
+	}
+}
+
+// checkDirNoFormatCharacters is checkNoFormatCharacters for every file of dir.
+func checkDirNoFormatCharacters(t *testing.T, dir string) {
+	t.Helper()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = root.Close() }()
+	err = fs.WalkDir(root.FS(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(root.FS(), path)
+		checkNoFormatCharacters(t, path, string(data))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
