@@ -34,6 +34,8 @@ func TestExportEdgeChartRoundTrip(t *testing.T) {
 			{Key: long, ParentKey: "기술", Name: "0o17", DisplayOrder: "2"},
 			{Key: longUpper, ParentKey: long, Name: "- dash: colon # hash", DisplayOrder: "1.25"},
 			{Key: "kustomization", Name: "Kustomization", DisplayOrder: "9999999999"},
+			{Key: "spoof", ParentKey: "Root_HQ", Name: "Payroll\u202Etxt.exe\u2066x\u2069", DisplayOrder: "3",
+				I18nNames: map[string]string{"en_US": "Pay\u200Broll"}},
 			{Key: "d1", ParentKey: "kustomization", Name: "D1", DisplayOrder: "1"},
 			{Key: "d2", ParentKey: "d1", Name: "D2", DisplayOrder: "1"},
 			{Key: "d3", ParentKey: "d2", Name: "D3", DisplayOrder: "1"},
@@ -71,6 +73,7 @@ func edgeRoundTrip(ctx context.Context, t *testing.T, h *harness, p v1alpha1.Pro
 	}
 	h.relist(ctx, t, org)
 	dir := exportEdgeChart(t, h, p, namespace, len(depts))
+	checkDirNoFormatCharacters(t, dir)
 	planArgs := append([]string{"-k", dir, "--kubeconfig", h.admin}, h.remoteFlags()...)
 	if code, out, errOut := runPlan(ctx, nil, planArgs...); code != exitOK || errOut != "" || !strings.Contains(out, "No changes") {
 		t.Errorf("plan of the export: exit %d, stderr %q\n%s", code, errOut, out)

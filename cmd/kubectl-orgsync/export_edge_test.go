@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,5 +144,68 @@ func TestExportOfAnEmptyChart(t *testing.T) {
 	code, out, errOut = runPlugin(append([]string{"export", "acme"}, flags...)...)
 	if code != exitOK || out != "" || !strings.Contains(errOut, "nothing to export") {
 		t.Errorf("stream: exit %d, stdout %q, stderr %q; want exit 0, an empty stream and nothing to export", code, out, errOut)
+	}
+}
+
+// TestExportEscapesFormatCharacters: remote names holding right-to-left overrides and isolates
+// (review spoofing: the file would show another text than it holds) are written as \u escapes in
+// double-quoted scalars, in the stream and in a directory, and read back as the same names.
+func TestExportEscapesFormatCharacters(t *testing.T) {
+	spoof := "Payroll\u202Etxt.exe\u2066 x\u2069\u200B"
+	chart := []provider.Department{
+		{Key: "pay", Name: spoof, DisplayOrder: "1", I18nNames: map[string]string{"en_US": "a\u200Fb \"q\" \\"}},
+		{Key: "eng", Name: "Engineering \u2067", DisplayOrder: "2"},
+	}
+	res := buildManifests(exportInput{provider: v1alpha1.ProviderNCP, organization: "acme", namespace: "orgs", remote: chart})
+	var stream strings.Builder
+	if err := writeStream(&stream, res.manifests); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "chart")
+	if _, err := writeOutputDir(dir, res.manifests); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "chart.yaml")
+	if err := os.WriteFile(file, []byte(stream.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	checkNoFormatCharacters(t, "the stream", stream.String())
+	checkDirNoFormatCharacters(t, dir)
+	for _, src := range []manifestSources{{filenames: []string{file}}, {kustomize: []string{dir}}} {
+		loaded, err := loadManifests(src, nil, "orgs")
+		if err != nil {
+			t.Fatalf("reading the export back: %v", err)
+		}
+		loadsAsExported(t, res.manifests, loaded)
+	}
+}
+
+// checkNoFormatCharacters wants text, written by export, to hold no character that unsafeRune
+// names but the line break: names with bidirectional controls are written as escapes.
+func checkNoFormatCharacters(t *testing.T, what, text string) {
+	t.Helper()
+	if i := strings.IndexFunc(text, func(r rune) bool { return r != '\n' && unsafeRune(r) }); i >= 0 {
+		t.Errorf("%s holds %U raw:\n%s", what, []rune(text[i:])[0], text)
+	}
+}
+
+// checkDirNoFormatCharacters is checkNoFormatCharacters for every file of dir.
+func checkDirNoFormatCharacters(t *testing.T, dir string) {
+	t.Helper()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = root.Close() }()
+	err = fs.WalkDir(root.FS(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(root.FS(), path)
+		checkNoFormatCharacters(t, path, string(data))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -17,7 +17,7 @@ import (
 func writeStream(w io.Writer, manifests []departmentManifest) error {
 	out := bufio.NewWriter(w)
 	for i := range manifests {
-		data, err := yaml.Marshal(&manifests[i])
+		data, err := marshalYAML(&manifests[i])
 		if err != nil {
 			return err
 		}
@@ -76,7 +76,7 @@ func writeOutputDir(dir string, manifests []departmentManifest) (int, error) {
 		if err := os.MkdirAll(filepath.Join(dir, folder), 0o750); err != nil {
 			return 0, err
 		}
-		data, err := yaml.Marshal(m)
+		data, err := marshalYAML(m)
 		if err != nil {
 			return 0, err
 		}

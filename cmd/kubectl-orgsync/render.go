@@ -204,19 +204,23 @@ func truncate(s string, width int) string {
 // and invisible format characters (the CRD allows them), and a message quotes remote answers.
 // Those and control characters are written as \u escapes.
 func clean(s string) string {
-	unsafe := func(r rune) bool {
-		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError
-	}
-	if strings.IndexFunc(s, unsafe) < 0 {
+	if strings.IndexFunc(s, unsafeRune) < 0 {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if unsafe(r) {
+		if unsafeRune(r) {
 			fmt.Fprintf(&b, `\u%04X`, r)
 			continue
 		}
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// unsafeRune reports whether r is shown as an escape rather than written: control characters,
+// format characters (Unicode category Cf: bidirectional controls, zero-width characters), the line
+// and paragraph separators, and the replacement character that stands for invalid UTF-8.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError
 }

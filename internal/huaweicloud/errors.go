@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/orgsync/orgsync/internal/httpretry"
+	"github.com/orgsync/orgsync/internal/scrub"
 )
 
 // Sentinel errors. An *APIError matches the ones its service code implies or, for codes this
@@ -284,14 +285,18 @@ const (
 // newAPIError builds an APIError from a status and a possibly truncated, possibly non-JSON body.
 // Only decoded fields are kept: a body of any other shape is replaced by the status text, since it
 // might echo what was sent.
-func newAPIError(status int, body []byte) *APIError {
+func newAPIError(status int, body []byte) *APIError { return newScrubbedAPIError(status, body) }
+
+// newScrubbedAPIError is newAPIError removing secrets, in every form the server may echo them in,
+// from the code, message and request ID before they are cut.
+func newScrubbedAPIError(status int, body []byte, secrets ...string) *APIError {
 	e := &APIError{StatusCode: status}
 	var env errorEnvelope
 	if json.Unmarshal(body, &env) == nil {
 		oauthError := rawText(env.Error)
-		e.Code = clean(cmp.Or(env.ErrorCode, oauthError, rawText(env.Code)), maxCodeRunes)
-		e.Message = clean(cmp.Or(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes)
-		e.RequestID = clean(env.RequestID, maxCodeRunes)
+		e.Code = cleanScrubbed(cmp.Or(env.ErrorCode, oauthError, rawText(env.Code)), maxCodeRunes, secrets)
+		e.Message = cleanScrubbed(cmp.Or(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes, secrets)
+		e.RequestID = cleanScrubbed(env.RequestID, maxCodeRunes, secrets)
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
@@ -314,17 +319,15 @@ func rawText(raw json.RawMessage) string {
 
 // clean makes a server-provided string safe for an error, a log line or a condition: control
 // characters and invalid UTF-8 become spaces and the result is cut at maxRunes.
-func clean(s string, maxRunes int) string {
-	out := make([]rune, 0, min(len(s), maxRunes+1))
-	for _, r := range strings.ToValidUTF8(s, " ") {
-		if len(out) == maxRunes {
-			out = append(out, '…')
-			break
-		}
+func clean(s string, maxRunes int) string { return cleanScrubbed(s, maxRunes, nil) }
+
+// cleanScrubbed is clean removing secrets first (see scrub.Cut).
+func cleanScrubbed(s string, maxRunes int, secrets []string) string {
+	printable := strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
-			r = ' '
+			return ' '
 		}
-		out = append(out, r)
-	}
-	return strings.TrimSpace(string(out))
+		return r
+	}, strings.ToValidUTF8(s, " "))
+	return strings.TrimSpace(scrub.Cut(printable, maxRunes, secrets...))
 }

@@ -155,10 +155,9 @@ func (t *transport) attempt(ctx, attemptCtx context.Context, c apiCall, target *
 	data, readErr := readAtMost(resp.Body, t.maxBodyBytes)
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := newAPIError(resp.StatusCode, data)
+		apiErr := newScrubbedAPIError(resp.StatusCode, data, t.secrets()...)
 		apiErr.Service, apiErr.Method, apiErr.Path = t.service, c.method, path
 		apiErr.RetryAfter = t.retry.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		t.scrub(apiErr)
 		return apiErr
 	}
 	if readErr != nil {
@@ -187,17 +186,6 @@ func readAtMost(r io.Reader, limit int64) ([]byte, error) {
 // networkFailure explains an attempt without a complete answer (see httpretry.NetworkFailure).
 func (t *transport) networkFailure(ctx, attemptCtx context.Context, method, path string, err error) error {
 	return httpretry.NetworkFailure(ctx, attemptCtx, "huaweicloud: "+t.service+" "+method+" "+path, t.retry.RequestTimeout, err)
-}
-
-// scrub removes the client's secrets from what the server sent back.
-func (t *transport) scrub(e *APIError) {
-	for _, s := range t.secrets() {
-		if s != "" {
-			e.Message = strings.ReplaceAll(e.Message, s, redacted)
-			e.Code = strings.ReplaceAll(e.Code, s, redacted)
-			e.RequestID = strings.ReplaceAll(e.RequestID, s, redacted)
-		}
-	}
 }
 
 func setAttempts(err error, n int) {

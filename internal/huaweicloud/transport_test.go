@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
+	"github.com/orgsync/orgsync/internal/scrub"
 )
 
 // scripted answers the n-th request with answers[min(n, len)-1] and counts requests; the token
@@ -338,5 +340,25 @@ func TestAPIErrorDecoding(t *testing.T) {
 	unknown5xx := &APIError{StatusCode: 504}
 	if !errors.Is(unknown5xx, ErrUnavailable) || !IsRetryable(unknown5xx) || errors.Is(&APIError{StatusCode: 501}, ErrUnavailable) {
 		t.Error("5xx classification")
+	}
+}
+
+// TestSecretsScrubbedBeforeTheCut: a message that echoes a secret, raw or URL-encoded, where the
+// message is cut shows no part of it.
+func TestSecretsScrubbedBeforeTheCut(t *testing.T) {
+	const secret = "sk/9f+8e=7d&q?z-w"
+	for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
+		for at := 285; at <= 310; at++ {
+			message, _ := json.Marshal(strings.Repeat(".", at) + form + strings.Repeat(".", 200))
+			s := newScripted(t, answer{status: 400, body: `{"error_code":"X.1","error_msg":` + string(message) + `}`})
+			org := newOrganizations(t, s.URL, func(cfg *OrganizationsConfig) { cfg.Credentials.SecretKey = secret })
+			_, err := org.GetOrganization(context.Background())
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if part := scrub.LeakedPart(err.Error(), secret, form); part != "" {
+				t.Fatalf("secret as %q at %d: error %q shows %q", form, at, err, part)
+			}
+		}
 	}
 }

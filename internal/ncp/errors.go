@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/orgsync/orgsync/internal/httpretry"
+	"github.com/orgsync/orgsync/internal/scrub"
 )
 
 // Sentinel errors; an *APIError matches the ones its status and code imply
@@ -261,11 +262,15 @@ type fieldError struct {
 // possibly non-JSON) body. Only decoded code and message fields are kept: a
 // body that is not one of the known JSON shapes is replaced by the status
 // text, because it might echo request headers.
-func decodeAPIError(status int, body []byte) *APIError {
+func decodeAPIError(status int, body []byte) *APIError { return decodeScrubbed(status, body) }
+
+// decodeScrubbed is decodeAPIError removing secrets, in every form the server
+// may echo them in, from the code and message before they are cut.
+func decodeScrubbed(status int, body []byte, secrets ...string) *APIError {
 	e := &APIError{StatusCode: status}
 	code, message := decodeErrorBody(body)
-	e.Code = sanitize(code, 64)
-	e.Message = sanitize(message, maxMessageRunes)
+	e.Code = sanitizeScrubbed(code, 64, secrets)
+	e.Message = sanitizeScrubbed(message, maxMessageRunes, secrets)
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
@@ -336,22 +341,18 @@ func joinNonEmpty(sep string, values ...string) string {
 // sanitize makes a server-provided string safe to put in an error, a log
 // line or a condition: control characters become spaces, invalid UTF-8 is
 // dropped and the result is truncated to maxRunes.
-func sanitize(s string, maxRunes int) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if r == utf8.RuneError {
-			continue
+func sanitize(s string, maxRunes int) string { return sanitizeScrubbed(s, maxRunes, nil) }
+
+// sanitizeScrubbed is sanitize removing secrets first (see scrub.Cut).
+func sanitizeScrubbed(s string, maxRunes int, secrets []string) string {
+	printable := strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError:
+			return -1
+		case unicode.IsControl(r):
+			return ' '
 		}
-		if unicode.IsControl(r) {
-			r = ' '
-		}
-		if n == maxRunes {
-			b.WriteString("…")
-			break
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return strings.TrimSpace(b.String())
+		return r
+	}, s)
+	return strings.TrimSpace(scrub.Cut(printable, maxRunes, secrets...))
 }

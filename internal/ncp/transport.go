@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/orgsync/orgsync/internal/httpretry"
@@ -100,11 +99,10 @@ func (c *Client) attempt(ctx, attemptCtx context.Context, method string, target 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// A truncated body simply fails to decode and yields the status text.
 		data, _ := readLimited(resp.Body, resp.ContentLength, c.maxErrorBodyBytes)
-		apiErr := decodeAPIError(resp.StatusCode, data)
+		apiErr := decodeScrubbed(resp.StatusCode, data, c.creds.SecretKey, c.creds.APIGatewayKey)
 		apiErr.Method = method
 		apiErr.Path = path
 		apiErr.RetryAfter = c.retry.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		c.scrub(apiErr)
 		return apiErr
 	}
 
@@ -122,17 +120,6 @@ func (c *Client) attempt(ctx, attemptCtx context.Context, method string, target 
 		return fmt.Errorf("ncp: %s %s: decoding response: %w", method, path, err)
 	}
 	return nil
-}
-
-// scrub removes the client's secrets from anything the server sent back.
-func (c *Client) scrub(e *APIError) {
-	for _, secret := range []string{c.creds.SecretKey, c.creds.APIGatewayKey} {
-		if secret == "" {
-			continue
-		}
-		e.Message = strings.ReplaceAll(e.Message, secret, redacted)
-		e.Code = strings.ReplaceAll(e.Code, secret, redacted)
-	}
 }
 
 func recordAttempts(err error, attempts int) {

@@ -2,11 +2,13 @@ package ncp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -16,6 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/orgsync/orgsync/internal/httpretry"
+	"github.com/orgsync/orgsync/internal/scrub"
 )
 
 const (
@@ -504,5 +507,25 @@ func TestRequestHeaders(t *testing.T) {
 	}
 	if _, err := strconv.ParseInt(h.Get(HeaderTimestamp), 10, 64); err != nil {
 		t.Errorf("timestamp %q is not epoch milliseconds", h.Get(HeaderTimestamp))
+	}
+}
+
+// TestSecretsScrubbedBeforeTheCut: a message that echoes a secret, raw or URL-encoded, where the
+// message is cut shows no part of it.
+func TestSecretsScrubbedBeforeTheCut(t *testing.T) {
+	const secret = "sk/9f+8e=7d&q?z-w"
+	for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
+		for at := 285; at <= 310; at++ {
+			message, _ := json.Marshal(strings.Repeat(".", at) + form + strings.Repeat(".", 200))
+			srv := newScriptServer(t, status(400, `{"errorCode":"100","message":`+string(message)+`}`))
+			c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.Credentials.SecretKey = secret })
+			_, err := c.GetDepartment(context.Background(), "c1", "d1")
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if part := scrub.LeakedPart(err.Error(), secret, form); part != "" {
+				t.Fatalf("secret as %q at %d: error %q shows %q", form, at, err, part)
+			}
+		}
 	}
 }
