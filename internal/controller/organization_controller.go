@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -276,13 +275,6 @@ func providerName(org *v1alpha1.Organization) string {
 		return "Huawei Cloud"
 	}
 	return "NCP"
-}
-
-func truncate(names []string, n int) []string {
-	if len(names) <= n {
-		return names
-	}
-	return append(names[:n:n], fmt.Sprintf("and %d more", len(names)-n))
 }
 
 // countsDelay gathers the Department events of an Organization into one reconcile: a chart of

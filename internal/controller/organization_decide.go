@@ -9,6 +9,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -141,7 +142,7 @@ func decideOrganizationDeletion(s *organizationSnapshot) organizationDecision {
 			names = append(names, s.departments[i].Name)
 		}
 		return organizationDecision{action: orgActDeleteDepartments, connected: keep, ready: notReady(v1alpha1.ReasonDeleting,
-			fmt.Sprintf("waiting for %d Departments to be deleted: %s", len(names), strings.Join(truncate(names, 10), ", ")))}
+			fmt.Sprintf("waiting for %d Departments to be deleted: %s", len(names), strings.Join(rules.Truncate(names, 10), ", ")))}
 	case !deletesRemoteOrganization(org), s.secretGone:
 		d := organizationDecision{action: orgActRelease}
 		if s.secretGone {
