@@ -25,7 +25,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -131,7 +130,7 @@ type remoteChart struct {
 // first reconciles). It waits until the Organization is Ready.
 func (h *harness) newOrganization(ctx context.Context, t *testing.T, namespace, name string, p v1alpha1.Provider) (*v1alpha1.Organization, *remoteChart) {
 	t.Helper()
-	if err := h.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := testenv.CreateNamespaces(ctx, h.client, namespace); err != nil {
 		t.Fatal(err)
 	}
 	org := &v1alpha1.Organization{
