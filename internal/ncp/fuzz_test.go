@@ -464,39 +464,6 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 	})
 }
 
-// FuzzReadLimited: readLimited returns the whole body when it fits the limit, the first limit bytes
-// and errBodyTooLarge when it does not, and errBodyTooLarge at once when the announced length is
-// over the limit, whatever length is announced (unknown, short, long, negative).
-func FuzzReadLimited(f *testing.F) {
-	f.Add([]byte(`{"elements":[]}`), int64(15), uint16(1024))
-	f.Add([]byte(`{"elements":[]}`), int64(-1), uint16(15))
-	f.Add([]byte(`{"elements":[]}`), int64(-1), uint16(14))
-	f.Add([]byte(`{"elements":[]}`), int64(3), uint16(1024))
-	f.Add([]byte(`{"elements":[]}`), int64(1000), uint16(100))
-	f.Add([]byte(``), int64(0), uint16(0))
-	f.Add([]byte(`x`), int64(0), uint16(0))
-	f.Add([]byte(`xyz`), int64(math.MinInt64), uint16(2))
-	f.Add(bytes.Repeat([]byte("a"), 5000), int64(5000), uint16(4096))
-	f.Fuzz(func(t *testing.T, body []byte, size int64, limit uint16) {
-		l := int64(limit)
-		got, err := readLimited(bytes.NewReader(body), size, l)
-		switch {
-		case size > l:
-			if !errors.Is(err, errBodyTooLarge) || got != nil {
-				t.Errorf("announced %d over limit %d: %q, %v; want nil, errBodyTooLarge", size, l, got, err)
-			}
-		case int64(len(body)) > l:
-			if !errors.Is(err, errBodyTooLarge) || !bytes.Equal(got, body[:l]) {
-				t.Errorf("%d bytes over limit %d: %d bytes, %v; want the first %d, errBodyTooLarge", len(body), l, len(got), err, l)
-			}
-		default:
-			if err != nil || !bytes.Equal(got, body) {
-				t.Errorf("%d bytes within limit %d: %q, %v; want the body, nil", len(body), l, got, err)
-			}
-		}
-	})
-}
-
 // FuzzDecodeAnswers: the success answers of GET organization, GET department and the department
 // list never fail to decode when they are JSON objects (and, for the list, "elements" is null or
 // an array of objects or nulls): every field is flexible. Decoding is deterministic, a
