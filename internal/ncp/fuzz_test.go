@@ -29,20 +29,11 @@ import (
 	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
+	"github.com/orgsync/orgsync/internal/scrub"
 )
 
 // fuzzNow is the clock of the fuzzed clients and fakes.
 var fuzzNow = time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
-
-// fuzzCheckSanitized checks what sanitize promises: what clienttest.CheckCleaned checks, and no
-// U+FFFD.
-func fuzzCheckSanitized(t *testing.T, what, s string, maxRunes int) {
-	t.Helper()
-	if strings.ContainsRune(s, utf8.RuneError) {
-		t.Errorf("%s %q holds U+FFFD", what, s)
-	}
-	clienttest.CheckCleaned(t, what, s, maxRunes)
-}
 
 // fuzzClient is a client with one attempt per call, no rate limit and a fixed clock, whose
 // requests go to transport.
@@ -357,11 +348,11 @@ func FuzzDecodeAPIError(f *testing.F) {
 		if e.StatusCode != status {
 			t.Errorf("StatusCode = %d, want %d", e.StatusCode, status)
 		}
-		fuzzCheckSanitized(t, "Code", e.Code, 64)
-		fuzzCheckSanitized(t, "Message", e.Message, maxMessageRunes)
+		clienttest.CheckCleaned(t, "Code", e.Code, 64)
+		clienttest.CheckCleaned(t, "Message", e.Message, maxMessageRunes)
 
 		_, message := decodeErrorBody(body)
-		if e.Message == "" && (sanitize(message, maxMessageRunes) != "" || http.StatusText(status) != "") {
+		if e.Message == "" && (scrub.Clean(message, maxMessageRunes) != "" || http.StatusText(status) != "") {
 			t.Errorf("empty Message, but the body's message is %q and the status text %q", message, http.StatusText(status))
 		}
 		if trimmed := bytes.TrimSpace(body); len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
@@ -454,8 +445,8 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 			t.Fatal(err)
 		}
 		e := decodeAPIError(status, data)
-		wantCode = sanitize(clienttest.JSONRoundTrip(wantCode), 64)
-		if wantMessage = sanitize(clienttest.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
+		wantCode = scrub.Clean(clienttest.JSONRoundTrip(wantCode), 64)
+		if wantMessage = scrub.Clean(clienttest.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
 			wantMessage = http.StatusText(status)
 		}
 		if e.Code != wantCode || e.Message != wantMessage {
