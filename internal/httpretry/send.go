@@ -26,6 +26,21 @@ type Request struct {
 	Authorize func(*http.Request) error
 }
 
+// Resolve appends an escaped path and an encoded query (without "?") to base, keeping Path and
+// RawPath consistent, so that the request URI net/http writes on the request line, and a
+// signature computes, is exactly base's escaped path followed by escapedPath.
+func Resolve(base *url.URL, escapedPath, query string) (*url.URL, error) {
+	u := *base
+	u.RawPath = base.EscapedPath() + escapedPath
+	path, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return nil, fmt.Errorf("invalid path: %w", err)
+	}
+	u.Path = path
+	u.RawQuery = query
+	return &u, nil
+}
+
 // Send sends one attempt of a call, made under attemptCtx: Accept application/json, the User-Agent,
 // the body's Content-Type, then Authorize's headers. An attempt that got no answer is explained
 // by NetworkFailure (timeout is the attempt's, for its message). The caller reads the answer's

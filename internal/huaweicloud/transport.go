@@ -101,26 +101,19 @@ type apiCall struct {
 // the service refused the request before acting on it. 5xx answers and network failures are
 // retried for idempotent calls only, and for others when the connection could not even be opened.
 func (t *transport) do(ctx context.Context, c apiCall, out any) error {
-	target := *t.base
-	target.Path = t.base.Path + mustUnescape(c.path)
-	target.RawPath = t.base.EscapedPath() + c.path
-	target.RawQuery = c.query.Encode()
+	target, err := httpretry.Resolve(t.base, c.path, c.query.Encode())
+	if err != nil {
+		return fmt.Errorf("huaweicloud: %s %s %s: %w", t.service, c.method, c.path, err)
+	}
 	return t.retry.Do(ctx, httpretry.Call{
 		Op:         "huaweicloud: " + t.service + " " + c.method + " " + target.EscapedPath(),
 		Idempotent: c.idempotent,
 		Attempt: func(attemptCtx context.Context, n int) error {
-			err := t.attempt(ctx, attemptCtx, c, &target, out)
+			err := t.attempt(ctx, attemptCtx, c, target, out)
 			setAttempts(err, n)
 			return err
 		},
 	})
-}
-
-func mustUnescape(escaped string) string {
-	if p, err := url.PathUnescape(escaped); err == nil {
-		return p
-	}
-	return escaped
 }
 
 // attempt sends one request and decodes its answer.

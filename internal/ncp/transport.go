@@ -40,7 +40,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			return fmt.Errorf("ncp: %s %s: encoding request: %w", cl.method, cl.path, err)
 		}
 	}
-	target, err := resolve(cl.base, cl.path, cl.query)
+	target, err := httpretry.Resolve(cl.base, cl.path, cl.query)
 	if err != nil {
 		return fmt.Errorf("ncp: %s %s: %w", cl.method, cl.path, err)
 	}
@@ -53,21 +53,6 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			return err
 		},
 	})
-}
-
-// resolve appends an escaped path and a query to base, keeping Path and
-// RawPath consistent so that RequestURI() (what is signed) is exactly what
-// net/http puts on the request line.
-func resolve(base *url.URL, escapedPath, query string) (*url.URL, error) {
-	u := *base
-	u.RawPath = base.EscapedPath() + escapedPath
-	path, err := url.PathUnescape(u.RawPath)
-	if err != nil {
-		return nil, fmt.Errorf("invalid path: %w", err)
-	}
-	u.Path = path
-	u.RawQuery = query
-	return &u, nil
 }
 
 // attempt sends one signed request and decodes its response.
