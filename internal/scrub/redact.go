@@ -1,6 +1,7 @@
 // Package scrub removes a client's secrets from text a remote service sent back, before that text
 // is cut to the length an error, a log line or a condition holds: a service may echo a secret
 // anywhere in a message, raw or escaped, and a cut made first would keep the secret's start.
+// Clean is what both clients keep of such text.
 package scrub
 
 import (
