@@ -166,3 +166,16 @@ func wideChart(n int) (*v1alpha1.Organization, []v1alpha1.Department) {
 	}
 	return org, depts
 }
+
+// dept is a Department of Organization "acme" in namespace whose object name is its key, without
+// a status: what a manifest holds.
+func dept(namespace, key, name, parent string, opts ...deptOption) v1alpha1.Department {
+	d := v1alpha1.Department{
+		ObjectMeta: metav1.ObjectMeta{Name: key, Namespace: namespace},
+		Spec:       v1alpha1.DepartmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, Name: name, ParentExternalKey: parent},
+	}
+	for _, o := range opts {
+		o(&d)
+	}
+	return d
+}
