@@ -47,19 +47,19 @@ var _ = Describe("Ownership no tenant can fake", func() {
 		// every verb of the group) writes what would give the other namespace the chart, ops-new
 		// the key, and spend the holder's budget.
 		restartManager(func() {
-			writeOrganizationStatus(other.ns, func(o *v1alpha1.Organization) {
+			writeStatus(other.organization(), func(o *v1alpha1.Organization) {
 				o.Status.Inventory = &v1alpha1.InventoryStatus{RemoteDepartments: 3, LastListTime: &metav1.Time{Time: time.Now()}}
 				setTrue(&o.Status.Conditions, v1alpha1.ConditionConnected, o.Generation)
 				setTrue(&o.Status.Conditions, v1alpha1.ConditionReady, o.Generation)
 			})
-			writeOrganizationStatus(holder.ns, func(o *v1alpha1.Organization) {
+			writeStatus(holder.organization(), func(o *v1alpha1.Organization) {
 				o.Status.Inventory = nil
 				o.Status.Deletions = &v1alpha1.DeletionStatus{WindowStart: &metav1.Time{Time: time.Now()}, Made: 1}
 			})
-			writeDepartmentStatus(holder.ns, "ops-new", func(d *v1alpha1.Department) {
+			writeStatus(holder.dept("ops-new", "", ""), func(d *v1alpha1.Department) {
 				d.Status.ExternalKey, d.Status.LastSyncTime = "ops", &metav1.Time{Time: time.Now()}
 			})
-			writeDepartmentStatus(holder.ns, "ops", func(d *v1alpha1.Department) {
+			writeStatus(holder.dept("ops", "", ""), func(d *v1alpha1.Department) {
 				d.Status.ExternalKey, d.Status.LastSyncTime = "", nil
 			})
 		})
@@ -137,28 +137,15 @@ var _ = Describe("Ownership no tenant can fake", func() {
 	})
 })
 
-// writeOrganizationStatus writes the status of the Organization of namespace as change makes it,
-// as a cluster admin.
-func writeOrganizationStatus(namespace string, change func(*v1alpha1.Organization)) {
+// writeStatus writes the status of obj (its namespace and name set) as change makes it, as a
+// cluster admin.
+func writeStatus[T client.Object](obj T, change func(T)) {
 	Eventually(func() error {
-		org := &v1alpha1.Organization{}
-		if err := k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: namespace, Name: orgName}, org); err != nil {
+		if err := k8sClient.Get(suiteCtx, client.ObjectKeyFromObject(obj), obj); err != nil {
 			return err
 		}
-		change(org)
-		return k8sClient.Status().Update(suiteCtx, org)
-	}).WithTimeout(timeout).Should(Succeed())
-}
-
-// writeDepartmentStatus writes the status of a Department as change makes it, as a cluster admin.
-func writeDepartmentStatus(namespace, name string, change func(*v1alpha1.Department)) {
-	Eventually(func() error {
-		d := &v1alpha1.Department{}
-		if err := k8sClient.Get(suiteCtx, types.NamespacedName{Namespace: namespace, Name: name}, d); err != nil {
-			return err
-		}
-		change(d)
-		return k8sClient.Status().Update(suiteCtx, d)
+		change(obj)
+		return k8sClient.Status().Update(suiteCtx, obj)
 	}).WithTimeout(timeout).Should(Succeed())
 }
 
