@@ -59,7 +59,7 @@ func tenantScenarios(b backend) {
 				o.Spec.HuaweiCloud.OneAccessDomain = respelled
 			}))).To(Succeed())
 			Eventually(newcomer.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
-			Expect(orgReady(newcomer.ns, orgName).Message).To(ContainSubstring("tenant " + domain + ";"))
+			Expect(orgReady(newcomer.ns, orgName).Message).To(Equal("Huawei Cloud OneAccess tenant " + domain + " is unavailable to this Organization"))
 			Consistently(holder.orgReason).WithTimeout(syncPeriod).Should(Equal(v1alpha1.ReasonSynced))
 		})
 	}
