@@ -130,7 +130,7 @@ func fixtureChart() (*v1alpha1.Organization, []v1alpha1.Department) {
 			notReady(v1alpha1.ReasonWaitingForParent, `parent department "rnd" does not exist remotely yet`)),
 		department("hr-new", "Onboarding", "hr", noStatus()),
 		department("hr-payroll", "Payroll", "hr", specChanged()),
-		department("hr-old", "Payroll (old)", "hr", externalKey("hr-payroll"), created(2*time.Hour),
+		department("hr-old", "Payroll (old)", "hr", externalKey("hr-payroll"), created(30*time.Minute),
 			notReady(v1alpha1.ReasonConflict, `Department "hr-payroll" of Organization "acme" already claims external key "hr-payroll"; rename one of them`)),
 		department("archive", "Archive", "legacy-hq"),
 		department("museum", "Museum", "gone",

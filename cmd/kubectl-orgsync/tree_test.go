@@ -178,7 +178,7 @@ func TestTreeKeyClaimedTwice(t *testing.T) {
 		t.Fatalf("hr has %d children keyed hr-payroll, want both claimants", len(payroll))
 	}
 	for _, n := range payroll {
-		// The one synced under the key holds it, though the other is older.
+		// The older holds it: the other was created after it.
 		if want := n.dept.Name == "hr-old"; n.duplicate != want {
 			t.Errorf("%s: duplicate %t, want %t", n.dept.Name, n.duplicate, want)
 		}
