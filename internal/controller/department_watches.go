@@ -32,6 +32,8 @@ import (
 func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.deletions = newDeletionRuns()
 	r.namespaces = newNamespaceReader(mgr.GetAPIReader())
+	workers := max(1, r.MaxConcurrentReconciles)
+	r.share = &namespaceShare{limit: shareOf(workers, r.MaxConcurrentReconcilesPerNamespace)}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, r.deletions.handler()).
@@ -43,9 +45,11 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfOrganization),
 			builder.WithPredicates(organizationStateChanged())).
 		WatchesRawSource(source.Channel(r.Inventories.Changes(), handler.TypedEnqueueRequestsFromMapFunc(r.inventoryChanged))).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
+		WatchesRawSource(r.remote.source()).
+		WatchesRawSource(r.share.source()).
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("department").
-		Complete(r)
+		Complete(r.share.wrap(r))
 }
 
 // inventoryChanged maps a change of an Organization's remote chart to the Departments it concerns.

@@ -18,6 +18,9 @@ type Options struct {
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds parallel reconciles of each kind; default 4.
 	MaxConcurrentReconciles int
+	// MaxConcurrentReconcilesPerNamespace bounds those of one namespace, of each kind; default
+	// half of MaxConcurrentReconciles, at least one.
+	MaxConcurrentReconcilesPerNamespace int
 	// DeletionGrace is how long a Department deleted on its own waits before it deletes its
 	// remote department, under an Organization whose deletionPolicy is Orphan; default
 	// DefaultDeletionGrace.
@@ -43,25 +46,27 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	inventories := inventory.NewInventories()
 	budgets := NewBudgets()
 	if err := (&OrganizationReconciler{
-		Client:                  mgr.GetClient(),
-		Recorder:                mgr.GetEventRecorder("orgsync-organization"),
-		Connections:             connections,
-		Inventories:             inventories,
-		Budgets:                 budgets,
-		SyncPeriod:              opts.SyncPeriod,
-		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
-		WatchCredentialSecrets:  opts.WatchCredentialSecrets,
+		Client:                              mgr.GetClient(),
+		Recorder:                            mgr.GetEventRecorder("orgsync-organization"),
+		Connections:                         connections,
+		Inventories:                         inventories,
+		Budgets:                             budgets,
+		SyncPeriod:                          opts.SyncPeriod,
+		MaxConcurrentReconciles:             opts.MaxConcurrentReconciles,
+		MaxConcurrentReconcilesPerNamespace: opts.MaxConcurrentReconcilesPerNamespace,
+		WatchCredentialSecrets:              opts.WatchCredentialSecrets,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	return (&DepartmentReconciler{
-		Client:                  mgr.GetClient(),
-		Recorder:                mgr.GetEventRecorder("orgsync-department"),
-		Connections:             connections,
-		Inventories:             inventories,
-		Budgets:                 budgets,
-		SyncPeriod:              opts.SyncPeriod,
-		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
-		DeletionGrace:           opts.DeletionGrace,
+		Client:                              mgr.GetClient(),
+		Recorder:                            mgr.GetEventRecorder("orgsync-department"),
+		Connections:                         connections,
+		Inventories:                         inventories,
+		Budgets:                             budgets,
+		SyncPeriod:                          opts.SyncPeriod,
+		MaxConcurrentReconciles:             opts.MaxConcurrentReconciles,
+		MaxConcurrentReconcilesPerNamespace: opts.MaxConcurrentReconcilesPerNamespace,
+		DeletionGrace:                       opts.DeletionGrace,
 	}).SetupWithManager(mgr)
 }
