@@ -64,8 +64,8 @@ func (h *stallingHost) Close() {
 var _ = Describe("Twenty stalled Organizations beside a healthy one", func() {
 	const stalled = 20
 	// handledWithin is generous for a reconcile of the healthy Organization against its local
-	// fake, and clearly shorter than waiting behind the stalled ones: twenty reconciles that
-	// each wait out the suite's 5s request timeout, four at a time, take 25s.
+	// fake, and clearly shorter than waiting for a worker that a stalled host holds: a call to
+	// it waits out the suite's request timeout (30s, the manager's default).
 	const handledWithin = 10 * time.Second
 
 	healthy := tenantPerSpec(backendOf[*ncpBackend]())
