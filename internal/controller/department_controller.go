@@ -39,9 +39,9 @@ type DepartmentReconciler struct {
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds the parallel reconciles.
 	MaxConcurrentReconciles int
-	// MaxConcurrentReconcilesPerNamespace bounds those of one namespace; zero: half of
-	// MaxConcurrentReconciles, at least one.
-	MaxConcurrentReconcilesPerNamespace int
+	// NamespaceShare bounds those of one namespace; zero: half of MaxConcurrentReconciles, at
+	// least one.
+	NamespaceShare int
 
 	// rejections remembers, by UID, the remote system's last refusal of a Department's values (decision.Rejection).
 	rejections sync.Map

@@ -32,8 +32,8 @@ import (
 func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.deletions = newDeletionRuns()
 	r.namespaces = newNamespaceReader(mgr.GetAPIReader())
-	workers := max(1, r.MaxConcurrentReconciles)
-	r.share = &namespaceShare{limit: shareOf(workers, r.MaxConcurrentReconcilesPerNamespace)}
+	workers, share := workerShares(r.MaxConcurrentReconciles, r.NamespaceShare)
+	r.share = share
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, r.deletions.handler()).

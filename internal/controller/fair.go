@@ -115,7 +115,15 @@ type namespaceShare struct {
 	isParked map[reconcile.Request]bool
 }
 
-// shareOf returns the share of workers one namespace may hold: half of them, at least one.
+// workerShares returns a controller's number of workers (at least one) and the share of them
+// one namespace may hold.
+func workerShares(maxConcurrent, perNamespace int) (int, *namespaceShare) {
+	workers := max(1, maxConcurrent)
+	return workers, &namespaceShare{limit: shareOf(workers, perNamespace)}
+}
+
+// shareOf returns the share of workers one namespace may hold: perNamespace when set (at most
+// every worker), otherwise half of them, at least one.
 func shareOf(workers, perNamespace int) int {
 	if perNamespace > 0 {
 		return min(perNamespace, workers)

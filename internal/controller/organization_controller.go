@@ -44,9 +44,9 @@ type OrganizationReconciler struct {
 	// MaxConcurrentReconciles bounds the parallel reconciles: one Organization's listing, slowed
 	// by its throttled share of the remote API, must not hold up the others.
 	MaxConcurrentReconciles int
-	// MaxConcurrentReconcilesPerNamespace bounds those of one namespace, so that one tenant's
-	// Organizations cannot hold every worker; zero: half of MaxConcurrentReconciles, at least one.
-	MaxConcurrentReconcilesPerNamespace int
+	// NamespaceShare bounds those of one namespace, so that one tenant's Organizations cannot
+	// hold every worker; zero: half of MaxConcurrentReconciles, at least one.
+	NamespaceShare int
 	// WatchCredentialSecrets wakes an Organization when its (labelled) credentials Secret changes.
 	WatchCredentialSecrets bool
 
@@ -325,8 +325,8 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		dept := cmp.Or(afterDept, beforeDept)
 		q.AddAfter(reconcile.Request{NamespacedName: organizationOf(dept)}, countsDelay)
 	}
-	workers := max(1, r.MaxConcurrentReconciles)
-	r.share = &namespaceShare{limit: shareOf(workers, r.MaxConcurrentReconcilesPerNamespace)}
+	workers, share := workerShares(r.MaxConcurrentReconciles, r.NamespaceShare)
+	r.share = share
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Organization{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, handler.Funcs{

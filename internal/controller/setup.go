@@ -46,27 +46,27 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	inventories := inventory.NewInventories()
 	budgets := NewBudgets()
 	if err := (&OrganizationReconciler{
-		Client:                              mgr.GetClient(),
-		Recorder:                            mgr.GetEventRecorder("orgsync-organization"),
-		Connections:                         connections,
-		Inventories:                         inventories,
-		Budgets:                             budgets,
-		SyncPeriod:                          opts.SyncPeriod,
-		MaxConcurrentReconciles:             opts.MaxConcurrentReconciles,
-		MaxConcurrentReconcilesPerNamespace: opts.MaxConcurrentReconcilesPerNamespace,
-		WatchCredentialSecrets:              opts.WatchCredentialSecrets,
+		Client:                  mgr.GetClient(),
+		Recorder:                mgr.GetEventRecorder("orgsync-organization"),
+		Connections:             connections,
+		Inventories:             inventories,
+		Budgets:                 budgets,
+		SyncPeriod:              opts.SyncPeriod,
+		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
+		NamespaceShare:          opts.MaxConcurrentReconcilesPerNamespace,
+		WatchCredentialSecrets:  opts.WatchCredentialSecrets,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	return (&DepartmentReconciler{
-		Client:                              mgr.GetClient(),
-		Recorder:                            mgr.GetEventRecorder("orgsync-department"),
-		Connections:                         connections,
-		Inventories:                         inventories,
-		Budgets:                             budgets,
-		SyncPeriod:                          opts.SyncPeriod,
-		MaxConcurrentReconciles:             opts.MaxConcurrentReconciles,
-		MaxConcurrentReconcilesPerNamespace: opts.MaxConcurrentReconcilesPerNamespace,
-		DeletionGrace:                       opts.DeletionGrace,
+		Client:                  mgr.GetClient(),
+		Recorder:                mgr.GetEventRecorder("orgsync-department"),
+		Connections:             connections,
+		Inventories:             inventories,
+		Budgets:                 budgets,
+		SyncPeriod:              opts.SyncPeriod,
+		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
+		NamespaceShare:          opts.MaxConcurrentReconcilesPerNamespace,
+		DeletionGrace:           opts.DeletionGrace,
 	}).SetupWithManager(mgr)
 }
