@@ -131,6 +131,7 @@ func (r *OrganizationReconciler) release(ctx context.Context, org *v1alpha1.Orga
 		r.Budgets.drop(org.UID)
 		r.mu.Lock()
 		delete(r.observedWith, org.UID)
+		delete(r.requests, org.UID)
 		r.mu.Unlock()
 	}
 	return organizationActed{ready: o, released: true}
