@@ -40,8 +40,8 @@ func TestValidateFlags(t *testing.T) {
 		})
 	}
 	// Every flag out of range is named at once, the remote flags (remoteflags) included.
-	if err := validateFlags(limits{}, remoteflags.Options{}); err == nil || strings.Count(err.Error(), "\n")+1 != 13 {
-		t.Fatalf("all zero: %v, want thirteen flags named", err)
+	if err := validateFlags(limits{}, remoteflags.Options{}); err == nil || strings.Count(err.Error(), "\n")+1 != 14 {
+		t.Fatalf("all zero: %v, want fourteen flags named", err)
 	}
 }
 
