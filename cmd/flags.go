@@ -18,6 +18,8 @@ type limits struct {
 	syncPeriod    time.Duration
 	deletionGrace time.Duration
 	maxConcurrent int
+	// maxPerNamespace is --max-concurrent-reconciles-per-namespace; 0 takes the default.
+	maxPerNamespace int
 	// leader election
 	leaseDuration, renewDeadline, retryPeriod time.Duration
 }
@@ -48,6 +50,8 @@ func validateFlags(l limits, remote remoteflags.Options) error {
 	// Department deleted on its own would seem stuck.
 	check(l.deletionGrace >= time.Second && l.deletionGrace <= time.Hour, "deletion-grace", l.deletionGrace, "between 1s and 1h")
 	check(l.maxConcurrent >= 1, "max-concurrent-reconciles", l.maxConcurrent, "at least 1")
+	check(l.maxPerNamespace >= 0 && l.maxPerNamespace <= max(1, l.maxConcurrent), "max-concurrent-reconciles-per-namespace", l.maxPerNamespace,
+		"between 0 (half of --max-concurrent-reconciles) and --max-concurrent-reconciles")
 	// client-go's leader election refuses these at start too, but with a panic.
 	check(l.retryPeriod > 0, "leader-elect-retry-period", l.retryPeriod, "greater than 0")
 	check(l.renewDeadline > l.retryPeriod, "leader-elect-renew-deadline", l.renewDeadline, "longer than --leader-elect-retry-period")

@@ -34,6 +34,7 @@ func main() {
 		syncPeriod                   time.Duration
 		deletionGrace                time.Duration
 		maxConcurrent                int
+		maxPerNamespace              int
 		remote                       remoteflags.Options
 		watchNamespaces              string
 		watchSelector                string
@@ -56,7 +57,9 @@ func main() {
 	flag.DurationVar(&syncPeriod, "sync-period", 10*time.Minute, "How often each Organization's remote chart is listed again to correct drift (jittered by ±10%).")
 	flag.DurationVar(&deletionGrace, "deletion-grace", controller.DefaultDeletionGrace,
 		"How long after the last Department deletion of an Organization its Departments wait before deleting their remote departments, so that an Organization (deletionPolicy Orphan) deleted with them is seen first.")
-	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "Departments reconciled in parallel.")
+	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "Organizations, and Departments, reconciled in parallel.")
+	flag.IntVar(&maxPerNamespace, "max-concurrent-reconciles-per-namespace", 0,
+		"Organizations, and Departments, of one namespace reconciled in parallel, so that one namespace cannot hold every worker; 0: half of --max-concurrent-reconciles, at least one.")
 	remote.Register(flag.CommandLine)
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces whose Organizations and Departments this manager reconciles; empty: every namespace.")
 	flag.StringVar(&watchSelector, "watch-label-selector", "",
@@ -67,7 +70,7 @@ func main() {
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	if err := validateFlags(limits{
-		syncPeriod: syncPeriod, deletionGrace: deletionGrace, maxConcurrent: maxConcurrent,
+		syncPeriod: syncPeriod, deletionGrace: deletionGrace, maxConcurrent: maxConcurrent, maxPerNamespace: maxPerNamespace,
 		leaseDuration: leaseDuration, renewDeadline: renewDeadline, retryPeriod: retryPeriod,
 	}, remote); err != nil {
 		fmt.Fprintln(os.Stderr, "orgsync:", err)
@@ -120,11 +123,12 @@ func main() {
 
 	ctx := ctrl.SetupSignalHandler()
 	if err := controller.Setup(ctx, mgr, controller.Options{
-		Connector:               remote.Connectors(nil),
-		SyncPeriod:              syncPeriod,
-		DeletionGrace:           deletionGrace,
-		MaxConcurrentReconciles: maxConcurrent,
-		WatchCredentialSecrets:  scope.watchSecrets,
+		Connector:                           remote.Connectors(nil),
+		SyncPeriod:                          syncPeriod,
+		DeletionGrace:                       deletionGrace,
+		MaxConcurrentReconciles:             maxConcurrent,
+		MaxConcurrentReconcilesPerNamespace: maxPerNamespace,
+		WatchCredentialSecrets:              scope.watchSecrets,
 	}); err != nil {
 		log.Error(err, "unable to set up the controllers")
 		os.Exit(1)

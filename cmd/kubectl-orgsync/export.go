@@ -130,7 +130,7 @@ func (o *exportOptions) run(ctx context.Context) error {
 	}
 	prog := newProgress(o.streams.ErrOut)
 	if prog.on {
-		client := httpretry.NewHTTPClient()
+		client := httpretry.NewHTTPClientWithCallTimeout(o.remote.CallTimeout)
 		client.Transport = prog.transport(client.Transport)
 		o.remote.httpClient = client
 	}

@@ -293,7 +293,7 @@ func (o *planOptions) planInput(ctx context.Context, c *cluster, dryRun client.C
 func (o *planOptions) listRemote(ctx context.Context, c *cluster, in *planInput) error {
 	prog := newProgress(o.streams.ErrOut)
 	if prog.on {
-		hc := httpretry.NewHTTPClient()
+		hc := httpretry.NewHTTPClientWithCallTimeout(o.remote.CallTimeout)
 		hc.Transport = prog.transport(hc.Transport)
 		o.remote.httpClient = hc
 	}

@@ -110,8 +110,10 @@ func writes(calls []remoteCall) []remoteCall {
 var randomID = testenv.RandomID
 
 // specClients are the remote clients' options of the suite's manager: generous limits and short
-// timeouts, since the fakes are local and a spec must not wait long.
-var specClients = provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 5 * time.Second, MaxRetryDuration: 5 * time.Second, MaxRetryAfter: specMaxRetryAfter}
+// retries, since the fakes are local and a spec must not wait long. A request is given the
+// manager's default time (30s): the fakes answer at once, and a host that never answers
+// (fair_workers_test.go) holds a call as long as it would in production.
+var specClients = provider.ClientOptions{QPS: 500, Burst: 100, RequestTimeout: 30 * time.Second, MaxRetryDuration: 5 * time.Second, MaxRetryAfter: specMaxRetryAfter}
 
 // specMaxRetryAfter is the suite's --remote-max-retry-after: short, so that a hold is seen to end.
 const specMaxRetryAfter = 2 * time.Second

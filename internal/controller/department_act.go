@@ -152,7 +152,7 @@ func (r *DepartmentReconciler) lookBeforeCreating(ctx context.Context, sc *depar
 	if !sc.inv.CreateNeedsListing(born) {
 		return acted{}, false
 	}
-	if err := sc.inv.ListedSince(ctx, born, sc.conn, sc.conn.Departments.List); err != nil {
+	if err := r.remote.listed(ctx, sc.inv, born, sc.conn, client.ObjectKeyFromObject(sc.s.Dept)); err != nil {
 		return acted{outcome: failure(err)}, true
 	}
 	return acted{outcome: lookAgain()}, true

@@ -39,6 +39,9 @@ type DepartmentReconciler struct {
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds the parallel reconciles.
 	MaxConcurrentReconciles int
+	// NamespaceShare bounds those of one namespace; zero: half of MaxConcurrentReconciles, at
+	// least one.
+	NamespaceShare int
 
 	// rejections remembers, by UID, the remote system's last refusal of a Department's values (decision.Rejection).
 	rejections sync.Map
@@ -52,6 +55,10 @@ type DepartmentReconciler struct {
 	// failedWrites remembers, by UID, a write whose answer left the remote state unknown, for the
 	// next reconcile, which decides from the listing made since (*failedWrite).
 	failedWrites sync.Map
+	// remote wakes the Departments whose listing went on without their worker; share bounds the
+	// workers one namespace holds (fair.go).
+	remote remoteWaits
+	share  *namespaceShare
 }
 
 // +kubebuilder:rbac:groups=orgsync.dev,resources=departments,verbs=get;list;watch;update;patch
@@ -223,7 +230,7 @@ func (r *DepartmentReconciler) gatherRemote(ctx context.Context, sc *departmentS
 	// The Organization lists the chart every sync period; a Department lists it only when that
 	// has not happened for much longer (or never), as a fallback. After a write whose answer left
 	// the remote state unknown, the act listed it again already.
-	if err := sc.inv.ListedSince(ctx, time.Now().Add(-2*sc.syncPeriod), conn, conn.Departments.List); err != nil {
+	if err := r.remote.listed(ctx, sc.inv, time.Now().Add(-2*sc.syncPeriod), conn, client.ObjectKeyFromObject(s.Dept)); err != nil {
 		s.ListErr = err
 		return nil
 	}

@@ -33,6 +33,8 @@ import (
 func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.deletions = newDeletionRuns()
 	r.namespaces = newNamespaceReader(mgr.GetAPIReader())
+	workers, share := workerShares(r.MaxConcurrentReconciles, r.NamespaceShare)
+	r.share = share
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, r.deletions.handler()).
@@ -43,9 +45,11 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(organizationStateChanged())).
 		Watches(&v1alpha1.RemoteTarget{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfHolder)).
 		WatchesRawSource(source.Channel(r.Inventories.Changes(), handler.TypedEnqueueRequestsFromMapFunc(r.inventoryChanged))).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
+		WatchesRawSource(r.remote.source()).
+		WatchesRawSource(r.share.source()).
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("department").
-		Complete(r)
+		Complete(r.share.wrap(r))
 }
 
 // inventoryChanged maps a change of an Organization's remote chart to the Departments it concerns.

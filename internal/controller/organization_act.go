@@ -132,9 +132,11 @@ func (r *OrganizationReconciler) release(ctx context.Context, org *v1alpha1.Orga
 	if removed {
 		r.Connections.Forget(org)
 		r.Inventories.Forget(org.UID)
+		r.observations.forget(org.UID)
 		r.Budgets.drop(org.UID)
 		r.mu.Lock()
 		delete(r.observedWith, org.UID)
+		delete(r.requests, org.UID)
 		r.mu.Unlock()
 	}
 	return organizationActed{ready: o, released: true}

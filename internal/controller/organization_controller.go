@@ -44,6 +44,9 @@ type OrganizationReconciler struct {
 	// MaxConcurrentReconciles bounds the parallel reconciles: one Organization's listing, slowed
 	// by its throttled share of the remote API, must not hold up the others.
 	MaxConcurrentReconciles int
+	// NamespaceShare bounds those of one namespace, so that one tenant's Organizations cannot
+	// hold every worker; zero: half of MaxConcurrentReconciles, at least one.
+	NamespaceShare int
 	// WatchCredentialSecrets wakes an Organization when its (labelled) credentials Secret changes.
 	WatchCredentialSecrets bool
 
@@ -51,8 +54,16 @@ type OrganizationReconciler struct {
 	tally departmentTally
 	// apiReader reads, uncached, the holder a record names when the cache does not have it.
 	apiReader client.Reader
+	// remote wakes the Organizations whose listing or observation went on without their worker;
+	// observations runs the latter; share bounds the workers one namespace holds (fair.go).
+	remote       remoteWaits
+	observations observations
+	share        *namespaceShare
 
 	mu sync.Mutex
+	// requests remembers when each Organization's reconcile-now request was first seen: the
+	// listing and the read it asks for may end in a later reconcile than the one that saw it.
+	requests map[types.UID]seenRequest
 	// observedWith remembers the connection each Organization's remote organization was last
 	// observed with, and when, so that status-only changes (Department counts) cost no remote call
 	// while rotated credentials do.
@@ -203,9 +214,9 @@ func (r *OrganizationReconciler) gatherConnection(ctx context.Context, s *organi
 	inv := r.Inventories.Of(org.UID, org.Namespace, org.Name)
 	since := time.Now().Add(-s.period)
 	if s.requested, s.reconcileNow = reconcileRequest(org, org.Status.LastHandledReconcileAt); s.reconcileNow {
-		since = time.Now() // a person asked for a fresh look
+		since = r.requestSeen(org.UID, s.requested) // a person asked for a fresh look
 	}
-	if s.listErr = inv.ListedSince(ctx, since, s.conn, s.conn.Departments.List); s.listErr != nil {
+	if s.listErr = r.remote.listed(ctx, inv, since, s.conn, client.ObjectKeyFromObject(org)); s.listErr != nil {
 		return
 	}
 	if !r.claim(ctx, s, gone) {
@@ -217,7 +228,7 @@ func (r *OrganizationReconciler) gatherConnection(ctx context.Context, s *organi
 		s.last = &last
 		return
 	}
-	s.observed, s.observeErr = s.conn.Organizations.Observe(ctx)
+	s.observed, s.observeErr = r.observations.observe(ctx, org, s.conn, since, &r.remote)
 }
 
 // gatherDeletion reads the Departments of a deleting Organization and, once they are gone and
@@ -280,6 +291,27 @@ func (r *OrganizationReconciler) claimantsOfTarget(ctx context.Context, org *v1a
 		return nil, err
 	}
 	return orgs.Items, nil
+}
+
+// seenRequest is a reconcile-now request's value and when it was first seen.
+type seenRequest struct {
+	value string
+	at    time.Time
+}
+
+// requestSeen returns when org's reconcile-now request requested was first seen, now when it is
+// new.
+func (r *OrganizationReconciler) requestSeen(uid types.UID, requested string) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if seen, ok := r.requests[uid]; ok && seen.value == requested {
+		return seen.at
+	}
+	if r.requests == nil {
+		r.requests = map[types.UID]seenRequest{}
+	}
+	r.requests[uid] = seenRequest{value: requested, at: time.Now()}
+	return r.requests[uid].at
 }
 
 // fresh reports whether org's remote organization was observed with the same connection, for
@@ -350,6 +382,8 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		q.AddAfter(reconcile.Request{NamespacedName: organizationOf(dept)}, countsDelay)
 	}
 	r.apiReader = mgr.GetAPIReader()
+	workers, share := workerShares(r.MaxConcurrentReconciles, r.NamespaceShare)
+	r.share = share
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Organization{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, handler.Funcs{
@@ -365,13 +399,15 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}, builder.WithPredicates(countsChanged())).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.organizationsWithSameTarget)).
 		Watches(&v1alpha1.RemoteTarget{}, handler.EnqueueRequestsFromMapFunc(r.organizationsOfRecord)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("organization")
-	b = b.WatchesRawSource(source.Channel(r.Budgets.events.Events(), &handler.EnqueueRequestForObject{}))
+	b = b.WatchesRawSource(source.Channel(r.Budgets.events.Events(), &handler.EnqueueRequestForObject{})).
+		WatchesRawSource(r.remote.source()).
+		WatchesRawSource(r.share.source())
 	if r.WatchCredentialSecrets {
 		b = b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.organizationsUsingSecret), builder.OnlyMetadata)
 	}
-	return b.Complete(r)
+	return b.Complete(r.share.wrap(r))
 }
 
 // organizationsWithSameTarget wakes the other Organizations of a remote chart, so that one takes

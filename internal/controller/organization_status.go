@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,7 +27,7 @@ func (r *OrganizationReconciler) recordStatus(org *v1alpha1.Organization, s *org
 	}
 	if s.chart != nil {
 		recordInventory(org, *s.chart)
-		if s.reconcileNow {
+		if s.reconcileNow && !errors.Is(s.observeErr, errObservationUnderWay) {
 			// Recorded in status, which wakes every Department of the Organization to check
 			// itself against the listing just made.
 			org.Status.LastHandledReconcileAt = s.requested

@@ -18,6 +18,9 @@ type Options struct {
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds parallel reconciles of each kind; default 4.
 	MaxConcurrentReconciles int
+	// MaxConcurrentReconcilesPerNamespace bounds those of one namespace, of each kind; default
+	// half of MaxConcurrentReconciles, at least one.
+	MaxConcurrentReconcilesPerNamespace int
 	// DeletionGrace is how long a Department deleted on its own waits before it deletes its
 	// remote department, under an Organization whose deletionPolicy is Orphan; default
 	// DefaultDeletionGrace.
@@ -50,6 +53,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		Budgets:                 budgets,
 		SyncPeriod:              opts.SyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
+		NamespaceShare:          opts.MaxConcurrentReconcilesPerNamespace,
 		WatchCredentialSecrets:  opts.WatchCredentialSecrets,
 	}).SetupWithManager(mgr); err != nil {
 		return err
@@ -62,6 +66,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		Budgets:                 budgets,
 		SyncPeriod:              opts.SyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
+		NamespaceShare:          opts.MaxConcurrentReconcilesPerNamespace,
 		DeletionGrace:           opts.DeletionGrace,
 	}).SetupWithManager(mgr)
 }

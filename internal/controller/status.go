@@ -88,6 +88,9 @@ func retry(err error) outcome {
 func failure(err error) outcome {
 	var limited *httpretry.LimitedError
 	switch {
+	case remoteUnderWay(err):
+		// The remote work goes on without the worker, and wakes the object when it ends.
+		return outcome{keepCondition: true}
 	case errors.As(err, &limited):
 		// This Organization's share of the remote API is used up for now: come back when it is
 		// not, without holding a worker.

@@ -1,6 +1,7 @@
 package httpretry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,15 +30,16 @@ func Forbidden(addr netip.Addr) bool {
 		cgnat.Contains(addr) || (addr.Is4() && addr.As4()[0] == 0)
 }
 
-// NewGuardedHTTPClient returns NewHTTPClient's client with a dialer that checks every address a
+// NewGuardedHTTPClient returns NewHTTPClientWithCallTimeout's client with a dialer that checks every address a
 // host resolves to, at connect time (so a name that resolves differently after Check is still
 // caught), and refuses the connection when one is Forbidden and p neither names it nor allows
 // insecure endpoints. The clients that send an Organization's credentials to hosts its spec
 // names use it.
-func NewGuardedHTTPClient(p EndpointPolicy) *http.Client {
-	client := NewHTTPClient()
+func NewGuardedHTTPClient(p EndpointPolicy, callTimeout time.Duration) *http.Client {
+	client := NewHTTPClientWithCallTimeout(callTimeout)
 	transport := client.Transport.(*http.Transport)
-	transport.DialContext = p.guardedDialer(&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}, net.DefaultResolver).DialContext
+	dialer := &net.Dialer{Timeout: cmp.Or(callTimeout, DefaultCallTimeout), KeepAlive: 30 * time.Second}
+	transport.DialContext = p.guardedDialer(dialer, net.DefaultResolver).DialContext
 	return client
 }
 

@@ -51,7 +51,7 @@ func TestGuardedHTTPClient(t *testing.T) {
 			server.Start()
 			defer server.Close()
 			url := strings.Replace(server.URL, "127.0.0.1", tc.host, 1)
-			resp, err := NewGuardedHTTPClient(tc.policy).Get(url)
+			resp, err := NewGuardedHTTPClient(tc.policy, 0).Get(url)
 			if err == nil {
 				_ = resp.Body.Close()
 			}

@@ -1,6 +1,7 @@
 package httpretry
 
 import (
+	"cmp"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -42,16 +43,24 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// NewHTTPClient returns the HTTP client a client uses when it is given none: its own transport (no
-// state shared with http.DefaultTransport), TLS 1.2 or later, no overall timeout (each attempt has
-// one) and no redirects, so credentials and signed headers never follow a Location elsewhere.
-func NewHTTPClient() *http.Client {
+// NewHTTPClient returns NewHTTPClientWithCallTimeout's client with DefaultCallTimeout.
+func NewHTTPClient() *http.Client { return NewHTTPClientWithCallTimeout(DefaultCallTimeout) }
+
+// NewHTTPClientWithCallTimeout returns the HTTP client a client uses when it is given none: its
+// own transport (no state shared with http.DefaultTransport), TLS 1.2 or later, no redirects, so
+// credentials and signed headers never follow a Location elsewhere, and short deadlines on each
+// request's connection and on the wait for its answer's headers: callTimeout (DefaultCallTimeout
+// when zero) for the connect, the TLS handshake and the headers each. There is no overall
+// timeout: each attempt has one (RequestTimeout), which bounds reading a large answer's body.
+func NewHTTPClientWithCallTimeout(callTimeout time.Duration) *http.Client {
+	callTimeout = cmp.Or(callTimeout, DefaultCallTimeout)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = (&net.Dialer{Timeout: callTimeout, KeepAlive: 30 * time.Second}).DialContext
 	transport.MaxIdleConns = 100
 	transport.MaxIdleConnsPerHost = 32
 	transport.IdleConnTimeout = 90 * time.Second
-	transport.TLSHandshakeTimeout = 10 * time.Second
-	transport.ResponseHeaderTimeout = 0
+	transport.TLSHandshakeTimeout = callTimeout
+	transport.ResponseHeaderTimeout = callTimeout
 	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	return &http.Client{
 		Transport: transport,

@@ -1,8 +1,12 @@
 package httpretry
 
 import (
+	"context"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestParseEndpoint holds the cases of the endpoint rule both clouds' clients apply to every
@@ -53,5 +57,41 @@ func TestNewHTTPClientDoesNotFollowRedirects(t *testing.T) {
 	}
 	if c.Transport == http.DefaultTransport {
 		t.Error("the client shares http.DefaultTransport")
+	}
+}
+
+// A host that accepts the connection and never answers fails the request within the call
+// timeout, long before the request's own deadline.
+func TestCallTimeoutEndsAWaitForHeaders(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan net.Conn, 8) // held open, never answered
+	defer func() {
+		_ = l.Close()
+		for len(held) > 0 {
+			_ = (<-held).Close()
+		}
+	}()
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held <- conn
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+l.Addr().String()+"/", nil)
+	resp, err := NewHTTPClientWithCallTimeout(100 * time.Millisecond).Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("a host that never answers answered")
+	}
+	if ctx.Err() != nil || !strings.Contains(err.Error(), "timeout awaiting response headers") {
+		t.Errorf("error %v (request context: %v), want the wait for headers timed out", err, ctx.Err())
 	}
 }

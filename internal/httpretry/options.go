@@ -18,6 +18,9 @@ const (
 	DefaultBaseBackoff      = 200 * time.Millisecond
 	DefaultMaxBackoff       = 10 * time.Second
 	DefaultMaxRetryAfter    = time.Minute
+	// DefaultCallTimeout bounds a request's connect, TLS handshake and wait for the answer's
+	// headers, each: a host that accepts connections and never answers fails within it.
+	DefaultCallTimeout = 10 * time.Second
 )
 
 // Options are the transport, retry and rate settings a client exposes in its configuration (both

@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"sync"
 	"time"
@@ -92,16 +93,54 @@ type ListFunc func(context.Context) ([]provider.Department, error)
 // answers with its error, so that the callers of a chart that cannot be listed do not list it one
 // after another; a new connection (rotated credentials) lists at once.
 func (inv *Inventory) ListedSince(ctx context.Context, since time.Time, conn *provider.Connection, list ListFunc) error {
+	return inv.listedSince(ctx, since, conn, list, nil, 0)
+}
+
+// ListedSinceWithin is ListedSince for a controller's worker, which must not wait on a slow or
+// stalled remote host while other Organizations' work waits for a worker: the listing runs apart
+// from the caller (bounded by ListTimeout, and not ended when the caller gives up), and the
+// caller waits for it at most maxWait. When it has not ended by then, a *ListingUnderWayError
+// says so; its Done channel is closed when the listing ends, to wake the caller's object then.
+func (inv *Inventory) ListedSinceWithin(ctx context.Context, since time.Time, conn *provider.Connection, list ListFunc, maxWait time.Duration) error {
+	timer := time.NewTimer(maxWait)
+	defer timer.Stop()
+	return inv.listedSince(ctx, since, conn, list, timer.C, maxWait)
+}
+
+// ListingUnderWayError says that the listing a caller needed did not end within the wait it
+// allowed (ListedSinceWithin). The listing goes on; Done is closed when it ends.
+type ListingUnderWayError struct {
+	// Waited is how long the caller waited.
+	Waited time.Duration
+	done   <-chan struct{}
+}
+
+func (e *ListingUnderWayError) Error() string {
+	return fmt.Sprintf("the remote chart is being listed (not done after %s)", e.Waited)
+}
+
+// Done is closed when the listing ends, however it ends.
+func (e *ListingUnderWayError) Done() <-chan struct{} { return e.done }
+
+// listedSince waits for a listing as ListedSince does; with giveUp (not nil), the listing runs
+// in its own goroutine and the wait ends when giveUp fires.
+func (inv *Inventory) listedSince(ctx context.Context, since time.Time, conn *provider.Connection, list ListFunc, giveUp <-chan time.Time, maxWait time.Duration) error {
 	for {
 		l, wait, err := inv.nextListing(since, conn)
 		switch {
-		case l != nil:
+		case l != nil && giveUp == nil:
 			return inv.run(ctx, l, list)
+		case l != nil:
+			// The caller's cancellation does not end it: other callers may be waiting for it.
+			go func() { _ = inv.run(context.WithoutCancel(ctx), l, list) }()
+			wait = l
 		case wait == nil:
 			return err
 		}
 		select {
 		case <-wait.done:
+		case <-giveUp:
+			return &ListingUnderWayError{Waited: maxWait, done: wait.done}
 		case <-ctx.Done():
 			return ctx.Err()
 		}

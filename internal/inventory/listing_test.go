@@ -458,3 +458,51 @@ func TestListingRunsUnderADeadline(t *testing.T) {
 		t.Fatalf("listing deadline = %v (set %v), want at most ListTimeout (%v) ahead", deadline, hasDeadline, ListTimeout)
 	}
 }
+
+// A worker waits for a slow listing at most its bound; the listing goes on without it, is not
+// ended by the worker's context, and says when it ends, after which the chart rests on it.
+func TestListedSinceWithinLeavesASlowListingToItself(t *testing.T) {
+	inv := New("ns", "acme", nil)
+	release := make(chan struct{})
+	var calls atomic.Int32
+	list := func(ctx context.Context) ([]provider.Department, error) {
+		calls.Add(1)
+		select {
+		case <-release:
+			return depts("a", ""), nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err := inv.ListedSinceWithin(ctx, time.Now(), nil, list, 10*time.Millisecond)
+	cancel() // the worker is done with its reconcile
+	var underWay *ListingUnderWayError
+	if !errors.As(err, &underWay) {
+		t.Fatalf("error %v, want a *ListingUnderWayError", err)
+	}
+	// A second worker waits for the same listing, and gives up too.
+	if err := inv.ListedSinceWithin(context.Background(), time.Time{}, nil, list, 10*time.Millisecond); !errors.As(err, new(*ListingUnderWayError)) {
+		t.Fatalf("second caller: error %v, want a *ListingUnderWayError", err)
+	}
+	select {
+	case <-underWay.Done():
+		t.Fatal("Done closed before the listing ended")
+	default:
+	}
+	close(release)
+	select {
+	case <-underWay.Done():
+	case <-time.After(time.Minute):
+		t.Fatal("Done not closed after the listing ended")
+	}
+	if err := inv.ListedSinceWithin(context.Background(), time.Time{}, nil, list, 10*time.Millisecond); err != nil {
+		t.Fatalf("after the listing: %v", err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d listings, want 1", n)
+	}
+	if !slices.Equal(inv.Keys(), []string{"a"}) {
+		t.Error("the chart does not rest on the listing that ended without its caller")
+	}
+}

@@ -16,6 +16,9 @@ type ClientOptions struct {
 	Burst int
 	// RequestTimeout bounds one HTTP attempt; zero takes the client's default.
 	RequestTimeout time.Duration
+	// CallTimeout bounds an attempt's connect, TLS handshake and wait for the answer's headers,
+	// each, in the HTTPClient built when none is given; zero takes httpretry.DefaultCallTimeout.
+	CallTimeout time.Duration
 	// MaxRetryDuration bounds a client's retries of one call; zero takes the client's default.
 	MaxRetryDuration time.Duration
 	// MaxRetryAfter is the longest server hold (Retry-After) a client honours; zero takes the
@@ -31,7 +34,7 @@ func (o ClientOptions) WithDefaults() ClientOptions {
 	o.QPS = cmp.Or(o.QPS, httpretry.DefaultQPS)
 	o.Burst = cmp.Or(o.Burst, httpretry.DefaultBurst)
 	if o.HTTPClient == nil {
-		o.HTTPClient = httpretry.NewHTTPClient()
+		o.HTTPClient = httpretry.NewHTTPClientWithCallTimeout(o.CallTimeout)
 	}
 	return o
 }

@@ -57,7 +57,7 @@ const (
 // (httpretry.NewGuardedHTTPClient): the hosts are the Organizations' to choose.
 func NewConnector(opts Options) *Connector {
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = httpretry.NewGuardedHTTPClient(opts.Endpoints)
+		opts.HTTPClient = httpretry.NewGuardedHTTPClient(opts.Endpoints, opts.CallTimeout)
 	}
 	opts.ClientOptions = opts.WithDefaults()
 	return &Connector{opts: opts, limiters: opts.Limiters()}

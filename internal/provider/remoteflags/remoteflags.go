@@ -39,6 +39,9 @@ type Options struct {
 
 	// MaxRetryAfter is --remote-max-retry-after, the longest Retry-After either client honours.
 	MaxRetryAfter time.Duration
+	// CallTimeout is --remote-call-timeout, the deadline of each request's connect, TLS
+	// handshake and wait for the answer's headers.
+	CallTimeout time.Duration
 }
 
 // Register adds the remote flags to fs, writing their values into o. The defaults are the
@@ -57,6 +60,8 @@ func (o *Options) Register(fs *flag.FlagSet) {
 		"Comma-separated hosts (or *.domain wildcards), each with an optional :port (443 otherwise), an Organization's oneAccessDomain and organizationsEndpoint may name: they receive its credentials. IP addresses only as listed; loopback, link-local and private addresses only when listed as addresses. Empty allows nothing.")
 	fs.DurationVar(&o.MaxRetryAfter, "remote-max-retry-after", httpretry.DefaultMaxRetryAfter,
 		"Longest Retry-After (seconds or HTTP date) honoured from NCP or Huawei Cloud; a longer hold is cut to this.")
+	fs.DurationVar(&o.CallTimeout, "remote-call-timeout", httpretry.DefaultCallTimeout,
+		"Deadline of each request to NCP or Huawei Cloud (token requests included) for its connect, its TLS handshake and the answer's headers, each: a host that accepts connections and never answers fails within it (the request timeouts bound the whole answer).")
 	fs.BoolVar(&o.AllowInsecureEndpoints, "allow-insecure-endpoints", false, "Allow plain http:// endpoints (the fake clouds, local demos); credentials then cross the network in clear text.")
 }
 
@@ -77,6 +82,7 @@ func (o *Options) Validate() error {
 	check(o.HuaweiBurst >= 1, "huaweicloud-burst", o.HuaweiBurst, "at least 1")
 	check(o.HuaweiRequestTimeout > 0, "huaweicloud-request-timeout", o.HuaweiRequestTimeout, "greater than 0")
 	check(o.MaxRetryAfter > 0, "remote-max-retry-after", o.MaxRetryAfter, "greater than 0")
+	check(o.CallTimeout > 0, "remote-call-timeout", o.CallTimeout, "greater than 0")
 	for _, pattern := range o.allowedDomains() {
 		check(httpretry.ValidDomainPattern(pattern), "huaweicloud-allowed-domains", pattern, "a host name, an IP address or *.domain, with an optional :port")
 	}
@@ -116,14 +122,14 @@ func (o *Options) Connectors(httpClient *http.Client) provider.Mux {
 			WorkplaceEndpoint:    o.NCPWorkplaceEndpoint,
 			OrganizationEndpoint: o.NCPOrganizationEndpoint,
 			ClientOptions: provider.ClientOptions{
-				QPS: o.NCPQPS, Burst: o.NCPBurst, RequestTimeout: o.NCPRequestTimeout, MaxRetryAfter: o.MaxRetryAfter, HTTPClient: httpClient,
+				QPS: o.NCPQPS, Burst: o.NCPBurst, RequestTimeout: o.NCPRequestTimeout, CallTimeout: o.CallTimeout, MaxRetryAfter: o.MaxRetryAfter, HTTPClient: httpClient,
 			},
 		}),
 		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
 			OrganizationsEndpoint: o.HuaweiOrganizationsEndpoint,
 			Endpoints:             httpretry.EndpointPolicy{AllowedDomains: o.allowedDomains(), AllowInsecure: o.AllowInsecureEndpoints},
 			ClientOptions: provider.ClientOptions{
-				QPS: o.HuaweiQPS, Burst: o.HuaweiBurst, RequestTimeout: o.HuaweiRequestTimeout, MaxRetryAfter: o.MaxRetryAfter, HTTPClient: httpClient,
+				QPS: o.HuaweiQPS, Burst: o.HuaweiBurst, RequestTimeout: o.HuaweiRequestTimeout, CallTimeout: o.CallTimeout, MaxRetryAfter: o.MaxRetryAfter, HTTPClient: httpClient,
 			},
 		}),
 	}

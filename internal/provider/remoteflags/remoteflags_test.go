@@ -26,6 +26,7 @@ func TestValidate(t *testing.T) {
 		"--ncp-request-timeout=-1s":                          "--ncp-request-timeout=-1s",
 		"--huaweicloud-request-timeout=0s":                   "--huaweicloud-request-timeout=0s",
 		"--remote-max-retry-after=0s":                        "--remote-max-retry-after=0s",
+		"--remote-call-timeout=0s":                           "--remote-call-timeout=0s: must be greater than 0",
 	}
 	accepted := [][]string{
 		nil,
@@ -55,8 +56,8 @@ func TestValidate(t *testing.T) {
 		}
 	}
 	// Every flag out of range is named at once.
-	if err := (&Options{}).Validate(); err == nil || strings.Count(err.Error(), "\n")+1 != 7 {
-		t.Fatalf("all zero: %v, want seven flags named", err)
+	if err := (&Options{}).Validate(); err == nil || strings.Count(err.Error(), "\n")+1 != 8 {
+		t.Fatalf("all zero: %v, want eight flags named", err)
 	}
 }
 
