@@ -51,7 +51,7 @@ func validateFlags(l limits, remote remoteflags.Options) error {
 	check(l.deletionGrace >= time.Second && l.deletionGrace <= time.Hour, "deletion-grace", l.deletionGrace, "between 1s and 1h")
 	check(l.maxConcurrent >= 1, "max-concurrent-reconciles", l.maxConcurrent, "at least 1")
 	check(l.maxPerNamespace >= 0 && l.maxPerNamespace <= max(1, l.maxConcurrent), "max-concurrent-reconciles-per-namespace", l.maxPerNamespace,
-		"between 0 (half of --max-concurrent-reconciles) and --max-concurrent-reconciles")
+		"between 0 (all of --max-concurrent-reconciles but one) and --max-concurrent-reconciles")
 	// client-go's leader election refuses these at start too, but with a panic.
 	check(l.retryPeriod > 0, "leader-elect-retry-period", l.retryPeriod, "greater than 0")
 	check(l.renewDeadline > l.retryPeriod, "leader-elect-renew-deadline", l.renewDeadline, "longer than --leader-elect-retry-period")

@@ -59,7 +59,7 @@ func main() {
 		"How long after the last Department deletion of an Organization its Departments wait before deleting their remote departments, so that an Organization (deletionPolicy Orphan) deleted with them is seen first.")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "Organizations, and Departments, reconciled in parallel.")
 	flag.IntVar(&maxPerNamespace, "max-concurrent-reconciles-per-namespace", 0,
-		"Organizations, and Departments, of one namespace reconciled in parallel, so that one namespace cannot hold every worker; 0: half of --max-concurrent-reconciles, at least one.")
+		"Organizations, and Departments, of one namespace reconciled in parallel, so that one namespace cannot hold every worker; 0: all of --max-concurrent-reconciles but one, at least one.")
 	remote.Register(flag.CommandLine)
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces whose Organizations and Departments this manager reconciles; empty: every namespace.")
 	flag.StringVar(&watchSelector, "watch-label-selector", "",

@@ -123,12 +123,13 @@ func workerShares(maxConcurrent, perNamespace int) (int, *namespaceShare) {
 }
 
 // shareOf returns the share of workers one namespace may hold: perNamespace when set (at most
-// every worker), otherwise half of them, at least one.
+// every worker), otherwise all but one, at least one: a single-tenant install keeps nearly all its
+// workers, and whatever one namespace does, one worker stays free for the others.
 func shareOf(workers, perNamespace int) int {
 	if perNamespace > 0 {
 		return min(perNamespace, workers)
 	}
-	return max(1, (workers+1)/2)
+	return max(1, workers-1)
 }
 
 // source is the controller's source of the parked requests' turns.

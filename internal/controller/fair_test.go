@@ -42,9 +42,9 @@ func getWithin(t *testing.T, q workqueue.TypedRateLimitingInterface[reconcile.Re
 func TestNamespaceShareParksWhatIsBeyondTheShare(t *testing.T) {
 	q := newTestQueue()
 	defer q.ShutDown()
-	share := &namespaceShare{limit: shareOf(4, 0)}
+	share := &namespaceShare{limit: shareOf(3, 0)}
 	if share.limit != 2 {
-		t.Fatalf("share of 4 workers = %d, want 2", share.limit)
+		t.Fatalf("share of 3 workers = %d, want 2", share.limit)
 	}
 	_ = share.source().Start(context.Background(), q)
 
@@ -103,7 +103,7 @@ func TestNamespaceShareParksWhatIsBeyondTheShare(t *testing.T) {
 // An explicit share is taken as given, up to the number of workers.
 func TestShareOf(t *testing.T) {
 	for _, tc := range []struct{ workers, perNamespace, want int }{
-		{4, 0, 2}, {1, 0, 1}, {3, 0, 2}, {4, 3, 3}, {4, 9, 4},
+		{4, 0, 3}, {1, 0, 1}, {2, 0, 1}, {10, 0, 9}, {4, 3, 3}, {4, 9, 4},
 	} {
 		if got := shareOf(tc.workers, tc.perNamespace); got != tc.want {
 			t.Errorf("shareOf(%d, %d) = %d, want %d", tc.workers, tc.perNamespace, got, tc.want)

@@ -45,7 +45,7 @@ type OrganizationReconciler struct {
 	// by its throttled share of the remote API, must not hold up the others.
 	MaxConcurrentReconciles int
 	// NamespaceShare bounds those of one namespace, so that one tenant's Organizations cannot
-	// hold every worker; zero: half of MaxConcurrentReconciles, at least one.
+	// hold every worker; zero: all of MaxConcurrentReconciles but one, at least one.
 	NamespaceShare int
 	// WatchCredentialSecrets wakes an Organization when its (labelled) credentials Secret changes.
 	WatchCredentialSecrets bool

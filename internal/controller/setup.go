@@ -19,7 +19,7 @@ type Options struct {
 	// MaxConcurrentReconciles bounds parallel reconciles of each kind; default 4.
 	MaxConcurrentReconciles int
 	// MaxConcurrentReconcilesPerNamespace bounds those of one namespace, of each kind; default
-	// half of MaxConcurrentReconciles, at least one.
+	// all of MaxConcurrentReconciles but one, at least one.
 	MaxConcurrentReconcilesPerNamespace int
 	// DeletionGrace is how long a Department deleted on its own waits before it deletes its
 	// remote department, under an Organization whose deletionPolicy is Orphan; default
