@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 	"github.com/orgsync/orgsync/internal/provider"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // fakeCluster is a cluster holding objs, read through controller-runtime's fake client.
@@ -176,23 +175,7 @@ func TestRemoteFlagValidation(t *testing.T) {
 // guarded dialer: a OneAccess domain the allowlist names, but that resolves to loopback, is still
 // refused before any connection, naming the field.
 func TestRemoteProgressKeepsTheDialGuard(t *testing.T) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = listener.Close() }()
-	var accepted atomic.Int32
-	go func() {
-		for {
-			conn, err := listener.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			_ = conn.Close()
-		}
-	}()
-	port := listener.Addr().(*net.TCPAddr).Port
+	port, accepted := testenv.CountingListener(t)
 	org := &v1alpha1.Organization{
 		ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: "orgs"},
 		Spec: v1alpha1.OrganizationSpec{Provider: v1alpha1.ProviderHuaweiCloud,
