@@ -62,22 +62,19 @@ func TestTenantEndpointsIntoThePodsNetwork(t *testing.T) {
 	}
 	localhost := fmt.Sprintf("https://localhost:%d", port)
 	for _, tc := range []struct {
-		name, oneAccessDomain, organizationsEndpoint string
-		want                                         string
+		name, oneAccessDomain, want string
 	}{
-		{"zone", fmt.Sprintf("https://[::ffff:127.0.0.1%%25.huaweioneaccess.com]:%d", port), "",
+		{"zone", fmt.Sprintf("https://[::ffff:127.0.0.1%%25.huaweioneaccess.com]:%d", port),
 			"spec.huaweicloud.oneAccessDomain: " + fmt.Sprintf(`"https://[::ffff:127.0.0.1%%25.huaweioneaccess.com]:%d": an IPv6 zone is refused`, port)},
-		{"oneaccess-loopback", localhost, "",
+		{"oneaccess-loopback", localhost,
 			`spec.huaweicloud.oneAccessDomain: host "localhost" resolves to a loopback, link-local, private`},
-		{"organizations-loopback", "acme.huaweioneaccess.com", localhost,
-			`spec.huaweicloud.organizationsEndpoint: host "localhost" resolves to a loopback, link-local, private`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			org := &v1alpha1.Organization{
 				ObjectMeta: metav1.ObjectMeta{Name: tc.name, Namespace: ns.Name},
 				Spec: v1alpha1.OrganizationSpec{
 					Provider: v1alpha1.ProviderHuaweiCloud, CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: secret.Name},
-					HuaweiCloud: &v1alpha1.HuaweiCloudSpec{OneAccessDomain: tc.oneAccessDomain, OrganizationsEndpoint: tc.organizationsEndpoint},
+					HuaweiCloud: &v1alpha1.HuaweiCloudSpec{OneAccessDomain: tc.oneAccessDomain},
 				},
 			}
 			if err := cp.Client.Create(ctx, org); err != nil {

@@ -38,7 +38,7 @@ func countingListener(t *testing.T) (port int, accepted *atomic.Int32) {
 
 // A tenant cannot turn its Organization into a port scanner of the cluster network: an endpoint
 // that hides an address behind an IPv6 zone, or a name that resolves to loopback, is refused with
-// a message naming the rule, and nothing ever connects to the listener behind it.
+// a message naming the field and the rule, and nothing ever connects to the listener behind it.
 func TestEndpointsIntoThePodsNetworkNeverConnect(t *testing.T) {
 	cases := map[string]struct {
 		allowed func(port int) []string
@@ -73,6 +73,12 @@ func TestEndpointsIntoThePodsNetworkNeverConnect(t *testing.T) {
 			}
 			if testing.Verbose() {
 				t.Log(err)
+			}
+			if conn != nil { // the Organizations endpoint is refused the same way, naming its field
+				_, err := conn.Organizations.Observe(ctx)
+				if !errors.Is(err, provider.ErrEndpointRefused) || !strings.HasPrefix(err.Error(), `spec.huaweicloud.organizationsEndpoint: host "localhost" resolves to`) {
+					t.Errorf("Observe: err = %v, want a refusal naming spec.huaweicloud.organizationsEndpoint", err)
+				}
 			}
 			if err != nil && strings.Contains(err.Error(), "127.0.0.1") && !strings.Contains(domain, "127.0.0.1") {
 				t.Errorf("the refusal %q shows the address the host resolved to", err)
