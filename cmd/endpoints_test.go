@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/controller"
 	"github.com/orgsync/orgsync/internal/provider/remoteflags"
 	"github.com/orgsync/orgsync/internal/testenv"
@@ -31,7 +32,7 @@ func TestTenantEndpointsIntoThePodsNetwork(t *testing.T) {
 	cp := testenv.StartOrSkip(t, testenv.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	port, accepted := testenv.CountingListener(t)
+	port, accepted := clienttest.CountingListener(t)
 
 	// The documented Huawei domains, plus a name the admin allows that resolves to loopback.
 	var remote remoteflags.Options

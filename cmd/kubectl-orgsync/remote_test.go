@@ -16,10 +16,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 	"github.com/orgsync/orgsync/internal/provider"
-	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // fakeCluster is a cluster holding objs, read through controller-runtime's fake client.
@@ -175,7 +175,7 @@ func TestRemoteFlagValidation(t *testing.T) {
 // guarded dialer: a OneAccess domain the allowlist names, but that resolves to loopback, is still
 // refused before any connection, naming the field.
 func TestRemoteProgressKeepsTheDialGuard(t *testing.T) {
-	port, accepted := testenv.CountingListener(t)
+	port, accepted := clienttest.CountingListener(t)
 	org := &v1alpha1.Organization{
 		ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: "orgs"},
 		Spec: v1alpha1.OrganizationSpec{Provider: v1alpha1.ProviderHuaweiCloud,

@@ -4,37 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/provider"
 )
-
-// countingListener accepts and counts connections on a loopback port, closing each at once.
-func countingListener(t *testing.T) (port int, accepted *atomic.Int32) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = l.Close() })
-	accepted = new(atomic.Int32)
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			_ = conn.Close()
-		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port, accepted
-}
 
 // A tenant cannot turn its Organization into a port scanner of the cluster network: an endpoint
 // that hides an address behind an IPv6 zone, or a name that resolves to loopback, is refused with
@@ -58,7 +35,7 @@ func TestEndpointsIntoThePodsNetworkNeverConnect(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			port, accepted := countingListener(t)
+			port, accepted := clienttest.CountingListener(t)
 			domain := fmt.Sprintf(tc.domain, port)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
