@@ -172,13 +172,12 @@ var (
 	// chart stops changing, or never when the remote system pages in a way the provider cannot
 	// read (the error says which).
 	ErrIncompleteListing = errors.New("the remote chart could not be read completely")
+	// ErrEndpointRefused: the Organization names an endpoint the manager does not send its
+	// credentials to (a host or port the allowlist does not name, a host that resolves into the
+	// pod's own network); nothing was sent. Every such error is ErrInvalid too: the same spec is
+	// refused again.
+	ErrEndpointRefused = errors.New("endpoint refused")
 )
-
-// ErrEndpointRefused: the Organization names an endpoint the manager does not send its
-// credentials to (a host or port the allowlist does not name, a host that resolves into the pod's
-// own network); nothing was sent. Every such error is ErrInvalid too: the same spec is refused
-// again.
-var ErrEndpointRefused = errors.New("endpoint refused")
 
 // EndpointRefused returns err, whose message names the setting and the rule broken (never the
 // address a host resolved to), as an error of the classes ErrEndpointRefused and ErrInvalid.
