@@ -95,7 +95,7 @@ func (s *scrapeReviews) decide(r *http.Request) int {
 	}
 	status, _, _ := s.inFlight.Do(string(key[:]), func() (any, error) {
 		if status, cached := s.decisions.get(key); cached {
-			return status, nil // decided while this request waited for the lock
+			return status, nil // decided by a flight that ended after the look above
 		}
 		if !s.limiter.Allow() {
 			return http.StatusTooManyRequests, nil
