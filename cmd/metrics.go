@@ -27,6 +27,8 @@ type metricsFlags struct {
 	// certPath is the directory of a serving certificate and key (certName and certKey in it);
 	// empty: a self-signed certificate generated at start.
 	certPath, certName, certKey string
+	// reviews bound the reviews of tokens; zero: defaultReviewLimits.
+	reviews reviewLimits
 }
 
 // bindAddress is the address the endpoint binds to, the default of the mode when none is given.
@@ -73,7 +75,11 @@ func metricsOptions(f metricsFlags) metricsserver.Options {
 		TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }},
 	}
 	if f.secure {
-		opts.FilterProvider = authorizeScrapes
+		limits := f.reviews
+		if limits == (reviewLimits{}) {
+			limits = defaultReviewLimits
+		}
+		opts.FilterProvider = authorizeScrapes(limits)
 		// Without a directory, controller-runtime generates a self-signed certificate; with one,
 		// it serves that certificate and reloads it when the files change (cert-manager renewals).
 		opts.CertDir, opts.CertName, opts.KeyName = f.certPath, f.certName, f.certKey

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,6 +138,44 @@ func TestMetricsNeedAuthorisation(t *testing.T) {
 			t.Errorf("a manager that may not review tokens answered %s, want 500 without metrics:\n%.500s", resp.Status, body)
 		}
 	})
+	t.Run("a token is reviewed once, however often and however concurrently it scrapes", func(t *testing.T) {
+		reviews, url := startCountingMetrics(ctx, t, manager)
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				if resp, _ := scrape(ctx, t, url, prometheus); resp.StatusCode != http.StatusOK {
+					t.Errorf("concurrent scrape: %s", resp.Status)
+				}
+			})
+		}
+		wg.Wait()
+		for range 10 {
+			checkScrape(ctx, t, url, prometheus, http.StatusOK)
+		}
+		if n := reviews.Load(); n != 1 {
+			t.Errorf("%d TokenReviews for twenty scrapes with one token, want 1", n)
+		}
+	})
+	t.Run("tokens never seen are reviewed at a bounded rate, and 429 beyond it", func(t *testing.T) {
+		reviews, url := startCountingMetrics(ctx, t, manager)
+		checkScrape(ctx, t, url, prometheus, http.StatusOK)
+		answers := map[int]int{}
+		for i := range 30 {
+			resp, _ := scrape(ctx, t, url, fmt.Sprintf("not-a-token-%d", i))
+			answers[resp.StatusCode]++
+			if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After")
+			}
+		}
+		if answers[http.StatusUnauthorized] != countingBurst-1 || answers[http.StatusTooManyRequests] != 30-(countingBurst-1) {
+			t.Errorf("thirty unknown tokens answered %v, want %d × 401 then 429", answers, countingBurst-1)
+		}
+		if n := reviews.Load(); n != countingBurst {
+			t.Errorf("%d TokenReviews, want %d (the burst)", n, countingBurst)
+		}
+		// A scraper whose outcome is remembered is not held up by the flood.
+		checkScrape(ctx, t, url, prometheus, http.StatusOK)
+	})
 	t.Run("--metrics-cert-path serves its certificate", func(t *testing.T) {
 		checkCertPathServes(ctx, t, manager)
 	})
@@ -231,6 +271,32 @@ func checkCertPathServes(ctx context.Context, t *testing.T, manager *rest.Config
 	}
 	conn.Close()
 }
+
+// countingBurst is the burst of reviews of startCountingMetrics's endpoint, which never refills.
+const countingBurst = 5
+
+// startCountingMetrics starts a secure metrics endpoint acting as manager whose reviews never
+// refill after countingBurst, and returns the count of the TokenReviews it creates and its URL.
+func startCountingMetrics(ctx context.Context, t *testing.T, manager *rest.Config) (*atomic.Int32, string) {
+	t.Helper()
+	reviews := new(atomic.Int32)
+	cfg := rest.CopyConfig(manager)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/tokenreviews") {
+				reviews.Add(1)
+			}
+			return rt.RoundTrip(r)
+		})
+	})
+	limits := reviewLimits{allowedFor: time.Hour, deniedFor: time.Hour, maxEntries: 1024, perSecond: 1.0 / 3600, burst: countingBurst}
+	addr := startMetrics(ctx, t, cfg, metricsFlags{addr: freeAddr(t), secure: true, certName: "tls.crt", certKey: "tls.key", reviews: limits})
+	return reviews, "https://" + addr + "/metrics"
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // readObject decodes a manifest of config/rbac.
 func readObject[T any](t *testing.T, file string) *T {

@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/provider"
 )
 
@@ -130,9 +129,7 @@ func (o *exportOptions) run(ctx context.Context) error {
 	}
 	prog := newProgress(o.streams.ErrOut)
 	if prog.on {
-		client := httpretry.NewHTTPClientWithCallTimeout(o.remote.CallTimeout)
-		client.Transport = prog.transport(client.Transport)
-		o.remote.httpClient = client
+		o.remote.wrapTransport = prog.transport
 	}
 	in, departments, err := o.gather(ctx)
 	if err != nil {

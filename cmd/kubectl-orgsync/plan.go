@@ -19,7 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"github.com/orgsync/orgsync/internal/httpretry"
 )
 
 // exitChanges is plan's exit code when applying the manifests would change something
@@ -293,9 +292,7 @@ func (o *planOptions) planInput(ctx context.Context, c *cluster, dryRun client.C
 func (o *planOptions) listRemote(ctx context.Context, c *cluster, in *planInput) error {
 	prog := newProgress(o.streams.ErrOut)
 	if prog.on {
-		hc := httpretry.NewHTTPClientWithCallTimeout(o.remote.CallTimeout)
-		hc.Transport = prog.transport(hc.Transport)
-		o.remote.httpClient = hc
+		o.remote.wrapTransport = prog.transport
 	}
 	departments, err := o.remote.connect(ctx, c, in.org)
 	if err != nil {

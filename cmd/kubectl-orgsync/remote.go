@@ -20,9 +20,9 @@ import (
 type remoteOptions struct {
 	remoteflags.Options
 
-	// httpClient, when set, replaces the HTTP client the connectors build (the progress
-	// reporter wraps its transport). It must not follow redirects.
-	httpClient *http.Client
+	// wrapTransport, when set, wraps the transport of the HTTP clients the connectors build
+	// (the progress reporter counts pages with it).
+	wrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // addFlags adds the remote flags to fs.
@@ -36,7 +36,7 @@ func (o *remoteOptions) addFlags(fs *pflag.FlagSet) {
 func (o *remoteOptions) validate() error { return o.Validate() }
 
 // connectors returns the provider connectors the manager builds from the same flags.
-func (o *remoteOptions) connectors() provider.Mux { return o.Connectors(o.httpClient) }
+func (o *remoteOptions) connectors() provider.Mux { return o.Connectors(o.wrapTransport) }
 
 // connect reads org's credentials Secret with the user's own Kubernetes permissions (a get of
 // the Secret named by org.Spec.CredentialsSecretRef in org's namespace) and connects to org's

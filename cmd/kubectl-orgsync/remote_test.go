@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
 	"github.com/orgsync/orgsync/internal/provider"
@@ -165,5 +168,33 @@ func TestRemoteFlagValidation(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// On a terminal the plugin counts the pages of a listing; the counting must not replace the
+// guarded dialer: a OneAccess domain the allowlist names, but that resolves to loopback, is still
+// refused before any connection, naming the field.
+func TestRemoteProgressKeepsTheDialGuard(t *testing.T) {
+	port, accepted := clienttest.CountingListener(t)
+	org := &v1alpha1.Organization{
+		ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: "orgs"},
+		Spec: v1alpha1.OrganizationSpec{Provider: v1alpha1.ProviderHuaweiCloud,
+			CredentialsSecretRef: v1alpha1.LocalObjectReference{Name: "hw"},
+			HuaweiCloud:          &v1alpha1.HuaweiCloudSpec{OneAccessDomain: fmt.Sprintf("https://localhost:%d", port)}},
+	}
+	o := defaultRemoteOptions(t, fmt.Sprintf("--huaweicloud-allowed-domains=localhost:%d", port))
+	var out strings.Builder
+	o.wrapTransport = (&progress{w: &out, on: true, now: time.Now}).transport
+	credentials := map[string][]byte{"clientId": []byte("client"), "clientSecret": []byte("s"), "accessKey": []byte("ak"), "secretKey": []byte("sk")}
+	depts, err := o.connectWith(context.Background(), org, credentials, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = depts.List(context.Background())
+	if !errors.Is(err, provider.ErrEndpointRefused) || !strings.Contains(err.Error(), `spec.huaweicloud.oneAccessDomain: host "localhost" resolves to a loopback`) {
+		t.Errorf("List: %v, want the dial refused naming the field", err)
+	}
+	if n := accepted.Load(); n != 0 {
+		t.Errorf("the listener behind localhost accepted %d connections, want none", n)
 	}
 }

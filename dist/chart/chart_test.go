@@ -258,6 +258,7 @@ func TestDefaultsRenderTheManagerAsTheKustomizeInstallDoes(t *testing.T) {
 		"ClusterRoleBinding orgsync-manager-rolebinding",
 		"ClusterRoleBinding orgsync-metrics-auth-rolebinding",
 		"Deployment orgsync-controller-manager",
+		"NetworkPolicy orgsync",
 		"Role orgsync-leader-election-role",
 		"RoleBinding orgsync-leader-election-rolebinding",
 		"Service orgsync-metrics",
@@ -819,6 +820,12 @@ func TestSchemaRejectsMistypedValues(t *testing.T) {
 		`shards: [-s1]`,
 		`shards: ["sharding.orgsync.dev/key=s1"]`,
 		`shards: [s1, s1]`,
+		`networkPolicy: {enabled: "yes"}`,
+		`networkPolicy: {metricsNamespaces: monitoring}`,
+		`networkPolicy: {metricsNamespaces: [Monitoring]}`,
+		`networkPolicy: {egress: {remote: {ipBlocks: [{except: [10.0.0.0/8]}]}}}`,
+		`networkPolicy: {egress: {apiServer: {ports: []}}}`,
+		`networkPolicy: {egress: {apiServerCIDRs: [10.0.0.1/32]}}`,
 	} {
 		var overrides map[string]any
 		if err := yaml.Unmarshal([]byte(values), &overrides); err != nil {

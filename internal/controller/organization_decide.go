@@ -111,7 +111,7 @@ func connectedTo(org *v1alpha1.Organization, id string, listed ctrl.Result) outc
 // observeFailed is the outcome of a failed read of the remote organization.
 func observeFailed(org *v1alpha1.Organization, err error) outcome {
 	o := failure(err)
-	if errors.Is(err, provider.ErrInvalid) {
+	if errors.Is(err, provider.ErrInvalid) && !errors.Is(err, provider.ErrEndpointRefused) {
 		// A read refused with an answer the client does not recognise says nothing about
 		// whether the organization exists: report it, retry, and create nothing.
 		o = notReady(v1alpha1.ReasonRemoteError, "the answer does not tell whether the account belongs to an organization: "+err.Error())

@@ -80,6 +80,11 @@ func TestDecideOrganization(t *testing.T) {
 			s:    listed(&organizationSnapshot{org: org(), observeErr: fmt.Errorf("%w: 400 E999", provider.ErrInvalid)}),
 			want: v1alpha1.ReasonRemoteError, wantConnected: v1alpha1.ReasonSynced, message: "does not tell whether",
 		},
+		"the Organizations endpoint refused before any request: InvalidSpec naming the field": {
+			s: listed(&organizationSnapshot{org: org(), observeErr: provider.EndpointRefused(
+				errors.New(`spec.huaweicloud.organizationsEndpoint: host "x" resolves to a loopback address`))}),
+			want: v1alpha1.ReasonInvalidSpec, wantConnected: v1alpha1.ReasonSynced, message: "spec.huaweicloud.organizationsEndpoint: host",
+		},
 		"no organization, Observe: Drifted": {
 			s:    listed(&organizationSnapshot{org: org(observeOnly)}),
 			want: v1alpha1.ReasonDrifted, wantConnected: v1alpha1.ReasonSynced,

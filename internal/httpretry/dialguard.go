@@ -8,14 +8,31 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
 )
 
-// ErrForbiddenAddress is returned, wrapped, when a host resolves to an address the dialer does
-// not connect to. Its message names the rule, never the address.
+// ErrForbiddenAddress is returned, wrapped in a *ForbiddenAddressError, when a host resolves to
+// an address the dialer does not connect to. Its message names the rule, never the address.
 var ErrForbiddenAddress = errors.New("resolves to a loopback, link-local, private, unspecified or multicast address, " +
 	"which the manager connects to only when --huaweicloud-allowed-domains names that address or with --allow-insecure-endpoints")
+
+// ForbiddenAddressError is a connection the guard refused: Host (as the endpoint names it)
+// resolves to an address it does not connect to. The callers that know which setting named the
+// host put that in front (errors.As finds it under the clients' wrapping).
+type ForbiddenAddressError struct {
+	Host string
+}
+
+func (e *ForbiddenAddressError) Error() string {
+	return fmt.Sprintf("host %q %v", e.Host, ErrForbiddenAddress)
+}
+
+func (e *ForbiddenAddressError) Unwrap() error { return ErrForbiddenAddress }
 
 // cgnat is the shared address space (RFC 6598), which clusters use for pods and services too.
 var cgnat = netip.MustParsePrefix("100.64.0.0/10")
@@ -35,11 +52,20 @@ func Forbidden(addr netip.Addr) bool {
 // caught), and refuses the connection when one is Forbidden and p neither names it nor allows
 // insecure endpoints. The clients that send an Organization's credentials to hosts its spec
 // names use it.
+//
+// A proxy the environment names (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) is the admin's choice: the
+// dialer connects to it wherever it is, and checks instead, before each request sent through
+// it, what the request's host resolves to here. The proxy resolves the host again itself, so
+// with a proxy the last word on where a connection goes is the proxy's.
 func NewGuardedHTTPClient(p EndpointPolicy, callTimeout time.Duration) *http.Client {
 	client := NewHTTPClientWithCallTimeout(callTimeout)
 	transport := client.Transport.(*http.Transport)
+	proxies := httpproxy.FromEnvironment()
 	dialer := &net.Dialer{Timeout: cmp.Or(callTimeout, DefaultCallTimeout), KeepAlive: 30 * time.Second}
-	transport.DialContext = p.guardedDialer(dialer, net.DefaultResolver).DialContext
+	guard := p.guardedDialer(dialer, net.DefaultResolver)
+	guard.proxies = proxyAddresses(proxies.HTTPProxy, proxies.HTTPSProxy)
+	transport.DialContext = guard.DialContext
+	transport.Proxy = guard.proxy(proxies.ProxyFunc())
 	return client
 }
 
@@ -49,6 +75,8 @@ type guardedDialer struct {
 	policy   EndpointPolicy
 	dialer   *net.Dialer
 	resolver *net.Resolver
+	// proxies are the "host:port" addresses of the environment's proxies, dialled unchecked.
+	proxies map[string]bool
 }
 
 func (p EndpointPolicy) guardedDialer(dialer *net.Dialer, resolver *net.Resolver) guardedDialer {
@@ -58,6 +86,9 @@ func (p EndpointPolicy) guardedDialer(dialer *net.Dialer, resolver *net.Resolver
 // DialContext dials address ("host:port") as net.Dialer does, after checking what host resolves
 // to. A refusal names the host as the endpoint gave it and the rule.
 func (g guardedDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if g.proxies[address] {
+		return g.dialer.DialContext(ctx, network, address)
+	}
 	host, portText, err := net.SplitHostPort(address)
 	if err != nil {
 		return nil, err
@@ -70,14 +101,9 @@ func (g guardedDialer) DialContext(ctx context.Context, network, address string)
 	if ipNetwork == "" {
 		ipNetwork = "ip"
 	}
-	addrs, err := g.resolver.LookupNetIP(ctx, ipNetwork, host)
+	addrs, err := g.resolve(ctx, ipNetwork, host)
 	if err != nil {
 		return nil, err
-	}
-	for _, addr := range addrs {
-		if Forbidden(addr) && !g.policy.AllowInsecure && !g.policy.allowsAddr(addr) {
-			return nil, fmt.Errorf("host %q %w", host, ErrForbiddenAddress)
-		}
 	}
 	var errs []error
 	for _, addr := range addrs {
@@ -88,4 +114,55 @@ func (g guardedDialer) DialContext(ctx context.Context, network, address string)
 		errs = append(errs, err)
 	}
 	return nil, errors.Join(errs...)
+}
+
+// resolve returns the addresses host resolves to, refusing them all when one is Forbidden and
+// the policy neither names it nor allows insecure endpoints.
+func (g guardedDialer) resolve(ctx context.Context, ipNetwork, host string) ([]netip.Addr, error) {
+	addrs, err := g.resolver.LookupNetIP(ctx, ipNetwork, host)
+	if err != nil {
+		return nil, err
+	}
+	for _, addr := range addrs {
+		if Forbidden(addr) && !g.policy.AllowInsecure && !g.policy.allowsAddr(addr) {
+			return nil, &ForbiddenAddressError{Host: host}
+		}
+	}
+	return addrs, nil
+}
+
+// proxy returns the transport's Proxy function: proxyOf's choice, after checking, for a request
+// that goes through a proxy, the host it asks the proxy to reach.
+func (g guardedDialer) proxy(proxyOf func(*url.URL) (*url.URL, error)) func(*http.Request) (*url.URL, error) {
+	return func(req *http.Request) (*url.URL, error) {
+		proxy, err := proxyOf(req.URL)
+		if proxy == nil || err != nil {
+			return proxy, err
+		}
+		if _, err := g.resolve(req.Context(), "ip", req.URL.Hostname()); err != nil {
+			return nil, err
+		}
+		return proxy, nil
+	}
+}
+
+// proxyAddresses returns the "host:port" the transport dials for each proxy URL (the forms
+// HTTPS_PROXY accepts: a URL, or host[:port] meaning http).
+func proxyAddresses(raws ...string) map[string]bool {
+	defaultPorts := map[string]string{"http": "80", "https": "443", "socks5": "1080", "socks5h": "1080"}
+	out := map[string]bool{}
+	for _, raw := range raws {
+		if raw == "" {
+			continue
+		}
+		if !strings.Contains(raw, "://") {
+			raw = "http://" + raw
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Hostname() == "" {
+			continue
+		}
+		out[net.JoinHostPort(u.Hostname(), cmp.Or(u.Port(), defaultPorts[u.Scheme]))] = true
+	}
+	return out
 }

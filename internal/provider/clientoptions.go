@@ -25,16 +25,31 @@ type ClientOptions struct {
 	// client's default.
 	MaxRetryAfter time.Duration
 	// HTTPClient is shared by every Organization's clients. It must not follow redirects; by
-	// default one from httpretry.NewHTTPClient.
+	// default the connector's own (httpretry.NewHTTPClient, or a guarded one where an
+	// Organization chooses the hosts).
 	HTTPClient *http.Client
+	// WrapTransport, when set, wraps the transport of the client the connector builds when
+	// HTTPClient is nil (kubectl orgsync counts the pages of a listing with it), keeping that
+	// client's dialer and its guard.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
-// WithDefaults returns o with QPS, Burst and HTTPClient set when they are zero.
+// WithDefaults returns o with QPS, Burst and HTTPClient set when they are zero, the client
+// from httpretry.NewHTTPClientWithCallTimeout.
 func (o ClientOptions) WithDefaults() ClientOptions {
+	return o.WithDefaultClient(func() *http.Client { return httpretry.NewHTTPClientWithCallTimeout(o.CallTimeout) })
+}
+
+// WithDefaultClient returns o with QPS and Burst set when they are zero, and HTTPClient, when
+// nil, built by newClient with its transport wrapped by WrapTransport.
+func (o ClientOptions) WithDefaultClient(newClient func() *http.Client) ClientOptions {
 	o.QPS = cmp.Or(o.QPS, httpretry.DefaultQPS)
 	o.Burst = cmp.Or(o.Burst, httpretry.DefaultBurst)
 	if o.HTTPClient == nil {
-		o.HTTPClient = httpretry.NewHTTPClientWithCallTimeout(o.CallTimeout)
+		o.HTTPClient = newClient()
+		if o.WrapTransport != nil {
+			o.HTTPClient.Transport = o.WrapTransport(o.HTTPClient.Transport)
+		}
 	}
 	return o
 }

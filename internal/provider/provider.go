@@ -172,7 +172,24 @@ var (
 	// chart stops changing, or never when the remote system pages in a way the provider cannot
 	// read (the error says which).
 	ErrIncompleteListing = errors.New("the remote chart could not be read completely")
+	// ErrEndpointRefused: the Organization names an endpoint the manager does not send its
+	// credentials to (a host or port the allowlist does not name, a host that resolves into the
+	// pod's own network); nothing was sent. Every such error is ErrInvalid too: the same spec is
+	// refused again.
+	ErrEndpointRefused = errors.New("endpoint refused")
 )
+
+// EndpointRefused returns err, whose message names the setting and the rule broken (never the
+// address a host resolved to), as an error of the classes ErrEndpointRefused and ErrInvalid.
+func EndpointRefused(err error) error { return endpointRefusedError{err} }
+
+type endpointRefusedError struct{ err error }
+
+func (e endpointRefusedError) Error() string { return e.err.Error() }
+func (e endpointRefusedError) Unwrap() error { return e.err }
+func (e endpointRefusedError) Is(target error) bool {
+	return target == ErrEndpointRefused || target == ErrInvalid
+}
 
 // PartialListingError is an ErrIncompleteListing error that carries the departments the listing
 // did read. They exist (or did while it ran); nothing may be concluded from a department missing

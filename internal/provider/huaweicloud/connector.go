@@ -12,6 +12,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/httpretry"
@@ -46,6 +47,12 @@ var _ provider.Connector = (*Connector)(nil)
 // of the manager's and the kubectl plugin's --huaweicloud-allowed-domains.
 const DefaultAllowedDomains = "*.huaweioneaccess.com,organizations.myhuaweicloud.com"
 
+// The spec fields naming the hosts an Organization's credentials go to, as refusals name them.
+const (
+	fieldOneAccessDomain       = "spec.huaweicloud.oneAccessDomain"
+	fieldOrganizationsEndpoint = "spec.huaweicloud.organizationsEndpoint"
+)
+
 // Services named in the limiters.
 const (
 	serviceOneAccess     = "oneaccess"
@@ -56,10 +63,9 @@ const (
 // share one whose dialer refuses the pod's own network unless opts.Endpoints allows it
 // (httpretry.NewGuardedHTTPClient): the hosts are the Organizations' to choose.
 func NewConnector(opts Options) *Connector {
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = httpretry.NewGuardedHTTPClient(opts.Endpoints, opts.CallTimeout)
-	}
-	opts.ClientOptions = opts.WithDefaults()
+	opts.ClientOptions = opts.WithDefaultClient(func() *http.Client {
+		return httpretry.NewGuardedHTTPClient(opts.Endpoints, opts.CallTimeout)
+	})
 	return &Connector{opts: opts, limiters: opts.Limiters()}
 }
 
@@ -81,13 +87,19 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 	if spec == nil || spec.OneAccessDomain == "" {
 		return nil, fmt.Errorf("%w: spec.huaweicloud.oneAccessDomain is required with provider huaweicloud", provider.ErrInvalid)
 	}
-	if _, err := c.opts.Endpoints.Check("spec.huaweicloud.oneAccessDomain", spec.OneAccessDomain); err != nil {
-		return nil, fmt.Errorf("%w: %w", provider.ErrInvalid, err)
+	if _, err := c.opts.Endpoints.Check(fieldOneAccessDomain, spec.OneAccessDomain); err != nil {
+		return nil, provider.EndpointRefused(err)
 	}
-	if spec.OrganizationsEndpoint != "" {
-		if _, err := c.opts.Endpoints.Check("spec.huaweicloud.organizationsEndpoint", spec.OrganizationsEndpoint); err != nil {
-			return nil, fmt.Errorf("%w: %w", provider.ErrInvalid, err)
+	organizationsField := fieldOrganizationsEndpoint
+	switch {
+	case spec.OrganizationsEndpoint != "":
+		if _, err := c.opts.Endpoints.Check(fieldOrganizationsEndpoint, spec.OrganizationsEndpoint); err != nil {
+			return nil, provider.EndpointRefused(err)
 		}
+	case c.opts.OrganizationsEndpoint != "":
+		organizationsField = "--huaweicloud-organizations-endpoint"
+	default:
+		organizationsField = "the Huawei Cloud Organizations endpoint"
 	}
 	for _, key := range requiredKeys {
 		if len(credentials[key]) == 0 {
@@ -117,7 +129,7 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 	}
 	return &provider.Connection{
 		Departments:   newDepartments(oneAccess),
-		Organizations: &organizationsAPI{client: organizations},
+		Organizations: &organizationsAPI{client: organizations, classify: classifier(organizationsField)},
 	}, nil
 }
 

@@ -17,13 +17,14 @@ import (
 // ParentRemoteID) back into every write, so no unit is ever looked up one at a time.
 type departments struct {
 	Conventions
-	client *hwapi.OneAccessClient
+	client   *hwapi.OneAccessClient
+	classify func(error) error
 }
 
 var _ provider.Departments = (*departments)(nil)
 
 func newDepartments(client *hwapi.OneAccessClient) *departments {
-	return &departments{client: client}
+	return &departments{client: client, classify: classifier(fieldOneAccessDomain)}
 }
 
 // List reads the tenant as the reference defines it (the roots, then every other unit, each paged
@@ -33,10 +34,10 @@ func (d *departments) List(ctx context.Context) ([]provider.Department, error) {
 	var incomplete *hwapi.ListingError
 	if errors.As(err, &incomplete) && len(incomplete.Read) > 0 {
 		// Only the units whose parent was read too: a code is all a parent can be known by.
-		return nil, &provider.PartialListingError{Departments: fromUnits(incomplete.Read, true), Err: classify(err)}
+		return nil, &provider.PartialListingError{Departments: fromUnits(incomplete.Read, true), Err: d.classify(err)}
 	}
 	if err != nil {
-		return nil, classify(err)
+		return nil, d.classify(err)
 	}
 	return fromUnits(units, false), nil
 }
@@ -78,7 +79,7 @@ func (d *departments) Create(ctx context.Context, desired provider.Department) (
 		Code: desired.Key, Name: desired.Name, ParentID: desired.ParentRemoteID, Category: d.WithDefaults(desired).Category,
 	})
 	if err != nil {
-		return provider.Department{}, classify(err)
+		return provider.Department{}, d.classify(err)
 	}
 	created := desired
 	created.RemoteID = id
@@ -105,7 +106,7 @@ func (d *departments) Update(ctx context.Context, desired provider.Department) (
 		upd.Category = &desired.Category
 	}
 	if err := d.client.UpdateOrgUnit(ctx, desired.RemoteID, upd); err != nil {
-		return provider.Department{}, classify(err)
+		return provider.Department{}, d.classify(err)
 	}
 	return desired, nil
 }
@@ -115,7 +116,7 @@ func (d *departments) Delete(ctx context.Context, target provider.Department) er
 		return fmt.Errorf("%w: no org_id known for code %q", provider.ErrTransient, target.Key)
 	}
 	if err := d.client.DeleteOrgUnit(ctx, target.RemoteID); err != nil {
-		return classify(err)
+		return d.classify(err)
 	}
 	return nil
 }
@@ -137,8 +138,17 @@ func validate(desired provider.Department) error {
 	return nil
 }
 
+// classifier returns the classify of a client whose host the setting field names.
+func classifier(field string) func(error) error {
+	return func(err error) error { return classify(field, err) }
+}
+
 // classify maps a client error to the provider's error classes, keeping the client's safe message.
-func classify(err error) error {
+// A connection the dial guard refused is told as a refusal of field, without the request.
+func classify(field string, err error) error {
+	if refused := (*httpretry.ForbiddenAddressError)(nil); errors.As(err, &refused) {
+		return provider.EndpointRefused(fmt.Errorf("%s: %w", field, refused))
+	}
 	for _, c := range errorClasses {
 		for _, clientErr := range c.from {
 			if errors.Is(err, clientErr) {
@@ -161,5 +171,5 @@ var errorClasses = []struct {
 	{[]error{hwapi.ErrParentNotFound}, provider.ErrParentNotFound},
 	{[]error{hwapi.ErrHasChildren}, provider.ErrHasChildren},
 	{[]error{hwapi.ErrAlreadyExists}, provider.ErrAlreadyExists},
-	{[]error{hwapi.ErrInvalidRequest, httpretry.ErrForbiddenAddress}, provider.ErrInvalid},
+	{[]error{hwapi.ErrInvalidRequest}, provider.ErrInvalid},
 }

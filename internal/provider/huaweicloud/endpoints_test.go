@@ -2,41 +2,20 @@ package huaweicloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/httpretry"
+	"github.com/orgsync/orgsync/internal/provider"
 )
-
-// countingListener accepts and counts connections on a loopback port, closing each at once.
-func countingListener(t *testing.T) (port int, accepted *atomic.Int32) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = l.Close() })
-	accepted = new(atomic.Int32)
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			_ = conn.Close()
-		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port, accepted
-}
 
 // A tenant cannot turn its Organization into a port scanner of the cluster network: an endpoint
 // that hides an address behind an IPv6 zone, or a name that resolves to loopback, is refused with
-// a message naming the rule, and nothing ever connects to the listener behind it.
+// a message naming the field and the rule, and nothing ever connects to the listener behind it.
 func TestEndpointsIntoThePodsNetworkNeverConnect(t *testing.T) {
 	cases := map[string]struct {
 		allowed func(port int) []string
@@ -51,12 +30,12 @@ func TestEndpointsIntoThePodsNetworkNeverConnect(t *testing.T) {
 		"an allowed name that resolves to loopback": {
 			func(port int) []string { return []string{"localhost", fmt.Sprintf("localhost:%d", port)} },
 			"https://localhost:%d",
-			"rejected by the remote system: huaweicloud: oneaccess: listing page 0 (org_id \"\", all_child false): huaweicloud: oneaccess POST /api/v2/tenant/token: host \"localhost\" resolves to a loopback, link-local, private",
+			`spec.huaweicloud.oneAccessDomain: host "localhost" resolves to a loopback, link-local, private`,
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			port, accepted := countingListener(t)
+			port, accepted := clienttest.CountingListener(t)
 			domain := fmt.Sprintf(tc.domain, port)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -65,11 +44,18 @@ func TestEndpointsIntoThePodsNetworkNeverConnect(t *testing.T) {
 			if err == nil {
 				_, err = conn.Departments.List(ctx)
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			if err == nil || !strings.HasPrefix(err.Error(), "spec.huaweicloud.oneAccessDomain: ") || !strings.Contains(err.Error(), tc.want) ||
+				!errors.Is(err, provider.ErrEndpointRefused) {
 				t.Errorf("err = %v, want a refusal saying %q", err, tc.want)
 			}
 			if testing.Verbose() {
 				t.Log(err)
+			}
+			if conn != nil { // the Organizations endpoint is refused the same way, naming its field
+				_, err := conn.Organizations.Observe(ctx)
+				if !errors.Is(err, provider.ErrEndpointRefused) || !strings.HasPrefix(err.Error(), `spec.huaweicloud.organizationsEndpoint: host "localhost" resolves to`) {
+					t.Errorf("Observe: err = %v, want a refusal naming spec.huaweicloud.organizationsEndpoint", err)
+				}
 			}
 			if err != nil && strings.Contains(err.Error(), "127.0.0.1") && !strings.Contains(domain, "127.0.0.1") {
 				t.Errorf("the refusal %q shows the address the host resolved to", err)

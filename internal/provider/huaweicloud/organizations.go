@@ -13,7 +13,8 @@ import (
 // organizationsAPI implements provider.Organizations with Huawei Cloud Organizations: the
 // organization whose management account holds the access key.
 type organizationsAPI struct {
-	client *hwapi.OrganizationsClient
+	client   *hwapi.OrganizationsClient
+	classify func(error) error
 }
 
 var _ provider.Organizations = (*organizationsAPI)(nil)
@@ -25,7 +26,7 @@ func (o *organizationsAPI) Observe(ctx context.Context) (provider.OrganizationOb
 	org, err := o.client.GetOrganization(ctx)
 	switch {
 	case err != nil:
-		return provider.NoOrganization(err, hwapi.ErrNoOrganization, classify)
+		return provider.NoOrganization(err, hwapi.ErrNoOrganization, o.classify)
 	case org.ID == "":
 		return provider.OrganizationObservation{}, fmt.Errorf("%w: GET /v1/organizations answered without an organization id; "+
 			"that is not how Huawei Cloud says the account belongs to no organization", provider.ErrTransient)
@@ -41,7 +42,7 @@ func (o *organizationsAPI) Create(ctx context.Context, _ string) (provider.Organ
 		return provider.ReadBack(o.Observe(ctx))
 	}
 	if err != nil {
-		return provider.OrganizationObservation{}, classify(err)
+		return provider.OrganizationObservation{}, o.classify(err)
 	}
 	return organizationObservation(org), nil
 }
@@ -58,7 +59,7 @@ func (o *organizationsAPI) Delete(ctx context.Context, id string) error {
 	if err == nil || errors.Is(err, hwapi.ErrNoOrganization) {
 		return nil
 	}
-	return classify(err)
+	return o.classify(err)
 }
 
 func organizationObservation(org hwapi.Organization) provider.OrganizationObservation {

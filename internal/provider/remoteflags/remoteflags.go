@@ -114,22 +114,23 @@ func (o *Options) allowedDomains() []string {
 	return out
 }
 
-// Connectors returns the connector of each provider, built from o. httpClient, when not nil,
-// replaces the HTTP client the connectors build (it must not follow redirects).
-func (o *Options) Connectors(httpClient *http.Client) provider.Mux {
+// Connectors returns the connector of each provider, built from o. wrapTransport, when not nil,
+// wraps the transport of the HTTP clients the connectors build (their dialers, and the guard of
+// the Huawei Cloud one, stay).
+func (o *Options) Connectors(wrapTransport func(http.RoundTripper) http.RoundTripper) provider.Mux {
 	return provider.Mux{
 		v1alpha1.ProviderNCP: ncpprovider.NewConnector(ncpprovider.Options{
 			WorkplaceEndpoint:    o.NCPWorkplaceEndpoint,
 			OrganizationEndpoint: o.NCPOrganizationEndpoint,
 			ClientOptions: provider.ClientOptions{
-				QPS: o.NCPQPS, Burst: o.NCPBurst, RequestTimeout: o.NCPRequestTimeout, CallTimeout: o.CallTimeout, MaxRetryAfter: o.MaxRetryAfter, HTTPClient: httpClient,
+				QPS: o.NCPQPS, Burst: o.NCPBurst, RequestTimeout: o.NCPRequestTimeout, CallTimeout: o.CallTimeout, MaxRetryAfter: o.MaxRetryAfter, WrapTransport: wrapTransport,
 			},
 		}),
 		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
 			OrganizationsEndpoint: o.HuaweiOrganizationsEndpoint,
 			Endpoints:             httpretry.EndpointPolicy{AllowedDomains: o.allowedDomains(), AllowInsecure: o.AllowInsecureEndpoints},
 			ClientOptions: provider.ClientOptions{
-				QPS: o.HuaweiQPS, Burst: o.HuaweiBurst, RequestTimeout: o.HuaweiRequestTimeout, CallTimeout: o.CallTimeout, MaxRetryAfter: o.MaxRetryAfter, HTTPClient: httpClient,
+				QPS: o.HuaweiQPS, Burst: o.HuaweiBurst, RequestTimeout: o.HuaweiRequestTimeout, CallTimeout: o.CallTimeout, MaxRetryAfter: o.MaxRetryAfter, WrapTransport: wrapTransport,
 			},
 		}),
 	}
