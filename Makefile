@@ -49,8 +49,8 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml), installing it into 
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: envtest
-envtest: ## Build kube-apiserver, etcd and kubectl from source into bin/k8s (skipped when present at the pinned versions).
-	bash hack/envtest/build.sh $(ENVTEST_DIR)
+envtest: ## Put kube-apiserver, etcd and kubectl into bin/k8s: nothing when present, else setup-envtest's download (seconds, needs the internet), else a build from source (~25 min once); says which.
+	bash hack/envtest/envtest.sh $(ENVTEST_DIR)
 
 .PHONY: test
 test: manifests generate vet envtest ## Run all tests against a real control plane from bin/k8s.
