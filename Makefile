@@ -106,6 +106,11 @@ PROVIDER ?= ncp
 # adopt (the README's walkthrough: export a hand-made chart, plan, apply with no remote write, change).
 SCENARIO ?= samples
 
+# CLUSTER picks where `make demo` runs: local (a control plane of its own from bin/k8s, which
+# `make envtest` provides) or current (the cluster of the current kubeconfig context, in a
+# namespace of its own that it removes; no bin/k8s needed).
+CLUSTER ?= local
+
 .PHONY: demo
-demo: build envtest ## Run orgsync end to end on a local control plane against the fake NCP (PROVIDER=huaweicloud: fake OneAccess; SCENARIO=adopt: the adoption walkthrough).
-	$(GO) run ./hack/demo --bin bin --samples config/samples --provider $(PROVIDER) --scenario $(SCENARIO)
+demo: build $(if $(filter current,$(CLUSTER)),,envtest) ## Run orgsync end to end against the fake NCP on a local control plane (PROVIDER=huaweicloud: fake OneAccess; SCENARIO=adopt: the adoption walkthrough; CLUSTER=current: on the current kubeconfig's cluster).
+	$(GO) run ./hack/demo --bin bin --samples config/samples --provider $(PROVIDER) --scenario $(SCENARIO) --cluster $(CLUSTER)
