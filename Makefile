@@ -47,14 +47,16 @@ $(GOLANGCI_LINT):
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml), installing it into bin/ first when missing.
 	$(GOLANGCI_LINT) run ./...
+	cd hack/promcheck && $(GOLANGCI_LINT) run ./...
 
 .PHONY: envtest
 envtest: ## Put kube-apiserver, etcd and kubectl into bin/k8s: nothing when present, else setup-envtest's download (seconds, needs the internet), else a build from source (~25 min once); says which.
 	bash hack/envtest/envtest.sh $(ENVTEST_DIR)
 
 .PHONY: test
-test: manifests generate vet envtest ## Run all tests against a real control plane from bin/k8s.
+test: manifests generate vet envtest ## Run all tests against a real control plane from bin/k8s, then hack/promcheck's (a module of its own).
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(TEST_FLAGS) $(TEST_PKGS)
+	cd hack/promcheck && KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(TEST_FLAGS) ./...
 
 .PHONY: bench
 bench: build envtest ## Benchmarks: the NCP client against the in-process fake; bin/manager converging 2,000 and 10,000 departments (hack/bench).
