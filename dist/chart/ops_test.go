@@ -17,36 +17,11 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"sigs.k8s.io/yaml"
 )
-
-// renderValues renders the chart with values written as YAML.
-func renderValues(t *testing.T, values string) []manifest {
-	t.Helper()
-	var overrides map[string]any
-	if err := yaml.Unmarshal([]byte(values), &overrides); err != nil {
-		t.Fatal(err)
-	}
-	return render(t, overrides)
-}
-
-// ofKind returns the rendered objects of kind, decoded strictly into T.
-func ofKind[T any](t *testing.T, manifests []manifest, kind string) []*T {
-	t.Helper()
-	var out []*T
-	for _, m := range manifests {
-		if m.kind == kind {
-			obj := new(T)
-			decodeStrict(t, m, obj)
-			out = append(out, obj)
-		}
-	}
-	return out
-}
 
 func TestPodDisruptionBudgetOnlyWithMoreThanOneReplica(t *testing.T) {
 	for _, values := range []string{`{}`, `replicas: 1`, `replicas: 0`, `{replicas: 3, podDisruptionBudget: {enabled: false}}`} {
-		if pdbs := ofKind[policyv1.PodDisruptionBudget](t, renderValues(t, values), "PodDisruptionBudget"); len(pdbs) != 0 {
+		if pdbs := all[policyv1.PodDisruptionBudget](t, renderYAML(t, values), "PodDisruptionBudget"); len(pdbs) != 0 {
 			t.Errorf("values %s: %d PodDisruptionBudgets rendered, want none", values, len(pdbs))
 		}
 	}
@@ -59,9 +34,9 @@ func TestPodDisruptionBudgetOnlyWithMoreThanOneReplica(t *testing.T) {
 		{`{replicas: 4, podDisruptionBudget: {maxUnavailable: "50%"}}`, "50%"},
 		{`{replicas: 2, shards: [s1, s2]}`, "1"},
 	} {
-		manifests := renderValues(t, tc.values)
-		deployments := ofKind[appsv1.Deployment](t, manifests, "Deployment")
-		pdbs := ofKind[policyv1.PodDisruptionBudget](t, manifests, "PodDisruptionBudget")
+		manifests := renderYAML(t, tc.values)
+		deployments := all[appsv1.Deployment](t, manifests, "Deployment")
+		pdbs := all[policyv1.PodDisruptionBudget](t, manifests, "PodDisruptionBudget")
 		if len(pdbs) != len(deployments) {
 			t.Fatalf("values %s: %d PodDisruptionBudgets for %d Deployments, want one each", tc.values, len(pdbs), len(deployments))
 		}
@@ -135,7 +110,7 @@ func operationsAnchors(t *testing.T) map[string]bool {
 }
 
 func TestPrometheusRuleAlertsSayWhatToDo(t *testing.T) {
-	manifests := renderValues(t, `
+	manifests := renderYAML(t, `
 prometheusRule:
   enabled: true
   labels: {release: kube-prometheus-stack}
@@ -176,7 +151,7 @@ prometheusRule:
 		}
 	}
 
-	own := one[prometheusRule](t, renderValues(t, `prometheusRule: {enabled: true, runbookURL: "https://wiki.example.com/orgsync-operations"}`), "PrometheusRule")
+	own := one[prometheusRule](t, renderYAML(t, `prometheusRule: {enabled: true, runbookURL: "https://wiki.example.com/orgsync-operations"}`), "PrometheusRule")
 	for _, r := range own.Spec.Groups[0].Rules {
 		if want := "https://wiki.example.com/orgsync-operations#" + strings.ToLower(r.Alert); r.Annotations["runbook_url"] != want {
 			t.Errorf("%s: runbook_url %q, want %q", r.Alert, r.Annotations["runbook_url"], want)
@@ -199,7 +174,7 @@ func TestGrafanaDashboardConfigMap(t *testing.T) {
 		{`grafanaDashboard: {enabled: true, namespace: monitoring, labels: {grafana_dashboard: "orgsync"}, annotations: {grafana_folder: Operators}}`,
 			"monitoring", map[string]string{"grafana_dashboard": "orgsync"}, map[string]string{"grafana_folder": "Operators"}},
 	} {
-		cm := one[corev1.ConfigMap](t, renderValues(t, tc.values), "ConfigMap")
+		cm := one[corev1.ConfigMap](t, renderYAML(t, tc.values), "ConfigMap")
 		if cm.Namespace != tc.wantNamespace || !cmp.Equal(tc.wantAnnotations, cm.Annotations, cmpopts.EquateEmpty()) {
 			t.Errorf("values %s: ConfigMap in %q with annotations %v", tc.values, cm.Namespace, cm.Annotations)
 		}
