@@ -202,7 +202,8 @@ func TestAlertsAndDashboardNameExportedMetrics(t *testing.T) {
 		for _, want := range []string{
 			`orgsync_departments_not_ready{class="Progressing",organization="acme",organization_namespace="ops",reason="WaitingForParent"} 1`,
 			`orgsync_deletions_held{organization="acme",organization_namespace="ops"} 1`,
-			`orgsync_organization_ready{organization="acme",organization_namespace="ops",reason="Synced"} 1`,
+			// The Organization reports the held delete on its Ready condition.
+			`orgsync_organization_ready{organization="acme",organization_namespace="ops",reason="DeletionBudgetExceeded"} 0`,
 			`orgsync_sync_period_seconds{organization="acme",organization_namespace="ops"} 30`,
 		} {
 			if !served[want] {
