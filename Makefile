@@ -47,14 +47,16 @@ $(GOLANGCI_LINT):
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml), installing it into bin/ first when missing.
 	$(GOLANGCI_LINT) run ./...
+	cd hack/promcheck && $(GOLANGCI_LINT) run ./...
 
 .PHONY: envtest
-envtest: ## Build kube-apiserver, etcd and kubectl from source into bin/k8s (skipped when present at the pinned versions).
-	bash hack/envtest/build.sh $(ENVTEST_DIR)
+envtest: ## Put kube-apiserver, etcd and kubectl into bin/k8s: nothing when present, else setup-envtest's download (seconds, needs the internet), else a build from source (~25 min once); says which.
+	bash hack/envtest/envtest.sh $(ENVTEST_DIR)
 
 .PHONY: test
-test: manifests generate vet envtest ## Run all tests against a real control plane from bin/k8s.
+test: manifests generate vet envtest ## Run all tests against a real control plane from bin/k8s, then hack/promcheck's (a module of its own).
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(TEST_FLAGS) $(TEST_PKGS)
+	cd hack/promcheck && KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(TEST_FLAGS) ./...
 
 .PHONY: bench
 bench: build envtest ## Benchmarks: the NCP client against the in-process fake; bin/manager converging 2,000 and 10,000 departments (hack/bench).
@@ -106,6 +108,11 @@ PROVIDER ?= ncp
 # adopt (the README's walkthrough: export a hand-made chart, plan, apply with no remote write, change).
 SCENARIO ?= samples
 
+# CLUSTER picks where `make demo` runs: local (a control plane of its own from bin/k8s, which
+# `make envtest` provides) or current (the cluster of the current kubeconfig context, in a
+# namespace of its own that it removes; no bin/k8s needed).
+CLUSTER ?= local
+
 .PHONY: demo
-demo: build envtest ## Run orgsync end to end on a local control plane against the fake NCP (PROVIDER=huaweicloud: fake OneAccess; SCENARIO=adopt: the adoption walkthrough).
-	$(GO) run ./hack/demo --bin bin --samples config/samples --provider $(PROVIDER) --scenario $(SCENARIO)
+demo: build $(if $(filter current,$(CLUSTER)),,envtest) ## Run orgsync end to end against the fake NCP on a local control plane (PROVIDER=huaweicloud: fake OneAccess; SCENARIO=adopt: the adoption walkthrough; CLUSTER=current: on the current kubeconfig's cluster).
+	$(GO) run ./hack/demo --bin bin --samples config/samples --provider $(PROVIDER) --scenario $(SCENARIO) --cluster $(CLUSTER)

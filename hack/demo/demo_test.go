@@ -14,15 +14,7 @@ import (
 // writes). It needs a control plane (KUBEBUILDER_ASSETS, set by `make test`) and builds the
 // binaries `make build` would.
 func TestDemo(t *testing.T) {
-	assets := testenv.LongAssetsOrSkip(t)
-	bin := t.TempDir()
-	if err := testenv.Build(bin, "manager", "fakencp", "fakehuawei", "kubectl-orgsync"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(assets, filepath.Join(bin, "k8s")); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(filepath.Join("..", "..")) // the demo reads config/ from the repository's root
+	_, bin := demoBin(t)
 	for _, c := range []struct {
 		name   string
 		remote cloud
@@ -33,9 +25,26 @@ func TestDemo(t *testing.T) {
 		{"adopt on the fake NCP", &ncpCloud{}, scenario{play: adoptScenario, seed: adoptChart}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if err := run(bin, filepath.Join("config", "samples"), c.remote, c.play); err != nil {
+			if err := run(bin, filepath.Join("config", "samples"), c.remote, c.play, localCluster); err != nil {
 				t.Fatal(err)
 			}
 		})
 	}
+}
+
+// demoBin builds the binaries `make build` would into a bin folder with the control plane as its
+// k8s/, and moves to the repository's root, where the demo reads config/. It skips the test
+// without a control plane.
+func demoBin(t *testing.T) (assets, bin string) {
+	t.Helper()
+	assets = testenv.LongAssetsOrSkip(t)
+	bin = t.TempDir()
+	if err := testenv.Build(bin, "manager", "fakencp", "fakehuawei", "kubectl-orgsync"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(assets, filepath.Join(bin, "k8s")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join("..", ".."))
+	return assets, bin
 }

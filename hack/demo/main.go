@@ -12,6 +12,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -28,8 +29,11 @@ import (
 	"github.com/orgsync/orgsync/internal/testenv"
 )
 
+// namespace is the demo's namespace: demo on its own control plane, a new one with a random
+// suffix on the current cluster (cluster.go).
+var namespace = "demo"
+
 const (
-	namespace  = "demo"
 	accessKey  = "demo-access-key"
 	secretKey  = "demo-secret-key"
 	orgName    = "acme"
@@ -65,7 +69,13 @@ func main() {
 	samples := flag.String("samples", "config/samples", "folder of the sample objects")
 	providerName := flag.String("provider", string(v1alpha1.ProviderNCP), "the cloud to run against: ncp or huaweicloud")
 	scenarioName := flag.String("scenario", "samples", "samples (apply config/samples, update, delete a subtree) or adopt (export a hand-made chart into manifests, plan, apply, change; fake NCP only)")
+	clusterName := flag.String("cluster", "local", "local (a control plane of its own from <bin>/k8s) or current (the cluster of the current kubeconfig context, in a namespace of its own, removed afterwards)")
 	flag.Parse()
+	target, ok := clusters[*clusterName]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "demo: --cluster must be local or current, not %q\n", *clusterName)
+		os.Exit(2)
+	}
 	clouds := map[string]cloud{string(v1alpha1.ProviderNCP): &ncpCloud{}, string(v1alpha1.ProviderHuaweiCloud): &huaweiCloud{}}
 	remote, ok := clouds[*providerName]
 	if !ok {
@@ -82,7 +92,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "demo: --scenario adopt runs against the fake NCP (--provider ncp)")
 		os.Exit(2)
 	}
-	if err := run(*bin, *samples, remote, play); err != nil {
+	if err := run(*bin, *samples, remote, play, target); err != nil {
 		fmt.Fprintln(os.Stderr, "demo failed:", err)
 		os.Exit(1)
 	}
@@ -125,7 +135,7 @@ func (s *stage) kubectl(stdin []byte, args ...string) (string, error) {
 	return string(out), nil
 }
 
-func run(bin, samples string, remote cloud, play scenario) (err error) {
+func run(bin, samples string, remote cloud, play scenario, target clusterStarter) (err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	work, err := os.MkdirTemp("", "orgsync-demo-")
@@ -140,20 +150,12 @@ func run(bin, samples string, remote cloud, play scenario) (err error) {
 		_ = os.RemoveAll(work)
 	}()
 
-	step("starting a local control plane from %s/k8s", bin)
-	cp, err := testenv.Start(testenv.Options{Assets: filepath.Join(bin, "k8s")})
+	cl, err := target(ctx, bin, work)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		step("stopping the control plane")
-		_ = cp.Stop()
-	}()
-	kubeconfig, err := cp.AdminKubeconfig(work, "demo-admin")
-	if err != nil {
-		return err
-	}
-	step("CRDs installed: organizations.orgsync.dev, departments.orgsync.dev")
+	defer func() { err = errors.Join(err, cl.stop(context.WithoutCancel(ctx))) }()
+	kubeconfig, k8s := cl.kubeconfig, cl.client
 
 	fakeBinary, fakeArgs, fakeName := remote.fake()
 	if play.seed != nil { // the fake NCP's --seed-file: a chart that exists before orgsync
@@ -180,7 +182,7 @@ func run(bin, samples string, remote cloud, play scenario) (err error) {
 	manager := &testenv.Process{
 		Name: "manager", Binary: filepath.Join(bin, "manager"), LogPath: filepath.Join(work, "manager.log"),
 		Args: append([]string{
-			"--kubeconfig", kubeconfig,
+			"--kubeconfig", kubeconfig, "--watch-namespaces", namespace,
 			"--metrics-bind-address", "0", "--health-probe-bind-address", "0",
 			"--sync-period", "1m"}, remote.managerArgs(fakeURL)...),
 	}
@@ -188,13 +190,15 @@ func run(bin, samples string, remote cloud, play scenario) (err error) {
 		return err
 	}
 	defer stop(manager)
-	step("manager started (pid %d)", manager.Pid())
-
-	k8s := cp.Client
+	step("manager started (pid %d), watching the namespace %s", manager.Pid(), namespace)
+	// The demo's objects go while the manager still runs to release them (deferred calls run
+	// last first).
+	defer func() { err = errors.Join(err, cl.release(context.WithoutCancel(ctx))) }()
 	if err := testenv.CreateNamespaces(ctx, k8s, namespace); err != nil {
 		return err
 	}
-	s := &stage{ctx: ctx, bin: bin, work: work, kubectlPath: cp.Kubectl(), kubeconfig: kubeconfig, k8s: k8s, remote: remote,
+
+	s := &stage{ctx: ctx, bin: bin, work: work, kubectlPath: cl.kubectl, kubeconfig: kubeconfig, k8s: k8s, remote: remote,
 		fakeName: fakeName, fakeURL: fakeURL,
 		fakeLog: fake.LogPath, managerLog: manager.LogPath}
 	if err := play.play(s, samples); err != nil {

@@ -9,8 +9,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$(mkdir -p "${1:-bin/k8s}" && cd "${1:-bin/k8s}" && pwd)"
 
-KUBE_VERSION=v1.37.2
-ETCD_VERSION=3.6.16
+# shellcheck source=versions.sh
+source "${here}/versions.sh"
 
 kube_major="${KUBE_VERSION#v}"; kube_major="${kube_major%%.*}"
 kube_minor="${KUBE_VERSION#v*.}"; kube_minor="${kube_minor%%.*}"

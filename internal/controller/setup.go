@@ -45,6 +45,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	connections := &Connections{APIReader: mgr.GetAPIReader(), Connector: opts.Connector}
 	inventories := inventory.NewInventories()
 	budgets := NewBudgets()
+	if err := mgr.Add(newStateMetrics(mgr.GetCache(), inventories, budgets, opts.SyncPeriod)); err != nil {
+		return err
+	}
 	if err := (&OrganizationReconciler{
 		Client:                  mgr.GetClient(),
 		Recorder:                mgr.GetEventRecorder("orgsync-organization"),
