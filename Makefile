@@ -52,8 +52,13 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml), installing it into 
 envtest: ## Build kube-apiserver, etcd and kubectl from source into bin/k8s (skipped when present at the pinned versions).
 	bash hack/envtest/build.sh $(ENVTEST_DIR)
 
+.PHONY: renderers
+renderers: ## Install what the picture tests feed kubectl orgsync's -o dot and -o mermaid to: Graphviz's dot (apt-get graphviz when missing) and Mermaid's parser (npm ci into hack/renderers/node_modules).
+	@command -v dot >/dev/null || { echo "renderers: installing graphviz for dot (apt-get)"; apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; }
+	@[ hack/renderers/node_modules/.package-lock.json -nt hack/renderers/package-lock.json ] || npm ci --prefix hack/renderers --engine-strict --no-audit --no-fund
+
 .PHONY: test
-test: manifests generate vet envtest ## Run all tests against a real control plane from bin/k8s.
+test: manifests generate vet envtest renderers ## Run all tests against a real control plane from bin/k8s.
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(TEST_FLAGS) $(TEST_PKGS)
 
 .PHONY: bench
