@@ -18,8 +18,8 @@ import (
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
 )
 
-// chartSpec is a chart as (key, name, parent) triples, parents first.
-type chartSpec [][3]string
+// chartSpec is a chart as (key, name, parent, display order) entries, parents first.
+type chartSpec [][4]string
 
 // hostileNames is a chart whose names hold what each language must escape: quotes, brackets,
 // #, ;, &, backslashes, line breaks, Korean, Chinese, emoji, bidirectional and zero-width
@@ -52,7 +52,7 @@ func sampleChart(t *testing.T) chartSpec {
 			t.Fatal(err)
 		}
 		if d.Kind == "Department" {
-			spec = append(spec, [3]string{d.Name, d.Spec.Name, d.Spec.ParentExternalKey})
+			spec = append(spec, [4]string{d.Name, d.Spec.Name, d.Spec.ParentExternalKey, d.Spec.DisplayOrder})
 		}
 	}
 	return spec
@@ -64,7 +64,7 @@ func largeChart(n int) chartSpec {
 	words := []string{"영업", "研发", "인사", "财务", "Ops 🚀", "法务", "품질"}
 	spec := chartSpec{{"d0", "본사 总部", ""}}
 	for i := 1; i < n; i++ {
-		spec = append(spec, [3]string{fmt.Sprintf("d%d", i), fmt.Sprintf("%s %d팀", words[i%len(words)], i), fmt.Sprintf("d%d", (i-1)/7)})
+		spec = append(spec, [4]string{fmt.Sprintf("d%d", i), fmt.Sprintf("%s %d팀", words[i%len(words)], i), fmt.Sprintf("d%d", (i-1)/7)})
 	}
 	return spec
 }
@@ -73,7 +73,7 @@ func largeChart(n int) chartSpec {
 func treeOf(spec chartSpec) *chart {
 	depts := make([]v1alpha1.Department, 0, len(spec))
 	for _, s := range spec {
-		depts = append(depts, department(s[0], s[1], s[2]))
+		depts = append(depts, department(s[0], s[1], s[2], order(s[3])))
 	}
 	return buildChart(organization(int32(len(spec)), 0), depts)
 }
@@ -83,9 +83,11 @@ func planOf(spec chartSpec, change func([]v1alpha1.Department) []v1alpha1.Depart
 	var desired, cluster []v1alpha1.Department
 	var remote []provider.Department
 	for _, s := range spec {
-		desired = append(desired, want(s[0], s[1], s[2]))
-		cluster = append(cluster, have(s[0], s[1], s[2]))
-		remote = append(remote, remoteDept(s[0], s[1], s[2]))
+		desired = append(desired, want(s[0], s[1], s[2], order(s[3])))
+		cluster = append(cluster, have(s[0], s[1], s[2], order(s[3])))
+		r := remoteDept(s[0], s[1], s[2])
+		r.DisplayOrder = cmpOr(s[3], r.DisplayOrder)
+		remote = append(remote, r)
 	}
 	return []organizationPlan{planOrganization(planInput{org: planOrg(), desired: change(desired), cluster: cluster, remote: remote,
 		prune: true, diff: ncpprovider.Conventions{}.Diff, now: planNow})}
@@ -159,6 +161,7 @@ func TestPictureGolden(t *testing.T) {
 		"tree-names":   treeGraph(treeOf(hostileNames)),
 		"tree-samples": treeGraph(treeOf(sampleChart(t))),
 		"plan":         planGraph(fixturePlans()),
+		"plan-samples": planGraph(samplePlan(t)),
 	} {
 		golden(t, name+".mermaid", graphOut(t, g, outputMermaid))
 		golden(t, name+".dot", graphOut(t, g, outputDOT))

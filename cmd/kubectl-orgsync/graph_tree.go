@@ -19,11 +19,18 @@ func (v *treeView) addFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&v.depth, "depth", 0, "Show this many levels of departments (1: the top level only), and count the departments below; 0 shows every level")
 }
 
+func (v treeView) validate() error {
+	if v.depth < 0 {
+		return fmt.Errorf("--depth must be 0 (every level) or more, not %d", v.depth)
+	}
+	return nil
+}
+
 // apply narrows c to the view: the department's subtree (its parents drawn above it are not
 // shown), then depth levels of it, the departments below counted on their last shown ancestor.
 func (v treeView) apply(c *chart) error {
-	if v.depth < 0 {
-		return fmt.Errorf("--depth must be 0 (every level) or more, not %d", v.depth)
+	if err := v.validate(); err != nil {
+		return err
 	}
 	if v.department != "" {
 		n := c.find(v.department)

@@ -89,6 +89,9 @@ func (o *treeOptions) run(ctx context.Context) error {
 	if !slices.Contains([]string{outputText, outputJSON, outputYAML, outputMermaid, outputDOT}, o.output) {
 		return fmt.Errorf("--output must be json, yaml, mermaid or dot, not %q", o.output)
 	}
+	if err := o.view.validate(); err != nil {
+		return err
+	}
 	colors, err := colorFor(o.color, o.streams.Out)
 	if err != nil {
 		return err
