@@ -363,3 +363,33 @@ func cmpOrErr(errs ...error) error {
 	}
 	return nil
 }
+
+// TestReadmeShowsTheSamplePlanComment keeps the README's sample comment the one plan writes.
+func TestReadmeShowsTheSamplePlanComment(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md := markdownOut(t, samplePlan(t)); !bytes.Contains(readme, md) {
+		t.Errorf("README.md lacks testdata/plan-samples.md as plan writes it now:\n%s", md)
+	}
+}
+
+// TestCIExamples checks the CI examples are YAML that runs plan -o markdown and gates on exit 1.
+func TestCIExamples(t *testing.T) {
+	for _, file := range []string{"orgsync-plan.github.yaml", "orgsync-plan.gitlab-ci.yml"} {
+		data, err := os.ReadFile(filepath.Join("../../docs/examples", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := yaml.Unmarshal(data, &doc); err != nil || len(doc) == 0 {
+			t.Errorf("%s: %v", file, err)
+		}
+		for _, want := range []string{`plan -k "$CHART_DIR" -o markdown > plan.md 2> plan.err || code=$?`, `*) echo "plan failed: see the comment"; exit 1 ;;`} {
+			if !bytes.Contains(data, []byte(want)) {
+				t.Errorf("%s lacks %q", file, want)
+			}
+		}
+	}
+}
