@@ -85,6 +85,8 @@ type gnode struct {
 	children  []*gnode
 	// folded counts departments below the node that are not drawn (--depth).
 	folded int
+	// summary: the node stands for no department (it counts unnamed ones).
+	summary bool
 }
 
 // gedge is an edge besides the tree's: a move's old parent, a cycle's way back.
@@ -259,8 +261,10 @@ func draw(g *graph) *drawing {
 	var walk func(ns []*gnode)
 	walk = func(ns []*gnode) {
 		for _, n := range ns {
-			d.shown++
-			d.total += 1 + n.folded
+			if !n.summary {
+				d.shown++
+				d.total += 1 + n.folded
+			}
 			walk(n.children)
 		}
 	}

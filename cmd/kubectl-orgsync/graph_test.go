@@ -157,9 +157,9 @@ func TestPictureGolden(t *testing.T) {
 	org, depts := fixtureChart()
 	fixture := buildChart(org, depts)
 	for name, g := range map[string]*graph{
-		"tree":         treeGraph(fixture),
-		"tree-names":   treeGraph(treeOf(hostileNames)),
-		"tree-samples": treeGraph(treeOf(sampleChart(t))),
+		"tree":         treeGraph(fixture, true),
+		"tree-names":   treeGraph(treeOf(hostileNames), true),
+		"tree-samples": treeGraph(treeOf(sampleChart(t)), true),
 		"plan":         planGraph(fixturePlans()),
 		"plan-samples": planGraph(samplePlan(t)),
 	} {
@@ -173,7 +173,7 @@ func TestPictureGolden(t *testing.T) {
 // TestPictureEscaping checks what no label may hold raw in each language, and that node IDs are
 // n1, n2... whatever the names.
 func TestPictureEscaping(t *testing.T) {
-	g := treeGraph(treeOf(hostileNames))
+	g := treeGraph(treeOf(hostileNames), true)
 	mermaid, dot := string(graphOut(t, g, outputMermaid)), string(graphOut(t, g, outputDOT))
 	node := regexp.MustCompile(`^  (n\d+)\["([^"]*)"\]:::[a-z]+$`)
 	entity := regexp.MustCompile(`#(quot|[0-9]+);`)
@@ -224,7 +224,7 @@ func TestTreeDepthAndSubtree(t *testing.T) {
 	if want := "\nSales (sales)\n└── … 3 more departments below (--depth)\n"; !strings.HasSuffix(text.String(), want) {
 		t.Errorf("tree acme sales --depth 1: want the end %q, got:\n%s", want, text.String())
 	}
-	mermaid := string(graphOut(t, treeGraph(c), outputMermaid))
+	mermaid := string(graphOut(t, treeGraph(c, false), outputMermaid))
 	if !strings.Contains(mermaid, `n2["… 3 more departments below"]:::folded`) || strings.Contains(mermaid, "Busan") {
 		t.Errorf("the folded subtree is drawn wrong:\n%s", mermaid)
 	}
@@ -250,7 +250,7 @@ func TestTreeDepthAndSubtree(t *testing.T) {
 // TestPictureOfALargeChart: Mermaid's renderers refuse more than 500 edges, so a large chart's
 // diagram keeps its upper levels and counts the rest; DOT draws all of it.
 func TestPictureOfALargeChart(t *testing.T) {
-	g := treeGraph(treeOf(largeChart(2000)))
+	g := treeGraph(treeOf(largeChart(2000)), true)
 	var out, notes bytes.Buffer
 	if err := writeGraph(&out, &notes, g, outputMermaid); err != nil {
 		t.Fatal(err)
@@ -293,11 +293,11 @@ func TestPicturesRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	graphs := map[string]*graph{
-		"tree":         treeGraph(buildChart(org, depts)),
-		"tree-focused": treeGraph(focused),
-		"tree-names":   treeGraph(treeOf(hostileNames)),
-		"tree-samples": treeGraph(treeOf(sampleChart(t))),
-		"tree-large":   treeGraph(treeOf(largeChart(2000))),
+		"tree":         treeGraph(buildChart(org, depts), true),
+		"tree-focused": treeGraph(focused, false),
+		"tree-names":   treeGraph(treeOf(hostileNames), true),
+		"tree-samples": treeGraph(treeOf(sampleChart(t)), true),
+		"tree-large":   treeGraph(treeOf(largeChart(2000)), true),
 		"plan":         planGraph(fixturePlans()),
 		"plan-none":    planGraph(fixturePlans()[1:2]),
 		"plan-names":   planGraph(planOf(hostileNames, func(ds []v1alpha1.Department) []v1alpha1.Department { return ds[:4] })),
@@ -378,7 +378,7 @@ func TestReadmeShowsTheSamplePlanComment(t *testing.T) {
 // TestCIExamples checks the CI examples are YAML that runs plan -o markdown and gates on exit 1.
 func TestCIExamples(t *testing.T) {
 	for _, file := range []string{"orgsync-plan.github.yaml", "orgsync-plan.gitlab-ci.yml"} {
-		data, err := os.ReadFile(filepath.Join("../../docs/examples", file))
+		data, err := os.ReadFile(filepath.Join("..", "..", "docs", "examples", file))
 		if err != nil {
 			t.Fatal(err)
 		}

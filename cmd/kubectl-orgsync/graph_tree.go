@@ -126,9 +126,10 @@ func inCycleOnly(ns []*node) []*node {
 }
 
 // treeGraph is the chart as a picture: each department "name / key" coloured by its Ready state
-// (a reason when it is not Ready), parents no Department holds dashed as unmanaged, the number of
-// unmanaged remote departments whose names the cluster does not keep, and the cycles.
-func treeGraph(c *chart) *graph {
+// (a reason when it is not Ready), parents no Department holds dashed as unmanaged, the cycles,
+// and, when whole (not a subtree), the number of unmanaged remote departments whose names the
+// cluster does not keep.
+func treeGraph(c *chart, whole bool) *graph {
 	cl := &gcluster{}
 	for _, n := range c.roots {
 		cl.roots = append(cl.roots, pictureNode(n))
@@ -144,9 +145,9 @@ func treeGraph(c *chart) *graph {
 			cl.extra = append(cl.extra, gedge{from: members[(i+1)%len(members)], to: members[i], class: edgeCycle, label: "cycle"})
 		}
 	}
-	if inv := c.org.Status.Inventory; inv != nil {
+	if inv := c.org.Status.Inventory; inv != nil && whole {
 		if unnamed := int(inv.Unmanaged) - c.remoteParents; unnamed > 0 {
-			cl.roots = append(cl.roots, &gnode{class: classUnmanaged,
+			cl.roots = append(cl.roots, &gnode{class: classUnmanaged, summary: true,
 				lines: []string{count(unnamed, "remote department") + " with no Department", "(the cluster keeps their number, not their names)"}})
 		}
 	}

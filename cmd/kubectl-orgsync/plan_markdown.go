@@ -125,7 +125,7 @@ func markdownDeletesAndMoves(b *strings.Builder, plans []organizationPlan) {
 				pp = newPlanPicture(organizationPlan{context: l.plan.context})
 				pictures[l.plan] = pp
 			}
-			item := fmt.Sprintf("- **%s** %s (`%s`)", action, markdownText(pp.name(c.Key)), codeText(c.Key))
+			item := fmt.Sprintf("- **%s** %s (%s)", action, markdownText(pp.name(c.Key)), codeSpan(c.Key))
 			if len(plans) > 1 {
 				item += " in " + markdownText(l.plan.Namespace+"/"+l.plan.Name)
 			}
@@ -185,7 +185,7 @@ func markdownUnsupported(b *strings.Builder, plans []organizationPlan) {
 	var list []string
 	for _, p := range plans {
 		for _, u := range p.Unsupported {
-			list = append(list, fmt.Sprintf("- **%s** `%s`: %s", u.Action, codeText(u.Key), markdownText(u.Message)))
+			list = append(list, fmt.Sprintf("- **%s** %s: %s", u.Action, codeSpan(u.Key), markdownText(u.Message)))
 		}
 	}
 	if len(list) == 0 {
@@ -225,8 +225,8 @@ func markdownText(s string) string {
 
 const markdownSpecial = "\\`*_[]<>|#@~!&"
 
-// codeText makes s safe inside a `code span`: backquotes cannot close it.
-func codeText(s string) string { return strings.ReplaceAll(clean(s), "`", "'") }
+// codeSpan is s as a `code span`; a backquote in s, which would close it, is written as '.
+func codeSpan(s string) string { return "`" + strings.ReplaceAll(clean(s), "`", "'") + "`" }
 
 // codeFence is a fence longer than any run of backquotes in s.
 func codeFence(s string) string {

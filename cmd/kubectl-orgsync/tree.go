@@ -113,7 +113,7 @@ func (o *treeOptions) run(ctx context.Context) error {
 		return err
 	}
 	if o.output == outputMermaid || o.output == outputDOT {
-		return writeGraph(o.streams.Out, o.streams.ErrOut, treeGraph(ch), o.output)
+		return writeGraph(o.streams.Out, o.streams.ErrOut, treeGraph(ch, o.view.department == ""), o.output)
 	}
 	if o.output != outputText {
 		return renderData(o.streams.Out, ch, o.output)
