@@ -30,8 +30,7 @@ func planGraph(plans []organizationPlan) *graph {
 		g.clusters = append(g.clusters, newPlanPicture(p).cluster(title))
 	}
 	s := summarize(plans)
-	g.comments = []string{fmt.Sprintf("orgsync plan: %d to create, %d to update, %d to move, %d to delete (%d held), %d to release, %d cannot be made",
-		s.Create, s.Update, s.Move, s.Delete, s.Held, s.Release, s.Unsupported)}
+	g.comments = []string{fmt.Sprintf("orgsync plan: %s, %d cannot be made", s.counts(), s.Unsupported)}
 	if len(g.clusters) == 0 {
 		g.clusters = []*gcluster{{roots: []*gnode{{lines: []string{"No changes"}, class: classContext}}}}
 	}

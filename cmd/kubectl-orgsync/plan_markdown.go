@@ -44,11 +44,7 @@ func renderPlanMarkdown(w io.Writer, plans []organizationPlan) error {
 	case !hasChanges(plans) && s.Unsupported == 0:
 		b.WriteString("no changes\n\nThe remote charts match the manifests.\n")
 	default:
-		fmt.Fprintf(&b, "%d to create, %d to update, %d to move, %d to delete", s.Create, s.Update, s.Move, s.Delete)
-		if s.Held > 0 {
-			fmt.Fprintf(&b, " (%d held)", s.Held)
-		}
-		fmt.Fprintf(&b, ", %d to release", s.Release)
+		b.WriteString(s.counts())
 		if s.Unsupported > 0 {
 			fmt.Fprintf(&b, ", **%d cannot be made**", s.Unsupported)
 		}
@@ -254,4 +250,14 @@ func cutLines(s string, size int) string {
 		b.WriteString(l)
 	}
 	return b.String()
+}
+
+// counts says how many changes of each kind: "1 to create, 0 to update, 0 to move, 2 to delete
+// (1 held), 0 to release".
+func (s planSummary) counts() string {
+	held := ""
+	if s.Held > 0 {
+		held = fmt.Sprintf(" (%d held)", s.Held)
+	}
+	return fmt.Sprintf("%d to create, %d to update, %d to move, %d to delete%s, %d to release", s.Create, s.Update, s.Move, s.Delete, held, s.Release)
 }
