@@ -145,7 +145,7 @@ func (d *drawing) write(l dialect) ([]byte, int) {
 		comments = append(slices.Clip(comments), fmt.Sprintf("%d of %d departments drawn; the others are folded", d.shown, d.total))
 	}
 	l.begin(&b, comments)
-	w := &graphWriter{b: &b, l: l, d: d, used: map[graphClass]bool{}}
+	w := &graphWriter{b: &b, l: l, d: d, ids: map[*gnode]string{}, used: map[graphClass]bool{}}
 	for i, c := range d.g.clusters {
 		if c.title != "" {
 			l.clusterBegin(&b, i+1, c.title)
@@ -208,9 +208,6 @@ func (w *graphWriter) emit(lines []string, class graphClass) string {
 
 // nodes writes ns and what is drawn below them; parent is their parent's ID, or "".
 func (w *graphWriter) nodes(ns []*gnode, parent string) {
-	if w.ids == nil {
-		w.ids = map[*gnode]string{}
-	}
 	for _, n := range ns {
 		if w.d.hidden[n] {
 			continue
@@ -339,7 +336,7 @@ func writeGraph(w, notes io.Writer, g *graph, format string) error {
 		out, _ = d.write(dotDialect{})
 	}
 	if d.limited {
-		fmt.Fprintf(notes, "note: %d of %d departments drawn, the others folded: Mermaid's renderers refuse a diagram of more than %d edges or %d characters; draw a subtree or fewer levels (--depth)\n",
+		fmt.Fprintf(notes, "note: %d of %d departments drawn, the others folded: Mermaid's renderers refuse a diagram of more than %d edges or %d characters (-o dot draws them all; tree draws a subtree, or fewer levels with --depth)\n",
 			d.shown, d.total, mermaidMaxEdges, mermaidMaxTextSize)
 	}
 	_, err := w.Write(out)

@@ -172,7 +172,7 @@ func (o *planOptions) run(ctx context.Context) (int, error) {
 	if err != nil {
 		return exitError, err
 	}
-	if err := renderPlan(o.streams.Out, plans, o.output, colors); err != nil {
+	if err := renderPlan(o.streams.Out, o.streams.ErrOut, plans, o.output, colors); err != nil {
 		return exitError, err
 	}
 	if unsupported := unsupportedChanges(plans); len(unsupported) > 0 {

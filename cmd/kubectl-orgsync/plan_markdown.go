@@ -13,15 +13,15 @@ var planOutputs = []string{outputText, outputJSON, outputMarkdown, outputMermaid
 
 const outputMarkdown = "markdown"
 
-// renderPlan writes plans in format.
-func renderPlan(w io.Writer, plans []organizationPlan, format string, colors palette) error {
+// renderPlan writes plans in format to w; notes on what a diagram leaves out go to notes.
+func renderPlan(w, notes io.Writer, plans []organizationPlan, format string, colors palette) error {
 	switch format {
 	case outputJSON:
 		return renderPlanJSON(w, plans)
 	case outputMarkdown:
 		return renderPlanMarkdown(w, plans)
 	case outputMermaid, outputDOT:
-		return writeGraph(w, io.Discard, planGraph(plans), format)
+		return writeGraph(w, notes, planGraph(plans), format)
 	}
 	return renderPlanText(w, plans, colors)
 }
