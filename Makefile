@@ -53,8 +53,13 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml), installing it into 
 envtest: ## Put kube-apiserver, etcd and kubectl into bin/k8s: nothing when present, else setup-envtest's download (seconds, needs the internet), else a build from source (~25 min once); says which.
 	bash hack/envtest/envtest.sh $(ENVTEST_DIR)
 
+.PHONY: renderers
+renderers: ## Install what the picture tests feed kubectl orgsync's -o dot and -o mermaid to: Graphviz's dot (apt-get graphviz when missing) and Mermaid's parser (npm ci into hack/renderers/node_modules).
+	@command -v dot >/dev/null || { echo "renderers: installing graphviz for dot (apt-get)"; apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; }
+	@[ hack/renderers/node_modules/.package-lock.json -nt hack/renderers/package-lock.json ] || npm ci --prefix hack/renderers --engine-strict --no-audit --no-fund
+
 .PHONY: test
-test: manifests generate vet envtest ## Run all tests against a real control plane from bin/k8s, then hack/promcheck's (a module of its own).
+test: manifests generate vet envtest renderers ## Run all tests against a real control plane from bin/k8s, then hack/promcheck's (a module of its own).
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(TEST_FLAGS) $(TEST_PKGS)
 	cd hack/promcheck && KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(TEST_FLAGS) ./...
 

@@ -107,6 +107,8 @@ type node struct {
 	// inCycle: the node is in a parentExternalKey cycle (decision.Cycles).
 	inCycle bool
 	order   provider.DisplayOrder
+	// folded counts the departments below the node that tree --depth leaves out.
+	folded int
 }
 
 // cycle is a loop of Departments whose parentExternalKeys lead back to themselves.

@@ -69,6 +69,8 @@ type treeNode struct {
 	// Remote, on a Parent, is whether it exists remotely: exists, missing or unknown.
 	Remote   string     `json:"remote,omitempty"`
 	Children []treeNode `json:"children"`
+	// Folded counts the departments below that --depth leaves out.
+	Folded int `json:"folded,omitempty"`
 }
 
 type driftDocument struct {
@@ -113,7 +115,7 @@ func document(c *chart) treeDocument {
 }
 
 func nodeDocument(n *node) treeNode {
-	t := treeNode{Kind: kindParent, Key: n.key, Children: make([]treeNode, 0, len(n.children))}
+	t := treeNode{Kind: kindParent, Key: n.key, Children: make([]treeNode, 0, len(n.children)), Folded: n.folded}
 	if d := n.dept; d != nil {
 		ready := n.readiness.ready
 		t.Kind, t.Name, t.Object, t.DisplayOrder = kindDepartment, d.Spec.Name, d.Name, displayOrder(d)

@@ -95,7 +95,11 @@ Exit codes, as terraform plan -detailed-exitcode: 0 when nothing would change, 2
 would (held deletes and releases included), 1 on an error, printed to standard error as
 "error: ...", and when a change cannot be made (x, printed with the plan). On a terminal the changes are coloured (--color), and a listing of more than a
 few pages shows its progress on standard error. -o json prints the plan for CI bots; its fields are documented in docs/plugin.md
-(formatVersion 1).`,
+(formatVersion 1). -o markdown writes a pull-request comment: the counts, deletes and moves
+first, held deletes and what releases them, a Mermaid diagram of the part of the chart the plan
+touches, and the whole plan folded; -o mermaid and -o dot draw that part alone (creates green,
+renames blue, moves purple with their old parent dashed, deletes red and dashed). The exit
+codes are the same in every format.`,
 		Example: `  # What applying a folder of Department manifests would change
   kubectl orgsync plan -f departments/
 
@@ -106,7 +110,7 @@ few pages shows its progress on standard error. -o json prints the plan for CI b
   kustomize build . | kubectl orgsync plan -f - --prune=false
 
   # In CI: fail on errors, comment the plan on the pull request when something would change
-  kubectl orgsync plan -k deploy -o json > plan.json; test $? -ne 1
+  kubectl orgsync plan -k deploy -o markdown > plan.md; test $? -ne 1
 
   # Against a local fake NCP (bin/fakencp), as the manager is pointed at it
   kubectl orgsync plan -f departments/ --ncp-workplace-endpoint http://127.0.0.1:18080 --allow-insecure-endpoints`,
@@ -124,15 +128,15 @@ few pages shows its progress on standard error. -o json prints the plan for CI b
 	fs.StringSliceVarP(&o.sources.kustomize, "kustomize", "k", nil, "Directories of kustomizations to build")
 	fs.BoolVarP(&o.sources.recursive, "recursive", "R", false, "Read the directories given with -f recursively")
 	fs.BoolVar(&o.prune, "prune", true, "Plan the deletion of the named Organizations' Departments that the manifests lack")
-	fs.StringVarP(&o.output, "output", "o", outputText, "Output format: json (default: text)")
+	fs.StringVarP(&o.output, "output", "o", outputText, "Output format: json, markdown (a pull-request comment), mermaid or dot (the part of the chart the plan touches); default: text")
 	o.remote.addFlags(fs)
 	return cmd
 }
 
 // run plans and prints, and returns plan's exit code (exitOK or exitChanges) or an error.
 func (o *planOptions) run(ctx context.Context) (int, error) {
-	if o.output != outputText && o.output != outputJSON {
-		return exitError, fmt.Errorf("--output must be json, not %q", o.output)
+	if !slices.Contains(planOutputs, o.output) {
+		return exitError, fmt.Errorf("--output must be json, markdown, mermaid or dot, not %q", o.output)
 	}
 	colors, err := colorFor(o.color, o.streams.Out)
 	if err != nil {
@@ -167,12 +171,7 @@ func (o *planOptions) run(ctx context.Context) (int, error) {
 	if err != nil {
 		return exitError, err
 	}
-	if o.output == outputJSON {
-		err = renderPlanJSON(o.streams.Out, plans)
-	} else {
-		err = renderPlanText(o.streams.Out, plans, colors)
-	}
-	if err != nil {
+	if err := renderPlan(o.streams.Out, o.streams.ErrOut, plans, o.output, colors); err != nil {
 		return exitError, err
 	}
 	if unsupported := unsupportedChanges(plans); len(unsupported) > 0 {

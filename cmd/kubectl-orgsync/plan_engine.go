@@ -115,6 +115,8 @@ type organizationPlan struct {
 	// reports UnsupportedChange. plan exits 1 when there are any.
 	Unsupported []planUnsupported `json:"unsupported"`
 	Budget      *planBudget       `json:"deletionBudget"`
+	// context is where the departments are, for -o mermaid and dot (not in the JSON).
+	context planContext
 }
 
 // planUnsupported is a change the remote system cannot make: what was asked, and what to do.
@@ -151,6 +153,7 @@ func planOrganization(in planInput) organizationPlan {
 	depts := afterApply(in)
 	chart := controller.NewPlanChart(in.org, depts, in.remote, in.diff, in.unsupported)
 	live, deleting := splitDeleting(depts)
+	p.context = planContext{remote: in.remote, after: depts}
 
 	syncs := newSyncPlanner(chart, in.remote, p.Provider, live)
 	p.Changes = append(p.Changes, syncs.plan(live)...)

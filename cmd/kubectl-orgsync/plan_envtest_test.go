@@ -289,6 +289,11 @@ func planTheChange(ctx context.Context, t *testing.T, p v1alpha1.Provider, ns st
 	if code, out, errOut := pluginProcess(ctx, t, append([]string{"plan"}, args...)...); code != exitChanges || out != text || errOut != "" {
 		t.Errorf("the plugin's process: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
 	}
+	code, md, errOut := runPlan(ctx, nil, append(args, "-o", "markdown")...)
+	if code != exitChanges || errOut != "" || !strings.HasPrefix(md, "### orgsync plan: ") || !strings.Contains(md, "```mermaid\n%% orgsync plan: ") ||
+		!strings.Contains(md, "**Deletes and moves**") || !strings.Contains(md, text) {
+		t.Errorf("plan -o markdown: exit %d, stderr %q\n%s", code, errOut, md)
+	}
 	code, out, errOut := runPlan(ctx, nil, append(args, "-o", "json")...)
 	if code != exitChanges || errOut != "" {
 		t.Fatalf("plan -o json: exit %d, stderr %q", code, errOut)
@@ -433,7 +438,7 @@ func testPlanErrors(ctx context.Context, t *testing.T, h *harness, flags []strin
 			want: []string{`no Organization "ghost" in namespace "plan-errors" (named by `, `ghost.yaml: Department "g")`}},
 		"refused credentials": {args: []string{"-f", write("r.yaml", strings.Replace(department("r", "  name: R"), "{name: acme}", "{name: refused}", 1))},
 			want: []string{`Organization plan-errors/refused (Secret "refused-credentials")`, "refused the credentials"}},
-		"a bad output": {args: []string{"-f", "-", "-o", "yaml"}, want: []string{`error: --output must be json, not "yaml"`}},
+		"a bad output": {args: []string{"-f", "-", "-o", "yaml"}, want: []string{`error: --output must be json, markdown, mermaid or dot, not "yaml"`}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

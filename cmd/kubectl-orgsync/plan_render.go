@@ -99,11 +99,7 @@ func renderPlanText(w io.Writer, plans []organizationPlan, colors palette) error
 	case !hasChanges(plans):
 		b.WriteString("No changes can be made.\n")
 	default:
-		fmt.Fprintf(&b, "Plan: %d to create, %d to update, %d to move, %d to delete", s.Create, s.Update, s.Move, s.Delete)
-		if s.Held > 0 {
-			fmt.Fprintf(&b, " (%d held)", s.Held)
-		}
-		fmt.Fprintf(&b, ", %d to release.\n", s.Release)
+		b.WriteString("Plan: " + s.counts() + ".\n")
 	}
 	if s.Unsupported > 0 {
 		fmt.Fprintf(&b, "%s cannot be made (x): the remote system offers no way to make %s; the manager would send nothing for %s and report UnsupportedChange.\n",

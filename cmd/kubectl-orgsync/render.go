@@ -118,7 +118,10 @@ func (r *textRenderer) children(n *node, prefix string) {
 		}
 	}
 	for i, c := range shown {
-		r.child(c, prefix, i == len(shown)-1)
+		r.child(c, prefix, i == len(shown)-1 && n.folded == 0)
+	}
+	if n.folded > 0 {
+		r.line(prefix + "└── … " + count(n.folded, "more department") + " below (--depth)")
 	}
 }
 

@@ -37,10 +37,12 @@ func TestCommandLine(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"tree", "-o", "xml"}, `error: --output must be json or yaml, not "xml"`},
+		{[]string{"tree", "-o", "xml"}, `error: --output must be json, yaml, mermaid or dot, not "xml"`},
+		{[]string{"tree", "--depth", "-1", "-o", "dot"}, "error: --depth must be 0 (every level) or more, not -1"},
+		{[]string{"plan", "-f", "x.yaml", "-o", "svg"}, `error: --output must be json, markdown, mermaid or dot, not "svg"`},
 		{[]string{"tree", "--color=rainbow"}, `error: --color must be auto, always or never, not "rainbow"`},
 		{[]string{"tree", "--bogus"}, "error: unknown flag: --bogus\nSee 'kubectl orgsync tree --help' for usage"},
-		{[]string{"tree", "a", "b"}, "error: accepts at most 1 arg(s), received 2"},
+		{[]string{"tree", "a", "b", "c"}, "error: accepts at most 2 arg(s), received 3"},
 		{[]string{"export"}, "error: accepts 1 arg(s), received 0"},
 		{[]string{"tree", "--kubeconfig", filepath.Join(t.TempDir(), "missing")}, "error: "},
 	} {

@@ -64,6 +64,19 @@ cycle loop-a -> loop-b -> loop-a
 
 	t.Run("named, as JSON", func(t *testing.T) { checkTreeJSON(t, adminConfig) })
 
+	t.Run("a subtree, one level, as pictures", func(t *testing.T) {
+		want := map[string]string{
+			outputMermaid: "  n1[\"ACME<br>acme\"]:::ready\n  n2[\"… 3 more departments below\"]:::folded\n  n1 -.- n2\n",
+			outputDOT:     "  n1 [label=\"ACME\\nacme\", class=\"ready\"",
+		}
+		for format, part := range want {
+			code, out, errOut := runPlugin("tree", "acme", "acme", "--depth", "1", "-o", format, "--kubeconfig", adminConfig, "-n", "orgs")
+			if code != exitOK || errOut != "" || !strings.Contains(out, part) || strings.Contains(out, "Sales") {
+				t.Errorf("-o %s: exit %d, stderr %q, want %q in:\n%s", format, code, errOut, part, out)
+			}
+		}
+	})
+
 	for _, tc := range []struct {
 		name string
 		args []string
