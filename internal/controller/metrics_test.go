@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -74,7 +75,7 @@ func TestOrganizationStateMetrics(t *testing.T) {
 	refused.Status.Deletions = &v1alpha1.DeletionStatus{Held: 2}
 
 	budgets := NewBudgets()
-	budgets.load(&acme)
+	budgets.load(acme.UID, rules.Budget{})
 	budgets.reserve(&acme, "k1", now) // within the budget: not held
 	inventories := inventory.NewInventories()
 	m := newStateMetrics(nil, inventories, budgets, 10*time.Minute)
