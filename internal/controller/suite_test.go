@@ -10,11 +10,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
 	"github.com/orgsync/orgsync/internal/provider"
 	"github.com/orgsync/orgsync/internal/testenv"
@@ -97,9 +99,39 @@ func startManager(connector provider.Connector) {
 	Expect(err).NotTo(HaveOccurred())
 }
 
-// newNamespace creates a namespace for one spec and deletes it afterwards.
+// newNamespace creates a namespace for one spec; when the spec ends, retire takes what the spec
+// made in it out of the manager's hands.
 func newNamespace() string {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "spec-"}}
 	Expect(k8sClient.Create(suiteCtx, ns)).To(Succeed())
+	DeferCleanup(retire, ns.Name)
 	return ns.Name
+}
+
+// retire deletes the Organizations and Departments of a finished spec's namespace and removes
+// their finalizers, without waiting for the manager: the suite's one manager would otherwise
+// resync every object of every finished spec each syncPeriod (and list each Organization's chart)
+// until the suite ends, so that the later specs ran beside thousands of reconciles and remote
+// calls of the earlier ones. envtest has no namespace controller, so deleting the namespace would
+// leave the objects in place.
+func retire(ns string) {
+	for _, obj := range []client.Object{&v1alpha1.Department{}, &v1alpha1.Organization{}} {
+		Expect(k8sClient.DeleteAllOf(suiteCtx, obj, client.InNamespace(ns))).To(Succeed())
+	}
+	var depts v1alpha1.DepartmentList
+	var orgs v1alpha1.OrganizationList
+	Expect(k8sClient.List(suiteCtx, &depts, client.InNamespace(ns))).To(Succeed())
+	Expect(k8sClient.List(suiteCtx, &orgs, client.InNamespace(ns))).To(Succeed())
+	left := make([]client.Object, 0, len(depts.Items)+len(orgs.Items))
+	for i := range depts.Items {
+		left = append(left, &depts.Items[i])
+	}
+	for i := range orgs.Items {
+		left = append(left, &orgs.Items[i])
+	}
+	// Deleted objects take no new finalizer, so none comes back after this patch.
+	noFinalizers := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`))
+	for _, obj := range left {
+		Expect(client.IgnoreNotFound(k8sClient.Patch(suiteCtx, obj, noFinalizers))).To(Succeed())
+	}
 }
