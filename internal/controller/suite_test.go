@@ -41,7 +41,7 @@ var (
 
 func TestControllers(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "Controller Suite")
+	runSuite(t, "Controller Suite")
 }
 
 var _ = BeforeSuite(func() {
