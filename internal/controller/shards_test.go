@@ -2,7 +2,6 @@ package controller_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -54,7 +53,7 @@ func runSuite(t *testing.T, description string) {
 		RunSpecs(t, description, suiteConfig, reporterConfig)
 		return
 	}
-	second := startSecondProcess(t, reporterConfig)
+	second := startSecondProcess(t, suiteConfig, reporterConfig)
 	suiteConfig.SkipStrings = secondShard
 	reporterConfig.SilenceSkips = true
 	RunSpecs(t, description, suiteConfig, reporterConfig)
@@ -88,16 +87,16 @@ type secondProcess struct {
 	report string
 }
 
-// startSecondProcess starts the test binary again, with this process's flags, for TestControllers
-// alone, as the second process.
-func startSecondProcess(t *testing.T, r types.ReporterConfig) *secondProcess {
-	args := append(slices.Clone(os.Args[1:]), "-test.run=^TestControllers$", "-test.v=false")
+// startSecondProcess starts the test binary again, with this process's flags and random seed, for
+// TestControllers alone, as the second process.
+func startSecondProcess(t *testing.T, s types.SuiteConfig, r types.ReporterConfig) *secondProcess {
+	args := append(slices.Clone(os.Args[1:]), "-test.run=^TestControllers$", "-test.v=false", fmt.Sprintf("-ginkgo.seed=%d", s.RandomSeed))
 	p := &secondProcess{}
 	if r.JSONReport != "" {
 		p.report = r.JSONReport + ".second"
 		args = append(args, "-ginkgo.json-report="+p.report)
 	}
-	p.cmd = exec.CommandContext(context.Background(), os.Args[0], args...) //nolint:gosec // G204: this test binary
+	p.cmd = exec.Command(os.Args[0], args...) //nolint:gosec // G204: this test binary
 	p.cmd.Env = append(os.Environ(), suiteShardEnv+"=2")
 	p.cmd.Stdout, p.cmd.Stderr = &p.output, &p.output
 	// Should this process die, the second one is interrupted: Ginkgo then stops its control plane.
