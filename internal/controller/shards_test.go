@@ -53,12 +53,23 @@ func runSuite(t *testing.T, description string) {
 		RunSpecs(t, description, suiteConfig, reporterConfig)
 		return
 	}
-	second := startSecondProcess(t, suiteConfig, reporterConfig)
+	var second *secondProcess
+	startSecondShard = func() (err error) {
+		second, err = startSecondProcess(suiteConfig, reporterConfig)
+		return err
+	}
 	suiteConfig.SkipStrings = secondShard
 	reporterConfig.SilenceSkips = true
 	RunSpecs(t, description, suiteConfig, reporterConfig)
-	second.wait(t, reporterConfig)
+	if second != nil {
+		second.wait(t, reporterConfig)
+	}
 }
+
+// startSecondShard, when the run is sharded, starts the second process. BeforeSuite calls it once
+// this process's control plane is up, so that two control planes do not start at once on a busy
+// machine.
+var startSecondShard func() error
 
 // shardable reports whether the run may be split: it runs every spec, once, with no coverage
 // profile (-test.coverprofile, -test.cpuprofile, ...) and no report but the JSON one.
@@ -89,7 +100,7 @@ type secondProcess struct {
 
 // startSecondProcess starts the test binary again, with this process's flags and random seed, for
 // TestControllers alone, as the second process.
-func startSecondProcess(t *testing.T, s types.SuiteConfig, r types.ReporterConfig) *secondProcess {
+func startSecondProcess(s types.SuiteConfig, r types.ReporterConfig) (*secondProcess, error) {
 	args := append(slices.Clone(os.Args[1:]), "-test.run=^TestControllers$", "-test.v=false", fmt.Sprintf("-ginkgo.seed=%d", s.RandomSeed))
 	p := &secondProcess{}
 	if r.JSONReport != "" {
@@ -102,9 +113,9 @@ func startSecondProcess(t *testing.T, s types.SuiteConfig, r types.ReporterConfi
 	// Should this process die, the second one is interrupted: Ginkgo then stops its control plane.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting the suite's second process: %v", err)
+		return nil, fmt.Errorf("starting the suite's second process: %w", err)
 	}
-	return p
+	return p, nil
 }
 
 // wait waits for the second process, fails t with its output when it failed (shows it with -v

@@ -63,6 +63,9 @@ var _ = BeforeSuite(func() {
 		connectors[b.provider()] = b.connector()
 	}
 	startManager(connectors)
+	if startSecondShard != nil {
+		Expect(startSecondShard()).To(Succeed())
+	}
 })
 
 var _ = AfterSuite(func() {
