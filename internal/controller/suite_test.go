@@ -2,8 +2,6 @@ package controller_test
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,13 +10,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/controller"
 	"github.com/orgsync/orgsync/internal/provider"
 	"github.com/orgsync/orgsync/internal/testenv"
@@ -69,7 +65,6 @@ var _ = BeforeSuite(func() {
 })
 
 var _ = AfterSuite(func() {
-	retiring.Wait()
 	if manager != nil {
 		Expect(manager.Stop()).To(Succeed())
 	}
@@ -105,53 +100,9 @@ func startManager(connector provider.Connector) {
 	Expect(err).NotTo(HaveOccurred())
 }
 
-// newNamespace creates a namespace for one spec; when the spec ends, retire takes what the spec
-// made in it out of the manager's hands, in the background.
+// newNamespace creates a namespace for one spec.
 func newNamespace() string {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "spec-"}}
 	Expect(k8sClient.Create(suiteCtx, ns)).To(Succeed())
-	DeferCleanup(func() { retiring.Go(func() { retire(ns.Name) }) })
 	return ns.Name
-}
-
-// retiring counts the retirements under way; AfterSuite waits for them.
-var retiring sync.WaitGroup
-
-// retire deletes the Organizations and Departments of a finished spec's namespace and removes
-// their finalizers, without waiting for the manager: the suite's one manager would otherwise
-// resync every object of every finished spec each syncPeriod (and list each Organization's chart)
-// until the suite ends, beside the later specs. envtest has no namespace controller, so deleting
-// the namespace would leave the objects in place. It runs while the next spec does and asserts
-// nothing (what it fails to retire costs resyncs only), so it logs its errors.
-func retire(ns string) {
-	if err := deleteWithoutFinalizers(ns); err != nil {
-		GinkgoWriter.Printf("retiring the objects of namespace %s: %v\n", ns, err)
-	}
-}
-
-func deleteWithoutFinalizers(ns string) error {
-	for _, obj := range []client.Object{&v1alpha1.Department{}, &v1alpha1.Organization{}} {
-		if err := k8sClient.DeleteAllOf(suiteCtx, obj, client.InNamespace(ns)); err != nil {
-			return err
-		}
-	}
-	var depts v1alpha1.DepartmentList
-	var orgs v1alpha1.OrganizationList
-	if err := errors.Join(k8sClient.List(suiteCtx, &depts, client.InNamespace(ns)), k8sClient.List(suiteCtx, &orgs, client.InNamespace(ns))); err != nil {
-		return err
-	}
-	left := make([]client.Object, 0, len(depts.Items)+len(orgs.Items))
-	for i := range depts.Items {
-		left = append(left, &depts.Items[i])
-	}
-	for i := range orgs.Items {
-		left = append(left, &orgs.Items[i])
-	}
-	// Deleted objects take no new finalizer, so none comes back after this patch.
-	noFinalizers := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`))
-	var errs []error
-	for _, obj := range left {
-		errs = append(errs, client.IgnoreNotFound(k8sClient.Patch(suiteCtx, obj, noFinalizers)))
-	}
-	return errors.Join(errs...)
 }
