@@ -342,10 +342,8 @@ func TestShards(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	const leaseNamespace, ns = "orgsync-system", "tenants"
-	for _, name := range []string{leaseNamespace, ns} {
-		if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
-			t.Fatal(err)
-		}
+	if err := testenv.CreateNamespaces(ctx, k8s, leaseNamespace, ns); err != nil {
+		t.Fatal(err)
 	}
 
 	fake := ncpfake.NewServer(ncpfake.Options{})

@@ -181,18 +181,11 @@ func (s *DepartmentSpec) PlainI18nNames() map[string]string {
 	return out
 }
 
-// HoldsKey reports whether the Department has been synced under its external key.
-func (d *Department) HoldsKey() bool {
-	return d.Status.ExternalKey == d.Key() && d.Status.LastSyncTime != nil
-}
-
 // ClaimsBefore orders two Departments that claim one external key, as the manager decides which
-// holds it: the one already synced under the key first, so that a newcomer created within the
-// same second never displaces it; then the older; then by name.
+// holds it: the older, then the first by name. Only what no one can change after the creation
+// decides, and not the status, which anyone allowed to write it could set: the holder is the
+// same after a restart as before it, and no status write takes a key from its holder.
 func ClaimsBefore(a, b *Department) bool {
-	if aHolds, bHolds := a.HoldsKey(), b.HoldsKey(); aHolds != bHolds {
-		return aHolds
-	}
 	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
 		return a.CreationTimestamp.Before(&b.CreationTimestamp)
 	}

@@ -130,7 +130,7 @@ func fixtureChart() (*v1alpha1.Organization, []v1alpha1.Department) {
 			notReady(v1alpha1.ReasonWaitingForParent, `parent department "rnd" does not exist remotely yet`)),
 		department("hr-new", "Onboarding", "hr", noStatus()),
 		department("hr-payroll", "Payroll", "hr", specChanged()),
-		department("hr-old", "Payroll (old)", "hr", externalKey("hr-payroll"), created(2*time.Hour),
+		department("hr-old", "Payroll (old)", "hr", externalKey("hr-payroll"), created(30*time.Minute),
 			notReady(v1alpha1.ReasonConflict, `Department "hr-payroll" of Organization "acme" already claims external key "hr-payroll"; rename one of them`)),
 		department("archive", "Archive", "legacy-hq"),
 		department("museum", "Museum", "gone",
@@ -165,4 +165,17 @@ func wideChart(n int) (*v1alpha1.Organization, []v1alpha1.Department) {
 		depts = append(depts, department(fmt.Sprintf("dept-%05d", i), fmt.Sprintf("Department %d", i), parent, opts...))
 	}
 	return org, depts
+}
+
+// dept is a Department of Organization "acme" in namespace whose object name is its key, without
+// a status: what a manifest holds.
+func dept(namespace, key, name, parent string, opts ...deptOption) v1alpha1.Department {
+	d := v1alpha1.Department{
+		ObjectMeta: metav1.ObjectMeta{Name: key, Namespace: namespace},
+		Spec:       v1alpha1.DepartmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, Name: name, ParentExternalKey: parent},
+	}
+	for _, o := range opts {
+		o(&d)
+	}
+	return d
 }

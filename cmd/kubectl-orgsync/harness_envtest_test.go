@@ -13,8 +13,12 @@ package main
 //	... create the objects ...
 //	h.waitReady(ctx, t, org, 1000)
 //	writes := chart.writes()                              // department creates, updates, deletes
+//
+// Beside it: runPlan runs `kubectl orgsync plan` in process, and apply stores Departments as
+// kubectl apply would (manifestOf is one as a person writes it).
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -27,6 +31,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -131,7 +136,7 @@ type remoteChart struct {
 // first reconciles). It waits until the Organization is Ready.
 func (h *harness) newOrganization(ctx context.Context, t *testing.T, namespace, name string, p v1alpha1.Provider) (*v1alpha1.Organization, *remoteChart) {
 	t.Helper()
-	if err := h.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := testenv.CreateNamespaces(ctx, h.client, namespace); err != nil {
 		t.Fatal(err)
 	}
 	org := &v1alpha1.Organization{
@@ -373,4 +378,44 @@ func bytesOf(m map[string]string) map[string][]byte {
 		out[k] = []byte(v)
 	}
 	return out
+}
+
+// runPlan runs `kubectl orgsync plan args...` in-process, as the plugin's main does, and returns
+// its exit code and output.
+func runPlan(ctx context.Context, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(ctx, append([]string{"plan"}, args...), genericiooptions.IOStreams{In: stdin, Out: &out, ErrOut: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+// manifestOf is d as a person writes it: apiVersion, kind, name, namespace, annotations, spec.
+func manifestOf(d v1alpha1.Department) map[string]any {
+	metadata := map[string]any{"name": d.Name, "namespace": d.Namespace}
+	if len(d.Annotations) > 0 {
+		metadata["annotations"] = d.Annotations
+	}
+	return map[string]any{"apiVersion": v1alpha1.GroupVersion.String(), "kind": "Department", "metadata": metadata, "spec": d.Spec}
+}
+
+// apply stores depts as kubectl apply would: creates the new ones, replaces the spec of the others.
+func apply(ctx context.Context, t *testing.T, c client.Client, depts []v1alpha1.Department) {
+	t.Helper()
+	for _, d := range depts {
+		current := &v1alpha1.Department{}
+		err := c.Get(ctx, client.ObjectKeyFromObject(&d), current)
+		switch {
+		case apierrors.IsNotFound(err):
+			d := d.DeepCopy()
+			if err := c.Create(ctx, d); err != nil {
+				t.Fatalf("creating %s: %v", d.Name, err)
+			}
+		case err != nil:
+			t.Fatal(err)
+		default:
+			current.Spec = d.Spec
+			if err := c.Update(ctx, current); err != nil {
+				t.Fatalf("updating %s: %v", d.Name, err)
+			}
+		}
+	}
 }

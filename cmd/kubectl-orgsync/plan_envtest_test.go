@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,14 +28,6 @@ import (
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	"github.com/orgsync/orgsync/internal/provider"
 )
-
-// runPlan runs `kubectl orgsync plan args...` in-process, as the plugin's main does, and returns
-// its exit code and output.
-func runPlan(ctx context.Context, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
-	code = run(ctx, append([]string{"plan"}, args...), genericiooptions.IOStreams{In: stdin, Out: &out, ErrOut: &errOut})
-	return code, out.String(), errOut.String()
-}
 
 // TestPluginProcess is not a test: it is the plugin's process for pluginProcess, which runs the
 // test binary as `kubectl orgsync` to see its real exit codes (plan's 2 ends the process).
@@ -95,49 +86,6 @@ func writeManifests(t *testing.T, depts []v1alpha1.Department) string {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-// manifestOf is d as a person writes it: apiVersion, kind, name, namespace, annotations, spec.
-func manifestOf(d v1alpha1.Department) map[string]any {
-	metadata := map[string]any{"name": d.Name, "namespace": d.Namespace}
-	if len(d.Annotations) > 0 {
-		metadata["annotations"] = d.Annotations
-	}
-	return map[string]any{"apiVersion": v1alpha1.GroupVersion.String(), "kind": "Department", "metadata": metadata, "spec": d.Spec}
-}
-
-// apply stores depts as kubectl apply would: creates the new ones, replaces the spec of the others.
-func apply(ctx context.Context, t *testing.T, c client.Client, depts []v1alpha1.Department) {
-	t.Helper()
-	for _, d := range depts {
-		current := &v1alpha1.Department{}
-		err := c.Get(ctx, client.ObjectKeyFromObject(&d), current)
-		switch {
-		case apierrors.IsNotFound(err):
-			d := d.DeepCopy()
-			if err := c.Create(ctx, d); err != nil {
-				t.Fatalf("creating %s: %v", d.Name, err)
-			}
-		case err != nil:
-			t.Fatal(err)
-		default:
-			current.Spec = d.Spec
-			if err := c.Update(ctx, current); err != nil {
-				t.Fatalf("updating %s: %v", d.Name, err)
-			}
-		}
-	}
-}
-
-func dept(namespace, key, name, parent string, opts ...deptOption) v1alpha1.Department {
-	d := v1alpha1.Department{
-		ObjectMeta: metav1.ObjectMeta{Name: key, Namespace: namespace},
-		Spec:       v1alpha1.DepartmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, Name: name, ParentExternalKey: parent},
-	}
-	for _, o := range opts {
-		o(&d)
-	}
-	return d
 }
 
 // plannedWrite is a remote write as the plan names it and as the fake's log shows it.

@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/testenv"
 )
 
 // TestTreeAgainstAControlPlane runs `kubectl orgsync tree` against a real API server holding the
@@ -29,10 +29,8 @@ func TestTreeAgainstAControlPlane(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for _, ns := range []string{"orgs", "two-orgs", "empty"} {
-		if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-			t.Fatal(err)
-		}
+	if err := testenv.CreateNamespaces(ctx, k8s, "orgs", "two-orgs", "empty"); err != nil {
+		t.Fatal(err)
 	}
 
 	storeTreeFixtures(ctx, t, k8s)
@@ -123,7 +121,7 @@ func TestTree10000AgainstAControlPlane(t *testing.T) {
 	cp := startControlPlane(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	if err := cp.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "orgs"}}); err != nil {
+	if err := testenv.CreateNamespaces(ctx, cp.client, "orgs"); err != nil {
 		t.Fatal(err)
 	}
 	org, depts := wideChart(10000)

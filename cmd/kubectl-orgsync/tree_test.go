@@ -2,12 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,35 +11,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from the output")
-
-// golden compares got with testdata/name, or writes it there with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o750); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", path, diff)
-	}
-}
 
 func TestTreeGolden(t *testing.T) {
 	org, depts := fixtureChart()
@@ -207,7 +178,7 @@ func TestTreeKeyClaimedTwice(t *testing.T) {
 		t.Fatalf("hr has %d children keyed hr-payroll, want both claimants", len(payroll))
 	}
 	for _, n := range payroll {
-		// The one synced under the key holds it, though the other is older.
+		// The older holds it: the other was created after it.
 		if want := n.dept.Name == "hr-old"; n.duplicate != want {
 			t.Errorf("%s: duplicate %t, want %t", n.dept.Name, n.duplicate, want)
 		}
@@ -272,41 +243,6 @@ func TestCleanAndTruncate(t *testing.T) {
 	}
 }
 
-func TestColorOnlyOnATerminal(t *testing.T) {
-	reader, writer, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = reader.Close(); _ = writer.Close() }()
-	for _, tc := range []struct {
-		mode string
-		out  any
-		want bool
-	}{
-		{colorAuto, &bytes.Buffer{}, false},
-		{colorAuto, writer, false}, // a pipe
-		{colorAlways, &bytes.Buffer{}, true},
-		{colorNever, writer, false},
-	} {
-		w, _ := tc.out.(interface{ Write([]byte) (int, error) })
-		p, err := colorFor(tc.mode, w)
-		if err != nil || p.on != tc.want {
-			t.Errorf("--color=%s on %T: colour %t (%v), want %t", tc.mode, tc.out, p.on, err, tc.want)
-		}
-	}
-	if _, err := colorFor("rainbow", &bytes.Buffer{}); err == nil {
-		t.Error("--color=rainbow accepted")
-	}
-	var out bytes.Buffer
-	org, depts := fixtureChart()
-	if err := renderText(&out, buildChart(org, depts), textOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(out.String(), "\x1b") {
-		t.Errorf("plain output has escape sequences:\n%q", out.String())
-	}
-}
-
 func TestJSONShape(t *testing.T) {
 	org, depts := fixtureChart()
 	var out bytes.Buffer
@@ -367,46 +303,5 @@ func TestJSONShape(t *testing.T) {
 	}
 	if diff := cmp.Diff(a, b); diff != "" {
 		t.Errorf("-o yaml is not -o json's document (-json +yaml):\n%s", diff)
-	}
-}
-
-// runPlugin runs the plugin with args as kubectl would, returning its exit code and outputs.
-func runPlugin(args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
-	code = run(context.Background(), args, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
-	return code, out.String(), errOut.String()
-}
-
-func TestCommandLine(t *testing.T) {
-	code, out, _ := runPlugin("--help")
-	if code != exitOK || !strings.Contains(out, "kubectl orgsync [command]") || !strings.Contains(out, "tree ") || !strings.Contains(out, "--kubeconfig") {
-		t.Errorf("--help: exit %d:\n%s", code, out)
-	}
-	// Commands that are not built are not offered.
-	for _, missing := range []string{"completion"} {
-		if strings.Contains(out, "  "+missing+" ") {
-			t.Errorf("--help offers %s:\n%s", missing, out)
-		}
-	}
-	code, out, _ = runPlugin("tree", "--help")
-	if code != exitOK || !strings.Contains(out, "kubectl orgsync tree acme -n orgs -v") || !strings.Contains(out, "-o, --output") || !strings.Contains(out, "--context") {
-		t.Errorf("tree --help: exit %d:\n%s", code, out)
-	}
-
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"tree", "-o", "xml"}, `error: --output must be json or yaml, not "xml"`},
-		{[]string{"tree", "--color=rainbow"}, `error: --color must be auto, always or never, not "rainbow"`},
-		{[]string{"tree", "--bogus"}, "error: unknown flag: --bogus\nSee 'kubectl orgsync tree --help' for usage"},
-		{[]string{"tree", "a", "b"}, "error: accepts at most 1 arg(s), received 2"},
-		{[]string{"export"}, "error: accepts 1 arg(s), received 0"},
-		{[]string{"tree", "--kubeconfig", filepath.Join(t.TempDir(), "missing")}, "error: "},
-	} {
-		code, out, errOut := runPlugin(tc.args...)
-		if code != exitError || out != "" || !strings.HasPrefix(errOut, tc.want) {
-			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and stderr starting %q", tc.args, code, out, errOut, tc.want)
-		}
 	}
 }

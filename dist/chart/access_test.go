@@ -85,6 +85,8 @@ func TestRenderedRBACOnAnAPIServer(t *testing.T) {
 				{"get", "", "secrets", "", true},
 				{"list", "orgsync.dev", "departments", "", true},
 				{"watch", "orgsync.dev", "organizations", "c", true},
+				// The manager's own records of who holds each remote chart: cluster-scoped.
+				{"create", "orgsync.dev", "remotetargets", "", true},
 				// One Secret at a time: no listing or watching, in any namespace.
 				{"list", "", "secrets", "a", false},
 				{"watch", "", "secrets", "a", false},
@@ -109,6 +111,7 @@ func TestRenderedRBACOnAnAPIServer(t *testing.T) {
 				{"create", "events.k8s.io", "events", "a", true},
 				{"update", "coordination.k8s.io", "leases", "tenant-system", true},
 				{"create", "authentication.k8s.io", "tokenreviews", "", true},
+				{"update", "orgsync.dev", "remotetargets", "", true},
 				{"list", "", "secrets", "a", false},
 				{"watch", "", "secrets", "b", false},
 				// Outside the watched namespaces.

@@ -248,9 +248,13 @@ func TestDefaultsRenderTheManagerAsTheKustomizeInstallDoes(t *testing.T) {
 	manifests := render(t, nil)
 
 	wantObjects := []string{
+		"ClusterRole orgsync-department-editor-role",
+		"ClusterRole orgsync-department-viewer-role",
 		"ClusterRole orgsync-manager-role",
 		"ClusterRole orgsync-metrics-auth-role",
 		"ClusterRole orgsync-metrics-reader",
+		"ClusterRole orgsync-organization-editor-role",
+		"ClusterRole orgsync-organization-viewer-role",
 		"ClusterRoleBinding orgsync-manager-rolebinding",
 		"ClusterRoleBinding orgsync-metrics-auth-rolebinding",
 		"Deployment orgsync-controller-manager",
@@ -850,6 +854,10 @@ func TestMetricsRolesAreTheKustomizeOnes(t *testing.T) {
 	for _, tc := range []struct{ file, name string }{
 		{"config/rbac/metrics_auth_role.yaml", "orgsync-metrics-auth-role"},
 		{"config/rbac/metrics_reader_role.yaml", "orgsync-metrics-reader"},
+		{"config/rbac/organization_editor_role.yaml", "orgsync-organization-editor-role"},
+		{"config/rbac/organization_viewer_role.yaml", "orgsync-organization-viewer-role"},
+		{"config/rbac/department_editor_role.yaml", "orgsync-department-editor-role"},
+		{"config/rbac/department_viewer_role.yaml", "orgsync-department-viewer-role"},
 	} {
 		want := readManifest[rbacv1.ClusterRole](t, tc.file)
 		got := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", tc.name)
@@ -857,6 +865,7 @@ func TestMetricsRolesAreTheKustomizeOnes(t *testing.T) {
 			t.Errorf("ClusterRole %s grants other permissions than %s (-kustomize +chart):\n%s", tc.name, tc.file, diff)
 		}
 	}
+	checkTenantRoles(t, manifests)
 	// Spelled out: what the metrics filter (cmd/metricsauth.go) needs, and what it checks.
 	auth := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", "orgsync-metrics-auth-role")
 	if !grants(auth.Rules, "authentication.k8s.io", "tokenreviews", "create") ||
@@ -1012,6 +1021,31 @@ func TestValuesTheManagerWouldRefuseFailTheInstall(t *testing.T) {
 		_, err := renderFiles(t, values)
 		if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 			t.Errorf("values %s: render error %v, want one naming %s", tc.values, err, tc.wantErr)
+		}
+	}
+}
+
+// checkTenantRoles wants the roles a cluster admin gives tenants aggregated to the built-in
+// edit, admin and view roles, and none of them to grant a verb on a status subresource or on the
+// manager's records.
+func checkTenantRoles(t *testing.T, manifests []manifest) {
+	t.Helper()
+	for name, aggregates := range map[string][]string{
+		"orgsync-organization-editor-role": {"edit", "admin"},
+		"orgsync-department-editor-role":   {"edit", "admin"},
+		"orgsync-organization-viewer-role": {"view"},
+		"orgsync-department-viewer-role":   {"view"},
+	} {
+		role := named[rbacv1.ClusterRole](t, manifests, "ClusterRole", name)
+		for _, to := range aggregates {
+			if role.Labels["rbac.authorization.k8s.io/aggregate-to-"+to] != "true" {
+				t.Errorf("ClusterRole %s is not aggregated to %s: labels %v", name, to, role.Labels)
+			}
+		}
+		for _, p := range permissions(role.Rules) {
+			if strings.Contains(p.resource, "/") || p.resource == "remotetargets" || p.group != "orgsync.dev" {
+				t.Errorf("ClusterRole %s grants %+v", name, p)
+			}
 		}
 	}
 }

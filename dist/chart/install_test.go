@@ -53,13 +53,18 @@ func TestInstallManifestHangsTogether(t *testing.T) {
 	}
 	slices.Sort(objects)
 	want := []string{
+		"ClusterRole /orgsync-department-editor-role",
+		"ClusterRole /orgsync-department-viewer-role",
 		"ClusterRole /orgsync-manager-role",
 		"ClusterRole /orgsync-metrics-auth-role",
 		"ClusterRole /orgsync-metrics-reader",
+		"ClusterRole /orgsync-organization-editor-role",
+		"ClusterRole /orgsync-organization-viewer-role",
 		"ClusterRoleBinding /orgsync-manager-rolebinding",
 		"ClusterRoleBinding /orgsync-metrics-auth-rolebinding",
 		"CustomResourceDefinition /departments.orgsync.dev",
 		"CustomResourceDefinition /organizations.orgsync.dev",
+		"CustomResourceDefinition /remotetargets.orgsync.dev",
 		"Deployment orgsync-system/orgsync-controller-manager",
 		"Namespace /orgsync-system",
 		"Role orgsync-system/orgsync-leader-election-role",

@@ -22,8 +22,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -193,7 +191,7 @@ func run(bin, samples string, remote cloud, play scenario) (err error) {
 	step("manager started (pid %d)", manager.Pid())
 
 	k8s := cp.Client
-	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil {
+	if err := testenv.CreateNamespaces(ctx, k8s, namespace); err != nil {
 		return err
 	}
 	s := &stage{ctx: ctx, bin: bin, work: work, kubectlPath: cp.Kubectl(), kubeconfig: kubeconfig, k8s: k8s, remote: remote,

@@ -7,7 +7,6 @@ import (
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -62,12 +61,7 @@ func (c *cluster) stop() {
 
 // createNamespaces creates the run's namespace and the managers' lease namespace.
 func (c *cluster) createNamespaces(ctx context.Context) error {
-	for _, name := range []string{namespace, leaseNamespace} {
-		if err := c.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
-			return fmt.Errorf("creating namespace %s: %w", name, err)
-		}
-	}
-	return nil
+	return testenv.CreateNamespaces(ctx, c.client, namespace, leaseNamespace)
 }
 
 // createOrganization creates the credentials Secret and the Organization.

@@ -37,8 +37,8 @@ func IsJSONObject(body []byte) bool {
 	return len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed)
 }
 
-// CheckCleaned checks text a client cleaned from an answer: valid UTF-8 without control
-// characters, trimmed, at most maxRunes runes plus an ellipsis.
+// CheckCleaned checks text a client cleaned from an answer (scrub.Clean): valid UTF-8 without
+// control characters or U+FFFD, trimmed, at most maxRunes runes plus an ellipsis.
 func CheckCleaned(t testing.TB, what, s string, maxRunes int) {
 	t.Helper()
 	switch {
@@ -46,6 +46,8 @@ func CheckCleaned(t testing.TB, what, s string, maxRunes int) {
 		t.Errorf("%s %q is not valid UTF-8", what, s)
 	case strings.ContainsFunc(s, unicode.IsControl):
 		t.Errorf("%s %q holds a control character", what, s)
+	case strings.ContainsRune(s, utf8.RuneError):
+		t.Errorf("%s %q holds U+FFFD", what, s)
 	case s != strings.TrimSpace(s):
 		t.Errorf("%s %q is not trimmed", what, s)
 	case utf8.RuneCountInString(s) > maxRunes+1:

@@ -15,7 +15,8 @@ import (
 
 // Budgets keeps the deletion budget of every Organization (its own or the default): the remote deletions
 // made in its current window, the ones a person approved beyond it, and the ones held now. The
-// Organization reconciler loads it from the Organization's status once, writes it back there,
+// Organization reconciler loads it once from the manager's record of the Organization's chart
+// (never from its status, which others may write), writes it back there and into the status,
 // and adds approvals; Department reconciles ask it before each remote delete. Safe for
 // concurrent use.
 type Budgets struct {
@@ -44,16 +45,24 @@ func (b *Budgets) ofLocked(uid types.UID) *budget {
 	return bud
 }
 
-// load takes the Organization's recorded state the first time it is seen (after a restart).
-func (b *Budgets) load(org *v1alpha1.Organization) {
+// load takes the budget the manager recorded for an Organization the first time it is seen
+// (after a restart).
+func (b *Budgets) load(uid types.UID, recorded rules.Budget) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	bud := b.ofLocked(org.UID)
+	bud := b.ofLocked(uid)
 	if bud.loaded {
 		return
 	}
 	bud.loaded = true
-	bud.Budget = rules.BudgetOf(org)
+	bud.Budget = recorded
+}
+
+// spent is where an Organization's budget stands, for the manager's record.
+func (b *Budgets) spent(uid types.UID) rules.Budget {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ofLocked(uid).Budget
 }
 
 // approve lets n more deletions through.

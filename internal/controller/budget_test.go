@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	rules "github.com/orgsync/orgsync/internal/decision"
 )
 
 func budgetedOrganization(maxDeletions int32, window time.Duration) *v1alpha1.Organization {
@@ -60,12 +61,14 @@ func TestBudgetHoldsBeyondTheWindowsAllowanceUntilApprovedOrTheWindowMovesOn(t *
 	}
 }
 
-func TestBudgetResumesFromTheOrganizationsStatusAfterARestart(t *testing.T) {
+func TestBudgetResumesFromTheManagersRecordAfterARestart(t *testing.T) {
 	org := budgetedOrganization(2, time.Hour)
 	start := time.Now().Add(-10 * time.Minute)
-	org.Status.Deletions = &v1alpha1.DeletionStatus{WindowStart: &metav1.Time{Time: start}, Made: 2, Approved: 1}
+	// The status says the budget is spent: anyone allowed to write it could say so.
+	org.Status.Deletions = &v1alpha1.DeletionStatus{WindowStart: &metav1.Time{Time: start}, Made: 9, Held: 3}
+	recorded := &v1alpha1.DeletionRecord{WindowStart: &metav1.Time{Time: start}, Made: 2, Approved: 1}
 	b := NewBudgets()
-	b.load(org)
+	b.load(org.UID, rules.RecordedBudget(recorded))
 	if !b.reserve(org, "a", time.Now()) {
 		t.Fatal("the approval recorded before the restart was lost")
 	}
@@ -73,9 +76,12 @@ func TestBudgetResumesFromTheOrganizationsStatusAfterARestart(t *testing.T) {
 		t.Fatal("the deletions made before the restart were forgotten")
 	}
 	// Loading again (every reconcile) changes nothing.
-	b.load(org)
+	b.load(org.UID, rules.Budget{})
 	if s := b.status(org.UID); s.Made != 3 || s.Held != 1 {
 		t.Fatalf("status %+v, want 3 made and 1 held", s)
+	}
+	if spent := b.spent(org.UID); !spent.Recorded(spent.Record()) || spent.Made != 3 || spent.Approved != 0 {
+		t.Fatalf("spent %+v does not round-trip through its record", spent)
 	}
 }
 

@@ -145,7 +145,10 @@ func (r *DepartmentReconciler) gather(ctx context.Context, dept *v1alpha1.Depart
 }
 
 // gatherOrganization reads the Department's Organization into s.Org, and returns it (nil when it
-// does not exist).
+// does not exist). The Organization is connected while its Connected condition says so and the
+// manager's record names it as the holder of its chart: a status that someone else wrote does
+// not connect an Organization that does not hold its chart. A deleting Department of an
+// Organization whose chart another holds has nothing there to delete: it leaves the chart as it is.
 func (r *DepartmentReconciler) gatherOrganization(ctx context.Context, s *rules.Snapshot) (*v1alpha1.Organization, error) {
 	s.Org = rules.OrganizationOf(s.Dept.Spec.OrganizationRef.Name, nil)
 	org := &v1alpha1.Organization{}
@@ -158,6 +161,14 @@ func (r *DepartmentReconciler) gatherOrganization(ctx context.Context, s *rules.
 	}
 	s.Organization = org
 	s.Org = rules.OrganizationOf(s.Org.Name, org)
+	rec, err := targetRecordOf(ctx, r.Client, org)
+	if err != nil {
+		return nil, err
+	}
+	if !heldBy(rec, org) {
+		s.Org.Connected = false
+		s.Org.Orphans = s.Org.Orphans || (rec != nil && isDeleting(s.Dept))
+	}
 	return org, nil
 }
 

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -21,7 +22,7 @@ import (
 
 // SetupWithManager registers the controller and the watches that make a tree converge quickly:
 // a Department's change wakes its children, its deleting parent and the other claimants of its
-// key; a change in an Organization's inventory wakes the Departments it concerns (the holder of a
+// key; the manager's record of who holds a chart wakes the holder's Departments; a change in an Organization's inventory wakes the Departments it concerns (the holder of a
 // key that changed, the children waiting for a key that appeared, a deleting parent whose child
 // went); an Organization's connection wakes its Departments (a rotated Secret reaches them through
 // the Organization, which reads it).
@@ -38,10 +39,9 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.Department{}, r.forgetGone()).
 		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.relatedDepartments),
 			builder.WithPredicates(relationChanged())).
-		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.otherClaimants),
-			builder.WithPredicates(heldKeyChanged())).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfOrganization),
 			builder.WithPredicates(organizationStateChanged())).
+		Watches(&v1alpha1.RemoteTarget{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfHolder)).
 		WatchesRawSource(source.Channel(r.Inventories.Changes(), handler.TypedEnqueueRequestsFromMapFunc(r.inventoryChanged))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("department").
@@ -151,6 +151,17 @@ func (r *DepartmentReconciler) relatedDepartments(ctx context.Context, obj clien
 	return requests
 }
 
+// departmentsOfHolder wakes the Departments of the Organization a record of a chart names (an
+// update wakes those of the holder before and after): they sync only under the holder.
+func (r *DepartmentReconciler) departmentsOfHolder(ctx context.Context, obj client.Object) []reconcile.Request {
+	rec, ok := obj.(*v1alpha1.RemoteTarget)
+	if !ok {
+		return nil
+	}
+	h := rec.Spec.Holder
+	return r.departmentsOfOrganization(ctx, &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: h.Namespace, Name: h.Name}})
+}
+
 func (r *DepartmentReconciler) departmentsOfOrganization(ctx context.Context, obj client.Object) []reconcile.Request {
 	depts, err := r.departmentsWith(ctx, obj.GetNamespace(), indexDepartmentOrganization, obj.GetName())
 	if err != nil {
@@ -181,32 +192,6 @@ func relationChanged() predicate.Predicate {
 		return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() ||
 			!e.ObjectOld.GetDeletionTimestamp().Equal(e.ObjectNew.GetDeletionTimestamp())
 	}}
-}
-
-// heldKeyChanged passes a Department's first sync under its key, which decides who holds the key
-// among its claimants.
-func heldKeyChanged() predicate.Predicate {
-	return predicate.Funcs{
-		CreateFunc: func(event.CreateEvent) bool { return false },
-		DeleteFunc: func(event.DeleteEvent) bool { return false },
-		UpdateFunc: func(e event.UpdateEvent) bool {
-			oldDept, newDept, ok := departmentUpdate(e)
-			return ok && oldDept.Status.ExternalKey != newDept.Status.ExternalKey
-		},
-	}
-}
-
-// otherClaimants wakes the other Departments that claim obj's key.
-func (r *DepartmentReconciler) otherClaimants(ctx context.Context, obj client.Object) []reconcile.Request {
-	dept, ok := obj.(*v1alpha1.Department)
-	if !ok {
-		return nil
-	}
-	claimants, err := r.departmentsWith(ctx, dept.Namespace, indexDepartmentKey, orgScopedKey(dept.Spec.OrganizationRef.Name, dept.Key()))
-	if err != nil {
-		return nil
-	}
-	return requestsFor(claimants, dept.UID)
 }
 
 // countsChanged passes the Department changes its Organization counts or waits for: creation,

@@ -123,6 +123,11 @@ func (r *OrganizationReconciler) deleteRemote(ctx context.Context, org *v1alpha1
 // release removes the finalizer and, once it is gone, what is kept for org. When the write fails,
 // the connection stays cached: the retry still needs it if the Secret is gone.
 func (r *OrganizationReconciler) release(ctx context.Context, org *v1alpha1.Organization) organizationActed {
+	// The chart is let go first: should the finalizer's removal fail, the next reconcile
+	// finds the record gone and releases again.
+	if err := releaseTarget(ctx, r.Client, org); err != nil {
+		return organizationActed{ready: retry(err), released: true}
+	}
 	o, removed := releaseFinalizer(ctx, r.Client, org)
 	if removed {
 		r.Connections.Forget(org)

@@ -49,6 +49,8 @@ type OrganizationReconciler struct {
 
 	// tally counts the Departments of every Organization from the watch events.
 	tally departmentTally
+	// apiReader reads, uncached, the holder a record names when the cache does not have it.
+	apiReader client.Reader
 
 	mu sync.Mutex
 	// observedWith remembers the connection each Organization's remote organization was last
@@ -79,7 +81,11 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 // reconcile gathers once (organizationSnapshot), decides once (organization_decide.go) and acts
 // once (organization_act.go); organization_status.go records it.
 func (r *OrganizationReconciler) reconcile(ctx context.Context, org *v1alpha1.Organization) (o outcome, released bool) {
-	if err := r.takeApproval(ctx, org); err != nil {
+	rec, err := targetRecordOf(ctx, r.Client, org)
+	if err != nil {
+		return retry(err), false
+	}
+	if err := r.takeApproval(ctx, org, rec); err != nil {
 		return retry(client.IgnoreNotFound(err)), false
 	}
 	if !isDeleting(org) {
@@ -88,10 +94,15 @@ func (r *OrganizationReconciler) reconcile(ctx context.Context, org *v1alpha1.Or
 			return retry(err), false
 		}
 	}
-	s := r.gather(ctx, org)
+	s := r.gather(ctx, org, rec)
 	res := r.act(ctx, s, decideOrganization(s))
 	if res.released {
 		return res.ready, true
+	}
+	if heldBy(s.record, org) {
+		if err := saveBudget(ctx, r.Client, s.record, r.Budgets.spent(org.UID)); err != nil {
+			res.ready = retry(err)
+		}
 	}
 	// Held deletions wait for a person, whatever else this reconcile concluded.
 	res.ready = withHeldDeletions(org, s.deletions, res.ready)
@@ -113,6 +124,9 @@ type organizationSnapshot struct {
 	deletions *v1alpha1.DeletionStatus
 	// readErr is a failed Kubernetes read.
 	readErr error
+	// record is the manager's record of who holds the remote chart (nil: no one yet); the
+	// reconcile claims it for org once its credentials have listed the chart.
+	record *v1alpha1.RemoteTarget
 
 	// conflict is the Conflict outcome when another Organization keeps the remote chart.
 	conflict *outcome
@@ -144,9 +158,10 @@ type chartSummary struct {
 }
 
 // gather reads what the decision needs, in the order the reconcile depends on it.
-func (r *OrganizationReconciler) gather(ctx context.Context, org *v1alpha1.Organization) *organizationSnapshot {
+func (r *OrganizationReconciler) gather(ctx context.Context, org *v1alpha1.Organization, rec *v1alpha1.RemoteTarget) *organizationSnapshot {
 	s := &organizationSnapshot{
 		org:       org,
+		record:    rec,
 		deleting:  isDeleting(org),
 		paused:    v1alpha1.IsPaused(org),
 		period:    syncPeriodOf(org, r.SyncPeriod),
@@ -172,7 +187,13 @@ func (r *OrganizationReconciler) gatherConnection(ctx context.Context, s *organi
 		s.readErr = err
 		return
 	}
-	if o, conflict := targetConflict(org, claimants); conflict {
+	gone := false
+	if s.record != nil && !heldBy(s.record, org) {
+		if gone, s.readErr = holderGone(ctx, r.apiReader, s.record, claimants); s.readErr != nil {
+			return
+		}
+	}
+	if o, conflict := targetConflict(org, s.record, gone, claimants); conflict {
 		s.conflict = &o // refused before its credentials go anywhere
 		return
 	}
@@ -185,6 +206,9 @@ func (r *OrganizationReconciler) gatherConnection(ctx context.Context, s *organi
 		since = time.Now() // a person asked for a fresh look
 	}
 	if s.listErr = inv.ListedSince(ctx, since, s.conn, s.conn.Departments.List); s.listErr != nil {
+		return
+	}
+	if !r.claim(ctx, s, gone) {
 		return
 	}
 	s.chart = r.summarise(org, inv)
@@ -207,6 +231,33 @@ func (r *OrganizationReconciler) gatherDeletion(ctx context.Context, s *organiza
 	}
 	s.conn, s.connErr = r.Connections.Refresh(ctx, s.org, true)
 	s.secretGone = errors.Is(s.connErr, ErrSecretNotFound)
+}
+
+// claim records org as the holder of its chart, listed with its credentials, unless it holds it
+// already; gone says the record names a holder that is gone. It reports whether org holds the
+// chart; otherwise s says why not: another Organization claimed it first (the chart's listing is
+// forgotten), or the write failed.
+func (r *OrganizationReconciler) claim(ctx context.Context, s *organizationSnapshot, gone bool) bool {
+	if heldBy(s.record, s.org) {
+		return true
+	}
+	var stale *v1alpha1.RemoteTarget
+	if gone {
+		stale = s.record
+	}
+	rec, lost, err := claimTarget(ctx, r.Client, s.org, stale, r.Budgets.spent(s.org.UID))
+	switch {
+	case err != nil:
+		s.readErr = err
+	case lost:
+		r.Inventories.Forget(s.org.UID)
+		o := targetUnavailable(s.org)
+		s.conflict = &o
+	default:
+		s.record = rec
+		return true
+	}
+	return false
 }
 
 // summarise counts the departments of org's chart and those no Department claims.
@@ -240,11 +291,16 @@ func (r *OrganizationReconciler) fresh(org *v1alpha1.Organization, conn *provide
 	return last, ok && last.connection == conn && last.generation == org.Generation && time.Since(last.at) < syncPeriodOf(org, r.SyncPeriod)
 }
 
-// takeApproval counts the deletions orgsync.dev/approve-deletions lets through and removes the
+// takeApproval loads org's deletion budget from the manager's record of its chart the first time
+// it is seen (after a restart), then counts the deletions orgsync.dev/approve-deletions lets through and removes the
 // annotation, so that it is used once. A value that is not a positive number is removed with a
 // Warning Event saying so.
-func (r *OrganizationReconciler) takeApproval(ctx context.Context, org *v1alpha1.Organization) error {
-	r.Budgets.load(org)
+func (r *OrganizationReconciler) takeApproval(ctx context.Context, org *v1alpha1.Organization, rec *v1alpha1.RemoteTarget) error {
+	if heldBy(rec, org) {
+		r.Budgets.load(org.UID, rules.RecordedBudget(rec.Spec.Deletions))
+	} else {
+		r.Budgets.load(org.UID, rules.Budget{})
+	}
 	n, present, valid := rules.Approval(org)
 	switch {
 	case !present:
@@ -293,6 +349,7 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		dept := cmp.Or(afterDept, beforeDept)
 		q.AddAfter(reconcile.Request{NamespacedName: organizationOf(dept)}, countsDelay)
 	}
+	r.apiReader = mgr.GetAPIReader()
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Organization{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, handler.Funcs{
@@ -307,6 +364,7 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			},
 		}, builder.WithPredicates(countsChanged())).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.organizationsWithSameTarget)).
+		Watches(&v1alpha1.RemoteTarget{}, handler.EnqueueRequestsFromMapFunc(r.organizationsOfRecord)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("organization")
 	b = b.WatchesRawSource(source.Channel(r.Budgets.events.Events(), &handler.EnqueueRequestForObject{}))
@@ -328,6 +386,20 @@ func (r *OrganizationReconciler) organizationsWithSameTarget(ctx context.Context
 		return nil
 	}
 	return requestsFor(claimants, org.UID)
+}
+
+// organizationsOfRecord wakes the Organizations of the remote chart a record is about: one takes
+// the chart over when the record goes, the holder claims it again should it go while it holds it.
+func (r *OrganizationReconciler) organizationsOfRecord(ctx context.Context, obj client.Object) []reconcile.Request {
+	rec, ok := obj.(*v1alpha1.RemoteTarget)
+	if !ok {
+		return nil
+	}
+	var orgs v1alpha1.OrganizationList
+	if err := r.List(ctx, &orgs, client.MatchingFields{indexOrganizationTarget: rec.Spec.Target}); err != nil {
+		return nil
+	}
+	return requestsFor(orgs.Items, "")
 }
 
 func (r *OrganizationReconciler) organizationsUsingSecret(ctx context.Context, obj client.Object) []reconcile.Request {

@@ -205,8 +205,10 @@ func planDecision(d rules.Decision) PlanDecision {
 }
 
 // PlanBudget is an Organization's deletion budget as the manager would count it from now
-// (decision.Budget): loaded from its status and the approvals its annotation gives, as the
-// Organization reconciler does.
+// (decision.Budget): loaded from its status and the approvals its annotation gives. The manager
+// counts from its own record (v1alpha1.RemoteTarget), which the status shows; a person running
+// the plan may not read that record, so the plan reads the status, a display input, and its
+// prediction is only as true as the status.
 type PlanBudget struct {
 	budget rules.Budget
 	org    *v1alpha1.Organization

@@ -35,6 +35,8 @@ var (
 	suiteCtx  context.Context
 	stopSuite context.CancelFunc
 	manager   *testenv.Manager
+	// connectors are the manager's connectors to the fakes, for restartManager.
+	connectors provider.Connector
 )
 
 func TestControllers(t *testing.T) {
@@ -53,11 +55,12 @@ var _ = BeforeSuite(func() {
 
 	installManifests()
 
-	connectors := provider.Mux{}
+	mux := provider.Mux{}
 	for _, b := range backends {
 		b.start()
-		connectors[b.provider()] = b.connector()
+		mux[b.provider()] = b.connector()
 	}
+	connectors = mux
 	startManager(connectors)
 	if startSecondShard != nil {
 		Expect(startSecondShard()).To(Succeed())
@@ -90,6 +93,8 @@ func startManager(connector provider.Connector) {
 	var err error
 	manager, err = testenv.StartManager(suiteCtx, testenv.ManagerOptions{
 		Config: managerCfg,
+		// restartManager starts it again, with controllers of the same names.
+		SkipNameValidation: true,
 		Controllers: controller.Options{
 			Connector:               connector,
 			SyncPeriod:              syncPeriod,
@@ -98,6 +103,16 @@ func startManager(connector provider.Connector) {
 		},
 	})
 	Expect(err).NotTo(HaveOccurred())
+}
+
+// restartManager stops the manager and starts a new one, which knows only what the API server
+// holds, as after a crash or an upgrade. Specs run one at a time, so no other spec sees it.
+// between is done while no manager runs.
+func restartManager(between func()) {
+	Expect(manager.Stop()).To(Succeed())
+	manager = nil
+	between()
+	startManager(connectors)
 }
 
 // newNamespace creates a namespace for one spec.

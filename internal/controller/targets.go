@@ -58,29 +58,55 @@ func tenantURL(domain string) string {
 	return u.Scheme + "://" + host + strings.TrimRight(path.Clean("/"+u.Path), "/")
 }
 
-// holdsTarget reports whether org holds its remote chart: its credentials listed the chart
-// (status.inventory is recorded then) and it was not told Conflict since (which clears the
-// inventory). Targets are immutable, so the chart it listed is the chart of its target.
-func holdsTarget(org *v1alpha1.Organization) bool {
-	return org.Status.Inventory != nil
+// targetConflict decides whether org may go on to connect to its remote chart, given rec, the
+// manager's record of who holds it (nil: no one), whether that holder is gone, and every
+// Organization with the same target (org among them or not):
+//   - the holder rec names keeps the chart against every other Organization, from any namespace,
+//     until it goes (while it is being deleted too: its Departments still delete under it);
+//   - while no one holds it, an Organization keeps it against a younger one of its own namespace
+//     (then the first by name), and nothing against another namespace's: whose credentials list
+//     the chart first takes it, so that one whose credentials never worked holds nothing.
+//
+// The Conflict outcome names the Organization that keeps the chart when it is in org's
+// namespace; otherwise it says only that the chart is unavailable, so that a tenant, with
+// working credentials or none, learns nothing of another namespace.
+func targetConflict(org *v1alpha1.Organization, rec *v1alpha1.RemoteTarget, holderGone bool, claimants []v1alpha1.Organization) (outcome, bool) {
+	if heldBy(rec, org) {
+		return outcome{}, false
+	}
+	if rec != nil && !holderGone {
+		h := rec.Spec.Holder
+		return conflictWith(org, h.Namespace, h.Name), true
+	}
+	var keeper *v1alpha1.Organization
+	for i := range claimants {
+		c := &claimants[i]
+		if c.UID == org.UID || c.Namespace != org.Namespace || !c.DeletionTimestamp.IsZero() || !olderOrganization(c, org) {
+			continue
+		}
+		if keeper == nil || olderOrganization(c, keeper) {
+			keeper = c
+		}
+	}
+	if keeper == nil {
+		return outcome{}, false
+	}
+	return conflictWith(org, keeper.Namespace, keeper.Name), true
 }
 
-// keepsTargetAgainst reports whether Organization a keeps the remote chart that both a and b
-// claim, so that b is told Conflict:
-//   - one that holds the chart keeps it against one that does not, from any namespace;
-//   - of two that hold it (both connected before either saw the other), or two of one namespace
-//     that do not, the older keeps it, then the first by namespace and name;
-//   - of two namespaces, one that does not hold the chart keeps nothing against the other: an
-//     Organization whose credentials never worked holds no other namespace's company.
-func keepsTargetAgainst(a, b *v1alpha1.Organization) bool {
-	aHolds, bHolds := holdsTarget(a), holdsTarget(b)
-	switch {
-	case aHolds != bHolds:
-		return aHolds
-	case !aHolds && a.Namespace != b.Namespace:
-		return false
+// conflictWith is the Conflict outcome of org against the Organization namespace/name that keeps
+// its chart: named in org's own namespace only.
+func conflictWith(org *v1alpha1.Organization, namespace, name string) outcome {
+	if namespace == org.Namespace {
+		return notReady(v1alpha1.ReasonConflict, fmt.Sprintf("Organization %s/%s already manages %s; one remote chart can have only one Organization",
+			namespace, name, remoteTarget(org)))
 	}
-	return olderOrganization(a, b)
+	return targetUnavailable(org)
+}
+
+// targetUnavailable is the Conflict outcome that says only that org's chart is unavailable.
+func targetUnavailable(org *v1alpha1.Organization) outcome {
+	return notReady(v1alpha1.ReasonConflict, fmt.Sprintf("%s is unavailable to this Organization", remoteTarget(org)))
 }
 
 // olderOrganization orders Organizations by creation time, then by namespace and name.
@@ -89,40 +115,4 @@ func olderOrganization(a, b *v1alpha1.Organization) bool {
 		return a.CreationTimestamp.Before(&b.CreationTimestamp)
 	}
 	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
-}
-
-// ranksBefore orders the Organizations that keep a chart against another, to name the first:
-// those that hold it, then the older.
-func ranksBefore(a, b *v1alpha1.Organization) bool {
-	if aHolds, bHolds := holdsTarget(a), holdsTarget(b); aHolds != bHolds {
-		return aHolds
-	}
-	return olderOrganization(a, b)
-}
-
-// targetConflict decides whether org may manage its remote chart, given every Organization with
-// the same target (org among them or not). When one keeps the chart against org, it returns the
-// Conflict outcome: naming that Organization when it is in org's namespace, and only saying that
-// it is in another namespace otherwise, so that no namespace reads another's object names.
-func targetConflict(org *v1alpha1.Organization, claimants []v1alpha1.Organization) (outcome, bool) {
-	var holder *v1alpha1.Organization
-	for i := range claimants {
-		c := &claimants[i]
-		if c.UID == org.UID || !c.DeletionTimestamp.IsZero() || !keepsTargetAgainst(c, org) {
-			continue
-		}
-		if holder == nil || ranksBefore(c, holder) {
-			holder = c
-		}
-	}
-	switch {
-	case holder == nil:
-		return outcome{}, false
-	case holder.Namespace == org.Namespace:
-		return notReady(v1alpha1.ReasonConflict, fmt.Sprintf("Organization %s/%s already manages %s; one remote chart can have only one Organization",
-			holder.Namespace, holder.Name, remoteTarget(org))), true
-	default:
-		return notReady(v1alpha1.ReasonConflict, fmt.Sprintf("an Organization in another namespace already manages %s; one remote chart can have only one Organization",
-			remoteTarget(org))), true
-	}
 }

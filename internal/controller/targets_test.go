@@ -86,13 +86,17 @@ func TestRemoteTargetTellsTargetsApart(t *testing.T) {
 	}
 }
 
-// targetConflictCase is an Organization, the others claiming its target, and what
-// targetConflict must say.
+// targetConflictCase is an Organization, the others claiming its target, the manager's record
+// of who holds it, and what targetConflict must say.
 type targetConflictCase struct {
 	org    v1alpha1.Organization
 	others []v1alpha1.Organization
-	// holder is the Organization the message names, "" for an anonymous one from another
-	// namespace; conflict false means org may go on.
+	// record names the holder the manager recorded ("" none) by namespace/name; gone says it no
+	// longer exists.
+	record string
+	gone   bool
+	// holder is the Organization the message names, "" for one from another namespace, of which
+	// the message says only that the chart is unavailable; conflict false means org may go on.
 	conflict bool
 	holder   string
 }
@@ -113,41 +117,37 @@ func claimant(namespace, name string, created time.Duration, mutate ...func(*v1a
 }
 
 func TestTargetConflict(t *testing.T) {
-	holding := func(o *v1alpha1.Organization) { o.Status.Inventory = &v1alpha1.InventoryStatus{} }
+	// What status says, which anyone allowed to write it could set, changes nothing.
+	statusSaysHolding := func(o *v1alpha1.Organization) {
+		o.Status.Inventory = &v1alpha1.InventoryStatus{}
+		o.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionConnected, Status: metav1.ConditionTrue}}
+	}
 	deleting := func(o *v1alpha1.Organization) { o.DeletionTimestamp = &metav1.Time{Time: conflictEpoch.Add(time.Hour)} }
 
 	cases := map[string]targetConflictCase{
 		"alone": {
 			org: claimant("a", "acme", 0),
 		},
+		"the recorded holder": {
+			org: claimant("a", "acme", time.Hour), others: []v1alpha1.Organization{claimant("a", "first", 0)}, record: "a/acme",
+		},
 		"a holder in another namespace keeps the chart against an older newcomer, unnamed": {
 			org:      claimant("a", "acme", 0),
-			others:   []v1alpha1.Organization{claimant("b", "payroll", time.Hour, holding)},
+			others:   []v1alpha1.Organization{claimant("b", "payroll", time.Hour)},
+			record:   "b/payroll",
 			conflict: true,
 		},
-		"a holder in another namespace keeps the chart against a newcomer first by name created the same second": {
-			org:      claimant("a", "a", time.Hour),
-			others:   []v1alpha1.Organization{claimant("zz-team", "zz-holder", time.Hour, holding)},
+		"a status that claims the chart takes nothing from the recorded holder": {
+			org:      claimant("a", "acme", 0, statusSaysHolding),
+			others:   []v1alpha1.Organization{claimant("b", "payroll", time.Hour)},
+			record:   "b/payroll",
 			conflict: true,
 		},
-		"an older Organization of another namespace that never connected does not block": {
+		"an older Organization of another namespace that holds nothing does not block": {
 			org:    claimant("b", "payroll", time.Hour),
-			others: []v1alpha1.Organization{claimant("a", "acme", 0)},
+			others: []v1alpha1.Organization{claimant("a", "acme", 0, statusSaysHolding)},
 		},
-		"the holder is not blocked by an older Organization of another namespace that never connected": {
-			org:    claimant("b", "payroll", time.Hour, holding),
-			others: []v1alpha1.Organization{claimant("a", "acme", 0)},
-		},
-		"the holder is not blocked by a newer Organization of another namespace that connected in the same race": {
-			org:    claimant("a", "acme", 0, holding),
-			others: []v1alpha1.Organization{claimant("b", "payroll", time.Hour, holding)},
-		},
-		"of two that connected in a race, the newer yields": {
-			org:      claimant("b", "payroll", time.Hour, holding),
-			others:   []v1alpha1.Organization{claimant("a", "acme", 0, holding)},
-			conflict: true,
-		},
-		"one namespace: the older blocks the newer, named, even never connected": {
+		"one namespace: the older blocks the newer, named, while no one holds the chart": {
 			org:      claimant("a", "second", time.Hour),
 			others:   []v1alpha1.Organization{claimant("a", "first", 0)},
 			conflict: true, holder: "a/first",
@@ -157,22 +157,25 @@ func TestTargetConflict(t *testing.T) {
 			others:   []v1alpha1.Organization{claimant("a", "first", 0)},
 			conflict: true, holder: "a/first",
 		},
-		"one namespace: the holder keeps the chart against an older one": {
+		"one namespace: an older one being deleted does not block": {
+			org:    claimant("a", "second", time.Hour),
+			others: []v1alpha1.Organization{claimant("a", "first", 0, deleting)},
+		},
+		"one namespace: the holder keeps the chart against an older one, named": {
 			org:      claimant("a", "first", 0),
-			others:   []v1alpha1.Organization{claimant("a", "second", time.Hour, holding)},
+			others:   []v1alpha1.Organization{claimant("a", "second", time.Hour)},
+			record:   "a/second",
 			conflict: true, holder: "a/second",
 		},
-		"a holder being deleted lets go": {
-			org:    claimant("a", "acme", time.Hour),
-			others: []v1alpha1.Organization{claimant("b", "payroll", 0, holding, deleting)},
-		},
-		"the message names the holder, not an older one of org's namespace that is refused too": {
-			org: claimant("a", "third", 2*time.Hour),
-			others: []v1alpha1.Organization{
-				claimant("a", "first", 0),
-				claimant("b", "payroll", time.Hour, holding),
-			},
+		"a holder being deleted keeps the chart until it is gone": {
+			org:      claimant("a", "acme", time.Hour),
+			others:   []v1alpha1.Organization{claimant("b", "payroll", 0, deleting)},
+			record:   "b/payroll",
 			conflict: true,
+		},
+		"a holder that is gone holds nothing": {
+			org:    claimant("a", "acme", time.Hour),
+			record: "b/payroll", gone: true,
 		},
 	}
 	for name, tc := range cases {
@@ -185,7 +188,11 @@ func TestTargetConflict(t *testing.T) {
 func checkTargetConflict(t *testing.T, tc targetConflictCase) {
 	t.Helper()
 	claimants := append([]v1alpha1.Organization{tc.org}, tc.others...)
-	o, conflict := targetConflict(&tc.org, claimants)
+	var rec *v1alpha1.RemoteTarget
+	if ns, name, ok := strings.Cut(tc.record, "/"); ok {
+		rec = &v1alpha1.RemoteTarget{Spec: v1alpha1.RemoteTargetSpec{Holder: v1alpha1.TargetHolder{Namespace: ns, Name: name, UID: types.UID(tc.record)}}}
+	}
+	o, conflict := targetConflict(&tc.org, rec, tc.gone, claimants)
 	if conflict != tc.conflict {
 		t.Fatalf("conflict = %v (%q), want %v", conflict, o.message, tc.conflict)
 	}
@@ -201,12 +208,7 @@ func checkTargetConflict(t *testing.T, tc targetConflictCase) {
 		}
 		return
 	}
-	if !strings.Contains(o.message, "in another namespace") {
-		t.Errorf("message %q does not say the holder is in another namespace", o.message)
-	}
-	for _, other := range tc.others {
-		if other.Namespace != tc.org.Namespace && (strings.Contains(o.message, other.Namespace+"/") || strings.Contains(o.message, other.Name)) {
-			t.Errorf("message %q names %s/%s of another namespace", o.message, other.Namespace, other.Name)
-		}
+	if want := "NCP WORKPLACE company company-1 (site public) is unavailable to this Organization"; o.message != want {
+		t.Errorf("message %q, want only %q", o.message, want)
 	}
 }

@@ -59,7 +59,7 @@ func tenantScenarios(b backend) {
 				o.Spec.HuaweiCloud.OneAccessDomain = respelled
 			}))).To(Succeed())
 			Eventually(newcomer.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
-			Expect(orgReady(newcomer.ns, orgName).Message).To(ContainSubstring("tenant " + domain + ";"))
+			Expect(orgReady(newcomer.ns, orgName).Message).To(Equal("Huawei Cloud OneAccess tenant " + domain + " is unavailable to this Organization"))
 			Consistently(holder.orgReason).WithTimeout(syncPeriod).Should(Equal(v1alpha1.ReasonSynced))
 		})
 	}
@@ -80,7 +80,7 @@ func tenantScenarios(b backend) {
 		Expect(k8sClient.Create(suiteCtx, newcomer.organization())).To(Succeed())
 		Eventually(newcomer.orgReason).WithTimeout(timeout).Should(Equal(v1alpha1.ReasonConflict))
 		message := orgReady(newcomer.ns, orgName).Message
-		Expect(message).To(ContainSubstring("an Organization in another namespace already manages"))
+		Expect(message).To(HaveSuffix("is unavailable to this Organization"))
 		Expect(message).NotTo(Or(ContainSubstring(holder.ns), ContainSubstring(holderName)))
 
 		var events corev1.EventList

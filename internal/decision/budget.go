@@ -12,24 +12,54 @@ import (
 
 // Budget is where an Organization's deletion budget stands: the remote deletions made in its
 // current window and the ones a person approved beyond it. The manager keeps one per
-// Organization (and records it in status.deletions); `kubectl orgsync plan` loads one from that
-// status and counts its planned deletes with the same Reserve.
+// Organization, records it in its own record of the Organization's remote chart
+// (v1alpha1.RemoteTarget, RecordedBudget) and shows it in status.deletions; `kubectl orgsync
+// plan` loads one from that status (BudgetOf) and counts its planned deletes with the same Reserve.
 type Budget struct {
 	WindowStart time.Time
 	Made        int32
 	Approved    int32
 }
 
-// BudgetOf is the budget org's status records.
+// BudgetOf is the budget org's status shows: a prediction's input only (`kubectl orgsync
+// plan`), as anyone allowed to write the status could set it; the manager reads RecordedBudget.
 func BudgetOf(org *v1alpha1.Organization) Budget {
-	var b Budget
 	if d := org.Status.Deletions; d != nil {
-		if d.WindowStart != nil {
-			b.WindowStart = d.WindowStart.Time
-		}
-		b.Made, b.Approved = d.Made, d.Approved
+		return budgetAt(d.WindowStart, d.Made, d.Approved)
+	}
+	return Budget{}
+}
+
+// RecordedBudget is the budget the manager's record holds (none: nothing spent).
+func RecordedBudget(d *v1alpha1.DeletionRecord) Budget {
+	if d == nil {
+		return Budget{}
+	}
+	return budgetAt(d.WindowStart, d.Made, d.Approved)
+}
+
+func budgetAt(windowStart *metav1.Time, made, approved int32) Budget {
+	b := Budget{Made: made, Approved: approved}
+	if windowStart != nil {
+		b.WindowStart = windowStart.Time
 	}
 	return b
+}
+
+// Record is the budget as the manager's record holds it.
+func (b Budget) Record() *v1alpha1.DeletionRecord {
+	d := &v1alpha1.DeletionRecord{Made: b.Made, Approved: b.Approved}
+	if !b.WindowStart.IsZero() {
+		d.WindowStart = &metav1.Time{Time: b.WindowStart}
+	}
+	return d
+}
+
+// Recorded reports whether b is what a record of it holds: the same counts, and the window's
+// start to the second (a record keeps no finer time).
+func (b Budget) Recorded(d *v1alpha1.DeletionRecord) bool {
+	r := RecordedBudget(d)
+	return r.Made == b.Made && r.Approved == b.Approved && r.WindowStart.Unix() == b.WindowStart.Unix()
 }
 
 // Reserve counts one remote delete at now against org's budget (its own or the default) and

@@ -48,8 +48,9 @@ func TestCycles(t *testing.T) {
 	chart := []v1alpha1.Department{
 		claimant("c", "c", 0, parent("b")),
 		claimant("b", "b", 0, parent("c")),
-		// An older claimant of b would break the loop, but a synced one holds the key.
-		claimant("b-old", "b", -5, parent("top")),
+		// A younger claimant of b would break the loop, but the older holds the key, even when
+		// the younger's status says it synced.
+		claimant("b-new", "b", 5, parent("top"), synced),
 		claimant("into", "a", 0, parent("c")), // below the loop, not in it
 		claimant("self", "s", 0, parent("s")),
 		claimant("top", "top", 0),
@@ -57,7 +58,6 @@ func TestCycles(t *testing.T) {
 		claimant("y", "y", 0, parent("z")),
 		claimant("z", "z", 0, parent("x")),
 	}
-	synced(&chart[1])
 	var got []string
 	for _, loop := range Cycles(Each(chart)) {
 		var keys []string

@@ -13,7 +13,7 @@ import (
 const UnmanagedSuffix = " (no Department)"
 
 // ClaimsFirst orders the Departments that claim one external key: live before deleting, then
-// v1alpha1.ClaimsBefore (the one synced under the key, then the older, then by name). The first
+// v1alpha1.ClaimsBefore (the older, then by name: never the status). The first
 // holds the key, so the outcome depends on neither the order of the cache nor of reconciles.
 func ClaimsFirst(a, b *v1alpha1.Department) bool {
 	if aLive, bLive := a.DeletionTimestamp.IsZero(), b.DeletionTimestamp.IsZero(); aLive != bLive {

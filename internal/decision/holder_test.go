@@ -43,13 +43,14 @@ func TestHolder(t *testing.T) {
 		holder    string // "" for none
 		live      string
 	}{
-		"none":                           {},
-		"one":                            {claimants: []v1alpha1.Department{claimant("a", "k", 0)}, holder: "a", live: "a"},
-		"the older":                      {claimants: []v1alpha1.Department{claimant("b", "k", 1), claimant("a", "k", 2)}, holder: "b", live: "b"},
-		"the one synced, though younger": {claimants: []v1alpha1.Department{claimant("old", "k", 0), claimant("new", "k", 5, synced)}, holder: "new", live: "new"},
-		"the same second: by name":       {claimants: []v1alpha1.Department{claimant("z", "k", 0), claimant("m", "k", 0)}, holder: "m", live: "m"},
-		"live before deleting":           {claimants: []v1alpha1.Department{claimant("old", "k", 0, synced, deleting), claimant("new", "k", 5)}, holder: "new", live: "new"},
-		"only deleting ones":             {claimants: []v1alpha1.Department{claimant("b", "k", 1, deleting), claimant("a", "k", 2, deleting)}, holder: "b"},
+		"none":      {},
+		"one":       {claimants: []v1alpha1.Department{claimant("a", "k", 0)}, holder: "a", live: "a"},
+		"the older": {claimants: []v1alpha1.Department{claimant("b", "k", 1), claimant("a", "k", 2)}, holder: "b", live: "b"},
+		// The status, which anyone allowed to write it could set, takes no key from the older.
+		"the older, though the younger's status says it synced": {claimants: []v1alpha1.Department{claimant("old", "k", 0), claimant("new", "k", 5, synced)}, holder: "old", live: "old"},
+		"the same second: by name":                              {claimants: []v1alpha1.Department{claimant("z", "k", 0), claimant("m", "k", 0)}, holder: "m", live: "m"},
+		"live before deleting":                                  {claimants: []v1alpha1.Department{claimant("old", "k", 0, synced, deleting), claimant("new", "k", 5)}, holder: "new", live: "new"},
+		"only deleting ones":                                    {claimants: []v1alpha1.Department{claimant("b", "k", 1, deleting), claimant("a", "k", 2, deleting)}, holder: "b"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -22,7 +22,9 @@ type Organization struct {
 }
 
 // OrganizationOf reads org (nil: it does not exist, under name): connected while its Connected
-// condition holds for its current generation.
+// condition holds for its current generation. The manager also requires its own record to name
+// org as the holder of its chart (a status anyone may have written connects nothing);
+// `kubectl orgsync plan` reads the condition alone.
 func OrganizationOf(name string, org *v1alpha1.Organization) Organization {
 	if org == nil {
 		return Organization{Name: name}

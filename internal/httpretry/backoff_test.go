@@ -10,8 +10,7 @@ import (
 )
 
 func TestBackoff(t *testing.T) {
-	var waits []time.Duration
-	p := testPolicy(&waits)
+	p, waits := testPolicy()
 	for n := 1; n <= 4; n++ {
 		if err := p.Backoff(context.Background(), "op", n); err != nil {
 			t.Fatalf("Backoff(%d): %v", n, err)
@@ -19,7 +18,7 @@ func TestBackoff(t *testing.T) {
 	}
 	// The ceilings Do's retries use: BaseBackoff doubled per attempt, up to MaxBackoff.
 	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 250 * time.Millisecond, 250 * time.Millisecond}
-	if diff := cmp.Diff(want, waits); diff != "" {
+	if diff := cmp.Diff(want, waits()); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
 	}
 }
@@ -41,14 +40,14 @@ func TestBackoffWaitsNoLongerThanTheCallerAllows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var waits []time.Duration
-			err := testPolicy(&waits).Backoff(tt.ctx, "op", 1)
+			p, waits := testPolicy()
+			err := p.Backoff(tt.ctx, "op", 1)
 			var limited *LimitedError
 			if errors.As(err, &limited) != tt.wantLimited || (tt.wantErr != nil && !errors.Is(err, tt.wantErr)) {
 				t.Fatalf("Backoff = %v; want a *LimitedError %v, %v", err, tt.wantLimited, tt.wantErr)
 			}
-			if tt.wantLimited && (len(waits) != 0 || limited.Delay != 100*time.Millisecond || limited.Op != "op") {
-				t.Errorf("waited %v, %+v; want no wait and the delay it would have been", waits, limited)
+			if tt.wantLimited && (len(waits()) != 0 || limited.Delay != 100*time.Millisecond || limited.Op != "op") {
+				t.Errorf("waited %v, %+v; want no wait and the delay it would have been", waits(), limited)
 			}
 		})
 	}

@@ -8,4 +8,8 @@
 // idempotent calls only, because a POST may have been applied; a request that provably never left
 // (the connection could not be opened) is repeated for every method. Each client says which of
 // these a failed attempt is (see Failure); its own error types stay its own.
+//
+// One attempt is the same for both clients too: Resolve joins the endpoint and the escaped path,
+// Send sends the request with the client's credentials, ReadAtMost reads a bounded answer and
+// DecodeJSON decodes a successful one.
 package httpretry

@@ -1,9 +1,11 @@
 package httpretry
 
-// Native fuzz target for reading Retry-After. Its seed corpus runs with every plain `go test`;
-// hack/fuzz.sh fuzzes it with the others.
+// Native fuzz targets for reading Retry-After and bounded bodies. Their seed corpora run with every
+// plain `go test`; hack/fuzz.sh fuzzes them with the others.
 
 import (
+	"bytes"
+	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -51,6 +53,39 @@ func FuzzParseRetryAfter(f *testing.F) {
 		}
 		if d != 0 {
 			t.Errorf("ParseRetryAfter(%q) = %v, want 0 for a value that is neither seconds nor a date", value, d)
+		}
+	})
+}
+
+// FuzzReadAtMost: ReadAtMost returns the whole body when it fits the limit, the first limit bytes
+// and ErrBodyTooLarge when it does not, and ErrBodyTooLarge at once when the announced length is
+// over the limit, whatever length is announced (unknown, short, long, negative).
+func FuzzReadAtMost(f *testing.F) {
+	f.Add([]byte(`{"elements":[]}`), int64(15), uint16(1024))
+	f.Add([]byte(`{"elements":[]}`), int64(-1), uint16(15))
+	f.Add([]byte(`{"elements":[]}`), int64(-1), uint16(14))
+	f.Add([]byte(`{"elements":[]}`), int64(3), uint16(1024))
+	f.Add([]byte(`{"elements":[]}`), int64(1000), uint16(100))
+	f.Add([]byte(``), int64(0), uint16(0))
+	f.Add([]byte(`x`), int64(0), uint16(0))
+	f.Add([]byte(`xyz`), int64(math.MinInt64), uint16(2))
+	f.Add(bytes.Repeat([]byte("a"), 5000), int64(5000), uint16(4096))
+	f.Fuzz(func(t *testing.T, body []byte, size int64, limit uint16) {
+		l := int64(limit)
+		got, err := ReadAtMost(bytes.NewReader(body), size, l)
+		switch {
+		case size > l:
+			if !errors.Is(err, ErrBodyTooLarge) || got != nil {
+				t.Errorf("announced %d over limit %d: %q, %v; want nil, ErrBodyTooLarge", size, l, got, err)
+			}
+		case int64(len(body)) > l:
+			if !errors.Is(err, ErrBodyTooLarge) || !bytes.Equal(got, body[:l]) {
+				t.Errorf("%d bytes over limit %d: %d bytes, %v; want the first %d, ErrBodyTooLarge", len(body), l, len(got), err, l)
+			}
+		default:
+			if err != nil || !bytes.Equal(got, body) {
+				t.Errorf("%d bytes within limit %d: %q, %v; want the body, nil", len(body), l, got, err)
+			}
 		}
 	})
 }

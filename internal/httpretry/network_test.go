@@ -55,7 +55,8 @@ func TestDoRetriesNetworkErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls int
-			err := testPolicy(new([]time.Duration)).Do(context.Background(), Call{Op: "test: POST /x", Idempotent: tt.idempotent,
+			p, _ := testPolicy()
+			err := p.Do(context.Background(), Call{Op: "test: POST /x", Idempotent: tt.idempotent,
 				Attempt: func(context.Context, int) error { calls++; e := *tt.err; return &e }})
 			if calls != tt.wantCalls {
 				t.Errorf("%d attempts, want %d", calls, tt.wantCalls)

@@ -30,8 +30,10 @@ func classifyFailure(err error) (Failure, time.Duration) {
 	return Permanent, 0
 }
 
-// testPolicy records the waits instead of sleeping and uses the top of each jitter range.
-func testPolicy(waits *[]time.Duration) Policy {
+// testPolicy records the waits instead of sleeping (waits returns them) and uses the top of each
+// jitter range.
+func testPolicy() (p Policy, waits func() []time.Duration) {
+	var slept []time.Duration
 	return Policy{
 		Limiter:          NewThrottle(rate.NewLimiter(rate.Inf, 1)),
 		RequestTimeout:   time.Second,
@@ -42,11 +44,11 @@ func testPolicy(waits *[]time.Duration) Policy {
 		Classify:         classifyFailure,
 		ErrThrottled:     errThrottled,
 		Sleep: func(ctx context.Context, d time.Duration) error {
-			*waits = append(*waits, d)
+			slept = append(slept, d)
 			return ctx.Err()
 		},
 		Jitter: func(ceiling time.Duration) time.Duration { return ceiling },
-	}
+	}, func() []time.Duration { return slept }
 }
 
 // script answers attempt n with answers[min(n, len)-1].
@@ -87,9 +89,9 @@ func TestDo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var waits []time.Duration
+			p, waits := testPolicy()
 			var calls int
-			err := testPolicy(&waits).Do(context.Background(), Call{Op: "test: GET /x", Idempotent: tt.idempotent,
+			err := p.Do(context.Background(), Call{Op: "test: GET /x", Idempotent: tt.idempotent,
 				Attempt: script(&calls, tt.answers...)})
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Errorf("err = %v, want %v", err, tt.wantErr)
@@ -97,8 +99,8 @@ func TestDo(t *testing.T) {
 			if calls != tt.wantCalls {
 				t.Errorf("%d attempts, want %d", calls, tt.wantCalls)
 			}
-			if fmt.Sprint(waits) != fmt.Sprint(tt.wantWaits) {
-				t.Errorf("waits = %v, want %v", waits, tt.wantWaits)
+			if fmt.Sprint(waits()) != fmt.Sprint(tt.wantWaits) {
+				t.Errorf("waits = %v, want %v", waits(), tt.wantWaits)
 			}
 		})
 	}
@@ -117,23 +119,22 @@ func TestDoStopsBeforeAWaitBeyondTheBudget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var waits []time.Duration
-			p := testPolicy(&waits)
+			p, waits := testPolicy()
 			p.MaxRetryDuration = tt.budget
 			ctx, cancel := tt.ctx()
 			defer cancel()
 			var calls int
 			throttled := &failure{kind: Refused, retryAfter: 30 * time.Second}
 			err := p.Do(ctx, Call{Op: "test: GET /x", Idempotent: true, Attempt: script(&calls, throttled)})
-			if err != throttled || calls != 1 || len(waits) != 0 {
-				t.Errorf("err = %v after %d attempts and waits %v; want the throttled answer at once", err, calls, waits)
+			if err != throttled || calls != 1 || len(waits()) != 0 {
+				t.Errorf("err = %v after %d attempts and waits %v; want the throttled answer at once", err, calls, waits())
 			}
 		})
 	}
 }
 
 func TestDoAbandonsWhenTheWaitIsCut(t *testing.T) {
-	p := testPolicy(new([]time.Duration))
+	p, _ := testPolicy()
 	ctx, cancel := context.WithCancel(context.Background())
 	p.Sleep = func(context.Context, time.Duration) error { cancel(); return ctx.Err() }
 	unavailable := &failure{kind: Transient}
@@ -145,7 +146,7 @@ func TestDoAbandonsWhenTheWaitIsCut(t *testing.T) {
 }
 
 func TestDoLimiterFailure(t *testing.T) {
-	p := testPolicy(new([]time.Duration))
+	p, _ := testPolicy()
 	p.Limiter = NewThrottle(rate.NewLimiter(rate.Every(time.Hour), 1))
 	p.Limiter.Allow() // the only token is gone; the next one comes after the deadline
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -158,7 +159,7 @@ func TestDoLimiterFailure(t *testing.T) {
 }
 
 func TestDoAttemptTimeout(t *testing.T) {
-	p := testPolicy(new([]time.Duration))
+	p, _ := testPolicy()
 	p.RequestTimeout = 10 * time.Millisecond
 	p.MaxAttempts = 1
 	err := p.Do(context.Background(), Call{Op: "test: GET /x", Attempt: func(attemptCtx context.Context, _ int) error {

@@ -12,8 +12,7 @@ import (
 // A throttled answer halves the rate; successes give it back a twentieth at a time, never beyond
 // the configured rate.
 func TestThrottleSlowsDownAndRecoversGradually(t *testing.T) {
-	var waits []time.Duration
-	p := testPolicy(&waits)
+	p, _ := testPolicy()
 	p.Limiter = NewThrottle(rate.NewLimiter(100, 1000))
 	calls := 0
 	err := p.Do(context.Background(), Call{Op: "GET /x", Attempt: script(&calls, &failure{kind: Throttled}, &failure{kind: Throttled}, nil)})
@@ -43,8 +42,7 @@ func TestThrottleSlowsDownAndRecoversGradually(t *testing.T) {
 // A Retry-After holds every caller of the Throttle, not only the one that was answered; a caller
 // that would rather not wait that long is told when to come back, and sleeps not at all.
 func TestRetryAfterHoldsOtherCallersWhoCanComeBackLater(t *testing.T) {
-	var waits []time.Duration
-	p := testPolicy(&waits)
+	p, waits := testPolicy()
 	p.Limiter = NewThrottle(rate.NewLimiter(rate.Inf, 1))
 	p.MaxAttempts = 1
 	calls := 0
@@ -56,19 +54,18 @@ func TestRetryAfterHoldsOtherCallersWhoCanComeBackLater(t *testing.T) {
 	if !errors.As(err, &limited) || !errors.Is(err, errThrottled) || limited.Delay < 2*time.Second || other != 0 {
 		t.Fatalf("another caller during the hold: %v (%d attempts), want a LimitedError of about 3s and no attempt", err, other)
 	}
-	if len(waits) != 0 {
-		t.Fatalf("slept %v inside the limiter", waits)
+	if len(waits()) != 0 {
+		t.Fatalf("slept %v inside the limiter", waits())
 	}
 	// Without a bound, the caller waits the hold out.
-	if err := p.Do(context.Background(), Call{Op: "GET /z", Attempt: script(&other, nil)}); err != nil || len(waits) != 1 || waits[0] < 2*time.Second {
-		t.Fatalf("an unbounded caller: %v, waits %v", err, waits)
+	if err := p.Do(context.Background(), Call{Op: "GET /z", Attempt: script(&other, nil)}); err != nil || len(waits()) != 1 || waits()[0] < 2*time.Second {
+		t.Fatalf("an unbounded caller: %v, waits %v", err, waits())
 	}
 }
 
 // Under WithMaxWait, a token further away than the bound is given back, not waited for.
 func TestMaxWaitGivesTheTokenBack(t *testing.T) {
-	var waits []time.Duration
-	p := testPolicy(&waits)
+	p, waits := testPolicy()
 	p.Limiter = NewThrottle(rate.NewLimiter(rate.Every(time.Hour), 1))
 	calls := 0
 	ctx := WithMaxWait(context.Background(), time.Second)
@@ -85,14 +82,14 @@ func TestMaxWaitGivesTheTokenBack(t *testing.T) {
 	if tokens := p.Limiter.Tokens(); tokens < -0.01 {
 		t.Fatalf("refused calls kept their tokens: %v left", tokens)
 	}
-	if len(waits) != 0 || calls != 1 {
-		t.Fatalf("waits %v, attempts %d", waits, calls)
+	if len(waits()) != 0 || calls != 1 {
+		t.Fatalf("waits %v, attempts %d", waits(), calls)
 	}
 	// A throttled answer whose backoff is beyond the bound is returned at once, with when to retry.
 	p.Limiter = NewThrottle(rate.NewLimiter(rate.Inf, 1))
 	err := p.Do(ctx, Call{Op: "GET /x", Attempt: script(&calls, &failure{kind: Throttled, retryAfter: 5 * time.Second}, nil)})
 	var limited *LimitedError
-	if !errors.As(err, &limited) || limited.Delay != 5*time.Second || len(waits) != 0 {
-		t.Fatalf("throttled under a bound: %v, waits %v", err, waits)
+	if !errors.As(err, &limited) || limited.Delay != 5*time.Second || len(waits()) != 0 {
+		t.Fatalf("throttled under a bound: %v, waits %v", err, waits())
 	}
 }

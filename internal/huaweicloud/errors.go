@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/scrub"
@@ -294,9 +293,9 @@ func newScrubbedAPIError(status int, body []byte, secrets ...string) *APIError {
 	var env errorEnvelope
 	if json.Unmarshal(body, &env) == nil {
 		oauthError := rawText(env.Error)
-		e.Code = cleanScrubbed(cmp.Or(env.ErrorCode, oauthError, rawText(env.Code)), maxCodeRunes, secrets)
-		e.Message = cleanScrubbed(cmp.Or(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes, secrets)
-		e.RequestID = cleanScrubbed(env.RequestID, maxCodeRunes, secrets)
+		e.Code = scrub.Clean(cmp.Or(env.ErrorCode, oauthError, rawText(env.Code)), maxCodeRunes, secrets...)
+		e.Message = scrub.Clean(cmp.Or(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes, secrets...)
+		e.RequestID = scrub.Clean(env.RequestID, maxCodeRunes, secrets...)
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
@@ -315,19 +314,4 @@ func rawText(raw json.RawMessage) string {
 		return n.String()
 	}
 	return ""
-}
-
-// clean makes a server-provided string safe for an error, a log line or a condition: control
-// characters and invalid UTF-8 become spaces and the result is cut at maxRunes.
-func clean(s string, maxRunes int) string { return cleanScrubbed(s, maxRunes, nil) }
-
-// cleanScrubbed is clean removing secrets first (see scrub.Cut).
-func cleanScrubbed(s string, maxRunes int, secrets []string) string {
-	printable := strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, " "))
-	return strings.TrimSpace(scrub.Cut(printable, maxRunes, secrets...))
 }

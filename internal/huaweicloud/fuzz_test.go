@@ -26,6 +26,7 @@ import (
 	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/huaweicloud/huaweifake"
+	"github.com/orgsync/orgsync/internal/scrub"
 )
 
 // fuzzNow is the clock of the fuzzed clients and fakes.
@@ -121,7 +122,7 @@ func FuzzNewAPIError(f *testing.F) {
 
 		var env errorEnvelope
 		if json.Unmarshal(body, &env) == nil {
-			if message := clean(cmp.Or(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes); message != "" && e.Message != message {
+			if message := scrub.Clean(cmp.Or(env.ErrorMsg, env.ErrorDescription, env.Message), maxMessageRunes); message != "" && e.Message != message {
 				t.Errorf("Message = %q, but the body's message is %q", e.Message, message)
 			}
 		}
@@ -209,9 +210,9 @@ func FuzzNewAPIErrorShapes(f *testing.F) {
 			t.Fatal(err)
 		}
 		e := newAPIError(status, data)
-		wantCode = clean(clienttest.JSONRoundTrip(wantCode), maxCodeRunes)
-		wantRequest = clean(clienttest.JSONRoundTrip(wantRequest), maxCodeRunes)
-		if wantMessage = clean(clienttest.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
+		wantCode = scrub.Clean(clienttest.JSONRoundTrip(wantCode), maxCodeRunes)
+		wantRequest = scrub.Clean(clienttest.JSONRoundTrip(wantRequest), maxCodeRunes)
+		if wantMessage = scrub.Clean(clienttest.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
 			wantMessage = http.StatusText(status)
 		}
 		if e.Code != wantCode || e.Message != wantMessage || e.RequestID != wantRequest {

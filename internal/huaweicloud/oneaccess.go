@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/internal/httpretry"
+	"github.com/orgsync/orgsync/internal/scrub"
 )
 
 // OneAccess defaults.
@@ -560,7 +561,7 @@ func (c *OneAccessClient) token(ctx context.Context) (string, error) {
 		return "", errors.New("huaweicloud: oneaccess: token answer has no access_token")
 	}
 	if answer.TokenType != "" && !strings.EqualFold(answer.TokenType, "bearer") {
-		return "", fmt.Errorf("huaweicloud: oneaccess: unsupported token type %q", clean(answer.TokenType, 20))
+		return "", fmt.Errorf("huaweicloud: oneaccess: unsupported token type %q", scrub.Clean(answer.TokenType, 20))
 	}
 	lifetime := time.Duration(parseSeconds(answer.ExpiresIn, 1800)) * time.Second
 	margin := min(c.refreshMargin, lifetime/2)

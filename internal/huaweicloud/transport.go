@@ -1,13 +1,10 @@
 package huaweicloud
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -104,55 +101,39 @@ type apiCall struct {
 // the service refused the request before acting on it. 5xx answers and network failures are
 // retried for idempotent calls only, and for others when the connection could not even be opened.
 func (t *transport) do(ctx context.Context, c apiCall, out any) error {
-	target := *t.base
-	target.Path = t.base.Path + mustUnescape(c.path)
-	target.RawPath = t.base.EscapedPath() + c.path
-	target.RawQuery = c.query.Encode()
+	target, err := httpretry.Resolve(t.base, c.path, c.query.Encode())
+	if err != nil {
+		return fmt.Errorf("huaweicloud: %s %s %s: %w", t.service, c.method, c.path, err)
+	}
 	return t.retry.Do(ctx, httpretry.Call{
 		Op:         "huaweicloud: " + t.service + " " + c.method + " " + target.EscapedPath(),
 		Idempotent: c.idempotent,
 		Attempt: func(attemptCtx context.Context, n int) error {
-			err := t.attempt(ctx, attemptCtx, c, &target, out)
+			err := t.attempt(ctx, attemptCtx, c, target, out)
 			setAttempts(err, n)
 			return err
 		},
 	})
 }
 
-func mustUnescape(escaped string) string {
-	if p, err := url.PathUnescape(escaped); err == nil {
-		return p
-	}
-	return escaped
-}
-
 // attempt sends one request and decodes its answer.
 func (t *transport) attempt(ctx, attemptCtx context.Context, c apiCall, target *url.URL, out any) error {
 	path := target.EscapedPath()
-
-	var body io.Reader = http.NoBody
-	if c.body != nil {
-		body = bytes.NewReader(c.body)
-	}
-	req, err := http.NewRequestWithContext(attemptCtx, c.method, target.String(), body)
+	op := "huaweicloud: " + t.service + " " + c.method + " " + path
+	resp, err := httpretry.Send(ctx, attemptCtx, t.httpClient, t.retry.RequestTimeout, httpretry.Request{
+		Op:          op,
+		Method:      c.method,
+		URL:         target,
+		Body:        c.body,
+		ContentType: c.contentType,
+		UserAgent:   t.userAgent,
+		Authorize:   func(req *http.Request) error { return c.authorize(req, c.body) },
+	})
 	if err != nil {
-		return fmt.Errorf("huaweicloud: %s %s %s: building request: %w", t.service, c.method, path, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", t.userAgent)
-	if c.body != nil {
-		req.Header.Set("Content-Type", c.contentType)
-	}
-	if err := c.authorize(req, c.body); err != nil {
 		return err
 	}
-
-	resp, err := t.httpClient.Do(req)
-	if err != nil {
-		return t.networkFailure(ctx, attemptCtx, c.method, path, err)
-	}
 	defer func() { _ = resp.Body.Close() }()
-	data, readErr := readAtMost(resp.Body, t.maxBodyBytes)
+	data, readErr := httpretry.ReadAtMost(resp.Body, -1, t.maxBodyBytes)
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		apiErr := newScrubbedAPIError(resp.StatusCode, data, t.secrets()...)
@@ -161,31 +142,9 @@ func (t *transport) attempt(ctx, attemptCtx context.Context, c apiCall, target *
 		return apiErr
 	}
 	if readErr != nil {
-		return t.networkFailure(ctx, attemptCtx, c.method, path, readErr)
+		return httpretry.NetworkFailure(ctx, attemptCtx, op, t.retry.RequestTimeout, readErr)
 	}
-	if out == nil || len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("huaweicloud: %s %s %s: decoding response: %w", t.service, c.method, path, err)
-	}
-	return nil
-}
-
-var errBodyTooLarge = errors.New("response body too large")
-
-// readAtMost reads the body, failing when it is longer than limit.
-func readAtMost(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if int64(len(data)) > limit {
-		return data[:limit], errBodyTooLarge
-	}
-	return data, err
-}
-
-// networkFailure explains an attempt without a complete answer (see httpretry.NetworkFailure).
-func (t *transport) networkFailure(ctx, attemptCtx context.Context, method, path string, err error) error {
-	return httpretry.NetworkFailure(ctx, attemptCtx, "huaweicloud: "+t.service+" "+method+" "+path, t.retry.RequestTimeout, err)
+	return httpretry.DecodeJSON(op, data, out)
 }
 
 func setAttempts(err error, n int) {

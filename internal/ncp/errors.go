@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/scrub"
@@ -269,8 +267,8 @@ func decodeAPIError(status int, body []byte) *APIError { return decodeScrubbed(s
 func decodeScrubbed(status int, body []byte, secrets ...string) *APIError {
 	e := &APIError{StatusCode: status}
 	code, message := decodeErrorBody(body)
-	e.Code = sanitizeScrubbed(code, 64, secrets)
-	e.Message = sanitizeScrubbed(message, maxMessageRunes, secrets)
+	e.Code = scrub.Clean(code, 64, secrets...)
+	e.Message = scrub.Clean(message, maxMessageRunes, secrets...)
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
@@ -336,23 +334,4 @@ func joinNonEmpty(sep string, values ...string) string {
 		}
 	}
 	return strings.Join(kept, sep)
-}
-
-// sanitize makes a server-provided string safe to put in an error, a log
-// line or a condition: control characters become spaces, invalid UTF-8 is
-// dropped and the result is truncated to maxRunes.
-func sanitize(s string, maxRunes int) string { return sanitizeScrubbed(s, maxRunes, nil) }
-
-// sanitizeScrubbed is sanitize removing secrets first (see scrub.Cut).
-func sanitizeScrubbed(s string, maxRunes int, secrets []string) string {
-	printable := strings.Map(func(r rune) rune {
-		switch {
-		case r == utf8.RuneError:
-			return -1
-		case unicode.IsControl(r):
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.TrimSpace(scrub.Cut(printable, maxRunes, secrets...))
 }

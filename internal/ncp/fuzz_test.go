@@ -29,20 +29,11 @@ import (
 	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/fakeserver"
 	"github.com/orgsync/orgsync/internal/ncp/ncpfake"
+	"github.com/orgsync/orgsync/internal/scrub"
 )
 
 // fuzzNow is the clock of the fuzzed clients and fakes.
 var fuzzNow = time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
-
-// fuzzCheckSanitized checks what sanitize promises: what clienttest.CheckCleaned checks, and no
-// U+FFFD.
-func fuzzCheckSanitized(t *testing.T, what, s string, maxRunes int) {
-	t.Helper()
-	if strings.ContainsRune(s, utf8.RuneError) {
-		t.Errorf("%s %q holds U+FFFD", what, s)
-	}
-	clienttest.CheckCleaned(t, what, s, maxRunes)
-}
 
 // fuzzClient is a client with one attempt per call, no rate limit and a fixed clock, whose
 // requests go to transport.
@@ -357,11 +348,11 @@ func FuzzDecodeAPIError(f *testing.F) {
 		if e.StatusCode != status {
 			t.Errorf("StatusCode = %d, want %d", e.StatusCode, status)
 		}
-		fuzzCheckSanitized(t, "Code", e.Code, 64)
-		fuzzCheckSanitized(t, "Message", e.Message, maxMessageRunes)
+		clienttest.CheckCleaned(t, "Code", e.Code, 64)
+		clienttest.CheckCleaned(t, "Message", e.Message, maxMessageRunes)
 
 		_, message := decodeErrorBody(body)
-		if e.Message == "" && (sanitize(message, maxMessageRunes) != "" || http.StatusText(status) != "") {
+		if e.Message == "" && (scrub.Clean(message, maxMessageRunes) != "" || http.StatusText(status) != "") {
 			t.Errorf("empty Message, but the body's message is %q and the status text %q", message, http.StatusText(status))
 		}
 		if trimmed := bytes.TrimSpace(body); len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
@@ -454,45 +445,12 @@ func FuzzDecodeAPIErrorShapes(f *testing.F) {
 			t.Fatal(err)
 		}
 		e := decodeAPIError(status, data)
-		wantCode = sanitize(clienttest.JSONRoundTrip(wantCode), 64)
-		if wantMessage = sanitize(clienttest.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
+		wantCode = scrub.Clean(clienttest.JSONRoundTrip(wantCode), 64)
+		if wantMessage = scrub.Clean(clienttest.JSONRoundTrip(wantMessage), maxMessageRunes); wantMessage == "" {
 			wantMessage = http.StatusText(status)
 		}
 		if e.Code != wantCode || e.Message != wantMessage {
 			t.Errorf("decodeAPIError(%d, %s) = code %q, message %q; want %q, %q", status, data, e.Code, e.Message, wantCode, wantMessage)
-		}
-	})
-}
-
-// FuzzReadLimited: readLimited returns the whole body when it fits the limit, the first limit bytes
-// and errBodyTooLarge when it does not, and errBodyTooLarge at once when the announced length is
-// over the limit, whatever length is announced (unknown, short, long, negative).
-func FuzzReadLimited(f *testing.F) {
-	f.Add([]byte(`{"elements":[]}`), int64(15), uint16(1024))
-	f.Add([]byte(`{"elements":[]}`), int64(-1), uint16(15))
-	f.Add([]byte(`{"elements":[]}`), int64(-1), uint16(14))
-	f.Add([]byte(`{"elements":[]}`), int64(3), uint16(1024))
-	f.Add([]byte(`{"elements":[]}`), int64(1000), uint16(100))
-	f.Add([]byte(``), int64(0), uint16(0))
-	f.Add([]byte(`x`), int64(0), uint16(0))
-	f.Add([]byte(`xyz`), int64(math.MinInt64), uint16(2))
-	f.Add(bytes.Repeat([]byte("a"), 5000), int64(5000), uint16(4096))
-	f.Fuzz(func(t *testing.T, body []byte, size int64, limit uint16) {
-		l := int64(limit)
-		got, err := readLimited(bytes.NewReader(body), size, l)
-		switch {
-		case size > l:
-			if !errors.Is(err, errBodyTooLarge) || got != nil {
-				t.Errorf("announced %d over limit %d: %q, %v; want nil, errBodyTooLarge", size, l, got, err)
-			}
-		case int64(len(body)) > l:
-			if !errors.Is(err, errBodyTooLarge) || !bytes.Equal(got, body[:l]) {
-				t.Errorf("%d bytes over limit %d: %d bytes, %v; want the first %d, errBodyTooLarge", len(body), l, len(got), err, l)
-			}
-		default:
-			if err != nil || !bytes.Equal(got, body) {
-				t.Errorf("%d bytes within limit %d: %q, %v; want the body, nil", len(body), l, got, err)
-			}
 		}
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/orgsync/orgsync/internal/scrub"
 )
 
 const organizationPath = "/open-api/v1/org"
@@ -124,7 +126,7 @@ func (c *Client) DeleteOrganization(ctx context.Context, organizationNo int64) e
 		return err
 	}
 	if resp.Result != "" && !strings.EqualFold(string(resp.Result), "SUCCESS") {
-		return fmt.Errorf("ncp: DELETE %s: result %q", path, sanitize(string(resp.Result), 64))
+		return fmt.Errorf("ncp: DELETE %s: result %q", path, scrub.Clean(string(resp.Result), 64))
 	}
 	return nil
 }

@@ -1,12 +1,10 @@
 package ncp
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -42,7 +40,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			return fmt.Errorf("ncp: %s %s: encoding request: %w", cl.method, cl.path, err)
 		}
 	}
-	target, err := resolve(cl.base, cl.path, cl.query)
+	target, err := httpretry.Resolve(cl.base, cl.path, cl.query)
 	if err != nil {
 		return fmt.Errorf("ncp: %s %s: %w", cl.method, cl.path, err)
 	}
@@ -57,48 +55,26 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	})
 }
 
-// resolve appends an escaped path and a query to base, keeping Path and
-// RawPath consistent so that RequestURI() (what is signed) is exactly what
-// net/http puts on the request line.
-func resolve(base *url.URL, escapedPath, query string) (*url.URL, error) {
-	u := *base
-	u.RawPath = base.EscapedPath() + escapedPath
-	path, err := url.PathUnescape(u.RawPath)
-	if err != nil {
-		return nil, fmt.Errorf("invalid path: %w", err)
-	}
-	u.Path = path
-	u.RawQuery = query
-	return &u, nil
-}
-
 // attempt sends one signed request and decodes its response.
 func (c *Client) attempt(ctx, attemptCtx context.Context, method string, target *url.URL, payload []byte, out any) error {
-	body := io.Reader(http.NoBody)
-	if payload != nil {
-		body = bytes.NewReader(payload)
-	}
-	req, err := http.NewRequestWithContext(attemptCtx, method, target.String(), body)
+	path := target.EscapedPath()
+	resp, err := httpretry.Send(ctx, attemptCtx, c.httpClient, c.retry.RequestTimeout, httpretry.Request{
+		Op:          "ncp: " + method + " " + path,
+		Method:      method,
+		URL:         target,
+		Body:        payload,
+		ContentType: "application/json; charset=utf-8",
+		UserAgent:   c.userAgent,
+		Authorize:   func(req *http.Request) error { c.signRequest(req); return nil },
+	})
 	if err != nil {
-		return fmt.Errorf("ncp: %s %s: building request: %w", method, target.EscapedPath(), err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	}
-	req.Header.Set("User-Agent", c.userAgent)
-	c.signRequest(req)
-
-	path := req.URL.EscapedPath()
-	resp, err := c.httpClient.Do(req)
-	if err != nil {
-		return httpretry.NetworkFailure(ctx, attemptCtx, "ncp: "+method+" "+path, c.retry.RequestTimeout, err)
+		return err
 	}
 	defer func() { _ = resp.Body.Close() }()
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// A truncated body simply fails to decode and yields the status text.
-		data, _ := readLimited(resp.Body, resp.ContentLength, c.maxErrorBodyBytes)
+		data, _ := httpretry.ReadAtMost(resp.Body, resp.ContentLength, c.maxErrorBodyBytes)
 		apiErr := decodeScrubbed(resp.StatusCode, data, c.creds.SecretKey, c.creds.APIGatewayKey)
 		apiErr.Method = method
 		apiErr.Path = path
@@ -106,20 +82,14 @@ func (c *Client) attempt(ctx, attemptCtx context.Context, method string, target 
 		return apiErr
 	}
 
-	data, err := readLimited(resp.Body, resp.ContentLength, c.maxResponseBytes)
+	data, err := httpretry.ReadAtMost(resp.Body, resp.ContentLength, c.maxResponseBytes)
 	if err != nil {
-		if errors.Is(err, errBodyTooLarge) {
+		if errors.Is(err, httpretry.ErrBodyTooLarge) {
 			return fmt.Errorf("ncp: %s %s: response body larger than %d bytes", method, path, c.maxResponseBytes)
 		}
 		return httpretry.NetworkFailure(ctx, attemptCtx, "ncp: "+method+" "+path, c.retry.RequestTimeout, err)
 	}
-	if out == nil || len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("ncp: %s %s: decoding response: %w", method, path, err)
-	}
-	return nil
+	return httpretry.DecodeJSON("ncp: "+method+" "+path, data, out)
 }
 
 func recordAttempts(err error, attempts int) {
@@ -127,27 +97,4 @@ func recordAttempts(err error, attempts int) {
 	if errors.As(err, &apiErr) {
 		apiErr.Attempts = attempts
 	}
-}
-
-var errBodyTooLarge = errors.New("body too large")
-
-// readLimited reads at most limit bytes of r; a longer body is an error.
-// size is the announced length (-1 when unknown), used only to size the buffer.
-func readLimited(r io.Reader, size, limit int64) ([]byte, error) {
-	if size > limit {
-		return nil, errBodyTooLarge
-	}
-	var buf bytes.Buffer
-	if size > 0 {
-		buf.Grow(int(size) + 1) // +1: ReadFrom needs room to see EOF without growing
-	}
-	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	data := buf.Bytes()
-	if err != nil {
-		return data, err
-	}
-	if int64(len(data)) > limit {
-		return data[:limit], errBodyTooLarge
-	}
-	return data, nil
 }

@@ -190,6 +190,15 @@ func (e *PartialListingError) Unwrap() error { return e.Err }
 // so the caller looks again rather than create another.
 var ErrNotYetVisible = fmt.Errorf("%w: the organization was created but is not visible yet", ErrTransient)
 
+// ReadBack is a Create's result from the look (Observe's obs and err) it takes after creating, or
+// after an "already exists": an organization the look does not show is ErrNotYetVisible.
+func ReadBack(obs OrganizationObservation, err error) (OrganizationObservation, error) {
+	if err == nil && !obs.Exists {
+		return OrganizationObservation{}, ErrNotYetVisible
+	}
+	return obs, err
+}
+
 // Connector connects to the remote system of one Organization object with the credentials read
 // from its Secret (the Secret's data, key by key). Implementations keep per-Organization state
 // such as the rate limiter shared by all of its calls; Forget drops it.

@@ -1,6 +1,7 @@
 // Package scrub removes a client's secrets from text a remote service sent back, before that text
 // is cut to the length an error, a log line or a condition holds: a service may echo a secret
 // anywhere in a message, raw or escaped, and a cut made first would keep the secret's start.
+// Clean is what both clients keep of such text.
 package scrub
 
 import (
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -152,4 +154,20 @@ func outsideReplacement(text string, end int) int {
 		return from + i
 	}
 	return end
+}
+
+// Clean makes text a remote service sent back safe for an error, a log line or a condition:
+// control characters become spaces, invalid UTF-8 and U+FFFD (which stands for bytes lost before)
+// are dropped, secrets are replaced and the result is cut (Cut), then trimmed.
+func Clean(text string, maxRunes int, secrets ...string) string {
+	printable := strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError:
+			return -1
+		case unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, text)
+	return strings.TrimSpace(Cut(printable, maxRunes, secrets...))
 }

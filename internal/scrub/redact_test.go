@@ -60,3 +60,21 @@ func TestCutNearTheEdge(t *testing.T) {
 		}
 	}
 }
+
+func TestClean(t *testing.T) {
+	cases := map[string]struct {
+		text     string
+		maxRunes int
+		want     string
+	}{
+		"control characters become spaces, then the ends are trimmed": {"\tline one\nline two\x00", 100, "line one line two"},
+		"invalid UTF-8 and U+FFFD are dropped":                        {"bad \xff\xfe bytes \ufffd\xc3", 100, "bad  bytes"},
+		"a secret is replaced":                                        {"key " + secret + " refused", 100, "key " + Replacement + " refused"},
+		"a long text is cut after the secret is replaced":             {secret + " and more words", len(Replacement) + 3, Replacement + " an" + Ellipsis},
+	}
+	for name, tc := range cases {
+		if got := Clean(tc.text, tc.maxRunes, secret); got != tc.want {
+			t.Errorf("%s: Clean(%q) = %q, want %q", name, tc.text, got, tc.want)
+		}
+	}
+}

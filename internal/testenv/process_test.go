@@ -1,9 +1,10 @@
 package testenv
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,17 +42,19 @@ func TestProcessListensLogsAndStops(t *testing.T) {
 // waitForLog waits, up to ten seconds, until the file at path holds every one of wants.
 func waitForLog(t *testing.T, path string, wants ...string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := Poll(ctx, 10*time.Millisecond, func(context.Context) (bool, string, error) {
 		data, _ := os.ReadFile(path)
-		missing := slices.IndexFunc(wants, func(w string) bool { return !strings.Contains(string(data), w) })
-		if missing < 0 {
-			return
+		for _, want := range wants {
+			if !strings.Contains(string(data), want) {
+				return false, fmt.Sprintf("log lacks %q:\n%s", want, data), nil
+			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("log lacks %q after 10s:\n%s", wants[missing], data)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return true, "", nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -111,4 +111,23 @@ is in (a namespace's own request is in that namespace), and no other.
   - patch
   - update
   - watch
+{{ include "orgsync.recordRules" . }}
+{{- end }}
+
+{{/*
+The manager's own records (RemoteTarget, cluster-scoped): who holds each remote chart, and its
+deletion budget. No tenant role grants a verb on them.
+*/}}
+{{- define "orgsync.recordRules" -}}
+- apiGroups:
+  - orgsync.dev
+  resources:
+  - remotetargets
+  verbs:
+  - create
+  - delete
+  - get
+  - list
+  - update
+  - watch
 {{- end }}

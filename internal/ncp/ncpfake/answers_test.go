@@ -27,8 +27,7 @@ func TestOrganizationAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.answer), func(t *testing.T) {
-			s := newTestServer(t)
-			c := newCaller(t, s)
+			s, c := newTestCaller(t)
 			s.SetOrganization(testAccessKey, &Organization{OrganizationNo: 77})
 			s.SetOrganizationAnswer(tt.answer, -1)
 
@@ -64,8 +63,7 @@ func TestOrganizationAnswers(t *testing.T) {
 }
 
 func TestOrganizationAnswerCountsAndEnds(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	notFound := gatewayErr("ORGANIZATION_NOT_FOUND", "the account does not belong to an organization")
 
 	s.SetOrganizationAnswer(OrgAnswerInternalError, 2)
@@ -99,8 +97,7 @@ func TestOrganizationAnswerCountsAndEnds(t *testing.T) {
 }
 
 func TestRemoveOrganization(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	s.AddAccount("AKMEMBER", "member-secret")
 	s.SetOrganization(testAccessKey, &Organization{OrganizationNo: 55})
 	s.SetOrganization("AKMEMBER", &Organization{OrganizationNo: 55})

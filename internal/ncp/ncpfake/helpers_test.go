@@ -60,6 +60,13 @@ func newCaller(t *testing.T, s *Server) caller {
 	return caller{t: t, baseURL: s.URL(), accessKey: testAccessKey, secretKey: testSecretKey, at: testEpoch}
 }
 
+// newTestCaller starts a test server (newTestServer) and returns it with a caller of its account.
+func newTestCaller(t *testing.T) (*Server, caller) {
+	t.Helper()
+	s := newTestServer(t)
+	return s, newCaller(t, s)
+}
+
 // response is an answer read in full.
 type response struct {
 	status int

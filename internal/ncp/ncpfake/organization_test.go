@@ -11,8 +11,7 @@ import (
 const orgBase = "/open-api/v1/org"
 
 func TestOrganizationLifecycle(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 
 	notFound := gatewayErr("ORGANIZATION_NOT_FOUND", "the account does not belong to an organization")
 	expect(t, c.do(http.MethodGet, orgBase, nil), http.StatusNotFound, notFound)
@@ -130,8 +129,7 @@ func TestOrganizationMembership(t *testing.T) {
 }
 
 func TestOrganizationBodyTypes(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	got := c.do(http.MethodPost, orgBase, map[string]any{"organizationDesc": 5})
 	expect(t, got, http.StatusBadRequest, gatewayErr("100", "organizationDesc must be of type string, not number"))
 	if s.Organization(testAccessKey) != nil {

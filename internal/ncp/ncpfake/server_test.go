@@ -14,8 +14,7 @@ import (
 )
 
 func TestRouting(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	_, c := newTestCaller(t)
 	notFound := gatewayErr("300", "Not Found")
 	methodNotAllowed := gatewayErr("100", "Method Not Allowed")
 	tests := []struct {
@@ -48,8 +47,7 @@ func TestRouting(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	tooLarge := gatewayErr("430", "request entity too large")
 	big := `{"name":"` + strings.Repeat("x", maxBodyBytes) + `"}`
 	expect(t, c.do(http.MethodPost, deptBase+"/k", big), http.StatusRequestEntityTooLarge, tooLarge)
@@ -89,9 +87,8 @@ func TestFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newTestServer(t)
+			s, c := newTestCaller(t)
 			s.SetFaults(tt.faults)
-			c := newCaller(t, s)
 			for range 20 {
 				got := c.do(http.MethodGet, tt.uri, nil)
 				if tt.status == 200 && tt.uri == orgBase {
@@ -127,8 +124,7 @@ func TestListFailure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newTestServer(t)
-			c := newCaller(t, s)
+			s, c := newTestCaller(t)
 			c.mustCreate("a", "#")
 			c.do(http.MethodGet, deptBase, nil) // before SetListFailure: not counted
 			s.SetListFailure(tt.failure)
@@ -149,8 +145,7 @@ func TestListFailure(t *testing.T) {
 	}
 
 	// Limited to one company, it neither counts nor fails the others' list requests.
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	s.AddCompany("other")
 	other := strings.Replace(deptBase, testCompany, "other", 1)
 	s.SetListFailure(&ListFailure{CompanyID: testCompany, Every: 2})
@@ -162,8 +157,7 @@ func TestListFailure(t *testing.T) {
 	}
 
 	// Setting it again restarts the count; nil removes it.
-	s = newTestServer(t)
-	c = newCaller(t, s)
+	s, c = newTestCaller(t)
 	s.SetListFailure(&ListFailure{After: 1})
 	expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
 	expect(t, c.do(http.MethodGet, deptBase, nil), 503, nil)
@@ -186,8 +180,7 @@ func TestListFailureAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newTestServer(t)
-			c := newCaller(t, s)
+			s, c := newTestCaller(t)
 			for _, key := range []string{"a", "b", "c", "d", "e"} {
 				c.mustCreate(key, "#")
 			}
@@ -217,18 +210,16 @@ func TestListFailureAnswers(t *testing.T) {
 
 // Faults apply only to authenticated requests to known paths.
 func TestFaultsAfterAuthentication(t *testing.T) {
-	s := newTestServer(t)
+	s, c := newTestCaller(t)
 	s.SetFaults(Faults{ThrottleFraction: 1})
-	c := newCaller(t, s)
 	c.secretKey = "wrong"
 	expect(t, c.do(http.MethodGet, deptBase, nil), 401, nil)
 	expect(t, c.do(http.MethodGet, "/unknown", nil), 404, nil)
 }
 
 func TestFaultFractions(t *testing.T) {
-	s := newTestServer(t)
+	s, c := newTestCaller(t)
 	s.SetFaults(Faults{ThrottleFraction: 0.5})
-	c := newCaller(t, s)
 	counts := map[int]int{}
 	for range 200 {
 		counts[c.do(http.MethodGet, deptBase, nil).status]++
@@ -244,9 +235,8 @@ func TestFaultFractions(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	s := newTestServer(t)
+	s, c := newTestCaller(t)
 	s.SetFaults(Faults{RateLimit: 2, RetryAfter: time.Second})
-	c := newCaller(t, s)
 	counts := map[int]int{}
 	for range 10 {
 		got := c.do(http.MethodGet, deptBase, nil)
@@ -274,9 +264,8 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
-	s := newTestServer(t)
+	s, c := newTestCaller(t)
 	s.SetFaults(Faults{Latency: 50 * time.Millisecond})
-	c := newCaller(t, s)
 	start := time.Now()
 	expect(t, c.do(http.MethodGet, deptBase, nil), 200, nil)
 	if elapsed := time.Since(start); elapsed < 50*time.Millisecond {
@@ -286,9 +275,8 @@ func TestLatency(t *testing.T) {
 
 // Counts are per company and method, include rejected requests, and reset apart from the log.
 func TestCounts(t *testing.T) {
-	s := newTestServer(t)
+	s, c := newTestCaller(t)
 	s.AddCompany("other")
-	c := newCaller(t, s)
 	if got := s.Counts(testCompany); got != nil {
 		t.Fatalf("Counts before any request = %v, want nil", got)
 	}
@@ -341,8 +329,7 @@ func TestCounts(t *testing.T) {
 }
 
 func TestRequestLog(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	c.mustCreate("a", "#")
 	c.do(http.MethodGet, deptBase+"?offset=0&limit=5", nil)
 	bad := c
@@ -416,8 +403,7 @@ func concurrentWorkerStep(c caller, key string, remove bool, errs chan<- string)
 
 // Many clients at once over HTTP and through the inspection API; run with -race.
 func TestConcurrentUse(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	c.mustCreate("root", "#")
 	const workers, perWorker = 8, 25
 

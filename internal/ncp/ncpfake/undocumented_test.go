@@ -87,9 +87,8 @@ func TestUndocumentedAnswers(t *testing.T) {
 
 // Answers the documents define, and successes, are the same in both modes.
 func TestUndocumentedModeKeepsDefinedAnswers(t *testing.T) {
-	s := newTestServer(t)
+	s, c := newTestCaller(t)
 	s.SetUndocumentedErrors(true)
-	c := newCaller(t, s)
 	c.mustCreate("a", "#")
 
 	expectWorkplaceError(t, c.do(http.MethodPost, deptBase+"/b", with(dept("b", "a", "B", "1"), "name", nil)),
@@ -110,8 +109,7 @@ func TestUndocumentedModeKeepsDefinedAnswers(t *testing.T) {
 
 // The mode can be switched while requests are being served (run with -race).
 func TestSetUndocumentedErrorsConcurrently(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {

@@ -11,8 +11,7 @@ import (
 
 // The add, get, edit and delete calls with the seed document's example department.
 func TestDepartmentLifecycle(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	c.mustCreate("apitestdept1", "#")
 
 	body := map[string]any{
@@ -73,8 +72,7 @@ func TestDepartmentLifecycle(t *testing.T) {
 
 // Fields that were never sent read back as null, and externalEmailReceiveYn as false.
 func TestDepartmentMinimalFieldsReadBack(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	_, c := newTestCaller(t)
 	c.mustCreate("root", "#")
 	expect(t, c.do(http.MethodGet, deptBase+"/root", nil), http.StatusOK, map[string]any{
 		"tenantId":               testCompany,
@@ -91,8 +89,7 @@ func TestDepartmentMinimalFieldsReadBack(t *testing.T) {
 }
 
 func TestDepartmentValidation(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	c.mustCreate("parent", "#")
 	valid := dept("k1", "parent", "Name", "1")
 	long := strings.Repeat("가", 101) // counted in characters, not bytes
@@ -153,8 +150,7 @@ func TestDepartmentValidation(t *testing.T) {
 
 // Field errors name their field; all of them are listed and the message is the first.
 func TestDepartmentValidationListsEveryFieldError(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	_, c := newTestCaller(t)
 	got := c.do(http.MethodPost, deptBase+"/k1", map[string]any{"deptExternalKey": "k1"})
 	expect(t, got, http.StatusBadRequest, map[string]any{
 		"status": float64(400),
@@ -169,8 +165,7 @@ func TestDepartmentValidationListsEveryFieldError(t *testing.T) {
 }
 
 func TestUnknownCompanyAndPathLimits(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	other := "/organization/apigw/v2/company/other-company/department"
 	expectWorkplaceError(t, c.do(http.MethodGet, other, nil), 404, -4041, "company not found")
 	expectWorkplaceError(t, c.do(http.MethodGet, other+"/k1", nil), 404, -4041, "company not found")
@@ -191,8 +186,7 @@ func TestUnknownCompanyAndPathLimits(t *testing.T) {
 
 // Keys are matched after unescaping, and the signature covers the escaped form sent.
 func TestEscapedKey(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	_, c := newTestCaller(t)
 	key := "sales/kr 1"
 	escaped := "sales%2Fkr%201"
 	expect(t, c.do(http.MethodPost, deptBase+"/"+escaped, dept(key, "#", "Sales", "1")), http.StatusCreated, nil)
@@ -236,8 +230,7 @@ func TestDispOrdNormalisation(t *testing.T) {
 	}
 
 	// Over the wire: the add call echoes what was sent, reads return the normalised form.
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	_, c := newTestCaller(t)
 	for i, in := range []string{"2", "1.5", "03"} {
 		key := fmt.Sprintf("d%d", i)
 		body := dept(key, "#", "n", in)
@@ -256,8 +249,7 @@ func TestDispOrdNormalisation(t *testing.T) {
 func TestListPaging(t *testing.T) {
 	for _, n := range []int{0, 1, 20, 21, 99, 100, 101, 250} {
 		t.Run(fmt.Sprintf("%d departments", n), func(t *testing.T) {
-			s := newTestServer(t)
-			c := newCaller(t, s)
+			s, c := newTestCaller(t)
 			var want []any
 			for i := range n {
 				key := fmt.Sprintf("dept-%03d", (i*37)%1000) // not in sorted order
@@ -306,8 +298,7 @@ func listAllPages(t *testing.T, c caller, n, limit int) []any {
 }
 
 func TestListParameters(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	_, c := newTestCaller(t)
 	for i := range 3 {
 		c.mustCreate(fmt.Sprintf("d%d", i), "#")
 	}
@@ -343,8 +334,7 @@ func TestListParameters(t *testing.T) {
 
 // Moves: PUT may change the parent, but not into the department's own subtree.
 func TestMoveAndCycle(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	// a ─ b ─ c, and x at the top.
 	c.mustCreate("a", "#")
 	c.mustCreate("b", "a")
@@ -387,8 +377,7 @@ func TestMoveAndCycle(t *testing.T) {
 }
 
 func TestDeleteRules(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	c.mustCreate("a", "#")
 	c.mustCreate("b", "a")
 
@@ -413,8 +402,7 @@ func TestDeleteRules(t *testing.T) {
 // An edit replaces the whole department: a field its body leaves out is cleared, the leader
 // (which GET returns but the documented body lacks) included, unless the body sends it back.
 func TestEditReplacesTheWholeDepartment(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	yes := true
 	s.PutDepartment(testCompany, Department{ExternalKey: "eng", Name: "Eng", ParentExternalKey: "#", DisplayOrder: "1",
 		I18nNames: map[string]string{"en_US": "Eng"}, EmailAddress: "eng@example.com", ExternalEmailReceive: &yes, LeaderExternalKey: new("emp-1")})
@@ -439,8 +427,7 @@ func TestEditReplacesTheWholeDepartment(t *testing.T) {
 }
 
 func TestDirectEdits(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	yes := true
 	s.PutDepartment(testCompany, Department{ExternalKey: "orphan", Name: "Orphan", ParentExternalKey: "gone",
 		I18nNames: map[string]string{"en_US": "Orphan"}, ExternalEmailReceive: &yes, DisplayOrder: "02"})
@@ -516,8 +503,7 @@ func TestLoadSeed(t *testing.T) {
 // The write log records every add, edit and delete that reaches a company's chart, applied or
 // refused, with the department before and after it; other companies' writes are theirs.
 func TestDepartmentWrites(t *testing.T) {
-	s := newTestServer(t)
-	c := newCaller(t, s)
+	s, c := newTestCaller(t)
 	steps := []struct {
 		method, key string
 		body        map[string]any

@@ -38,11 +38,7 @@ func (o *organizationsAPI) Observe(ctx context.Context) (provider.OrganizationOb
 func (o *organizationsAPI) Create(ctx context.Context, _ string) (provider.OrganizationObservation, error) {
 	org, err := o.client.CreateOrganization(ctx)
 	if errors.Is(err, hwapi.ErrAlreadyExists) {
-		obs, err := o.Observe(ctx)
-		if err == nil && !obs.Exists {
-			return provider.OrganizationObservation{}, provider.ErrNotYetVisible
-		}
-		return obs, err
+		return provider.ReadBack(o.Observe(ctx))
 	}
 	if err != nil {
 		return provider.OrganizationObservation{}, classify(err)

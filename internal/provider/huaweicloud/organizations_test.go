@@ -126,3 +126,28 @@ func connectRetryingBriefly(t *testing.T) (*provider.Connection, *huaweifake.Ser
 	}
 	return conn, fake
 }
+
+func TestOrganizationsLifecycle(t *testing.T) {
+	ctx := context.Background()
+	conn, fake := connect(t)
+	orgs := conn.Organizations
+	if obs, err := orgs.Observe(ctx); err != nil || obs.Exists {
+		t.Fatalf("observe before create: %+v, %v", obs, err)
+	}
+	created, err := orgs.Create(ctx, "ignored")
+	if err != nil || !created.Exists || created.ID == "" || created.Name == "" {
+		t.Fatalf("create: %+v, %v", created, err)
+	}
+	if again, err := orgs.Create(ctx, "ignored"); err != nil || again.ID != created.ID {
+		t.Fatalf("create again: %+v, %v", again, err)
+	}
+	if err := orgs.Delete(ctx, created.ID); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if _, ok := fake.Organization(testAK); ok {
+		t.Fatal("organization still exists")
+	}
+	if err := orgs.Delete(ctx, created.ID); err != nil {
+		t.Fatalf("delete again: %v", err)
+	}
+}

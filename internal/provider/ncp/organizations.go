@@ -38,11 +38,7 @@ func (o *organizations) Create(ctx context.Context, description string) (provide
 		return provider.OrganizationObservation{}, classify(err)
 	}
 	// The create answer lacks the master and member fields: read the whole record back.
-	obs, err := o.Observe(ctx)
-	if err == nil && !obs.Exists {
-		return provider.OrganizationObservation{}, provider.ErrNotYetVisible
-	}
-	return obs, err
+	return provider.ReadBack(o.Observe(ctx))
 }
 
 // Delete deletes organization id. What DELETE answers for an organization that is already gone is
