@@ -29,7 +29,7 @@ import (
 // secondShard holds the specs of the second process: every scenario's run against the fakes
 // answering the failures no document defines with codes the client has never seen
 // (forEveryBackend), the deletions timed by the grace period and the listings that do not add
-// up. The two shares took 630 and 610 s of specs on two busy cores.
+// up. The two shares took 614 and 598 s on two cores shared with other work.
 var secondShard = []string{"answering undocumented failures", "Deleting a chart together", "Listings that do not add up"}
 
 const (
