@@ -41,7 +41,7 @@ var (
 
 func TestControllers(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "Controller Suite")
+	runSuite(t, "Controller Suite")
 }
 
 var _ = BeforeSuite(func() {
@@ -62,6 +62,9 @@ var _ = BeforeSuite(func() {
 	}
 	connectors = mux
 	startManager(connectors)
+	if startSecondShard != nil {
+		Expect(startSecondShard()).To(Succeed())
+	}
 })
 
 var _ = AfterSuite(func() {
@@ -112,7 +115,7 @@ func restartManager(between func()) {
 	startManager(connectors)
 }
 
-// newNamespace creates a namespace for one spec and deletes it afterwards.
+// newNamespace creates a namespace for one spec.
 func newNamespace() string {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "spec-"}}
 	Expect(k8sClient.Create(suiteCtx, ns)).To(Succeed())
