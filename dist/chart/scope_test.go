@@ -216,11 +216,22 @@ func TestShardsRenderADeploymentEach(t *testing.T) {
 		t.Errorf("ServiceMonitor selector %v (%v) does not select the metrics Service %v", selector, err, svc.Labels)
 	}
 
+	// With replicas > 1 each shard's Deployment has its own PodDisruptionBudget.
+	var budgets []string
+	for _, m := range manifests {
+		if m.kind == "PodDisruptionBudget" {
+			budgets = append(budgets, m.name)
+		}
+	}
+	if diff := cmp.Diff([]string{"orgsync-s1", "orgsync-s2"}, budgets); diff != "" {
+		t.Errorf("PodDisruptionBudgets (-want +got):\n%s", diff)
+	}
+
 	// The shards share the RBAC of the unsharded install; leader election covers every shard's
 	// Lease (orgsync-<hash>.orgsync.dev), so it must not be limited to resource names.
 	others := func(manifests []manifest) []string {
 		return names(slices.DeleteFunc(slices.Clone(manifests), func(m manifest) bool {
-			return m.kind == "Deployment" || m.kind == "ServiceMonitor"
+			return m.kind == "Deployment" || m.kind == "ServiceMonitor" || m.kind == "PodDisruptionBudget"
 		}))
 	}
 	if diff := cmp.Diff(others(render(t, nil)), others(manifests)); diff != "" {
