@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -96,4 +100,29 @@ func (cp *controlPlane) events(ctx context.Context, namespace string) (map[strin
 		names[e.Name] = true
 	}
 	return names, nil
+}
+
+// applyManifest creates the objects of a YAML file of one or more documents.
+func (cp *controlPlane) applyManifest(ctx context.Context, path string) error {
+	f, err := os.Open(path) //nolint:gosec // G304: a manifest of the repository, named by a flag
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
+	for {
+		var obj unstructured.Unstructured
+		if err := dec.Decode(&obj.Object); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("reading %s: %w", path, err)
+		}
+		if len(obj.Object) == 0 {
+			continue
+		}
+		if err := cp.Client.Create(ctx, &obj); err != nil {
+			return fmt.Errorf("creating %s %s from %s: %w", obj.GetKind(), obj.GetName(), path, err)
+		}
+	}
 }

@@ -12,10 +12,19 @@
 //
 //   - baseline (a): a plain NCP client creates the same chart in another company of the fake, one
 //     POST per department, parents first, as many workers as the manager, under the same rate limit;
-//   - baseline (b): the N Department objects are created one after another (as kubectl apply and
-//     the GitOps tools send them), deepest level first;
+//   - baseline (b0): before the manager starts, the N Department objects are created one after
+//     another (as kubectl apply and the GitOps tools send them), deepest level first, in a
+//     namespace of their own, then deleted again;
+//   - the finalizer policy (config/admission, -admission) is installed, as the chart does on
+//     Kubernetes 1.36 and later, and the manager started with GOMEMLIMIT as the chart's default
+//     memory limit sets it (-memory-limit);
+//   - baseline (b): the same creates while the manager runs; slowdown = b / b0;
 //   - convergence: from the first create until every Department is Ready with its
-//     observedGeneration current, followed through a watch; ratio = convergence / max(a, b);
+//     observedGeneration current, followed through a watch; ratio = convergence / (b0 + a): the
+//     root arrives last, so nothing can finish before the objects are in and the creates have
+//     cascaded down after them;
+//   - Kubernetes writes per department while converging: the manager's (rest_client_requests_total,
+//     Events apart), and those the watch saw, by Department status, metadata and the Organization;
 //   - remote calls per department while converging, by method, from the fake's per-company counts;
 //   - steady state: over the two sync periods after convergence, remote calls per department per
 //     resync, remote writes, and the manager's Kubernetes writes (rest_client_requests_total, POST,
@@ -55,12 +64,14 @@ func main() {
 	crdDir := flag.String("crds", filepath.Join("config", "crd", "bases"), "folder of the CRDs")
 	flag.IntVar(&workers, "workers", workers, "the manager's --max-concurrent-reconciles, and the remote baseline's workers (the same concurrency)")
 	managerArgs := flag.String("manager-args", "", "more flags for the manager, space-separated, e.g. --pprof-bind-address=127.0.0.1:6060")
+	admission := flag.String("admission", filepath.Join("config", "admission", "finalizer_policy.yaml"), "the finalizer policy to install before the manager starts, as the chart does on Kubernetes 1.36 and later; empty: none")
+	memoryLimit := flag.String("memory-limit", "256MiB", "the manager's GOMEMLIMIT, as the chart sets it from its default memory limit; empty: none")
 	flag.Parse()
 
 	testenv.LogErrorsOnly()
 
 	s := settings{binDir: *binDir, crdDir: *crdDir, latency: *latency, syncPeriod: *syncPeriod, timeout: *timeout,
-		managerArgs: strings.Fields(*managerArgs)}
+		managerArgs: strings.Fields(*managerArgs), admission: *admission, memoryLimit: *memoryLimit}
 	confs, err := configurations(*sizes, *qps, *burst, *defaultSizes, filepath.Join(*binDir, "manager"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -31,6 +31,8 @@ type managerSettings struct {
 	logPath                     string
 	// extraArgs are more flags, such as --pprof-bind-address to profile it.
 	extraArgs []string
+	// memoryLimit is its GOMEMLIMIT; empty: none.
+	memoryLimit string
 }
 
 // startManager starts the manager and waits until its metrics endpoint answers.
@@ -53,8 +55,12 @@ func startManager(ctx context.Context, s managerSettings) (*manager, error) {
 		"--metrics-secure=false", // the benchmark scrapes plain HTTP on loopback
 		"--health-probe-bind-address", "0",
 	}
+	var env []string
+	if s.memoryLimit != "" {
+		env = append(env, "GOMEMLIMIT="+s.memoryLimit)
+	}
 	m := &manager{
-		Process:    &testenv.Process{Name: "the manager", Binary: s.binary, Args: append(args, s.extraArgs...), LogPath: s.logPath},
+		Process:    &testenv.Process{Name: "the manager", Binary: s.binary, Args: append(args, s.extraArgs...), LogPath: s.logPath, Env: env},
 		metricsURL: "http://" + metricsAddr + "/metrics",
 	}
 	if err := m.Start(); err != nil {

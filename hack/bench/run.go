@@ -20,6 +20,8 @@ const (
 	baselineCompany = "baseline-company"
 	namespace       = "bench"
 	orgName         = "bench"
+	// aloneNamespace holds the chart created once before the manager starts, for baseline (b0).
+	aloneNamespace = "bench-alone"
 )
 
 // rateLimit is the NCP client-side rate limit of a configuration.
@@ -50,6 +52,13 @@ type settings struct {
 	syncPeriod     time.Duration
 	timeout        time.Duration
 	managerArgs    []string
+	// admission is the finalizer policy's manifest, installed before the manager starts as the
+	// chart installs it; empty: none (the manager adds the finalizer itself, as on clusters
+	// before Kubernetes 1.36).
+	admission string
+	// memoryLimit is the manager's GOMEMLIMIT, as the chart sets it from its memory limit; empty:
+	// none.
+	memoryLimit string
 }
 
 // kubeWrites are the methods of rest_client_requests_total counted as Kubernetes writes.
@@ -96,9 +105,21 @@ func runConfiguration(ctx context.Context, s settings, conf configuration) (res 
 		return res, err
 	}
 	defer cp.stop()
+	step("baseline (b0): applying %d Departments, deepest level first, %d creators, no manager running", conf.n, creators)
+	if res.baselineKubeAlone, err = applyAlone(ctx, cp, c); err != nil {
+		return res, err
+	}
+	step("  (b0) %.1fs", res.baselineKubeAlone.Seconds())
+	if s.admission != "" {
+		if err := cp.applyManifest(ctx, s.admission); err != nil {
+			return res, err
+		}
+		step("installed the finalizer policy %s", s.admission)
+	}
 	mgr, err := startManager(ctx, managerSettings{
 		binary: filepath.Join(s.binDir, "manager"), kubeconfig: cp.kubeconfig, fakeURL: fake.URL(),
 		limit: conf.limit, syncPeriod: s.syncPeriod, logPath: filepath.Join(work, "manager.log"), extraArgs: s.managerArgs,
+		memoryLimit: s.memoryLimit,
 	})
 	if err != nil {
 		return res, err
@@ -121,6 +142,15 @@ func runConfiguration(ctx context.Context, s settings, conf configuration) (res 
 
 	step("applying %d Departments, deepest level first, %d creators", conf.n, creators)
 	callsBefore := companyCalls(fake, managerCompany)
+	restBefore, err := mgr.restRequests(ctx)
+	if err != nil {
+		return res, err
+	}
+	eventsBefore, err := cp.events(ctx, namespace)
+	if err != nil {
+		return res, err
+	}
+	watch.startCounting()
 	start := time.Now()
 	if res.baselineKube, err = applyChart(ctx, cp.Client, c, namespace, orgName); err != nil {
 		return res, err
@@ -132,7 +162,11 @@ func runConfiguration(ctx context.Context, s settings, conf configuration) (res 
 	}
 	res.convergence = convergedAt.Sub(start)
 	res.converging = companyCalls(fake, managerCompany).since(callsBefore)
-	step("  converged in %.1fs, %d remote calls", res.convergence.Seconds(), res.converging.total())
+	res.convergingWrites = watch.counted()
+	if res.convergingRequests, res.convergingEvents, err = kubeWritesSince(ctx, cp, mgr, restBefore, eventsBefore); err != nil {
+		return res, err
+	}
+	step("  converged in %.1fs, %d remote calls, %d Kubernetes writes", res.convergence.Seconds(), res.converging.total(), res.convergingRequests)
 
 	if err := steadyState(ctx, s, cp, mgr, fake, &res); err != nil {
 		return res, err
@@ -176,25 +210,33 @@ func steadyState(ctx context.Context, s settings, cp *controlPlane, mgr *manager
 	if err := mgr.Alive(); err != nil {
 		return err
 	}
-	restAfter, err := mgr.restRequests(ctx)
-	if err != nil {
-		return err
-	}
 	res.steady = companyCalls(fake, managerCompany).since(callsBefore)
 	if res.queueDepth, err = mgr.queueDepth(ctx); err != nil {
 		return err
 	}
+	res.kubeWrites, res.newEvents, err = kubeWritesSince(ctx, cp, mgr, restBefore, eventsBefore)
+	return err
+}
+
+// kubeWritesSince returns the manager's Kubernetes writes (POST, PUT, PATCH and DELETE in its
+// rest_client_requests_total, Event creates included) since restBefore, and the Events of the
+// benchmark's namespace created since eventsBefore.
+func kubeWritesSince(ctx context.Context, cp *controlPlane, mgr *manager, restBefore map[string]float64, eventsBefore map[string]bool) (writes, events int, err error) {
+	restAfter, err := mgr.restRequests(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
 	eventsAfter, err := cp.events(ctx, namespace)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	for _, method := range kubeWrites {
-		res.kubeWrites += int(restAfter[method] - restBefore[method])
+		writes += int(restAfter[method] - restBefore[method])
 	}
 	for name := range eventsAfter {
 		if !eventsBefore[name] {
-			res.newEvents++
+			events++
 		}
 	}
-	return nil
+	return writes, events, nil
 }

@@ -21,6 +21,8 @@ type Process struct {
 	Binary  string
 	Args    []string
 	LogPath string
+	// Env is added to this process's environment (KEY=value).
+	Env []string
 
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -53,6 +55,9 @@ func (p *Process) start(readURL bool) (string, error) {
 	fmt.Fprintf(logFile, "=== testenv: start %d of %s at %s\n", p.starts, p.Name, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(p.Binary, p.Args...) //nolint:gosec // G204: the repository's own binaries
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if len(p.Env) > 0 {
+		cmd.Env = append(os.Environ(), p.Env...)
+	}
 	var stdout io.Reader
 	if readURL {
 		cmd.Stdout = nil
