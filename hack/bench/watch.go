@@ -24,8 +24,8 @@ type convergence struct {
 
 	mu sync.Mutex
 	// counting is on while converging: from the first create until every Department converged.
-	counting bool
-	writes   kubeWriteCounts
+	counting  bool
+	writes    kubeWriteCounts
 	converged map[string]bool // by name; false while seen but not converged
 	count     int             // how many are true in converged
 	done      chan struct{}   // closed when want Departments have converged
