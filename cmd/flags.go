@@ -17,7 +17,9 @@ const minSyncPeriod = time.Second
 type limits struct {
 	syncPeriod    time.Duration
 	deletionGrace time.Duration
-	maxConcurrent int
+	// waitingDelay and waitingMax hold back a new Department's first waiting state.
+	waitingDelay, waitingMax time.Duration
+	maxConcurrent            int
 	// maxPerNamespace is --max-concurrent-reconciles-per-namespace; 0 takes the default.
 	maxPerNamespace int
 	// leader election
@@ -49,6 +51,10 @@ func validateFlags(l limits, remote remoteflags.Options) error {
 	// Below a second, deletionTimestamp's whole seconds would make it meaningless; above an hour a
 	// Department deleted on its own would seem stuck.
 	check(l.deletionGrace >= time.Second && l.deletionGrace <= time.Hour, "deletion-grace", l.deletionGrace, "between 1s and 1h")
+	// Beyond a minute the hold would hide a Department that waits in earnest; the longest hold
+	// must leave the quiet period room.
+	check(l.waitingDelay > 0 && l.waitingDelay <= time.Minute, "waiting-status-delay", l.waitingDelay, "greater than 0 and at most 1m")
+	check(l.waitingMax >= l.waitingDelay && l.waitingMax <= 10*time.Minute, "waiting-status-max-delay", l.waitingMax, "at least --waiting-status-delay and at most 10m")
 	check(l.maxConcurrent >= 1, "max-concurrent-reconciles", l.maxConcurrent, "at least 1")
 	check(l.maxPerNamespace >= 0 && l.maxPerNamespace <= max(1, l.maxConcurrent), "max-concurrent-reconciles-per-namespace", l.maxPerNamespace,
 		"between 0 (all of --max-concurrent-reconciles but one) and --max-concurrent-reconciles")

@@ -33,6 +33,7 @@ func main() {
 		retryPeriod                  time.Duration
 		syncPeriod                   time.Duration
 		deletionGrace                time.Duration
+		waitingDelay, waitingMax     time.Duration
 		maxConcurrent                int
 		maxPerNamespace              int
 		remote                       remoteflags.Options
@@ -57,6 +58,10 @@ func main() {
 	flag.DurationVar(&syncPeriod, "sync-period", 10*time.Minute, "How often each Organization's remote chart is listed again to correct drift (jittered by ±10%).")
 	flag.DurationVar(&deletionGrace, "deletion-grace", controller.DefaultDeletionGrace,
 		"How long after the last Department deletion of an Organization its Departments wait before deleting their remote departments, so that an Organization (deletionPolicy Orphan) deleted with them is seen first.")
+	flag.DurationVar(&waitingDelay, "waiting-status-delay", controller.DefaultWaitingStatusDelay,
+		"How long after the last Department of its Organization arrived a new Department that waits for its parent or its Organization says so; until then, and while what it waits for is on its way, it publishes nothing (kstatus reads it as in progress), so that a chart applied children first is not written twice.")
+	flag.DurationVar(&waitingMax, "waiting-status-max-delay", controller.DefaultWaitingStatusMaxDelay,
+		"The longest, from its creation, that a new Department's first waiting state is held back (--waiting-status-delay).")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "Organizations, and Departments, reconciled in parallel.")
 	flag.IntVar(&maxPerNamespace, "max-concurrent-reconciles-per-namespace", 0,
 		"Organizations, and Departments, of one namespace reconciled in parallel, so that one namespace cannot hold every worker; 0: all of --max-concurrent-reconciles but one, at least one.")
@@ -71,6 +76,7 @@ func main() {
 	flag.Parse()
 	if err := validateFlags(limits{
 		syncPeriod: syncPeriod, deletionGrace: deletionGrace, maxConcurrent: maxConcurrent, maxPerNamespace: maxPerNamespace,
+		waitingDelay: waitingDelay, waitingMax: waitingMax,
 		leaseDuration: leaseDuration, renewDeadline: renewDeadline, retryPeriod: retryPeriod,
 	}, remote); err != nil {
 		fmt.Fprintln(os.Stderr, "orgsync:", err)
@@ -126,6 +132,8 @@ func main() {
 		Connector:                           remote.Connectors(nil),
 		SyncPeriod:                          syncPeriod,
 		DeletionGrace:                       deletionGrace,
+		WaitingStatusDelay:                  waitingDelay,
+		WaitingStatusMaxDelay:               waitingMax,
 		MaxConcurrentReconciles:             maxConcurrent,
 		MaxConcurrentReconcilesPerNamespace: maxPerNamespace,
 		WatchCredentialSecrets:              scope.watchSecrets,

@@ -158,7 +158,11 @@ type Department struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   DepartmentSpec   `json:"spec,omitempty"`
+	Spec DepartmentSpec `json:"spec,omitempty"`
+	// status defaults to an observedGeneration of 0 until the manager first writes it, so that
+	// kstatus (and Flux) reads a Department nothing has been published for yet as in progress,
+	// never as current.
+	// +kubebuilder:default={observedGeneration: 0}
 	Status DepartmentStatus `json:"status,omitempty"`
 }
 

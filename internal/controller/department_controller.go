@@ -42,6 +42,9 @@ type DepartmentReconciler struct {
 	// NamespaceShare bounds those of one namespace; zero: half of MaxConcurrentReconciles, at
 	// least one.
 	NamespaceShare int
+	// WaitingStatusDelay and WaitingStatusMaxDelay hold back a new Department's first waiting
+	// state (waiting.go); DefaultWaitingStatusDelay and DefaultWaitingStatusMaxDelay when zero.
+	WaitingStatusDelay, WaitingStatusMaxDelay time.Duration
 
 	// rejections remembers, by UID, the remote system's last refusal of a Department's values (decision.Rejection).
 	rejections sync.Map
@@ -59,6 +62,8 @@ type DepartmentReconciler struct {
 	// workers one namespace holds (fair.go).
 	remote remoteWaits
 	share  *namespaceShare
+	// holds are the new Departments whose first waiting state is held back (waiting.go).
+	holds *waitingHolds
 }
 
 // +kubebuilder:rbac:groups=orgsync.dev,resources=departments,verbs=get;list;watch;update;patch
@@ -85,7 +90,12 @@ func (r *DepartmentReconciler) reconcile(ctx context.Context, dept *v1alpha1.Dep
 	if err != nil {
 		return retry(err), false
 	}
-	res := r.act(ctx, sc, decideDepartment(sc))
+	d := decideDepartment(sc)
+	if wait, held := r.holdWaiting(ctx, sc, d); held {
+		return outcome{keepCondition: true, result: ctrl.Result{RequeueAfter: wait}}, false
+	}
+	r.holds.release(dept)
+	res := r.act(ctx, sc, d)
 	if res.released {
 		return res.outcome, true
 	}

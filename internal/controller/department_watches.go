@@ -35,10 +35,13 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.namespaces = newNamespaceReader(mgr.GetAPIReader())
 	workers, share := workerShares(r.MaxConcurrentReconciles, r.NamespaceShare)
 	r.share = share
+	r.holds = newWaitingHolds(r.WaitingStatusDelay, r.WaitingStatusMaxDelay)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, r.deletions.handler()).
 		Watches(&v1alpha1.Department{}, r.forgetGone()).
+		Watches(&v1alpha1.Department{}, r.holds.departmentEvents()).
+		Watches(&v1alpha1.Organization{}, r.holds.organizationEvents()).
 		Watches(&v1alpha1.Department{}, handler.EnqueueRequestsFromMapFunc(r.relatedDepartments),
 			builder.WithPredicates(relationChanged())).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfOrganization),
@@ -47,6 +50,7 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WatchesRawSource(source.Channel(r.Inventories.Changes(), handler.TypedEnqueueRequestsFromMapFunc(r.inventoryChanged))).
 		WatchesRawSource(r.remote.source()).
 		WatchesRawSource(r.share.source()).
+		WatchesRawSource(r.holds.source()).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("department").
 		Complete(r.share.wrap(r))

@@ -21,7 +21,9 @@ const (
 	orgName    = "acme"
 	secretName = "ncp-credentials"
 	timeout    = 30 * time.Second
-	poll       = 100 * time.Millisecond
+	// waitingStatusDelay is the suite's --waiting-status-delay.
+	waitingStatusDelay = time.Second
+	poll               = 100 * time.Millisecond
 )
 
 // tenant is one spec's world: a namespace, an account in the backend's fake, a credentials

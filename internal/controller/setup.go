@@ -29,6 +29,10 @@ type Options struct {
 	// Secrets labelled v1alpha1.CredentialsLabel (the manager's cache must be limited to those);
 	// without it, the Secret is read again at each Organization reconcile only.
 	WatchCredentialSecrets bool
+	// WaitingStatusDelay and WaitingStatusMaxDelay hold back a new Department's first waiting
+	// state while its chart is still arriving (waiting.go); defaults DefaultWaitingStatusDelay and
+	// DefaultWaitingStatusMaxDelay.
+	WaitingStatusDelay, WaitingStatusMaxDelay time.Duration
 }
 
 // Setup registers the indexes and the Organization and Department controllers with mgr.
@@ -71,5 +75,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
 		NamespaceShare:          opts.MaxConcurrentReconcilesPerNamespace,
 		DeletionGrace:           opts.DeletionGrace,
+		WaitingStatusDelay:      opts.WaitingStatusDelay,
+		WaitingStatusMaxDelay:   opts.WaitingStatusMaxDelay,
 	}).SetupWithManager(mgr)
 }

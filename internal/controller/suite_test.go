@@ -100,6 +100,9 @@ func startManager(connector provider.Connector) {
 			SyncPeriod:              syncPeriod,
 			MaxConcurrentReconciles: 4,
 			DeletionGrace:           deletionGrace,
+			// The specs' charts are small: a second of quiet is plenty, and keeps the specs that
+			// wait for WaitingForParent short.
+			WaitingStatusDelay: waitingStatusDelay,
 		},
 	})
 	Expect(err).NotTo(HaveOccurred())
