@@ -61,7 +61,13 @@ func render(t *testing.T, overrides map[string]any) []manifest {
 // renderRelease renders the chart as `helm install <name> dist/chart -n <namespace>` would.
 func renderRelease(t *testing.T, name, namespace string, overrides map[string]any) []manifest {
 	t.Helper()
-	files, err := renderFilesAs(t, name, namespace, overrides)
+	return renderOn(t, name, namespace, overrides, chartutil.DefaultCapabilities)
+}
+
+// renderOn renders the chart as `helm install` would on a cluster with caps.
+func renderOn(t *testing.T, name, namespace string, overrides map[string]any, caps *chartutil.Capabilities) []manifest {
+	t.Helper()
+	files, err := renderFilesOn(t, name, namespace, overrides, caps)
 	if err != nil {
 		t.Fatalf("rendering the chart: %v", err)
 	}
@@ -98,10 +104,15 @@ func renderFiles(t *testing.T, overrides map[string]any) (map[string]string, err
 
 func renderFilesAs(t *testing.T, name, namespace string, overrides map[string]any) (map[string]string, error) {
 	t.Helper()
+	return renderFilesOn(t, name, namespace, overrides, chartutil.DefaultCapabilities)
+}
+
+func renderFilesOn(t *testing.T, name, namespace string, overrides map[string]any, caps *chartutil.Capabilities) (map[string]string, error) {
+	t.Helper()
 	ch := loadChart(t)
 	values, err := chartutil.ToRenderValues(ch, overrides,
 		chartutil.ReleaseOptions{Name: name, Namespace: namespace, Revision: 1, IsInstall: true},
-		chartutil.DefaultCapabilities)
+		caps)
 	if err != nil {
 		t.Fatalf("building render values: %v", err)
 	}
