@@ -161,6 +161,9 @@ func runConfiguration(ctx context.Context, s settings, conf configuration) (res 
 		return res, errors.Join(err, mgr.Alive())
 	}
 	res.convergence = convergedAt.Sub(start)
+	for l, span := range watch.cascade(c, start.Add(res.baselineKube)) {
+		step("  level %d (%d departments) converged from %.2fs to %.2fs after the last create", l+1, len(c.levels[l]), span[0].Seconds(), span[1].Seconds())
+	}
 	res.converging = companyCalls(fake, managerCompany).since(callsBefore)
 	res.convergingWrites = watch.counted()
 	if res.convergingRequests, res.convergingEvents, err = kubeWritesSince(ctx, cp, mgr, restBefore, eventsBefore); err != nil {

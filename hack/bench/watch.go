@@ -28,6 +28,8 @@ type convergence struct {
 	writes    kubeWriteCounts
 	converged map[string]bool // by name; false while seen but not converged
 	count     int             // how many are true in converged
+	// convergedAt is when each Department first converged, by name.
+	convergedAt map[string]time.Time
 	done      chan struct{}   // closed when want Departments have converged
 	at        time.Time       // when done was closed
 }
@@ -47,7 +49,7 @@ func watchConvergence(ctx context.Context, cfg *rest.Config, scheme *runtime.Sch
 	if err != nil {
 		return nil, err
 	}
-	c := &convergence{want: want, converged: make(map[string]bool, want), done: make(chan struct{})}
+	c := &convergence{want: want, converged: make(map[string]bool, want), convergedAt: make(map[string]time.Time, want), done: make(chan struct{})}
 	if _, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    c.observe,
 		UpdateFunc: c.update,
@@ -82,7 +84,11 @@ func (c *convergence) observe(obj any) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.setLocked(d.Name, converged(d))
+	ok = converged(d)
+	c.setLocked(d.Name, ok)
+	if _, seen := c.convergedAt[d.Name]; ok && !seen {
+		c.convergedAt[d.Name] = time.Now()
+	}
 	if c.at.IsZero() && c.count >= c.want {
 		c.at = time.Now()
 		c.counting = false
@@ -202,4 +208,24 @@ func (c *convergence) wait(ctx context.Context, interval time.Duration) (time.Ti
 			step("  converging: %d of %d Departments created, %d converged", seen, c.want, done)
 		}
 	}
+}
+
+// cascade returns, for each level of the chart (1 the top), when its first and its last
+// Department converged, from applied (when the last object was created).
+func (c *convergence) cascade(ch chart, applied time.Time) [][2]time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([][2]time.Duration, len(ch.levels))
+	for l, level := range ch.levels {
+		first, last := time.Duration(1<<62), time.Duration(0)
+		for _, d := range level {
+			at, ok := c.convergedAt[d.key]
+			if !ok {
+				continue
+			}
+			first, last = min(first, at.Sub(applied)), max(last, at.Sub(applied))
+		}
+		out[l] = [2]time.Duration{first, last}
+	}
+	return out
 }

@@ -36,6 +36,9 @@ func (r *DepartmentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	workers, share := workerShares(r.MaxConcurrentReconciles, r.NamespaceShare)
 	r.share = share
 	r.holds = newWaitingHolds(r.WaitingStatusDelay, r.WaitingStatusMaxDelay)
+	r.holds.stillOnItsWay = func(org types.NamespacedName, parent string) bool {
+		return r.onItsWay(context.Background(), org, parent)
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Department{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Department{}, r.deletions.handler()).

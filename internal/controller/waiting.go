@@ -51,17 +51,28 @@ type waitingHolds struct {
 	// longest any Department is held from its creation.
 	quiet, longest time.Duration
 
+	// stillOnItsWay tells, when the quiet period ends, whether what a Department held only for the
+	// arrivals waits for (its Organization's parent key, "" for the Organization) is on its way
+	// now; nil: nothing is.
+	stillOnItsWay func(org types.NamespacedName, parent string) bool
+
 	mu    sync.Mutex
 	queue workqueue.TypedRateLimitingInterface[reconcile.Request]
 	orgs  map[types.NamespacedName]*heldOrganization
 }
 
+// heldFor is what a held Department waits for: its parent key ("" for its Organization), and
+// whether that was on its way when it was held.
+type heldFor struct {
+	parent   string
+	onItsWay bool
+}
+
 // heldOrganization is one Organization's held Departments and its last arrival.
 type heldOrganization struct {
 	lastArrival time.Time
-	// held are the held Departments, each with the parent key it waits for ("" for one that waits
-	// for its Organization).
-	held map[types.NamespacedName]string
+	// held are the held Departments, each with what it waits for.
+	held map[types.NamespacedName]heldFor
 	// timer wakes the held Departments when the arrivals have been quiet for the quiet period.
 	timer *time.Timer
 }
@@ -89,7 +100,7 @@ func (h *waitingHolds) source() source.Source {
 func (h *waitingHolds) orgLocked(org types.NamespacedName) *heldOrganization {
 	o := h.orgs[org]
 	if o == nil {
-		o = &heldOrganization{held: map[types.NamespacedName]string{}}
+		o = &heldOrganization{held: map[types.NamespacedName]heldFor{}}
 		h.orgs[org] = o
 	}
 	return o
@@ -120,7 +131,7 @@ func (h *waitingHolds) hold(dept *v1alpha1.Department, parent string, onItsWay b
 	if !arriving && !onItsWay {
 		return 0, false
 	}
-	o.held[client.ObjectKeyFromObject(dept)] = parent
+	o.held[client.ObjectKeyFromObject(dept)] = heldFor{parent: parent, onItsWay: onItsWay}
 	if arriving && o.timer == nil {
 		org := organizationOf(dept)
 		o.timer = time.AfterFunc(o.lastArrival.Add(h.quiet).Sub(now), func() { h.quietEnded(org) })
@@ -129,7 +140,10 @@ func (h *waitingHolds) hold(dept *v1alpha1.Department, parent string, onItsWay b
 }
 
 // quietEnded wakes org's held Departments once no Department has arrived for the quiet period,
-// or waits for the rest of it.
+// or waits for the rest of it. What was held only because the chart was arriving is woken, unless
+// what it waits for has arrived since and is on its way (stillOnItsWay): the end of a large apply
+// then does not wake every Department whose parent is being created. What was held because it was
+// on its way stays held until that publishes (wake) or the longest hold ends.
 func (h *waitingHolds) quietEnded(org types.NamespacedName) {
 	h.mu.Lock()
 	o := h.orgs[org]
@@ -143,7 +157,33 @@ func (h *waitingHolds) quietEnded(org types.NamespacedName) {
 		return
 	}
 	o.timer = nil
-	h.wakeLocked(o, func(string) bool { return true })
+	candidates := map[types.NamespacedName]string{}
+	for nn, f := range o.held {
+		if !f.onItsWay {
+			candidates[nn] = f.parent
+		}
+	}
+	check := h.stillOnItsWay
+	h.mu.Unlock()
+	still := map[types.NamespacedName]bool{}
+	if check != nil {
+		for nn, parent := range candidates {
+			still[nn] = check(org, parent)
+		}
+	}
+	h.mu.Lock()
+	h.wakeLocked(o, func(nn types.NamespacedName, f heldFor) bool {
+		_, candidate := candidates[nn]
+		return candidate && !f.onItsWay && !still[nn]
+	})
+	h.mu.Lock()
+	for nn := range still {
+		if f, ok := o.held[nn]; ok && still[nn] {
+			f.onItsWay = true
+			o.held[nn] = f
+		}
+	}
+	h.mu.Unlock()
 }
 
 // wake wakes org's held Departments that wait for parent ("" for all of them): what they waited
@@ -155,15 +195,15 @@ func (h *waitingHolds) wake(org types.NamespacedName, parent string) {
 		h.mu.Unlock()
 		return
 	}
-	h.wakeLocked(o, func(p string) bool { return parent == "" || p == parent })
+	h.wakeLocked(o, func(_ types.NamespacedName, f heldFor) bool { return parent == "" || f.parent == parent })
 }
 
 // wakeLocked takes the held Departments that match out of o and adds them to the queue; it
 // unlocks h.
-func (h *waitingHolds) wakeLocked(o *heldOrganization, match func(parent string) bool) {
+func (h *waitingHolds) wakeLocked(o *heldOrganization, match func(types.NamespacedName, heldFor) bool) {
 	var woken []types.NamespacedName
-	for nn, p := range o.held {
-		if match(p) {
+	for nn, f := range o.held {
+		if match(nn, f) {
 			woken = append(woken, nn)
 			delete(o.held, nn)
 		}
@@ -255,26 +295,30 @@ func (r *DepartmentReconciler) holdWaiting(ctx context.Context, sc *departmentSc
 	if isDeleting(s.Dept) || d.Action != rules.NoAction || d.keepCondition {
 		return 0, false
 	}
+	org := organizationOf(s.Dept)
 	switch d.reason {
 	case v1alpha1.ReasonWaitingForParent:
 		parent := s.Dept.Spec.ParentExternalKey
-		return r.holds.hold(s.Dept, parent, r.parentOnItsWay(ctx, s, parent), time.Now())
+		return r.holds.hold(s.Dept, parent, r.onItsWay(ctx, org, parent), time.Now())
 	case v1alpha1.ReasonWaitingForOrganization:
-		org := s.Organization
-		onItsWay := org != nil && !isDeleting(org) && meta.FindStatusCondition(org.Status.Conditions, v1alpha1.ConditionReady) == nil
-		return r.holds.hold(s.Dept, "", onItsWay, time.Now())
+		return r.holds.hold(s.Dept, "", r.onItsWay(ctx, org, ""), time.Now())
 	}
 	return 0, false
 }
 
-// parentOnItsWay reports whether a live Department of the Organization claims the parent key and
-// either has published no Ready condition yet (it is on its way) or is Ready (the remote chart
-// shows it in a moment).
-func (r *DepartmentReconciler) parentOnItsWay(ctx context.Context, s *rules.Snapshot, parent string) bool {
+// onItsWay reports whether what a new Department of org waits for is on its way: for a parent
+// key, a live Department of the Organization claims it and has published no Ready condition yet
+// or is Ready (the remote chart shows it in a moment); for the Organization (parent ""), it
+// exists, is not being deleted and has published no Ready condition yet. It reads the cache.
+func (r *DepartmentReconciler) onItsWay(ctx context.Context, org types.NamespacedName, parent string) bool {
 	if parent == "" {
-		return false
+		o := &v1alpha1.Organization{}
+		if err := r.Get(ctx, org, o); err != nil {
+			return false
+		}
+		return !isDeleting(o) && meta.FindStatusCondition(o.Status.Conditions, v1alpha1.ConditionReady) == nil
 	}
-	claimants, err := r.departmentsWith(ctx, s.Dept.Namespace, indexDepartmentKey, orgScopedKey(s.Org.Name, parent))
+	claimants, err := r.departmentsWith(ctx, org.Namespace, indexDepartmentKey, orgScopedKey(org.Name, parent))
 	if err != nil {
 		return false
 	}

@@ -81,9 +81,11 @@ func TestWaitingHoldsWakeWhenTheQuietPeriodEnds(t *testing.T) {
 	org := types.NamespacedName{Namespace: "ns", Name: "acme"}
 	h := newWaitingHolds(200*time.Millisecond, time.Minute)
 	q := testQueue(t, h)
+	// a's parent arrived meanwhile and is on its way; b's did not.
+	h.stillOnItsWay = func(_ types.NamespacedName, parent string) bool { return parent == "parent-of-a" }
 	h.arrived(org, time.Now())
 	for _, name := range []string{"a", "b"} {
-		if _, held := h.hold(heldDepartment(name, "parent", time.Now()), "parent", false, time.Now()); !held {
+		if _, held := h.hold(heldDepartment(name, "parent-of-"+name, time.Now()), "parent-of-"+name, false, time.Now()); !held {
 			t.Fatalf("%s not held while the chart arrives", name)
 		}
 	}
@@ -95,11 +97,17 @@ func TestWaitingHoldsWakeWhenTheQuietPeriodEnds(t *testing.T) {
 		t.Fatalf("woken %v before the quiet period after the last arrival ended", got)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for q.Len() < 2 && time.Now().Before(deadline) {
+	for q.Len() < 1 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if got := woken(q); len(got) != 2 {
-		t.Fatalf("woken %v, want a and b once the arrivals were quiet", got)
+	time.Sleep(50 * time.Millisecond)
+	if got := woken(q); len(got) != 1 || got[0] != "b" {
+		t.Fatalf("woken %v, want b once the arrivals were quiet (a's parent is on its way)", got)
+	}
+	// a stays held until its parent publishes a state that is not Ready.
+	h.wake(org, "parent-of-a")
+	if got := woken(q); len(got) != 1 || got[0] != "a" {
+		t.Fatalf("woken %v, want a", got)
 	}
 }
 
