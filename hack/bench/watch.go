@@ -30,8 +30,8 @@ type convergence struct {
 	count     int             // how many are true in converged
 	// convergedAt is when each Department first converged, by name.
 	convergedAt map[string]time.Time
-	done      chan struct{}   // closed when want Departments have converged
-	at        time.Time       // when done was closed
+	done        chan struct{} // closed when want Departments have converged
+	at          time.Time     // when done was closed
 }
 
 // watchConvergence starts watching the Departments of namespace until ctx ends, expecting want of
