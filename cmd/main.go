@@ -91,6 +91,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "orgsync:", err)
 		os.Exit(2)
 	}
+	if _, err := setMemoryLimit(); err != nil {
+		fmt.Fprintln(os.Stderr, "orgsync:", err)
+		os.Exit(2)
+	}
 	if _, set := os.LookupEnv("GOGC"); !set {
 		// orgsync spends its time waiting on remote APIs and the API server: collecting garbage
 		// twice as often costs little CPU and keeps the footprint of a large chart's cache near its

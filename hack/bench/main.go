@@ -16,8 +16,8 @@
 //     another (as kubectl apply and the GitOps tools send them), deepest level first, in a
 //     namespace of their own, then deleted again;
 //   - the finalizer policy (config/admission, -admission) is installed, as the chart does on
-//     Kubernetes 1.36 and later, and the manager started with GOMEMLIMIT as the chart's default
-//     memory limit sets it (-memory-limit);
+//     Kubernetes 1.36 and later, and the manager started with the chart's default memory limit
+//     (-memory-limit, as ORGSYNC_MEMORY_LIMIT: it sets its Go soft limit to 90% of it);
 //   - baseline (b): the same creates while the manager runs; slowdown = b / b0;
 //   - convergence: from the first create until every Department is Ready with its
 //     observedGeneration current, followed through a watch; ratio = convergence / (b0 + a): the
@@ -49,6 +49,8 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/orgsync/orgsync/internal/testenv"
 )
 
@@ -65,13 +67,22 @@ func main() {
 	flag.IntVar(&workers, "workers", workers, "the manager's --max-concurrent-reconciles, and the remote baseline's workers (the same concurrency)")
 	managerArgs := flag.String("manager-args", "", "more flags for the manager, space-separated, e.g. --pprof-bind-address=127.0.0.1:6060")
 	admission := flag.String("admission", filepath.Join("config", "admission", "finalizer_policy.yaml"), "the finalizer policy to install before the manager starts, as the chart does on Kubernetes 1.36 and later; empty: none")
-	memoryLimit := flag.String("memory-limit", "256MiB", "the manager's GOMEMLIMIT, as the chart sets it from its default memory limit; empty: none")
+	memoryLimit := flag.String("memory-limit", "256Mi", "the manager's container memory limit (ORGSYNC_MEMORY_LIMIT, from which it sets its Go soft limit, as the chart passes it), the chart's default; empty: none")
+	alone := flag.Bool("alone", true, "measure baseline (b0), the objects created with no manager running (false: skip it, for the longest runs; slowdown and ratio are then not shown)")
 	flag.Parse()
 
 	testenv.LogErrorsOnly()
 
 	s := settings{binDir: *binDir, crdDir: *crdDir, latency: *latency, syncPeriod: *syncPeriod, timeout: *timeout,
-		managerArgs: strings.Fields(*managerArgs), admission: *admission, memoryLimit: *memoryLimit}
+		managerArgs: strings.Fields(*managerArgs), admission: *admission, memoryLimit: *memoryLimit, alone: *alone}
+	if s.memoryLimit != "" {
+		q, err := resource.ParseQuantity(s.memoryLimit)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: -memory-limit:", err)
+			os.Exit(2)
+		}
+		s.memoryLimit = strconv.FormatInt(q.Value(), 10)
+	}
 	confs, err := configurations(*sizes, *qps, *burst, *defaultSizes, filepath.Join(*binDir, "manager"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

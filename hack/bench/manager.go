@@ -31,7 +31,7 @@ type managerSettings struct {
 	logPath                     string
 	// extraArgs are more flags, such as --pprof-bind-address to profile it.
 	extraArgs []string
-	// memoryLimit is its GOMEMLIMIT; empty: none.
+	// memoryLimit is its container memory limit in bytes (ORGSYNC_MEMORY_LIMIT); empty: none.
 	memoryLimit string
 }
 
@@ -57,7 +57,7 @@ func startManager(ctx context.Context, s managerSettings) (*manager, error) {
 	}
 	var env []string
 	if s.memoryLimit != "" {
-		env = append(env, "GOMEMLIMIT="+s.memoryLimit)
+		env = append(env, "ORGSYNC_MEMORY_LIMIT="+s.memoryLimit)
 	}
 	m := &manager{
 		Process:    &testenv.Process{Name: "the manager", Binary: s.binary, Args: append(args, s.extraArgs...), LogPath: s.logPath, Env: env},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"strings"
@@ -51,11 +52,19 @@ const (
 // ratio is convergence over the least it could take: the objects created (b0), then the remote
 // creates cascading down from the root, which arrives last (a).
 func (r result) ratio() float64 {
+	if r.baselineKubeAlone == 0 {
+		return math.NaN() // not measured
+	}
 	return r.convergence.Seconds() / (r.baselineKubeAlone + r.baselineRemote).Seconds()
 }
 
 // slowdown is how much longer creating the objects took while the manager ran.
-func (r result) slowdown() float64 { return r.baselineKube.Seconds() / r.baselineKubeAlone.Seconds() }
+func (r result) slowdown() float64 {
+	if r.baselineKubeAlone == 0 {
+		return math.NaN() // not measured
+	}
+	return r.baselineKube.Seconds() / r.baselineKubeAlone.Seconds()
+}
 
 // writesPerDept are the manager's Kubernetes writes while converging, Events apart, per department.
 func (r result) writesPerDept() float64 {

@@ -56,9 +56,11 @@ type settings struct {
 	// chart installs it; empty: none (the manager adds the finalizer itself, as on clusters
 	// before Kubernetes 1.36).
 	admission string
-	// memoryLimit is the manager's GOMEMLIMIT, as the chart sets it from its memory limit; empty:
-	// none.
+	// memoryLimit is the manager's container memory limit in bytes (ORGSYNC_MEMORY_LIMIT), as the
+	// chart passes it; empty: none.
 	memoryLimit string
+	// alone measures baseline (b0).
+	alone bool
 }
 
 // kubeWrites are the methods of rest_client_requests_total counted as Kubernetes writes.
@@ -105,11 +107,13 @@ func runConfiguration(ctx context.Context, s settings, conf configuration) (res 
 		return res, err
 	}
 	defer cp.stop()
-	step("baseline (b0): applying %d Departments, deepest level first, %d creators, no manager running", conf.n, creators)
-	if res.baselineKubeAlone, err = applyAlone(ctx, cp, c); err != nil {
-		return res, err
+	if s.alone {
+		step("baseline (b0): applying %d Departments, deepest level first, %d creators, no manager running", conf.n, creators)
+		if res.baselineKubeAlone, err = applyAlone(ctx, cp, c); err != nil {
+			return res, err
+		}
+		step("  (b0) %.1fs", res.baselineKubeAlone.Seconds())
 	}
-	step("  (b0) %.1fs", res.baselineKubeAlone.Seconds())
 	if s.admission != "" {
 		if err := cp.applyManifest(ctx, s.admission); err != nil {
 			return res, err

@@ -10,7 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -44,6 +46,9 @@ var (
 		orgLabels, nil)
 	chartListedDesc = prometheus.NewDesc("orgsync_remote_chart_listed_timestamp_seconds",
 		"When this manager last listed the Organization's remote chart completely (Unix time); before its first complete listing, when this manager first reported the Organization.",
+		orgLabels, nil)
+	departmentsDesc = prometheus.NewDesc("orgsync_departments",
+		"Departments of the Organization in this manager's cache: the chart size its memory grows with (docs/operations.md#memory).",
 		orgLabels, nil)
 	syncPeriodDesc = prometheus.NewDesc("orgsync_sync_period_seconds",
 		"The Organization's sync period: how often its remote chart is listed (spec.syncPeriod, or the manager's --sync-period).",
@@ -89,7 +94,7 @@ func (m *stateMetrics) NeedLeaderElection() bool { return true }
 
 func (m *stateMetrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{departmentsNotReadyDesc, departmentsNotReadySecondsDesc, organizationReadyDesc,
-		deletionsHeldDesc, chartListedDesc, syncPeriodDesc} {
+		deletionsHeldDesc, chartListedDesc, syncPeriodDesc, departmentsDesc} {
 		ch <- d
 	}
 }
@@ -105,12 +110,43 @@ func (m *stateMetrics) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	m.collectOrganizations(ch, orgs.Items, now)
-	var depts v1alpha1.DepartmentList
-	if err := m.reader.List(ctx, &depts, client.UnsafeDisableDeepCopy); err != nil {
+	depts, err := cachedDepartments(ctx, m.reader)
+	if err != nil {
 		ch <- prometheus.NewInvalidMetric(departmentsNotReadyDesc, err)
 		return
 	}
-	collectDepartments(ch, depts.Items, now)
+	collectDepartments(ch, depts, now)
+}
+
+// cachedDepartments returns the Departments of the cache c, not to be modified: read from its
+// informer's store where it has one, so that a scrape of a chart of 50,000 Departments does not
+// copy them into a list (tens of megabytes, at each scrape); listed otherwise.
+func cachedDepartments(ctx context.Context, c client.Reader) ([]*v1alpha1.Department, error) {
+	if informers, ok := c.(cache.Informers); ok {
+		informer, err := informers.GetInformer(ctx, &v1alpha1.Department{}, cache.BlockUntilSynced(false))
+		if err != nil {
+			return nil, err
+		}
+		if indexed, ok := informer.(toolscache.SharedIndexInformer); ok {
+			items := indexed.GetStore().List()
+			depts := make([]*v1alpha1.Department, 0, len(items))
+			for _, item := range items {
+				if d, ok := item.(*v1alpha1.Department); ok {
+					depts = append(depts, d)
+				}
+			}
+			return depts, nil
+		}
+	}
+	var list v1alpha1.DepartmentList
+	if err := c.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	depts := make([]*v1alpha1.Department, len(list.Items))
+	for i := range list.Items {
+		depts[i] = &list.Items[i]
+	}
+	return depts, nil
 }
 
 func (m *stateMetrics) collectOrganizations(ch chan<- prometheus.Metric, orgs []v1alpha1.Organization, now time.Time) {
@@ -163,14 +199,15 @@ func (m *stateMetrics) listedAt(uid types.UID, now time.Time) time.Time {
 // notReadyKey groups the Departments that are not Ready.
 type notReadyKey struct{ namespace, organization, reason, class string }
 
-func collectDepartments(ch chan<- prometheus.Metric, depts []v1alpha1.Department, now time.Time) {
+func collectDepartments(ch chan<- prometheus.Metric, depts []*v1alpha1.Department, now time.Time) {
 	type group struct {
 		count  int
 		oldest time.Time
 	}
 	groups := map[notReadyKey]*group{}
-	for i := range depts {
-		d := &depts[i]
+	sizes := map[types.NamespacedName]int{}
+	for _, d := range depts {
+		sizes[organizationOf(d)]++
 		cond := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady)
 		if cond != nil && cond.Status == metav1.ConditionTrue {
 			continue
@@ -189,6 +226,9 @@ func collectDepartments(ch chan<- prometheus.Metric, depts []v1alpha1.Department
 		if since.Before(g.oldest) {
 			g.oldest = since
 		}
+	}
+	for org, n := range sizes {
+		gauge(ch, departmentsDesc, float64(n), org.Namespace, org.Name)
 	}
 	for k, g := range groups {
 		gauge(ch, departmentsNotReadyDesc, float64(g.count), k.namespace, k.organization, k.reason, k.class)

@@ -23,8 +23,8 @@ type collectorFunc func(ch chan<- prometheus.Metric)
 func (f collectorFunc) Describe(ch chan<- *prometheus.Desc) { prometheus.DescribeByCollect(f, ch) }
 func (f collectorFunc) Collect(ch chan<- prometheus.Metric) { f(ch) }
 
-func department(name, org string, created time.Time, cond *metav1.Condition) v1alpha1.Department {
-	d := v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: name, CreationTimestamp: metav1.NewTime(created)}}
+func department(name, org string, created time.Time, cond *metav1.Condition) *v1alpha1.Department {
+	d := &v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: name, CreationTimestamp: metav1.NewTime(created)}}
 	d.Spec.OrganizationRef.Name = org
 	if cond != nil {
 		cond.Type = v1alpha1.ConditionReady
@@ -36,7 +36,7 @@ func department(name, org string, created time.Time, cond *metav1.Condition) v1a
 func TestDepartmentStateMetrics(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	ago := func(d time.Duration) metav1.Time { return metav1.NewTime(now.Add(-d)) }
-	depts := []v1alpha1.Department{
+	depts := []*v1alpha1.Department{
 		department("ready", "acme", now.Add(-time.Hour), &metav1.Condition{Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonSynced, LastTransitionTime: ago(time.Hour)}),
 		department("orphan-1", "acme", now.Add(-time.Hour), &metav1.Condition{Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonWaitingForParent, LastTransitionTime: ago(10 * time.Minute)}),
 		department("orphan-2", "acme", now.Add(-time.Hour), &metav1.Condition{Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonWaitingForParent, LastTransitionTime: ago(30 * time.Minute)}),
@@ -44,6 +44,10 @@ func TestDepartmentStateMetrics(t *testing.T) {
 		department("new", "other", now.Add(-2*time.Minute), nil),
 	}
 	want := `
+# HELP orgsync_departments Departments of the Organization in this manager's cache: the chart size its memory grows with (docs/operations.md#memory).
+# TYPE orgsync_departments gauge
+orgsync_departments{organization="acme",organization_namespace="team-a"} 4
+orgsync_departments{organization="other",organization_namespace="team-a"} 1
 # HELP orgsync_departments_not_ready Departments whose Ready condition is not True, by Organization, reason (Unknown before the first status) and class (Progressing, Suspended, Failing).
 # TYPE orgsync_departments_not_ready gauge
 orgsync_departments_not_ready{class="Progressing",organization="acme",organization_namespace="team-a",reason="WaitingForParent"} 2

@@ -224,8 +224,11 @@ func (h *waitingHolds) release(dept *v1alpha1.Department) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if o := h.orgs[organizationOf(dept)]; o != nil {
+	if o := h.orgs[organizationOf(dept)]; o != nil && len(o.held) > 0 {
 		delete(o.held, client.ObjectKeyFromObject(dept))
+		if len(o.held) == 0 {
+			o.held = map[types.NamespacedName]heldFor{} // a map keeps its largest size: let a large chart's go
+		}
 	}
 }
 
