@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 )
 
@@ -112,7 +113,9 @@ type graph struct {
 
 // dialect writes a graph in one language.
 type dialect interface {
-	begin(b *bytes.Buffer, comments []string)
+	// comment writes one comment line; comments come before begin.
+	comment(b *bytes.Buffer, text string)
+	begin(b *bytes.Buffer)
 	clusterBegin(b *bytes.Buffer, id int, title string)
 	clusterEnd(b *bytes.Buffer)
 	node(b *bytes.Buffer, id string, lines []string, class graphClass)
@@ -144,7 +147,10 @@ func (d *drawing) write(l dialect) ([]byte, int) {
 	if d.shown < d.total {
 		comments = append(slices.Clip(comments), fmt.Sprintf("%d of %d departments drawn; the others are folded", d.shown, d.total))
 	}
-	l.begin(&b, comments)
+	for _, c := range comments {
+		l.comment(&b, c)
+	}
+	l.begin(&b)
 	w := &graphWriter{b: &b, l: l, d: d, ids: map[*gnode]string{}, used: map[graphClass]bool{}}
 	for i, c := range d.g.clusters {
 		if c.title != "" {
@@ -174,6 +180,15 @@ func (d *drawing) write(l dialect) ([]byte, int) {
 	slices.Sort(used)
 	l.end(&b, used)
 	return b.Bytes(), len(w.edges)
+}
+
+// joinEscaped escapes each of lines and joins them with sep: a label of several lines.
+func joinEscaped(lines []string, escape func(string) string, sep string) string {
+	escaped := make([]string, len(lines))
+	for i, l := range lines {
+		escaped[i] = escape(l)
+	}
+	return strings.Join(escaped, sep)
 }
 
 type pendingEdge struct {

@@ -9,10 +9,9 @@ import (
 // dotDialect writes a graph in Graphviz's DOT language, left to right.
 type dotDialect struct{}
 
-func (dotDialect) begin(b *bytes.Buffer, comments []string) {
-	for _, c := range comments {
-		b.WriteString("// " + clean(c) + "\n")
-	}
+func (dotDialect) comment(b *bytes.Buffer, text string) { b.WriteString("// " + clean(text) + "\n") }
+
+func (dotDialect) begin(b *bytes.Buffer) {
 	b.WriteString("digraph orgsync {\n")
 	b.WriteString("  graph [rankdir=LR, charset=\"UTF-8\", fontname=\"sans-serif\", nodesep=0.15, ranksep=0.4];\n")
 	b.WriteString("  node [shape=box, style=\"rounded,filled\", fontname=\"sans-serif\", fontsize=11];\n")
@@ -67,13 +66,7 @@ func (dotDialect) edge(b *bytes.Buffer, from, to string, class graphClass, label
 func (dotDialect) end(b *bytes.Buffer, _ []graphClass) { b.WriteString("}\n") }
 
 // dotLabel is lines as one DOT label, centred line by line.
-func dotLabel(lines []string) string {
-	escaped := make([]string, len(lines))
-	for i, l := range lines {
-		escaped[i] = dotEscape(l)
-	}
-	return "\"" + strings.Join(escaped, "\\n") + "\""
-}
+func dotLabel(lines []string) string { return "\"" + joinEscaped(lines, dotEscape, "\\n") + "\"" }
 
 // dotQuote is s as a quoted DOT string.
 func dotQuote(s string) string { return "\"" + dotEscape(s) + "\"" }

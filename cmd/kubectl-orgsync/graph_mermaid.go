@@ -9,12 +9,11 @@ import (
 // from a ```mermaid block.
 type mermaidDialect struct{}
 
-func (mermaidDialect) begin(b *bytes.Buffer, comments []string) {
-	for _, c := range comments {
-		b.WriteString("%% " + mermaidComment(c) + "\n")
-	}
-	b.WriteString("flowchart LR\n")
+func (mermaidDialect) comment(b *bytes.Buffer, text string) {
+	b.WriteString("%% " + mermaidComment(text) + "\n")
 }
+
+func (mermaidDialect) begin(b *bytes.Buffer) { b.WriteString("flowchart LR\n") }
 
 func (mermaidDialect) clusterBegin(b *bytes.Buffer, id int, title string) {
 	b.WriteString("  subgraph c" + itoa(id) + "[\"" + mermaidText(title) + "\"]\n")
@@ -23,11 +22,7 @@ func (mermaidDialect) clusterBegin(b *bytes.Buffer, id int, title string) {
 func (mermaidDialect) clusterEnd(b *bytes.Buffer) { b.WriteString("  end\n") }
 
 func (mermaidDialect) node(b *bytes.Buffer, id string, lines []string, class graphClass) {
-	escaped := make([]string, len(lines))
-	for i, l := range lines {
-		escaped[i] = mermaidText(l)
-	}
-	b.WriteString("  " + id + "[\"" + strings.Join(escaped, "<br>") + "\"]:::" + string(class) + "\n")
+	b.WriteString("  " + id + "[\"" + joinEscaped(lines, mermaidText, "<br>") + "\"]:::" + string(class) + "\n")
 }
 
 // Mermaid's arrows by edge class: dotted for what goes or is left out, thick for a new parent.

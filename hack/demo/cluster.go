@@ -223,10 +223,16 @@ func releaseDemo(ctx context.Context, k8s client.Client) error {
 	}
 	ns := &corev1.Namespace{}
 	ns.Name = namespace
-	if err := k8s.Delete(ctx, ns); err != nil && !apierrors.IsNotFound(err) {
+	return deleteIfPresent(ctx, k8s, ns, "namespace %s deleted")
+}
+
+// deleteIfPresent deletes obj (one already gone counts as deleted) and says so with done, a step
+// format taking obj's name.
+func deleteIfPresent(ctx context.Context, k8s client.Client, obj client.Object, done string) error {
+	if err := k8s.Delete(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}
-	step("namespace %s deleted", namespace)
+	step(done, obj.GetName())
 	return nil
 }
 
@@ -260,10 +266,9 @@ func removeCRDs(ctx context.Context, k8s client.Client, installed []string) erro
 	for _, name := range installed {
 		crd := &apiextensionsv1.CustomResourceDefinition{}
 		crd.Name = name
-		if err := k8s.Delete(ctx, crd); err != nil && !apierrors.IsNotFound(err) {
+		if err := deleteIfPresent(ctx, k8s, crd, "CRD %s removed"); err != nil {
 			return err
 		}
-		step("CRD %s removed", name)
 	}
 	return nil
 }

@@ -17,6 +17,13 @@ func CountingListener(t testing.TB) (port int, accepted *atomic.Int32) {
 	}
 	t.Cleanup(func() { _ = l.Close() })
 	accepted = new(atomic.Int32)
+	Accept(l, accepted, func(conn net.Conn) { _ = conn.Close() })
+	return l.Addr().(*net.TCPAddr).Port, accepted
+}
+
+// Accept accepts connections on l in the background until l closes, counting each into accepted
+// before handing it to handle.
+func Accept(l net.Listener, accepted *atomic.Int32, handle func(net.Conn)) {
 	go func() {
 		for {
 			conn, err := l.Accept()
@@ -24,8 +31,7 @@ func CountingListener(t testing.TB) (port int, accepted *atomic.Int32) {
 				return
 			}
 			accepted.Add(1)
-			_ = conn.Close()
+			handle(conn)
 		}
 	}()
-	return l.Addr().(*net.TCPAddr).Port, accepted
 }

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/clienttest"
 	"github.com/orgsync/orgsync/internal/testenv"
 )
 
@@ -31,18 +32,11 @@ func newStallingHost(accepted *atomic.Int32) *stallingHost {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	Expect(err).NotTo(HaveOccurred())
 	h := &stallingHost{listener: l, accepted: accepted}
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			h.mu.Lock()
-			h.conns = append(h.conns, conn)
-			h.mu.Unlock()
-		}
-	}()
+	clienttest.Accept(l, accepted, func(conn net.Conn) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.conns = append(h.conns, conn)
+	})
 	return h
 }
 

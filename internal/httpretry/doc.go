@@ -7,7 +7,8 @@
 // (throttling) is repeated whatever its method; a 5xx answer or a network failure is repeated for
 // idempotent calls only, because a POST may have been applied; a request that provably never left
 // (the connection could not be opened) is repeated for every method. Each client says which of
-// these a failed attempt is (see Failure); its own error types stay its own.
+// these a failed attempt is (see Failure); its own error types stay its own, and read alike
+// (Answer, ErrorText).
 //
 // One attempt is the same for both clients too: Resolve joins the endpoint and the escaped path,
 // Send sends the request with the client's credentials, ReadAtMost reads a bounded answer and

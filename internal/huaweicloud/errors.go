@@ -6,8 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/orgsync/orgsync/internal/httpretry"
@@ -171,22 +169,8 @@ type APIError struct {
 
 // Error formats the error as "huaweicloud: SERVICE METHOD PATH: HTTP status (code C): message".
 func (e *APIError) Error() string {
-	var b strings.Builder
-	b.WriteString("huaweicloud: ")
-	if ident := strings.TrimSpace(e.Service + " " + e.Method + " " + e.Path); ident != "" {
-		b.WriteString(ident + ": ")
-	}
-	b.WriteString("HTTP " + strconv.Itoa(e.StatusCode))
-	if e.Code != "" {
-		b.WriteString(" (code " + e.Code + ")")
-	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.Attempts > 1 {
-		b.WriteString(" (after " + strconv.Itoa(e.Attempts) + " attempts)")
-	}
-	return b.String()
+	return httpretry.ErrorText{Client: "huaweicloud", Call: e.Service + " " + e.Method + " " + e.Path,
+		Status: e.StatusCode, Code: e.Code, Message: e.Message, Attempts: e.Attempts}.String()
 }
 
 // Answer names the answer for a message that must say what was read, such as "GET

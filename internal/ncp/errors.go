@@ -94,34 +94,15 @@ type APIError struct {
 	Attempts int
 }
 
-// Error formats the error as "ncp: METHOD PATH: HTTP status (code C): message".
+// Error formats the error as "ncp: METHOD PATH: HTTP status (code C): message", with a note on the
+// API gateway's "no route" answer.
 func (e *APIError) Error() string {
-	var b strings.Builder
-	b.WriteString("ncp: ")
-	if e.Method != "" || e.Path != "" {
-		b.WriteString(strings.TrimSpace(e.Method + " " + e.Path))
-		b.WriteString(": ")
-	}
-	b.WriteString("HTTP ")
-	b.WriteString(strconv.Itoa(e.StatusCode))
-	if e.Code != "" {
-		b.WriteString(" (code ")
-		b.WriteString(e.Code)
-		b.WriteString(")")
-	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Message)
-	}
+	text := httpretry.ErrorText{Client: "ncp", Call: e.Method + " " + e.Path, Status: e.StatusCode,
+		Code: e.Code, Message: e.Message, Attempts: e.Attempts}
 	if e.noRoute() {
-		b.WriteString(" (the API gateway has no route for this path: the endpoint or path is wrong)")
+		text.Note = "the API gateway has no route for this path: the endpoint or path is wrong"
 	}
-	if e.Attempts > 1 {
-		b.WriteString(" (after ")
-		b.WriteString(strconv.Itoa(e.Attempts))
-		b.WriteString(" attempts)")
-	}
-	return b.String()
+	return text.String()
 }
 
 // Answer names the answer for a message that must say what was read, such as "GET

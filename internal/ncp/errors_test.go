@@ -151,6 +151,12 @@ func TestAPIErrorMessage(t *testing.T) {
 	if !strings.HasSuffix(e.Error(), "(after 3 attempts)") {
 		t.Fatalf("Error() = %q, want the attempt count", e.Error())
 	}
+	noRoute := &APIError{StatusCode: 404, Code: "300", Message: "Not Found", Method: "GET", Path: "/organization/apigw/v2/nope"}
+	const wantNoRoute = "ncp: GET /organization/apigw/v2/nope: HTTP 404 (code 300): Not Found" +
+		" (the API gateway has no route for this path: the endpoint or path is wrong)"
+	if noRoute.Error() != wantNoRoute {
+		t.Fatalf("Error() = %q, want %q", noRoute.Error(), wantNoRoute)
+	}
 }
 
 // TestErrorsFromServer runs every shape through a real HTTP round trip and

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,19 +19,8 @@ import (
 // send makes a OneAccess request and returns the status and the body.
 func send(t *testing.T, srv *Server, token, method, pathAndQuery, body string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL()+pathAndQuery, bytes.NewBufferString(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Error(err) // not Fatal: called from goroutines
-		return 0, nil
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, data
+	status, _, answer := roundTrip(t, srv, token, method, pathAndQuery, body)
+	return status, answer
 }
 
 // listed is a list answer as the documents describe it; parent_id stays raw to tell null from "".

@@ -130,7 +130,7 @@ func checkTemporaryFailureEverywhere(t *testing.T, srv *Server, failure Temporar
 			t.Fatalf("every request: %d %+v, want 400 %s", status, body, failure)
 		}
 	}
-	if status, _ := call(t, srv, tokenFor(t, srv), http.MethodGet, orgUnitsPath, ""); status != http.StatusOK {
+	if status, _ := send(t, srv, tokenFor(t, srv), http.MethodGet, orgUnitsPath, ""); status != http.StatusOK {
 		t.Errorf("OneAccess: %d, want 200 (not affected)", status)
 	}
 	if status, body := signedCall(f, http.MethodGet, organizationsPath+"/nowhere/x", ""); status != http.StatusNotFound {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sync"
@@ -36,17 +37,23 @@ func newOneAccessServer(t *testing.T) (*Server, string) {
 	return srv, tokenFor(t, srv)
 }
 
-func call(t *testing.T, srv *Server, token, method, path, body string) (int, http.Header) {
+// roundTrip makes a OneAccess request with the bearer token and returns the status, the headers and
+// the body.
+func roundTrip(t *testing.T, srv *Server, token, method, pathAndQuery, body string) (int, http.Header, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, srv.URL()+path, bytes.NewBufferString(body))
+	req, err := http.NewRequest(method, srv.URL()+pathAndQuery, bytes.NewBufferString(body))
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Error(err) // not Fatal: called from goroutines
-		return 0, nil
+		return 0, nil, nil
 	}
-	resp.Body.Close()
-	return resp.StatusCode, resp.Header
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, data
 }
 
 func TestFaultsAndRequestLog(t *testing.T) {
@@ -66,7 +73,7 @@ func TestFaultsAndRequestLog(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv.SetFaults(tt.faults)
 			start := time.Now()
-			status, header := call(t, srv, token, http.MethodGet, orgUnitsPath, "")
+			status, header, _ := roundTrip(t, srv, token, http.MethodGet, orgUnitsPath, "")
 			if status != tt.wantStatus {
 				t.Errorf("status %d, want %d", status, tt.wantStatus)
 			}
@@ -80,17 +87,17 @@ func TestFaultsAndRequestLog(t *testing.T) {
 	}
 
 	srv.SetFaults(Faults{RateLimit: 1})
-	first, _ := call(t, srv, token, http.MethodGet, orgUnitsPath, "")
-	second, _ := call(t, srv, token, http.MethodGet, orgUnitsPath, "")
+	first, _ := send(t, srv, token, http.MethodGet, orgUnitsPath, "")
+	second, _ := send(t, srv, token, http.MethodGet, orgUnitsPath, "")
 	if first != 200 || second != 429 {
 		t.Errorf("rate cap: %d then %d, want 200 then 429", first, second)
 	}
 	srv.SetFaults(Faults{})
 
 	srv.ResetRequests()
-	call(t, srv, token, http.MethodPost, orgUnitsPath, `{"code":"a","name":"A"}`)
-	call(t, srv, "expired", http.MethodGet, orgUnitsPath, "")
-	call(t, srv, token, http.MethodGet, "/nope", "")
+	send(t, srv, token, http.MethodPost, orgUnitsPath, `{"code":"a","name":"A"}`)
+	send(t, srv, "expired", http.MethodGet, orgUnitsPath, "")
+	send(t, srv, token, http.MethodGet, "/nope", "")
 	var got []string
 	for _, r := range srv.Requests() {
 		got = append(got, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
@@ -108,8 +115,8 @@ func TestDriftAndConcurrency(t *testing.T) {
 	for i := range 20 {
 		wg.Go(func() {
 			// Every goroutine races for the same code: exactly one may win.
-			call(t, srv, token, http.MethodPost, orgUnitsPath, `{"code":"same","name":"Same"}`)
-			call(t, srv, token, http.MethodPost, orgUnitsPath, fmt.Sprintf(`{"code":"u%d","name":"U %d"}`, i, i))
+			send(t, srv, token, http.MethodPost, orgUnitsPath, `{"code":"same","name":"Same"}`)
+			send(t, srv, token, http.MethodPost, orgUnitsPath, fmt.Sprintf(`{"code":"u%d","name":"U %d"}`, i, i))
 			_ = srv.OrgUnits()
 			_ = srv.Requests()
 		})
@@ -129,7 +136,7 @@ func TestDriftAndConcurrency(t *testing.T) {
 		t.Errorf("PutOrgUnit did not replace: %+v", got)
 	}
 	id := srv.PutOrgUnit(OrgUnit{Code: "out-of-band", Name: "Out of band"})
-	if status, _ := call(t, srv, token, http.MethodGet, orgUnitsPath+"/"+id, ""); status != 200 {
+	if status, _ := send(t, srv, token, http.MethodGet, orgUnitsPath+"/"+id, ""); status != 200 {
 		t.Errorf("get a unit added with PutOrgUnit: %d", status)
 	}
 }
@@ -157,7 +164,7 @@ func TestFaultsForSelectedRequests(t *testing.T) {
 			srv.SetFaults(tt.faults)
 			for range 3 {
 				start := time.Now()
-				status, _ := call(t, srv, token, http.MethodGet, orgUnitsPath+"?"+tt.query, "")
+				status, _ := send(t, srv, token, http.MethodGet, orgUnitsPath+"?"+tt.query, "")
 				if status != tt.wantStatus {
 					t.Errorf("status %d, want %d", status, tt.wantStatus)
 				}
@@ -170,8 +177,8 @@ func TestFaultsForSelectedRequests(t *testing.T) {
 	srv.SetFaults(Faults{})
 	srv.ResetRequests()
 	srv.SetFaults(Faults{UnavailableFraction: 1, Select: secondPage})
-	call(t, srv, token, http.MethodGet, orgUnitsPath+"?offset=0&limit=10", "")
-	call(t, srv, token, http.MethodGet, orgUnitsPath+"?offset=1&limit=10", "")
+	send(t, srv, token, http.MethodGet, orgUnitsPath+"?offset=0&limit=10", "")
+	send(t, srv, token, http.MethodGet, orgUnitsPath+"?offset=1&limit=10", "")
 	var got []string
 	for _, r := range srv.Requests() {
 		got = append(got, fmt.Sprintf("%s %s?%s %d", r.Method, r.Path, r.Query, r.Status))

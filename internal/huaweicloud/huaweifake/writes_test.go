@@ -26,7 +26,7 @@ func TestUnitWrites(t *testing.T) {
 		{http.MethodDelete, orgUnitsPath + "/" + ops, ``, http.StatusNoContent},
 	}
 	for _, s := range steps {
-		if status, _ := call(t, srv, token, s.method, s.path, s.body); status != s.status {
+		if status, _ := send(t, srv, token, s.method, s.path, s.body); status != s.status {
 			t.Fatalf("%s %s: %d, want %d", s.method, s.path, status, s.status)
 		}
 	}
