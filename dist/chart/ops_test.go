@@ -139,13 +139,13 @@ prometheusRule:
 			}
 		}
 	}
-	want := []string{"OrgsyncDepartmentNotReady", "OrgsyncDeletionsHeld", "OrgsyncCredentialsRefused", "OrgsyncRemoteChartNotListed", "OrgsyncRemoteErrors"}
+	want := []string{"OrgsyncDepartmentNotReady", "OrgsyncDeletionsHeld", "OrgsyncCredentialsRefused", "OrgsyncRemoteChartNotListed", "OrgsyncChartNearMemoryLimit", "OrgsyncRemoteErrors"}
 	if diff := cmp.Diff(want, alerts); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
 	// The thresholds reach the expressions, durations in seconds.
 	exprs := fmt.Sprint(rule.Spec.Groups)
-	for _, s := range []string{"> 5400\n", "> 4 * max by", "> 0.25\n"} {
+	for _, s := range []string{"> 5400\n", "> 4 * max by", "> 0.25\n", "> 40000\n"} {
 		if !strings.Contains(exprs, s) {
 			t.Errorf("no %q in the rules' expressions:\n%s", s, exprs)
 		}
