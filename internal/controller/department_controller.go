@@ -32,6 +32,8 @@ type DepartmentReconciler struct {
 	Inventories *inventory.Inventories
 	// Budgets holds the Organizations' deletion budgets.
 	Budgets *Budgets
+	// Departments finds Departments by the indexes of indexes.go.
+	Departments *departmentIndex
 	// DeletionGrace is how long a Department deleted on its own waits before its remote delete,
 	// under an Organization whose deletionPolicy is Orphan; DefaultDeletionGrace when zero.
 	DeletionGrace time.Duration
@@ -337,7 +339,7 @@ func (r *DepartmentReconciler) holderNames(ctx context.Context, dept *v1alpha1.D
 // departmentsWith lists, read-only and without copying, the Departments in namespace whose index
 // field equals value. Callers must not modify what it returns.
 func (r *DepartmentReconciler) departmentsWith(ctx context.Context, namespace, index, value string) ([]v1alpha1.Department, error) {
-	return departmentsWith(ctx, r, namespace, index, value, client.UnsafeDisableDeepCopy)
+	return r.Departments.departmentsWith(ctx, namespace, index, value)
 }
 
 // departmentNames lists the names of depts other than the one with UID self, sorted.

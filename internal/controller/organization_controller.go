@@ -39,6 +39,8 @@ type OrganizationReconciler struct {
 	Inventories *inventory.Inventories
 	// Budgets holds the Organizations' deletion budgets.
 	Budgets *Budgets
+	// Departments finds Departments by the indexes of indexes.go.
+	Departments *departmentIndex
 	// SyncPeriod is how often the remote chart is listed and the remote organization observed.
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds the parallel reconciles: one Organization's listing, slowed
@@ -236,7 +238,7 @@ func (r *OrganizationReconciler) gatherConnection(ctx context.Context, s *organi
 // went first: a GitOps prune).
 func (r *OrganizationReconciler) gatherDeletion(ctx context.Context, s *organizationSnapshot) {
 	// Read-only and uncopied: listed on each coalesced wake while the Departments go.
-	s.departments, s.readErr = departmentsWith(ctx, r, s.org.Namespace, indexDepartmentOrganization, s.org.Name, client.UnsafeDisableDeepCopy)
+	s.departments, s.readErr = r.Departments.departmentsWith(ctx, s.org.Namespace, indexDepartmentOrganization, s.org.Name)
 	if s.readErr != nil || len(s.departments) > 0 || !deletesRemoteOrganization(s.org) {
 		return
 	}

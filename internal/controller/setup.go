@@ -43,7 +43,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if opts.MaxConcurrentReconciles <= 0 {
 		opts.MaxConcurrentReconciles = 4
 	}
-	if err := SetupIndexes(ctx, mgr); err != nil {
+	departments, err := SetupIndexes(ctx, mgr)
+	if err != nil {
 		return err
 	}
 	connections := &Connections{APIReader: mgr.GetAPIReader(), Connector: opts.Connector}
@@ -57,6 +58,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		Recorder:                mgr.GetEventRecorder("orgsync-organization"),
 		Connections:             connections,
 		Inventories:             inventories,
+		Departments:             departments,
 		Budgets:                 budgets,
 		SyncPeriod:              opts.SyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
@@ -70,6 +72,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		Recorder:                mgr.GetEventRecorder("orgsync-department"),
 		Connections:             connections,
 		Inventories:             inventories,
+		Departments:             departments,
 		Budgets:                 budgets,
 		SyncPeriod:              opts.SyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,

@@ -127,6 +127,12 @@ func (h *waitingHolds) hold(dept *v1alpha1.Department, parent string, onItsWay b
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	o := h.orgLocked(organizationOf(dept))
+	// The Department is itself an arrival, whether or not the watch event that records
+	// arrivals (departmentEvents) has been handled yet: the informer hands each handler its
+	// events apart, so the reconcile of a new Department may come first.
+	if created := dept.CreationTimestamp.Time; created.After(o.lastArrival) && !created.After(now) {
+		o.lastArrival = created
+	}
 	arriving := now.Before(o.lastArrival.Add(h.quiet))
 	if !arriving && !onItsWay {
 		return 0, false

@@ -48,9 +48,15 @@ func TestWaitingHoldsWhileTheChartArrives(t *testing.T) {
 	h := newWaitingHolds(time.Second, time.Minute)
 
 	// Nothing arrived lately and nothing is on its way: it says so at once.
-	if _, held := h.hold(heldDepartment("child", "parent", now), "parent", false, now); held {
+	if _, held := h.hold(heldDepartment("child", "parent", now.Add(-2*time.Second)), "parent", false, now); held {
 		t.Fatal("a Department whose chart is quiet and whose parent is nowhere was held")
 	}
+	// A Department created within the quiet period is itself an arrival, even before the watch
+	// event that records arrivals was handled.
+	if _, held := h.hold(heldDepartment("new", "parent", now.Add(-500*time.Millisecond)), "parent", false, now); !held {
+		t.Fatal("a Department created a moment ago was not held")
+	}
+	h = newWaitingHolds(time.Second, time.Minute)
 	// While Departments of its Organization arrive, it is held, at most until the longest hold.
 	h.arrived(org, now)
 	left, held := h.hold(heldDepartment("child", "parent", now.Add(-50*time.Second)), "parent", false, now)
@@ -69,10 +75,10 @@ func TestWaitingHoldsWhileTheChartArrives(t *testing.T) {
 	}
 	// After the quiet period, only what is on its way holds it.
 	later := now.Add(2 * time.Second)
-	if _, held := h.hold(heldDepartment("late", "parent", later), "parent", false, later); held {
+	if _, held := h.hold(heldDepartment("late", "parent", now.Add(-time.Second)), "parent", false, later); held {
 		t.Fatal("held after the quiet period with nothing on its way")
 	}
-	if _, held := h.hold(heldDepartment("late", "parent", later), "parent", true, later); !held {
+	if _, held := h.hold(heldDepartment("late", "parent", now.Add(-time.Second)), "parent", true, later); !held {
 		t.Fatal("not held while its parent is on its way")
 	}
 }
