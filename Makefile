@@ -71,6 +71,10 @@ bench: build envtest ## Benchmarks: the NCP client against the in-process fake; 
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/ncp/
 	$(GO) run ./hack/bench -bin bin -n 2000,10000 -qps 1000 -burst 1000 -default-qps-n 2000
 
+.PHONY: bench-50k
+bench-50k: build envtest ## The manager converging 50,000 departments within the chart's default memory limit (hack/bench; about 15 minutes; the objects-alone baseline is skipped).
+	$(GO) run ./hack/bench -bin bin -n 50000 -default-qps-n '' -alone=false -timeout 60m
+
 .PHONY: chaos
 chaos: build envtest ## The chaos suite at full size (internal/chaos), on NCP and Huawei Cloud (CHAOS_ARGS=-provider ncp for one): SIGKILLs, failover, remote faults, churn; prints the figures and the invariants.
 	$(GO) run ./hack/chaos -bin bin $(CHAOS_ARGS)

@@ -10,8 +10,8 @@ func TestSetMemoryLimit(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	t.Setenv(memoryLimitEnv, "268435456") // 256Mi, the chart's default limit
 	soft, err := setMemoryLimit()
-	if err != nil || soft != 241591910 {
-		t.Fatalf("soft limit %d, %v; want 90%% of 256Mi", soft, err)
+	if err != nil || soft != 214748364 {
+		t.Fatalf("soft limit %d, %v; want 80%% of 256Mi", soft, err)
 	}
 	if got := debug.SetMemoryLimit(-1); got != soft {
 		t.Fatalf("the runtime's limit is %d, want %d", got, soft)

@@ -17,7 +17,7 @@
 //     namespace of their own, then deleted again;
 //   - the finalizer policy (config/admission, -admission) is installed, as the chart does on
 //     Kubernetes 1.36 and later, and the manager started with the chart's default memory limit
-//     (-memory-limit, as ORGSYNC_MEMORY_LIMIT: it sets its Go soft limit to 90% of it);
+//     (-memory-limit, as ORGSYNC_MEMORY_LIMIT: it sets its Go soft limit to 80% of it);
 //   - baseline (b): the same creates while the manager runs; slowdown = b / b0;
 //   - convergence: from the first create until every Department is Ready with its
 //     observedGeneration current, followed through a watch; ratio = convergence / (b0 + a): the
