@@ -107,13 +107,17 @@ func TestWaitingHoldsWakeWhenTheQuietPeriodEnds(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(50 * time.Millisecond)
-	if got := woken(q); len(got) != 1 || got[0] != "b" {
-		t.Fatalf("woken %v, want b once the arrivals were quiet (a's parent is on its way)", got)
-	}
+	expectWoken(t, q, "b", "once the arrivals were quiet (a's parent is on its way)")
 	// a stays held until its parent publishes a state that is not Ready.
 	h.wake(org, "parent-of-a")
-	if got := woken(q); len(got) != 1 || got[0] != "a" {
-		t.Fatalf("woken %v, want a", got)
+	expectWoken(t, q, "a", "once its parent waits in earnest")
+}
+
+// expectWoken fails t unless q holds exactly the Department name, woken for why.
+func expectWoken(t *testing.T, q workqueue.TypedRateLimitingInterface[reconcile.Request], name, why string) {
+	t.Helper()
+	if got := woken(q); len(got) != 1 || got[0] != name {
+		t.Fatalf("woken %v, want %s %s", got, name, why)
 	}
 }
 
@@ -128,14 +132,10 @@ func TestWaitingHoldsWakeWhatWaitsForOneThatWaitsInEarnest(t *testing.T) {
 	h.release(heldDepartment("gone", "p", now))
 
 	h.wake(org, "p")
-	if got := woken(q); len(got) != 1 || got[0] != "under-p" {
-		t.Fatalf("woken %v, want only under-p (gone was released)", got)
-	}
+	expectWoken(t, q, "under-p", "alone (gone was released)")
 	// The Organization publishing a state that is not Ready wakes every held Department.
 	h.wake(org, "")
-	if got := woken(q); len(got) != 1 || got[0] != "under-q" {
-		t.Fatalf("woken %v, want under-q", got)
-	}
+	expectWoken(t, q, "under-q", "when its Organization waits in earnest")
 }
 
 func TestFirstNotReady(t *testing.T) {
