@@ -30,9 +30,9 @@ func orgScopedKey(organization, key string) string {
 	return organization + "/" + key
 }
 
-// SetupIndexes registers the field indexes both controllers rely on and returns the index of
+// setupIndexes registers the field indexes both controllers rely on and returns the index of
 // Departments they read through (departmentIndex).
-func SetupIndexes(ctx context.Context, mgr ctrl.Manager) (*departmentIndex, error) {
+func setupIndexes(ctx context.Context, mgr ctrl.Manager) (*departmentIndex, error) {
 	departments, err := newDepartmentIndex(ctx, mgr)
 	if err != nil {
 		return nil, err

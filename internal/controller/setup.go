@@ -43,7 +43,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if opts.MaxConcurrentReconciles <= 0 {
 		opts.MaxConcurrentReconciles = 4
 	}
-	departments, err := SetupIndexes(ctx, mgr)
+	departments, err := setupIndexes(ctx, mgr)
 	if err != nil {
 		return err
 	}
