@@ -2,11 +2,14 @@ package chart
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"helm.sh/helm/v3/pkg/chartutil"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -174,5 +177,35 @@ func TestFinalizerPolicyOnAnAPIServer(t *testing.T) {
 	}
 	if typed.Status.ObservedGeneration != 0 || len(typed.Status.Conditions) != 0 {
 		t.Fatalf("default status %+v, want nothing observed", typed.Status)
+	}
+}
+
+// TestKustomizeFinalizerPolicyIsTheCharts keeps config/admission's policy, which the benchmark
+// installs and kustomize users apply, the same as the chart's default render but for the names.
+func TestKustomizeFinalizerPolicyIsTheCharts(t *testing.T) {
+	chartPolicy, chartBinding := finalizerPolicy(t, nil, servesPolicies())
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "config", "admission", "finalizer_policy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policy admissionv1.MutatingAdmissionPolicy
+	var binding admissionv1.MutatingAdmissionPolicyBinding
+	for _, doc := range splitYAML(raw) {
+		m := manifest{raw: doc}
+		switch {
+		case strings.Contains(string(doc), "kind: MutatingAdmissionPolicyBinding"):
+			decodeStrict(t, m, &binding)
+		case strings.Contains(string(doc), "kind: MutatingAdmissionPolicy"):
+			decodeStrict(t, m, &policy)
+		}
+	}
+	if diff := cmp.Diff(chartPolicy.Spec, policy.Spec); diff != "" {
+		t.Errorf("config/admission's policy differs from the chart's (-chart +kustomize):\n%s", diff)
+	}
+	if binding.Spec.PolicyName != policy.Name {
+		t.Errorf("config/admission's binding names %q, its policy is %q", binding.Spec.PolicyName, policy.Name)
+	}
+	if chartBinding == nil {
+		t.Fatal("the chart renders no binding")
 	}
 }

@@ -171,25 +171,23 @@ func (h *waitingHolds) quietEnded(org types.NamespacedName) {
 	}
 	check := h.stillOnItsWay
 	h.mu.Unlock()
-	still := map[types.NamespacedName]bool{}
-	if check != nil {
-		for nn, parent := range candidates {
-			still[nn] = check(org, parent)
+	var still []types.NamespacedName // asked outside the lock: it reads the manager's cache
+	for nn, parent := range candidates {
+		if check != nil && check(org, parent) {
+			still = append(still, nn)
 		}
 	}
 	h.mu.Lock()
-	h.wakeLocked(o, func(nn types.NamespacedName, f heldFor) bool {
-		_, candidate := candidates[nn]
-		return candidate && !f.onItsWay && !still[nn]
-	})
-	h.mu.Lock()
-	for nn := range still {
-		if f, ok := o.held[nn]; ok && still[nn] {
+	for _, nn := range still {
+		if f, ok := o.held[nn]; ok {
 			f.onItsWay = true
 			o.held[nn] = f
 		}
 	}
-	h.mu.Unlock()
+	h.wakeLocked(o, func(nn types.NamespacedName, f heldFor) bool {
+		_, candidate := candidates[nn]
+		return candidate && !f.onItsWay
+	})
 }
 
 // wake wakes org's held Departments that wait for parent ("" for all of them): what they waited
@@ -304,15 +302,15 @@ func (r *DepartmentReconciler) holdWaiting(ctx context.Context, sc *departmentSc
 	if isDeleting(s.Dept) || d.Action != rules.NoAction || d.keepCondition {
 		return 0, false
 	}
-	org := organizationOf(s.Dept)
+	var parent string // what it waits for: its parent key, or "" for its Organization
 	switch d.reason {
 	case v1alpha1.ReasonWaitingForParent:
-		parent := s.Dept.Spec.ParentExternalKey
-		return r.holds.hold(s.Dept, parent, r.onItsWay(ctx, org, parent), time.Now())
+		parent = s.Dept.Spec.ParentExternalKey
 	case v1alpha1.ReasonWaitingForOrganization:
-		return r.holds.hold(s.Dept, "", r.onItsWay(ctx, org, ""), time.Now())
+	default:
+		return 0, false
 	}
-	return 0, false
+	return r.holds.hold(s.Dept, parent, r.onItsWay(ctx, organizationOf(s.Dept), parent), time.Now())
 }
 
 // onItsWay reports whether what a new Department of org waits for is on its way: for a parent
