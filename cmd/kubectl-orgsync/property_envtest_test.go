@@ -447,7 +447,8 @@ func TestACycleEndedWakesItsDepartments(t *testing.T) {
 					return false, err
 				}
 				if !decision.Converged(d.Status.Conditions, d.Status.ObservedGeneration, d.Generation) {
-					return false, nil
+					// Said when the wait times out: what the one not converged reports.
+					return false, fmt.Errorf("%s (generation %d) reports %+v", name, d.Generation, meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReady))
 				}
 			}
 			return true, nil

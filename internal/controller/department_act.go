@@ -91,8 +91,10 @@ type acted struct {
 	action rules.Action
 	// written is the department as a create or an update left it.
 	written *provider.Department
-	// below is, for a move that waits, the path from the department down to its new parent.
-	below []string
+	// below is, for a move that waits, the path from the department down to its new parent, and
+	// belowVersion the inventory's version of it when the wait was decided (inventory.Watch).
+	below        []string
+	belowVersion uint64
 	// released: the finalizer is gone, so no status remains to write.
 	released bool
 }
@@ -122,7 +124,7 @@ func (r *DepartmentReconciler) actLive(ctx context.Context, sc *departmentScope,
 			return acted{outcome: retry(err)}
 		}
 	}
-	res := acted{outcome: d.outcome, below: s.Remote.ParentBelow}
+	res := acted{outcome: d.outcome, below: s.Remote.ParentBelow, belowVersion: s.Remote.BelowVersion}
 	if d.Action != rules.NoAction {
 		var looked bool
 		if res, looked = r.lookBeforeCreating(ctx, sc, d); !looked {
@@ -219,7 +221,7 @@ func (r *DepartmentReconciler) write(ctx context.Context, sc *departmentScope, d
 		return acted{outcome: o, action: d.Action, written: written}
 	case errors.As(err, &waits):
 		// Woken, as a decision's wait is, by a change under the departments on the path.
-		return acted{outcome: outcomeOf(rules.MoveWaits(waits.Below)), below: waits.Below}
+		return acted{outcome: outcomeOf(rules.MoveWaits(waits.Below)), below: waits.Below, belowVersion: waits.Version}
 	case !needsFreshLook(err):
 		return acted{outcome: failure(err)}
 	case sc.failed != nil:
@@ -307,9 +309,7 @@ func (r *DepartmentReconciler) noteWaits(sc *departmentScope, res acted) {
 	}
 	nn := client.ObjectKeyFromObject(s.Dept)
 	if inv != nil && o.reason == v1alpha1.ReasonWaitingForParent && res.below != nil {
-		for _, key := range res.below[:len(res.below)-1] {
-			inv.Watch(key, nn)
-		}
+		inv.Watch(nn, res.belowVersion, inventory.WaitBelow(res.below)...)
 	}
 	switch {
 	case o.reason == v1alpha1.ReasonNotApplied && s.Remote.Self != nil:
@@ -321,9 +321,10 @@ func (r *DepartmentReconciler) noteWaits(sc *departmentScope, res acted) {
 		r.rejections.Delete(s.Dept.UID)
 	default:
 		r.rejections.Store(s.Dept.UID, rules.Rejection{Generation: s.Dept.Generation, SiblingsVersion: s.Remote.SiblingsVersion})
-		inv.Watch(s.Dept.Spec.ParentExternalKey, nn)
+		parents := []string{s.Dept.Spec.ParentExternalKey}
 		if s.Remote.Self != nil {
-			inv.Watch(s.Remote.Self.ParentKey, nn)
+			parents = append(parents, s.Remote.Self.ParentKey)
 		}
+		inv.Watch(nn, s.Remote.SiblingsVersion, parents...)
 	}
 }

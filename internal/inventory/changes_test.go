@@ -20,7 +20,7 @@ func TestInventoryAnnouncesChanges(t *testing.T) {
 		return depts("hq", "", "eng", "hq"), nil
 	})
 	waiter := types.NamespacedName{Namespace: "ns", Name: "rejected"}
-	inv.Watch("hq", waiter)
+	watchNow(inv, waiter, "hq")
 	changes = nil
 
 	// Renamed by hand: the next listing announces the key, its parent and the watcher under it.
@@ -89,7 +89,7 @@ func TestInventoryWakesAWatcherOnceAndAnnouncesOnlyChanges(t *testing.T) {
 	chart := depts("hq", "", "eng", "hq", "ops", "")
 	listed(t, inv, chart)
 	waiter := types.NamespacedName{Namespace: "ns", Name: "waiter"}
-	inv.Watch("hq", waiter)
+	watchNow(inv, waiter, "hq")
 	changes = nil
 
 	listed(t, inv, chart)
@@ -166,5 +166,49 @@ func TestInventoryPutKeepsWhatOnlyTheListingKnows(t *testing.T) {
 	inv.Put(provider.Department{Key: "eng", Name: "Engineering", Category: "division"})
 	if got := inv.View("eng", "", false).Self.Category; got != "division" {
 		t.Fatalf("a category the write set: %q", got)
+	}
+}
+
+// watchNow watches parentKey for dept from the chart as it is now.
+func watchNow(inv *Inventory, dept types.NamespacedName, parentKey string) {
+	inv.Watch(dept, inv.View("", parentKey, false).SiblingsVersion, parentKey)
+}
+
+// A Department decides to wait from one look at the chart and watches after it: a change that
+// comes in between, which would have woken it had it been watching, wakes it as it starts to
+// watch, once (the wake-up a move that waited for its new parent to leave its subtree lost when
+// the parent's own move ended between the two, and the Department waited for the resync).
+func TestInventoryWatchMissesNoChangeBetweenLookingAndWatching(t *testing.T) {
+	for name, tc := range map[string]struct {
+		between  func(inv *Inventory)
+		wantWake bool
+	}{
+		"the parent moves out of the subtree": {between: func(inv *Inventory) { inv.Put(under("c", "")) }, wantWake: true},
+		"a department appears under the path": {between: func(inv *Inventory) { inv.Put(under("new", "b")) }, wantWake: true},
+		"a change elsewhere":                  {between: func(inv *Inventory) { inv.Put(under("elsewhere", "")) }},
+		"nothing":                             {between: func(*Inventory) {}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var woken []types.NamespacedName
+			inv := New("ns", "acme", func(c Change) { woken = append(woken, c.Watchers...) })
+			listed(t, inv, depts("a", "", "b", "a", "c", "b"))
+			// a wants to go under c, which is under a: it waits for c to leave.
+			v := inv.View("a", "c", false)
+			if !slices.Equal(v.ParentBelow, []string{"a", "b", "c"}) {
+				t.Fatalf("ParentBelow %v, want a > b > c", v.ParentBelow)
+			}
+			tc.between(inv)
+			waiter := types.NamespacedName{Namespace: "ns", Name: "a"}
+			inv.Watch(waiter, v.BelowVersion, WaitBelow(v.ParentBelow)...)
+			if got := slices.Equal(woken, []types.NamespacedName{waiter}); got != tc.wantWake || (!tc.wantWake && len(woken) > 0) {
+				t.Fatalf("woken %v as it started to watch; want woken: %t", woken, tc.wantWake)
+			}
+			// Either way it is woken once, at most, by the next change under the path.
+			woken = nil
+			inv.Put(under("later", "a"))
+			if want := !tc.wantWake; (len(woken) == 1) != want || len(woken) > 1 {
+				t.Fatalf("woken %v by the next change; want woken once: %t", woken, want)
+			}
+		})
 	}
 }

@@ -77,8 +77,19 @@ type View struct {
 	SiblingsVersion uint64
 	// ParentBelow, when the desired parent is, or may be, inside the department's own remote
 	// subtree (a move the remote system would refuse as a cycle until that parent moves out), is
-	// the remote path from the department down to that parent.
-	ParentBelow []string
+	// the remote path from the department down to that parent; BelowVersion counts the changes
+	// under the departments on it above the parent (WaitBelow).
+	ParentBelow  []string
+	BelowVersion uint64
+}
+
+// WaitBelow is what a move that waits for its new parent to leave its subtree watches: the
+// departments on the path below from the department down to, not including, that parent.
+func WaitBelow(below []string) []string {
+	if len(below) == 0 {
+		return nil
+	}
+	return below[:len(below)-1]
 }
 
 // View returns the department key, its desired parent parentKey (none when empty) and, when
@@ -87,12 +98,13 @@ type View struct {
 func (inv *Inventory) View(key, parentKey string, withChildren bool) View {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	v := View{Complete: inv.complete, ListStarted: inv.listStarted, PrevListStarted: inv.prevListStarted, SiblingsVersion: inv.versions[parentKey]}
+	v := View{Complete: inv.complete, ListStarted: inv.listStarted, PrevListStarted: inv.prevListStarted, SiblingsVersion: inv.versionLocked(parentKey)}
 	if d, ok := inv.byKey[key]; ok {
 		v.Self = &d
+		v.SiblingsVersion = inv.versionLocked(parentKey, d.ParentKey)
 		if d.ParentKey != parentKey {
-			v.SiblingsVersion += inv.versions[d.ParentKey]
 			v.ParentBelow = inv.pathDownLocked(key, parentKey)
+			v.BelowVersion = inv.versionLocked(WaitBelow(v.ParentBelow)...)
 		}
 	}
 	if p, ok := inv.byKey[parentKey]; ok && parentKey != "" {

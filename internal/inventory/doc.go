@@ -60,6 +60,9 @@
 //     that shows the chart as it was announces nothing); a Department that watches a parent key
 //     is woken once, at the next change under it
 //     (TestInventoryWakesAWatcherOnceAndAnnouncesOnlyChanges).
+//   - No change is missed between looking and watching: Watch takes the version of the keys the
+//     decision to wait was made from (View, MoveWaitsError), and wakes the Department at once when
+//     a change under them came in between (TestInventoryWatchMissesNoChangeBetweenLookingAndWatching).
 //
 // Moves:
 //   - View's ParentBelow is the remote path from a department down to its desired parent when

@@ -25,8 +25,10 @@ type move struct {
 // MoveWaitsError is Update's refusal to send a move whose new parent is, or may be, inside the
 // department's own remote subtree once the moves under way are made.
 type MoveWaitsError struct {
-	// Below is the remote path from the department down to its new parent.
-	Below []string
+	// Below is the remote path from the department down to its new parent; Version counts the
+	// changes under the departments on it above the parent (WaitBelow), for Watch.
+	Below   []string
+	Version uint64
 }
 
 func (e *MoveWaitsError) Error() string { return "the move waits for a move under way" }
@@ -39,9 +41,9 @@ func (e *MoveWaitsError) Error() string { return "the move waits for a move unde
 // failed with provider.ErrTransient or panicked (an answer that is no answer may hide a move that
 // was made), until a listing that started after it shows the department.
 func (inv *Inventory) Update(desired provider.Department, update func() (provider.Department, error)) (updated provider.Department, err error) {
-	below, started := inv.beginMove(desired.Key, desired.ParentKey)
-	if below != nil {
-		return provider.Department{}, &MoveWaitsError{Below: below}
+	refused, started := inv.beginMove(desired.Key, desired.ParentKey)
+	if refused != nil {
+		return provider.Department{}, refused
 	}
 	answered := false
 	if started {
@@ -60,16 +62,16 @@ func (inv *Inventory) Update(desired provider.Department, update func() (provide
 }
 
 // beginMove records a write that may move key under parent as under way, unless parent is, or may
-// be, inside key's subtree: then it returns the path down to parent and records nothing. started
-// says whether endMove must be called.
-func (inv *Inventory) beginMove(key, parent string) (below []string, started bool) {
+// be, inside key's subtree: then it returns the refusal and records nothing. started says whether
+// endMove must be called.
+func (inv *Inventory) beginMove(key, parent string) (refused *MoveWaitsError, started bool) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	if d, ok := inv.byKey[key]; !ok || d.ParentKey == parent {
 		return nil, false
 	}
 	if below := inv.pathDownLocked(key, parent); below != nil {
-		return below, false
+		return &MoveWaitsError{Below: below, Version: inv.versionLocked(WaitBelow(below)...)}, false
 	}
 	inv.moving[key] = move{parent: parent}
 	return nil, true

@@ -81,7 +81,7 @@ func TestInventoryStartsNoMoveThatAMoveUnderWayTurnsIntoACycle(t *testing.T) {
 		if v := inv.View("b", "x", false); !slices.Equal(v.ParentBelow, waits.Below) {
 			t.Fatalf("a decision sees the move under way: ParentBelow %v", v.ParentBelow)
 		}
-		inv.Watch("y", waiter)
+		inv.Watch(waiter, waits.Version, WaitBelow(waits.Below)...)
 		return provider.Department{}, refused // a's move fails: nothing changed remotely
 	})
 	if !errors.Is(err, refused) {
@@ -112,7 +112,7 @@ func TestInventoryHoldsAnUndecidedMoveUntilAListingTells(t *testing.T) {
 		t.Fatalf("b under x while a may be under y: %v, want a *MoveWaitsError", err)
 	}
 	waiter := types.NamespacedName{Namespace: "ns", Name: "b"}
-	inv.Watch("y", waiter)
+	inv.Watch(waiter, waits.Version, WaitBelow(waits.Below)...)
 	// A listing that started after it shows a where it was: the move was not made.
 	time.Sleep(time.Millisecond)
 	listed(t, inv, chart)
