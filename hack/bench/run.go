@@ -109,10 +109,10 @@ func runConfiguration(ctx context.Context, s settings, conf configuration) (res 
 	defer cp.stop()
 	if s.alone {
 		step("baseline (b0): applying %d Departments, deepest level first, %d creators, no manager running", conf.n, creators)
-		if res.baselineKubeAlone, err = applyAlone(ctx, cp, c); err != nil {
+		if res.baselineKubeAlone, res.baselineStatusAlone, err = applyAlone(ctx, cp, c); err != nil {
 			return res, err
 		}
-		step("  (b0) %.1fs", res.baselineKubeAlone.Seconds())
+		step("  (b0) %.1fs; (w0) one status write per Department, top level first, %d workers: %.1fs", res.baselineKubeAlone.Seconds(), workers, res.baselineStatusAlone.Seconds())
 	}
 	if s.admission != "" {
 		if err := cp.applyManifest(ctx, s.admission); err != nil {
