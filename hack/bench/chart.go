@@ -79,6 +79,15 @@ func branching(n int) float64 {
 	return lo
 }
 
+// size is the number of departments of the chart.
+func (c chart) size() int {
+	n := 0
+	for _, level := range c.levels {
+		n += len(level)
+	}
+	return n
+}
+
 // deepestFirst lists the departments level by level, the deepest level first: the order that
 // makes the operator wait for parents the most.
 func (c chart) deepestFirst() []chartDepartment {
