@@ -14,7 +14,9 @@
 //     POST per department, parents first, as many workers as the manager, under the same rate limit;
 //   - baseline (b0): before the manager starts, the N Department objects are created one after
 //     another (as kubectl apply and the GitOps tools send them), deepest level first, in a
-//     namespace of their own, then deleted again;
+//     namespace of their own, watched as the measured run is; baseline (w0): one status write per
+//     Department, top level first, as many at a time as the manager's workers; then they are
+//     deleted again;
 //   - the finalizer policy (config/admission, -admission) is installed, as the chart does on
 //     Kubernetes 1.36 and later, and the manager started with the chart's default memory limit
 //     (-memory-limit, as ORGSYNC_MEMORY_LIMIT: it sets its Go soft limit to 80% of it);
@@ -22,7 +24,8 @@
 //   - convergence: from the first create until every Department is Ready with its
 //     observedGeneration current, followed through a watch; ratio = convergence / (b0 + a): the
 //     root arrives last, so nothing can finish before the objects are in and the creates have
-//     cascaded down after them;
+//     cascaded down after them; floor ratio = (b0 + max(w0, a)) / (b0 + a), the least any manager
+//     could reach on this API server;
 //   - Kubernetes writes per department while converging: the manager's (rest_client_requests_total,
 //     Events apart), and those the watch saw, by Department status, metadata and the Organization;
 //   - remote calls per department while converging, by method, from the fake's per-company counts;
