@@ -364,14 +364,15 @@ func cmpOrErr(errs ...error) error {
 	return nil
 }
 
-// TestReadmeShowsTheSamplePlanComment keeps the README's sample comment the one plan writes.
-func TestReadmeShowsTheSamplePlanComment(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// TestAdoptShowsTheSamplePlanComment keeps the sample comment of docs/adopt.md (the walkthrough
+// the README points to) the one plan writes.
+func TestAdoptShowsTheSamplePlanComment(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/adopt.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if md := markdownOut(t, samplePlan(t)); !bytes.Contains(readme, md) {
-		t.Errorf("README.md lacks testdata/plan-samples.md as plan writes it now:\n%s", md)
+	if md := markdownOut(t, samplePlan(t)); !bytes.Contains(doc, md) {
+		t.Errorf("docs/adopt.md lacks testdata/plan-samples.md as plan writes it now:\n%s", md)
 	}
 }
 

@@ -32,7 +32,7 @@ const (
 	planChanges   = 2
 )
 
-// adoptScenario is the README's "adopt an existing chart in five minutes": a chart made by hand
+// adoptScenario is docs/adopt.md's "adopt an existing chart in five minutes": a chart made by hand
 // is exported into manifests, planned (nothing to change), applied (no remote write), then
 // changed in Git and planned again, and the manager makes exactly the planned writes.
 func adoptScenario(s *stage, samples string) error {

@@ -8,7 +8,8 @@ import (
 	"github.com/orgsync/orgsync/internal/testenv"
 )
 
-// TestDemo plays `make demo`'s scenarios as the README describes them, so that both stay true:
+// TestDemo plays `make demo`'s scenarios as the README and docs/adopt.md describe them, so that
+// both stay true:
 // the samples against each fake cloud, and the adoption walkthrough (export, plan with exit code 0,
 // apply with no remote write, a change planned with exit code 2 and made with exactly the planned
 // writes). It needs a control plane (KUBEBUILDER_ASSETS, set by `make test`) and builds the

@@ -166,3 +166,17 @@ func slug(title string) string {
 	}
 	return b.String()
 }
+
+// maxReadmeLines keeps the README a first page a newcomer reads in ten minutes: what orgsync is,
+// the two commands, install, a first chart and where to go next. The rest belongs under docs/.
+const maxReadmeLines = 250
+
+func TestReadmeStaysAFirstPage(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "\n"); n > maxReadmeLines {
+		t.Errorf("README.md has %d lines, more than %d: move what a first reading does not need to docs/ and link it", n, maxReadmeLines)
+	}
+}
