@@ -160,7 +160,7 @@ func newActRig(t *testing.T, dept *v1alpha1.Department, remote *remoteChart) *ac
 		conn: &provider.Connection{Departments: remote.fns},
 		org:  &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "acme", UID: "uid-acme"}},
 	}
-	g.r = &DepartmentReconciler{Client: k8s, Recorder: g.recorder, Budgets: NewBudgets()}
+	g.r = &DepartmentReconciler{Shared: Shared{Client: k8s, Budgets: NewBudgets()}, Recorder: g.recorder}
 	if err := g.inv.ListedSince(context.Background(), time.Time{}, g.conn, g.conn.Departments.List); err != nil {
 		t.Fatal(err)
 	}

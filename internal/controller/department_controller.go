@@ -26,24 +26,11 @@ import (
 // cache, the remote chart from the Organization's inventory), decides once with the pure functions
 // of package decision (decision.DecideSync, DecideDelete), and acts once (department_act.go); department_status.go records it.
 type DepartmentReconciler struct {
-	client.Client
-	Recorder    events.EventRecorder
-	Connections *Connections
-	Inventories *inventory.Inventories
-	// Budgets holds the Organizations' deletion budgets.
-	Budgets *Budgets
-	// Departments finds Departments by the indexes of indexes.go.
-	Departments *departmentIndex
+	Shared
+	Recorder events.EventRecorder
 	// DeletionGrace is how long a Department deleted on its own waits before its remote delete,
 	// under an Organization whose deletionPolicy is Orphan; DefaultDeletionGrace when zero.
 	DeletionGrace time.Duration
-	// SyncPeriod is how often a synced department is looked at again.
-	SyncPeriod time.Duration
-	// MaxConcurrentReconciles bounds the parallel reconciles.
-	MaxConcurrentReconciles int
-	// NamespaceShare bounds those of one namespace; zero: half of MaxConcurrentReconciles, at
-	// least one.
-	NamespaceShare int
 	// WaitingStatusDelay and WaitingStatusMaxDelay hold back a new Department's first waiting
 	// state (waiting.go); DefaultWaitingStatusDelay and DefaultWaitingStatusMaxDelay when zero.
 	WaitingStatusDelay, WaitingStatusMaxDelay time.Duration

@@ -101,8 +101,8 @@ func TestOrganizationActLayer(t *testing.T) {
 			}
 			k8s := fakeClient(t, objs...)
 			recorder := events.NewFakeRecorder(10)
-			r := &OrganizationReconciler{Client: k8s, Recorder: recorder, Connections: &Connections{Connector: provider.Mux{}},
-				Inventories: inventory.NewInventories(), Budgets: NewBudgets(), SyncPeriod: time.Hour}
+			r := &OrganizationReconciler{Shared: Shared{Client: k8s, Connections: &Connections{Connector: provider.Mux{}},
+				Inventories: inventory.NewInventories(), Budgets: NewBudgets(), SyncPeriod: time.Hour}, Recorder: recorder}
 			conn := &provider.Connection{Organizations: &organizationsFns{
 				CreateFn: func(context.Context, string) (provider.OrganizationObservation, error) {
 					return provider.OrganizationObservation{Exists: true, ID: "org-9"}, tc.createErr

@@ -33,22 +33,8 @@ import (
 // (organization_act.go); organization_status.go records it, and lifecycle.go holds what it shares
 // with the Department reconciler.
 type OrganizationReconciler struct {
-	client.Client
-	Recorder    events.EventRecorder
-	Connections *Connections
-	Inventories *inventory.Inventories
-	// Budgets holds the Organizations' deletion budgets.
-	Budgets *Budgets
-	// Departments finds Departments by the indexes of indexes.go.
-	Departments *departmentIndex
-	// SyncPeriod is how often the remote chart is listed and the remote organization observed.
-	SyncPeriod time.Duration
-	// MaxConcurrentReconciles bounds the parallel reconciles: one Organization's listing, slowed
-	// by its throttled share of the remote API, must not hold up the others.
-	MaxConcurrentReconciles int
-	// NamespaceShare bounds those of one namespace, so that one tenant's Organizations cannot
-	// hold every worker; zero: all of MaxConcurrentReconciles but one, at least one.
-	NamespaceShare int
+	Shared
+	Recorder events.EventRecorder
 	// WatchCredentialSecrets wakes an Organization when its (labelled) credentials Secret changes.
 	WatchCredentialSecrets bool
 

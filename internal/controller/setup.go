@@ -5,6 +5,7 @@ import (
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/orgsync/orgsync/internal/inventory"
 	"github.com/orgsync/orgsync/internal/provider"
@@ -53,9 +54,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if err := mgr.Add(newStateMetrics(mgr.GetCache(), inventories, budgets, opts.SyncPeriod)); err != nil {
 		return err
 	}
-	if err := (&OrganizationReconciler{
+	shared := Shared{
 		Client:                  mgr.GetClient(),
-		Recorder:                mgr.GetEventRecorder("orgsync-organization"),
 		Connections:             connections,
 		Inventories:             inventories,
 		Departments:             departments,
@@ -63,22 +63,42 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		SyncPeriod:              opts.SyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
 		NamespaceShare:          opts.MaxConcurrentReconcilesPerNamespace,
-		WatchCredentialSecrets:  opts.WatchCredentialSecrets,
+	}
+	if err := (&OrganizationReconciler{
+		Shared:                 shared,
+		Recorder:               mgr.GetEventRecorder("orgsync-organization"),
+		WatchCredentialSecrets: opts.WatchCredentialSecrets,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	return (&DepartmentReconciler{
-		Client:                  mgr.GetClient(),
-		Recorder:                mgr.GetEventRecorder("orgsync-department"),
-		Connections:             connections,
-		Inventories:             inventories,
-		Departments:             departments,
-		Budgets:                 budgets,
-		SyncPeriod:              opts.SyncPeriod,
-		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
-		NamespaceShare:          opts.MaxConcurrentReconcilesPerNamespace,
-		DeletionGrace:           opts.DeletionGrace,
-		WaitingStatusDelay:      opts.WaitingStatusDelay,
-		WaitingStatusMaxDelay:   opts.WaitingStatusMaxDelay,
+		Shared:                shared,
+		Recorder:              mgr.GetEventRecorder("orgsync-department"),
+		DeletionGrace:         opts.DeletionGrace,
+		WaitingStatusDelay:    opts.WaitingStatusDelay,
+		WaitingStatusMaxDelay: opts.WaitingStatusMaxDelay,
 	}).SetupWithManager(mgr)
+}
+
+// Shared is what the Organization and Department reconcilers are both built with: one client,
+// one set of connections, inventories, deletion budgets and Department indexes, one sync period
+// and the same bounds on their workers (each reconciler has its own workers).
+type Shared struct {
+	client.Client
+	Connections *Connections
+	Inventories *inventory.Inventories
+	// Budgets holds the Organizations' deletion budgets.
+	Budgets *Budgets
+	// Departments finds Departments by the indexes of indexes.go.
+	Departments *departmentIndex
+	// SyncPeriod is how often an Organization's remote chart is listed and its remote
+	// organization observed, and a synced Department looked at again.
+	SyncPeriod time.Duration
+	// MaxConcurrentReconciles bounds the parallel reconciles of each reconciler: one
+	// Organization's listing, slowed by its throttled share of the remote API, must not hold up
+	// the others.
+	MaxConcurrentReconciles int
+	// NamespaceShare bounds those of one namespace, so that one tenant's objects cannot hold every
+	// worker; zero: all of MaxConcurrentReconciles but one, at least one.
+	NamespaceShare int
 }
