@@ -55,32 +55,21 @@ func applyAlone(ctx context.Context, cp *controlPlane, c chart) (created, status
 // writes once it is synced (a merge patch of the status subresource, as the manager's), level by
 // level from the top, workers at a time, and returns how long that took.
 func writeStatusesTopFirst(ctx context.Context, k8s client.Client, c chart, namespace string) (time.Duration, error) {
-	start := time.Now()
-	for _, level := range c.levels {
-		g, ctx := errgroup.WithContext(ctx)
-		g.SetLimit(workers)
-		for _, d := range level {
-			g.Go(func() error {
-				obj := &v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: d.key}}
-				before := obj.DeepCopy()
-				now := metav1.Now()
-				obj.Status = v1alpha1.DepartmentStatus{
-					ExternalKey: d.key, ParentExternalKey: cmp.Or(d.parent, v1alpha1.TopLevelParentKey), RemoteID: "remote-" + d.key,
-					LastSyncTime: &now, ObservedGeneration: 1,
-					Conditions: []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, ObservedGeneration: 1,
-						LastTransitionTime: now, Reason: v1alpha1.ReasonSynced, Message: fmt.Sprintf("remote department %q matches the spec", d.key)}},
-				}
-				if err := k8s.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
-					return fmt.Errorf("writing the status of Department %s: %w", d.key, err)
-				}
-				return nil
-			})
+	return c.topFirst(ctx, func(ctx context.Context, d chartDepartment) error {
+		obj := &v1alpha1.Department{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: d.key}}
+		before := obj.DeepCopy()
+		now := metav1.Now()
+		obj.Status = v1alpha1.DepartmentStatus{
+			ExternalKey: d.key, ParentExternalKey: cmp.Or(d.parent, v1alpha1.TopLevelParentKey), RemoteID: "remote-" + d.key,
+			LastSyncTime: &now, ObservedGeneration: 1,
+			Conditions: []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, ObservedGeneration: 1,
+				LastTransitionTime: now, Reason: v1alpha1.ReasonSynced, Message: fmt.Sprintf("remote department %q matches the spec", d.key)}},
 		}
-		if err := g.Wait(); err != nil {
-			return 0, err
+		if err := k8s.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+			return fmt.Errorf("writing the status of Department %s: %w", d.key, err)
 		}
-	}
-	return time.Since(start), nil
+		return nil
+	})
 }
 
 // deleteAlone deletes baseline (b0)'s Departments and waits until they are gone.

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/orgsync/orgsync/internal/httpretry"
 	"github.com/orgsync/orgsync/internal/ncp"
 	ncpprovider "github.com/orgsync/orgsync/internal/provider/ncp"
@@ -30,31 +28,20 @@ func remoteBaseline(ctx context.Context, c chart, fakeURL, companyID string, lim
 	if err != nil {
 		return 0, err
 	}
-	start := time.Now()
-	for _, level := range c.levels {
-		g, ctx := errgroup.WithContext(ctx)
-		g.SetLimit(workers)
-		for _, d := range level {
-			g.Go(func() error {
-				parent := d.parent
-				if parent == "" {
-					parent = ncp.TopLevelParent
-				}
-				_, err := client.CreateDepartment(ctx, companyID, ncp.Department{
-					ExternalKey:       d.key,
-					Name:              "Department " + d.key,
-					ParentExternalKey: parent,
-					DisplayOrder:      ncpprovider.DefaultDisplayOrder, // as the manager creates one
-				})
-				if err != nil {
-					return fmt.Errorf("remote baseline: creating %s: %w", d.key, err)
-				}
-				return nil
-			})
+	return c.topFirst(ctx, func(ctx context.Context, d chartDepartment) error {
+		parent := d.parent
+		if parent == "" {
+			parent = ncp.TopLevelParent
 		}
-		if err := g.Wait(); err != nil {
-			return 0, err
+		_, err := client.CreateDepartment(ctx, companyID, ncp.Department{
+			ExternalKey:       d.key,
+			Name:              "Department " + d.key,
+			ParentExternalKey: parent,
+			DisplayOrder:      ncpprovider.DefaultDisplayOrder, // as the manager creates one
+		})
+		if err != nil {
+			return fmt.Errorf("remote baseline: creating %s: %w", d.key, err)
 		}
-	}
-	return time.Since(start), nil
+		return nil
+	})
 }

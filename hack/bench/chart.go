@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"time"
 
+	"golang.org/x/sync/errgroup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -77,6 +80,23 @@ func branching(n int) float64 {
 		}
 	}
 	return lo
+}
+
+// topFirst calls each for every department of the chart, level by level from the top, workers
+// at a time, every department of a level before any of the next, and returns how long it took.
+func (c chart) topFirst(ctx context.Context, each func(context.Context, chartDepartment) error) (time.Duration, error) {
+	start := time.Now()
+	for _, level := range c.levels {
+		g, ctx := errgroup.WithContext(ctx)
+		g.SetLimit(workers)
+		for _, d := range level {
+			g.Go(func() error { return each(ctx, d) })
+		}
+		if err := g.Wait(); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), nil
 }
 
 // size is the number of departments of the chart.
