@@ -92,9 +92,9 @@ type acted struct {
 	// written is the department as a create or an update left it.
 	written *provider.Department
 	// below is, for a move that waits, the path from the department down to its new parent, and
-	// belowVersion the inventory's version of it when the wait was decided (inventory.Watch).
-	below        []string
-	belowVersion uint64
+	// belowSeq when the inventory was looked at to decide so (inventory.Watch).
+	below    []string
+	belowSeq uint64
 	// released: the finalizer is gone, so no status remains to write.
 	released bool
 }
@@ -124,7 +124,7 @@ func (r *DepartmentReconciler) actLive(ctx context.Context, sc *departmentScope,
 			return acted{outcome: retry(err)}
 		}
 	}
-	res := acted{outcome: d.outcome, below: s.Remote.ParentBelow, belowVersion: s.Remote.BelowVersion}
+	res := acted{outcome: d.outcome, below: s.Remote.ParentBelow, belowSeq: s.Remote.Seq}
 	if d.Action != rules.NoAction {
 		var looked bool
 		if res, looked = r.lookBeforeCreating(ctx, sc, d); !looked {
@@ -221,7 +221,7 @@ func (r *DepartmentReconciler) write(ctx context.Context, sc *departmentScope, d
 		return acted{outcome: o, action: d.Action, written: written}
 	case errors.As(err, &waits):
 		// Woken, as a decision's wait is, by a change under the departments on the path.
-		return acted{outcome: outcomeOf(rules.MoveWaits(waits.Below)), below: waits.Below, belowVersion: waits.Version}
+		return acted{outcome: outcomeOf(rules.MoveWaits(waits.Below)), below: waits.Below, belowSeq: waits.Seq}
 	case !needsFreshLook(err):
 		return acted{outcome: failure(err)}
 	case sc.failed != nil:
@@ -304,12 +304,17 @@ func (r *DepartmentReconciler) applyUpdate(ctx context.Context, sc *departmentSc
 // or the remote department changes.
 func (r *DepartmentReconciler) noteWaits(sc *departmentScope, res acted) {
 	s, inv, o := sc.s, sc.inv, res.outcome
+	nn := client.ObjectKeyFromObject(s.Dept)
 	if o.keepCondition {
+		// A refused name that still stands (woken by a wake-up that changed nothing it depends
+		// on) watches on: its watch was spent waking it.
+		if r := s.Rejected; inv != nil && r != nil && r.Remote == nil && r.Condition == nil {
+			watchSiblings(inv, s, nn)
+		}
 		return
 	}
-	nn := client.ObjectKeyFromObject(s.Dept)
 	if inv != nil && o.reason == v1alpha1.ReasonWaitingForParent && res.below != nil {
-		inv.Watch(nn, res.belowVersion, inventory.WaitBelow(res.below)...)
+		inv.Watch(nn, res.belowSeq, inventory.WaitBelow(res.below)...)
 	}
 	switch {
 	case o.reason == v1alpha1.ReasonNotApplied && s.Remote.Self != nil:
@@ -321,10 +326,16 @@ func (r *DepartmentReconciler) noteWaits(sc *departmentScope, res acted) {
 		r.rejections.Delete(s.Dept.UID)
 	default:
 		r.rejections.Store(s.Dept.UID, rules.Rejection{Generation: s.Dept.Generation, SiblingsVersion: s.Remote.SiblingsVersion})
-		parents := []string{s.Dept.Spec.ParentExternalKey}
-		if s.Remote.Self != nil {
-			parents = append(parents, s.Remote.Self.ParentKey)
-		}
-		inv.Watch(nn, s.Remote.SiblingsVersion, parents...)
+		watchSiblings(inv, s, nn)
 	}
+}
+
+// watchSiblings wakes the Department of s, whose values were refused, at the next change under
+// its desired parent or its remote one.
+func watchSiblings(inv *inventory.Inventory, s *rules.Snapshot, nn types.NamespacedName) {
+	parents := []string{s.Dept.Spec.ParentExternalKey}
+	if s.Remote.Self != nil {
+		parents = append(parents, s.Remote.Self.ParentKey)
+	}
+	inv.Watch(nn, s.Remote.Seq, parents...)
 }

@@ -50,7 +50,7 @@ func union[T comparable](a, b []T) []T {
 }
 
 // versionLocked is the version of the parent keys, each counted once: it changes at every change
-// under any of them.
+// of the chart under any of them.
 func (inv *Inventory) versionLocked(parentKeys ...string) uint64 {
 	var v uint64
 	for i, key := range parentKeys {
@@ -77,6 +77,7 @@ func (inv *Inventory) recordLocked(change *Change, key string, old, d *provider.
 			continue
 		}
 		change.Parents = append(change.Parents, dd.ParentKey)
+		inv.versions[dd.ParentKey]++
 		inv.wakeLocked(change, dd.ParentKey)
 	}
 }

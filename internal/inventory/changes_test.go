@@ -171,7 +171,7 @@ func TestInventoryPutKeepsWhatOnlyTheListingKnows(t *testing.T) {
 
 // watchNow watches parentKey for dept from the chart as it is now.
 func watchNow(inv *Inventory, dept types.NamespacedName, parentKey string) {
-	inv.Watch(dept, inv.View("", parentKey, false).SiblingsVersion, parentKey)
+	inv.Watch(dept, inv.View("", parentKey, false).Seq, parentKey)
 }
 
 // A Department decides to wait from one look at the chart and watches after it: a change that
@@ -185,13 +185,16 @@ func TestInventoryWatchMissesNoChangeBetweenLookingAndWatching(t *testing.T) {
 	}{
 		"the parent moves out of the subtree": {between: func(inv *Inventory) { inv.Put(under("c", "")) }, wantWake: true},
 		"a department appears under the path": {between: func(inv *Inventory) { inv.Put(under("new", "b")) }, wantWake: true},
-		"a change elsewhere":                  {between: func(inv *Inventory) { inv.Put(under("elsewhere", "")) }},
-		"nothing":                             {between: func(*Inventory) {}},
+		"a move under the path ends unmade": {between: func(inv *Inventory) {
+			_, _ = inv.Update(under("z", "b"), func() (provider.Department, error) { return provider.Department{}, provider.ErrInvalid })
+		}, wantWake: true},
+		"a change elsewhere": {between: func(inv *Inventory) { inv.Put(under("elsewhere", "")) }},
+		"nothing":            {between: func(*Inventory) {}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var woken []types.NamespacedName
 			inv := New("ns", "acme", func(c Change) { woken = append(woken, c.Watchers...) })
-			listed(t, inv, depts("a", "", "b", "a", "c", "b"))
+			listed(t, inv, depts("a", "", "b", "a", "c", "b", "z", ""))
 			// a wants to go under c, which is under a: it waits for c to leave.
 			v := inv.View("a", "c", false)
 			if !slices.Equal(v.ParentBelow, []string{"a", "b", "c"}) {
@@ -199,7 +202,7 @@ func TestInventoryWatchMissesNoChangeBetweenLookingAndWatching(t *testing.T) {
 			}
 			tc.between(inv)
 			waiter := types.NamespacedName{Namespace: "ns", Name: "a"}
-			inv.Watch(waiter, v.BelowVersion, WaitBelow(v.ParentBelow)...)
+			inv.Watch(waiter, v.Seq, WaitBelow(v.ParentBelow)...)
 			if got := slices.Equal(woken, []types.NamespacedName{waiter}); got != tc.wantWake || (!tc.wantWake && len(woken) > 0) {
 				t.Fatalf("woken %v as it started to watch; want woken: %t", woken, tc.wantWake)
 			}
@@ -210,5 +213,25 @@ func TestInventoryWatchMissesNoChangeBetweenLookingAndWatching(t *testing.T) {
 				t.Fatalf("woken %v by the next change; want woken once: %t", woken, want)
 			}
 		})
+	}
+}
+
+// A move that ends unmade, or a listing that settles one whose answer was lost, wakes the
+// Departments watching under its new parent, but changes nothing there: a refused name that
+// depends on the departments under it still stands (SiblingsVersion is unchanged).
+func TestInventoryWakeUpsThatChangeNothingLeaveSiblingsVersion(t *testing.T) {
+	var woken []types.NamespacedName
+	inv := New("ns", "acme", func(c Change) { woken = append(woken, c.Watchers...) })
+	chart := depts("hq", "", "eng", "hq", "z", "")
+	listed(t, inv, chart)
+	waiter := types.NamespacedName{Namespace: "ns", Name: "refused"}
+	before := inv.View("refused", "hq", false)
+	watchNow(inv, waiter, "hq")
+	if _, err := inv.Update(under("z", "hq"), func() (provider.Department, error) { return provider.Department{}, provider.ErrInvalid }); err == nil {
+		t.Fatal("the refused move succeeded")
+	}
+	after := inv.View("refused", "hq", false)
+	if !slices.Equal(woken, []types.NamespacedName{waiter}) || after.SiblingsVersion != before.SiblingsVersion {
+		t.Fatalf("woken %v, SiblingsVersion %d -> %d: want the watcher woken and the version as it was", woken, before.SiblingsVersion, after.SiblingsVersion)
 	}
 }

@@ -77,10 +77,10 @@ type View struct {
 	SiblingsVersion uint64
 	// ParentBelow, when the desired parent is, or may be, inside the department's own remote
 	// subtree (a move the remote system would refuse as a cycle until that parent moves out), is
-	// the remote path from the department down to that parent; BelowVersion counts the changes
-	// under the departments on it above the parent (WaitBelow).
-	ParentBelow  []string
-	BelowVersion uint64
+	// the remote path from the department down to that parent.
+	ParentBelow []string
+	// Seq is when this look was taken, for Watch.
+	Seq uint64
 }
 
 // WaitBelow is what a move that waits for its new parent to leave its subtree watches: the
@@ -98,13 +98,13 @@ func WaitBelow(below []string) []string {
 func (inv *Inventory) View(key, parentKey string, withChildren bool) View {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	v := View{Complete: inv.complete, ListStarted: inv.listStarted, PrevListStarted: inv.prevListStarted, SiblingsVersion: inv.versionLocked(parentKey)}
+	v := View{Complete: inv.complete, ListStarted: inv.listStarted, PrevListStarted: inv.prevListStarted,
+		SiblingsVersion: inv.versionLocked(parentKey), Seq: inv.seq}
 	if d, ok := inv.byKey[key]; ok {
 		v.Self = &d
 		v.SiblingsVersion = inv.versionLocked(parentKey, d.ParentKey)
 		if d.ParentKey != parentKey {
 			v.ParentBelow = inv.pathDownLocked(key, parentKey)
-			v.BelowVersion = inv.versionLocked(WaitBelow(v.ParentBelow)...)
 		}
 	}
 	if p, ok := inv.byKey[parentKey]; ok && parentKey != "" {

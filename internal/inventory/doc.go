@@ -60,9 +60,13 @@
 //     that shows the chart as it was announces nothing); a Department that watches a parent key
 //     is woken once, at the next change under it
 //     (TestInventoryWakesAWatcherOnceAndAnnouncesOnlyChanges).
-//   - No change is missed between looking and watching: Watch takes the version of the keys the
-//     decision to wait was made from (View, MoveWaitsError), and wakes the Department at once when
-//     a change under them came in between (TestInventoryWatchMissesNoChangeBetweenLookingAndWatching).
+//   - No wake-up is missed between looking and watching: Watch takes when the look the decision
+//     to wait was made from was taken (View's and MoveWaitsError's Seq), and wakes the Department
+//     at once when a wake-up came under its keys since
+//     (TestInventoryWatchMissesNoChangeBetweenLookingAndWatching). A wake-up that changes nothing
+//     (a move ending unmade, a listing settling a lost one) leaves SiblingsVersion as it was, so
+//     a refused name that depends on it still stands
+//     (TestInventoryWakeUpsThatChangeNothingLeaveSiblingsVersion).
 //
 // Moves:
 //   - View's ParentBelow is the remote path from a department down to its desired parent when
@@ -76,7 +80,10 @@
 //     (TestInventoryHoldsAnUndecidedMoveUntilAListingTells); neither a listing already under way
 //     when the answer was lost nor one whose pages did not add up and that lacks the department
 //     settles it (TestInventorySettlesALostMoveOnlyByALaterListingThatReadIt). The guard ends
-//     however the write ends (TestInventoryUpdateEndsTheMoveHoweverTheWriteEnds).
+//     however the write ends (TestInventoryUpdateEndsTheMoveHoweverTheWriteEnds). A new move of
+//     the same department does not undo an undecided one: both count until a listing tells, or
+//     until a later move is made, which wakes the Departments waiting under the earlier parents
+//     (TestInventoryANewMoveKeepsAnEarlierUndecidedOne).
 //
 // Events:
 //   - The inventories' changes and the deletion budget's wake-ups reach their controllers through

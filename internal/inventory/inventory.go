@@ -30,7 +30,7 @@ func New(namespace, organization string, publish func(Change)) *Inventory {
 	return &Inventory{
 		namespace: namespace, organization: organization, publish: publish,
 		chart: newChart(), changeVersions: changeVersions{versions: map[string]uint64{}},
-		wakeups: wakeups{watchers: map[string]map[types.NamespacedName]struct{}{}},
+		wakeups: wakeups{watchers: map[string]map[types.NamespacedName]struct{}{}, woken: map[string]uint64{}},
 		moves:   moves{moving: map[string]move{}},
 	}
 }

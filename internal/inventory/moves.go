@@ -17,18 +17,30 @@ type moves struct {
 
 // move is a write that may have moved a department under parent. ended is when its write failed
 // without saying whether it was made (zero while under way): a listing started after it tells.
+// earlier is the department's previous move, when its answer was lost too and no listing has told
+// yet: a new move does not undo what an earlier one may have done.
 type move struct {
-	parent string
-	ended  time.Time
+	parent  string
+	ended   time.Time
+	earlier *move
+}
+
+// parents are the parents this move and the earlier ones may have put the department under.
+func (m *move) parents() []string {
+	var parents []string
+	for ; m != nil; m = m.earlier {
+		parents = append(parents, m.parent)
+	}
+	return parents
 }
 
 // MoveWaitsError is Update's refusal to send a move whose new parent is, or may be, inside the
 // department's own remote subtree once the moves under way are made.
 type MoveWaitsError struct {
-	// Below is the remote path from the department down to its new parent; Version counts the
-	// changes under the departments on it above the parent (WaitBelow), for Watch.
-	Below   []string
-	Version uint64
+	// Below is the remote path from the department down to its new parent; Seq is when the move
+	// was refused, for Watch.
+	Below []string
+	Seq   uint64
 }
 
 func (e *MoveWaitsError) Error() string { return "the move waits for a move under way" }
@@ -71,26 +83,40 @@ func (inv *Inventory) beginMove(key, parent string) (refused *MoveWaitsError, st
 		return nil, false
 	}
 	if below := inv.pathDownLocked(key, parent); below != nil {
-		return &MoveWaitsError{Below: below, Version: inv.versionLocked(WaitBelow(below)...)}, false
+		return &MoveWaitsError{Below: below, Seq: inv.seq}, false
 	}
-	inv.moving[key] = move{parent: parent}
+	m := move{parent: parent}
+	if prev, ok := inv.moving[key]; ok {
+		m.earlier = &prev
+	}
+	inv.moving[key] = m
 	return nil, true
 }
 
-// endMove ends a move beginMove recorded. One that was made is in the chart already (Put); one
-// that may or may not have been made stays until a listing that started after it; one that was
-// not made is forgotten, and the Departments waiting for the departments under its new parent are
-// woken (nothing changed that a listing or a put would announce).
+// endMove ends a move beginMove recorded. One that was made is in the chart already (Put), and
+// replaces what earlier moves whose answer was lost may have done: the Departments waiting under
+// their parents are woken. One that may or may not have been made stays until a listing that
+// started after it. One that was not made is forgotten, its earlier moves stay, and the
+// Departments waiting for the departments under its new parent are woken (nothing changed that a
+// listing or a put would announce).
 func (inv *Inventory) endMove(key, parent string, moved, mayHaveMoved bool) {
 	inv.mu.Lock()
 	change := inv.newChange(true)
+	m := inv.moving[key]
 	switch {
 	case moved:
 		delete(inv.moving, key)
+		for _, p := range m.earlier.parents() {
+			inv.wakeLocked(&change, p)
+		}
 	case mayHaveMoved:
-		inv.moving[key] = move{parent: parent, ended: time.Now()}
+		inv.moving[key] = move{parent: parent, ended: time.Now(), earlier: m.earlier}
 	default:
-		delete(inv.moving, key)
+		if m.earlier != nil {
+			inv.moving[key] = *m.earlier
+		} else {
+			delete(inv.moving, key)
+		}
 		inv.wakeLocked(&change, parent)
 	}
 	inv.mu.Unlock()
@@ -104,7 +130,9 @@ func (inv *Inventory) settleMovesLocked(change *Change, listStarted time.Time, r
 	for key, m := range inv.moving {
 		if !m.ended.IsZero() && m.ended.Before(listStarted) && read[key] {
 			delete(inv.moving, key)
-			inv.wakeLocked(change, m.parent)
+			for _, p := range m.parents() {
+				inv.wakeLocked(change, p)
+			}
 		}
 	}
 }
@@ -137,11 +165,12 @@ func (inv *Inventory) pathDownLocked(key, below string) []string {
 	return nil
 }
 
-// parentsLocked is k's listed parent and, when k's move is under way or undecided, its new one.
+// parentsLocked is k's listed parent and, when k's moves are under way or undecided, their new
+// ones.
 func (inv *Inventory) parentsLocked(k string) []string {
 	parents := []string{inv.byKey[k].ParentKey}
 	if m, ok := inv.moving[k]; ok {
-		parents = append(parents, m.parent)
+		parents = append(parents, m.parents()...)
 	}
 	return parents
 }

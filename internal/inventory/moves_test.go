@@ -81,7 +81,10 @@ func TestInventoryStartsNoMoveThatAMoveUnderWayTurnsIntoACycle(t *testing.T) {
 		if v := inv.View("b", "x", false); !slices.Equal(v.ParentBelow, waits.Below) {
 			t.Fatalf("a decision sees the move under way: ParentBelow %v", v.ParentBelow)
 		}
-		inv.Watch(waiter, waits.Version, WaitBelow(waits.Below)...)
+		inv.Watch(waiter, waits.Seq, WaitBelow(waits.Below)...)
+		if len(woken) != 0 {
+			t.Fatalf("woken %v as it started to watch, with nothing changed since the refusal", woken)
+		}
 		return provider.Department{}, refused // a's move fails: nothing changed remotely
 	})
 	if !errors.Is(err, refused) {
@@ -112,7 +115,7 @@ func TestInventoryHoldsAnUndecidedMoveUntilAListingTells(t *testing.T) {
 		t.Fatalf("b under x while a may be under y: %v, want a *MoveWaitsError", err)
 	}
 	waiter := types.NamespacedName{Namespace: "ns", Name: "b"}
-	inv.Watch(waiter, waits.Version, WaitBelow(waits.Below)...)
+	inv.Watch(waiter, waits.Seq, WaitBelow(waits.Below)...)
 	// A listing that started after it shows a where it was: the move was not made.
 	time.Sleep(time.Millisecond)
 	listed(t, inv, chart)
@@ -211,5 +214,45 @@ func TestInventorySettlesALostMoveOnlyByALaterListingThatReadIt(t *testing.T) {
 	listed(t, inv, chart)
 	if waits() {
 		t.Fatal("a later listing that read a did not settle its move")
+	}
+}
+
+// A new move of a department whose last move's answer was lost does not undo what that move may
+// have done: the guard still counts the department as possibly under the earlier parent until a
+// listing tells, or until a later move is made (then the Departments waiting under the earlier
+// parent are woken: the department has left it either way).
+func TestInventoryANewMoveKeepsAnEarlierUndecidedOne(t *testing.T) {
+	lost := func() (provider.Department, error) { return provider.Department{}, provider.ErrTransient }
+	for name, tc := range map[string]struct {
+		second    func() (provider.Department, error)
+		wantBelow bool // whether a under c still waits: c may be under b, which is under a
+		wantWake  bool
+	}{
+		"the new move is made":     {second: sent(under("c", "y")), wantWake: true},
+		"the new move is refused":  {second: func() (provider.Department, error) { return provider.Department{}, provider.ErrInvalid }, wantBelow: true},
+		"the new move is lost too": {second: lost, wantBelow: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var woken []types.NamespacedName
+			inv := New("ns", "acme", func(c Change) { woken = append(woken, c.Watchers...) })
+			listed(t, inv, depts("a", "", "b", "a", "c", "x", "x", "", "y", ""))
+			if _, err := inv.Update(under("c", "b"), lost); !errors.Is(err, provider.ErrTransient) {
+				t.Fatalf("c under b: %v", err)
+			}
+			v := inv.View("a", "c", false)
+			if !slices.Equal(v.ParentBelow, []string{"a", "b", "c"}) {
+				t.Fatalf("a under c while c may be under b: ParentBelow %v, want a > b > c", v.ParentBelow)
+			}
+			waiter := types.NamespacedName{Namespace: "ns", Name: "a"}
+			inv.Watch(waiter, v.Seq, WaitBelow(v.ParentBelow)...)
+			woken = nil
+			_, _ = inv.Update(under("c", "y"), tc.second)
+			if below := inv.View("a", "c", false).ParentBelow; (below != nil) != tc.wantBelow {
+				t.Fatalf("ParentBelow %v after c's second move; want a path: %t", below, tc.wantBelow)
+			}
+			if got := slices.Contains(woken, waiter); got != tc.wantWake {
+				t.Fatalf("woken %v; want a woken: %t", woken, tc.wantWake)
+			}
+		})
 	}
 }
