@@ -298,19 +298,28 @@ func (h *waitingHolds) organizationEvents() handler.TypedEventHandler[client.Obj
 // holdWaiting holds back the first waiting state d reports for a new Department (see the file
 // comment): it returns when to look again at the latest, and whether it held.
 func (r *DepartmentReconciler) holdWaiting(ctx context.Context, sc *departmentScope, d decision) (time.Duration, bool) {
-	s := sc.s
+	parent, ok := holdable(sc.s, d)
+	if !ok {
+		return 0, false
+	}
+	return r.holds.hold(sc.s.Dept, parent, r.onItsWay(ctx, organizationOf(sc.s.Dept), parent), time.Now())
+}
+
+// holdable reports whether d, decided for s, is a waiting state that may be held back, and what
+// it waits for: its parent key, or "" for its Organization. A move that waits for its new parent
+// to leave its subtree is not: that parent exists, and what it waits for is another move, which
+// the act's wake-up registration follows (noteWaits), not an arrival.
+func holdable(s *rules.Snapshot, d decision) (parent string, ok bool) {
 	if isDeleting(s.Dept) || d.Action != rules.NoAction || d.keepCondition {
-		return 0, false
+		return "", false
 	}
-	var parent string // what it waits for: its parent key, or "" for its Organization
-	switch d.reason {
-	case v1alpha1.ReasonWaitingForParent:
-		parent = s.Dept.Spec.ParentExternalKey
-	case v1alpha1.ReasonWaitingForOrganization:
-	default:
-		return 0, false
+	switch {
+	case d.reason == v1alpha1.ReasonWaitingForParent && s.Remote.ParentBelow == nil:
+		return s.Dept.Spec.ParentExternalKey, true
+	case d.reason == v1alpha1.ReasonWaitingForOrganization:
+		return "", true
 	}
-	return r.holds.hold(s.Dept, parent, r.onItsWay(ctx, organizationOf(s.Dept), parent), time.Now())
+	return "", false
 }
 
 // onItsWay reports whether what a new Department of org waits for is on its way: for a parent

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
+	"github.com/orgsync/orgsync/internal/provider"
 )
 
 // heldDepartment is a new Department of Organization acme in namespace ns, created at created.
@@ -155,5 +156,39 @@ func TestFirstNotReady(t *testing.T) {
 		if got := firstNotReady(tc.before, tc.after); got != tc.want {
 			t.Errorf("case %d: firstNotReady = %v, want %v", i, got, tc.want)
 		}
+	}
+}
+
+// Only a wait for an arrival is held back: a new Department whose parent has not arrived, or whose
+// Organization has not, waits quietly while the chart comes in; one whose move waits for its new
+// parent to leave its subtree (an adopted department) does not, since that parent exists and only
+// the act's wake-up registration follows the move it waits for.
+func TestHoldableWaitsAreArrivals(t *testing.T) {
+	for name, tc := range map[string]struct {
+		dept       *v1alpha1.Department
+		remote     []provider.Department
+		wantHold   bool
+		wantParent string
+	}{
+		"its parent has not arrived": {
+			dept: testDepartment("team", "div"), wantHold: true, wantParent: "div",
+		},
+		"its move waits for its new parent to leave its subtree": {
+			// Adopted: team exists at the top, and div is under it, below x.
+			dept:   testDepartment("team", "div"),
+			remote: []provider.Department{remote("team", "", "Dept team"), remote("x", "team", "Dept x"), remote("div", "x", "Dept div")},
+		},
+		"it is created": {
+			dept: testDepartment("team", "div"), remote: []provider.Department{remote("div", "", "Dept div")},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			g := newActRig(t, tc.dept, newRemoteChart(tc.remote...))
+			sc := g.scope(tc.dept)
+			parent, held := holdable(sc.s, decideDepartment(sc))
+			if held != tc.wantHold || parent != tc.wantParent {
+				t.Fatalf("holdable = %q, %t; want %q, %t", parent, held, tc.wantParent, tc.wantHold)
+			}
+		})
 	}
 }
