@@ -306,9 +306,12 @@ func (r *DepartmentReconciler) noteWaits(sc *departmentScope, res acted) {
 	s, inv, o := sc.s, sc.inv, res.outcome
 	nn := client.ObjectKeyFromObject(s.Dept)
 	if o.keepCondition {
-		// A refused name that still stands (woken by a wake-up that changed nothing it depends
-		// on) watches on: its watch was spent waking it.
-		if r := s.Rejected; inv != nil && r != nil && r.Remote == nil && r.Condition == nil {
+		// A refused name that still stands on the chart this reconcile read (it was woken by a
+		// wake-up that changed nothing it depends on) watches on: its watch was spent waking it.
+		// Not on a chart that could not be read (a listing failed, or is under way): that outcome
+		// says when to look again.
+		if r := s.Rejected; inv != nil && r != nil && r.Remote == nil && r.Condition == nil &&
+			s.ListErr == nil && s.Remote.Complete && r.Holds(s.Dept.Generation, s.Remote) {
 			watchSiblings(inv, s, nn)
 		}
 		return

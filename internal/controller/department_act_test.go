@@ -590,3 +590,41 @@ func moveUnderWay(t *testing.T, inv *inventory.Inventory, key, parent string) {
 		t.Fatalf("the move of %s under %s did not start", key, parent)
 	}
 }
+
+// A Department whose name was refused watches the departments around it until one changes. Woken
+// by a wake-up that changed nothing it depends on (a sibling's move ending unmade), its refusal
+// still stands and it keeps its condition; it watches on, since the wake-up spent its watch. On a
+// chart it could not read, it does not: that outcome says when to look again, and a watch taken
+// from no look would wake it at once, again and again.
+func TestARefusedNameWatchesOn(t *testing.T) {
+	dept := testDepartment("team", "div")
+	g := newActRig(t, dept, newRemoteChart(remote("div", "", "Dept div"), remote("other", "", "Dept other")))
+	var woken []string
+	g.inv = inventory.New("ns", "acme", func(c inventory.Change) {
+		for _, w := range c.Watchers {
+			woken = append(woken, w.Name)
+		}
+	})
+	if err := g.inv.ListedSince(context.Background(), time.Time{}, g.conn, g.conn.Departments.List); err != nil {
+		t.Fatal(err)
+	}
+	g.r.rejections.Store(dept.UID, rules.Rejection{Generation: dept.Generation, SiblingsVersion: g.inv.View(dept.Key(), "div", false).SiblingsVersion})
+
+	if res := g.reconcile(dept); !res.keepCondition {
+		t.Fatalf("reconcile %+v: want the refusal kept", res)
+	}
+	_, _ = g.inv.Update(provider.Department{Key: "other", ParentKey: "div", Name: "Dept other"}, func() (provider.Department, error) {
+		return provider.Department{}, provider.ErrInvalid
+	})
+	if !slices.Equal(woken, []string{"team"}) {
+		t.Fatalf("woken %v by a move under div ending unmade, want team", woken)
+	}
+
+	woken = nil
+	sc := g.scope(dept)
+	sc.s.Remote, sc.s.ListErr = inventory.View{}, errors.New("the listing is under way")
+	g.r.noteWaits(sc, acted{outcome: outcome{keepCondition: true}})
+	if len(woken) != 0 {
+		t.Fatalf("woken %v at once from a chart that could not be read", woken)
+	}
+}

@@ -81,9 +81,9 @@ func RejectionOf(dept *v1alpha1.Department) *Rejection {
 	return &Rejection{Generation: dept.Generation, Condition: &r}
 }
 
-// holds reports whether the refusal still stands for generation and the chart as v shows it:
+// Holds reports whether the refusal still stands for generation and the chart as v shows it:
 // nothing it depended on has changed.
-func (r *Rejection) holds(generation int64, v inventory.View) bool {
+func (r *Rejection) Holds(generation int64, v inventory.View) bool {
 	switch {
 	case r == nil || r.Generation != generation:
 		return false
@@ -168,7 +168,7 @@ func DecideSync(s *Snapshot) Decision {
 	switch {
 	case desired.ParentKey != "" && s.Remote.Parent == nil:
 		return report(v1alpha1.ReasonWaitingForParent, fmt.Sprintf("parent department %q does not exist remotely yet", desired.ParentKey))
-	case s.Rejected.holds(s.Dept.Generation, s.Remote):
+	case s.Rejected.Holds(s.Dept.Generation, s.Remote):
 		// The remote system refused these values, or accepted them without applying them, and
 		// nothing they depend on has changed since.
 		return Decision{Report: Report{Keep: true, Refused: s.Rejected.Condition}}

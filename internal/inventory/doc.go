@@ -58,8 +58,11 @@
 //     orgsync's own write made it (Change.Written) (TestInventoryAnnouncesChanges).
 //   - A change is announced when it names a key or a Department to wake, and only then (a listing
 //     that shows the chart as it was announces nothing); a Department that watches a parent key
-//     is woken once, at the next change under it
-//     (TestInventoryWakesAWatcherOnceAndAnnouncesOnlyChanges).
+//     is woken at the next change under it, and the watch is spent (one that watches several
+//     keys may be woken again by a later change under another)
+//     (TestInventoryWakesAWatcherOnceAndAnnouncesOnlyChanges). A move ending unmade and a listing
+//     settling a lost one wake the watchers under the new parent too, without counting as a
+//     change.
 //   - No wake-up is missed between looking and watching: Watch takes when the look the decision
 //     to wait was made from was taken (View's and MoveWaitsError's Seq), and wakes the Department
 //     at once when a wake-up came under its keys since
@@ -81,9 +84,11 @@
 //     when the answer was lost nor one whose pages did not add up and that lacks the department
 //     settles it (TestInventorySettlesALostMoveOnlyByALaterListingThatReadIt). The guard ends
 //     however the write ends (TestInventoryUpdateEndsTheMoveHoweverTheWriteEnds). A new move of
-//     the same department does not undo an undecided one: both count until a listing tells, or
-//     until a later move is made, which wakes the Departments waiting under the earlier parents
-//     (TestInventoryANewMoveKeepsAnEarlierUndecidedOne).
+//     the same department does not undo an undecided one: both count until a listing that started
+//     after the newest ended tells, or until a later move is made, which wakes the Departments
+//     waiting under the earlier parents (TestInventoryANewMoveKeepsAnEarlierUndecidedOne). A
+//     department's moves are made one at a time (the Department that holds its key is reconciled
+//     one at a time): Update's caller keeps it so.
 //
 // Events:
 //   - The inventories' changes and the deletion budget's wake-ups reach their controllers through

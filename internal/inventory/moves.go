@@ -49,7 +49,8 @@ func (e *MoveWaitsError) Error() string { return "the move waits for a move unde
 // parent), and records its result (Put) when it succeeds. When desired moves the department, the
 // write is a guarded move: it is not sent, and Update returns a *MoveWaitsError, when the new
 // parent is, or may be, inside the department's subtree, counting the moves under way and those
-// whose answer was lost; otherwise the move is under way until update returns, and, if update
+// whose answer was lost; otherwise the move is under way until update returns (the caller makes
+// one move of a department at a time), and, if update
 // failed with provider.ErrTransient or panicked (an answer that is no answer may hide a move that
 // was made), until a listing that started after it shows the department.
 func (inv *Inventory) Update(desired provider.Department, update func() (provider.Department, error)) (updated provider.Department, err error) {
