@@ -107,8 +107,14 @@ func (r *OrganizationReconciler) deleteDepartments(ctx context.Context, depts []
 }
 
 // deleteRemote deletes org's remote organization (deletionPolicy Delete), and reports whether it
-// did; otherwise the outcome says why not and how to finish the deletion.
+// did; otherwise the outcome says why not and how to finish the deletion. A delete already made
+// for org is not sent again when the release after it failed (a conflict on the finalizer's
+// removal): what the remote system answers a delete of an organization already gone is not
+// documented, and the deletion would wait on that answer for good.
 func (r *OrganizationReconciler) deleteRemote(ctx context.Context, org *v1alpha1.Organization, conn *provider.Connection) (outcome, bool) {
+	if done, ok := r.remoteDeleted.Load(org.UID); ok && done == org.Status.OrganizationNo {
+		return outcome{}, true
+	}
 	if err := conn.Organizations.Delete(ctx, org.Status.OrganizationNo); err != nil {
 		o := failure(err)
 		o.message = fmt.Sprintf("the %s organization %s could not be deleted (deletionPolicy Delete): %s; "+
@@ -116,6 +122,7 @@ func (r *OrganizationReconciler) deleteRemote(ctx context.Context, org *v1alpha1
 			providerName(org), org.Status.OrganizationNo, o.message)
 		return o, false
 	}
+	r.remoteDeleted.Store(org.UID, org.Status.OrganizationNo)
 	r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s organization %s", providerName(org), org.Status.OrganizationNo)
 	return outcome{}, true
 }
@@ -130,6 +137,7 @@ func (r *OrganizationReconciler) release(ctx context.Context, org *v1alpha1.Orga
 	}
 	o, removed := releaseFinalizer(ctx, r.Client, org)
 	if removed {
+		r.remoteDeleted.Delete(org.UID)
 		r.Connections.Forget(org)
 		r.Inventories.Forget(org.UID)
 		r.observations.forget(org.UID)

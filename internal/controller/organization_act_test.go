@@ -163,3 +163,33 @@ func expectEvent(t *testing.T, recorder *events.FakeRecorder, want string) {
 		t.Errorf("events %q, want one containing %q", got, want)
 	}
 }
+
+// A remote organization deleted once is not deleted again when the release after it failed (a
+// conflict on the finalizer's removal): the delete of an organization already gone has no
+// documented answer (the fake's undocumented mode answers a 404 with a code no client knows), and
+// the deletion would wait on it for good.
+func TestADeletedRemoteOrganizationIsNotDeletedAgain(t *testing.T) {
+	org := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "acme", UID: "uid-acme"},
+		Status: v1alpha1.OrganizationStatus{OrganizationNo: "org-1"}}
+	r := &OrganizationReconciler{Shared: Shared{Client: fakeClient(t, org)}, Recorder: events.NewFakeRecorder(10)}
+	deletes := 0
+	conn := &provider.Connection{Organizations: &organizationsFns{DeleteFn: func(context.Context, string) error {
+		deletes++
+		if deletes > 1 {
+			return fmt.Errorf("%w: HTTP 404 (code ORGANIZATION_GONE_UNKNOWN)", provider.ErrTransient)
+		}
+		return nil
+	}}}
+	for i := range 2 {
+		if o, deleted := r.deleteRemote(context.Background(), org, conn); !deleted {
+			t.Fatalf("reconcile %d: not deleted: %+v", i+1, o)
+		}
+	}
+	if deletes != 1 {
+		t.Fatalf("%d remote deletes, want 1", deletes)
+	}
+	org.Status.OrganizationNo = "org-2" // another remote organization: deleted in its turn
+	if _, deleted := r.deleteRemote(context.Background(), org, conn); deleted || deletes != 2 {
+		t.Fatalf("deleted %t after %d remote deletes, want the new organization's delete sent (and its failure)", deleted, deletes)
+	}
+}

@@ -47,6 +47,9 @@ type OrganizationReconciler struct {
 	remote       remoteWaits
 	observations observations
 	share        *namespaceShare
+	// remoteDeleted remembers, by UID, the remote organization each deleting Organization has
+	// deleted, until its finalizer is gone.
+	remoteDeleted sync.Map
 
 	mu sync.Mutex
 	// requests remembers when each Organization's reconcile-now request was first seen: the
