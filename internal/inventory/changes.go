@@ -49,18 +49,6 @@ func union[T comparable](a, b []T) []T {
 	return out
 }
 
-// versionLocked is the version of the parent keys, each counted once: it changes at every change
-// of the chart under any of them.
-func (inv *Inventory) versionLocked(parentKeys ...string) uint64 {
-	var v uint64
-	for i, key := range parentKeys {
-		if !slices.Contains(parentKeys[:i], key) {
-			v += inv.versions[key]
-		}
-	}
-	return v
-}
-
 func (inv *Inventory) newChange(written bool) Change {
 	return Change{Namespace: inv.namespace, Organization: inv.organization, Written: written}
 }

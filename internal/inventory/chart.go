@@ -99,11 +99,11 @@ func (inv *Inventory) View(key, parentKey string, withChildren bool) View {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	v := View{Complete: inv.complete, ListStarted: inv.listStarted, PrevListStarted: inv.prevListStarted,
-		SiblingsVersion: inv.versionLocked(parentKey), Seq: inv.seq}
+		SiblingsVersion: inv.versions[parentKey], Seq: inv.seq}
 	if d, ok := inv.byKey[key]; ok {
 		v.Self = &d
-		v.SiblingsVersion = inv.versionLocked(parentKey, d.ParentKey)
 		if d.ParentKey != parentKey {
+			v.SiblingsVersion += inv.versions[d.ParentKey]
 			v.ParentBelow = inv.pathDownLocked(key, parentKey)
 		}
 	}
