@@ -58,6 +58,19 @@ func (b *Budgets) load(uid types.UID, recorded rules.Budget) {
 	bud.Budget = recorded
 }
 
+// loadFor loads org's budget from rec, the manager's record of org's chart, the first time org is
+// seen (after a restart): what rec records when org holds the chart, nothing spent otherwise.
+// Both reconcilers call it before they use the budget, so that a Department reconciled before
+// its Organization counts its delete in the recorded budget, not in a new one that the
+// Organization's load would then replace (and so let another allowance of deletes through).
+func (b *Budgets) loadFor(org *v1alpha1.Organization, rec *v1alpha1.RemoteTarget) {
+	if heldBy(rec, org) {
+		b.load(org.UID, rules.RecordedBudget(rec.Spec.Deletions))
+		return
+	}
+	b.load(org.UID, rules.Budget{})
+}
+
 // spent is where an Organization's budget stands, for the manager's record.
 func (b *Budgets) spent(uid types.UID) rules.Budget {
 	b.mu.Lock()

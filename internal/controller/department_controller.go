@@ -171,6 +171,7 @@ func (r *DepartmentReconciler) gatherOrganization(ctx context.Context, s *rules.
 	if err != nil {
 		return nil, err
 	}
+	r.Budgets.loadFor(org, rec)
 	if !heldBy(rec, org) {
 		s.Org.Connected = false
 		s.Org.Orphans = s.Org.Orphans || (rec != nil && isDeleting(s.Dept))

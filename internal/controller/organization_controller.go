@@ -319,25 +319,27 @@ func (r *OrganizationReconciler) fresh(org *v1alpha1.Organization, conn *provide
 // annotation, so that it is used once. A value that is not a positive number is removed with a
 // Warning Event saying so.
 func (r *OrganizationReconciler) takeApproval(ctx context.Context, org *v1alpha1.Organization, rec *v1alpha1.RemoteTarget) error {
-	if heldBy(rec, org) {
-		r.Budgets.load(org.UID, rules.RecordedBudget(rec.Spec.Deletions))
-	} else {
-		r.Budgets.load(org.UID, rules.Budget{})
-	}
+	r.Budgets.loadFor(org, rec)
 	n, present, valid := rules.Approval(org)
-	switch {
-	case !present:
+	if !present {
 		return nil
-	case !valid:
-		r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, "ApprovalIgnored", "Approve",
-			"%s=%q is not a positive number of deletions; it was removed", v1alpha1.AnnotationApproveDeletions, org.Annotations[v1alpha1.AnnotationApproveDeletions])
-	default:
-		r.Budgets.approve(org.UID, n)
-		r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "DeletionsApproved", "Approve",
-			"%d more remote deletions approved beyond the deletion budget", n)
 	}
+	value := org.Annotations[v1alpha1.AnnotationApproveDeletions]
 	delete(org.Annotations, v1alpha1.AnnotationApproveDeletions)
-	return r.Update(ctx, org)
+	if err := r.Update(ctx, org); err != nil {
+		return err
+	}
+	// Counted only once the annotation is gone: a removal that failed (a conflict) leaves it for
+	// the next reconcile to count, once; a manager stopped in between loses it, never doubles it.
+	if !valid {
+		r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, "ApprovalIgnored", "Approve",
+			"%s=%q is not a positive number of deletions; it was removed", v1alpha1.AnnotationApproveDeletions, value)
+		return nil
+	}
+	r.Budgets.approve(org.UID, n)
+	r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "DeletionsApproved", "Approve",
+		"%d more remote deletions approved beyond the deletion budget", n)
+	return nil
 }
 
 // syncPeriodOf is org's spec.syncPeriod, or fallback (the manager's) when it sets none.
