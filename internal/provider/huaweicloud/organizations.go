@@ -35,10 +35,12 @@ func (o *organizationsAPI) Observe(ctx context.Context) (provider.OrganizationOb
 }
 
 // Create creates the organization. Huawei Cloud organizations have no description, so
-// description is not sent.
+// description is not sent. An answer without the organization's id (which the reference says a
+// 201 holds) is not taken for the organization: the organization is read back, as after an
+// "already exists".
 func (o *organizationsAPI) Create(ctx context.Context, _ string) (provider.OrganizationObservation, error) {
 	org, err := o.client.CreateOrganization(ctx)
-	if errors.Is(err, hwapi.ErrAlreadyExists) {
+	if errors.Is(err, hwapi.ErrAlreadyExists) || (err == nil && org.ID == "") {
 		return provider.ReadBack(o.Observe(ctx))
 	}
 	if err != nil {

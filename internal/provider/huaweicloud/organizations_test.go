@@ -111,6 +111,22 @@ func TestDeleteAnOrganizationAlreadyGone(t *testing.T) {
 	}
 }
 
+// A create answered without the organization's id is not the organization: it is read back, and
+// a look that shows none either is an error to look again at, never an organization without a
+// number (which a deletion could not name, leaving the organization in place).
+func TestCreateAnsweredWithoutAnOrganizationReadsItBack(t *testing.T) {
+	ctx := context.Background()
+	url := providertest.StandIn(t, http.StatusCreated, `{}`)
+	conn, err := NewConnector(fakeOptions()).Connect(ctx, organization(url), credentials())
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs, err := conn.Organizations.Create(ctx, "")
+	if obs.Exists || !errors.Is(err, provider.ErrTransient) {
+		t.Fatalf("Create = %+v, %v; want no organization and an error to look again at", obs, err)
+	}
+}
+
 // connectRetryingBriefly is connect with a client that gives up retrying after a moment.
 func connectRetryingBriefly(t *testing.T) (*provider.Connection, *huaweifake.Server) {
 	t.Helper()
