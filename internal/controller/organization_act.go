@@ -3,6 +3,7 @@ package controller
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -68,6 +69,10 @@ func (r *OrganizationReconciler) createRemote(ctx context.Context, s *organizati
 	// A one-way step for an account: the Event and the log name the answer it was taken on.
 	evidence := cmp.Or(s.observed.Evidence, "the provider's answer for an account in no organization")
 	created, err := s.conn.Organizations.Create(ctx, org.Spec.Description)
+	if errors.Is(err, provider.ErrNotYetVisible) {
+		// Created: the next looks may still answer "none" for a while.
+		r.remoteCreated.Store(org.UID, time.Now())
+	}
 	if err != nil {
 		o := failure(err)
 		o.message = fmt.Sprintf("creating the %s organization failed (its Departments keep syncing): %s", providerName(org), o.message)
@@ -138,6 +143,7 @@ func (r *OrganizationReconciler) release(ctx context.Context, org *v1alpha1.Orga
 	o, removed := releaseFinalizer(ctx, r.Client, org)
 	if removed {
 		r.remoteDeleted.Delete(org.UID)
+		r.remoteCreated.Delete(org.UID)
 		r.Connections.Forget(org)
 		r.Inventories.Forget(org.UID)
 		r.observations.forget(org.UID)

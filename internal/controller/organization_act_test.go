@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -191,5 +192,40 @@ func TestADeletedRemoteOrganizationIsNotDeletedAgain(t *testing.T) {
 	org.Status.OrganizationNo = "org-2" // another remote organization: deleted in its turn
 	if _, deleted := r.deleteRemote(context.Background(), org, conn); deleted || deletes != 2 {
 		t.Fatalf("deleted %t after %d remote deletes, want the new organization's delete sent (and its failure)", deleted, deletes)
+	}
+}
+
+// A create that the remote system answered but whose look after it shows no organization yet
+// (its reads lag) is not made again while the looks still answer "none": the account belongs to
+// an organization now. Once a look shows it, the wait ends.
+func TestACreatedOrganizationNotVisibleYetIsNotCreatedAgain(t *testing.T) {
+	ctx := context.Background()
+	org := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "acme", UID: "uid-acme"}}
+	r := &OrganizationReconciler{Shared: Shared{Client: fakeClient(t, org)}, Recorder: events.NewFakeRecorder(10)}
+	creates := 0
+	conn := &provider.Connection{Organizations: &organizationsFns{
+		CreateFn: func(context.Context, string) (provider.OrganizationObservation, error) {
+			creates++
+			return provider.OrganizationObservation{}, provider.ErrNotYetVisible
+		},
+	}}
+	none := provider.OrganizationObservation{Evidence: "GET /open-api/v1/org answered HTTP 404 ORGANIZATION_NOT_FOUND"}
+	reconcile := func(observed provider.OrganizationObservation) organizationActed {
+		s := &organizationSnapshot{org: org, conn: conn, period: time.Hour, observed: observed}
+		s.createdAt = r.createdNotSeen(org.UID, s.observed, s.period) // as gather does
+		return r.act(ctx, s, decideRemoteOrganization(s, ctrl.Result{}))
+	}
+	for i := range 3 {
+		if res := reconcile(none); res.ready.reason != v1alpha1.ReasonRemoteError || !strings.Contains(res.ready.message, "not visible yet") {
+			t.Fatalf("reconcile %d: %+v, want RemoteError saying the organization is not visible yet", i+1, res.ready)
+		}
+	}
+	if creates != 1 {
+		t.Fatalf("%d creates, want 1: the lagging looks were taken for an account in no organization", creates)
+	}
+	reconcile(provider.OrganizationObservation{Exists: true, ID: "org-1"})
+	reconcile(none) // the organization seen, then gone: created again
+	if creates != 2 {
+		t.Fatalf("%d creates after the organization was seen and then gone, want 2", creates)
 	}
 }

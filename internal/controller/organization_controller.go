@@ -50,6 +50,11 @@ type OrganizationReconciler struct {
 	// remoteDeleted remembers, by UID, the remote organization each deleting Organization has
 	// deleted, until its finalizer is gone.
 	remoteDeleted sync.Map
+	// remoteCreated remembers, by UID, when each Organization's remote organization was created
+	// and answered, but not shown by the look after it (the remote reads lag), until a look shows
+	// it or its sync period has passed: the account belongs to an organization now, and an answer
+	// of "none" in between is not taken for one.
+	remoteCreated sync.Map
 
 	mu sync.Mutex
 	// requests remembers when each Organization's reconcile-now request was first seen: the
@@ -146,6 +151,9 @@ type organizationSnapshot struct {
 	last       *observation
 	observed   provider.OrganizationObservation
 	observeErr error
+	// createdAt is when this manager created the remote organization that the look does not show
+	// yet (zero: none awaited).
+	createdAt time.Time
 
 	// departments are the Organization's Departments, while it is being deleted.
 	departments []v1alpha1.Department
@@ -220,6 +228,23 @@ func (r *OrganizationReconciler) gatherConnection(ctx context.Context, s *organi
 		return
 	}
 	s.observed, s.observeErr = r.observations.observe(ctx, org, s.conn, since, &r.remote)
+	s.createdAt = r.createdNotSeen(org.UID, s.observed, s.period)
+}
+
+// createdNotSeen is when this manager created the remote organization of the Organization with
+// uid that observed does not show, within the last period; zero when none is awaited: none was
+// created, observed shows one, or the period has passed (the create may have been undone).
+func (r *OrganizationReconciler) createdNotSeen(uid types.UID, observed provider.OrganizationObservation, period time.Duration) time.Time {
+	v, ok := r.remoteCreated.Load(uid)
+	if !ok {
+		return time.Time{}
+	}
+	at := v.(time.Time)
+	if observed.Exists || time.Since(at) >= period {
+		r.remoteCreated.Delete(uid)
+		return time.Time{}
+	}
+	return at
 }
 
 // gatherDeletion reads the Departments of a deleting Organization and, once they are gone and

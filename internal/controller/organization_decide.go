@@ -92,6 +92,9 @@ func decideRemoteOrganization(s *organizationSnapshot, listed ctrl.Result) organ
 		ready = observeFailed(org, s.observeErr)
 	case !s.observed.Exists && org.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve:
 		ready = notReady(v1alpha1.ReasonDrifted, fmt.Sprintf("the %s account belongs to no organization (managementPolicy Observe: not creating one)", providerName(org)))
+	case !s.observed.Exists && !s.createdAt.IsZero():
+		ready = failure(fmt.Errorf("%w: created at %s; looking again, not creating another", provider.ErrNotYetVisible, s.createdAt.UTC().Format(time.RFC3339)))
+		ready.message = fmt.Sprintf("the %s organization API: %s", providerName(org), ready.message)
 	case !s.observed.Exists:
 		// The act reports what came of the create.
 		return organizationDecision{action: orgActCreateRemote}
