@@ -93,7 +93,41 @@ func (r *OrganizationReconciler) remember(org *v1alpha1.Organization, conn *prov
 	if r.observedWith == nil {
 		r.observedWith = map[types.UID]observation{}
 	}
-	r.observedWith[org.UID] = observation{connection: conn, generation: org.Generation, at: time.Now(), observed: observed}
+	r.observedWith[org.UID] = observation{of: client.ObjectKeyFromObject(org), provider: providerName(org),
+		connection: conn, generation: org.Generation, at: time.Now(), observed: observed}
+}
+
+// sharedRemote reports whether another Organization, live in the cache, was last observed by this
+// manager with org's remote organization: an account's organization serves every Organization
+// whose credentials belong to the account (two WORKPLACE companies, two OneAccess tenants), and
+// deleting it for one would take it from the others (which would then create another). Only this
+// manager's own observations count, never a status someone else may have written.
+func (r *OrganizationReconciler) sharedRemote(ctx context.Context, org *v1alpha1.Organization) (bool, error) {
+	type other struct {
+		key types.NamespacedName
+		uid types.UID
+	}
+	var others []other
+	r.mu.Lock()
+	for uid, o := range r.observedWith {
+		if uid != org.UID && o.provider == providerName(org) && o.observed.Exists && o.observed.ID == org.Status.OrganizationNo {
+			others = append(others, other{key: o.of, uid: uid})
+		}
+	}
+	r.mu.Unlock()
+	for _, o := range others {
+		live := &v1alpha1.Organization{}
+		err := r.Get(ctx, o.key, live)
+		switch {
+		case apierrors.IsNotFound(err):
+			continue
+		case err != nil:
+			return false, err
+		case live.UID == o.uid && !isDeleting(live):
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // deleteDepartments deletes the live ones of depts, the cache's own copies.
@@ -115,10 +149,20 @@ func (r *OrganizationReconciler) deleteDepartments(ctx context.Context, depts []
 // did; otherwise the outcome says why not and how to finish the deletion. A delete already made
 // for org is not sent again when the release after it failed (a conflict on the finalizer's
 // removal): what the remote system answers a delete of an organization already gone is not
-// documented, and the deletion would wait on that answer for good.
+// documented, and the deletion would wait on that answer for good. An organization another live
+// Organization uses (sharedRemote) is not deleted: DeletionBlocked says how to finish.
 func (r *OrganizationReconciler) deleteRemote(ctx context.Context, org *v1alpha1.Organization, conn *provider.Connection) (outcome, bool) {
 	if done, ok := r.remoteDeleted.Load(org.UID); ok && done == org.Status.OrganizationNo {
 		return outcome{}, true
+	}
+	switch shared, err := r.sharedRemote(ctx, org); {
+	case err != nil:
+		return retry(err), false
+	case shared:
+		return notReady(v1alpha1.ReasonDeletionBlocked, fmt.Sprintf(
+			"the %s organization %s (deletionPolicy Delete) is also the remote organization of another Organization, whose credentials belong to the same account: "+
+				"it is not deleted while that Organization exists; delete that one first, or set spec.deletionPolicy: Orphan to leave the organization in place and finish the deletion",
+			providerName(org), org.Status.OrganizationNo)), false
 	}
 	if err := conn.Organizations.Delete(ctx, org.Status.OrganizationNo); err != nil {
 		o := failure(err)

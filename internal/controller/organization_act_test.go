@@ -229,3 +229,45 @@ func TestACreatedOrganizationNotVisibleYetIsNotCreatedAgain(t *testing.T) {
 		t.Fatalf("%d creates after the organization was seen and then gone, want 2", creates)
 	}
 }
+
+// An account's remote organization that another live Organization was observed with (the same
+// account's credentials, another WORKPLACE company or OneAccess tenant) is not deleted for one of
+// them: DeletionBlocked says how to finish. Once the other is gone or going, it is deleted.
+func TestARemoteOrganizationAnotherOrganizationUsesIsNotDeleted(t *testing.T) {
+	ctx := context.Background()
+	org := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "acme", UID: "uid-acme"},
+		Status: v1alpha1.OrganizationStatus{OrganizationNo: "org-1"}}
+	other := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: "subsidiary", UID: "uid-subsidiary"}}
+	k8s := fakeClient(t, org, other)
+	r := &OrganizationReconciler{Shared: Shared{Client: k8s}, Recorder: events.NewFakeRecorder(10)}
+	deletes := 0
+	conn := &provider.Connection{Organizations: &organizationsFns{DeleteFn: func(context.Context, string) error {
+		deletes++
+		return nil
+	}}}
+	r.remember(other, conn, provider.OrganizationObservation{Exists: true, ID: "org-1"})
+
+	o, deleted := r.deleteRemote(ctx, org, conn)
+	if deleted || deletes != 0 || o.reason != v1alpha1.ReasonDeletionBlocked || !strings.Contains(o.message, "deletionPolicy: Orphan") {
+		t.Fatalf("deleted %t after %d deletes, %+v; want DeletionBlocked saying how to finish, and no delete", deleted, deletes, o)
+	}
+	if strings.Contains(o.message, other.Name) || strings.Contains(o.message, other.Namespace) {
+		t.Errorf("the message %q names the other Organization, perhaps another tenant's", o.message)
+	}
+
+	// Another remote organization, or one the other no longer reports: deleted.
+	r.remember(other, conn, provider.OrganizationObservation{Exists: true, ID: "org-2"})
+	if _, deleted := r.deleteRemote(ctx, org, conn); !deleted || deletes != 1 {
+		t.Fatalf("deleted %t after %d deletes, want the organization no other uses deleted", deleted, deletes)
+	}
+
+	// The other going: deleted.
+	r.remoteDeleted.Delete(org.UID)
+	r.remember(other, conn, provider.OrganizationObservation{Exists: true, ID: "org-1"})
+	if err := k8s.Delete(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, deleted := r.deleteRemote(ctx, org, conn); !deleted || deletes != 2 {
+		t.Fatalf("deleted %t after %d deletes, want it deleted once the other Organization is gone", deleted, deletes)
+	}
+}

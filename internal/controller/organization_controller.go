@@ -67,6 +67,10 @@ type OrganizationReconciler struct {
 }
 
 type observation struct {
+	// of is the Organization observed, and provider its provider's name: the other Organizations
+	// whose remote organization is the same (deleteRemote).
+	of         types.NamespacedName
+	provider   string
 	connection *provider.Connection
 	generation int64
 	at         time.Time
