@@ -32,13 +32,20 @@ func (o *organizations) Observe(ctx context.Context) (provider.OrganizationObser
 	return observation(org), nil
 }
 
+// Create creates the organization and reads the whole record back (the create's answer lacks the
+// master and member fields). When the read-back does not show it yet (a read that lags the
+// write), the create's own answer stands for it if it names the organization's number (the
+// document says it does): the number is what a later deletion needs.
 func (o *organizations) Create(ctx context.Context, description string) (provider.OrganizationObservation, error) {
-	_, err := o.client.CreateOrganization(ctx, description)
+	created, err := o.client.CreateOrganization(ctx, description)
 	if err != nil && !errors.Is(err, ncpapi.ErrAlreadyExists) {
 		return provider.OrganizationObservation{}, classify(err)
 	}
-	// The create answer lacks the master and member fields: read the whole record back.
-	return provider.ReadBack(o.Observe(ctx))
+	obs, err := provider.ReadBack(o.Observe(ctx))
+	if errors.Is(err, provider.ErrNotYetVisible) && created != nil && created.OrganizationNo > 0 {
+		return observation(created), nil
+	}
+	return obs, err
 }
 
 // Delete deletes organization id. What DELETE answers for an organization that is already gone is

@@ -154,17 +154,31 @@ func TestDeleteAnOrganizationAlreadyGone(t *testing.T) {
 }
 
 // A create whose read-back still shows no organization (a read that lags the write) is no
-// observation of "none": the caller gets a transient error and looks again, rather than record
-// an organization without a number (whose deletion would then be skipped) or create another.
-func TestCreateReadBackThatLagsIsTransient(t *testing.T) {
-	url := providertest.StandInFunc(t, func(r *http.Request) (int, string) {
-		if r.Method == http.MethodPost {
-			return http.StatusCreated, `{"organizationNo":1001,"organizationName":"org-1001","organizationDesc":""}`
-		}
-		return http.StatusNotFound, `{"error":{"errorCode":"ORGANIZATION_NOT_FOUND","message":"not found"}}`
-	})
-	obs, err := connectTo(t, url).Organizations.Create(context.Background(), "acme")
-	if !errors.Is(err, provider.ErrNotYetVisible) || !errors.Is(err, provider.ErrTransient) || obs.Exists {
-		t.Fatalf("Create = %+v, %v; want ErrNotYetVisible (transient)", obs, err)
+// observation of "none": the organization is the one the create's answer names, with its number
+// (which a later deletion needs); when the answer names none, the caller gets a transient error
+// and looks again, rather than record an organization without a number or create another.
+func TestCreateReadBackThatLags(t *testing.T) {
+	for name, tc := range map[string]struct {
+		created string
+		wantID  string
+	}{
+		"the create's answer names the organization": {`{"organizationNo":1001,"organizationName":"org-1001","organizationDesc":""}`, "1001"},
+		"the create's answer names none":             {`{}`, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			url := providertest.StandInFunc(t, func(r *http.Request) (int, string) {
+				if r.Method == http.MethodPost {
+					return http.StatusCreated, tc.created
+				}
+				return http.StatusNotFound, `{"error":{"errorCode":"ORGANIZATION_NOT_FOUND","message":"not found"}}`
+			})
+			obs, err := connectTo(t, url).Organizations.Create(context.Background(), "acme")
+			switch {
+			case tc.wantID != "" && (err != nil || !obs.Exists || obs.ID != tc.wantID):
+				t.Fatalf("Create = %+v, %v; want organization %s", obs, err, tc.wantID)
+			case tc.wantID == "" && (!errors.Is(err, provider.ErrNotYetVisible) || !errors.Is(err, provider.ErrTransient) || obs.Exists):
+				t.Fatalf("Create = %+v, %v; want ErrNotYetVisible (transient)", obs, err)
+			}
+		})
 	}
 }
