@@ -173,7 +173,22 @@ func (r *OrganizationReconciler) deleteRemote(ctx context.Context, org *v1alpha1
 	}
 	r.remoteDeleted.Store(org.UID, org.Status.OrganizationNo)
 	r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s organization %s", providerName(org), org.Status.OrganizationNo)
+	r.recordRemoteDeleted(ctx, org)
 	return outcome{}, true
+}
+
+// recordRemoteDeleted clears the remote organization from org's status once it is deleted, so that
+// a manager started again before the finalizer's removal does not delete it again: an Organization
+// whose status names no remote organization deletes none. Should the write fail, this manager's
+// memory (remoteDeleted) still keeps it from sending the delete again, and the release goes on.
+func (r *OrganizationReconciler) recordRemoteDeleted(ctx context.Context, org *v1alpha1.Organization) {
+	before := org.DeepCopy()
+	recordObservation(org, provider.OrganizationObservation{})
+	if err := r.Status().Patch(ctx, org, client.MergeFrom(before)); err != nil {
+		ctrl.LoggerFrom(ctx).Info("the remote organization's deletion could not be recorded in the status; this manager will not delete it again",
+			"organization", before.Status.OrganizationNo, "error", err.Error())
+		org.Status = before.Status
+	}
 }
 
 // release removes the finalizer and, once it is gone, what is kept for org. When the write fails,

@@ -2,17 +2,20 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -269,5 +272,56 @@ func TestARemoteOrganizationAnotherOrganizationUsesIsNotDeleted(t *testing.T) {
 	}
 	if _, deleted := r.deleteRemote(ctx, org, conn); !deleted || deletes != 2 {
 		t.Fatalf("deleted %t after %d deletes, want it deleted once the other Organization is gone", deleted, deletes)
+	}
+}
+
+// A manager started again after the remote organization's delete but before the finalizer's
+// removal (a conflict stopped it) does not delete the organization again: the status no longer
+// names it, and the deletion finishes.
+func TestARestartedManagerDoesNotDeleteTheRemoteOrganizationAgain(t *testing.T) {
+	ctx := context.Background()
+	now := metav1.Now()
+	org := &v1alpha1.Organization{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "acme", UID: "uid-acme", DeletionTimestamp: &now, Finalizers: []string{Finalizer}},
+		Spec:       v1alpha1.OrganizationSpec{DeletionPolicy: v1alpha1.DeletionPolicyDelete},
+		Status:     v1alpha1.OrganizationStatus{OrganizationNo: "org-1", OrganizationName: "Acme"},
+	}
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	conflicts := 1
+	k8s := fake.NewClientBuilder().WithScheme(scheme).WithObjects(org).WithStatusSubresource(org).WithInterceptorFuncs(interceptor.Funcs{
+		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+			if conflicts > 0 { // the finalizer's removal
+				conflicts--
+				return apierrors.NewConflict(v1alpha1.GroupVersion.WithResource("organizations").GroupResource(), obj.GetName(), errors.New("the object has been modified"))
+			}
+			return c.Update(ctx, obj, opts...)
+		},
+	}).Build()
+	deletes := 0
+	conn := &provider.Connection{Organizations: &organizationsFns{DeleteFn: func(context.Context, string) error {
+		deletes++
+		return nil
+	}}}
+	reconcile := func() organizationActed { // by a manager just started: nothing remembered
+		r := &OrganizationReconciler{Shared: Shared{Client: k8s, Connections: &Connections{Connector: provider.Mux{}},
+			Inventories: inventory.NewInventories(), Budgets: NewBudgets()}, Recorder: events.NewFakeRecorder(10)}
+		latest := &v1alpha1.Organization{}
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(org), latest); err != nil {
+			t.Fatal(err)
+		}
+		s := &organizationSnapshot{org: latest, deleting: true, conn: conn}
+		return r.act(ctx, s, decideOrganizationDeletion(s))
+	}
+	if res := reconcile(); deletes != 1 {
+		t.Fatalf("first reconcile: %d deletes, %+v; want the organization deleted", deletes, res.ready)
+	}
+	if res := reconcile(); deletes != 1 {
+		t.Fatalf("%d remote deletes after a restart, want 1 (%+v)", deletes, res.ready)
+	}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(org), &v1alpha1.Organization{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("the Organization is still there (%v), want its deletion finished", err)
 	}
 }
