@@ -27,21 +27,27 @@ const (
 	SdkDateFormat = "20060102T150405Z"
 )
 
+// signedHeaders are the headers Sign signs besides host, when req has them.
+var signedHeaders = []string{HeaderSdkDate, HeaderSecurityToken, HeaderContentSha256}
+
 // Sign signs req in place for the access key pair: it sets X-Sdk-Date to at (in UTC) and then
 // Authorization to
 //
 //	SDK-HMAC-SHA256 Access={accessKey}, SignedHeaders={h1;h2;...}, Signature={hex}
 //
-// The signed headers are "host" (req.Host, or the URL's host) and every header already in
-// req.Header except Content-Type and names containing "_", which the SDK leaves out. body must be
-// exactly the bytes that will be sent (nil for none). Set every header to be sent, including
-// X-Security-Token, before calling Sign.
+// The signed headers are "host" (req.Host, or the URL's host), X-Sdk-Date and, when req has
+// them, X-Security-Token and X-Sdk-Content-Sha256: only X-Sdk-Date must be signed (and the token
+// when present), and a header a proxy may rewrite on the way (User-Agent, Accept) would fail every
+// call behind such a proxy if signed. body must be exactly the bytes that will be sent (nil for
+// none). Set X-Security-Token, when there is one, before calling Sign.
 func Sign(req *http.Request, body []byte, accessKey, secretKey string, at time.Time) {
 	req.Header.Set(HeaderSdkDate, at.UTC().Format(SdkDateFormat))
 	req.Header.Del("Authorization")
-	headers := make(map[string][]string, len(req.Header)+1)
-	for name, values := range req.Header {
-		headers[strings.ToLower(name)] = values
+	headers := make(map[string][]string, len(signedHeaders)+1)
+	for _, name := range signedHeaders {
+		if values := req.Header.Values(name); len(values) > 0 {
+			headers[strings.ToLower(name)] = values
+		}
 	}
 	host := req.Host
 	if host == "" {

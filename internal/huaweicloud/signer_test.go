@@ -58,6 +58,15 @@ func TestSignVectors(t *testing.T) {
 				"Signature=ca7fd88cebc3b1ad0d1361c2ded86e81993a4ce62a4a810bc8163b1c0fa123bd",
 		},
 		{
+			// Only X-Sdk-Date must be signed: signing a header a proxy may rewrite would fail
+			// every call behind it. The signature is the one without them.
+			name:   "Accept and User-Agent, which a proxy may rewrite, unsigned",
+			method: http.MethodGet, rawURL: "https://organizations.myhuaweicloud.com/v1/organizations/roots",
+			headers: map[string]string{"Accept": "application/json", "User-Agent": "orgsync/v1"},
+			want: "SDK-HMAC-SHA256 Access=AKEXAMPLE0000000001, SignedHeaders=host;x-sdk-date, " +
+				"Signature=ca7fd88cebc3b1ad0d1361c2ded86e81993a4ce62a4a810bc8163b1c0fa123bd",
+		},
+		{
 			name:   "list with escaped query, keys sorted",
 			method: http.MethodGet,
 			rawURL: "https://organizations.myhuaweicloud.com/v1/organizations/organizational-units?parent_id=r-abc123&marker=ou-b%2Fc%20d&limit=2",

@@ -133,6 +133,10 @@ func (f *Fake) verifySignature(r *http.Request) (string, bool) {
 	if acct.securityToken != "" && strings.TrimSpace(r.Header.Get("X-Security-Token")) != acct.securityToken {
 		return "", false
 	}
+	// Only X-Sdk-Date must be signed, and the security token when one is sent.
+	if r.Header.Get("X-Security-Token") != "" && !slices.Contains(auth.signedHeaders, "x-security-token") {
+		return "", false
+	}
 
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	if err != nil {

@@ -138,6 +138,12 @@ func TestSecurityTokenRequired(t *testing.T) {
 	if status, _ := serve(f, sdkRequests[2], nil); status != http.StatusUnauthorized {
 		t.Errorf("status = %d with the wrong security token, want 401", status)
 	}
+	// The right token, sent but not signed: the token must be signed when present.
+	f.AddAccount(sdkAK, sdkSK, "tmp-token-123")
+	unsigned := func(r *http.Request) { r.Header.Set("X-Security-Token", "tmp-token-123") }
+	if status, body := serve(f, sdkRequests[0], unsigned); status != http.StatusUnauthorized || body.ErrorCode != "APIGW.0301" {
+		t.Errorf("status = %d %q with the security token sent but not signed, want 401 APIGW.0301", status, body.ErrorCode)
+	}
 }
 
 func TestTokenIssuanceAndExpiry(t *testing.T) {
