@@ -142,6 +142,12 @@ var codeKinds = map[string][]error{
 	CodeOrganizationNotEmpty:   {ErrHasChildren},
 }
 
+// codeStatuses are the codes whose meaning holds only with the status they are documented with:
+// Organizations.1015 says "no organization" as a 401 (Huawei's Terraform provider turns that 401,
+// and only it, into "not found"); with any other status it is read by its status alone, as a code
+// this package does not know would be, since creating an organization is a one-way step.
+var codeStatuses = map[string]int{CodeNoOrganization: http.StatusUnauthorized}
+
 // APIError is an error answer from OneAccess, Organizations or the API gateway in front of them.
 // Its Error text holds the service, method, path, status, code and decoded message only: never
 // headers, query strings or raw bodies.
@@ -181,6 +187,9 @@ func (e *APIError) Answer() string { return httpretry.Answer(e.Method, e.Path, e
 // Is maps the code, or failing that the status, to the sentinel errors of this package.
 func (e *APIError) Is(target error) bool {
 	kinds, known := codeKinds[e.Code]
+	if status, ok := codeStatuses[e.Code]; ok && e.StatusCode != status {
+		known = false
+	}
 	if e.kinds != nil {
 		kinds, known = e.kinds, true
 	}
