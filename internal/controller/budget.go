@@ -29,6 +29,9 @@ type budget struct {
 	loaded bool
 	rules.Budget
 	held map[string]bool // by external key
+	// counted are the keys whose delete the current window counts already, until it is made: a
+	// delete that failed (throttled, refused, unanswered) and is tried again counts once.
+	counted map[string]bool
 }
 
 // NewBudgets returns an empty registry.
@@ -39,7 +42,7 @@ func NewBudgets() *Budgets {
 func (b *Budgets) ofLocked(uid types.UID) *budget {
 	bud := b.byOrg[uid]
 	if bud == nil {
-		bud = &budget{held: map[string]bool{}}
+		bud = &budget{held: map[string]bool{}, counted: map[string]bool{}}
 		b.byOrg[uid] = bud
 	}
 	return bud
@@ -87,11 +90,23 @@ func (b *Budgets) approve(uid types.UID, n int32) {
 
 // reserve counts one remote delete of key against org's budget (decision.Budget.Reserve) and
 // reports whether it may go ahead now; when it may not, key is held until a later reserve lets it
-// through or forget.
+// through or forget. A delete of key the current window counts already, tried again after a
+// failure, goes ahead without counting again: the budget counts departments deleted, not
+// attempts. Once made (deleted) or no longer wanted (forget), a delete of key counts anew.
 func (b *Budgets) reserve(org *v1alpha1.Organization, key string, now time.Time) bool {
 	b.mu.Lock()
 	bud := b.ofLocked(org.UID)
-	ok := bud.Reserve(org, now)
+	ok := bud.counted[key] && bud.Running(org, now)
+	if !ok {
+		started := bud.WindowStart
+		ok = bud.Reserve(org, now)
+		if !bud.WindowStart.Equal(started) {
+			clear(bud.counted)
+		}
+		if ok {
+			bud.counted[key] = true
+		}
+	}
 	wasHeld := bud.held[key]
 	if ok {
 		delete(bud.held, key)
@@ -105,6 +120,16 @@ func (b *Budgets) reserve(org *v1alpha1.Organization, key string, now time.Time)
 	return ok
 }
 
+// deleted records that the delete of key was made: a later one (of a department made again under
+// the key) counts anew.
+func (b *Budgets) deleted(org *v1alpha1.Organization, key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if bud := b.byOrg[org.UID]; bud != nil {
+		delete(bud.counted, key)
+	}
+}
+
 // forget stops counting key as held: its Department no longer waits to delete it.
 func (b *Budgets) forget(org *v1alpha1.Organization, key string) {
 	b.mu.Lock()
@@ -112,6 +137,9 @@ func (b *Budgets) forget(org *v1alpha1.Organization, key string) {
 	held := bud != nil && bud.held[key]
 	if held {
 		delete(bud.held, key)
+	}
+	if bud != nil {
+		delete(bud.counted, key)
 	}
 	b.mu.Unlock()
 	if held {

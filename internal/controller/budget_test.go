@@ -190,3 +190,31 @@ func TestAnApprovalWhoseRemovalFailedIsCountedOnce(t *testing.T) {
 		t.Errorf("annotations %v (%v), want the approval removed", latest.Annotations, err)
 	}
 }
+
+// The budget counts departments deleted, not attempts: a delete tried again after a failure
+// counts once; once made, a later delete of the key (a department made again under it) counts
+// anew, as does every key in a new window.
+func TestBudgetCountsDeletionsNotAttempts(t *testing.T) {
+	b := NewBudgets()
+	org := budgetedOrganization(2, time.Hour)
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		if !b.reserve(org, "a", start.Add(time.Duration(i)*time.Minute)) {
+			t.Fatalf("attempt %d of one delete held", i+1)
+		}
+	}
+	if made := b.spent(org.UID).Made; made != 1 {
+		t.Fatalf("%d deletions counted for three attempts of one, want 1", made)
+	}
+	b.deleted(org, "a")
+	if !b.reserve(org, "a", start.Add(10*time.Minute)) || b.reserve(org, "b", start.Add(10*time.Minute)) {
+		t.Fatal("after a made delete, the key's next delete should count, and the budget of 2 then be spent")
+	}
+	if !b.reserve(org, "a", start.Add(11*time.Minute)) {
+		t.Fatal("a delete counted in the window, tried again, was held")
+	}
+	later := start.Add(time.Hour + time.Minute)
+	if !b.reserve(org, "b", later) || !b.reserve(org, "a", later) || b.reserve(org, "c", later) {
+		t.Fatal("in a new window every key should count anew: 2 allowed, the third held")
+	}
+}

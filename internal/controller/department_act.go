@@ -77,6 +77,12 @@ func decideDepartment(sc *departmentScope) decision {
 // so and how to get out (two siblings swapping names).
 func refusal(sc *departmentScope, d rules.Decision, err error) outcome {
 	o := failure(err)
+	if o.reason == v1alpha1.ReasonInvalidSpec && d.Action == rules.Delete {
+		// Nothing in the Department's spec makes a delete: what the remote system refuses is
+		// fixed there (members left in the department...), which no listing shows. Tried again.
+		return notReady(v1alpha1.ReasonDeletionBlocked, "the remote system refused the delete: "+err.Error()+
+			"; fix what it says there, or set spec.deletionPolicy: Orphan to leave the remote department in place")
+	}
 	if o.reason != v1alpha1.ReasonInvalidSpec || d.Action == rules.Delete || sc.nameHolder == nil {
 		return o
 	}
@@ -176,6 +182,9 @@ func (r *DepartmentReconciler) actDeleting(ctx context.Context, sc *departmentSc
 	case rules.Delete:
 		if res := r.write(ctx, sc, d); res.action != rules.Delete {
 			return res
+		}
+		if org := s.Organization; org != nil {
+			r.Budgets.deleted(org, s.Dept.Key())
 		}
 	case rules.Release:
 	default:

@@ -524,6 +524,46 @@ func actDeleteCases() map[string]actCase {
 				}
 			},
 		},
+		"delete refused with an answer the client does not know: DeletionBlocked, tried again later": {
+			dept:   testDepartment("eng", "", actDeleting),
+			remote: []provider.Department{remote("eng", "", "Dept eng")},
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.remote.fns.DeleteFn = func(_ context.Context, d provider.Department) error {
+					g.remote.calls = append(g.remote.calls, "delete "+d.Key)
+					return fmt.Errorf("%w: HTTP 400 (code -4099): members left", provider.ErrInvalid)
+				}
+			},
+			reconciles: 2, wantCalls: []string{"delete eng", "list"},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				last := res[1]
+				if last.reason != v1alpha1.ReasonDeletionBlocked || last.result.RequeueAfter <= 0 || last.released ||
+					!strings.Contains(last.message, "members left") || !strings.Contains(last.message, "deletionPolicy: Orphan") {
+					t.Errorf("second reconcile %+v, want DeletionBlocked with the answer and what to do, tried again later", last)
+				}
+			},
+		},
+		"a delete that keeps failing counts once in the deletion budget": {
+			dept:   testDepartment("eng", "", actDeleting),
+			remote: []provider.Department{remote("eng", "", "Dept eng")},
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.org.Spec.DeletionBudget = &v1alpha1.DeletionBudget{MaxDeletions: 1}
+				g.remote.fns.DeleteFn = func(_ context.Context, d provider.Department) error {
+					g.remote.calls = append(g.remote.calls, "delete "+d.Key)
+					return fmt.Errorf("%w: 429", provider.ErrThrottled)
+				}
+			},
+			reconciles: 3, wantCalls: []string{"delete eng", "delete eng", "delete eng"},
+			check: func(t *testing.T, g *actRig, _ *v1alpha1.Department, res []acted) {
+				for i, r := range res {
+					if r.reason == v1alpha1.ReasonDeletionBudgetExceeded {
+						t.Fatalf("reconcile %d held by the budget, though no delete was made: %+v", i+1, r)
+					}
+				}
+				if made := g.r.Budgets.spent(g.org.UID).Made; made != 1 {
+					t.Errorf("%d deletions counted, want 1", made)
+				}
+			},
+		},
 		"delete held by the deletion budget: nothing sent, the finalizer kept": {
 			dept:   testDepartment("eng", "", actDeleting),
 			remote: []provider.Department{remote("eng", "", "Dept eng")},

@@ -66,8 +66,8 @@ func (b Budget) Recorded(d *v1alpha1.DeletionRecord) bool {
 // reports whether it may go ahead: within the window's allowance, or on an approval. A window
 // that is over starts again at now.
 func (b *Budget) Reserve(org *v1alpha1.Organization, now time.Time) bool {
-	maxDeletions, window := org.Spec.EffectiveDeletionBudget()
-	if !now.Before(b.WindowStart.Add(window)) {
+	maxDeletions, _ := org.Spec.EffectiveDeletionBudget()
+	if !b.Running(org, now) {
 		b.WindowStart, b.Made = now, 0
 	}
 	switch {
@@ -84,10 +84,16 @@ func (b *Budget) Reserve(org *v1alpha1.Organization, now time.Time) bool {
 // MadeAt is how many deletions count against the window at now: none once it is over (the next
 // delete starts a new one).
 func (b Budget) MadeAt(org *v1alpha1.Organization, now time.Time) int32 {
-	if _, window := org.Spec.EffectiveDeletionBudget(); !now.Before(b.WindowStart.Add(window)) {
+	if !b.Running(org, now) {
 		return 0
 	}
 	return b.Made
+}
+
+// Running reports whether the window that started at WindowStart still runs at now.
+func (b Budget) Running(org *v1alpha1.Organization, now time.Time) bool {
+	_, window := org.Spec.EffectiveDeletionBudget()
+	return now.Before(b.WindowStart.Add(window))
 }
 
 // Status is the budget as status.deletions records it, with held deletions waiting.
