@@ -214,8 +214,9 @@ func (c *Client) DeleteDepartment(ctx context.Context, companyID, externalKey st
 // count as it was cannot be told: callers must not conclude that a department
 // is gone from a listing that overlapped their own writes.
 //
-// WORKPLACE documents totalCount in every answer. Without one, the listing ends
-// at the first page short of the page size, and nothing can be checked.
+// WORKPLACE documents totalCount in every answer. An answer without one is a
+// listing that does not add up: nothing shows that every department was read (a
+// page short of the page size may be the service's own cap on it).
 func (c *Client) ListDepartments(ctx context.Context, companyID string) ([]Department, error) {
 	path, err := companyPath(companyID)
 	if err != nil {
@@ -250,7 +251,7 @@ var ErrIncompleteListing = errors.New("ncp: department listing incomplete")
 type ListingError struct {
 	// Distinct is how many distinct departments (by external key) were read.
 	Distinct int
-	// Total is the totalCount the listing reported (on its first page).
+	// Total is the totalCount the listing reported (on its first page); -1 when it reported none.
 	Total int64
 	// Pages is how many pages were read.
 	Pages int
@@ -264,8 +265,12 @@ type ListingError struct {
 }
 
 func (e *ListingError) Error() string {
-	msg := fmt.Sprintf("ncp: department listing incomplete: %d distinct departments of totalCount %d after %d pages: %s",
-		e.Distinct, e.Total, e.Pages, e.Reason)
+	of := fmt.Sprintf(" of totalCount %d", e.Total)
+	if e.Total < 0 {
+		of = ""
+	}
+	msg := fmt.Sprintf("ncp: department listing incomplete: %d distinct departments%s after %d pages: %s",
+		e.Distinct, of, e.Pages, e.Reason)
 	if e.Attempts > 1 {
 		msg += fmt.Sprintf(" (listed %d times)", e.Attempts)
 	}
@@ -283,7 +288,11 @@ func (c *Client) listDepartmentsOnce(ctx context.Context, path string) ([]Depart
 		total *int64                 // totalCount as the first page reported it
 	)
 	incomplete := func(pages int, reason string, args ...any) error {
-		return &ListingError{Distinct: len(all), Total: *total, Pages: pages, Reason: fmt.Sprintf(reason, args...), Read: all}
+		e := &ListingError{Distinct: len(all), Total: -1, Pages: pages, Reason: fmt.Sprintf(reason, args...), Read: all}
+		if total != nil {
+			e.Total = *total
+		}
+		return e
 	}
 	for pageNo, offset := 0, 0; ; pageNo++ {
 		var page departmentPage
@@ -314,9 +323,7 @@ func (c *Client) listDepartmentsOnce(ctx context.Context, path string) ([]Depart
 		offset += len(page.Elements)
 		switch {
 		case total == nil:
-			if len(page.Elements) < c.listPageSize {
-				return all, nil
-			}
+			return nil, incomplete(pageNo+1, "the answer at offset %d has no totalCount", offset-len(page.Elements))
 		case int64(offset) >= *total:
 			switch {
 			case int64(len(all)) < *total:
