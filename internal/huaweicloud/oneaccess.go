@@ -511,6 +511,8 @@ func (c *OneAccessClient) do(ctx context.Context, call apiCall, out any) error {
 		}
 		call.authorize = func(req *http.Request, _ []byte) error {
 			req.Header.Set("Authorization", "Bearer "+token)
+			// Documented as mandatory on every call, those without a body included.
+			req.Header.Set("Content-Type", oneAccessJSON)
 			return nil
 		}
 		err = c.t.do(ctx, call, out)

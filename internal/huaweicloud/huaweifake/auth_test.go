@@ -165,6 +165,7 @@ func TestTokenIssuanceAndExpiry(t *testing.T) {
 	list := func(tok string) int {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/api/v2/tenant/organizations", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json;charset=utf8")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -32,6 +32,7 @@ package huaweifake
 import (
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -178,6 +179,11 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case rt.api == apiOneAccess && !f.bearerValid(r):
 		writeError(rec, http.StatusUnauthorized, codeTokenRefused, "access token invalid or expired")
 		return
+	case rt.api == apiOneAccess && !jsonContentType(r):
+		// Every OneAccess call documents Content-Type application/json;charset=utf8 as mandatory;
+		// what the service answers without it is not documented: the fake's own answer.
+		writeError(rec, http.StatusBadRequest, codeInvalidParameter, "Content-Type must be application/json;charset=utf8")
+		return
 	case rt.api == apiOrganizations:
 		ak, ok := f.verifySignature(r)
 		if !ok {
@@ -194,6 +200,12 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	handle(rec, r, params{id: rt.id, account: rt.account})
+}
+
+// jsonContentType reports whether r says its content is JSON (application/json, any parameters).
+func jsonContentType(r *http.Request) bool {
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mediaType == "application/json"
 }
 
 // match finds the route of an unescaped path.

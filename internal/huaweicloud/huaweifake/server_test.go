@@ -46,6 +46,7 @@ func roundTrip(t *testing.T, srv *Server, token, method, pathAndQuery, body stri
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json;charset=utf8")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Error(err) // not Fatal: called from goroutines
@@ -186,5 +187,31 @@ func TestFaultsForSelectedRequests(t *testing.T) {
 	want := []string{"GET /api/v2/tenant/organizations?offset=0&limit=10 200", "GET /api/v2/tenant/organizations?offset=1&limit=10 503"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("log = %v, want %v", got, want)
+	}
+}
+
+// Every OneAccess call documents Content-Type application/json;charset=utf8 as mandatory, those
+// without a body included: the fake refuses one without it, and nothing changes.
+func TestOneAccessRequiresTheDocumentedContentType(t *testing.T) {
+	srv, token := newOneAccessServer(t)
+	for method, path := range map[string]string{
+		http.MethodGet: "/api/v2/tenant/organizations?offset=0&limit=10", http.MethodDelete: "/api/v2/tenant/organizations/any-unit",
+	} {
+		req, err := http.NewRequest(method, srv.URL()+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s without Content-Type: %d, want 400", method, resp.StatusCode)
+		}
+	}
+	if status, _, body := roundTrip(t, srv, token, http.MethodGet, "/api/v2/tenant/organizations?offset=0&limit=10", ""); status != http.StatusOK {
+		t.Errorf("GET with the documented Content-Type: %d %s, want 200", status, body)
 	}
 }
