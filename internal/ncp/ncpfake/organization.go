@@ -262,6 +262,9 @@ func (f *Fake) handleCreateOrganization(w http.ResponseWriter, r *http.Request, 
 	}
 	f.mu.Unlock()
 	if member {
+		if f.answerUndocumented(w) {
+			return
+		}
 		writeGatewayError(w, http.StatusConflict, "COMMON_301", "already a member of an organization")
 		return
 	}
@@ -286,6 +289,7 @@ func (f *Fake) handleDeleteOrganization(w http.ResponseWriter, r *http.Request, 
 	}
 	f.mu.Unlock()
 	switch {
+	case (err != nil || !exists) && f.answerUndocumented(w):
 	case err != nil || !exists:
 		writeGatewayError(w, http.StatusNotFound, "ORGANIZATION_NOT_FOUND", "organization not found: "+rt.orgNo)
 	case !isMaster:

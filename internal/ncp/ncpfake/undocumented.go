@@ -5,8 +5,9 @@ import "net/http"
 // The NCP documents define success answers and validation errors, but not what WORKPLACE answers
 // for a missing department, a duplicate key, a missing parent or a delete refused while
 // sub-departments exist, nor what the Organization API answers for an account that belongs to no
-// organization. The fake normally answers those with codes of its own choosing (404 -4040,
-// 409 -4090, 400 -4030, 400 -4050, 404 ORGANIZATION_NOT_FOUND). In undocumented-answers mode it
+// organization, already belongs to one, or names an organization that does not exist. The fake
+// normally answers those with codes of its own choosing (404 -4040, 409 -4090, 400 -4030, 400
+// -4050, 404 ORGANIZATION_NOT_FOUND, 409 COMMON_301). In undocumented-answers mode it
 // answers all of them with one error no client can recognise, so that tests can show that code
 // does not rest on the fake's choices to decide that something is absent, duplicate or has
 // children.
@@ -24,7 +25,8 @@ const (
 // That is: GET, PUT or DELETE of a department that does not exist; POST of an external key that
 // already exists; POST or PUT under a parent that does not exist; DELETE of a department that
 // still has sub-departments; and the Organization API's GET /open-api/v1/org from an account that
-// belongs to no organization. State changes exactly as in normal mode (a refused call changes
+// belongs to no organization, POST /open-api/v1/org from one that already belongs to one, and
+// DELETE of an organization number that does not exist. State changes exactly as in normal mode (a refused call changes
 // nothing); every other answer is the same in both modes. Requests being answered while the mode
 // changes may see either.
 func (f *Fake) SetUndocumentedErrors(on bool) { f.undocumented.Store(on) }

@@ -45,6 +45,8 @@ func TestUndocumentedAnswers(t *testing.T) {
 			status: 400, code: -4050, message: "department has sub-departments: a"},
 		{name: "GET of the organization of an account in none", method: http.MethodGet, uri: orgBase,
 			status: 404, gateway: gatewayErr("ORGANIZATION_NOT_FOUND", "the account does not belong to an organization")},
+		{name: "DELETE of an organization that does not exist", method: http.MethodDelete, uri: orgBase + "/424242",
+			status: 404, gateway: gatewayErr("ORGANIZATION_NOT_FOUND", "organization not found: 424242")},
 	}
 	for _, undocumented := range []bool{false, true} {
 		for _, tt := range tests {
@@ -81,6 +83,26 @@ func TestUndocumentedAnswers(t *testing.T) {
 					t.Error("a refused call made the account a member of an organization")
 				}
 			})
+		}
+	}
+}
+
+// POST /open-api/v1/org from an account that already belongs to an organization: the fake's 409
+// COMMON_301, or the one unrecognisable answer; the account keeps its organization.
+func TestUndocumentedCreateOfASecondOrganization(t *testing.T) {
+	for _, undocumented := range []bool{false, true} {
+		s, c := newTestCaller(t)
+		s.SetUndocumentedErrors(undocumented)
+		expect(t, c.do(http.MethodPost, orgBase, map[string]any{"organizationDesc": "first"}), http.StatusCreated, nil)
+		first := s.Organization(testAccessKey)
+		got := c.do(http.MethodPost, orgBase, map[string]any{"organizationDesc": "second"})
+		if undocumented {
+			expect(t, got, http.StatusBadRequest, undocumentedBody)
+		} else {
+			expect(t, got, http.StatusConflict, gatewayErr("COMMON_301", "already a member of an organization"))
+		}
+		if now := s.Organization(testAccessKey); now == nil || first == nil || now.OrganizationNo != first.OrganizationNo {
+			t.Errorf("undocumented %t: the account's organization changed from %+v to %+v", undocumented, first, now)
 		}
 	}
 }
