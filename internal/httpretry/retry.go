@@ -109,7 +109,14 @@ func (p Policy) Do(ctx context.Context, call Call) error {
 	// hold is the end of the server's Retry-After this call has itself waited out.
 	var hold, waitedOut time.Time
 	for n := 1; ; n++ {
-		if err := p.wait(ctx, call.Op, sleep, waitedOut, maxWait, bounded); err != nil {
+		var budgetEnds time.Time // a first attempt waits for its turn whatever the retry budget
+		if n > 1 {
+			budgetEnds = giveUpAt
+		}
+		if err := p.wait(ctx, call.Op, sleep, waitedOut, budgetEnds, maxWait, bounded); err != nil {
+			if errors.Is(err, errPastRetryBudget) {
+				return last
+			}
 			return p.limiterFailure(ctx, call.Op, err, last)
 		}
 		err := p.attempt(ctx, call, n)
@@ -161,14 +168,24 @@ func (p Policy) attempt(ctx context.Context, call Call, n int) error {
 	return call.Attempt(attemptCtx, n)
 }
 
+// errPastRetryBudget is wait's error for a retry whose turn under the limiter comes after the
+// call's retry budget (MaxRetryDuration) ends: the retry is not made.
+var errPastRetryBudget = errors.New("the limiter's turn comes after the retry budget")
+
 // wait takes a token of the limiter, waiting for it unless the context ends first or its
-// deadline comes before the token would. Under a context made by WithMaxWait, a token further away
-// than the caller will wait is not waited for: the reservation is given back and a *LimitedError
-// says when to come back. waitedOut is the end of a server hold this call has itself waited out.
-func (p Policy) wait(ctx context.Context, op string, sleep func(context.Context, time.Duration) error, waitedOut time.Time, maxWait time.Duration, bounded bool) error {
+// deadline, or budgetEnds (a retry's; zero: none), comes before the token would. Under a context
+// made by WithMaxWait, a token further away than the caller will wait is not waited for: the
+// reservation is given back and a *LimitedError says when to come back. waitedOut is the end of a
+// server hold this call has itself waited out.
+func (p Policy) wait(ctx context.Context, op string, sleep func(context.Context, time.Duration) error, waitedOut, budgetEnds time.Time,
+	maxWait time.Duration, bounded bool) error {
 	res, d := p.Limiter.reserve(time.Now(), waitedOut)
 	if !res.OK() {
 		return errors.New("rate limiter admits no request")
+	}
+	if !budgetEnds.IsZero() && time.Now().Add(d).After(budgetEnds) {
+		res.Cancel()
+		return errPastRetryBudget
 	}
 	if deadline, ok := ctx.Deadline(); ok && time.Now().Add(d).After(deadline) {
 		res.Cancel()

@@ -133,6 +133,22 @@ func TestDoStopsBeforeAWaitBeyondTheBudget(t *testing.T) {
 	}
 }
 
+// A retry whose turn under the rate limiter comes after the retry budget is not made, as one
+// whose backoff would end after it is not.
+func TestDoStopsBeforeALimiterTurnBeyondTheBudget(t *testing.T) {
+	p, waits := testPolicy()
+	p.MaxRetryDuration = 100 * time.Millisecond
+	p.Limiter = NewThrottle(rate.NewLimiter(rate.Every(500*time.Millisecond), 1))
+	p.Jitter = func(time.Duration) time.Duration { return 0 }
+	unavailable := &failure{kind: Transient}
+	var calls int
+	err := p.Do(context.Background(), Call{Op: "test: GET /x", Idempotent: true, Attempt: script(&calls, unavailable, nil)})
+	if err != unavailable || calls != 1 {
+		t.Errorf("err = %v after %d attempts and waits %v; want the failure at once, no retry past the %s budget",
+			err, calls, waits(), p.MaxRetryDuration)
+	}
+}
+
 func TestDoAbandonsWhenTheWaitIsCut(t *testing.T) {
 	p, _ := testPolicy()
 	ctx, cancel := context.WithCancel(context.Background())
