@@ -98,6 +98,14 @@ func newRemoteChart(depts ...provider.Department) *remoteChart {
 	return c
 }
 
+// refuseDeletes makes every delete fail with err, sending nothing.
+func (c *remoteChart) refuseDeletes(err error) {
+	c.fns.DeleteFn = func(_ context.Context, d provider.Department) error {
+		c.calls = append(c.calls, "delete "+d.Key)
+		return err
+	}
+}
+
 // refuse makes the next write of kind ("create", "update", "delete") fail with err after
 // applying it when applied is true (a timeout whose write went through), or without.
 func (c *remoteChart) refuse(kind string, err error, applied bool) {
@@ -528,10 +536,7 @@ func actDeleteCases() map[string]actCase {
 			dept:   testDepartment("eng", "", actDeleting),
 			remote: []provider.Department{remote("eng", "", "Dept eng")},
 			before: func(g *actRig, _ *v1alpha1.Department) {
-				g.remote.fns.DeleteFn = func(_ context.Context, d provider.Department) error {
-					g.remote.calls = append(g.remote.calls, "delete "+d.Key)
-					return fmt.Errorf("%w: HTTP 400 (code -4099): members left", provider.ErrInvalid)
-				}
+				g.remote.refuseDeletes(fmt.Errorf("%w: HTTP 400 (code -4099): members left", provider.ErrInvalid))
 			},
 			reconciles: 2, wantCalls: []string{"delete eng", "list"},
 			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
@@ -547,10 +552,7 @@ func actDeleteCases() map[string]actCase {
 			remote: []provider.Department{remote("eng", "", "Dept eng")},
 			before: func(g *actRig, _ *v1alpha1.Department) {
 				g.org.Spec.DeletionBudget = &v1alpha1.DeletionBudget{MaxDeletions: 1}
-				g.remote.fns.DeleteFn = func(_ context.Context, d provider.Department) error {
-					g.remote.calls = append(g.remote.calls, "delete "+d.Key)
-					return fmt.Errorf("%w: 429", provider.ErrThrottled)
-				}
+				g.remote.refuseDeletes(fmt.Errorf("%w: 429", provider.ErrThrottled))
 			},
 			reconciles: 3, wantCalls: []string{"delete eng", "delete eng", "delete eng"},
 			check: func(t *testing.T, g *actRig, _ *v1alpha1.Department, res []acted) {
