@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -46,6 +47,9 @@ func tenantURL(domain string) string {
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	port := u.Port()
+	if n, err := strconv.Atoi(port); err == nil {
+		port = strconv.Itoa(n) // "0443" is port 443, as the dialer reads it
+	}
 	if port == defaultPorts[u.Scheme] {
 		port = ""
 	}

@@ -28,6 +28,10 @@ func TestTenantURLNormalisesSpellingsOfOneTenant(t *testing.T) {
 			spellings: []string{"http://LOCALHOST:8080/", "http://localhost:8080//"},
 			want:      "http://localhost:8080",
 		},
+		"a port with leading zeros is the port the dialer reads": {
+			spellings: []string{"acme.example.com:0443", "https://acme.example.com:000443/"},
+			want:      "https://acme.example.com",
+		},
 		"a base path keeps its case, not its trailing slash or dot segments": {
 			spellings: []string{"https://gw.example.com/OneAccess/", "gw.example.com/OneAccess", "https://gw.example.com/x/../OneAccess/."},
 			want:      "https://gw.example.com/OneAccess",

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // EndpointPolicy is the manager's say over where credentials may be sent: which hosts and ports,
@@ -42,8 +43,29 @@ func (p EndpointPolicy) Parse(field, raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%s: %q: plain http is refused; use https (the manager allows http only with --allow-insecure-endpoints)", field, raw)
 	case u.Scheme != "https" && u.Scheme != "http":
 		return nil, fmt.Errorf("%s: %q: scheme must be https", field, raw)
+	case !ascii(u.Hostname()):
+		// One name must have one spelling: a host in other scripts or with invisible characters
+		// may reach the same server under another name. Internationalised names go as punycode.
+		return nil, fmt.Errorf("%s: %q: the host must be ASCII (write an internationalised name in its xn-- form)", field, raw)
+	case u.Port() != "" && !canonicalPort(u.Port()):
+		return nil, fmt.Errorf("%s: %q: the port must be a number from 1 to 65535 without leading zeros", field, raw)
 	}
 	return u, nil
+}
+
+func ascii(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalPort reports whether port is a port number written the one way strconv writes it.
+func canonicalPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535 && strconv.Itoa(n) == port
 }
 
 // Check parses raw as Parse does and refuses it, naming field, when its host and port are not

@@ -40,6 +40,11 @@ func TestEndpointPolicyMatchesParsedHosts(t *testing.T) {
 		"plain http refused":                      {documented, "http://acme.huaweioneaccess.com", false, "plain http"},
 		"plain http to the fakes, any port":       {[]string{"127.0.0.1"}, "http://127.0.0.1:18080", true, ""},
 		"not a URL":                               {documented, "https://exa mple.com", false, "not a base URL"},
+		"a port with leading zeros":               {documented, "https://acme.huaweioneaccess.com:0443", false, "without leading zeros"},
+		"port zero":                               {documented, "https://acme.huaweioneaccess.com:0", false, "from 1 to 65535"},
+		"a full-width host":                       {documented, "https://ａｃｍｅ.huaweioneaccess.com", false, "must be ASCII"},
+		"an invisible character in the host":      {documented, "https://ac\u00adme.huaweioneaccess.com", false, "must be ASCII"},
+		"a punycode host":                         {[]string{"*.example.com"}, "https://xn--80ak6aa92e.example.com", false, ""},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
