@@ -37,14 +37,42 @@ func (e *ForbiddenAddressError) Unwrap() error { return ErrForbiddenAddress }
 // cgnat is the shared address space (RFC 6598), which clusters use for pods and services too.
 var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
+// IPv6 prefixes whose addresses carry an IPv4 address a gateway or relay reaches: NAT64's
+// well-known prefix (RFC 6052) in its last 32 bits, 6to4 (RFC 3056) in bits 16 to 47. NAT64's
+// local-use prefix (RFC 8215) is a network's own, where its operator chooses how the address is
+// carried: all of it is refused, as private addresses are.
+var (
+	nat64WellKnown = netip.MustParsePrefix("64:ff9b::/96")
+	nat64LocalUse  = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixToFour      = netip.MustParsePrefix("2002::/16")
+)
+
 // Forbidden reports whether the dialer refuses addr unless the policy names it: an address inside
 // the pod's own network or host (loopback, link-local, private, shared, unspecified, multicast),
-// IPv4-mapped forms included.
+// IPv4-mapped forms included, and the IPv4 address a NAT64 or 6to4 address reaches.
 func Forbidden(addr netip.Addr) bool {
 	addr = addr.Unmap()
+	if embedded, ok := embeddedIPv4(addr); ok && Forbidden(embedded) {
+		return true
+	}
 	return !addr.IsValid() || addr.IsLoopback() || addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() ||
 		addr.IsInterfaceLocalMulticast() || addr.IsMulticast() || addr.IsPrivate() || addr.IsUnspecified() ||
-		cgnat.Contains(addr) || (addr.Is4() && addr.As4()[0] == 0)
+		cgnat.Contains(addr) || nat64LocalUse.Contains(addr) || (addr.Is4() && addr.As4()[0] == 0)
+}
+
+// embeddedIPv4 returns the IPv4 address a NAT64 or 6to4 address stands for.
+func embeddedIPv4(addr netip.Addr) (netip.Addr, bool) {
+	if !addr.Is6() {
+		return netip.Addr{}, false
+	}
+	b := addr.As16()
+	switch {
+	case nat64WellKnown.Contains(addr):
+		return netip.AddrFrom4([4]byte(b[12:16])), true
+	case sixToFour.Contains(addr):
+		return netip.AddrFrom4([4]byte(b[2:6])), true
+	}
+	return netip.Addr{}, false
 }
 
 // NewGuardedHTTPClient returns NewHTTPClientWithCallTimeout's client with a dialer that checks every address a

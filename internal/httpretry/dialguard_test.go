@@ -18,6 +18,9 @@ func TestForbidden(t *testing.T) {
 		"224.0.0.1": true, "ff02::1": true, "100.64.0.1": true, "0.1.2.3": true,
 		"::ffff:127.0.0.1": true, "::ffff:10.96.0.1": true, "::ffff:169.254.169.254": true,
 		"203.0.113.7": false, "2001:db8::1": false, "8.8.8.8": false, "::ffff:8.8.8.8": false,
+		// NAT64 and 6to4 addresses reach the IPv4 address they carry.
+		"64:ff9b::a9fe:a9fe": true, "64:ff9b::10.96.0.1": true, "64:ff9b:1::a00:1": true, "2002:a9fe:a9fe::1": true,
+		"2002:7f00:1::1": true, "64:ff9b:1::808:808": true, "64:ff9b::808:808": false, "2002:808:808::1": false,
 	} {
 		if got := Forbidden(netip.MustParseAddr(addr)); got != want {
 			t.Errorf("Forbidden(%s) = %v, want %v", addr, got, want)
