@@ -18,6 +18,9 @@ const (
 	DefaultBaseBackoff      = 200 * time.Millisecond
 	DefaultMaxBackoff       = 10 * time.Second
 	DefaultMaxRetryAfter    = time.Minute
+	// DefaultMaxListed is the most departments one listing of a remote chart takes: twice the
+	// largest chart measured within the manager's default memory limit (docs/operations.md#memory).
+	DefaultMaxListed = 100_000
 	// DefaultCallTimeout bounds a request's connect, TLS handshake and wait for the answer's
 	// headers, each: a host that accepts connections and never answers fails within it.
 	DefaultCallTimeout = 10 * time.Second
@@ -50,12 +53,16 @@ type Options struct {
 	// MaxRetryAfter is the longest Retry-After (either form) honoured; a longer one is clamped to
 	// it; default 1m.
 	MaxRetryAfter time.Duration
+	// MaxListed is the most departments one listing of a remote chart takes: a chart that reports
+	// or shows more fails to list, before it fills the manager's memory; default
+	// DefaultMaxListed.
+	MaxListed int
 }
 
 // HasNegative reports whether a duration, rate or count is negative, which no client accepts.
 func (o Options) HasNegative() bool {
 	return o.RequestTimeout < 0 || o.MaxRetryDuration < 0 || o.BaseBackoff < 0 || o.MaxBackoff < 0 || o.MaxRetryAfter < 0 ||
-		o.QPS < 0 || o.Burst < 0 || o.MaxAttempts < 0
+		o.QPS < 0 || o.Burst < 0 || o.MaxAttempts < 0 || o.MaxListed < 0
 }
 
 // WithDefaults returns o with every zero field set to its default, a Limiter built from QPS and
@@ -69,6 +76,7 @@ func (o Options) WithDefaults() Options {
 	o.BaseBackoff = cmp.Or(o.BaseBackoff, DefaultBaseBackoff)
 	o.MaxBackoff = max(cmp.Or(o.MaxBackoff, DefaultMaxBackoff), o.BaseBackoff)
 	o.MaxRetryAfter = cmp.Or(o.MaxRetryAfter, DefaultMaxRetryAfter)
+	o.MaxListed = cmp.Or(o.MaxListed, DefaultMaxListed)
 	if o.Limiter == nil {
 		o.Limiter = NewThrottle(rate.NewLimiter(rate.Limit(o.QPS), o.Burst))
 	}

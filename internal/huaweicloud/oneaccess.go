@@ -63,6 +63,7 @@ type OneAccessClient struct {
 	clientID      string
 	clientSecret  *string // a pointer: even reflection-based printing of a copy shows an address
 	pageSize      int
+	maxListed     int // the most units one listing takes
 	refreshMargin time.Duration
 	tokens        *tokenCache
 }
@@ -130,6 +131,7 @@ func NewOneAccess(cfg OneAccessConfig) (*OneAccessClient, error) {
 		clientID:      cfg.ClientID,
 		clientSecret:  &secret,
 		pageSize:      clampPageSize(cmp.Or(cfg.PageSize, DefaultOneAccessPageSize)),
+		maxListed:     cmp.Or(cfg.MaxListed, httpretry.DefaultMaxListed),
 		refreshMargin: cmp.Or(cfg.TokenRefreshMargin, DefaultTokenRefreshMargin),
 		tokens:        newTokenCache(),
 	}
@@ -432,6 +434,13 @@ func (c *OneAccessClient) readListingOnce(ctx context.Context, opts ListOrgUnits
 		case page == 1 && len(firstPage) > 0 && slices.Equal(unitIDs(p.Units), firstPage):
 			pagesFromOne = true
 			continue
+		}
+		switch {
+		case len(p.Units) > p.Limit:
+			// More than asked for: nothing but the page's size bounds what one answer may hold.
+			return unitSet{}, incomplete("page %d held %d units, more than the %d asked for", page, len(p.Units), p.Limit)
+		case total > c.maxListed:
+			return unitSet{}, incomplete("the total is more than the %d units a listing takes (--max-remote-departments)", c.maxListed)
 		}
 		before := len(read.list)
 		for _, u := range p.Units {

@@ -318,6 +318,10 @@ func TestReadListingIncomplete(t *testing.T) {
 			"10 distinct units of 5 after 1 pages: more distinct units than the total"},
 		{"every offset answered with the first page", sameFirstPage, 3,
 			"10 distinct units of 30 after 3 pages (page 1 repeated page 0: read as pages numbered from 1): page 2 held no unit not already read"},
+		{"a page larger than asked for", pagesOf(50, span(0, 10)), 1,
+			"0 distinct units of 50 after 1 pages: page 0 held 11 units, more than the 10 asked for"},
+		{"a total larger than a listing takes", pagesOf(100_000_000, span(0, 9)), 1,
+			"0 distinct units of 100000000 after 1 pages: the total is more than the 100000 units a listing takes (--max-remote-departments)"},
 		{"pages from 1 with the second page empty", pagesOf(30, span(0, 9), span(0, 9)), 3,
 			"10 distinct units of 30 after 3 pages (page 1 repeated page 0: read as pages numbered from 1): page 2 came back empty"},
 	}

@@ -132,6 +132,7 @@ type Client struct {
 	httpClient        *http.Client
 	retry             httpretry.Policy // its Sleep and Jitter are replaced in tests
 	listPageSize      int
+	maxListed         int
 	now               func() time.Time
 	userAgent         string
 	maxResponseBytes  int64
@@ -177,6 +178,7 @@ func New(cfg Config) (*Client, error) {
 		httpClient:        retry.HTTPClient,
 		retry:             retry.Policy(classify, ErrThrottled),
 		listPageSize:      cmp.Or(cfg.ListPageSize, DefaultListPageSize),
+		maxListed:         retry.MaxListed,
 		now:               cfg.Now,
 		userAgent:         cmp.Or(cfg.UserAgent, DefaultUserAgent),
 		maxResponseBytes:  4 << 20,

@@ -300,6 +300,14 @@ func (c *Client) listDepartmentsOnce(ctx context.Context, path string) ([]Depart
 		if err := c.do(ctx, call{method: http.MethodGet, base: c.workplaceBase, path: path, query: query}, &page); err != nil {
 			return nil, err
 		}
+		switch {
+		case len(page.Elements) > c.listPageSize:
+			// More than asked for: nothing but the page's size bounds what one answer may hold.
+			return nil, incomplete(pageNo+1, "the page at offset %d held %d rows, more than the %d asked for", offset, len(page.Elements), c.listPageSize)
+		case page.TotalCount.set && page.TotalCount.value > int64(c.maxListed):
+			return nil, incomplete(pageNo+1, "totalCount %d is more than the %d departments a listing takes (--max-remote-departments)",
+				page.TotalCount.value, c.maxListed)
+		}
 		if page.TotalCount.set {
 			if total == nil {
 				total = &page.TotalCount.value

@@ -336,8 +336,11 @@ func TestListDepartmentsIncomplete(t *testing.T) {
 			"3 distinct departments of totalCount 5 after 2 pages: the page at offset 2 came back short (1 of 2)"},
 		{"rows reach totalCount with a department repeated", []string{pageOf(5, "d0", "d1"), pageOf(5, "d1", "d2"), pageOf(5, "d3")}, 2,
 			"4 distinct departments of totalCount 5 after 3 pages: 1 of the 5 rows repeated a department already read"},
-		{"more departments than totalCount", []string{pageOf(2, "d0", "d1", "d2")}, 2,
+		{"more departments than totalCount", []string{pageOf(2, "d0", "d1", "d2")}, 3,
 			"3 distinct departments of totalCount 2 after 1 pages: more departments than totalCount"},
+		// Nothing but the page size bounds what one answer holds: a larger page is refused unread.
+		{"a page larger than asked for", []string{pageOf(5, "d0", "d1", "d2")}, 2,
+			"0 distinct departments after 1 pages: the page at offset 0 held 3 rows, more than the 2 asked for"},
 		{"totalCount changing on every reading", []string{pageOf(10, "d0", "d1"), pageOf(11, "d2", "d3")}, 2,
 			"2 distinct departments of totalCount 10 after 2 pages: totalCount changed to 11 on the page at offset 2"},
 		// WORKPLACE documents totalCount in every answer: a short page without one may be a cap of
@@ -380,6 +383,22 @@ func TestListDepartmentsIncomplete(t *testing.T) {
 }
 
 // A listing that does not add up once and does when read again is returned complete.
+// A chart that reports more departments than a listing takes fails to list at its first page,
+// before anything of it fills the memory.
+func TestListDepartmentsRefusesAChartLargerThanItTakes(t *testing.T) {
+	srv := newScriptServer(t, ok(pageOf(100_000_000, "d0", "d1")), ok(pageOf(100_000_000, "d0", "d1")), ok(pageOf(100_000_000, "d0", "d1")))
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.ListPageSize = 2; cfg.MaxListed = 1000 })
+	recordSleeps(c)
+	got, err := c.ListDepartments(context.Background(), "c1")
+	if got != nil || !errors.Is(err, ErrIncompleteListing) ||
+		!strings.Contains(err.Error(), "totalCount 100000000 is more than the 1000 departments a listing takes (--max-remote-departments)") {
+		t.Fatalf("ListDepartments = %d departments, %v; want none and the limit named", len(got), err)
+	}
+	if n := len(srv.recorded()); n != listAttempts {
+		t.Errorf("%d requests, want one page per reading", n)
+	}
+}
+
 func TestListDepartmentsReadAgainAfterAnEmptyPage(t *testing.T) {
 	srv := newScriptServer(t,
 		ok(pageOf(3, "d0", "d1")),

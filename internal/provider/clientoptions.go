@@ -24,6 +24,9 @@ type ClientOptions struct {
 	// MaxRetryAfter is the longest server hold (Retry-After) a client honours; zero takes the
 	// client's default.
 	MaxRetryAfter time.Duration
+	// MaxListed is the most departments one listing of an Organization's chart takes (a larger
+	// chart fails to list); zero takes httpretry.DefaultMaxListed.
+	MaxListed int
 	// HTTPClient is shared by every Organization's clients. It must not follow redirects; by
 	// default the connector's own (httpretry.NewHTTPClient, or a guarded one where an
 	// Organization chooses the hosts).

@@ -140,6 +140,7 @@ func (c *Connector) transport(limiter *httpretry.Throttle) hwapi.TransportOption
 			RequestTimeout:   c.opts.RequestTimeout,
 			MaxRetryDuration: c.opts.MaxRetryDuration,
 			MaxRetryAfter:    c.opts.MaxRetryAfter,
+			MaxListed:        c.opts.MaxListed,
 			Limiter:          limiter,
 		},
 		UserAgent: "orgsync",

@@ -64,6 +64,7 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 			RequestTimeout:   c.opts.RequestTimeout,
 			MaxRetryDuration: c.opts.MaxRetryDuration,
 			MaxRetryAfter:    c.opts.MaxRetryAfter,
+			MaxListed:        c.opts.MaxListed,
 			Limiter:          c.limiters.For(org.UID, serviceNCP),
 		},
 		UserAgent: "orgsync",

@@ -42,6 +42,8 @@ type Options struct {
 	// CallTimeout is --remote-call-timeout, the deadline of each request's connect, TLS
 	// handshake and wait for the answer's headers.
 	CallTimeout time.Duration
+	// MaxListed is --max-remote-departments, the most departments one listing takes.
+	MaxListed int
 }
 
 // Register adds the remote flags to fs, writing their values into o. The defaults are the
@@ -62,6 +64,8 @@ func (o *Options) Register(fs *flag.FlagSet) {
 		"Longest Retry-After (seconds or HTTP date) honoured from NCP or Huawei Cloud; a longer hold is cut to this.")
 	fs.DurationVar(&o.CallTimeout, "remote-call-timeout", httpretry.DefaultCallTimeout,
 		"Deadline of each request to NCP or Huawei Cloud (token requests included) for its connect, its TLS handshake and the answer's headers, each: a host that accepts connections and never answers fails within it (the request timeouts bound the whole answer).")
+	fs.IntVar(&o.MaxListed, "max-remote-departments", httpretry.DefaultMaxListed,
+		"The most departments one listing of an Organization's remote chart takes: a chart that reports or shows more fails to list (RemoteError) before it fills the memory; raise it with the memory limit (docs/operations.md#memory).")
 	fs.BoolVar(&o.AllowInsecureEndpoints, "allow-insecure-endpoints", false, "Allow plain http:// endpoints (the fake clouds, local demos); credentials then cross the network in clear text.")
 }
 
@@ -83,6 +87,7 @@ func (o *Options) Validate() error {
 	check(o.HuaweiRequestTimeout > 0, "huaweicloud-request-timeout", o.HuaweiRequestTimeout, "greater than 0")
 	check(o.MaxRetryAfter > 0, "remote-max-retry-after", o.MaxRetryAfter, "greater than 0")
 	check(o.CallTimeout > 0, "remote-call-timeout", o.CallTimeout, "greater than 0")
+	check(o.MaxListed >= 1, "max-remote-departments", o.MaxListed, "at least 1")
 	for _, pattern := range o.allowedDomains() {
 		check(httpretry.ValidDomainPattern(pattern), "huaweicloud-allowed-domains", pattern, "a host name, an IP address or *.domain, with an optional :port")
 	}
@@ -123,14 +128,14 @@ func (o *Options) Connectors(wrapTransport func(http.RoundTripper) http.RoundTri
 			WorkplaceEndpoint:    o.NCPWorkplaceEndpoint,
 			OrganizationEndpoint: o.NCPOrganizationEndpoint,
 			ClientOptions: provider.ClientOptions{
-				QPS: o.NCPQPS, Burst: o.NCPBurst, RequestTimeout: o.NCPRequestTimeout, CallTimeout: o.CallTimeout, MaxRetryAfter: o.MaxRetryAfter, WrapTransport: wrapTransport,
+				QPS: o.NCPQPS, Burst: o.NCPBurst, RequestTimeout: o.NCPRequestTimeout, CallTimeout: o.CallTimeout, MaxRetryAfter: o.MaxRetryAfter, MaxListed: o.MaxListed, WrapTransport: wrapTransport,
 			},
 		}),
 		v1alpha1.ProviderHuaweiCloud: hwprovider.NewConnector(hwprovider.Options{
 			OrganizationsEndpoint: o.HuaweiOrganizationsEndpoint,
 			Endpoints:             httpretry.EndpointPolicy{AllowedDomains: o.allowedDomains(), AllowInsecure: o.AllowInsecureEndpoints},
 			ClientOptions: provider.ClientOptions{
-				QPS: o.HuaweiQPS, Burst: o.HuaweiBurst, RequestTimeout: o.HuaweiRequestTimeout, CallTimeout: o.CallTimeout, MaxRetryAfter: o.MaxRetryAfter, WrapTransport: wrapTransport,
+				QPS: o.HuaweiQPS, Burst: o.HuaweiBurst, RequestTimeout: o.HuaweiRequestTimeout, CallTimeout: o.CallTimeout, MaxRetryAfter: o.MaxRetryAfter, MaxListed: o.MaxListed, WrapTransport: wrapTransport,
 			},
 		}),
 	}

@@ -56,8 +56,8 @@ func TestValidate(t *testing.T) {
 		}
 	}
 	// Every flag out of range is named at once.
-	if err := (&Options{}).Validate(); err == nil || strings.Count(err.Error(), "\n")+1 != 8 {
-		t.Fatalf("all zero: %v, want eight flags named", err)
+	if err := (&Options{}).Validate(); err == nil || strings.Count(err.Error(), "\n")+1 != 9 {
+		t.Fatalf("all zero: %v, want nine flags named", err)
 	}
 }
 
