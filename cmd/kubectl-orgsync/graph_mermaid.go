@@ -54,8 +54,9 @@ func (mermaidDialect) end(b *bytes.Buffer, used []graphClass) {
 
 // mermaidText escapes s for a quoted Mermaid label: control, format and bidirectional characters
 // as clean writes them, then Mermaid's entity codes (#quot; #35;...) for what its parser or the
-// HTML of the label would read: quotes, #, ;, &, <, >, backquotes (markdown strings) and
-// backslashes. Brackets and the rest stay as they are within the quotes.
+// HTML of the label would read: quotes, #, ;, &, <, >, backquotes (markdown strings), backslashes
+// and % (Mermaid takes a %%{...}%% directive, which reconfigures the whole diagram, from anywhere
+// in its text, quoted labels included). Brackets and the rest stay as they are within the quotes.
 func mermaidText(s string) string {
 	s = clean(s)
 	var b strings.Builder
@@ -63,7 +64,7 @@ func mermaidText(s string) string {
 		switch r {
 		case '"':
 			b.WriteString("#quot;")
-		case '#', ';', '&', '<', '>', '`', '\\', '|':
+		case '#', ';', '&', '<', '>', '`', '\\', '|', '%':
 			b.WriteString("#" + itoa(int(r)) + ";")
 		default:
 			b.WriteRune(r)

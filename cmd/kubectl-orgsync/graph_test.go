@@ -34,6 +34,7 @@ var hostileNames = chartSpec{
 	{"bidi", "bidi \u202eevil\u202c zero\u200bwidth \u2028sep", "cjk"},
 	{"keywords", "end", "cjk"},
 	{"comment", "%% not a comment ;; graph TD", "keywords"},
+	{"directive", "%%{init: {'themeCSS':'.delete{display:none}'}}%%", "keywords"},
 	{"markdown", "@team #123 *bold* _it_ | pipe ~strike~ `code` ![img](x)", "keywords"},
 	{"Sales_KR", "영업본부 (Sales) 销售部", "hq"},
 }
@@ -186,7 +187,7 @@ func TestPictureEscaping(t *testing.T) {
 			t.Errorf("mermaid line is no node n<N>[\"label\"]:::class: %q", line)
 			continue
 		}
-		if label := entity.ReplaceAllString(strings.ReplaceAll(m[2], "<br>", ""), ""); strings.ContainsAny(label, "\"<>`\\;&|#") || strings.ContainsFunc(label, unsafeRune) {
+		if label := entity.ReplaceAllString(strings.ReplaceAll(m[2], "<br>", ""), ""); strings.ContainsAny(label, "\"<>`\\;&|#%") || strings.ContainsFunc(label, unsafeRune) {
 			t.Errorf("mermaid label holds a raw special character: %q", m[2])
 		}
 	}

@@ -102,7 +102,7 @@ func loadManifests(src manifestSources, stdin io.Reader, namespace string) ([]ma
 	for _, r := range results {
 		err := r.Visit(func(info *resource.Info, err error) error {
 			if err != nil {
-				errs = append(errs, err)
+				errs = append(errs, errors.New(safe(err.Error())))
 				return nil
 			}
 			m, err := toManifest(info, namespace, src.enforceNamespace)
@@ -114,7 +114,7 @@ func loadManifests(src manifestSources, stdin io.Reader, namespace string) ([]ma
 			return nil
 		})
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, errors.New(safe(err.Error())))
 		}
 	}
 	if len(errs) > 0 {
@@ -128,8 +128,12 @@ func loadManifests(src manifestSources, stdin io.Reader, namespace string) ([]ma
 
 // toManifest checks that info is a Department and decodes it strictly; without a namespace it
 // goes in namespace, and with enforce it must be in namespace.
+//
+// Every text of the manifest's that an error carries (its file name, a field the type lacks) is
+// shown with its control characters escaped (safe): a manifest from a pull request cannot write
+// control sequences into a CI log.
 func toManifest(info *resource.Info, namespace string, enforce bool) (manifest, error) {
-	source := cleanSource(info.Source)
+	source := safe(cleanSource(info.Source))
 	u, ok := info.Object.(*unstructured.Unstructured)
 	if !ok {
 		return manifest{}, fmt.Errorf("%s: %T is not an object", source, info.Object)
@@ -147,7 +151,7 @@ func toManifest(info *resource.Info, namespace string, enforce bool) (manifest, 
 	}
 	var dept v1alpha1.Department
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, &dept, true); err != nil {
-		return manifest{}, fmt.Errorf("%s: Department %q: %w", source, u.GetName(), err)
+		return manifest{}, fmt.Errorf("%s: Department %q: %s", source, u.GetName(), safe(err.Error()))
 	}
 	// The builder defaults the namespace only of kinds a server maps; a local read maps none.
 	if dept.Namespace == "" {

@@ -92,3 +92,22 @@ func TestShownQuotesWhatIsNotPlainText(t *testing.T) {
 		}
 	}
 }
+
+// A manifest from a pull request cannot write control sequences into a CI log through plan's
+// errors: neither its file name nor a field the type lacks reaches them raw.
+func TestManifestErrorsEscapeControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "b\x1b[31mred.yaml")
+	manifest := "apiVersion: orgsync.dev/v1alpha1\nkind: Department\nmetadata:\n  name: a\nspec:\n  organizationRef: {name: acme}\n  name: A\n" +
+		"  \"\\e]0;owned\\a\\e[2J\": x\n"
+	if err := os.WriteFile(name, []byte(manifest), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := loadManifests(manifestSources{filenames: []string{dir}}, nil, "def")
+	if err == nil {
+		t.Fatal("a manifest with a field the type lacks was read")
+	}
+	if strings.ContainsAny(err.Error(), "\x1b\a") || !strings.Contains(err.Error(), `\x1b[31mred.yaml`) {
+		t.Errorf("error %q carries a control character, or does not show the file escaped", err)
+	}
+}
