@@ -97,7 +97,8 @@ func TestShownQuotesWhatIsNotPlainText(t *testing.T) {
 // errors: neither its file name nor a field the type lacks reaches them raw.
 func TestManifestErrorsEscapeControlCharacters(t *testing.T) {
 	dir := t.TempDir()
-	name := filepath.Join(dir, "b\x1b[31mred.yaml")
+	base := "b\x1b[31mred.yaml" // an escape sequence, no path separator
+	name := filepath.Join(dir, base)
 	manifest := "apiVersion: orgsync.dev/v1alpha1\nkind: Department\nmetadata:\n  name: a\nspec:\n  organizationRef: {name: acme}\n  name: A\n" +
 		"  \"\\e]0;owned\\a\\e[2J\": x\n"
 	if err := os.WriteFile(name, []byte(manifest), 0o600); err != nil {
