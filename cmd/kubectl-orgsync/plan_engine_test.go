@@ -215,6 +215,17 @@ func TestPlanOrganization(t *testing.T) {
 			want:     []string{"wait a WaitingForParent"},
 			unmanged: 1,
 		},
+		"an Organization another holds the chart against changes nothing: its Departments wait, pruned ones are released": {
+			org: planOrg(func(o *v1alpha1.Organization) {
+				o.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionConnected, Status: metav1.ConditionFalse,
+					Reason: v1alpha1.ReasonConflict, ObservedGeneration: 1}}
+			}),
+			desired:  []v1alpha1.Department{want("a", "A renamed", ""), want("new", "New", "")},
+			cluster:  []v1alpha1.Department{have("a", "A", ""), have("gone", "Gone", "")},
+			remote:   []provider.Department{remoteDept("a", "A", ""), remoteDept("gone", "Gone", "")},
+			want:     []string{"release gone", "wait a WaitingForOrganization", "wait new WaitingForOrganization"},
+			unmanged: 1,
+		},
 		"pruned Departments are deleted children first": {
 			desired: []v1alpha1.Department{want("keep", "Keep", "")},
 			cluster: []v1alpha1.Department{have("keep", "Keep", ""), have("x", "X", ""), have("y", "Y", "x"), have("z", "Z", "y"), have("w", "W", "x")},
