@@ -121,6 +121,35 @@ func TestExportWarnsOfAParentMissingRemotely(t *testing.T) {
 	}
 }
 
+// TestExportKeepsTheSettingsOfTheDepartmentItNames: a key a Department already holds keeps that
+// Department's name, and the manifest carries its policies and its pause: applied, it changes
+// nothing of the object but what the remote chart says (an apply would reset what it leaves out,
+// and a Department that only observed, or orphaned, would start to write, or to delete).
+func TestExportKeepsTheSettingsOfTheDepartmentItNames(t *testing.T) {
+	chart := []provider.Department{{Key: "hq", Name: "HQ", DisplayOrder: "1"}, {Key: "plain", Name: "Plain", DisplayOrder: "1"}}
+	existing := []v1alpha1.Department{
+		{ObjectMeta: metav1.ObjectMeta{Name: "legacy-hq", Annotations: map[string]string{v1alpha1.AnnotationPaused: "true", "note": "not exported"}},
+			Spec: v1alpha1.DepartmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, ExternalKey: "hq",
+				DeletionPolicy: v1alpha1.DeletionPolicyOrphan, ManagementPolicy: v1alpha1.ManagementPolicyObserve}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "plain"},
+			Spec: v1alpha1.DepartmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"},
+				DeletionPolicy: v1alpha1.DeletionPolicyDelete, ManagementPolicy: v1alpha1.ManagementPolicyManage}},
+	}
+	res := buildManifests(exportInput{provider: v1alpha1.ProviderNCP, organization: "acme", namespace: "orgs", remote: chart, existing: existing})
+	byName := map[string]departmentManifest{}
+	for _, m := range res.manifests {
+		byName[m.Metadata.Name] = m
+	}
+	hq, plain := byName["legacy-hq"], byName["plain"]
+	if hq.Spec.DeletionPolicy != v1alpha1.DeletionPolicyOrphan || hq.Spec.ManagementPolicy != v1alpha1.ManagementPolicyObserve ||
+		!cmp.Equal(hq.Metadata.Annotations, map[string]string{v1alpha1.AnnotationPaused: "true"}) {
+		t.Errorf("legacy-hq: %+v %+v, want its policies and its pause kept", hq.Metadata, hq.Spec)
+	}
+	if plain.Spec.DeletionPolicy != "" || plain.Spec.ManagementPolicy != "" || plain.Metadata.Annotations != nil {
+		t.Errorf("plain: %+v %+v, want the defaults left out", plain.Metadata, plain.Spec)
+	}
+}
+
 // TestExportOfAnEmptyChart: a chart with no department writes no directory (kubectl apply -k
 // refuses a kustomization without resources) and an empty stream, says so, and exits 0.
 func TestExportOfAnEmptyChart(t *testing.T) {

@@ -32,8 +32,9 @@ type departmentManifest struct {
 }
 
 type manifestMetadata struct {
-	Name      string `json:"name"`
-	Namespace string `json:"namespace,omitempty"`
+	Name        string            `json:"name"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // skippedDepartment is a remote department export cannot write as a Department, and why.
@@ -101,6 +102,7 @@ func buildManifests(in exportInput) exportResult {
 	}
 	slices.Sort(keys)
 	names := assignNames(keys, in.existing, in.organization)
+	reused := claimants(in.existing, in.organization)
 
 	// Depth first from the tops: a department whose parent is not exported is a top.
 	children := map[string][]string{}
@@ -124,11 +126,15 @@ func buildManifests(in exportInput) exportResult {
 		if names[key] != key {
 			spec.ExternalKey = key
 		}
-		res.manifests = append(res.manifests, departmentManifest{
+		m := departmentManifest{
 			APIVersion: v1alpha1.GroupVersion.String(), Kind: "Department",
 			Metadata: manifestMetadata{Name: names[key], Namespace: in.namespace},
 			Spec:     spec, key: key, parentKey: spec.ParentExternalKey,
-		})
+		}
+		if d := reused[key]; d != nil && d.Name == names[key] {
+			keepSettings(&m, d)
+		}
+		res.manifests = append(res.manifests, m)
 		kids := children[key]
 		slices.SortFunc(kids, bySiblingOrder)
 		for _, kid := range kids {
@@ -295,6 +301,39 @@ func exportDisplayOrder(remote string) (string, bool) {
 // maxGeneratedBase is how much of a key a generated name keeps before its hash.
 const maxGeneratedBase = 40
 
+// claimants are, by key, the Departments of organization among existing that hold each key
+// (decision.ClaimsFirst).
+func claimants(existing []v1alpha1.Department, organization string) map[string]*v1alpha1.Department {
+	claimant := map[string]*v1alpha1.Department{}
+	for i := range existing {
+		d := &existing[i]
+		if d.Spec.OrganizationRef.Name != organization {
+			continue
+		}
+		if c, ok := claimant[d.Key()]; !ok || decision.ClaimsFirst(d, c) {
+			claimant[d.Key()] = d
+		}
+	}
+	return claimant
+}
+
+// keepSettings copies into m what of d, the Department whose name m takes, is not the remote
+// chart's: its policies, when not the defaults, and orgsync.dev/paused. Applying the export then
+// changes nothing of d but what the remote chart says (kubectl apply's and a server-side apply's
+// merge would otherwise reset what the manifest leaves out, and a Department that only observed
+// or orphaned would start to write or delete).
+func keepSettings(m *departmentManifest, d *v1alpha1.Department) {
+	if d.Spec.DeletionPolicy != "" && d.Spec.DeletionPolicy != v1alpha1.DeletionPolicyDelete {
+		m.Spec.DeletionPolicy = d.Spec.DeletionPolicy
+	}
+	if d.Spec.ManagementPolicy != "" && d.Spec.ManagementPolicy != v1alpha1.ManagementPolicyManage {
+		m.Spec.ManagementPolicy = d.Spec.ManagementPolicy
+	}
+	if paused, ok := d.Annotations[v1alpha1.AnnotationPaused]; ok {
+		m.Metadata.Annotations = map[string]string{v1alpha1.AnnotationPaused: paused}
+	}
+}
+
 // assignNames names each key's Department: the key itself where it is a valid object name
 // (a DNS-1123 subdomain) that no other Department of the namespace has, else a generated name:
 // the key in lower case with other characters as "-", then "-" and the start of the key's
@@ -304,19 +343,15 @@ const maxGeneratedBase = 40
 // keep their names: the export reuses none for another key or Organization. Names depend on the
 // key, not on the order of the chart.
 func assignNames(keys []string, existing []v1alpha1.Department, organization string) map[string]string {
-	used := map[string]string{}                   // name → the key it holds; "" for another Organization's
-	claimant := map[string]*v1alpha1.Department{} // key → the Organization's Department that holds it (decision.ClaimsFirst)
+	used := map[string]string{} // name → the key it holds; "" for another Organization's
 	for i := range existing {
 		d := &existing[i]
 		used[d.Name] = ""
-		if d.Spec.OrganizationRef.Name != organization {
-			continue
-		}
-		used[d.Name] = d.Key()
-		if c, ok := claimant[d.Key()]; !ok || decision.ClaimsFirst(d, c) {
-			claimant[d.Key()] = d
+		if d.Spec.OrganizationRef.Name == organization {
+			used[d.Name] = d.Key()
 		}
 	}
+	claimant := claimants(existing, organization)
 	names := make(map[string]string, len(keys))
 	for _, key := range keys {
 		if d, ok := claimant[key]; ok {
