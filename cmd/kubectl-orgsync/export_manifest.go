@@ -151,17 +151,24 @@ func buildManifests(in exportInput) exportResult {
 		}
 	}
 	slices.SortFunc(res.skipped, func(a, b skippedDepartment) int { return strings.Compare(a.key, b.key) })
-	listed := make(map[string]bool, len(in.remote))
-	for _, d := range in.remote {
+	res.orphans = orphansOf(res.manifests, in.remote)
+	return res
+}
+
+// orphansOf are the manifests whose parent the remote chart does not hold.
+func orphansOf(manifests []departmentManifest, remote []provider.Department) []skippedDepartment {
+	listed := make(map[string]bool, len(remote))
+	for _, d := range remote {
 		listed[d.Key] = true
 	}
-	for _, m := range res.manifests {
+	var orphans []skippedDepartment
+	for _, m := range manifests {
 		if m.parentKey != "" && !listed[m.parentKey] {
-			res.orphans = append(res.orphans, skippedDepartment{key: m.key,
+			orphans = append(orphans, skippedDepartment{key: m.key,
 				reason: fmt.Sprintf("its parent %q is not in the remote chart: its Department will wait for it (WaitingForParent)", m.parentKey)})
 		}
 	}
-	return res
+	return orphans
 }
 
 // The CRD's patterns (api/v1alpha1/department_types.go), which the API server checks with Go's
