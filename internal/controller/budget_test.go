@@ -2,16 +2,12 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
 	rules "github.com/orgsync/orgsync/internal/decision"
@@ -146,48 +142,6 @@ func TestADepartmentReconciledBeforeItsOrganizationKeepsTheRecordedBudget(t *tes
 	}
 	if spent := budgets.spent(org.UID); spent.Made != 2 {
 		t.Fatalf("spent %+v after the Organization's reconcile, want the 2 deletions made", spent)
-	}
-}
-
-// An approval is counted once its annotation is gone: a removal that fails (a conflict with a
-// write the cache had not seen yet) does not count it, so the next reconcile counts it once.
-func TestAnApprovalWhoseRemovalFailedIsCountedOnce(t *testing.T) {
-	ctx := context.Background()
-	org := budgetedOrganization(2, time.Hour)
-	org.Annotations = map[string]string{v1alpha1.AnnotationApproveDeletions: "5"}
-	conflicts := 1
-	k8s := interceptor.NewClient(fakeClient(t, org).(client.WithWatch), interceptor.Funcs{
-		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-			if conflicts > 0 {
-				conflicts--
-				return apierrors.NewConflict(v1alpha1.GroupVersion.WithResource("organizations").GroupResource(), obj.GetName(), errors.New("the object has been modified"))
-			}
-			return c.Update(ctx, obj, opts...)
-		},
-	})
-	recorder := events.NewFakeRecorder(10)
-	r := &OrganizationReconciler{Shared: Shared{Client: k8s, Budgets: NewBudgets()}, Recorder: recorder}
-
-	failed := 0
-	for range 2 { // each reconcile reads the object again
-		latest := &v1alpha1.Organization{}
-		if err := k8s.Get(ctx, client.ObjectKeyFromObject(org), latest); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.takeApproval(ctx, latest, nil); err != nil {
-			failed++
-		}
-	}
-	if failed != 1 {
-		t.Fatalf("%d reconciles failed, want the one whose removal met the conflict", failed)
-	}
-	if approved := r.Budgets.spent(org.UID).Approved; approved != 5 {
-		t.Errorf("%d deletions approved, want the 5 the annotation asked for", approved)
-	}
-	expectEvent(t, recorder, "5 more remote deletions approved")
-	latest := &v1alpha1.Organization{}
-	if err := k8s.Get(ctx, client.ObjectKeyFromObject(org), latest); err != nil || latest.Annotations[v1alpha1.AnnotationApproveDeletions] != "" {
-		t.Errorf("annotations %v (%v), want the approval removed", latest.Annotations, err)
 	}
 }
 

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
@@ -173,7 +171,7 @@ func (c *PlanChart) snapshot(dept *v1alpha1.Department) *rules.Snapshot {
 	// Organization holds the chart (Connected False, Conflict, for the current generation): then
 	// its Departments wait, and a deleting one leaves the chart as it is, as the manager's record
 	// of the holder decides.
-	if conflicted(c.org) {
+	if rules.HeldByAnother(c.org) {
 		s.Org.Connected = false
 		s.Org.Orphans = s.Org.Orphans || !dept.DeletionTimestamp.IsZero()
 	} else {
@@ -188,16 +186,6 @@ func (c *PlanChart) snapshot(dept *v1alpha1.Department) *rules.Snapshot {
 	// The plan has no memory of the manager's refusals: the Ready condition records them.
 	s.Rejected = rules.RejectionOf(dept)
 	return s
-}
-
-// conflicted reports whether org's Connected condition says, for its current generation, that
-// another Organization holds its chart.
-func conflicted(org *v1alpha1.Organization) bool {
-	if org == nil {
-		return false
-	}
-	c := meta.FindStatusCondition(org.Status.Conditions, v1alpha1.ConditionConnected)
-	return c != nil && c.Status == metav1.ConditionFalse && c.Reason == v1alpha1.ReasonConflict && c.ObservedGeneration == org.Generation
 }
 
 // cycle is the parentExternalKey cycle dept is part of, as the reconciler's parentCycle finds it.

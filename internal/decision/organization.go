@@ -41,6 +41,17 @@ func OrganizationOf(name string, org *v1alpha1.Organization) Organization {
 	}
 }
 
+// HeldByAnother reports whether org's Connected condition says, for its current generation, that
+// another Organization holds its chart (Conflict): its Departments wait, and a deleting one leaves
+// the chart as it is. `kubectl orgsync plan` reads it so; the manager decides from its record.
+func HeldByAnother(org *v1alpha1.Organization) bool {
+	if org == nil {
+		return false
+	}
+	c := meta.FindStatusCondition(org.Status.Conditions, v1alpha1.ConditionConnected)
+	return c != nil && c.Status == metav1.ConditionFalse && c.Reason == v1alpha1.ReasonConflict && c.ObservedGeneration == org.Generation
+}
+
 // Refusal is the remote system's refusal of a Department's spec as its Ready condition records
 // it, and until what the manager sends the same values again.
 type Refusal struct {

@@ -57,6 +57,19 @@ func (o ClientOptions) WithDefaultClient(newClient func() *http.Client) ClientOp
 	return o
 }
 
+// Retry returns the client options of one Organization's client of a service: o's HTTP client,
+// timeouts, retry bounds and listing bound, with limiter, the Organization's for the service.
+func (o ClientOptions) Retry(limiter *httpretry.Throttle) httpretry.Options {
+	return httpretry.Options{
+		HTTPClient:       o.HTTPClient,
+		RequestTimeout:   o.RequestTimeout,
+		MaxRetryDuration: o.MaxRetryDuration,
+		MaxRetryAfter:    o.MaxRetryAfter,
+		MaxListed:        o.MaxListed,
+		Limiter:          limiter,
+	}
+}
+
 // Limiters returns a limiter registry shaped by o's QPS and Burst.
 func (o ClientOptions) Limiters() *Limiters {
 	return &Limiters{QPS: o.QPS, Burst: o.Burst}

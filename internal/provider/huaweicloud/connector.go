@@ -135,14 +135,7 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 
 func (c *Connector) transport(limiter *httpretry.Throttle) hwapi.TransportOptions {
 	return hwapi.TransportOptions{
-		Options: httpretry.Options{
-			HTTPClient:       c.opts.HTTPClient,
-			RequestTimeout:   c.opts.RequestTimeout,
-			MaxRetryDuration: c.opts.MaxRetryDuration,
-			MaxRetryAfter:    c.opts.MaxRetryAfter,
-			MaxListed:        c.opts.MaxListed,
-			Limiter:          limiter,
-		},
+		Options:   c.opts.Retry(limiter),
 		UserAgent: "orgsync",
 	}
 }

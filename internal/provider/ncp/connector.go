@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/orgsync/orgsync/api/v1alpha1"
-	"github.com/orgsync/orgsync/internal/httpretry"
 	ncpapi "github.com/orgsync/orgsync/internal/ncp"
 	"github.com/orgsync/orgsync/internal/provider"
 )
@@ -59,15 +58,8 @@ func (c *Connector) Connect(_ context.Context, org *v1alpha1.Organization, crede
 		Site:                 ncpapi.Site(org.Spec.Site),
 		WorkplaceEndpoint:    c.opts.WorkplaceEndpoint,
 		OrganizationEndpoint: c.opts.OrganizationEndpoint,
-		Options: httpretry.Options{
-			HTTPClient:       c.opts.HTTPClient,
-			RequestTimeout:   c.opts.RequestTimeout,
-			MaxRetryDuration: c.opts.MaxRetryDuration,
-			MaxRetryAfter:    c.opts.MaxRetryAfter,
-			MaxListed:        c.opts.MaxListed,
-			Limiter:          c.limiters.For(org.UID, serviceNCP),
-		},
-		UserAgent: "orgsync",
+		Options:              c.opts.Retry(c.limiters.For(org.UID, serviceNCP)),
+		UserAgent:            "orgsync",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("configuring the NCP client: %w", err)
