@@ -36,6 +36,27 @@ type failedWrite struct {
 	// seen is what the listing made after the failure showed of the department, its parent and
 	// its children.
 	seen inventory.View
+	// listedAfter, when set, is when the write failed, and the listing after it was still under
+	// way when the reconcile ended: the next reconcile decides from a listing since then, and
+	// takes seen from it.
+	listedAfter time.Time
+}
+
+// listingSince is when the listing a reconcile after f decides from must have started: when the
+// write failed, while the listing after it was under way when that reconcile ended; otherwise
+// since (f nil included).
+func (f *failedWrite) listingSince(since time.Time) time.Time {
+	if f == nil || f.listedAfter.IsZero() {
+		return since
+	}
+	return f.listedAfter
+}
+
+// listed takes, once the listing after the failure has ended, what it shows (view) as seen.
+func (f *failedWrite) listed(view inventory.View) {
+	if f != nil && !f.listedAfter.IsZero() {
+		f.seen, f.listedAfter = view, time.Time{}
+	}
 }
 
 // stands reports whether the failure answers d, decided for s: the same write for the same spec,
@@ -236,12 +257,22 @@ func (r *DepartmentReconciler) write(ctx context.Context, sc *departmentScope, d
 	case sc.failed != nil:
 		return acted{outcome: refusal(sc, d.Decision, err)}
 	}
-	if lerr := sc.inv.ListedSince(ctx, started, sc.conn, sc.conn.Departments.List); lerr != nil {
+	dept := sc.s.Dept
+	failed := &failedWrite{generation: dept.Generation, action: d.Action, err: err}
+	// The worker waits for the listing a moment at most: a chart that takes minutes to list must
+	// not hold it (nor, failure after failure, its namespace's share of the workers).
+	lerr := r.remote.listed(ctx, sc.inv, started, sc.conn, client.ObjectKeyFromObject(dept))
+	switch {
+	case remoteUnderWay(lerr):
+		// The listing wakes the Department when it ends; that reconcile decides from it.
+		failed.listedAfter = started
+		r.failedWrites.Store(dept.UID, failed)
+		return acted{outcome: failure(lerr)}
+	case lerr != nil:
 		return acted{outcome: failure(fmt.Errorf("%w (and listing the chart again failed: %w)", err, lerr))}
 	}
-	dept := sc.s.Dept
-	seen := sc.inv.View(dept.Key(), dept.Spec.ParentExternalKey, isDeleting(dept))
-	r.failedWrites.Store(dept.UID, &failedWrite{generation: dept.Generation, action: d.Action, err: err, seen: seen})
+	failed.seen = sc.inv.View(dept.Key(), dept.Spec.ParentExternalKey, isDeleting(dept))
+	r.failedWrites.Store(dept.UID, failed)
 	return acted{outcome: lookAgain()}
 }
 

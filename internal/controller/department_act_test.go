@@ -150,7 +150,9 @@ type failNext struct {
 // listing of it, the Department is stored in a fake Kubernetes client (for its finalizer), and
 // each reconcile builds the scope from the inventory as gather does.
 type actRig struct {
-	t        *testing.T
+	t *testing.T
+	// release, when a case sets it, lets a listing it holds go on.
+	release  func()
 	r        *DepartmentReconciler
 	remote   *remoteChart
 	inv      *inventory.Inventory
@@ -189,6 +191,7 @@ func (g *actRig) scope(dept *v1alpha1.Department) *departmentScope {
 		s.Rejected = &rej
 	}
 	s.Remote = g.inv.View(dept.Key(), dept.Spec.ParentExternalKey, isDeleting(dept))
+	sc.failed.listed(s.Remote)
 	for _, key := range s.Remote.Children {
 		s.RemoteChildren = append(s.RemoteChildren, key+rules.UnmanagedSuffix)
 	}
@@ -405,6 +408,42 @@ func actFailureCases() map[string]actCase {
 				}
 				if !res[2].synced || res[2].action != rules.Create {
 					t.Errorf("third reconcile %+v, want the create sent again", res[2])
+				}
+			},
+		},
+		"slow relist: the worker does not wait out a long listing after a failed write; the reconcile it wakes decides from it": {
+			dept: testDepartment("eng", "", actOld),
+			fail: &failNext{"create", errActTransient, false},
+			before: func(g *actRig, _ *v1alpha1.Department) {
+				release := make(chan struct{})
+				list := g.remote.fns.ListFn
+				g.remote.fns.ListFn = func(ctx context.Context) ([]provider.Department, error) {
+					<-release // a chart that takes minutes to list
+					return list(ctx)
+				}
+				g.t.Cleanup(func() {
+					select {
+					case <-release:
+					default:
+						close(release)
+					}
+				})
+				started := time.Now()
+				g.release = func() { // and wait for the listing the failed write started
+					close(release)
+					if err := g.inv.ListedSince(context.Background(), started, g.conn, g.conn.Departments.List); err != nil {
+						g.t.Fatal(err)
+					}
+				}
+			},
+			afterFirst: func(g *actRig) { g.release() },
+			reconciles: 2, wantCalls: []string{"create eng", "list"},
+			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
+				if !res[0].keepCondition || res[0].result.RequeueAfter != 0 || res[0].action != rules.NoAction {
+					t.Errorf("first reconcile %+v, want it ended while the listing goes on, to be woken by it", res[0])
+				}
+				if res[1].reason != v1alpha1.ReasonRemoteError || res[1].action != rules.NoAction {
+					t.Errorf("second reconcile %+v, want the failure reported from the listing, without a second create", res[1])
 				}
 			},
 		},

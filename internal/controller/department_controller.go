@@ -229,12 +229,18 @@ func (r *DepartmentReconciler) gatherRemote(ctx context.Context, sc *departmentS
 	sc.conn, sc.inv = conn, r.Inventories.Of(org.UID, org.Namespace, org.Name)
 	// The Organization lists the chart every sync period; a Department lists it only when that
 	// has not happened for much longer (or never), as a fallback. After a write whose answer left
-	// the remote state unknown, the act listed it again already.
-	if err := r.remote.listed(ctx, sc.inv, time.Now().Add(-2*sc.syncPeriod), conn, client.ObjectKeyFromObject(s.Dept)); err != nil {
+	// the remote state unknown, the act listed it again already, or started to: then this
+	// reconcile decides from that listing, and keeps the failure until it has ended.
+	since := sc.failed.listingSince(time.Now().Add(-2 * sc.syncPeriod))
+	if err := r.remote.listed(ctx, sc.inv, since, conn, client.ObjectKeyFromObject(s.Dept)); err != nil {
+		if sc.failed != nil {
+			r.failedWrites.Store(s.Dept.UID, sc.failed) // still to be decided from a listing
+		}
 		s.ListErr = err
 		return nil
 	}
 	s.Remote = sc.inv.View(s.Dept.Key(), s.Dept.Spec.ParentExternalKey, deleting)
+	sc.failed.listed(s.Remote)
 	switch {
 	case deleting:
 		s.RemoteChildren, err = r.holderNames(ctx, s.Dept, s.Remote.Children)
