@@ -44,8 +44,8 @@ func TestValidateFlags(t *testing.T) {
 		})
 	}
 	// Every flag out of range is named at once, the remote flags (remoteflags) included.
-	if err := validateFlags(limits{}, remoteflags.Options{}); err == nil || strings.Count(err.Error(), "\n")+1 != 15 {
-		t.Fatalf("all zero: %v, want fifteen flags named", err)
+	if err := validateFlags(limits{}, remoteflags.Options{}); err == nil || strings.Count(err.Error(), "\n")+1 != 16 {
+		t.Fatalf("all zero: %v, want sixteen flags named", err)
 	}
 }
 
