@@ -376,7 +376,9 @@ func describeListing(opts ListOrgUnitsOptions) string {
 // times, and then reported as a *ListingError; units then holds nothing of it.
 func (c *OneAccessClient) readListing(ctx context.Context, opts ListOrgUnitsOptions, units *unitSet) error {
 	for attempt := 1; ; attempt++ {
-		read, err := c.readListingOnce(ctx, opts)
+		// The units read before (the roots, for the listing of the others) count against the bound
+		// of the whole chart.
+		read, err := c.readListingOnce(ctx, opts, c.maxListed-len(units.list))
 		if err == nil {
 			for _, u := range read.list {
 				units.add(u)
@@ -407,7 +409,7 @@ func (c *OneAccessClient) readListing(ctx context.Context, opts ListOrgUnitsOpti
 // Huawei's reference makes offset a page number from 0. A tenant that numbers pages from 1 and
 // reads 0 as 1 answers page 1 with page 0 again: when page 1 repeats page 0 exactly, paging goes on
 // from page 2, which such a tenant answers with the second page.
-func (c *OneAccessClient) readListingOnce(ctx context.Context, opts ListOrgUnitsOptions) (unitSet, error) {
+func (c *OneAccessClient) readListingOnce(ctx context.Context, opts ListOrgUnitsOptions, allowance int) (unitSet, error) {
 	var (
 		read         unitSet
 		total        int
@@ -439,8 +441,8 @@ func (c *OneAccessClient) readListingOnce(ctx context.Context, opts ListOrgUnits
 		case len(p.Units) > p.Limit:
 			// More than asked for: nothing but the page's size bounds what one answer may hold.
 			return unitSet{}, incomplete("page %d held %d units, more than the %d asked for", page, len(p.Units), p.Limit)
-		case total > c.maxListed:
-			return unitSet{}, incomplete("the total is more than the %d units a listing takes (--max-remote-departments)", c.maxListed)
+		case total > allowance:
+			return unitSet{}, incomplete("the tenant holds more than the %d units a listing takes (--max-remote-departments)", c.maxListed)
 		}
 		before := len(read.list)
 		for _, u := range p.Units {

@@ -321,7 +321,7 @@ func TestReadListingIncomplete(t *testing.T) {
 		{"a page larger than asked for", pagesOf(50, span(0, 10)), 1,
 			"0 distinct units of 50 after 1 pages: page 0 held 11 units, more than the 10 asked for"},
 		{"a total larger than a listing takes", pagesOf(100_000_000, span(0, 9)), 1,
-			"0 distinct units of 100000000 after 1 pages: the total is more than the 100000 units a listing takes (--max-remote-departments)"},
+			"0 distinct units of 100000000 after 1 pages: the tenant holds more than the 100000 units a listing takes (--max-remote-departments)"},
 		{"pages from 1 with the second page empty", pagesOf(30, span(0, 9), span(0, 9)), 3,
 			"10 distinct units of 30 after 3 pages (page 1 repeated page 0: read as pages numbered from 1): page 2 came back empty"},
 	}
@@ -488,6 +488,24 @@ func TestOneAccessPageSizeConfig(t *testing.T) {
 		c, err := NewOneAccess(OneAccessConfig{Endpoint: "https://tenant.example.com", ClientID: "id", ClientSecret: "secret", PageSize: tt.pageSize})
 		if (err == nil) != tt.ok || (err == nil && c.pageSize != tt.want) {
 			t.Errorf("PageSize %d: %v, %v; want %d (ok %v)", tt.pageSize, c, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// The bound on what a listing takes (--max-remote-departments) is the whole tenant's: the roots
+// read first count against it when the other units are listed.
+func TestListAllOrgUnitsBoundsTheWholeTenant(t *testing.T) {
+	srv := newFake(t, huaweifake.Options{})
+	all := tenantTree(srv)
+	for limit, wantErr := range map[int]bool{len(all): false, len(all) - 1: true} {
+		c := newOneAccess(t, srv.URL(), func(cfg *OneAccessConfig) { cfg.MaxListed = limit })
+		recordWaits(c.t)
+		units, err := c.ListAllOrgUnits(context.Background())
+		switch {
+		case wantErr && (units != nil || !errors.Is(err, ErrIncompleteListing)):
+			t.Errorf("limit %d: %d units, %v; want none and ErrIncompleteListing", limit, len(units), err)
+		case !wantErr && (err != nil || len(units) != len(all)):
+			t.Errorf("limit %d: %d units, %v; want all %d", limit, len(units), err, len(all))
 		}
 	}
 }
