@@ -92,7 +92,7 @@ func (b *Budgets) approve(uid types.UID, n int32) {
 // reports whether it may go ahead now; when it may not, key is held until a later reserve lets it
 // through or forget. A delete of key the current window counts already, tried again after a
 // failure, goes ahead without counting again: the budget counts departments deleted, not
-// attempts. Once made (deleted) or no longer wanted (forget), a delete of key counts anew.
+// attempts. Once made or no longer wanted (done), a delete of key counts anew.
 func (b *Budgets) reserve(org *v1alpha1.Organization, key string, now time.Time) bool {
 	b.mu.Lock()
 	bud := b.ofLocked(org.UID)
@@ -120,9 +120,10 @@ func (b *Budgets) reserve(org *v1alpha1.Organization, key string, now time.Time)
 	return ok
 }
 
-// deleted records that the delete of key was made: a later one (of a department made again under
-// the key) counts anew.
-func (b *Budgets) deleted(org *v1alpha1.Organization, key string) {
+// done records that the delete of key was made, or is no longer wanted (its Department released
+// the remote department): a later one (of a department made again under the key) counts anew.
+// A delete refused, or waiting (children, a pause), stays counted until then.
+func (b *Budgets) done(org *v1alpha1.Organization, key string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if bud := b.byOrg[org.UID]; bud != nil {
@@ -137,9 +138,6 @@ func (b *Budgets) forget(org *v1alpha1.Organization, key string) {
 	held := bud != nil && bud.held[key]
 	if held {
 		delete(bud.held, key)
-	}
-	if bud != nil {
-		delete(bud.counted, key)
 	}
 	b.mu.Unlock()
 	if held {

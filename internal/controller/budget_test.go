@@ -160,7 +160,7 @@ func TestBudgetCountsDeletionsNotAttempts(t *testing.T) {
 	if made := b.spent(org.UID).Made; made != 1 {
 		t.Fatalf("%d deletions counted for three attempts of one, want 1", made)
 	}
-	b.deleted(org, "a")
+	b.done(org, "a")
 	if !b.reserve(org, "a", start.Add(10*time.Minute)) || b.reserve(org, "b", start.Add(10*time.Minute)) {
 		t.Fatal("after a made delete, the key's next delete should count, and the budget of 2 then be spent")
 	}

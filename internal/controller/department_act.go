@@ -204,15 +204,15 @@ func (r *DepartmentReconciler) actDeleting(ctx context.Context, sc *departmentSc
 		if res := r.write(ctx, sc, d); res.action != rules.Delete {
 			return res
 		}
-		if org := s.Organization; org != nil {
-			r.Budgets.deleted(org, s.Dept.Key())
-		}
 	case rules.Release:
 	default:
 		return acted{outcome: d.outcome}
 	}
 	if d.Orphaned != "" {
 		r.Recorder.Eventf(s.Dept, nil, corev1.EventTypeWarning, "Orphaned", "Delete", "%s", d.Orphaned)
+	}
+	if org := s.Organization; org != nil {
+		r.Budgets.done(org, s.Dept.Key()) // deleted, or released: a later delete of the key counts anew
 	}
 	r.forget(s.Dept.UID)
 	o, _ := releaseFinalizer(ctx, r.Client, s.Dept)

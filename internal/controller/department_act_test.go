@@ -571,18 +571,23 @@ func actDeleteCases() map[string]actCase {
 				}
 			},
 		},
-		"delete refused with an answer the client does not know: DeletionBlocked, tried again later": {
+		"delete refused with an answer the client does not know: DeletionBlocked, tried again later, counted once": {
 			dept:   testDepartment("eng", "", actDeleting),
 			remote: []provider.Department{remote("eng", "", "Dept eng")},
 			before: func(g *actRig, _ *v1alpha1.Department) {
+				g.org.Spec.DeletionBudget = &v1alpha1.DeletionBudget{MaxDeletions: 1}
 				g.remote.refuseDeletes(fmt.Errorf("%w: HTTP 400 (code -4099): members left", provider.ErrInvalid))
 			},
-			reconciles: 2, wantCalls: []string{"delete eng", "list"},
-			check: func(t *testing.T, _ *actRig, _ *v1alpha1.Department, res []acted) {
-				last := res[1]
-				if last.reason != v1alpha1.ReasonDeletionBlocked || last.result.RequeueAfter <= 0 || last.released ||
-					!strings.Contains(last.message, "members left") || !strings.Contains(last.message, "deletionPolicy: Orphan") {
-					t.Errorf("second reconcile %+v, want DeletionBlocked with the answer and what to do, tried again later", last)
+			reconciles: 6, wantCalls: []string{"delete eng", "list", "delete eng", "list", "delete eng", "list"},
+			check: func(t *testing.T, g *actRig, _ *v1alpha1.Department, res []acted) {
+				for i := 1; i < len(res); i += 2 {
+					if r := res[i]; r.reason != v1alpha1.ReasonDeletionBlocked || r.result.RequeueAfter <= 0 || r.released ||
+						!strings.Contains(r.message, "members left") || !strings.Contains(r.message, "deletionPolicy: Orphan") {
+						t.Errorf("reconcile %d %+v, want DeletionBlocked with the answer and what to do, tried again later", i+1, r)
+					}
+				}
+				if made := g.r.Budgets.spent(g.org.UID).Made; made != 1 {
+					t.Errorf("%d deletions counted for one delete refused three times, want 1", made)
 				}
 			},
 		},
