@@ -52,8 +52,16 @@ func (r *OrganizationReconciler) act(ctx context.Context, s *organizationSnapsho
 		}
 		return r.release(ctx, s.org)
 	default:
-		if s.observed.Exists {
+		switch {
+		case s.observed.Exists:
 			res.observed = &s.observed
+		case s.observeErr == nil && s.observed.Evidence != "":
+			// A look that showed no organization (the answer that says so is its Evidence): what
+			// this manager saw before no longer holds (sharedRemote must not count an
+			// organization the account has left).
+			r.mu.Lock()
+			delete(r.observedWith, s.org.UID)
+			r.mu.Unlock()
 		}
 	}
 	if res.observed != nil {
@@ -152,7 +160,7 @@ func (r *OrganizationReconciler) deleteDepartments(ctx context.Context, depts []
 // documented, and the deletion would wait on that answer for good. An organization another live
 // Organization uses (sharedRemote) is not deleted: DeletionBlocked says how to finish.
 func (r *OrganizationReconciler) deleteRemote(ctx context.Context, org *v1alpha1.Organization, conn *provider.Connection) (outcome, bool) {
-	if done, ok := r.remoteDeleted.Load(org.UID); ok && done == org.Status.OrganizationNo {
+	if _, done := r.remoteDeleted.Load(deletedKey(org)); done {
 		return outcome{}, true
 	}
 	switch shared, err := r.sharedRemote(ctx, org); {
@@ -171,10 +179,15 @@ func (r *OrganizationReconciler) deleteRemote(ctx context.Context, org *v1alpha1
 			providerName(org), org.Status.OrganizationNo, o.message)
 		return o, false
 	}
-	r.remoteDeleted.Store(org.UID, org.Status.OrganizationNo)
+	r.remoteDeleted.Store(deletedKey(org), struct{}{})
 	r.Recorder.Eventf(org, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s organization %s", providerName(org), org.Status.OrganizationNo)
 	r.recordRemoteDeleted(ctx, org)
 	return outcome{}, true
+}
+
+// deletedKey names org's remote organization among those of every provider.
+func deletedKey(org *v1alpha1.Organization) string {
+	return providerName(org) + " organization " + org.Status.OrganizationNo
 }
 
 // recordRemoteDeleted clears the remote organization from org's status once it is deleted, so that
@@ -201,7 +214,6 @@ func (r *OrganizationReconciler) release(ctx context.Context, org *v1alpha1.Orga
 	}
 	o, removed := releaseFinalizer(ctx, r.Client, org)
 	if removed {
-		r.remoteDeleted.Delete(org.UID)
 		r.remoteCreated.Delete(org.UID)
 		r.Connections.Forget(org)
 		r.Inventories.Forget(org.UID)

@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -265,7 +266,7 @@ func TestARemoteOrganizationAnotherOrganizationUsesIsNotDeleted(t *testing.T) {
 	}
 
 	// The other going: deleted.
-	r.remoteDeleted.Delete(org.UID)
+	r.remoteDeleted.Delete(deletedKey(org)) // as if another manager had deleted it
 	r.remember(other, conn, provider.OrganizationObservation{Exists: true, ID: "org-1"})
 	if err := k8s.Delete(ctx, other); err != nil {
 		t.Fatal(err)
@@ -365,5 +366,46 @@ func TestAnApprovalWhoseRemovalFailedIsCountedOnce(t *testing.T) {
 	latest := &v1alpha1.Organization{}
 	if err := k8s.Get(ctx, client.ObjectKeyFromObject(org), latest); err != nil || latest.Annotations[v1alpha1.AnnotationApproveDeletions] != "" {
 		t.Errorf("annotations %v (%v), want the approval removed", latest.Annotations, err)
+	}
+}
+
+// Two Organizations of one account deleted together (a namespace's deletion): the organization
+// is deleted once, by the first; the second finds it deleted and finishes. And an Organization
+// whose look shows its account in no organization any more no longer holds one back.
+func TestASharedRemoteOrganizationIsDeletedOnce(t *testing.T) {
+	ctx := context.Background()
+	now := metav1.Now()
+	deleting := func(name string) *v1alpha1.Organization {
+		return &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, UID: types.UID("uid-" + name), DeletionTimestamp: &now, Finalizers: []string{Finalizer}},
+			Spec: v1alpha1.OrganizationSpec{DeletionPolicy: v1alpha1.DeletionPolicyDelete}, Status: v1alpha1.OrganizationStatus{OrganizationNo: "org-1"}}
+	}
+	a, b := deleting("a"), deleting("b")
+	r := &OrganizationReconciler{Shared: Shared{Client: fakeClient(t, a, b)}, Recorder: events.NewFakeRecorder(10)}
+	var deletes []string
+	conn := &provider.Connection{Organizations: &organizationsFns{DeleteFn: func(_ context.Context, id string) error {
+		deletes = append(deletes, id)
+		return nil
+	}}}
+	r.remember(a, conn, provider.OrganizationObservation{Exists: true, ID: "org-1"})
+	r.remember(b, conn, provider.OrganizationObservation{Exists: true, ID: "org-1"})
+	for _, org := range []*v1alpha1.Organization{a, b} {
+		if o, deleted := r.deleteRemote(ctx, org, conn); !deleted {
+			t.Fatalf("%s: not deleted: %+v", org.Name, o)
+		}
+	}
+	if len(deletes) != 1 {
+		t.Fatalf("remote deletes %q, want the one organization deleted once", deletes)
+	}
+
+	live := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "live", UID: "uid-live"}}
+	c := deleting("c")
+	c.Status.OrganizationNo = "org-2"
+	r = &OrganizationReconciler{Shared: Shared{Client: fakeClient(t, live, c)}, Recorder: events.NewFakeRecorder(10)}
+	r.remember(live, conn, provider.OrganizationObservation{Exists: true, ID: "org-2"})
+	none := &organizationSnapshot{org: live, conn: conn, observed: provider.OrganizationObservation{Evidence: "GET /open-api/v1/org answered HTTP 404 ORGANIZATION_NOT_FOUND"}}
+	live.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
+	r.act(ctx, none, decideRemoteOrganization(none, ctrl.Result{}))
+	if o, deleted := r.deleteRemote(ctx, c, conn); !deleted {
+		t.Fatalf("held back by an Organization whose account is in no organization any more: %+v", o)
 	}
 }

@@ -47,8 +47,9 @@ type OrganizationReconciler struct {
 	remote       remoteWaits
 	observations observations
 	share        *namespaceShare
-	// remoteDeleted remembers, by UID, the remote organization each deleting Organization has
-	// deleted, until its finalizer is gone.
+	// remoteDeleted remembers the remote organizations this manager has deleted, by provider and
+	// number (deletedKey): neither the Organization whose finalizer's removal failed nor another
+	// that reported the same organization (the same account's) deletes it again.
 	remoteDeleted sync.Map
 	// remoteCreated remembers, by UID, when each Organization's remote organization was created
 	// and answered, but not shown by the look after it (the remote reads lag), until a look shows
