@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -248,11 +249,15 @@ func testPlanMatchesTheManager(ctx context.Context, t *testing.T, h *harness, p 
 
 	// Approving the held delete lets it through; then the chart matches the manifests.
 	skip = len(chart.writes())
-	if err := h.client.Get(ctx, client.ObjectKeyFromObject(org), org); err != nil {
-		t.Fatal(err)
-	}
-	metav1.SetMetaDataAnnotation(&org.ObjectMeta, v1alpha1.AnnotationApproveDeletions, "1")
-	if err := h.client.Update(ctx, org); err != nil {
+	// The manager writes the Organization's status meanwhile: read again on a conflict, as kubectl
+	// annotate does.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := h.client.Get(ctx, client.ObjectKeyFromObject(org), org); err != nil {
+			return err
+		}
+		metav1.SetMetaDataAnnotation(&org.ObjectMeta, v1alpha1.AnnotationApproveDeletions, "1")
+		return h.client.Update(ctx, org)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(ctx, t, "old deleted", func() (bool, error) {
